@@ -1,0 +1,171 @@
+//! The command line: the names and flags users and scripts rely on.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs as _};
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::net::DEFAULT_PORT;
+
+/// A chat over TLS that shows exactly how the connection is secured.
+#[derive(Debug, Parser)]
+#[command(name = "tlschat", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without one, the window opens on its start screen.
+    #[command(subcommand)]
+    pub command: Option<Mode>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Mode {
+    /// Host a chat room (a TLS server that also takes part in the chat).
+    Host(HostArgs),
+    /// Join a chat room.
+    Join(JoinArgs),
+    /// Make a CA and a server certificate (PEM) for hosting.
+    GenCert(GenCertArgs),
+    /// Two windows on this machine, a host and a member, chatting.
+    Demo,
+}
+
+/// `tlschat host`.
+#[derive(Debug, Args)]
+pub struct HostArgs {
+    /// Address to listen on: IP, IP:PORT or localhost[:PORT].
+    #[arg(long, default_value = "127.0.0.1:7443", value_parser = parse_bind, value_name = "ADDR:PORT")]
+    pub bind: SocketAddr,
+    /// Certificate chain (PEM), leaf first. Without it a self-signed
+    /// certificate is made once and kept in the configuration directory.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Your nickname in the room.
+    #[arg(long, value_name = "NICK")]
+    pub name: Option<String>,
+    /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
+    #[arg(long)]
+    pub headless: bool,
+}
+
+/// `tlschat join`.
+#[derive(Debug, Args)]
+pub struct JoinArgs {
+    /// The host to join: HOST:PORT, [IPv6]:PORT, or HOST (port 7443).
+    #[arg(value_parser = parse_target, value_name = "HOST:PORT")]
+    pub target: (String, u16),
+    /// Your nickname in the room.
+    #[arg(long, value_name = "NICK")]
+    pub name: Option<String>,
+    /// Also trust certificates issued by this CA (PEM); may be repeated.
+    #[arg(long = "ca", value_name = "PEM")]
+    pub ca: Vec<PathBuf>,
+    /// Accept exactly the certificate with this SHA-256 fingerprint
+    /// (as the host prints it), even if it is not otherwise trusted.
+    #[arg(long, value_name = "SHA256:HEX", value_parser = crate::net::certinfo::parse_fingerprint)]
+    pub pin: Option<[u8; 32]>,
+    /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
+    #[arg(long)]
+    pub headless: bool,
+}
+
+/// `tlschat gen-cert`.
+#[derive(Debug, Args)]
+pub struct GenCertArgs {
+    /// Directory to write ca.pem, ca.key, server.pem and server.key into.
+    #[arg(long, default_value = "certs", value_name = "DIR")]
+    pub out: PathBuf,
+    /// A DNS name or IP address for the server certificate; may be repeated
+    /// (default: localhost and 127.0.0.1).
+    #[arg(long = "host", value_name = "NAME")]
+    pub hosts: Vec<String>,
+    /// Replace existing files.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Parses `--bind`: `IP`, `IP:PORT`, `[IPv6]:PORT`, `localhost` or `localhost:PORT`.
+pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if let Ok(ip) = text.parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, DEFAULT_PORT));
+    }
+    let (host, port) = parse_target(text)?;
+    if host == "localhost" {
+        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
+    }
+    (host.as_str(), port)
+        .to_socket_addrs()
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| format!("'{text}' is not an address to listen on (expected IP:PORT, e.g. 0.0.0.0:7443)"))
+}
+
+/// Parses `HOST:PORT`, `[IPv6]:PORT`, a bare IPv6 address or `HOST` (port 7443).
+pub fn parse_target(text: &str) -> Result<(String, u16), String> {
+    let bad = |why: &str| format!("'{text}' is not HOST:PORT: {why}");
+    let port = |p: &str| -> Result<u16, String> {
+        match p.parse::<u16>() {
+            Ok(0) | Err(_) => Err(bad("the port must be a number from 1 to 65535")),
+            Ok(n) => Ok(n),
+        }
+    };
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(|| bad("missing ']'"))?;
+        let p = match after.strip_prefix(':') {
+            Some(p) => port(p)?,
+            None if after.is_empty() => DEFAULT_PORT,
+            None => return Err(bad("expected :PORT after ']'")),
+        };
+        return Ok((host.to_string(), p));
+    }
+    if text.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Ok((text.to_string(), DEFAULT_PORT));
+    }
+    let (host, p) = match text.rsplit_once(':') {
+        Some((host, p)) => (host, port(p)?),
+        None => (text, DEFAULT_PORT),
+    };
+    if host.is_empty() {
+        return Err(bad("the host is empty"));
+    }
+    Ok((host.to_string(), p))
+}
+
+/// A default nickname: the user's login name, else `fallback`.
+#[must_use]
+pub fn default_nick(fallback: &str) -> String {
+    std::env::var("USER")
+        .ok()
+        .or_else(|| std::env::var("USERNAME").ok())
+        .and_then(|u| crate::net::room_nick(&u))
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_parse_like_people_write_them() {
+        assert_eq!(parse_target("chat.example:8443"), Ok(("chat.example".into(), 8443)));
+        assert_eq!(parse_target("chat.example"), Ok(("chat.example".into(), 7443)));
+        assert_eq!(parse_target("[::1]:9000"), Ok(("::1".into(), 9000)));
+        assert_eq!(parse_target("::1"), Ok(("::1".into(), 7443)));
+        assert!(parse_target("host:0").is_err());
+        assert!(parse_target("host:http").is_err());
+        assert!(parse_target(":7443").is_err());
+    }
+
+    #[test]
+    fn bind_addresses_parse() {
+        assert_eq!(parse_bind("0.0.0.0:9000"), Ok("0.0.0.0:9000".parse().unwrap()));
+        assert_eq!(parse_bind("127.0.0.1"), Ok("127.0.0.1:7443".parse().unwrap()));
+        assert_eq!(parse_bind("localhost:8000"), Ok("127.0.0.1:8000".parse().unwrap()));
+        assert!(parse_bind("127.0.0.1:99999").is_err());
+    }
+}

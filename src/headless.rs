@@ -1,0 +1,273 @@
+//! Headless mode: the same host or member driven by stdin and stdout.
+//! Each stdin line is a message (`/nick NAME` renames, `/quit` leaves); what
+//! the room says is printed one line each, notices marked with `* `.
+
+use std::collections::HashMap;
+use std::io::{BufRead as _, Write as _};
+use std::sync::Arc;
+
+use crate::net::certinfo::{CertInfo, fingerprint};
+use crate::net::trust::utc;
+use crate::net::{
+    Command, ConnectionInfo, DisconnectKind, NetEvent, NetThread, TrustBasis, Untrusted,
+};
+
+/// Exit code when the session failed.
+pub const EXIT_ERROR: i32 = 1;
+/// Exit code when the host's certificate was not trusted.
+pub const EXIT_UNTRUSTED: i32 = 3;
+
+/// Which side of the room this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Hosting: stdin ending leaves the room open until a signal.
+    Host,
+    /// A member: stdin ending leaves once everything is delivered.
+    Member,
+}
+
+fn cert_line(cert: &CertInfo) -> String {
+    format!(
+        "{} issued by {}, valid {} to {}",
+        cert.subject,
+        cert.issuer,
+        utc(cert.not_before),
+        utc(cert.not_after)
+    )
+}
+
+fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
+    let mut lines = vec![format!(
+        "* connected to {} ({}): {}, {}, key exchange {}, ALPN {}, {} handshake in {:.1} ms",
+        info.target,
+        info.peer_addr,
+        info.protocol,
+        info.cipher_suite,
+        info.key_exchange,
+        info.alpn.as_deref().unwrap_or("none (plain text)"),
+        info.handshake_kind,
+        info.handshake_us as f64 / 1000.0
+    )];
+    if let Some(leaf) = info.chain.first() {
+        lines.push(format!("* certificate: {}", cert_line(leaf)));
+        lines.push(format!("* fingerprint: {}", fingerprint(&leaf.sha256)));
+    }
+    lines.push(match &info.trust {
+        TrustBasis::Verified { anchor } => format!("* trusted: verified by {anchor}"),
+        TrustBasis::Pinned { problem } => format!(
+            "* trusted by your pin of this exact certificate, although {}",
+            problem.explain()
+        ),
+    });
+    lines
+}
+
+/// The lines (for stderr) that explain a refused certificate.
+#[must_use]
+pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
+    let mut lines = vec![format!(
+        "tlschat: the certificate of {} is not trusted: {} [{}]",
+        u.target,
+        u.problem.explain(),
+        u.problem.code()
+    )];
+    if let Some(leaf) = u.chain.first() {
+        lines.push(format!("  subject:     {}", leaf.subject));
+        lines.push(format!("  issuer:      {}", leaf.issuer));
+        lines.push(format!(
+            "  valid for:   {}",
+            if leaf.host_names().is_empty() {
+                "(no host names)".to_string()
+            } else {
+                leaf.host_names().join(", ")
+            }
+        ));
+        lines.push(format!(
+            "  validity:    {} to {}",
+            utc(leaf.not_before),
+            utc(leaf.not_after)
+        ));
+        lines.push(format!("  fingerprint: {}", fingerprint(&leaf.sha256)));
+        lines.push(format!(
+            "Nothing was sent. If the host's owner confirms this fingerprint, join with --pin {}",
+            fingerprint(&leaf.sha256)
+        ));
+    }
+    lines
+}
+
+/// What to print on stdout for an event (own messages are not echoed).
+#[must_use]
+pub fn event_lines(event: &NetEvent) -> Vec<String> {
+    match event {
+        NetEvent::Listening { addr, chain } => {
+            let mut lines = vec![format!(
+                "* hosting on {addr}: tlschat members and plain TLS clients (openssl s_client, ncat --ssl) can join"
+            )];
+            if let Some(leaf) = chain.first() {
+                lines.push(format!("* certificate: {}", cert_line(leaf)));
+                lines.push(format!(
+                    "* fingerprint: {}  (members compare it, or join with --pin)",
+                    fingerprint(&leaf.sha256)
+                ));
+            }
+            lines
+        }
+        NetEvent::Connecting { target } => vec![format!("* connecting to {target}…")],
+        NetEvent::Connected(info) => connected_lines(info),
+        NetEvent::Untrusted(_)
+        | NetEvent::Delivered { .. }
+        | NetEvent::Sent { .. }
+        | NetEvent::NotDelivered { .. }
+        | NetEvent::Disconnected { .. } => Vec::new(),
+        NetEvent::Joined { nick, members, .. } => {
+            let names: Vec<String> = members
+                .iter()
+                .map(|m| if m.is_host { format!("{} (host)", m.nick) } else { m.nick.clone() })
+                .collect();
+            vec![format!("* you are {nick}; in the room: {}", names.join(", "))]
+        }
+        NetEvent::Message(m) if m.own => Vec::new(),
+        NetEvent::Message(m) => m.text.split('\n').map(|l| format!("<{}> {l}", m.nick)).collect(),
+        NetEvent::Notice(text) => vec![format!("* {text}")],
+        NetEvent::MemberJoined(m) => vec![format!("* {} joined", m.nick)],
+        NetEvent::MemberLeft { member, reason } => vec![format!("* {}", crate::net::left_text(&member.nick, reason))],
+        NetEvent::Renamed { old, new, .. } => vec![format!("* {old} is now known as {new}")],
+    }
+}
+
+/// Sends Disconnect to the net thread on Ctrl-C or SIGTERM.
+fn on_signal(commands: crate::net::CommandSender) {
+    let spawned = std::thread::Builder::new().name("tlschat-signals".into()).spawn(move || {
+        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return;
+        };
+        rt.block_on(async {
+            #[cfg(unix)]
+            {
+                use tokio::signal::unix::{SignalKind, signal};
+                let Ok(mut term) = signal(SignalKind::terminate()) else { return };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+        });
+        commands.send(Command::Disconnect);
+    });
+    if let Err(e) = spawned {
+        eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly: {e}");
+    }
+}
+
+/// Reads stdin lines into commands on a thread of its own.
+fn read_stdin(commands: crate::net::CommandSender, role: Role, sent: Arc<std::sync::Mutex<HashMap<u64, String>>>) {
+    let spawned = std::thread::Builder::new().name("tlschat-stdin".into()).spawn(move || {
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        let mut buf = Vec::new();
+        let mut next_id = 1u64;
+        loop {
+            buf.clear();
+            match input.read_until(b'\n', &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let line = String::from_utf8_lossy(&buf);
+            let line = line.trim_end_matches(['\n', '\r']);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let command = if let Some(nick) = line.strip_prefix("/nick ") {
+                Command::Nick(nick.trim().to_string())
+            } else if line == "/quit" {
+                break;
+            } else {
+                let id = next_id;
+                next_id += 1;
+                if let Ok(mut s) = sent.lock() {
+                    s.insert(id, line.to_string());
+                }
+                Command::Send { id, text: line.to_string() }
+            };
+            if !commands.send(command) {
+                return;
+            }
+        }
+        if role == Role::Member || line_was_quit(&buf) {
+            commands.send(Command::Finish);
+        }
+    });
+    if let Err(e) = spawned {
+        eprintln!("tlschat: cannot read stdin: {e}");
+    }
+}
+
+fn line_was_quit(buf: &[u8]) -> bool {
+    String::from_utf8_lossy(buf).trim_end() == "/quit"
+}
+
+/// Runs a session headless until it ends; returns the process exit code.
+pub fn run(first: Command, role: Role) -> i32 {
+    let (net, events) = match NetThread::spawn(Arc::new(|| {})) {
+        Ok(pair) => pair,
+        Err(e) => {
+            eprintln!("tlschat: cannot start the network thread: {e}");
+            return EXIT_ERROR;
+        }
+    };
+    net.send(first);
+    let sent = Arc::new(std::sync::Mutex::new(HashMap::new()));
+    on_signal(net.sender());
+    let mut stdin_started = false;
+    let stdout = std::io::stdout();
+    for event in &events {
+        // Start reading stdin once the room is there, so that an early
+        // failure is reported before anything is taken from stdin.
+        if !stdin_started && matches!(event, NetEvent::Joined { .. } | NetEvent::Connecting { .. }) {
+            stdin_started = true;
+            read_stdin(net.sender(), role, sent.clone());
+        }
+        let mut out = stdout.lock();
+        for line in event_lines(&event) {
+            let _ = writeln!(out, "{line}");
+        }
+        let _ = out.flush();
+        drop(out);
+        match event {
+            NetEvent::NotDelivered { id, reason } => {
+                let text = sent.lock().ok().and_then(|mut s| s.remove(&id)).unwrap_or_default();
+                eprintln!("tlschat: not delivered: \"{text}\": {reason}");
+            }
+            NetEvent::Delivered { id } | NetEvent::Sent { id } => {
+                if let Ok(mut s) = sent.lock() {
+                    s.remove(&id);
+                }
+            }
+            NetEvent::Untrusted(u) => {
+                for line in untrusted_lines(&u) {
+                    eprintln!("{line}");
+                }
+            }
+            NetEvent::Disconnected { reason, kind } => {
+                let code = match kind {
+                    DisconnectKind::ByUser | DisconnectKind::ByPeer => {
+                        println!("* disconnected: {reason}");
+                        0
+                    }
+                    DisconnectKind::Untrusted => EXIT_UNTRUSTED,
+                    DisconnectKind::Error => {
+                        eprintln!("tlschat: {reason}");
+                        EXIT_ERROR
+                    }
+                };
+                net.shutdown();
+                return code;
+            }
+            _ => {}
+        }
+    }
+    EXIT_ERROR
+}

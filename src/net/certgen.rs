@@ -1,0 +1,199 @@
+//! Making certificates with rcgen: `tlschat gen-cert` (a CA and a server
+//! certificate) and the host's own self-signed certificate, made once and
+//! kept in the configuration directory.
+
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose,
+};
+
+use crate::config::write_atomic;
+use crate::net::certinfo::{CertInfo, fingerprint};
+
+/// Why certificates could not be made or stored.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CertGenError {
+    /// rcgen refused the parameters (for example a malformed name).
+    #[error("cannot make the certificate: {0}")]
+    Rcgen(#[from] rcgen::Error),
+    /// A file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// `gen-cert` would overwrite existing files.
+    #[error("{} already exists; pass --force to replace it, or choose another --out", path.display())]
+    Exists {
+        /// The first existing file found.
+        path: PathBuf,
+    },
+    /// A stored host certificate or key could not be read.
+    #[error(transparent)]
+    Pem(#[from] crate::net::pem::PemError),
+}
+
+/// The files `gen-cert` writes, in order.
+pub const GEN_CERT_FILES: [&str; 4] = ["ca.pem", "ca.key", "server.pem", "server.key"];
+
+/// What `gen-cert` made.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// The CA certificate.
+    pub ca: CertInfo,
+    /// The server certificate.
+    pub server: CertInfo,
+    /// The files written, in [`GEN_CERT_FILES`] order.
+    pub files: Vec<PathBuf>,
+}
+
+fn days(n: i64) -> ::time::Duration {
+    ::time::Duration::days(n)
+}
+
+fn dn(cn: &str) -> DistinguishedName {
+    let mut dn = DistinguishedName::new();
+    dn.push(DnType::OrganizationName, "tlschat");
+    dn.push(DnType::CommonName, cn);
+    dn
+}
+
+/// Parameters of a server (end-entity) certificate for these names, valid
+/// from a day ago for `valid_days` days.
+pub fn server_params(names: &[String], cn: &str, valid_days: i64) -> Result<CertificateParams, CertGenError> {
+    let mut p = CertificateParams::new(names.to_vec())?;
+    p.distinguished_name = dn(cn);
+    p.is_ca = IsCa::ExplicitNoCa;
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.use_authority_key_identifier_extension = true;
+    let now = ::time::OffsetDateTime::now_utc();
+    p.not_before = now - days(1);
+    p.not_after = now + days(valid_days);
+    Ok(p)
+}
+
+/// Writes a CA and a server certificate for `hosts` into `out`, keys
+/// readable by their owner only. Refuses to overwrite unless `force`.
+pub fn gen_cert(out: &Path, hosts: &[String], force: bool) -> Result<Generated, CertGenError> {
+    let files: Vec<PathBuf> = GEN_CERT_FILES.iter().map(|f| out.join(f)).collect();
+    if !force {
+        if let Some(existing) = files.iter().find(|f| f.exists()) {
+            return Err(CertGenError::Exists {
+                path: existing.clone(),
+            });
+        }
+    }
+    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
+    ca_params.distinguished_name = dn("tlschat local CA");
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let now = ::time::OffsetDateTime::now_utc();
+    ca_params.not_before = now - days(1);
+    ca_params.not_after = now + days(3650);
+    let ca_key = KeyPair::generate()?;
+    let ca_key_pem = ca_key.serialize_pem();
+    let ca = CertifiedIssuer::self_signed(ca_params, ca_key)?;
+
+    let cn = hosts.first().map_or("localhost", String::as_str);
+    let server_key = KeyPair::generate()?;
+    let server = server_params(hosts, cn, 365)?.signed_by(&server_key, &ca)?;
+
+    std::fs::create_dir_all(out).map_err(|source| CertGenError::Write {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let contents = [
+        (ca.pem(), false),
+        (ca_key_pem, true),
+        (server.pem(), false),
+        (server_key.serialize_pem(), true),
+    ];
+    for (path, (text, private)) in files.iter().zip(contents) {
+        write_atomic(path, text.as_bytes(), private).map_err(|source| CertGenError::Write {
+            path: path.clone(),
+            source,
+        })?;
+    }
+    Ok(Generated {
+        ca: CertInfo::from_der(ca.der()),
+        server: CertInfo::from_der(server.der()),
+        files,
+    })
+}
+
+/// The file names of the host's own certificate in the configuration directory.
+pub const HOST_CERT_FILE: &str = "host-cert.pem";
+/// The file name of the host's own key in the configuration directory.
+pub const HOST_KEY_FILE: &str = "host-key.pem";
+
+/// The names the generated host certificate is valid for.
+fn host_names() -> Vec<String> {
+    let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
+    if let Ok(h) = std::fs::read_to_string("/etc/hostname") {
+        let h = h.trim();
+        if !h.is_empty() && h != "localhost" && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+            names.push(h.to_string());
+        }
+    }
+    names
+}
+
+/// Returns the paths of the host's self-signed certificate and key in
+/// `config_dir`, making them on first use. A certificate that expires within
+/// 30 days is re-issued with the same key, so pins on the key still hold.
+pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenError> {
+    let cert_path = config_dir.join(HOST_CERT_FILE);
+    let key_path = config_dir.join(HOST_KEY_FILE);
+    let write = |path: &Path, text: &str, private: bool| {
+        write_atomic(path, text.as_bytes(), private).map_err(|source| CertGenError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    };
+    let key = if key_path.exists() {
+        let pem = std::fs::read_to_string(&key_path).map_err(|source| {
+            CertGenError::Pem(crate::net::pem::PemError::Read {
+                path: key_path.clone(),
+                source,
+            })
+        })?;
+        let key = KeyPair::from_pem(&pem).map_err(|e| {
+            CertGenError::Pem(crate::net::pem::PemError::BadKey {
+                path: key_path.clone(),
+                reason: e.to_string(),
+            })
+        })?;
+        if cert_path.exists() {
+            let certs = crate::net::pem::load_certs(&cert_path)?;
+            let info = CertInfo::from_der(&certs[0]);
+            let soon = ::time::OffsetDateTime::now_utc().unix_timestamp() + 30 * 86_400;
+            if info.parse_error.is_none() && info.not_after > soon {
+                return Ok((cert_path, key_path));
+            }
+        }
+        key
+    } else {
+        std::fs::create_dir_all(config_dir).map_err(|source| CertGenError::Write {
+            path: config_dir.to_path_buf(),
+            source,
+        })?;
+        let key = KeyPair::generate()?;
+        write(&key_path, &key.serialize_pem(), true)?;
+        key
+    };
+    let cert = server_params(&host_names(), "tlschat host (self-signed)", 825)?.self_signed(&key)?;
+    write(&cert_path, &cert.pem(), false)?;
+    Ok((cert_path, key_path))
+}
+
+/// One line per certificate for `gen-cert`'s report.
+#[must_use]
+pub fn describe(label: &str, info: &CertInfo) -> String {
+    format!("{label}: {}  {}", info.display_name(), fingerprint(&info.sha256))
+}

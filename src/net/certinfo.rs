@@ -1,0 +1,377 @@
+//! A certificate parsed into plain data: every field a certificate viewer shows.
+
+use std::fmt::Write as _;
+
+use x509_parser::prelude::*;
+use x509_parser::public_key::PublicKey;
+
+/// One extension of a certificate, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExtensionInfo {
+    /// Short name (e.g. `subjectAltName`), or the dotted OID when unknown.
+    pub name: String,
+    /// Dotted OID.
+    pub oid: String,
+    /// Whether the extension is marked critical.
+    pub critical: bool,
+}
+
+/// A certificate, parsed. Built from DER; fields that could not be parsed
+/// are empty and [`CertInfo::parse_error`] says why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CertInfo {
+    /// The DER encoding (for export as PEM).
+    pub der: Vec<u8>,
+    /// Why parsing failed, if it did.
+    pub parse_error: Option<String>,
+    /// X.509 version as people count it (1, 2 or 3).
+    pub version: u32,
+    /// Serial number, colon-separated hex.
+    pub serial: String,
+    /// Subject distinguished name.
+    pub subject: String,
+    /// Subject common name, if any.
+    pub subject_cn: Option<String>,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Issuer common name, if any.
+    pub issuer_cn: Option<String>,
+    /// Start of validity, seconds since the Unix epoch.
+    pub not_before: i64,
+    /// End of validity, seconds since the Unix epoch.
+    pub not_after: i64,
+    /// Subject alternative names, as `DNS:name`, `IP:addr`, `email:…`, `URI:…`.
+    pub sans: Vec<String>,
+    /// Public key algorithm and size, e.g. `EC P-256 (256 bits)`, `RSA 2048 bits`.
+    pub public_key: String,
+    /// Signature algorithm, e.g. `ecdsa-with-SHA256`.
+    pub signature_algorithm: String,
+    /// SHA-256 of the whole certificate.
+    pub sha256: [u8; 32],
+    /// SHA-1 of the whole certificate (as browsers still show it).
+    pub sha1: [u8; 20],
+    /// SHA-256 of the SubjectPublicKeyInfo (what a key pin compares).
+    pub spki_sha256: [u8; 32],
+    /// Basic constraints: `Some(true)` for a CA, `Some(false)` when present
+    /// and not a CA, `None` when absent.
+    pub is_ca: Option<bool>,
+    /// Path length constraint, if any.
+    pub path_len: Option<u32>,
+    /// Key usages, by name.
+    pub key_usage: Vec<String>,
+    /// Extended key usages, by name.
+    pub extended_key_usage: Vec<String>,
+    /// Subject key identifier, colon hex.
+    pub subject_key_id: Option<String>,
+    /// Authority key identifier, colon hex.
+    pub authority_key_id: Option<String>,
+    /// Every extension, in order.
+    pub extensions: Vec<ExtensionInfo>,
+}
+
+/// Lowercase hex without separators.
+#[must_use]
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        let _ = write!(s, "{b:02x}");
+    }
+    s
+}
+
+/// Uppercase hex with colons, as certificate viewers show it.
+#[must_use]
+pub fn colon_hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 3);
+    for (i, b) in bytes.iter().enumerate() {
+        if i > 0 {
+            s.push(':');
+        }
+        let _ = write!(s, "{b:02X}");
+    }
+    s
+}
+
+/// A SHA-256 fingerprint as tlschat prints and accepts it: `SHA256:` + hex.
+#[must_use]
+pub fn fingerprint(sha256: &[u8; 32]) -> String {
+    format!("SHA256:{}", hex(sha256))
+}
+
+/// Parses `SHA256:HEX` (hex with or without colons, any case; the prefix is
+/// optional) into the 32 bytes of a SHA-256 fingerprint.
+pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], String> {
+    let t = text.trim();
+    let t = t
+        .strip_prefix("SHA256:")
+        .or_else(|| t.strip_prefix("sha256:"))
+        .unwrap_or(t);
+    let digits: String = t.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 64 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(format!(
+            "'{text}' is not a SHA-256 fingerprint (expected SHA256: and 64 hex digits)"
+        ));
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&digits[i * 2..i * 2 + 2], 16)
+            .map_err(|e| format!("'{text}' is not a SHA-256 fingerprint: {e}"))?;
+    }
+    Ok(out)
+}
+
+/// SHA-256 of some bytes.
+#[must_use]
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    <sha2::Sha256 as sha2::Digest>::digest(bytes).into()
+}
+
+fn curve_name(oid: &str) -> &str {
+    match oid {
+        "1.2.840.10045.3.1.7" => "P-256",
+        "1.3.132.0.34" => "P-384",
+        "1.3.132.0.35" => "P-521",
+        "1.3.132.0.10" => "secp256k1",
+        other => other,
+    }
+}
+
+fn oid_name(oid: &x509_parser::der_parser::oid::Oid<'_>) -> String {
+    oid2sn(oid, oid_registry()).map_or_else(|_| oid.to_id_string(), str::to_string)
+}
+
+fn common_name(name: &X509Name<'_>) -> Option<String> {
+    name.iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_string)
+}
+
+fn describe_public_key(cert: &X509Certificate<'_>) -> String {
+    let spki = cert.public_key();
+    let alg = spki.algorithm.algorithm.to_id_string();
+    match (alg.as_str(), spki.parsed()) {
+        ("1.3.101.112", _) => "Ed25519 (256 bits)".to_string(),
+        ("1.3.101.113", _) => "Ed448 (456 bits)".to_string(),
+        (_, Ok(PublicKey::RSA(rsa))) => format!("RSA {} bits", rsa.key_size()),
+        (_, Ok(PublicKey::EC(ec))) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map_or_else(|| "unknown curve".to_string(), |o| o.to_id_string());
+            format!("EC {} ({} bits)", curve_name(&curve), ec.key_size())
+        }
+        _ => oid_name(&spki.algorithm.algorithm),
+    }
+}
+
+fn eku_names(eku: &ExtendedKeyUsage<'_>) -> Vec<String> {
+    let mut v = Vec::new();
+    let flags = [
+        (eku.any, "any"),
+        (eku.server_auth, "TLS server authentication"),
+        (eku.client_auth, "TLS client authentication"),
+        (eku.code_signing, "code signing"),
+        (eku.email_protection, "email protection"),
+        (eku.time_stamping, "time stamping"),
+        (eku.ocsp_signing, "OCSP signing"),
+    ];
+    for (on, name) in flags {
+        if on {
+            v.push(name.to_string());
+        }
+    }
+    v.extend(eku.other.iter().map(oid_name));
+    v
+}
+
+fn san_strings(cert: &X509Certificate<'_>) -> Vec<String> {
+    let Ok(Some(san)) = cert.subject_alternative_name() else {
+        return Vec::new();
+    };
+    san.value
+        .general_names
+        .iter()
+        .map(|name| match name {
+            GeneralName::DNSName(d) => format!("DNS:{d}"),
+            GeneralName::IPAddress(b) => match b.len() {
+                4 => {
+                    let a: [u8; 4] = [b[0], b[1], b[2], b[3]];
+                    format!("IP:{}", std::net::Ipv4Addr::from(a))
+                }
+                16 => {
+                    let mut a = [0u8; 16];
+                    a.copy_from_slice(b);
+                    format!("IP:{}", std::net::Ipv6Addr::from(a))
+                }
+                _ => format!("IP:{}", colon_hex(b)),
+            },
+            GeneralName::RFC822Name(e) => format!("email:{e}"),
+            GeneralName::URI(u) => format!("URI:{u}"),
+            GeneralName::DirectoryName(n) => format!("DirName:{n}"),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+impl CertInfo {
+    /// Parses a DER certificate. Never fails: a certificate that does not
+    /// parse still has its fingerprints, and `parse_error` says why.
+    #[must_use]
+    pub fn from_der(der: &[u8]) -> Self {
+        let mut info = Self {
+            der: der.to_vec(),
+            parse_error: None,
+            version: 0,
+            serial: String::new(),
+            subject: String::new(),
+            subject_cn: None,
+            issuer: String::new(),
+            issuer_cn: None,
+            not_before: 0,
+            not_after: 0,
+            sans: Vec::new(),
+            public_key: String::new(),
+            signature_algorithm: String::new(),
+            sha256: sha256(der),
+            sha1: <sha1::Sha1 as sha1::Digest>::digest(der).into(),
+            spki_sha256: [0; 32],
+            is_ca: None,
+            path_len: None,
+            key_usage: Vec::new(),
+            extended_key_usage: Vec::new(),
+            subject_key_id: None,
+            authority_key_id: None,
+            extensions: Vec::new(),
+        };
+        let cert = match X509Certificate::from_der(der) {
+            Ok((_, cert)) => cert,
+            Err(e) => {
+                info.parse_error = Some(format!("the certificate could not be parsed: {e}"));
+                return info;
+            }
+        };
+        info.version = cert.version().0 + 1;
+        info.serial = cert.raw_serial_as_string().to_uppercase();
+        info.subject = cert.subject().to_string();
+        info.subject_cn = common_name(cert.subject());
+        info.issuer = cert.issuer().to_string();
+        info.issuer_cn = common_name(cert.issuer());
+        info.not_before = cert.validity().not_before.timestamp();
+        info.not_after = cert.validity().not_after.timestamp();
+        info.sans = san_strings(&cert);
+        info.public_key = describe_public_key(&cert);
+        info.signature_algorithm = oid_name(&cert.signature_algorithm.algorithm);
+        info.spki_sha256 = sha256(cert.public_key().raw);
+        if let Ok(Some(bc)) = cert.basic_constraints() {
+            info.is_ca = Some(bc.value.ca);
+            info.path_len = bc.value.path_len_constraint;
+        }
+        if let Ok(Some(ku)) = cert.key_usage() {
+            info.key_usage = ku
+                .value
+                .to_string()
+                .split(", ")
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
+        if let Ok(Some(eku)) = cert.extended_key_usage() {
+            info.extended_key_usage = eku_names(eku.value);
+        }
+        for ext in cert.extensions() {
+            match ext.parsed_extension() {
+                ParsedExtension::SubjectKeyIdentifier(id) => {
+                    info.subject_key_id = Some(colon_hex(id.0));
+                }
+                ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                    info.authority_key_id = aki.key_identifier.as_ref().map(|k| colon_hex(k.0));
+                }
+                _ => {}
+            }
+            info.extensions.push(ExtensionInfo {
+                name: oid_name(&ext.oid),
+                oid: ext.oid.to_id_string(),
+                critical: ext.critical,
+            });
+        }
+        info
+    }
+
+    /// The name to show for this certificate: its CN, else its subject.
+    #[must_use]
+    pub fn display_name(&self) -> &str {
+        self.subject_cn.as_deref().unwrap_or(&self.subject)
+    }
+
+    /// Whether subject and issuer are the same name (self-issued).
+    #[must_use]
+    pub fn is_self_issued(&self) -> bool {
+        self.parse_error.is_none() && self.subject == self.issuer
+    }
+
+    /// The certificate's names that a client may connect by (SAN DNS and IP
+    /// entries, without their prefixes).
+    #[must_use]
+    pub fn host_names(&self) -> Vec<String> {
+        self.sans
+            .iter()
+            .filter_map(|s| s.strip_prefix("DNS:").or_else(|| s.strip_prefix("IP:")))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The certificate as PEM text.
+    #[must_use]
+    pub fn to_pem(&self) -> String {
+        crate::net::pem::to_pem("CERTIFICATE", &self.der)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprint_round_trips_in_every_accepted_spelling() {
+        let bytes: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 7 % 256).unwrap_or(0));
+        let plain = fingerprint(&bytes);
+        assert_eq!(parse_fingerprint(&plain), Ok(bytes));
+        assert_eq!(parse_fingerprint(&colon_hex(&bytes)), Ok(bytes));
+        assert_eq!(parse_fingerprint(&format!("sha256:{}", hex(&bytes))), Ok(bytes));
+        assert!(parse_fingerprint("SHA256:abcd").is_err());
+        assert!(parse_fingerprint(&format!("SHA256:{}zz", &hex(&bytes)[2..])).is_err());
+    }
+
+    #[test]
+    fn parses_a_generated_certificate() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(vec!["chat.example".into(), "127.0.0.1".into()])
+                .unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "chat.example");
+        let cert = params.self_signed(&key).unwrap();
+        let info = CertInfo::from_der(cert.der());
+        assert_eq!(info.parse_error, None);
+        assert_eq!(info.version, 3);
+        assert_eq!(info.subject_cn.as_deref(), Some("chat.example"));
+        assert_eq!(info.sans, vec!["DNS:chat.example", "IP:127.0.0.1"]);
+        assert_eq!(info.public_key, "EC P-256 (256 bits)");
+        assert_eq!(info.signature_algorithm, "ecdsa-with-SHA256");
+        assert_eq!(info.sha256, sha256(cert.der()));
+        assert_eq!(info.spki_sha256, sha256(&key.public_key_der()));
+        assert!(info.is_self_issued());
+        assert!(info.extensions.iter().any(|e| e.name == "subjectAltName"));
+    }
+
+    #[test]
+    fn garbage_still_has_a_fingerprint() {
+        let info = CertInfo::from_der(b"not a certificate");
+        assert!(info.parse_error.is_some());
+        assert_eq!(info.sha256, sha256(b"not a certificate"));
+    }
+}

@@ -1,0 +1,182 @@
+//! Events from the net thread to the UI (or the headless loop), past tense.
+
+use std::net::SocketAddr;
+
+use crate::net::certinfo::CertInfo;
+use crate::net::trust::Problem;
+
+/// A member of the room as everyone sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberInfo {
+    /// Room-wide id (the host is 0).
+    pub id: u64,
+    /// Current nickname.
+    pub nick: String,
+    /// Whether this member is the host.
+    pub is_host: bool,
+    /// Whether this member speaks plain text (a TLS tool without ALPN).
+    pub plain_text: bool,
+}
+
+/// A message said in the room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageEvent {
+    /// The room's sequence number (the order every member sees).
+    pub seq: u64,
+    /// Sender's member id.
+    pub from: u64,
+    /// Sender's nickname when it was said.
+    pub nick: String,
+    /// The text, with control characters escaped.
+    pub text: String,
+    /// When the room ordered it, milliseconds since the Unix epoch.
+    pub time_ms: u64,
+    /// Whether we said it.
+    pub own: bool,
+}
+
+/// How the peer's certificate came to be trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustBasis {
+    /// WebPKI verification to a trust anchor (system root or `--ca` file).
+    Verified {
+        /// The subject of the trust anchor (the issuer of the last
+        /// certificate the peer sent).
+        anchor: String,
+    },
+    /// Not verified, but the certificate is exactly one the user pinned.
+    Pinned {
+        /// What verification said before the pin overrode it.
+        problem: Problem,
+    },
+}
+
+/// Facts about a live, established connection, read from the connection itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInfo {
+    /// `host:port` as the user asked for it.
+    pub target: String,
+    /// The address actually connected to.
+    pub peer_addr: SocketAddr,
+    /// "TLS 1.3" or "TLS 1.2".
+    pub protocol: String,
+    /// IANA name of the cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
+    pub cipher_suite: String,
+    /// Key-exchange group, e.g. `X25519MLKEM768`.
+    pub key_exchange: String,
+    /// Negotiated ALPN protocol, if any.
+    pub alpn: Option<String>,
+    /// The server name sent in SNI (none when dialling an IP address).
+    pub sni: Option<String>,
+    /// "full", "full with HelloRetryRequest" or "resumed".
+    pub handshake_kind: String,
+    /// Time from TCP connected to handshake complete, in microseconds.
+    pub handshake_us: u64,
+    /// The peer's certificate chain, leaf first.
+    pub chain: Vec<CertInfo>,
+    /// Why we trusted it.
+    pub trust: TrustBasis,
+    /// Whether the room speaks plain text (no ALPN negotiated).
+    pub plain_text: bool,
+}
+
+/// A certificate that was refused, with everything needed to explain why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrusted {
+    /// `host:port` as the user asked for it.
+    pub target: String,
+    /// The classified reason.
+    pub problem: Problem,
+    /// The chain the peer presented, leaf first.
+    pub chain: Vec<CertInfo>,
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DisconnectKind {
+    /// We asked for it.
+    ByUser,
+    /// The other side closed the room or the connection cleanly.
+    ByPeer,
+    /// Something failed (network, TLS, bad input).
+    Error,
+    /// The peer's certificate was not trusted.
+    Untrusted,
+}
+
+/// Something that happened on the net thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NetEvent {
+    /// The host is listening.
+    Listening {
+        /// The bound address (with the real port when 0 was asked for).
+        addr: SocketAddr,
+        /// The host's own certificate chain, leaf first.
+        chain: Vec<CertInfo>,
+    },
+    /// A member started connecting.
+    Connecting {
+        /// `host:port`.
+        target: String,
+    },
+    /// A member's connection is established and trusted.
+    Connected(Box<ConnectionInfo>),
+    /// The peer's certificate was not trusted; nothing was sent.
+    Untrusted(Box<Untrusted>),
+    /// We are in the room as `nick`, with these members.
+    Joined {
+        /// Our own member id.
+        you: u64,
+        /// Our nickname as the room knows it.
+        nick: String,
+        /// Everyone in the room, us included.
+        members: Vec<MemberInfo>,
+    },
+    /// A message was said in the room (by anyone, us included).
+    Message(MessageEvent),
+    /// A notice from the room (plain-text rooms, errors the room reported).
+    Notice(String),
+    /// Our message with this id reached the room.
+    Delivered {
+        /// The id given in [`crate::net::Command::Send`].
+        id: u64,
+    },
+    /// Our message with this id was written to a plain-text peer, which
+    /// cannot acknowledge it.
+    Sent {
+        /// The id given in [`crate::net::Command::Send`].
+        id: u64,
+    },
+    /// Our message with this id could not be delivered.
+    NotDelivered {
+        /// The id given in [`crate::net::Command::Send`].
+        id: u64,
+        /// Why.
+        reason: String,
+    },
+    /// Someone joined.
+    MemberJoined(MemberInfo),
+    /// Someone left.
+    MemberLeft {
+        /// Who.
+        member: MemberInfo,
+        /// Why ("left", "connection lost", "too slow" …).
+        reason: String,
+    },
+    /// Someone changed nickname.
+    Renamed {
+        /// Member id.
+        id: u64,
+        /// Old nickname.
+        old: String,
+        /// New nickname.
+        new: String,
+    },
+    /// The session ended.
+    Disconnected {
+        /// One line naming the cause.
+        reason: String,
+        /// What kind of ending it was.
+        kind: DisconnectKind,
+    },
+}

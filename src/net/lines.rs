@@ -1,0 +1,170 @@
+//! Line framing with a hard length cap, and the text hygiene every message
+//! goes through (invalid UTF-8 replaced, control characters escaped).
+
+use std::fmt::Write as _;
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt as _};
+
+/// One result of [`LineReader::next_line`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Line {
+    /// A complete line (without `\n` or a trailing `\r`). The last line of a
+    /// stream counts even without its newline.
+    Text(Vec<u8>),
+    /// A line longer than the cap; it was read and thrown away.
+    TooLong,
+}
+
+/// Reads newline-delimited lines of at most `max` bytes. Cancel-safe: a
+/// partial line is kept across calls, so it can sit in a `select!`.
+#[derive(Debug)]
+pub struct LineReader<R> {
+    reader: R,
+    partial: Vec<u8>,
+    discarding: bool,
+    max: usize,
+}
+
+impl<R: AsyncBufRead + Unpin> LineReader<R> {
+    /// Wraps a buffered reader.
+    pub fn new(reader: R, max: usize) -> Self {
+        Self {
+            reader,
+            partial: Vec::new(),
+            discarding: false,
+            max,
+        }
+    }
+
+    /// The next line, or `None` at the end of the stream.
+    pub async fn next_line(&mut self) -> std::io::Result<Option<Line>> {
+        loop {
+            let buf = match self.reader.fill_buf().await {
+                Ok(buf) => buf,
+                // A TLS peer that closes without close_notify (many tools
+                // do): what it sent is still its last words.
+                Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => &[],
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                if self.discarding {
+                    self.discarding = false;
+                    return Ok(Some(Line::TooLong));
+                }
+                if self.partial.is_empty() {
+                    return Ok(None);
+                }
+                return Ok(Some(Line::Text(finish(std::mem::take(&mut self.partial)))));
+            }
+            let newline = buf.iter().position(|b| *b == b'\n');
+            let take = newline.map_or(buf.len(), |i| i + 1);
+            let body = newline.map_or(buf.len(), |i| i);
+            if !self.discarding {
+                if self.partial.len() + body > self.max {
+                    self.discarding = true;
+                    self.partial = Vec::new();
+                } else {
+                    self.partial.extend_from_slice(&buf[..body]);
+                }
+            }
+            self.reader.consume(take);
+            if newline.is_some() {
+                if self.discarding {
+                    self.discarding = false;
+                    return Ok(Some(Line::TooLong));
+                }
+                return Ok(Some(Line::Text(finish(std::mem::take(&mut self.partial)))));
+            }
+        }
+    }
+}
+
+fn finish(mut line: Vec<u8>) -> Vec<u8> {
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    line
+}
+
+/// Whether a character must not reach a terminal or a chat view as is:
+/// C0/C1 controls and DEL, and the bidirectional overrides that can make
+/// text read differently from what it is.
+fn is_dangerous(c: char) -> bool {
+    (c.is_control() && c != '\t' && c != '\n')
+        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Makes message text safe to show: invalid UTF-8 becomes U+FFFD, dangerous
+/// characters become visible escapes (`\x1b`, `\u{202e}`). Newlines are kept
+/// when `keep_newlines`, else escaped as `\n`.
+#[must_use]
+pub fn sanitize(bytes: &[u8], keep_newlines: bool) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    sanitize_str(&text, keep_newlines)
+}
+
+/// [`sanitize`] for text that is already UTF-8.
+#[must_use]
+pub fn sanitize_str(text: &str, keep_newlines: bool) -> String {
+    if text.chars().all(|c| !is_dangerous(c) && (keep_newlines || c != '\n')) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c == '\n' && !keep_newlines {
+            out.push_str("\\n");
+        } else if is_dangerous(c) {
+            let n = u32::from(c);
+            if n < 0x100 {
+                let _ = write!(out, "\\x{n:02x}");
+            } else {
+                let _ = write!(out, "\\u{{{n:x}}}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn lines(input: &[u8], max: usize) -> Vec<Line> {
+        let mut r = LineReader::new(tokio::io::BufReader::with_capacity(4, input), max);
+        let mut out = Vec::new();
+        while let Some(l) = r.next_line().await.unwrap() {
+            out.push(l);
+        }
+        out
+    }
+
+    fn t(s: &str) -> Line {
+        Line::Text(s.as_bytes().to_vec())
+    }
+
+    #[tokio::test]
+    async fn splits_lines_and_keeps_an_unterminated_last_line() {
+        assert_eq!(lines(b"one\ntwo\r\n\nlast", 100).await, vec![t("one"), t("two"), t(""), t("last")]);
+        assert_eq!(lines(b"", 100).await, vec![]);
+    }
+
+    #[tokio::test]
+    async fn over_long_lines_are_refused_and_reading_goes_on() {
+        let got = lines(b"short\n0123456789ABC\nok\n0123456789ABCDEF", 10).await;
+        assert_eq!(got, vec![t("short"), Line::TooLong, t("ok"), Line::TooLong]);
+        // Exactly the cap is fine.
+        assert_eq!(lines(b"0123456789\n", 10).await, vec![t("0123456789")]);
+    }
+
+    #[test]
+    fn sanitize_escapes_controls_and_replaces_bad_utf8() {
+        assert_eq!(sanitize(b"hi \x1b[31mred\x07", true), "hi \\x1b[31mred\\x07");
+        assert_eq!(sanitize(b"caf\xc3\xa9 \xff!", true), "caf\u{e9} \u{fffd}!");
+        assert_eq!(sanitize("a\u{202e}b".as_bytes(), true), "a\\u{202e}b");
+        assert_eq!(sanitize(b"two\nlines\ttab", true), "two\nlines\ttab");
+        assert_eq!(sanitize(b"two\nlines", false), "two\\nlines");
+        assert_eq!(sanitize("你好 こんにちは 안녕 👋".as_bytes(), false), "你好 こんにちは 안녕 👋");
+    }
+}

@@ -1,0 +1,51 @@
+//! Everything that touches sockets, TLS, certificates and trust.
+//!
+//! The net layer runs on its own thread ([`NetThread`]) with a tokio runtime.
+//! The rest of the program talks to it with [`Command`]s and hears back
+//! [`NetEvent`]s, plain data on both sides: no rustls, tokio or UI type
+//! crosses the boundary. This module never imports a UI toolkit; the thread
+//! wakes its consumer through a plain callback.
+
+pub mod certgen;
+pub mod certinfo;
+pub mod command;
+pub mod event;
+pub mod frame;
+mod host;
+pub mod lines;
+mod member;
+pub mod pem;
+mod room;
+mod thread;
+pub mod trust;
+
+pub use certinfo::CertInfo;
+pub use command::{Command, HostConfig, JoinConfig};
+pub use event::{
+    ConnectionInfo, DisconnectKind, MemberInfo, MessageEvent, NetEvent, TrustBasis, Untrusted,
+};
+pub use thread::{CommandSender, NetThread, Waker};
+
+/// The ALPN protocol name that tlschat members offer and hosts select.
+pub const ALPN: &[u8] = b"tlschat/1";
+
+/// The largest line (or JSON frame) a peer may send, in bytes, without its newline.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// The port a host listens on when none is given.
+pub const DEFAULT_PORT: u16 = 7443;
+
+/// How long a TLS handshake may take before the connection is dropped.
+pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// `nick left`, with the reason unless it is the ordinary one.
+#[must_use]
+pub fn left_text(nick: &str, reason: &str) -> String {
+    room::left_text(nick, reason)
+}
+
+/// A nickname as the room would accept it, if it is one.
+#[must_use]
+pub fn room_nick(wanted: &str) -> Option<String> {
+    room::valid_nick(wanted).ok()
+}

@@ -1,0 +1,505 @@
+//! The room: one task that owns the member list and puts every message in a
+//! single order. Members hear the room through a broadcast channel of items
+//! encoded once for each dialect (JSON and plain text).
+
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::net::event::{MemberInfo, MessageEvent, NetEvent};
+use crate::net::frame::{ServerFrame, WireMember};
+use crate::net::thread::EventSink;
+
+/// The host's member id.
+pub(crate) const HOST_ID: u64 = 0;
+
+/// How many items a member may fall behind before it is disconnected.
+pub(crate) const BACKLOG: usize = 1024;
+
+/// What an [`Item`] is about, for the per-member view of it.
+#[derive(Debug)]
+pub(crate) enum ItemKind {
+    /// A message; its sender gets an ack instead (JSON) or nothing (plain).
+    Msg {
+        client_id: Option<String>,
+        seq: u64,
+        ts: u64,
+        text: String,
+    },
+    /// A member joined (not repeated to that member).
+    Joined,
+    /// Anything else everyone sees alike.
+    Other,
+    /// The room is closing; the last item.
+    Closing,
+}
+
+/// One thing the room said, encoded once for every member.
+#[derive(Debug)]
+pub(crate) struct Item {
+    /// The member it came from or is about.
+    pub from: u64,
+    /// What it is.
+    pub kind: ItemKind,
+    /// The JSON line for `tlschat/1` members.
+    pub json: Vec<u8>,
+    /// The text lines for plain members (may be empty).
+    pub plain: Vec<u8>,
+}
+
+impl Item {
+    /// Appends what member `me` should receive of this item to `out`.
+    pub fn render_for(&self, me: u64, plain: bool, out: &mut Vec<u8>) {
+        if self.from == me {
+            match &self.kind {
+                ItemKind::Msg {
+                    client_id,
+                    seq,
+                    ts,
+                    text,
+                } => {
+                    if !plain {
+                        let ack = ServerFrame::Ack {
+                            id: client_id.clone().unwrap_or_default(),
+                            seq: *seq,
+                            ts: *ts,
+                            text: text.clone(),
+                        };
+                        out.extend_from_slice(&ack.to_line());
+                    }
+                    return;
+                }
+                ItemKind::Joined => return,
+                ItemKind::Other | ItemKind::Closing => {}
+            }
+        }
+        out.extend_from_slice(if plain { &self.plain } else { &self.json });
+    }
+}
+
+/// What a new member gets back from [`Room::join`].
+pub(crate) struct Welcome {
+    /// Its member id.
+    pub id: u64,
+    /// Its nickname (made unique).
+    pub nick: String,
+    /// Everyone in the room at the moment it joined, itself included.
+    pub members: Vec<MemberInfo>,
+    /// Everything the room says from then on.
+    pub items: broadcast::Receiver<Arc<Item>>,
+}
+
+enum Request {
+    Join {
+        nick: Option<String>,
+        plain: bool,
+        reply: oneshot::Sender<Welcome>,
+    },
+    Say {
+        from: u64,
+        text: String,
+        client_id: Option<String>,
+    },
+    Nick {
+        from: u64,
+        nick: String,
+        reply: oneshot::Sender<Result<String, String>>,
+    },
+    Who {
+        reply: oneshot::Sender<Vec<MemberInfo>>,
+    },
+    Leave {
+        id: u64,
+        reason: String,
+    },
+    Close {
+        reason: String,
+    },
+}
+
+/// A cheap handle to the room task.
+#[derive(Clone)]
+pub(crate) struct Room {
+    tx: mpsc::Sender<Request>,
+}
+
+/// Checks a wanted nickname: 1 to 32 characters, no spaces or controls.
+pub(crate) fn valid_nick(nick: &str) -> Result<String, String> {
+    let nick = nick.trim();
+    let count = nick.chars().count();
+    if count == 0 || count > 32 || nick.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(format!(
+            "'{}' is not a valid nickname: use 1 to 32 characters without spaces",
+            crate::net::lines::sanitize_str(nick, false)
+        ));
+    }
+    Ok(nick.to_string())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+fn wire(m: &MemberInfo) -> WireMember {
+    WireMember {
+        id: m.id,
+        nick: m.nick.clone(),
+        host: m.is_host,
+        plain: m.plain_text,
+    }
+}
+
+/// `nick left`, with the reason unless it is the ordinary one.
+pub(crate) fn left_text(nick: &str, reason: &str) -> String {
+    if reason == "left" {
+        format!("{nick} left")
+    } else {
+        format!("{nick} left ({reason})")
+    }
+}
+
+fn notice(text: &str) -> Vec<u8> {
+    format!("* {text}\n").into_bytes()
+}
+
+impl Room {
+    /// Starts the room task with the host as its first member.
+    pub fn start(host_nick: String, events: EventSink) -> Self {
+        let (tx, rx) = mpsc::channel(1024);
+        let (items, _) = broadcast::channel(BACKLOG);
+        let host = MemberInfo {
+            id: HOST_ID,
+            nick: host_nick.clone(),
+            is_host: true,
+            plain_text: false,
+        };
+        let mut state = RoomState {
+            members: BTreeMap::new(),
+            nicks: HashSet::new(),
+            next_id: 1,
+            next_guest: 1,
+            seq: 0,
+            items,
+            events,
+        };
+        state.nicks.insert(host_nick.to_lowercase());
+        state.members.insert(HOST_ID, host);
+        state.events.emit(NetEvent::Joined {
+            you: HOST_ID,
+            nick: host_nick,
+            members: state.members.values().cloned().collect(),
+        });
+        tokio::spawn(state.run(rx));
+        Self { tx }
+    }
+
+    /// Adds a member; `None` as nick means a generated `guest-N`.
+    pub async fn join(&self, nick: Option<String>, plain: bool) -> Option<Welcome> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Request::Join { nick, plain, reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Says something in the room. Returns false when the room is gone.
+    pub async fn say(&self, from: u64, text: String, client_id: Option<String>) -> bool {
+        self.tx
+            .send(Request::Say {
+                from,
+                text,
+                client_id,
+            })
+            .await
+            .is_ok()
+    }
+
+    /// Renames a member; the error is one line for that member.
+    pub async fn nick(&self, from: u64, nick: String) -> Result<String, String> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || "the room is closing".to_string();
+        self.tx
+            .send(Request::Nick { from, nick, reply })
+            .await
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    /// Who is in the room.
+    pub async fn who(&self) -> Vec<MemberInfo> {
+        let (reply, rx) = oneshot::channel();
+        if self.tx.send(Request::Who { reply }).await.is_err() {
+            return Vec::new();
+        }
+        rx.await.unwrap_or_default()
+    }
+
+    /// Removes a member.
+    pub async fn leave(&self, id: u64, reason: String) {
+        let _ = self.tx.send(Request::Leave { id, reason }).await;
+    }
+
+    /// Tells everyone the room is closing, then ends the room task.
+    pub async fn close(&self, reason: String) {
+        let _ = self.tx.send(Request::Close { reason }).await;
+    }
+}
+
+struct RoomState {
+    members: BTreeMap<u64, MemberInfo>,
+    nicks: HashSet<String>,
+    next_id: u64,
+    next_guest: u64,
+    seq: u64,
+    items: broadcast::Sender<Arc<Item>>,
+    events: EventSink,
+}
+
+impl RoomState {
+    async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
+        while let Some(request) = rx.recv().await {
+            match request {
+                Request::Join { nick, plain, reply } => {
+                    let welcome = self.join(nick, plain);
+                    let _ = reply.send(welcome);
+                }
+                Request::Say {
+                    from,
+                    text,
+                    client_id,
+                } => self.say(from, text, client_id),
+                Request::Nick { from, nick, reply } => {
+                    let _ = reply.send(self.rename(from, &nick));
+                }
+                Request::Who { reply } => {
+                    let _ = reply.send(self.members.values().cloned().collect());
+                }
+                Request::Leave { id, reason } => self.leave(id, &reason),
+                Request::Close { reason } => {
+                    let item = Item {
+                        from: HOST_ID,
+                        kind: ItemKind::Closing,
+                        json: ServerFrame::Closing {
+                            reason: reason.clone(),
+                        }
+                        .to_line(),
+                        plain: notice(&format!("the room is closing: {reason}")),
+                    };
+                    let _ = self.items.send(Arc::new(item));
+                    break;
+                }
+            }
+        }
+    }
+
+    fn unique_nick(&self, wanted: &str) -> String {
+        if !self.nicks.contains(&wanted.to_lowercase()) {
+            return wanted.to_string();
+        }
+        (2..)
+            .map(|n| format!("{wanted}-{n}"))
+            .find(|n| !self.nicks.contains(&n.to_lowercase()))
+            .unwrap_or_else(|| wanted.to_string())
+    }
+
+    fn publish(&mut self, item: Item) {
+        // No receiver is not an error: the room may have no members yet.
+        let _ = self.items.send(Arc::new(item));
+    }
+
+    fn join(&mut self, nick: Option<String>, plain: bool) -> Welcome {
+        let id = self.next_id;
+        self.next_id += 1;
+        let nick = match nick.and_then(|n| valid_nick(&n).ok()) {
+            Some(n) => self.unique_nick(&n),
+            None => loop {
+                let n = format!("guest-{}", self.next_guest);
+                self.next_guest += 1;
+                if !self.nicks.contains(&n) {
+                    break n;
+                }
+            },
+        };
+        self.nicks.insert(nick.to_lowercase());
+        let member = MemberInfo {
+            id,
+            nick: nick.clone(),
+            is_host: false,
+            plain_text: plain,
+        };
+        // Subscribe before publishing the join, so the new member's view
+        // starts exactly after the roster it is given.
+        let items = self.items.subscribe();
+        self.members.insert(id, member.clone());
+        self.publish(Item {
+            from: id,
+            kind: ItemKind::Joined,
+            json: ServerFrame::Joined {
+                member: wire(&member),
+            }
+            .to_line(),
+            plain: notice(&format!("{nick} joined")),
+        });
+        self.events.emit(NetEvent::MemberJoined(member));
+        Welcome {
+            id,
+            nick,
+            members: self.members.values().cloned().collect(),
+            items,
+        }
+    }
+
+    fn say(&mut self, from: u64, text: String, client_id: Option<String>) {
+        let Some(sender) = self.members.get(&from) else {
+            return;
+        };
+        self.seq += 1;
+        let seq = self.seq;
+        let ts = now_ms();
+        let nick = sender.nick.clone();
+        let mut plain = Vec::with_capacity(text.len() + nick.len() + 4);
+        for line in text.split('\n') {
+            plain.push(b'<');
+            plain.extend_from_slice(nick.as_bytes());
+            plain.extend_from_slice(b"> ");
+            plain.extend_from_slice(line.as_bytes());
+            plain.push(b'\n');
+        }
+        let json = ServerFrame::Msg {
+            seq,
+            from,
+            nick: nick.clone(),
+            text: text.clone(),
+            ts,
+        }
+        .to_line();
+        if from == HOST_ID {
+            if let Some(id) = client_id.as_deref().and_then(|c| c.parse().ok()) {
+                self.events.emit(NetEvent::Delivered { id });
+            }
+        }
+        self.events.emit(NetEvent::Message(MessageEvent {
+            seq,
+            from,
+            nick,
+            text: text.clone(),
+            time_ms: ts,
+            own: from == HOST_ID,
+        }));
+        self.publish(Item {
+            from,
+            kind: ItemKind::Msg {
+                client_id,
+                seq,
+                ts,
+                text,
+            },
+            json,
+            plain,
+        });
+    }
+
+    fn rename(&mut self, from: u64, wanted: &str) -> Result<String, String> {
+        let wanted = valid_nick(wanted)?;
+        let Some(member) = self.members.get(&from) else {
+            return Err("you are not in the room".into());
+        };
+        let old = member.nick.clone();
+        if old == wanted {
+            return Ok(wanted);
+        }
+        if old.to_lowercase() != wanted.to_lowercase() && self.nicks.contains(&wanted.to_lowercase()) {
+            return Err(format!("the nickname {wanted} is taken"));
+        }
+        self.nicks.remove(&old.to_lowercase());
+        self.nicks.insert(wanted.to_lowercase());
+        if let Some(m) = self.members.get_mut(&from) {
+            m.nick.clone_from(&wanted);
+        }
+        self.publish(Item {
+            from,
+            kind: ItemKind::Other,
+            json: ServerFrame::Renamed {
+                id: from,
+                old: old.clone(),
+                new: wanted.clone(),
+            }
+            .to_line(),
+            plain: notice(&format!("{old} is now known as {wanted}")),
+        });
+        self.events.emit(NetEvent::Renamed {
+            id: from,
+            old,
+            new: wanted.clone(),
+        });
+        Ok(wanted)
+    }
+
+    fn leave(&mut self, id: u64, reason: &str) {
+        let Some(member) = self.members.remove(&id) else {
+            return;
+        };
+        self.nicks.remove(&member.nick.to_lowercase());
+        self.publish(Item {
+            from: id,
+            kind: ItemKind::Other,
+            json: ServerFrame::Left {
+                member: wire(&member),
+                reason: reason.to_string(),
+            }
+            .to_line(),
+            plain: notice(&left_text(&member.nick, reason)),
+        });
+        self.events.emit(NetEvent::MemberLeft {
+            member,
+            reason: reason.to_string(),
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nicknames_are_checked() {
+        assert_eq!(valid_nick(" ana "), Ok("ana".into()));
+        assert!(valid_nick("").is_err());
+        assert!(valid_nick("two words").is_err());
+        assert!(valid_nick(&"x".repeat(33)).is_err());
+        assert_eq!(valid_nick("李小龍"), Ok("李小龍".into()));
+    }
+
+    #[test]
+    fn a_sender_gets_an_ack_or_nothing_and_others_get_the_message() {
+        let item = Item {
+            from: 7,
+            kind: ItemKind::Msg {
+                client_id: Some("42".into()),
+                seq: 3,
+                ts: 9,
+                text: "hi".into(),
+            },
+            json: b"{json}\n".to_vec(),
+            plain: b"<ana> hi\n".to_vec(),
+        };
+        let mut out = Vec::new();
+        item.render_for(7, true, &mut out);
+        assert!(out.is_empty(), "a plain sender does not get its own line back");
+        item.render_for(7, false, &mut out);
+        let ack: ServerFrame = serde_json::from_slice(&out).unwrap();
+        assert_eq!(
+            ack,
+            ServerFrame::Ack {
+                id: "42".into(),
+                seq: 3,
+                ts: 9,
+                text: "hi".into()
+            }
+        );
+        out.clear();
+        item.render_for(8, true, &mut out);
+        assert_eq!(out, b"<ana> hi\n");
+    }
+}
