@@ -102,7 +102,9 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
         .to_socket_addrs()
         .ok()
         .and_then(|mut a| a.next())
-        .ok_or_else(|| format!("'{text}' is not an address to listen on (expected IP:PORT, e.g. 0.0.0.0:7443)"))
+        .ok_or_else(|| {
+            format!("'{text}' is not an address to listen on (expected IP:PORT, e.g. 0.0.0.0:7443)")
+        })
 }
 
 /// Parses `HOST:PORT`, `[IPv6]:PORT`, a bare IPv6 address or `HOST` (port 7443).
@@ -152,8 +154,14 @@ mod tests {
 
     #[test]
     fn targets_parse_like_people_write_them() {
-        assert_eq!(parse_target("chat.example:8443"), Ok(("chat.example".into(), 8443)));
-        assert_eq!(parse_target("chat.example"), Ok(("chat.example".into(), 7443)));
+        assert_eq!(
+            parse_target("chat.example:8443"),
+            Ok(("chat.example".into(), 8443))
+        );
+        assert_eq!(
+            parse_target("chat.example"),
+            Ok(("chat.example".into(), 7443))
+        );
         assert_eq!(parse_target("[::1]:9000"), Ok(("::1".into(), 9000)));
         assert_eq!(parse_target("::1"), Ok(("::1".into(), 7443)));
         assert!(parse_target("host:0").is_err());
@@ -163,9 +171,18 @@ mod tests {
 
     #[test]
     fn bind_addresses_parse() {
-        assert_eq!(parse_bind("0.0.0.0:9000"), Ok("0.0.0.0:9000".parse().unwrap()));
-        assert_eq!(parse_bind("127.0.0.1"), Ok("127.0.0.1:7443".parse().unwrap()));
-        assert_eq!(parse_bind("localhost:8000"), Ok("127.0.0.1:8000".parse().unwrap()));
+        assert_eq!(
+            parse_bind("0.0.0.0:9000"),
+            Ok("0.0.0.0:9000".parse().unwrap())
+        );
+        assert_eq!(
+            parse_bind("127.0.0.1"),
+            Ok("127.0.0.1:7443".parse().unwrap())
+        );
+        assert_eq!(
+            parse_bind("localhost:8000"),
+            Ok("127.0.0.1:8000".parse().unwrap())
+        );
         assert!(parse_bind("127.0.0.1:99999").is_err());
     }
 }

@@ -113,7 +113,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             }
             lines
         }
-        NetEvent::Connecting { target } => vec![format!("* connecting to {target}…")],
+        NetEvent::Connecting { .. } => Vec::new(),
         NetEvent::Connected(info) => connected_lines(info),
         NetEvent::Untrusted(_)
         | NetEvent::Delivered { .. }
@@ -123,83 +123,114 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
         NetEvent::Joined { nick, members, .. } => {
             let names: Vec<String> = members
                 .iter()
-                .map(|m| if m.is_host { format!("{} (host)", m.nick) } else { m.nick.clone() })
+                .map(|m| {
+                    if m.is_host {
+                        format!("{} (host)", m.nick)
+                    } else {
+                        m.nick.clone()
+                    }
+                })
                 .collect();
-            vec![format!("* you are {nick}; in the room: {}", names.join(", "))]
+            vec![format!(
+                "* you are {nick}; in the room: {}",
+                names.join(", ")
+            )]
         }
         NetEvent::Message(m) if m.own => Vec::new(),
-        NetEvent::Message(m) => m.text.split('\n').map(|l| format!("<{}> {l}", m.nick)).collect(),
+        NetEvent::Message(m) => m
+            .text
+            .split('\n')
+            .map(|l| format!("<{}> {l}", m.nick))
+            .collect(),
         NetEvent::Notice(text) => vec![format!("* {text}")],
         NetEvent::MemberJoined(m) => vec![format!("* {} joined", m.nick)],
-        NetEvent::MemberLeft { member, reason } => vec![format!("* {}", crate::net::left_text(&member.nick, reason))],
+        NetEvent::MemberLeft { member, reason } => {
+            vec![format!("* {}", crate::net::left_text(&member.nick, reason))]
+        }
         NetEvent::Renamed { old, new, .. } => vec![format!("* {old} is now known as {new}")],
     }
 }
 
 /// Sends Disconnect to the net thread on Ctrl-C or SIGTERM.
 fn on_signal(commands: crate::net::CommandSender) {
-    let spawned = std::thread::Builder::new().name("tlschat-signals".into()).spawn(move || {
-        let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-            return;
-        };
-        rt.block_on(async {
-            #[cfg(unix)]
-            {
-                use tokio::signal::unix::{SignalKind, signal};
-                let Ok(mut term) = signal(SignalKind::terminate()) else { return };
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+    let spawned = std::thread::Builder::new()
+        .name("tlschat-signals".into())
+        .spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async {
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{SignalKind, signal};
+                    let Ok(mut term) = signal(SignalKind::terminate()) else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
                 }
-            }
-            #[cfg(not(unix))]
-            let _ = tokio::signal::ctrl_c().await;
+                #[cfg(not(unix))]
+                let _ = tokio::signal::ctrl_c().await;
+            });
+            commands.send(Command::Disconnect);
         });
-        commands.send(Command::Disconnect);
-    });
     if let Err(e) = spawned {
         eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly: {e}");
     }
 }
 
 /// Reads stdin lines into commands on a thread of its own.
-fn read_stdin(commands: crate::net::CommandSender, role: Role, sent: Arc<std::sync::Mutex<HashMap<u64, String>>>) {
-    let spawned = std::thread::Builder::new().name("tlschat-stdin".into()).spawn(move || {
-        let stdin = std::io::stdin();
-        let mut input = stdin.lock();
-        let mut buf = Vec::new();
-        let mut next_id = 1u64;
-        loop {
-            buf.clear();
-            match input.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            }
-            let line = String::from_utf8_lossy(&buf);
-            let line = line.trim_end_matches(['\n', '\r']);
-            if line.trim().is_empty() {
-                continue;
-            }
-            let command = if let Some(nick) = line.strip_prefix("/nick ") {
-                Command::Nick(nick.trim().to_string())
-            } else if line == "/quit" {
-                break;
-            } else {
-                let id = next_id;
-                next_id += 1;
-                if let Ok(mut s) = sent.lock() {
-                    s.insert(id, line.to_string());
+fn read_stdin(
+    commands: crate::net::CommandSender,
+    role: Role,
+    sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
+) {
+    let spawned = std::thread::Builder::new()
+        .name("tlschat-stdin".into())
+        .spawn(move || {
+            let stdin = std::io::stdin();
+            let mut input = stdin.lock();
+            let mut buf = Vec::new();
+            let mut next_id = 1u64;
+            loop {
+                buf.clear();
+                match input.read_until(b'\n', &mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
                 }
-                Command::Send { id, text: line.to_string() }
-            };
-            if !commands.send(command) {
-                return;
+                let line = String::from_utf8_lossy(&buf);
+                let line = line.trim_end_matches(['\n', '\r']);
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let command = if let Some(nick) = line.strip_prefix("/nick ") {
+                    Command::Nick(nick.trim().to_string())
+                } else if line == "/quit" {
+                    break;
+                } else {
+                    let id = next_id;
+                    next_id += 1;
+                    if let Ok(mut s) = sent.lock() {
+                        s.insert(id, line.to_string());
+                    }
+                    Command::Send {
+                        id,
+                        text: line.to_string(),
+                    }
+                };
+                if !commands.send(command) {
+                    return;
+                }
             }
-        }
-        if role == Role::Member || line_was_quit(&buf) {
-            commands.send(Command::Finish);
-        }
-    });
+            if role == Role::Member || line_was_quit(&buf) {
+                commands.send(Command::Finish);
+            }
+        });
     if let Err(e) = spawned {
         eprintln!("tlschat: cannot read stdin: {e}");
     }
@@ -226,11 +257,15 @@ pub fn run(first: Command, role: Role) -> i32 {
     for event in &events {
         // Start reading stdin once the room is there, so that an early
         // failure is reported before anything is taken from stdin.
-        if !stdin_started && matches!(event, NetEvent::Joined { .. } | NetEvent::Connecting { .. }) {
+        if !stdin_started && matches!(event, NetEvent::Joined { .. } | NetEvent::Connecting { .. })
+        {
             stdin_started = true;
             read_stdin(net.sender(), role, sent.clone());
         }
         let mut out = stdout.lock();
+        if let (NetEvent::Connecting { target }, Role::Member) = (&event, role) {
+            let _ = writeln!(out, "* connecting to {target}…");
+        }
         for line in event_lines(&event) {
             let _ = writeln!(out, "{line}");
         }
@@ -238,7 +273,11 @@ pub fn run(first: Command, role: Role) -> i32 {
         drop(out);
         match event {
             NetEvent::NotDelivered { id, reason } => {
-                let text = sent.lock().ok().and_then(|mut s| s.remove(&id)).unwrap_or_default();
+                let text = sent
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.remove(&id))
+                    .unwrap_or_default();
                 eprintln!("tlschat: not delivered: \"{text}\": {reason}");
             }
             NetEvent::Delivered { id } | NetEvent::Sent { id } => {

@@ -7,8 +7,11 @@ use clap::Parser as _;
 use tlschat::cli::{Cli, Mode, default_nick};
 use tlschat::headless::{self, Role};
 use tlschat::net::{Command, HostConfig, JoinConfig};
+use tlschat::ui::{Launch, TlsChatApp};
 
 fn main() -> ExitCode {
+    // Before any thread exists: the local time zone can only be read then.
+    tlschat::ui::init_local_offset();
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Mode::Host(args)) => {
@@ -21,7 +24,7 @@ fn main() -> ExitCode {
             if args.headless {
                 headless::run(Command::Host(config), Role::Host)
             } else {
-                no_window()
+                run_window(Launch::Host(config), None)
             }
         }
         Some(Mode::Join(args)) => {
@@ -36,20 +39,112 @@ fn main() -> ExitCode {
             if args.headless {
                 headless::run(Command::Join(config), Role::Member)
             } else {
-                no_window()
+                run_window(Launch::Join(config), None)
             }
         }
         Some(Mode::GenCert(args)) => gen_cert(&args),
-        Some(Mode::Demo) | None => no_window(),
+        Some(Mode::Demo) => demo(),
+        None => run_window(Launch::Start, None),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-fn no_window() -> i32 {
-    eprintln!(
-        "tlschat: the window is not part of this build yet; use `tlschat host --headless` or `tlschat join HOST:PORT --headless`"
+/// Opens the window; returns the exit code.
+fn run_window(launch: Launch, on_listening: Option<tlschat::ui::OnListening>) -> i32 {
+    let config_dir = tlschat::config::config_dir();
+    let mut options = tlschat::ui::native_options(&config_dir);
+    if let Ok(pos) = std::env::var("TLSCHAT_WINDOW_POS") {
+        if let Some((x, y)) = pos
+            .split_once(',')
+            .and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
+        {
+            options.viewport = options.viewport.with_position([x, y]);
+        }
+    }
+    let result = eframe::run_native(
+        "tlschat",
+        options,
+        Box::new(move |cc| {
+            let mut app = TlsChatApp::new(cc, launch, config_dir)?;
+            if let Some(f) = on_listening {
+                app = app.with_on_listening(f);
+            }
+            Ok(Box::new(app))
+        }),
     );
-    2
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            let hint = if std::env::var_os("DISPLAY").is_none()
+                && std::env::var_os("WAYLAND_DISPLAY").is_none()
+            {
+                " (no display found: run with --headless, or set DISPLAY)"
+            } else {
+                ""
+            };
+            eprintln!("tlschat: cannot open the window: {e}{hint}");
+            1
+        }
+    }
+}
+
+/// `tlschat demo`: a host window here and a member window in a second
+/// process, on a free loopback port, with a CA made for the occasion.
+fn demo() -> i32 {
+    let dir = tlschat::config::config_dir().join("demo");
+    let hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    let generated = match tlschat::net::certgen::gen_cert(&dir, &hosts, true) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("tlschat: cannot make the demo certificates: {e}");
+            return 1;
+        }
+    };
+    let port = match std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()) {
+        Ok(a) => a.port(),
+        Err(e) => {
+            eprintln!("tlschat: cannot find a free port on 127.0.0.1: {e}");
+            return 1;
+        }
+    };
+    let config = HostConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        nick: "host".into(),
+        identity: Some((generated.files[2].clone(), generated.files[3].clone())),
+        config_dir: tlschat::config::config_dir(),
+    };
+    let child: std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>> =
+        std::sync::Arc::default();
+    let slot = child.clone();
+    let ca = generated.files[0].clone();
+    let start_member = Box::new(move |addr: std::net::SocketAddr| {
+        let spawned = std::env::current_exe().and_then(|exe| {
+            std::process::Command::new(exe)
+                .arg("join")
+                .arg(addr.to_string())
+                .arg("--ca")
+                .arg(&ca)
+                .args(["--name", "member"])
+                .env("TLSCHAT_WINDOW_POS", "520,120")
+                .spawn()
+        });
+        match spawned {
+            Ok(c) => {
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(c);
+                }
+            }
+            Err(e) => eprintln!("tlschat: cannot start the member window: {e}"),
+        }
+    });
+    let code = run_window(Launch::Host(config), Some(start_member));
+    if let Ok(mut s) = child.lock() {
+        if let Some(mut c) = s.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+    code
 }
 
 fn gen_cert(args: &tlschat::cli::GenCertArgs) -> i32 {
@@ -63,9 +158,18 @@ fn gen_cert(args: &tlschat::cli::GenCertArgs) -> i32 {
             for file in &generated.files {
                 println!("wrote {}", file.display());
             }
-            println!("{}", tlschat::net::certgen::describe("CA    ", &generated.ca));
-            println!("{}", tlschat::net::certgen::describe("server", &generated.server));
-            println!("server certificate valid for: {}", generated.server.host_names().join(", "));
+            println!(
+                "{}",
+                tlschat::net::certgen::describe("CA    ", &generated.ca)
+            );
+            println!(
+                "{}",
+                tlschat::net::certgen::describe("server", &generated.server)
+            );
+            println!(
+                "server certificate valid for: {}",
+                generated.server.host_names().join(", ")
+            );
             0
         }
         Err(e) => {

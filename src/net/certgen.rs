@@ -65,7 +65,11 @@ fn dn(cn: &str) -> DistinguishedName {
 
 /// Parameters of a server (end-entity) certificate for these names, valid
 /// from a day ago for `valid_days` days.
-pub fn server_params(names: &[String], cn: &str, valid_days: i64) -> Result<CertificateParams, CertGenError> {
+pub fn server_params(
+    names: &[String],
+    cn: &str,
+    valid_days: i64,
+) -> Result<CertificateParams, CertGenError> {
     let mut p = CertificateParams::new(names.to_vec())?;
     p.distinguished_name = dn(cn);
     p.is_ca = IsCa::ExplicitNoCa;
@@ -137,7 +141,11 @@ fn host_names() -> Vec<String> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
     if let Ok(h) = std::fs::read_to_string("/etc/hostname") {
         let h = h.trim();
-        if !h.is_empty() && h != "localhost" && h.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+        if !h.is_empty()
+            && h != "localhost"
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        {
             names.push(h.to_string());
         }
     }
@@ -187,7 +195,8 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
         write(&key_path, &key.serialize_pem(), true)?;
         key
     };
-    let cert = server_params(&host_names(), "tlschat host (self-signed)", 825)?.self_signed(&key)?;
+    let cert =
+        server_params(&host_names(), "tlschat host (self-signed)", 825)?.self_signed(&key)?;
     write(&cert_path, &cert.pem(), false)?;
     Ok((cert_path, key_path))
 }
@@ -195,5 +204,9 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
 /// One line per certificate for `gen-cert`'s report.
 #[must_use]
 pub fn describe(label: &str, info: &CertInfo) -> String {
-    format!("{label}: {}  {}", info.display_name(), fingerprint(&info.sha256))
+    format!(
+        "{label}: {}  {}",
+        info.display_name(),
+        fingerprint(&info.sha256)
+    )
 }

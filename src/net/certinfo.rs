@@ -340,7 +340,10 @@ mod tests {
         let plain = fingerprint(&bytes);
         assert_eq!(parse_fingerprint(&plain), Ok(bytes));
         assert_eq!(parse_fingerprint(&colon_hex(&bytes)), Ok(bytes));
-        assert_eq!(parse_fingerprint(&format!("sha256:{}", hex(&bytes))), Ok(bytes));
+        assert_eq!(
+            parse_fingerprint(&format!("sha256:{}", hex(&bytes))),
+            Ok(bytes)
+        );
         assert!(parse_fingerprint("SHA256:abcd").is_err());
         assert!(parse_fingerprint(&format!("SHA256:{}zz", &hex(&bytes)[2..])).is_err());
     }
@@ -349,8 +352,7 @@ mod tests {
     fn parses_a_generated_certificate() {
         let key = rcgen::KeyPair::generate().unwrap();
         let mut params =
-            rcgen::CertificateParams::new(vec!["chat.example".into(), "127.0.0.1".into()])
-                .unwrap();
+            rcgen::CertificateParams::new(vec!["chat.example".into(), "127.0.0.1".into()]).unwrap();
         params
             .distinguished_name
             .push(rcgen::DnType::CommonName, "chat.example");
@@ -363,7 +365,10 @@ mod tests {
         assert_eq!(info.public_key, "EC P-256 (256 bits)");
         assert_eq!(info.signature_algorithm, "ecdsa-with-SHA256");
         assert_eq!(info.sha256, sha256(cert.der()));
-        assert_eq!(info.spki_sha256, sha256(&key.public_key_der()));
+        assert_eq!(
+            info.spki_sha256,
+            sha256(&rcgen::PublicKeyData::subject_public_key_info(&key))
+        );
         assert!(info.is_self_issued());
         assert!(info.extensions.iter().any(|e| e.name == "subjectAltName"));
     }

@@ -114,9 +114,10 @@ pub enum NetEvent {
         /// The host's own certificate chain, leaf first.
         chain: Vec<CertInfo>,
     },
-    /// A member started connecting.
+    /// A session started: a member began connecting, or a host began
+    /// setting up. Always a session's first event.
     Connecting {
-        /// `host:port`.
+        /// `host:port` to join, or the address to listen on.
         target: String,
     },
     /// A member's connection is established and trusted.

@@ -151,7 +151,9 @@ mod tests {
                 text: "two\nlines 你好".into(),
                 ts: 3,
             },
-            ServerFrame::Closing { reason: "bye".into() },
+            ServerFrame::Closing {
+                reason: "bye".into(),
+            },
         ];
         for f in frames {
             let line = f.to_line();

@@ -30,14 +30,23 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Flush to a member once this much is queued, even if more is waiting.
 const WRITE_BATCH: usize = 16 * 1024;
 
-fn server_config(config: &HostConfig) -> Result<(Arc<rustls::ServerConfig>, Vec<CertInfo>), String> {
+fn server_config(
+    config: &HostConfig,
+) -> Result<(Arc<rustls::ServerConfig>, Vec<CertInfo>), String> {
     let (cert, key) = match &config.identity {
         Some(pair) => pair.clone(),
-        None => crate::net::certgen::host_identity(&config.config_dir).map_err(|e| e.to_string())?,
+        None => {
+            crate::net::certgen::host_identity(&config.config_dir).map_err(|e| e.to_string())?
+        }
     };
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let identity = crate::net::pem::load_identity(&cert, &key, &provider).map_err(|e| e.to_string())?;
-    let chain = identity.cert.iter().map(|c| CertInfo::from_der(c)).collect();
+    let identity =
+        crate::net::pem::load_identity(&cert, &key, &provider).map_err(|e| e.to_string())?;
+    let chain = identity
+        .cert
+        .iter()
+        .map(|c| CertInfo::from_der(c))
+        .collect();
     let mut tls = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("cannot configure TLS: {e}"))?
@@ -50,7 +59,9 @@ fn server_config(config: &HostConfig) -> Result<(Arc<rustls::ServerConfig>, Vec<
 fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::AddrInUse => {
-            format!("cannot listen on {addr}: the address is already in use (is another host running there?)")
+            format!(
+                "cannot listen on {addr}: the address is already in use (is another host running there?)"
+            )
         }
         std::io::ErrorKind::PermissionDenied => {
             format!("cannot listen on {addr}: permission denied (ports below 1024 need privileges)")
@@ -63,7 +74,14 @@ fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
 }
 
 /// Runs a hosted room until told to stop.
-pub(crate) async fn run(config: HostConfig, sink: EventSink, mut commands: mpsc::UnboundedReceiver<Command>) {
+pub(crate) async fn run(
+    config: HostConfig,
+    sink: EventSink,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+) {
+    sink.emit(NetEvent::Connecting {
+        target: config.bind.to_string(),
+    });
     let setup = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || server_config(&config)).await
@@ -71,7 +89,13 @@ pub(crate) async fn run(config: HostConfig, sink: EventSink, mut commands: mpsc:
     let (tls, chain) = match setup {
         Ok(Ok(ok)) => ok,
         Ok(Err(reason)) => return ended(&sink, DisconnectKind::Error, reason),
-        Err(e) => return ended(&sink, DisconnectKind::Error, format!("cannot load the certificate: {e}")),
+        Err(e) => {
+            return ended(
+                &sink,
+                DisconnectKind::Error,
+                format!("cannot load the certificate: {e}"),
+            );
+        }
     };
     let listener = match TcpListener::bind(config.bind).await {
         Ok(l) => l,
@@ -118,17 +142,28 @@ pub(crate) async fn run(config: HostConfig, sink: EventSink, mut commands: mpsc:
     // Give every member a moment to receive the closing notice and
     // close_notify, then stop whatever is left.
     let drain = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(3), drain).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(3), drain)
+        .await
+        .is_err()
+    {
         connections.shutdown().await;
     }
     ended(&sink, DisconnectKind::ByUser, reason);
 }
 
 /// One member connection, from TCP accept to close.
-async fn serve(tcp: TcpStream, _peer: SocketAddr, acceptor: TlsAcceptor, room: Room, handshakes: Arc<Semaphore>) {
+async fn serve(
+    tcp: TcpStream,
+    _peer: SocketAddr,
+    acceptor: TlsAcceptor,
+    room: Room,
+    handshakes: Arc<Semaphore>,
+) {
     let _ = tcp.set_nodelay(true);
     let tls = {
-        let Ok(_permit) = handshakes.acquire().await else { return };
+        let Ok(_permit) = handshakes.acquire().await else {
+            return;
+        };
         // A peer that is not TLS, or that never finishes, is dropped here
         // without touching the room.
         match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
@@ -144,24 +179,37 @@ async fn serve(tcp: TcpStream, _peer: SocketAddr, acceptor: TlsAcceptor, room: R
         None
     } else {
         match tokio::time::timeout(HELLO_TIMEOUT, lines.next_line()).await {
-            Ok(Ok(Some(Line::Text(bytes)))) => match serde_json::from_slice::<ClientFrame>(&bytes) {
-                Ok(ClientFrame::Hello { nick }) => Some(nick),
-                _ => {
-                    let _ = refuse(&mut write_half, "expected a hello frame first").await;
-                    return;
+            Ok(Ok(Some(Line::Text(bytes)))) => {
+                match serde_json::from_slice::<ClientFrame>(&bytes) {
+                    Ok(ClientFrame::Hello { nick }) => Some(nick),
+                    _ => {
+                        let _ = refuse(&mut write_half, "expected a hello frame first").await;
+                        return;
+                    }
                 }
-            },
+            }
             _ => return,
         }
     };
     let Some(welcome) = room.join(wanted, plain).await else {
         return;
     };
-    let Welcome { id, nick, members, items } = welcome;
+    let Welcome {
+        id,
+        nick,
+        members,
+        items,
+    } = welcome;
     let greeting = if plain {
         let names: Vec<String> = members
             .iter()
-            .map(|m| if m.is_host { format!("{} (host)", m.nick) } else { m.nick.clone() })
+            .map(|m| {
+                if m.is_host {
+                    format!("{} (host)", m.nick)
+                } else {
+                    m.nick.clone()
+                }
+            })
             .collect();
         format!(
             "* welcome, you are {nick}; change it with /nick NAME, list members with /who\n* in the room: {}\n",
@@ -281,9 +329,16 @@ async fn plain_line(bytes: &[u8], room: &Room, id: u64) -> Option<Vec<u8>> {
 
 async fn json_line(bytes: &[u8], room: &Room, id: u64) -> Option<Vec<u8>> {
     match serde_json::from_slice::<ClientFrame>(bytes) {
-        Ok(ClientFrame::Msg { id: client_id, text }) => {
+        Ok(ClientFrame::Msg {
+            id: client_id,
+            text,
+        }) => {
             if client_id.len() > 64 {
-                return Some(error_line(false, "bad_id", "message ids are at most 64 bytes"));
+                return Some(error_line(
+                    false,
+                    "bad_id",
+                    "message ids are at most 64 bytes",
+                ));
             }
             let text = crate::net::lines::sanitize_str(&text, true);
             room.say(id, text, Some(client_id)).await;
@@ -293,8 +348,14 @@ async fn json_line(bytes: &[u8], room: &Room, id: u64) -> Option<Vec<u8>> {
             Ok(_) => None,
             Err(e) => Some(error_line(false, "nick", &e)),
         },
-        Ok(ClientFrame::Hello { .. }) => Some(error_line(false, "protocol", "hello was already said")),
-        Err(e) => Some(error_line(false, "bad_frame", &format!("that line is not a tlschat/1 frame: {e}"))),
+        Ok(ClientFrame::Hello { .. }) => {
+            Some(error_line(false, "protocol", "hello was already said"))
+        }
+        Err(e) => Some(error_line(
+            false,
+            "bad_frame",
+            &format!("that line is not a tlschat/1 frame: {e}"),
+        )),
     }
 }
 
@@ -345,7 +406,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                     closing |= matches!(item.kind, ItemKind::Closing);
                     item.render_for(me, plain, &mut buf);
                 }
-                Err(broadcast::error::TryRecvError::Lagged(n)) => return too_slow(w, plain, n).await,
+                Err(broadcast::error::TryRecvError::Lagged(n)) => {
+                    return too_slow(w, plain, n).await;
+                }
                 Err(_) => break,
             }
         }

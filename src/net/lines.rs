@@ -106,7 +106,10 @@ pub fn sanitize(bytes: &[u8], keep_newlines: bool) -> String {
 /// [`sanitize`] for text that is already UTF-8.
 #[must_use]
 pub fn sanitize_str(text: &str, keep_newlines: bool) -> String {
-    if text.chars().all(|c| !is_dangerous(c) && (keep_newlines || c != '\n')) {
+    if text
+        .chars()
+        .all(|c| !is_dangerous(c) && (keep_newlines || c != '\n'))
+    {
         return text.to_string();
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -146,7 +149,10 @@ mod tests {
 
     #[tokio::test]
     async fn splits_lines_and_keeps_an_unterminated_last_line() {
-        assert_eq!(lines(b"one\ntwo\r\n\nlast", 100).await, vec![t("one"), t("two"), t(""), t("last")]);
+        assert_eq!(
+            lines(b"one\ntwo\r\n\nlast", 100).await,
+            vec![t("one"), t("two"), t(""), t("last")]
+        );
         assert_eq!(lines(b"", 100).await, vec![]);
     }
 
@@ -160,11 +166,17 @@ mod tests {
 
     #[test]
     fn sanitize_escapes_controls_and_replaces_bad_utf8() {
-        assert_eq!(sanitize(b"hi \x1b[31mred\x07", true), "hi \\x1b[31mred\\x07");
+        assert_eq!(
+            sanitize(b"hi \x1b[31mred\x07", true),
+            "hi \\x1b[31mred\\x07"
+        );
         assert_eq!(sanitize(b"caf\xc3\xa9 \xff!", true), "caf\u{e9} \u{fffd}!");
         assert_eq!(sanitize("a\u{202e}b".as_bytes(), true), "a\\u{202e}b");
         assert_eq!(sanitize(b"two\nlines\ttab", true), "two\nlines\ttab");
         assert_eq!(sanitize(b"two\nlines", false), "two\\nlines");
-        assert_eq!(sanitize("你好 こんにちは 안녕 👋".as_bytes(), false), "你好 こんにちは 안녕 👋");
+        assert_eq!(
+            sanitize("你好 こんにちは 안녕 👋".as_bytes(), false),
+            "你好 こんにちは 안녕 👋"
+        );
     }
 }

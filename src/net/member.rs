@@ -12,7 +12,9 @@ use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 
 use crate::net::command::{Command, JoinConfig};
-use crate::net::event::{ConnectionInfo, DisconnectKind, MemberInfo, MessageEvent, NetEvent, Untrusted};
+use crate::net::event::{
+    ConnectionInfo, DisconnectKind, MemberInfo, MessageEvent, NetEvent, Untrusted,
+};
 use crate::net::frame::{ClientFrame, ServerFrame, WireMember};
 use crate::net::lines::{Line, LineReader, sanitize};
 use crate::net::thread::{EventSink, ended};
@@ -33,13 +35,24 @@ fn fail(reason: String) -> Failure {
 
 async fn connect_tcp(config: &JoinConfig) -> Result<TcpStream, Failure> {
     let target = config.target();
-    let addrs: Vec<_> = tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((config.host.as_str(), config.port)))
-        .await
-        .map_err(|_| fail(format!("cannot resolve {}: the lookup timed out", config.host)))?
-        .map_err(|e| fail(format!("cannot resolve {}: {e}", config.host)))?
-        .collect();
+    let addrs: Vec<_> = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio::net::lookup_host((config.host.as_str(), config.port)),
+    )
+    .await
+    .map_err(|_| {
+        fail(format!(
+            "cannot resolve {}: the lookup timed out",
+            config.host
+        ))
+    })?
+    .map_err(|e| fail(format!("cannot resolve {}: {e}", config.host)))?
+    .collect();
     if addrs.is_empty() {
-        return Err(fail(format!("cannot resolve {}: no addresses", config.host)));
+        return Err(fail(format!(
+            "cannot resolve {}: no addresses",
+            config.host
+        )));
     }
     let mut last = None;
     for addr in addrs {
@@ -57,7 +70,10 @@ async fn connect_tcp(config: &JoinConfig) -> Result<TcpStream, Failure> {
             format!("cannot connect to {target}: connection refused (is a host running there?)")
         }
         Some(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-            format!("cannot connect to {target}: no answer within {} s", CONNECT_TIMEOUT.as_secs())
+            format!(
+                "cannot connect to {target}: no answer within {} s",
+                CONNECT_TIMEOUT.as_secs()
+            )
         }
         Some(e) => format!("cannot connect to {target}: {e}"),
         None => format!("cannot connect to {target}"),
@@ -92,7 +108,11 @@ fn protocol_name(v: Option<rustls::ProtocolVersion>) -> String {
 }
 
 /// Joins a room and runs the session until it ends.
-pub(crate) async fn run(config: JoinConfig, sink: EventSink, commands: mpsc::UnboundedReceiver<Command>) {
+pub(crate) async fn run(
+    config: JoinConfig,
+    sink: EventSink,
+    commands: mpsc::UnboundedReceiver<Command>,
+) {
     let (kind, reason) = match session(&config, &sink, commands).await {
         Ok(end) | Err(end) => end,
     };
@@ -109,7 +129,9 @@ async fn session(
         rx: commands,
     };
     let target = config.target();
-    sink.emit(NetEvent::Connecting { target: target.clone() });
+    sink.emit(NetEvent::Connecting {
+        target: target.clone(),
+    });
     let roots = {
         let files = config.ca_files.clone();
         tokio::task::spawn_blocking(move || root_store(&files))
@@ -118,7 +140,11 @@ async fn session(
             .map_err(|e| fail(e.to_string()))?
     };
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = Arc::new(MemberVerifier::new(roots, config.pins.clone(), provider.clone()));
+    let verifier = Arc::new(MemberVerifier::new(
+        roots,
+        config.pins.clone(),
+        provider.clone(),
+    ));
     let mut tls_config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| fail(format!("cannot configure TLS: {e}")))?
@@ -126,8 +152,12 @@ async fn session(
         .with_custom_certificate_verifier(verifier.clone())
         .with_no_client_auth();
     tls_config.alpn_protocols = vec![ALPN.to_vec()];
-    let server_name = ServerName::try_from(config.host.clone())
-        .map_err(|_| fail(format!("'{}' is not a valid host name or address", config.host)))?;
+    let server_name = ServerName::try_from(config.host.clone()).map_err(|_| {
+        fail(format!(
+            "'{}' is not a valid host name or address",
+            config.host
+        ))
+    })?;
     let sni = match &server_name {
         ServerName::DnsName(d) => Some(d.as_ref().to_string()),
         _ => None,
@@ -147,7 +177,10 @@ async fn session(
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
             if let Some(Outcome::Refused(problem, chain)) = verifier.outcome() {
-                let reason = format!("the certificate of {target} is not trusted: {}", problem.explain());
+                let reason = format!(
+                    "the certificate of {target} is not trusted: {}",
+                    problem.explain()
+                );
                 sink.emit(NetEvent::Untrusted(Box::new(Untrusted {
                     target,
                     problem,
@@ -166,10 +199,14 @@ async fn session(
     };
     let handshake_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
     let Some(Outcome::Trusted(trust, chain)) = verifier.outcome() else {
-        return Err(fail("the TLS library finished a handshake that was not verified".into()));
+        return Err(fail(
+            "the TLS library finished a handshake that was not verified".into(),
+        ));
     };
     let conn = tls.get_ref().1;
-    let alpn = conn.alpn_protocol().map(|a| String::from_utf8_lossy(a).into_owned());
+    let alpn = conn
+        .alpn_protocol()
+        .map(|a| String::from_utf8_lossy(a).into_owned());
     let plain = alpn.as_deref().map(str::as_bytes) != Some(ALPN);
     let info = ConnectionInfo {
         target: target.clone(),
@@ -189,7 +226,9 @@ async fn session(
         sni,
         handshake_kind: match conn.handshake_kind() {
             Some(rustls::HandshakeKind::Resumed) => "resumed",
-            Some(rustls::HandshakeKind::FullWithHelloRetryRequest) => "full, after a HelloRetryRequest",
+            Some(rustls::HandshakeKind::FullWithHelloRetryRequest) => {
+                "full, after a HelloRetryRequest"
+            }
             _ => "full",
         }
         .to_string(),
@@ -264,8 +303,17 @@ where
     R: tokio::io::AsyncBufRead + Unpin,
     W: AsyncWrite + Unpin,
 {
-    let lost = |e: &dyn std::fmt::Display| fail(format!("the connection to the host was lost: {e}"));
-    if let Err(e) = send_line(w, &ClientFrame::Hello { nick: config.nick.clone() }.to_line()).await {
+    let lost =
+        |e: &dyn std::fmt::Display| fail(format!("the connection to the host was lost: {e}"));
+    if let Err(e) = send_line(
+        w,
+        &ClientFrame::Hello {
+            nick: config.nick.clone(),
+        }
+        .to_line(),
+    )
+    .await
+    {
         return lost(&e);
     }
     let mut pending: BTreeSet<u64> = BTreeSet::new();
@@ -273,14 +321,18 @@ where
     let mut finishing: Option<tokio::time::Instant> = None;
     let not_delivered = |pending: &mut BTreeSet<u64>, why: &str| {
         for id in std::mem::take(pending) {
-            sink.emit(NetEvent::NotDelivered { id, reason: why.into() });
+            sink.emit(NetEvent::NotDelivered {
+                id,
+                reason: why.into(),
+            });
         }
     };
     loop {
         if finishing.is_some() && pending.is_empty() {
             return (DisconnectKind::ByUser, "you left the room".into());
         }
-        let deadline = finishing.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        let deadline =
+            finishing.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
         tokio::select! {
             line = lines.next_line() => {
                 let frame = match line {

@@ -29,6 +29,8 @@ pub(crate) enum ItemKind {
     },
     /// A member joined (not repeated to that member).
     Joined,
+    /// A member renamed (a plain member was already told directly).
+    Renamed,
     /// Anything else everyone sees alike.
     Other,
     /// The room is closing; the last item.
@@ -71,6 +73,8 @@ impl Item {
                     return;
                 }
                 ItemKind::Joined => return,
+                ItemKind::Renamed if plain => return,
+                ItemKind::Renamed => {}
                 ItemKind::Other | ItemKind::Closing => {}
             }
         }
@@ -199,7 +203,10 @@ impl Room {
     /// Adds a member; `None` as nick means a generated `guest-N`.
     pub async fn join(&self, nick: Option<String>, plain: bool) -> Option<Welcome> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Request::Join { nick, plain, reply }).await.ok()?;
+        self.tx
+            .send(Request::Join { nick, plain, reply })
+            .await
+            .ok()?;
         rx.await.ok()
     }
 
@@ -409,7 +416,9 @@ impl RoomState {
         if old == wanted {
             return Ok(wanted);
         }
-        if old.to_lowercase() != wanted.to_lowercase() && self.nicks.contains(&wanted.to_lowercase()) {
+        if old.to_lowercase() != wanted.to_lowercase()
+            && self.nicks.contains(&wanted.to_lowercase())
+        {
             return Err(format!("the nickname {wanted} is taken"));
         }
         self.nicks.remove(&old.to_lowercase());
@@ -419,7 +428,7 @@ impl RoomState {
         }
         self.publish(Item {
             from,
-            kind: ItemKind::Other,
+            kind: ItemKind::Renamed,
             json: ServerFrame::Renamed {
                 id: from,
                 old: old.clone(),
@@ -486,7 +495,10 @@ mod tests {
         };
         let mut out = Vec::new();
         item.render_for(7, true, &mut out);
-        assert!(out.is_empty(), "a plain sender does not get its own line back");
+        assert!(
+            out.is_empty(),
+            "a plain sender does not get its own line back"
+        );
         item.render_for(7, false, &mut out);
         let ack: ServerFrame = serde_json::from_slice(&out).unwrap();
         assert_eq!(

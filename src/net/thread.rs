@@ -117,20 +117,15 @@ async fn dispatch(mut commands: mpsc::UnboundedReceiver<Command>, sink: EventSin
         }
         match command {
             Command::Host(_) | Command::Join(_) if session.is_some() => {
-                sink.emit(NetEvent::Notice(
-                    "already in a room: leave it before hosting or joining another".into(),
-                ));
+                // One room at a time: the old session ends (and says so)
+                // before the new one starts, so events never interleave.
+                if let Some(s) = session.take() {
+                    let _ = s.commands.send(Command::Disconnect);
+                    let _ = tokio::time::timeout(Duration::from_secs(5), s.task).await;
+                }
+                session = Some(start(command, &sink));
             }
-            Command::Host(config) => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                let task = tokio::spawn(crate::net::host::run(config, sink.clone(), rx));
-                session = Some(Session { commands: tx, task });
-            }
-            Command::Join(config) => {
-                let (tx, rx) = mpsc::unbounded_channel();
-                let task = tokio::spawn(crate::net::member::run(config, sink.clone(), rx));
-                session = Some(Session { commands: tx, task });
-            }
+            Command::Host(_) | Command::Join(_) => session = Some(start(command, &sink)),
             Command::Shutdown => {
                 if let Some(s) = session.take() {
                     let _ = s.commands.send(Command::Disconnect);
@@ -153,6 +148,17 @@ async fn dispatch(mut commands: mpsc::UnboundedReceiver<Command>, sink: EventSin
             },
         }
     }
+}
+
+fn start(command: Command, sink: &EventSink) -> Session {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let task = match command {
+        Command::Host(config) => tokio::spawn(crate::net::host::run(config, sink.clone(), rx)),
+        Command::Join(config) => tokio::spawn(crate::net::member::run(config, sink.clone(), rx)),
+        // Only called with Host or Join.
+        _ => tokio::spawn(async {}),
+    };
+    Session { commands: tx, task }
 }
 
 /// Emits the end of a session.

@@ -5,8 +5,8 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -73,7 +73,8 @@ fn age(seconds: i64) -> String {
 /// A Unix time as `YYYY-MM-DD HH:MM:SS UTC`.
 #[must_use]
 pub fn utc(seconds: i64) -> String {
-    let format = ::time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
+    let format =
+        ::time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second] UTC");
     ::time::OffsetDateTime::from_unix_timestamp(seconds)
         .ok()
         .and_then(|t| t.format(&format).ok())
@@ -114,7 +115,9 @@ impl Problem {
             Self::UnknownIssuer => {
                 "the certificate was issued by an authority this computer does not trust".into()
             }
-            Self::SelfSigned => "the certificate is self-signed: nobody vouches for it but the host itself".into(),
+            Self::SelfSigned => {
+                "the certificate is self-signed: nobody vouches for it but the host itself".into()
+            }
             Self::Expired { not_after, now } => format!(
                 "the certificate expired {} ago, on {}{}",
                 age(now - not_after),
@@ -127,7 +130,10 @@ impl Problem {
                 age(not_before - now),
                 clock(not_before - now)
             ),
-            Self::WrongName { expected, valid_for } => format!(
+            Self::WrongName {
+                expected,
+                valid_for,
+            } => format!(
                 "the certificate is not valid for {expected}; it is valid for {}",
                 if valid_for.is_empty() {
                     "no host name at all".to_string()
@@ -175,7 +181,10 @@ pub fn classify(error: &CertificateError, chain: &[CertInfo], now: i64) -> Probl
             not_before: leaf.map_or(0, |l| l.not_before),
             now,
         },
-        CertificateError::NotValidForNameContext { expected, presented } => Problem::WrongName {
+        CertificateError::NotValidForNameContext {
+            expected,
+            presented,
+        } => Problem::WrongName {
             expected: expected.to_str().into_owned(),
             valid_for: presented.clone(),
         },
@@ -183,6 +192,19 @@ pub fn classify(error: &CertificateError, chain: &[CertInfo], now: i64) -> Probl
             expected: String::new(),
             valid_for: leaf.map(CertInfo::host_names).unwrap_or_default(),
         },
+        // A self-signed certificate whose name happens to be that of a
+        // trusted root with another key (Debian's "snakeoil" CN=localhost
+        // in /etc/ssl/certs, say) fails on the signature: it is still just
+        // self-signed.
+        #[allow(deprecated)]
+        CertificateError::BadSignature
+        | CertificateError::UnsupportedSignatureAlgorithm
+        | CertificateError::UnsupportedSignatureAlgorithmContext { .. }
+        | CertificateError::UnsupportedSignatureAlgorithmForPublicKeyContext { .. }
+            if self_signed =>
+        {
+            Problem::SelfSigned
+        }
         CertificateError::BadSignature => Problem::BadSignature,
         #[allow(deprecated)]
         CertificateError::UnsupportedSignatureAlgorithm
@@ -295,8 +317,12 @@ impl ServerCertVerifier for MemberVerifier {
             .map(|c| CertInfo::from_der(c))
             .collect();
         let result = match &self.webpki {
-            Some(v) => v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now),
-            None => Err(rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)),
+            Some(v) => {
+                v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+            }
+            None => Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            )),
         };
         match result {
             Ok(ok) => {

@@ -1,3 +1,14 @@
-//! The window. Plain state and view functions; it never touches a socket.
-//! The egui window itself is not built yet: `tlschat` runs headless
-//! (`--headless`) until it is.
+//! The window: plain state ([`state`]) and view functions over it. It never
+//! touches a socket: it sends [`crate::net::Command`]s to the net thread and
+//! applies the [`crate::net::NetEvent`]s it gets back, once per frame.
+
+mod app;
+mod cert_view;
+mod conversation;
+mod interstitial;
+mod room_view;
+pub mod start;
+pub mod state;
+
+pub use app::{Launch, OnListening, TlsChatApp, native_options};
+pub use conversation::init_local_offset;

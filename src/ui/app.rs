@@ -1,0 +1,222 @@
+//! The eframe app: owns the net thread, drains its events once per frame,
+//! and shows the start screen or a room.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::net::{Command, HostConfig, JoinConfig, NetEvent, NetThread};
+use crate::ui::room_view::{RoomAction, RoomView};
+use crate::ui::start::{Problems, StartAction, StartForm};
+use crate::ui::state::{Role, RoomState};
+
+const FORM_KEY: &str = "tlschat.start_form";
+
+/// How the window starts.
+#[derive(Debug, Clone)]
+pub enum Launch {
+    /// On the start screen.
+    Start,
+    /// Straight into hosting.
+    Host(HostConfig),
+    /// Straight into joining.
+    Join(JoinConfig),
+}
+
+/// Called once with the host's address when it is listening (the demo
+/// starts its member window then).
+pub type OnListening = Box<dyn FnOnce(SocketAddr) + Send>;
+
+enum Screen {
+    Start,
+    Room(Box<RoomView>),
+}
+
+/// The whole application.
+pub struct TlsChatApp {
+    net: NetThread,
+    events: crossbeam_channel::Receiver<NetEvent>,
+    config_dir: PathBuf,
+    form: StartForm,
+    host_problems: Problems,
+    join_problems: Problems,
+    start_error: Option<String>,
+    screen: Screen,
+    on_listening: Option<OnListening>,
+    title: String,
+}
+
+/// Window options: size, title, icon, and persistence in the config directory.
+#[must_use]
+pub fn native_options(config_dir: &std::path::Path) -> eframe::NativeOptions {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("tlschat")
+        .with_app_id("tlschat")
+        .with_inner_size([980.0, 680.0])
+        .with_min_inner_size([560.0, 380.0]);
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")) {
+        viewport = viewport.with_icon(Arc::new(icon));
+    }
+    eframe::NativeOptions {
+        viewport,
+        persistence_path: Some(config_dir.join("window.ron")),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    }
+}
+
+impl TlsChatApp {
+    /// Builds the app and starts its net thread, which wakes this window.
+    pub fn new(
+        cc: &eframe::CreationContext<'_>,
+        launch: Launch,
+        config_dir: PathBuf,
+    ) -> std::io::Result<Self> {
+        let ctx = cc.egui_ctx.clone();
+        let (net, events) = NetThread::spawn(Arc::new(move || ctx.request_repaint()))?;
+        let form = cc
+            .storage
+            .and_then(|s| s.get_string(FORM_KEY))
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default();
+        let mut app = Self {
+            net,
+            events,
+            config_dir,
+            form,
+            host_problems: Problems::default(),
+            join_problems: Problems::default(),
+            start_error: None,
+            screen: Screen::Start,
+            on_listening: None,
+            title: "tlschat".into(),
+        };
+        match launch {
+            Launch::Start => {}
+            Launch::Host(config) => app.host(config),
+            Launch::Join(config) => app.join(config),
+        }
+        Ok(app)
+    }
+
+    /// Runs `f` once the host is listening.
+    #[must_use]
+    pub fn with_on_listening(mut self, f: OnListening) -> Self {
+        self.on_listening = Some(f);
+        self
+    }
+
+    /// The room's state, when a room is open.
+    #[must_use]
+    pub fn room(&self) -> Option<&RoomState> {
+        match &self.screen {
+            Screen::Room(r) => Some(&r.state),
+            Screen::Start => None,
+        }
+    }
+
+    fn host(&mut self, config: HostConfig) {
+        let state = RoomState::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        self.screen = Screen::Room(Box::new(RoomView::new(state, None)));
+        self.net.send(Command::Host(config));
+    }
+
+    fn join(&mut self, config: JoinConfig) {
+        let state = RoomState::new(Role::Member, config.target(), config.nick.clone());
+        self.screen = Screen::Room(Box::new(RoomView::new(state, Some(config.clone()))));
+        self.net.send(Command::Join(config));
+    }
+
+    fn start_ui(&mut self, ui: &mut egui::Ui) {
+        let action = crate::ui::start::start_screen_ui(
+            ui,
+            &mut self.form,
+            &self.host_problems,
+            &self.join_problems,
+            self.start_error.as_deref(),
+        );
+        match action {
+            Some(StartAction::Host) => match self.form.host_config(&self.config_dir) {
+                Ok(config) => {
+                    self.host_problems = Problems::default();
+                    self.host(config);
+                }
+                Err(p) => self.host_problems = p,
+            },
+            Some(StartAction::Join) => match self.form.join_config() {
+                Ok(config) => {
+                    self.join_problems = Problems::default();
+                    self.join(config);
+                }
+                Err(p) => self.join_problems = p,
+            },
+            None => {}
+        }
+    }
+}
+
+impl eframe::App for TlsChatApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        while let Ok(event) = self.events.try_recv() {
+            if let NetEvent::Listening { addr, .. } = &event {
+                if let Some(f) = self.on_listening.take() {
+                    f(*addr);
+                }
+            }
+            match &mut self.screen {
+                Screen::Room(room) => room.state.apply(event),
+                Screen::Start => {
+                    if let NetEvent::Notice(text) = event {
+                        self.start_error = Some(text);
+                    }
+                }
+            }
+        }
+        let title = match &self.screen {
+            Screen::Room(r) => format!("tlschat — {} — {}", r.state.nick, r.state.target),
+            Screen::Start => "tlschat".to_string(),
+        };
+        // Only on change: every viewport command asks for another frame,
+        // and an idle window must not repaint.
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        let action = match &mut self.screen {
+            Screen::Start => {
+                self.start_ui(ui);
+                return;
+            }
+            Screen::Room(room) => room.ui(ui),
+        };
+        let Screen::Room(room) = &mut self.screen else {
+            return;
+        };
+        match action {
+            None => {}
+            Some(RoomAction::Send(command)) => {
+                self.net.send(command);
+            }
+            Some(RoomAction::Disconnect) => {
+                self.net.send(Command::Disconnect);
+            }
+            Some(RoomAction::Reconnect(config)) => {
+                room.state.reconnecting();
+                self.net.send(Command::Join(*config));
+            }
+            Some(RoomAction::BackToStart) => {
+                self.net.send(Command::Disconnect);
+                self.screen = Screen::Start;
+            }
+        }
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        if let Ok(text) = serde_json::to_string(&self.form) {
+            storage.set_string(FORM_KEY, text);
+        }
+    }
+}

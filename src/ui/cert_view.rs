@@ -1,0 +1,277 @@
+//! Connection and certificate details: the live connection's parameters and
+//! every field of each certificate in the chain, as Firefox's viewer shows them.
+
+use egui::{RichText, Ui};
+
+use crate::net::certinfo::{CertInfo, colon_hex};
+use crate::net::trust::utc;
+use crate::net::{ConnectionInfo, TrustBasis};
+use crate::ui::room_view::RoomView;
+use crate::ui::state::{Role, Status};
+
+fn row(ui: &mut Ui, name: &str, value: impl Into<String>) {
+    ui.label(RichText::new(name).strong());
+    ui.add(egui::Label::new(value.into()).wrap());
+    ui.end_row();
+}
+
+fn mono_row(ui: &mut Ui, name: &str, value: &str, copy_label: &str) {
+    ui.label(RichText::new(name).strong());
+    ui.horizontal(|ui| {
+        ui.add(egui::Label::new(RichText::new(value).monospace()).wrap());
+        if ui.small_button(copy_label).clicked() {
+            ui.ctx().copy_text(value.to_string());
+        }
+    });
+    ui.end_row();
+}
+
+/// "expires in N days" / "expired N days ago" / "not valid for N more days".
+#[must_use]
+pub fn validity_note(cert: &CertInfo, now: i64) -> String {
+    let days = |s: i64| s.unsigned_abs() / 86_400;
+    if now < cert.not_before {
+        format!("not valid for {} more days", days(cert.not_before - now))
+    } else if now > cert.not_after {
+        format!("expired {} days ago", days(now - cert.not_after))
+    } else {
+        format!("expires in {} days", days(cert.not_after - now))
+    }
+}
+
+fn connection_ui(ui: &mut Ui, c: &ConnectionInfo) {
+    egui::Grid::new("connection_grid").num_columns(2).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
+        row(ui, "Connected to", format!("{} ({})", c.target, c.peer_addr));
+        row(ui, "Protocol", &c.protocol);
+        row(ui, "Cipher suite", &c.cipher_suite);
+        row(ui, "Key exchange", &c.key_exchange);
+        row(ui, "ALPN", c.alpn.clone().unwrap_or_else(|| "none: plain-text room".into()));
+        row(ui, "Server name (SNI)", c.sni.clone().unwrap_or_else(|| "none sent (connected by IP address)".into()));
+        row(
+            ui,
+            "Handshake",
+            format!("{}, {:.1} ms", c.handshake_kind, c.handshake_us as f64 / 1000.0),
+        );
+        let trust = match &c.trust {
+            TrustBasis::Verified { anchor } => format!("Verified: the chain leads to the trusted root {anchor}"),
+            TrustBasis::Pinned { problem } => format!(
+                "Not verified ({}); accepted because it is exactly the certificate you made an exception for",
+                problem.explain()
+            ),
+        };
+        row(ui, "Trust", trust);
+    });
+}
+
+fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    if let Some(e) = &cert.parse_error {
+        ui.colored_label(ui.visuals().error_fg_color, e);
+    }
+    egui::Grid::new(("cert_grid", cert.sha256))
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            row(ui, "Subject", &cert.subject);
+            row(ui, "Issuer", &cert.issuer);
+            row(ui, "Not before", utc(cert.not_before));
+            row(
+                ui,
+                "Not after",
+                format!("{} ({})", utc(cert.not_after), validity_note(cert, now)),
+            );
+            row(
+                ui,
+                "Subject alt names",
+                if cert.sans.is_empty() {
+                    "none".to_string()
+                } else {
+                    cert.sans.join("\n")
+                },
+            );
+            row(ui, "Public key", &cert.public_key);
+            row(ui, "Signature algorithm", &cert.signature_algorithm);
+            row(ui, "Serial number", &cert.serial);
+            row(ui, "Version", cert.version.to_string());
+            mono_row(
+                ui,
+                "SHA-256 fingerprint",
+                &colon_hex(&cert.sha256),
+                "Copy SHA-256",
+            );
+            mono_row(
+                ui,
+                "SHA-1 fingerprint",
+                &colon_hex(&cert.sha1),
+                "Copy SHA-1",
+            );
+            mono_row(
+                ui,
+                "Public key SHA-256",
+                &colon_hex(&cert.spki_sha256),
+                "Copy key SHA-256",
+            );
+            row(
+                ui,
+                "Basic constraints",
+                match (cert.is_ca, cert.path_len) {
+                    (Some(true), Some(n)) => format!("CA, path length {n}"),
+                    (Some(true), None) => "CA".into(),
+                    (Some(false), _) => "not a CA".into(),
+                    (None, _) => "absent".into(),
+                },
+            );
+            row(
+                ui,
+                "Key usage",
+                if cert.key_usage.is_empty() {
+                    "absent".into()
+                } else {
+                    cert.key_usage.join(", ")
+                },
+            );
+            row(
+                ui,
+                "Extended key usage",
+                if cert.extended_key_usage.is_empty() {
+                    "absent".into()
+                } else {
+                    cert.extended_key_usage.join(", ")
+                },
+            );
+            row(
+                ui,
+                "Subject key ID",
+                cert.subject_key_id
+                    .clone()
+                    .unwrap_or_else(|| "absent".into()),
+            );
+            row(
+                ui,
+                "Authority key ID",
+                cert.authority_key_id
+                    .clone()
+                    .unwrap_or_else(|| "absent".into()),
+            );
+            let exts: Vec<String> = cert
+                .extensions
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} ({}){}",
+                        e.name,
+                        e.oid,
+                        if e.critical { " — critical" } else { "" }
+                    )
+                })
+                .collect();
+            row(
+                ui,
+                "Extensions",
+                if exts.is_empty() {
+                    "none".into()
+                } else {
+                    exts.join("\n")
+                },
+            );
+        });
+}
+
+/// The whole details window's content.
+pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
+    let (chain, heading): (Vec<CertInfo>, &str) = match (&view.state.status, &view.state.role) {
+        (Status::Untrusted(u), _) => (u.chain.clone(), "The certificate that was refused"),
+        (_, Role::Host) => (
+            view.state.own_chain.clone(),
+            "Your certificate (what members are shown)",
+        ),
+        _ => (
+            view.state
+                .connection
+                .as_ref()
+                .map(|c| c.chain.clone())
+                .unwrap_or_default(),
+            "The host's certificate",
+        ),
+    };
+    if let Some(c) = &view.state.connection {
+        ui.heading("Connection");
+        connection_ui(ui, c);
+        ui.add_space(10.0);
+    }
+    ui.heading(heading);
+    if chain.is_empty() {
+        ui.label("No certificate yet.");
+        return;
+    }
+    view.selected_cert = view.selected_cert.min(chain.len() - 1);
+    ui.horizontal_wrapped(|ui| {
+        for (i, c) in chain.iter().enumerate() {
+            let role = if i == 0 { "server" } else { "issuer" };
+            ui.selectable_value(
+                &mut view.selected_cert,
+                i,
+                format!("{} ({role})", c.display_name()),
+            );
+        }
+    });
+    ui.separator();
+    cert_ui(ui, &chain[view.selected_cert]);
+    ui.add_space(8.0);
+    ui.horizontal(|ui| {
+        if ui.button("Copy certificate PEM").clicked() {
+            ui.ctx().copy_text(chain[view.selected_cert].to_pem());
+        }
+        if ui.button("Copy chain PEM").clicked() {
+            ui.ctx()
+                .copy_text(chain.iter().map(CertInfo::to_pem).collect());
+        }
+    });
+    ui.horizontal(|ui| {
+        if view.export_path.is_empty() {
+            view.export_path = default_export_path(&chain[0]);
+        }
+        let l = ui.label("Save chain as");
+        ui.add(egui::TextEdit::singleline(&mut view.export_path).desired_width(320.0))
+            .labelled_by(l.id);
+        if ui.button("Save").clicked() {
+            let pem: String = chain.iter().map(CertInfo::to_pem).collect();
+            view.export_result = Some(
+                match crate::config::write_atomic(
+                    std::path::Path::new(&view.export_path),
+                    pem.as_bytes(),
+                    false,
+                ) {
+                    Ok(()) => format!(
+                        "Saved {} certificate(s) to {}",
+                        chain.len(),
+                        view.export_path
+                    ),
+                    Err(e) => format!("Could not save to {}: {e}", view.export_path),
+                },
+            );
+        }
+    });
+    if let Some(r) = &view.export_result {
+        ui.label(r);
+    }
+}
+
+fn default_export_path(leaf: &CertInfo) -> String {
+    let name: String = leaf
+        .display_name()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let dir = dirs::download_dir()
+        .or_else(dirs::home_dir)
+        .unwrap_or_else(|| ".".into());
+    dir.join(format!("{name}-chain.pem")).display().to_string()
+}

@@ -1,0 +1,214 @@
+//! The conversation: a virtualized list of messages of varying height. Only
+//! the lines in view are laid out each frame; the heights of all lines are
+//! measured once (again only when the width changes), so a history of
+//! 100,000 messages scrolls as smoothly as one of ten.
+
+use std::sync::OnceLock;
+
+use egui::text::{LayoutJob, TextFormat};
+use egui::{Color32, FontId, Galley, Sense, Ui};
+
+use crate::ui::state::{ChatLine, Delivery};
+
+static LOCAL_OFFSET: OnceLock<time::UtcOffset> = OnceLock::new();
+
+/// Reads the local time zone. Call it before any thread starts: the
+/// operating system can only be asked safely while the process has one.
+pub fn init_local_offset() {
+    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
+    let _ = LOCAL_OFFSET.set(offset);
+}
+
+/// `HH:MM` in local time.
+#[must_use]
+pub fn clock(time_ms: u64) -> String {
+    let offset = LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC);
+    let secs = i64::try_from(time_ms / 1000).unwrap_or(0);
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .map(|t| t.to_offset(offset))
+        .map(|t| format!("{:02}:{:02}", t.hour(), t.minute()))
+        .unwrap_or_default()
+}
+
+/// A colour for a nickname that stays the same across runs.
+fn nick_color(nick: &str, dark: bool) -> Color32 {
+    let h = nick
+        .bytes()
+        .fold(5381u32, |h, b| h.wrapping_mul(33) ^ u32::from(b));
+    let palette_dark = [
+        Color32::from_rgb(240, 150, 90),
+        Color32::from_rgb(120, 200, 120),
+        Color32::from_rgb(220, 130, 220),
+        Color32::from_rgb(100, 200, 220),
+        Color32::from_rgb(230, 200, 90),
+        Color32::from_rgb(240, 120, 140),
+    ];
+    let palette_light = [
+        Color32::from_rgb(170, 80, 20),
+        Color32::from_rgb(30, 120, 40),
+        Color32::from_rgb(140, 40, 140),
+        Color32::from_rgb(20, 110, 140),
+        Color32::from_rgb(130, 100, 0),
+        Color32::from_rgb(170, 30, 60),
+    ];
+    let palette = if dark { palette_dark } else { palette_light };
+    palette[(h as usize) % palette.len()]
+}
+
+fn delivery_text(d: &Delivery) -> (&'static str, String) {
+    match d {
+        Delivery::Sending => ("⏳", "sending".into()),
+        Delivery::Delivered => ("✔", "delivered".into()),
+        Delivery::Sent => ("➡", "sent (plain-text room: no delivery receipt)".into()),
+        Delivery::NotDelivered(why) => ("✖", format!("not delivered: {why}")),
+    }
+}
+
+/// Lays out one line as it is drawn.
+fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
+    let style = ui.style();
+    let dark = style.visuals.dark_mode;
+    let body = FontId::proportional(14.0);
+    let small = FontId::proportional(11.5);
+    let weak = style.visuals.weak_text_color();
+    let text = style.visuals.text_color();
+    let mut job = LayoutJob::default();
+    job.wrap.max_width = width;
+    let fmt = |font: &FontId, color: Color32| TextFormat::simple(font.clone(), color);
+    job.append(&clock(line.time_ms), 0.0, fmt(&small, weak));
+    if line.notice {
+        let mut f = fmt(&body, weak);
+        f.italics = true;
+        job.append(&format!("• {}", line.text), 8.0, f);
+    } else {
+        let color = if line.own {
+            if dark {
+                Color32::from_rgb(110, 170, 255)
+            } else {
+                Color32::from_rgb(20, 90, 200)
+            }
+        } else {
+            nick_color(&line.nick, dark)
+        };
+        let who = if line.own {
+            format!("{} (you)", line.nick)
+        } else {
+            line.nick.clone()
+        };
+        job.append(&who, 8.0, fmt(&FontId::proportional(14.0), color));
+        job.append(&line.text, 8.0, fmt(&body, text));
+        if let Some(d) = &line.delivery {
+            let (icon, words) = delivery_text(d);
+            let color = match d {
+                Delivery::NotDelivered(_) => style.visuals.error_fg_color,
+                _ => weak,
+            };
+            job.append(&format!("{icon} {words}"), 8.0, fmt(&small, color));
+        }
+    }
+    ui.fonts_mut(|f| f.layout_job(job))
+}
+
+/// Measured heights of every line at one width.
+#[derive(Debug, Default)]
+pub struct HeightCache {
+    width: f32,
+    /// Top of each line, and the total at the end.
+    tops: Vec<f32>,
+    measured: usize,
+}
+
+const GAP: f32 = 6.0;
+const RESEND_ROW: f32 = 24.0;
+
+impl HeightCache {
+    fn sync(&mut self, ui: &Ui, lines: &[ChatLine], width: f32) {
+        if (self.width - width).abs() > 0.5 || self.measured > lines.len() {
+            self.width = width;
+            self.tops.clear();
+            self.measured = 0;
+        }
+        if self.tops.is_empty() {
+            self.tops.push(0.0);
+        }
+        for line in &lines[self.measured..] {
+            let h = layout(ui, line, width).size().y + extra(line) + GAP;
+            let top = self.tops.last().copied().unwrap_or(0.0);
+            self.tops.push(top + h);
+        }
+        self.measured = lines.len();
+    }
+
+    /// Forgets every measurement (the lines changed in place).
+    pub fn invalidate(&mut self) {
+        self.measured = usize::MAX;
+    }
+}
+
+fn extra(line: &ChatLine) -> f32 {
+    if matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
+        RESEND_ROW
+    } else {
+        0.0
+    }
+}
+
+/// Draws the conversation; returns the index of a line whose "Resend" was clicked.
+pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache) -> Option<usize> {
+    let width = (ui.available_width() - 16.0).max(100.0);
+    if cache.measured == usize::MAX || cache.measured > lines.len() {
+        cache.width = -1.0;
+    }
+    cache.sync(ui, lines, width);
+    let total = cache.tops.last().copied().unwrap_or(0.0);
+    let mut resend = None;
+    egui::ScrollArea::vertical()
+        .id_salt("conversation")
+        .stick_to_bottom(true)
+        .auto_shrink([false, false])
+        .show_viewport(ui, |ui, viewport| {
+            ui.set_height(total);
+            ui.set_width(width);
+            let origin = ui.min_rect().min;
+            let first = cache
+                .tops
+                .partition_point(|top| *top < viewport.min.y)
+                .saturating_sub(1);
+            for (i, line) in lines.iter().enumerate().skip(first) {
+                let top = cache.tops[i];
+                if top > viewport.max.y {
+                    break;
+                }
+                let galley = layout(ui, line, width);
+                let rect = egui::Rect::from_min_size(
+                    origin + egui::vec2(0.0, top),
+                    egui::vec2(width, galley.size().y + extra(line)),
+                );
+                ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
+                    ui.add(
+                        egui::Label::new(galley)
+                            .selectable(true)
+                            .sense(Sense::click()),
+                    );
+                    if matches!(line.delivery, Some(Delivery::NotDelivered(_)))
+                        && ui.small_button("Resend").clicked()
+                    {
+                        resend = Some(i);
+                    }
+                });
+            }
+        });
+    resend
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats_hours_and_minutes() {
+        // 1970-01-01 01:02 UTC; with no offset initialised, UTC is used.
+        let _ = LOCAL_OFFSET.set(time::UtcOffset::UTC);
+        assert_eq!(clock(3_720_000), "01:02");
+    }
+}

@@ -1,0 +1,264 @@
+//! The room: an address bar that tells the truth about the connection, the
+//! members, the conversation and the message box.
+
+use egui::{Color32, RichText, Ui};
+
+use crate::net::certinfo::fingerprint;
+use crate::net::{Command, JoinConfig};
+use crate::ui::conversation::{HeightCache, conversation_ui};
+use crate::ui::state::{Role, RoomState, Status};
+
+/// What the room view asked the app to do.
+#[derive(Debug, Clone)]
+pub enum RoomAction {
+    /// Send this command (a message).
+    Send(Command),
+    /// Leave (member) or close (host).
+    Disconnect,
+    /// Join again with this configuration.
+    Reconnect(Box<JoinConfig>),
+    /// Leave and go back to the start screen.
+    BackToStart,
+}
+
+/// One open room and the view's own state.
+pub struct RoomView {
+    /// The room.
+    pub state: RoomState,
+    /// How we joined (to reconnect, or proceed with an exception).
+    pub join: Option<JoinConfig>,
+    /// Whether the connection and certificate window is open.
+    pub details_open: bool,
+    /// Which certificate of the chain is shown.
+    pub selected_cert: usize,
+    /// Whether the interstitial's "Advanced" part is open.
+    pub advanced: bool,
+    /// Where "Save chain" writes.
+    pub export_path: String,
+    /// The last export's outcome.
+    pub export_result: Option<String>,
+    heights: HeightCache,
+    focused_once: bool,
+}
+
+const COMPOSER_ID: &str = "composer";
+
+/// Takes an Enter press without modifiers out of this frame's input, so the
+/// text box does not also insert a newline. (egui's `consume_key` matches
+/// "logically" and would take Shift+Enter too.)
+fn take_plain_enter(ui: &Ui) -> bool {
+    ui.input_mut(|i| {
+        let at = i.events.iter().position(|e| {
+            matches!(e, egui::Event::Key { key: egui::Key::Enter, pressed: true, modifiers, .. }
+                if !modifiers.shift && !modifiers.alt && !modifiers.ctrl && !modifiers.command)
+        });
+        at.map(|at| i.events.remove(at)).is_some()
+    })
+}
+
+impl RoomView {
+    /// A view over a new room.
+    #[must_use]
+    pub fn new(state: RoomState, join: Option<JoinConfig>) -> Self {
+        Self {
+            state,
+            join,
+            details_open: false,
+            selected_cert: 0,
+            advanced: false,
+            export_path: String::new(),
+            export_result: None,
+            heights: HeightCache::default(),
+            focused_once: false,
+        }
+    }
+
+    /// Draws the room; returns what the user asked for.
+    pub fn ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
+        let mut action = None;
+        egui::Panel::top("address_bar").show(ui, |ui| {
+            action = action.take().or(self.address_bar_ui(ui));
+        });
+        if let Status::Untrusted(u) = &self.state.status {
+            let u = u.clone();
+            egui::CentralPanel::default().show(ui, |ui| {
+                action = crate::ui::interstitial::interstitial_ui(ui, &u, self);
+            });
+            self.details_window(ui);
+            return action;
+        }
+        egui::Panel::right("members")
+            .resizable(true)
+            .default_size(190.0)
+            .show(ui, |ui| {
+                self.members_ui(ui);
+            });
+        egui::Panel::bottom("composer_panel").show(ui, |ui| {
+            action = action.take().or(self.composer_ui(ui));
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            if let Some(i) = conversation_ui(ui, &self.state.lines, &mut self.heights) {
+                if let Some(c) = self.state.resend(i) {
+                    self.heights.invalidate();
+                    action = Some(RoomAction::Send(c));
+                }
+            }
+        });
+        self.details_window(ui);
+        action
+    }
+
+    fn details_window(&mut self, ui: &Ui) {
+        if self.details_open {
+            let mut open = true;
+            egui::Window::new("Connection and certificate")
+                .open(&mut open)
+                .default_width(620.0)
+                .default_height(520.0)
+                .vscroll(true)
+                .show(ui.ctx(), |ui| crate::ui::cert_view::details_ui(ui, self));
+            self.details_open = open;
+        }
+    }
+
+    fn address_bar_ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
+        let mut action = None;
+        ui.add_space(4.0);
+        ui.horizontal(|ui| {
+            let (icon, color) = match &self.state.status {
+                _ if self.state.is_verified() => ("🔒", Color32::from_rgb(40, 160, 80)),
+                Status::Connected => ("⚠", Color32::from_rgb(220, 150, 20)),
+                Status::Untrusted(_) => ("⚠", ui.visuals().error_fg_color),
+                Status::Connecting => ("⏳", ui.visuals().weak_text_color()),
+                Status::Disconnected { .. } => ("⛔", ui.visuals().weak_text_color()),
+            };
+            let text = format!(
+                "{icon} {}   {}",
+                self.state.target,
+                self.state.status_text()
+            );
+            let bar = egui::Button::new(RichText::new(text).color(color).size(15.0))
+                .min_size(egui::vec2(ui.available_width() - 260.0, 26.0));
+            if ui
+                .add(bar)
+                .on_hover_text("Connection and certificate details")
+                .clicked()
+            {
+                self.details_open = !self.details_open;
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui
+                    .button("Leave")
+                    .on_hover_text("Back to the start screen")
+                    .clicked()
+                {
+                    action = Some(RoomAction::BackToStart);
+                }
+                let session_over = matches!(self.state.status, Status::Disconnected { .. });
+                match (&self.state.role, session_over, &self.join) {
+                    (Role::Member, true, Some(join)) => {
+                        if ui.button("Reconnect").clicked() {
+                            action = Some(RoomAction::Reconnect(Box::new(join.clone())));
+                        }
+                    }
+                    (Role::Host, false, _) => {
+                        if ui.button("Close room").clicked() {
+                            action = Some(RoomAction::Disconnect);
+                        }
+                    }
+                    (Role::Member, false, _) => {
+                        if ui.button("Disconnect").clicked() {
+                            action = Some(RoomAction::Disconnect);
+                        }
+                    }
+                    _ => {}
+                }
+            });
+        });
+        if self.state.role == Role::Host {
+            if let Some(leaf) = self.state.own_chain.first() {
+                let fp = fingerprint(&leaf.sha256);
+                ui.horizontal(|ui| {
+                    ui.label("Your certificate's fingerprint — members should see the same:");
+                    ui.label(RichText::new(&fp).monospace().strong());
+                    if ui.small_button("Copy fingerprint").clicked() {
+                        ui.ctx().copy_text(fp.clone());
+                    }
+                });
+            }
+        }
+        ui.add_space(4.0);
+        action
+    }
+
+    fn members_ui(&self, ui: &mut Ui) {
+        ui.heading(format!("Members ({})", self.state.members.len()));
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .id_salt("members_list")
+            .show(ui, |ui| {
+                for m in &self.state.members {
+                    let mut text = m.nick.clone();
+                    if m.is_host {
+                        text.push_str(" (host)");
+                    }
+                    if Some(m.id) == self.state.me {
+                        text.push_str(" (you)");
+                    }
+                    if m.plain_text {
+                        text.push_str(" · plain text");
+                    }
+                    let rich = if m.is_host {
+                        RichText::new(text).strong()
+                    } else {
+                        RichText::new(text)
+                    };
+                    ui.label(rich);
+                }
+            });
+    }
+
+    fn composer_ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
+        let mut action = None;
+        ui.add_space(6.0);
+        let blocked = self.state.send_blocked_reason();
+        if let Some(reason) = &blocked {
+            ui.colored_label(ui.visuals().warn_fg_color, reason);
+        }
+        let id = egui::Id::unique(COMPOSER_ID);
+        let connected = blocked.is_none();
+        // Enter sends; Shift+Enter is left to the text box as a new line.
+        let enter = connected && ui.memory(|m| m.has_focus(id)) && take_plain_enter(ui);
+        let mut send = enter;
+        ui.horizontal(|ui| {
+            let label = ui.label("Message");
+            let edit = egui::TextEdit::multiline(&mut self.state.draft)
+                .id(id)
+                .desired_rows(2)
+                .hint_text("Write a message — Enter sends, Shift+Enter starts a new line")
+                .desired_width(ui.available_width() - 70.0);
+            let response = ui.add(edit).labelled_by(label.id);
+            if connected && !self.focused_once {
+                response.request_focus();
+                self.focused_once = true;
+            }
+            if !connected {
+                self.focused_once = false;
+            }
+            if ui
+                .add_enabled(connected, egui::Button::new("Send"))
+                .clicked()
+            {
+                send = true;
+                response.request_focus();
+            }
+        });
+        if send {
+            if let Some(command) = self.state.compose() {
+                action = Some(RoomAction::Send(command));
+            }
+        }
+        ui.add_space(6.0);
+        action
+    }
+}

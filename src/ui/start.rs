@@ -1,0 +1,253 @@
+//! The start screen: host a room or join one, with inputs checked before
+//! anything is started. Its values are remembered between runs.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::net::{HostConfig, JoinConfig};
+
+/// What the start screen's fields hold (and what is remembered).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct StartForm {
+    /// Host: address to listen on.
+    pub bind: String,
+    /// Host: our nickname.
+    pub host_nick: String,
+    /// Host: certificate PEM path; empty means "generate for me".
+    pub cert: String,
+    /// Host: key PEM path.
+    pub key: String,
+    /// Join: `host:port`.
+    pub target: String,
+    /// Join: our nickname.
+    pub join_nick: String,
+    /// Join: an extra CA file, optional.
+    pub ca: String,
+}
+
+impl Default for StartForm {
+    fn default() -> Self {
+        let nick = crate::cli::default_nick("me");
+        Self {
+            bind: format!("127.0.0.1:{}", crate::net::DEFAULT_PORT),
+            host_nick: nick.clone(),
+            cert: String::new(),
+            key: String::new(),
+            target: format!("localhost:{}", crate::net::DEFAULT_PORT),
+            join_nick: nick,
+            ca: String::new(),
+        }
+    }
+}
+
+/// Problems with the host fields, one per field that has one.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Problems {
+    /// Per field name (`bind`, `cert`, …), one line.
+    pub fields: Vec<(&'static str, String)>,
+}
+
+impl Problems {
+    /// The problem with a field, if any.
+    #[must_use]
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
+fn check_file(path: &str, what: &str) -> Result<PathBuf, String> {
+    let p = Path::new(path.trim());
+    if path.trim().is_empty() {
+        return Err(format!("choose the {what} file"));
+    }
+    match std::fs::metadata(p) {
+        Ok(m) if m.is_file() => Ok(p.to_path_buf()),
+        Ok(_) => Err(format!("{} is not a file", p.display())),
+        Err(e) => Err(format!("{}: {e}", p.display())),
+    }
+}
+
+fn check_nick(nick: &str) -> Result<String, String> {
+    crate::net::room_nick(nick).ok_or_else(|| "use 1 to 32 characters without spaces".to_string())
+}
+
+impl StartForm {
+    /// Checks the host fields; on success, the configuration to host with.
+    pub fn host_config(&self, config_dir: &Path) -> Result<HostConfig, Problems> {
+        let mut p = Problems::default();
+        let bind = crate::cli::parse_bind(self.bind.trim()).map_err(|e| p.fields.push(("bind", e)));
+        let nick = check_nick(&self.host_nick).map_err(|e| p.fields.push(("host_nick", e)));
+        let identity = if self.cert.trim().is_empty() && self.key.trim().is_empty() {
+            Ok(None)
+        } else {
+            let cert =
+                check_file(&self.cert, "certificate").map_err(|e| p.fields.push(("cert", e)));
+            let key = check_file(&self.key, "key").map_err(|e| p.fields.push(("key", e)));
+            match (cert, key) {
+                (Ok(c), Ok(k)) => Ok(Some((c, k))),
+                _ => Err(()),
+            }
+        };
+        match (bind, nick, identity) {
+            (Ok(bind), Ok(nick), Ok(identity)) => Ok(HostConfig {
+                bind,
+                nick,
+                identity,
+                config_dir: config_dir.to_path_buf(),
+            }),
+            _ => Err(p),
+        }
+    }
+
+    /// Checks the join fields; on success, the configuration to join with.
+    pub fn join_config(&self) -> Result<JoinConfig, Problems> {
+        let mut p = Problems::default();
+        let target =
+            crate::cli::parse_target(self.target.trim()).map_err(|e| p.fields.push(("target", e)));
+        let nick = check_nick(&self.join_nick).map_err(|e| p.fields.push(("join_nick", e)));
+        let ca = if self.ca.trim().is_empty() {
+            Ok(Vec::new())
+        } else {
+            check_file(&self.ca, "CA")
+                .map(|c| vec![c])
+                .map_err(|e| p.fields.push(("ca", e)))
+        };
+        match (target, nick, ca) {
+            (Ok((host, port)), Ok(nick), Ok(ca_files)) => Ok(JoinConfig {
+                host,
+                port,
+                nick,
+                ca_files,
+                pins: Vec::new(),
+            }),
+            _ => Err(p),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_fields_are_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut f = StartForm {
+            bind: "127.0.0.1:99999".into(),
+            host_nick: "two words".into(),
+            ..StartForm::default()
+        };
+        let p = f.host_config(dir.path()).unwrap_err();
+        assert!(p.get("bind").is_some());
+        assert!(p.get("host_nick").is_some());
+        f.bind = "127.0.0.1:0".into();
+        f.host_nick = "hana".into();
+        f.cert = dir.path().join("missing.pem").display().to_string();
+        let p = f.host_config(dir.path()).unwrap_err();
+        assert!(p.get("cert").unwrap().contains("missing.pem"));
+        assert!(p.get("key").unwrap().contains("choose the key"));
+        f.cert.clear();
+        let ok = f.host_config(dir.path()).unwrap();
+        assert_eq!(ok.identity, None, "no files means a generated certificate");
+    }
+
+    #[test]
+    fn join_fields_are_checked() {
+        let mut f = StartForm {
+            target: "example.org:0".into(),
+            ..StartForm::default()
+        };
+        assert!(f.join_config().unwrap_err().get("target").is_some());
+        f.target = "example.org:7443".into();
+        f.ca = "/nonexistent/ca.pem".into();
+        assert!(f.join_config().unwrap_err().get("ca").is_some());
+        f.ca.clear();
+        let c = f.join_config().unwrap();
+        assert_eq!((c.host.as_str(), c.port), ("example.org", 7443));
+    }
+}
+
+/// What the start screen asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartAction {
+    /// Host with the form's values.
+    Host,
+    /// Join with the form's values.
+    Join,
+}
+
+/// A labelled single-line field with its problem, if any, below it.
+fn field_ui(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, problem: Option<&str>) {
+    let l = ui.label(label);
+    let r = ui.add(
+        egui::TextEdit::singleline(value)
+            .hint_text(hint)
+            .desired_width(f32::INFINITY),
+    );
+    r.labelled_by(l.id);
+    ui.end_row();
+    if let Some(p) = problem {
+        ui.label("");
+        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {p}"));
+        ui.end_row();
+    }
+}
+
+/// The start screen. Returns what the user asked for.
+pub fn start_screen_ui(
+    ui: &mut egui::Ui,
+    form: &mut StartForm,
+    host_problems: &Problems,
+    join_problems: &Problems,
+    error: Option<&str>,
+) -> Option<StartAction> {
+    let mut action = None;
+    egui::CentralPanel::default().show(ui, |ui| {
+        ui.vertical_centered(|ui| {
+            ui.add_space(12.0);
+            ui.heading(egui::RichText::new("🔒 tlschat").size(28.0));
+            ui.label("A private chat over TLS — and a clear view of how it is secured.");
+            ui.add_space(16.0);
+        });
+        if let Some(e) = error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        ui.columns(2, |cols| {
+            egui::Frame::group(cols[0].style()).inner_margin(12.0).show(&mut cols[0], |ui| {
+                ui.heading("Host a room");
+                ui.label("Others join you. Your certificate's fingerprint is shown so they can check it.");
+                ui.add_space(6.0);
+                egui::Grid::new("host_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+                    field_ui(ui, "Listen on", &mut form.bind, "127.0.0.1:7443", host_problems.get("bind"));
+                    field_ui(ui, "Nickname", &mut form.host_nick, "your name", host_problems.get("host_nick"));
+                    field_ui(ui, "Certificate (PEM)", &mut form.cert, "empty: generate for me", host_problems.get("cert"));
+                    field_ui(ui, "Private key (PEM)", &mut form.key, "empty: generate for me", host_problems.get("key"));
+                });
+                ui.add_space(6.0);
+                if ui.button("Host").clicked() {
+                    action = Some(StartAction::Host);
+                }
+            });
+            egui::Frame::group(cols[1].style()).inner_margin(12.0).show(&mut cols[1], |ui| {
+                ui.heading("Join a room");
+                ui.label("The host's certificate is checked before anything is sent.");
+                ui.add_space(6.0);
+                egui::Grid::new("join_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
+                    field_ui(ui, "Host address", &mut form.target, "host:7443", join_problems.get("target"));
+                    field_ui(ui, "Your nickname", &mut form.join_nick, "your name", join_problems.get("join_nick"));
+                    field_ui(ui, "CA certificate (optional)", &mut form.ca, "PEM file of a private CA", join_problems.get("ca"));
+                });
+                ui.add_space(6.0);
+                if ui.button("Join").clicked() {
+                    action = Some(StartAction::Join);
+                }
+            });
+        });
+    });
+    action
+}

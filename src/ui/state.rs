@@ -1,0 +1,632 @@
+//! The room as the window sees it: plain data, changed only by
+//! [`RoomState::apply`] (net events) and [`RoomState::compose`] (the user
+//! sending), so every rule here is unit-testable without a window.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use crate::net::certinfo::{CertInfo, fingerprint};
+use crate::net::{
+    Command, ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, TrustBasis, Untrusted,
+};
+
+/// Which side of the room we are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// We host the room.
+    Host,
+    /// We joined it.
+    Member,
+}
+
+/// What became of one of our messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    /// Handed to the network, no acknowledgement yet.
+    Sending,
+    /// The room acknowledged it.
+    Delivered,
+    /// Written to a plain-text peer, which cannot acknowledge anything.
+    Sent,
+    /// It did not reach the room, and why.
+    NotDelivered(String),
+}
+
+/// One entry of the conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatLine {
+    /// Milliseconds since the Unix epoch.
+    pub time_ms: u64,
+    /// Who said it (empty for notices).
+    pub nick: String,
+    /// What was said.
+    pub text: String,
+    /// Whether we said it.
+    pub own: bool,
+    /// A notice rather than a message.
+    pub notice: bool,
+    /// For our own messages: what became of it.
+    pub delivery: Option<Delivery>,
+}
+
+/// Where the session stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Starting the host or connecting to one.
+    Connecting,
+    /// Hosting, or joined and trusted.
+    Connected,
+    /// The host's certificate was not trusted; nothing was sent.
+    Untrusted(Box<Untrusted>),
+    /// The session ended.
+    Disconnected {
+        /// One line naming the cause.
+        reason: String,
+        /// What kind of ending.
+        kind: DisconnectKind,
+    },
+}
+
+/// Everything the room view shows.
+#[derive(Debug, Clone)]
+pub struct RoomState {
+    /// Host or member.
+    pub role: Role,
+    /// `host:port` we joined, or the address we host on.
+    pub target: String,
+    /// Where the session stands.
+    pub status: Status,
+    /// The live connection's facts (member).
+    pub connection: Option<Box<ConnectionInfo>>,
+    /// Our own certificate chain (host).
+    pub own_chain: Vec<CertInfo>,
+    /// The address we listen on (host).
+    pub listening: Option<SocketAddr>,
+    /// Our member id.
+    pub me: Option<u64>,
+    /// Our nickname.
+    pub nick: String,
+    /// Who is in the room.
+    pub members: Vec<MemberInfo>,
+    /// The conversation.
+    pub lines: Vec<ChatLine>,
+    /// The message being written; never cleared but by sending it.
+    pub draft: String,
+    next_id: u64,
+    pending: HashMap<u64, usize>,
+    /// Whether this session's first event has arrived; events before it
+    /// belong to a session that already ended.
+    started: bool,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl RoomState {
+    /// A room we are about to host or join.
+    #[must_use]
+    pub fn new(role: Role, target: String, nick: String) -> Self {
+        Self {
+            role,
+            target,
+            status: Status::Connecting,
+            connection: None,
+            own_chain: Vec::new(),
+            listening: None,
+            me: None,
+            nick,
+            members: Vec::new(),
+            lines: Vec::new(),
+            draft: String::new(),
+            next_id: 1,
+            pending: HashMap::new(),
+            started: false,
+        }
+    }
+
+    /// Whether messages can be sent now.
+    #[must_use]
+    pub fn is_connected(&self) -> bool {
+        self.status == Status::Connected && self.me.is_some()
+    }
+
+    /// Why the message box is disabled, if it is.
+    #[must_use]
+    pub fn send_blocked_reason(&self) -> Option<String> {
+        match &self.status {
+            Status::Connected if self.me.is_some() => None,
+            Status::Connected | Status::Connecting => Some("Connecting…".into()),
+            Status::Untrusted(_) => {
+                Some("Not connected: the host's certificate is not trusted".into())
+            }
+            Status::Disconnected { reason, .. } => Some(format!("Disconnected: {reason}")),
+        }
+    }
+
+    fn notice(&mut self, text: String) {
+        self.lines.push(ChatLine {
+            time_ms: now_ms(),
+            nick: String::new(),
+            text,
+            own: false,
+            notice: true,
+            delivery: None,
+        });
+    }
+
+    /// Turns the draft into a message to send, if there is something to send
+    /// and we are connected; the draft is kept otherwise.
+    pub fn compose(&mut self) -> Option<Command> {
+        if !self.is_connected() {
+            return None;
+        }
+        let text = self.draft.trim_end_matches(['\n', '\r']).to_string();
+        if text.trim().is_empty() {
+            return None;
+        }
+        self.draft.clear();
+        Some(self.queue(text))
+    }
+
+    /// Sends a message that was not delivered again, as a new message.
+    pub fn resend(&mut self, index: usize) -> Option<Command> {
+        let line = self.lines.get(index)?;
+        if !self.is_connected() || !matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
+            return None;
+        }
+        let text = line.text.clone();
+        self.lines.remove(index);
+        // Indices after the removed line shift down by one.
+        for i in self.pending.values_mut() {
+            if *i > index {
+                *i -= 1;
+            }
+        }
+        Some(self.queue(text))
+    }
+
+    fn queue(&mut self, text: String) -> Command {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.pending.insert(id, self.lines.len());
+        self.lines.push(ChatLine {
+            time_ms: now_ms(),
+            nick: self.nick.clone(),
+            text: text.clone(),
+            own: true,
+            notice: false,
+            delivery: Some(Delivery::Sending),
+        });
+        Command::Send { id, text }
+    }
+
+    fn settle(&mut self, id: u64, delivery: Delivery) {
+        if let Some(index) = self.pending.remove(&id) {
+            if let Some(line) = self.lines.get_mut(index) {
+                line.delivery = Some(delivery);
+            }
+        }
+    }
+
+    /// Starting over after a disconnect: same room, same history and draft.
+    pub fn reconnecting(&mut self) {
+        self.status = Status::Connecting;
+        self.connection = None;
+        self.me = None;
+        self.members.clear();
+        self.started = false;
+    }
+
+    /// One line for the address bar, true of the connection.
+    #[must_use]
+    pub fn status_text(&self) -> String {
+        match &self.status {
+            Status::Connecting => "Connecting…".into(),
+            Status::Untrusted(u) => format!("Not private: {}", u.problem.explain()),
+            Status::Disconnected { reason, .. } => format!("Disconnected: {reason}"),
+            Status::Connected => match (&self.role, &self.connection) {
+                (Role::Host, _) => match self.own_chain.first() {
+                    Some(leaf) => format!("Hosting · your certificate {}", short_fingerprint(leaf)),
+                    None => "Hosting".into(),
+                },
+                (Role::Member, Some(c)) => match &c.trust {
+                    TrustBasis::Verified { anchor } => {
+                        format!(
+                            "Secure · {} · verified by {}",
+                            c.protocol,
+                            anchor_name(anchor)
+                        )
+                    }
+                    TrustBasis::Pinned { problem } => format!(
+                        "Not verified · {} · trusted by your exception ({})",
+                        c.protocol,
+                        problem.code()
+                    ),
+                },
+                (Role::Member, None) => "Connected".into(),
+            },
+        }
+    }
+
+    /// Whether the connection is verified by a CA (the only case that earns a padlock).
+    #[must_use]
+    pub fn is_verified(&self) -> bool {
+        self.status == Status::Connected
+            && (self.role == Role::Host
+                || matches!(self.connection.as_deref(), Some(c) if matches!(c.trust, TrustBasis::Verified { .. })))
+    }
+
+    /// Applies one event from the net thread.
+    pub fn apply(&mut self, event: NetEvent) {
+        if !self.started {
+            if !matches!(event, NetEvent::Connecting { .. }) {
+                return;
+            }
+            self.started = true;
+        }
+        match event {
+            NetEvent::Listening { addr, chain } => {
+                self.listening = Some(addr);
+                self.target = addr.to_string();
+                self.own_chain = chain;
+                self.status = Status::Connected;
+            }
+            NetEvent::Connecting { target } => {
+                if self.role == Role::Member {
+                    self.target = target;
+                }
+                self.status = Status::Connecting;
+            }
+            NetEvent::Connected(info) => {
+                self.status = Status::Connected;
+                if let TrustBasis::Pinned { problem } = &info.trust {
+                    self.notice(format!(
+                        "Connected by your exception although {}",
+                        problem.explain()
+                    ));
+                }
+                self.connection = Some(info);
+            }
+            NetEvent::Untrusted(u) => self.status = Status::Untrusted(u),
+            NetEvent::Joined { you, nick, members } => {
+                self.me = Some(you);
+                self.nick = nick;
+                self.members = members;
+                let others = self.members.len().saturating_sub(1);
+                self.notice(format!(
+                    "You are in the room as {} ({} other{} here)",
+                    self.nick,
+                    others,
+                    if others == 1 { "" } else { "s" }
+                ));
+            }
+            NetEvent::Message(m) => {
+                // Our own messages are already shown, from the moment we sent them.
+                if !m.own {
+                    self.lines.push(ChatLine {
+                        time_ms: m.time_ms,
+                        nick: m.nick,
+                        text: m.text,
+                        own: false,
+                        notice: false,
+                        delivery: None,
+                    });
+                }
+            }
+            NetEvent::Notice(text) => self.notice(text),
+            NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
+            NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
+            NetEvent::NotDelivered { id, reason } => {
+                self.settle(id, Delivery::NotDelivered(reason))
+            }
+            NetEvent::MemberJoined(m) => {
+                if Some(m.id) != self.me {
+                    self.notice(format!("{} joined", m.nick));
+                    self.members.retain(|x| x.id != m.id);
+                    self.members.push(m);
+                }
+            }
+            NetEvent::MemberLeft { member, reason } => {
+                self.members.retain(|x| x.id != member.id);
+                self.notice(crate::net::left_text(&member.nick, &reason));
+            }
+            NetEvent::Renamed { id, old, new } => {
+                if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
+                    m.nick.clone_from(&new);
+                }
+                if Some(id) == self.me {
+                    self.nick.clone_from(&new);
+                }
+                self.notice(format!("{old} is now known as {new}"));
+            }
+            NetEvent::Disconnected { reason, kind } => {
+                for (_, index) in self.pending.drain() {
+                    if let Some(line) = self.lines.get_mut(index) {
+                        line.delivery = Some(Delivery::NotDelivered(reason.clone()));
+                    }
+                }
+                if kind != DisconnectKind::Untrusted {
+                    self.notice(format!("Disconnected: {reason}"));
+                }
+                self.me = None;
+                self.members.clear();
+                if !matches!(self.status, Status::Untrusted(_)) {
+                    self.status = Status::Disconnected { reason, kind };
+                }
+            }
+        }
+    }
+}
+
+/// `SHA256:ab12cd…` — the first 8 bytes, enough to recognise at a glance.
+#[must_use]
+pub fn short_fingerprint(cert: &CertInfo) -> String {
+    let full = fingerprint(&cert.sha256);
+    format!("{}…", &full[..full.len().min(7 + 16)])
+}
+
+/// The CN of a distinguished name, or the whole name.
+#[must_use]
+pub fn anchor_name(dn: &str) -> &str {
+    dn.split(", ")
+        .find_map(|part| part.strip_prefix("CN="))
+        .unwrap_or(dn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::trust::Problem;
+    use crate::net::{MessageEvent, Untrusted};
+
+    fn member(id: u64, nick: &str) -> MemberInfo {
+        MemberInfo {
+            id,
+            nick: nick.into(),
+            is_host: id == 0,
+            plain_text: false,
+        }
+    }
+
+    fn joined() -> RoomState {
+        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        s.apply(NetEvent::Connecting {
+            target: "h:1".into(),
+        });
+        s.apply(NetEvent::Connected(Box::new(connection(
+            TrustBasis::Verified {
+                anchor: "O=x, CN=Test Root".into(),
+            },
+        ))));
+        s.apply(NetEvent::Joined {
+            you: 3,
+            nick: "ana".into(),
+            members: vec![member(0, "hana"), member(3, "ana")],
+        });
+        s
+    }
+
+    fn connection(trust: TrustBasis) -> ConnectionInfo {
+        ConnectionInfo {
+            target: "h:1".into(),
+            peer_addr: "127.0.0.1:1".parse().unwrap(),
+            protocol: "TLS 1.3".into(),
+            cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+            key_exchange: "X25519MLKEM768".into(),
+            alpn: Some("tlschat/1".into()),
+            sni: None,
+            handshake_kind: "full".into(),
+            handshake_us: 1000,
+            chain: vec![],
+            trust,
+            plain_text: false,
+        }
+    }
+
+    #[test]
+    fn connecting_then_connected_then_joined() {
+        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        s.apply(NetEvent::Connecting {
+            target: "h:1".into(),
+        });
+        assert_eq!(s.status_text(), "Connecting…");
+        assert!(s.send_blocked_reason().is_some());
+        let s = joined();
+        assert!(s.is_connected());
+        assert!(s.is_verified());
+        assert_eq!(s.status_text(), "Secure · TLS 1.3 · verified by Test Root");
+        assert_eq!(s.members.len(), 2);
+    }
+
+    #[test]
+    fn a_pinned_connection_is_not_shown_as_verified() {
+        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        s.apply(NetEvent::Connecting {
+            target: "h:1".into(),
+        });
+        s.apply(NetEvent::Connected(Box::new(connection(
+            TrustBasis::Pinned {
+                problem: Problem::SelfSigned,
+            },
+        ))));
+        assert!(!s.is_verified());
+        assert!(s.status_text().starts_with("Not verified"));
+        assert!(s.lines.last().unwrap().text.contains("self-signed"));
+    }
+
+    #[test]
+    fn own_messages_go_sending_then_delivered() {
+        let mut s = joined();
+        s.draft = "hello\n".into();
+        let Some(Command::Send { id, text }) = s.compose() else {
+            panic!()
+        };
+        assert_eq!(text, "hello");
+        assert!(s.draft.is_empty());
+        assert_eq!(s.lines.last().unwrap().delivery, Some(Delivery::Sending));
+        // The echo of our own message does not duplicate the line.
+        let n = s.lines.len();
+        s.apply(NetEvent::Message(MessageEvent {
+            seq: 1,
+            from: 3,
+            nick: "ana".into(),
+            text: "hello".into(),
+            time_ms: 1,
+            own: true,
+        }));
+        assert_eq!(s.lines.len(), n);
+        s.apply(NetEvent::Delivered { id });
+        assert_eq!(s.lines.last().unwrap().delivery, Some(Delivery::Delivered));
+    }
+
+    #[test]
+    fn plain_sent_and_not_delivered_are_kept() {
+        let mut s = joined();
+        s.draft = "one".into();
+        let Some(Command::Send { id: one, .. }) = s.compose() else {
+            panic!()
+        };
+        s.draft = "two".into();
+        let Some(Command::Send { id: two, .. }) = s.compose() else {
+            panic!()
+        };
+        s.apply(NetEvent::Sent { id: one });
+        s.apply(NetEvent::NotDelivered {
+            id: two,
+            reason: "too long".into(),
+        });
+        let n = s.lines.len();
+        assert_eq!(s.lines[n - 2].delivery, Some(Delivery::Sent));
+        assert_eq!(
+            s.lines[n - 1].delivery,
+            Some(Delivery::NotDelivered("too long".into()))
+        );
+        // Resending puts it back in flight, once.
+        let Some(Command::Send { text, .. }) = s.resend(n - 1) else {
+            panic!()
+        };
+        assert_eq!(text, "two");
+        assert_eq!(s.lines.last().unwrap().delivery, Some(Delivery::Sending));
+        assert!(s.resend(n - 2).is_none(), "a sent message is not resent");
+    }
+
+    #[test]
+    fn disconnect_keeps_the_draft_and_marks_pending_messages() {
+        let mut s = joined();
+        s.draft = "in flight".into();
+        let _ = s.compose();
+        s.draft = "half written".into();
+        s.apply(NetEvent::Disconnected {
+            reason: "connection lost".into(),
+            kind: DisconnectKind::Error,
+        });
+        assert_eq!(s.draft, "half written");
+        assert!(s.compose().is_none(), "nothing is sent while disconnected");
+        assert_eq!(s.draft, "half written");
+        assert!(s.lines.iter().any(|l| l.text == "in flight"
+            && l.delivery == Some(Delivery::NotDelivered("connection lost".into()))));
+        assert_eq!(
+            s.send_blocked_reason().unwrap(),
+            "Disconnected: connection lost"
+        );
+        assert!(s.members.is_empty());
+        s.reconnecting();
+        assert_eq!(s.status, Status::Connecting);
+        assert_eq!(s.draft, "half written");
+        // A late event of the old session is not taken for the new one.
+        s.apply(NetEvent::Disconnected {
+            reason: "old".into(),
+            kind: DisconnectKind::Error,
+        });
+        assert_eq!(s.status, Status::Connecting);
+        s.apply(NetEvent::Connecting {
+            target: "h:1".into(),
+        });
+        s.apply(NetEvent::Connected(Box::new(connection(
+            TrustBasis::Verified {
+                anchor: "CN=R".into(),
+            },
+        ))));
+        s.apply(NetEvent::Joined {
+            you: 5,
+            nick: "ana".into(),
+            members: vec![member(5, "ana")],
+        });
+        assert!(s.is_connected());
+    }
+
+    #[test]
+    fn members_come_go_and_rename() {
+        let mut s = joined();
+        s.apply(NetEvent::MemberJoined(member(4, "bo")));
+        assert!(s.members.iter().any(|m| m.nick == "bo"));
+        s.apply(NetEvent::Renamed {
+            id: 4,
+            old: "bo".into(),
+            new: "bob".into(),
+        });
+        assert!(s.members.iter().any(|m| m.nick == "bob"));
+        s.apply(NetEvent::Renamed {
+            id: 3,
+            old: "ana".into(),
+            new: "anna".into(),
+        });
+        assert_eq!(s.nick, "anna");
+        s.apply(NetEvent::MemberLeft {
+            member: member(4, "bob"),
+            reason: "too slow to keep up".into(),
+        });
+        assert!(!s.members.iter().any(|m| m.id == 4));
+        assert_eq!(
+            s.lines.last().unwrap().text,
+            "bob left (too slow to keep up)"
+        );
+        s.apply(NetEvent::Notice("hello".into()));
+        assert!(s.lines.last().unwrap().notice);
+        s.apply(NetEvent::Message(MessageEvent {
+            seq: 9,
+            from: 0,
+            nick: "hana".into(),
+            text: "hi".into(),
+            time_ms: 5,
+            own: false,
+        }));
+        assert_eq!(s.lines.last().unwrap().nick, "hana");
+    }
+
+    #[test]
+    fn host_state_and_untrusted() {
+        let mut s = RoomState::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
+        s.apply(NetEvent::Connecting {
+            target: "127.0.0.1:0".into(),
+        });
+        s.apply(NetEvent::Listening {
+            addr: "127.0.0.1:7443".parse().unwrap(),
+            chain: vec![],
+        });
+        assert_eq!(s.target, "127.0.0.1:7443");
+        assert_eq!(s.status, Status::Connected);
+
+        let mut m = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        m.apply(NetEvent::Connecting {
+            target: "h:1".into(),
+        });
+        m.apply(NetEvent::Untrusted(Box::new(Untrusted {
+            target: "h:1".into(),
+            problem: Problem::UnknownIssuer,
+            chain: vec![],
+        })));
+        m.apply(NetEvent::Disconnected {
+            reason: "not trusted".into(),
+            kind: DisconnectKind::Untrusted,
+        });
+        assert!(
+            matches!(m.status, Status::Untrusted(_)),
+            "the refusal stays on screen"
+        );
+        assert!(m.status_text().starts_with("Not private"));
+    }
+}

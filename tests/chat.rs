@@ -1,0 +1,330 @@
+//! The room over real TLS on loopback: tlschat members, plain-text members,
+//! order, acks, and bad peers that must not hurt the room.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::Write as _;
+use std::time::Duration;
+
+use common::{Node, Pki, PlainClient, host, join};
+use tlschat::net::{Command, DisconnectKind, NetEvent};
+
+#[test]
+fn host_and_two_members_chat_both_ways_with_acks() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (mut h, addr) = host(&cert, "hana");
+    let (mut a, a_id) = join(addr, "ana", &pki.ca_pem);
+    let (mut b, _) = join(addr, "bo", &pki.ca_pem);
+    assert_eq!(
+        h.wait_for("bo joined", |e| match e {
+            NetEvent::MemberJoined(m) if m.nick == "bo" => Some(m.nick.clone()),
+            _ => None,
+        }),
+        "bo"
+    );
+
+    a.send(Command::Send {
+        id: 7,
+        text: "hello from ana 你好".into(),
+    });
+    a.wait_for("ack of 7", |e| {
+        matches!(e, NetEvent::Delivered { id: 7 }).then_some(())
+    });
+    assert_eq!(b.wait_message("hello from ana 你好"), "ana");
+    assert_eq!(h.wait_message("hello from ana 你好"), "ana");
+    // The acknowledged message shows up in ana's own view, in room order.
+    assert!(
+        a.seen
+            .iter()
+            .any(|e| matches!(e, NetEvent::Message(m) if m.own && m.from == a_id))
+    );
+
+    h.send(Command::Send {
+        id: 1,
+        text: "welcome, both".into(),
+    });
+    h.wait_for("host delivered", |e| {
+        matches!(e, NetEvent::Delivered { id: 1 }).then_some(())
+    });
+    assert_eq!(a.wait_message("welcome, both"), "hana");
+    assert_eq!(b.wait_message("welcome, both"), "hana");
+
+    b.send(Command::Send {
+        id: 2,
+        text: "two\nlines".into(),
+    });
+    assert_eq!(a.wait_message("two\nlines"), "bo");
+
+    // A member leaving is seen by the others with its reason.
+    b.send(Command::Disconnect);
+    b.wait_for("bo disconnected", |e| match e {
+        NetEvent::Disconnected { kind, .. } => Some(assert_eq!(*kind, DisconnectKind::ByUser)),
+        _ => None,
+    });
+    a.wait_for("bo left", |e| {
+        matches!(e, NetEvent::MemberLeft { member, .. } if member.nick == "bo").then_some(())
+    });
+
+    // The host closing the room ends the members' sessions cleanly.
+    h.send(Command::Disconnect);
+    let kind = a.wait_for("room closed", |e| match e {
+        NetEvent::Disconnected { kind, .. } => Some(*kind),
+        _ => None,
+    });
+    assert_eq!(kind, DisconnectKind::ByPeer);
+}
+
+#[test]
+fn everyone_sees_the_same_order() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (mut h, addr) = host(&cert, "host");
+    let mut members: Vec<Node> = ["m1", "m2", "m3"]
+        .iter()
+        .map(|n| join(addr, n, &pki.ca_pem).0)
+        .collect();
+    const EACH: u64 = 60;
+    // Everyone talks at once.
+    for i in 0..EACH {
+        for (k, m) in members.iter().enumerate() {
+            m.send(Command::Send {
+                id: i,
+                text: format!("m{} says {i}", k + 1),
+            });
+        }
+        h.send(Command::Send {
+            id: i,
+            text: format!("host says {i}"),
+        });
+    }
+    let total = usize::try_from(EACH).unwrap() * 4;
+    let mut views = Vec::new();
+    for node in members.iter_mut().chain(std::iter::once(&mut h)) {
+        let mut view = Vec::new();
+        node.wait_for("all messages", |e| {
+            if let NetEvent::Message(m) = e {
+                view.push((m.seq, m.text.clone()));
+            }
+            (view.len() == total).then_some(())
+        });
+        views.push(view);
+    }
+    for v in &views[1..] {
+        assert_eq!(v, &views[0], "two members saw a different order");
+    }
+    let seqs: Vec<u64> = views[0].iter().map(|(s, _)| *s).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "sequence has gaps: {seqs:?}"
+    );
+    // Each sender's own messages are in the order it sent them.
+    for who in ["m1", "m2", "m3", "host"] {
+        let mine: Vec<&String> = views[0]
+            .iter()
+            .map(|(_, t)| t)
+            .filter(|t| t.starts_with(who))
+            .collect();
+        let expected: Vec<String> = (0..EACH).map(|i| format!("{who} says {i}")).collect();
+        assert_eq!(mine, expected.iter().collect::<Vec<_>>());
+    }
+}
+
+#[test]
+fn plain_text_member_chats_with_tlschat_members() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (h, addr) = host(&cert, "hana");
+    let (mut a, _) = join(addr, "ana", &pki.ca_pem);
+
+    let mut p = PlainClient::connect(addr, &pki.ca_pem);
+    let welcome = p.line();
+    assert!(
+        welcome.starts_with("* welcome, you are guest-"),
+        "{welcome}"
+    );
+    let roster = p.line();
+    assert!(
+        roster.contains("hana (host)") && roster.contains("ana"),
+        "{roster}"
+    );
+    a.wait_for("guest joined", |e| {
+        matches!(e, NetEvent::MemberJoined(m) if m.plain_text && m.nick.starts_with("guest-"))
+            .then_some(())
+    });
+
+    p.send("/nick plainy");
+    assert_eq!(p.line(), "* you are now plainy");
+    a.wait_for("rename", |e| {
+        matches!(e, NetEvent::Renamed { new, .. } if new == "plainy").then_some(())
+    });
+
+    // Control characters are escaped; invalid UTF-8 is replaced.
+    p.send_raw(b"red \x1b[31malert\x07 caf\xff\n");
+    assert_eq!(
+        a.wait_message("red \\x1b[31malert\\x07 caf\u{fffd}"),
+        "plainy"
+    );
+
+    // A tlschat member's message reaches the plain member as `<nick> text`,
+    // multi-line text as one line each; the plain member's own line does not
+    // come back to it.
+    a.send(Command::Send {
+        id: 1,
+        text: "hi plainy\nsecond line".into(),
+    });
+    let before = p.until(|l| l == "<ana> hi plainy");
+    assert!(
+        before.iter().all(|l| !l.contains("alert")),
+        "own line echoed: {before:?}"
+    );
+    assert_eq!(p.line(), "<ana> second line");
+    h.send(Command::Send {
+        id: 1,
+        text: "from the host".into(),
+    });
+    assert_eq!(p.line(), "<hana> from the host");
+
+    // /who lists the room.
+    p.send("/who");
+    let who = p.line();
+    assert!(
+        who.starts_with("* in the room:") && who.contains("plainy"),
+        "{who}"
+    );
+
+    // A last line without a newline is still delivered when the peer closes.
+    p.send_raw("last words 👋".as_bytes());
+    p.close();
+    assert_eq!(a.wait_message("last words 👋"), "plainy");
+    a.wait_for("plainy left", |e| {
+        matches!(e, NetEvent::MemberLeft { member, .. } if member.nick == "plainy").then_some(())
+    });
+}
+
+#[test]
+fn over_long_lines_are_refused_for_that_peer_only() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (_h, addr) = host(&cert, "hana");
+    let (mut a, _) = join(addr, "ana", &pki.ca_pem);
+    let mut p = PlainClient::connect(addr, &pki.ca_pem);
+    p.until(|l| l.starts_with("* in the room"));
+
+    let long = "x".repeat(70 * 1024);
+    p.send(&long);
+    let err = p.line();
+    assert!(
+        err.starts_with("* error:") && err.contains("65536"),
+        "{err}"
+    );
+    p.send("still here");
+    assert_eq!(a.wait_message("still here").len(), "guest-1".len());
+
+    // A tlschat member is told at once, and nothing is sent.
+    a.send(Command::Send { id: 9, text: long });
+    let reason = a.wait_for("not delivered", |e| match e {
+        NetEvent::NotDelivered { id: 9, reason } => Some(reason.clone()),
+        _ => None,
+    });
+    assert!(reason.contains("too long"), "{reason}");
+    a.send(Command::Send {
+        id: 10,
+        text: "short one".into(),
+    });
+    a.wait_for("delivered", |e| {
+        matches!(e, NetEvent::Delivered { id: 10 }).then_some(())
+    });
+    p.until(|l| l.ends_with("> short one"));
+}
+
+#[test]
+fn non_tls_peer_and_vanishing_peer_leave_the_room_working() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (_h, addr) = host(&cert, "hana");
+    let (mut a, _) = join(addr, "ana", &pki.ca_pem);
+
+    // Something that is not TLS at all is dropped by the host.
+    let mut raw = std::net::TcpStream::connect(addr).unwrap();
+    raw.set_read_timeout(Some(common::DEADLINE)).unwrap();
+    raw.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let mut buf = [0u8; 256];
+    let n = std::io::Read::read(&mut raw, &mut buf).unwrap_or(0);
+    // Whatever came back (a TLS alert at most), the connection is closed.
+    assert!(n < buf.len());
+
+    // A plain member vanishes in the middle of a line, without close_notify.
+    let mut p = PlainClient::connect(addr, &pki.ca_pem);
+    p.until(|l| l.starts_with("* in the room"));
+    p.send_raw(b"half a li");
+    p.reader
+        .get_ref()
+        .sock
+        .shutdown(std::net::Shutdown::Both)
+        .unwrap();
+    drop(p);
+    a.wait_for("guest left", |e| {
+        matches!(e, NetEvent::MemberLeft { member, .. } if member.plain_text).then_some(())
+    });
+
+    // The room still works for everyone else.
+    let (b, _) = join(addr, "bo", &pki.ca_pem);
+    b.send(Command::Send {
+        id: 1,
+        text: "still working".into(),
+    });
+    assert_eq!(a.wait_message("still working"), "bo");
+}
+
+#[test]
+fn member_falls_back_to_plain_text_against_a_server_without_alpn() {
+    // A bare TLS server (no ALPN), like `openssl s_server`: it writes a
+    // line and reads one back.
+    let pki = Pki::new();
+    let cert = pki.server();
+    let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let identity = tlschat::net::pem::load_identity(&cert.cert, &cert.key, &provider).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_cert_resolver(std::sync::Arc::new(rustls::sign::SingleCertAndKey::from(
+            identity,
+        )));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = std::thread::spawn(move || {
+        let (tcp, _) = listener.accept().unwrap();
+        tcp.set_read_timeout(Some(common::DEADLINE)).unwrap();
+        let conn = rustls::ServerConnection::new(std::sync::Arc::new(config)).unwrap();
+        let mut tls = rustls::StreamOwned::new(conn, tcp);
+        tls.write_all(b"hello from s_server\n").unwrap();
+        tls.flush().unwrap();
+        let mut r = std::io::BufReader::new(tls);
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut r, &mut line).unwrap();
+        line
+    });
+    let mut m = Node::start();
+    m.send(Command::Join(common::join_config(addr, "ana", &pki.ca_pem)));
+    let plain = m.wait_for("connected", |e| match e {
+        NetEvent::Connected(info) => Some(info.plain_text),
+        _ => None,
+    });
+    assert!(plain);
+    assert_eq!(
+        m.wait_message("hello from s_server"),
+        "127.0.0.1:".to_string() + &addr.port().to_string()
+    );
+    m.send(Command::Send {
+        id: 1,
+        text: "hi server".into(),
+    });
+    m.wait_for("sent", |e| {
+        matches!(e, NetEvent::Sent { id: 1 }).then_some(())
+    });
+    assert_eq!(server.join().unwrap(), "hi server\n");
+    m.drain(Duration::from_millis(10));
+}

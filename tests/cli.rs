@@ -1,0 +1,500 @@
+//! The real binary, as a user runs it: gen-cert, headless host and member,
+//! and every error a user can cause, each a one-line message and an exit code.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Instant;
+
+use common::{DEADLINE, Pki};
+
+fn tlschat(config: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_tlschat"));
+    c.env("TLSCHAT_CONFIG_DIR", config)
+        .env("RUST_BACKTRACE", "1");
+    c
+}
+
+/// A running tlschat with its stdout read line by line.
+struct Proc {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Proc {
+    fn spawn(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            stdin,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits for a stdout line satisfying `f`.
+    fn expect(&mut self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            match self
+                .lines
+                .recv_timeout(end.saturating_duration_since(Instant::now()))
+            {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if f(&l) {
+                        return l;
+                    }
+                }
+                Err(_) => {
+                    let _ = self.child.kill();
+                    let out = self.child.wait_with_output_stderr();
+                    panic!(
+                        "no line with {what}; stdout so far: {:#?}\nstderr: {out}",
+                        self.seen
+                    );
+                }
+            }
+        }
+    }
+
+    fn say(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Closes stdin and waits for the exit, with the deadline.
+    fn finish(mut self) -> (i32, Vec<String>, String) {
+        drop(self.stdin.take());
+        let end = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                let mut seen = std::mem::take(&mut self.seen);
+                seen.extend(self.lines.try_iter());
+                let err = self.child.wait_with_output_stderr();
+                return (status.code().unwrap_or(-1), seen, err);
+            }
+            assert!(
+                Instant::now() < end,
+                "the process did not exit; stdout: {:#?}",
+                self.seen
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Asks the process to stop as Ctrl-C would.
+    fn interrupt(&self) {
+        let _ = Command::new("kill")
+            .args(["-INT", &self.child.id().to_string()])
+            .status();
+    }
+}
+
+trait StderrText {
+    fn wait_with_output_stderr(&mut self) -> String;
+}
+
+impl StderrText for Child {
+    fn wait_with_output_stderr(&mut self) -> String {
+        let mut s = String::new();
+        if let Some(mut e) = self.stderr.take() {
+            let _ = std::io::Read::read_to_string(&mut e, &mut s);
+        }
+        s
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Checks the contract for a user error: non-zero exit, one line on stderr
+/// that starts with `tlschat:` and contains every `needle`, no panic.
+fn assert_one_line_error(out: &Output, code: i32, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        1,
+        "expected one line, got: {stderr}"
+    );
+    assert!(stderr.starts_with("tlschat: "), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "{stderr:?} should mention {n:?}");
+    }
+    assert!(!stderr.contains("panicked"));
+}
+
+fn start_host(config: &std::path::Path, extra: &[&str]) -> (Proc, String) {
+    let mut cmd = tlschat(config);
+    cmd.args([
+        "host",
+        "--headless",
+        "--bind",
+        "127.0.0.1:0",
+        "--name",
+        "hana",
+    ])
+    .args(extra);
+    let mut p = Proc::spawn(cmd);
+    let line = p.expect("hosting", |l| l.starts_with("* hosting on "));
+    let addr = line["* hosting on ".len()..]
+        .split(':')
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(":");
+    (p, addr)
+}
+
+fn fingerprint_of(p: &Proc) -> String {
+    let line = p
+        .seen
+        .iter()
+        .find(|l| l.starts_with("* fingerprint: "))
+        .unwrap();
+    line["* fingerprint: ".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[test]
+fn gen_cert_writes_a_ca_and_server_pair_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("certs");
+    let out = tlschat(dir.path())
+        .args(["gen-cert", "--out"])
+        .arg(&out_dir)
+        .args(["--host", "chat.example", "--host", "192.0.2.7"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    for f in ["ca.pem", "ca.key", "server.pem", "server.key"] {
+        assert!(out_dir.join(f).exists(), "{f} missing");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        for key in ["ca.key", "server.key"] {
+            let mode = std::fs::metadata(out_dir.join(key))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o077, 0, "{key} is readable by others: {mode:o}");
+        }
+    }
+    let server = tlschat::net::pem::load_certs(&out_dir.join("server.pem")).unwrap();
+    let info = tlschat::net::CertInfo::from_der(&server[0]);
+    assert_eq!(info.host_names(), vec!["chat.example", "192.0.2.7"]);
+    assert!(
+        stdout.contains(&tlschat::net::certinfo::fingerprint(&info.sha256)),
+        "{stdout}"
+    );
+    let ca = tlschat::net::pem::load_certs(&out_dir.join("ca.pem")).unwrap();
+    let ca = tlschat::net::CertInfo::from_der(&ca[0]);
+    assert_eq!(ca.is_ca, Some(true));
+    assert_eq!(info.issuer, ca.subject);
+
+    let again = tlschat(dir.path())
+        .args(["gen-cert", "--out"])
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert_one_line_error(&again, 1, &["ca.pem", "already exists", "--force"]);
+}
+
+#[test]
+fn host_reports_bad_certificate_files_in_one_line() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let other = pki.server();
+    let cfg = tempfile::tempdir().unwrap();
+    let missing = pki.dir.path().join("nope.pem");
+    let host = |c: &std::path::Path, k: &std::path::Path| {
+        tlschat(cfg.path())
+            .args(["host", "--headless", "--bind", "127.0.0.1:0", "--cert"])
+            .arg(c)
+            .arg("--key")
+            .arg(k)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    assert_one_line_error(&host(&missing, &cert.key), 1, &["nope.pem", "No such file"]);
+    assert_one_line_error(
+        &host(&cert.key, &cert.key),
+        1,
+        &["server.key", "contains no certificate"],
+    );
+    assert_one_line_error(
+        &host(&cert.cert, &cert.cert),
+        1,
+        &["server.pem", "contains no private key"],
+    );
+    let garbage = pki.dir.path().join("garbage.pem");
+    std::fs::write(
+        &garbage,
+        "-----BEGIN CERTIFICATE-----\nnot base64!!\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    assert_one_line_error(
+        &host(&garbage, &cert.key),
+        1,
+        &["garbage.pem", "not valid PEM"],
+    );
+    // `other` has a different key: the pair does not match.
+    let _ = other;
+    let mismatched = pki.issue("mismatch", &Pki::leaf_params(&["localhost"]));
+    assert_one_line_error(
+        &host(&cert.cert, &mismatched.key),
+        1,
+        &["does not match", "mismatch.key"],
+    );
+}
+
+#[test]
+fn host_reports_an_address_in_use() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let cfg = tempfile::tempdir().unwrap();
+    let out = tlschat(cfg.path())
+        .args(["host", "--headless", "--bind", &addr])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 1, &[&addr, "already in use"]);
+}
+
+#[test]
+fn join_reports_refused_not_tls_and_bad_arguments() {
+    let cfg = tempfile::tempdir().unwrap();
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let out = tlschat(cfg.path())
+        .args(["join", &free, "--headless"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 1, &[&free, "connection refused"]);
+
+    // A server that answers in plain HTTP.
+    let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let http_addr = http.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        if let Ok((mut s, _)) = http.accept() {
+            let mut buf = [0u8; 512];
+            let _ = std::io::Read::read(&mut s, &mut buf);
+            let _ = s.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        }
+    });
+    let out = tlschat(cfg.path())
+        .args(["join", &http_addr, "--headless"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 1, &[&http_addr, "does not speak TLS"]);
+
+    let pki = Pki::new();
+    let out = tlschat(cfg.path())
+        .args(["join", "127.0.0.1:7443", "--headless", "--ca"])
+        .arg(pki.dir.path().join("missing-ca.pem"))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 1, &["missing-ca.pem", "No such file"]);
+
+    // Malformed arguments are usage errors (exit 2), not panics.
+    let out = tlschat(cfg.path())
+        .args(["join", "host:99999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("port must be a number"));
+    let out = tlschat(cfg.path())
+        .args(["join", "h:1", "--pin", "SHA256:12"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn headless_host_and_member_chat_and_exit_cleanly() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let cfg = tempfile::tempdir().unwrap();
+    let (mut host, addr) = start_host(
+        cfg.path(),
+        &[
+            "--cert",
+            cert.cert.to_str().unwrap(),
+            "--key",
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    let mut cmd = tlschat(cfg.path());
+    cmd.args([
+        "join",
+        &addr,
+        "--headless",
+        "--name",
+        "ana",
+        "--ca",
+        pki.ca_pem.to_str().unwrap(),
+    ]);
+    let mut member = Proc::spawn(cmd);
+    member.expect("connection facts", |l| {
+        l.contains("TLS 1.3") && l.contains("ALPN tlschat/1")
+    });
+    member.expect("trust", |l| {
+        l.starts_with("* trusted: verified by") && l.contains("Test Root CA")
+    });
+    member.expect("roster", |l| l.contains("in the room: hana (host), ana"));
+    host.expect("join notice", |l| l == "* ana joined");
+    host.say("hello ana, 你好");
+    member.expect("host message", |l| l == "<hana> hello ana, 你好");
+    member.say("hi hana");
+    member.say("bye now");
+    // stdin ends: the member leaves after its last line is delivered.
+    let (code, out, err) = member.finish();
+    assert_eq!(code, 0, "stdout {out:?} stderr {err}");
+    assert!(
+        out.iter().any(|l| l == "* disconnected: you left the room"),
+        "{out:?}"
+    );
+    host.expect("first line", |l| l == "<ana> hi hana");
+    host.expect("last line", |l| l == "<ana> bye now");
+    host.expect("leave", |l| l == "* ana left");
+    // Ctrl-C closes the room cleanly.
+    host.interrupt();
+    let (code, out, _) = host.finish();
+    assert_eq!(code, 0);
+    assert!(
+        out.iter()
+            .any(|l| l.contains("disconnected: you closed the room")),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn default_self_signed_host_is_refused_then_accepted_by_pin() {
+    let cfg = tempfile::tempdir().unwrap();
+    let (mut host, addr) = start_host(cfg.path(), &[]);
+    host.expect("fingerprint", |l| l.starts_with("* fingerprint: SHA256:"));
+    let fp = fingerprint_of(&host);
+    // The generated certificate is kept in the configuration directory.
+    assert!(cfg.path().join("host-cert.pem").exists());
+
+    let member_cfg = tempfile::tempdir().unwrap();
+    let out = tlschat(member_cfg.path())
+        .args(["join", &addr, "--headless"])
+        .stdin(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("not trusted") && stderr.contains("self-signed"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&fp),
+        "the refusal must show the fingerprint: {stderr}"
+    );
+    assert!(
+        stderr.contains("valid for:") && stderr.contains("127.0.0.1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+
+    let mut cmd = tlschat(member_cfg.path());
+    cmd.args(["join", &addr, "--headless", "--name", "pinny", "--pin", &fp]);
+    let mut member = Proc::spawn(cmd);
+    member.expect("pinned trust", |l| l.starts_with("* trusted by your pin"));
+    member.say("pinned hello");
+    let (code, _, err) = member.finish();
+    assert_eq!(code, 0, "{err}");
+    host.expect("pinned message", |l| l == "<pinny> pinned hello");
+    // The refused attempt never joined.
+    assert!(
+        !host.seen.iter().any(|l| l.contains("guest-")),
+        "{:?}",
+        host.seen
+    );
+    // A second host run keeps the same certificate.
+    host.interrupt();
+    let _ = host.finish();
+    let (host2, _) = start_host(cfg.path(), &[]);
+    let mut host2 = host2;
+    host2.expect("fingerprint", |l| l.starts_with("* fingerprint: "));
+    assert_eq!(fingerprint_of(&host2), fp);
+}
+
+#[test]
+fn openssl_s_client_joins_as_a_plain_text_member() {
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("openssl is not installed; .ci/run installs it");
+        return;
+    }
+    let pki = Pki::new();
+    let cert = pki.server();
+    let cfg = tempfile::tempdir().unwrap();
+    let (mut host, addr) = start_host(
+        cfg.path(),
+        &[
+            "--cert",
+            cert.cert.to_str().unwrap(),
+            "--key",
+            cert.key.to_str().unwrap(),
+        ],
+    );
+    let mut cmd = Command::new("openssl");
+    cmd.args(["s_client", "-quiet", "-verify_return_error", "-CAfile"])
+        .arg(&pki.ca_pem)
+        .args(["-connect", &addr]);
+    let mut client = Proc::spawn(cmd);
+    client.expect("welcome", |l| l.starts_with("* welcome, you are guest-"));
+    host.expect("guest joined", |l| {
+        l.starts_with("* guest-") && l.ends_with(" joined")
+    });
+    client.say("/nick ossl");
+    client.expect("renamed", |l| l == "* you are now ossl");
+    client.say("hello from openssl");
+    host.expect("openssl line", |l| l == "<ossl> hello from openssl");
+    host.say("hello openssl");
+    client.expect("host line", |l| l == "<hana> hello openssl");
+}

@@ -1,0 +1,271 @@
+//! The real window (egui_kittest, no display needed) over real net threads
+//! on loopback: two apps chat, the certificate view shows the real
+//! certificate, a disconnect keeps the draft, the start screen checks input,
+//! and an untrusted host gets a warning instead of a room.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::{DEADLINE, Issued, Pki, join_config};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tlschat::net::HostConfig;
+use tlschat::net::certinfo::colon_hex;
+use tlschat::ui::state::{Delivery, Status};
+use tlschat::ui::{Launch, TlsChatApp};
+
+type App<'a> = Harness<'a, TlsChatApp>;
+
+fn app(launch: Launch) -> App<'static> {
+    let dir = tempfile::tempdir().unwrap().keep();
+    Harness::builder()
+        .with_size(egui::vec2(1000.0, 700.0))
+        // The same fallback to system fonts as the real window: CJK text
+        // must be drawable (a missing glyph fails the test).
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(std::sync::Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
+        .build_eframe(move |cc| TlsChatApp::new(cc, launch, dir).unwrap())
+}
+
+fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
+    app(Launch::Host(HostConfig {
+        bind,
+        nick: "hana".into(),
+        identity: Some((cert.cert.clone(), cert.key.clone())),
+        config_dir: tempfile::tempdir().unwrap().keep(),
+    }))
+}
+
+/// Steps the apps until `done` holds, failing after the deadline.
+fn pump(
+    apps: &mut [&mut App<'static>],
+    what: &str,
+    mut done: impl FnMut(&[&mut App<'static>]) -> bool,
+) {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        for a in apps.iter_mut() {
+            a.step();
+        }
+        if done(apps) {
+            // A few more frames, so that layout changes (panels resizing)
+            // have settled before the test clicks anything.
+            for a in apps.iter_mut() {
+                a.run_steps(3);
+            }
+            return;
+        }
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn listening(h: &mut App<'static>) -> SocketAddr {
+    let mut addr = None;
+    pump(&mut [h], "host listening", |a| {
+        addr = a[0].state().room().and_then(|r| r.listening);
+        addr.is_some()
+    });
+    addr.unwrap()
+}
+
+fn connected(apps: &mut [&mut App<'static>], who: usize) {
+    pump(apps, "member connected", |a| {
+        a[who].state().room().is_some_and(|r| r.is_connected())
+    });
+}
+
+fn has_text(a: &App<'static>, text: &str) -> bool {
+    a.query_all_by_label_contains(text).next().is_some()
+}
+
+fn type_message(a: &mut App<'static>, text: &str) {
+    a.get_by_label("Message").focus();
+    a.step();
+    a.get_by_label("Message").type_text(text);
+    a.step();
+}
+
+#[test]
+fn two_windows_chat_and_show_each_other() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    connected(&mut [&mut h, &mut m], 1);
+
+    // Both member lists show both people, the host marked.
+    pump(&mut [&mut h, &mut m], "member lists", |a| {
+        has_text(a[0], "ana") && has_text(a[1], "hana (host)") && has_text(a[1], "ana (you)")
+    });
+    // The address bar tells the truth.
+    assert!(has_text(&m, "Secure · TLS 1.3 · verified by Test Root CA"));
+
+    // Enter sends from the member; the host sees it, the member sees it delivered.
+    type_message(&mut m, "hello host 你好");
+    m.key_press(egui::Key::Enter);
+    pump(&mut [&mut h, &mut m], "message at the host", |a| {
+        has_text(a[0], "hello host 你好")
+    });
+    pump(&mut [&mut h, &mut m], "delivered", |a| {
+        a[1].state()
+            .room()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|l| l.own && l.delivery == Some(Delivery::Delivered))
+    });
+    assert!(has_text(&m, "delivered"));
+    assert!(m.state().room().unwrap().draft.is_empty());
+
+    // The Send button works from the host; Shift+Enter makes a new line.
+    type_message(&mut h, "first line");
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Enter);
+    h.step();
+    h.get_by_label("Message").type_text("second line");
+    h.step();
+    assert_eq!(h.state().room().unwrap().draft, "first line\nsecond line");
+    h.get_by_label("Send").click();
+    pump(
+        &mut [&mut h, &mut m],
+        "two-line message at the member",
+        |a| {
+            a[1].state()
+                .room()
+                .unwrap()
+                .lines
+                .iter()
+                .any(|l| l.text == "first line\nsecond line" && l.nick == "hana")
+        },
+    );
+}
+
+#[test]
+fn certificate_view_shows_the_real_certificate() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    connected(&mut [&mut h, &mut m], 1);
+    m.get_by_label_contains("verified by").click();
+    m.run_steps(3);
+    let sha = colon_hex(&tlschat::net::certinfo::sha256(&cert.der));
+    assert!(has_text(&m, &sha), "the SHA-256 fingerprint is shown");
+    assert!(has_text(&m, "CN=localhost"), "subject");
+    assert!(has_text(&m, "CN=Test Root CA"), "issuer");
+    assert!(has_text(&m, "X25519MLKEM768"), "key exchange");
+    assert!(has_text(&m, "DNS:localhost"), "subject alternative names");
+    assert!(has_text(&m, "EC P-256 (256 bits)"), "public key");
+    assert!(has_text(&m, "expires in 29 days") || has_text(&m, "expires in 30 days"));
+    // The host shows its own fingerprint prominently.
+    let fp = tlschat::net::certinfo::fingerprint(&tlschat::net::certinfo::sha256(&cert.der));
+    assert!(has_text(&h, &fp));
+}
+
+#[test]
+fn a_disconnect_keeps_the_draft_and_reconnect_is_one_click() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let bind: SocketAddr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let mut h = host_app(&cert, bind);
+    let addr = listening(&mut h);
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    connected(&mut [&mut h, &mut m], 1);
+
+    type_message(&mut m, "a draft I care about");
+    h.get_by_label("Close room").click();
+    pump(&mut [&mut h, &mut m], "member disconnected", |a| {
+        matches!(
+            a[1].state().room().unwrap().status,
+            Status::Disconnected { .. }
+        )
+    });
+    assert_eq!(m.state().room().unwrap().draft, "a draft I care about");
+    assert!(has_text(&m, "Disconnected: the host closed the room"));
+    drop(h);
+
+    // The host comes back on the same address; one click reconnects.
+    let mut h2 = host_app(&cert, bind);
+    listening(&mut h2);
+    m.get_by_label("Reconnect").click();
+    connected(&mut [&mut h2, &mut m], 1);
+    assert_eq!(m.state().room().unwrap().draft, "a draft I care about");
+    m.get_by_label("Send").click();
+    pump(
+        &mut [&mut h2, &mut m],
+        "draft delivered after reconnect",
+        |a| has_text(a[0], "a draft I care about"),
+    );
+}
+
+#[test]
+fn start_screen_checks_input_before_starting() {
+    let mut s = app(Launch::Start);
+    s.run();
+    let field = s.get_by_label("Listen on");
+    field.focus();
+    s.step();
+    s.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    s.get_by_label("Listen on").type_text("127.0.0.1:99999");
+    s.step();
+    s.get_by_label("Host").click();
+    s.run();
+    assert!(s.state().room().is_none(), "nothing started");
+    assert!(has_text(&s, "port must be a number"));
+
+    s.get_by_label("CA certificate (optional)").focus();
+    s.step();
+    s.get_by_label("CA certificate (optional)")
+        .type_text("/no/such/ca.pem");
+    s.step();
+    s.get_by_label("Join").click();
+    s.run();
+    assert!(s.state().room().is_none());
+    assert!(has_text(&s, "/no/such/ca.pem"));
+}
+
+#[test]
+fn untrusted_host_gets_a_warning_back_to_safety_or_proceed_once() {
+    let pki = Pki::new();
+    let cert = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    pump(&mut [&mut h, &mut m], "interstitial", |a| {
+        has_text(a[1], "is not private")
+    });
+    assert!(has_text(&m, "CERT_SELF_SIGNED"));
+    let fp = tlschat::net::certinfo::fingerprint(&tlschat::net::certinfo::sha256(&cert.der));
+    assert!(has_text(&m, &fp));
+    // No proceed without opening Advanced first.
+    assert!(m.query_by_label("Proceed anyway (unsafe)").is_none());
+    m.get_by_label("Advanced").click();
+    m.run_steps(2);
+    m.get_by_label("Proceed anyway (unsafe)").click();
+    connected(&mut [&mut h, &mut m], 1);
+    assert!(
+        has_text(&m, "Not verified"),
+        "an exception is never shown as secure"
+    );
+
+    // And "Back to safety" leaves without connecting.
+    let mut m2 = app(Launch::Join(join_config(addr, "bo", &pki.ca_pem)));
+    pump(&mut [&mut h, &mut m2], "interstitial", |a| {
+        has_text(a[1], "is not private")
+    });
+    m2.get_by_label("Back to safety").click();
+    m2.run_steps(2);
+    assert!(m2.state().room().is_none());
+    assert!(has_text(&m2, "Join a room"));
+}

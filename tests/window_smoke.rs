@@ -1,0 +1,112 @@
+//! The real binary opens a real window under Xvfb, draws something that is
+//! not blank, and stays up. Needs Xvfb, xwininfo and ImageMagick's `import`
+//! (`.ci/run` installs them); skipped with a message where they are missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn have(tool: &str) -> bool {
+    Command::new("sh")
+        .args(["-c", &format!("command -v {tool}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn the_window_renders_and_stays_up_under_xvfb() {
+    if !["Xvfb", "xwininfo", "import"].iter().all(|t| have(t)) {
+        eprintln!(
+            "skipped: Xvfb, xwininfo or ImageMagick is not installed (.ci/run installs them)"
+        );
+        return;
+    }
+    let display = (90..140)
+        .find(|n| !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists())
+        .map(|n| format!(":{n}"))
+        .unwrap();
+    let _xvfb = Kill(
+        Command::new("Xvfb")
+            .args([&display, "-screen", "0", "1100x760x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let ready = |cmd: &mut Command| {
+        cmd.env("DISPLAY", &display)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let end = Instant::now() + Duration::from_secs(20);
+    while !ready(Command::new("xwininfo").arg("-root")) {
+        assert!(Instant::now() < end, "Xvfb did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let config = tempfile::tempdir().unwrap();
+    let bin = std::env::var("TLSCHAT_SMOKE_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tlschat").to_string());
+    let mut app = Kill(
+        Command::new(bin)
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("TLSCHAT_CONFIG_DIR", config.path())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    // Wait for a window titled tlschat to be mapped.
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        let tree = Command::new("xwininfo")
+            .args(["-root", "-tree"])
+            .env("DISPLAY", &display)
+            .output()
+            .unwrap();
+        if String::from_utf8_lossy(&tree.stdout).contains("\"tlschat\"") {
+            break;
+        }
+        if let Some(status) = app.0.try_wait().unwrap() {
+            let mut err = String::new();
+            let _ = std::io::Read::read_to_string(app.0.stderr.as_mut().unwrap(), &mut err);
+            panic!("tlschat exited ({status}) before showing a window: {err}");
+        }
+        assert!(Instant::now() < end, "no tlschat window appeared");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Let it draw, then check the screen is not blank: a rendered start
+    // screen has text, frames and buttons, so many distinct colours.
+    let end = Instant::now() + Duration::from_secs(30);
+    let colours = loop {
+        let shot = Command::new("import")
+            .args(["-window", "root", "-format", "%k", "info:"])
+            .env("DISPLAY", &display)
+            .output()
+            .unwrap();
+        let n: u32 = String::from_utf8_lossy(&shot.stdout)
+            .trim()
+            .parse()
+            .unwrap_or(0);
+        if n > 20 || Instant::now() > end {
+            break n;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        colours > 20,
+        "the window looks blank ({colours} distinct colours)"
+    );
+    assert!(
+        app.0.try_wait().unwrap().is_none(),
+        "the window closed by itself"
+    );
+}
