@@ -53,13 +53,12 @@ fn main() -> ExitCode {
 fn run_window(launch: Launch, on_listening: Option<tlschat::ui::OnListening>) -> i32 {
     let config_dir = tlschat::config::config_dir();
     let mut options = tlschat::ui::native_options(&config_dir);
-    if let Ok(pos) = std::env::var("TLSCHAT_WINDOW_POS") {
-        if let Some((x, y)) = pos
+    if let Ok(pos) = std::env::var("TLSCHAT_WINDOW_POS")
+        && let Some((x, y)) = pos
             .split_once(',')
             .and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
-        {
-            options.viewport = options.viewport.with_position([x, y]);
-        }
+    {
+        options.viewport = options.viewport.with_position([x, y]);
     }
     let result = eframe::run_native(
         "tlschat",
@@ -138,11 +137,11 @@ fn demo() -> i32 {
         }
     });
     let code = run_window(Launch::Host(config), Some(start_member));
-    if let Ok(mut s) = child.lock() {
-        if let Some(mut c) = s.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
+    if let Ok(mut s) = child.lock()
+        && let Some(mut c) = s.take()
+    {
+        let _ = c.kill();
+        let _ = c.wait();
     }
     code
 }

@@ -60,7 +60,10 @@ fn host_and_two_members_chat_both_ways_with_acks() {
     // A member leaving is seen by the others with its reason.
     b.send(Command::Disconnect);
     b.wait_for("bo disconnected", |e| match e {
-        NetEvent::Disconnected { kind, .. } => Some(assert_eq!(*kind, DisconnectKind::ByUser)),
+        NetEvent::Disconnected { kind, .. } => {
+            let _: () = assert_eq!(*kind, DisconnectKind::ByUser);
+            Some(())
+        }
         _ => None,
     });
     a.wait_for("bo left", |e| {

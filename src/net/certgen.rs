@@ -86,12 +86,10 @@ pub fn server_params(
 /// readable by their owner only. Refuses to overwrite unless `force`.
 pub fn gen_cert(out: &Path, hosts: &[String], force: bool) -> Result<Generated, CertGenError> {
     let files: Vec<PathBuf> = GEN_CERT_FILES.iter().map(|f| out.join(f)).collect();
-    if !force {
-        if let Some(existing) = files.iter().find(|f| f.exists()) {
-            return Err(CertGenError::Exists {
-                path: existing.clone(),
-            });
-        }
+    if !force && let Some(existing) = files.iter().find(|f| f.exists()) {
+        return Err(CertGenError::Exists {
+            path: existing.clone(),
+        });
     }
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params.distinguished_name = dn("tlschat local CA");

@@ -295,10 +295,10 @@ where
             Line::Text(bytes) if plain => plain_line(&bytes, room, id).await,
             Line::Text(bytes) => json_line(&bytes, room, id).await,
         };
-        if let Some(reply) = reply {
-            if direct.send(reply).await.is_err() {
-                return "connection lost".into();
-            }
+        if let Some(reply) = reply
+            && direct.send(reply).await.is_err()
+        {
+            return "connection lost".into();
         }
     }
 }

@@ -365,14 +365,13 @@ where
                         seq, from, nick, text, time_ms: ts, own: false,
                     })),
                     ServerFrame::Ack { id, seq, ts, text } => {
-                        if let Ok(id) = id.parse::<u64>() {
-                            if pending.remove(&id) {
+                        if let Ok(id) = id.parse::<u64>()
+                            && pending.remove(&id) {
                                 sink.emit(NetEvent::Message(MessageEvent {
                                     seq, from: me, nick: String::new(), text, time_ms: ts, own: true,
                                 }));
                                 sink.emit(NetEvent::Delivered { id });
                             }
-                        }
                     }
                     ServerFrame::Joined { member: m } => sink.emit(NetEvent::MemberJoined(member(m))),
                     ServerFrame::Left { member: m, reason } => sink.emit(NetEvent::MemberLeft { member: member(m), reason }),

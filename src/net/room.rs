@@ -381,10 +381,10 @@ impl RoomState {
             ts,
         }
         .to_line();
-        if from == HOST_ID {
-            if let Some(id) = client_id.as_deref().and_then(|c| c.parse().ok()) {
-                self.events.emit(NetEvent::Delivered { id });
-            }
+        if from == HOST_ID
+            && let Some(id) = client_id.as_deref().and_then(|c| c.parse().ok())
+        {
+            self.events.emit(NetEvent::Delivered { id });
         }
         self.events.emit(NetEvent::Message(MessageEvent {
             seq,

@@ -158,10 +158,10 @@ impl TlsChatApp {
 impl eframe::App for TlsChatApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         while let Ok(event) = self.events.try_recv() {
-            if let NetEvent::Listening { addr, .. } = &event {
-                if let Some(f) = self.on_listening.take() {
-                    f(*addr);
-                }
+            if let NetEvent::Listening { addr, .. } = &event
+                && let Some(f) = self.on_listening.take()
+            {
+                f(*addr);
             }
             match &mut self.screen {
                 Screen::Room(room) => room.state.apply(event),

@@ -66,16 +66,14 @@ pub fn interstitial_ui(ui: &mut Ui, u: &Untrusted, view: &mut RoomView) -> Optio
                 if ui.button("View certificate").clicked() {
                     view.details_open = true;
                 }
-                let can_pin = u.chain.first().is_some() && view.join.is_some();
+                let can_pin = !u.chain.is_empty() && view.join.is_some();
                 if ui
                     .add_enabled(can_pin, egui::Button::new(RichText::new("Proceed anyway (unsafe)").color(ui.visuals().error_fg_color)))
                     .clicked()
-                {
-                    if let (Some(leaf), Some(join)) = (u.chain.first(), view.join.as_mut()) {
+                    && let (Some(leaf), Some(join)) = (u.chain.first(), view.join.as_mut()) {
                         join.pins = vec![leaf.sha256];
                         action = Some(RoomAction::Reconnect(Box::new(join.clone())));
                     }
-                }
             });
         });
     }

@@ -97,11 +97,11 @@ impl RoomView {
             action = action.take().or(self.composer_ui(ui));
         });
         egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(i) = conversation_ui(ui, &self.state.lines, &mut self.heights) {
-                if let Some(c) = self.state.resend(i) {
-                    self.heights.invalidate();
-                    action = Some(RoomAction::Send(c));
-                }
+            if let Some(i) = conversation_ui(ui, &self.state.lines, &mut self.heights)
+                && let Some(c) = self.state.resend(i)
+            {
+                self.heights.invalidate();
+                action = Some(RoomAction::Send(c));
             }
         });
         self.details_window(ui);
@@ -156,36 +156,30 @@ impl RoomView {
                 }
                 let session_over = matches!(self.state.status, Status::Disconnected { .. });
                 match (&self.state.role, session_over, &self.join) {
-                    (Role::Member, true, Some(join)) => {
-                        if ui.button("Reconnect").clicked() {
-                            action = Some(RoomAction::Reconnect(Box::new(join.clone())));
-                        }
+                    (Role::Member, true, Some(join)) if ui.button("Reconnect").clicked() => {
+                        action = Some(RoomAction::Reconnect(Box::new(join.clone())));
                     }
-                    (Role::Host, false, _) => {
-                        if ui.button("Close room").clicked() {
-                            action = Some(RoomAction::Disconnect);
-                        }
+                    (Role::Host, false, _) if ui.button("Close room").clicked() => {
+                        action = Some(RoomAction::Disconnect);
                     }
-                    (Role::Member, false, _) => {
-                        if ui.button("Disconnect").clicked() {
-                            action = Some(RoomAction::Disconnect);
-                        }
+                    (Role::Member, false, _) if ui.button("Disconnect").clicked() => {
+                        action = Some(RoomAction::Disconnect);
                     }
                     _ => {}
                 }
             });
         });
-        if self.state.role == Role::Host {
-            if let Some(leaf) = self.state.own_chain.first() {
-                let fp = fingerprint(&leaf.sha256);
-                ui.horizontal(|ui| {
-                    ui.label("Your certificate's fingerprint — members should see the same:");
-                    ui.label(RichText::new(&fp).monospace().strong());
-                    if ui.small_button("Copy fingerprint").clicked() {
-                        ui.ctx().copy_text(fp.clone());
-                    }
-                });
-            }
+        if self.state.role == Role::Host
+            && let Some(leaf) = self.state.own_chain.first()
+        {
+            let fp = fingerprint(&leaf.sha256);
+            ui.horizontal(|ui| {
+                ui.label("Your certificate's fingerprint — members should see the same:");
+                ui.label(RichText::new(&fp).monospace().strong());
+                if ui.small_button("Copy fingerprint").clicked() {
+                    ui.ctx().copy_text(fp.clone());
+                }
+            });
         }
         ui.add_space(4.0);
         action
@@ -253,10 +247,8 @@ impl RoomView {
                 response.request_focus();
             }
         });
-        if send {
-            if let Some(command) = self.state.compose() {
-                action = Some(RoomAction::Send(command));
-            }
+        if send && let Some(command) = self.state.compose() {
+            action = Some(RoomAction::Send(command));
         }
         ui.add_space(6.0);
         action

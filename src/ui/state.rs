@@ -204,10 +204,10 @@ impl RoomState {
     }
 
     fn settle(&mut self, id: u64, delivery: Delivery) {
-        if let Some(index) = self.pending.remove(&id) {
-            if let Some(line) = self.lines.get_mut(index) {
-                line.delivery = Some(delivery);
-            }
+        if let Some(index) = self.pending.remove(&id)
+            && let Some(line) = self.lines.get_mut(index)
+        {
+            line.delivery = Some(delivery);
         }
     }
 
@@ -320,7 +320,7 @@ impl RoomState {
             NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
             NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
             NetEvent::NotDelivered { id, reason } => {
-                self.settle(id, Delivery::NotDelivered(reason))
+                self.settle(id, Delivery::NotDelivered(reason));
             }
             NetEvent::MemberJoined(m) => {
                 if Some(m.id) != self.me {
