@@ -331,3 +331,35 @@ fn member_falls_back_to_plain_text_against_a_server_without_alpn() {
     assert_eq!(server.join().unwrap(), "hi server\n");
     m.drain(Duration::from_millis(10));
 }
+
+#[test]
+fn a_handshake_that_never_finishes_is_dropped_and_the_room_goes_on() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (_h, addr) = host(&cert, "hana");
+    // A peer that connects and never says anything (slowloris).
+    let mut stalled = std::net::TcpStream::connect(addr).unwrap();
+    stalled
+        .set_read_timeout(Some(
+            tlschat::net::HANDSHAKE_TIMEOUT + Duration::from_secs(10),
+        ))
+        .unwrap();
+    let started = std::time::Instant::now();
+    // Meanwhile the room works for everyone else.
+    let (mut a, _) = join(addr, "ana", &pki.ca_pem);
+    let (b, _) = join(addr, "bo", &pki.ca_pem);
+    b.send(Command::Send {
+        id: 1,
+        text: "during the stall".into(),
+    });
+    assert_eq!(a.wait_message("during the stall"), "bo");
+    // The host hangs up on the stalled peer once the handshake time is up.
+    let mut buf = [0u8; 16];
+    let n = std::io::Read::read(&mut stalled, &mut buf).expect("the host closes the connection");
+    assert_eq!(n, 0);
+    let waited = started.elapsed();
+    assert!(
+        waited >= tlschat::net::HANDSHAKE_TIMEOUT - Duration::from_millis(500),
+        "{waited:?}"
+    );
+}
