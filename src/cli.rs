@@ -27,6 +27,22 @@ pub enum Mode {
     GenCert(GenCertArgs),
     /// Two windows on this machine, a host and a member, chatting.
     Demo,
+    /// List or remove the hosts you have accepted (pins) or seen verified.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+}
+
+/// `tlschat trust`.
+#[derive(Debug, Subcommand)]
+pub enum TrustCommand {
+    /// Every known host: your exceptions (pins) and hosts seen verified by a CA.
+    List,
+    /// Forget what is known of HOST:PORT (needed after an "identity changed" alarm).
+    Remove {
+        /// The host, exactly as it was joined.
+        #[arg(value_name = "HOST:PORT")]
+        target: String,
+    },
 }
 
 /// `tlschat host`.
@@ -45,6 +61,11 @@ pub struct HostArgs {
     /// Your nickname in the room.
     #[arg(long, value_name = "NICK")]
     pub name: Option<String>,
+    /// Ask members for certificates and verify them with this CA (PEM);
+    /// the member list then shows who they are. Members without one may
+    /// still join.
+    #[arg(long, value_name = "PEM")]
+    pub client_ca: Option<PathBuf>,
     /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
     #[arg(long)]
     pub headless: bool,
@@ -66,6 +87,12 @@ pub struct JoinArgs {
     /// (as the host prints it), even if it is not otherwise trusted.
     #[arg(long, value_name = "SHA256:HEX", value_parser = crate::net::certinfo::parse_fingerprint)]
     pub pin: Option<[u8; 32]>,
+    /// Your certificate chain (PEM), for hosts that ask members for one.
+    #[arg(long, value_name = "PEM", requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(long, value_name = "PEM", requires = "cert")]
+    pub key: Option<PathBuf>,
     /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
     #[arg(long)]
     pub headless: bool,

@@ -7,7 +7,7 @@ use std::io::{BufRead as _, Write as _};
 use std::sync::Arc;
 
 use crate::net::certinfo::{CertInfo, fingerprint};
-use crate::net::trust::utc;
+use crate::net::trust::{Problem, utc};
 use crate::net::{
     Command, ConnectionInfo, DisconnectKind, NetEvent, NetThread, TrustBasis, Untrusted,
 };
@@ -62,36 +62,71 @@ fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
     lines
 }
 
+fn cert_lines(label: &str, cert: &CertInfo) -> Vec<String> {
+    let names = cert.host_names();
+    vec![
+        format!("  {label}"),
+        format!("    subject:     {}", cert.subject),
+        format!("    issuer:      {}", cert.issuer),
+        format!(
+            "    valid for:   {}",
+            if names.is_empty() {
+                "(no host names)".to_string()
+            } else {
+                names.join(", ")
+            }
+        ),
+        format!(
+            "    validity:    {} to {}",
+            utc(cert.not_before),
+            utc(cert.not_after)
+        ),
+        format!("    fingerprint: {}", fingerprint(&cert.sha256)),
+        format!("    key SHA-256: {}", fingerprint(&cert.spki_sha256)),
+    ]
+}
+
 /// The lines (for stderr) that explain a refused certificate.
 #[must_use]
 pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
-    let mut lines = vec![format!(
-        "tlschat: the certificate of {} is not trusted: {} [{}]",
-        u.target,
-        u.problem.explain(),
-        u.problem.code()
-    )];
+    let mut lines = Vec::new();
+    if matches!(u.problem, Problem::IdentityChanged { .. }) {
+        lines.push(format!(
+            "tlschat: WARNING: THE IDENTITY OF {} HAS CHANGED [{}]",
+            u.target,
+            u.problem.code()
+        ));
+        lines.push(format!(
+            "  Someone may be impersonating {} — or its owner replaced its key. {}.",
+            u.target,
+            u.problem.explain()
+        ));
+    } else {
+        lines.push(format!(
+            "tlschat: the certificate of {} is not trusted: {} [{}]",
+            u.target,
+            u.problem.explain(),
+            u.problem.code()
+        ));
+    }
     if let Some(leaf) = u.chain.first() {
-        lines.push(format!("  subject:     {}", leaf.subject));
-        lines.push(format!("  issuer:      {}", leaf.issuer));
-        lines.push(format!(
-            "  valid for:   {}",
-            if leaf.host_names().is_empty() {
-                "(no host names)".to_string()
-            } else {
-                leaf.host_names().join(", ")
-            }
-        ));
-        lines.push(format!(
-            "  validity:    {} to {}",
-            utc(leaf.not_before),
-            utc(leaf.not_after)
-        ));
-        lines.push(format!("  fingerprint: {}", fingerprint(&leaf.sha256)));
-        lines.push(format!(
-            "Nothing was sent. If the host's owner confirms this fingerprint, join with --pin {}",
+        lines.extend(cert_lines("presented now:", leaf));
+    }
+    if let Some(previous) = &u.previous {
+        let when = utc(previous.added);
+        lines.extend(cert_lines(&format!("known since {when}:"), &previous.cert));
+    }
+    lines.push("Nothing was sent.".to_string());
+    match (&u.previous, u.chain.first()) {
+        (Some(_), _) => lines.push(format!(
+            "This cannot be bypassed with --pin. Only if you know why it changed, forget the old one with `tlschat trust remove {}`.",
+            u.target
+        )),
+        (None, Some(leaf)) if u.can_proceed => lines.push(format!(
+            "If the host's owner confirms this fingerprint, join with --pin {}",
             fingerprint(&leaf.sha256)
-        ));
+        )),
+        _ => {}
     }
     lines
 }

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
                 bind: args.bind,
                 nick: args.name.unwrap_or_else(|| default_nick("host")),
                 identity: args.cert.zip(args.key),
+                client_ca: args.client_ca,
                 config_dir: tlschat::config::config_dir(),
             };
             if args.headless {
@@ -35,6 +36,9 @@ fn main() -> ExitCode {
                 nick: args.name.unwrap_or_else(|| default_nick("member")),
                 ca_files: args.ca,
                 pins: args.pin.into_iter().collect(),
+                remember_pin: true,
+                identity: args.cert.zip(args.key),
+                config_dir: Some(tlschat::config::config_dir()),
             };
             if args.headless {
                 headless::run(Command::Join(config), Role::Member)
@@ -44,6 +48,7 @@ fn main() -> ExitCode {
         }
         Some(Mode::GenCert(args)) => gen_cert(&args),
         Some(Mode::Demo) => demo(),
+        Some(Mode::Trust(command)) => trust(&command),
         None => run_window(Launch::Start, None),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
@@ -110,6 +115,7 @@ fn demo() -> i32 {
         bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
         nick: "host".into(),
         identity: Some((generated.files[2].clone(), generated.files[3].clone())),
+        client_ca: None,
         config_dir: tlschat::config::config_dir(),
     };
     let child: std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>> =
@@ -144,6 +150,52 @@ fn demo() -> i32 {
         let _ = c.wait();
     }
     code
+}
+
+/// `tlschat trust list|remove`.
+fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
+    use tlschat::net::pins::{PinKind, PinStore};
+    let dir = tlschat::config::config_dir();
+    let result = match command {
+        tlschat::cli::TrustCommand::List => PinStore::load(&dir).map(|store| {
+            if store.entries().is_empty() {
+                println!(
+                    "no known hosts ({})",
+                    dir.join(tlschat::net::pins::PINS_FILE).display()
+                );
+            }
+            for e in store.entries() {
+                let kind = match e.kind {
+                    PinKind::Pinned => "exception",
+                    PinKind::Verified => "verified",
+                };
+                println!(
+                    "{}  {kind}  {}  since {}  {}",
+                    e.target,
+                    tlschat::net::certinfo::fingerprint(&e.cert.sha256),
+                    tlschat::net::trust::utc(e.added),
+                    e.cert.subject
+                );
+            }
+            0
+        }),
+        tlschat::cli::TrustCommand::Remove { target } => {
+            let mut removed = false;
+            PinStore::update(&dir, |s| removed = s.remove(target)).map(|()| {
+                if removed {
+                    println!("removed {target}");
+                    0
+                } else {
+                    eprintln!("tlschat: nothing is known of {target} (see `tlschat trust list`)");
+                    1
+                }
+            })
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("tlschat: {e}");
+        1
+    })
 }
 
 fn gen_cert(args: &tlschat::cli::GenCertArgs) -> i32 {

@@ -38,6 +38,7 @@ fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
         bind,
         nick: "hana".into(),
         identity: Some((cert.cert.clone(), cert.key.clone())),
+        client_ca: None,
         config_dir: tempfile::tempdir().unwrap().keep(),
     }))
 }

@@ -13,6 +13,9 @@ pub struct HostConfig {
     /// Certificate chain (PEM) and private key (PEM); `None` uses the
     /// self-signed certificate kept in the configuration directory.
     pub identity: Option<(PathBuf, PathBuf)>,
+    /// CA certificates (PEM) that members' certificates are verified
+    /// against; without it members are not asked for certificates.
+    pub client_ca: Option<PathBuf>,
     /// The configuration directory (for the generated certificate).
     pub config_dir: PathBuf,
 }
@@ -31,6 +34,14 @@ pub struct JoinConfig {
     pub ca_files: Vec<PathBuf>,
     /// Exact certificate fingerprints (SHA-256) the user accepts for this host.
     pub pins: Vec<[u8; 32]>,
+    /// Whether an exception made with `pins` is stored in the known-hosts
+    /// file ("always"), or holds for this connection only ("once").
+    pub remember_pin: bool,
+    /// Our own certificate chain and key (PEM), for hosts that ask for one.
+    pub identity: Option<(PathBuf, PathBuf)>,
+    /// The configuration directory holding the known-hosts store; `None`
+    /// uses no store at all (nothing remembered, nothing consulted).
+    pub config_dir: Option<PathBuf>,
 }
 
 impl JoinConfig {

@@ -3,6 +3,7 @@
 use std::net::SocketAddr;
 
 use crate::net::certinfo::CertInfo;
+use crate::net::pins::PinEntry;
 use crate::net::trust::Problem;
 
 /// A member of the room as everyone sees it.
@@ -16,6 +17,9 @@ pub struct MemberInfo {
     pub is_host: bool,
     /// Whether this member speaks plain text (a TLS tool without ALPN).
     pub plain_text: bool,
+    /// The identity its client certificate proves (verified by the host's
+    /// client CA), if it presented one.
+    pub identity: Option<String>,
 }
 
 /// A message said in the room.
@@ -78,6 +82,15 @@ pub struct ConnectionInfo {
     pub trust: TrustBasis,
     /// Whether the room speaks plain text (no ALPN negotiated).
     pub plain_text: bool,
+    /// Key-exchange groups we offered, in order of preference.
+    pub offered_groups: Vec<String>,
+    /// ALPN protocols we offered.
+    pub offered_alpn: Vec<String>,
+    /// The scheme the host signed the handshake with, proving it holds the
+    /// certificate's private key.
+    pub signature_scheme: String,
+    /// Our own certificate, when we presented one (mutual TLS).
+    pub client_certificate: Option<CertInfo>,
 }
 
 /// A certificate that was refused, with everything needed to explain why.
@@ -89,6 +102,11 @@ pub struct Untrusted {
     pub problem: Problem,
     /// The chain the peer presented, leaf first.
     pub chain: Vec<CertInfo>,
+    /// What was known of this host before, when that is part of the reason
+    /// (its identity changed, or it was verified by a CA before).
+    pub previous: Option<Box<PinEntry>>,
+    /// Whether the user may make an exception for it.
+    pub can_proceed: bool,
 }
 
 /// Why a session ended.

@@ -16,6 +16,9 @@ pub struct WireMember {
     /// Whether this member speaks plain text.
     #[serde(default)]
     pub plain: bool,
+    /// The verified identity of its client certificate, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity: Option<String>,
 }
 
 /// Member → host.

@@ -15,7 +15,7 @@ use tokio_rustls::TlsAcceptor;
 use crate::net::certinfo::CertInfo;
 use crate::net::command::{Command, HostConfig};
 use crate::net::event::{DisconnectKind, NetEvent};
-use crate::net::frame::{ClientFrame, ServerFrame, WireMember};
+use crate::net::frame::{ClientFrame, ServerFrame};
 use crate::net::lines::{Line, LineReader, sanitize};
 use crate::net::room::{HOST_ID, Item, ItemKind, Room, Welcome};
 use crate::net::thread::{EventSink, ended};
@@ -47,11 +47,35 @@ fn server_config(
         .iter()
         .map(|c| CertInfo::from_der(c))
         .collect();
-    let mut tls = rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("cannot configure TLS: {e}"))?
-        .with_no_client_auth()
-        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(identity)));
+        .map_err(|e| format!("cannot configure TLS: {e}"))?;
+    let builder = match &config.client_ca {
+        None => builder.with_no_client_auth(),
+        Some(path) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in crate::net::pem::load_certs(path).map_err(|e| e.to_string())? {
+                roots.add(cert).map_err(|e| {
+                    format!(
+                        "{}: a certificate in it cannot be a client CA: {e}",
+                        path.display()
+                    )
+                })?;
+            }
+            // Members may come without a certificate; those who present one
+            // must have it verified by this CA.
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .allow_unauthenticated()
+            .build()
+            .map_err(|e| format!("{}: cannot verify clients with it: {e}", path.display()))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    let mut tls =
+        builder.with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(identity)));
     tls.alpn_protocols = vec![ALPN.to_vec()];
     Ok((Arc::new(tls), chain))
 }
@@ -172,6 +196,18 @@ async fn serve(
         }
     };
     let plain = tls.get_ref().1.alpn_protocol() != Some(ALPN);
+    // A client certificate was verified by the client CA during the
+    // handshake; its subject and fingerprint are the member's identity.
+    let identity = tls
+        .get_ref()
+        .1
+        .peer_certificates()
+        .and_then(|c| c.first())
+        .map(|der| {
+            let cert = CertInfo::from_der(der);
+            let fp = crate::net::certinfo::fingerprint(&cert.sha256);
+            format!("{} · {}…", cert.display_name(), &fp[..fp.len().min(7 + 16)])
+        });
     let (read_half, mut write_half) = tokio::io::split(tls);
     let mut lines = LineReader::new(BufReader::with_capacity(4096, read_half), MAX_LINE);
 
@@ -191,7 +227,7 @@ async fn serve(
             _ => return,
         }
     };
-    let Some(welcome) = room.join(wanted, plain).await else {
+    let Some(welcome) = room.join(wanted, plain, identity).await else {
         return;
     };
     let Welcome {
@@ -220,15 +256,7 @@ async fn serve(
         ServerFrame::Welcome {
             you: id,
             nick,
-            members: members
-                .iter()
-                .map(|m| WireMember {
-                    id: m.id,
-                    nick: m.nick.clone(),
-                    host: m.is_host,
-                    plain: m.plain_text,
-                })
-                .collect(),
+            members: members.iter().map(crate::net::room::wire).collect(),
         }
         .to_line()
     };

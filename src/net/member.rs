@@ -11,14 +11,16 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 
+use crate::net::certinfo::CertInfo;
 use crate::net::command::{Command, JoinConfig};
 use crate::net::event::{
     ConnectionInfo, DisconnectKind, MemberInfo, MessageEvent, NetEvent, Untrusted,
 };
 use crate::net::frame::{ClientFrame, ServerFrame, WireMember};
 use crate::net::lines::{Line, LineReader, sanitize};
+use crate::net::pins::PinStore;
 use crate::net::thread::{EventSink, ended};
-use crate::net::trust::{MemberVerifier, Outcome, root_store};
+use crate::net::trust::{Decision, MemberVerifier, Outcome, root_store};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT, MAX_LINE};
 
 /// How long connecting (resolving included) may take.
@@ -107,6 +109,37 @@ fn protocol_name(v: Option<rustls::ProtocolVersion>) -> String {
     }
 }
 
+/// Presents our certificate, if we have one, and notes whether the host
+/// asked for it (only then is it sent).
+#[derive(Debug)]
+struct AskedResolver {
+    inner: Option<rustls::sign::SingleCertAndKey>,
+    asked: std::sync::atomic::AtomicBool,
+}
+
+impl AskedResolver {
+    fn asked(&self) -> bool {
+        self.asked.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl rustls::client::ResolvesClientCert for AskedResolver {
+    fn resolve(
+        &self,
+        root_hint_subjects: &[&[u8]],
+        sigschemes: &[rustls::SignatureScheme],
+    ) -> Option<Arc<rustls::sign::CertifiedKey>> {
+        let key = self.inner.as_ref()?.resolve(root_hint_subjects, sigschemes);
+        self.asked
+            .store(key.is_some(), std::sync::atomic::Ordering::Relaxed);
+        key
+    }
+
+    fn has_certs(&self) -> bool {
+        self.inner.is_some()
+    }
+}
+
 /// Joins a room and runs the session until it ends.
 pub(crate) async fn run(
     config: JoinConfig,
@@ -139,18 +172,52 @@ async fn session(
             .map_err(|e| fail(format!("cannot load trusted certificates: {e}")))?
             .map_err(|e| fail(e.to_string()))?
     };
+    let known = match &config.config_dir {
+        Some(dir) => PinStore::load(dir)
+            .map_err(|e| fail(e.to_string()))?
+            .get(&target)
+            .cloned(),
+        None => None,
+    };
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let offered_groups: Vec<String> = provider
+        .kx_groups
+        .iter()
+        .map(|g| {
+            g.name()
+                .as_str()
+                .map_or_else(|| format!("{:?}", g.name()), str::to_string)
+        })
+        .collect();
+    let client_identity = match &config.identity {
+        Some((cert, key)) => Some(
+            crate::net::pem::load_identity(cert, key, &provider)
+                .map_err(|e| fail(e.to_string()))?,
+        ),
+        None => None,
+    };
     let verifier = Arc::new(MemberVerifier::new(
         roots,
-        config.pins.clone(),
         provider.clone(),
+        target.clone(),
+        known,
+        config.pins.clone(),
+        config.remember_pin,
     ));
-    let mut tls_config = rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| fail(format!("cannot configure TLS: {e}")))?
         .dangerous()
-        .with_custom_certificate_verifier(verifier.clone())
-        .with_no_client_auth();
+        .with_custom_certificate_verifier(verifier.clone());
+    let client_certificate = client_identity
+        .as_ref()
+        .and_then(|id| id.cert.first())
+        .map(|c| CertInfo::from_der(c));
+    let asked = Arc::new(AskedResolver {
+        inner: client_identity.map(rustls::sign::SingleCertAndKey::from),
+        asked: std::sync::atomic::AtomicBool::new(false),
+    });
+    let mut tls_config = builder.with_client_cert_resolver(asked.clone());
     tls_config.alpn_protocols = vec![ALPN.to_vec()];
     let server_name = ServerName::try_from(config.host.clone()).map_err(|_| {
         fail(format!(
@@ -176,7 +243,16 @@ async fn session(
     let tls = match handshake.await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
-            if let Some(Outcome::Refused(problem, chain)) = verifier.outcome() {
+            if let Some(Outcome {
+                decision:
+                    Decision::Refuse {
+                        problem,
+                        previous,
+                        can_proceed,
+                    },
+                chain,
+            }) = verifier.outcome()
+            {
                 let reason = format!(
                     "the certificate of {target} is not trusted: {}",
                     problem.explain()
@@ -185,6 +261,8 @@ async fn session(
                     target,
                     problem,
                     chain,
+                    previous: previous.map(Box::new),
+                    can_proceed,
                 })));
                 return Err((DisconnectKind::Untrusted, reason));
             }
@@ -198,11 +276,37 @@ async fn session(
         }
     };
     let handshake_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-    let Some(Outcome::Trusted(trust, chain)) = verifier.outcome() else {
+    let Some(Outcome {
+        decision:
+            Decision::Accept {
+                basis: trust,
+                store,
+                notice,
+            },
+        chain,
+    }) = verifier.outcome()
+    else {
         return Err(fail(
             "the TLS library finished a handshake that was not verified".into(),
         ));
     };
+    if let (Some(entry), Some(dir)) = (store, &config.config_dir) {
+        let dir = dir.clone();
+        let saved =
+            tokio::task::spawn_blocking(move || PinStore::update(&dir, |s| s.set(entry))).await;
+        match saved {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => sink.emit(NetEvent::Notice(format!(
+                "could not update the known hosts: {e}"
+            ))),
+            Err(e) => sink.emit(NetEvent::Notice(format!(
+                "could not update the known hosts: {e}"
+            ))),
+        }
+    }
+    if let Some(text) = notice {
+        sink.emit(NetEvent::Notice(text));
+    }
     let conn = tls.get_ref().1;
     let alpn = conn
         .alpn_protocol()
@@ -236,6 +340,13 @@ async fn session(
         chain,
         trust,
         plain_text: plain,
+        offered_groups,
+        offered_alpn: vec![String::from_utf8_lossy(ALPN).into_owned()],
+        signature_scheme: verifier.signature_scheme().map_or_else(
+            || "unknown".to_string(),
+            |s| s.as_str().map_or_else(|| format!("{s:?}"), str::to_string),
+        ),
+        client_certificate: client_certificate.filter(|_| asked.asked()),
     };
     sink.emit(NetEvent::Connected(Box::new(info)));
 
@@ -284,6 +395,7 @@ fn member(m: WireMember) -> MemberInfo {
         nick: m.nick,
         is_host: m.host,
         plain_text: m.plain,
+        identity: m.identity,
     }
 }
 

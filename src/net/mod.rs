@@ -15,6 +15,7 @@ mod host;
 pub mod lines;
 mod member;
 pub mod pem;
+pub mod pins;
 mod room;
 mod thread;
 pub mod trust;

@@ -98,6 +98,7 @@ enum Request {
     Join {
         nick: Option<String>,
         plain: bool,
+        identity: Option<String>,
         reply: oneshot::Sender<Welcome>,
     },
     Say {
@@ -147,12 +148,14 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
-fn wire(m: &MemberInfo) -> WireMember {
+/// A member as the wire describes it.
+pub(crate) fn wire(m: &MemberInfo) -> WireMember {
     WireMember {
         id: m.id,
         nick: m.nick.clone(),
         host: m.is_host,
         plain: m.plain_text,
+        identity: m.identity.clone(),
     }
 }
 
@@ -179,6 +182,7 @@ impl Room {
             nick: host_nick.clone(),
             is_host: true,
             plain_text: false,
+            identity: None,
         };
         let mut state = RoomState {
             members: BTreeMap::new(),
@@ -201,10 +205,20 @@ impl Room {
     }
 
     /// Adds a member; `None` as nick means a generated `guest-N`.
-    pub async fn join(&self, nick: Option<String>, plain: bool) -> Option<Welcome> {
+    pub async fn join(
+        &self,
+        nick: Option<String>,
+        plain: bool,
+        identity: Option<String>,
+    ) -> Option<Welcome> {
         let (reply, rx) = oneshot::channel();
         self.tx
-            .send(Request::Join { nick, plain, reply })
+            .send(Request::Join {
+                nick,
+                plain,
+                identity,
+                reply,
+            })
             .await
             .ok()?;
         rx.await.ok()
@@ -267,8 +281,13 @@ impl RoomState {
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         while let Some(request) = rx.recv().await {
             match request {
-                Request::Join { nick, plain, reply } => {
-                    let welcome = self.join(nick, plain);
+                Request::Join {
+                    nick,
+                    plain,
+                    identity,
+                    reply,
+                } => {
+                    let welcome = self.join(nick, plain, identity);
                     let _ = reply.send(welcome);
                 }
                 Request::Say {
@@ -315,7 +334,7 @@ impl RoomState {
         let _ = self.items.send(Arc::new(item));
     }
 
-    fn join(&mut self, nick: Option<String>, plain: bool) -> Welcome {
+    fn join(&mut self, nick: Option<String>, plain: bool, identity: Option<String>) -> Welcome {
         let id = self.next_id;
         self.next_id += 1;
         let nick = match nick.and_then(|n| valid_nick(&n).ok()) {
@@ -334,6 +353,7 @@ impl RoomState {
             nick: nick.clone(),
             is_host: false,
             plain_text: plain,
+            identity,
         };
         // Subscribe before publishing the join, so the new member's view
         // starts exactly after the roster it is given.

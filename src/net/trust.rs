@@ -14,6 +14,7 @@ use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureSc
 use crate::net::certinfo::CertInfo;
 use crate::net::event::TrustBasis;
 use crate::net::pem::{PemError, load_certs};
+use crate::net::pins::{PinEntry, PinKind};
 
 /// Why a certificate was not trusted, classified as a browser would.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +59,12 @@ pub enum Problem {
     BadEncoding,
     /// Anything else, by its name.
     Other(String),
+    /// Not the certificate the user accepted for this host, nor one with
+    /// the same key: someone may be impersonating the host.
+    IdentityChanged {
+        /// When the accepted certificate was added, Unix seconds.
+        since: i64,
+    },
 }
 
 fn age(seconds: i64) -> String {
@@ -98,6 +105,7 @@ impl Problem {
             Self::Revoked => "CERT_REVOKED",
             Self::BadEncoding => "CERT_BAD_ENCODING",
             Self::Other(_) => "CERT_INVALID",
+            Self::IdentityChanged { .. } => "HOST_IDENTITY_CHANGED",
         }
     }
 
@@ -152,6 +160,10 @@ impl Problem {
             Self::Revoked => "the certificate has been revoked".into(),
             Self::BadEncoding => "the certificate is malformed".into(),
             Self::Other(what) => format!("the certificate is not valid: {what}"),
+            Self::IdentityChanged { since } => format!(
+                "the host's identity has changed: this is not the certificate you accepted on {}, and its key is different",
+                utc(*since)
+            ),
         }
     }
 }
@@ -253,31 +265,148 @@ pub fn root_store(ca_files: &[PathBuf]) -> Result<RootCertStore, PemError> {
     Ok(roots)
 }
 
-/// What the verifier decided about the chain it was shown.
-#[derive(Debug, Clone)]
-pub enum Outcome {
-    /// Trusted, and why.
-    Trusted(TrustBasis, Vec<CertInfo>),
-    /// Refused, and why.
-    Refused(Problem, Vec<CertInfo>),
+/// What to do with a chain, given what verification said and what the
+/// user has accepted before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Trust it.
+    Accept {
+        /// Why.
+        basis: TrustBasis,
+        /// An entry to write to the known-hosts store.
+        store: Option<PinEntry>,
+        /// Something the user should be told.
+        notice: Option<String>,
+    },
+    /// Refuse it.
+    Refuse {
+        /// Why.
+        problem: Problem,
+        /// What was known about this host, when that is why.
+        previous: Option<PinEntry>,
+        /// Whether the user may make an exception (never for a changed
+        /// identity, nor for a host that was verified by a CA before).
+        can_proceed: bool,
+    },
 }
 
-/// The member's certificate verifier: WebPKI first, then exact pins; it
-/// remembers the chain and the decision so the UI can show both. Signatures
-/// on the handshake are always checked, so a pinned host must still prove it
-/// holds the certificate's key.
+/// The trust decision, as a pure function: `problem` is what WebPKI said
+/// (`None`: verified to `anchor`), `known` the stored entry for `target`,
+/// `pins` the exact certificates the user accepts now, `remember` whether
+/// such an exception is to be stored.
+#[must_use]
+pub fn decide(
+    target: &str,
+    leaf: &CertInfo,
+    problem: Option<Problem>,
+    anchor: &str,
+    known: Option<&PinEntry>,
+    pins: &[[u8; 32]],
+    remember: bool,
+) -> Decision {
+    let basis = |problem: Option<Problem>| match problem {
+        None => TrustBasis::Verified {
+            anchor: anchor.to_string(),
+        },
+        Some(problem) => TrustBasis::Pinned { problem },
+    };
+    match known {
+        Some(k) if k.kind == PinKind::Pinned => {
+            if leaf.sha256 == k.cert.sha256 {
+                Decision::Accept {
+                    basis: basis(problem),
+                    store: None,
+                    notice: None,
+                }
+            } else if leaf.spki_sha256 == k.cert.spki_sha256 {
+                Decision::Accept {
+                    basis: basis(problem),
+                    store: Some(PinEntry::new(target, PinKind::Pinned, leaf.clone())),
+                    notice: Some(format!(
+                        "{target} has a new certificate with the same key as the one you accepted on {}; your exception now covers the new one",
+                        utc(k.added)
+                    )),
+                }
+            } else {
+                Decision::Refuse {
+                    problem: Problem::IdentityChanged { since: k.added },
+                    previous: Some(k.clone()),
+                    can_proceed: false,
+                }
+            }
+        }
+        Some(k) => match problem {
+            None => Decision::Accept {
+                basis: basis(None),
+                store: (leaf.sha256 != k.cert.sha256)
+                    .then(|| PinEntry::new(target, PinKind::Verified, leaf.clone())),
+                notice: None,
+            },
+            Some(problem) => Decision::Refuse {
+                problem,
+                previous: Some(k.clone()),
+                can_proceed: false,
+            },
+        },
+        None => match problem {
+            None => Decision::Accept {
+                basis: basis(None),
+                store: Some(PinEntry::new(target, PinKind::Verified, leaf.clone())),
+                notice: None,
+            },
+            Some(problem) if pins.contains(&leaf.sha256) => Decision::Accept {
+                basis: basis(Some(problem)),
+                store: remember.then(|| PinEntry::new(target, PinKind::Pinned, leaf.clone())),
+                notice: remember.then(|| {
+                    format!("{target}: your exception for this certificate is remembered")
+                }),
+            },
+            Some(problem) => Decision::Refuse {
+                problem,
+                previous: None,
+                can_proceed: true,
+            },
+        },
+    }
+}
+
+/// What the verifier decided, with the chain it was shown.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The decision.
+    pub decision: Decision,
+    /// The chain, leaf first.
+    pub chain: Vec<CertInfo>,
+}
+
+/// The member's certificate verifier: WebPKI first, then what the user has
+/// accepted (see [`decide`]); it remembers the chain and the decision so the
+/// UI can show both. Signatures on the handshake are always checked, so a
+/// pinned host must still prove it holds the certificate's key.
 #[derive(Debug)]
 pub struct MemberVerifier {
     webpki: Option<Arc<WebPkiServerVerifier>>,
     provider: Arc<CryptoProvider>,
+    target: String,
+    known: Option<PinEntry>,
     pins: Vec<[u8; 32]>,
+    remember: bool,
     outcome: Mutex<Option<Outcome>>,
+    scheme: Mutex<Option<SignatureScheme>>,
 }
 
 impl MemberVerifier {
-    /// A verifier over these roots, accepting these exact certificate pins.
+    /// A verifier for `target` over these roots, with what is known of it
+    /// and the exact certificate pins the user accepts now.
     #[must_use]
-    pub fn new(roots: RootCertStore, pins: Vec<[u8; 32]>, provider: Arc<CryptoProvider>) -> Self {
+    pub fn new(
+        roots: RootCertStore,
+        provider: Arc<CryptoProvider>,
+        target: String,
+        known: Option<PinEntry>,
+        pins: Vec<[u8; 32]>,
+        remember: bool,
+    ) -> Self {
         // An empty root store cannot build a WebPKI verifier; then nothing
         // verifies by CA and only pins can be accepted.
         let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
@@ -286,8 +415,12 @@ impl MemberVerifier {
         Self {
             webpki,
             provider,
+            target,
+            known,
             pins,
+            remember,
             outcome: Mutex::new(None),
+            scheme: Mutex::new(None),
         }
     }
 
@@ -296,9 +429,14 @@ impl MemberVerifier {
         self.outcome.lock().ok().and_then(|o| o.clone())
     }
 
-    fn record(&self, outcome: Outcome) {
-        if let Ok(mut slot) = self.outcome.lock() {
-            *slot = Some(outcome);
+    /// The signature scheme the server signed the handshake with.
+    pub fn signature_scheme(&self) -> Option<SignatureScheme> {
+        self.scheme.lock().ok().and_then(|s| *s)
+    }
+
+    fn record_scheme(&self, scheme: SignatureScheme) {
+        if let Ok(mut slot) = self.scheme.lock() {
+            *slot = Some(scheme);
         }
     }
 }
@@ -324,26 +462,38 @@ impl ServerCertVerifier for MemberVerifier {
                 CertificateError::UnknownIssuer,
             )),
         };
-        match result {
-            Ok(ok) => {
-                let anchor = chain.last().map(|c| c.issuer.clone()).unwrap_or_default();
-                self.record(Outcome::Trusted(TrustBasis::Verified { anchor }, chain));
-                Ok(ok)
-            }
-            Err(rustls::Error::InvalidCertificate(e)) => {
-                let problem = classify(&e, &chain, secs(now));
-                let leaf_sha = chain.first().map(|c| c.sha256);
-                if leaf_sha.is_some_and(|sha| self.pins.contains(&sha)) {
-                    self.record(Outcome::Trusted(TrustBasis::Pinned { problem }, chain));
-                    return Ok(ServerCertVerified::assertion());
-                }
-                self.record(Outcome::Refused(problem, chain));
-                Err(rustls::Error::InvalidCertificate(e))
-            }
-            Err(other) => {
-                self.record(Outcome::Refused(Problem::Other(other.to_string()), chain));
-                Err(other)
-            }
+        let problem = match &result {
+            Ok(_) => None,
+            Err(rustls::Error::InvalidCertificate(e)) => Some(classify(e, &chain, secs(now))),
+            Err(other) => Some(Problem::Other(other.to_string())),
+        };
+        let anchor = chain.last().map(|c| c.issuer.clone()).unwrap_or_default();
+        let Some(leaf) = chain.first() else {
+            return Err(rustls::Error::InvalidCertificate(
+                CertificateError::BadEncoding,
+            ));
+        };
+        let decision = decide(
+            &self.target,
+            leaf,
+            problem,
+            &anchor,
+            self.known.as_ref(),
+            &self.pins,
+            self.remember,
+        );
+        let accepted = matches!(decision, Decision::Accept { .. });
+        if let Ok(mut slot) = self.outcome.lock() {
+            *slot = Some(Outcome { decision, chain });
+        }
+        match (accepted, result) {
+            (true, _) => Ok(ServerCertVerified::assertion()),
+            (false, Err(e)) => Err(e),
+            // Verified by a CA, yet refused: the key differs from the one
+            // the user pinned for this host.
+            (false, Ok(_)) => Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            )),
         }
     }
 
@@ -353,6 +503,7 @@ impl ServerCertVerifier for MemberVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.record_scheme(dss.scheme);
         rustls::crypto::verify_tls12_signature(
             message,
             cert,
@@ -367,6 +518,7 @@ impl ServerCertVerifier for MemberVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.record_scheme(dss.scheme);
         rustls::crypto::verify_tls13_signature(
             message,
             cert,

@@ -143,7 +143,7 @@ impl TlsChatApp {
                 }
                 Err(p) => self.host_problems = p,
             },
-            Some(StartAction::Join) => match self.form.join_config() {
+            Some(StartAction::Join) => match self.form.join_config(&self.config_dir) {
                 Ok(config) => {
                     self.join_problems = Problems::default();
                     self.join(config);

@@ -25,6 +25,12 @@ pub struct StartForm {
     pub join_nick: String,
     /// Join: an extra CA file, optional.
     pub ca: String,
+    /// Host: CA (PEM) to verify members' certificates with, optional.
+    pub client_ca: String,
+    /// Join: our certificate (PEM) for hosts that ask, optional.
+    pub join_cert: String,
+    /// Join: its key (PEM).
+    pub join_key: String,
 }
 
 impl Default for StartForm {
@@ -38,6 +44,9 @@ impl Default for StartForm {
             target: format!("localhost:{}", crate::net::DEFAULT_PORT),
             join_nick: nick,
             ca: String::new(),
+            client_ca: String::new(),
+            join_cert: String::new(),
+            join_key: String::new(),
         }
     }
 }
@@ -72,6 +81,39 @@ fn check_file(path: &str, what: &str) -> Result<PathBuf, String> {
     }
 }
 
+/// An optional file: empty is fine, anything else must exist.
+fn optional_file(
+    path: &str,
+    what: &str,
+    field: &'static str,
+    p: &mut Problems,
+) -> Result<Option<PathBuf>, ()> {
+    if path.trim().is_empty() {
+        return Ok(None);
+    }
+    check_file(path, what)
+        .map(Some)
+        .map_err(|e| p.fields.push((field, e)))
+}
+
+/// A certificate and key pair: both empty, or both existing files.
+fn pair(
+    cert: &str,
+    key: &str,
+    fields: (&'static str, &'static str),
+    p: &mut Problems,
+) -> Result<Option<(PathBuf, PathBuf)>, ()> {
+    if cert.trim().is_empty() && key.trim().is_empty() {
+        return Ok(None);
+    }
+    let c = check_file(cert, "certificate").map_err(|e| p.fields.push((fields.0, e)));
+    let k = check_file(key, "key").map_err(|e| p.fields.push((fields.1, e)));
+    match (c, k) {
+        (Ok(c), Ok(k)) => Ok(Some((c, k))),
+        _ => Err(()),
+    }
+}
+
 fn check_nick(nick: &str) -> Result<String, String> {
     crate::net::room_nick(nick).ok_or_else(|| "use 1 to 32 characters without spaces".to_string())
 }
@@ -82,22 +124,14 @@ impl StartForm {
         let mut p = Problems::default();
         let bind = crate::cli::parse_bind(self.bind.trim()).map_err(|e| p.fields.push(("bind", e)));
         let nick = check_nick(&self.host_nick).map_err(|e| p.fields.push(("host_nick", e)));
-        let identity = if self.cert.trim().is_empty() && self.key.trim().is_empty() {
-            Ok(None)
-        } else {
-            let cert =
-                check_file(&self.cert, "certificate").map_err(|e| p.fields.push(("cert", e)));
-            let key = check_file(&self.key, "key").map_err(|e| p.fields.push(("key", e)));
-            match (cert, key) {
-                (Ok(c), Ok(k)) => Ok(Some((c, k))),
-                _ => Err(()),
-            }
-        };
-        match (bind, nick, identity) {
-            (Ok(bind), Ok(nick), Ok(identity)) => Ok(HostConfig {
+        let identity = pair(&self.cert, &self.key, ("cert", "key"), &mut p);
+        let client_ca = optional_file(&self.client_ca, "client CA", "client_ca", &mut p);
+        match (bind, nick, identity, client_ca) {
+            (Ok(bind), Ok(nick), Ok(identity), Ok(client_ca)) => Ok(HostConfig {
                 bind,
                 nick,
                 identity,
+                client_ca,
                 config_dir: config_dir.to_path_buf(),
             }),
             _ => Err(p),
@@ -105,25 +139,28 @@ impl StartForm {
     }
 
     /// Checks the join fields; on success, the configuration to join with.
-    pub fn join_config(&self) -> Result<JoinConfig, Problems> {
+    pub fn join_config(&self, config_dir: &Path) -> Result<JoinConfig, Problems> {
         let mut p = Problems::default();
         let target =
             crate::cli::parse_target(self.target.trim()).map_err(|e| p.fields.push(("target", e)));
         let nick = check_nick(&self.join_nick).map_err(|e| p.fields.push(("join_nick", e)));
-        let ca = if self.ca.trim().is_empty() {
-            Ok(Vec::new())
-        } else {
-            check_file(&self.ca, "CA")
-                .map(|c| vec![c])
-                .map_err(|e| p.fields.push(("ca", e)))
-        };
-        match (target, nick, ca) {
-            (Ok((host, port)), Ok(nick), Ok(ca_files)) => Ok(JoinConfig {
+        let ca = optional_file(&self.ca, "CA", "ca", &mut p);
+        let identity = pair(
+            &self.join_cert,
+            &self.join_key,
+            ("join_cert", "join_key"),
+            &mut p,
+        );
+        match (target, nick, ca, identity) {
+            (Ok((host, port)), Ok(nick), Ok(ca), Ok(identity)) => Ok(JoinConfig {
                 host,
                 port,
                 nick,
-                ca_files,
+                ca_files: ca.into_iter().collect(),
                 pins: Vec::new(),
+                remember_pin: false,
+                identity,
+                config_dir: Some(config_dir.to_path_buf()),
             }),
             _ => Err(p),
         }
@@ -162,12 +199,22 @@ mod tests {
             target: "example.org:0".into(),
             ..StartForm::default()
         };
-        assert!(f.join_config().unwrap_err().get("target").is_some());
+        assert!(
+            f.join_config(std::path::Path::new("/tmp"))
+                .unwrap_err()
+                .get("target")
+                .is_some()
+        );
         f.target = "example.org:7443".into();
         f.ca = "/nonexistent/ca.pem".into();
-        assert!(f.join_config().unwrap_err().get("ca").is_some());
+        assert!(
+            f.join_config(std::path::Path::new("/tmp"))
+                .unwrap_err()
+                .get("ca")
+                .is_some()
+        );
         f.ca.clear();
-        let c = f.join_config().unwrap();
+        let c = f.join_config(std::path::Path::new("/tmp")).unwrap();
         assert_eq!((c.host.as_str(), c.port), ("example.org", 7443));
     }
 }
@@ -227,6 +274,7 @@ pub fn start_screen_ui(
                     field_ui(ui, "Nickname", &mut form.host_nick, "your name", host_problems.get("host_nick"));
                     field_ui(ui, "Certificate (PEM)", &mut form.cert, "empty: generate for me", host_problems.get("cert"));
                     field_ui(ui, "Private key (PEM)", &mut form.key, "empty: generate for me", host_problems.get("key"));
+                    field_ui(ui, "Client CA (optional)", &mut form.client_ca, "verify members' certificates", host_problems.get("client_ca"));
                 });
                 ui.add_space(6.0);
                 if ui.button("Host").clicked() {
@@ -241,6 +289,8 @@ pub fn start_screen_ui(
                     field_ui(ui, "Host address", &mut form.target, "host:7443", join_problems.get("target"));
                     field_ui(ui, "Your nickname", &mut form.join_nick, "your name", join_problems.get("join_nick"));
                     field_ui(ui, "CA certificate (optional)", &mut form.ca, "PEM file of a private CA", join_problems.get("ca"));
+                    field_ui(ui, "Your certificate (optional)", &mut form.join_cert, "for hosts that ask (PEM)", join_problems.get("join_cert"));
+                    field_ui(ui, "Your key (optional)", &mut form.join_key, "its private key (PEM)", join_problems.get("join_key"));
                 });
                 ui.add_space(6.0);
                 if ui.button("Join").clicked() {

@@ -388,6 +388,7 @@ mod tests {
             nick: nick.into(),
             is_host: id == 0,
             plain_text: false,
+            identity: None,
         }
     }
 
@@ -423,6 +424,10 @@ mod tests {
             chain: vec![],
             trust,
             plain_text: false,
+            offered_groups: vec!["X25519MLKEM768".into(), "X25519".into()],
+            offered_alpn: vec!["tlschat/1".into()],
+            signature_scheme: "ECDSA_NISTP256_SHA256".into(),
+            client_certificate: None,
         }
     }
 
@@ -618,6 +623,8 @@ mod tests {
             target: "h:1".into(),
             problem: Problem::UnknownIssuer,
             chain: vec![],
+            previous: None,
+            can_proceed: true,
         })));
         m.apply(NetEvent::Disconnected {
             reason: "not trusted".into(),

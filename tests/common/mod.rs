@@ -166,6 +166,7 @@ pub fn host(cert: &Issued, nick: &str) -> (Node, SocketAddr) {
         bind: "127.0.0.1:0".parse().unwrap(),
         nick: nick.into(),
         identity: Some((cert.cert.clone(), cert.key.clone())),
+        client_ca: None,
         config_dir,
     }));
     let addr = node.wait_for("listening", |e| match e {
@@ -183,6 +184,9 @@ pub fn join_config(addr: SocketAddr, nick: &str, ca: &Path) -> JoinConfig {
         nick: nick.into(),
         ca_files: vec![ca.to_path_buf()],
         pins: Vec::new(),
+        remember_pin: false,
+        identity: None,
+        config_dir: None,
     }
 }
 
