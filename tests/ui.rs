@@ -20,7 +20,11 @@ use tlschat::ui::{Launch, TlsChatApp};
 type App<'a> = Harness<'a, TlsChatApp>;
 
 fn app(launch: Launch) -> App<'static> {
-    let dir = tempfile::tempdir().unwrap().keep();
+    app_in(launch, tempfile::tempdir().unwrap().keep())
+}
+
+/// An app whose configuration directory (known hosts) is `dir`.
+fn app_in(launch: Launch, dir: std::path::PathBuf) -> App<'static> {
     Harness::builder()
         .with_size(egui::vec2(1000.0, 700.0))
         // The same fallback to system fonts as the real window: CJK text
@@ -166,6 +170,15 @@ fn certificate_view_shows_the_real_certificate() {
     assert!(has_text(&m, "DNS:localhost"), "subject alternative names");
     assert!(has_text(&m, "EC P-256 (256 bits)"), "public key");
     assert!(has_text(&m, "expires in 29 days") || has_text(&m, "expires in 30 days"));
+    // The walk through the handshake that happened, with its real values.
+    assert!(has_text(&m, "How this connection was secured"));
+    assert!(has_text(&m, "hybrid post-quantum"));
+    assert!(has_text(&m, "CertificateVerify"));
+    assert!(
+        has_text(&m, "ECDSA_NISTP256_SHA256"),
+        "the signature scheme the host really used"
+    );
+    assert!(has_text(&m, "does not encrypt any secret"));
     // The host shows its own fingerprint prominently.
     let fp = tlschat::net::certinfo::fingerprint(&tlschat::net::certinfo::sha256(&cert.der));
     assert!(has_text(&h, &fp));
@@ -269,4 +282,106 @@ fn untrusted_host_gets_a_warning_back_to_safety_or_proceed_once() {
     m2.run_steps(2);
     assert!(m2.state().room().is_none());
     assert!(has_text(&m2, "Join a room"));
+}
+
+#[test]
+fn always_trust_is_remembered_across_restarts_and_removable() {
+    let pki = Pki::new();
+    let cert = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let dir = tempfile::tempdir().unwrap().keep();
+    let config = || {
+        let mut c = join_config(addr, "ana", &pki.ca_pem);
+        c.config_dir = Some(dir.clone());
+        c
+    };
+    let mut m = app_in(Launch::Join(config()), dir.clone());
+    pump(&mut [&mut h, &mut m], "interstitial", |a| {
+        has_text(a[1], "is not private")
+    });
+    m.get_by_label("Advanced").click();
+    m.run_steps(2);
+    m.get_by_label("Always trust this certificate (unsafe)")
+        .click();
+    connected(&mut [&mut h, &mut m], 1);
+    assert!(has_text(&m, "Not verified"));
+    drop(m);
+
+    // A new app with the same configuration: straight in, no warning.
+    let mut m2 = app_in(Launch::Join(config()), dir.clone());
+    connected(&mut [&mut h, &mut m2], 1);
+    assert!(has_text(&m2, "trusted by your exception"));
+    drop(m2);
+
+    // The start screen lists it, and removes it.
+    let mut s = app_in(Launch::Start, dir.clone());
+    s.run();
+    s.get_by_label_contains("Known hosts (1)").click();
+    s.run();
+    s.get_by_label(&format!("Remove {addr}")).click();
+    s.run();
+    assert!(has_text(&s, "Known hosts (0)"));
+    let store = tlschat::net::pins::PinStore::load(&dir).unwrap();
+    assert!(store.entries().is_empty());
+}
+
+#[test]
+fn a_changed_identity_shows_both_certificates_and_no_way_through() {
+    let pki = Pki::new();
+    let cert = pki.self_signed("now", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
+    let before = pki.self_signed("before", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let dir = tempfile::tempdir().unwrap().keep();
+    let old = tlschat::net::CertInfo::from_der(&before.der);
+    tlschat::net::pins::PinStore::update(&dir, |s| {
+        s.set(tlschat::net::pins::PinEntry::new(
+            &addr.to_string(),
+            tlschat::net::pins::PinKind::Pinned,
+            old.clone(),
+        ));
+    })
+    .unwrap();
+    let mut config = join_config(addr, "ana", &pki.ca_pem);
+    config.config_dir = Some(dir.clone());
+    let mut m = app_in(Launch::Join(config), dir);
+    pump(&mut [&mut h, &mut m], "alarm", |a| {
+        has_text(a[1], "has changed")
+    });
+    let fp = |der: &[u8]| tlschat::net::certinfo::fingerprint(&tlschat::net::certinfo::sha256(der));
+    assert!(has_text(&m, &fp(&cert.der)), "the new fingerprint");
+    assert!(has_text(&m, &fp(&before.der)), "the old fingerprint");
+    assert!(has_text(&m, "HOST_IDENTITY_CHANGED"));
+    m.get_by_label("Advanced").click();
+    m.run_steps(2);
+    assert!(m.query_by_label("Proceed anyway (unsafe)").is_none());
+    assert!(
+        m.query_by_label("Always trust this certificate (unsafe)")
+            .is_none()
+    );
+    assert!(has_text(&m, "no way to continue"));
+}
+
+#[test]
+fn the_member_list_shows_verified_client_identities() {
+    let pki = Pki::new();
+    let members = Pki::named("Member CA");
+    let cert = pki.server();
+    let alice = members.issue("alice", &Pki::leaf_params(&["alice.example"]));
+    let mut h = app(Launch::Host(HostConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        nick: "hana".into(),
+        identity: Some((cert.cert.clone(), cert.key)),
+        client_ca: Some(members.ca_pem),
+        config_dir: tempfile::tempdir().unwrap().keep(),
+    }));
+    let addr = listening(&mut h);
+    let mut config = join_config(addr, "alice", &pki.ca_pem);
+    config.identity = Some((alice.cert.clone(), alice.key));
+    let mut a = app(Launch::Join(config));
+    let mut b = app(Launch::Join(join_config(addr, "bob", &pki.ca_pem)));
+    pump(&mut [&mut h, &mut a, &mut b], "identities", |x| {
+        has_text(x[0], "🔑 alice.example") && has_text(x[0], "no certificate")
+    });
 }

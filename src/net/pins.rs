@@ -260,7 +260,7 @@ mod tests {
     fn an_interrupted_write_leaves_the_old_store_intact() {
         let dir = tempfile::tempdir().unwrap();
         PinStore::update(dir.path(), |s| {
-            s.set(PinEntry::new("a:1", PinKind::Pinned, cert("a")))
+            s.set(PinEntry::new("a:1", PinKind::Pinned, cert("a")));
         })
         .unwrap();
         // A crash mid-write leaves a half-written temporary file behind; the
@@ -273,7 +273,7 @@ mod tests {
         let s = PinStore::load(dir.path()).unwrap();
         assert_eq!(s.entries().len(), 1);
         PinStore::update(dir.path(), |s| {
-            s.set(PinEntry::new("b:1", PinKind::Pinned, cert("b")))
+            s.set(PinEntry::new("b:1", PinKind::Pinned, cert("b")));
         })
         .unwrap();
         assert_eq!(PinStore::load(dir.path()).unwrap().entries().len(), 2);

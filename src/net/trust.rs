@@ -533,3 +533,179 @@ impl ServerCertVerifier for MemberVerifier {
             .supported_schemes()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cert(key: &rcgen::KeyPair, name: &str) -> CertInfo {
+        let c = rcgen::CertificateParams::new(vec![name.to_string()])
+            .unwrap()
+            .self_signed(key)
+            .unwrap();
+        CertInfo::from_der(c.der())
+    }
+
+    fn pinned(kind: PinKind, c: &CertInfo) -> PinEntry {
+        PinEntry {
+            target: "h:1".into(),
+            kind,
+            cert: c.clone(),
+            added: 1_700_000_000,
+        }
+    }
+
+    #[test]
+    fn first_visits() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let c = cert(&key, "h");
+        // Verified: trusted, and remembered as verified.
+        let d = decide("h:1", &c, None, "CN=Root", None, &[], false);
+        assert!(
+            matches!(d, Decision::Accept { basis: TrustBasis::Verified { .. }, store: Some(ref e), .. } if e.kind == PinKind::Verified)
+        );
+        // Not verified, no pin: refused, and an exception is possible.
+        let d = decide("h:1", &c, Some(Problem::SelfSigned), "", None, &[], false);
+        assert_eq!(
+            d,
+            Decision::Refuse {
+                problem: Problem::SelfSigned,
+                previous: None,
+                can_proceed: true
+            }
+        );
+        // Not verified, exact pin: accepted once, or remembered.
+        let d = decide(
+            "h:1",
+            &c,
+            Some(Problem::SelfSigned),
+            "",
+            None,
+            &[c.sha256],
+            false,
+        );
+        assert!(matches!(d, Decision::Accept { store: None, .. }));
+        let d = decide(
+            "h:1",
+            &c,
+            Some(Problem::SelfSigned),
+            "",
+            None,
+            &[c.sha256],
+            true,
+        );
+        assert!(
+            matches!(d, Decision::Accept { store: Some(ref e), .. } if e.kind == PinKind::Pinned)
+        );
+    }
+
+    #[test]
+    fn pinned_hosts_keep_their_key() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let old = cert(&key, "h");
+        let renewed = cert(&key, "h2");
+        let other = cert(&rcgen::KeyPair::generate().unwrap(), "h");
+        let entry = pinned(PinKind::Pinned, &old);
+        let d = decide(
+            "h:1",
+            &old,
+            Some(Problem::SelfSigned),
+            "",
+            Some(&entry),
+            &[],
+            false,
+        );
+        assert!(matches!(
+            d,
+            Decision::Accept {
+                store: None,
+                notice: None,
+                ..
+            }
+        ));
+        // Same key, new certificate: accepted with a notice, pin updated.
+        let d = decide(
+            "h:1",
+            &renewed,
+            Some(Problem::SelfSigned),
+            "",
+            Some(&entry),
+            &[],
+            false,
+        );
+        assert!(
+            matches!(d, Decision::Accept { store: Some(ref e), notice: Some(_), .. } if e.cert.sha256 == renewed.sha256)
+        );
+        // Another key: identity changed, no way through, not even a new pin
+        // or a CA's say-so.
+        for problem in [Some(Problem::SelfSigned), None] {
+            let d = decide(
+                "h:1",
+                &other,
+                problem,
+                "CN=Root",
+                Some(&entry),
+                &[other.sha256],
+                true,
+            );
+            assert_eq!(
+                d,
+                Decision::Refuse {
+                    problem: Problem::IdentityChanged {
+                        since: 1_700_000_000
+                    },
+                    previous: Some(entry.clone()),
+                    can_proceed: false
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn once_verified_hosts_cannot_be_bypassed() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let old = cert(&key, "h");
+        let new = cert(&rcgen::KeyPair::generate().unwrap(), "h");
+        let entry = pinned(PinKind::Verified, &old);
+        // A renewed, verified certificate (even with a new key) is fine.
+        let d = decide("h:1", &new, None, "CN=Root", Some(&entry), &[], false);
+        assert!(matches!(d, Decision::Accept { store: Some(_), .. }));
+        // A failure is refused without the option of an exception.
+        let d = decide(
+            "h:1",
+            &new,
+            Some(Problem::UnknownIssuer),
+            "",
+            Some(&entry),
+            &[new.sha256],
+            true,
+        );
+        assert_eq!(
+            d,
+            Decision::Refuse {
+                problem: Problem::UnknownIssuer,
+                previous: Some(entry),
+                can_proceed: false
+            }
+        );
+    }
+
+    #[test]
+    fn near_dates_mention_the_clock() {
+        let p = Problem::Expired {
+            not_after: 1_000_000,
+            now: 1_000_000 + 3600,
+        };
+        assert!(
+            p.explain().contains("check this computer's clock"),
+            "{}",
+            p.explain()
+        );
+        let p = Problem::Expired {
+            not_after: 1_000_000,
+            now: 1_000_000 + 30 * 86_400,
+        };
+        assert!(!p.explain().contains("clock"));
+        assert!(p.explain().contains("30 days ago"));
+    }
+}

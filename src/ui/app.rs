@@ -5,9 +5,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::net::pins::PinStore;
 use crate::net::{Command, HostConfig, JoinConfig, NetEvent, NetThread};
 use crate::ui::room_view::{RoomAction, RoomView};
-use crate::ui::start::{Problems, StartAction, StartForm};
+use crate::ui::start::{KnownHosts, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomState};
 
 const FORM_KEY: &str = "tlschat.start_form";
@@ -44,6 +45,7 @@ pub struct TlsChatApp {
     screen: Screen,
     on_listening: Option<OnListening>,
     title: String,
+    known: KnownHosts,
 }
 
 /// Window options: size, title, icon, and persistence in the config directory.
@@ -90,7 +92,11 @@ impl TlsChatApp {
             screen: Screen::Start,
             on_listening: None,
             title: "tlschat".into(),
+            known: KnownHosts {
+                entries: Ok(Vec::new()),
+            },
         };
+        app.refresh_known();
         match launch {
             Launch::Start => {}
             Launch::Host(config) => app.host(config),
@@ -127,6 +133,15 @@ impl TlsChatApp {
         self.net.send(Command::Join(config));
     }
 
+    /// Reads the known hosts again (on the start screen, after changes).
+    fn refresh_known(&mut self) {
+        self.known = KnownHosts {
+            entries: PinStore::load(&self.config_dir)
+                .map(|s| s.entries().to_vec())
+                .map_err(|e| e.to_string()),
+        };
+    }
+
     fn start_ui(&mut self, ui: &mut egui::Ui) {
         let action = crate::ui::start::start_screen_ui(
             ui,
@@ -134,8 +149,17 @@ impl TlsChatApp {
             &self.host_problems,
             &self.join_problems,
             self.start_error.as_deref(),
+            &self.known,
         );
         match action {
+            Some(StartAction::Forget(target)) => {
+                if let Err(e) = PinStore::update(&self.config_dir, |s| {
+                    s.remove(&target);
+                }) {
+                    self.start_error = Some(e.to_string());
+                }
+                self.refresh_known();
+            }
             Some(StartAction::Host) => match self.form.host_config(&self.config_dir) {
                 Ok(config) => {
                     self.host_problems = Problems::default();
@@ -208,6 +232,7 @@ impl eframe::App for TlsChatApp {
                 self.net.send(Command::Join(*config));
             }
             Some(RoomAction::BackToStart) => {
+                self.refresh_known();
                 self.net.send(Command::Disconnect);
                 self.screen = Screen::Start;
             }

@@ -178,6 +178,159 @@ fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
         });
 }
 
+/// The cipher suite's encryption and hash, e.g. ("AES-256-GCM", "SHA-384").
+#[must_use]
+pub fn suite_parts(suite: &str) -> (String, String) {
+    let aead = if suite.contains("CHACHA20_POLY1305") {
+        "ChaCha20-Poly1305".to_string()
+    } else if suite.contains("AES_256_GCM") {
+        "AES-256-GCM".to_string()
+    } else if suite.contains("AES_128_GCM") {
+        "AES-128-GCM".to_string()
+    } else {
+        suite.to_string()
+    };
+    let hash = if suite.ends_with("SHA384") {
+        "SHA-384"
+    } else {
+        "SHA-256"
+    };
+    (aead, hash.to_string())
+}
+
+/// The handshake that actually happened, step by step, in plain words.
+#[must_use]
+pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
+    let tls13 = c.protocol == "TLS 1.3";
+    let (aead, hash) = suite_parts(&c.cipher_suite);
+    let host = c
+        .target
+        .rsplit_once(':')
+        .map_or(c.target.as_str(), |(h, _)| h);
+    let mut steps = Vec::new();
+    steps.push((
+        "1. You said hello (ClientHello)".to_string(),
+        format!(
+            "tlschat offered TLS 1.3 and 1.2, the key-exchange groups {} (with a key share for the first one \
+             sent right away), ALPN {}, and {}.",
+            c.offered_groups.join(", "),
+            c.offered_alpn.join(", "),
+            match &c.sni {
+                Some(name) => format!("the server name {name} (SNI, sent unencrypted)"),
+                None => "no server name (SNI), because you connected by IP address".to_string(),
+            }
+        ),
+    ));
+    let pq = if c.key_exchange.contains("MLKEM") {
+        " This is a hybrid post-quantum exchange: X25519 elliptic-curve Diffie-Hellman combined with \
+         ML-KEM-768, so the secret stays safe unless both are broken."
+    } else {
+        ""
+    };
+    steps.push((
+        "2. The host chose (ServerHello)".to_string(),
+        format!(
+            "{}, cipher suite {}, key exchange {}{}.{}",
+            c.protocol,
+            c.cipher_suite,
+            c.key_exchange,
+            if c.handshake_kind.contains("HelloRetryRequest") {
+                " — after asking for a key share for that group (HelloRetryRequest)"
+            } else {
+                ""
+            },
+            pq
+        ),
+    ));
+    steps.push((
+        "3. A shared secret, never sent".to_string(),
+        if tls13 {
+            format!(
+                "Each side combined its own ephemeral key share with the other's into the same secret, which \
+                 never crossed the network. TLS 1.3's key schedule (HKDF with {hash}) turned it into the keys \
+                 that encrypt everything after ServerHello — the host's certificate included. The ephemeral \
+                 keys are discarded, so stealing the host's certificate key later cannot decrypt this \
+                 conversation (forward secrecy)."
+            )
+        } else {
+            format!(
+                "Each side combined its own ephemeral key share with the other's (ECDHE) into the same \
+                 pre-master secret, which never crossed the network; TLS 1.2's PRF with {hash} derived the \
+                 session keys from it and both hello randoms. The ephemeral keys are discarded (forward \
+                 secrecy). In TLS 1.2 the certificate itself travels unencrypted."
+            )
+        },
+    ));
+    let leaf = c.chain.first();
+    steps.push((
+        "4. The host's certificate".to_string(),
+        format!(
+            "The host sent {} certificate{}{}. {}",
+            c.chain.len(),
+            if c.chain.len() == 1 { "" } else { "s" },
+            leaf.map_or(String::new(), |l| format!(", for {}", l.display_name())),
+            match &c.trust {
+                TrustBasis::Verified { anchor } => format!(
+                    "tlschat checked that the chain leads to a root you trust ({anchor}), that every \
+                     certificate in it is valid today, and that it is valid for {host}."
+                ),
+                TrustBasis::Pinned { problem } => format!(
+                    "It did not verify ({}); it was accepted only because it is exactly the certificate \
+                     (or has exactly the key) you made an exception for.",
+                    problem.explain()
+                ),
+            }
+        ),
+    ));
+    steps.push((
+        "5. The host proved it holds the key".to_string(),
+        format!(
+            "{} with the certificate's private key ({}); tlschat checked the signature with the public key in \
+             the certificate{}. The certificate's key only signs: it does not encrypt any secret — the keys \
+             came from step 3.",
+            if tls13 {
+                "The host signed a hash of the whole handshake so far (CertificateVerify)"
+            } else {
+                "The host signed its key share and both hello randoms (ServerKeyExchange)"
+            },
+            c.signature_scheme,
+            leaf.map_or(String::new(), |l| format!(" ({})", l.public_key))
+        ),
+    ));
+    if let Some(me) = &c.client_certificate {
+        steps.push((
+            "6. You proved who you are".to_string(),
+            format!(
+                "The host asked for a certificate; you sent yours ({}) and signed the handshake with its key.",
+                me.display_name()
+            ),
+        ));
+    }
+    steps.push((
+        format!("{}. Finished", if c.client_certificate.is_some() { 7 } else { 6 }),
+        "Both sides sent a MAC over the whole handshake, keyed from the shared secret: had anyone altered a \
+         single message above, the connection would have failed here."
+            .to_string(),
+    ));
+    steps.push((
+        format!(
+            "{}. Your messages",
+            if c.client_certificate.is_some() { 8 } else { 7 }
+        ),
+        format!(
+            "travel as {aead} encrypted records, {}. The handshake was {} and took {:.1} ms.",
+            if c.plain_text {
+                "as plain text lines (the host does not speak tlschat/1)".to_string()
+            } else {
+                format!("as {} JSON lines", c.alpn.as_deref().unwrap_or("tlschat/1"))
+            },
+            c.handshake_kind,
+            c.handshake_us as f64 / 1000.0
+        ),
+    ));
+    steps
+}
+
 /// The whole details window's content.
 pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
     let (chain, heading): (Vec<CertInfo>, &str) = match (&view.state.status, &view.state.role) {
@@ -198,6 +351,17 @@ pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
     if let Some(c) = &view.state.connection {
         ui.heading("Connection");
         connection_ui(ui, c);
+        ui.add_space(6.0);
+        egui::CollapsingHeader::new("How this connection was secured")
+            .id_salt("walkthrough")
+            .default_open(true)
+            .show(ui, |ui| {
+                for (title, text) in walkthrough(c) {
+                    ui.label(RichText::new(title).strong());
+                    ui.add(egui::Label::new(text).wrap());
+                    ui.add_space(4.0);
+                }
+            });
         ui.add_space(10.0);
     }
     ui.heading(heading);

@@ -208,6 +208,12 @@ impl RoomView {
                         RichText::new(text)
                     };
                     ui.label(rich);
+                    if !m.is_host {
+                        match &m.identity {
+                            Some(id) => ui.label(RichText::new(format!("🔑 {id}")).small()),
+                            None => ui.label(RichText::new("no certificate").small().weak()),
+                        };
+                    }
                 }
             });
     }

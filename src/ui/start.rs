@@ -220,12 +220,66 @@ mod tests {
 }
 
 /// What the start screen asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StartAction {
     /// Host with the form's values.
     Host,
     /// Join with the form's values.
     Join,
+    /// Forget what is known of this `host:port`.
+    Forget(String),
+}
+
+/// The known hosts as the start screen lists them.
+#[derive(Debug, Clone)]
+pub struct KnownHosts {
+    /// The entries, or why they could not be read.
+    pub entries: Result<Vec<crate::net::pins::PinEntry>, String>,
+}
+
+fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<StartAction>) {
+    let count = known.entries.as_ref().map_or(0, Vec::len);
+    egui::CollapsingHeader::new(format!("Known hosts ({count})"))
+        .id_salt("known_hosts")
+        .show(ui, |ui| {
+            ui.label(
+                "Hosts you made an exception for, and hosts seen verified by a trusted authority. \
+                 Remove one to be asked again (needed after an identity change).",
+            );
+            match &known.entries {
+                Err(e) => {
+                    ui.colored_label(ui.visuals().error_fg_color, e);
+                }
+                Ok(entries) if entries.is_empty() => {
+                    ui.weak("None yet.");
+                }
+                Ok(entries) => {
+                    egui::Grid::new("known_hosts_grid")
+                        .num_columns(5)
+                        .striped(true)
+                        .show(ui, |ui| {
+                            for e in entries {
+                                ui.label(&e.target);
+                                ui.label(match e.kind {
+                                    crate::net::pins::PinKind::Pinned => "⚠ your exception",
+                                    crate::net::pins::PinKind::Verified => "verified",
+                                });
+                                ui.label(
+                                    egui::RichText::new(crate::ui::state::short_fingerprint(
+                                        &e.cert,
+                                    ))
+                                    .monospace(),
+                                );
+                                ui.label(format!("since {}", crate::net::trust::utc(e.added)));
+                                if ui.button(format!("Remove {}", e.target)).clicked() {
+                                    *action = Some(StartAction::Forget(e.target.clone()));
+                                }
+                                ui.end_row();
+                            }
+                        });
+                }
+            }
+        });
 }
 
 /// A labelled single-line field with its problem, if any, below it.
@@ -252,6 +306,7 @@ pub fn start_screen_ui(
     host_problems: &Problems,
     join_problems: &Problems,
     error: Option<&str>,
+    known: &KnownHosts,
 ) -> Option<StartAction> {
     let mut action = None;
     egui::CentralPanel::default().show(ui, |ui| {
@@ -298,6 +353,8 @@ pub fn start_screen_ui(
                 }
             });
         });
+        ui.add_space(12.0);
+        known_hosts_ui(ui, known, &mut action);
     });
     action
 }
