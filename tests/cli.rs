@@ -498,3 +498,107 @@ fn openssl_s_client_joins_as_a_plain_text_member() {
     host.say("hello openssl");
     client.expect("host line", |l| l == "<hana> hello openssl");
 }
+
+#[test]
+fn an_openssl_req_x509_certificate_served_by_s_server_is_refused_then_pinned() {
+    // Certificates and a server this project did not make: `openssl req
+    // -x509` (CA:TRUE, RSA) served by `openssl s_server`.
+    if Command::new("openssl").arg("version").output().is_err() {
+        eprintln!("openssl is not installed; .ci/run installs it");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("self.pem"), dir.path().join("self.key"));
+    let made = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-days",
+            "2",
+        ])
+        .args([
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let fp = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(&cert)
+        .output()
+        .unwrap();
+    let fp = String::from_utf8_lossy(&fp.stdout)
+        .trim()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new("openssl");
+    server
+        .args([
+            "s_server",
+            "-quiet",
+            "-naccept",
+            "3",
+            "-accept",
+            &format!("127.0.0.1:{port}"),
+            "-cert",
+        ])
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key);
+    let mut server = Proc::spawn(server);
+    let addr = format!("127.0.0.1:{port}");
+    // s_server prints nothing when ready: wait until it accepts connections.
+    let end = Instant::now() + DEADLINE;
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < end, "s_server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let cfg = tempfile::tempdir().unwrap();
+    let out = tlschat(cfg.path())
+        .args(["join", &addr, "--headless"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("CERT_SELF_SIGNED"), "{err}");
+    let mut member = Proc::spawn({
+        let mut c = tlschat(cfg.path());
+        c.args([
+            "join",
+            &addr,
+            "--headless",
+            "--pin",
+            &format!("SHA256:{fp}"),
+        ]);
+        c
+    });
+    member.expect("plain text mode", |l| {
+        l.contains("does not speak tlschat/1")
+    });
+    member.say("hello s_server");
+    server.expect("the line at s_server", |l| l == "hello s_server");
+    server.say("hello tlschat");
+    member.expect("the server's line", |l| l.ends_with("hello tlschat"));
+}

@@ -290,23 +290,6 @@ async fn session(
             "the TLS library finished a handshake that was not verified".into(),
         ));
     };
-    if let (Some(entry), Some(dir)) = (store, &config.config_dir) {
-        let dir = dir.clone();
-        let saved =
-            tokio::task::spawn_blocking(move || PinStore::update(&dir, |s| s.set(entry))).await;
-        match saved {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => sink.emit(NetEvent::Notice(format!(
-                "could not update the known hosts: {e}"
-            ))),
-            Err(e) => sink.emit(NetEvent::Notice(format!(
-                "could not update the known hosts: {e}"
-            ))),
-        }
-    }
-    if let Some(text) = notice {
-        sink.emit(NetEvent::Notice(text));
-    }
     let conn = tls.get_ref().1;
     let alpn = conn
         .alpn_protocol()
@@ -349,6 +332,23 @@ async fn session(
         client_certificate: client_certificate.filter(|_| asked.asked()),
     };
     sink.emit(NetEvent::Connected(Box::new(info)));
+    if let (Some(entry), Some(dir)) = (store, &config.config_dir) {
+        let dir = dir.clone();
+        let saved =
+            tokio::task::spawn_blocking(move || PinStore::update(&dir, |s| s.set(entry))).await;
+        match saved {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => sink.emit(NetEvent::Notice(format!(
+                "could not update the known hosts: {e}"
+            ))),
+            Err(e) => sink.emit(NetEvent::Notice(format!(
+                "could not update the known hosts: {e}"
+            ))),
+        }
+    }
+    if let Some(text) = notice {
+        sink.emit(NetEvent::Notice(text));
+    }
 
     let (read_half, mut write_half) = tokio::io::split(tls);
     let mut lines = LineReader::new(BufReader::new(read_half), MAX_LINE);

@@ -198,7 +198,10 @@ pub fn classify(error: &CertificateError, chain: &[CertInfo], now: i64) -> Probl
             presented,
         } => Problem::WrongName {
             expected: expected.to_str().into_owned(),
-            valid_for: presented.clone(),
+            // The parsed names read better than WebPKI's debug strings.
+            valid_for: leaf
+                .filter(|l| l.parse_error.is_none())
+                .map_or_else(|| presented.clone(), CertInfo::host_names),
         },
         CertificateError::NotValidForName => Problem::WrongName {
             expected: String::new(),
