@@ -21,8 +21,14 @@ use crate::net::room::{HOST_ID, Item, ItemKind, Room, Welcome};
 use crate::net::thread::{EventSink, ended};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT, MAX_LINE};
 
-/// How many handshakes may be in progress at once; more wait their turn.
-const MAX_HANDSHAKES: usize = 256;
+/// How many handshakes may be in progress at once; a connection beyond
+/// that is closed at once rather than queued (each pending one holds a
+/// socket, and all of them end within the handshake timeout).
+const MAX_HANDSHAKES: usize = 1024;
+/// Lines a member may send per second, sustained.
+pub(crate) const RATE_PER_SEC: f64 = 200.0;
+/// Lines a member may send in a burst above the sustained rate.
+pub(crate) const RATE_BURST: f64 = 400.0;
 /// How long one write to a member may stall before it is dropped as too slow.
 const WRITE_STALL: Duration = Duration::from_secs(20);
 /// How long a `tlschat/1` member has to say hello after the handshake.
@@ -185,7 +191,7 @@ async fn serve(
 ) {
     let _ = tcp.set_nodelay(true);
     let tls = {
-        let Ok(_permit) = handshakes.acquire().await else {
+        let Ok(_permit) = handshakes.try_acquire() else {
             return;
         };
         // A peer that is not TLS, or that never finishes, is dropped here
@@ -308,12 +314,31 @@ async fn read_loop<R>(
 where
     R: tokio::io::AsyncBufRead + Unpin,
 {
+    let mut bucket = TokenBucket::new(RATE_PER_SEC, RATE_BURST);
     loop {
         let line = match lines.next_line().await {
             Ok(Some(line)) => line,
             Ok(None) => return "left".into(),
             Err(e) => return format!("connection lost: {e}"),
         };
+        // A flood is slowed down, never dropped: while this member waits for
+        // a token its socket is not read, and TCP pushes back on it.
+        if let Some(wait) = bucket.take(tokio::time::Instant::now()) {
+            if !bucket.warned {
+                bucket.warned = true;
+                let notice = error_line(
+                    plain,
+                    "rate_limited",
+                    &format!(
+                        "you are sending more than {RATE_PER_SEC} lines a second; your lines are being slowed down"
+                    ),
+                );
+                if direct.send(notice).await.is_err() {
+                    return "connection lost".into();
+                }
+            }
+            tokio::time::sleep(wait).await;
+        }
         let reply = match line {
             Line::TooLong => Some(error_line(
                 plain,
@@ -327,6 +352,47 @@ where
             && direct.send(reply).await.is_err()
         {
             return "connection lost".into();
+        }
+    }
+}
+
+/// A token bucket: `rate` lines a second, bursts of up to `burst`.
+#[derive(Debug)]
+pub(crate) struct TokenBucket {
+    rate: f64,
+    burst: f64,
+    tokens: f64,
+    last: Option<tokio::time::Instant>,
+    /// Whether the member was told it is being slowed down.
+    pub warned: bool,
+}
+
+impl TokenBucket {
+    pub(crate) fn new(rate: f64, burst: f64) -> Self {
+        Self {
+            rate,
+            burst,
+            tokens: burst,
+            last: None,
+            warned: false,
+        }
+    }
+
+    /// Takes a token; returns how long to wait first when there is none.
+    pub(crate) fn take(&mut self, now: tokio::time::Instant) -> Option<Duration> {
+        let elapsed = self
+            .last
+            .map_or(0.0, |t| now.saturating_duration_since(t).as_secs_f64());
+        self.last = Some(now);
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            if self.tokens > self.burst / 2.0 {
+                self.warned = false;
+            }
+            None
+        } else {
+            Some(Duration::from_secs_f64(-self.tokens / self.rate))
         }
     }
 }
@@ -465,4 +531,23 @@ async fn too_slow<W: AsyncWrite + Unpin>(w: &mut W, plain: bool, behind: u64) ->
     )
     .await;
     WriteEnd::TooSlow("too slow to keep up".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bucket_allows_bursts_then_the_rate() {
+        let start = tokio::time::Instant::now();
+        let mut b = TokenBucket::new(10.0, 5.0);
+        for _ in 0..5 {
+            assert_eq!(b.take(start), None);
+        }
+        let wait = b.take(start).unwrap();
+        assert!((wait.as_secs_f64() - 0.1).abs() < 1e-6, "{wait:?}");
+        // After waiting, the debt is paid and the rate holds.
+        let later = start + Duration::from_millis(100);
+        assert_eq!(b.take(later + Duration::from_millis(100)), None);
+    }
 }

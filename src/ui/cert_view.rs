@@ -211,7 +211,7 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
     steps.push((
         "1. You said hello (ClientHello)".to_string(),
         format!(
-            "tlschat offered TLS 1.3 and 1.2, the key-exchange groups {} (with a key share for the first one \
+            "tlschat offered TLS 1.3 and 1.2, the key-exchange groups {} (key shares for the preferred ones \
              sent right away), ALPN {}, and {}.",
             c.offered_groups.join(", "),
             c.offered_alpn.join(", "),

@@ -82,7 +82,15 @@ impl RoomView {
         if let Status::Untrusted(u) = &self.state.status {
             let u = u.clone();
             egui::CentralPanel::default().show(ui, |ui| {
-                action = crate::ui::interstitial::interstitial_ui(ui, &u, self);
+                // A readable column, like a browser's warning page.
+                let side = ((ui.available_width() - 720.0) / 2.0).max(0.0);
+                ui.horizontal_top(|ui| {
+                    ui.add_space(side);
+                    ui.vertical(|ui| {
+                        ui.set_max_width(720.0);
+                        action = crate::ui::interstitial::interstitial_ui(ui, &u, self);
+                    });
+                });
             });
             self.details_window(ui);
             return action;
@@ -154,9 +162,15 @@ impl RoomView {
                 {
                     action = Some(RoomAction::BackToStart);
                 }
-                let session_over = matches!(self.state.status, Status::Disconnected { .. });
+                // Reconnect after a disconnect; nothing to do after a refusal
+                // (the warning has its own ways out) but leave.
+                let disconnected = matches!(self.state.status, Status::Disconnected { .. });
+                let session_over =
+                    disconnected || matches!(self.state.status, Status::Untrusted(_));
                 match (&self.state.role, session_over, &self.join) {
-                    (Role::Member, true, Some(join)) if ui.button("Reconnect").clicked() => {
+                    (Role::Member, true, Some(join))
+                        if disconnected && ui.button("Reconnect").clicked() =>
+                    {
                         action = Some(RoomAction::Reconnect(Box::new(join.clone())));
                     }
                     (Role::Host, false, _) if ui.button("Close room").clicked() => {
