@@ -58,7 +58,7 @@ proptest! {
         let once = sanitize(&input, false);
         prop_assert!(!once.chars().any(|c| c.is_control() && c != '\t'));
         prop_assert!(!once.contains('\u{202e}'), "a bidi override survived");
-        prop_assert_eq!(sanitize(once.as_bytes(), false), once.clone());
+        prop_assert_eq!(sanitize(once.as_bytes(), false), once);
         let kept = sanitize(&input, true);
         prop_assert!(!kept.chars().any(|c| c.is_control() && c != '\t' && c != '\n'));
     }
@@ -71,7 +71,7 @@ proptest! {
 
     #[test]
     fn frames_survive_any_text_as_one_line(text in "\\PC*", id in "[a-z0-9]{0,64}", nick in "\\PC{1,32}") {
-        let msg = ClientFrame::Msg { id, text: text.clone() };
+        let msg = ClientFrame::Msg { id, text };
         let line = msg.to_line();
         prop_assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
         prop_assert_eq!(serde_json::from_slice::<ClientFrame>(&line).unwrap(), msg);
