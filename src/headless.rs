@@ -232,6 +232,7 @@ fn read_stdin(
             let mut input = stdin.lock();
             let mut buf = Vec::new();
             let mut next_id = 1u64;
+            let mut quit = false;
             loop {
                 buf.clear();
                 match input.read_until(b'\n', &mut buf) {
@@ -246,6 +247,7 @@ fn read_stdin(
                 let command = if let Some(nick) = line.strip_prefix("/nick ") {
                     Command::Nick(nick.trim().to_string())
                 } else if line == "/quit" {
+                    quit = true;
                     break;
                 } else {
                     let id = next_id;
@@ -262,17 +264,15 @@ fn read_stdin(
                     return;
                 }
             }
-            if role == Role::Member || line_was_quit(&buf) {
+            // A member leaves when its input ends; a host keeps its room
+            // open (it may run with no input at all) until /quit or a signal.
+            if role == Role::Member || quit {
                 commands.send(Command::Finish);
             }
         });
     if let Err(e) = spawned {
         eprintln!("tlschat: cannot read stdin: {e}");
     }
-}
-
-fn line_was_quit(buf: &[u8]) -> bool {
-    String::from_utf8_lossy(buf).trim_end() == "/quit"
 }
 
 /// Runs a session headless until it ends; returns the process exit code.
@@ -287,16 +287,11 @@ pub fn run(first: Command, role: Role) -> i32 {
     net.send(first);
     let sent = Arc::new(std::sync::Mutex::new(HashMap::new()));
     on_signal(net.sender());
-    let mut stdin_started = false;
+    // Lines typed while still connecting are kept by the net layer and sent
+    // once the room is open.
+    read_stdin(net.sender(), role, sent.clone());
     let stdout = std::io::stdout();
     for event in &events {
-        // Start reading stdin once the room is there, so that an early
-        // failure is reported before anything is taken from stdin.
-        if !stdin_started && matches!(event, NetEvent::Joined { .. } | NetEvent::Connecting { .. })
-        {
-            stdin_started = true;
-            read_stdin(net.sender(), role, sent.clone());
-        }
         let mut out = stdout.lock();
         if let (NetEvent::Connecting { target }, Role::Member) = (&event, role) {
             let _ = writeln!(out, "* connecting to {target}…");

@@ -4,7 +4,7 @@
 
 mod app;
 mod cert_view;
-mod conversation;
+pub mod conversation;
 mod interstitial;
 mod room_view;
 pub mod start;
