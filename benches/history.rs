@@ -102,6 +102,7 @@ fn main() {
             delta: egui::vec2(0.0, delta),
             phase: egui::TouchPhase::Move,
             modifiers: egui::Modifiers::NONE,
+            source: egui::MouseWheelSource::Wheel,
         });
         let t = Instant::now();
         harness.step();
