@@ -23,6 +23,8 @@ pub struct LineReader<R> {
     partial: Vec<u8>,
     discarding: bool,
     max: usize,
+    /// An error held back until the partial line before it was handed out.
+    failed: Option<std::io::Error>,
 }
 
 impl<R: AsyncBufRead + Unpin> LineReader<R> {
@@ -32,18 +34,28 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
             reader,
             partial: Vec::new(),
             discarding: false,
+            failed: None,
             max,
         }
     }
 
     /// The next line, or `None` at the end of the stream.
     pub async fn next_line(&mut self) -> std::io::Result<Option<Line>> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
+        }
         loop {
             let buf = match self.reader.fill_buf().await {
                 Ok(buf) => buf,
                 // A TLS peer that closes without close_notify (many tools
                 // do): what it sent is still its last words.
                 Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => &[],
+                // A connection that breaks (a reset, say) after an
+                // unterminated line: deliver the line, then the error.
+                Err(e) if !self.partial.is_empty() && !self.discarding => {
+                    self.failed = Some(e);
+                    return Ok(Some(Line::Text(finish(std::mem::take(&mut self.partial)))));
+                }
                 Err(e) => return Err(e),
             };
             if buf.is_empty() {
@@ -162,6 +174,38 @@ mod tests {
         assert_eq!(got, vec![t("short"), Line::TooLong, t("ok"), Line::TooLong]);
         // Exactly the cap is fine.
         assert_eq!(lines(b"0123456789\n", 10).await, vec![t("0123456789")]);
+    }
+
+    /// A reader that yields some bytes, then fails.
+    struct Breaks(Vec<u8>, bool);
+
+    impl tokio::io::AsyncRead for Breaks {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+            buf: &mut tokio::io::ReadBuf<'_>,
+        ) -> std::task::Poll<std::io::Result<()>> {
+            if self.1 {
+                return std::task::Poll::Ready(Err(std::io::ErrorKind::ConnectionReset.into()));
+            }
+            self.1 = true;
+            buf.put_slice(&self.0);
+            std::task::Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reset_after_an_unterminated_line_delivers_the_line_first() {
+        let mut r = LineReader::new(
+            tokio::io::BufReader::new(Breaks(b"one\nlast words".to_vec(), false)),
+            100,
+        );
+        assert_eq!(r.next_line().await.unwrap(), Some(t("one")));
+        assert_eq!(r.next_line().await.unwrap(), Some(t("last words")));
+        assert_eq!(
+            r.next_line().await.unwrap_err().kind(),
+            std::io::ErrorKind::ConnectionReset
+        );
     }
 
     #[test]
