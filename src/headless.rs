@@ -156,19 +156,9 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
         | NetEvent::NotDelivered { .. }
         | NetEvent::Disconnected { .. } => Vec::new(),
         NetEvent::Joined { nick, members, .. } => {
-            let names: Vec<String> = members
-                .iter()
-                .map(|m| {
-                    if m.is_host {
-                        format!("{} (host)", m.nick)
-                    } else {
-                        m.nick.clone()
-                    }
-                })
-                .collect();
             vec![format!(
                 "* you are {nick}; in the room: {}",
-                names.join(", ")
+                crate::net::event::roster_line(members)
             )]
         }
         NetEvent::Message(m) if m.own => Vec::new(),

@@ -77,6 +77,12 @@ struct Args {
     /// notices to stop flowing (the room is quiet for one second).
     #[arg(long, default_value_t = 60.0)]
     join_wait: f64,
+    /// With --rate 0: how many lines a talker may have in flight (sent but
+    /// not yet seen by the observing member, the last one to connect), so
+    /// that "as fast as possible" is as fast as the server delivers rather
+    /// than as fast as the kernel's socket buffers fill.
+    #[arg(long, default_value_t = 256)]
+    window: u64,
     /// Worker threads of loadgen's own runtime.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -120,6 +126,9 @@ impl Args {
         }
         if self.connect_concurrency == 0 || self.connect_concurrency > 10_000 {
             return Err("--connect-concurrency must be between 1 and 10000".into());
+        }
+        if self.window == 0 || self.window > 1_000_000 {
+            return Err("--window must be between 1 and 1000000".into());
         }
         if self.threads == 0 || self.threads > 64 {
             return Err("--threads must be between 1 and 64".into());
@@ -208,6 +217,14 @@ struct Shared {
     latency: Histogram,
     latency_max_ns: AtomicU64,
     talkers: usize,
+    /// Lines in flight per talker when the rate is 0.
+    window: u64,
+    /// The member whose receipts pace talkers when the rate is 0.
+    observer: AtomicUsize,
+    /// Per talker: one more than the highest sequence number the observer saw.
+    observed: Vec<AtomicU64>,
+    /// Per talker: woken when the observer sees one of its lines.
+    progress: Vec<tokio::sync::Notify>,
 }
 
 impl Shared {
@@ -352,6 +369,13 @@ async fn read_member<R: AsyncRead + Unpin>(
                 continue;
             };
             report.payload_lines += 1;
+            if index == shared.observer.load(Ordering::Relaxed)
+                && let (Some(o), Some(n)) =
+                    (shared.observed.get(talker), shared.progress.get(talker))
+            {
+                o.fetch_max(seq + 1, Ordering::Relaxed);
+                n.notify_one();
+            }
             if let Some(slot) = last.get_mut(talker) {
                 if slot.is_some_and(|prev| seq <= prev) {
                     report.order_violations += 1;
@@ -398,6 +422,7 @@ async fn talk<W: AsyncWrite + Unpin>(
     let give_up = shared.at(t1.saturating_add(2_000_000_000));
     let period_ns = if rate > 0.0 { 1e9 / rate } else { 0.0 };
     let batch = if rate > 0.0 { 1 } else { 16 };
+    let window = shared.window.max(batch as u64);
     let mut seq: u64 = 0;
     let mut out = Vec::with_capacity(64 * batch);
     loop {
@@ -407,6 +432,20 @@ async fn talk<W: AsyncWrite + Unpin>(
                 break;
             }
             tokio::time::sleep_until(shared.at(due)).await;
+        }
+        if period_ns == 0.0 && index != shared.observer.load(Ordering::Relaxed) {
+            // Closed loop: wait until the observer has seen enough.
+            let (Some(seen), Some(progress)) =
+                (shared.observed.get(index), shared.progress.get(index))
+            else {
+                break;
+            };
+            while seq + batch as u64 > seen.load(Ordering::Relaxed) + window {
+                if shared.now_ns() >= t1 {
+                    break;
+                }
+                let _ = tokio::time::timeout(Duration::from_millis(50), progress.notified()).await;
+            }
         }
         let ts = shared.now_ns();
         if ts >= t1 {
@@ -606,6 +645,12 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
         latency: Histogram::new(),
         latency_max_ns: AtomicU64::new(0),
         talkers: args.talkers,
+        observer: AtomicUsize::new(args.members - 1),
+        observed: (0..args.talkers).map(|_| AtomicU64::new(0)).collect(),
+        progress: (0..args.talkers)
+            .map(|_| tokio::sync::Notify::new())
+            .collect(),
+        window: args.window,
     });
     let (stop_tx, stop_rx) = watch::channel(false);
 
@@ -662,6 +707,9 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
     }
     let connect_secs = connect_start.elapsed().as_secs_f64();
     let connected = readers.len();
+    shared
+        .observer
+        .store(connected.saturating_sub(1), Ordering::Relaxed);
     let failed: u64 = failures.values().sum::<u64>() + abandoned;
     eprintln!(
         "loadgen: {connected} of {} members connected in {connect_secs:.1} s ({failed} failed)",

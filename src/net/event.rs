@@ -22,6 +22,28 @@ pub struct MemberInfo {
     pub identity: Option<String>,
 }
 
+impl MemberInfo {
+    /// The name as a roster shows it: `nick`, or `nick (host)`.
+    #[must_use]
+    pub fn roster_name(&self) -> String {
+        if self.is_host {
+            format!("{} (host)", self.nick)
+        } else {
+            self.nick.clone()
+        }
+    }
+}
+
+/// Everyone in a roster, as one comma-separated line.
+#[must_use]
+pub fn roster_line(members: &[MemberInfo]) -> String {
+    members
+        .iter()
+        .map(MemberInfo::roster_name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A message said in the room.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageEvent {

@@ -243,19 +243,9 @@ async fn serve(
         items,
     } = welcome;
     let greeting = if plain {
-        let names: Vec<String> = members
-            .iter()
-            .map(|m| {
-                if m.is_host {
-                    format!("{} (host)", m.nick)
-                } else {
-                    m.nick.clone()
-                }
-            })
-            .collect();
         format!(
             "* welcome, you are {nick}; change it with /nick NAME, list members with /who\n* in the room: {}\n",
-            names.join(", ")
+            crate::net::event::roster_line(&members)
         )
         .into_bytes()
     } else {
@@ -407,8 +397,7 @@ async fn plain_line(bytes: &[u8], room: &Room, id: u64) -> Option<Vec<u8>> {
                 Err(e) => format!("* error: {e}\n").into_bytes(),
             },
             "who" | "names" => {
-                let names: Vec<String> = room.who().await.into_iter().map(|m| m.nick).collect();
-                format!("* in the room: {}\n", names.join(", ")).into_bytes()
+                format!("* in the room: {}\n", crate::net::event::roster_line(&room.who().await)).into_bytes()
             }
             _ => format!("* unknown command /{name}: try /nick NAME or /who (start a message with // to send a leading /)\n")
                 .into_bytes(),

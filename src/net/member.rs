@@ -546,11 +546,6 @@ where
         "{target} does not speak tlschat/1: plain text mode, lines go as they are and delivery cannot be confirmed"
     )));
     let mut seq = 0;
-    let now_ms = || {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(0))
-    };
     loop {
         tokio::select! {
             line = lines.next_line() => match line {
@@ -565,7 +560,7 @@ where
                         _ => (target.to_string(), text),
                     };
                     seq += 1;
-                    sink.emit(NetEvent::Message(MessageEvent { seq, from: u64::MAX, nick, text: body, time_ms: now_ms(), own: false }));
+                    sink.emit(NetEvent::Message(MessageEvent { seq, from: u64::MAX, nick, text: body, time_ms: crate::net::now_ms(), own: false }));
                 }
                 Ok(Some(Line::TooLong)) => sink.emit(NetEvent::Notice("ignored an over-long line from the host".into())),
                 Ok(None) => return (DisconnectKind::ByPeer, format!("{target} closed the connection")),
@@ -584,7 +579,7 @@ where
                         return fail(format!("the connection to {target} was lost: {e}"));
                     }
                     seq += 1;
-                    sink.emit(NetEvent::Message(MessageEvent { seq, from: u64::MAX, nick: String::new(), text, time_ms: now_ms(), own: true }));
+                    sink.emit(NetEvent::Message(MessageEvent { seq, from: u64::MAX, nick: String::new(), text, time_ms: crate::net::now_ms(), own: true }));
                     sink.emit(NetEvent::Sent { id });
                 }
                 Some(Command::Nick(nick)) => {

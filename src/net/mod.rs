@@ -50,3 +50,11 @@ pub fn left_text(nick: &str, reason: &str) -> String {
 pub fn room_nick(wanted: &str) -> Option<String> {
     room::valid_nick(wanted).ok()
 }
+
+/// Now, in milliseconds since the Unix epoch (0 if the clock is before it).
+#[must_use]
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}

@@ -142,12 +142,6 @@ pub(crate) fn valid_nick(nick: &str) -> Result<String, String> {
     Ok(nick.to_string())
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 /// A member as the wire describes it.
 pub(crate) fn wire(m: &MemberInfo) -> WireMember {
     WireMember {
@@ -383,7 +377,7 @@ impl RoomState {
         };
         self.seq += 1;
         let seq = self.seq;
-        let ts = now_ms();
+        let ts = crate::net::now_ms();
         let nick = sender.nick.clone();
         let mut plain = Vec::with_capacity(text.len() + nick.len() + 4);
         for line in text.split('\n') {

@@ -99,12 +99,6 @@ pub struct RoomState {
     started: bool,
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
-}
-
 impl RoomState {
     /// A room we are about to host or join.
     #[must_use]
@@ -148,7 +142,7 @@ impl RoomState {
 
     fn notice(&mut self, text: String) {
         self.lines.push(ChatLine {
-            time_ms: now_ms(),
+            time_ms: crate::net::now_ms(),
             nick: String::new(),
             text,
             own: false,
@@ -193,7 +187,7 @@ impl RoomState {
         self.next_id += 1;
         self.pending.insert(id, self.lines.len());
         self.lines.push(ChatLine {
-            time_ms: now_ms(),
+            time_ms: crate::net::now_ms(),
             nick: self.nick.clone(),
             text: text.clone(),
             own: true,
