@@ -109,39 +109,80 @@ fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
     ui.fonts_mut(|f| f.layout_job(job))
 }
 
-/// Measured heights of every line at one width.
+/// Heights of the lines at one width: estimated from the text for lines
+/// never shown, measured exactly for lines that were drawn. Drawing only
+/// lays out the lines in view, so the cost of a frame does not grow with the
+/// history; positions are prefix sums, recomputed (a cheap pass over the
+/// heights) only when a measurement corrects an estimate.
 #[derive(Debug, Default)]
 pub struct HeightCache {
     width: f32,
+    heights: Vec<f32>,
     /// Top of each line, and the total at the end.
     tops: Vec<f32>,
-    measured: usize,
+    dirty: bool,
 }
 
 const GAP: f32 = 6.0;
 const RESEND_ROW: f32 = 24.0;
+/// Height of one row of 14-point text.
+const ROW: f32 = 18.0;
+
+/// A cheap guess at a line's height: its width in average glyphs (wide
+/// scripts count double), wrapped at `width`.
+fn estimate(line: &ChatLine, width: f32) -> f32 {
+    let glyphs: f32 = line
+        .text
+        .chars()
+        .map(|c| if u32::from(c) >= 0x1100 { 2.0 } else { 1.0 })
+        .sum::<f32>()
+        + line.nick.len() as f32
+        + 14.0;
+    let per_row = (width / 7.0).max(1.0);
+    let rows = line.text.split('\n').count().max((glyphs / per_row).ceil() as usize).max(1);
+    rows as f32 * ROW + extra(line) + GAP
+}
 
 impl HeightCache {
-    fn sync(&mut self, ui: &Ui, lines: &[ChatLine], width: f32) {
-        if (self.width - width).abs() > 0.5 || self.measured > lines.len() {
+    fn sync(&mut self, lines: &[ChatLine], width: f32) {
+        if (self.width - width).abs() > 0.5 || self.heights.len() > lines.len() {
             self.width = width;
+            self.heights.clear();
+        }
+        if self.heights.len() < lines.len() {
+            let start = self.heights.len();
+            self.heights.extend(lines[start..].iter().map(|l| estimate(l, width)));
+            self.dirty = true;
+        }
+        if self.dirty || self.tops.len() != self.heights.len() + 1 {
             self.tops.clear();
-            self.measured = 0;
+            self.tops.reserve(self.heights.len() + 1);
+            let mut top = 0.0;
+            self.tops.push(top);
+            for h in &self.heights {
+                top += h;
+                self.tops.push(top);
+            }
+            self.dirty = false;
         }
-        if self.tops.is_empty() {
-            self.tops.push(0.0);
-        }
-        for line in &lines[self.measured..] {
-            let h = layout(ui, line, width).size().y + extra(line) + GAP;
-            let top = self.tops.last().copied().unwrap_or(0.0);
-            self.tops.push(top + h);
-        }
-        self.measured = lines.len();
     }
 
-    /// Forgets every measurement (the lines changed in place).
+    /// Records a line's measured height; true if the estimate was off.
+    fn measured(&mut self, index: usize, height: f32) -> bool {
+        match self.heights.get_mut(index) {
+            Some(h) if (*h - height).abs() > 0.5 => {
+                *h = height;
+                self.dirty = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Forgets every measurement (lines were removed or changed in place).
     pub fn invalidate(&mut self) {
-        self.measured = usize::MAX;
+        self.heights.clear();
+        self.dirty = true;
     }
 }
 
@@ -156,12 +197,10 @@ fn extra(line: &ChatLine) -> f32 {
 /// Draws the conversation; returns the index of a line whose "Resend" was clicked.
 pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache) -> Option<usize> {
     let width = (ui.available_width() - 16.0).max(100.0);
-    if cache.measured == usize::MAX || cache.measured > lines.len() {
-        cache.width = -1.0;
-    }
-    cache.sync(ui, lines, width);
+    cache.sync(lines, width);
     let total = cache.tops.last().copied().unwrap_or(0.0);
     let mut resend = None;
+    let mut corrected = false;
     egui::ScrollArea::vertical()
         .id_salt("conversation")
         .stick_to_bottom(true)
@@ -170,34 +209,28 @@ pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache)
             ui.set_height(total);
             ui.set_width(width);
             let origin = ui.min_rect().min;
-            let first = cache
-                .tops
-                .partition_point(|top| *top < viewport.min.y)
-                .saturating_sub(1);
+            let first = cache.tops.partition_point(|top| *top < viewport.min.y).saturating_sub(1);
             for (i, line) in lines.iter().enumerate().skip(first) {
                 let top = cache.tops[i];
                 if top > viewport.max.y {
                     break;
                 }
                 let galley = layout(ui, line, width);
-                let rect = egui::Rect::from_min_size(
-                    origin + egui::vec2(0.0, top),
-                    egui::vec2(width, galley.size().y + extra(line)),
-                );
+                let height = galley.size().y + extra(line);
+                corrected |= cache.measured(i, height + GAP);
+                let rect = egui::Rect::from_min_size(origin + egui::vec2(0.0, top), egui::vec2(width, height));
                 ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-                    ui.add(
-                        egui::Label::new(galley)
-                            .selectable(true)
-                            .sense(Sense::click()),
-                    );
-                    if matches!(line.delivery, Some(Delivery::NotDelivered(_)))
-                        && ui.small_button("Resend").clicked()
-                    {
+                    ui.add(egui::Label::new(galley).selectable(true).sense(Sense::click()));
+                    if matches!(line.delivery, Some(Delivery::NotDelivered(_))) && ui.small_button("Resend").clicked() {
                         resend = Some(i);
                     }
                 });
             }
         });
+    if corrected {
+        // Positions move once the measured heights are in: draw again.
+        ui.ctx().request_repaint();
+    }
     resend
 }
 
