@@ -35,6 +35,10 @@ const WRITE_STALL: Duration = Duration::from_secs(20);
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Flush to a member once this much is queued, even if more is waiting.
 const WRITE_BATCH: usize = 16 * 1024;
+/// The write buffer a member keeps between bursts.
+const IDLE_BUFFER: usize = 1024;
+/// How many names a plain-text member's greeting lists.
+const GREETING_NAMES: usize = 20;
 
 fn server_config(
     config: &HostConfig,
@@ -215,7 +219,9 @@ async fn serve(
             format!("{} · {}…", cert.display_name(), &fp[..fp.len().min(7 + 16)])
         });
     let (read_half, mut write_half) = tokio::io::split(tls);
-    let mut lines = LineReader::new(BufReader::with_capacity(4096, read_half), MAX_LINE);
+    // rustls buffers decrypted data already; a small reader on top keeps
+    // idle members cheap.
+    let mut lines = LineReader::new(BufReader::with_capacity(1024, read_half), MAX_LINE);
 
     let wanted = if plain {
         None
@@ -243,9 +249,16 @@ async fn serve(
         items,
     } = welcome;
     let greeting = if plain {
+        // In a big room the greeting names a few and counts the rest.
+        let more = members.len().saturating_sub(GREETING_NAMES);
+        let names = crate::net::event::roster_line(&members[..members.len().min(GREETING_NAMES)]);
+        let others = if more > 0 {
+            format!(" and {more} others")
+        } else {
+            String::new()
+        };
         format!(
-            "* welcome, you are {nick}; change it with /nick NAME, list members with /who\n* in the room: {}\n",
-            crate::net::event::roster_line(&members)
+            "* welcome, you are {nick}; change it with /nick NAME, list members with /who\n* in the room: {names}{others}\n"
         )
         .into_bytes()
     } else {
@@ -501,7 +514,13 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 w.flush().await
             };
             match tokio::time::timeout(WRITE_STALL, write).await {
-                Ok(Ok(())) => buf.clear(),
+                Ok(Ok(())) => {
+                    buf.clear();
+                    // Do not keep a burst's buffer for the connection's life.
+                    if buf.capacity() > IDLE_BUFFER {
+                        buf = Vec::with_capacity(IDLE_BUFFER);
+                    }
+                }
                 Ok(Err(e)) => return WriteEnd::Failed(format!("connection lost: {e}")),
                 Err(_) => return WriteEnd::TooSlow("too slow: stopped reading".into()),
             }

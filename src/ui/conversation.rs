@@ -139,7 +139,12 @@ fn estimate(line: &ChatLine, width: f32) -> f32 {
         + line.nick.len() as f32
         + 14.0;
     let per_row = (width / 7.0).max(1.0);
-    let rows = line.text.split('\n').count().max((glyphs / per_row).ceil() as usize).max(1);
+    let rows = line
+        .text
+        .split('\n')
+        .count()
+        .max((glyphs / per_row).ceil() as usize)
+        .max(1);
     rows as f32 * ROW + extra(line) + GAP
 }
 
@@ -151,7 +156,8 @@ impl HeightCache {
         }
         if self.heights.len() < lines.len() {
             let start = self.heights.len();
-            self.heights.extend(lines[start..].iter().map(|l| estimate(l, width)));
+            self.heights
+                .extend(lines[start..].iter().map(|l| estimate(l, width)));
             self.dirty = true;
         }
         if self.dirty || self.tops.len() != self.heights.len() + 1 {
@@ -209,7 +215,10 @@ pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache)
             ui.set_height(total);
             ui.set_width(width);
             let origin = ui.min_rect().min;
-            let first = cache.tops.partition_point(|top| *top < viewport.min.y).saturating_sub(1);
+            let first = cache
+                .tops
+                .partition_point(|top| *top < viewport.min.y)
+                .saturating_sub(1);
             for (i, line) in lines.iter().enumerate().skip(first) {
                 let top = cache.tops[i];
                 if top > viewport.max.y {
@@ -218,10 +227,19 @@ pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache)
                 let galley = layout(ui, line, width);
                 let height = galley.size().y + extra(line);
                 corrected |= cache.measured(i, height + GAP);
-                let rect = egui::Rect::from_min_size(origin + egui::vec2(0.0, top), egui::vec2(width, height));
+                let rect = egui::Rect::from_min_size(
+                    origin + egui::vec2(0.0, top),
+                    egui::vec2(width, height),
+                );
                 ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
-                    ui.add(egui::Label::new(galley).selectable(true).sense(Sense::click()));
-                    if matches!(line.delivery, Some(Delivery::NotDelivered(_))) && ui.small_button("Resend").clicked() {
+                    ui.add(
+                        egui::Label::new(galley)
+                            .selectable(true)
+                            .sense(Sense::click()),
+                    );
+                    if matches!(line.delivery, Some(Delivery::NotDelivered(_)))
+                        && ui.small_button("Resend").clicked()
+                    {
                         resend = Some(i);
                     }
                 });
