@@ -36,9 +36,9 @@ fn host_and_two_members_chat_both_ways_with_acks() {
     assert_eq!(h.wait_message("hello from ana 你好"), "ana");
     // The acknowledged message shows up in ana's own view, in room order.
     assert!(
-        a.seen
-            .iter()
-            .any(|e| matches!(e, NetEvent::Message(m) if m.own && m.from == a_id))
+        a.seen.iter().any(
+            |e| matches!(e, NetEvent::Message(m) if m.own && m.from == a_id && m.nick == "ana")
+        )
     );
 
     h.send(Command::Send {

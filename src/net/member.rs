@@ -430,6 +430,7 @@ where
     }
     let mut pending: BTreeSet<u64> = BTreeSet::new();
     let mut me = u64::MAX;
+    let mut my_nick = config.nick.clone();
     let mut finishing: Option<tokio::time::Instant> = None;
     let not_delivered = |pending: &mut BTreeSet<u64>, why: &str| {
         for id in std::mem::take(pending) {
@@ -471,6 +472,7 @@ where
                 match frame {
                     ServerFrame::Welcome { you, nick, members } => {
                         me = you;
+                        my_nick.clone_from(&nick);
                         sink.emit(NetEvent::Joined { you, nick, members: members.into_iter().map(member).collect() });
                     }
                     ServerFrame::Msg { seq, from, nick, text, ts } => sink.emit(NetEvent::Message(MessageEvent {
@@ -480,14 +482,19 @@ where
                         if let Ok(id) = id.parse::<u64>()
                             && pending.remove(&id) {
                                 sink.emit(NetEvent::Message(MessageEvent {
-                                    seq, from: me, nick: String::new(), text, time_ms: ts, own: true,
+                                    seq, from: me, nick: my_nick.clone(), text, time_ms: ts, own: true,
                                 }));
                                 sink.emit(NetEvent::Delivered { id });
                             }
                     }
                     ServerFrame::Joined { member: m } => sink.emit(NetEvent::MemberJoined(member(m))),
                     ServerFrame::Left { member: m, reason } => sink.emit(NetEvent::MemberLeft { member: member(m), reason }),
-                    ServerFrame::Renamed { id, old, new } => sink.emit(NetEvent::Renamed { id, old, new }),
+                    ServerFrame::Renamed { id, old, new } => {
+                        if id == me {
+                            my_nick.clone_from(&new);
+                        }
+                        sink.emit(NetEvent::Renamed { id, old, new });
+                    }
                     ServerFrame::Error { code: _, message } => sink.emit(NetEvent::Notice(format!("the host says: {message}"))),
                     ServerFrame::Closing { reason } => {
                         not_delivered(&mut pending, "the room closed before it was delivered");
