@@ -123,9 +123,9 @@ async fn dispatch(mut commands: mpsc::UnboundedReceiver<Command>, sink: EventSin
                     let _ = s.commands.send(Command::Disconnect);
                     let _ = tokio::time::timeout(Duration::from_secs(5), s.task).await;
                 }
-                session = Some(start(command, &sink));
+                session = start(command, &sink);
             }
-            Command::Host(_) | Command::Join(_) => session = Some(start(command, &sink)),
+            Command::Host(_) | Command::Join(_) => session = start(command, &sink),
             Command::Shutdown => {
                 if let Some(s) = session.take() {
                     let _ = s.commands.send(Command::Disconnect);
@@ -150,15 +150,15 @@ async fn dispatch(mut commands: mpsc::UnboundedReceiver<Command>, sink: EventSin
     }
 }
 
-fn start(command: Command, sink: &EventSink) -> Session {
+/// Starts a session for `Host` or `Join`; any other command starts nothing.
+fn start(command: Command, sink: &EventSink) -> Option<Session> {
     let (tx, rx) = mpsc::unbounded_channel();
     let task = match command {
         Command::Host(config) => tokio::spawn(crate::net::host::run(config, sink.clone(), rx)),
         Command::Join(config) => tokio::spawn(crate::net::member::run(config, sink.clone(), rx)),
-        // Only called with Host or Join.
-        _ => tokio::spawn(async {}),
+        _ => return None,
     };
-    Session { commands: tx, task }
+    Some(Session { commands: tx, task })
 }
 
 /// Emits the end of a session.
