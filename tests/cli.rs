@@ -172,6 +172,12 @@ fn start_host(config: &std::path::Path, extra: &[&str]) -> (Proc, String) {
     (p, addr)
 }
 
+/// A headless host with this certificate and key.
+fn start_host_with(config: &std::path::Path, cert: &common::Issued) -> (Proc, String) {
+    let (c, k) = (cert.cert.to_str().unwrap(), cert.key.to_str().unwrap());
+    start_host(config, &["--cert", c, "--key", k])
+}
+
 fn fingerprint_of(p: &Proc) -> String {
     let line = p
         .seen
@@ -357,15 +363,7 @@ fn headless_host_and_member_chat_and_exit_cleanly() {
     let pki = Pki::new();
     let cert = pki.server();
     let cfg = tempfile::tempdir().unwrap();
-    let (mut host, addr) = start_host(
-        cfg.path(),
-        &[
-            "--cert",
-            cert.cert.to_str().unwrap(),
-            "--key",
-            cert.key.to_str().unwrap(),
-        ],
-    );
+    let (mut host, addr) = start_host_with(cfg.path(), &cert);
     let mut cmd = tlschat(cfg.path());
     cmd.args([
         "join",
@@ -473,15 +471,7 @@ fn openssl_s_client_joins_as_a_plain_text_member() {
     let pki = Pki::new();
     let cert = pki.server();
     let cfg = tempfile::tempdir().unwrap();
-    let (mut host, addr) = start_host(
-        cfg.path(),
-        &[
-            "--cert",
-            cert.cert.to_str().unwrap(),
-            "--key",
-            cert.key.to_str().unwrap(),
-        ],
-    );
+    let (mut host, addr) = start_host_with(cfg.path(), &cert);
     let mut cmd = Command::new("openssl");
     cmd.args(["s_client", "-quiet", "-verify_return_error", "-CAfile"])
         .arg(&pki.ca_pem)
