@@ -202,6 +202,9 @@ impl RoomView {
     fn members_ui(&self, ui: &mut Ui) {
         ui.heading(format!("Members ({})", self.state.members.len()));
         ui.separator();
+        // Identities matter in rooms that use client certificates; where
+        // nobody has one, "no certificate" under every name is just noise.
+        let identities = self.state.members.iter().any(|m| m.identity.is_some());
         egui::ScrollArea::vertical()
             .id_salt("members_list")
             .show(ui, |ui| {
@@ -222,7 +225,7 @@ impl RoomView {
                         RichText::new(text)
                     };
                     ui.label(rich);
-                    if !m.is_host {
+                    if identities && !m.is_host {
                         match &m.identity {
                             Some(id) => ui.label(RichText::new(format!("🔑 {id}")).small()),
                             None => ui.label(RichText::new("no certificate").small().weak()),
