@@ -363,3 +363,68 @@ fn a_handshake_that_never_finishes_is_dropped_and_the_room_goes_on() {
         "{waited:?}"
     );
 }
+
+#[test]
+fn a_big_room_gathers_join_and_leave_notices() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (_h, addr) = host(&cert, "hana");
+    let (mut a, _) = join(addr, "ana", &pki.ca_pem);
+    let mut observer = PlainClient::connect(addr, &pki.ca_pem);
+    observer.until(|l| l.starts_with("* in the room"));
+    // 100 plain members arrive at once, from 10 threads.
+    let threads: Vec<_> = (0..10)
+        .map(|_| {
+            let ca = pki.ca_pem.clone();
+            std::thread::spawn(move || {
+                (0..10)
+                    .map(|_| {
+                        let mut p = PlainClient::connect(addr, &ca);
+                        p.until(|l| l.starts_with("* in the room"));
+                        p
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let crowd: Vec<PlainClient> = threads
+        .into_iter()
+        .flat_map(|t| t.join().unwrap())
+        .collect();
+    // A tlschat member learns of every one of them...
+    let mut seen = std::collections::HashSet::new();
+    a.wait_for("100 joins", |e| {
+        if let NetEvent::MemberJoined(m) = e {
+            seen.insert(m.id);
+        }
+        (seen.len() == 101).then_some(())
+    });
+    // ...and a plain member got far fewer notices than joins: those past
+    // the big-room size came gathered ("* 12 joined (a, b, c, d, e and 7 others)").
+    let mut individual = 0;
+    let mut gathered = 0;
+    observer.send("/who");
+    for line in observer.until(|l| l.starts_with("* in the room")) {
+        if line.ends_with(" joined") {
+            individual += 1;
+        } else if line.contains(" joined (") {
+            gathered += line[2..]
+                .split(' ')
+                .next()
+                .unwrap()
+                .parse::<usize>()
+                .unwrap();
+        }
+    }
+    assert_eq!(individual + gathered, 100, "every join is announced once");
+    assert!(gathered > 0, "joins past the big-room size are gathered");
+    // Leaving en masse is gathered too, and the tlschat member's list empties.
+    drop(crowd);
+    let mut left = 0;
+    a.wait_for("100 leaves", |e| {
+        if matches!(e, NetEvent::MemberLeft { member, .. } if member.plain_text && member.nick.starts_with("guest-")) {
+            left += 1;
+        }
+        (left == 100).then_some(())
+    });
+}

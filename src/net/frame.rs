@@ -21,6 +21,15 @@ pub struct WireMember {
     pub identity: Option<String>,
 }
 
+/// A member that left, and why (in [`ServerFrame::MembersChanged`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeftMember {
+    /// Who.
+    pub member: WireMember,
+    /// Why.
+    pub reason: String,
+}
+
 /// Member → host.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -92,6 +101,13 @@ pub enum ServerFrame {
         member: WireMember,
         /// Why.
         reason: String,
+    },
+    /// Several joined and left (a big room gathers these notices).
+    MembersChanged {
+        /// Who joined, in order.
+        joined: Vec<WireMember>,
+        /// Who left, in order, and why.
+        left: Vec<LeftMember>,
     },
     /// Someone changed nickname.
     Renamed {

@@ -488,6 +488,14 @@ where
                             }
                     }
                     ServerFrame::Joined { member: m } => sink.emit(NetEvent::MemberJoined(member(m))),
+                    ServerFrame::MembersChanged { joined, left } => {
+                        for m in joined {
+                            sink.emit(NetEvent::MemberJoined(member(m)));
+                        }
+                        for l in left {
+                            sink.emit(NetEvent::MemberLeft { member: member(l.member), reason: l.reason });
+                        }
+                    }
                     ServerFrame::Left { member: m, reason } => sink.emit(NetEvent::MemberLeft { member: member(m), reason }),
                     ServerFrame::Renamed { id, old, new } => {
                         if id == me {

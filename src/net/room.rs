@@ -17,6 +17,17 @@ pub(crate) const HOST_ID: u64 = 0;
 /// How many items a member may fall behind before it is disconnected.
 pub(crate) const BACKLOG: usize = 1024;
 
+/// Above this many members, join and leave notices are gathered and sent as
+/// one item every [`COALESCE`]: a notice per join to every member makes a
+/// join storm quadratic.
+pub(crate) const BIG_ROOM: usize = 64;
+
+/// How long join and leave notices are gathered in a big room.
+const COALESCE: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// How many names a gathered notice spells out.
+const NOTICE_NAMES: usize = 5;
+
 /// What an [`Item`] is about, for the per-member view of it.
 #[derive(Debug)]
 pub(crate) enum ItemKind {
@@ -186,6 +197,8 @@ impl Room {
             seq: 0,
             items,
             events,
+            pending_joined: Vec::new(),
+            pending_left: Vec::new(),
         };
         state.nicks.insert(host_nick.to_lowercase());
         state.members.insert(HOST_ID, host);
@@ -269,11 +282,37 @@ struct RoomState {
     seq: u64,
     items: broadcast::Sender<Arc<Item>>,
     events: EventSink,
+    /// Joins not yet announced (big rooms).
+    pending_joined: Vec<MemberInfo>,
+    /// Leaves not yet announced (big rooms), with their reasons.
+    pending_left: Vec<(MemberInfo, String)>,
+}
+
+/// `a, b, c and 4 others`.
+fn some_names<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
+    let total = names.len();
+    let shown: Vec<&str> = names.take(NOTICE_NAMES).collect();
+    let mut text = shown.join(", ");
+    if total > shown.len() {
+        text.push_str(&format!(" and {} others", total - shown.len()));
+    }
+    text
 }
 
 impl RoomState {
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
-        while let Some(request) = rx.recv().await {
+        let mut tick = tokio::time::interval(COALESCE);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let pending = !self.pending_joined.is_empty() || !self.pending_left.is_empty();
+            let request = tokio::select! {
+                request = rx.recv() => request,
+                _ = tick.tick(), if pending => {
+                    self.flush_members();
+                    continue;
+                }
+            };
+            let Some(request) = request else { break };
             match request {
                 Request::Join {
                     nick,
@@ -297,6 +336,7 @@ impl RoomState {
                 }
                 Request::Leave { id, reason } => self.leave(id, &reason),
                 Request::Close { reason } => {
+                    self.flush_members();
                     let item = Item {
                         from: HOST_ID,
                         kind: ItemKind::Closing,
@@ -353,15 +393,20 @@ impl RoomState {
         // starts exactly after the roster it is given.
         let items = self.items.subscribe();
         self.members.insert(id, member.clone());
-        self.publish(Item {
-            from: id,
-            kind: ItemKind::Joined,
-            json: ServerFrame::Joined {
-                member: wire(&member),
-            }
-            .to_line(),
-            plain: notice(&format!("{nick} joined")),
-        });
+        if self.members.len() > BIG_ROOM {
+            self.pending_joined.push(member.clone());
+        } else {
+            self.flush_members();
+            self.publish(Item {
+                from: id,
+                kind: ItemKind::Joined,
+                json: ServerFrame::Joined {
+                    member: wire(&member),
+                }
+                .to_line(),
+                plain: notice(&format!("{nick} joined")),
+            });
+        }
         self.events.emit(NetEvent::MemberJoined(member));
         Welcome {
             id,
@@ -371,7 +416,50 @@ impl RoomState {
         }
     }
 
+    /// Announces the gathered joins and leaves as one item.
+    fn flush_members(&mut self) {
+        if self.pending_joined.is_empty() && self.pending_left.is_empty() {
+            return;
+        }
+        let joined = std::mem::take(&mut self.pending_joined);
+        let left = std::mem::take(&mut self.pending_left);
+        let mut text = Vec::new();
+        if !joined.is_empty() {
+            text.push(format!(
+                "{} joined ({})",
+                joined.len(),
+                some_names(joined.iter().map(|m| m.nick.as_str()))
+            ));
+        }
+        if !left.is_empty() {
+            text.push(format!(
+                "{} left ({})",
+                left.len(),
+                some_names(left.iter().map(|(m, _)| m.nick.as_str()))
+            ));
+        }
+        let json = ServerFrame::MembersChanged {
+            joined: joined.iter().map(wire).collect(),
+            left: left
+                .iter()
+                .map(|(m, reason)| crate::net::frame::LeftMember {
+                    member: wire(m),
+                    reason: reason.clone(),
+                })
+                .collect(),
+        }
+        .to_line();
+        self.publish(Item {
+            from: HOST_ID,
+            kind: ItemKind::Other,
+            json,
+            plain: notice(&text.join("; ")),
+        });
+    }
+
     fn say(&mut self, from: u64, text: String, client_id: Option<String>) {
+        // Whoever is about to be heard from has been announced first.
+        self.flush_members();
         let Some(sender) = self.members.get(&from) else {
             return;
         };
@@ -427,6 +515,8 @@ impl RoomState {
             return Err("you are not in the room".into());
         };
         let old = member.nick.clone();
+        // Announce gathered joins first: they carry the old nickname.
+        self.flush_members();
         if old == wanted {
             return Ok(wanted);
         }
@@ -464,16 +554,21 @@ impl RoomState {
             return;
         };
         self.nicks.remove(&member.nick.to_lowercase());
-        self.publish(Item {
-            from: id,
-            kind: ItemKind::Other,
-            json: ServerFrame::Left {
-                member: wire(&member),
-                reason: reason.to_string(),
-            }
-            .to_line(),
-            plain: notice(&left_text(&member.nick, reason)),
-        });
+        if self.members.len() >= BIG_ROOM {
+            self.pending_left.push((member.clone(), reason.to_string()));
+        } else {
+            self.flush_members();
+            self.publish(Item {
+                from: id,
+                kind: ItemKind::Other,
+                json: ServerFrame::Left {
+                    member: wire(&member),
+                    reason: reason.to_string(),
+                }
+                .to_line(),
+                plain: notice(&left_text(&member.nick, reason)),
+            });
+        }
         self.events.emit(NetEvent::MemberLeft {
             member,
             reason: reason.to_string(),
