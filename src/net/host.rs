@@ -269,6 +269,9 @@ async fn serve(
         }
         .to_line()
     };
+    // The roster snapshot is O(room) per member: never keep it for the
+    // connection's life (10,000 members would hold 10,000 copies).
+    drop(members);
     let (direct_tx, direct_rx) = mpsc::channel::<Vec<u8>>(16);
     let mut room_closed = false;
     let reason = tokio::select! {
