@@ -306,11 +306,7 @@ fn host_reports_an_address_in_use() {
 #[test]
 fn join_reports_refused_not_tls_and_bad_arguments() {
     let cfg = tempfile::tempdir().unwrap();
-    let free = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
+    let free = common::free_addr().to_string();
     let out = tlschat(cfg.path())
         .args(["join", &free, "--headless"])
         .stdin(Stdio::null())
@@ -537,11 +533,7 @@ fn an_openssl_req_x509_certificate_served_by_s_server_is_refused_then_pinned() {
         .nth(1)
         .unwrap()
         .to_string();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = common::free_addr().port();
     let mut server = Command::new("openssl");
     server
         .args([

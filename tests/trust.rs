@@ -99,11 +99,7 @@ fn pins_are_remembered_follow_the_key_and_alarm_on_a_new_key() {
 
     let host_cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
+    let addr = common::free_addr().to_string();
     let fp1 = fingerprint(&sha256(&first.der));
 
     let h = Host::start(host_cfg.path(), &addr, &first);
@@ -173,11 +169,7 @@ fn a_host_once_verified_by_a_ca_cannot_be_bypassed_later() {
     let bad = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
     let host_cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .to_string();
+    let addr = common::free_addr().to_string();
     let ca = pki.ca_pem.to_str().unwrap().to_string();
     let h = Host::start(host_cfg.path(), &addr, &good);
     let (code, out, err) = join(member_cfg.path(), &addr, &["--ca", &ca]);

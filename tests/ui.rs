@@ -188,10 +188,7 @@ fn certificate_view_shows_the_real_certificate() {
 fn a_disconnect_keeps_the_draft_and_reconnect_is_one_click() {
     let pki = Pki::new();
     let cert = pki.server();
-    let bind: SocketAddr = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap()
-    };
+    let bind: SocketAddr = common::free_addr();
     let mut h = host_app(&cert, bind);
     let addr = listening(&mut h);
     let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));

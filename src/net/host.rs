@@ -289,11 +289,7 @@ async fn serve(
 }
 
 async fn refuse<W: AsyncWrite + Unpin>(w: &mut W, message: &str) -> std::io::Result<()> {
-    let frame = ServerFrame::Error {
-        code: "protocol".into(),
-        message: message.into(),
-    };
-    w.write_all(&frame.to_line()).await?;
+    w.write_all(&error_line(false, "protocol", message)).await?;
     w.shutdown().await
 }
 

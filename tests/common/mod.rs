@@ -158,6 +158,15 @@ impl Node {
     }
 }
 
+/// A loopback address with a port that was free a moment ago (for tests
+/// that must name the port before a server binds it).
+pub fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
 /// Starts a host on a free loopback port; returns it and the address.
 pub fn host(cert: &Issued, nick: &str) -> (Node, SocketAddr) {
     let mut node = Node::start();
