@@ -207,6 +207,63 @@ fn plain_text_member_chats_with_tlschat_members() {
 }
 
 #[test]
+fn lines_sent_in_one_write_arrive_in_order_around_the_commands_among_them() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (_h, addr) = host(&cert, "hana");
+    let (mut a, _) = join(addr, "ana", &pki.ca_pem);
+    let mut q = PlainClient::connect(addr, &pki.ca_pem);
+    q.until(|l| l.starts_with("* in the room:"));
+    let mut p = PlainClient::connect(addr, &pki.ca_pem);
+    p.until(|l| l.starts_with("* in the room:"));
+    let old = a.wait_for("the sender joined", |e| match e {
+        NetEvent::MemberJoined(m) if m.plain_text && m.nick != "guest-1" => Some(m.nick.clone()),
+        _ => None,
+    });
+    q.until(|l| l == format!("* {old} joined"));
+
+    // One write, so the host takes many lines from each read: messages, a
+    // rename, more messages, an over-long line and a command.
+    let mut burst = String::new();
+    for i in 0..30 {
+        burst.push_str(&format!("before {i}\n"));
+    }
+    burst.push_str("/nick fast\n");
+    for i in 0..30 {
+        burst.push_str(&format!("after {i}\n"));
+    }
+    burst.push_str(&"x".repeat(70_000));
+    burst.push_str("\n/who\nlast\n");
+    p.send_raw(burst.as_bytes());
+
+    // The sender hears about its rename, its over-long line and /who, in
+    // the order it wrote them.
+    assert_eq!(p.line(), "* you are now fast");
+    assert!(p.line().starts_with("* error: that line was longer than"));
+    assert!(p.line().starts_with("* in the room:"));
+
+    // Everyone else sees the messages in order, with the rename exactly
+    // between the two halves.
+    let mut expected: Vec<String> = (0..30).map(|i| format!("<{old}> before {i}")).collect();
+    expected.push(format!("* {old} is now known as fast"));
+    expected.extend((0..30).map(|i| format!("<fast> after {i}")));
+    expected.push("<fast> last".into());
+    let got: Vec<String> = (0..expected.len()).map(|_| q.line()).collect();
+    assert_eq!(got, expected);
+
+    let mut texts = Vec::new();
+    a.wait_for("every message", |e| {
+        if let NetEvent::Message(m) = e {
+            texts.push(format!("{}: {}", m.nick, m.text));
+        }
+        (texts.len() == 61).then_some(())
+    });
+    assert_eq!(texts[29], format!("{old}: before 29"));
+    assert_eq!(texts[30], "fast: after 0");
+    assert_eq!(texts[60], "fast: last");
+}
+
+#[test]
 fn over_long_lines_are_refused_for_that_peer_only() {
     let pki = Pki::new();
     let cert = pki.server();

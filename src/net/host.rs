@@ -16,8 +16,8 @@ use crate::net::certinfo::CertInfo;
 use crate::net::command::{Command, HostConfig};
 use crate::net::event::{DisconnectKind, NetEvent};
 use crate::net::frame::{ClientFrame, ServerFrame};
-use crate::net::lines::{Line, LineReader, sanitize};
-use crate::net::room::{HOST_ID, Item, ItemKind, Room, Welcome};
+use crate::net::lines::{Buffered, Line, LineReader, sanitize};
+use crate::net::room::{HOST_ID, Item, ItemKind, Room, Saying, Welcome};
 use crate::net::thread::{EventSink, ended};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT, MAX_LINE};
 
@@ -39,6 +39,15 @@ const WRITE_BATCH: usize = 16 * 1024;
 const IDLE_BUFFER: usize = 1024;
 /// How many names a plain-text member's greeting lists.
 const GREETING_NAMES: usize = 20;
+/// At most this many lines that one read brought in go to the room as one
+/// request and reach every member as one item.
+const READ_BATCH: usize = 64;
+/// A member written to less than this long ago is busy: its next write
+/// waits [`GATHER`] for more of the room to go out with it.
+const BUSY: Duration = Duration::from_millis(100);
+/// How long a busy member's write waits for more: one TLS record and one
+/// system call then carry everything the room said meanwhile.
+const GATHER: Duration = Duration::from_millis(2);
 
 fn server_config(
     config: &HostConfig,
@@ -155,7 +164,8 @@ pub(crate) async fn run(
             command = commands.recv() => match command {
                 Some(Command::Send { id, text }) => {
                     let text = crate::net::lines::sanitize_str(&text, true);
-                    if !room.say(HOST_ID, text, Some(id.to_string())).await {
+                    let saying = Saying { text, client_id: Some(id.to_string()) };
+                    if !room.say(HOST_ID, vec![saying]).await {
                         sink.emit(NetEvent::NotDelivered { id, reason: "the room has closed".into() });
                     }
                 }
@@ -314,18 +324,27 @@ async fn read_loop<R>(
     direct: &mpsc::Sender<Vec<u8>>,
 ) -> String
 where
-    R: tokio::io::AsyncBufRead + Unpin,
+    R: tokio::io::AsyncBufRead + Buffered + Unpin,
 {
     let mut bucket = TokenBucket::new(RATE_PER_SEC, RATE_BURST);
+    let mut batch = Vec::new();
+    let mut says = Vec::new();
     loop {
         let line = match lines.next_line().await {
             Ok(Some(line)) => line,
             Ok(None) => return "left".into(),
             Err(e) => return format!("connection lost: {e}"),
         };
+        // Every further line this read brought in goes with it.
+        batch.push(line);
+        while batch.len() < READ_BATCH
+            && let Some(line) = lines.buffered_line()
+        {
+            batch.push(line);
+        }
         // A flood is slowed down, never dropped: while this member waits for
-        // a token its socket is not read, and TCP pushes back on it.
-        if let Some(wait) = bucket.take(tokio::time::Instant::now()) {
+        // tokens its socket is not read, and TCP pushes back on it.
+        if let Some(wait) = bucket.take(batch.len(), tokio::time::Instant::now()) {
             if !bucket.warned {
                 bucket.warned = true;
                 let notice = error_line(
@@ -341,20 +360,24 @@ where
             }
             tokio::time::sleep(wait).await;
         }
-        let reply = match line {
-            Line::TooLong => Some(error_line(
-                plain,
-                "line_too_long",
-                &format!("that line was longer than {MAX_LINE} bytes and was not delivered"),
-            )),
-            Line::Text(bytes) if plain => plain_line(&bytes, room, id).await,
-            Line::Text(bytes) => json_line(&bytes, room, id).await,
-        };
-        if let Some(reply) = reply
-            && direct.send(reply).await.is_err()
-        {
-            return "connection lost".into();
+        for line in batch.drain(..) {
+            let reply = match line {
+                Line::TooLong => Some(error_line(
+                    plain,
+                    "line_too_long",
+                    &format!("that line was longer than {MAX_LINE} bytes and was not delivered"),
+                )),
+                Line::Text(bytes) if plain => plain_line(&bytes, room, id, &mut says).await,
+                Line::Text(bytes) => json_line(&bytes, room, id, &mut says).await,
+            };
+            if let Some(reply) = reply
+                && direct.send(reply).await.is_err()
+            {
+                return "connection lost".into();
+            }
         }
+        // The messages of one read reach the room, and every member, as one.
+        room.say(id, std::mem::take(&mut says)).await;
     }
 }
 
@@ -380,14 +403,15 @@ impl TokenBucket {
         }
     }
 
-    /// Takes a token; returns how long to wait first when there is none.
-    pub(crate) fn take(&mut self, now: tokio::time::Instant) -> Option<Duration> {
+    /// Takes `n` tokens; returns how long to wait first when there are not
+    /// enough.
+    pub(crate) fn take(&mut self, n: usize, now: tokio::time::Instant) -> Option<Duration> {
         let elapsed = self
             .last
             .map_or(0.0, |t| now.saturating_duration_since(t).as_secs_f64());
         self.last = Some(now);
         self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
-        self.tokens -= 1.0;
+        self.tokens -= n as f64;
         if self.tokens >= 0.0 {
             if self.tokens > self.burst / 2.0 {
                 self.warned = false;
@@ -399,9 +423,12 @@ impl TokenBucket {
     }
 }
 
-async fn plain_line(bytes: &[u8], room: &Room, id: u64) -> Option<Vec<u8>> {
+/// Handles one line of a plain member: a message joins `says`, a command is
+/// carried out (after the messages before it) and answered.
+async fn plain_line(bytes: &[u8], room: &Room, id: u64, says: &mut Vec<Saying>) -> Option<Vec<u8>> {
     let text = sanitize(bytes, false);
     if let Some(command) = text.strip_prefix('/').filter(|c| !c.starts_with('/')) {
+        room.say(id, std::mem::take(says)).await;
         let (name, arg) = command.split_once(' ').unwrap_or((command, ""));
         return Some(match name {
             "nick" => match room.nick(id, arg.to_string()).await {
@@ -417,12 +444,16 @@ async fn plain_line(bytes: &[u8], room: &Room, id: u64) -> Option<Vec<u8>> {
     }
     let text = text.strip_prefix('/').map_or(text.clone(), str::to_string);
     if !text.trim().is_empty() {
-        room.say(id, text, None).await;
+        says.push(Saying {
+            text,
+            client_id: None,
+        });
     }
     None
 }
 
-async fn json_line(bytes: &[u8], room: &Room, id: u64) -> Option<Vec<u8>> {
+/// Handles one frame of a `tlschat/1` member, like [`plain_line`].
+async fn json_line(bytes: &[u8], room: &Room, id: u64, says: &mut Vec<Saying>) -> Option<Vec<u8>> {
     match serde_json::from_slice::<ClientFrame>(bytes) {
         Ok(ClientFrame::Msg {
             id: client_id,
@@ -435,14 +466,19 @@ async fn json_line(bytes: &[u8], room: &Room, id: u64) -> Option<Vec<u8>> {
                     "message ids are at most 64 bytes",
                 ));
             }
-            let text = crate::net::lines::sanitize_str(&text, true);
-            room.say(id, text, Some(client_id)).await;
+            says.push(Saying {
+                text: crate::net::lines::sanitize_str(&text, true),
+                client_id: Some(client_id),
+            });
             None
         }
-        Ok(ClientFrame::Nick { nick }) => match room.nick(id, nick).await {
-            Ok(_) => None,
-            Err(e) => Some(error_line(false, "nick", &e)),
-        },
+        Ok(ClientFrame::Nick { nick }) => {
+            room.say(id, std::mem::take(says)).await;
+            match room.nick(id, nick).await {
+                Ok(_) => None,
+                Err(e) => Some(error_line(false, "nick", &e)),
+            }
+        }
         Ok(ClientFrame::Hello { .. }) => {
             Some(error_line(false, "protocol", "hello was already said"))
         }
@@ -480,8 +516,10 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 ) -> WriteEnd {
     let mut buf = greeting;
     let mut closing = false;
+    let mut last_write: Option<tokio::time::Instant> = None;
     loop {
-        if buf.is_empty() {
+        let woke = buf.is_empty();
+        if woke {
             tokio::select! {
                 biased;
                 Some(bytes) = direct.recv() => buf.extend_from_slice(&bytes),
@@ -495,16 +533,20 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 },
             }
         }
-        while !closing && buf.len() < WRITE_BATCH {
-            match items.try_recv() {
-                Ok(item) => {
-                    closing |= matches!(item.kind, ItemKind::Closing);
-                    item.render_for(me, plain, &mut buf);
-                }
-                Err(broadcast::error::TryRecvError::Lagged(n)) => {
-                    return too_slow(w, plain, n).await;
-                }
-                Err(_) => break,
+        if let Err(behind) = take_queued(&mut items, me, plain, &mut buf, &mut closing) {
+            return too_slow(w, plain, behind).await;
+        }
+        // A busy room and a small write: let what the room says in the next
+        // moment share it. A quiet room's message goes out at once, and a
+        // member with a full batch waiting never waits.
+        if woke
+            && !closing
+            && buf.len() < WRITE_BATCH
+            && last_write.is_some_and(|t| t.elapsed() < BUSY)
+        {
+            tokio::time::sleep(GATHER).await;
+            if let Err(behind) = take_queued(&mut items, me, plain, &mut buf, &mut closing) {
+                return too_slow(w, plain, behind).await;
             }
         }
         if !buf.is_empty() {
@@ -514,6 +556,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             };
             match tokio::time::timeout(WRITE_STALL, write).await {
                 Ok(Ok(())) => {
+                    last_write = Some(tokio::time::Instant::now());
                     buf.clear();
                     // Do not keep a burst's buffer for the connection's life.
                     if buf.capacity() > IDLE_BUFFER {
@@ -528,6 +571,28 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             return WriteEnd::RoomClosed;
         }
     }
+}
+
+/// Renders what is already queued for a member into `buf`, up to a batch;
+/// `Err` says how far behind a member fell.
+fn take_queued(
+    items: &mut broadcast::Receiver<Arc<Item>>,
+    me: u64,
+    plain: bool,
+    buf: &mut Vec<u8>,
+    closing: &mut bool,
+) -> Result<(), u64> {
+    while !*closing && buf.len() < WRITE_BATCH {
+        match items.try_recv() {
+            Ok(item) => {
+                *closing |= matches!(item.kind, ItemKind::Closing);
+                item.render_for(me, plain, buf);
+            }
+            Err(broadcast::error::TryRecvError::Lagged(n)) => return Err(n),
+            Err(_) => break,
+        }
+    }
+    Ok(())
 }
 
 async fn too_slow<W: AsyncWrite + Unpin>(w: &mut W, plain: bool, behind: u64) -> WriteEnd {
@@ -549,12 +614,17 @@ mod tests {
         let start = tokio::time::Instant::now();
         let mut b = TokenBucket::new(10.0, 5.0);
         for _ in 0..5 {
-            assert_eq!(b.take(start), None);
+            assert_eq!(b.take(1, start), None);
         }
-        let wait = b.take(start).unwrap();
+        let wait = b.take(1, start).unwrap();
         assert!((wait.as_secs_f64() - 0.1).abs() < 1e-6, "{wait:?}");
         // After waiting, the debt is paid and the rate holds.
         let later = start + Duration::from_millis(100);
-        assert_eq!(b.take(later + Duration::from_millis(100)), None);
+        assert_eq!(b.take(1, later + Duration::from_millis(100)), None);
+        // A batch takes as many tokens as it has lines.
+        let mut b = TokenBucket::new(10.0, 5.0);
+        assert_eq!(b.take(4, start), None);
+        let wait = b.take(3, start).unwrap();
+        assert!((wait.as_secs_f64() - 0.2).abs() < 1e-6, "{wait:?}");
     }
 }

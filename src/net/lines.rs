@@ -91,6 +91,41 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
     }
 }
 
+/// A reader whose buffered bytes can be looked at without reading more.
+pub trait Buffered {
+    /// The bytes read but not yet consumed.
+    fn buffered(&self) -> &[u8];
+}
+
+impl<R: tokio::io::AsyncRead> Buffered for tokio::io::BufReader<R> {
+    fn buffered(&self) -> &[u8] {
+        self.buffer()
+    }
+}
+
+impl<R: AsyncBufRead + Buffered + Unpin> LineReader<R> {
+    /// The next line if it is already complete in the buffer. Never reads
+    /// and never waits: it lets a caller take every line that one read
+    /// brought in at once.
+    pub fn buffered_line(&mut self) -> Option<Line> {
+        if self.failed.is_some() {
+            return None;
+        }
+        let buf = self.reader.buffered();
+        let newline = buf.iter().position(|b| *b == b'\n')?;
+        let line = if self.discarding || self.partial.len() + newline > self.max {
+            self.discarding = false;
+            self.partial = Vec::new();
+            Line::TooLong
+        } else {
+            self.partial.extend_from_slice(&buf[..newline]);
+            Line::Text(finish(std::mem::take(&mut self.partial)))
+        };
+        self.reader.consume(newline + 1);
+        Some(line)
+    }
+}
+
 fn finish(mut line: Vec<u8>) -> Vec<u8> {
     if line.last() == Some(&b'\r') {
         line.pop();
@@ -206,6 +241,31 @@ mod tests {
             r.next_line().await.unwrap_err().kind(),
             std::io::ErrorKind::ConnectionReset
         );
+    }
+
+    #[tokio::test]
+    async fn buffered_lines_come_out_without_reading_and_in_order() {
+        let input: &[u8] = b"one\ntwo\n0123456789AB\nthr";
+        let mut r = LineReader::new(tokio::io::BufReader::with_capacity(64, input), 10);
+        // Nothing is buffered before the first read.
+        assert_eq!(r.buffered_line(), None);
+        assert_eq!(r.next_line().await.unwrap(), Some(t("one")));
+        assert_eq!(r.buffered_line(), Some(t("two")));
+        assert_eq!(r.buffered_line(), Some(Line::TooLong));
+        // An unterminated tail stays for next_line.
+        assert_eq!(r.buffered_line(), None);
+        assert_eq!(r.next_line().await.unwrap(), Some(t("thr")));
+        assert_eq!(r.next_line().await.unwrap(), None);
+    }
+
+    #[tokio::test]
+    async fn a_line_started_by_next_line_is_finished_by_buffered_line() {
+        // A small buffer: next_line keeps a partial line, then the rest of
+        // it is in the buffer.
+        let input: &[u8] = b"abcdefgh\nij\n";
+        let mut r = LineReader::new(tokio::io::BufReader::with_capacity(4, input), 100);
+        assert_eq!(r.next_line().await.unwrap(), Some(t("abcdefgh")));
+        assert_eq!(r.buffered_line(), Some(t("ij")));
     }
 
     #[test]

@@ -31,13 +31,9 @@ const NOTICE_NAMES: usize = 5;
 /// What an [`Item`] is about, for the per-member view of it.
 #[derive(Debug)]
 pub(crate) enum ItemKind {
-    /// A message; its sender gets an ack instead (JSON) or nothing (plain).
-    Msg {
-        client_id: Option<String>,
-        seq: u64,
-        ts: u64,
-        text: String,
-    },
+    /// Messages from one sender, in order (everything one read brought
+    /// in); the sender gets acks instead (JSON) or nothing (plain).
+    Msgs(Vec<Said>),
     /// A member joined (not repeated to that member).
     Joined,
     /// A member renamed (a plain member was already told directly).
@@ -46,6 +42,15 @@ pub(crate) enum ItemKind {
     Other,
     /// The room is closing; the last item.
     Closing,
+}
+
+/// One message as the room put it in order.
+#[derive(Debug)]
+pub(crate) struct Said {
+    pub client_id: Option<String>,
+    pub seq: u64,
+    pub ts: u64,
+    pub text: String,
 }
 
 /// One thing the room said, encoded once for every member.
@@ -66,20 +71,17 @@ impl Item {
     pub fn render_for(&self, me: u64, plain: bool, out: &mut Vec<u8>) {
         if self.from == me {
             match &self.kind {
-                ItemKind::Msg {
-                    client_id,
-                    seq,
-                    ts,
-                    text,
-                } => {
+                ItemKind::Msgs(said) => {
                     if !plain {
-                        let ack = ServerFrame::Ack {
-                            id: client_id.clone().unwrap_or_default(),
-                            seq: *seq,
-                            ts: *ts,
-                            text: text.clone(),
-                        };
-                        out.extend_from_slice(&ack.to_line());
+                        for m in said {
+                            let ack = ServerFrame::Ack {
+                                id: m.client_id.clone().unwrap_or_default(),
+                                seq: m.seq,
+                                ts: m.ts,
+                                text: m.text.clone(),
+                            };
+                            out.extend_from_slice(&ack.to_line());
+                        }
                     }
                     return;
                 }
@@ -114,8 +116,7 @@ enum Request {
     },
     Say {
         from: u64,
-        text: String,
-        client_id: Option<String>,
+        messages: Vec<Saying>,
     },
     Nick {
         from: u64,
@@ -132,6 +133,14 @@ enum Request {
     Close {
         reason: String,
     },
+}
+
+/// One message a member wants said: its text and, for `tlschat/1` members
+/// and the host, the id its acknowledgement carries.
+#[derive(Debug)]
+pub(crate) struct Saying {
+    pub text: String,
+    pub client_id: Option<String>,
 }
 
 /// A cheap handle to the room task.
@@ -231,16 +240,13 @@ impl Room {
         rx.await.ok()
     }
 
-    /// Says something in the room. Returns false when the room is gone.
-    pub async fn say(&self, from: u64, text: String, client_id: Option<String>) -> bool {
-        self.tx
-            .send(Request::Say {
-                from,
-                text,
-                client_id,
-            })
-            .await
-            .is_ok()
+    /// Says messages in the room, one after the other and with nothing in
+    /// between. Returns false when the room is gone.
+    pub async fn say(&self, from: u64, messages: Vec<Saying>) -> bool {
+        if messages.is_empty() {
+            return true;
+        }
+        self.tx.send(Request::Say { from, messages }).await.is_ok()
     }
 
     /// Renames a member; the error is one line for that member.
@@ -323,11 +329,7 @@ impl RoomState {
                     let welcome = self.join(nick, plain, identity);
                     let _ = reply.send(welcome);
                 }
-                Request::Say {
-                    from,
-                    text,
-                    client_id,
-                } => self.say(from, text, client_id),
+                Request::Say { from, messages } => self.say(from, messages),
                 Request::Nick { from, nick, reply } => {
                     let _ = reply.send(self.rename(from, &nick));
                 }
@@ -457,53 +459,60 @@ impl RoomState {
         });
     }
 
-    fn say(&mut self, from: u64, text: String, client_id: Option<String>) {
+    fn say(&mut self, from: u64, messages: Vec<Saying>) {
         // Whoever is about to be heard from has been announced first.
         self.flush_members();
         let Some(sender) = self.members.get(&from) else {
             return;
         };
-        self.seq += 1;
-        let seq = self.seq;
-        let ts = crate::net::now_ms();
         let nick = sender.nick.clone();
-        let mut plain = Vec::with_capacity(text.len() + nick.len() + 4);
-        for line in text.split('\n') {
-            plain.push(b'<');
-            plain.extend_from_slice(nick.as_bytes());
-            plain.extend_from_slice(b"> ");
-            plain.extend_from_slice(line.as_bytes());
-            plain.push(b'\n');
-        }
-        let json = ServerFrame::Msg {
-            seq,
-            from,
-            nick: nick.clone(),
-            text: text.clone(),
-            ts,
-        }
-        .to_line();
-        if from == HOST_ID
-            && let Some(id) = client_id.as_deref().and_then(|c| c.parse().ok())
-        {
-            self.events.emit(NetEvent::Delivered { id });
-        }
-        self.events.emit(NetEvent::Message(MessageEvent {
-            seq,
-            from,
-            nick,
-            text: text.clone(),
-            time_ms: ts,
-            own: from == HOST_ID,
-        }));
-        self.publish(Item {
-            from,
-            kind: ItemKind::Msg {
+        let mut plain = Vec::new();
+        let mut json = Vec::new();
+        let mut said = Vec::with_capacity(messages.len());
+        for Saying { text, client_id } in messages {
+            self.seq += 1;
+            let seq = self.seq;
+            let ts = crate::net::now_ms();
+            for line in text.split('\n') {
+                plain.push(b'<');
+                plain.extend_from_slice(nick.as_bytes());
+                plain.extend_from_slice(b"> ");
+                plain.extend_from_slice(line.as_bytes());
+                plain.push(b'\n');
+            }
+            json.extend_from_slice(
+                &ServerFrame::Msg {
+                    seq,
+                    from,
+                    nick: nick.clone(),
+                    text: text.clone(),
+                    ts,
+                }
+                .to_line(),
+            );
+            if from == HOST_ID
+                && let Some(id) = client_id.as_deref().and_then(|c| c.parse().ok())
+            {
+                self.events.emit(NetEvent::Delivered { id });
+            }
+            self.events.emit(NetEvent::Message(MessageEvent {
+                seq,
+                from,
+                nick: nick.clone(),
+                text: text.clone(),
+                time_ms: ts,
+                own: from == HOST_ID,
+            }));
+            said.push(Said {
                 client_id,
                 seq,
                 ts,
                 text,
-            },
+            });
+        }
+        self.publish(Item {
+            from,
+            kind: ItemKind::Msgs(said),
             json,
             plain,
         });
@@ -593,12 +602,12 @@ mod tests {
     fn a_sender_gets_an_ack_or_nothing_and_others_get_the_message() {
         let item = Item {
             from: 7,
-            kind: ItemKind::Msg {
+            kind: ItemKind::Msgs(vec![Said {
                 client_id: Some("42".into()),
                 seq: 3,
                 ts: 9,
                 text: "hi".into(),
-            },
+            }]),
             json: b"{json}\n".to_vec(),
             plain: b"<ana> hi\n".to_vec(),
         };
