@@ -280,17 +280,23 @@ pub fn run(first: Command, role: Role) -> i32 {
     // Lines typed while still connecting are kept by the net layer and sent
     // once the room is open.
     read_stdin(net.sender(), role, sent.clone());
-    let stdout = std::io::stdout();
+    // A busy room prints many lines per write: flushed when no event is
+    // waiting, and before anything goes to stderr.
+    let mut out = std::io::BufWriter::new(std::io::stdout());
     for event in &events {
-        let mut out = stdout.lock();
         if let (NetEvent::Connecting { target }, Role::Member) = (&event, role) {
             let _ = writeln!(out, "* connecting to {target}…");
         }
         for line in event_lines(&event) {
             let _ = writeln!(out, "{line}");
         }
-        let _ = out.flush();
-        drop(out);
+        let routine = matches!(
+            event,
+            NetEvent::Message(_) | NetEvent::Delivered { .. } | NetEvent::Sent { .. }
+        );
+        if !routine || events.is_empty() {
+            let _ = out.flush();
+        }
         match event {
             NetEvent::NotDelivered { id, reason } => {
                 let text = sent

@@ -17,7 +17,7 @@ use crate::net::command::{Command, HostConfig};
 use crate::net::event::{DisconnectKind, NetEvent};
 use crate::net::frame::{ClientFrame, ServerFrame};
 use crate::net::lines::{Buffered, Line, LineReader, sanitize};
-use crate::net::room::{HOST_ID, Item, ItemKind, Room, Saying, Welcome};
+use crate::net::room::{Batch, HOST_ID, ItemKind, Room, Saying, Welcome};
 use crate::net::thread::{EventSink, ended};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT, MAX_LINE};
 
@@ -34,7 +34,7 @@ const WRITE_STALL: Duration = Duration::from_secs(20);
 /// How long a `tlschat/1` member has to say hello after the handshake.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Flush to a member once this much is queued, even if more is waiting.
-const WRITE_BATCH: usize = 16 * 1024;
+const WRITE_BATCH: usize = 64 * 1024;
 /// The write buffer a member keeps between bursts.
 const IDLE_BUFFER: usize = 1024;
 /// How many names a plain-text member's greeting lists.
@@ -42,12 +42,6 @@ const GREETING_NAMES: usize = 20;
 /// At most this many lines that one read brought in go to the room as one
 /// request and reach every member as one item.
 const READ_BATCH: usize = 64;
-/// A member written to less than this long ago is busy: its next write
-/// waits [`GATHER`] for more of the room to go out with it.
-const BUSY: Duration = Duration::from_millis(100);
-/// How long a busy member's write waits for more: one TLS record and one
-/// system call then carry everything the room said meanwhile.
-const GATHER: Duration = Duration::from_millis(2);
 
 fn server_config(
     config: &HostConfig,
@@ -509,25 +503,20 @@ impl WriteEnd {
 async fn write_loop<W: AsyncWrite + Unpin>(
     w: &mut W,
     greeting: Vec<u8>,
-    mut items: broadcast::Receiver<Arc<Item>>,
+    mut items: broadcast::Receiver<Batch>,
     mut direct: mpsc::Receiver<Vec<u8>>,
     me: u64,
     plain: bool,
 ) -> WriteEnd {
     let mut buf = greeting;
     let mut closing = false;
-    let mut last_write: Option<tokio::time::Instant> = None;
     loop {
-        let woke = buf.is_empty();
-        if woke {
+        if buf.is_empty() {
             tokio::select! {
                 biased;
                 Some(bytes) = direct.recv() => buf.extend_from_slice(&bytes),
-                item = items.recv() => match item {
-                    Ok(item) => {
-                        closing |= matches!(item.kind, ItemKind::Closing);
-                        item.render_for(me, plain, &mut buf);
-                    }
+                batch = items.recv() => match batch {
+                    Ok(batch) => closing |= render(&batch, me, plain, &mut buf),
                     Err(broadcast::error::RecvError::Lagged(n)) => return too_slow(w, plain, n).await,
                     Err(broadcast::error::RecvError::Closed) => return WriteEnd::RoomClosed,
                 },
@@ -536,19 +525,6 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         if let Err(behind) = take_queued(&mut items, me, plain, &mut buf, &mut closing) {
             return too_slow(w, plain, behind).await;
         }
-        // A busy room and a small write: let what the room says in the next
-        // moment share it. A quiet room's message goes out at once, and a
-        // member with a full batch waiting never waits.
-        if woke
-            && !closing
-            && buf.len() < WRITE_BATCH
-            && last_write.is_some_and(|t| t.elapsed() < BUSY)
-        {
-            tokio::time::sleep(GATHER).await;
-            if let Err(behind) = take_queued(&mut items, me, plain, &mut buf, &mut closing) {
-                return too_slow(w, plain, behind).await;
-            }
-        }
         if !buf.is_empty() {
             let write = async {
                 w.write_all(&buf).await?;
@@ -556,7 +532,6 @@ async fn write_loop<W: AsyncWrite + Unpin>(
             };
             match tokio::time::timeout(WRITE_STALL, write).await {
                 Ok(Ok(())) => {
-                    last_write = Some(tokio::time::Instant::now());
                     buf.clear();
                     // Do not keep a burst's buffer for the connection's life.
                     if buf.capacity() > IDLE_BUFFER {
@@ -576,7 +551,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 /// Renders what is already queued for a member into `buf`, up to a batch;
 /// `Err` says how far behind a member fell.
 fn take_queued(
-    items: &mut broadcast::Receiver<Arc<Item>>,
+    items: &mut broadcast::Receiver<Batch>,
     me: u64,
     plain: bool,
     buf: &mut Vec<u8>,
@@ -584,15 +559,22 @@ fn take_queued(
 ) -> Result<(), u64> {
     while !*closing && buf.len() < WRITE_BATCH {
         match items.try_recv() {
-            Ok(item) => {
-                *closing |= matches!(item.kind, ItemKind::Closing);
-                item.render_for(me, plain, buf);
-            }
+            Ok(batch) => *closing |= render(&batch, me, plain, buf),
             Err(broadcast::error::TryRecvError::Lagged(n)) => return Err(n),
             Err(_) => break,
         }
     }
     Ok(())
+}
+
+/// Renders a batch for member `me`; true when the room is closing.
+fn render(batch: &Batch, me: u64, plain: bool, buf: &mut Vec<u8>) -> bool {
+    let mut closing = false;
+    for item in batch.iter() {
+        closing |= matches!(item.kind, ItemKind::Closing);
+        item.render_for(me, plain, buf);
+    }
+    closing
 }
 
 async fn too_slow<W: AsyncWrite + Unpin>(w: &mut W, plain: bool, behind: u64) -> WriteEnd {

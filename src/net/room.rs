@@ -1,6 +1,9 @@
 //! The room: one task that owns the member list and puts every message in a
-//! single order. Members hear the room through a broadcast channel of items
-//! encoded once for each dialect (JSON and plain text).
+//! single order. Members hear the room through a broadcast channel of
+//! batches of items, each encoded once for each dialect (JSON and plain
+//! text). A busy room gathers what is said within [`GATHER`] into one batch,
+//! so that each member gets one wake-up, one TLS record and one system call
+//! for it instead of one per message.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -14,8 +17,22 @@ use crate::net::thread::EventSink;
 /// The host's member id.
 pub(crate) const HOST_ID: u64 = 0;
 
-/// How many items a member may fall behind before it is disconnected.
+/// How many batches a member may fall behind before it is disconnected.
 pub(crate) const BACKLOG: usize = 1024;
+
+/// A room that said something less than this long ago is busy: what it is
+/// told next is gathered for [`GATHER`] before it goes out.
+const BUSY: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long a busy room gathers messages into one batch. A quiet room's
+/// message goes out at once.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
+
+/// A gathered batch goes out at once when its messages reach this size.
+const GATHER_BYTES: usize = 16 * 1024;
+
+/// What members receive: items in room order, published together.
+pub(crate) type Batch = Arc<Vec<Item>>;
 
 /// Above this many members, join and leave notices are gathered and sent as
 /// one item every [`COALESCE`]: a notice per join to every member makes a
@@ -104,7 +121,7 @@ pub(crate) struct Welcome {
     /// Everyone in the room at the moment it joined, itself included.
     pub members: Vec<MemberInfo>,
     /// Everything the room says from then on.
-    pub items: broadcast::Receiver<Arc<Item>>,
+    pub items: broadcast::Receiver<Batch>,
 }
 
 enum Request {
@@ -208,6 +225,10 @@ impl Room {
             events,
             pending_joined: Vec::new(),
             pending_left: Vec::new(),
+            gathered: Vec::new(),
+            gathered_bytes: 0,
+            gather_until: None,
+            last_said: None,
         };
         state.nicks.insert(host_nick.to_lowercase());
         state.members.insert(HOST_ID, host);
@@ -286,8 +307,16 @@ struct RoomState {
     next_id: u64,
     next_guest: u64,
     seq: u64,
-    items: broadcast::Sender<Arc<Item>>,
+    items: broadcast::Sender<Batch>,
     events: EventSink,
+    /// Messages gathered for the next batch (busy room).
+    gathered: Vec<Item>,
+    /// Their size in bytes (the larger dialect).
+    gathered_bytes: usize,
+    /// When the gathered messages go out.
+    gather_until: Option<tokio::time::Instant>,
+    /// When the room last said a message.
+    last_said: Option<tokio::time::Instant>,
     /// Joins not yet announced (big rooms).
     pending_joined: Vec<MemberInfo>,
     /// Leaves not yet announced (big rooms), with their reasons.
@@ -309,10 +338,24 @@ impl RoomState {
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         let mut tick = tokio::time::interval(COALESCE);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // One timer for the gathered batch, moved rather than made anew.
+        let gather = tokio::time::sleep(GATHER);
+        tokio::pin!(gather);
+        let mut armed_for = None;
         loop {
             let pending = !self.pending_joined.is_empty() || !self.pending_left.is_empty();
+            if self.gather_until != armed_for {
+                if let Some(at) = self.gather_until {
+                    gather.as_mut().reset(at);
+                }
+                armed_for = self.gather_until;
+            }
             let request = tokio::select! {
                 request = rx.recv() => request,
+                () = &mut gather, if self.gather_until.is_some() => {
+                    self.flush_said();
+                    continue;
+                }
                 _ = tick.tick(), if pending => {
                     self.flush_members();
                     continue;
@@ -339,7 +382,7 @@ impl RoomState {
                 Request::Leave { id, reason } => self.leave(id, &reason),
                 Request::Close { reason } => {
                     self.flush_members();
-                    let item = Item {
+                    self.publish(Item {
                         from: HOST_ID,
                         kind: ItemKind::Closing,
                         json: ServerFrame::Closing {
@@ -347,8 +390,7 @@ impl RoomState {
                         }
                         .to_line(),
                         plain: notice(&format!("the room is closing: {reason}")),
-                    };
-                    let _ = self.items.send(Arc::new(item));
+                    });
                     break;
                 }
             }
@@ -365,9 +407,42 @@ impl RoomState {
             .unwrap_or_else(|| wanted.to_string())
     }
 
+    /// Sends an item to every member, after the messages gathered before it.
     fn publish(&mut self, item: Item) {
+        self.flush_said();
         // No receiver is not an error: the room may have no members yet.
-        let _ = self.items.send(Arc::new(item));
+        let _ = self.items.send(Arc::new(vec![item]));
+    }
+
+    /// Sends the gathered messages as one batch.
+    fn flush_said(&mut self) {
+        self.gather_until = None;
+        self.gathered_bytes = 0;
+        if !self.gathered.is_empty() {
+            let _ = self
+                .items
+                .send(Arc::new(std::mem::take(&mut self.gathered)));
+        }
+    }
+
+    /// Sends a message item: at once in a quiet room, gathered in a busy one.
+    fn said(&mut self, item: Item) {
+        let now = tokio::time::Instant::now();
+        let busy = self
+            .last_said
+            .is_some_and(|t| now.saturating_duration_since(t) < BUSY);
+        self.last_said = Some(now);
+        if !busy && self.gathered.is_empty() {
+            let _ = self.items.send(Arc::new(vec![item]));
+            return;
+        }
+        self.gathered_bytes += item.json.len().max(item.plain.len());
+        self.gathered.push(item);
+        if self.gathered_bytes >= GATHER_BYTES {
+            self.flush_said();
+        } else if self.gather_until.is_none() {
+            self.gather_until = Some(now + GATHER);
+        }
     }
 
     fn join(&mut self, nick: Option<String>, plain: bool, identity: Option<String>) -> Welcome {
@@ -510,7 +585,7 @@ impl RoomState {
                 text,
             });
         }
-        self.publish(Item {
+        self.said(Item {
             from,
             kind: ItemKind::Msgs(said),
             json,
@@ -588,6 +663,70 @@ impl RoomState {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    fn text(batch: &Batch, me: u64) -> String {
+        let mut out = Vec::new();
+        for item in batch.iter() {
+            item.render_for(me, true, &mut out);
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn saying(text: &str) -> Saying {
+        Saying {
+            text: text.into(),
+            client_id: None,
+        }
+    }
+
+    // The clock is paused: it moves only when every task waits on a timer,
+    // so "at once" is exactly zero and a gather is exactly GATHER.
+    #[tokio::test(start_paused = true)]
+    async fn a_quiet_room_speaks_at_once_and_a_busy_one_gathers() {
+        let (sink, _events) = EventSink::for_tests();
+        let room = Room::start("hana".into(), sink);
+        let mut ana = room.join(Some("ana".into()), true, None).await.unwrap();
+        let bo = room.join(Some("bo".into()), true, None).await.unwrap();
+        // Ana's own join is not repeated to her; bo's is.
+        assert_eq!(text(&ana.items.recv().await.unwrap(), ana.id), "");
+        assert_eq!(
+            text(&ana.items.recv().await.unwrap(), ana.id),
+            "* bo joined\n"
+        );
+
+        let start = tokio::time::Instant::now();
+        room.say(bo.id, vec![saying("one")]).await;
+        let batch = ana.items.recv().await.unwrap();
+        assert_eq!(text(&batch, ana.id), "<bo> one\n");
+        assert_eq!(start.elapsed(), Duration::ZERO, "a quiet room waited");
+
+        // Busy now: what follows within the gather goes out as one batch.
+        room.say(bo.id, vec![saying("two")]).await;
+        room.say(HOST_ID, vec![saying("three"), saying("four")])
+            .await;
+        let batch = ana.items.recv().await.unwrap();
+        assert_eq!(batch.len(), 2);
+        assert_eq!(
+            text(&batch, ana.id),
+            "<bo> two\n<hana> three\n<hana> four\n"
+        );
+        assert_eq!(start.elapsed(), GATHER);
+        // The sender of a gathered message gets nothing back (plain)...
+        assert_eq!(text(&batch, bo.id), "<hana> three\n<hana> four\n");
+
+        // ...and a notice never overtakes a gathered message.
+        room.say(bo.id, vec![saying("five")]).await;
+        room.leave(bo.id, "left".into()).await;
+        assert_eq!(
+            text(&ana.items.recv().await.unwrap(), ana.id),
+            "<bo> five\n"
+        );
+        assert_eq!(
+            text(&ana.items.recv().await.unwrap(), ana.id),
+            "* bo left\n"
+        );
+    }
 
     #[test]
     fn nicknames_are_checked() {

@@ -29,6 +29,16 @@ impl EventSink {
     }
 }
 
+#[cfg(test)]
+impl EventSink {
+    /// A sink whose events queue up on the returned receiver.
+    pub(crate) fn for_tests() -> (Self, crossbeam_channel::Receiver<NetEvent>) {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let wake: Waker = Arc::new(|| {});
+        (Self { tx, wake }, rx)
+    }
+}
+
 /// A handle to send commands to the net thread from any thread.
 #[derive(Clone, Debug)]
 pub struct CommandSender(mpsc::UnboundedSender<Command>);
