@@ -475,6 +475,25 @@ fn a_big_room_gathers_join_and_leave_notices() {
     }
     assert_eq!(individual + gathered, 100, "every join is announced once");
     assert!(gathered > 0, "joins past the big-room size are gathered");
+    // A newcomer's greeting names 20 members and counts the rest (104 in
+    // all: the host, ana, the observer, the crowd of 100, the newcomer).
+    let mut late = PlainClient::connect(addr, &pki.ca_pem);
+    assert!(late.line().starts_with("* welcome, you are guest-"));
+    let roster = late.line();
+    assert!(roster.ends_with(" and 84 others"), "{roster}");
+    assert_eq!(roster.matches(", ").count(), 19, "{roster}");
+    late.close();
+    // A tlschat member is given the whole roster (the newcomer has left).
+    let (latecomer, _) = join(addr, "zed", &pki.ca_pem);
+    let roster = latecomer
+        .seen
+        .iter()
+        .find_map(|e| match e {
+            NetEvent::Joined { members, .. } => Some(members.len()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(roster, 104);
     // Leaving en masse is gathered too, and the tlschat member's list empties.
     drop(crowd);
     let mut left = 0;

@@ -37,8 +37,6 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_BATCH: usize = 64 * 1024;
 /// The write buffer a member keeps between bursts.
 const IDLE_BUFFER: usize = 1024;
-/// How many names a plain-text member's greeting lists.
-const GREETING_NAMES: usize = 20;
 /// At most this many lines that one read brought in go to the room as one
 /// request and reach every member as one item.
 const READ_BATCH: usize = 64;
@@ -248,34 +246,9 @@ async fn serve(
     };
     let Welcome {
         id,
-        nick,
-        members,
+        greeting,
         items,
     } = welcome;
-    let greeting = if plain {
-        // In a big room the greeting names a few and counts the rest.
-        let more = members.len().saturating_sub(GREETING_NAMES);
-        let names = crate::net::event::roster_line(&members[..members.len().min(GREETING_NAMES)]);
-        let others = if more > 0 {
-            format!(" and {more} others")
-        } else {
-            String::new()
-        };
-        format!(
-            "* welcome, you are {nick}; change it with /nick NAME, list members with /who\n* in the room: {names}{others}\n"
-        )
-        .into_bytes()
-    } else {
-        ServerFrame::Welcome {
-            you: id,
-            nick,
-            members: members.iter().map(crate::net::room::wire).collect(),
-        }
-        .to_line()
-    };
-    // The roster snapshot is O(room) per member: never keep it for the
-    // connection's life (10,000 members would hold 10,000 copies).
-    drop(members);
     let (direct_tx, direct_rx) = mpsc::channel::<Vec<u8>>(16);
     let mut room_closed = false;
     let reason = tokio::select! {

@@ -45,6 +45,9 @@ const COALESCE: std::time::Duration = std::time::Duration::from_millis(500);
 /// How many names a gathered notice spells out.
 const NOTICE_NAMES: usize = 5;
 
+/// How many names a plain-text member's greeting lists.
+const GREETING_NAMES: usize = 20;
+
 /// What an [`Item`] is about, for the per-member view of it.
 #[derive(Debug)]
 pub(crate) enum ItemKind {
@@ -116,10 +119,10 @@ impl Item {
 pub(crate) struct Welcome {
     /// Its member id.
     pub id: u64,
-    /// Its nickname (made unique).
-    pub nick: String,
-    /// Everyone in the room at the moment it joined, itself included.
-    pub members: Vec<MemberInfo>,
+    /// What it is told first: who it is and who is in the room, in its
+    /// dialect. A plain member's greeting names a few members and counts
+    /// the rest; a `tlschat/1` member gets the whole roster.
+    pub greeting: Vec<u8>,
     /// Everything the room says from then on.
     pub items: broadcast::Receiver<Batch>,
 }
@@ -485,10 +488,37 @@ impl RoomState {
             });
         }
         self.events.emit(NetEvent::MemberJoined(member));
+        // The roster is encoded here, once, rather than copied to the
+        // member's task: in a join storm thousands of copies would wait.
+        let greeting = if plain {
+            let shown: Vec<MemberInfo> = self
+                .members
+                .values()
+                .take(GREETING_NAMES)
+                .cloned()
+                .collect();
+            let more = self.members.len() - shown.len();
+            let others = if more > 0 {
+                format!(" and {more} others")
+            } else {
+                String::new()
+            };
+            format!(
+                "* welcome, you are {nick}; change it with /nick NAME, list members with /who\n* in the room: {}{others}\n",
+                crate::net::event::roster_line(&shown)
+            )
+            .into_bytes()
+        } else {
+            ServerFrame::Welcome {
+                you: id,
+                nick,
+                members: self.members.values().map(wire).collect(),
+            }
+            .to_line()
+        };
         Welcome {
             id,
-            nick,
-            members: self.members.values().cloned().collect(),
+            greeting,
             items,
         }
     }
