@@ -683,6 +683,11 @@ impl RoomState {
                 plain: notice(&left_text(&member.nick, reason)),
             });
         }
+        if self.members.len() == 1 {
+            // Only the host is left: drop the backlog of what the room said
+            // (a broadcast channel keeps its last BACKLOG batches).
+            self.items = broadcast::channel(BACKLOG).0;
+        }
         self.events.emit(NetEvent::MemberLeft {
             member,
             reason: reason.to_string(),
