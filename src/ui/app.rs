@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::net::pins::PinStore;
 use crate::net::{Command, HostConfig, JoinConfig, NetEvent, NetThread};
+use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView};
 use crate::ui::start::{KnownHosts, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomState};
@@ -46,6 +47,7 @@ pub struct TlsChatApp {
     on_listening: Option<OnListening>,
     title: String,
     known: KnownHosts,
+    frame_log: Option<FrameLog>,
 }
 
 /// Window options: size, title, icon, and persistence in the config directory.
@@ -63,6 +65,11 @@ pub fn native_options(config_dir: &std::path::Path) -> eframe::NativeOptions {
         viewport,
         persistence_path: Some(config_dir.join("window.ron")),
         renderer: eframe::Renderer::Glow,
+        // Measuring frames: draw as fast as they can be drawn.
+        glow_options: eframe::egui_glow::GlowConfiguration {
+            vsync: !crate::ui::frame_log::enabled(),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -95,6 +102,7 @@ impl TlsChatApp {
             known: KnownHosts {
                 entries: Ok(Vec::new()),
             },
+            frame_log: FrameLog::from_env(),
         };
         app.refresh_known();
         match launch {
@@ -205,6 +213,10 @@ impl eframe::App for TlsChatApp {
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
+        }
+        let lines = self.room().map_or(0, |r| r.lines.len());
+        if let Some(log) = &mut self.frame_log {
+            log.frame(ctx, lines);
         }
     }
 

@@ -5,6 +5,7 @@
 mod app;
 mod cert_view;
 pub mod conversation;
+pub mod frame_log;
 mod interstitial;
 mod room_view;
 pub mod start;
