@@ -97,6 +97,47 @@ pub struct RoomState {
     /// Whether this session's first event has arrived; events before it
     /// belong to a session that already ended.
     started: bool,
+    /// The joins (or leaves) the last line of the conversation sums up.
+    run: Option<Run>,
+}
+
+/// How long after the first of them joins (or leaves with the same reason)
+/// are told in one line, as long as nothing else was said in between.
+const RUN_MS: u64 = 2_000;
+/// How many names such a line spells out.
+const RUN_NAMES: usize = 5;
+
+/// Consecutive joins or leaves summed up in one line: "a, b and 7 others
+/// joined". A big room's join storm is then a few lines, not thousands.
+#[derive(Debug, Clone)]
+struct Run {
+    /// The line it is.
+    line: usize,
+    /// "joined", or "left" with its reason.
+    what: String,
+    /// When the first of them happened.
+    since_ms: u64,
+    /// The first names.
+    names: Vec<String>,
+    /// How many in all.
+    count: usize,
+}
+
+impl Run {
+    fn text(&self) -> String {
+        let shown = self.names.len();
+        let names = match (shown, self.count - shown) {
+            (1, 0) => self.names[0].clone(),
+            (_, 0) => format!(
+                "{} and {}",
+                self.names[..shown - 1].join(", "),
+                self.names[shown - 1]
+            ),
+            (_, 1) => format!("{} and 1 other", self.names.join(", ")),
+            (_, more) => format!("{} and {more} others", self.names.join(", ")),
+        };
+        format!("{names} {}", self.what)
+    }
 }
 
 impl RoomState {
@@ -118,6 +159,7 @@ impl RoomState {
             next_id: 1,
             pending: HashMap::new(),
             started: false,
+            run: None,
         }
     }
 
@@ -138,6 +180,37 @@ impl RoomState {
             }
             Status::Disconnected { reason, .. } => Some(format!("Disconnected: {reason}")),
         }
+    }
+
+    /// Tells that `nick` joined or left, in the line of the joins or leaves
+    /// just before it when there is one.
+    fn member_notice(&mut self, nick: String, what: String) {
+        let now = crate::net::now_ms();
+        let last = self.lines.len().checked_sub(1);
+        if let Some(run) = &mut self.run
+            && Some(run.line) == last
+            && run.what == what
+            && now.saturating_sub(run.since_ms) <= RUN_MS
+        {
+            run.count += 1;
+            if run.names.len() < RUN_NAMES {
+                run.names.push(nick);
+            }
+            let text = run.text();
+            if let Some(line) = self.lines.last_mut() {
+                line.text = text;
+            }
+            return;
+        }
+        let run = Run {
+            line: self.lines.len(),
+            what,
+            since_ms: now,
+            names: vec![nick],
+            count: 1,
+        };
+        self.notice(run.text());
+        self.run = Some(run);
     }
 
     fn notice(&mut self, text: String) {
@@ -318,14 +391,16 @@ impl RoomState {
             }
             NetEvent::MemberJoined(m) => {
                 if Some(m.id) != self.me {
-                    self.notice(format!("{} joined", m.nick));
+                    self.member_notice(m.nick.clone(), "joined".into());
                     self.members.retain(|x| x.id != m.id);
                     self.members.push(m);
                 }
             }
             NetEvent::MemberLeft { member, reason } => {
                 self.members.retain(|x| x.id != member.id);
-                self.notice(crate::net::left_text(&member.nick, &reason));
+                // "left", or "left (reason)".
+                let what = crate::net::left_text("", &reason).trim_start().to_string();
+                self.member_notice(member.nick, what);
             }
             NetEvent::Renamed { id, old, new } => {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
@@ -594,6 +669,46 @@ mod tests {
             own: false,
         }));
         assert_eq!(s.lines.last().unwrap().nick, "hana");
+    }
+
+    #[test]
+    fn joins_and_leaves_in_a_row_share_one_line() {
+        let mut s = joined();
+        let before = s.lines.len();
+        for (id, nick) in [(4, "bo"), (5, "cy"), (6, "dee")] {
+            s.apply(NetEvent::MemberJoined(member(id, nick)));
+        }
+        assert_eq!(s.lines.len(), before + 1);
+        assert_eq!(s.lines.last().unwrap().text, "bo, cy and dee joined");
+        for id in 7..17 {
+            s.apply(NetEvent::MemberJoined(member(id, &format!("g{id}"))));
+        }
+        assert_eq!(s.lines.len(), before + 1);
+        assert_eq!(
+            s.lines.last().unwrap().text,
+            "bo, cy, dee, g7, g8 and 8 others joined"
+        );
+        assert_eq!(s.members.len(), 2 + 13, "every one of them is listed");
+        // Something said in between starts a new line.
+        s.apply(NetEvent::Notice("hello".into()));
+        s.apply(NetEvent::MemberJoined(member(20, "eve")));
+        assert_eq!(s.lines.last().unwrap().text, "eve joined");
+        // Leaves gather by reason.
+        let leave = |id, nick: &str, reason: &str| NetEvent::MemberLeft {
+            member: member(id, nick),
+            reason: reason.into(),
+        };
+        s.apply(leave(4, "bo", "left"));
+        s.apply(leave(5, "cy", "left"));
+        assert_eq!(s.lines.last().unwrap().text, "bo and cy left");
+        s.apply(leave(6, "dee", "too slow to keep up"));
+        s.apply(leave(7, "g7", "too slow to keep up"));
+        assert_eq!(
+            s.lines.last().unwrap().text,
+            "dee and g7 left (too slow to keep up)"
+        );
+        let n = s.lines.len();
+        assert_eq!(s.lines[n - 2].text, "bo and cy left");
     }
 
     #[test]
