@@ -3,7 +3,11 @@
 # `openssl s_server`) on this machine, over 127.0.0.1 only.
 #
 #   bench/compare.sh                      # every workload
-#   bench/compare.sh moderate flat        # only some: moderate flat idle handshakes
+#   bench/compare.sh moderate flat        # only some: moderate flat flat50 idle handshakes
+#
+# flat50 is flat out with 50 talkers instead of 10. tlschat lets each member
+# send 200 lines/s, so with 10 talkers it carries about a fifth of what ncat
+# (no limit) carries; with 50 both carry about the same traffic.
 #
 # Environment: CARGO_TARGET_DIR (default target), RESULTS (directory for the
 # logs and results.jsonl; default a new temporary directory), PORT (first port
@@ -28,7 +32,7 @@ NCAT_MAX_CONNS=${NCAT_MAX_CONNS:-20000}
 IDLE_SIZES_TLSCHAT=${IDLE_SIZES_TLSCHAT:-"1000 10000"}
 IDLE_SIZES_NCAT=${IDLE_SIZES_NCAT:-"500 1000"}
 WORKLOADS=("$@")
-[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(moderate flat idle handshakes)
+[ ${#WORKLOADS[@]} -eq 0 ] && WORKLOADS=(moderate flat flat50 idle handshakes)
 
 for tool in ncat openssl jq ss; do
     command -v "$tool" >/dev/null || { echo "compare.sh: $tool is not installed" >&2; exit 1; }
@@ -149,6 +153,10 @@ for kind in tlschat ncat; do
         run_load flat "$kind" 120 --members 200 --talkers 10 --rate 0 \
             --duration 15 --warmup 2 --settle 5
     fi
+    if has flat50; then
+        run_load flat50 "$kind" 120 --members 200 --talkers 50 --rate 0 \
+            --duration 15 --warmup 2 --settle 5
+    fi
 done
 
 if has idle; then
@@ -208,7 +216,7 @@ jq -rs '
   def get(w; s): map(select(.workload == w and .server == s)) | .[0];
   def num(x): if x == null then "n/a" else ((x * 100 | round) / 100 | tostring) end;
   . as $all
-  | [ "moderate", "flat" ][] as $w
+  | [ "moderate", "flat", "flat50" ][] as $w
   | (get($w; "tlschat")) as $t | (get($w; "ncat")) as $n
   | select($t != null or $n != null)
   | "\($w): CPU µs/delivery tlschat \(num($t.cpu_us_per_delivery)) ncat \(num($n.cpu_us_per_delivery)) ratio \(r($t.cpu_us_per_delivery; $n.cpu_us_per_delivery))"
