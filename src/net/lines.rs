@@ -259,9 +259,9 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_line_started_by_next_line_is_finished_by_buffered_line() {
-        // A small buffer: next_line keeps a partial line, then the rest of
-        // it is in the buffer.
+    async fn after_a_line_that_spanned_reads_the_rest_of_the_buffer_is_taken() {
+        // A 4-byte buffer: the first line takes three reads, and the last
+        // of them also brought in the whole next line.
         let input: &[u8] = b"abcdefgh\nij\n";
         let mut r = LineReader::new(tokio::io::BufReader::with_capacity(4, input), 100);
         assert_eq!(r.next_line().await.unwrap(), Some(t("abcdefgh")));

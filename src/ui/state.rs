@@ -186,12 +186,17 @@ impl RoomState {
     /// just before it when there is one.
     fn member_notice(&mut self, nick: String, what: String) {
         let now = crate::net::now_ms();
-        let last = self.lines.len().checked_sub(1);
-        if let Some(run) = &mut self.run
-            && Some(run.line) == last
-            && run.what == what
-            && now.saturating_sub(run.since_ms) <= RUN_MS
-        {
+        // Only while the run's line is still the last one, unchanged.
+        let continues = self.run.as_ref().is_some_and(|run| {
+            run.what == what
+                && now.saturating_sub(run.since_ms) <= RUN_MS
+                && run.line + 1 == self.lines.len()
+                && self
+                    .lines
+                    .last()
+                    .is_some_and(|l| l.notice && l.text == run.text())
+        });
+        if continues && let Some(run) = &mut self.run {
             run.count += 1;
             if run.names.len() < RUN_NAMES {
                 run.names.push(nick);
@@ -709,6 +714,29 @@ mod tests {
         );
         let n = s.lines.len();
         assert_eq!(s.lines[n - 2].text, "bo and cy left");
+    }
+
+    #[test]
+    fn a_resent_message_is_never_taken_for_a_join_line() {
+        let mut s = joined();
+        s.lines.push(ChatLine {
+            time_ms: 1,
+            nick: "ana".into(),
+            text: "lost words".into(),
+            own: true,
+            notice: false,
+            delivery: Some(Delivery::NotDelivered("gone".into())),
+        });
+        let failed = s.lines.len() - 1;
+        s.apply(NetEvent::MemberJoined(member(4, "bo")));
+        // Resending removes the failed line and adds the message at the end,
+        // where the join line was.
+        assert!(s.resend(failed).is_some());
+        s.apply(NetEvent::MemberJoined(member(5, "cy")));
+        let n = s.lines.len();
+        assert_eq!(s.lines[n - 3].text, "bo joined");
+        assert_eq!(s.lines[n - 2].text, "lost words");
+        assert_eq!(s.lines[n - 1].text, "cy joined");
     }
 
     #[test]
