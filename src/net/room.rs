@@ -436,7 +436,7 @@ impl RoomState {
             .is_some_and(|t| now.saturating_duration_since(t) < BUSY);
         self.last_said = Some(now);
         if !busy && self.gathered.is_empty() {
-            let _ = self.items.send(Arc::new(vec![item]));
+            self.publish(item);
             return;
         }
         self.gathered_bytes += item.json.len().max(item.plain.len());
