@@ -66,9 +66,31 @@ pub struct HostArgs {
     /// still join.
     #[arg(long, value_name = "PEM")]
     pub client_ca: Option<PathBuf>,
+    /// The most members the room takes (the host not counted).
+    #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_MEMBERS)]
+    pub max_members: usize,
+    /// The most members from one address (IPv6: one /64 network).
+    #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_MEMBERS_PER_ADDRESS)]
+    pub max_members_per_address: usize,
+    /// The most TLS handshakes in progress at once from one address.
+    #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_HANDSHAKES_PER_ADDRESS)]
+    pub max_handshakes_per_address: usize,
     /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
     #[arg(long)]
     pub headless: bool,
+}
+
+impl HostArgs {
+    /// The room's limits as given.
+    #[must_use]
+    pub fn limits(&self) -> crate::net::HostLimits {
+        crate::net::HostLimits {
+            max_members: self.max_members,
+            max_members_per_address: self.max_members_per_address,
+            max_handshakes_per_address: self.max_handshakes_per_address,
+            ..crate::net::HostLimits::default()
+        }
+    }
 }
 
 /// `tlschat join`.

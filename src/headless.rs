@@ -9,8 +9,12 @@ use std::sync::Arc;
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::trust::{Problem, utc};
 use crate::net::{
-    Command, ConnectionInfo, DisconnectKind, NetEvent, NetThread, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, NetEvent, NetThread, SessionCommand, SessionEvent, SessionId,
+    Start, TrustBasis, Untrusted,
 };
+
+/// How many names the greeting line spells out.
+const ROSTER_NAMES: usize = 20;
 
 /// Exit code when the session failed.
 pub const EXIT_ERROR: i32 = 1;
@@ -155,12 +159,27 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
         | NetEvent::Sent { .. }
         | NetEvent::NotDelivered { .. }
         | NetEvent::Disconnected { .. } => Vec::new(),
-        NetEvent::Joined { nick, members, .. } => {
+        NetEvent::Joined {
+            nick,
+            members,
+            total,
+            ..
+        } => {
+            let shown = &members[..members.len().min(ROSTER_NAMES)];
+            let more = usize::try_from(*total)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(shown.len());
+            let others = if more > 0 {
+                format!(" and {more} others")
+            } else {
+                String::new()
+            };
             vec![format!(
-                "* you are {nick}; in the room: {}",
-                crate::net::event::roster_line(members)
+                "* you are {nick}; in the room: {}{others}",
+                crate::net::event::roster_line(shown)
             )]
         }
+        NetEvent::Roster { .. } => Vec::new(),
         NetEvent::Message(m) if m.own => Vec::new(),
         NetEvent::Message(m) => m
             .text
@@ -170,14 +189,14 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
         NetEvent::Notice(text) => vec![format!("* {text}")],
         NetEvent::MemberJoined(m) => vec![format!("* {} joined", m.nick)],
         NetEvent::MemberLeft { member, reason } => {
-            vec![format!("* {}", crate::net::left_text(&member.nick, reason))]
+            vec![format!("* {}", crate::net::left_text(&member.nick, *reason))]
         }
         NetEvent::Renamed { old, new, .. } => vec![format!("* {old} is now known as {new}")],
     }
 }
 
 /// Sends Disconnect to the net thread on Ctrl-C or SIGTERM.
-fn on_signal(commands: crate::net::CommandSender) {
+fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
     let spawned = std::thread::Builder::new()
         .name("tlschat-signals".into())
         .spawn(move || {
@@ -202,7 +221,7 @@ fn on_signal(commands: crate::net::CommandSender) {
                 #[cfg(not(unix))]
                 let _ = tokio::signal::ctrl_c().await;
             });
-            commands.send(Command::Disconnect);
+            commands.send(session, SessionCommand::Disconnect);
         });
     if let Err(e) = spawned {
         eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly: {e}");
@@ -212,6 +231,7 @@ fn on_signal(commands: crate::net::CommandSender) {
 /// Reads stdin lines into commands on a thread of its own.
 fn read_stdin(
     commands: crate::net::CommandSender,
+    session: SessionId,
     role: Role,
     sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
 ) {
@@ -235,7 +255,7 @@ fn read_stdin(
                     continue;
                 }
                 let command = if let Some(nick) = line.strip_prefix("/nick ") {
-                    Command::Nick(nick.trim().to_string())
+                    SessionCommand::Nick(nick.trim().to_string())
                 } else if line == "/quit" {
                     quit = true;
                     break;
@@ -245,19 +265,19 @@ fn read_stdin(
                     if let Ok(mut s) = sent.lock() {
                         s.insert(id, line.to_string());
                     }
-                    Command::Send {
+                    SessionCommand::Send {
                         id,
                         text: line.to_string(),
                     }
                 };
-                if !commands.send(command) {
+                if !commands.send(session, command) {
                     return;
                 }
             }
             // A member leaves when its input ends; a host keeps its room
             // open (it may run with no input at all) until /quit or a signal.
             if role == Role::Member || quit {
-                commands.send(Command::Finish);
+                commands.send(session, SessionCommand::Finish);
             }
         });
     if let Err(e) = spawned {
@@ -266,7 +286,7 @@ fn read_stdin(
 }
 
 /// Runs a session headless until it ends; returns the process exit code.
-pub fn run(first: Command, role: Role) -> i32 {
+pub fn run(first: Start, role: Role) -> i32 {
     let (net, events) = match NetThread::spawn(Arc::new(|| {})) {
         Ok(pair) => pair,
         Err(e) => {
@@ -274,16 +294,22 @@ pub fn run(first: Command, role: Role) -> i32 {
             return EXIT_ERROR;
         }
     };
-    net.send(first);
+    let Some(session) = net.start(first) else {
+        eprintln!("tlschat: the network thread ended before the session started");
+        return EXIT_ERROR;
+    };
     let sent = Arc::new(std::sync::Mutex::new(HashMap::new()));
-    on_signal(net.sender());
+    on_signal(net.sender(), session);
     // Lines typed while still connecting are kept by the net layer and sent
     // once the room is open.
-    read_stdin(net.sender(), role, sent.clone());
+    read_stdin(net.sender(), session, role, sent.clone());
     // A busy room prints many lines per write: flushed when no event is
     // waiting, and before anything goes to stderr.
     let mut out = std::io::BufWriter::new(std::io::stdout());
-    for event in &events {
+    for SessionEvent { session: from, event } in &events {
+        if from != session {
+            continue;
+        }
         if let (NetEvent::Connecting { target }, Role::Member) = (&event, role) {
             let _ = writeln!(out, "* connecting to {target}…");
         }

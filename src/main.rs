@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser as _;
 use tlschat::cli::{Cli, Mode, default_nick};
 use tlschat::headless::{self, Role};
-use tlschat::net::{Command, HostConfig, JoinConfig};
+use tlschat::net::{HostConfig, JoinConfig, Start};
 use tlschat::ui::{Launch, TlsChatApp};
 
 fn main() -> ExitCode {
@@ -15,7 +15,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
         Some(Mode::Host(args)) => {
+            let limits = args.limits();
             let config = HostConfig {
+                limits,
                 bind: args.bind,
                 nick: args.name.unwrap_or_else(|| default_nick("host")),
                 identity: args.cert.zip(args.key),
@@ -23,7 +25,7 @@ fn main() -> ExitCode {
                 config_dir: tlschat::config::config_dir(),
             };
             if args.headless {
-                headless::run(Command::Host(config), Role::Host)
+                headless::run(Start::Host(config), Role::Host)
             } else {
                 run_window(Launch::Host(config), None)
             }
@@ -41,7 +43,7 @@ fn main() -> ExitCode {
                 config_dir: Some(tlschat::config::config_dir()),
             };
             if args.headless {
-                headless::run(Command::Join(config), Role::Member)
+                headless::run(Start::Join(config), Role::Member)
             } else {
                 run_window(Launch::Join(config), None)
             }
@@ -117,6 +119,7 @@ fn demo() -> i32 {
         identity: Some((generated.files[2].clone(), generated.files[3].clone())),
         client_ca: None,
         config_dir: tlschat::config::config_dir(),
+        limits: tlschat::net::HostLimits::default(),
     };
     let child: std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>> =
         std::sync::Arc::default();

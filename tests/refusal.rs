@@ -9,7 +9,8 @@ use std::time::Duration;
 use common::{Issued, Node, Pki, days, host, join_config};
 use rcgen::{BasicConstraints, IsCa};
 use tlschat::net::trust::Problem;
-use tlschat::net::{Command, DisconnectKind, NetEvent, TrustBasis};
+use common::Command;
+use tlschat::net::{DisconnectKind, NetEvent, TrustBasis};
 
 /// Hosts `cert`, joins with `ca` (and `pins`), and returns the refusal.
 fn refused(
@@ -165,7 +166,7 @@ fn connection_facts_come_from_the_live_connection() {
         NetEvent::Connected(info) => Some(info.clone()),
         _ => None,
     });
-    assert_eq!(info.protocol, "TLS 1.3");
+    assert_eq!(info.protocol, tlschat::net::TlsVersion::Tls13);
     assert_eq!(info.alpn.as_deref(), Some("tlschat/1"));
     assert_eq!(info.sni, None, "no SNI is sent when dialling an IP address");
     assert!(

@@ -9,7 +9,8 @@ use std::process::{Command, Stdio};
 
 use common::{Node, Pki, join_config};
 use tlschat::net::certinfo::{fingerprint, sha256};
-use tlschat::net::{Command as NetCommand, DisconnectKind, HostConfig, NetEvent};
+use common::Command as NetCommand;
+use tlschat::net::{DisconnectKind, HostConfig, NetEvent};
 
 fn tlschat(config: &std::path::Path) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_tlschat"));
@@ -202,6 +203,7 @@ fn members_with_client_certificates_show_who_they_are() {
         identity: Some((cert.cert.clone(), cert.key)),
         client_ca: Some(members.ca_pem),
         config_dir: tempfile::tempdir().unwrap().keep(),
+        limits: tlschat::net::HostLimits::default(),
     }));
     let addr = h.wait_for("listening", |e| match e {
         NetEvent::Listening { addr, .. } => Some(*addr),

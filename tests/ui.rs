@@ -44,6 +44,7 @@ fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
         identity: Some((cert.cert.clone(), cert.key.clone())),
         client_ca: None,
         config_dir: tempfile::tempdir().unwrap().keep(),
+        limits: tlschat::net::HostLimits::default(),
     }))
 }
 
@@ -372,6 +373,7 @@ fn the_member_list_shows_verified_client_identities() {
         identity: Some((cert.cert.clone(), cert.key)),
         client_ca: Some(members.ca_pem),
         config_dir: tempfile::tempdir().unwrap().keep(),
+        limits: tlschat::net::HostLimits::default(),
     }));
     let addr = listening(&mut h);
     let mut config = join_config(addr, "alice", &pki.ca_pem);

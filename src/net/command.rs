@@ -1,4 +1,6 @@
-//! Commands from the UI (or the headless loop) to the net thread.
+//! Commands from the UI (or the headless loop) to the net thread: a
+//! [`Start`] begins a session (hosting or joining a room), a
+//! [`SessionCommand`] is addressed to one session by its [`SessionId`].
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -18,6 +20,46 @@ pub struct HostConfig {
     pub client_ca: Option<PathBuf>,
     /// The configuration directory (for the generated certificate).
     pub config_dir: PathBuf,
+    /// How many members and handshakes the room takes.
+    pub limits: HostLimits,
+}
+
+/// What a room takes before it refuses newcomers: in total and from one
+/// address (an IPv6 address counts by its /64 network), so that one
+/// machine cannot fill the room or its handshake slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostLimits {
+    /// Members in the room, the host not counted.
+    pub max_members: usize,
+    /// Members connected from one address.
+    pub max_members_per_address: usize,
+    /// TLS handshakes in progress at once.
+    pub max_handshakes: usize,
+    /// TLS handshakes in progress at once from one address.
+    pub max_handshakes_per_address: usize,
+}
+
+impl HostLimits {
+    /// Default for `--max-members`.
+    pub const MAX_MEMBERS: usize = 10_000;
+    /// Default for `--max-members-per-address`.
+    pub const MAX_MEMBERS_PER_ADDRESS: usize = 200;
+    /// Handshakes in progress at once; each holds a socket for at most the
+    /// handshake timeout.
+    pub const MAX_HANDSHAKES: usize = 1024;
+    /// Handshakes in progress at once from one address.
+    pub const MAX_HANDSHAKES_PER_ADDRESS: usize = 64;
+}
+
+impl Default for HostLimits {
+    fn default() -> Self {
+        Self {
+            max_members: Self::MAX_MEMBERS,
+            max_members_per_address: Self::MAX_MEMBERS_PER_ADDRESS,
+            max_handshakes: Self::MAX_HANDSHAKES,
+            max_handshakes_per_address: Self::MAX_HANDSHAKES_PER_ADDRESS,
+        }
+    }
 }
 
 /// Which room to join and how to decide whether to trust it.
@@ -56,13 +98,23 @@ impl JoinConfig {
     }
 }
 
-/// An imperative request to the net thread.
+/// Which session a command is for or an event comes from. Every
+/// [`Start`] begins a new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub u64);
+
+/// Begins a session on the net thread.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
+pub enum Start {
     /// Open a room and take part in it.
     Host(HostConfig),
     /// Join a room.
     Join(JoinConfig),
+}
+
+/// An imperative request to one session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionCommand {
     /// Say something in the room. `id` is chosen by the caller and comes back
     /// in [`crate::net::NetEvent::Delivered`] or
     /// [`crate::net::NetEvent::NotDelivered`].
@@ -79,6 +131,4 @@ pub enum Command {
     Finish,
     /// Leave the room (member) or close it (host) now.
     Disconnect,
-    /// Stop everything and end the net thread.
-    Shutdown,
 }

@@ -3,6 +3,8 @@
 use std::net::SocketAddr;
 
 use crate::net::certinfo::CertInfo;
+use crate::net::command::SessionId;
+use crate::net::frame::LeaveReason;
 use crate::net::pins::PinEntry;
 use crate::net::trust::Problem;
 
@@ -49,8 +51,8 @@ pub fn roster_line(members: &[MemberInfo]) -> String {
 pub struct MessageEvent {
     /// The room's sequence number (the order every member sees).
     pub seq: u64,
-    /// Sender's member id.
-    pub from: u64,
+    /// Sender's member id (`None` in a plain-text room, which has none).
+    pub from: Option<u64>,
     /// Sender's nickname when it was said.
     pub nick: String,
     /// The text, with control characters escaped.
@@ -77,6 +79,45 @@ pub enum TrustBasis {
     },
 }
 
+/// The TLS version of a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TlsVersion {
+    /// TLS 1.2.
+    Tls12,
+    /// TLS 1.3.
+    Tls13,
+}
+
+impl std::fmt::Display for TlsVersion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Tls12 => "TLS 1.2",
+            Self::Tls13 => "TLS 1.3",
+        })
+    }
+}
+
+/// How a TLS handshake went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandshakeKind {
+    /// A full handshake.
+    Full,
+    /// A full handshake after the server asked for another key share.
+    FullWithHelloRetryRequest,
+    /// A resumed session (no certificate sent).
+    Resumed,
+}
+
+impl std::fmt::Display for HandshakeKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Full => "full",
+            Self::FullWithHelloRetryRequest => "full, after a HelloRetryRequest",
+            Self::Resumed => "resumed",
+        })
+    }
+}
+
 /// Facts about a live, established connection, read from the connection itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnectionInfo {
@@ -84,8 +125,8 @@ pub struct ConnectionInfo {
     pub target: String,
     /// The address actually connected to.
     pub peer_addr: SocketAddr,
-    /// "TLS 1.3" or "TLS 1.2".
-    pub protocol: String,
+    /// The TLS version.
+    pub protocol: TlsVersion,
     /// IANA name of the cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
     pub cipher_suite: String,
     /// Key-exchange group, e.g. `X25519MLKEM768`.
@@ -94,8 +135,8 @@ pub struct ConnectionInfo {
     pub alpn: Option<String>,
     /// The server name sent in SNI (none when dialling an IP address).
     pub sni: Option<String>,
-    /// "full", "full with HelloRetryRequest" or "resumed".
-    pub handshake_kind: String,
+    /// Full, full after a HelloRetryRequest, or resumed.
+    pub handshake_kind: HandshakeKind,
     /// Time from TCP connected to handshake complete, in microseconds.
     pub handshake_us: u64,
     /// The peer's certificate chain, leaf first.
@@ -164,13 +205,22 @@ pub enum NetEvent {
     Connected(Box<ConnectionInfo>),
     /// The peer's certificate was not trusted; nothing was sent.
     Untrusted(Box<Untrusted>),
-    /// We are in the room as `nick`, with these members.
+    /// We are in the room as `nick`, with these members (in a big room
+    /// the first of them: [`NetEvent::Roster`] brings the rest).
     Joined {
         /// Our own member id.
         you: u64,
         /// Our nickname as the room knows it.
         nick: String,
-        /// Everyone in the room, us included.
+        /// Everyone in the room, us included (or the first page of them).
+        members: Vec<MemberInfo>,
+        /// How many members the room has.
+        total: u64,
+    },
+    /// More members who were in the room when we joined (a big room's
+    /// member list comes in pages; these are not newcomers).
+    Roster {
+        /// The members of this page.
         members: Vec<MemberInfo>,
     },
     /// A message was said in the room (by anyone, us included).
@@ -201,8 +251,8 @@ pub enum NetEvent {
     MemberLeft {
         /// Who.
         member: MemberInfo,
-        /// Why ("left", "connection lost", "too slow" …).
-        reason: String,
+        /// Why.
+        reason: LeaveReason,
     },
     /// Someone changed nickname.
     Renamed {
@@ -220,4 +270,13 @@ pub enum NetEvent {
         /// What kind of ending it was.
         kind: DisconnectKind,
     },
+}
+
+/// An event and the session it belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionEvent {
+    /// The session.
+    pub session: SessionId,
+    /// What happened.
+    pub event: NetEvent,
 }

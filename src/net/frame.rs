@@ -1,5 +1,6 @@
-//! The `tlschat/1` wire protocol: one JSON object per line, at most
-//! [`crate::net::MAX_LINE`] bytes.
+//! The typed frames of the `tlschat/1` wire protocol: one JSON object per
+//! line. The plain-text dialect maps onto the same types; every conversion
+//! between bytes and these frames lives in [`crate::net::protocol`].
 
 use serde::{Deserialize, Serialize};
 
@@ -21,13 +22,78 @@ pub struct WireMember {
     pub identity: Option<String>,
 }
 
+/// Why a member left the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LeaveReason {
+    /// It said goodbye (closed its connection cleanly).
+    Left,
+    /// Its connection broke.
+    ConnectionLost,
+    /// It did not read what the room said fast enough.
+    TooSlow,
+    /// It broke the protocol and was sent away.
+    ProtocolError,
+    /// The room closed.
+    RoomClosed,
+    /// A reason this version does not know.
+    #[serde(other)]
+    Other,
+}
+
+impl LeaveReason {
+    /// A few words for people.
+    #[must_use]
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Left => "left",
+            Self::ConnectionLost => "connection lost",
+            Self::TooSlow => "too slow to keep up",
+            Self::ProtocolError => "protocol error",
+            Self::RoomClosed => "the room closed",
+            Self::Other => "for another reason",
+        }
+    }
+}
+
 /// A member that left, and why (in [`ServerFrame::MembersChanged`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeftMember {
     /// Who.
     pub member: WireMember,
     /// Why.
-    pub reason: String,
+    pub reason: LeaveReason,
+}
+
+/// What went wrong, as a stable code (in [`ServerFrame::Error`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A line longer than [`crate::net::protocol::MAX_LINE`].
+    LineTooLong,
+    /// A message whose encoded form would pass the cap for some member.
+    MessageTooLong,
+    /// A message with more than [`crate::net::protocol::MAX_MESSAGE_LINES`] lines.
+    TooManyLines,
+    /// A message id longer than [`crate::net::protocol::MAX_ID`] bytes.
+    BadId,
+    /// A line that is not a frame of this protocol.
+    BadFrame,
+    /// A frame out of place (hello twice, anything before hello).
+    Protocol,
+    /// A nickname was refused.
+    Nick,
+    /// An unknown plain-text command.
+    UnknownCommand,
+    /// Lines come faster than the room takes them; they are slowed down.
+    RateLimited,
+    /// The member fell too far behind and is disconnected.
+    TooSlow,
+    /// The room (or the member's address) has no room for another member.
+    RoomFull,
+    /// A code this version does not know.
+    #[serde(other)]
+    Other,
 }
 
 /// Member → host.
@@ -41,8 +107,10 @@ pub enum ClientFrame {
     },
     /// Say something; the host answers with an [`ServerFrame::Ack`] of `id`.
     Msg {
-        /// Client-chosen id, at most 64 bytes.
-        id: String,
+        /// Client-chosen id, at most [`crate::net::protocol::MAX_ID`] bytes
+        /// (plain-text members have none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
         /// The text.
         text: String,
     },
@@ -51,20 +119,44 @@ pub enum ClientFrame {
         /// The new nickname.
         nick: String,
     },
+    /// Ask for a page of the member list: the members with an id above
+    /// `after` (from the start when absent).
+    Who {
+        /// The last id of the previous page.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<u64>,
+    },
 }
 
 /// Host → member.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerFrame {
-    /// The answer to hello: your id and nick, and who is here (you included).
+    /// The answer to hello: your id and nick, and the first page of who is
+    /// here (you included).
     Welcome {
         /// Your member id.
         you: u64,
         /// Your nickname as the room knows it.
         nick: String,
-        /// Everyone in the room.
+        /// The first members of the room, by id.
         members: Vec<WireMember>,
+        /// How many members the room has.
+        #[serde(default)]
+        total: u64,
+        /// When the list goes on: ask for it with `who` after this id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<u64>,
+    },
+    /// A page of the member list (the answer to `who`).
+    Roster {
+        /// Members by id.
+        members: Vec<WireMember>,
+        /// How many members the room has.
+        total: u64,
+        /// When the list goes on: ask for it with `who` after this id.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<u64>,
     },
     /// Someone said something (never your own message: you get an ack).
     Msg {
@@ -82,7 +174,8 @@ pub enum ServerFrame {
     /// Your message `id` took place `seq` in the room.
     Ack {
         /// Your id for it.
-        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
         /// Room order.
         seq: u64,
         /// Milliseconds since the Unix epoch.
@@ -100,7 +193,7 @@ pub enum ServerFrame {
         /// Who.
         member: WireMember,
         /// Why.
-        reason: String,
+        reason: LeaveReason,
     },
     /// Several joined and left (a big room gathers these notices).
     MembersChanged {
@@ -121,39 +214,34 @@ pub enum ServerFrame {
     /// Something you did was refused; the connection stays up unless the
     /// host closes it.
     Error {
-        /// A stable code, e.g. `line_too_long`.
-        code: String,
+        /// A stable code.
+        code: ErrorCode,
         /// One line for people.
         message: String,
+        /// The id of the message it is about, if it is about one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+    },
+    /// Something the room wants you to know (a plain-text `* ` line).
+    Notice {
+        /// One line for people.
+        text: String,
     },
     /// The host is closing the room or this connection.
     Closing {
         /// Why.
         reason: String,
     },
-}
-
-impl ClientFrame {
-    /// The frame as one JSON line, newline included.
-    #[must_use]
-    pub fn to_line(&self) -> Vec<u8> {
-        to_line(self)
-    }
-}
-
-impl ServerFrame {
-    /// The frame as one JSON line, newline included.
-    #[must_use]
-    pub fn to_line(&self) -> Vec<u8> {
-        to_line(self)
-    }
-}
-
-fn to_line<T: Serialize>(value: &T) -> Vec<u8> {
-    // Serializing these plain structs of strings and integers cannot fail.
-    let mut line = serde_json::to_vec(value).unwrap_or_default();
-    line.push(b'\n');
-    line
+    /// A plain-text host's line that is not a notice: a message, with the
+    /// sender's nickname when the line has the `<nick> text` form. Never on
+    /// the JSON wire.
+    #[serde(skip)]
+    PlainLine {
+        /// The sender, if the line named one.
+        nick: Option<String>,
+        /// The text.
+        text: String,
+    },
 }
 
 #[cfg(test)]
@@ -173,14 +261,29 @@ mod tests {
             ServerFrame::Closing {
                 reason: "bye".into(),
             },
+            ServerFrame::Error {
+                code: ErrorCode::MessageTooLong,
+                message: "no".into(),
+                id: Some("7".into()),
+            },
         ];
         for f in frames {
-            let line = f.to_line();
-            assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
+            let line = serde_json::to_vec(&f).unwrap();
+            assert!(!line.contains(&b'\n'));
             let back: ServerFrame = serde_json::from_slice(&line).unwrap();
             assert_eq!(back, f);
         }
         let hello: ClientFrame = serde_json::from_str(r#"{"type":"hello","nick":"bo"}"#).unwrap();
         assert_eq!(hello, ClientFrame::Hello { nick: "bo".into() });
+        // Codes and reasons from a newer host still parse.
+        let e: ServerFrame =
+            serde_json::from_str(r#"{"type":"error","code":"brand_new","message":"m"}"#).unwrap();
+        assert!(matches!(
+            e,
+            ServerFrame::Error {
+                code: ErrorCode::Other,
+                ..
+            }
+        ));
     }
 }

@@ -1,30 +1,34 @@
 //! The host: a TLS listener, one task per member connection, and the room.
-//! Members that negotiated ALPN `tlschat/1` speak JSON lines; anything else
-//! (openssl s_client, ncat --ssl, Python's ssl) is a plain-text member.
+//! Each member's connection speaks the dialect its ALPN chose (see
+//! [`crate::net::protocol`]); the task reads frames, hands messages to the
+//! room and writes what the room says. Admission is fair under floods:
+//! handshakes in progress and members are capped in total and per address
+//! ([`HostLimits`]).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use tokio::io::{AsyncWrite, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 use crate::net::certinfo::CertInfo;
-use crate::net::command::{Command, HostConfig};
+use crate::net::command::{HostConfig, HostLimits, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
-use crate::net::frame::{ClientFrame, ServerFrame};
-use crate::net::lines::{Buffered, Line, LineReader, sanitize};
+use crate::net::feed::Next;
+use crate::net::frame::{ClientFrame, ErrorCode, LeaveReason, ServerFrame};
+use crate::net::protocol::{
+    Connection, Dialect, FrameError, FrameReader, FrameWriter, HostSide, MAX_ID, check_message,
+    encode_server,
+};
 use crate::net::room::{Batch, HOST_ID, ItemKind, Room, Saying, Welcome};
 use crate::net::thread::{EventSink, ended};
-use crate::net::{ALPN, HANDSHAKE_TIMEOUT, MAX_LINE};
+use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
-/// How many handshakes may be in progress at once; a connection beyond
-/// that is closed at once rather than queued (each pending one holds a
-/// socket, and all of them end within the handshake timeout).
-const MAX_HANDSHAKES: usize = 1024;
 /// Lines a member may send per second, sustained.
 pub(crate) const RATE_PER_SEC: f64 = 200.0;
 /// Lines a member may send in a burst above the sustained rate.
@@ -37,9 +41,15 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 const WRITE_BATCH: usize = 64 * 1024;
 /// The write buffer a member keeps between bursts.
 const IDLE_BUFFER: usize = 1024;
+/// The read buffer of a member's connection (rustls buffers decrypted data
+/// already; a small reader on top keeps idle members cheap).
+const READ_BUFFER: usize = 1024;
 /// At most this many lines that one read brought in go to the room as one
 /// request and reach every member as one item.
 const READ_BATCH: usize = 64;
+/// Answers to one member (errors, roster pages) that may wait to be
+/// written; each is at most a line.
+const DIRECT_QUEUE: usize = 8;
 
 fn server_config(
     config: &HostConfig,
@@ -108,11 +118,126 @@ fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
     }
 }
 
+/// The key an address is counted under: IPv4 addresses as they are, IPv6
+/// addresses by their /64 network (one machine usually has a whole one).
+fn address_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+#[derive(Debug, Default)]
+struct Counts {
+    handshakes: usize,
+    members: usize,
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    total: Counts,
+    by_address: HashMap<IpAddr, Counts>,
+}
+
+/// Who may come in: counts handshakes in progress and members, in total
+/// and per address, against the room's [`HostLimits`].
+#[derive(Debug)]
+struct Admission {
+    limits: HostLimits,
+    tally: Mutex<Tally>,
+}
+
+/// A place taken (a handshake slot or a member slot), given back on drop.
+#[derive(Debug)]
+struct Slot {
+    admission: Arc<Admission>,
+    key: IpAddr,
+    member: bool,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut tally = self.admission.lock();
+        let pick = |c: &mut Counts| {
+            if self.member {
+                c.members = c.members.saturating_sub(1);
+            } else {
+                c.handshakes = c.handshakes.saturating_sub(1);
+            }
+        };
+        pick(&mut tally.total);
+        if let Some(c) = tally.by_address.get_mut(&self.key) {
+            pick(c);
+            if c.members == 0 && c.handshakes == 0 {
+                tally.by_address.remove(&self.key);
+            }
+        }
+    }
+}
+
+impl Admission {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tally> {
+        // Counting is a few additions: a panic cannot leave it half done.
+        self.tally.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A handshake slot for a connection from `ip`, if one is free.
+    fn handshake(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
+        let key = address_key(ip);
+        let mut tally = self.lock();
+        let here = tally.by_address.get(&key).map_or(0, |c| c.handshakes);
+        if tally.total.handshakes >= self.limits.max_handshakes
+            || here >= self.limits.max_handshakes_per_address
+        {
+            return None;
+        }
+        tally.total.handshakes += 1;
+        tally.by_address.entry(key).or_default().handshakes += 1;
+        Some(Slot {
+            admission: self.clone(),
+            key,
+            member: false,
+        })
+    }
+
+    /// A member slot for `ip`, or why there is none (one line).
+    fn member(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, String> {
+        let key = address_key(ip);
+        let mut tally = self.lock();
+        let here = tally.by_address.get(&key).map_or(0, |c| c.members);
+        if tally.total.members >= self.limits.max_members {
+            return Err(format!(
+                "the room is full ({} members); try again later",
+                self.limits.max_members
+            ));
+        }
+        if here >= self.limits.max_members_per_address {
+            return Err(format!(
+                "too many members from your address ({}); close one of them first",
+                self.limits.max_members_per_address
+            ));
+        }
+        tally.total.members += 1;
+        tally.by_address.entry(key).or_default().members += 1;
+        Ok(Slot {
+            admission: self.clone(),
+            key,
+            member: true,
+        })
+    }
+}
+
 /// Runs a hosted room until told to stop.
 pub(crate) async fn run(
     config: HostConfig,
     sink: EventSink,
-    mut commands: mpsc::UnboundedReceiver<Command>,
+    mut commands: mpsc::UnboundedReceiver<SessionCommand>,
 ) {
     sink.emit(NetEvent::Connecting {
         target: config.bind.to_string(),
@@ -140,13 +265,21 @@ pub(crate) async fn run(
     sink.emit(NetEvent::Listening { addr, chain });
     let room = Room::start(config.nick.clone(), sink.clone());
     let acceptor = TlsAcceptor::from(tls);
-    let handshakes = Arc::new(Semaphore::new(MAX_HANDSHAKES));
+    let admission = Arc::new(Admission {
+        limits: config.limits,
+        tally: Mutex::new(Tally::default()),
+    });
     let mut connections = JoinSet::new();
     let reason = loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((tcp, peer)) => {
-                    connections.spawn(serve(tcp, peer, acceptor.clone(), room.clone(), handshakes.clone()));
+                    // Over the handshake caps a connection is closed at
+                    // once rather than queued: before TLS there is no way
+                    // to tell it why.
+                    if let Some(slot) = admission.handshake(peer.ip()) {
+                        connections.spawn(serve(tcp, peer, acceptor.clone(), room.clone(), admission.clone(), slot));
+                    }
                 }
                 // Running out of file descriptors and the like: wait a
                 // little rather than spin, and keep serving.
@@ -154,22 +287,25 @@ pub(crate) async fn run(
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             command = commands.recv() => match command {
-                Some(Command::Send { id, text }) => {
+                Some(SessionCommand::Send { id, text }) => {
                     let text = crate::net::lines::sanitize_str(&text, true);
+                    if let Err(e) = check_message(&text) {
+                        sink.emit(NetEvent::NotDelivered { id, reason: e.message });
+                        continue;
+                    }
                     let saying = Saying { text, client_id: Some(id.to_string()) };
                     if !room.say(HOST_ID, vec![saying]).await {
                         sink.emit(NetEvent::NotDelivered { id, reason: "the room has closed".into() });
                     }
                 }
-                Some(Command::Nick(nick)) => {
+                Some(SessionCommand::Nick(nick)) => {
                     if let Err(e) = room.nick(HOST_ID, nick).await {
                         sink.emit(NetEvent::Notice(e));
                     }
                 }
-                Some(Command::Disconnect | Command::Finish | Command::Shutdown) | None => {
+                Some(SessionCommand::Disconnect | SessionCommand::Finish) | None => {
                     break "you closed the room";
                 }
-                Some(Command::Host(_) | Command::Join(_)) => {}
             },
         }
     };
@@ -190,24 +326,21 @@ pub(crate) async fn run(
 /// One member connection, from TCP accept to close.
 async fn serve(
     tcp: TcpStream,
-    _peer: SocketAddr,
+    peer: SocketAddr,
     acceptor: TlsAcceptor,
     room: Room,
-    handshakes: Arc<Semaphore>,
+    admission: Arc<Admission>,
+    handshake_slot: Slot,
 ) {
     let _ = tcp.set_nodelay(true);
-    let tls = {
-        let Ok(_permit) = handshakes.try_acquire() else {
-            return;
-        };
-        // A peer that is not TLS, or that never finishes, is dropped here
-        // without touching the room.
-        match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-            Ok(Ok(tls)) => tls,
-            Ok(Err(_)) | Err(_) => return,
-        }
+    // A peer that is not TLS, or that never finishes, is dropped here
+    // without touching the room.
+    let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(_)) | Err(_) => return,
     };
-    let plain = tls.get_ref().1.alpn_protocol() != Some(ALPN);
+    drop(handshake_slot);
+    let dialect = Dialect::from_alpn(tls.get_ref().1.alpn_protocol());
     // A client certificate was verified by the client CA during the
     // handshake; its subject and fingerprint are the member's identity.
     let identity = tls
@@ -220,28 +353,33 @@ async fn serve(
             let fp = crate::net::certinfo::fingerprint(&cert.sha256);
             format!("{} · {}…", cert.display_name(), &fp[..fp.len().min(7 + 16)])
         });
-    let (read_half, mut write_half) = tokio::io::split(tls);
-    // rustls buffers decrypted data already; a small reader on top keeps
-    // idle members cheap.
-    let mut lines = LineReader::new(BufReader::with_capacity(1024, read_half), MAX_LINE);
-
-    let wanted = if plain {
-        None
-    } else {
-        match tokio::time::timeout(HELLO_TIMEOUT, lines.next_line()).await {
-            Ok(Ok(Some(Line::Text(bytes)))) => {
-                match serde_json::from_slice::<ClientFrame>(&bytes) {
-                    Ok(ClientFrame::Hello { nick }) => Some(nick),
-                    _ => {
-                        let _ = refuse(&mut write_half, "expected a hello frame first").await;
-                        return;
-                    }
-                }
-            }
-            _ => return,
+    let Connection {
+        reader: mut frames,
+        mut writer,
+    } = Connection::<_, HostSide>::new(tls, dialect, READ_BUFFER);
+    let member_slot = match admission.member(peer.ip()) {
+        Ok(slot) => slot,
+        Err(why) => {
+            let _ = refuse(&mut writer, FrameError::new(ErrorCode::RoomFull, why)).await;
+            return;
         }
     };
-    let Some(welcome) = room.join(wanted, plain, identity).await else {
+    let wanted = match dialect {
+        Dialect::Plain => None,
+        Dialect::Json => match tokio::time::timeout(HELLO_TIMEOUT, frames.read_frame()).await {
+            Ok(Ok(Some(Ok(ClientFrame::Hello { nick })))) => Some(nick),
+            Ok(Ok(Some(_))) => {
+                let _ = refuse(
+                    &mut writer,
+                    FrameError::new(ErrorCode::Protocol, "expected a hello frame first"),
+                )
+                .await;
+                return;
+            }
+            _ => return,
+        },
+    };
+    let Some(welcome) = room.join(wanted, dialect, identity).await else {
         return;
     };
     let Welcome {
@@ -249,98 +387,115 @@ async fn serve(
         greeting,
         items,
     } = welcome;
-    let (direct_tx, direct_rx) = mpsc::channel::<Vec<u8>>(16);
+    let (direct_tx, direct_rx) = mpsc::channel::<ServerFrame>(DIRECT_QUEUE);
     let mut room_closed = false;
     let reason = tokio::select! {
-        reason = read_loop(&mut lines, &room, id, plain, &direct_tx) => reason,
-        end = write_loop(&mut write_half, greeting, items, direct_rx, id, plain) => {
+        reason = read_loop(&mut frames, &room, id, &direct_tx) => reason,
+        end = write_loop(&mut writer, greeting, items, direct_rx, id) => {
             room_closed = matches!(end, WriteEnd::RoomClosed);
             end.reason()
         }
     };
+    // The place is free by the time the room says this member left.
+    drop(member_slot);
     if !room_closed {
         room.leave(id, reason).await;
     }
     // close_notify, so the peer knows nothing was cut off.
-    let _ = tokio::time::timeout(Duration::from_secs(2), write_half.shutdown()).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), writer.shutdown()).await;
 }
 
-async fn refuse<W: AsyncWrite + Unpin>(w: &mut W, message: &str) -> std::io::Result<()> {
-    w.write_all(&error_line(false, "protocol", message)).await?;
-    w.shutdown().await
-}
-
-fn error_line(plain: bool, code: &str, message: &str) -> Vec<u8> {
-    if plain {
-        format!("* error: {message}\n").into_bytes()
-    } else {
-        ServerFrame::Error {
-            code: code.into(),
-            message: message.into(),
-        }
-        .to_line()
-    }
+/// Tells a peer why it is sent away, then closes.
+async fn refuse<W: AsyncWrite + Unpin>(
+    w: &mut FrameWriter<W, HostSide>,
+    error: FrameError,
+) -> std::io::Result<()> {
+    let write = async {
+        w.write_frame(&error.frame()).await?;
+        w.shutdown().await
+    };
+    tokio::time::timeout(Duration::from_secs(2), write)
+        .await
+        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
 }
 
 /// Reads what a member says until it leaves; returns why it left.
-async fn read_loop<R>(
-    lines: &mut LineReader<R>,
+async fn read_loop<R: AsyncRead + Unpin>(
+    frames: &mut FrameReader<R, HostSide>,
     room: &Room,
     id: u64,
-    plain: bool,
-    direct: &mpsc::Sender<Vec<u8>>,
-) -> String
-where
-    R: tokio::io::AsyncBufRead + Buffered + Unpin,
-{
+    direct: &mpsc::Sender<ServerFrame>,
+) -> LeaveReason {
     let mut bucket = TokenBucket::new(RATE_PER_SEC, RATE_BURST);
     let mut batch = Vec::new();
     let mut says = Vec::new();
+    let plain = frames.dialect() == Dialect::Plain;
     loop {
-        let line = match lines.next_line().await {
-            Ok(Some(line)) => line,
-            Ok(None) => return "left".into(),
-            Err(e) => return format!("connection lost: {e}"),
+        let frame = match frames.read_frame().await {
+            Ok(Some(frame)) => frame,
+            Ok(None) => return LeaveReason::Left,
+            Err(_) => return LeaveReason::ConnectionLost,
         };
-        // Every further line this read brought in goes with it.
-        batch.push(line);
+        // Every further frame this read brought in goes with it.
+        batch.push(frame);
         while batch.len() < READ_BATCH
-            && let Some(line) = lines.buffered_line()
+            && let Some(frame) = frames.buffered_frame()
         {
-            batch.push(line);
+            batch.push(frame);
         }
         // A flood is slowed down, never dropped: while this member waits for
         // tokens its socket is not read, and TCP pushes back on it.
         if let Some(wait) = bucket.take(batch.len(), tokio::time::Instant::now()) {
             if !bucket.warned {
                 bucket.warned = true;
-                let notice = error_line(
-                    plain,
-                    "rate_limited",
-                    &format!(
+                let notice = FrameError::new(
+                    ErrorCode::RateLimited,
+                    format!(
                         "you are sending more than {RATE_PER_SEC} lines a second; your lines are being slowed down"
                     ),
                 );
-                if direct.send(notice).await.is_err() {
-                    return "connection lost".into();
+                if direct.send(notice.frame()).await.is_err() {
+                    return LeaveReason::ConnectionLost;
                 }
             }
             tokio::time::sleep(wait).await;
         }
-        for line in batch.drain(..) {
-            let reply = match line {
-                Line::TooLong => Some(error_line(
-                    plain,
-                    "line_too_long",
-                    &format!("that line was longer than {MAX_LINE} bytes and was not delivered"),
-                )),
-                Line::Text(bytes) if plain => plain_line(&bytes, room, id, &mut says).await,
-                Line::Text(bytes) => json_line(&bytes, room, id, &mut says).await,
+        for frame in batch.drain(..) {
+            let reply = match frame {
+                Err(e) => Some(e.frame()),
+                Ok(ClientFrame::Msg { id: client_id, text }) => match check_message(&text) {
+                    Ok(()) => {
+                        says.push(Saying { text, client_id });
+                        None
+                    }
+                    Err(mut e) => {
+                        e.id = client_id.map(|c| crate::net::protocol::clip(&c, MAX_ID).to_string());
+                        Some(e.frame())
+                    }
+                },
+                Ok(ClientFrame::Nick { nick }) => {
+                    // A command comes after the messages before it.
+                    room.say(id, std::mem::take(&mut says)).await;
+                    match room.nick(id, nick).await {
+                        Ok(nick) if plain => Some(ServerFrame::Notice {
+                            text: format!("you are now {nick}"),
+                        }),
+                        Ok(_) => None,
+                        Err(e) => Some(FrameError::new(ErrorCode::Nick, e).frame()),
+                    }
+                }
+                Ok(ClientFrame::Who { after }) => {
+                    room.say(id, std::mem::take(&mut says)).await;
+                    room.roster(after).await
+                }
+                Ok(ClientFrame::Hello { .. }) => {
+                    Some(FrameError::new(ErrorCode::Protocol, "hello was already said").frame())
+                }
             };
             if let Some(reply) = reply
                 && direct.send(reply).await.is_err()
             {
-                return "connection lost".into();
+                return LeaveReason::ConnectionLost;
             }
         }
         // The messages of one read reach the room, and every member, as one.
@@ -390,120 +545,55 @@ impl TokenBucket {
     }
 }
 
-/// Handles one line of a plain member: a message joins `says`, a command is
-/// carried out (after the messages before it) and answered.
-async fn plain_line(bytes: &[u8], room: &Room, id: u64, says: &mut Vec<Saying>) -> Option<Vec<u8>> {
-    let text = sanitize(bytes, false);
-    if let Some(command) = text.strip_prefix('/').filter(|c| !c.starts_with('/')) {
-        room.say(id, std::mem::take(says)).await;
-        let (name, arg) = command.split_once(' ').unwrap_or((command, ""));
-        return Some(match name {
-            "nick" => match room.nick(id, arg.to_string()).await {
-                Ok(nick) => format!("* you are now {nick}\n").into_bytes(),
-                Err(e) => format!("* error: {e}\n").into_bytes(),
-            },
-            "who" | "names" => {
-                format!("* in the room: {}\n", crate::net::event::roster_line(&room.who().await)).into_bytes()
-            }
-            _ => format!("* unknown command /{name}: try /nick NAME or /who (start a message with // to send a leading /)\n")
-                .into_bytes(),
-        });
-    }
-    let text = text.strip_prefix('/').map_or(text.clone(), str::to_string);
-    if !text.trim().is_empty() {
-        says.push(Saying {
-            text,
-            client_id: None,
-        });
-    }
-    None
-}
-
-/// Handles one frame of a `tlschat/1` member, like [`plain_line`].
-async fn json_line(bytes: &[u8], room: &Room, id: u64, says: &mut Vec<Saying>) -> Option<Vec<u8>> {
-    match serde_json::from_slice::<ClientFrame>(bytes) {
-        Ok(ClientFrame::Msg {
-            id: client_id,
-            text,
-        }) => {
-            if client_id.len() > 64 {
-                return Some(error_line(
-                    false,
-                    "bad_id",
-                    "message ids are at most 64 bytes",
-                ));
-            }
-            says.push(Saying {
-                text: crate::net::lines::sanitize_str(&text, true),
-                client_id: Some(client_id),
-            });
-            None
-        }
-        Ok(ClientFrame::Nick { nick }) => {
-            room.say(id, std::mem::take(says)).await;
-            match room.nick(id, nick).await {
-                Ok(_) => None,
-                Err(e) => Some(error_line(false, "nick", &e)),
-            }
-        }
-        Ok(ClientFrame::Hello { .. }) => {
-            Some(error_line(false, "protocol", "hello was already said"))
-        }
-        Err(e) => Some(error_line(
-            false,
-            "bad_frame",
-            &format!("that line is not a tlschat/1 frame: {e}"),
-        )),
-    }
-}
-
 enum WriteEnd {
     RoomClosed,
-    TooSlow(String),
-    Failed(String),
+    TooSlow,
+    Failed,
 }
 
 impl WriteEnd {
-    fn reason(self) -> String {
+    fn reason(self) -> LeaveReason {
         match self {
-            Self::RoomClosed => "the room closed".into(),
-            Self::TooSlow(why) | Self::Failed(why) => why,
+            Self::RoomClosed => LeaveReason::RoomClosed,
+            Self::TooSlow => LeaveReason::TooSlow,
+            Self::Failed => LeaveReason::ConnectionLost,
         }
     }
 }
 
-/// Writes the room to a member, batching what is queued into few TLS records.
+/// Writes the room to a member, batching what is queued into few TLS
+/// records. What it holds is bounded: at most [`WRITE_BATCH`] plus one
+/// batch of the room's feed and [`DIRECT_QUEUE`] answers.
 async fn write_loop<W: AsyncWrite + Unpin>(
-    w: &mut W,
+    w: &mut FrameWriter<W, HostSide>,
     greeting: Vec<u8>,
-    mut items: broadcast::Receiver<Batch>,
-    mut direct: mpsc::Receiver<Vec<u8>>,
+    mut items: crate::net::feed::Reader<Batch>,
+    mut direct: mpsc::Receiver<ServerFrame>,
     me: u64,
-    plain: bool,
 ) -> WriteEnd {
+    let dialect = w.dialect();
     let mut buf = greeting;
     let mut closing = false;
     loop {
         if buf.is_empty() {
             tokio::select! {
                 biased;
-                Some(bytes) = direct.recv() => buf.extend_from_slice(&bytes),
-                batch = items.recv() => match batch {
-                    Ok(batch) => closing |= render(&batch, me, plain, &mut buf),
-                    Err(broadcast::error::RecvError::Lagged(n)) => return too_slow(w, plain, n).await,
-                    Err(broadcast::error::RecvError::Closed) => return WriteEnd::RoomClosed,
+                Some(frame) = direct.recv() => encode_server(&frame, dialect, &mut buf),
+                next = items.next() => match next {
+                    Next::Batch(batch) => closing |= render(&batch, me, dialect, &mut buf),
+                    Next::Lagged(n) => return too_slow(w, n).await,
+                    Next::Closed => return WriteEnd::RoomClosed,
                 },
             }
         }
-        if let Err(behind) = take_queued(&mut items, me, plain, &mut buf, &mut closing) {
-            return too_slow(w, plain, behind).await;
+        while let Ok(frame) = direct.try_recv() {
+            encode_server(&frame, dialect, &mut buf);
+        }
+        if let Err(behind) = take_queued(&mut items, me, dialect, &mut buf, &mut closing) {
+            return too_slow(w, behind).await;
         }
         if !buf.is_empty() {
-            let write = async {
-                w.write_all(&buf).await?;
-                w.flush().await
-            };
-            match tokio::time::timeout(WRITE_STALL, write).await {
+            match tokio::time::timeout(WRITE_STALL, w.write_encoded(&buf)).await {
                 Ok(Ok(())) => {
                     buf.clear();
                     // Do not keep a burst's buffer for the connection's life.
@@ -511,8 +601,8 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                         buf = Vec::with_capacity(IDLE_BUFFER);
                     }
                 }
-                Ok(Err(e)) => return WriteEnd::Failed(format!("connection lost: {e}")),
-                Err(_) => return WriteEnd::TooSlow("too slow: stopped reading".into()),
+                Ok(Err(_)) => return WriteEnd::Failed,
+                Err(_) => return WriteEnd::TooSlow,
             }
         }
         if closing {
@@ -524,40 +614,42 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 /// Renders what is already queued for a member into `buf`, up to a batch;
 /// `Err` says how far behind a member fell.
 fn take_queued(
-    items: &mut broadcast::Receiver<Batch>,
+    items: &mut crate::net::feed::Reader<Batch>,
     me: u64,
-    plain: bool,
+    dialect: Dialect,
     buf: &mut Vec<u8>,
     closing: &mut bool,
 ) -> Result<(), u64> {
     while !*closing && buf.len() < WRITE_BATCH {
-        match items.try_recv() {
-            Ok(batch) => *closing |= render(&batch, me, plain, buf),
-            Err(broadcast::error::TryRecvError::Lagged(n)) => return Err(n),
-            Err(_) => break,
+        match items.try_next() {
+            Some(Next::Batch(batch)) => *closing |= render(&batch, me, dialect, buf),
+            Some(Next::Lagged(n)) => return Err(n),
+            Some(Next::Closed) => {
+                *closing = true;
+            }
+            None => break,
         }
     }
     Ok(())
 }
 
 /// Renders a batch for member `me`; true when the room is closing.
-fn render(batch: &Batch, me: u64, plain: bool, buf: &mut Vec<u8>) -> bool {
+fn render(batch: &Batch, me: u64, dialect: Dialect, buf: &mut Vec<u8>) -> bool {
     let mut closing = false;
-    for item in batch.iter() {
+    for item in &batch.0 {
         closing |= matches!(item.kind, ItemKind::Closing);
-        item.render_for(me, plain, buf);
+        item.render_for(me, dialect, buf);
     }
     closing
 }
 
-async fn too_slow<W: AsyncWrite + Unpin>(w: &mut W, plain: bool, behind: u64) -> WriteEnd {
-    let message = format!("you fell {behind} messages behind the room and were disconnected");
-    let _ = tokio::time::timeout(
-        Duration::from_secs(1),
-        w.write_all(&error_line(plain, "too_slow", &message)),
-    )
-    .await;
-    WriteEnd::TooSlow("too slow to keep up".into())
+async fn too_slow<W: AsyncWrite + Unpin>(w: &mut FrameWriter<W, HostSide>, behind: u64) -> WriteEnd {
+    let error = FrameError::new(
+        ErrorCode::TooSlow,
+        format!("you fell {behind} batches of messages behind the room and were disconnected"),
+    );
+    let _ = tokio::time::timeout(Duration::from_secs(1), w.write_frame(&error.frame())).await;
+    WriteEnd::TooSlow
 }
 
 #[cfg(test)]
@@ -581,5 +673,38 @@ mod tests {
         assert_eq!(b.take(4, start), None);
         let wait = b.take(3, start).unwrap();
         assert!((wait.as_secs_f64() - 0.2).abs() < 1e-6, "{wait:?}");
+    }
+
+    #[test]
+    fn addresses_count_per_machine_and_slots_come_back() {
+        let v6 = |s: &str| address_key(s.parse().unwrap());
+        assert_eq!(v6("2001:db8:1:2:aaaa::1"), v6("2001:db8:1:2:bbbb::2"));
+        assert_ne!(v6("2001:db8:1:2::1"), v6("2001:db8:1:3::1"));
+        assert_eq!(v6("::ffff:127.0.0.1"), v6("127.0.0.1"));
+        let admission = Arc::new(Admission {
+            limits: HostLimits {
+                max_members: 3,
+                max_members_per_address: 2,
+                max_handshakes: 3,
+                max_handshakes_per_address: 2,
+            },
+            tally: Mutex::new(Tally::default()),
+        });
+        let a: IpAddr = "127.0.0.1".parse().unwrap();
+        let b: IpAddr = "127.0.0.2".parse().unwrap();
+        let h1 = admission.handshake(a).unwrap();
+        let _h2 = admission.handshake(a).unwrap();
+        assert!(admission.handshake(a).is_none(), "per address");
+        let _h3 = admission.handshake(b).unwrap();
+        assert!(admission.handshake(b).is_none(), "in total");
+        drop(h1);
+        assert!(admission.handshake(b).is_some(), "a slot came back");
+        let _m1 = admission.member(a).unwrap();
+        let m2 = admission.member(a).unwrap();
+        assert!(admission.member(a).unwrap_err().contains("your address"));
+        let _m3 = admission.member(b).unwrap();
+        assert!(admission.member(b).unwrap_err().contains("full"));
+        drop(m2);
+        assert!(admission.member(b).is_ok());
     }
 }

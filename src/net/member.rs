@@ -1,27 +1,32 @@
-//! The member: connect, verify the host, then chat in `tlschat/1` JSON lines
-//! or, when the host does not speak it, in plain text lines.
+//! The member: connect, verify the host, then chat over a [`Connection`] in
+//! the dialect the host chose: `tlschat/1` JSON lines or, when the host does
+//! not speak it, plain text lines. One session loop serves both.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
-use tokio::io::{AsyncWrite, AsyncWriteExt as _, BufReader};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 
 use crate::net::certinfo::CertInfo;
-use crate::net::command::{Command, JoinConfig};
+use crate::net::command::{JoinConfig, SessionCommand};
 use crate::net::event::{
-    ConnectionInfo, DisconnectKind, MemberInfo, MessageEvent, NetEvent, Untrusted,
+    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, TlsVersion,
+    Untrusted,
 };
 use crate::net::frame::{ClientFrame, ServerFrame, WireMember};
-use crate::net::lines::{Line, LineReader, sanitize};
+use crate::net::lines::sanitize_str;
 use crate::net::pins::PinStore;
+use crate::net::protocol::{
+    Connection, Dialect, MAX_LINE, MemberSide, check_message, encode_client,
+};
 use crate::net::thread::{EventSink, ended};
 use crate::net::trust::{Decision, MemberVerifier, Outcome, root_store};
-use crate::net::{ALPN, HANDSHAKE_TIMEOUT, MAX_LINE};
+use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
 /// How long connecting (resolving included) may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -100,12 +105,13 @@ fn handshake_error(target: &str, e: &std::io::Error) -> String {
     }
 }
 
-fn protocol_name(v: Option<rustls::ProtocolVersion>) -> String {
+fn tls_version(v: Option<rustls::ProtocolVersion>) -> Result<TlsVersion, Failure> {
     match v {
-        Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".into(),
-        Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".into(),
-        Some(other) => format!("{other:?}"),
-        None => "unknown".into(),
+        Some(rustls::ProtocolVersion::TLSv1_3) => Ok(TlsVersion::Tls13),
+        Some(rustls::ProtocolVersion::TLSv1_2) => Ok(TlsVersion::Tls12),
+        other => Err(fail(format!(
+            "the TLS library negotiated a version this program does not know: {other:?}"
+        ))),
     }
 }
 
@@ -144,7 +150,7 @@ impl rustls::client::ResolvesClientCert for AskedResolver {
 pub(crate) async fn run(
     config: JoinConfig,
     sink: EventSink,
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: mpsc::UnboundedReceiver<SessionCommand>,
 ) {
     let (kind, reason) = match session(&config, &sink, commands).await {
         Ok(end) | Err(end) => end,
@@ -155,7 +161,7 @@ pub(crate) async fn run(
 async fn session(
     config: &JoinConfig,
     sink: &EventSink,
-    commands: mpsc::UnboundedReceiver<Command>,
+    commands: mpsc::UnboundedReceiver<SessionCommand>,
 ) -> Result<Failure, Failure> {
     let mut commands = Inbox {
         early: std::collections::VecDeque::new(),
@@ -294,11 +300,11 @@ async fn session(
     let alpn = conn
         .alpn_protocol()
         .map(|a| String::from_utf8_lossy(a).into_owned());
-    let plain = alpn.as_deref().map(str::as_bytes) != Some(ALPN);
+    let dialect = Dialect::from_alpn(conn.alpn_protocol());
     let info = ConnectionInfo {
         target: target.clone(),
         peer_addr,
-        protocol: protocol_name(conn.protocol_version()),
+        protocol: tls_version(conn.protocol_version())?,
         cipher_suite: conn
             .negotiated_cipher_suite()
             .and_then(|s| s.suite().as_str())
@@ -312,17 +318,16 @@ async fn session(
         alpn,
         sni,
         handshake_kind: match conn.handshake_kind() {
-            Some(rustls::HandshakeKind::Resumed) => "resumed",
+            Some(rustls::HandshakeKind::Resumed) => HandshakeKind::Resumed,
             Some(rustls::HandshakeKind::FullWithHelloRetryRequest) => {
-                "full, after a HelloRetryRequest"
+                HandshakeKind::FullWithHelloRetryRequest
             }
-            _ => "full",
-        }
-        .to_string(),
+            _ => HandshakeKind::Full,
+        },
         handshake_us,
         chain,
         trust,
-        plain_text: plain,
+        plain_text: dialect == Dialect::Plain,
         offered_groups,
         offered_alpn: vec![String::from_utf8_lossy(ALPN).into_owned()],
         signature_scheme: verifier.signature_scheme().map_or_else(
@@ -350,27 +355,22 @@ async fn session(
         sink.emit(NetEvent::Notice(text));
     }
 
-    let (read_half, mut write_half) = tokio::io::split(tls);
-    let mut lines = LineReader::new(BufReader::new(read_half), MAX_LINE);
-    let end = if plain {
-        plain_session(&target, &mut lines, &mut write_half, sink, &mut commands).await
-    } else {
-        json_session(config, &mut lines, &mut write_half, sink, &mut commands).await
-    };
-    let _ = tokio::time::timeout(Duration::from_secs(2), write_half.shutdown()).await;
+    let mut connection = Connection::<_, MemberSide>::new(tls, dialect, 8 * 1024);
+    let end = chat(config, &target, &mut connection, sink, &mut commands).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), connection.writer.shutdown()).await;
     Ok(end)
 }
 
 /// The session's commands, with those that arrived while connecting kept
 /// in order for when the room is open.
 struct Inbox {
-    early: std::collections::VecDeque<Command>,
-    rx: mpsc::UnboundedReceiver<Command>,
+    early: std::collections::VecDeque<SessionCommand>,
+    rx: mpsc::UnboundedReceiver<SessionCommand>,
 }
 
 impl Inbox {
     /// The next command (cancel-safe).
-    async fn recv(&mut self) -> Option<Command> {
+    async fn recv(&mut self) -> Option<SessionCommand> {
         match self.early.pop_front() {
             Some(c) => Some(c),
             None => self.rx.recv().await,
@@ -381,7 +381,7 @@ impl Inbox {
     /// keeps every other command for later.
     async fn wait_for_stop(&mut self) {
         while let Some(c) = self.rx.recv().await {
-            if matches!(c, Command::Disconnect | Command::Shutdown) {
+            if matches!(c, SessionCommand::Disconnect) {
                 return;
             }
             self.early.push_back(c);
@@ -399,214 +399,268 @@ fn member(m: WireMember) -> MemberInfo {
     }
 }
 
-async fn send_line<W: AsyncWrite + Unpin>(w: &mut W, line: &[u8]) -> std::io::Result<()> {
-    w.write_all(line).await?;
-    w.flush().await
+/// Where the member stands in the room.
+struct Chat<'a> {
+    sink: &'a EventSink,
+    target: &'a str,
+    /// Our member id, once welcomed (a plain-text room has none).
+    me: Option<u64>,
+    my_nick: String,
+    /// Messages sent and not yet acknowledged (`tlschat/1` only).
+    pending: BTreeSet<u64>,
+    /// A local count for a plain-text room, whose lines carry no order.
+    plain_seq: u64,
 }
 
-async fn json_session<R, W>(
-    config: &JoinConfig,
-    lines: &mut LineReader<R>,
-    w: &mut W,
-    sink: &EventSink,
-    commands: &mut Inbox,
-) -> Failure
-where
-    R: tokio::io::AsyncBufRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
-    let lost =
-        |e: &dyn std::fmt::Display| fail(format!("the connection to the host was lost: {e}"));
-    if let Err(e) = send_line(
-        w,
-        &ClientFrame::Hello {
-            nick: config.nick.clone(),
-        }
-        .to_line(),
-    )
-    .await
-    {
-        return lost(&e);
-    }
-    let mut pending: BTreeSet<u64> = BTreeSet::new();
-    let mut me = u64::MAX;
-    let mut my_nick = config.nick.clone();
-    let mut finishing: Option<tokio::time::Instant> = None;
-    let not_delivered = |pending: &mut BTreeSet<u64>, why: &str| {
-        for id in std::mem::take(pending) {
-            sink.emit(NetEvent::NotDelivered {
+impl Chat<'_> {
+    fn not_delivered(&mut self, why: &str) {
+        for id in std::mem::take(&mut self.pending) {
+            self.sink.emit(NetEvent::NotDelivered {
                 id,
                 reason: why.into(),
             });
         }
+    }
+
+    /// Handles a frame from the host; returns a frame to send back (the
+    /// next roster page) or the end of the session.
+    fn on_frame(&mut self, frame: ServerFrame) -> Result<Option<ClientFrame>, Failure> {
+        let sink = self.sink;
+        match frame {
+            ServerFrame::Welcome {
+                you,
+                nick,
+                members,
+                total,
+                next,
+            } => {
+                self.me = Some(you);
+                self.my_nick.clone_from(&nick);
+                sink.emit(NetEvent::Joined {
+                    you,
+                    nick,
+                    members: members.into_iter().map(member).collect(),
+                    total,
+                });
+                return Ok(next.map(|after| ClientFrame::Who { after: Some(after) }));
+            }
+            ServerFrame::Roster { members, next, .. } => {
+                sink.emit(NetEvent::Roster {
+                    members: members.into_iter().map(member).collect(),
+                });
+                return Ok(next.map(|after| ClientFrame::Who { after: Some(after) }));
+            }
+            ServerFrame::Msg {
+                seq,
+                from,
+                nick,
+                text,
+                ts,
+            } => sink.emit(NetEvent::Message(MessageEvent {
+                seq,
+                from: Some(from),
+                nick,
+                text,
+                time_ms: ts,
+                own: false,
+            })),
+            ServerFrame::Ack { id, seq, ts, text } => {
+                if let Some(id) = id.and_then(|id| id.parse::<u64>().ok())
+                    && self.pending.remove(&id)
+                {
+                    sink.emit(NetEvent::Message(MessageEvent {
+                        seq,
+                        from: self.me,
+                        nick: self.my_nick.clone(),
+                        text,
+                        time_ms: ts,
+                        own: true,
+                    }));
+                    sink.emit(NetEvent::Delivered { id });
+                }
+            }
+            ServerFrame::Joined { member: m } => sink.emit(NetEvent::MemberJoined(member(m))),
+            ServerFrame::MembersChanged { joined, left } => {
+                for m in joined {
+                    sink.emit(NetEvent::MemberJoined(member(m)));
+                }
+                for l in left {
+                    sink.emit(NetEvent::MemberLeft {
+                        member: member(l.member),
+                        reason: l.reason,
+                    });
+                }
+            }
+            ServerFrame::Left { member: m, reason } => sink.emit(NetEvent::MemberLeft {
+                member: member(m),
+                reason,
+            }),
+            ServerFrame::Renamed { id, old, new } => {
+                if Some(id) == self.me {
+                    self.my_nick.clone_from(&new);
+                }
+                sink.emit(NetEvent::Renamed { id, old, new });
+            }
+            ServerFrame::Error { id, message, .. } => {
+                match id.and_then(|id| id.parse::<u64>().ok()) {
+                    Some(id) if self.pending.remove(&id) => sink.emit(NetEvent::NotDelivered {
+                        id,
+                        reason: format!("the host refused it: {message}"),
+                    }),
+                    _ => sink.emit(NetEvent::Notice(format!("the host says: {message}"))),
+                }
+            }
+            ServerFrame::Notice { text } => sink.emit(NetEvent::Notice(text)),
+            ServerFrame::Closing { reason } => {
+                self.not_delivered("the room closed before it was delivered");
+                return Err((DisconnectKind::ByPeer, reason));
+            }
+            ServerFrame::PlainLine { nick, text } => {
+                self.plain_seq += 1;
+                sink.emit(NetEvent::Message(MessageEvent {
+                    seq: self.plain_seq,
+                    from: None,
+                    nick: nick.unwrap_or_else(|| self.target.to_string()),
+                    text,
+                    time_ms: crate::net::now_ms(),
+                    own: false,
+                }));
+            }
+        }
+        Ok(None)
+    }
+}
+
+/// The chat itself, in either dialect, until the session ends.
+async fn chat<T: AsyncRead + AsyncWrite>(
+    config: &JoinConfig,
+    target: &str,
+    conn: &mut Connection<T, MemberSide>,
+    sink: &EventSink,
+    commands: &mut Inbox,
+) -> Failure {
+    let dialect = conn.dialect();
+    let lost = |e: &dyn std::fmt::Display| fail(format!("the connection to {target} was lost: {e}"));
+    let mut chat = Chat {
+        sink,
+        target,
+        me: None,
+        my_nick: config.nick.clone(),
+        pending: BTreeSet::new(),
+        plain_seq: 0,
     };
+    match dialect {
+        Dialect::Json => {
+            let hello = ClientFrame::Hello {
+                nick: config.nick.clone(),
+            };
+            if let Err(e) = conn.write_frame(&hello).await {
+                return lost(&e);
+            }
+        }
+        Dialect::Plain => sink.emit(NetEvent::Notice(format!(
+            "{target} does not speak tlschat/1: plain text mode, lines go as they are and delivery cannot be confirmed"
+        ))),
+    }
+    let mut finishing: Option<tokio::time::Instant> = None;
     loop {
-        if finishing.is_some() && pending.is_empty() {
+        if finishing.is_some() && chat.pending.is_empty() {
             return (DisconnectKind::ByUser, "you left the room".into());
         }
         let deadline =
             finishing.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
         tokio::select! {
-            line = lines.next_line() => {
-                let frame = match line {
-                    Ok(Some(Line::Text(bytes))) => match serde_json::from_slice::<ServerFrame>(&bytes) {
-                        Ok(frame) => frame,
-                        Err(e) => {
-                            sink.emit(NetEvent::Notice(format!("ignored a frame the host sent that this version does not understand: {e}")));
-                            continue;
-                        }
-                    },
-                    Ok(Some(Line::TooLong)) => {
-                        sink.emit(NetEvent::Notice("ignored an over-long line from the host".into()));
+            frame = conn.read_frame() => {
+                let frame = match frame {
+                    Ok(Some(Ok(frame))) => frame,
+                    Ok(Some(Err(e))) => {
+                        sink.emit(NetEvent::Notice(format!("ignored a line from the host: {}", e.message)));
                         continue;
                     }
                     Ok(None) => {
-                        not_delivered(&mut pending, "the connection closed before the host acknowledged it");
-                        return fail("the host closed the connection without a word".into());
+                        chat.not_delivered("the connection closed before the host acknowledged it");
+                        return match dialect {
+                            Dialect::Plain => (DisconnectKind::ByPeer, format!("{target} closed the connection")),
+                            Dialect::Json => fail("the host closed the connection without a word".into()),
+                        };
                     }
                     Err(e) => {
-                        not_delivered(&mut pending, "the connection was lost before the host acknowledged it");
+                        chat.not_delivered("the connection was lost before the host acknowledged it");
                         return lost(&e);
                     }
                 };
-                match frame {
-                    ServerFrame::Welcome { you, nick, members } => {
-                        me = you;
-                        my_nick.clone_from(&nick);
-                        sink.emit(NetEvent::Joined { you, nick, members: members.into_iter().map(member).collect() });
-                    }
-                    ServerFrame::Msg { seq, from, nick, text, ts } => sink.emit(NetEvent::Message(MessageEvent {
-                        seq, from, nick, text, time_ms: ts, own: false,
-                    })),
-                    ServerFrame::Ack { id, seq, ts, text } => {
-                        if let Ok(id) = id.parse::<u64>()
-                            && pending.remove(&id) {
-                                sink.emit(NetEvent::Message(MessageEvent {
-                                    seq, from: me, nick: my_nick.clone(), text, time_ms: ts, own: true,
-                                }));
-                                sink.emit(NetEvent::Delivered { id });
-                            }
-                    }
-                    ServerFrame::Joined { member: m } => sink.emit(NetEvent::MemberJoined(member(m))),
-                    ServerFrame::MembersChanged { joined, left } => {
-                        for m in joined {
-                            sink.emit(NetEvent::MemberJoined(member(m)));
-                        }
-                        for l in left {
-                            sink.emit(NetEvent::MemberLeft { member: member(l.member), reason: l.reason });
+                match chat.on_frame(frame) {
+                    Ok(Some(reply)) => {
+                        if let Err(e) = conn.write_frame(&reply).await {
+                            chat.not_delivered("the connection was lost before the host acknowledged it");
+                            return lost(&e);
                         }
                     }
-                    ServerFrame::Left { member: m, reason } => sink.emit(NetEvent::MemberLeft { member: member(m), reason }),
-                    ServerFrame::Renamed { id, old, new } => {
-                        if id == me {
-                            my_nick.clone_from(&new);
-                        }
-                        sink.emit(NetEvent::Renamed { id, old, new });
-                    }
-                    ServerFrame::Error { code: _, message } => sink.emit(NetEvent::Notice(format!("the host says: {message}"))),
-                    ServerFrame::Closing { reason } => {
-                        not_delivered(&mut pending, "the room closed before it was delivered");
-                        return (DisconnectKind::ByPeer, reason);
-                    }
+                    Ok(None) => {}
+                    Err(end) => return end,
                 }
             }
             command = commands.recv() => match command {
-                Some(Command::Send { id, text }) => {
-                    let line = ClientFrame::Msg { id: id.to_string(), text }.to_line();
-                    if line.len() > MAX_LINE {
-                        sink.emit(NetEvent::NotDelivered {
-                            id,
-                            reason: format!("the message is too long ({} bytes encoded; the limit is {MAX_LINE})", line.len() - 1),
-                        });
-                    } else if let Err(e) = send_line(w, &line).await {
-                        sink.emit(NetEvent::NotDelivered { id, reason: format!("the connection was lost: {e}") });
-                        not_delivered(&mut pending, "the connection was lost before the host acknowledged it");
-                        return lost(&e);
+                Some(SessionCommand::Send { id, text }) => {
+                    let frame = ClientFrame::Msg { id: Some(id.to_string()), text: text.replace('\r', "") };
+                    let mut line = Vec::new();
+                    encode_client(&frame, dialect, &mut line);
+                    let refused = if line.split(|b| *b == b'\n').any(|l| l.len() > MAX_LINE) {
+                        Some(format!("the message is too long ({} bytes encoded; the limit is {MAX_LINE})", line.len() - 1))
+                    } else if dialect == Dialect::Json {
+                        // The host refuses what could not reach every member;
+                        // say so at once rather than after a round trip.
+                        check_message(&sanitize_str(&text, true)).err().map(|e| e.message)
                     } else {
-                        pending.insert(id);
+                        None
+                    };
+                    if let Some(reason) = refused {
+                        sink.emit(NetEvent::NotDelivered { id, reason });
+                        continue;
+                    }
+                    if let Err(e) = conn.writer.write_encoded(&line).await {
+                        sink.emit(NetEvent::NotDelivered { id, reason: format!("the connection was lost: {e}") });
+                        chat.not_delivered("the connection was lost before the host acknowledged it");
+                        return lost(&e);
+                    }
+                    match dialect {
+                        Dialect::Json => {
+                            chat.pending.insert(id);
+                        }
+                        Dialect::Plain => {
+                            chat.plain_seq += 1;
+                            sink.emit(NetEvent::Message(MessageEvent {
+                                seq: chat.plain_seq,
+                                from: None,
+                                nick: String::new(),
+                                text,
+                                time_ms: crate::net::now_ms(),
+                                own: true,
+                            }));
+                            sink.emit(NetEvent::Sent { id });
+                        }
                     }
                 }
-                Some(Command::Nick(nick)) => {
-                    if let Err(e) = send_line(w, &ClientFrame::Nick { nick }.to_line()).await {
+                Some(SessionCommand::Nick(nick)) => {
+                    if let Err(e) = conn.write_frame(&ClientFrame::Nick { nick }).await {
                         return lost(&e);
                     }
                 }
-                Some(Command::Finish) => finishing = Some(tokio::time::Instant::now() + FINISH_TIMEOUT),
-                Some(Command::Disconnect | Command::Shutdown) | None => {
-                    not_delivered(&mut pending, "you left before the host acknowledged it");
+                Some(SessionCommand::Finish) => {
+                    if dialect == Dialect::Plain {
+                        return (DisconnectKind::ByUser, "you left".into());
+                    }
+                    finishing = Some(tokio::time::Instant::now() + FINISH_TIMEOUT);
+                }
+                Some(SessionCommand::Disconnect) | None => {
+                    chat.not_delivered("you left before the host acknowledged it");
                     return (DisconnectKind::ByUser, "you left the room".into());
                 }
-                Some(Command::Host(_) | Command::Join(_)) => {}
             },
             () = tokio::time::sleep_until(deadline), if finishing.is_some() => {
-                not_delivered(&mut pending, "the host did not acknowledge it in time");
+                chat.not_delivered("the host did not acknowledge it in time");
                 return (DisconnectKind::ByUser, "you left the room".into());
             }
-        }
-    }
-}
-
-async fn plain_session<R, W>(
-    target: &str,
-    lines: &mut LineReader<R>,
-    w: &mut W,
-    sink: &EventSink,
-    commands: &mut Inbox,
-) -> Failure
-where
-    R: tokio::io::AsyncBufRead + Unpin,
-    W: AsyncWrite + Unpin,
-{
-    sink.emit(NetEvent::Notice(format!(
-        "{target} does not speak tlschat/1: plain text mode, lines go as they are and delivery cannot be confirmed"
-    )));
-    let mut seq = 0;
-    loop {
-        tokio::select! {
-            line = lines.next_line() => match line {
-                Ok(Some(Line::Text(bytes))) => {
-                    let text = sanitize(&bytes, false);
-                    if let Some(notice) = text.strip_prefix("* ") {
-                        sink.emit(NetEvent::Notice(notice.to_string()));
-                        continue;
-                    }
-                    let (nick, body) = match text.strip_prefix('<').and_then(|t| t.split_once("> ")) {
-                        Some((nick, body)) if !nick.contains(' ') => (nick.to_string(), body.to_string()),
-                        _ => (target.to_string(), text),
-                    };
-                    seq += 1;
-                    sink.emit(NetEvent::Message(MessageEvent { seq, from: u64::MAX, nick, text: body, time_ms: crate::net::now_ms(), own: false }));
-                }
-                Ok(Some(Line::TooLong)) => sink.emit(NetEvent::Notice("ignored an over-long line from the host".into())),
-                Ok(None) => return (DisconnectKind::ByPeer, format!("{target} closed the connection")),
-                Err(e) => return fail(format!("the connection to {target} was lost: {e}")),
-            },
-            command = commands.recv() => match command {
-                Some(Command::Send { id, text }) => {
-                    let mut line = text.replace('\r', "");
-                    line.push('\n');
-                    if line.len() > MAX_LINE {
-                        sink.emit(NetEvent::NotDelivered { id, reason: format!("the message is too long ({} bytes; the limit is {MAX_LINE})", line.len() - 1) });
-                        continue;
-                    }
-                    if let Err(e) = send_line(w, line.as_bytes()).await {
-                        sink.emit(NetEvent::NotDelivered { id, reason: format!("the connection was lost: {e}") });
-                        return fail(format!("the connection to {target} was lost: {e}"));
-                    }
-                    seq += 1;
-                    sink.emit(NetEvent::Message(MessageEvent { seq, from: u64::MAX, nick: String::new(), text, time_ms: crate::net::now_ms(), own: true }));
-                    sink.emit(NetEvent::Sent { id });
-                }
-                Some(Command::Nick(nick)) => {
-                    if let Err(e) = send_line(w, format!("/nick {nick}\n").as_bytes()).await {
-                        return fail(format!("the connection to {target} was lost: {e}"));
-                    }
-                }
-                Some(Command::Finish | Command::Disconnect | Command::Shutdown) | None => {
-                    return (DisconnectKind::ByUser, "you left".into());
-                }
-                Some(Command::Host(_) | Command::Join(_)) => {}
-            },
         }
     }
 }

@@ -10,28 +10,30 @@ pub mod certgen;
 pub mod certinfo;
 pub mod command;
 pub mod event;
+mod feed;
 pub mod frame;
 mod host;
 pub mod lines;
 mod member;
 pub mod pem;
 pub mod pins;
+pub mod protocol;
 mod room;
 mod thread;
 pub mod trust;
 
 pub use certinfo::CertInfo;
-pub use command::{Command, HostConfig, JoinConfig};
+pub use command::{HostConfig, HostLimits, JoinConfig, SessionCommand, SessionId, Start};
 pub use event::{
-    ConnectionInfo, DisconnectKind, MemberInfo, MessageEvent, NetEvent, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent,
+    SessionEvent, TlsVersion, TrustBasis, Untrusted,
 };
+pub use frame::{ErrorCode, LeaveReason};
+pub use protocol::{Dialect, MAX_LINE};
 pub use thread::{CommandSender, NetThread, Waker};
 
 /// The ALPN protocol name that tlschat members offer and hosts select.
 pub const ALPN: &[u8] = b"tlschat/1";
-
-/// The largest line (or JSON frame) a peer may send, in bytes, without its newline.
-pub const MAX_LINE: usize = 64 * 1024;
 
 /// The port a host listens on when none is given.
 pub const DEFAULT_PORT: u16 = 7443;
@@ -41,8 +43,8 @@ pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_sec
 
 /// `nick left`, with the reason unless it is the ordinary one.
 #[must_use]
-pub fn left_text(nick: &str, reason: &str) -> String {
-    room::left_text(nick, reason)
+pub fn left_text(nick: &str, reason: LeaveReason) -> String {
+    protocol::left_text(nick, reason)
 }
 
 /// A nickname as the room would accept it, if it is one.

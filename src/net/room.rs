@@ -1,24 +1,31 @@
 //! The room: one task that owns the member list and puts every message in a
-//! single order. Members hear the room through a broadcast channel of
-//! batches of items, each encoded once for each dialect (JSON and plain
-//! text). A busy room gathers what is said within [`GATHER`] into one batch,
-//! so that each member gets one wake-up, one TLS record and one system call
-//! for it instead of one per message.
+//! single order. Members hear the room through its [`Feed`] of batches of
+//! items, each encoded once for each dialect. A busy room gathers what is
+//! said within [`GATHER`] into one batch, so that each member gets one
+//! wake-up, one TLS record and one system call for it instead of one per
+//! message. Every frame the room makes fits in [`MAX_LINE`]: rosters and
+//! member-list changes are cut into pages of [`ROSTER_PAGE_BYTES`], and
+//! messages were checked by [`crate::net::protocol::check_message`] before
+//! they got here.
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::net::event::{MemberInfo, MessageEvent, NetEvent};
-use crate::net::frame::{ServerFrame, WireMember};
+use crate::net::feed::{ByteSize, Feed, Reader};
+use crate::net::frame::{LeaveReason, LeftMember, ServerFrame, WireMember};
+use crate::net::protocol::{
+    Dialect, MAX_IDENTITY_BYTES, MAX_LINE, ROSTER_PAGE_BYTES, clip, encode_server,
+};
 use crate::net::thread::EventSink;
 
 /// The host's member id.
 pub(crate) const HOST_ID: u64 = 0;
 
-/// How many batches a member may fall behind before it is disconnected.
-pub(crate) const BACKLOG: usize = 1024;
+/// How many requests may wait for the room task.
+const REQUEST_QUEUE: usize = 1024;
 
 /// A room that said something less than this long ago is busy: what it is
 /// told next is gathered for [`GATHER`] before it goes out.
@@ -31,9 +38,6 @@ const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
 /// A gathered batch goes out at once when its messages reach this size.
 const GATHER_BYTES: usize = 16 * 1024;
 
-/// What members receive: items in room order, published together.
-pub(crate) type Batch = Arc<Vec<Item>>;
-
 /// Above this many members, join and leave notices are gathered and sent as
 /// one item every [`COALESCE`]: a notice per join to every member makes a
 /// join storm quadratic.
@@ -42,11 +46,15 @@ pub(crate) const BIG_ROOM: usize = 64;
 /// How long join and leave notices are gathered in a big room.
 const COALESCE: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// How many names a gathered notice spells out.
-const NOTICE_NAMES: usize = 5;
+/// What members receive: items in room order, published together.
+#[derive(Debug)]
+pub(crate) struct Batch(pub Vec<Item>);
 
-/// How many names a plain-text member's greeting lists.
-const GREETING_NAMES: usize = 20;
+impl ByteSize for Batch {
+    fn bytes(&self) -> usize {
+        self.0.iter().map(Item::bytes).sum()
+    }
+}
 
 /// What an [`Item`] is about, for the per-member view of it.
 #[derive(Debug)]
@@ -80,35 +88,60 @@ pub(crate) struct Item {
     pub from: u64,
     /// What it is.
     pub kind: ItemKind,
-    /// The JSON line for `tlschat/1` members.
+    /// The JSON lines for `tlschat/1` members.
     pub json: Vec<u8>,
     /// The text lines for plain members (may be empty).
     pub plain: Vec<u8>,
 }
 
 impl Item {
+    /// An item whose frame everyone gets alike, encoded once per dialect.
+    fn of(from: u64, kind: ItemKind, frame: &ServerFrame) -> Self {
+        let mut json = Vec::new();
+        let mut plain = Vec::new();
+        encode_server(frame, Dialect::Json, &mut json);
+        encode_server(frame, Dialect::Plain, &mut plain);
+        Self {
+            from,
+            kind,
+            json,
+            plain,
+        }
+    }
+
+    fn bytes(&self) -> usize {
+        let said = match &self.kind {
+            ItemKind::Msgs(said) => said
+                .iter()
+                .map(|s| s.text.len() + s.client_id.as_ref().map_or(0, String::len) + 48)
+                .sum(),
+            _ => 0,
+        };
+        self.json.len() + self.plain.len() + said + 64
+    }
+
     /// Appends what member `me` should receive of this item to `out`.
-    pub fn render_for(&self, me: u64, plain: bool, out: &mut Vec<u8>) {
+    pub fn render_for(&self, me: u64, dialect: Dialect, out: &mut Vec<u8>) {
+        let plain = dialect == Dialect::Plain;
         if self.from == me {
             match &self.kind {
                 ItemKind::Msgs(said) => {
                     if !plain {
                         for m in said {
                             let ack = ServerFrame::Ack {
-                                id: m.client_id.clone().unwrap_or_default(),
+                                id: m.client_id.clone(),
                                 seq: m.seq,
                                 ts: m.ts,
                                 text: m.text.clone(),
                             };
-                            out.extend_from_slice(&ack.to_line());
+                            encode_server(&ack, Dialect::Json, out);
                         }
                     }
                     return;
                 }
                 ItemKind::Joined => return,
                 ItemKind::Renamed if plain => return,
-                ItemKind::Renamed => {}
-                ItemKind::Other | ItemKind::Closing => {}
+                ItemKind::Renamed | ItemKind::Other | ItemKind::Closing => {}
             }
         }
         out.extend_from_slice(if plain { &self.plain } else { &self.json });
@@ -119,18 +152,17 @@ impl Item {
 pub(crate) struct Welcome {
     /// Its member id.
     pub id: u64,
-    /// What it is told first: who it is and who is in the room, in its
-    /// dialect. A plain member's greeting names a few members and counts
-    /// the rest; a `tlschat/1` member gets the whole roster.
+    /// What it is told first, in its dialect: who it is and the first page
+    /// of who is in the room.
     pub greeting: Vec<u8>,
     /// Everything the room says from then on.
-    pub items: broadcast::Receiver<Batch>,
+    pub items: Reader<Batch>,
 }
 
 enum Request {
     Join {
         nick: Option<String>,
-        plain: bool,
+        dialect: Dialect,
         identity: Option<String>,
         reply: oneshot::Sender<Welcome>,
     },
@@ -143,12 +175,13 @@ enum Request {
         nick: String,
         reply: oneshot::Sender<Result<String, String>>,
     },
-    Who {
-        reply: oneshot::Sender<Vec<MemberInfo>>,
+    Roster {
+        after: Option<u64>,
+        reply: oneshot::Sender<ServerFrame>,
     },
     Leave {
         id: u64,
-        reason: String,
+        reason: LeaveReason,
     },
     Close {
         reason: String,
@@ -167,19 +200,28 @@ pub(crate) struct Saying {
 #[derive(Clone)]
 pub(crate) struct Room {
     tx: mpsc::Sender<Request>,
+    feed: Arc<Feed<Batch>>,
 }
 
 /// Checks a wanted nickname: 1 to 32 characters, no spaces or controls.
 pub(crate) fn valid_nick(nick: &str) -> Result<String, String> {
     let nick = nick.trim();
     let count = nick.chars().count();
-    if count == 0 || count > 32 || nick.chars().any(|c| c.is_whitespace() || c.is_control()) {
+    if count == 0
+        || count > crate::net::protocol::MAX_NICK_CHARS
+        || nick.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(format!(
             "'{}' is not a valid nickname: use 1 to 32 characters without spaces",
-            crate::net::lines::sanitize_str(nick, false)
+            crate::net::lines::sanitize_str(clip(nick, 4 * 32), false)
         ));
     }
     Ok(nick.to_string())
+}
+
+/// The uniqueness key of a nickname.
+fn nick_key(nick: &str) -> String {
+    nick.to_lowercase()
 }
 
 /// A member as the wire describes it.
@@ -193,24 +235,31 @@ pub(crate) fn wire(m: &MemberInfo) -> WireMember {
     }
 }
 
-/// `nick left`, with the reason unless it is the ordinary one.
-pub(crate) fn left_text(nick: &str, reason: &str) -> String {
-    if reason == "left" {
-        format!("{nick} left")
-    } else {
-        format!("{nick} left ({reason})")
-    }
+/// About how many bytes a member takes in a JSON roster.
+fn wire_bytes(m: &MemberInfo) -> usize {
+    // {"id":…,"nick":"…","host":false,"plain":false,"identity":"…"}, with
+    // every nick byte possibly escaped to two.
+    72 + 2 * m.nick.len() + m.identity.as_ref().map_or(0, |i| 2 * i.len() + 14)
 }
 
-fn notice(text: &str) -> Vec<u8> {
-    format!("* {text}\n").into_bytes()
+/// How many names a gathered notice spells out.
+const NOTICE_NAMES: usize = 5;
+
+/// `a, b, c and 4 others`.
+fn some_names<'a>(names: impl Iterator<Item = &'a str>, total: usize) -> String {
+    let shown: Vec<&str> = names.take(NOTICE_NAMES).collect();
+    let mut text = shown.join(", ");
+    if total > shown.len() {
+        text.push_str(&format!(" and {} others", total - shown.len()));
+    }
+    text
 }
 
 impl Room {
     /// Starts the room task with the host as its first member.
     pub fn start(host_nick: String, events: EventSink) -> Self {
-        let (tx, rx) = mpsc::channel(1024);
-        let (items, _) = broadcast::channel(BACKLOG);
+        let (tx, rx) = mpsc::channel(REQUEST_QUEUE);
+        let feed = Feed::new();
         let host = MemberInfo {
             id: HOST_ID,
             nick: host_nick.clone(),
@@ -224,7 +273,7 @@ impl Room {
             next_id: 1,
             next_guest: 1,
             seq: 0,
-            items,
+            feed: feed.clone(),
             events,
             pending_joined: Vec::new(),
             pending_left: Vec::new(),
@@ -233,29 +282,36 @@ impl Room {
             gather_until: None,
             last_said: None,
         };
-        state.nicks.insert(host_nick.to_lowercase());
+        state.nicks.insert(nick_key(&host_nick));
         state.members.insert(HOST_ID, host);
         state.events.emit(NetEvent::Joined {
             you: HOST_ID,
             nick: host_nick,
             members: state.members.values().cloned().collect(),
+            total: 1,
         });
         tokio::spawn(state.run(rx));
-        Self { tx }
+        Self { tx, feed }
+    }
+
+    /// The bytes the room's feed keeps now (for tests and benchmarks).
+    #[allow(dead_code)]
+    pub fn feed_bytes(&self) -> usize {
+        self.feed.bytes()
     }
 
     /// Adds a member; `None` as nick means a generated `guest-N`.
     pub async fn join(
         &self,
         nick: Option<String>,
-        plain: bool,
+        dialect: Dialect,
         identity: Option<String>,
     ) -> Option<Welcome> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Request::Join {
                 nick,
-                plain,
+                dialect,
                 identity,
                 reply,
             })
@@ -284,17 +340,16 @@ impl Room {
         rx.await.map_err(|_| gone())?
     }
 
-    /// Who is in the room.
-    pub async fn who(&self) -> Vec<MemberInfo> {
+    /// A page of the member list: those with an id above `after`, as a
+    /// [`ServerFrame::Roster`] that fits in [`MAX_LINE`].
+    pub async fn roster(&self, after: Option<u64>) -> Option<ServerFrame> {
         let (reply, rx) = oneshot::channel();
-        if self.tx.send(Request::Who { reply }).await.is_err() {
-            return Vec::new();
-        }
-        rx.await.unwrap_or_default()
+        self.tx.send(Request::Roster { after, reply }).await.ok()?;
+        rx.await.ok()
     }
 
     /// Removes a member.
-    pub async fn leave(&self, id: u64, reason: String) {
+    pub async fn leave(&self, id: u64, reason: LeaveReason) {
         let _ = self.tx.send(Request::Leave { id, reason }).await;
     }
 
@@ -310,7 +365,7 @@ struct RoomState {
     next_id: u64,
     next_guest: u64,
     seq: u64,
-    items: broadcast::Sender<Batch>,
+    feed: Arc<Feed<Batch>>,
     events: EventSink,
     /// Messages gathered for the next batch (busy room).
     gathered: Vec<Item>,
@@ -323,18 +378,7 @@ struct RoomState {
     /// Joins not yet announced (big rooms).
     pending_joined: Vec<MemberInfo>,
     /// Leaves not yet announced (big rooms), with their reasons.
-    pending_left: Vec<(MemberInfo, String)>,
-}
-
-/// `a, b, c and 4 others`.
-fn some_names<'a>(names: impl ExactSizeIterator<Item = &'a str>) -> String {
-    let total = names.len();
-    let shown: Vec<&str> = names.take(NOTICE_NAMES).collect();
-    let mut text = shown.join(", ");
-    if total > shown.len() {
-        text.push_str(&format!(" and {} others", total - shown.len()));
-    }
-    text
+    pending_left: Vec<(MemberInfo, LeaveReason)>,
 }
 
 impl RoomState {
@@ -368,53 +412,73 @@ impl RoomState {
             match request {
                 Request::Join {
                     nick,
-                    plain,
+                    dialect,
                     identity,
                     reply,
                 } => {
-                    let welcome = self.join(nick, plain, identity);
+                    let welcome = self.join(nick, dialect, identity);
                     let _ = reply.send(welcome);
                 }
                 Request::Say { from, messages } => self.say(from, messages),
                 Request::Nick { from, nick, reply } => {
                     let _ = reply.send(self.rename(from, &nick));
                 }
-                Request::Who { reply } => {
-                    let _ = reply.send(self.members.values().cloned().collect());
+                Request::Roster { after, reply } => {
+                    let (members, next) = self.page(after);
+                    let _ = reply.send(ServerFrame::Roster {
+                        members,
+                        total: self.members.len() as u64,
+                        next,
+                    });
                 }
-                Request::Leave { id, reason } => self.leave(id, &reason),
+                Request::Leave { id, reason } => self.leave(id, reason),
                 Request::Close { reason } => {
                     self.flush_members();
-                    self.publish(Item {
-                        from: HOST_ID,
-                        kind: ItemKind::Closing,
-                        json: ServerFrame::Closing {
-                            reason: reason.clone(),
-                        }
-                        .to_line(),
-                        plain: notice(&format!("the room is closing: {reason}")),
-                    });
+                    self.publish(Item::of(
+                        HOST_ID,
+                        ItemKind::Closing,
+                        &ServerFrame::Closing { reason },
+                    ));
                     break;
                 }
             }
         }
+        self.flush_said();
+        self.feed.close();
     }
 
     fn unique_nick(&self, wanted: &str) -> String {
-        if !self.nicks.contains(&wanted.to_lowercase()) {
+        if !self.nicks.contains(&nick_key(wanted)) {
             return wanted.to_string();
         }
         (2..)
             .map(|n| format!("{wanted}-{n}"))
-            .find(|n| !self.nicks.contains(&n.to_lowercase()))
+            .find(|n| !self.nicks.contains(&nick_key(n)))
             .unwrap_or_else(|| wanted.to_string())
+    }
+
+    /// Members with an id above `after`, up to [`ROSTER_PAGE_BYTES`], and
+    /// the id to ask after when there are more.
+    fn page(&self, after: Option<u64>) -> (Vec<WireMember>, Option<u64>) {
+        let from = after.map_or(0, |a| a.saturating_add(1));
+        let mut bytes = 0;
+        let mut page = Vec::new();
+        for m in self.members.range(from..).map(|(_, m)| m) {
+            let size = wire_bytes(m);
+            if !page.is_empty() && bytes + size > ROSTER_PAGE_BYTES {
+                let next = page.last().map(|w: &WireMember| w.id);
+                return (page, next);
+            }
+            bytes += size;
+            page.push(wire(m));
+        }
+        (page, None)
     }
 
     /// Sends an item to every member, after the messages gathered before it.
     fn publish(&mut self, item: Item) {
         self.flush_said();
-        // No receiver is not an error: the room may have no members yet.
-        let _ = self.items.send(Arc::new(vec![item]));
+        self.feed.push(Batch(vec![item]));
     }
 
     /// Sends the gathered messages as one batch.
@@ -422,9 +486,7 @@ impl RoomState {
         self.gather_until = None;
         self.gathered_bytes = 0;
         if !self.gathered.is_empty() {
-            let _ = self
-                .items
-                .send(Arc::new(std::mem::take(&mut self.gathered)));
+            self.feed.push(Batch(std::mem::take(&mut self.gathered)));
         }
     }
 
@@ -448,7 +510,7 @@ impl RoomState {
         }
     }
 
-    fn join(&mut self, nick: Option<String>, plain: bool, identity: Option<String>) -> Welcome {
+    fn join(&mut self, nick: Option<String>, dialect: Dialect, identity: Option<String>) -> Welcome {
         let id = self.next_id;
         self.next_id += 1;
         let nick = match nick.and_then(|n| valid_nick(&n).ok()) {
@@ -456,66 +518,51 @@ impl RoomState {
             None => loop {
                 let n = format!("guest-{}", self.next_guest);
                 self.next_guest += 1;
-                if !self.nicks.contains(&n) {
+                if !self.nicks.contains(&nick_key(&n)) {
                     break n;
                 }
             },
         };
-        self.nicks.insert(nick.to_lowercase());
+        self.nicks.insert(nick_key(&nick));
         let member = MemberInfo {
             id,
             nick: nick.clone(),
             is_host: false,
-            plain_text: plain,
-            identity,
+            plain_text: dialect == Dialect::Plain,
+            identity: identity.map(|i| clip(&i, MAX_IDENTITY_BYTES).to_string()),
         };
         // Subscribe before publishing the join, so the new member's view
         // starts exactly after the roster it is given.
-        let items = self.items.subscribe();
+        let items = self.feed.subscribe();
         self.members.insert(id, member.clone());
         if self.members.len() > BIG_ROOM {
             self.pending_joined.push(member.clone());
         } else {
             self.flush_members();
-            self.publish(Item {
-                from: id,
-                kind: ItemKind::Joined,
-                json: ServerFrame::Joined {
+            self.publish(Item::of(
+                id,
+                ItemKind::Joined,
+                &ServerFrame::Joined {
                     member: wire(&member),
-                }
-                .to_line(),
-                plain: notice(&format!("{nick} joined")),
-            });
+                },
+            ));
         }
         self.events.emit(NetEvent::MemberJoined(member));
-        // The roster is encoded here, once, rather than copied to the
-        // member's task: in a join storm thousands of copies would wait.
-        let greeting = if plain {
-            let shown: Vec<MemberInfo> = self
-                .members
-                .values()
-                .take(GREETING_NAMES)
-                .cloned()
-                .collect();
-            let more = self.members.len() - shown.len();
-            let others = if more > 0 {
-                format!(" and {more} others")
-            } else {
-                String::new()
-            };
-            format!(
-                "* welcome, you are {nick}; change it with /nick NAME, list members with /who\n* in the room: {}{others}\n",
-                crate::net::event::roster_line(&shown)
-            )
-            .into_bytes()
-        } else {
-            ServerFrame::Welcome {
+        // The first page is encoded here, once; the member asks for the
+        // rest page by page, so a join costs the room at most a page.
+        let (members, next) = self.page(None);
+        let mut greeting = Vec::new();
+        encode_server(
+            &ServerFrame::Welcome {
                 you: id,
                 nick,
-                members: self.members.values().map(wire).collect(),
-            }
-            .to_line()
-        };
+                members,
+                total: self.members.len() as u64,
+                next,
+            },
+            dialect,
+            &mut greeting,
+        );
         Welcome {
             id,
             greeting,
@@ -523,44 +570,75 @@ impl RoomState {
         }
     }
 
-    /// Announces the gathered joins and leaves as one item.
+    /// Announces the gathered joins and leaves as one item: JSON members get
+    /// them in frames of at most a roster page each, plain members one line.
     fn flush_members(&mut self) {
         if self.pending_joined.is_empty() && self.pending_left.is_empty() {
             return;
         }
         let joined = std::mem::take(&mut self.pending_joined);
         let left = std::mem::take(&mut self.pending_left);
+        let mut json = Vec::new();
+        let mut frame_joined = Vec::new();
+        let mut frame_left = Vec::new();
+        let mut bytes = 0;
+        let cut = |json: &mut Vec<u8>, j: &mut Vec<WireMember>, l: &mut Vec<LeftMember>| {
+            if !j.is_empty() || !l.is_empty() {
+                encode_server(
+                    &ServerFrame::MembersChanged {
+                        joined: std::mem::take(j),
+                        left: std::mem::take(l),
+                    },
+                    Dialect::Json,
+                    json,
+                );
+            }
+        };
+        for m in &joined {
+            let size = wire_bytes(m);
+            if bytes + size > ROSTER_PAGE_BYTES {
+                cut(&mut json, &mut frame_joined, &mut frame_left);
+                bytes = 0;
+            }
+            bytes += size;
+            frame_joined.push(wire(m));
+        }
+        for (m, reason) in &left {
+            let size = wire_bytes(m) + 32;
+            if bytes + size > ROSTER_PAGE_BYTES {
+                cut(&mut json, &mut frame_joined, &mut frame_left);
+                bytes = 0;
+            }
+            bytes += size;
+            frame_left.push(LeftMember {
+                member: wire(m),
+                reason: *reason,
+            });
+        }
+        cut(&mut json, &mut frame_joined, &mut frame_left);
+        // The plain notice summarizes (it names at most a few).
         let mut text = Vec::new();
         if !joined.is_empty() {
             text.push(format!(
                 "{} joined ({})",
                 joined.len(),
-                some_names(joined.iter().map(|m| m.nick.as_str()))
+                some_names(joined.iter().map(|m| m.nick.as_str()), joined.len())
             ));
         }
         if !left.is_empty() {
             text.push(format!(
                 "{} left ({})",
                 left.len(),
-                some_names(left.iter().map(|(m, _)| m.nick.as_str()))
+                some_names(left.iter().map(|(m, _)| m.nick.as_str()), left.len())
             ));
         }
-        let json = ServerFrame::MembersChanged {
-            joined: joined.iter().map(wire).collect(),
-            left: left
-                .iter()
-                .map(|(m, reason)| crate::net::frame::LeftMember {
-                    member: wire(m),
-                    reason: reason.clone(),
-                })
-                .collect(),
-        }
-        .to_line();
+        let plain = format!("* {}\n", text.join("; ")).into_bytes();
+        debug_assert!(json.split(|b| *b == b'\n').all(|l| l.len() <= MAX_LINE));
         self.publish(Item {
             from: HOST_ID,
             kind: ItemKind::Other,
             json,
-            plain: notice(&text.join("; ")),
+            plain,
         });
     }
 
@@ -578,23 +656,18 @@ impl RoomState {
             self.seq += 1;
             let seq = self.seq;
             let ts = crate::net::now_ms();
-            for line in text.split('\n') {
-                plain.push(b'<');
-                plain.extend_from_slice(nick.as_bytes());
-                plain.extend_from_slice(b"> ");
-                plain.extend_from_slice(line.as_bytes());
-                plain.push(b'\n');
-            }
-            json.extend_from_slice(
-                &ServerFrame::Msg {
-                    seq,
-                    from,
-                    nick: nick.clone(),
-                    text: text.clone(),
-                    ts,
-                }
-                .to_line(),
-            );
+            let frame = ServerFrame::Msg {
+                seq,
+                from,
+                nick: nick.clone(),
+                text,
+                ts,
+            };
+            encode_server(&frame, Dialect::Json, &mut json);
+            encode_server(&frame, Dialect::Plain, &mut plain);
+            let ServerFrame::Msg { text, .. } = frame else {
+                continue;
+            };
             if from == HOST_ID
                 && let Some(id) = client_id.as_deref().and_then(|c| c.parse().ok())
             {
@@ -602,7 +675,7 @@ impl RoomState {
             }
             self.events.emit(NetEvent::Message(MessageEvent {
                 seq,
-                from,
+                from: Some(from),
                 nick: nick.clone(),
                 text: text.clone(),
                 time_ms: ts,
@@ -634,27 +707,23 @@ impl RoomState {
         if old == wanted {
             return Ok(wanted);
         }
-        if old.to_lowercase() != wanted.to_lowercase()
-            && self.nicks.contains(&wanted.to_lowercase())
-        {
+        if nick_key(&old) != nick_key(&wanted) && self.nicks.contains(&nick_key(&wanted)) {
             return Err(format!("the nickname {wanted} is taken"));
         }
-        self.nicks.remove(&old.to_lowercase());
-        self.nicks.insert(wanted.to_lowercase());
+        self.nicks.remove(&nick_key(&old));
+        self.nicks.insert(nick_key(&wanted));
         if let Some(m) = self.members.get_mut(&from) {
             m.nick.clone_from(&wanted);
         }
-        self.publish(Item {
+        self.publish(Item::of(
             from,
-            kind: ItemKind::Renamed,
-            json: ServerFrame::Renamed {
+            ItemKind::Renamed,
+            &ServerFrame::Renamed {
                 id: from,
                 old: old.clone(),
                 new: wanted.clone(),
-            }
-            .to_line(),
-            plain: notice(&format!("{old} is now known as {wanted}")),
-        });
+            },
+        ));
         self.events.emit(NetEvent::Renamed {
             id: from,
             old,
@@ -663,35 +732,30 @@ impl RoomState {
         Ok(wanted)
     }
 
-    fn leave(&mut self, id: u64, reason: &str) {
+    fn leave(&mut self, id: u64, reason: LeaveReason) {
         let Some(member) = self.members.remove(&id) else {
             return;
         };
-        self.nicks.remove(&member.nick.to_lowercase());
+        self.nicks.remove(&nick_key(&member.nick));
         if self.members.len() >= BIG_ROOM {
-            self.pending_left.push((member.clone(), reason.to_string()));
+            self.pending_left.push((member.clone(), reason));
         } else {
             self.flush_members();
-            self.publish(Item {
-                from: id,
-                kind: ItemKind::Other,
-                json: ServerFrame::Left {
+            self.publish(Item::of(
+                id,
+                ItemKind::Other,
+                &ServerFrame::Left {
                     member: wire(&member),
-                    reason: reason.to_string(),
-                }
-                .to_line(),
-                plain: notice(&left_text(&member.nick, reason)),
-            });
+                    reason,
+                },
+            ));
         }
         if self.members.len() == 1 {
-            // Only the host is left: drop the backlog of what the room said
-            // (a broadcast channel keeps its last BACKLOG batches).
-            self.items = broadcast::channel(BACKLOG).0;
+            // Only the host is left: nobody will read what the room said.
+            self.flush_said();
+            self.feed.clear();
         }
-        self.events.emit(NetEvent::MemberLeft {
-            member,
-            reason: reason.to_string(),
-        });
+        self.events.emit(NetEvent::MemberLeft { member, reason });
     }
 }
 
@@ -700,10 +764,25 @@ mod tests {
     use super::*;
     use std::time::Duration;
 
-    fn text(batch: &Batch, me: u64) -> String {
+    use crate::net::feed::Next;
+
+    trait Batched {
+        fn batch(self) -> Arc<Batch>;
+    }
+
+    impl Batched for Next<Batch> {
+        fn batch(self) -> Arc<Batch> {
+            match self {
+                Next::Batch(b) => b,
+                other => panic!("expected a batch, got {other:?}"),
+            }
+        }
+    }
+
+    fn text(batch: &Arc<Batch>, me: u64) -> String {
         let mut out = Vec::new();
-        for item in batch.iter() {
-            item.render_for(me, true, &mut out);
+        for item in &batch.0 {
+            item.render_for(me, Dialect::Plain, &mut out);
         }
         String::from_utf8(out).unwrap()
     }
@@ -721,18 +800,18 @@ mod tests {
     async fn a_quiet_room_speaks_at_once_and_a_busy_one_gathers() {
         let (sink, _events) = EventSink::for_tests();
         let room = Room::start("hana".into(), sink);
-        let mut ana = room.join(Some("ana".into()), true, None).await.unwrap();
-        let bo = room.join(Some("bo".into()), true, None).await.unwrap();
+        let mut ana = room.join(Some("ana".into()), Dialect::Plain, None).await.unwrap();
+        let bo = room.join(Some("bo".into()), Dialect::Plain, None).await.unwrap();
         // Ana's own join is not repeated to her; bo's is.
-        assert_eq!(text(&ana.items.recv().await.unwrap(), ana.id), "");
+        assert_eq!(text(&ana.items.next().await.batch(), ana.id), "");
         assert_eq!(
-            text(&ana.items.recv().await.unwrap(), ana.id),
+            text(&ana.items.next().await.batch(), ana.id),
             "* bo joined\n"
         );
 
         let start = tokio::time::Instant::now();
         room.say(bo.id, vec![saying("one")]).await;
-        let batch = ana.items.recv().await.unwrap();
+        let batch = ana.items.next().await.batch();
         assert_eq!(text(&batch, ana.id), "<bo> one\n");
         assert_eq!(start.elapsed(), Duration::ZERO, "a quiet room waited");
 
@@ -740,8 +819,8 @@ mod tests {
         room.say(bo.id, vec![saying("two")]).await;
         room.say(HOST_ID, vec![saying("three"), saying("four")])
             .await;
-        let batch = ana.items.recv().await.unwrap();
-        assert_eq!(batch.len(), 2);
+        let batch = ana.items.next().await.batch();
+        assert_eq!(batch.0.len(), 2);
         assert_eq!(
             text(&batch, ana.id),
             "<bo> two\n<hana> three\n<hana> four\n"
@@ -752,13 +831,13 @@ mod tests {
 
         // ...and a notice never overtakes a gathered message.
         room.say(bo.id, vec![saying("five")]).await;
-        room.leave(bo.id, "left".into()).await;
+        room.leave(bo.id, LeaveReason::Left).await;
         assert_eq!(
-            text(&ana.items.recv().await.unwrap(), ana.id),
+            text(&ana.items.next().await.batch(), ana.id),
             "<bo> five\n"
         );
         assert_eq!(
-            text(&ana.items.recv().await.unwrap(), ana.id),
+            text(&ana.items.next().await.batch(), ana.id),
             "* bo left\n"
         );
     }
@@ -786,24 +865,113 @@ mod tests {
             plain: b"<ana> hi\n".to_vec(),
         };
         let mut out = Vec::new();
-        item.render_for(7, true, &mut out);
+        item.render_for(7, Dialect::Plain, &mut out);
         assert!(
             out.is_empty(),
             "a plain sender does not get its own line back"
         );
-        item.render_for(7, false, &mut out);
+        item.render_for(7, Dialect::Json, &mut out);
         let ack: ServerFrame = serde_json::from_slice(&out).unwrap();
         assert_eq!(
             ack,
             ServerFrame::Ack {
-                id: "42".into(),
+                id: Some("42".into()),
                 seq: 3,
                 ts: 9,
                 text: "hi".into()
             }
         );
         out.clear();
-        item.render_for(8, true, &mut out);
+        item.render_for(8, Dialect::Plain, &mut out);
         assert_eq!(out, b"<ana> hi\n");
+    }
+
+    fn json_lines(bytes: &[u8]) -> Vec<ServerFrame> {
+        bytes
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                assert!(l.len() <= MAX_LINE, "a line of {} bytes", l.len());
+                serde_json::from_slice(l).unwrap()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn big_rosters_come_in_pages_within_the_cap() {
+        let (sink, _events) = EventSink::for_tests();
+        let room = Room::start("hana".into(), sink);
+        let long = "n".repeat(24);
+        let mut members = Vec::new();
+        for i in 0..1500 {
+            let w = room
+                .join(Some(format!("{long}{i}")), Dialect::Json, Some("i".repeat(400)))
+                .await
+                .unwrap();
+            members.push(w);
+        }
+        let last = room
+            .join(Some("last".into()), Dialect::Json, None)
+            .await
+            .unwrap();
+        let frames = json_lines(&last.greeting);
+        let [ServerFrame::Welcome { members: first, total, next, .. }] = frames.as_slice() else {
+            panic!("{frames:?}");
+        };
+        assert_eq!(*total, 1502);
+        let mut seen: Vec<u64> = first.iter().map(|m| m.id).collect();
+        let mut next = *next;
+        while let Some(after) = next {
+            let page = room.roster(Some(after)).await.unwrap();
+            let line = crate::net::protocol::encoded_server(&page, Dialect::Json);
+            assert!(line.len() <= MAX_LINE + 1);
+            let ServerFrame::Roster { members, next: n, .. } = page else { panic!() };
+            seen.extend(members.iter().map(|m| m.id));
+            next = n;
+        }
+        let want: Vec<u64> = (0..=1501).collect();
+        assert_eq!(seen, want, "every member once, in order");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gathered_member_changes_are_cut_into_frames_within_the_cap() {
+        let (sink, _events) = EventSink::for_tests();
+        let room = Room::start("hana".into(), sink);
+        let mut watcher = room.join(Some("w".into()), Dialect::Json, None).await.unwrap();
+        let mut plain = room.join(Some("p".into()), Dialect::Plain, None).await.unwrap();
+        let mut joined = 0;
+        let mut lines = 0;
+        for i in 0..2000 {
+            room.join(Some(format!("{}{i}", "m".repeat(28))), Dialect::Json, Some("x".repeat(300)))
+                .await
+                .unwrap();
+        }
+        while joined < 2000 {
+            let batch = watcher.items.next().await.batch();
+            let mut out = Vec::new();
+            for item in &batch.0 {
+                item.render_for(watcher.id, Dialect::Json, &mut out);
+            }
+            for frame in json_lines(&out) {
+                match frame {
+                    ServerFrame::Joined { .. } => joined += 1,
+                    ServerFrame::MembersChanged { joined: j, .. } => {
+                        joined += j.len();
+                        lines += 1;
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+        assert!(lines > 1, "the change was cut into several frames");
+        // A plain member gets one short line per gathered change.
+        loop {
+            let batch = plain.items.next().await.batch();
+            let t = text(&batch, plain.id);
+            assert!(t.len() < 1000, "{t}");
+            if t.contains("others") {
+                break;
+            }
+        }
     }
 }

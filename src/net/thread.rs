@@ -1,52 +1,95 @@
 //! The net thread: a named std thread that owns a tokio runtime, takes
-//! [`Command`]s and reports [`NetEvent`]s on a crossbeam channel, calling a
-//! wake-up callback after each so a UI can repaint without polling.
+//! [`Start`]s and [`SessionCommand`]s and reports [`SessionEvent`]s on a
+//! crossbeam channel, calling a wake-up callback after each so a UI can
+//! repaint without polling. Every event names its session, so a consumer
+//! knows which room it is about.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::net::command::Command;
-use crate::net::event::{DisconnectKind, NetEvent};
+use crate::net::command::{SessionCommand, SessionId, Start};
+use crate::net::event::{DisconnectKind, NetEvent, SessionEvent};
 
 /// Called after every event is queued (a UI passes its repaint request).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
-/// Where the net layer's tasks put their events.
+/// Where one session's tasks put their events.
 #[derive(Clone)]
 pub(crate) struct EventSink {
-    tx: crossbeam_channel::Sender<NetEvent>,
+    tx: crossbeam_channel::Sender<SessionEvent>,
     wake: Waker,
+    session: SessionId,
 }
 
 impl EventSink {
     /// Queues an event and wakes the consumer. A consumer that has gone
     /// away is not an error: the event has nobody left to tell.
     pub fn emit(&self, event: NetEvent) {
-        let _ = self.tx.send(event);
+        let _ = self.tx.send(SessionEvent {
+            session: self.session,
+            event,
+        });
         (self.wake)();
+    }
+
+    fn for_session(&self, session: SessionId) -> Self {
+        Self {
+            tx: self.tx.clone(),
+            wake: self.wake.clone(),
+            session,
+        }
     }
 }
 
 #[cfg(test)]
 impl EventSink {
     /// A sink whose events queue up on the returned receiver.
-    pub(crate) fn for_tests() -> (Self, crossbeam_channel::Receiver<NetEvent>) {
+    pub(crate) fn for_tests() -> (Self, crossbeam_channel::Receiver<SessionEvent>) {
         let (tx, rx) = crossbeam_channel::unbounded();
         let wake: Waker = Arc::new(|| {});
-        (Self { tx, wake }, rx)
+        (
+            Self {
+                tx,
+                wake,
+                session: SessionId(0),
+            },
+            rx,
+        )
     }
+}
+
+/// What the thread is asked to do.
+#[derive(Debug)]
+enum Request {
+    Start(SessionId, Start),
+    Session(SessionId, SessionCommand),
+    Shutdown,
 }
 
 /// A handle to send commands to the net thread from any thread.
 #[derive(Clone, Debug)]
-pub struct CommandSender(mpsc::UnboundedSender<Command>);
+pub struct CommandSender {
+    tx: mpsc::UnboundedSender<Request>,
+    next: Arc<AtomicU64>,
+}
 
 impl CommandSender {
-    /// Sends a command; returns false when the net thread has ended.
-    pub fn send(&self, command: Command) -> bool {
-        self.0.send(command).is_ok()
+    /// Starts a session (ending the one before, if any, first); its events
+    /// carry the returned id. `None` when the net thread has ended.
+    pub fn start(&self, start: Start) -> Option<SessionId> {
+        let id = SessionId(self.next.fetch_add(1, Ordering::Relaxed));
+        self.tx.send(Request::Start(id, start)).ok()?;
+        Some(id)
+    }
+
+    /// Sends a command to a session; returns false when the net thread has
+    /// ended. A command for a session that is over is answered as such
+    /// (a message gets [`NetEvent::NotDelivered`]).
+    pub fn send(&self, session: SessionId, command: SessionCommand) -> bool {
+        self.tx.send(Request::Session(session, command)).is_ok()
     }
 }
 
@@ -60,7 +103,9 @@ pub struct NetThread {
 
 impl NetThread {
     /// Starts the thread. Events arrive on the returned receiver.
-    pub fn spawn(wake: Waker) -> std::io::Result<(Self, crossbeam_channel::Receiver<NetEvent>)> {
+    pub fn spawn(
+        wake: Waker,
+    ) -> std::io::Result<(Self, crossbeam_channel::Receiver<SessionEvent>)> {
         let (event_tx, event_rx) = crossbeam_channel::unbounded();
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -68,7 +113,11 @@ impl NetThread {
             .thread_name("tlschat-net-worker")
             .enable_all()
             .build()?;
-        let sink = EventSink { tx: event_tx, wake };
+        let sink = EventSink {
+            tx: event_tx,
+            wake,
+            session: SessionId(0),
+        };
         let thread = std::thread::Builder::new()
             .name("tlschat-net".into())
             .spawn(move || {
@@ -77,16 +126,24 @@ impl NetThread {
             })?;
         Ok((
             Self {
-                commands: CommandSender(cmd_tx),
+                commands: CommandSender {
+                    tx: cmd_tx,
+                    next: Arc::new(AtomicU64::new(1)),
+                },
                 thread: Some(thread),
             },
             event_rx,
         ))
     }
 
-    /// Sends a command; returns false when the net thread has ended.
-    pub fn send(&self, command: Command) -> bool {
-        self.commands.send(command)
+    /// Starts a session; see [`CommandSender::start`].
+    pub fn start(&self, start: Start) -> Option<SessionId> {
+        self.commands.start(start)
+    }
+
+    /// Sends a command to a session; see [`CommandSender::send`].
+    pub fn send(&self, session: SessionId, command: SessionCommand) -> bool {
+        self.commands.send(session, command)
     }
 
     /// A sender that other threads can keep.
@@ -101,7 +158,7 @@ impl NetThread {
     }
 
     fn stop(&mut self) {
-        let _ = self.commands.send(Command::Shutdown);
+        let _ = self.commands.tx.send(Request::Shutdown);
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
@@ -115,60 +172,64 @@ impl Drop for NetThread {
 }
 
 struct Session {
-    commands: mpsc::UnboundedSender<Command>,
+    id: SessionId,
+    commands: mpsc::UnboundedSender<SessionCommand>,
     task: tokio::task::JoinHandle<()>,
 }
 
-async fn dispatch(mut commands: mpsc::UnboundedReceiver<Command>, sink: EventSink) {
-    let mut session: Option<Session> = None;
-    while let Some(command) = commands.recv().await {
-        if session.as_ref().is_some_and(|s| s.task.is_finished()) {
-            session = None;
-        }
-        match command {
-            Command::Host(_) | Command::Join(_) if session.is_some() => {
-                // One room at a time: the old session ends (and says so)
-                // before the new one starts, so events never interleave.
-                if let Some(s) = session.take() {
-                    let _ = s.commands.send(Command::Disconnect);
-                    let _ = tokio::time::timeout(Duration::from_secs(5), s.task).await;
-                }
-                session = start(command, &sink);
-            }
-            Command::Host(_) | Command::Join(_) => session = start(command, &sink),
-            Command::Shutdown => {
-                if let Some(s) = session.take() {
-                    let _ = s.commands.send(Command::Disconnect);
-                    let _ = tokio::time::timeout(Duration::from_secs(5), s.task).await;
-                }
-                break;
-            }
-            other => match &session {
-                Some(s) => {
-                    let _ = s.commands.send(other);
-                }
-                None => {
-                    if let Command::Send { id, .. } = other {
-                        sink.emit(NetEvent::NotDelivered {
-                            id,
-                            reason: "not connected to a room".into(),
-                        });
-                    }
-                }
-            },
-        }
+impl Session {
+    /// Ends the session and waits (a little) for it to say so.
+    async fn end(self) {
+        let _ = self.commands.send(SessionCommand::Disconnect);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
     }
 }
 
-/// Starts a session for `Host` or `Join`; any other command starts nothing.
-fn start(command: Command, sink: &EventSink) -> Option<Session> {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let task = match command {
-        Command::Host(config) => tokio::spawn(crate::net::host::run(config, sink.clone(), rx)),
-        Command::Join(config) => tokio::spawn(crate::net::member::run(config, sink.clone(), rx)),
-        _ => return None,
-    };
-    Some(Session { commands: tx, task })
+async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, sink: EventSink) {
+    let mut session: Option<Session> = None;
+    while let Some(request) = requests.recv().await {
+        match request {
+            Request::Start(id, start) => {
+                // One room at a time: the old session ends (and says so)
+                // before the new one starts.
+                if let Some(s) = session.take() {
+                    s.end().await;
+                }
+                let sink = sink.for_session(id);
+                let (tx, rx) = mpsc::unbounded_channel();
+                let task = match start {
+                    Start::Host(config) => tokio::spawn(crate::net::host::run(config, sink, rx)),
+                    Start::Join(config) => tokio::spawn(crate::net::member::run(config, sink, rx)),
+                };
+                session = Some(Session {
+                    id,
+                    commands: tx,
+                    task,
+                });
+            }
+            Request::Session(id, command) => {
+                let live = session
+                    .as_ref()
+                    .filter(|s| s.id == id && !s.task.is_finished());
+                match (live, command) {
+                    (Some(s), command) => {
+                        let _ = s.commands.send(command);
+                    }
+                    (None, SessionCommand::Send { id: msg, .. }) => {
+                        sink.for_session(id).emit(NetEvent::NotDelivered {
+                            id: msg,
+                            reason: "not connected to a room".into(),
+                        });
+                    }
+                    (None, _) => {}
+                }
+            }
+            Request::Shutdown => break,
+        }
+    }
+    if let Some(s) = session.take() {
+        s.end().await;
+    }
 }
 
 /// Emits the end of a session.

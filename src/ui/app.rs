@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::net::pins::PinStore;
-use crate::net::{Command, HostConfig, JoinConfig, NetEvent, NetThread};
+use crate::net::{
+    HostConfig, JoinConfig, NetEvent, NetThread, SessionCommand, SessionEvent, SessionId, Start,
+};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView};
 use crate::ui::start::{KnownHosts, Problems, StartAction, StartForm};
@@ -37,7 +39,9 @@ enum Screen {
 /// The whole application.
 pub struct TlsChatApp {
     net: NetThread,
-    events: crossbeam_channel::Receiver<NetEvent>,
+    events: crossbeam_channel::Receiver<SessionEvent>,
+    /// The session the screen shows; events of any other are stale.
+    session: Option<SessionId>,
     config_dir: PathBuf,
     form: StartForm,
     host_problems: Problems,
@@ -91,6 +95,7 @@ impl TlsChatApp {
         let mut app = Self {
             net,
             events,
+            session: None,
             config_dir,
             form,
             host_problems: Problems::default(),
@@ -132,13 +137,13 @@ impl TlsChatApp {
     fn host(&mut self, config: HostConfig) {
         let state = RoomState::new(Role::Host, config.bind.to_string(), config.nick.clone());
         self.screen = Screen::Room(Box::new(RoomView::new(state, None)));
-        self.net.send(Command::Host(config));
+        self.session = self.net.start(Start::Host(config));
     }
 
     fn join(&mut self, config: JoinConfig) {
         let state = RoomState::new(Role::Member, config.target(), config.nick.clone());
         self.screen = Screen::Room(Box::new(RoomView::new(state, Some(config.clone()))));
-        self.net.send(Command::Join(config));
+        self.session = self.net.start(Start::Join(config));
     }
 
     /// Reads the known hosts again (on the start screen, after changes).
@@ -189,7 +194,10 @@ impl TlsChatApp {
 
 impl eframe::App for TlsChatApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        while let Ok(event) = self.events.try_recv() {
+        while let Ok(SessionEvent { session, event }) = self.events.try_recv() {
+            if Some(session) != self.session {
+                continue;
+            }
             if let NetEvent::Listening { addr, .. } = &event
                 && let Some(f) = self.on_listening.take()
             {
@@ -234,18 +242,24 @@ impl eframe::App for TlsChatApp {
         match action {
             None => {}
             Some(RoomAction::Send(command)) => {
-                self.net.send(command);
+                if let Some(session) = self.session {
+                    self.net.send(session, command);
+                }
             }
             Some(RoomAction::Disconnect) => {
-                self.net.send(Command::Disconnect);
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::Disconnect);
+                }
             }
             Some(RoomAction::Reconnect(config)) => {
                 room.state.reconnecting();
-                self.net.send(Command::Join(*config));
+                self.session = self.net.start(Start::Join(*config));
             }
             Some(RoomAction::BackToStart) => {
                 self.refresh_known();
-                self.net.send(Command::Disconnect);
+                if let Some(session) = self.session.take() {
+                    self.net.send(session, SessionCommand::Disconnect);
+                }
                 self.screen = Screen::Start;
             }
         }

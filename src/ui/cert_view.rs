@@ -42,7 +42,7 @@ pub fn validity_note(cert: &CertInfo, now: i64) -> String {
 fn connection_ui(ui: &mut Ui, c: &ConnectionInfo) {
     egui::Grid::new("connection_grid").num_columns(2).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
         row(ui, "Connected to", format!("{} ({})", c.target, c.peer_addr));
-        row(ui, "Protocol", &c.protocol);
+        row(ui, "Protocol", c.protocol.to_string());
         row(ui, "Cipher suite", &c.cipher_suite);
         row(ui, "Key exchange", &c.key_exchange);
         row(ui, "ALPN", c.alpn.clone().unwrap_or_else(|| "none: plain-text room".into()));
@@ -201,7 +201,7 @@ pub fn suite_parts(suite: &str) -> (String, String) {
 /// The handshake that actually happened, step by step, in plain words.
 #[must_use]
 pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
-    let tls13 = c.protocol == "TLS 1.3";
+    let tls13 = c.protocol == crate::net::TlsVersion::Tls13;
     let (aead, hash) = suite_parts(&c.cipher_suite);
     let host = c
         .target
@@ -234,7 +234,7 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
             c.protocol,
             c.cipher_suite,
             c.key_exchange,
-            if c.handshake_kind.contains("HelloRetryRequest") {
+            if c.handshake_kind == crate::net::HandshakeKind::FullWithHelloRetryRequest {
                 " — after asking for a key share for that group (HelloRetryRequest)"
             } else {
                 ""

@@ -1,5 +1,5 @@
 //! The window: plain state ([`state`]) and view functions over it. It never
-//! touches a socket: it sends [`crate::net::Command`]s to the net thread and
+//! touches a socket: it sends [`crate::net::Start`] and [`crate::net::SessionCommand`]s to the net thread and
 //! applies the [`crate::net::NetEvent`]s it gets back, once per frame.
 
 mod app;

@@ -4,7 +4,7 @@
 use egui::{Color32, RichText, Ui};
 
 use crate::net::certinfo::fingerprint;
-use crate::net::{Command, JoinConfig};
+use crate::net::{JoinConfig, SessionCommand};
 use crate::ui::conversation::{HeightCache, conversation_ui};
 use crate::ui::state::{Role, RoomState, Status};
 
@@ -12,7 +12,7 @@ use crate::ui::state::{Role, RoomState, Status};
 #[derive(Debug, Clone)]
 pub enum RoomAction {
     /// Send this command (a message).
-    Send(Command),
+    Send(SessionCommand),
     /// Leave (member) or close (host).
     Disconnect,
     /// Join again with this configuration.

@@ -133,6 +133,7 @@ impl StartForm {
                 identity,
                 client_ca,
                 config_dir: config_dir.to_path_buf(),
+                limits: crate::net::HostLimits::default(),
             }),
             _ => Err(p),
         }

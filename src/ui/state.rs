@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::{
-    Command, ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, SessionCommand, TrustBasis, Untrusted,
 };
 
 /// Which side of the room we are.
@@ -94,9 +94,6 @@ pub struct RoomState {
     pub draft: String,
     next_id: u64,
     pending: HashMap<u64, usize>,
-    /// Whether this session's first event has arrived; events before it
-    /// belong to a session that already ended.
-    started: bool,
     /// The joins (or leaves) the last line of the conversation sums up.
     run: Option<Run>,
 }
@@ -158,7 +155,6 @@ impl RoomState {
             draft: String::new(),
             next_id: 1,
             pending: HashMap::new(),
-            started: false,
             run: None,
         }
     }
@@ -231,7 +227,7 @@ impl RoomState {
 
     /// Turns the draft into a message to send, if there is something to send
     /// and we are connected; the draft is kept otherwise.
-    pub fn compose(&mut self) -> Option<Command> {
+    pub fn compose(&mut self) -> Option<SessionCommand> {
         if !self.is_connected() {
             return None;
         }
@@ -244,7 +240,7 @@ impl RoomState {
     }
 
     /// Sends a message that was not delivered again, as a new message.
-    pub fn resend(&mut self, index: usize) -> Option<Command> {
+    pub fn resend(&mut self, index: usize) -> Option<SessionCommand> {
         let line = self.lines.get(index)?;
         if !self.is_connected() || !matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
             return None;
@@ -260,7 +256,7 @@ impl RoomState {
         Some(self.queue(text))
     }
 
-    fn queue(&mut self, text: String) -> Command {
+    fn queue(&mut self, text: String) -> SessionCommand {
         let id = self.next_id;
         self.next_id += 1;
         self.pending.insert(id, self.lines.len());
@@ -272,7 +268,7 @@ impl RoomState {
             notice: false,
             delivery: Some(Delivery::Sending),
         });
-        Command::Send { id, text }
+        SessionCommand::Send { id, text }
     }
 
     fn settle(&mut self, id: u64, delivery: Delivery) {
@@ -289,7 +285,6 @@ impl RoomState {
         self.connection = None;
         self.me = None;
         self.members.clear();
-        self.started = false;
     }
 
     /// One line for the address bar, true of the connection.
@@ -333,12 +328,6 @@ impl RoomState {
 
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
-        if !self.started {
-            if !matches!(event, NetEvent::Connecting { .. }) {
-                return;
-            }
-            self.started = true;
-        }
         match event {
             NetEvent::Listening { addr, chain } => {
                 self.listening = Some(addr);
@@ -363,11 +352,19 @@ impl RoomState {
                 self.connection = Some(info);
             }
             NetEvent::Untrusted(u) => self.status = Status::Untrusted(u),
-            NetEvent::Joined { you, nick, members } => {
+            NetEvent::Joined {
+                you,
+                nick,
+                members,
+                total,
+            } => {
                 self.me = Some(you);
                 self.nick = nick;
                 self.members = members;
-                let others = self.members.len().saturating_sub(1);
+                let others = usize::try_from(total)
+                    .unwrap_or(usize::MAX)
+                    .max(self.members.len())
+                    .saturating_sub(1);
                 self.notice(format!(
                     "You are in the room as {} ({} other{} here)",
                     self.nick,
@@ -394,6 +391,13 @@ impl RoomState {
             NetEvent::NotDelivered { id, reason } => {
                 self.settle(id, Delivery::NotDelivered(reason));
             }
+            NetEvent::Roster { members } => {
+                for m in members {
+                    if !self.members.iter().any(|x| x.id == m.id) {
+                        self.members.push(m);
+                    }
+                }
+            }
             NetEvent::MemberJoined(m) => {
                 if Some(m.id) != self.me {
                     self.member_notice(m.nick.clone(), "joined".into());
@@ -404,7 +408,7 @@ impl RoomState {
             NetEvent::MemberLeft { member, reason } => {
                 self.members.retain(|x| x.id != member.id);
                 // "left", or "left (reason)".
-                let what = crate::net::left_text("", &reason).trim_start().to_string();
+                let what = crate::net::left_text("", reason).trim_start().to_string();
                 self.member_notice(member.nick, what);
             }
             NetEvent::Renamed { id, old, new } => {
@@ -480,6 +484,7 @@ mod tests {
             you: 3,
             nick: "ana".into(),
             members: vec![member(0, "hana"), member(3, "ana")],
+            total: 2,
         });
         s
     }
@@ -488,12 +493,12 @@ mod tests {
         ConnectionInfo {
             target: "h:1".into(),
             peer_addr: "127.0.0.1:1".parse().unwrap(),
-            protocol: "TLS 1.3".into(),
+            protocol: crate::net::TlsVersion::Tls13,
             cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
             key_exchange: "X25519MLKEM768".into(),
             alpn: Some("tlschat/1".into()),
             sni: None,
-            handshake_kind: "full".into(),
+            handshake_kind: crate::net::HandshakeKind::Full,
             handshake_us: 1000,
             chain: vec![],
             trust,
@@ -540,7 +545,7 @@ mod tests {
     fn own_messages_go_sending_then_delivered() {
         let mut s = joined();
         s.draft = "hello\n".into();
-        let Some(Command::Send { id, text }) = s.compose() else {
+        let Some(SessionCommand::Send { id, text }) = s.compose() else {
             panic!()
         };
         assert_eq!(text, "hello");
@@ -550,7 +555,7 @@ mod tests {
         let n = s.lines.len();
         s.apply(NetEvent::Message(MessageEvent {
             seq: 1,
-            from: 3,
+            from: Some(3),
             nick: "ana".into(),
             text: "hello".into(),
             time_ms: 1,
@@ -565,11 +570,11 @@ mod tests {
     fn plain_sent_and_not_delivered_are_kept() {
         let mut s = joined();
         s.draft = "one".into();
-        let Some(Command::Send { id: one, .. }) = s.compose() else {
+        let Some(SessionCommand::Send { id: one, .. }) = s.compose() else {
             panic!()
         };
         s.draft = "two".into();
-        let Some(Command::Send { id: two, .. }) = s.compose() else {
+        let Some(SessionCommand::Send { id: two, .. }) = s.compose() else {
             panic!()
         };
         s.apply(NetEvent::Sent { id: one });
@@ -584,7 +589,7 @@ mod tests {
             Some(Delivery::NotDelivered("too long".into()))
         );
         // Resending puts it back in flight, once.
-        let Some(Command::Send { text, .. }) = s.resend(n - 1) else {
+        let Some(SessionCommand::Send { text, .. }) = s.resend(n - 1) else {
             panic!()
         };
         assert_eq!(text, "two");
@@ -615,12 +620,8 @@ mod tests {
         s.reconnecting();
         assert_eq!(s.status, Status::Connecting);
         assert_eq!(s.draft, "half written");
-        // A late event of the old session is not taken for the new one.
-        s.apply(NetEvent::Disconnected {
-            reason: "old".into(),
-            kind: DisconnectKind::Error,
-        });
-        assert_eq!(s.status, Status::Connecting);
+        // (A late event of the old session never reaches this state: the
+        // app applies only the current session's events.)
         s.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });
@@ -633,6 +634,7 @@ mod tests {
             you: 5,
             nick: "ana".into(),
             members: vec![member(5, "ana")],
+            total: 1,
         });
         assert!(s.is_connected());
     }
@@ -656,7 +658,7 @@ mod tests {
         assert_eq!(s.nick, "anna");
         s.apply(NetEvent::MemberLeft {
             member: member(4, "bob"),
-            reason: "too slow to keep up".into(),
+            reason: crate::net::LeaveReason::TooSlow,
         });
         assert!(!s.members.iter().any(|m| m.id == 4));
         assert_eq!(
@@ -667,7 +669,7 @@ mod tests {
         assert!(s.lines.last().unwrap().notice);
         s.apply(NetEvent::Message(MessageEvent {
             seq: 9,
-            from: 0,
+            from: Some(0),
             nick: "hana".into(),
             text: "hi".into(),
             time_ms: 5,
@@ -699,15 +701,15 @@ mod tests {
         s.apply(NetEvent::MemberJoined(member(20, "eve")));
         assert_eq!(s.lines.last().unwrap().text, "eve joined");
         // Leaves gather by reason.
-        let leave = |id, nick: &str, reason: &str| NetEvent::MemberLeft {
+        let leave = |id, nick: &str, reason: crate::net::LeaveReason| NetEvent::MemberLeft {
             member: member(id, nick),
-            reason: reason.into(),
+            reason,
         };
-        s.apply(leave(4, "bo", "left"));
-        s.apply(leave(5, "cy", "left"));
+        s.apply(leave(4, "bo", crate::net::LeaveReason::Left));
+        s.apply(leave(5, "cy", crate::net::LeaveReason::Left));
         assert_eq!(s.lines.last().unwrap().text, "bo and cy left");
-        s.apply(leave(6, "dee", "too slow to keep up"));
-        s.apply(leave(7, "g7", "too slow to keep up"));
+        s.apply(leave(6, "dee", crate::net::LeaveReason::TooSlow));
+        s.apply(leave(7, "g7", crate::net::LeaveReason::TooSlow));
         assert_eq!(
             s.lines.last().unwrap().text,
             "dee and g7 left (too slow to keep up)"

@@ -12,7 +12,21 @@ use std::time::{Duration, Instant};
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
-use tlschat::net::{Command, HostConfig, JoinConfig, NetEvent, NetThread};
+use tlschat::net::{
+    HostConfig, HostLimits, JoinConfig, NetEvent, NetThread, SessionCommand, SessionEvent,
+    SessionId, Start,
+};
+
+/// What a test asks of a node: start a session, or tell the current one.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Host(HostConfig),
+    Join(JoinConfig),
+    Send { id: u64, text: String },
+    Nick(String),
+    Finish,
+    Disconnect,
+}
 
 /// How long any single expected thing may take before the test fails.
 pub const DEADLINE: Duration = Duration::from_secs(20);
@@ -101,10 +115,12 @@ impl Pki {
 }
 
 /// A net thread and its events, with everything seen kept for later checks.
+/// Only the current session's events are kept: the rest are stale.
 pub struct Node {
     pub net: NetThread,
-    pub events: crossbeam_channel::Receiver<NetEvent>,
+    pub events: crossbeam_channel::Receiver<SessionEvent>,
     pub seen: Vec<NetEvent>,
+    pub session: std::cell::Cell<Option<SessionId>>,
 }
 
 impl Node {
@@ -114,11 +130,40 @@ impl Node {
             net,
             events,
             seen: Vec::new(),
+            session: std::cell::Cell::new(None),
         }
     }
 
     pub fn send(&self, c: Command) {
-        assert!(self.net.send(c));
+        let command = match c {
+            Command::Host(config) => {
+                self.session.set(Some(self.net.start(Start::Host(config)).unwrap()));
+                return;
+            }
+            Command::Join(config) => {
+                self.session.set(Some(self.net.start(Start::Join(config)).unwrap()));
+                return;
+            }
+            Command::Send { id, text } => SessionCommand::Send { id, text },
+            Command::Nick(n) => SessionCommand::Nick(n),
+            Command::Finish => SessionCommand::Finish,
+            Command::Disconnect => SessionCommand::Disconnect,
+        };
+        assert!(self.net.send(self.session.get().expect("no session started"), command));
+    }
+
+    /// The next event of the current session, within `left`.
+    pub fn recv(&mut self, left: Duration) -> Option<NetEvent> {
+        let end = Instant::now() + left;
+        loop {
+            let e = self
+                .events
+                .recv_timeout(end.saturating_duration_since(Instant::now()))
+                .ok()?;
+            if Some(e.session) == self.session.get() {
+                return Some(e.event);
+            }
+        }
     }
 
     /// Waits (with [`DEADLINE`]) for the first event for which `f` returns Some.
@@ -126,7 +171,7 @@ impl Node {
         let end = Instant::now() + DEADLINE;
         loop {
             let left = end.saturating_duration_since(Instant::now());
-            match self.events.recv_timeout(left) {
+            match self.recv(left).ok_or(()) {
                 Ok(e) => {
                     let hit = f(&e);
                     self.seen.push(e);
@@ -152,7 +197,7 @@ impl Node {
 
     /// Takes every event that arrives until `quiet` passes without one.
     pub fn drain(&mut self, quiet: Duration) {
-        while let Ok(e) = self.events.recv_timeout(quiet) {
+        while let Some(e) = self.recv(quiet) {
             self.seen.push(e);
         }
     }
@@ -169,21 +214,7 @@ pub fn free_addr() -> SocketAddr {
 
 /// Starts a host on a free loopback port; returns it and the address.
 pub fn host(cert: &Issued, nick: &str) -> (Node, SocketAddr) {
-    let mut node = Node::start();
-    let config_dir = tempfile::tempdir().unwrap().keep();
-    node.send(Command::Host(HostConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        nick: nick.into(),
-        identity: Some((cert.cert.clone(), cert.key.clone())),
-        client_ca: None,
-        config_dir,
-    }));
-    let addr = node.wait_for("listening", |e| match e {
-        NetEvent::Listening { addr, .. } => Some(*addr),
-        NetEvent::Disconnected { reason, .. } => panic!("host failed: {reason}"),
-        _ => None,
-    });
-    (node, addr)
+    host_with(cert, nick, HostLimits::default())
 }
 
 pub fn join_config(addr: SocketAddr, nick: &str, ca: &Path) -> JoinConfig {
@@ -218,6 +249,16 @@ pub struct PlainClient {
 
 impl PlainClient {
     pub fn connect(addr: SocketAddr, ca: &Path) -> Self {
+        Self::connect_with(addr, ca, None)
+    }
+
+    /// A client offering `alpn` (e.g. `tlschat/1`, to speak JSON by hand).
+    pub fn connect_with(addr: SocketAddr, ca: &Path, alpn: Option<&[u8]>) -> Self {
+        Self::over(TcpStream::connect(addr).unwrap(), addr, ca, alpn)
+    }
+
+    /// A client over a TCP connection made by the caller.
+    pub fn over(tcp: TcpStream, addr: SocketAddr, ca: &Path, alpn: Option<&[u8]>) -> Self {
         let mut roots = rustls::RootCertStore::empty();
         for c in tlschat::net::pem::load_certs(ca).unwrap() {
             roots.add(c).unwrap();
@@ -228,9 +269,10 @@ impl PlainClient {
             .unwrap()
             .with_root_certificates(roots)
             .with_no_client_auth();
+        let mut config = config;
+        config.alpn_protocols = alpn.map(|a| vec![a.to_vec()]).unwrap_or_default();
         let name = rustls::pki_types::ServerName::try_from(addr.ip().to_string()).unwrap();
         let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
-        let tcp = TcpStream::connect(addr).unwrap();
         tcp.set_read_timeout(Some(DEADLINE)).unwrap();
         Self {
             reader: BufReader::new(rustls::StreamOwned::new(conn, tcp)),
@@ -281,4 +323,41 @@ impl PlainClient {
         let mut rest = Vec::new();
         let _ = s.read_to_end(&mut rest);
     }
+}
+
+/// A TCP connection to `addr` from the loopback address `source` (any of
+/// 127.0.0.0/8 works on Linux), so tests can play several machines.
+pub fn connect_from(source: std::net::IpAddr, addr: SocketAddr) -> TcpStream {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind(SocketAddr::new(source, 0)).unwrap();
+        let tcp = socket.connect(addr).await.unwrap();
+        let tcp = tcp.into_std().unwrap();
+        tcp.set_nonblocking(false).unwrap();
+        tcp
+    })
+}
+
+/// A host with these limits on a free loopback port.
+pub fn host_with(cert: &Issued, nick: &str, limits: HostLimits) -> (Node, SocketAddr) {
+    let node = Node::start();
+    node.send(Command::Host(HostConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        nick: nick.into(),
+        identity: Some((cert.cert.clone(), cert.key.clone())),
+        client_ca: None,
+        config_dir: tempfile::tempdir().unwrap().keep(),
+        limits,
+    }));
+    let mut node = node;
+    let addr = node.wait_for("listening", |e| match e {
+        NetEvent::Listening { addr, .. } => Some(*addr),
+        NetEvent::Disconnected { reason, .. } => panic!("host failed: {reason}"),
+        _ => None,
+    });
+    (node, addr)
 }

@@ -1,0 +1,837 @@
+//! The protocol layer: the two dialects a connection may speak and every
+//! conversion between bytes and typed frames ([`ClientFrame`],
+//! [`ServerFrame`]), with a [`Connection`] over a TLS stream that reads and
+//! writes whole frames (in the spirit of mini-redis's `connection.rs`).
+//!
+//! - [`Dialect::Json`] (ALPN `tlschat/1`): one JSON object per line.
+//! - [`Dialect::Plain`] (no ALPN: openssl s_client, ncat --ssl, Python's
+//!   ssl): plain UTF-8 lines; messages as `<nick> text`, notices as `* …`.
+//!
+//! Every limit is in bytes and named here. What a reader accepts is at most
+//! [`MAX_LINE`] bytes a line, and nothing the host encodes is larger: a
+//! message whose encoding could pass that for any member is refused to its
+//! sender by [`check_message`] before the room orders it.
+
+use std::fmt::Write as _;
+use std::marker::PhantomData;
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader, ReadHalf, WriteHalf};
+
+use crate::net::frame::{ClientFrame, ErrorCode, LeftMember, ServerFrame, WireMember};
+use crate::net::lines::{Line, LineReader, sanitize, sanitize_str};
+
+/// The largest line (or JSON frame) either side accepts, in bytes, without
+/// its newline.
+pub const MAX_LINE: usize = 64 * 1024;
+
+/// The most lines one message may have.
+pub const MAX_MESSAGE_LINES: usize = 100;
+
+/// The longest message id a member may choose, in bytes.
+pub const MAX_ID: usize = 64;
+
+/// The longest nickname, in characters (and so at most four times as many
+/// bytes).
+pub const MAX_NICK_CHARS: usize = 32;
+
+/// The most bytes a nickname can take once escaped for display: every
+/// character could become a `\u{xxxxx}` escape.
+pub const MAX_NICK_BYTES: usize = MAX_NICK_CHARS * 10;
+
+/// A roster page (welcome, `who` answer, member-list change) is cut at
+/// about this many bytes of members, well below [`MAX_LINE`].
+pub const ROSTER_PAGE_BYTES: usize = 32 * 1024;
+
+/// The most bytes a member's identity (its certificate's subject and
+/// fingerprint) takes on the wire.
+pub const MAX_IDENTITY_BYTES: usize = 512;
+
+/// How many names a plain-text greeting or `/who` answer spells out.
+pub const PLAIN_NAMES: usize = 20;
+
+/// How a connection speaks, decided by ALPN once per connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// `tlschat/1`: JSON lines with ids, acknowledgements and rosters.
+    Json,
+    /// Plain text lines, for TLS tools that do not offer ALPN.
+    Plain,
+}
+
+impl Dialect {
+    /// The dialect a connection speaks, from its negotiated ALPN protocol.
+    #[must_use]
+    pub fn from_alpn(alpn: Option<&[u8]>) -> Self {
+        if alpn == Some(crate::net::ALPN) {
+            Self::Json
+        } else {
+            Self::Plain
+        }
+    }
+}
+
+/// Why a line could not become a frame; the host answers with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameError {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// One line for people.
+    pub message: String,
+    /// The message id it is about, when there is one.
+    pub id: Option<String>,
+}
+
+impl FrameError {
+    /// An error with a code and a message.
+    #[must_use]
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            id: None,
+        }
+    }
+
+    /// The error as the frame that tells the peer.
+    #[must_use]
+    pub fn frame(&self) -> ServerFrame {
+        ServerFrame::Error {
+            code: self.code,
+            message: self.message.clone(),
+            id: self.id.clone(),
+        }
+    }
+
+    fn line_too_long() -> Self {
+        Self::new(
+            ErrorCode::LineTooLong,
+            format!("that line was longer than {MAX_LINE} bytes and was not delivered"),
+        )
+    }
+}
+
+/// One side of a connection: what it reads and what it writes.
+pub trait Side {
+    /// Frames this side reads.
+    type Incoming;
+    /// Frames this side writes.
+    type Outgoing;
+    /// One received line as a frame; `Ok(None)` for a line that carries
+    /// nothing (an empty plain line).
+    fn decode(line: &[u8], dialect: Dialect) -> Result<Option<Self::Incoming>, FrameError>;
+    /// Appends a frame's encoding in `dialect` to `out`.
+    fn encode(frame: &Self::Outgoing, dialect: Dialect, out: &mut Vec<u8>);
+}
+
+/// The host's end of a member's connection: reads [`ClientFrame`]s.
+#[derive(Debug)]
+pub enum HostSide {}
+
+/// A member's end of the connection to the host: reads [`ServerFrame`]s.
+#[derive(Debug)]
+pub enum MemberSide {}
+
+impl Side for HostSide {
+    type Incoming = ClientFrame;
+    type Outgoing = ServerFrame;
+
+    fn decode(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame>, FrameError> {
+        decode_client(line, dialect)
+    }
+
+    fn encode(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
+        encode_server(frame, dialect, out);
+    }
+}
+
+impl Side for MemberSide {
+    type Incoming = ServerFrame;
+    type Outgoing = ClientFrame;
+
+    fn decode(line: &[u8], dialect: Dialect) -> Result<Option<ServerFrame>, FrameError> {
+        decode_server(line, dialect).map(Some)
+    }
+
+    fn encode(frame: &ClientFrame, dialect: Dialect, out: &mut Vec<u8>) {
+        encode_client(frame, dialect, out);
+    }
+}
+
+fn json_line<T: serde::Serialize>(value: &T, out: &mut Vec<u8>) {
+    // Serializing these plain structs of strings and integers into a Vec
+    // cannot fail (no maps with non-string keys, no I/O).
+    let _ = serde_json::to_writer(&mut *out, value);
+    out.push(b'\n');
+}
+
+/// A member's line as a frame, as the host reads it. Plain lines are
+/// messages unless they start with a single `/` (a command); `//` sends a
+/// literal leading slash.
+pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame>, FrameError> {
+    match dialect {
+        Dialect::Json => {
+            let frame = serde_json::from_slice::<ClientFrame>(line).map_err(|e| {
+                FrameError::new(
+                    ErrorCode::BadFrame,
+                    format!("that line is not a tlschat/1 frame: {e}"),
+                )
+            })?;
+            Ok(Some(match frame {
+                ClientFrame::Msg { id, text } => {
+                    let id = id.map(|id| sanitize_str(&id, false));
+                    if id.as_ref().is_some_and(|id| id.len() > MAX_ID) {
+                        return Err(FrameError::new(
+                            ErrorCode::BadId,
+                            format!("message ids are at most {MAX_ID} bytes"),
+                        ));
+                    }
+                    ClientFrame::Msg {
+                        text: sanitize_str(&text, true),
+                        id,
+                    }
+                }
+                other => other,
+            }))
+        }
+        Dialect::Plain => {
+            let text = sanitize(line, false);
+            if let Some(command) = text.strip_prefix('/').filter(|c| !c.starts_with('/')) {
+                let (name, arg) = command.split_once(' ').unwrap_or((command, ""));
+                return match name {
+                    "nick" => Ok(Some(ClientFrame::Nick {
+                        nick: arg.to_string(),
+                    })),
+                    "who" | "names" => Ok(Some(ClientFrame::Who { after: None })),
+                    _ => Err(FrameError::new(
+                        ErrorCode::UnknownCommand,
+                        format!(
+                            "unknown command /{}: try /nick NAME or /who (start a message with // to send a leading /)",
+                            clip(name, MAX_NICK_BYTES)
+                        ),
+                    )),
+                };
+            }
+            let text = text.strip_prefix('/').map_or(text.clone(), str::to_string);
+            if text.trim().is_empty() {
+                return Ok(None);
+            }
+            Ok(Some(ClientFrame::Msg { id: None, text }))
+        }
+    }
+}
+
+/// Appends a member's frame in `dialect`.
+pub fn encode_client(frame: &ClientFrame, dialect: Dialect, out: &mut Vec<u8>) {
+    match dialect {
+        Dialect::Json => json_line(frame, out),
+        Dialect::Plain => match frame {
+            // A plain host knows no hello: the nickname is a /nick.
+            ClientFrame::Hello { nick } | ClientFrame::Nick { nick } => {
+                out.extend_from_slice(format!("/nick {nick}\n").as_bytes());
+            }
+            ClientFrame::Msg { text, .. } => {
+                for line in text.split('\n') {
+                    let line = line.trim_end_matches('\r');
+                    // A line that starts with / would be a command.
+                    if line.starts_with('/') {
+                        out.push(b'/');
+                    }
+                    out.extend_from_slice(line.as_bytes());
+                    out.push(b'\n');
+                }
+            }
+            ClientFrame::Who { .. } => out.extend_from_slice(b"/who\n"),
+        },
+    }
+}
+
+/// The host's line as a frame, as a member reads it. Every string in it is
+/// made safe to show ([`sanitize_str`]): a hostile host cannot reach a
+/// terminal or the window with control, bidi or invisible characters.
+pub fn decode_server(line: &[u8], dialect: Dialect) -> Result<ServerFrame, FrameError> {
+    match dialect {
+        Dialect::Json => serde_json::from_slice::<ServerFrame>(line)
+            .map(sanitize_frame)
+            .map_err(|e| {
+                FrameError::new(
+                    ErrorCode::BadFrame,
+                    format!("a frame the host sent is not understood by this version: {e}"),
+                )
+            }),
+        Dialect::Plain => {
+            let text = sanitize(line, false);
+            if let Some(notice) = text.strip_prefix("* ") {
+                return Ok(ServerFrame::Notice {
+                    text: notice.to_string(),
+                });
+            }
+            Ok(
+                match text.strip_prefix('<').and_then(|t| t.split_once("> ")) {
+                    Some((nick, body)) if !nick.is_empty() && !nick.contains(' ') => {
+                        ServerFrame::PlainLine {
+                            nick: Some(nick.to_string()),
+                            text: body.to_string(),
+                        }
+                    }
+                    _ => ServerFrame::PlainLine { nick: None, text },
+                },
+            )
+        }
+    }
+}
+
+fn safe(s: String, keep_newlines: bool) -> String {
+    sanitize_str(&s, keep_newlines)
+}
+
+fn safe_member(m: WireMember) -> WireMember {
+    WireMember {
+        nick: safe(m.nick, false),
+        identity: m.identity.map(|i| safe(i, false)),
+        ..m
+    }
+}
+
+/// Every string of a host's frame made safe to show.
+fn sanitize_frame(frame: ServerFrame) -> ServerFrame {
+    use ServerFrame as F;
+    match frame {
+        F::Welcome {
+            you,
+            nick,
+            members,
+            total,
+            next,
+        } => F::Welcome {
+            you,
+            nick: safe(nick, false),
+            members: members.into_iter().map(safe_member).collect(),
+            total,
+            next,
+        },
+        F::Roster {
+            members,
+            total,
+            next,
+        } => F::Roster {
+            members: members.into_iter().map(safe_member).collect(),
+            total,
+            next,
+        },
+        F::Msg {
+            seq,
+            from,
+            nick,
+            text,
+            ts,
+        } => F::Msg {
+            seq,
+            from,
+            nick: safe(nick, false),
+            text: safe(text, true),
+            ts,
+        },
+        F::Ack { id, seq, ts, text } => F::Ack {
+            id: id.map(|i| safe(i, false)),
+            seq,
+            ts,
+            text: safe(text, true),
+        },
+        F::Joined { member } => F::Joined {
+            member: safe_member(member),
+        },
+        F::Left { member, reason } => F::Left {
+            member: safe_member(member),
+            reason,
+        },
+        F::MembersChanged { joined, left } => F::MembersChanged {
+            joined: joined.into_iter().map(safe_member).collect(),
+            left: left
+                .into_iter()
+                .map(|l| LeftMember {
+                    member: safe_member(l.member),
+                    reason: l.reason,
+                })
+                .collect(),
+        },
+        F::Renamed { id, old, new } => F::Renamed {
+            id,
+            old: safe(old, false),
+            new: safe(new, false),
+        },
+        F::Error { code, message, id } => F::Error {
+            code,
+            message: safe(message, false),
+            id: id.map(|i| safe(i, false)),
+        },
+        F::Notice { text } => F::Notice {
+            text: safe(text, false),
+        },
+        F::Closing { reason } => F::Closing {
+            reason: safe(reason, false),
+        },
+        F::PlainLine { nick, text } => F::PlainLine {
+            nick: nick.map(|n| safe(n, false)),
+            text: safe(text, false),
+        },
+    }
+}
+
+/// `a, b, c and 4 others` for at most `shown` of `total` names.
+fn some_names<'a>(names: impl Iterator<Item = &'a str>, total: u64, shown: usize) -> String {
+    let mut text = String::new();
+    let mut count = 0u64;
+    for name in names.take(shown) {
+        if count > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(name);
+        count += 1;
+    }
+    if total > count {
+        let _ = write!(text, " and {} others", total - count);
+    }
+    text
+}
+
+fn roster_name(m: &WireMember) -> String {
+    if m.host {
+        format!("{} (host)", m.nick)
+    } else {
+        m.nick.clone()
+    }
+}
+
+/// `nick left`, with the reason unless it is the ordinary one.
+#[must_use]
+pub fn left_text(nick: &str, reason: crate::net::frame::LeaveReason) -> String {
+    if reason == crate::net::frame::LeaveReason::Left {
+        format!("{nick} left")
+    } else {
+        format!("{nick} left ({})", reason.describe())
+    }
+}
+
+fn notice(out: &mut Vec<u8>, text: &str) {
+    out.extend_from_slice(b"* ");
+    out.extend_from_slice(text.as_bytes());
+    out.push(b'\n');
+}
+
+/// Appends a host's frame in `dialect`. Plain members get no
+/// acknowledgements (they cannot use them) and see messages as one
+/// `<nick> line` per line.
+pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
+    use ServerFrame as F;
+    if dialect == Dialect::Json {
+        if !matches!(frame, F::PlainLine { .. }) {
+            json_line(frame, out);
+        }
+        return;
+    }
+    match frame {
+        F::Welcome {
+            nick,
+            members,
+            total,
+            ..
+        } => {
+            notice(
+                out,
+                &format!(
+                    "welcome, you are {nick}; change it with /nick NAME, list members with /who"
+                ),
+            );
+            let names: Vec<String> = members.iter().take(PLAIN_NAMES).map(roster_name).collect();
+            notice(
+                out,
+                &format!(
+                    "in the room: {}",
+                    some_names(names.iter().map(String::as_str), *total, PLAIN_NAMES)
+                ),
+            );
+        }
+        F::Roster { members, total, .. } => {
+            let names: Vec<String> = members.iter().take(PLAIN_NAMES).map(roster_name).collect();
+            notice(
+                out,
+                &format!(
+                    "in the room: {}",
+                    some_names(names.iter().map(String::as_str), *total, PLAIN_NAMES)
+                ),
+            );
+        }
+        F::Msg { nick, text, .. } => {
+            for line in text.split('\n') {
+                out.push(b'<');
+                out.extend_from_slice(nick.as_bytes());
+                out.extend_from_slice(b"> ");
+                out.extend_from_slice(line.as_bytes());
+                out.push(b'\n');
+            }
+        }
+        F::Ack { .. } => {}
+        F::Joined { member } => notice(out, &format!("{} joined", member.nick)),
+        F::Left { member, reason } => notice(out, &left_text(&member.nick, *reason)),
+        F::MembersChanged { joined, left } => {
+            let mut parts = Vec::new();
+            if !joined.is_empty() {
+                parts.push(format!(
+                    "{} joined ({})",
+                    joined.len(),
+                    some_names(
+                        joined.iter().map(|m| m.nick.as_str()),
+                        joined.len() as u64,
+                        5
+                    )
+                ));
+            }
+            if !left.is_empty() {
+                parts.push(format!(
+                    "{} left ({})",
+                    left.len(),
+                    some_names(
+                        left.iter().map(|l| l.member.nick.as_str()),
+                        left.len() as u64,
+                        5
+                    )
+                ));
+            }
+            notice(out, &parts.join("; "));
+        }
+        F::Renamed { old, new, .. } => notice(out, &format!("{old} is now known as {new}")),
+        F::Error { message, .. } => notice(out, &format!("error: {message}")),
+        F::Notice { text } => notice(out, text),
+        F::Closing { reason } => notice(out, &format!("the room is closing: {reason}")),
+        F::PlainLine { nick, text } => {
+            if let Some(nick) = nick {
+                out.push(b'<');
+                out.extend_from_slice(nick.as_bytes());
+                out.extend_from_slice(b"> ");
+            }
+            out.extend_from_slice(text.as_bytes());
+            out.push(b'\n');
+        }
+    }
+}
+
+/// A frame's encoding in `dialect`.
+#[must_use]
+pub fn encoded_server(frame: &ServerFrame, dialect: Dialect) -> Vec<u8> {
+    let mut out = Vec::new();
+    encode_server(frame, dialect, &mut out);
+    out
+}
+
+/// Whether a message (already sanitized) may be said: its line count and
+/// every encoding of it that the host writes — the JSON message with the
+/// longest nickname, the acknowledgement with the longest id, and the plain
+/// `<nick> line` rendering (all its lines together) — fit in [`MAX_LINE`].
+/// Refused messages get this error, never a silent drop by receivers.
+pub fn check_message(text: &str) -> Result<(), FrameError> {
+    let lines = text.split('\n').count();
+    if lines > MAX_MESSAGE_LINES {
+        return Err(FrameError::new(
+            ErrorCode::TooManyLines,
+            format!(
+                "that message has {lines} lines; the limit is {MAX_MESSAGE_LINES}, so it was not delivered"
+            ),
+        ));
+    }
+    let nick = "\u{10ffff}".repeat(MAX_NICK_CHARS);
+    let longest = ServerFrame::Msg {
+        seq: u64::MAX,
+        from: u64::MAX,
+        nick: nick.clone(),
+        text: text.to_string(),
+        ts: u64::MAX,
+    };
+    let json = encoded_server(&longest, Dialect::Json).len() - 1;
+    // An id's bytes at most double in JSON (a backslash or a quote).
+    let ack = encoded_server(
+        &ServerFrame::Ack {
+            id: Some("\\".repeat(MAX_ID)),
+            seq: u64::MAX,
+            ts: u64::MAX,
+            text: text.to_string(),
+        },
+        Dialect::Json,
+    )
+    .len()
+        - 1;
+    let plain = text.len() + lines * (nick.len() + 4);
+    let biggest = json.max(ack).max(plain);
+    if biggest > MAX_LINE {
+        return Err(FrameError::new(
+            ErrorCode::MessageTooLong,
+            format!(
+                "that message is too long: {biggest} bytes once encoded for the room (after escaping); the limit is {MAX_LINE}, so it was not delivered"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Cuts `s` to at most `max` bytes on a character boundary.
+#[must_use]
+pub fn clip(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// Reads whole frames of one side from a byte stream.
+#[derive(Debug)]
+pub struct FrameReader<R, S> {
+    lines: LineReader<BufReader<R>>,
+    dialect: Dialect,
+    side: PhantomData<S>,
+}
+
+/// What [`FrameReader::read_frame`] gives: a frame, or why a line was not one.
+pub type Read<T> = Result<T, FrameError>;
+
+impl<R: AsyncRead + Unpin, S: Side> FrameReader<R, S> {
+    /// Reads `dialect` from `reader`, with a read buffer of `buffer` bytes.
+    pub fn new(reader: R, dialect: Dialect, buffer: usize) -> Self {
+        Self {
+            lines: LineReader::new(BufReader::with_capacity(buffer, reader), MAX_LINE),
+            dialect,
+            side: PhantomData,
+        }
+    }
+
+    /// The dialect being read.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    fn frame(&self, line: Line) -> Option<Read<S::Incoming>> {
+        match line {
+            Line::TooLong => Some(Err(FrameError::line_too_long())),
+            Line::Text(bytes) => S::decode(&bytes, self.dialect).transpose(),
+        }
+    }
+
+    /// The next frame (or the error a line gave), `None` at the end of the
+    /// stream. Cancel-safe: it may sit in a `select!`.
+    pub async fn read_frame(&mut self) -> std::io::Result<Option<Read<S::Incoming>>> {
+        loop {
+            let Some(line) = self.lines.next_line().await? else {
+                return Ok(None);
+            };
+            if let Some(frame) = self.frame(line) {
+                return Ok(Some(frame));
+            }
+        }
+    }
+
+    /// The next frame if it is already complete in the read buffer. Never
+    /// reads and never waits.
+    pub fn buffered_frame(&mut self) -> Option<Read<S::Incoming>> {
+        loop {
+            let line = self.lines.buffered_line()?;
+            if let Some(frame) = self.frame(line) {
+                return Some(frame);
+            }
+        }
+    }
+}
+
+/// Writes whole frames of one side to a byte stream.
+#[derive(Debug)]
+pub struct FrameWriter<W, S> {
+    writer: W,
+    dialect: Dialect,
+    buf: Vec<u8>,
+    side: PhantomData<S>,
+}
+
+impl<W: AsyncWrite + Unpin, S: Side> FrameWriter<W, S> {
+    /// Writes `dialect` to `writer`.
+    pub fn new(writer: W, dialect: Dialect) -> Self {
+        Self {
+            writer,
+            dialect,
+            buf: Vec::new(),
+            side: PhantomData,
+        }
+    }
+
+    /// The dialect being written.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Encodes and writes one frame, then flushes.
+    pub async fn write_frame(&mut self, frame: &S::Outgoing) -> std::io::Result<()> {
+        self.buf.clear();
+        S::encode(frame, self.dialect, &mut self.buf);
+        let buf = std::mem::take(&mut self.buf);
+        let written = self.write_encoded(&buf).await;
+        self.buf = buf;
+        written
+    }
+
+    /// Writes frames already encoded in this writer's dialect (the room
+    /// encodes what everyone hears once per dialect), then flushes.
+    pub async fn write_encoded(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.writer.write_all(bytes).await?;
+        self.writer.flush().await
+    }
+
+    /// Closes the stream cleanly (TLS close_notify).
+    pub async fn shutdown(&mut self) -> std::io::Result<()> {
+        self.writer.shutdown().await
+    }
+}
+
+/// A connection that reads and writes whole frames of one side over a
+/// stream (a TLS stream in the program, anything in tests).
+#[derive(Debug)]
+pub struct Connection<T, S> {
+    /// The reading half.
+    pub reader: FrameReader<ReadHalf<T>, S>,
+    /// The writing half.
+    pub writer: FrameWriter<WriteHalf<T>, S>,
+}
+
+impl<T: AsyncRead + AsyncWrite, S: Side> Connection<T, S> {
+    /// A connection speaking `dialect` over `stream`, with a read buffer of
+    /// `buffer` bytes.
+    pub fn new(stream: T, dialect: Dialect, buffer: usize) -> Self {
+        let (r, w) = tokio::io::split(stream);
+        Self {
+            reader: FrameReader::new(r, dialect, buffer),
+            writer: FrameWriter::new(w, dialect),
+        }
+    }
+
+    /// The dialect spoken.
+    pub fn dialect(&self) -> Dialect {
+        self.reader.dialect
+    }
+
+    /// The next frame; see [`FrameReader::read_frame`].
+    pub async fn read_frame(&mut self) -> std::io::Result<Option<Read<S::Incoming>>> {
+        self.reader.read_frame().await
+    }
+
+    /// Writes one frame; see [`FrameWriter::write_frame`].
+    pub async fn write_frame(&mut self, frame: &S::Outgoing) -> std::io::Result<()> {
+        self.writer.write_frame(frame).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_lines_become_frames() {
+        let d = Dialect::Plain;
+        assert_eq!(
+            decode_client(b"hi there", d),
+            Ok(Some(ClientFrame::Msg {
+                id: None,
+                text: "hi there".into()
+            }))
+        );
+        assert_eq!(
+            decode_client(b"/nick bo", d),
+            Ok(Some(ClientFrame::Nick { nick: "bo".into() }))
+        );
+        assert_eq!(
+            decode_client(b"//slash", d),
+            Ok(Some(ClientFrame::Msg {
+                id: None,
+                text: "/slash".into()
+            }))
+        );
+        assert_eq!(decode_client(b"   ", d), Ok(None));
+        assert_eq!(
+            decode_client(b"/frob", d).unwrap_err().code,
+            ErrorCode::UnknownCommand
+        );
+        assert_eq!(
+            decode_server(b"<ana> hi", d),
+            Ok(ServerFrame::PlainLine {
+                nick: Some("ana".into()),
+                text: "hi".into()
+            })
+        );
+        assert_eq!(
+            decode_server(b"* bo joined", d),
+            Ok(ServerFrame::Notice {
+                text: "bo joined".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_hostile_host_frame_is_made_safe() {
+        let line = br#"{"type":"msg","seq":1,"from":2,"nick":"a\u001b[2Jb","text":"x\u0007\u202ey","ts":3}"#;
+        let ServerFrame::Msg { nick, text, .. } = decode_server(line, Dialect::Json).unwrap()
+        else {
+            panic!("not a message");
+        };
+        assert!(!nick.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'));
+        let line = br#"{"type":"error","code":"x\u001b","message":"m\u001b]0;t\u0007"}"#;
+        let frame = decode_server(line, Dialect::Json).unwrap();
+        assert!(!format!("{frame:?}").contains('\u{1b}'));
+    }
+
+    #[test]
+    fn messages_that_would_pass_the_cap_are_refused() {
+        assert!(check_message("hello").is_ok());
+        assert!(check_message(&"x".repeat(60_000)).is_ok());
+        // The newline amplification: each line would carry a <nick> prefix.
+        assert_eq!(
+            check_message(&"\n".repeat(5000)).unwrap_err().code,
+            ErrorCode::TooManyLines
+        );
+        // Escaping grows a message past the cap for JSON members.
+        let escaped = sanitize_str(&"\u{1}".repeat(20_000), true);
+        assert_eq!(
+            check_message(&escaped).unwrap_err().code,
+            ErrorCode::MessageTooLong
+        );
+        // Exactly what fits is accepted, and its encodings really fit.
+        let text = "é".repeat(15_000);
+        check_message(&text).unwrap();
+        let msg = ServerFrame::Msg {
+            seq: 1,
+            from: 1,
+            nick: "n".repeat(32),
+            text,
+            ts: 1,
+        };
+        assert!(encoded_server(&msg, Dialect::Json).len() <= MAX_LINE + 1);
+    }
+
+    #[test]
+    fn plain_encodings_of_rosters_are_bounded() {
+        let members: Vec<WireMember> = (0..5000)
+            .map(|id| WireMember {
+                id,
+                nick: "x".repeat(32),
+                host: id == 0,
+                plain: false,
+                identity: None,
+            })
+            .collect();
+        let frame = ServerFrame::Roster {
+            members,
+            total: 5000,
+            next: None,
+        };
+        let plain = encoded_server(&frame, Dialect::Plain);
+        assert!(plain.len() < 2000, "{}", plain.len());
+        assert!(String::from_utf8(plain).unwrap().contains("and 4980 others"));
+    }
+}

@@ -1,0 +1,386 @@
+//! Hostile peers, each attack as a test over real TLS on loopback: newline
+//! amplification against a member that never reads (the host's memory
+//! stays bounded and the room keeps delivering), a message whose escaped
+//! form passes the cap (refused to its sender, seen by nobody), a room of
+//! 1,500 members with 128-byte names (a newcomer gets its welcome and every
+//! member, in pages), and floods of handshakes and members from one
+//! address (others still get in).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::io::{BufRead as _, Write as _};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::{Child, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::{
+    Command, DEADLINE, Pki, PlainClient, connect_from, host, host_with, join, join_config,
+};
+use tlschat::net::frame::{ErrorCode, ServerFrame};
+use tlschat::net::{HostLimits, NetEvent};
+
+const TLSCHAT: &str = "tlschat/1";
+
+/// A `tlschat/1` member driven by hand: hello, then raw frames.
+fn json_member(addr: SocketAddr, ca: &std::path::Path, nick: &str) -> PlainClient {
+    let mut c = PlainClient::connect_with(addr, ca, Some(TLSCHAT.as_bytes()));
+    c.send(&format!(r#"{{"type":"hello","nick":"{nick}"}}"#));
+    let welcome = c.line();
+    assert!(welcome.contains(r#""type":"welcome""#), "{welcome}");
+    c
+}
+
+fn frame(line: &str) -> ServerFrame {
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
+}
+
+/// The real binary as a headless host; its pid and address.
+struct HostProcess {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl HostProcess {
+    fn start(cert: &common::Issued) -> Self {
+        let dir = tempfile::tempdir().unwrap().keep();
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tlschat"))
+            .args(["host", "--headless", "--bind", "127.0.0.1:0", "--name", "hana"])
+            .arg("--cert")
+            .arg(&cert.cert)
+            .arg("--key")
+            .arg(&cert.key)
+            .env("TLSCHAT_CONFIG_DIR", dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
+        let addr = loop {
+            let mut line = String::new();
+            assert!(out.read_line(&mut line).unwrap() > 0, "the host ended");
+            if let Some(rest) = line.strip_prefix("* hosting on ") {
+                break rest.split(':').take(2).collect::<Vec<_>>().join(":").parse().unwrap();
+            }
+        };
+        // Keep reading its output so it never blocks on a full pipe.
+        std::thread::spawn(move || {
+            let mut sink = String::new();
+            while out.read_line(&mut sink).unwrap_or(0) > 0 {
+                sink.clear();
+            }
+        });
+        Self { child, addr }
+    }
+
+    /// The host's resident memory now and at its peak, in MiB.
+    fn memory_mib(&self) -> (f64, f64) {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|kb| kb.parse::<f64>().ok())
+                .unwrap()
+                / 1024.0
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn newline_amplification_is_refused_and_the_host_stays_small() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let host = HostProcess::start(&cert);
+    let addr = host.addr;
+    // A plain member that never reads a byte after its greeting.
+    let mut stuck = PlainClient::connect(addr, &pki.ca_pem);
+    stuck.until(|l| l.starts_with("* in the room"));
+    // A member that reads everything, to see what the room delivers.
+    let (mut reader, _) = join(addr, "reader", &pki.ca_pem);
+    let (before, _) = host.memory_mib();
+
+    // The attacker: a 32-character nickname, frames of 32,000 newlines
+    // (64,000 bytes as JSON), each of which would have been ~1.2 MB as
+    // plain `<nick> ` lines.
+    let nick = "n".repeat(32);
+    let mut attacker = json_member(addr, &pki.ca_pem, &nick);
+    let newlines = "\\n".repeat(32_000);
+    const FRAMES: usize = 300;
+    let mut burst = Vec::new();
+    for i in 0..FRAMES {
+        writeln!(burst, r#"{{"type":"msg","id":"nl{i}","text":"{newlines}"}}"#).unwrap();
+    }
+    attacker.send_raw(&burst);
+    // Every newline frame is refused to its sender, with its id.
+    let mut refused = 0;
+    while refused < FRAMES {
+        match frame(&attacker.line()) {
+            ServerFrame::Error {
+                code: ErrorCode::TooManyLines,
+                id: Some(id),
+                ..
+            } => {
+                assert_eq!(id, format!("nl{refused}"));
+                refused += 1;
+            }
+            ServerFrame::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            } => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    // Then the most a message may be: 100 lines that fill the cap for
+    // plain members, 300 times over, towards the member that never reads.
+    // (The attacker reads its acks as it goes: a member that does not is
+    // dropped as too slow, like the stuck one.)
+    let line = "y".repeat(480);
+    let full = vec![line.as_str(); 100].join("\\n");
+    for chunk in 0..FRAMES / 20 {
+        let mut burst = Vec::new();
+        for i in 0..20 {
+            writeln!(burst, r#"{{"type":"msg","id":"full{chunk}-{i}","text":"{full}"}}"#).unwrap();
+        }
+        attacker.send_raw(&burst);
+        let mut acked = 0;
+        while acked < 20 {
+            match frame(&attacker.line()) {
+                ServerFrame::Ack { .. } => acked += 1,
+                ServerFrame::Error {
+                    code: ErrorCode::RateLimited,
+                    ..
+                } => {}
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+    attacker.send(r#"{"type":"msg","id":"last","text":"still here"}"#);
+    assert_eq!(refused, FRAMES);
+    // The reading member got every accepted message and none of the refused.
+    let mut full_seen = 0;
+    reader.wait_for("the attacker's last line", |e| match e {
+        NetEvent::Message(m) if m.text == "still here" => Some(()),
+        NetEvent::Message(m) => {
+            assert_eq!(m.text.split('\n').count(), 100, "a refused message arrived");
+            full_seen += 1;
+            None
+        }
+        _ => None,
+    });
+    assert_eq!(full_seen, FRAMES);
+    let (after, peak) = host.memory_mib();
+    eprintln!("host memory: {before:.1} MiB before, {after:.1} MiB after, peak {peak:.1} MiB");
+    // 600 frames of 64 KB: the old host grew by over a gigabyte. Now the
+    // room's feed keeps at most 8 MiB and each member's buffers a few
+    // hundred KiB.
+    assert!(
+        peak - before < 64.0,
+        "the host grew from {before:.1} to a peak of {peak:.1} MiB"
+    );
+    drop(stuck);
+}
+
+#[test]
+fn a_message_whose_escaped_form_passes_the_cap_is_refused_to_its_sender() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (_h, addr) = host(&cert, "hana");
+    let (mut a, _) = join(addr, "ana", &pki.ca_pem);
+    let mut plain = PlainClient::connect(addr, &pki.ca_pem);
+    plain.until(|l| l.starts_with("* in the room"));
+    let mut sender = json_member(addr, &pki.ca_pem, "bo");
+    // 21,000 bidi overrides: 63 KB as sent, ~190 KB once made visible
+    // (`\u{202e}`) and escaped for JSON.
+    let text = "\u{202e}".repeat(21_000);
+    sender.send(&format!(r#"{{"type":"msg","id":"big","text":"{text}"}}"#));
+    sender.send(r#"{"type":"msg","id":"small","text":"after"}"#);
+    // The refusal names the message and the cause.
+    let mut got_error = false;
+    let mut got_ack = false;
+    let end = Instant::now() + DEADLINE;
+    while !(got_error && got_ack) && Instant::now() < end {
+        match frame(&sender.line()) {
+            ServerFrame::Error {
+                code: ErrorCode::MessageTooLong,
+                id,
+                message,
+            } => {
+                assert_eq!(id.as_deref(), Some("big"));
+                assert!(message.contains("too long"), "{message}");
+                got_error = true;
+            }
+            ServerFrame::Ack { id, .. } => {
+                assert_eq!(id.as_deref(), Some("small"), "the big one was acknowledged");
+                got_ack = true;
+            }
+            _ => {}
+        }
+    }
+    assert!(got_error && got_ack);
+    // Nobody saw the refused message: the next thing each one hears from bo
+    // is "after".
+    let first = a.wait_for("bo's message", |e| match e {
+        NetEvent::Message(m) if m.nick == "bo" => Some(m.text.clone()),
+        _ => None,
+    });
+    assert_eq!(first, "after");
+    let next = plain.until(|l| l.starts_with("<bo>"));
+    assert!(!next.iter().any(|l| l.contains('\u{202e}') || l.contains("202e")));
+}
+
+#[test]
+fn a_newcomer_to_a_room_of_1500_with_long_names_gets_every_member() {
+    const MEMBERS: usize = 1500;
+    let pki = Pki::new();
+    let cert = pki.server();
+    let limits = HostLimits {
+        max_members_per_address: 2 * MEMBERS,
+        max_handshakes_per_address: 2 * MEMBERS,
+        ..HostLimits::default()
+    };
+    let (mut h, addr) = host_with(&cert, "hana", limits);
+    // 1,500 members whose names are 32 four-byte characters (128 bytes).
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ca = pki.ca_pem.clone();
+    let _held = rt.block_on(async move {
+        let mut roots = rustls::RootCertStore::empty();
+        for c in tlschat::net::pem::load_certs(&ca).unwrap() {
+            roots.add(c).unwrap();
+        }
+        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        config.alpn_protocols = vec![TLSCHAT.as_bytes().to_vec()];
+        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let gate = Arc::new(tokio::sync::Semaphore::new(16));
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..MEMBERS {
+            let connector = connector.clone();
+            let gate = gate.clone();
+            tasks.spawn(async move {
+                use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+                let _permit = gate.acquire().await.unwrap();
+                let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+                let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+                let mut tls = connector.connect(name, tcp).await.unwrap();
+                let hi = char::from_u32(0x20000 + u32::try_from(i / 64).unwrap()).unwrap();
+                let lo = char::from_u32(0x20000 + u32::try_from(i % 64).unwrap()).unwrap();
+                let nick = format!("{}{hi}{lo}", "\u{20000}".repeat(30));
+                assert_eq!(nick.len(), 128);
+                tls.write_all(format!("{{\"type\":\"hello\",\"nick\":\"{nick}\"}}\n").as_bytes())
+                    .await
+                    .unwrap();
+                let (mut r, w) = tokio::io::split(tls);
+                // Read (and drop) whatever the room says, so nobody is slow.
+                tokio::spawn(async move {
+                    let mut buf = vec![0; 16 * 1024];
+                    while r.read(&mut buf).await.unwrap_or(0) > 0 {}
+                });
+                w
+            });
+        }
+        let mut held = Vec::new();
+        while let Some(w) = tasks.join_next().await {
+            held.push(w.unwrap());
+        }
+        held
+    });
+    // Every one of them is in the room before the newcomer comes.
+    let mut joined = 0;
+    h.wait_for("1,500 members", |e| {
+        joined += usize::from(matches!(e, NetEvent::MemberJoined(_)));
+        (joined == MEMBERS).then_some(())
+    });
+    let mut newcomer = common::Node::start();
+    newcomer.send(Command::Join(join_config(addr, "newcomer", &pki.ca_pem)));
+    let mut ids = std::collections::BTreeSet::new();
+    let mut total = 0;
+    newcomer.wait_for("the whole member list", |e| {
+        match e {
+            NetEvent::Joined { members, total: t, .. } => {
+                total = *t;
+                ids.extend(members.iter().map(|m| m.id));
+            }
+            NetEvent::Roster { members } => ids.extend(members.iter().map(|m| m.id)),
+            _ => {}
+        }
+        (total > 0 && ids.len() as u64 == total).then_some(())
+    });
+    assert_eq!(total, MEMBERS as u64 + 2, "host, members and the newcomer");
+    // A plain member's greeting stays one short line.
+    let mut plain = PlainClient::connect(addr, &pki.ca_pem);
+    let greeting = plain.until(|l| l.starts_with("* in the room"));
+    drop(greeting);
+    drop(rt);
+}
+
+#[test]
+fn a_handshake_flood_from_one_address_does_not_keep_others_out() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let limits = HostLimits {
+        max_handshakes: 256,
+        max_handshakes_per_address: 64,
+        ..HostLimits::default()
+    };
+    let (_h, addr) = host_with(&cert, "hana", limits);
+    // 300 silent connections from 127.0.0.2: more than every slot there is.
+    let flooder = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
+    let silent: Vec<_> = (0..300).map(|_| connect_from(flooder, addr)).collect();
+    // A member from 127.0.0.1 still gets in, at once.
+    let started = Instant::now();
+    let (_a, _) = join(addr, "ana", &pki.ca_pem);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "joining took {:?}",
+        started.elapsed()
+    );
+    drop(silent);
+}
+
+#[test]
+fn members_are_capped_per_address_with_a_reason() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let limits = HostLimits {
+        max_members_per_address: 2,
+        ..HostLimits::default()
+    };
+    let (_h, addr) = host_with(&cert, "hana", limits);
+    let mut first = PlainClient::connect(addr, &pki.ca_pem);
+    first.until(|l| l.starts_with("* in the room"));
+    let mut second = PlainClient::connect(addr, &pki.ca_pem);
+    second.until(|l| l.starts_with("* in the room"));
+    let mut third = PlainClient::connect(addr, &pki.ca_pem);
+    let refusal = third.line();
+    assert!(
+        refusal.starts_with("* error: too many members from your address (2)"),
+        "{refusal}"
+    );
+    // Another address is welcome.
+    let other = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 3));
+    let mut elsewhere = PlainClient::over(connect_from(other, addr), addr, &pki.ca_pem, None);
+    elsewhere.until(|l| l.starts_with("* in the room"));
+    // And when one leaves, its place is free again: by the time the room
+    // says it left.
+    first.close();
+    second.until(|l| l.ends_with(" left"));
+    let mut again = PlainClient::connect(addr, &pki.ca_pem);
+    let line = again.line();
+    assert!(line.starts_with("* welcome"), "{line}");
+}
