@@ -183,7 +183,7 @@ fn newline_amplification_is_refused_and_the_host_stays_small() {
     let (after, peak) = host.memory_mib();
     eprintln!("host memory: {before:.1} MiB before, {after:.1} MiB after, peak {peak:.1} MiB");
     // 600 frames of 64 KB: the old host grew by over a gigabyte. Now the
-    // room's feed keeps at most 8 MiB and each member's buffers a few
+    // room's feed keeps at most 32 MiB and each member's buffers a few
     // hundred KiB.
     assert!(
         peak - before < 64.0,

@@ -15,7 +15,7 @@ use tokio::time::Instant;
 
 /// The most the feed keeps for slow members, in bytes (all batches, both
 /// dialects, shared by every member).
-pub const MAX_FEED_BYTES: usize = 8 * 1024 * 1024;
+pub const MAX_FEED_BYTES: usize = 32 * 1024 * 1024;
 
 /// A member whose next unread batch is older than this is too slow.
 pub const MAX_LAG: Duration = Duration::from_secs(30);

@@ -523,6 +523,23 @@ pub fn encoded_server(frame: &ServerFrame, dialect: Dialect) -> Vec<u8> {
     out
 }
 
+/// The most bytes a message or acknowledgement frame adds around its text
+/// and nickname or id: field names, quotes, three 20-digit numbers.
+const FRAME_OVERHEAD: usize = 128;
+
+/// How many bytes `s` takes as a JSON string body (serde_json's escaping:
+/// `"` and `\\` and the short escapes take two bytes, other controls six).
+#[must_use]
+pub fn json_str_len(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{8}' | '\u{c}' => 2,
+            c if u32::from(c) < 0x20 => 6,
+            c => c.len_utf8(),
+        })
+        .sum()
+}
+
 /// Whether a message (already sanitized) may be said: its line count and
 /// every encoding of it that the host writes — the JSON message with the
 /// longest nickname, the acknowledgement with the longest id, and the plain
@@ -538,28 +555,11 @@ pub fn check_message(text: &str) -> Result<(), FrameError> {
             ),
         ));
     }
-    let nick = "\u{10ffff}".repeat(MAX_NICK_CHARS);
-    let longest = ServerFrame::Msg {
-        seq: u64::MAX,
-        from: u64::MAX,
-        nick: nick.clone(),
-        text: text.to_string(),
-        ts: u64::MAX,
-    };
-    let json = encoded_server(&longest, Dialect::Json).len() - 1;
-    // An id's bytes at most double in JSON (a backslash or a quote).
-    let ack = encoded_server(
-        &ServerFrame::Ack {
-            id: Some("\\".repeat(MAX_ID)),
-            seq: u64::MAX,
-            ts: u64::MAX,
-            text: text.to_string(),
-        },
-        Dialect::Json,
-    )
-    .len()
-        - 1;
-    let plain = text.len() + lines * (nick.len() + 4);
+    // Computed, not encoded: this runs for every message on both sides.
+    let text_json = json_str_len(text);
+    let json = FRAME_OVERHEAD + 4 * MAX_NICK_CHARS + text_json;
+    let ack = FRAME_OVERHEAD + 2 * MAX_ID + text_json;
+    let plain = text.len() + lines * (4 * MAX_NICK_CHARS + 4);
     let biggest = json.max(ack).max(plain);
     if biggest > MAX_LINE {
         return Err(FrameError::new(
@@ -812,6 +812,30 @@ mod tests {
             ts: 1,
         };
         assert!(encoded_server(&msg, Dialect::Json).len() <= MAX_LINE + 1);
+    }
+
+    #[test]
+    fn json_lengths_are_computed_exactly() {
+        for s in ["", "plain", "q\"b\\s\n\t\r", "\u{1}\u{1f}\u{8}\u{c}", "你好 \u{10ffff} \u{7f}"] {
+            let encoded = serde_json::to_string(s).unwrap();
+            assert_eq!(json_str_len(s) + 2, encoded.len(), "{s:?} -> {encoded}");
+        }
+        // The frames around a text stay within the overhead counted.
+        let msg = ServerFrame::Msg {
+            seq: u64::MAX,
+            from: u64::MAX,
+            nick: String::new(),
+            text: String::new(),
+            ts: u64::MAX,
+        };
+        assert!(encoded_server(&msg, Dialect::Json).len() <= FRAME_OVERHEAD);
+        let ack = ServerFrame::Ack {
+            id: Some(String::new()),
+            seq: u64::MAX,
+            ts: u64::MAX,
+            text: String::new(),
+        };
+        assert!(encoded_server(&ack, Dialect::Json).len() <= FRAME_OVERHEAD);
     }
 
     #[test]
