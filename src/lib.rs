@@ -4,8 +4,10 @@
 //!
 //! - [`net`]: everything that touches sockets, TLS, certificates and trust.
 //!   It runs on its own thread (a tokio runtime) and talks to the rest of the
-//!   program through two plain-data enums: [`net::Command`] in and
-//!   [`net::NetEvent`] out. It never imports a UI toolkit.
+//!   program through plain data: [`net::Start`] and [`net::SessionCommand`]
+//!   in, [`net::SessionEvent`]s (a [`net::NetEvent`] and its session) out.
+//!   [`net::protocol`] owns both wire dialects and every conversion between
+//!   bytes and frames. It never imports a UI toolkit.
 //! - [`ui`]: the window's plain state; it never touches a socket.
 //! - [`cli`]: the command line (clap), the contract users and scripts rely on.
 //! - [`headless`]: the same host or member driven by stdin/stdout instead of

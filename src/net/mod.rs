@@ -1,8 +1,9 @@
 //! Everything that touches sockets, TLS, certificates and trust.
 //!
 //! The net layer runs on its own thread ([`NetThread`]) with a tokio runtime.
-//! The rest of the program talks to it with [`Command`]s and hears back
-//! [`NetEvent`]s, plain data on both sides: no rustls, tokio or UI type
+//! The rest of the program starts sessions with [`Start`], talks to them with
+//! [`SessionCommand`]s and hears back [`SessionEvent`]s, plain data on both
+//! sides: no rustls, tokio or UI type
 //! crosses the boundary. This module never imports a UI toolkit; the thread
 //! wakes its consumer through a plain callback.
 
