@@ -189,7 +189,10 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
         NetEvent::Notice(text) => vec![format!("* {text}")],
         NetEvent::MemberJoined(m) => vec![format!("* {} joined", m.nick)],
         NetEvent::MemberLeft { member, reason } => {
-            vec![format!("* {}", crate::net::left_text(&member.nick, *reason))]
+            vec![format!(
+                "* {}",
+                crate::net::left_text(&member.nick, *reason)
+            )]
         }
         NetEvent::Renamed { old, new, .. } => vec![format!("* {old} is now known as {new}")],
     }
@@ -306,7 +309,11 @@ pub fn run(first: Start, role: Role) -> i32 {
     // A busy room prints many lines per write: flushed when no event is
     // waiting, and before anything goes to stderr.
     let mut out = std::io::BufWriter::new(std::io::stdout());
-    for SessionEvent { session: from, event } in &events {
+    for SessionEvent {
+        session: from,
+        event,
+    } in &events
+    {
         if from != session {
             continue;
         }

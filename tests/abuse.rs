@@ -9,8 +9,8 @@ mod common;
 use std::io::Write as _;
 use std::time::Duration;
 
-use common::{Pki, PlainClient, host, join};
 use common::Command;
+use common::{Pki, PlainClient, host, join};
 use tlschat::net::NetEvent;
 
 #[test]

@@ -7,8 +7,8 @@ mod common;
 use std::io::Write as _;
 use std::time::Duration;
 
-use common::{Node, Pki, PlainClient, host, join};
 use common::Command;
+use common::{Node, Pki, PlainClient, host, join};
 use tlschat::net::{DisconnectKind, NetEvent};
 
 #[test]
@@ -36,11 +36,9 @@ fn host_and_two_members_chat_both_ways_with_acks() {
     assert_eq!(b.wait_message("hello from ana 你好"), "ana");
     assert_eq!(h.wait_message("hello from ana 你好"), "ana");
     // The acknowledged message shows up in ana's own view, in room order.
-    assert!(
-        a.seen.iter().any(
-            |e| matches!(e, NetEvent::Message(m) if m.own && m.from == Some(a_id) && m.nick == "ana")
-        )
-    );
+    assert!(a.seen.iter().any(
+        |e| matches!(e, NetEvent::Message(m) if m.own && m.from == Some(a_id) && m.nick == "ana")
+    ));
 
     h.send(Command::Send {
         id: 1,

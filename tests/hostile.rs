@@ -46,7 +46,14 @@ impl HostProcess {
     fn start(cert: &common::Issued) -> Self {
         let dir = tempfile::tempdir().unwrap().keep();
         let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tlschat"))
-            .args(["host", "--headless", "--bind", "127.0.0.1:0", "--name", "hana"])
+            .args([
+                "host",
+                "--headless",
+                "--bind",
+                "127.0.0.1:0",
+                "--name",
+                "hana",
+            ])
             .arg("--cert")
             .arg(&cert.cert)
             .arg("--key")
@@ -62,7 +69,13 @@ impl HostProcess {
             let mut line = String::new();
             assert!(out.read_line(&mut line).unwrap() > 0, "the host ended");
             if let Some(rest) = line.strip_prefix("* hosting on ") {
-                break rest.split(':').take(2).collect::<Vec<_>>().join(":").parse().unwrap();
+                break rest
+                    .split(':')
+                    .take(2)
+                    .collect::<Vec<_>>()
+                    .join(":")
+                    .parse()
+                    .unwrap();
             }
         };
         // Keep reading its output so it never blocks on a full pipe.
@@ -120,7 +133,11 @@ fn newline_amplification_is_refused_and_the_host_stays_small() {
     const FRAMES: usize = 300;
     let mut burst = Vec::new();
     for i in 0..FRAMES {
-        writeln!(burst, r#"{{"type":"msg","id":"nl{i}","text":"{newlines}"}}"#).unwrap();
+        writeln!(
+            burst,
+            r#"{{"type":"msg","id":"nl{i}","text":"{newlines}"}}"#
+        )
+        .unwrap();
     }
     attacker.send_raw(&burst);
     // Every newline frame is refused to its sender, with its id.
@@ -151,7 +168,11 @@ fn newline_amplification_is_refused_and_the_host_stays_small() {
     for chunk in 0..FRAMES / 20 {
         let mut burst = Vec::new();
         for i in 0..20 {
-            writeln!(burst, r#"{{"type":"msg","id":"full{chunk}-{i}","text":"{full}"}}"#).unwrap();
+            writeln!(
+                burst,
+                r#"{{"type":"msg","id":"full{chunk}-{i}","text":"{full}"}}"#
+            )
+            .unwrap();
         }
         attacker.send_raw(&burst);
         let mut acked = 0;
@@ -237,7 +258,11 @@ fn a_message_whose_escaped_form_passes_the_cap_is_refused_to_its_sender() {
     });
     assert_eq!(first, "after");
     let next = plain.until(|l| l.starts_with("<bo>"));
-    assert!(!next.iter().any(|l| l.contains('\u{202e}') || l.contains("202e")));
+    assert!(
+        !next
+            .iter()
+            .any(|l| l.contains('\u{202e}') || l.contains("202e"))
+    );
 }
 
 #[test]
@@ -312,7 +337,9 @@ fn a_newcomer_to_a_room_of_1500_with_long_names_gets_every_member() {
     let mut total = 0;
     newcomer.wait_for("the whole member list", |e| {
         match e {
-            NetEvent::Joined { members, total: t, .. } => {
+            NetEvent::Joined {
+                members, total: t, ..
+            } => {
                 total = *t;
                 ids.extend(members.iter().map(|m| m.id));
             }

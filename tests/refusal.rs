@@ -6,10 +6,10 @@ mod common;
 
 use std::time::Duration;
 
+use common::Command;
 use common::{Issued, Node, Pki, days, host, join_config};
 use rcgen::{BasicConstraints, IsCa};
 use tlschat::net::trust::Problem;
-use common::Command;
 use tlschat::net::{DisconnectKind, NetEvent, TrustBasis};
 
 /// Hosts `cert`, joins with `ca` (and `pins`), and returns the refusal.

@@ -7,9 +7,9 @@ mod common;
 
 use std::process::{Command, Stdio};
 
+use common::Command as NetCommand;
 use common::{Node, Pki, join_config};
 use tlschat::net::certinfo::{fingerprint, sha256};
-use common::Command as NetCommand;
 use tlschat::net::{DisconnectKind, HostConfig, NetEvent};
 
 fn tlschat(config: &std::path::Path) -> Command {

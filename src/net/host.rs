@@ -463,13 +463,17 @@ async fn read_loop<R: AsyncRead + Unpin>(
         for frame in batch.drain(..) {
             let reply = match frame {
                 Err(e) => Some(e.frame()),
-                Ok(ClientFrame::Msg { id: client_id, text }) => match check_message(&text) {
+                Ok(ClientFrame::Msg {
+                    id: client_id,
+                    text,
+                }) => match check_message(&text) {
                     Ok(()) => {
                         says.push(Saying { text, client_id });
                         None
                     }
                     Err(mut e) => {
-                        e.id = client_id.map(|c| crate::net::protocol::clip(&c, MAX_ID).to_string());
+                        e.id =
+                            client_id.map(|c| crate::net::protocol::clip(&c, MAX_ID).to_string());
                         Some(e.frame())
                     }
                 },
@@ -643,7 +647,10 @@ fn render(batch: &Batch, me: u64, dialect: Dialect, buf: &mut Vec<u8>) -> bool {
     closing
 }
 
-async fn too_slow<W: AsyncWrite + Unpin>(w: &mut FrameWriter<W, HostSide>, behind: u64) -> WriteEnd {
+async fn too_slow<W: AsyncWrite + Unpin>(
+    w: &mut FrameWriter<W, HostSide>,
+    behind: u64,
+) -> WriteEnd {
     let error = FrameError::new(
         ErrorCode::TooSlow,
         format!("you fell {behind} batches of messages behind the room and were disconnected"),

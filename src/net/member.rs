@@ -540,7 +540,8 @@ async fn chat<T: AsyncRead + AsyncWrite>(
     commands: &mut Inbox,
 ) -> Failure {
     let dialect = conn.dialect();
-    let lost = |e: &dyn std::fmt::Display| fail(format!("the connection to {target} was lost: {e}"));
+    let lost =
+        |e: &dyn std::fmt::Display| fail(format!("the connection to {target} was lost: {e}"));
     let mut chat = Chat {
         sink,
         target,

@@ -824,7 +824,13 @@ mod tests {
 
     #[test]
     fn json_lengths_are_computed_exactly() {
-        for s in ["", "plain", "q\"b\\s\n\t\r", "\u{1}\u{1f}\u{8}\u{c}", "你好 \u{10ffff} \u{7f}"] {
+        for s in [
+            "",
+            "plain",
+            "q\"b\\s\n\t\r",
+            "\u{1}\u{1f}\u{8}\u{c}",
+            "你好 \u{10ffff} \u{7f}",
+        ] {
             let encoded = serde_json::to_string(s).unwrap();
             assert_eq!(json_str_len(s) + 2, encoded.len(), "{s:?} -> {encoded}");
         }
@@ -864,6 +870,10 @@ mod tests {
         };
         let plain = encoded_server(&frame, Dialect::Plain);
         assert!(plain.len() < 8000, "{}", plain.len());
-        assert!(String::from_utf8(plain).unwrap().contains("and 4800 others"));
+        assert!(
+            String::from_utf8(plain)
+                .unwrap()
+                .contains("and 4800 others")
+        );
     }
 }

@@ -510,7 +510,12 @@ impl RoomState {
         }
     }
 
-    fn join(&mut self, nick: Option<String>, dialect: Dialect, identity: Option<String>) -> Welcome {
+    fn join(
+        &mut self,
+        nick: Option<String>,
+        dialect: Dialect,
+        identity: Option<String>,
+    ) -> Welcome {
         let id = self.next_id;
         self.next_id += 1;
         let nick = match nick.and_then(|n| valid_nick(&n).ok()) {
@@ -800,8 +805,14 @@ mod tests {
     async fn a_quiet_room_speaks_at_once_and_a_busy_one_gathers() {
         let (sink, _events) = EventSink::for_tests();
         let room = Room::start("hana".into(), sink);
-        let mut ana = room.join(Some("ana".into()), Dialect::Plain, None).await.unwrap();
-        let bo = room.join(Some("bo".into()), Dialect::Plain, None).await.unwrap();
+        let mut ana = room
+            .join(Some("ana".into()), Dialect::Plain, None)
+            .await
+            .unwrap();
+        let bo = room
+            .join(Some("bo".into()), Dialect::Plain, None)
+            .await
+            .unwrap();
         // Ana's own join is not repeated to her; bo's is.
         assert_eq!(text(&ana.items.next().await.batch(), ana.id), "");
         assert_eq!(
@@ -832,14 +843,8 @@ mod tests {
         // ...and a notice never overtakes a gathered message.
         room.say(bo.id, vec![saying("five")]).await;
         room.leave(bo.id, LeaveReason::Left).await;
-        assert_eq!(
-            text(&ana.items.next().await.batch(), ana.id),
-            "<bo> five\n"
-        );
-        assert_eq!(
-            text(&ana.items.next().await.batch(), ana.id),
-            "* bo left\n"
-        );
+        assert_eq!(text(&ana.items.next().await.batch(), ana.id), "<bo> five\n");
+        assert_eq!(text(&ana.items.next().await.batch(), ana.id), "* bo left\n");
     }
 
     #[test]
@@ -905,7 +910,11 @@ mod tests {
         let mut members = Vec::new();
         for i in 0..1500 {
             let w = room
-                .join(Some(format!("{long}{i}")), Dialect::Json, Some("i".repeat(400)))
+                .join(
+                    Some(format!("{long}{i}")),
+                    Dialect::Json,
+                    Some("i".repeat(400)),
+                )
                 .await
                 .unwrap();
             members.push(w);
@@ -915,7 +924,15 @@ mod tests {
             .await
             .unwrap();
         let frames = json_lines(&last.greeting);
-        let [ServerFrame::Welcome { members: first, total, next, .. }] = frames.as_slice() else {
+        let [
+            ServerFrame::Welcome {
+                members: first,
+                total,
+                next,
+                ..
+            },
+        ] = frames.as_slice()
+        else {
             panic!("{frames:?}");
         };
         assert_eq!(*total, 1502);
@@ -925,7 +942,12 @@ mod tests {
             let page = room.roster(Some(after)).await.unwrap();
             let line = crate::net::protocol::encoded_server(&page, Dialect::Json);
             assert!(line.len() <= MAX_LINE + 1);
-            let ServerFrame::Roster { members, next: n, .. } = page else { panic!() };
+            let ServerFrame::Roster {
+                members, next: n, ..
+            } = page
+            else {
+                panic!()
+            };
             seen.extend(members.iter().map(|m| m.id));
             next = n;
         }
@@ -937,14 +959,24 @@ mod tests {
     async fn gathered_member_changes_are_cut_into_frames_within_the_cap() {
         let (sink, _events) = EventSink::for_tests();
         let room = Room::start("hana".into(), sink);
-        let mut watcher = room.join(Some("w".into()), Dialect::Json, None).await.unwrap();
-        let mut plain = room.join(Some("p".into()), Dialect::Plain, None).await.unwrap();
+        let mut watcher = room
+            .join(Some("w".into()), Dialect::Json, None)
+            .await
+            .unwrap();
+        let mut plain = room
+            .join(Some("p".into()), Dialect::Plain, None)
+            .await
+            .unwrap();
         let mut joined = 0;
         let mut lines = 0;
         for i in 0..2000 {
-            room.join(Some(format!("{}{i}", "m".repeat(28))), Dialect::Json, Some("x".repeat(300)))
-                .await
-                .unwrap();
+            room.join(
+                Some(format!("{}{i}", "m".repeat(28))),
+                Dialect::Json,
+                Some("x".repeat(300)),
+            )
+            .await
+            .unwrap();
         }
         while joined < 2000 {
             let batch = watcher.items.next().await.batch();

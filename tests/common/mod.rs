@@ -137,11 +137,13 @@ impl Node {
     pub fn send(&self, c: Command) {
         let command = match c {
             Command::Host(config) => {
-                self.session.set(Some(self.net.start(Start::Host(config)).unwrap()));
+                self.session
+                    .set(Some(self.net.start(Start::Host(config)).unwrap()));
                 return;
             }
             Command::Join(config) => {
-                self.session.set(Some(self.net.start(Start::Join(config)).unwrap()));
+                self.session
+                    .set(Some(self.net.start(Start::Join(config)).unwrap()));
                 return;
             }
             Command::Send { id, text } => SessionCommand::Send { id, text },
@@ -149,7 +151,10 @@ impl Node {
             Command::Finish => SessionCommand::Finish,
             Command::Disconnect => SessionCommand::Disconnect,
         };
-        assert!(self.net.send(self.session.get().expect("no session started"), command));
+        assert!(
+            self.net
+                .send(self.session.get().expect("no session started"), command)
+        );
     }
 
     /// The next event of the current session, within `left`.
