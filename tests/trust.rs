@@ -303,7 +303,10 @@ fn assert_identity_changed(cfg: &std::path::Path, spelling: &str, impostor: &com
     assert_eq!(code, 3, "{spelling}: {out}{err}");
     assert!(err.contains("HAS CHANGED"), "{spelling}: {err}");
     assert!(err.contains("cannot be bypassed"), "{spelling}: {err}");
-    assert!(!out.contains("you are ana"), "{spelling}: nothing sent: {out}");
+    assert!(
+        !out.contains("you are ana"),
+        "{spelling}: nothing sent: {out}"
+    );
 }
 
 /// How many known-hosts entries `tlschat trust list` shows.
@@ -341,17 +344,24 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     let h = Host::start(host_cfg.path(), &addr.to_string(), &impostor);
     let mut spellings = vec![format!("LOCALHOST:{port}"), format!("LocalHost:{port}")];
     // A trailing dot only if this machine's resolver knows the name so.
-    if std::net::ToSocketAddrs::to_socket_addrs(&("localhost.", port)).is_ok_and(|mut a| a.next().is_some()) {
+    if std::net::ToSocketAddrs::to_socket_addrs(&("localhost.", port))
+        .is_ok_and(|mut a| a.next().is_some())
+    {
         spellings.push(format!("localhost.:{port}"));
     } else {
-        println!("note: 'localhost.' does not resolve here; that spelling is covered by the unit tests only");
+        println!(
+            "note: 'localhost.' does not resolve here; that spelling is covered by the unit tests only"
+        );
     }
     for spelling in &spellings {
         assert_identity_changed(member_cfg.path(), spelling, &impostor);
     }
     let entries = listed(member_cfg.path());
     assert_eq!(entries.len(), 1, "{entries:?}");
-    assert!(entries[0].starts_with(&format!("localhost:{port} ")), "{entries:?}");
+    assert!(
+        entries[0].starts_with(&format!("localhost:{port} ")),
+        "{entries:?}"
+    );
     // Removed in another spelling, and then the new key may be accepted.
     let removed = tlschat(member_cfg.path())
         .args(["trust", "remove", &format!("LOCALHOST.:{port}")])
@@ -390,7 +400,10 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     if code == 3 {
         assert!(err.contains("HAS CHANGED"), "{err}");
     } else {
-        assert!(err.contains("cannot connect"), "{mapped}: {code} {out}{err}");
+        assert!(
+            err.contains("cannot connect"),
+            "{mapped}: {code} {out}{err}"
+        );
         println!("note: {mapped} is not reachable here (no dual-stack loopback)");
     }
     assert_eq!(listed(member_cfg.path()).len(), 1);
@@ -420,7 +433,10 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     }
     let entries = listed(member_cfg.path());
     assert_eq!(entries.len(), 1, "{entries:?}");
-    assert!(entries[0].starts_with(&format!("[::1]:{port} ")), "{entries:?}");
+    assert!(
+        entries[0].starts_with(&format!("[::1]:{port} ")),
+        "{entries:?}"
+    );
 }
 
 #[test]
@@ -556,7 +572,8 @@ fn a_symlink_at_a_predictable_temporary_path_is_not_followed() {
 /// A CA that may issue intermediates.
 fn root(name: &str) -> rcgen::CertifiedIssuer<'static, rcgen::KeyPair> {
     let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    p.distinguished_name.push(rcgen::DnType::OrganizationName, "tlschat tests");
+    p.distinguished_name
+        .push(rcgen::DnType::OrganizationName, "tlschat tests");
     p.distinguished_name.push(rcgen::DnType::CommonName, name);
     p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
     p.key_usages = vec![
@@ -577,7 +594,8 @@ fn verified_by_names_the_trust_anchor_that_verified_the_chain() {
     let dir = tempfile::tempdir().unwrap();
     let (root_a, root_b) = (root("Anchor Root A"), root("Anchor Root B"));
     let mut ip = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ip.distinguished_name.push(rcgen::DnType::CommonName, "Test Intermediate");
+    ip.distinguished_name
+        .push(rcgen::DnType::CommonName, "Test Intermediate");
     ip.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Constrained(0));
     ip.key_usages = vec![rcgen::KeyUsagePurpose::KeyCertSign];
     ip.not_before = time::OffsetDateTime::now_utc() - common::days(1);
@@ -591,7 +609,11 @@ fn verified_by_names_the_trust_anchor_that_verified_the_chain() {
         .signed_by(&leaf_key, &intermediate)
         .unwrap();
     let chain = dir.path().join("chain.pem");
-    std::fs::write(&chain, format!("{}{}{}", leaf.pem(), via_a.pem(), via_b.pem())).unwrap();
+    std::fs::write(
+        &chain,
+        format!("{}{}{}", leaf.pem(), via_a.pem(), via_b.pem()),
+    )
+    .unwrap();
     let key = dir.path().join("leaf.key");
     std::fs::write(&key, leaf_key.serialize_pem()).unwrap();
     let issued = common::Issued {
@@ -622,6 +644,9 @@ fn verified_by_names_the_trust_anchor_that_verified_the_chain() {
             },
             "(the last certificate sent was issued by {last_issuer})"
         );
-        assert!(want.contains("Anchor Root") && want.contains("tlschat tests"), "{want}");
+        assert!(
+            want.contains("Anchor Root") && want.contains("tlschat tests"),
+            "{want}"
+        );
     }
 }

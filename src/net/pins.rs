@@ -180,7 +180,9 @@ impl PinEntry {
             },
             hex(&self.cert.sha256),
             // Informational only: the key is read from the certificate.
-            self.cert.spki_sha256.map_or_else(|| "-".to_string(), |k| hex(&k)),
+            self.cert
+                .spki_sha256
+                .map_or_else(|| "-".to_string(), |k| hex(&k)),
             self.added,
             b64
         )
@@ -376,7 +378,10 @@ impl PinStore {
     /// lock on [`LOCK_FILE`] in `config_dir`: two processes (or threads)
     /// updating at once never lose each other's entries. Returns what
     /// `change` returned.
-    pub fn update<R>(config_dir: &Path, change: impl FnOnce(&mut Self) -> R) -> Result<R, PinError> {
+    pub fn update<R>(
+        config_dir: &Path,
+        change: impl FnOnce(&mut Self) -> R,
+    ) -> Result<R, PinError> {
         let lock_path = config_dir.join(LOCK_FILE);
         let _lock = crate::config::lock_file(&lock_path).map_err(|source| PinError::Io {
             action: "lock",
@@ -470,7 +475,11 @@ mod tests {
             ("0:0::1", 7443, "[::1]:7443"),
             ("[0:0::1]", 7443, "[::1]:7443"),
             ("0000::0001", 7443, "[::1]:7443"),
-            ("[0000:0000:0000:0000:0000:0000:0000:0001]", 7443, "[::1]:7443"),
+            (
+                "[0000:0000:0000:0000:0000:0000:0000:0001]",
+                7443,
+                "[::1]:7443",
+            ),
             ("2001:DB8::A", 80, "[2001:db8::a]:80"),
             ("2001:db8:0:0:0:0:0:a", 80, "[2001:db8::a]:80"),
             ("::ffff:127.0.0.1", 7443, "127.0.0.1:7443"),
@@ -594,14 +603,20 @@ mod tests {
         let e = PinStore::update(dir.path(), |s| s.set(entry))
             .unwrap_err()
             .to_string();
-        assert!(e.contains("münchen.de:1") && e.contains("internationalized"), "{e}");
+        assert!(
+            e.contains("münchen.de:1") && e.contains("internationalized"),
+            "{e}"
+        );
         assert!(!dir.path().join(PINS_FILE).exists());
         // A hand-edited line with such a target is an error naming the line.
         let mut line = PinEntry::new("x:1", PinKind::Pinned, cert("a"));
         line.target = "münchen.de:1".into();
         std::fs::write(dir.path().join(PINS_FILE), line.to_line()).unwrap();
         let e = PinStore::load(dir.path()).unwrap_err().to_string();
-        assert!(e.contains("line 1") && e.contains("internationalized"), "{e}");
+        assert!(
+            e.contains("line 1") && e.contains("internationalized"),
+            "{e}"
+        );
     }
 
     #[test]

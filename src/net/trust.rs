@@ -762,6 +762,81 @@ mod tests {
     }
 
     #[test]
+    fn unparseable_certificates_are_never_the_same_key() {
+        // Two certificates no parser can read used to share an all-zero
+        // key hash, so the second counted as a renewal of the first.
+        let old = CertInfo::from_der(b"\x30\x03\x02\x01\x01 first");
+        let new = CertInfo::from_der(b"\x30\x03\x02\x01\x01 second");
+        assert_ne!(old.sha256, new.sha256);
+        let entry = pinned(PinKind::Pinned, &old);
+        let d = decide(
+            "h:1",
+            &new,
+            Some(Problem::BadEncoding),
+            "",
+            Some(&entry),
+            &[],
+            false,
+        );
+        assert_eq!(
+            d,
+            Decision::Refuse {
+                problem: Problem::IdentityChanged {
+                    since: 1_700_000_000
+                },
+                previous: Some(entry.clone()),
+                can_proceed: false
+            }
+        );
+        // A parseable certificate after an unparseable pin: changed too.
+        let key = rcgen::KeyPair::generate().unwrap();
+        let good = cert(&key, "h");
+        let d = decide("h:1", &good, None, "CN=R", Some(&entry), &[], false);
+        assert!(matches!(
+            d,
+            Decision::Refuse {
+                problem: Problem::IdentityChanged { .. },
+                ..
+            }
+        ));
+        // The exact certificate pinned is still accepted by its fingerprint.
+        let d = decide(
+            "h:1",
+            &old,
+            Some(Problem::BadEncoding),
+            "",
+            Some(&entry),
+            &[],
+            false,
+        );
+        assert!(matches!(d, Decision::Accept { store: None, .. }));
+    }
+
+    #[test]
+    fn anchor_names_read_like_certificate_subjects() {
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Example Org");
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "Example Root");
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let root = p.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
+        let anchor = webpki::anchor_from_trusted_cert(root.der()).unwrap();
+        let info = CertInfo::from_der(root.der());
+        assert_eq!(anchor_name(&anchor), info.subject);
+        assert!(info.subject.contains("CN=Example Root"), "{}", info.subject);
+        // A long name (length in long form) reads the same way.
+        let long = "x".repeat(300);
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, long.as_str());
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let root = p.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
+        let anchor = webpki::anchor_from_trusted_cert(root.der()).unwrap();
+        assert_eq!(anchor_name(&anchor), format!("CN={long}"));
+    }
+
+    #[test]
     fn near_dates_mention_the_clock() {
         let p = Problem::Expired {
             not_after: 1_000_000,
