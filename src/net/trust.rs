@@ -268,7 +268,7 @@ pub fn anchor_name(anchor: &rustls::pki_types::TrustAnchor<'_>) -> String {
     }
     der.extend_from_slice(contents);
     match x509_parser::x509::X509Name::from_der(&der) {
-        Ok((rest, name)) if rest.is_empty() => {
+        Ok(([], name)) => {
             let text = name.to_string();
             if text.is_empty() {
                 "a root with an empty name".to_string()
