@@ -124,7 +124,7 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], String> {
 }
 
 /// What is shown instead of a key hash for a certificate without one.
-const NO_KEY: &str = "none (the certificate cannot be parsed)";
+const NO_KEY: &str = "none (WebPKI cannot parse this certificate)";
 
 /// SHA-256 of some bytes.
 #[must_use]

@@ -374,7 +374,7 @@ impl PinStore {
         })
     }
 
-    /// Loads, applies `change`, and saves, all under an exclusive advisory
+    /// Loads, applies `change`, and saves (if anything changed), all under an exclusive advisory
     /// lock on [`LOCK_FILE`] in `config_dir`: two processes (or threads)
     /// updating at once never lose each other's entries. Returns what
     /// `change` returned.
@@ -389,8 +389,11 @@ impl PinStore {
             source,
         })?;
         let mut store = Self::load(config_dir)?;
+        let before = store.entries.clone();
         let result = change(&mut store);
-        store.save()?;
+        if store.entries != before {
+            store.save()?;
+        }
         Ok(result)
     }
 }
