@@ -535,6 +535,31 @@ mod tests {
     }
 
     #[test]
+    fn a_join_configuration_names_its_canonical_target() {
+        let config = |host: &str| crate::net::JoinConfig {
+            host: host.into(),
+            port: 7443,
+            nick: "n".into(),
+            ca_files: Vec::new(),
+            pins: Vec::new(),
+            remember_pin: false,
+            identity: None,
+            config_dir: None,
+        };
+        assert_eq!(config("LOCALHOST.").target(), "LOCALHOST.:7443");
+        assert_eq!(
+            config("LOCALHOST.").canonical_target().as_deref(),
+            Ok("localhost:7443")
+        );
+        assert_eq!(config("0:0::1").target(), "[0:0::1]:7443");
+        assert_eq!(
+            config("0:0::1").canonical_target().as_deref(),
+            Ok("[::1]:7443")
+        );
+        assert!(config("bücher.example").canonical_target().is_err());
+    }
+
+    #[test]
     fn entries_written_by_older_versions_are_found_in_any_spelling() {
         let dir = tempfile::tempdir().unwrap();
         let a = cert("a");
