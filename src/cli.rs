@@ -39,7 +39,8 @@ pub enum TrustCommand {
     List,
     /// Forget what is known of HOST:PORT (needed after an "identity changed" alarm).
     Remove {
-        /// The host, exactly as it was joined.
+        /// The host, in any spelling (`LOCALHOST:7443`, `[0:0::1]:7443`…);
+        /// the port defaults to 7443.
         #[arg(value_name = "HOST:PORT")]
         target: String,
     },
@@ -97,7 +98,7 @@ impl HostArgs {
 #[derive(Debug, Args)]
 pub struct JoinArgs {
     /// The host to join: HOST:PORT, [IPv6]:PORT, or HOST (port 7443).
-    #[arg(value_parser = parse_target, value_name = "HOST:PORT")]
+    #[arg(value_parser = parse_join_target, value_name = "HOST:PORT")]
     pub target: (String, u16),
     /// Your nickname in the room.
     #[arg(long, value_name = "NICK")]
@@ -185,6 +186,15 @@ pub fn parse_target(text: &str) -> Result<(String, u16), String> {
         return Err(bad("the host is empty"));
     }
     Ok((host.to_string(), p))
+}
+
+/// Parses the host to join like [`parse_target`], and refuses a host that
+/// has no canonical known-hosts key (an internationalized name not in its
+/// ASCII form, a malformed name or address), with the reason.
+pub fn parse_join_target(text: &str) -> Result<(String, u16), String> {
+    let (host, port) = parse_target(text)?;
+    crate::net::pins::canonical_host(&host)?;
+    Ok((host, port))
 }
 
 /// A default nickname: the user's login name, else `fallback`.

@@ -86,7 +86,7 @@ fn cert_lines(label: &str, cert: &CertInfo) -> Vec<String> {
             utc(cert.not_after)
         ),
         format!("    fingerprint: {}", fingerprint(&cert.sha256)),
-        format!("    key SHA-256: {}", fingerprint(&cert.spki_sha256)),
+        format!("    key SHA-256: {}", cert.key_fingerprint()),
     ]
 }
 

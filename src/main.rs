@@ -183,13 +183,22 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
             0
         }),
         tlschat::cli::TrustCommand::Remove { target } => {
-            let mut removed = false;
-            PinStore::update(&dir, |s| removed = s.remove(target)).map(|()| {
+            // Any spelling of the host names its one (canonical) entry.
+            let key = match tlschat::cli::parse_target(target)
+                .and_then(|(host, port)| tlschat::net::pins::canonical_target(&host, port))
+            {
+                Ok(key) => key,
+                Err(e) => {
+                    eprintln!("tlschat: cannot remove {target}: {e}");
+                    return 2;
+                }
+            };
+            PinStore::update(&dir, |s| s.remove(&key)).map(|removed| {
                 if removed {
-                    println!("removed {target}");
+                    println!("removed {key}");
                     0
                 } else {
-                    eprintln!("tlschat: nothing is known of {target} (see `tlschat trust list`)");
+                    eprintln!("tlschat: nothing is known of {key} (see `tlschat trust list`)");
                     1
                 }
             })

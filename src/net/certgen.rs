@@ -27,6 +27,14 @@ pub enum CertGenError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The lock on a file could not be taken.
+    #[error("cannot lock {}: {source}", path.display())]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// `gen-cert` would overwrite existing files.
     #[error("{} already exists; pass --force to replace it, or choose another --out", path.display())]
     Exists {
@@ -134,6 +142,10 @@ pub const HOST_CERT_FILE: &str = "host-cert.pem";
 /// The file name of the host's own key in the configuration directory.
 pub const HOST_KEY_FILE: &str = "host-key.pem";
 
+/// The lock file (in the configuration directory) that serializes making
+/// the host's own certificate and key.
+pub const HOST_IDENTITY_LOCK: &str = "host-identity.lock";
+
 /// The names the generated host certificate is valid for.
 fn host_names() -> Vec<String> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
@@ -153,7 +165,16 @@ fn host_names() -> Vec<String> {
 /// Returns the paths of the host's self-signed certificate and key in
 /// `config_dir`, making them on first use. A certificate that expires within
 /// 30 days is re-issued with the same key, so pins on the key still hold.
+///
+/// Two processes starting at once (the demo's, say) take turns under a lock
+/// on [`HOST_IDENTITY_LOCK`], so neither pairs its certificate with the
+/// other's key.
 pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenError> {
+    let lock_path = config_dir.join(HOST_IDENTITY_LOCK);
+    let _lock = crate::config::lock_file(&lock_path).map_err(|source| CertGenError::Lock {
+        path: lock_path.clone(),
+        source,
+    })?;
     let cert_path = config_dir.join(HOST_CERT_FILE);
     let key_path = config_dir.join(HOST_KEY_FILE);
     let write = |path: &Path, text: &str, private: bool| {

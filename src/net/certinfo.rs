@@ -50,8 +50,11 @@ pub struct CertInfo {
     pub sha256: [u8; 32],
     /// SHA-1 of the whole certificate (as browsers still show it).
     pub sha1: [u8; 20],
-    /// SHA-256 of the SubjectPublicKeyInfo (what a key pin compares).
-    pub spki_sha256: [u8; 32],
+    /// SHA-256 of the SubjectPublicKeyInfo (what a key pin compares), as
+    /// WebPKI (the parser that verifies certificates) reads it; `None` when
+    /// WebPKI cannot parse the certificate: such a certificate has no key
+    /// anyone verified, and never counts as "the same key" as another.
+    pub spki_sha256: Option<[u8; 32]>,
     /// Basic constraints: `Some(true)` for a CA, `Some(false)` when present
     /// and not a CA, `None` when absent.
     pub is_ca: Option<bool>,
@@ -120,10 +123,24 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], String> {
     Ok(out)
 }
 
+/// What is shown instead of a key hash for a certificate without one.
+const NO_KEY: &str = "none (WebPKI cannot parse this certificate)";
+
 /// SHA-256 of some bytes.
 #[must_use]
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     <sha2::Sha256 as sha2::Digest>::digest(bytes).into()
+}
+
+/// SHA-256 of the SubjectPublicKeyInfo of an end-entity certificate, parsed
+/// by WebPKI exactly as rustls parses it for verification (and for the
+/// handshake signature), so the hash is of the key that was verified.
+/// `None` when WebPKI refuses to parse it.
+#[must_use]
+pub fn verified_spki_sha256(der: &[u8]) -> Option<[u8; 32]> {
+    let der = rustls::pki_types::CertificateDer::from(der);
+    let cert = webpki::EndEntityCert::try_from(&der).ok()?;
+    Some(sha256(cert.subject_public_key_info().as_ref()))
 }
 
 fn curve_name(oid: &str) -> &str {
@@ -237,7 +254,7 @@ impl CertInfo {
             signature_algorithm: String::new(),
             sha256: sha256(der),
             sha1: <sha1::Sha1 as sha1::Digest>::digest(der).into(),
-            spki_sha256: [0; 32],
+            spki_sha256: verified_spki_sha256(der),
             is_ca: None,
             path_len: None,
             key_usage: Vec::new(),
@@ -264,7 +281,6 @@ impl CertInfo {
         info.sans = san_strings(&cert);
         info.public_key = describe_public_key(&cert);
         info.signature_algorithm = oid_name(&cert.signature_algorithm.algorithm);
-        info.spki_sha256 = sha256(cert.public_key().raw);
         if let Ok(Some(bc)) = cert.basic_constraints() {
             info.is_ca = Some(bc.value.ca);
             info.path_len = bc.value.path_len_constraint;
@@ -298,6 +314,28 @@ impl CertInfo {
             });
         }
         info
+    }
+
+    /// Whether both certificates have the same verified public key. A
+    /// certificate without one (see [`CertInfo::spki_sha256`]) has the same
+    /// key as nothing, not even itself.
+    #[must_use]
+    pub fn same_key(&self, other: &Self) -> bool {
+        matches!((self.spki_sha256, other.spki_sha256), (Some(a), Some(b)) if a == b)
+    }
+
+    /// The key's SHA-256 as `SHA256:hex`, or why there is none.
+    #[must_use]
+    pub fn key_fingerprint(&self) -> String {
+        self.spki_sha256
+            .map_or_else(|| NO_KEY.to_string(), |k| fingerprint(&k))
+    }
+
+    /// The key's SHA-256 as colon hex, or why there is none.
+    #[must_use]
+    pub fn key_colon_hex(&self) -> String {
+        self.spki_sha256
+            .map_or_else(|| NO_KEY.to_string(), |k| colon_hex(&k))
     }
 
     /// The name to show for this certificate: its CN, else its subject.
@@ -367,7 +405,7 @@ mod tests {
         assert_eq!(info.sha256, sha256(cert.der()));
         assert_eq!(
             info.spki_sha256,
-            sha256(&rcgen::PublicKeyData::subject_public_key_info(&key))
+            Some(sha256(&rcgen::PublicKeyData::subject_public_key_info(&key)))
         );
         assert!(info.is_self_issued());
         assert!(info.extensions.iter().any(|e| e.name == "subjectAltName"));
@@ -378,5 +416,27 @@ mod tests {
         let info = CertInfo::from_der(b"not a certificate");
         assert!(info.parse_error.is_some());
         assert_eq!(info.sha256, sha256(b"not a certificate"));
+        assert_eq!(info.spki_sha256, None);
+    }
+
+    #[test]
+    fn unparseable_certificates_never_share_a_key() {
+        let a = CertInfo::from_der(b"not a certificate");
+        let b = CertInfo::from_der(b"not one either");
+        assert!(!a.same_key(&b));
+        assert!(!a.same_key(&a), "not even with itself");
+        // A certificate WebPKI refuses (here: its DER cut short by a byte)
+        // has no key either, whatever else can be read from it.
+        let key = rcgen::KeyPair::generate().unwrap();
+        let good = rcgen::CertificateParams::new(vec!["h".into()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let der = good.der().to_vec();
+        let cut = CertInfo::from_der(&der[..der.len() - 1]);
+        assert_eq!(cut.spki_sha256, None);
+        let whole = CertInfo::from_der(&der);
+        assert!(whole.same_key(&whole));
+        assert!(!whole.same_key(&cut) && !cut.same_key(&whole));
     }
 }

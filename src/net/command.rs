@@ -87,7 +87,15 @@ pub struct JoinConfig {
 }
 
 impl JoinConfig {
-    /// `host:port`, with IPv6 addresses in brackets.
+    /// The canonical `host:port` that keys the known-hosts store (see
+    /// [`crate::net::pins::canonical_target`]): one for every spelling of
+    /// the host. An error (one line) for a host name that has none, e.g. an
+    /// internationalized name not in its ASCII form.
+    pub fn canonical_target(&self) -> Result<String, String> {
+        crate::net::pins::canonical_target(&self.host, self.port)
+    }
+
+    /// `host:port` as typed, with IPv6 addresses in brackets.
     #[must_use]
     pub fn target(&self) -> String {
         if self.host.contains(':') {

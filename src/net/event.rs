@@ -68,8 +68,9 @@ pub struct MessageEvent {
 pub enum TrustBasis {
     /// WebPKI verification to a trust anchor (system root or `--ca` file).
     Verified {
-        /// The subject of the trust anchor (the issuer of the last
-        /// certificate the peer sent).
+        /// The subject of the trust anchor that verified the chain (a root
+        /// certificate's subject, as [`crate::net::CertInfo::subject`]
+        /// formats it), not merely an issuer named in the chain sent.
         anchor: String,
     },
     /// Not verified, but the certificate is exactly one the user pinned.

@@ -8,7 +8,15 @@
 //! failure may not be bypassed with one click), the hashes are hex, ADDED is
 //! Unix seconds and DER is the certificate in base64, so an "identity
 //! changed" alarm can show the old certificate beside the new one.
+//!
+//! TARGET is canonical ([`canonical_target`]): every spelling of one host
+//! (`LOCALHOST:7443`, `localhost.:7443`, `[0:0::1]:7443` …) is one entry,
+//! also for files written by older versions, which are read canonically.
+//! Changes go through [`PinStore::update`], which holds an advisory lock on
+//! [`LOCK_FILE`] for the whole read-modify-write, so two processes never
+//! lose each other's entries.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use rustls::pki_types::CertificateDer;
@@ -18,6 +26,111 @@ use crate::net::certinfo::{CertInfo, hex, parse_fingerprint};
 
 /// The file name of the store in the configuration directory.
 pub const PINS_FILE: &str = "known-hosts";
+
+/// The lock file (in the configuration directory) that serializes updates
+/// of [`PINS_FILE`] between processes.
+pub const LOCK_FILE: &str = "known-hosts.lock";
+
+/// The canonical form of a host name or IP address, as known-hosts keys use
+/// it: an IP address in its canonical text form (IPv6 compressed and
+/// bracketed, `[::1]`; an IPv4-mapped IPv6 address as its IPv4 address,
+/// `127.0.0.1`), an ASCII host name lower-cased without a trailing dot.
+/// Internationalized (non-ASCII) names are refused: tlschat connects to
+/// them only in their ASCII (`xn--…`) form, as TLS names them.
+pub fn canonical_host(host: &str) -> Result<String, String> {
+    let bracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
+    let bare = bracketed.unwrap_or(host);
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(match ip.to_canonical() {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => format!("[{v6}]"),
+        });
+    }
+    if bracketed.is_some() || bare.contains(':') {
+        return Err(format!("'{host}' is not a valid IPv6 address"));
+    }
+    if !bare.is_ascii() {
+        return Err(format!(
+            "'{host}' is an internationalized host name: use its ASCII form (xn--…)"
+        ));
+    }
+    let name = bare.strip_suffix('.').unwrap_or(bare).to_ascii_lowercase();
+    let bad = |why: &str| format!("'{host}' is not a valid host name: {why}");
+    if name.is_empty() {
+        return Err(bad("it is empty"));
+    }
+    if name.len() > 253 {
+        return Err(bad("it is longer than 253 characters"));
+    }
+    let mut last = "";
+    for label in name.split('.') {
+        if label.is_empty() {
+            return Err(bad("it has an empty label"));
+        }
+        if label.len() > 63 {
+            return Err(bad("a label is longer than 63 characters"));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Err(bad("a label starts or ends with '-'"));
+        }
+        if let Some(c) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+        {
+            return Err(bad(&format!("it contains {c:?}")));
+        }
+        last = label;
+    }
+    // Like TLS (and browsers), a name ending in a number is an IPv4
+    // address in some other notation (`127.1`, `0x7f000001`), never a name.
+    let numeric = last.bytes().all(|b| b.is_ascii_digit())
+        || last
+            .strip_prefix("0x")
+            .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
+    if numeric {
+        return Err(bad(
+            "it ends in a number but is not an IP address in dotted form",
+        ));
+    }
+    Ok(name)
+}
+
+/// The canonical known-hosts key for `host` (a name, an IPv4 address, or an
+/// IPv6 address with or without brackets) and `port`: see
+/// [`canonical_host`]. `LOCALHOST`, `localhost.` and `localhost` give
+/// `localhost:P`; `[0:0::1]`, `0000::0001` and `::1` give `[::1]:P`.
+pub fn canonical_target(host: &str, port: u16) -> Result<String, String> {
+    Ok(format!("{}:{port}", canonical_host(host)?))
+}
+
+/// Splits `HOST:PORT` (`[IPv6]:PORT` for IPv6) as stored or typed, and
+/// returns its canonical form (see [`canonical_target`]).
+pub fn canonicalize_target(target: &str) -> Result<String, String> {
+    let bad = |why: &str| format!("'{target}' is not HOST:PORT: {why}");
+    let (host, port) = if let Some(rest) = target.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or_else(|| bad("missing ']'"))?;
+        let port = after
+            .strip_prefix(':')
+            .ok_or_else(|| bad("no port after ']'"))?;
+        (host, port)
+    } else {
+        let (host, port) = target.rsplit_once(':').ok_or_else(|| bad("no port"))?;
+        if host.contains(':') {
+            return Err(bad("write IPv6 addresses in brackets, [ADDRESS]:PORT"));
+        }
+        (host, port)
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| bad(&format!("'{port}' is not a port number")))?;
+    canonical_target(host, port)
+}
+
+/// The canonical form of a target when it has one, else the text as given
+/// (which then matches no stored entry, since those are all canonical).
+fn key(target: &str) -> String {
+    canonicalize_target(target).unwrap_or_else(|_| target.to_string())
+}
 
 /// What a known-hosts entry records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +144,8 @@ pub enum PinKind {
 /// One known host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PinEntry {
-    /// `host:port`.
+    /// `host:port`, canonical (see [`canonical_target`]) when made by
+    /// [`PinEntry::new`] or read from the store.
     pub target: String,
     /// Exception or CA-verified.
     pub kind: PinKind,
@@ -42,11 +156,12 @@ pub struct PinEntry {
 }
 
 impl PinEntry {
-    /// An entry for this certificate, dated now.
+    /// An entry for this certificate, dated now, under the canonical form
+    /// of `target`.
     #[must_use]
     pub fn new(target: &str, kind: PinKind, cert: CertInfo) -> Self {
         Self {
-            target: target.to_string(),
+            target: key(target),
             kind,
             cert,
             added: ::time::OffsetDateTime::now_utc().unix_timestamp(),
@@ -64,7 +179,10 @@ impl PinEntry {
                 PinKind::Verified => "ca",
             },
             hex(&self.cert.sha256),
-            hex(&self.cert.spki_sha256),
+            // Informational only: the key is read from the certificate.
+            self.cert
+                .spki_sha256
+                .map_or_else(|| "-".to_string(), |k| hex(&k)),
             self.added,
             b64
         )
@@ -75,6 +193,8 @@ impl PinEntry {
         let [target, kind, sha, _spki, added, der] = fields.as_slice() else {
             return Err("expected 6 fields".into());
         };
+        // Older versions stored the name as typed: read it canonically.
+        let target = canonicalize_target(target)?;
         let kind = match *kind {
             "pin" => PinKind::Pinned,
             "ca" => PinKind::Verified,
@@ -90,7 +210,7 @@ impl PinEntry {
             return Err("the fingerprint does not match the certificate".into());
         }
         Ok(Self {
-            target: (*target).to_string(),
+            target,
             kind,
             cert,
             added,
@@ -105,12 +225,22 @@ pub enum PinError {
     /// Reading or writing failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
-        /// "read" or "write".
+        /// "read", "write" or "lock".
         action: &'static str,
         /// The file.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
+    },
+    /// An entry's target has no canonical form, so it is not stored.
+    #[error("cannot store {target} in {}: {reason}", path.display())]
+    BadTarget {
+        /// The file.
+        path: PathBuf,
+        /// The target as given.
+        target: String,
+        /// What is wrong with it.
+        reason: String,
     },
     /// A line could not be understood; nothing is dropped silently.
     #[error("{}, line {line}: {reason} (fix or remove that line)", path.display())]
@@ -168,34 +298,71 @@ impl PinStore {
         &self.entries
     }
 
-    /// The entry for `host:port`, if any.
+    /// The entry for `host:port` in any spelling, if any. Should a file
+    /// written by an older version hold two spellings of one host, the
+    /// first in the file counts.
     #[must_use]
     pub fn get(&self, target: &str) -> Option<&PinEntry> {
-        self.entries.iter().find(|e| e.target == target)
+        let key = key(target);
+        self.entries.iter().find(|e| e.target == key)
     }
 
-    /// Adds or replaces the entry for its target.
-    pub fn set(&mut self, entry: PinEntry) {
-        match self.entries.iter_mut().find(|e| e.target == entry.target) {
-            Some(e) => *e = entry,
+    /// Adds or replaces the entry for its target (in any spelling; stored
+    /// canonical).
+    pub fn set(&mut self, mut entry: PinEntry) {
+        entry.target = key(&entry.target);
+        match self.entries.iter().position(|e| e.target == entry.target) {
+            Some(first) => {
+                let target = entry.target.clone();
+                self.entries[first] = entry;
+                // Other spellings of it from an older file go with it.
+                let mut i = 0;
+                self.entries.retain(|e| {
+                    let keep = i == first || e.target != target;
+                    i += 1;
+                    keep
+                });
+            }
             None => self.entries.push(entry),
         }
     }
 
-    /// Removes the entry for `host:port`; returns whether there was one.
+    /// Removes the entry for `host:port` in any spelling; returns whether
+    /// there was one.
     pub fn remove(&mut self, target: &str) -> bool {
+        let key = key(target);
         let before = self.entries.len();
-        self.entries.retain(|e| e.target != target);
+        self.entries.retain(|e| e.target != key);
         before != self.entries.len()
     }
 
     /// Writes the store atomically (a crash leaves the old file or the new).
+    /// Prefer [`PinStore::update`], which also keeps other processes'
+    /// changes. An entry whose target has no canonical form is refused
+    /// (it could not be read back).
     pub fn save(&self) -> Result<(), PinError> {
         let mut text = String::from(
             "# tlschat known hosts: TARGET KIND CERT-SHA256 KEY-SHA256 ADDED CERT-DER-BASE64\n\
              # Manage with `tlschat trust list` and `tlschat trust remove HOST:PORT`.\n",
         );
         for e in &self.entries {
+            match canonicalize_target(&e.target) {
+                Ok(canonical) if canonical == e.target => {}
+                Ok(canonical) => {
+                    return Err(PinError::BadTarget {
+                        path: self.path.clone(),
+                        target: e.target.clone(),
+                        reason: format!("it is not in canonical form ({canonical})"),
+                    });
+                }
+                Err(reason) => {
+                    return Err(PinError::BadTarget {
+                        path: self.path.clone(),
+                        target: e.target.clone(),
+                        reason,
+                    });
+                }
+            }
             text.push_str(&e.to_line());
         }
         crate::config::write_atomic(&self.path, text.as_bytes(), true).map_err(|source| {
@@ -207,12 +374,27 @@ impl PinStore {
         })
     }
 
-    /// Loads, applies `change`, and saves: the short read-modify-write that
-    /// keeps several instances from losing each other's entries.
-    pub fn update(config_dir: &Path, change: impl FnOnce(&mut Self)) -> Result<(), PinError> {
+    /// Loads, applies `change`, and saves (if anything changed), all under an exclusive advisory
+    /// lock on [`LOCK_FILE`] in `config_dir`: two processes (or threads)
+    /// updating at once never lose each other's entries. Returns what
+    /// `change` returned.
+    pub fn update<R>(
+        config_dir: &Path,
+        change: impl FnOnce(&mut Self) -> R,
+    ) -> Result<R, PinError> {
+        let lock_path = config_dir.join(LOCK_FILE);
+        let _lock = crate::config::lock_file(&lock_path).map_err(|source| PinError::Io {
+            action: "lock",
+            path: lock_path.clone(),
+            source,
+        })?;
         let mut store = Self::load(config_dir)?;
-        change(&mut store);
-        store.save()
+        let before = store.entries.clone();
+        let result = change(&mut store);
+        if store.entries != before {
+            store.save()?;
+        }
+        Ok(result)
     }
 }
 
@@ -277,5 +459,254 @@ mod tests {
         })
         .unwrap();
         assert_eq!(PinStore::load(dir.path()).unwrap().entries().len(), 2);
+    }
+
+    #[test]
+    fn every_spelling_of_a_host_has_one_canonical_target() {
+        let table: &[(&str, u16, &str)] = &[
+            ("localhost", 7443, "localhost:7443"),
+            ("LOCALHOST", 7443, "localhost:7443"),
+            ("LocalHost.", 7443, "localhost:7443"),
+            ("localhost.", 1, "localhost:1"),
+            ("Chat.Example.COM", 443, "chat.example.com:443"),
+            ("xn--mnchen-3ya.de", 443, "xn--mnchen-3ya.de:443"),
+            ("XN--MNCHEN-3YA.DE.", 443, "xn--mnchen-3ya.de:443"),
+            ("under_score.example", 9, "under_score.example:9"),
+            ("127.0.0.1", 7443, "127.0.0.1:7443"),
+            ("::1", 7443, "[::1]:7443"),
+            ("[::1]", 7443, "[::1]:7443"),
+            ("0:0::1", 7443, "[::1]:7443"),
+            ("[0:0::1]", 7443, "[::1]:7443"),
+            ("0000::0001", 7443, "[::1]:7443"),
+            (
+                "[0000:0000:0000:0000:0000:0000:0000:0001]",
+                7443,
+                "[::1]:7443",
+            ),
+            ("2001:DB8::A", 80, "[2001:db8::a]:80"),
+            ("2001:db8:0:0:0:0:0:a", 80, "[2001:db8::a]:80"),
+            ("::ffff:127.0.0.1", 7443, "127.0.0.1:7443"),
+            ("[::FFFF:7F00:1]", 7443, "127.0.0.1:7443"),
+        ];
+        for (host, port, want) in table {
+            assert_eq!(
+                canonical_target(host, *port).as_deref(),
+                Ok(*want),
+                "{host}"
+            );
+        }
+        let refused: &[(&str, &str)] = &[
+            ("münchen.de", "internationalized"),
+            ("MÜNCHEN.DE", "internationalized"),
+            ("例え.テスト", "internationalized"),
+            ("", "empty"),
+            (".", "empty"),
+            ("a..b", "empty label"),
+            ("localhost..", "empty label"),
+            ("-a.example", "'-'"),
+            ("a b", "contains ' '"),
+            ("a/b", "contains '/'"),
+            ("127.1", "ends in a number"),
+            ("0x7f000001", "ends in a number"),
+            ("2130706433", "ends in a number"),
+            ("127.000.000.001", "ends in a number"),
+            ("[::1", "IPv6"),
+            ("fe80::1%eth0", "IPv6"),
+            ("[localhost]", "IPv6"),
+            ("::g", "IPv6"),
+        ];
+        for (host, why) in refused {
+            let e = canonical_target(host, 1).unwrap_err();
+            assert!(e.contains(why), "{host}: {e}");
+            assert!(!e.contains('\n'), "one line: {e}");
+        }
+        // HOST:PORT text, as stored and as `tlschat trust remove` takes it.
+        for (text, want) in [
+            ("LOCALHOST:7443", "localhost:7443"),
+            ("[0:0::1]:7443", "[::1]:7443"),
+            ("[::1]:7443", "[::1]:7443"),
+            ("127.0.0.1:1", "127.0.0.1:1"),
+        ] {
+            assert_eq!(canonicalize_target(text).as_deref(), Ok(want), "{text}");
+        }
+        for text in ["localhost", "::1:7443", "[::1]7443", "h:http", "h:70000"] {
+            assert!(canonicalize_target(text).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_join_configuration_names_its_canonical_target() {
+        let config = |host: &str| crate::net::JoinConfig {
+            host: host.into(),
+            port: 7443,
+            nick: "n".into(),
+            ca_files: Vec::new(),
+            pins: Vec::new(),
+            remember_pin: false,
+            identity: None,
+            config_dir: None,
+        };
+        assert_eq!(config("LOCALHOST.").target(), "LOCALHOST.:7443");
+        assert_eq!(
+            config("LOCALHOST.").canonical_target().as_deref(),
+            Ok("localhost:7443")
+        );
+        assert_eq!(config("0:0::1").target(), "[0:0::1]:7443");
+        assert_eq!(
+            config("0:0::1").canonical_target().as_deref(),
+            Ok("[::1]:7443")
+        );
+        assert!(config("bücher.example").canonical_target().is_err());
+    }
+
+    #[test]
+    fn entries_written_by_older_versions_are_found_in_any_spelling() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = cert("a");
+        let v6 = cert("v6");
+        // As an older version wrote them: the names as typed.
+        let mut old = PinEntry::new("x:1", PinKind::Pinned, a.clone());
+        old.target = "LOCALHOST.:7443".into();
+        let mut old_v6 = PinEntry::new("x:1", PinKind::Pinned, v6.clone());
+        old_v6.target = "[0000::0001]:9".into();
+        std::fs::write(
+            dir.path().join(PINS_FILE),
+            format!("{}{}", old.to_line(), old_v6.to_line()),
+        )
+        .unwrap();
+        let s = PinStore::load(dir.path()).unwrap();
+        for spelling in ["localhost:7443", "LOCALHOST:7443", "localhost.:7443"] {
+            assert_eq!(s.get(spelling).unwrap().cert, a, "{spelling}");
+        }
+        assert_eq!(s.entries()[0].target, "localhost:7443");
+        for spelling in ["[::1]:9", "[0:0::1]:9", "[0000:0000::1]:9"] {
+            assert_eq!(s.get(spelling).unwrap().cert, v6, "{spelling}");
+        }
+        assert!(s.get("münchen.de:1").is_none());
+        // Stored canonical from then on; a set in another spelling replaces it.
+        PinStore::update(dir.path(), |s| {
+            s.set(PinEntry::new("Localhost:7443", PinKind::Pinned, cert("b")));
+        })
+        .unwrap();
+        let s = PinStore::load(dir.path()).unwrap();
+        assert_eq!(s.entries().len(), 2);
+        let text = std::fs::read_to_string(dir.path().join(PINS_FILE)).unwrap();
+        assert!(text.contains("\nlocalhost:7443 pin "), "{text}");
+        assert!(text.contains("\n[::1]:9 pin "), "{text}");
+        // Removing works in any spelling too.
+        assert!(PinStore::update(dir.path(), |s| s.remove("[0:0::1]:9")).unwrap());
+        assert_eq!(PinStore::load(dir.path()).unwrap().entries().len(), 1);
+    }
+
+    #[test]
+    fn two_old_spellings_of_one_host_keep_the_first_and_merge_on_update() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (cert("first"), cert("second"));
+        let mut e1 = PinEntry::new("x:1", PinKind::Pinned, first.clone());
+        e1.target = "localhost:7".into();
+        let mut e2 = PinEntry::new("x:1", PinKind::Pinned, second);
+        e2.target = "LOCALHOST:7".into();
+        std::fs::write(
+            dir.path().join(PINS_FILE),
+            format!("{}{}", e1.to_line(), e2.to_line()),
+        )
+        .unwrap();
+        let s = PinStore::load(dir.path()).unwrap();
+        assert_eq!(s.get("localhost:7").unwrap().cert, first);
+        let third = cert("third");
+        PinStore::update(dir.path(), |s| {
+            s.set(PinEntry::new("localhost:7", PinKind::Pinned, third.clone()));
+        })
+        .unwrap();
+        let s = PinStore::load(dir.path()).unwrap();
+        assert_eq!(s.entries().len(), 1);
+        assert_eq!(s.get("localhost:7").unwrap().cert, third);
+    }
+
+    #[test]
+    fn a_target_without_canonical_form_is_refused_not_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut entry = PinEntry::new("x:1", PinKind::Pinned, cert("a"));
+        entry.target = "münchen.de:1".into();
+        let e = PinStore::update(dir.path(), |s| s.set(entry))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("münchen.de:1") && e.contains("internationalized"),
+            "{e}"
+        );
+        assert!(!dir.path().join(PINS_FILE).exists());
+        // A hand-edited line with such a target is an error naming the line.
+        let mut line = PinEntry::new("x:1", PinKind::Pinned, cert("a"));
+        line.target = "münchen.de:1".into();
+        std::fs::write(dir.path().join(PINS_FILE), line.to_line()).unwrap();
+        let e = PinStore::load(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("line 1") && e.contains("internationalized"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn concurrent_updates_lose_no_entry() {
+        const THREADS: usize = 8;
+        const EACH: usize = 25;
+        let dir = tempfile::tempdir().unwrap();
+        let c = cert("shared");
+        std::thread::scope(|scope| {
+            for t in 0..THREADS {
+                let (dir, c) = (dir.path(), &c);
+                scope.spawn(move || {
+                    for i in 0..EACH {
+                        let target = format!("host{t}.example:{}", i + 1);
+                        PinStore::update(dir, |s| {
+                            s.set(PinEntry::new(&target, PinKind::Pinned, c.clone()));
+                        })
+                        .unwrap();
+                    }
+                });
+            }
+        });
+        let s = PinStore::load(dir.path()).unwrap();
+        assert_eq!(s.entries().len(), THREADS * EACH);
+        for t in 0..THREADS {
+            for i in 0..EACH {
+                assert!(s.get(&format!("host{t}.example:{}", i + 1)).is_some());
+            }
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_at_the_old_predictable_temporary_name_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        // Where earlier versions wrote: `.known-hosts.tmp<pid>`; and the
+        // lock file, planted as a dangling link.
+        let planted = dir
+            .path()
+            .join(format!(".{PINS_FILE}.tmp{}", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+        let dangling = outside.path().join("created-through-link");
+        std::os::unix::fs::symlink(&dangling, dir.path().join(LOCK_FILE)).unwrap();
+        let result = PinStore::update(dir.path(), |s| {
+            s.set(PinEntry::new("a:1", PinKind::Pinned, cert("a")));
+        });
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(!dangling.exists(), "nothing created through the link");
+        // A planted lock link makes the update fail (loudly), never write
+        // elsewhere; without it the update goes through.
+        let e = result.unwrap_err().to_string();
+        assert!(e.contains(LOCK_FILE), "{e}");
+        std::fs::remove_file(dir.path().join(LOCK_FILE)).unwrap();
+        PinStore::update(dir.path(), |s| {
+            s.set(PinEntry::new("a:1", PinKind::Pinned, cert("a")));
+        })
+        .unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(std::fs::symlink_metadata(&planted).unwrap().is_symlink());
+        assert_eq!(PinStore::load(dir.path()).unwrap().entries().len(), 1);
     }
 }

@@ -246,6 +246,40 @@ fn secs(t: UnixTime) -> i64 {
     i64::try_from(t.as_secs()).unwrap_or(i64::MAX)
 }
 
+/// A trust anchor's subject as a distinguished name, formatted like
+/// [`CertInfo::subject`] (so it equals the root certificate's subject), or
+/// its hex DER when it cannot be parsed.
+#[must_use]
+pub fn anchor_name(anchor: &rustls::pki_types::TrustAnchor<'_>) -> String {
+    use x509_parser::prelude::FromDer as _;
+    // The anchor holds the Name's contents; parse it as the SEQUENCE it was.
+    let contents = anchor.subject.as_ref();
+    let mut der = vec![0x30];
+    match u8::try_from(contents.len()) {
+        Ok(short) if short < 0x80 => der.push(short),
+        _ => {
+            // Long form: 0x80 | the number of length bytes, then the length.
+            let bytes = contents.len().to_be_bytes();
+            let skip = bytes.iter().take_while(|b| **b == 0).count();
+            let count = u8::try_from(bytes.len() - skip).unwrap_or(0);
+            der.push(0x80 | count);
+            der.extend_from_slice(&bytes[skip..]);
+        }
+    }
+    der.extend_from_slice(contents);
+    match x509_parser::x509::X509Name::from_der(&der) {
+        Ok(([], name)) => {
+            let text = name.to_string();
+            if text.is_empty() {
+                "a root with an empty name".to_string()
+            } else {
+                text
+            }
+        }
+        _ => crate::net::certinfo::hex(contents),
+    }
+}
+
 static SYSTEM_ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
 
 /// The operating system's trusted roots, read once per process.
@@ -321,7 +355,7 @@ pub fn decide(
                     store: None,
                     notice: None,
                 }
-            } else if leaf.spki_sha256 == k.cert.spki_sha256 {
+            } else if leaf.same_key(&k.cert) {
                 Decision::Accept {
                     basis: basis(problem),
                     store: Some(PinEntry::new(target, PinKind::Pinned, leaf.clone())),
@@ -389,6 +423,7 @@ pub struct Outcome {
 #[derive(Debug)]
 pub struct MemberVerifier {
     webpki: Option<Arc<WebPkiServerVerifier>>,
+    roots: Arc<RootCertStore>,
     provider: Arc<CryptoProvider>,
     target: String,
     known: Option<PinEntry>,
@@ -412,11 +447,13 @@ impl MemberVerifier {
     ) -> Self {
         // An empty root store cannot build a WebPKI verifier; then nothing
         // verifies by CA and only pins can be accepted.
-        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        let roots = Arc::new(roots);
+        let webpki = WebPkiServerVerifier::builder_with_provider(roots.clone(), provider.clone())
             .build()
             .ok();
         Self {
             webpki,
+            roots,
             provider,
             target,
             known,
@@ -435,6 +472,32 @@ impl MemberVerifier {
     /// The signature scheme the server signed the handshake with.
     pub fn signature_scheme(&self) -> Option<SignatureScheme> {
         self.scheme.lock().ok().and_then(|s| *s)
+    }
+
+    /// The subject of the trust anchor that a chain verifies to. rustls'
+    /// verifier does not say which one it used, so the path is built again
+    /// with WebPKI exactly as rustls builds it (same roots, intermediates,
+    /// algorithms, time and usage, no revocation lists), and its anchor is
+    /// named. `None` when no path verifies.
+    fn verified_anchor(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Option<String> {
+        let cert = webpki::EndEntityCert::try_from(end_entity).ok()?;
+        let path = cert
+            .verify_for_usage(
+                self.provider.signature_verification_algorithms.all,
+                &self.roots.roots,
+                intermediates,
+                now,
+                webpki::KeyUsage::server_auth(),
+                None,
+                None,
+            )
+            .ok()?;
+        Some(anchor_name(path.anchor()))
     }
 
     fn record_scheme(&self, scheme: SignatureScheme) {
@@ -470,7 +533,12 @@ impl ServerCertVerifier for MemberVerifier {
             Err(rustls::Error::InvalidCertificate(e)) => Some(classify(e, &chain, secs(now))),
             Err(other) => Some(Problem::Other(other.to_string())),
         };
-        let anchor = chain.last().map(|c| c.issuer.clone()).unwrap_or_default();
+        let anchor = match &result {
+            Ok(_) => self
+                .verified_anchor(end_entity, intermediates, now)
+                .unwrap_or_else(|| "a trusted root".to_string()),
+            Err(_) => String::new(),
+        };
         let Some(leaf) = chain.first() else {
             return Err(rustls::Error::InvalidCertificate(
                 CertificateError::BadEncoding,
@@ -691,6 +759,81 @@ mod tests {
                 can_proceed: false
             }
         );
+    }
+
+    #[test]
+    fn unparseable_certificates_are_never_the_same_key() {
+        // Two certificates no parser can read used to share an all-zero
+        // key hash, so the second counted as a renewal of the first.
+        let old = CertInfo::from_der(b"\x30\x03\x02\x01\x01 first");
+        let new = CertInfo::from_der(b"\x30\x03\x02\x01\x01 second");
+        assert_ne!(old.sha256, new.sha256);
+        let entry = pinned(PinKind::Pinned, &old);
+        let d = decide(
+            "h:1",
+            &new,
+            Some(Problem::BadEncoding),
+            "",
+            Some(&entry),
+            &[],
+            false,
+        );
+        assert_eq!(
+            d,
+            Decision::Refuse {
+                problem: Problem::IdentityChanged {
+                    since: 1_700_000_000
+                },
+                previous: Some(entry.clone()),
+                can_proceed: false
+            }
+        );
+        // A parseable certificate after an unparseable pin: changed too.
+        let key = rcgen::KeyPair::generate().unwrap();
+        let good = cert(&key, "h");
+        let d = decide("h:1", &good, None, "CN=R", Some(&entry), &[], false);
+        assert!(matches!(
+            d,
+            Decision::Refuse {
+                problem: Problem::IdentityChanged { .. },
+                ..
+            }
+        ));
+        // The exact certificate pinned is still accepted by its fingerprint.
+        let d = decide(
+            "h:1",
+            &old,
+            Some(Problem::BadEncoding),
+            "",
+            Some(&entry),
+            &[],
+            false,
+        );
+        assert!(matches!(d, Decision::Accept { store: None, .. }));
+    }
+
+    #[test]
+    fn anchor_names_read_like_certificate_subjects() {
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Example Org");
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, "Example Root");
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let root = p.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
+        let anchor = webpki::anchor_from_trusted_cert(root.der()).unwrap();
+        let info = CertInfo::from_der(root.der());
+        assert_eq!(anchor_name(&anchor), info.subject);
+        assert!(info.subject.contains("CN=Example Root"), "{}", info.subject);
+        // A long name (length in long form) reads the same way.
+        let long = "x".repeat(300);
+        let mut p = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.distinguished_name
+            .push(rcgen::DnType::CommonName, long.as_str());
+        p.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let root = p.self_signed(&rcgen::KeyPair::generate().unwrap()).unwrap();
+        let anchor = webpki::anchor_from_trusted_cert(root.der()).unwrap();
+        assert_eq!(anchor_name(&anchor), format!("CN={long}"));
     }
 
     #[test]

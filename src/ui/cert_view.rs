@@ -109,7 +109,7 @@ fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
             mono_row(
                 ui,
                 "Public key SHA-256",
-                &colon_hex(&cert.spki_sha256),
+                &cert.key_colon_hex(),
                 "Copy key SHA-256",
             );
             row(

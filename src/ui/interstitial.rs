@@ -22,7 +22,7 @@ fn cert_column(ui: &mut Ui, title: &str, cert: &CertInfo) {
                     ("Valid from", utc(cert.not_before)),
                     ("Valid until", utc(cert.not_after)),
                     ("SHA-256", fingerprint(&cert.sha256)),
-                    ("Key SHA-256", fingerprint(&cert.spki_sha256)),
+                    ("Key SHA-256", cert.key_fingerprint()),
                 ] {
                     ui.label(name);
                     ui.add(egui::Label::new(RichText::new(value).monospace().size(11.5)).wrap());
