@@ -41,7 +41,7 @@ fn fail(reason: String) -> Failure {
 }
 
 async fn connect_tcp(config: &JoinConfig) -> Result<TcpStream, Failure> {
-    let target = config.target();
+    let target = config.canonical_target().map_err(fail)?;
     let addrs: Vec<_> = tokio::time::timeout(
         CONNECT_TIMEOUT,
         tokio::net::lookup_host((config.host.as_str(), config.port)),
@@ -167,7 +167,7 @@ async fn session(
         early: std::collections::VecDeque::new(),
         rx: commands,
     };
-    let target = config.target();
+    let target = config.canonical_target().map_err(fail)?;
     sink.emit(NetEvent::Connecting {
         target: target.clone(),
     });

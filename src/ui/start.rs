@@ -143,7 +143,7 @@ impl StartForm {
     pub fn join_config(&self, config_dir: &Path) -> Result<JoinConfig, Problems> {
         let mut p = Problems::default();
         let target =
-            crate::cli::parse_target(self.target.trim()).map_err(|e| p.fields.push(("target", e)));
+            crate::cli::parse_join_target(self.target.trim()).map_err(|e| p.fields.push(("target", e)));
         let nick = check_nick(&self.join_nick).map_err(|e| p.fields.push(("join_nick", e)));
         let ca = optional_file(&self.ca, "CA", "ca", &mut p);
         let identity = pair(
