@@ -14,16 +14,19 @@ pub mod frame;
 mod host;
 pub mod lines;
 mod member;
+pub mod nick;
 pub mod pem;
 pub mod pins;
 mod room;
+pub mod safe_text;
 mod thread;
 pub mod trust;
 
 pub use certinfo::CertInfo;
 pub use command::{Command, HostConfig, JoinConfig};
 pub use event::{
-    ConnectionInfo, DisconnectKind, MemberInfo, MessageEvent, NetEvent, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, MemberInfo, MessageEvent, NetEvent, PinMatch, TrustBasis,
+    Untrusted,
 };
 pub use thread::{CommandSender, NetThread, Waker};
 
