@@ -70,11 +70,23 @@ pub enum TrustBasis {
         /// certificate the peer sent).
         anchor: String,
     },
-    /// Not verified, but the certificate is exactly one the user pinned.
+    /// Not verified, but the user pinned this certificate, or its key.
     Pinned {
         /// What verification said before the pin overrode it.
         problem: Problem,
+        /// What the pin matched.
+        matched: PinMatch,
     },
+}
+
+/// What a pinned certificate matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinMatch {
+    /// Exactly the certificate the user made an exception for.
+    ExactCertificate,
+    /// A different certificate with the same key (a renewal); the pin now
+    /// covers it.
+    SameKey,
 }
 
 /// Facts about a live, established connection, read from the connection itself.
