@@ -196,7 +196,7 @@ mod tests {
                 (Ok(n), None) => assert_eq!(key(&n), original, "{wanted:?} → {n:?}"),
                 (Err(e), Some(needle)) => {
                     assert!(e.contains(needle), "{wanted:?}: {e}");
-                    assert!(!e.chars().any(|c| is_hidden(c)), "the refusal shows {e:?}");
+                    assert!(!e.chars().any(is_hidden), "the refusal shows {e:?}");
                     assert!(!e.contains('\n'));
                 }
                 (got, want) => panic!("{wanted:?}: got {got:?}, wanted refusal {want:?}"),
