@@ -22,14 +22,20 @@
 //! Invalid UTF-8 becomes U+FFFD. The result holds only characters that draw
 //! as themselves, so making text visible twice changes nothing.
 //!
-//! Two exceptions keep emoji readable: a presentation selector (U+FE0E,
-//! U+FE0F) right after an emoji character, and a zero-width joiner between
-//! two emoji (👩‍💻). Tag characters are always escaped, so the three
-//! subdivision flags (🏴 + tags) show as escapes: tags are exactly how text
-//! is hidden from people while machines still read it.
+//! Exceptions keep emoji and some scripts readable: a presentation selector
+//! (U+FE0E, U+FE0F) right after an emoji character; a zero-width joiner
+//! between two emoji (👩‍💻); and a zero-width joiner or non-joiner between
+//! two letters of one script that spells with them (Persian `می‌خواهم`,
+//! Devanagari `क्‍ष`), never Latin, Greek or Cyrillic. Tag characters are
+//! always escaped, so the three subdivision flags (🏴 + tags) show as
+//! escapes: tags are exactly how text is hidden from people while machines
+//! still read it.
 
 use std::borrow::Cow;
-use unicode_properties::{GeneralCategory, UnicodeEmoji as _, UnicodeGeneralCategory as _};
+use unicode_properties::{
+    GeneralCategory, GeneralCategoryGroup, UnicodeEmoji as _, UnicodeGeneralCategory as _,
+};
+use unicode_script::{Script, UnicodeScript as _};
 
 /// Whether a character would be interpreted, or would draw as nothing,
 /// rather than show as itself: controls (tab and newline included: callers
@@ -74,6 +80,33 @@ fn is_emoji(c: char) -> bool {
     !c.is_ascii() && c.is_emoji_char()
 }
 
+/// Whether a joiner or non-joiner between `prev` and `next` is part of how
+/// their script is spelled: both letters (or marks) of one script, and not
+/// of a script that has no use for it and whose letters it would only hide
+/// between.
+fn joins_letters(prev: Option<char>, next: Option<char>) -> bool {
+    let (Some(p), Some(n)) = (prev, next) else {
+        return false;
+    };
+    let letter =
+        |c: char| c.is_alphabetic() || c.general_category_group() == GeneralCategoryGroup::Mark;
+    let script = p.script();
+    letter(p)
+        && letter(n)
+        && !is_hidden(p)
+        && !is_hidden(n)
+        && n.script() == script
+        && !matches!(
+            script,
+            Script::Latin
+                | Script::Greek
+                | Script::Cyrillic
+                | Script::Common
+                | Script::Inherited
+                | Script::Unknown
+        )
+}
+
 /// Whether `c`, between `prev` and `next`, must be shown as an escape.
 fn needs_escape(c: char, prev: Option<char>, next: Option<char>, keep_newlines: bool) -> bool {
     match c {
@@ -82,10 +115,13 @@ fn needs_escape(c: char, prev: Option<char>, next: Option<char>, keep_newlines: 
         // An emoji's presentation selector (keycaps such as 1️⃣ have one
         // after a digit).
         '\u{fe0e}' | '\u{fe0f}' => !prev.is_some_and(|p| p.is_emoji_char()),
-        // A joiner inside an emoji sequence, as in 👩‍💻 or 🏳️‍🌈.
+        // A joiner inside an emoji sequence, as in 👩‍💻 or 🏳️‍🌈, or in a
+        // word of a script that spells with it.
         '\u{200d}' => {
             !(prev.is_some_and(|p| is_emoji(p) || p == '\u{fe0f}') && next.is_some_and(is_emoji))
+                && !joins_letters(prev, next)
         }
+        '\u{200c}' => !joins_letters(prev, next),
         c => is_hidden(c),
     }
 }
@@ -115,15 +151,18 @@ fn made_visible(text: &str, keep_newlines: bool) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
+    // The character before, as shown: none after an escape, so that what is
+    // kept next to it is judged as it will read (and a second pass agrees).
     let mut prev = None;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         if needs_escape(c, prev, chars.peek().copied(), keep_newlines) {
             out.push_str(&escape(c));
+            prev = None;
         } else {
             out.push(c);
+            prev = Some(c);
         }
-        prev = Some(c);
     }
     Cow::Owned(out)
 }
@@ -186,6 +225,15 @@ mod tests {
             // A variation selector or joiner outside an emoji.
             ("a\u{fe0f}", "a\\u{fe0f}"),
             ("a\u{200d}b", "a\\u{200d}b"),
+            ("a\u{200c}b", "a\\u{200c}b"),
+            ("\u{430}\u{200c}\u{431}", "\u{430}\\u{200c}\u{431}"),
+            ("\u{200c}\u{645}", "\\u{200c}\u{645}"),
+            // Next to something escaped, a joiner joins nothing.
+            (
+                "\u{1780}\u{17b4}\u{200c}\u{1780}",
+                "\u{1780}\\u{17b4}\\u{200c}\u{1780}",
+            ),
+            ("a\u{fe0f}\u{200d}👍", "a\\u{fe0f}\\u{200d}👍"),
             // Kept: tabs, newlines, every script, emoji sequences.
             ("tab\there\nnext", "tab\there\nnext"),
             ("你好 こんにちは 안녕 مرحبا", "你好 こんにちは 안녕 مرحبا"),
@@ -194,6 +242,15 @@ mod tests {
                 "👩\u{200d}💻 ❤\u{fe0f} 1\u{fe0f}\u{20e3}",
             ),
             ("🏳\u{fe0f}\u{200d}🌈", "🏳\u{fe0f}\u{200d}🌈"),
+            // Persian spells with the non-joiner, Devanagari with the joiner.
+            (
+                "\u{645}\u{6cc}\u{200c}\u{62e}",
+                "\u{645}\u{6cc}\u{200c}\u{62e}",
+            ),
+            (
+                "\u{915}\u{94d}\u{200d}\u{937}",
+                "\u{915}\u{94d}\u{200d}\u{937}",
+            ),
             ("plain \\x1b text", "plain \\x1b text"),
         ];
         for (input, want) in table {
@@ -240,6 +297,26 @@ mod tests {
                 !out.chars().any(|o| is_hidden(o) && o != '\t'),
                 "U+{n:04X} came out as {out:?}"
             );
+        }
+    }
+
+    #[test]
+    fn twice_is_once_for_every_short_mix_of_tricky_characters() {
+        let alphabet = [
+            'a', '1', '\x07', '\n', '\u{1780}', '\u{17b4}', '\u{645}', '\u{200c}', '\u{200d}',
+            '\u{fe0f}', '👍', '\u{202e}',
+        ];
+        let n = alphabet.len();
+        for mut k in 0..n.pow(4) {
+            let mut s = String::new();
+            for _ in 0..4 {
+                s.push(alphabet[k % n]);
+                k /= n;
+            }
+            for keep in [true, false] {
+                let once = made_visible(&s, keep).into_owned();
+                assert_eq!(made_visible(&once, keep), once, "{s:?}");
+            }
         }
     }
 
