@@ -118,8 +118,9 @@ fn needs_escape(c: char, prev: Option<char>, next: Option<char>, keep_newlines: 
         // A joiner inside an emoji sequence, as in 👩‍💻 or 🏳️‍🌈, or in a
         // word of a script that spells with it.
         '\u{200d}' => {
-            !(prev.is_some_and(|p| is_emoji(p) || p == '\u{fe0f}') && next.is_some_and(is_emoji))
-                && !joins_letters(prev, next)
+            let in_emoji =
+                prev.is_some_and(|p| is_emoji(p) || p == '\u{fe0f}') && next.is_some_and(is_emoji);
+            !in_emoji && !joins_letters(prev, next)
         }
         '\u{200c}' => !joins_letters(prev, next),
         c => is_hidden(c),
