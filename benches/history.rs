@@ -40,6 +40,7 @@ fn history(n: usize) -> Vec<ChatLine> {
                 .map(|k| words[(i * 7 + k * 3) % words.len()])
                 .collect();
             ChatLine {
+                id: i as u64 + 1,
                 time_ms: 1_780_000_000_000 + i as u64 * 1000,
                 nick: format!("member-{}", i % 23),
                 text: text.join(" "),

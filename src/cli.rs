@@ -60,7 +60,7 @@ pub struct HostArgs {
     #[arg(long, value_name = "PEM", requires = "cert")]
     pub key: Option<PathBuf>,
     /// Your nickname in the room.
-    #[arg(long, value_name = "NICK")]
+    #[arg(long, value_name = "NICK", value_parser = crate::net::nick::normalize)]
     pub name: Option<String>,
     /// Ask members for certificates and verify them with this CA (PEM);
     /// the member list then shows who they are. Members without one may
@@ -101,7 +101,7 @@ pub struct JoinArgs {
     #[arg(value_parser = parse_join_target, value_name = "HOST:PORT")]
     pub target: (String, u16),
     /// Your nickname in the room.
-    #[arg(long, value_name = "NICK")]
+    #[arg(long, value_name = "NICK", value_parser = crate::net::nick::normalize)]
     pub name: Option<String>,
     /// Also trust certificates issued by this CA (PEM); may be repeated.
     #[arg(long = "ca", value_name = "PEM")]

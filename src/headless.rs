@@ -1,16 +1,22 @@
 //! Headless mode: the same host or member driven by stdin and stdout.
 //! Each stdin line is a message (`/nick NAME` renames, `/quit` leaves); what
 //! the room says is printed one line each, notices marked with `* `.
+//!
+//! Every string that came from the network or a certificate is printed
+//! through [`crate::net::safe_text`], even where the net layer already made
+//! it safe: no peer can send a terminal an escape sequence, or reorder or
+//! hide what is printed.
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, Write as _};
 use std::sync::Arc;
 
 use crate::net::certinfo::{CertInfo, fingerprint};
+use crate::net::safe_text::visible_line as shown;
 use crate::net::trust::{Problem, utc};
 use crate::net::{
-    ConnectionInfo, DisconnectKind, NetEvent, NetThread, SessionCommand, SessionEvent, SessionId,
-    Start, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, NetEvent, NetThread, PinMatch, SessionCommand, SessionEvent,
+    SessionId, Start, TrustBasis, Untrusted,
 };
 
 /// How many names the greeting line spells out.
@@ -33,8 +39,8 @@ pub enum Role {
 fn cert_line(cert: &CertInfo) -> String {
     format!(
         "{} issued by {}, valid {} to {}",
-        cert.subject,
-        cert.issuer,
+        shown(&cert.subject),
+        shown(&cert.issuer),
         utc(cert.not_before),
         utc(cert.not_after)
     )
@@ -43,12 +49,12 @@ fn cert_line(cert: &CertInfo) -> String {
 fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
     let mut lines = vec![format!(
         "* connected to {} ({}): {}, {}, key exchange {}, ALPN {}, {} handshake in {:.1} ms",
-        info.target,
+        shown(&info.target),
         info.peer_addr,
         info.protocol,
         info.cipher_suite,
         info.key_exchange,
-        info.alpn.as_deref().unwrap_or("none (plain text)"),
+        shown(info.alpn.as_deref().unwrap_or("none (plain text)")),
         info.handshake_kind,
         info.handshake_us as f64 / 1000.0
     )];
@@ -57,10 +63,15 @@ fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
         lines.push(format!("* fingerprint: {}", fingerprint(&leaf.sha256)));
     }
     lines.push(match &info.trust {
-        TrustBasis::Verified { anchor } => format!("* trusted: verified by {anchor}"),
-        TrustBasis::Pinned { problem } => format!(
-            "* trusted by your pin of this exact certificate, although {}",
-            problem.explain()
+        TrustBasis::Verified { anchor } => format!("* trusted: verified by {}", shown(anchor)),
+        TrustBasis::Pinned { problem, matched } => format!(
+            "* trusted by your pin {}, although {}",
+            match matched {
+                PinMatch::ExactCertificate => "of this exact certificate",
+                PinMatch::SameKey =>
+                    "of an earlier certificate with the same key (this one renews it)",
+            },
+            shown(&problem.explain())
         ),
     });
     lines
@@ -70,14 +81,18 @@ fn cert_lines(label: &str, cert: &CertInfo) -> Vec<String> {
     let names = cert.host_names();
     vec![
         format!("  {label}"),
-        format!("    subject:     {}", cert.subject),
-        format!("    issuer:      {}", cert.issuer),
+        format!("    subject:     {}", shown(&cert.subject)),
+        format!("    issuer:      {}", shown(&cert.issuer)),
         format!(
             "    valid for:   {}",
             if names.is_empty() {
                 "(no host names)".to_string()
             } else {
-                names.join(", ")
+                names
+                    .iter()
+                    .map(|n| shown(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             }
         ),
         format!(
@@ -94,22 +109,19 @@ fn cert_lines(label: &str, cert: &CertInfo) -> Vec<String> {
 #[must_use]
 pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
     let mut lines = Vec::new();
+    let target = shown(&u.target);
+    let explain = shown(&u.problem.explain()).into_owned();
     if matches!(u.problem, Problem::IdentityChanged { .. }) {
         lines.push(format!(
-            "tlschat: WARNING: THE IDENTITY OF {} HAS CHANGED [{}]",
-            u.target,
+            "tlschat: WARNING: THE IDENTITY OF {target} HAS CHANGED [{}]",
             u.problem.code()
         ));
         lines.push(format!(
-            "  Someone may be impersonating {} — or its owner replaced its key. {}.",
-            u.target,
-            u.problem.explain()
+            "  Someone may be impersonating {target} — or its owner replaced its key. {explain}."
         ));
     } else {
         lines.push(format!(
-            "tlschat: the certificate of {} is not trusted: {} [{}]",
-            u.target,
-            u.problem.explain(),
+            "tlschat: the certificate of {target} is not trusted: {explain} [{}]",
             u.problem.code()
         ));
     }
@@ -123,8 +135,7 @@ pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
     lines.push("Nothing was sent.".to_string());
     match (&u.previous, u.chain.first()) {
         (Some(_), _) => lines.push(format!(
-            "This cannot be bypassed with --pin. Only if you know why it changed, forget the old one with `tlschat trust remove {}`.",
-            u.target
+            "This cannot be bypassed with --pin. Only if you know why it changed, forget the old one with `tlschat trust remove {target}`."
         )),
         (None, Some(leaf)) if u.can_proceed => lines.push(format!(
             "If the host's owner confirms this fingerprint, join with --pin {}",
@@ -165,18 +176,19 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             total,
             ..
         } => {
-            let shown = &members[..members.len().min(ROSTER_NAMES)];
+            let first = &members[..members.len().min(ROSTER_NAMES)];
             let more = usize::try_from(*total)
                 .unwrap_or(usize::MAX)
-                .saturating_sub(shown.len());
+                .saturating_sub(first.len());
             let others = if more > 0 {
                 format!(" and {more} others")
             } else {
                 String::new()
             };
             vec![format!(
-                "* you are {nick}; in the room: {}{others}",
-                crate::net::event::roster_line(shown)
+                "* you are {}; in the room: {}{others}",
+                shown(nick),
+                shown(&crate::net::event::roster_line(first))
             )]
         }
         NetEvent::Roster { .. } => Vec::new(),
@@ -184,17 +196,19 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
         NetEvent::Message(m) => m
             .text
             .split('\n')
-            .map(|l| format!("<{}> {l}", m.nick))
+            .map(|l| format!("<{}> {}", shown(&m.nick), shown(l)))
             .collect(),
-        NetEvent::Notice(text) => vec![format!("* {text}")],
-        NetEvent::MemberJoined(m) => vec![format!("* {} joined", m.nick)],
+        NetEvent::Notice(text) => vec![format!("* {}", shown(text))],
+        NetEvent::MemberJoined(m) => vec![format!("* {} joined", shown(&m.nick))],
         NetEvent::MemberLeft { member, reason } => {
             vec![format!(
                 "* {}",
-                crate::net::left_text(&member.nick, *reason)
+                shown(&crate::net::left_text(&member.nick, *reason))
             )]
         }
-        NetEvent::Renamed { old, new, .. } => vec![format!("* {old} is now known as {new}")],
+        NetEvent::Renamed { old, new, .. } => {
+            vec![format!("* {} is now known as {}", shown(old), shown(new))]
+        }
     }
 }
 
@@ -318,7 +332,7 @@ pub fn run(first: Start, role: Role) -> i32 {
             continue;
         }
         if let (NetEvent::Connecting { target }, Role::Member) = (&event, role) {
-            let _ = writeln!(out, "* connecting to {target}…");
+            let _ = writeln!(out, "* connecting to {}…", shown(target));
         }
         for line in event_lines(&event) {
             let _ = writeln!(out, "{line}");
@@ -337,7 +351,11 @@ pub fn run(first: Start, role: Role) -> i32 {
                     .ok()
                     .and_then(|mut s| s.remove(&id))
                     .unwrap_or_default();
-                eprintln!("tlschat: not delivered: \"{text}\": {reason}");
+                eprintln!(
+                    "tlschat: not delivered: \"{}\": {}",
+                    shown(&text),
+                    shown(&reason)
+                );
             }
             NetEvent::Delivered { id } | NetEvent::Sent { id } => {
                 if let Ok(mut s) = sent.lock() {
@@ -352,12 +370,12 @@ pub fn run(first: Start, role: Role) -> i32 {
             NetEvent::Disconnected { reason, kind } => {
                 let code = match kind {
                     DisconnectKind::ByUser | DisconnectKind::ByPeer => {
-                        println!("* disconnected: {reason}");
+                        println!("* disconnected: {}", shown(&reason));
                         0
                     }
                     DisconnectKind::Untrusted => EXIT_UNTRUSTED,
                     DisconnectKind::Error => {
-                        eprintln!("tlschat: {reason}");
+                        eprintln!("tlschat: {}", shown(&reason));
                         EXIT_ERROR
                     }
                 };
@@ -368,4 +386,169 @@ pub fn run(first: Start, role: Role) -> i32 {
         }
     }
     EXIT_ERROR
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::pins::{PinEntry, PinKind};
+    use crate::net::trust::{Decision, decide};
+    use crate::net::{MemberInfo, MessageEvent};
+
+    const HOSTILE: &str = "\x1b[2J\x1b]0;owned\x07\u{202e}\u{200b}\n* fake";
+
+    fn printable(lines: &[String]) {
+        for l in lines {
+            assert!(
+                !l.chars()
+                    .any(|c| crate::net::safe_text::is_hidden(c) && c != '\t'),
+                "{l:?} would be interpreted by a terminal"
+            );
+        }
+    }
+
+    fn cert(key: &rcgen::KeyPair) -> CertInfo {
+        let c = rcgen::CertificateParams::new(vec!["h".to_string()])
+            .unwrap()
+            .self_signed(key)
+            .unwrap();
+        CertInfo::from_der(c.der())
+    }
+
+    fn connection(chain: Vec<CertInfo>, trust: TrustBasis) -> ConnectionInfo {
+        ConnectionInfo {
+            target: "h:1".into(),
+            peer_addr: "127.0.0.1:1".parse().unwrap(),
+            protocol: crate::net::TlsVersion::Tls13,
+            cipher_suite: "TLS13_AES_128_GCM_SHA256".into(),
+            key_exchange: "X25519MLKEM768".into(),
+            alpn: Some("tlschat/1".into()),
+            sni: None,
+            handshake_kind: crate::net::HandshakeKind::Full,
+            handshake_us: 1000,
+            chain,
+            trust,
+            plain_text: false,
+            offered_groups: vec![],
+            offered_alpn: vec![],
+            signature_scheme: "ECDSA_NISTP256_SHA256".into(),
+            client_certificate: None,
+        }
+    }
+
+    #[test]
+    fn every_field_a_peer_chose_is_printed_visibly() {
+        let member = MemberInfo {
+            id: 1,
+            nick: HOSTILE.into(),
+            is_host: false,
+            plain_text: false,
+            identity: Some(HOSTILE.into()),
+        };
+        let events = [
+            NetEvent::Joined {
+                you: 1,
+                nick: HOSTILE.into(),
+                members: vec![member.clone()],
+                total: 1,
+            },
+            NetEvent::Message(MessageEvent {
+                seq: 1,
+                from: Some(1),
+                nick: HOSTILE.into(),
+                text: HOSTILE.into(),
+                time_ms: 0,
+                own: false,
+            }),
+            NetEvent::Notice(HOSTILE.into()),
+            NetEvent::MemberJoined(member.clone()),
+            NetEvent::MemberLeft {
+                member,
+                reason: crate::net::LeaveReason::TooSlow,
+            },
+            NetEvent::Renamed {
+                id: 1,
+                old: HOSTILE.into(),
+                new: HOSTILE.into(),
+            },
+            NetEvent::Connected(Box::new(connection(
+                vec![],
+                TrustBasis::Verified {
+                    anchor: HOSTILE.into(),
+                },
+            ))),
+        ];
+        for e in &events {
+            let lines = event_lines(e);
+            assert!(!lines.is_empty(), "{e:?}");
+            printable(&lines);
+            assert!(
+                lines.iter().any(|l| l.contains("\\x1b[2J")),
+                "the escape is shown: {lines:?}"
+            );
+        }
+        // A message keeps its lines, but a line of it cannot pass for a notice.
+        let lines = event_lines(&events[1]);
+        assert_eq!(lines.len(), 2);
+        assert!(lines[1].starts_with("<"), "{lines:?}");
+    }
+
+    #[test]
+    fn a_refused_certificate_is_explained_visibly() {
+        let leaf = cert(&rcgen::KeyPair::generate().unwrap());
+        let u = Untrusted {
+            target: HOSTILE.into(),
+            problem: Problem::WrongName {
+                expected: HOSTILE.into(),
+                valid_for: vec![HOSTILE.into()],
+            },
+            chain: vec![leaf.clone()],
+            previous: None,
+            can_proceed: true,
+        };
+        let lines = untrusted_lines(&u);
+        printable(&lines);
+        let pin = format!("--pin {}", fingerprint(&leaf.sha256));
+        assert!(lines.iter().any(|l| l.ends_with(&pin)), "{lines:?}");
+    }
+
+    #[test]
+    fn the_pin_line_says_whether_it_matched_the_certificate_or_its_key() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let old = cert(&key);
+        let renewed = cert(&key);
+        assert_ne!(
+            old.sha256, renewed.sha256,
+            "a renewal is another certificate"
+        );
+        let entry = PinEntry {
+            target: "h:1".into(),
+            kind: PinKind::Pinned,
+            cert: old.clone(),
+            added: 1_700_000_000,
+        };
+        let trusted_line = |leaf: &CertInfo| {
+            let d = decide(
+                "h:1",
+                leaf,
+                Some(Problem::SelfSigned),
+                "",
+                Some(&entry),
+                &[],
+                false,
+            );
+            let Decision::Accept { basis, .. } = d else {
+                panic!("refused: {d:?}")
+            };
+            connected_lines(&connection(vec![leaf.clone()], basis))
+                .into_iter()
+                .find(|l| l.starts_with("* trusted"))
+                .unwrap()
+        };
+        let exact = trusted_line(&old);
+        assert!(exact.contains("this exact certificate"), "{exact}");
+        let renewal = trusted_line(&renewed);
+        assert!(!renewal.contains("exact"), "{renewal}");
+        assert!(renewal.contains("same key"), "{renewal}");
+    }
 }

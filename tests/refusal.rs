@@ -150,7 +150,8 @@ fn an_exact_pin_accepts_that_certificate_and_no_other() {
     assert_eq!(
         trust,
         TrustBasis::Pinned {
-            problem: Problem::SelfSigned
+            problem: Problem::SelfSigned,
+            matched: tlschat::net::PinMatch::ExactCertificate,
         }
     );
 }

@@ -161,7 +161,14 @@ fn common_name(name: &X509Name<'_>) -> Option<String> {
     name.iter_common_name()
         .next()
         .and_then(|cn| cn.as_str().ok())
-        .map(str::to_string)
+        .map(shown)
+}
+
+/// A name from the certificate as it may be shown: whoever made the
+/// certificate chose these bytes, so escapes and bidi controls in them are
+/// made visible (see [`crate::net::safe_text`]).
+fn shown(text: &str) -> String {
+    crate::net::safe_text::visible_line(text).into_owned()
 }
 
 fn describe_public_key(cert: &X509Certificate<'_>) -> String {
@@ -212,7 +219,7 @@ fn san_strings(cert: &X509Certificate<'_>) -> Vec<String> {
         .general_names
         .iter()
         .map(|name| match name {
-            GeneralName::DNSName(d) => format!("DNS:{d}"),
+            GeneralName::DNSName(d) => format!("DNS:{}", shown(d)),
             GeneralName::IPAddress(b) => match b.len() {
                 4 => {
                     let a: [u8; 4] = [b[0], b[1], b[2], b[3]];
@@ -225,10 +232,10 @@ fn san_strings(cert: &X509Certificate<'_>) -> Vec<String> {
                 }
                 _ => format!("IP:{}", colon_hex(b)),
             },
-            GeneralName::RFC822Name(e) => format!("email:{e}"),
-            GeneralName::URI(u) => format!("URI:{u}"),
-            GeneralName::DirectoryName(n) => format!("DirName:{n}"),
-            other => format!("{other:?}"),
+            GeneralName::RFC822Name(e) => format!("email:{}", shown(e)),
+            GeneralName::URI(u) => format!("URI:{}", shown(u)),
+            GeneralName::DirectoryName(n) => format!("DirName:{}", shown(&n.to_string())),
+            other => shown(&format!("{other:?}")),
         })
         .collect()
 }
@@ -272,9 +279,9 @@ impl CertInfo {
         };
         info.version = cert.version().0 + 1;
         info.serial = cert.raw_serial_as_string().to_uppercase();
-        info.subject = cert.subject().to_string();
+        info.subject = shown(&cert.subject().to_string());
         info.subject_cn = common_name(cert.subject());
-        info.issuer = cert.issuer().to_string();
+        info.issuer = shown(&cert.issuer().to_string());
         info.issuer_cn = common_name(cert.issuer());
         info.not_before = cert.validity().not_before.timestamp();
         info.not_after = cert.validity().not_after.timestamp();
@@ -409,6 +416,43 @@ mod tests {
         );
         assert!(info.is_self_issued());
         assert!(info.extensions.iter().any(|e| e.name == "subjectAltName"));
+    }
+
+    #[test]
+    fn names_chosen_by_the_certificate_maker_are_shown_not_interpreted() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params =
+            rcgen::CertificateParams::new(vec!["x\x1b]0;t\x07.example".into()]).unwrap();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "evil\x1b[2J\u{202e}moc");
+        params.distinguished_name.push(
+            rcgen::DnType::OrganizationName,
+            "O\n    fingerprint: SHA256:00",
+        );
+        let cert = params.self_signed(&key).unwrap();
+        let info = CertInfo::from_der(cert.der());
+        let fields = [
+            info.subject.clone(),
+            info.issuer.clone(),
+            info.subject_cn.clone().unwrap_or_default(),
+            info.sans.join(" "),
+            info.display_name().to_string(),
+        ];
+        for f in &fields {
+            assert!(
+                !f.chars().any(crate::net::safe_text::is_hidden),
+                "{f:?} holds a character that is not shown as itself"
+            );
+        }
+        assert_eq!(info.subject_cn.as_deref(), Some("evil\\x1b[2J\\u{202e}moc"));
+        assert_eq!(info.sans, vec!["DNS:x\\x1b]0;t\\x07.example"]);
+        assert!(
+            info.subject.contains("O\\n    fingerprint"),
+            "{}",
+            info.subject
+        );
+        assert!(info.is_self_issued());
     }
 
     #[test]

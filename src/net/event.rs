@@ -73,10 +73,12 @@ pub enum TrustBasis {
         /// formats it), not merely an issuer named in the chain sent.
         anchor: String,
     },
-    /// Not verified, but the certificate is exactly one the user pinned.
+    /// Not verified, but the user pinned this certificate, or its key.
     Pinned {
         /// What verification said before the pin overrode it.
         problem: Problem,
+        /// What the pin matched.
+        matched: PinMatch,
     },
 }
 
@@ -117,6 +119,16 @@ impl std::fmt::Display for HandshakeKind {
             Self::Resumed => "resumed",
         })
     }
+}
+
+/// What a pinned certificate matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinMatch {
+    /// Exactly the certificate the user made an exception for.
+    ExactCertificate,
+    /// A different certificate with the same key (a renewal); the pin now
+    /// covers it.
+    SameKey,
 }
 
 /// Facts about a live, established connection, read from the connection itself.

@@ -1,8 +1,6 @@
 //! Line framing with a hard length cap, and the text hygiene every message
 //! goes through (invalid UTF-8 replaced, control characters escaped).
 
-use std::fmt::Write as _;
-
 use tokio::io::{AsyncBufRead, AsyncBufReadExt as _};
 
 /// One result of [`LineReader::next_line`].
@@ -133,48 +131,18 @@ fn finish(mut line: Vec<u8>) -> Vec<u8> {
     line
 }
 
-/// Whether a character must not reach a terminal or a chat view as is:
-/// C0/C1 controls and DEL, and the bidirectional overrides that can make
-/// text read differently from what it is.
-fn is_dangerous(c: char) -> bool {
-    (c.is_control() && c != '\t' && c != '\n')
-        || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
-
 /// Makes message text safe to show: invalid UTF-8 becomes U+FFFD, dangerous
 /// characters become visible escapes (`\x1b`, `\u{202e}`). Newlines are kept
-/// when `keep_newlines`, else escaped as `\n`.
+/// when `keep_newlines`, else escaped as `\n`. See [`crate::net::safe_text`].
 #[must_use]
 pub fn sanitize(bytes: &[u8], keep_newlines: bool) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    sanitize_str(&text, keep_newlines)
+    crate::net::safe_text::visible_bytes(bytes, keep_newlines)
 }
 
 /// [`sanitize`] for text that is already UTF-8.
 #[must_use]
 pub fn sanitize_str(text: &str, keep_newlines: bool) -> String {
-    if text
-        .chars()
-        .all(|c| !is_dangerous(c) && (keep_newlines || c != '\n'))
-    {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if c == '\n' && !keep_newlines {
-            out.push_str("\\n");
-        } else if is_dangerous(c) {
-            let n = u32::from(c);
-            if n < 0x100 {
-                let _ = write!(out, "\\x{n:02x}");
-            } else {
-                let _ = write!(out, "\\u{{{n:x}}}");
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::net::safe_text::visible_bytes(text.as_bytes(), keep_newlines)
 }
 
 #[cfg(test)]

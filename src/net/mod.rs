@@ -16,17 +16,19 @@ pub mod frame;
 mod host;
 pub mod lines;
 mod member;
+pub mod nick;
 pub mod pem;
 pub mod pins;
 pub mod protocol;
 mod room;
+pub mod safe_text;
 mod thread;
 pub mod trust;
 
 pub use certinfo::CertInfo;
 pub use command::{HostConfig, HostLimits, JoinConfig, SessionCommand, SessionId, Start};
 pub use event::{
-    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent,
+    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, PinMatch,
     SessionEvent, TlsVersion, TrustBasis, Untrusted,
 };
 pub use frame::{ErrorCode, LeaveReason};

@@ -16,6 +16,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::net::event::{MemberInfo, MessageEvent, NetEvent};
 use crate::net::feed::{ByteSize, Feed, Reader};
 use crate::net::frame::{LeaveReason, LeftMember, ServerFrame, WireMember};
+use crate::net::nick;
 use crate::net::protocol::{
     Dialect, MAX_IDENTITY_BYTES, MAX_LINE, ROSTER_PAGE_BYTES, clip, encode_server,
 };
@@ -203,26 +204,11 @@ pub(crate) struct Room {
     feed: Arc<Feed<Batch>>,
 }
 
-/// Checks a wanted nickname: 1 to 32 characters, no spaces or controls.
-pub(crate) fn valid_nick(nick: &str) -> Result<String, String> {
-    let nick = nick.trim();
-    let count = nick.chars().count();
-    if count == 0
-        || count > crate::net::protocol::MAX_NICK_CHARS
-        || nick.chars().any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(format!(
-            "'{}' is not a valid nickname: use 1 to 32 characters without spaces",
-            crate::net::lines::sanitize_str(clip(nick, 4 * 32), false)
-        ));
-    }
-    Ok(nick.to_string())
+/// Checks a wanted nickname: see [`nick::normalize`].
+pub(crate) fn valid_nick(wanted: &str) -> Result<String, String> {
+    nick::normalize(wanted)
 }
 
-/// The uniqueness key of a nickname.
-fn nick_key(nick: &str) -> String {
-    nick.to_lowercase()
-}
 
 /// A member as the wire describes it.
 pub(crate) fn wire(m: &MemberInfo) -> WireMember {
@@ -282,7 +268,7 @@ impl Room {
             gather_until: None,
             last_said: None,
         };
-        state.nicks.insert(nick_key(&host_nick));
+        state.nicks.insert(nick::key(&host_nick));
         state.members.insert(HOST_ID, host);
         state.events.emit(NetEvent::Joined {
             you: HOST_ID,
@@ -448,12 +434,12 @@ impl RoomState {
     }
 
     fn unique_nick(&self, wanted: &str) -> String {
-        if !self.nicks.contains(&nick_key(wanted)) {
+        if !self.nicks.contains(&nick::key(wanted)) {
             return wanted.to_string();
         }
         (2..)
             .map(|n| format!("{wanted}-{n}"))
-            .find(|n| !self.nicks.contains(&nick_key(n)))
+            .find(|n| !self.nicks.contains(&nick::key(n)))
             .unwrap_or_else(|| wanted.to_string())
     }
 
@@ -523,12 +509,12 @@ impl RoomState {
             None => loop {
                 let n = format!("guest-{}", self.next_guest);
                 self.next_guest += 1;
-                if !self.nicks.contains(&nick_key(&n)) {
+                if !self.nicks.contains(&nick::key(&n)) {
                     break n;
                 }
             },
         };
-        self.nicks.insert(nick_key(&nick));
+        self.nicks.insert(nick::key(&nick));
         let member = MemberInfo {
             id,
             nick: nick.clone(),
@@ -712,11 +698,12 @@ impl RoomState {
         if old == wanted {
             return Ok(wanted);
         }
-        if nick_key(&old) != nick_key(&wanted) && self.nicks.contains(&nick_key(&wanted)) {
-            return Err(format!("the nickname {wanted} is taken"));
+        let wanted_key = nick::key(&wanted);
+        if nick::key(&old) != wanted_key && self.nicks.contains(&wanted_key) {
+            return Err(self.taken(&wanted, &wanted_key));
         }
-        self.nicks.remove(&nick_key(&old));
-        self.nicks.insert(nick_key(&wanted));
+        self.nicks.remove(&nick::key(&old));
+        self.nicks.insert(wanted_key);
         if let Some(m) = self.members.get_mut(&from) {
             m.nick.clone_from(&wanted);
         }
@@ -737,11 +724,23 @@ impl RoomState {
         Ok(wanted)
     }
 
+    /// Why `wanted` cannot be had: it is taken, or looks like a name that is.
+    fn taken(&self, wanted: &str, wanted_key: &str) -> String {
+        match self
+            .members
+            .values()
+            .find(|m| m.nick != wanted && nick::key(&m.nick) == wanted_key)
+        {
+            Some(m) => format!("the nickname {wanted} is taken: it looks like {}", m.nick),
+            None => format!("the nickname {wanted} is taken"),
+        }
+    }
+
     fn leave(&mut self, id: u64, reason: LeaveReason) {
         let Some(member) = self.members.remove(&id) else {
             return;
         };
-        self.nicks.remove(&nick_key(&member.nick));
+        self.nicks.remove(&nick::key(&member.nick));
         if self.members.len() >= BIG_ROOM {
             self.pending_left.push((member.clone(), reason));
         } else {
@@ -854,6 +853,32 @@ mod tests {
         assert!(valid_nick("two words").is_err());
         assert!(valid_nick(&"x".repeat(33)).is_err());
         assert_eq!(valid_nick("李小龍"), Ok("李小龍".into()));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn look_alike_nicknames_are_one_name() {
+        let (sink, _events) = EventSink::for_tests();
+        let room = Room::start("hana".into(), sink);
+        let ana = room.join(Some("ana".into()), Dialect::Plain, None).await.unwrap();
+        // A look-alike on joining is renamed, like a taken name.
+        let cyrillic = room
+            .join(Some("\u{430}na".into()), Dialect::Plain, None)
+            .await
+            .unwrap();
+        let greeting = String::from_utf8_lossy(&cyrillic.greeting).into_owned();
+        assert!(greeting.contains("you are \u{430}na-2;"), "{greeting}");
+        let bo = room.join(Some("bo".into()), Dialect::Plain, None).await.unwrap();
+        let taken = room.nick(bo.id, "ANA".into()).await.unwrap_err();
+        assert!(taken.contains("looks like ana"), "{taken}");
+        let taken = room.nick(bo.id, "HAN\u{410}".into()).await.unwrap_err();
+        assert!(taken.contains("looks like hana"), "{taken}");
+        let invisible = room.nick(bo.id, "bo\u{200b}b".into()).await.unwrap_err();
+        assert!(invisible.contains("U+200B"), "{invisible}");
+        // One's own name in another case is still one's own.
+        assert_eq!(room.nick(ana.id, "Ana".into()).await, Ok("Ana".into()));
+        // A name that is free again can be had.
+        room.leave(ana.id, LeaveReason::Left).await;
+        assert_eq!(room.nick(bo.id, "ana".into()).await, Ok("ana".into()));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::net::certinfo::CertInfo;
-use crate::net::event::TrustBasis;
+use crate::net::event::{PinMatch, TrustBasis};
 use crate::net::pem::{PemError, load_certs};
 use crate::net::pins::{PinEntry, PinKind};
 
@@ -341,23 +341,23 @@ pub fn decide(
     pins: &[[u8; 32]],
     remember: bool,
 ) -> Decision {
-    let basis = |problem: Option<Problem>| match problem {
+    let basis = |problem: Option<Problem>, matched: PinMatch| match problem {
         None => TrustBasis::Verified {
             anchor: anchor.to_string(),
         },
-        Some(problem) => TrustBasis::Pinned { problem },
+        Some(problem) => TrustBasis::Pinned { problem, matched },
     };
     match known {
         Some(k) if k.kind == PinKind::Pinned => {
             if leaf.sha256 == k.cert.sha256 {
                 Decision::Accept {
-                    basis: basis(problem),
+                    basis: basis(problem, PinMatch::ExactCertificate),
                     store: None,
                     notice: None,
                 }
             } else if leaf.same_key(&k.cert) {
                 Decision::Accept {
-                    basis: basis(problem),
+                    basis: basis(problem, PinMatch::SameKey),
                     store: Some(PinEntry::new(target, PinKind::Pinned, leaf.clone())),
                     notice: Some(format!(
                         "{target} has a new certificate with the same key as the one you accepted on {}; your exception now covers the new one",
@@ -374,7 +374,7 @@ pub fn decide(
         }
         Some(k) => match problem {
             None => Decision::Accept {
-                basis: basis(None),
+                basis: basis(None, PinMatch::ExactCertificate),
                 store: (leaf.sha256 != k.cert.sha256)
                     .then(|| PinEntry::new(target, PinKind::Verified, leaf.clone())),
                 notice: None,
@@ -387,12 +387,12 @@ pub fn decide(
         },
         None => match problem {
             None => Decision::Accept {
-                basis: basis(None),
+                basis: basis(None, PinMatch::ExactCertificate),
                 store: Some(PinEntry::new(target, PinKind::Verified, leaf.clone())),
                 notice: None,
             },
             Some(problem) if pins.contains(&leaf.sha256) => Decision::Accept {
-                basis: basis(Some(problem)),
+                basis: basis(Some(problem), PinMatch::ExactCertificate),
                 store: remember.then(|| PinEntry::new(target, PinKind::Pinned, leaf.clone())),
                 notice: remember.then(|| {
                     format!("{target}: your exception for this certificate is remembered")

@@ -16,6 +16,22 @@ use crate::ui::state::{Role, RoomState};
 
 const FORM_KEY: &str = "tlschat.start_form";
 
+/// The most net events the window takes in one frame. A flood (a join
+/// storm, a busy room after a stall) is taken in over several frames, each
+/// of them short, instead of freezing one frame until it is all in.
+pub const EVENTS_PER_FRAME: usize = 1_000;
+
+/// Applies at most `max` waiting items; returns whether more are waiting.
+fn drain<T>(items: &crossbeam_channel::Receiver<T>, max: usize, mut apply: impl FnMut(T)) -> bool {
+    for _ in 0..max {
+        match items.try_recv() {
+            Ok(item) => apply(item),
+            Err(_) => return false,
+        }
+    }
+    !items.is_empty()
+}
+
 /// How the window starts.
 #[derive(Debug, Clone)]
 pub enum Launch {
@@ -194,9 +210,11 @@ impl TlsChatApp {
 
 impl eframe::App for TlsChatApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        while let Ok(SessionEvent { session, event }) = self.events.try_recv() {
-            if Some(session) != self.session {
-                continue;
+        let current = self.session;
+        let more = drain(&self.events, EVENTS_PER_FRAME, |SessionEvent { session, event }| {
+            // Events of a session that already ended are stale.
+            if Some(session) != current {
+                return;
             }
             if let NetEvent::Listening { addr, .. } = &event
                 && let Some(f) = self.on_listening.take()
@@ -207,10 +225,15 @@ impl eframe::App for TlsChatApp {
                 Screen::Room(room) => room.state.apply(event),
                 Screen::Start => {
                     if let NetEvent::Notice(text) = event {
-                        self.start_error = Some(text);
+                        self.start_error =
+                            Some(crate::net::safe_text::visible_line(&text).into_owned());
                     }
                 }
             }
+        });
+        if more {
+            // The rest next frame, which must come even if nothing else wakes us.
+            ctx.request_repaint();
         }
         let title = match &self.screen {
             Screen::Room(r) => format!("tlschat — {} — {}", r.state.nick, r.state.target),
@@ -269,5 +292,30 @@ impl eframe::App for TlsChatApp {
         if let Ok(text) = serde_json::to_string(&self.form) {
             storage.set_string(FORM_KEY, text);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flood_is_taken_in_over_several_frames() {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        for i in 0..(EVENTS_PER_FRAME * 2 + 5) {
+            tx.send(i).unwrap();
+        }
+        let mut got = Vec::new();
+        assert!(
+            drain(&rx, EVENTS_PER_FRAME, |i| got.push(i)),
+            "more waiting"
+        );
+        assert_eq!(got.len(), EVENTS_PER_FRAME);
+        assert!(drain(&rx, EVENTS_PER_FRAME, |i| got.push(i)));
+        assert!(!drain(&rx, EVENTS_PER_FRAME, |i| got.push(i)), "all in");
+        assert_eq!(got, (0..EVENTS_PER_FRAME * 2 + 5).collect::<Vec<_>>());
+        assert!(!drain(&rx, EVENTS_PER_FRAME, |_| panic!(
+            "nothing was waiting"
+        )));
     }
 }

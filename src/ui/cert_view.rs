@@ -4,14 +4,17 @@
 use egui::{RichText, Ui};
 
 use crate::net::certinfo::{CertInfo, colon_hex};
+use crate::net::safe_text::{visible, visible_line};
 use crate::net::trust::utc;
-use crate::net::{ConnectionInfo, TrustBasis};
+use crate::net::{ConnectionInfo, PinMatch, TrustBasis};
 use crate::ui::room_view::RoomView;
 use crate::ui::state::{Role, Status};
 
+/// A named value; the value may come from a certificate or the peer, so it
+/// is shown through [`visible`].
 fn row(ui: &mut Ui, name: &str, value: impl Into<String>) {
     ui.label(RichText::new(name).strong());
-    ui.add(egui::Label::new(value.into()).wrap());
+    ui.add(egui::Label::new(visible(&value.into()).into_owned()).wrap());
     ui.end_row();
 }
 
@@ -54,8 +57,13 @@ fn connection_ui(ui: &mut Ui, c: &ConnectionInfo) {
         );
         let trust = match &c.trust {
             TrustBasis::Verified { anchor } => format!("Verified: the chain leads to the trusted root {anchor}"),
-            TrustBasis::Pinned { problem } => format!(
+            TrustBasis::Pinned { problem, matched: PinMatch::ExactCertificate } => format!(
                 "Not verified ({}); accepted because it is exactly the certificate you made an exception for",
+                problem.explain()
+            ),
+            TrustBasis::Pinned { problem, matched: PinMatch::SameKey } => format!(
+                "Not verified ({}); accepted because it has the same key as the certificate you made an \
+                 exception for (a renewal), which your exception now covers",
                 problem.explain()
             ),
         };
@@ -198,7 +206,96 @@ pub fn suite_parts(suite: &str) -> (String, String) {
     (aead, hash.to_string())
 }
 
-/// The handshake that actually happened, step by step, in plain words.
+/// The classical half of a hybrid group, e.g. "X25519" of `X25519MLKEM768`.
+fn classical_part(group: &str) -> Option<&'static str> {
+    if group.starts_with("X25519") {
+        Some("X25519")
+    } else if group.starts_with("SECP256R1") {
+        Some("P-256")
+    } else if group.starts_with("SECP384R1") {
+        Some("P-384")
+    } else {
+        None
+    }
+}
+
+/// What step 3 says about where the shared secret came from.
+fn key_agreement(c: &ConnectionInfo) -> String {
+    let kx = c.key_exchange.as_str();
+    if kx.contains("MLKEM") {
+        let kem = "ML-KEM-768 is key encapsulation: your hello carried an ML-KEM public key, \
+                   the host used it to encapsulate a fresh random secret and sent back only the \
+                   ciphertext, which only your private key could open.";
+        match classical_part(kx) {
+            Some(ec) => format!(
+                "Two secrets, neither of which crossed the network. {ec} is Diffie-Hellman: each \
+                 side combined its own ephemeral private key with the other's public key share into \
+                 the same secret. {kem} The two secrets, concatenated, are the shared secret."
+            ),
+            None => format!("The shared secret never crossed the network. {kem}"),
+        }
+    } else {
+        format!(
+            "Each side combined its own ephemeral private key with the other's public key share \
+             (elliptic-curve Diffie-Hellman, {kx}) into the same secret, which never crossed the \
+             network."
+        )
+    }
+}
+
+/// What step 3 says about TLS 1.2's master secret. rustls always asks for
+/// the extended master secret (RFC 7627) and a rustls server always agrees,
+/// but a rustls client does not insist on it outside FIPS mode, nor reports
+/// whether the server agreed.
+fn master_secret_12(c: &ConnectionInfo, hash: &str) -> String {
+    let ems = format!(
+        "TLS 1.2's PRF with {hash} derived the master secret from the pre-master secret and the \
+         session hash — a hash of every handshake message up to your key exchange — so the keys \
+         belong to this one handshake and cannot be carried into another (the extended master \
+         secret, RFC 7627). The session keys come from the master secret and both hello randoms."
+    );
+    if c.alpn.as_deref() == Some("tlschat/1") {
+        format!(
+            "tlschat asks for the extended master secret and a tlschat host always agrees: {ems}"
+        )
+    } else {
+        format!(
+            "tlschat asks for the extended master secret, and current servers agree; then {ems} \
+             (rustls does not report whether this host agreed, and does not insist: a server too \
+             old to know it gets the older derivation of the master secret from the pre-master \
+             secret and both hello randoms.)"
+        )
+    }
+}
+
+/// What step 4 says about why the certificate was trusted.
+fn trust_sentence(trust: &TrustBasis, host: &str) -> String {
+    match trust {
+        TrustBasis::Verified { anchor } => format!(
+            "tlschat checked that the chain leads to a root you trust ({anchor}), that every \
+             certificate in it is valid today, and that it is valid for {host}."
+        ),
+        TrustBasis::Pinned {
+            problem,
+            matched: PinMatch::ExactCertificate,
+        } => format!(
+            "It did not verify ({}); it was accepted only because it is exactly the certificate \
+             you made an exception for.",
+            problem.explain()
+        ),
+        TrustBasis::Pinned {
+            problem,
+            matched: PinMatch::SameKey,
+        } => format!(
+            "It did not verify ({}); it was accepted because it has the same key as the \
+             certificate you made an exception for: a renewal, which your exception now covers.",
+            problem.explain()
+        ),
+    }
+}
+
+/// The handshake that actually happened, step by step, in plain words, in
+/// the order its messages went.
 #[must_use]
 pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
     let tls13 = c.protocol == crate::net::TlsVersion::Tls13;
@@ -207,9 +304,9 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
         .target
         .rsplit_once(':')
         .map_or(c.target.as_str(), |(h, _)| h);
-    let mut steps = Vec::new();
+    let mut steps: Vec<(&str, String)> = Vec::new();
     steps.push((
-        "1. You said hello (ClientHello)".to_string(),
+        "You said hello (ClientHello)",
         format!(
             "tlschat offered TLS 1.3 and 1.2, the key-exchange groups {} (key shares for the preferred ones \
              sent right away), ALPN {}, and {}.",
@@ -221,14 +318,15 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
             }
         ),
     ));
-    let pq = if c.key_exchange.contains("MLKEM") {
-        " This is a hybrid post-quantum exchange: X25519 elliptic-curve Diffie-Hellman combined with \
-         ML-KEM-768, so the secret stays safe unless both are broken."
-    } else {
-        ""
+    let pq = match classical_part(&c.key_exchange) {
+        Some(ec) if c.key_exchange.contains("MLKEM") => format!(
+            " This is a hybrid post-quantum exchange: {ec} Diffie-Hellman together with ML-KEM-768 \
+             key encapsulation, so the secret stays safe unless both are broken."
+        ),
+        _ => String::new(),
     };
     steps.push((
-        "2. The host chose (ServerHello)".to_string(),
+        "The host chose (ServerHello)",
         format!(
             "{}, cipher suite {}, key exchange {}{}.{}",
             c.protocol,
@@ -243,47 +341,37 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
         ),
     ));
     steps.push((
-        "3. A shared secret, never sent".to_string(),
+        "A shared secret, never sent",
         if tls13 {
             format!(
-                "Each side combined its own ephemeral key share with the other's into the same secret, which \
-                 never crossed the network. TLS 1.3's key schedule (HKDF with {hash}) turned it into the keys \
-                 that encrypt everything after ServerHello — the host's certificate included. The ephemeral \
-                 keys are discarded, so stealing the host's certificate key later cannot decrypt this \
-                 conversation (forward secrecy)."
+                "{} TLS 1.3's key schedule (HKDF with {hash}) turned it into the keys that encrypt \
+                 everything after ServerHello — the host's certificate included. The ephemeral keys \
+                 are discarded, so stealing the host's certificate key later cannot decrypt this \
+                 conversation (forward secrecy).",
+                key_agreement(c)
             )
         } else {
             format!(
-                "Each side combined its own ephemeral key share with the other's (ECDHE) into the same \
-                 pre-master secret, which never crossed the network; TLS 1.2's PRF with {hash} derived the \
-                 session keys from it and both hello randoms. The ephemeral keys are discarded (forward \
-                 secrecy). In TLS 1.2 the certificate itself travels unencrypted."
+                "{} It is the pre-master secret. {} The ephemeral keys are discarded (forward \
+                 secrecy). In TLS 1.2 the certificate itself travels unencrypted.",
+                key_agreement(c),
+                master_secret_12(c, &hash)
             )
         },
     ));
     let leaf = c.chain.first();
     steps.push((
-        "4. The host's certificate".to_string(),
+        "The host's certificate",
         format!(
             "The host sent {} certificate{}{}. {}",
             c.chain.len(),
             if c.chain.len() == 1 { "" } else { "s" },
             leaf.map_or(String::new(), |l| format!(", for {}", l.display_name())),
-            match &c.trust {
-                TrustBasis::Verified { anchor } => format!(
-                    "tlschat checked that the chain leads to a root you trust ({anchor}), that every \
-                     certificate in it is valid today, and that it is valid for {host}."
-                ),
-                TrustBasis::Pinned { problem } => format!(
-                    "It did not verify ({}); it was accepted only because it is exactly the certificate \
-                     (or has exactly the key) you made an exception for.",
-                    problem.explain()
-                ),
-            }
+            trust_sentence(&c.trust, host)
         ),
     ));
     steps.push((
-        "5. The host proved it holds the key".to_string(),
+        "The host proved it holds the key",
         format!(
             "{} with the certificate's private key ({}); tlschat checked the signature with the public key in \
              the certificate{}. The certificate's key only signs: it does not encrypt any secret — the keys \
@@ -297,26 +385,43 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
             leaf.map_or(String::new(), |l| format!(" ({})", l.public_key))
         ),
     ));
-    if let Some(me) = &c.client_certificate {
+    let you_proved = c.client_certificate.as_ref().map(|me| {
+        (
+            "You proved who you are",
+            if tls13 {
+                format!(
+                    "The host had asked for a certificate. After its Finished, you sent yours ({}), \
+                     encrypted, and signed a hash of the whole handshake with its key (CertificateVerify).",
+                    me.display_name()
+                )
+            } else {
+                format!(
+                    "The host had asked for a certificate. After its hello was done, you sent yours ({}) \
+                     and then signed the handshake so far with its key (CertificateVerify).",
+                    me.display_name()
+                )
+            },
+        )
+    });
+    let finished = "a MAC over the whole handshake, keyed from the shared secret: had anyone altered a \
+                    single message above, the connection would have failed here.";
+    if tls13 {
+        // TLS 1.3: the host finishes first; a client certificate follows it.
+        steps.push(("The host's Finished", format!("The host sent {finished}")));
+        steps.extend(you_proved);
         steps.push((
-            "6. You proved who you are".to_string(),
-            format!(
-                "The host asked for a certificate; you sent yours ({}) and signed the handshake with its key.",
-                me.display_name()
-            ),
+            "Your Finished",
+            "You sent the same kind of MAC over the whole handshake, your part included; the host \
+             checks it before it takes a message from you."
+                .to_string(),
         ));
+    } else {
+        // TLS 1.2: the client's certificate comes before either Finished.
+        steps.extend(you_proved);
+        steps.push(("Finished", format!("You, then the host, sent {finished}")));
     }
     steps.push((
-        format!("{}. Finished", if c.client_certificate.is_some() { 7 } else { 6 }),
-        "Both sides sent a MAC over the whole handshake, keyed from the shared secret: had anyone altered a \
-         single message above, the connection would have failed here."
-            .to_string(),
-    ));
-    steps.push((
-        format!(
-            "{}. Your messages",
-            if c.client_certificate.is_some() { 8 } else { 7 }
-        ),
+        "Your messages",
         format!(
             "travel as {aead} encrypted records, {}. The handshake was {} and took {:.1} ms.",
             if c.plain_text {
@@ -329,6 +434,10 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
         ),
     ));
     steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, (title, text))| (format!("{}. {title}", i + 1), text))
+        .collect()
 }
 
 /// The whole details window's content.
@@ -358,7 +467,7 @@ pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
             .show(ui, |ui| {
                 for (title, text) in walkthrough(c) {
                     ui.label(RichText::new(title).strong());
-                    ui.add(egui::Label::new(text).wrap());
+                    ui.add(egui::Label::new(visible(&text).into_owned()).wrap());
                     ui.add_space(4.0);
                 }
             });
@@ -376,7 +485,7 @@ pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
             ui.selectable_value(
                 &mut view.selected_cert,
                 i,
-                format!("{} ({role})", c.display_name()),
+                format!("{} ({role})", visible_line(c.display_name())),
             );
         }
     });
@@ -438,4 +547,199 @@ fn default_export_path(leaf: &CertInfo) -> String {
         .or_else(dirs::home_dir)
         .unwrap_or_else(|| ".".into());
     dir.join(format!("{name}-chain.pem")).display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::trust::Problem;
+    use crate::ui::state::RoomState;
+
+    fn cert(cn: &str) -> CertInfo {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut p = rcgen::CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+        p.distinguished_name.push(rcgen::DnType::CommonName, cn);
+        CertInfo::from_der(p.self_signed(&key).unwrap().der())
+    }
+
+    fn connection(protocol: &str, kx: &str, client: bool, trust: TrustBasis) -> ConnectionInfo {
+        ConnectionInfo {
+            target: "localhost:7443".into(),
+            peer_addr: "127.0.0.1:7443".parse().unwrap(),
+            protocol: if protocol == "TLS 1.3" {
+                crate::net::TlsVersion::Tls13
+            } else {
+                crate::net::TlsVersion::Tls12
+            },
+            cipher_suite: if protocol == "TLS 1.3" {
+                "TLS13_AES_256_GCM_SHA384".into()
+            } else {
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".into()
+            },
+            key_exchange: kx.into(),
+            alpn: Some("tlschat/1".into()),
+            sni: Some("localhost".into()),
+            handshake_kind: crate::net::HandshakeKind::Full,
+            handshake_us: 1500,
+            chain: vec![cert("host")],
+            trust,
+            plain_text: false,
+            offered_groups: vec!["X25519MLKEM768".into(), "X25519".into()],
+            offered_alpn: vec!["tlschat/1".into()],
+            signature_scheme: "ECDSA_NISTP256_SHA256".into(),
+            client_certificate: client.then(|| cert("me")),
+        }
+    }
+
+    fn verified() -> TrustBasis {
+        TrustBasis::Verified {
+            anchor: "CN=Root".into(),
+        }
+    }
+
+    fn step(steps: &[(String, String)], title: &str) -> (usize, String) {
+        steps
+            .iter()
+            .position(|(t, _)| t.ends_with(title))
+            .map(|i| (i, steps[i].1.clone()))
+            .unwrap_or_else(|| panic!("no step {title:?} in {steps:#?}"))
+    }
+
+    #[test]
+    fn steps_are_numbered_in_order() {
+        for (protocol, client) in [("TLS 1.3", false), ("TLS 1.3", true), ("TLS 1.2", true)] {
+            let steps = walkthrough(&connection(protocol, "X25519", client, verified()));
+            for (i, (title, _)) in steps.iter().enumerate() {
+                assert!(title.starts_with(&format!("{}. ", i + 1)), "{title}");
+            }
+        }
+    }
+
+    #[test]
+    fn tls13_client_certificate_comes_after_the_hosts_finished() {
+        let steps = walkthrough(&connection("TLS 1.3", "X25519", true, verified()));
+        let (host_finished, _) = step(&steps, "The host's Finished");
+        let (you, text) = step(&steps, "You proved who you are");
+        let (yours, _) = step(&steps, "Your Finished");
+        assert!(host_finished < you && you < yours, "{steps:#?}");
+        assert!(text.contains("After its Finished"), "{text}");
+    }
+
+    #[test]
+    fn tls12_client_certificate_comes_before_the_finished_messages() {
+        let steps = walkthrough(&connection("TLS 1.2", "secp256r1", true, verified()));
+        let (you, _) = step(&steps, "You proved who you are");
+        let (finished, _) = step(&steps, "Finished");
+        assert!(you < finished, "{steps:#?}");
+    }
+
+    #[test]
+    fn ml_kem_is_an_encapsulation_and_x25519_a_diffie_hellman() {
+        let steps = walkthrough(&connection("TLS 1.3", "X25519MLKEM768", false, verified()));
+        let (_, secret) = step(&steps, "A shared secret, never sent");
+        for needle in [
+            "X25519 is Diffie-Hellman",
+            "ML-KEM-768 is key encapsulation",
+            "your hello carried an ML-KEM public key",
+            "encapsulate a fresh random secret",
+            "ciphertext",
+            "concatenated",
+        ] {
+            assert!(secret.contains(needle), "{needle:?} missing: {secret}");
+        }
+        let (_, chose) = step(&steps, "The host chose (ServerHello)");
+        assert!(chose.contains("ML-KEM-768 key encapsulation"), "{chose}");
+        assert!(!chose.contains("combined with ML-KEM"), "{chose}");
+        // A classical group says nothing of ML-KEM.
+        let steps = walkthrough(&connection("TLS 1.3", "X25519", false, verified()));
+        assert!(
+            !step(&steps, "A shared secret, never sent")
+                .1
+                .contains("ML-KEM")
+        );
+    }
+
+    #[test]
+    fn tls12_master_secret_comes_from_the_session_hash() {
+        let steps = walkthrough(&connection("TLS 1.2", "secp256r1", false, verified()));
+        let (_, secret) = step(&steps, "A shared secret, never sent");
+        assert!(secret.contains("session hash"), "{secret}");
+        assert!(secret.contains("extended master secret"), "{secret}");
+        assert!(secret.contains("a tlschat host always agrees"), "{secret}");
+        assert!(
+            !secret.contains("derived the session keys from it and both hello randoms"),
+            "{secret}"
+        );
+        // A plain TLS 1.2 server: what rustls cannot tell is not claimed.
+        let mut plain = connection("TLS 1.2", "secp256r1", false, verified());
+        plain.alpn = None;
+        plain.plain_text = true;
+        let (_, secret) = step(&walkthrough(&plain), "A shared secret, never sent");
+        assert!(
+            secret.contains("does not report whether this host agreed"),
+            "{secret}"
+        );
+    }
+
+    #[test]
+    fn a_renewal_is_not_called_the_exact_certificate() {
+        let pinned = |matched| TrustBasis::Pinned {
+            problem: Problem::SelfSigned,
+            matched,
+        };
+        let exact = walkthrough(&connection(
+            "TLS 1.3",
+            "X25519",
+            false,
+            pinned(PinMatch::ExactCertificate),
+        ));
+        let (_, text) = step(&exact, "The host's certificate");
+        assert!(
+            text.contains("exactly the certificate you made an exception for"),
+            "{text}"
+        );
+        let renewed = walkthrough(&connection(
+            "TLS 1.3",
+            "X25519",
+            false,
+            pinned(PinMatch::SameKey),
+        ));
+        let (_, text) = step(&renewed, "The host's certificate");
+        assert!(!text.contains("exactly"), "{text}");
+        assert!(text.contains("same key"), "{text}");
+    }
+
+    #[test]
+    fn the_details_show_hostile_certificate_fields_visibly() {
+        use egui_kittest::{Harness, kittest::Queryable as _};
+        let hostile = "evil\x1b[2J\u{202e}moc";
+        let mut leaf = cert("host");
+        // As if a field had escaped sanitizing at parse time: the view
+        // makes it visible again.
+        leaf.subject = format!("CN={hostile}");
+        leaf.subject_cn = Some(hostile.into());
+        let mut info = connection(
+            "TLS 1.3",
+            "X25519",
+            false,
+            TrustBasis::Verified {
+                anchor: hostile.into(),
+            },
+        );
+        info.chain = vec![leaf];
+        let mut state = RoomState::new(crate::ui::state::Role::Member, "h:1".into(), "ana".into());
+        state.connection = Some(Box::new(info));
+        let view = RoomView::new(state, None);
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(900.0, 1400.0))
+            .build_ui_state(|ui, view: &mut RoomView| details_ui(ui, view), view);
+        h.run();
+        let shown = h
+            .query_all_by_label_contains("evil\\x1b[2J\\u{202e}moc")
+            .count();
+        // The subject row, the chain's tab, the trust row and two steps.
+        assert!(shown >= 4, "{shown}");
+        assert_eq!(h.query_all_by_label_contains("\x1b").count(), 0);
+        assert_eq!(h.query_all_by_label_contains("\u{202e}").count(), 0);
+    }
 }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Galley, Sense, Ui};
 
-use crate::ui::state::{ChatLine, Delivery};
+use crate::ui::state::{ChatLine, Delivery, LineId};
 
 static LOCAL_OFFSET: OnceLock<time::UtcOffset> = OnceLock::new();
 
@@ -117,6 +117,10 @@ fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
 #[derive(Debug, Default)]
 pub struct HeightCache {
     width: f32,
+    /// The id of the last line measured: when lines before it were
+    /// removed (trimmed, or resent), it is no longer at its index and
+    /// every height is taken again.
+    last_id: Option<LineId>,
     heights: Vec<f32>,
     /// Top of each line, and the total at the end.
     tops: Vec<f32>,
@@ -150,10 +154,16 @@ fn estimate(line: &ChatLine, width: f32) -> f32 {
 
 impl HeightCache {
     fn sync(&mut self, lines: &[ChatLine], width: f32) {
-        if (self.width - width).abs() > 0.5 || self.heights.len() > lines.len() {
+        let moved = self
+            .heights
+            .len()
+            .checked_sub(1)
+            .is_some_and(|last| lines.get(last).map(|l| l.id) != self.last_id);
+        if (self.width - width).abs() > 0.5 || self.heights.len() > lines.len() || moved {
             self.width = width;
             self.heights.clear();
         }
+        self.last_id = lines.last().map(|l| l.id);
         if self.heights.len() < lines.len() {
             let start = self.heights.len();
             self.heights
@@ -200,8 +210,8 @@ fn extra(line: &ChatLine) -> f32 {
     }
 }
 
-/// Draws the conversation; returns the index of a line whose "Resend" was clicked.
-pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache) -> Option<usize> {
+/// Draws the conversation; returns the id of a line whose "Resend" was clicked.
+pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache) -> Option<LineId> {
     let width = (ui.available_width() - 16.0).max(100.0);
     cache.sync(lines, width);
     let total = cache.tops.last().copied().unwrap_or(0.0);
@@ -240,7 +250,7 @@ pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache)
                     if matches!(line.delivery, Some(Delivery::NotDelivered(_)))
                         && ui.small_button("Resend").clicked()
                     {
-                        resend = Some(i);
+                        resend = Some(line.id);
                     }
                 });
             }
@@ -255,6 +265,42 @@ pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn line(id: LineId, text: &str) -> ChatLine {
+        ChatLine {
+            id,
+            time_ms: 0,
+            nick: "ana".into(),
+            text: text.into(),
+            own: false,
+            notice: false,
+            delivery: None,
+        }
+    }
+
+    #[test]
+    fn heights_follow_lines_not_indexes() {
+        let short = "hi";
+        let long = "long words ".repeat(200);
+        let mut lines = vec![line(1, &long), line(2, short)];
+        let mut cache = HeightCache::default();
+        cache.sync(&lines, 400.0);
+        assert!(cache.measured(0, 500.0));
+        // Appending keeps what was measured.
+        lines.push(line(3, short));
+        cache.sync(&lines, 400.0);
+        assert!((cache.heights[0] - 500.0).abs() < 0.1);
+        // The first line leaves and one comes: same count, other lines.
+        lines.remove(0);
+        lines.push(line(4, short));
+        cache.sync(&lines, 400.0);
+        assert!(
+            (cache.heights[0] - estimate(&lines[0], 400.0)).abs() < 0.1,
+            "a short line took the measured height of the long line before it"
+        );
+        assert_eq!(cache.heights.len(), lines.len());
+        assert_eq!(cache.tops.len(), lines.len() + 1);
+    }
 
     #[test]
     fn clock_formats_hours_and_minutes() {

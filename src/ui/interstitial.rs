@@ -5,6 +5,7 @@
 use egui::{RichText, Ui};
 
 use crate::net::certinfo::{CertInfo, fingerprint};
+use crate::net::safe_text::visible_line;
 use crate::net::trust::{Problem, utc};
 use crate::net::{JoinConfig, Untrusted};
 use crate::ui::room_view::{RoomAction, RoomView};
@@ -25,6 +26,7 @@ fn cert_column(ui: &mut Ui, title: &str, cert: &CertInfo) {
                     ("Key SHA-256", cert.key_fingerprint()),
                 ] {
                     ui.label(name);
+                    let value = visible_line(&value).into_owned();
                     ui.add(egui::Label::new(RichText::new(value).monospace().size(11.5)).wrap());
                     ui.end_row();
                 }
@@ -44,32 +46,31 @@ pub fn interstitial_ui(ui: &mut Ui, u: &Untrusted, view: &mut RoomView) -> Optio
     let mut action = None;
     let changed = matches!(u.problem, Problem::IdentityChanged { .. });
     let red = ui.visuals().error_fg_color;
+    let target = visible_line(&u.target);
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.add_space(24.0);
         ui.vertical_centered(|ui| {
             ui.label(RichText::new("⚠").size(48.0).color(red));
             let headline = if changed {
-                format!("The identity of {} has changed", u.target)
+                format!("The identity of {target} has changed")
             } else {
-                format!("Your connection to {} is not private", u.target)
+                format!("Your connection to {target} is not private")
             };
             ui.heading(RichText::new(headline).size(24.0));
         });
         ui.add_space(12.0);
         if changed {
             ui.label(format!(
-                "{} now presents a different certificate, with a different key, from the one you accepted. \
-                 Someone may be impersonating it — or its owner replaced its key. Nothing has been sent.",
-                u.target
+                "{target} now presents a different certificate, with a different key, from the one you accepted. \
+                 Someone may be impersonating it — or its owner replaced its key. Nothing has been sent."
             ));
         } else {
             ui.label(format!(
-                "Someone could be pretending to be {} to read what you write. Nothing has been sent.",
-                u.target
+                "Someone could be pretending to be {target} to read what you write. Nothing has been sent."
             ));
         }
         ui.add_space(6.0);
-        ui.label(RichText::new(format!("Why: {}.", u.problem.explain())).strong());
+        ui.label(RichText::new(format!("Why: {}.", visible_line(&u.problem.explain()))).strong());
         ui.label(RichText::new(u.problem.code()).monospace().weak());
         match (&u.previous, u.chain.first()) {
             (Some(previous), Some(leaf)) => {
@@ -116,7 +117,7 @@ pub fn interstitial_ui(ui: &mut Ui, u: &Untrusted, view: &mut RoomView) -> Optio
                      with one click. If you know why it changed, remove it under \"Known hosts\" on the start screen \
                      (or run `tlschat trust remove {}`), then join again."
                 };
-                ui.label(why.replace("{}", &u.target));
+                ui.label(why.replace("{}", &target));
                 return;
             }
             ui.label(

@@ -115,7 +115,7 @@ fn pair(
 }
 
 fn check_nick(nick: &str) -> Result<String, String> {
-    crate::net::room_nick(nick).ok_or_else(|| "use 1 to 32 characters without spaces".to_string())
+    crate::net::nick::normalize(nick)
 }
 
 impl StartForm {

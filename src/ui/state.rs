@@ -1,13 +1,21 @@
 //! The room as the window sees it: plain data, changed only by
 //! [`RoomState::apply`] (net events) and [`RoomState::compose`] (the user
 //! sending), so every rule here is unit-testable without a window.
+//!
+//! Every string an event brings (names, messages, reasons) is made safe to
+//! show as it comes in ([`crate::net::safe_text`]). The conversation keeps
+//! at most [`MAX_LINES`] lines; each line has a [`LineId`] that stays its
+//! own however many lines before it leave.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use crate::net::certinfo::{CertInfo, fingerprint};
+use crate::net::safe_text::{visible, visible_line};
 use crate::net::{
-    ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, SessionCommand, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, PinMatch, SessionCommand, TrustBasis,
+    Untrusted,
 };
 
 /// Which side of the room we are.
@@ -32,9 +40,24 @@ pub enum Delivery {
     NotDelivered(String),
 }
 
+/// A chat line's identity: given once, never reused, never shifted when
+/// lines before it are removed (unlike its index).
+pub type LineId = u64;
+
+/// The most lines the conversation keeps. Older lines leave, with one
+/// notice line saying how many; our own messages still in flight or not
+/// delivered never do.
+pub const MAX_LINES: usize = 100_000;
+
+/// How many lines below [`MAX_LINES`] a trim goes, so that the pass over
+/// the history that trimming takes happens once per this many lines.
+const TRIM_SLACK: usize = MAX_LINES / 10;
+
 /// One entry of the conversation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChatLine {
+    /// Its stable id.
+    pub id: LineId,
     /// Milliseconds since the Unix epoch.
     pub time_ms: u64,
     /// Who said it (empty for notices).
@@ -93,7 +116,14 @@ pub struct RoomState {
     /// The message being written; never cleared but by sending it.
     pub draft: String,
     next_id: u64,
-    pending: HashMap<u64, usize>,
+    /// Our messages in flight: message id → the line showing it.
+    pending: HashMap<u64, LineId>,
+    /// The next line's id.
+    next_line: LineId,
+    /// How many lines left the conversation (see [`MAX_LINES`]).
+    trimmed: usize,
+    /// The line that says so.
+    trim_notice: Option<LineId>,
     /// The joins (or leaves) the last line of the conversation sums up.
     run: Option<Run>,
 }
@@ -109,7 +139,7 @@ const RUN_NAMES: usize = 5;
 #[derive(Debug, Clone)]
 struct Run {
     /// The line it is.
-    line: usize,
+    line: LineId,
     /// "joined", or "left" with its reason.
     what: String,
     /// When the first of them happened.
@@ -155,6 +185,9 @@ impl RoomState {
             draft: String::new(),
             next_id: 1,
             pending: HashMap::new(),
+            next_line: 1,
+            trimmed: 0,
+            trim_notice: None,
             run: None,
         }
     }
@@ -186,11 +219,10 @@ impl RoomState {
         let continues = self.run.as_ref().is_some_and(|run| {
             run.what == what
                 && now.saturating_sub(run.since_ms) <= RUN_MS
-                && run.line + 1 == self.lines.len()
                 && self
                     .lines
                     .last()
-                    .is_some_and(|l| l.notice && l.text == run.text())
+                    .is_some_and(|l| l.id == run.line && l.notice && l.text == run.text())
         });
         if continues && let Some(run) = &mut self.run {
             run.count += 1;
@@ -203,26 +235,96 @@ impl RoomState {
             }
             return;
         }
-        let run = Run {
-            line: self.lines.len(),
+        let mut run = Run {
+            line: 0,
             what,
             since_ms: now,
             names: vec![nick],
             count: 1,
         };
-        self.notice(run.text());
+        run.line = self.notice(run.text());
         self.run = Some(run);
     }
 
-    fn notice(&mut self, text: String) {
-        self.lines.push(ChatLine {
+    fn notice(&mut self, text: String) -> LineId {
+        self.push(ChatLine {
+            id: 0,
             time_ms: crate::net::now_ms(),
             nick: String::new(),
             text,
             own: false,
             notice: true,
             delivery: None,
+        })
+    }
+
+    /// Adds a line (its id is given here) and keeps the conversation
+    /// within [`MAX_LINES`].
+    fn push(&mut self, mut line: ChatLine) -> LineId {
+        let id = self.next_line;
+        self.next_line += 1;
+        line.id = id;
+        self.lines.push(line);
+        if self.lines.len() > MAX_LINES {
+            self.trim();
+        }
+        id
+    }
+
+    /// Removes the oldest lines, down to [`TRIM_SLACK`] below the cap, and
+    /// says so in one notice line at the top. Our own messages still in
+    /// flight or not delivered stay, with their delivery state.
+    fn trim(&mut self) {
+        let mut excess = self.lines.len().saturating_sub(MAX_LINES - TRIM_SLACK);
+        let mut removed = 0;
+        let old_notice = self.trim_notice.take();
+        self.lines.retain(|l| {
+            if Some(l.id) == old_notice {
+                return false;
+            }
+            let kept = matches!(
+                l.delivery,
+                Some(Delivery::Sending | Delivery::NotDelivered(_))
+            );
+            if excess == 0 || kept {
+                return true;
+            }
+            excess -= 1;
+            removed += 1;
+            false
         });
+        self.trimmed += removed;
+        let id = self.next_line;
+        self.next_line += 1;
+        self.lines.insert(
+            0,
+            ChatLine {
+                id,
+                time_ms: crate::net::now_ms(),
+                nick: String::new(),
+                text: if self.trimmed == 1 {
+                    "1 older line is no longer shown".to_string()
+                } else {
+                    format!("{} older lines are no longer shown", self.trimmed)
+                },
+                own: false,
+                notice: true,
+                delivery: None,
+            },
+        );
+        self.trim_notice = Some(id);
+    }
+
+    /// Where the line with this id is now, if it is still there.
+    #[must_use]
+    pub fn index_of(&self, line: LineId) -> Option<usize> {
+        self.lines.iter().rposition(|l| l.id == line)
+    }
+
+    /// How many lines left the conversation to keep it within [`MAX_LINES`].
+    #[must_use]
+    pub fn trimmed(&self) -> usize {
+        self.trimmed
     }
 
     /// Turns the draft into a message to send, if there is something to send
@@ -239,28 +341,24 @@ impl RoomState {
         Some(self.queue(text))
     }
 
-    /// Sends a message that was not delivered again, as a new message.
-    pub fn resend(&mut self, index: usize) -> Option<SessionCommand> {
-        let line = self.lines.get(index)?;
+    /// Sends a message that was not delivered again, as a new message; the
+    /// line that showed it moves to the end.
+    pub fn resend(&mut self, line: LineId) -> Option<SessionCommand> {
+        let index = self.index_of(line)?;
+        let line = &self.lines[index];
         if !self.is_connected() || !matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
             return None;
         }
         let text = line.text.clone();
         self.lines.remove(index);
-        // Indices after the removed line shift down by one.
-        for i in self.pending.values_mut() {
-            if *i > index {
-                *i -= 1;
-            }
-        }
         Some(self.queue(text))
     }
 
     fn queue(&mut self, text: String) -> SessionCommand {
         let id = self.next_id;
         self.next_id += 1;
-        self.pending.insert(id, self.lines.len());
-        self.lines.push(ChatLine {
+        let line = self.push(ChatLine {
+            id: 0,
             time_ms: crate::net::now_ms(),
             nick: self.nick.clone(),
             text: text.clone(),
@@ -268,14 +366,15 @@ impl RoomState {
             notice: false,
             delivery: Some(Delivery::Sending),
         });
+        self.pending.insert(id, line);
         SessionCommand::Send { id, text }
     }
 
     fn settle(&mut self, id: u64, delivery: Delivery) {
-        if let Some(index) = self.pending.remove(&id)
-            && let Some(line) = self.lines.get_mut(index)
+        if let Some(line) = self.pending.remove(&id)
+            && let Some(index) = self.index_of(line)
         {
-            line.delivery = Some(delivery);
+            self.lines[index].delivery = Some(delivery);
         }
     }
 
@@ -292,7 +391,9 @@ impl RoomState {
     pub fn status_text(&self) -> String {
         match &self.status {
             Status::Connecting => "Connecting…".into(),
-            Status::Untrusted(u) => format!("Not private: {}", u.problem.explain()),
+            Status::Untrusted(u) => {
+                format!("Not private: {}", visible_line(&u.problem.explain()))
+            }
             Status::Disconnected { reason, .. } => format!("Disconnected: {reason}"),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
@@ -304,10 +405,10 @@ impl RoomState {
                         format!(
                             "Secure · {} · verified by {}",
                             c.protocol,
-                            anchor_name(anchor)
+                            visible_line(anchor_name(anchor))
                         )
                     }
-                    TrustBasis::Pinned { problem } => format!(
+                    TrustBasis::Pinned { problem, .. } => format!(
                         "Not verified · {} · trusted by your exception ({})",
                         c.protocol,
                         problem.code()
@@ -328,7 +429,7 @@ impl RoomState {
 
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
-        match event {
+        match safe_to_show(event) {
             NetEvent::Listening { addr, chain } => {
                 self.listening = Some(addr);
                 self.target = addr.to_string();
@@ -343,11 +444,15 @@ impl RoomState {
             }
             NetEvent::Connected(info) => {
                 self.status = Status::Connected;
-                if let TrustBasis::Pinned { problem } = &info.trust {
-                    self.notice(format!(
-                        "Connected by your exception although {}",
-                        problem.explain()
-                    ));
+                if let TrustBasis::Pinned { problem, matched } = &info.trust {
+                    let which = match matched {
+                        PinMatch::ExactCertificate => "",
+                        PinMatch::SameKey => {
+                            " (a renewed certificate with the key you made it for)"
+                        }
+                    };
+                    let why = visible_line(&problem.explain()).into_owned();
+                    self.notice(format!("Connected by your exception{which} although {why}"));
                 }
                 self.connection = Some(info);
             }
@@ -375,7 +480,8 @@ impl RoomState {
             NetEvent::Message(m) => {
                 // Our own messages are already shown, from the moment we sent them.
                 if !m.own {
-                    self.lines.push(ChatLine {
+                    self.push(ChatLine {
+                        id: 0,
                         time_ms: m.time_ms,
                         nick: m.nick,
                         text: m.text,
@@ -385,7 +491,9 @@ impl RoomState {
                     });
                 }
             }
-            NetEvent::Notice(text) => self.notice(text),
+            NetEvent::Notice(text) => {
+                self.notice(text);
+            }
             NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
             NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
             NetEvent::NotDelivered { id, reason } => {
@@ -421,9 +529,10 @@ impl RoomState {
                 self.notice(format!("{old} is now known as {new}"));
             }
             NetEvent::Disconnected { reason, kind } => {
-                for (_, index) in self.pending.drain() {
-                    if let Some(line) = self.lines.get_mut(index) {
-                        line.delivery = Some(Delivery::NotDelivered(reason.clone()));
+                let pending: Vec<LineId> = self.pending.drain().map(|(_, line)| line).collect();
+                for line in pending {
+                    if let Some(index) = self.index_of(line) {
+                        self.lines[index].delivery = Some(Delivery::NotDelivered(reason.clone()));
                     }
                 }
                 if kind != DisconnectKind::Untrusted {
@@ -436,6 +545,83 @@ impl RoomState {
                 }
             }
         }
+    }
+}
+
+/// A string from the network as it may be shown: on one line, with
+/// nothing interpreted (see [`crate::net::safe_text`]).
+fn safe(text: String) -> String {
+    match visible_line(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(shown) => shown,
+    }
+}
+
+/// [`safe`], newlines kept (message bodies).
+fn safe_text(text: String) -> String {
+    match visible(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(shown) => shown,
+    }
+}
+
+fn safe_member(mut m: MemberInfo) -> MemberInfo {
+    m.nick = safe(m.nick);
+    m.identity = m.identity.map(safe);
+    m
+}
+
+/// An event with every string in it that the window shows as it is made
+/// safe to show. (Certificates are, from the moment they are parsed; the
+/// views that show them, and connection facts, make them visible again.)
+fn safe_to_show(event: NetEvent) -> NetEvent {
+    match event {
+        NetEvent::Connecting { target } => NetEvent::Connecting {
+            target: safe(target),
+        },
+        NetEvent::Joined {
+            you,
+            nick,
+            members,
+            total,
+        } => NetEvent::Joined {
+            you,
+            nick: safe(nick),
+            members: members.into_iter().map(safe_member).collect(),
+            total,
+        },
+        NetEvent::Roster { members } => NetEvent::Roster {
+            members: members.into_iter().map(safe_member).collect(),
+        },
+        NetEvent::Message(mut m) => {
+            m.nick = safe(m.nick);
+            m.text = safe_text(m.text);
+            NetEvent::Message(m)
+        }
+        NetEvent::Notice(text) => NetEvent::Notice(safe(text)),
+        NetEvent::NotDelivered { id, reason } => NetEvent::NotDelivered {
+            id,
+            reason: safe(reason),
+        },
+        NetEvent::MemberJoined(m) => NetEvent::MemberJoined(safe_member(m)),
+        NetEvent::MemberLeft { member, reason } => NetEvent::MemberLeft {
+            member: safe_member(member),
+            reason,
+        },
+        NetEvent::Renamed { id, old, new } => NetEvent::Renamed {
+            id,
+            old: safe(old),
+            new: safe(new),
+        },
+        NetEvent::Disconnected { reason, kind } => NetEvent::Disconnected {
+            reason: safe(reason),
+            kind,
+        },
+        other @ (NetEvent::Listening { .. }
+        | NetEvent::Connected(_)
+        | NetEvent::Untrusted(_)
+        | NetEvent::Delivered { .. }
+        | NetEvent::Sent { .. }) => other,
     }
 }
 
@@ -534,6 +720,7 @@ mod tests {
         s.apply(NetEvent::Connected(Box::new(connection(
             TrustBasis::Pinned {
                 problem: Problem::SelfSigned,
+                matched: PinMatch::ExactCertificate,
             },
         ))));
         assert!(!s.is_verified());
@@ -589,12 +776,14 @@ mod tests {
             Some(Delivery::NotDelivered("too long".into()))
         );
         // Resending puts it back in flight, once.
-        let Some(SessionCommand::Send { text, .. }) = s.resend(n - 1) else {
+        let (sent, failed) = (s.lines[n - 2].id, s.lines[n - 1].id);
+        let Some(SessionCommand::Send { text, .. }) = s.resend(failed) else {
             panic!()
         };
         assert_eq!(text, "two");
         assert_eq!(s.lines.last().unwrap().delivery, Some(Delivery::Sending));
-        assert!(s.resend(n - 2).is_none(), "a sent message is not resent");
+        assert!(s.resend(sent).is_none(), "a sent message is not resent");
+        assert!(s.resend(failed).is_none(), "a resent line is gone");
     }
 
     #[test]
@@ -721,7 +910,8 @@ mod tests {
     #[test]
     fn a_resent_message_is_never_taken_for_a_join_line() {
         let mut s = joined();
-        s.lines.push(ChatLine {
+        let failed = s.push(ChatLine {
+            id: 0,
             time_ms: 1,
             nick: "ana".into(),
             text: "lost words".into(),
@@ -729,7 +919,6 @@ mod tests {
             notice: false,
             delivery: Some(Delivery::NotDelivered("gone".into())),
         });
-        let failed = s.lines.len() - 1;
         s.apply(NetEvent::MemberJoined(member(4, "bo")));
         // Resending removes the failed line and adds the message at the end,
         // where the join line was.
@@ -739,6 +928,196 @@ mod tests {
         assert_eq!(s.lines[n - 3].text, "bo joined");
         assert_eq!(s.lines[n - 2].text, "lost words");
         assert_eq!(s.lines[n - 1].text, "cy joined");
+    }
+
+    fn message(seq: u64, text: &str) -> NetEvent {
+        NetEvent::Message(MessageEvent {
+            seq,
+            from: Some(0),
+            nick: "hana".into(),
+            text: text.into(),
+            time_ms: 1,
+            own: false,
+        })
+    }
+
+    fn send(s: &mut RoomState, text: &str) -> u64 {
+        s.draft = text.into();
+        let Some(SessionCommand::Send { id, .. }) = s.compose() else {
+            panic!("not sent")
+        };
+        id
+    }
+
+    fn line<'a>(s: &'a RoomState, text: &str) -> &'a ChatLine {
+        s.lines
+            .iter()
+            .find(|l| l.text == text)
+            .unwrap_or_else(|| panic!("no line {text:?}"))
+    }
+
+    #[test]
+    fn the_conversation_is_bounded_and_says_so_once() {
+        let mut s = joined();
+        for i in 0..(MAX_LINES as u64 * 2) {
+            s.apply(message(i, &format!("m{i}")));
+            assert!(s.lines.len() <= MAX_LINES);
+        }
+        let notices: Vec<&ChatLine> = s
+            .lines
+            .iter()
+            .filter(|l| l.text.ends_with("older lines are no longer shown"))
+            .collect();
+        assert_eq!(
+            notices.len(),
+            1,
+            "one notice line, however often it trimmed"
+        );
+        assert_eq!(s.lines[0].id, notices[0].id, "the notice is on top");
+        assert_eq!(
+            notices[0].text,
+            format!("{} older lines are no longer shown", s.trimmed())
+        );
+        // Nothing but the oldest left: the newest line is the last one said,
+        // and what is shown plus what left is everything.
+        assert_eq!(
+            s.lines.last().unwrap().text,
+            format!("m{}", MAX_LINES * 2 - 1)
+        );
+        let shown = s.lines.iter().filter(|l| l.text.starts_with('m')).count();
+        // The joined notice was the first line, and left too.
+        assert_eq!(shown + s.trimmed(), MAX_LINES * 2 + 1);
+        // Ids only grow along the conversation, after the notice.
+        assert!(s.lines[1..].windows(2).all(|w| w[0].id < w[1].id));
+    }
+
+    #[test]
+    fn trimming_keeps_messages_in_flight_and_their_ids() {
+        let mut s = joined();
+        let sending = send(&mut s, "still sending");
+        let lost = send(&mut s, "lost");
+        s.apply(NetEvent::NotDelivered {
+            id: lost,
+            reason: "too long".into(),
+        });
+        let delivered = send(&mut s, "delivered early");
+        s.apply(NetEvent::Delivered { id: delivered });
+        let lost_line = line(&s, "lost").id;
+        for i in 0..MAX_LINES as u64 {
+            s.apply(message(i, &format!("m{i}")));
+        }
+        assert!(s.trimmed() > 0);
+        assert!(
+            !s.lines.iter().any(|l| l.text == "delivered early"),
+            "a settled message leaves like any line"
+        );
+        // The message in flight stayed, and its delivery still finds it.
+        assert_eq!(line(&s, "still sending").delivery, Some(Delivery::Sending));
+        s.apply(NetEvent::Delivered { id: sending });
+        assert_eq!(
+            line(&s, "still sending").delivery,
+            Some(Delivery::Delivered)
+        );
+        // The failed one stayed, with its reason, and can be resent by its id.
+        assert_eq!(line(&s, "lost").id, lost_line);
+        assert_eq!(
+            line(&s, "lost").delivery,
+            Some(Delivery::NotDelivered("too long".into()))
+        );
+        let Some(SessionCommand::Send { text, .. }) = s.resend(lost_line) else {
+            panic!("not resent")
+        };
+        assert_eq!(text, "lost");
+        assert_eq!(s.lines.last().unwrap().text, "lost");
+        assert_eq!(s.lines.last().unwrap().delivery, Some(Delivery::Sending));
+        assert_eq!(s.lines.iter().filter(|l| l.text == "lost").count(), 1);
+    }
+
+    #[test]
+    fn a_resend_after_a_trim_targets_the_line_that_was_clicked() {
+        let mut s = joined();
+        let oldest = s.lines[0].id;
+        s.apply(message(1, "before"));
+        let a = send(&mut s, "first failure");
+        s.apply(message(2, "between"));
+        let b = send(&mut s, "second failure");
+        for id in [a, b] {
+            s.apply(NetEvent::NotDelivered {
+                id,
+                reason: "gone".into(),
+            });
+        }
+        // The view shows the lines and remembers the id of the one clicked…
+        let clicked = line(&s, "second failure").id;
+        let index_before = s.index_of(clicked).unwrap();
+        // …then lines before it leave before the click is handled.
+        for i in 0..(MAX_LINES as u64 + 10) {
+            s.apply(message(i, &format!("m{i}")));
+        }
+        assert_ne!(s.index_of(clicked), Some(index_before), "indexes moved");
+        let Some(SessionCommand::Send { text, .. }) = s.resend(clicked) else {
+            panic!("not resent")
+        };
+        assert_eq!(text, "second failure");
+        assert!(s.lines.iter().any(|l| l.text == "first failure"
+            && l.delivery == Some(Delivery::NotDelivered("gone".into()))));
+        // An id that left is no line at all.
+        assert_eq!(s.index_of(oldest), None);
+        assert!(s.resend(oldest).is_none());
+    }
+
+    #[test]
+    fn what_peers_say_is_made_visible_as_it_comes_in() {
+        let mut s = joined();
+        let hostile = "\x1b[2J\u{202e}\u{200b}\n* fake";
+        let member = MemberInfo {
+            id: 9,
+            nick: hostile.into(),
+            is_host: false,
+            plain_text: false,
+            identity: Some(hostile.into()),
+        };
+        s.apply(NetEvent::MemberJoined(member.clone()));
+        s.apply(NetEvent::Message(MessageEvent {
+            seq: 1,
+            from: Some(9),
+            nick: hostile.into(),
+            text: format!("two\nlines {hostile}"),
+            time_ms: 1,
+            own: false,
+        }));
+        s.apply(NetEvent::Renamed {
+            id: 9,
+            old: hostile.into(),
+            new: hostile.into(),
+        });
+        s.apply(NetEvent::Notice(hostile.into()));
+        s.apply(NetEvent::MemberLeft {
+            member,
+            reason: crate::net::LeaveReason::ConnectionLost,
+        });
+        s.apply(NetEvent::Disconnected {
+            reason: hostile.into(),
+            kind: DisconnectKind::Error,
+        });
+        let hidden = |t: &str| {
+            t.chars()
+                .any(|c| crate::net::safe_text::is_hidden(c) && c != '\n')
+        };
+        for l in &s.lines {
+            assert!(!hidden(&l.nick) && !hidden(&l.text), "{l:?}");
+            assert!(l.notice || l.nick.contains("\\x1b[2J"), "{l:?}");
+        }
+        let said = s.lines.iter().find(|l| !l.notice).unwrap();
+        assert!(
+            said.text.starts_with("two\nlines "),
+            "newlines in a message stay"
+        );
+        assert!(
+            !s.status_text()
+                .chars()
+                .any(crate::net::safe_text::is_hidden)
+        );
     }
 
     #[test]
