@@ -375,7 +375,8 @@ fn a_hostile_tlschat_host_cannot_reach_the_terminal() {
         "n2\\x1b[2J",
         "old\\x1b[2J",
         "new\\x1b[2J",
-        "reason\\x1b[2J",
+        // A leave reason is a code now: a hostile one reads as "another".
+        "left (for another reason)",
         "message\\x1b[2J",
         "* disconnected: closing\\x1b[2J",
     ] {

@@ -198,6 +198,15 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
             }))
         }
         Dialect::Plain => {
+            // A nickname is judged as typed (the room refuses invisible or
+            // control characters in it, and says which), not after they
+            // were made visible.
+            let raw = String::from_utf8_lossy(line);
+            if let Some(nick) = raw.strip_prefix("/nick ") {
+                return Ok(Some(ClientFrame::Nick {
+                    nick: clip(nick, 4 * MAX_NICK_CHARS + 64).to_string(),
+                }));
+            }
             let text = sanitize(line, false);
             if let Some(command) = text.strip_prefix('/').filter(|c| !c.starts_with('/')) {
                 let (name, arg) = command.split_once(' ').unwrap_or((command, ""));
@@ -762,6 +771,14 @@ mod tests {
             }))
         );
         assert_eq!(decode_client(b"   ", d), Ok(None));
+        // A nickname is judged as typed, so an invisible character in it is
+        // refused by the room rather than turned into a visible escape.
+        assert_eq!(
+            decode_client("/nick ana\u{200b}".as_bytes(), d),
+            Ok(Some(ClientFrame::Nick {
+                nick: "ana\u{200b}".into()
+            }))
+        );
         assert_eq!(
             decode_client(b"/frob", d).unwrap_err().code,
             ErrorCode::UnknownCommand

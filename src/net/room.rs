@@ -209,7 +209,6 @@ pub(crate) fn valid_nick(wanted: &str) -> Result<String, String> {
     nick::normalize(wanted)
 }
 
-
 /// A member as the wire describes it.
 pub(crate) fn wire(m: &MemberInfo) -> WireMember {
     WireMember {
@@ -859,7 +858,10 @@ mod tests {
     async fn look_alike_nicknames_are_one_name() {
         let (sink, _events) = EventSink::for_tests();
         let room = Room::start("hana".into(), sink);
-        let ana = room.join(Some("ana".into()), Dialect::Plain, None).await.unwrap();
+        let ana = room
+            .join(Some("ana".into()), Dialect::Plain, None)
+            .await
+            .unwrap();
         // A look-alike on joining is renamed, like a taken name.
         let cyrillic = room
             .join(Some("\u{430}na".into()), Dialect::Plain, None)
@@ -867,7 +869,10 @@ mod tests {
             .unwrap();
         let greeting = String::from_utf8_lossy(&cyrillic.greeting).into_owned();
         assert!(greeting.contains("you are \u{430}na-2;"), "{greeting}");
-        let bo = room.join(Some("bo".into()), Dialect::Plain, None).await.unwrap();
+        let bo = room
+            .join(Some("bo".into()), Dialect::Plain, None)
+            .await
+            .unwrap();
         let taken = room.nick(bo.id, "ANA".into()).await.unwrap_err();
         assert!(taken.contains("looks like ana"), "{taken}");
         let taken = room.nick(bo.id, "HAN\u{410}".into()).await.unwrap_err();

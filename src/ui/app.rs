@@ -211,26 +211,30 @@ impl TlsChatApp {
 impl eframe::App for TlsChatApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let current = self.session;
-        let more = drain(&self.events, EVENTS_PER_FRAME, |SessionEvent { session, event }| {
-            // Events of a session that already ended are stale.
-            if Some(session) != current {
-                return;
-            }
-            if let NetEvent::Listening { addr, .. } = &event
-                && let Some(f) = self.on_listening.take()
-            {
-                f(*addr);
-            }
-            match &mut self.screen {
-                Screen::Room(room) => room.state.apply(event),
-                Screen::Start => {
-                    if let NetEvent::Notice(text) = event {
-                        self.start_error =
-                            Some(crate::net::safe_text::visible_line(&text).into_owned());
+        let more = drain(
+            &self.events,
+            EVENTS_PER_FRAME,
+            |SessionEvent { session, event }| {
+                // Events of a session that already ended are stale.
+                if Some(session) != current {
+                    return;
+                }
+                if let NetEvent::Listening { addr, .. } = &event
+                    && let Some(f) = self.on_listening.take()
+                {
+                    f(*addr);
+                }
+                match &mut self.screen {
+                    Screen::Room(room) => room.state.apply(event),
+                    Screen::Start => {
+                        if let NetEvent::Notice(text) = event {
+                            self.start_error =
+                                Some(crate::net::safe_text::visible_line(&text).into_owned());
+                        }
                     }
                 }
-            }
-        });
+            },
+        );
         if more {
             // The rest next frame, which must come even if nothing else wakes us.
             ctx.request_repaint();

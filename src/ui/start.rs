@@ -142,8 +142,8 @@ impl StartForm {
     /// Checks the join fields; on success, the configuration to join with.
     pub fn join_config(&self, config_dir: &Path) -> Result<JoinConfig, Problems> {
         let mut p = Problems::default();
-        let target =
-            crate::cli::parse_join_target(self.target.trim()).map_err(|e| p.fields.push(("target", e)));
+        let target = crate::cli::parse_join_target(self.target.trim())
+            .map_err(|e| p.fields.push(("target", e)));
         let nick = check_nick(&self.join_nick).map_err(|e| p.fields.push(("join_nick", e)));
         let ca = optional_file(&self.ca, "CA", "ca", &mut p);
         let identity = pair(
