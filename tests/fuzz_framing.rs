@@ -132,7 +132,7 @@ proptest! {
     ) {
         let text = tlschat::net::lines::sanitize_str(&text, true);
         if check_message(&text).is_ok() {
-            let msg = ServerFrame::Msg { seq: u64::MAX, from: u64::MAX, nick: nick.clone(), text: text.clone(), ts: u64::MAX };
+            let msg = ServerFrame::Msg { seq: u64::MAX, from: u64::MAX, nick, text: text.clone(), ts: u64::MAX };
             for dialect in [Dialect::Json, Dialect::Plain] {
                 let bytes = encoded_server(&msg, dialect);
                 // All of it, not just each line: no amplification.

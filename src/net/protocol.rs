@@ -294,7 +294,9 @@ pub fn decode_server(line: &[u8], dialect: Dialect) -> Result<ServerFrame, Frame
 }
 
 fn safe(s: String, keep_newlines: bool) -> String {
-    sanitize_str(&s, keep_newlines)
+    let shown = sanitize_str(&s, keep_newlines);
+    // Most strings need no change: keep the one we have.
+    if shown == s { s } else { shown }
 }
 
 fn safe_member(m: WireMember) -> WireMember {
