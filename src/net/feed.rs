@@ -1,10 +1,10 @@
-//! The room's feed: what the room said, in order, kept for the members that
-//! have not written it out yet — bounded in bytes and in age. It is a
-//! broadcast channel that counts bytes instead of slots: one copy of each
-//! batch is shared by every member, the oldest batches go once the feed
-//! holds more than [`MAX_FEED_BYTES`], and a member that falls behind what
-//! is kept (or more than [`MAX_LAG`] behind in time) is told so and
-//! disconnected as too slow.
+//! The room's feed: what the room said, in order, for every member to write
+//! out — bounded in bytes. It is a broadcast channel that counts bytes
+//! instead of slots: one copy of each batch is shared by every member, and
+//! the most recent batches are kept, up to [`MAX_FEED_BYTES`] (whether or
+//! not everyone has read them; the oldest go first). A member that falls
+//! behind what is kept, or whose next batch is more than [`MAX_LAG`] old,
+//! is told so and disconnected as too slow.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};

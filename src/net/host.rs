@@ -33,6 +33,12 @@ use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 pub(crate) const RATE_PER_SEC: f64 = 200.0;
 /// Lines a member may send in a burst above the sustained rate.
 pub(crate) const RATE_BURST: f64 = 400.0;
+/// What a roster page costs in lines of the rate limit: a page is up to
+/// 32 KiB that the room builds, so a member cannot ask for many a second.
+const WHO_COST: usize = 8;
+/// What a rename costs in lines of the rate limit: each one is a notice
+/// to every member.
+const NICK_COST: usize = 20;
 /// How long one write to a member may stall before it is dropped as too slow.
 const WRITE_STALL: Duration = Duration::from_secs(20);
 /// How long a `tlschat/1` member has to say hello after the handshake.
@@ -445,7 +451,15 @@ async fn read_loop<R: AsyncRead + Unpin>(
         }
         // A flood is slowed down, never dropped: while this member waits for
         // tokens its socket is not read, and TCP pushes back on it.
-        if let Some(wait) = bucket.take(batch.len(), tokio::time::Instant::now()) {
+        let cost = batch
+            .iter()
+            .map(|f| match f {
+                Ok(ClientFrame::Who { .. }) => WHO_COST,
+                Ok(ClientFrame::Nick { .. }) => NICK_COST,
+                _ => 1,
+            })
+            .sum();
+        if let Some(wait) = bucket.take(cost, tokio::time::Instant::now()) {
             if !bucket.warned {
                 bucket.warned = true;
                 let notice = FrameError::new(

@@ -410,9 +410,28 @@ struct Chat<'a> {
     pending: BTreeSet<u64>,
     /// A local count for a plain-text room, whose lines carry no order.
     plain_seq: u64,
+    /// While the member list comes in pages: the id the next page follows.
+    paging: Option<u64>,
+    /// Members that left while the pages came (a page may predate it).
+    gone: std::collections::HashSet<u64>,
 }
 
 impl Chat<'_> {
+    /// Asks for the member list after `next`, or ends the paging.
+    fn page_after(&mut self, next: Option<u64>) -> Option<ClientFrame> {
+        self.paging = next;
+        if next.is_none() {
+            self.gone.clear();
+        }
+        next.map(|after| ClientFrame::Who { after: Some(after) })
+    }
+
+    fn left_while_paging(&mut self, id: u64) {
+        if self.paging.is_some() {
+            self.gone.insert(id);
+        }
+    }
+
     fn not_delivered(&mut self, why: &str) {
         for id in std::mem::take(&mut self.pending) {
             self.sink.emit(NetEvent::NotDelivered {
@@ -442,13 +461,22 @@ impl Chat<'_> {
                     members: members.into_iter().map(member).collect(),
                     total,
                 });
-                return Ok(next.map(|after| ClientFrame::Who { after: Some(after) }));
+                return Ok(self.page_after(next));
             }
             ServerFrame::Roster { members, next, .. } => {
-                sink.emit(NetEvent::Roster {
-                    members: members.into_iter().map(member).collect(),
-                });
-                return Ok(next.map(|after| ClientFrame::Who { after: Some(after) }));
+                // Only the pages we asked for; a member that left since is
+                // not brought back by a page made before it left.
+                let Some(after) = self.paging else {
+                    return Ok(None);
+                };
+                let members: Vec<MemberInfo> = members
+                    .into_iter()
+                    .filter(|m| m.id > after && !self.gone.contains(&m.id))
+                    .map(member)
+                    .collect();
+                sink.emit(NetEvent::Roster { members });
+                // Each page must move on, or a host could keep us asking.
+                return Ok(self.page_after(next.filter(|n| *n > after)));
             }
             ServerFrame::Msg {
                 seq,
@@ -485,16 +513,20 @@ impl Chat<'_> {
                     sink.emit(NetEvent::MemberJoined(member(m)));
                 }
                 for l in left {
+                    self.left_while_paging(l.member.id);
                     sink.emit(NetEvent::MemberLeft {
                         member: member(l.member),
                         reason: l.reason,
                     });
                 }
             }
-            ServerFrame::Left { member: m, reason } => sink.emit(NetEvent::MemberLeft {
-                member: member(m),
-                reason,
-            }),
+            ServerFrame::Left { member: m, reason } => {
+                self.left_while_paging(m.id);
+                sink.emit(NetEvent::MemberLeft {
+                    member: member(m),
+                    reason,
+                });
+            }
             ServerFrame::Renamed { id, old, new } => {
                 if Some(id) == self.me {
                     self.my_nick.clone_from(&new);
@@ -549,6 +581,8 @@ async fn chat<T: AsyncRead + AsyncWrite>(
         my_nick: config.nick.clone(),
         pending: BTreeSet::new(),
         plain_seq: 0,
+        paging: None,
+        gone: std::collections::HashSet::new(),
     };
     match dialect {
         Dialect::Json => {
@@ -663,5 +697,79 @@ async fn chat<T: AsyncRead + AsyncWrite>(
                 return (DisconnectKind::ByUser, "you left the room".into());
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::frame::LeaveReason;
+
+    fn wire(id: u64) -> WireMember {
+        WireMember {
+            id,
+            nick: format!("m{id}"),
+            host: id == 0,
+            plain: false,
+            identity: None,
+        }
+    }
+
+    #[test]
+    fn roster_pages_are_asked_for_move_on_and_never_bring_back_who_left() {
+        let (sink, events) = EventSink::for_tests();
+        let mut chat = Chat {
+            sink: &sink,
+            target: "h:1",
+            me: None,
+            my_nick: "me".into(),
+            pending: BTreeSet::new(),
+            plain_seq: 0,
+            paging: None,
+            gone: std::collections::HashSet::new(),
+        };
+        // An unasked-for page is ignored.
+        let page = |members: Vec<u64>, next| ServerFrame::Roster {
+            members: members.into_iter().map(wire).collect(),
+            total: 9,
+            next,
+        };
+        assert_eq!(chat.on_frame(page(vec![1], None)), Ok(None));
+        let welcome = ServerFrame::Welcome {
+            you: 9,
+            nick: "me".into(),
+            members: vec![wire(0), wire(1)],
+            total: 9,
+            next: Some(1),
+        };
+        assert_eq!(
+            chat.on_frame(welcome),
+            Ok(Some(ClientFrame::Who { after: Some(1) }))
+        );
+        // Member 3 leaves before the page that lists it arrives.
+        let left = ServerFrame::Left {
+            member: wire(3),
+            reason: LeaveReason::Left,
+        };
+        assert_eq!(chat.on_frame(left), Ok(None));
+        assert_eq!(
+            chat.on_frame(page(vec![2, 3, 4], Some(4))),
+            Ok(Some(ClientFrame::Who { after: Some(4) }))
+        );
+        // A page that does not move on ends the paging.
+        assert_eq!(chat.on_frame(page(vec![5], Some(4))), Ok(None));
+        assert_eq!(
+            chat.on_frame(page(vec![6], None)),
+            Ok(None),
+            "not asked for"
+        );
+        let rosters: Vec<Vec<u64>> = events
+            .try_iter()
+            .filter_map(|e| match e.event {
+                NetEvent::Roster { members } => Some(members.iter().map(|m| m.id).collect()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(rosters, vec![vec![2, 4], vec![5]]);
     }
 }

@@ -127,6 +127,13 @@ fn refusal(c: char) -> Option<String> {
 
 /// A wanted nickname as the room would accept it, or one line saying why not.
 pub fn normalize(wanted: &str) -> Result<String, String> {
+    // Far too long is refused before normalization spends time on it.
+    let typed = wanted.trim().chars().count();
+    if typed > 4 * MAX_CHARS {
+        return Err(format!(
+            "that nickname has {typed} characters; the most is {MAX_CHARS}"
+        ));
+    }
     let nick: String = wanted.trim().nfkc().collect();
     let nick = nick.trim();
     let bad = |why: String| format!("'{}' is not a valid nickname: {why}", visible_line(nick));

@@ -46,6 +46,10 @@ pub const ROSTER_PAGE_BYTES: usize = 32 * 1024;
 /// fingerprint) takes on the wire.
 pub const MAX_IDENTITY_BYTES: usize = 512;
 
+/// The longest error message the host sends, in bytes (it may quote what
+/// the peer sent).
+pub const MAX_ERROR_MESSAGE: usize = 512;
+
 /// How many names a plain-text greeting spells out.
 pub const PLAIN_NAMES: usize = 20;
 
@@ -89,9 +93,11 @@ impl FrameError {
     /// An error with a code and a message.
     #[must_use]
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let message: String = message.into();
         Self {
             code,
-            message: message.into(),
+            // It may quote what the peer sent: never more than a line's worth.
+            message: clip(&message, MAX_ERROR_MESSAGE).to_string(),
             id: None,
         }
     }
@@ -181,6 +187,14 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                 )
             })?;
             Ok(Some(match frame {
+                // A nickname longer than any valid one is cut before the room
+                // spends time on it (it is refused either way).
+                ClientFrame::Hello { nick } => ClientFrame::Hello {
+                    nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
+                },
+                ClientFrame::Nick { nick } => ClientFrame::Nick {
+                    nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
+                },
                 ClientFrame::Msg { id, text } => {
                     let id = id.map(|id| sanitize_str(&id, false));
                     if id.as_ref().is_some_and(|id| id.len() > MAX_ID) {
@@ -839,6 +853,27 @@ mod tests {
             ts: 1,
         };
         assert!(encoded_server(&msg, Dialect::Json).len() <= MAX_LINE + 1);
+    }
+
+    #[test]
+    fn what_a_peer_sent_is_never_echoed_at_length() {
+        // An error that quotes a peer's input stays short.
+        let e = decode_client(
+            format!(r#"{{"type":"who","after":"{}"}}"#, "\\\\".repeat(30_000)).as_bytes(),
+            Dialect::Json,
+        )
+        .unwrap_err();
+        assert!(e.message.len() <= MAX_ERROR_MESSAGE, "{}", e.message.len());
+        assert!(encoded_server(&e.frame(), Dialect::Json).len() < 2 * MAX_ERROR_MESSAGE);
+        // A huge nickname is cut before the room looks at it.
+        let nick = "\u{fdfa}".repeat(20_000);
+        let line = format!(r#"{{"type":"nick","nick":"{nick}"}}"#);
+        let Ok(Some(ClientFrame::Nick { nick })) = decode_client(line.as_bytes(), Dialect::Json)
+        else {
+            panic!("not a nick frame");
+        };
+        assert!(nick.len() <= 4 * MAX_NICK_CHARS + 64);
+        assert!(crate::net::nick::normalize(&nick).is_err());
     }
 
     #[test]

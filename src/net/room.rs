@@ -8,7 +8,7 @@
 //! messages were checked by [`crate::net::protocol::check_message`] before
 //! they got here.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
@@ -254,7 +254,7 @@ impl Room {
         };
         let mut state = RoomState {
             members: BTreeMap::new(),
-            nicks: HashSet::new(),
+            nicks: HashMap::new(),
             next_id: 1,
             next_guest: 1,
             seq: 0,
@@ -267,7 +267,7 @@ impl Room {
             gather_until: None,
             last_said: None,
         };
-        state.nicks.insert(nick::key(&host_nick));
+        state.nicks.insert(nick::key(&host_nick), HOST_ID);
         state.members.insert(HOST_ID, host);
         state.events.emit(NetEvent::Joined {
             you: HOST_ID,
@@ -346,7 +346,8 @@ impl Room {
 
 struct RoomState {
     members: BTreeMap<u64, MemberInfo>,
-    nicks: HashSet<String>,
+    /// Every member's nickname key, and whose it is.
+    nicks: HashMap<String, u64>,
     next_id: u64,
     next_guest: u64,
     seq: u64,
@@ -433,12 +434,18 @@ impl RoomState {
     }
 
     fn unique_nick(&self, wanted: &str) -> String {
-        if !self.nicks.contains(&nick::key(wanted)) {
+        if !self.nicks.contains_key(&nick::key(wanted)) {
             return wanted.to_string();
         }
-        (2..)
-            .map(|n| format!("{wanted}-{n}"))
-            .find(|n| !self.nicks.contains(&nick::key(n)))
+        // The suffix never makes a name longer than a name may be.
+        (2u64..)
+            .map(|n| {
+                let suffix = format!("-{n}");
+                let keep = crate::net::protocol::MAX_NICK_CHARS.saturating_sub(suffix.len());
+                let base: String = wanted.chars().take(keep).collect();
+                format!("{base}{suffix}")
+            })
+            .find(|n| !self.nicks.contains_key(&nick::key(n)))
             .unwrap_or_else(|| wanted.to_string())
     }
 
@@ -508,12 +515,12 @@ impl RoomState {
             None => loop {
                 let n = format!("guest-{}", self.next_guest);
                 self.next_guest += 1;
-                if !self.nicks.contains(&nick::key(&n)) {
+                if !self.nicks.contains_key(&nick::key(&n)) {
                     break n;
                 }
             },
         };
-        self.nicks.insert(nick::key(&nick));
+        self.nicks.insert(nick::key(&nick), id);
         let member = MemberInfo {
             id,
             nick: nick.clone(),
@@ -698,11 +705,11 @@ impl RoomState {
             return Ok(wanted);
         }
         let wanted_key = nick::key(&wanted);
-        if nick::key(&old) != wanted_key && self.nicks.contains(&wanted_key) {
+        if nick::key(&old) != wanted_key && self.nicks.contains_key(&wanted_key) {
             return Err(self.taken(&wanted, &wanted_key));
         }
         self.nicks.remove(&nick::key(&old));
-        self.nicks.insert(wanted_key);
+        self.nicks.insert(wanted_key, from);
         if let Some(m) = self.members.get_mut(&from) {
             m.nick.clone_from(&wanted);
         }
@@ -725,10 +732,12 @@ impl RoomState {
 
     /// Why `wanted` cannot be had: it is taken, or looks like a name that is.
     fn taken(&self, wanted: &str, wanted_key: &str) -> String {
+        // One lookup, not a scan of the room: a member may try names often.
         match self
-            .members
-            .values()
-            .find(|m| m.nick != wanted && nick::key(&m.nick) == wanted_key)
+            .nicks
+            .get(wanted_key)
+            .and_then(|id| self.members.get(id))
+            .filter(|m| m.nick != wanted)
         {
             Some(m) => format!("the nickname {wanted} is taken: it looks like {}", m.nick),
             None => format!("the nickname {wanted} is taken"),

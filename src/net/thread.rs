@@ -181,7 +181,14 @@ impl Session {
     /// Ends the session and waits (a little) for it to say so.
     async fn end(self) {
         let _ = self.commands.send(SessionCommand::Disconnect);
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.task).await;
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(Duration::from_secs(5), self.task)
+            .await
+            .is_err()
+        {
+            // It did not stop in time: it must not outlive its session.
+            abort.abort();
+        }
     }
 }
 
