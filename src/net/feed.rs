@@ -150,6 +150,10 @@ impl<T: ByteSize> Reader<T> {
 
     /// The next batch, waiting for it. Cancel-safe.
     pub async fn next(&mut self) -> Next<T> {
+        // A busy room has the next batch ready: no need to register a wake-up.
+        if let Some(next) = self.try_next() {
+            return next;
+        }
         loop {
             let feed = self.feed.clone();
             let notified = feed.notify.notified();
