@@ -139,6 +139,22 @@ fn address_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The wider network an address is also counted under: an IPv6 /48 (what
+/// one site is usually given, so one holder cannot fill the room from many
+/// /64s); an IPv4 address is its own network.
+fn network_key(ip: IpAddr) -> IpAddr {
+    match address_key(ip) {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+/// A network's caps are this many times an address's.
+const NETWORK_FACTOR: usize = 4;
+
 #[derive(Debug, Default)]
 struct Counts {
     handshakes: usize,
@@ -149,10 +165,11 @@ struct Counts {
 struct Tally {
     total: Counts,
     by_address: HashMap<IpAddr, Counts>,
+    by_network: HashMap<IpAddr, Counts>,
 }
 
-/// Who may come in: counts handshakes in progress and members, in total
-/// and per address, against the room's [`HostLimits`].
+/// Who may come in: counts handshakes in progress and members, in total,
+/// per address and per network, against the room's [`HostLimits`].
 #[derive(Debug)]
 struct Admission {
     limits: HostLimits,
@@ -164,24 +181,37 @@ struct Admission {
 struct Slot {
     admission: Arc<Admission>,
     key: IpAddr,
+    network: IpAddr,
     member: bool,
+}
+
+impl Slot {
+    /// Its count in `c`.
+    fn count<'c>(&self, c: &'c mut Counts) -> &'c mut usize {
+        if self.member {
+            &mut c.members
+        } else {
+            &mut c.handshakes
+        }
+    }
 }
 
 impl Drop for Slot {
     fn drop(&mut self) {
-        let mut tally = self.admission.lock();
-        let pick = |c: &mut Counts| {
-            if self.member {
-                c.members = c.members.saturating_sub(1);
-            } else {
-                c.handshakes = c.handshakes.saturating_sub(1);
-            }
-        };
-        pick(&mut tally.total);
-        if let Some(c) = tally.by_address.get_mut(&self.key) {
-            pick(c);
-            if c.members == 0 && c.handshakes == 0 {
-                tally.by_address.remove(&self.key);
+        let mut guard = self.admission.lock();
+        let tally = &mut *guard;
+        let total = self.count(&mut tally.total);
+        *total = total.saturating_sub(1);
+        for (map, key) in [
+            (&mut tally.by_address, self.key),
+            (&mut tally.by_network, self.network),
+        ] {
+            if let Some(c) = map.get_mut(&key) {
+                let n = self.count(c);
+                *n = n.saturating_sub(1);
+                if c.members == 0 && c.handshakes == 0 {
+                    map.remove(&key);
+                }
             }
         }
     }
@@ -193,48 +223,73 @@ impl Admission {
         self.tally.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A handshake slot for a connection from `ip`, if one is free.
-    fn handshake(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
-        let key = address_key(ip);
-        let mut tally = self.lock();
-        let here = tally.by_address.get(&key).map_or(0, |c| c.handshakes);
-        if tally.total.handshakes >= self.limits.max_handshakes
-            || here >= self.limits.max_handshakes_per_address
-        {
-            return None;
-        }
-        tally.total.handshakes += 1;
-        tally.by_address.entry(key).or_default().handshakes += 1;
-        Some(Slot {
+    /// Takes a slot of kind `member` for `ip` if `fits` says the counts
+    /// (total, address, network) leave room; otherwise returns `fits`'s
+    /// refusal.
+    fn take<E>(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        member: bool,
+        fits: impl FnOnce(&Counts, &Counts, &Counts) -> Result<(), E>,
+    ) -> Result<Slot, E> {
+        let (key, network) = (address_key(ip), network_key(ip));
+        let mut guard = self.lock();
+        let tally = &mut *guard;
+        let none = Counts::default();
+        fits(
+            &tally.total,
+            tally.by_address.get(&key).unwrap_or(&none),
+            tally.by_network.get(&network).unwrap_or(&none),
+        )?;
+        // Made only once counted: dropping it gives back what it took.
+        let slot = Slot {
             admission: self.clone(),
             key,
-            member: false,
+            network,
+            member,
+        };
+        *slot.count(&mut tally.total) += 1;
+        *slot.count(tally.by_address.entry(slot.key).or_default()) += 1;
+        *slot.count(tally.by_network.entry(slot.network).or_default()) += 1;
+        drop(guard);
+        Ok(slot)
+    }
+
+    /// A handshake slot for a connection from `ip`, if one is free.
+    fn handshake(self: &Arc<Self>, ip: IpAddr) -> Option<Slot> {
+        let l = self.limits;
+        self.take(ip, false, |total, here, network| {
+            let full = total.handshakes >= l.max_handshakes
+                || here.handshakes >= l.max_handshakes_per_address
+                || network.handshakes >= NETWORK_FACTOR * l.max_handshakes_per_address;
+            if full { Err(()) } else { Ok(()) }
         })
+        .ok()
     }
 
     /// A member slot for `ip`, or why there is none (one line).
     fn member(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, String> {
-        let key = address_key(ip);
-        let mut tally = self.lock();
-        let here = tally.by_address.get(&key).map_or(0, |c| c.members);
-        if tally.total.members >= self.limits.max_members {
-            return Err(format!(
-                "the room is full ({} members); try again later",
-                self.limits.max_members
-            ));
-        }
-        if here >= self.limits.max_members_per_address {
-            return Err(format!(
-                "too many members from your address ({}); close one of them first",
-                self.limits.max_members_per_address
-            ));
-        }
-        tally.total.members += 1;
-        tally.by_address.entry(key).or_default().members += 1;
-        Ok(Slot {
-            admission: self.clone(),
-            key,
-            member: true,
+        let l = self.limits;
+        self.take(ip, true, |total, here, network| {
+            if total.members >= l.max_members {
+                return Err(format!(
+                    "the room is full ({} members); try again later",
+                    l.max_members
+                ));
+            }
+            if here.members >= l.max_members_per_address {
+                return Err(format!(
+                    "too many members from your address ({}); close one of them first",
+                    l.max_members_per_address
+                ));
+            }
+            if network.members >= NETWORK_FACTOR * l.max_members_per_address {
+                return Err(format!(
+                    "too many members from your network ({}); close some of them first",
+                    NETWORK_FACTOR * l.max_members_per_address
+                ));
+            }
+            Ok(())
         })
     }
 }
@@ -727,5 +782,49 @@ mod tests {
         assert!(admission.member(b).unwrap_err().contains("full"));
         drop(m2);
         assert!(admission.member(b).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_site_cannot_fill_the_room_from_many_64s() {
+        let admission = Arc::new(Admission {
+            limits: HostLimits {
+                max_members: 1000,
+                max_members_per_address: 2,
+                max_handshakes: 1000,
+                max_handshakes_per_address: 1,
+            },
+            tally: Mutex::new(Tally::default()),
+        });
+        let ip = |n: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 7, n, 0, 0, 0, 1));
+        // Four /64s of one /48 get two members each, the fifth none.
+        let held: Vec<Slot> = (0..4)
+            .flat_map(|n| {
+                [
+                    admission.member(ip(n)).unwrap(),
+                    admission.member(ip(n)).unwrap(),
+                ]
+            })
+            .collect();
+        assert!(
+            admission
+                .member(ip(4))
+                .unwrap_err()
+                .contains("your network")
+        );
+        // Another /48 is another site.
+        let other = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 8, 0, 0, 0, 0, 1));
+        assert!(admission.member(other).is_ok());
+        // Handshakes likewise: one per /64, four per /48.
+        let shakes: Vec<Slot> = (10..14)
+            .map(|n| admission.handshake(ip(n)).unwrap())
+            .collect();
+        assert!(admission.handshake(ip(14)).is_none());
+        drop(shakes);
+        assert!(admission.handshake(ip(14)).is_some());
+        drop(held);
+        assert!(admission.member(ip(4)).is_ok(), "places come back");
+        // IPv4 addresses are not grouped.
+        let v4 = |n: u8| IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, n));
+        let _v4: Vec<Slot> = (0..10).map(|n| admission.member(v4(n)).unwrap()).collect();
     }
 }
