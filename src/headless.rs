@@ -323,10 +323,10 @@ pub fn run(first: Start, role: Role) -> i32 {
     // A busy room prints many lines per write: flushed when no event is
     // waiting, and before anything goes to stderr.
     let mut out = std::io::BufWriter::new(std::io::stdout());
-    for SessionEvent {
+    while let Some(SessionEvent {
         session: from,
         event,
-    } in &events
+    }) = events.recv()
     {
         if from != session {
             continue;

@@ -33,7 +33,7 @@ pub use event::{
 };
 pub use frame::{ErrorCode, LeaveReason};
 pub use protocol::{Dialect, MAX_LINE};
-pub use thread::{CommandSender, NetThread, Waker};
+pub use thread::{CommandSender, Events, MAX_QUEUED_MESSAGE_BYTES, NetThread, Waker};
 
 /// The ALPN protocol name that tlschat members offer and hosts select.
 pub const ALPN: &[u8] = b"tlschat/1";

@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use crate::net::pins::PinStore;
 use crate::net::{
-    HostConfig, JoinConfig, NetEvent, NetThread, SessionCommand, SessionEvent, SessionId, Start,
+    Events, HostConfig, JoinConfig, NetEvent, NetThread, SessionCommand, SessionEvent, SessionId,
+    Start,
 };
 use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView};
@@ -21,15 +22,21 @@ const FORM_KEY: &str = "tlschat.start_form";
 /// of them short, instead of freezing one frame until it is all in.
 pub const EVENTS_PER_FRAME: usize = 1_000;
 
-/// Applies at most `max` waiting items; returns whether more are waiting.
-fn drain<T>(items: &crossbeam_channel::Receiver<T>, max: usize, mut apply: impl FnMut(T)) -> bool {
+/// Applies at most `max` items that `next` gives; returns whether more
+/// are waiting.
+fn drain<T>(
+    mut next: impl FnMut() -> Option<T>,
+    waiting: impl Fn() -> bool,
+    max: usize,
+    mut apply: impl FnMut(T),
+) -> bool {
     for _ in 0..max {
-        match items.try_recv() {
-            Ok(item) => apply(item),
-            Err(_) => return false,
+        match next() {
+            Some(item) => apply(item),
+            None => return false,
         }
     }
-    !items.is_empty()
+    waiting()
 }
 
 /// How the window starts.
@@ -55,7 +62,7 @@ enum Screen {
 /// The whole application.
 pub struct TlsChatApp {
     net: NetThread,
-    events: crossbeam_channel::Receiver<SessionEvent>,
+    events: Events,
     /// The session the screen shows; events of any other are stale.
     session: Option<SessionId>,
     config_dir: PathBuf,
@@ -211,8 +218,10 @@ impl TlsChatApp {
 impl eframe::App for TlsChatApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         let current = self.session;
+        let events = &self.events;
         let more = drain(
-            &self.events,
+            || events.try_recv(),
+            || !events.is_empty(),
             EVENTS_PER_FRAME,
             |SessionEvent { session, event }| {
                 // Events of a session that already ended are stale.
@@ -310,15 +319,20 @@ mod tests {
             tx.send(i).unwrap();
         }
         let mut got = Vec::new();
+        let next = || rx.try_recv().ok();
+        let waiting = || !rx.is_empty();
         assert!(
-            drain(&rx, EVENTS_PER_FRAME, |i| got.push(i)),
+            drain(next, waiting, EVENTS_PER_FRAME, |i| got.push(i)),
             "more waiting"
         );
         assert_eq!(got.len(), EVENTS_PER_FRAME);
-        assert!(drain(&rx, EVENTS_PER_FRAME, |i| got.push(i)));
-        assert!(!drain(&rx, EVENTS_PER_FRAME, |i| got.push(i)), "all in");
+        assert!(drain(next, waiting, EVENTS_PER_FRAME, |i| got.push(i)));
+        assert!(
+            !drain(next, waiting, EVENTS_PER_FRAME, |i| got.push(i)),
+            "all in"
+        );
         assert_eq!(got, (0..EVENTS_PER_FRAME * 2 + 5).collect::<Vec<_>>());
-        assert!(!drain(&rx, EVENTS_PER_FRAME, |_| panic!(
+        assert!(!drain(next, waiting, EVENTS_PER_FRAME, |_| panic!(
             "nothing was waiting"
         )));
     }

@@ -13,8 +13,7 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair, KeyUsagePurpose,
 };
 use tlschat::net::{
-    HostConfig, HostLimits, JoinConfig, NetEvent, NetThread, SessionCommand, SessionEvent,
-    SessionId, Start,
+    HostConfig, HostLimits, JoinConfig, NetEvent, NetThread, SessionCommand, SessionId, Start,
 };
 
 /// What a test asks of a node: start a session, or tell the current one.
@@ -118,7 +117,7 @@ impl Pki {
 /// Only the current session's events are kept: the rest are stale.
 pub struct Node {
     pub net: NetThread,
-    pub events: crossbeam_channel::Receiver<SessionEvent>,
+    pub events: tlschat::net::Events,
     pub seen: Vec<NetEvent>,
     pub session: std::cell::Cell<Option<SessionId>>,
 }
@@ -163,8 +162,7 @@ impl Node {
         loop {
             let e = self
                 .events
-                .recv_timeout(end.saturating_duration_since(Instant::now()))
-                .ok()?;
+                .recv_timeout(end.saturating_duration_since(Instant::now()))?;
             if Some(e.session) == self.session.get() {
                 return Some(e.event);
             }
