@@ -28,11 +28,17 @@ impl MemberInfo {
     /// The name as a roster shows it: `nick`, or `nick (host)`.
     #[must_use]
     pub fn roster_name(&self) -> String {
-        if self.is_host {
-            format!("{} (host)", self.nick)
-        } else {
-            self.nick.clone()
-        }
+        roster_label(&self.nick, self.is_host)
+    }
+}
+
+/// A member's name as a roster shows it: `nick`, or `nick (host)`.
+#[must_use]
+pub fn roster_label(nick: &str, is_host: bool) -> String {
+    if is_host {
+        format!("{nick} (host)")
+    } else {
+        nick.to_string()
     }
 }
 

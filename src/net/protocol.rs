@@ -424,11 +424,27 @@ fn some_names<'a>(names: impl Iterator<Item = &'a str>, total: u64, shown: usize
 }
 
 fn roster_name(m: &WireMember) -> String {
-    if m.host {
-        format!("{} (host)", m.nick)
-    } else {
-        m.nick.clone()
+    crate::net::event::roster_label(&m.nick, m.host)
+}
+
+/// How many names a joined/left notice spells out.
+const NOTICE_NAMES: usize = 5;
+
+/// `3 joined (a, b, c); 7 left (d, e, f, g, h and 2 others)`: the plain
+/// notice for joins and leaves told together.
+pub(crate) fn members_changed_text<'a>(
+    joined: impl ExactSizeIterator<Item = &'a str>,
+    left: impl ExactSizeIterator<Item = &'a str>,
+) -> String {
+    fn part<'a>(what: &str, names: impl ExactSizeIterator<Item = &'a str>) -> Option<String> {
+        let n = names.len();
+        (n > 0).then(|| format!("{n} {what} ({})", some_names(names, n as u64, NOTICE_NAMES)))
     }
+    let parts: Vec<String> = [part("joined", joined), part("left", left)]
+        .into_iter()
+        .flatten()
+        .collect();
+    parts.join("; ")
 }
 
 /// `nick left`, with the reason unless it is the ordinary one.
@@ -506,32 +522,13 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
         F::Ack { .. } => {}
         F::Joined { member } => notice(out, &format!("{} joined", member.nick)),
         F::Left { member, reason } => notice(out, &left_text(&member.nick, *reason)),
-        F::MembersChanged { joined, left } => {
-            let mut parts = Vec::new();
-            if !joined.is_empty() {
-                parts.push(format!(
-                    "{} joined ({})",
-                    joined.len(),
-                    some_names(
-                        joined.iter().map(|m| m.nick.as_str()),
-                        joined.len() as u64,
-                        5
-                    )
-                ));
-            }
-            if !left.is_empty() {
-                parts.push(format!(
-                    "{} left ({})",
-                    left.len(),
-                    some_names(
-                        left.iter().map(|l| l.member.nick.as_str()),
-                        left.len() as u64,
-                        5
-                    )
-                ));
-            }
-            notice(out, &parts.join("; "));
-        }
+        F::MembersChanged { joined, left } => notice(
+            out,
+            &members_changed_text(
+                joined.iter().map(|m| m.nick.as_str()),
+                left.iter().map(|l| l.member.nick.as_str()),
+            ),
+        ),
         F::Renamed { old, new, .. } => notice(out, &format!("{old} is now known as {new}")),
         F::Error { message, .. } => notice(out, &format!("error: {message}")),
         F::Notice { text } => notice(out, text),

@@ -227,19 +227,6 @@ fn wire_bytes(m: &MemberInfo) -> usize {
     72 + 2 * m.nick.len() + m.identity.as_ref().map_or(0, |i| 2 * i.len() + 14)
 }
 
-/// How many names a gathered notice spells out.
-const NOTICE_NAMES: usize = 5;
-
-/// `a, b, c and 4 others`.
-fn some_names<'a>(names: impl Iterator<Item = &'a str>, total: usize) -> String {
-    let shown: Vec<&str> = names.take(NOTICE_NAMES).collect();
-    let mut text = shown.join(", ");
-    if total > shown.len() {
-        text.push_str(&format!(" and {} others", total - shown.len()));
-    }
-    text
-}
-
 impl Room {
     /// Starts the room task with the host as its first member.
     pub fn start(host_nick: String, events: EventSink) -> Self {
@@ -614,22 +601,14 @@ impl RoomState {
         }
         cut(&mut json, &mut frame_joined, &mut frame_left);
         // The plain notice summarizes (it names at most a few).
-        let mut text = Vec::new();
-        if !joined.is_empty() {
-            text.push(format!(
-                "{} joined ({})",
-                joined.len(),
-                some_names(joined.iter().map(|m| m.nick.as_str()), joined.len())
-            ));
-        }
-        if !left.is_empty() {
-            text.push(format!(
-                "{} left ({})",
-                left.len(),
-                some_names(left.iter().map(|(m, _)| m.nick.as_str()), left.len())
-            ));
-        }
-        let plain = format!("* {}\n", text.join("; ")).into_bytes();
+        let plain = format!(
+            "* {}\n",
+            crate::net::protocol::members_changed_text(
+                joined.iter().map(|m| m.nick.as_str()),
+                left.iter().map(|(m, _)| m.nick.as_str()),
+            )
+        )
+        .into_bytes();
         debug_assert!(json.split(|b| *b == b'\n').all(|l| l.len() <= MAX_LINE));
         self.publish(Item {
             from: HOST_ID,
