@@ -18,7 +18,7 @@ use std::marker::PhantomData;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader, ReadHalf, WriteHalf};
 
 use crate::net::frame::{ClientFrame, ErrorCode, LeftMember, ServerFrame, WireMember};
-use crate::net::lines::{Line, LineReader, sanitize, sanitize_str};
+use crate::net::lines::{Line, LineReader, sanitize};
 
 /// The largest line (or JSON frame) either side accepts, in bytes, without
 /// its newline.
@@ -196,7 +196,7 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                     nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
                 },
                 ClientFrame::Msg { id, text } => {
-                    let id = id.map(|id| sanitize_str(&id, false));
+                    let id = id.map(|id| safe(id, false));
                     if id.as_ref().is_some_and(|id| id.len() > MAX_ID) {
                         return Err(FrameError::new(
                             ErrorCode::BadId,
@@ -204,7 +204,7 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                         ));
                     }
                     ClientFrame::Msg {
-                        text: sanitize_str(&text, true),
+                        text: safe(text, true),
                         id,
                     }
                 }
@@ -308,9 +308,7 @@ pub fn decode_server(line: &[u8], dialect: Dialect) -> Result<ServerFrame, Frame
 }
 
 fn safe(s: String, keep_newlines: bool) -> String {
-    let shown = sanitize_str(&s, keep_newlines);
-    // Most strings need no change: keep the one we have.
-    if shown == s { s } else { shown }
+    crate::net::safe_text::into_visible(s, keep_newlines)
 }
 
 fn safe_member(m: WireMember) -> WireMember {
@@ -834,7 +832,7 @@ mod tests {
             ErrorCode::TooManyLines
         );
         // Escaping grows a message past the cap for JSON members.
-        let escaped = sanitize_str(&"\u{1}".repeat(20_000), true);
+        let escaped = crate::net::lines::sanitize_str(&"\u{1}".repeat(20_000), true);
         assert_eq!(
             check_message(&escaped).unwrap_err().code,
             ErrorCode::MessageTooLong

@@ -182,6 +182,17 @@ pub fn visible_line(text: &str) -> Cow<'_, str> {
     made_visible(text, false)
 }
 
+/// [`visible`] (or [`visible_line`]) of an owned string: a string that
+/// needs no change is returned as it is, without a copy.
+#[must_use]
+pub fn into_visible(text: String, keep_newlines: bool) -> String {
+    let changed = match made_visible(&text, keep_newlines) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(shown) => Some(shown),
+    };
+    changed.unwrap_or(text)
+}
+
 /// Bytes from the network made safe to show: invalid UTF-8 becomes U+FFFD,
 /// then as [`visible`] (`keep_newlines`) or [`visible_line`].
 #[must_use]
@@ -196,6 +207,22 @@ pub fn visible_bytes(bytes: &[u8], keep_newlines: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_owned_string_is_made_visible_like_a_borrowed_one() {
+        for (text, keep) in [
+            ("plain 你好", true),
+            ("a\u{202e}b\nc", true),
+            ("a\nb", false),
+        ] {
+            let shown = if keep {
+                visible(text)
+            } else {
+                visible_line(text)
+            };
+            assert_eq!(into_visible(text.to_string(), keep), shown);
+        }
+    }
 
     #[test]
     fn what_is_escaped_and_what_is_kept() {
