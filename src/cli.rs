@@ -76,6 +76,24 @@ pub struct HostArgs {
     /// The most TLS handshakes in progress at once from one address.
     #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_HANDSHAKES_PER_ADDRESS)]
     pub max_handshakes_per_address: usize,
+    /// Keep the room's history in this SQLite file (default:
+    /// history-PORT.sqlite3 in the configuration directory).
+    #[arg(long, value_name = "FILE", conflicts_with = "no_history")]
+    pub history: Option<PathBuf>,
+    /// Keep no history on disk (members can still resume while the host runs).
+    #[arg(long)]
+    pub no_history: bool,
+    /// How many messages the history keeps; older ones are deleted.
+    #[arg(long, value_name = "N", default_value_t = crate::net::HistoryConfig::KEEP)]
+    pub keep: u64,
+    /// How many of the last messages a newcomer is shown (plain-text
+    /// members: at most 20).
+    #[arg(long, value_name = "N", default_value_t = crate::net::HistoryConfig::BACKLOG)]
+    pub backlog: u64,
+    /// The largest the history file may grow, in bytes; past it new
+    /// messages are refused to their senders.
+    #[arg(long, value_name = "BYTES")]
+    pub history_max_bytes: Option<u64>,
     /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
     #[arg(long)]
     pub headless: bool,
@@ -90,6 +108,22 @@ impl HostArgs {
             max_members_per_address: self.max_members_per_address,
             max_handshakes_per_address: self.max_handshakes_per_address,
             ..crate::net::HostLimits::default()
+        }
+    }
+
+    /// Where and how much history the room keeps, as given.
+    #[must_use]
+    pub fn history(&self) -> crate::net::HistoryConfig {
+        use crate::net::HistoryPlace;
+        crate::net::HistoryConfig {
+            place: match (&self.history, self.no_history) {
+                (Some(file), _) => HistoryPlace::File(file.clone()),
+                (None, true) => HistoryPlace::Memory,
+                (None, false) => HistoryPlace::Default,
+            },
+            keep: self.keep,
+            backlog: self.backlog,
+            max_bytes: self.history_max_bytes,
         }
     }
 }
@@ -116,6 +150,10 @@ pub struct JoinArgs {
     /// Private key (PEM) of --cert.
     #[arg(long, value_name = "PEM", requires = "cert")]
     pub key: Option<PathBuf>,
+    /// Do not reconnect by yourself when the connection drops (the session
+    /// ends instead, as scripts may want).
+    #[arg(long)]
+    pub no_reconnect: bool,
     /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
     #[arg(long)]
     pub headless: bool,

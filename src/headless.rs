@@ -192,13 +192,31 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             )]
         }
         NetEvent::Roster { .. } => Vec::new(),
-        NetEvent::Message(m) if m.own => Vec::new(),
+        // Our own live messages are not echoed; our own from history are
+        // shown like everyone's (we have not seen them in this terminal).
+        NetEvent::Message(m) if m.own && !m.history => Vec::new(),
         NetEvent::Message(m) => m
             .text
             .split('\n')
             .map(|l| format!("<{}> {}", shown(&m.nick), shown(l)))
             .collect(),
         NetEvent::Notice(text) => vec![format!("* {}", shown(text))],
+        NetEvent::HistoryEnd {
+            count,
+            missed,
+            resumed,
+        } => history_end_line(*count, *missed, *resumed)
+            .into_iter()
+            .collect(),
+        NetEvent::Reconnecting {
+            reason,
+            in_ms,
+            attempt,
+        } => vec![format!(
+            "* {}; reconnecting in {:.1} s (attempt {attempt})",
+            shown(reason),
+            *in_ms as f64 / 1000.0
+        )],
         NetEvent::MemberJoined(m) => vec![format!("* {} joined", shown(&m.nick))],
         NetEvent::MemberLeft { member, reason } => {
             vec![format!(
@@ -209,6 +227,28 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
         NetEvent::Renamed { old, new, .. } => {
             vec![format!("* {} is now known as {}", shown(old), shown(new))]
         }
+    }
+}
+
+/// The line that closes a replay of stored messages, if it says anything.
+#[must_use]
+pub fn history_end_line(count: u64, missed: u64, resumed: bool) -> Option<String> {
+    let not_kept = if missed > 0 {
+        format!("; {missed} more were said and are no longer kept")
+    } else {
+        String::new()
+    };
+    match (resumed, count) {
+        (false, 0) => None,
+        (false, n) => Some(format!(
+            "* end of history: the {n} messages above were said before you joined{not_kept}"
+        )),
+        (true, 0) if missed == 0 => {
+            Some("* back in the room: nothing was said while you were away".to_string())
+        }
+        (true, n) => Some(format!(
+            "* back in the room: {n} new messages while you were away{not_kept}"
+        )),
     }
 }
 
@@ -459,6 +499,7 @@ mod tests {
                 text: HOSTILE.into(),
                 time_ms: 0,
                 own: false,
+                history: false,
             }),
             NetEvent::Notice(HOSTILE.into()),
             NetEvent::MemberJoined(member.clone()),

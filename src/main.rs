@@ -16,8 +16,10 @@ fn main() -> ExitCode {
     let code = match cli.command {
         Some(Mode::Host(args)) => {
             let limits = args.limits();
+            let history = args.history();
             let config = HostConfig {
                 limits,
+                history,
                 bind: args.bind,
                 nick: args.name.unwrap_or_else(|| default_nick("host")),
                 identity: args.cert.zip(args.key),
@@ -41,6 +43,7 @@ fn main() -> ExitCode {
                 remember_pin: true,
                 identity: args.cert.zip(args.key),
                 config_dir: Some(tlschat::config::config_dir()),
+                reconnect: !args.no_reconnect,
             };
             if args.headless {
                 headless::run(Start::Join(config), Role::Member)
@@ -120,6 +123,11 @@ fn demo() -> i32 {
         client_ca: None,
         config_dir: tlschat::config::config_dir(),
         limits: tlschat::net::HostLimits::default(),
+        // A room on a port picked for the occasion keeps no file.
+        history: tlschat::net::HistoryConfig {
+            place: tlschat::net::HistoryPlace::Memory,
+            ..tlschat::net::HistoryConfig::default()
+        },
     };
     let child: std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>> =
         std::sync::Arc::default();

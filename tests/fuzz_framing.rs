@@ -80,7 +80,7 @@ proptest! {
         encode_client(&msg, Dialect::Json, &mut line);
         prop_assert_eq!(line.iter().filter(|b| **b == b'\n').count(), 1);
         prop_assert_eq!(serde_json::from_slice::<ClientFrame>(&line).unwrap(), msg);
-        let hello = ClientFrame::Hello { nick };
+        let hello = ClientFrame::Hello { nick, client: None, resume: None };
         let mut line = Vec::new();
         encode_client(&hello, Dialect::Json, &mut line);
         prop_assert_eq!(serde_json::from_slice::<ClientFrame>(&line).unwrap(), hello);
@@ -132,13 +132,13 @@ proptest! {
     ) {
         let text = tlschat::net::lines::sanitize_str(&text, true);
         if check_message(&text).is_ok() {
-            let msg = ServerFrame::Msg { seq: u64::MAX, from: u64::MAX, nick, text: text.clone(), ts: u64::MAX };
+            let msg = ServerFrame::Msg { seq: u64::MAX, from: u64::MAX, nick, text: text.clone(), ts: u64::MAX, history: true };
             for dialect in [Dialect::Json, Dialect::Plain] {
                 let bytes = encoded_server(&msg, dialect);
                 // All of it, not just each line: no amplification.
                 prop_assert!(bytes.len() <= MAX_LINE + 1, "{} bytes in {:?}", bytes.len(), dialect);
             }
-            let ack = ServerFrame::Ack { id: Some("\\".repeat(64)), seq: u64::MAX, ts: u64::MAX, text };
+            let ack = ServerFrame::Ack { id: Some("\\".repeat(64)), seq: u64::MAX, ts: u64::MAX, text, history: true };
             prop_assert!(encoded_server(&ack, Dialect::Json).len() <= MAX_LINE + 1);
         }
     }

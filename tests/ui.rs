@@ -45,6 +45,7 @@ fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
         client_ca: None,
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits: tlschat::net::HostLimits::default(),
+        history: tlschat::net::HistoryConfig::default(),
     }))
 }
 
@@ -374,6 +375,7 @@ fn the_member_list_shows_verified_client_identities() {
         client_ca: Some(members.ca_pem),
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits: tlschat::net::HostLimits::default(),
+        history: tlschat::net::HistoryConfig::default(),
     }));
     let addr = listening(&mut h);
     let mut config = join_config(addr, "alice", &pki.ca_pem);

@@ -22,6 +22,59 @@ pub struct HostConfig {
     pub config_dir: PathBuf,
     /// How many members and handshakes the room takes.
     pub limits: HostLimits,
+    /// Where the room keeps what was said, and how much of it.
+    pub history: HistoryConfig,
+}
+
+/// Where a room keeps its history.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum HistoryPlace {
+    /// `history-PORT.sqlite3` in the configuration directory; in memory
+    /// when the port is 0 (a room on a port picked at random cannot be
+    /// found again after a restart).
+    #[default]
+    Default,
+    /// This SQLite file.
+    File(PathBuf),
+    /// Memory only (`--no-history`): nothing on disk, resume works while
+    /// the host runs.
+    Memory,
+}
+
+/// What a room remembers and what it tells newcomers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryConfig {
+    /// Where.
+    pub place: HistoryPlace,
+    /// How many messages are kept (`--keep`); older ones are deleted.
+    pub keep: u64,
+    /// How many of the last messages a `tlschat/1` newcomer gets
+    /// (`--backlog`); plain-text newcomers get at most
+    /// [`HistoryConfig::PLAIN_BACKLOG`] of them.
+    pub backlog: u64,
+    /// The largest the history file may grow, in bytes; past it new
+    /// messages are refused to their senders (`--history-max-bytes`).
+    pub max_bytes: Option<u64>,
+}
+
+impl HistoryConfig {
+    /// Default for `--keep`.
+    pub const KEEP: u64 = 10_000;
+    /// Default for `--backlog`.
+    pub const BACKLOG: u64 = 50;
+    /// The most a plain-text newcomer is shown.
+    pub const PLAIN_BACKLOG: u64 = 20;
+}
+
+impl Default for HistoryConfig {
+    fn default() -> Self {
+        Self {
+            place: HistoryPlace::Default,
+            keep: Self::KEEP,
+            backlog: Self::BACKLOG,
+            max_bytes: None,
+        }
+    }
 }
 
 /// What a room takes before it refuses newcomers: in total and from one
@@ -84,6 +137,9 @@ pub struct JoinConfig {
     /// The configuration directory holding the known-hosts store; `None`
     /// uses no store at all (nothing remembered, nothing consulted).
     pub config_dir: Option<PathBuf>,
+    /// Whether the member reconnects by itself after an unexpected drop
+    /// of a `tlschat/1` room (never after a trust failure).
+    pub reconnect: bool,
 }
 
 impl JoinConfig {
@@ -139,4 +195,6 @@ pub enum SessionCommand {
     Finish,
     /// Leave the room (member) or close it (host) now.
     Disconnect,
+    /// While waiting to reconnect after a drop: try now.
+    ReconnectNow,
 }

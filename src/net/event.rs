@@ -67,6 +67,9 @@ pub struct MessageEvent {
     pub time_ms: u64,
     /// Whether we said it.
     pub own: bool,
+    /// Whether it comes from the room's stored history (said before we
+    /// joined, or while we were away) rather than live.
+    pub history: bool,
 }
 
 /// How the peer's certificate came to be trusted.
@@ -244,6 +247,29 @@ pub enum NetEvent {
     },
     /// A message was said in the room (by anyone, us included).
     Message(MessageEvent),
+    /// The stored messages just before this event were history: a
+    /// newcomer's backlog, or what a resume brought back. A view draws its
+    /// divider here.
+    HistoryEnd {
+        /// How many stored messages came (0 when there were none).
+        count: u64,
+        /// How many were said while we were away and are no longer kept.
+        missed: u64,
+        /// Whether this was a resume after a drop rather than a first join.
+        resumed: bool,
+    },
+    /// The connection dropped unexpectedly; the session tries again by
+    /// itself after `in_ms` (or at once on
+    /// [`crate::net::SessionCommand::ReconnectNow`]), then resumes where it
+    /// left off. Messages sent meanwhile wait and go out after it.
+    Reconnecting {
+        /// Why the connection dropped (or why the last attempt failed).
+        reason: String,
+        /// How long until the next attempt, in milliseconds.
+        in_ms: u64,
+        /// Which attempt comes next (1 for the first after the drop).
+        attempt: u32,
+    },
     /// A notice from the room (plain-text rooms, errors the room reported).
     Notice(String),
     /// Our message with this id reached the room.

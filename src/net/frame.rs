@@ -91,9 +91,29 @@ pub enum ErrorCode {
     TooSlow,
     /// The room (or the member's address) has no room for another member.
     RoomFull,
+    /// A resume named a room or a message this room does not have (another
+    /// room, or a sequence number from the future); the member is treated
+    /// as a newcomer.
+    BadResume,
+    /// The host could not store a message (its disk is full, or the history
+    /// reached its size limit); it was not acknowledged or delivered.
+    NotStored,
     /// A code this version does not know.
     #[serde(other)]
     Other,
+}
+
+/// Where a returning member left off (in [`ClientFrame::Hello`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    /// The room it was in ([`ServerFrame::Welcome`]'s `room`).
+    pub room: String,
+    /// The last sequence number it saw (a message or an acknowledgement).
+    pub after: u64,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// Member → host.
@@ -104,6 +124,14 @@ pub enum ClientFrame {
     Hello {
         /// Wanted nickname (the room may adjust it to be unique).
         nick: String,
+        /// A random token the member keeps for its whole session, across
+        /// reconnects (at most [`crate::net::protocol::MAX_ID`] bytes): with
+        /// a message id it names a message once, so a resend is recognized.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client: Option<String>,
+        /// Where it left off, when it comes back after a drop.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume: Option<Resume>,
     },
     /// Say something; the host answers with an [`ServerFrame::Ack`] of `id`.
     Msg {
@@ -147,7 +175,33 @@ pub enum ServerFrame {
         /// When the list goes on: ask for it with `who` after this id.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next: Option<u64>,
+        /// The room's identity: stays the same across host restarts while
+        /// its history is kept.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        room: String,
+        /// The room's last sequence number when you joined: what follows
+        /// the welcome (history, then live messages) comes after it, or is
+        /// history up to it.
+        #[serde(default)]
+        seq: u64,
     },
+    /// Stored messages follow: `count` of them, then
+    /// [`ServerFrame::HistoryEnd`].
+    History {
+        /// How many messages follow.
+        count: u64,
+        /// How many messages were said after the resume point and are no
+        /// longer kept (only when resuming).
+        #[serde(default)]
+        missed: u64,
+        /// Whether this is a resume (what you missed) rather than a
+        /// newcomer's backlog (what was said before you came).
+        #[serde(default)]
+        resumed: bool,
+    },
+    /// The stored messages announced by [`ServerFrame::History`] are over;
+    /// live messages follow.
+    HistoryEnd,
     /// A page of the member list (the answer to `who`).
     Roster {
         /// Members by id.
@@ -170,6 +224,10 @@ pub enum ServerFrame {
         text: String,
         /// Milliseconds since the Unix epoch, when the room ordered it.
         ts: u64,
+        /// Whether it comes from the room's history (said before you
+        /// joined, or while you were away).
+        #[serde(default, skip_serializing_if = "is_false")]
+        history: bool,
     },
     /// Your message `id` took place `seq` in the room.
     Ack {
@@ -182,6 +240,10 @@ pub enum ServerFrame {
         ts: u64,
         /// The text as the room delivered it (after escaping).
         text: String,
+        /// Whether it comes from the room's history: your own message of
+        /// an earlier connection, replayed when you resumed.
+        #[serde(default, skip_serializing_if = "is_false")]
+        history: bool,
     },
     /// Someone joined.
     Joined {
@@ -257,6 +319,7 @@ mod tests {
                 nick: "ana".into(),
                 text: "two\nlines 你好".into(),
                 ts: 3,
+                history: false,
             },
             ServerFrame::Closing {
                 reason: "bye".into(),
@@ -274,7 +337,14 @@ mod tests {
             assert_eq!(back, f);
         }
         let hello: ClientFrame = serde_json::from_str(r#"{"type":"hello","nick":"bo"}"#).unwrap();
-        assert_eq!(hello, ClientFrame::Hello { nick: "bo".into() });
+        assert_eq!(
+            hello,
+            ClientFrame::Hello {
+                nick: "bo".into(),
+                client: None,
+                resume: None
+            }
+        );
         // Codes and reasons from a newer host still parse.
         let e: ServerFrame =
             serde_json::from_str(r#"{"type":"error","code":"brand_new","message":"m"}"#).unwrap();

@@ -20,12 +20,13 @@ use crate::net::certinfo::CertInfo;
 use crate::net::command::{HostConfig, HostLimits, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
 use crate::net::feed::Next;
-use crate::net::frame::{ClientFrame, ErrorCode, LeaveReason, ServerFrame};
+use crate::net::frame::{ClientFrame, ErrorCode, LeaveReason, Resume, ServerFrame};
 use crate::net::protocol::{
     Connection, Dialect, FrameError, FrameReader, FrameWriter, HostSide, MAX_ID, check_message,
-    encode_server,
+    clip, encode_server,
 };
-use crate::net::room::{Batch, HOST_ID, ItemKind, Room, Saying, Welcome};
+use crate::net::room::{Batch, HOST_ID, ItemKind, Replay, Returning, Room, Saying, Welcome};
+use crate::net::store::{History, history_file};
 use crate::net::thread::{EventSink, ended};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
@@ -56,6 +57,10 @@ const READ_BATCH: usize = 64;
 /// Answers to one member (errors, roster pages) that may wait to be
 /// written; each is at most a line.
 const DIRECT_QUEUE: usize = 8;
+/// Stored messages read for a replay at a time (and at most this many
+/// bytes): what a returning member costs the host at once.
+const REPLAY_PAGE: usize = 512;
+const REPLAY_PAGE_BYTES: usize = 256 * 1024;
 
 fn server_config(
     config: &HostConfig,
@@ -305,9 +310,19 @@ pub(crate) async fn run(
     });
     let setup = {
         let config = config.clone();
-        tokio::task::spawn_blocking(move || server_config(&config)).await
+        tokio::task::spawn_blocking(move || {
+            let (tls, chain) = server_config(&config)?;
+            let file = history_file(&config);
+            let (history, opened) = History::open(
+                file.as_deref(),
+                config.history.keep,
+                config.history.max_bytes,
+            )?;
+            Ok::<_, String>((tls, chain, history, opened, file))
+        })
+        .await
     };
-    let (tls, chain) = match setup {
+    let (tls, chain, history, opened, file) = match setup {
         Ok(Ok(ok)) => ok,
         Ok(Err(reason)) => return ended(&sink, DisconnectKind::Error, reason),
         Err(e) => {
@@ -324,7 +339,21 @@ pub(crate) async fn run(
     };
     let addr = listener.local_addr().unwrap_or(config.bind);
     sink.emit(NetEvent::Listening { addr, chain });
-    let room = Room::start(config.nick.clone(), sink.clone());
+    if let Some(file) = &file {
+        let kept = opened.last_seq + 1 - opened.first_kept;
+        sink.emit(NetEvent::Notice(format!(
+            "history: {} ({kept} messages kept, at most {})",
+            file.display(),
+            config.history.keep
+        )));
+    }
+    let room = Room::start(
+        config.nick.clone(),
+        sink.clone(),
+        history,
+        &opened,
+        &config.history,
+    );
     let acceptor = TlsAcceptor::from(tls);
     let admission = Arc::new(Admission {
         limits: config.limits,
@@ -354,7 +383,7 @@ pub(crate) async fn run(
                         sink.emit(NetEvent::NotDelivered { id, reason: e.message });
                         continue;
                     }
-                    let saying = Saying { text, client_id: Some(id.to_string()) };
+                    let saying = Saying { text, client_id: Some(id.to_string()), client: None };
                     if !room.say(HOST_ID, vec![saying]).await {
                         sink.emit(NetEvent::NotDelivered { id, reason: "the room has closed".into() });
                     }
@@ -364,6 +393,7 @@ pub(crate) async fn run(
                         sink.emit(NetEvent::Notice(e));
                     }
                 }
+                Some(SessionCommand::ReconnectNow) => {}
                 Some(SessionCommand::Disconnect | SessionCommand::Finish) | None => {
                     break "you closed the room";
                 }
@@ -425,10 +455,37 @@ async fn serve(
             return;
         }
     };
-    let wanted = match dialect {
-        Dialect::Plain => None,
+    let (wanted, returning) = match dialect {
+        Dialect::Plain => (None, Returning::default()),
         Dialect::Json => match tokio::time::timeout(HELLO_TIMEOUT, frames.read_frame()).await {
-            Ok(Ok(Some(Ok(ClientFrame::Hello { nick })))) => Some(nick),
+            Ok(Ok(Some(Ok(ClientFrame::Hello {
+                nick,
+                client,
+                resume,
+            })))) => {
+                if client
+                    .as_ref()
+                    .is_some_and(|c| c.is_empty() || c.len() > MAX_ID)
+                {
+                    let _ = refuse(
+                        &mut writer,
+                        FrameError::new(
+                            ErrorCode::BadId,
+                            format!("a client token must be 1 to {MAX_ID} bytes long"),
+                        ),
+                    )
+                    .await;
+                    return;
+                }
+                let returning = Returning {
+                    client: client.map(Arc::from),
+                    resume: resume.map(|r| Resume {
+                        room: clip(&r.room, MAX_ID).to_string(),
+                        after: r.after,
+                    }),
+                };
+                (Some(nick), returning)
+            }
             Ok(Ok(Some(_))) => {
                 let _ = refuse(
                     &mut writer,
@@ -440,19 +497,26 @@ async fn serve(
             _ => return,
         },
     };
-    let Some(welcome) = room.join(wanted, dialect, identity).await else {
+    let client = returning.client.clone();
+    let Some(welcome) = room.join(wanted, dialect, identity, returning).await else {
         return;
     };
     let Welcome {
         id,
         greeting,
+        replay,
         items,
     } = welcome;
+    let replayed = Replayed {
+        replay,
+        history: room.history().clone(),
+        client: client.clone(),
+    };
     let (direct_tx, direct_rx) = mpsc::channel::<ServerFrame>(DIRECT_QUEUE);
     let mut room_closed = false;
     let reason = tokio::select! {
-        reason = read_loop(&mut frames, &room, id, &direct_tx) => reason,
-        end = write_loop(&mut writer, greeting, items, direct_rx, id) => {
+        reason = read_loop(&mut frames, &room, id, client, &direct_tx) => reason,
+        end = write_loop(&mut writer, greeting, replayed, items, direct_rx, id) => {
             room_closed = matches!(end, WriteEnd::RoomClosed);
             end.reason()
         }
@@ -485,6 +549,7 @@ async fn read_loop<R: AsyncRead + Unpin>(
     frames: &mut FrameReader<R, HostSide>,
     room: &Room,
     id: u64,
+    client: Option<Arc<str>>,
     direct: &mpsc::Sender<ServerFrame>,
 ) -> LeaveReason {
     let mut bucket = TokenBucket::new(RATE_PER_SEC, RATE_BURST);
@@ -537,7 +602,11 @@ async fn read_loop<R: AsyncRead + Unpin>(
                     text,
                 }) => match check_message(&text) {
                     Ok(()) => {
-                        says.push(Saying { text, client_id });
+                        says.push(Saying {
+                            text,
+                            client_id,
+                            client: client.clone(),
+                        });
                         None
                     }
                     Err(mut e) => {
@@ -634,18 +703,106 @@ impl WriteEnd {
     }
 }
 
+/// The stored messages a member gets after its welcome.
+struct Replayed {
+    replay: Replay,
+    history: History,
+    /// The member's client token: its own stored messages come back to it
+    /// as acknowledgements.
+    client: Option<Arc<str>>,
+}
+
+/// Writes a member's replay after its greeting (in `buf`), page by page:
+/// a `history` frame, the stored messages, `history_end`. A plain member
+/// gets them only when there are some.
+async fn write_replay<W: AsyncWrite + Unpin>(
+    w: &mut FrameWriter<W, HostSide>,
+    buf: &mut Vec<u8>,
+    r: &Replayed,
+) -> Result<(), WriteEnd> {
+    let dialect = w.dialect();
+    let replay = r.replay;
+    if dialect == Dialect::Plain && replay.count() == 0 {
+        return Ok(());
+    }
+    let header = ServerFrame::History {
+        count: replay.count(),
+        missed: replay.missed,
+        resumed: replay.resumed,
+    };
+    encode_server(&header, dialect, buf);
+    let mut from = replay.after;
+    while from < replay.upto {
+        let page = match r
+            .history
+            .read(from, replay.upto, REPLAY_PAGE, REPLAY_PAGE_BYTES)
+            .await
+        {
+            Ok(page) if !page.is_empty() => page,
+            Ok(_) => break,
+            Err(e) => {
+                let notice = ServerFrame::Notice {
+                    text: clip(&e, crate::net::protocol::MAX_ERROR_MESSAGE).to_string(),
+                };
+                encode_server(&notice, dialect, buf);
+                break;
+            }
+        };
+        for m in page {
+            from = m.seq;
+            let own = dialect == Dialect::Json
+                && m.cid.is_some()
+                && m.client
+                    .as_deref()
+                    .is_some_and(|c| r.client.as_deref() == Some(c));
+            let frame = if own {
+                ServerFrame::Ack {
+                    id: m.cid,
+                    seq: m.seq,
+                    ts: m.ts,
+                    text: m.text,
+                    history: true,
+                }
+            } else {
+                ServerFrame::Msg {
+                    seq: m.seq,
+                    from: m.sender,
+                    nick: m.nick,
+                    text: m.text,
+                    ts: m.ts,
+                    history: true,
+                }
+            };
+            encode_server(&frame, dialect, buf);
+        }
+        match tokio::time::timeout(WRITE_STALL, w.write_encoded(buf)).await {
+            Ok(Ok(())) => buf.clear(),
+            Ok(Err(_)) => return Err(WriteEnd::Failed),
+            Err(_) => return Err(WriteEnd::TooSlow),
+        }
+    }
+    encode_server(&ServerFrame::HistoryEnd, dialect, buf);
+    Ok(())
+}
+
 /// Writes the room to a member, batching what is queued into few TLS
-/// records. What it holds is bounded: at most [`WRITE_BATCH`] plus one
-/// batch of the room's feed and [`DIRECT_QUEUE`] answers.
+/// records: first its greeting and replay, then what the room says. What
+/// it holds is bounded: at most [`WRITE_BATCH`] plus one batch of the
+/// room's feed and [`DIRECT_QUEUE`] answers (a replay page at first).
 async fn write_loop<W: AsyncWrite + Unpin>(
     w: &mut FrameWriter<W, HostSide>,
     greeting: Vec<u8>,
+    replayed: Replayed,
     mut items: crate::net::feed::Reader<Batch>,
     mut direct: mpsc::Receiver<ServerFrame>,
     me: u64,
 ) -> WriteEnd {
     let dialect = w.dialect();
     let mut buf = greeting;
+    if let Err(end) = write_replay(w, &mut buf, &replayed).await {
+        return end;
+    }
+    drop(replayed);
     let mut closing = false;
     loop {
         if buf.is_empty() {

@@ -2,7 +2,6 @@
 //! the dialect the host chose: `tlschat/1` JSON lines or, when the host does
 //! not speak it, plain text lines. One session loop serves both.
 
-use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,7 +17,7 @@ use crate::net::event::{
     ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, TlsVersion,
     Untrusted,
 };
-use crate::net::frame::{ClientFrame, ServerFrame, WireMember};
+use crate::net::frame::{ClientFrame, Resume, ServerFrame, WireMember};
 use crate::net::lines::sanitize_str;
 use crate::net::pins::PinStore;
 use crate::net::protocol::{
@@ -34,10 +33,36 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const FINISH_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why the session failed, as one line, and what kind of ending it is.
-type Failure = (DisconnectKind, String);
+/// How a session ended: what kind of ending, one line naming the cause,
+/// and whether it was a drop that reconnecting may cure.
+#[derive(Debug, PartialEq, Eq)]
+struct Failure {
+    kind: DisconnectKind,
+    reason: String,
+    retry: bool,
+}
 
+/// An error that trying again will not cure.
 fn fail(reason: String) -> Failure {
-    (DisconnectKind::Error, reason)
+    over(DisconnectKind::Error, reason)
+}
+
+/// The connection (or the network) failed: worth trying again.
+fn dropped(reason: String) -> Failure {
+    Failure {
+        kind: DisconnectKind::Error,
+        reason,
+        retry: true,
+    }
+}
+
+/// A final ending.
+fn over(kind: DisconnectKind, reason: impl Into<String>) -> Failure {
+    Failure {
+        kind,
+        reason: reason.into(),
+        retry: false,
+    }
 }
 
 async fn connect_tcp(config: &JoinConfig) -> Result<TcpStream, Failure> {
@@ -48,15 +73,15 @@ async fn connect_tcp(config: &JoinConfig) -> Result<TcpStream, Failure> {
     )
     .await
     .map_err(|_| {
-        fail(format!(
+        dropped(format!(
             "cannot resolve {}: the lookup timed out",
             config.host
         ))
     })?
-    .map_err(|e| fail(format!("cannot resolve {}: {e}", config.host)))?
+    .map_err(|e| dropped(format!("cannot resolve {}: {e}", config.host)))?
     .collect();
     if addrs.is_empty() {
-        return Err(fail(format!(
+        return Err(dropped(format!(
             "cannot resolve {}: no addresses",
             config.host
         )));
@@ -85,7 +110,7 @@ async fn connect_tcp(config: &JoinConfig) -> Result<TcpStream, Failure> {
         Some(e) => format!("cannot connect to {target}: {e}"),
         None => format!("cannot connect to {target}"),
     };
-    Err(fail(reason))
+    Err(dropped(reason))
 }
 
 fn handshake_error(target: &str, e: &std::io::Error) -> String {
@@ -152,25 +177,182 @@ pub(crate) async fn run(
     sink: EventSink,
     commands: mpsc::UnboundedReceiver<SessionCommand>,
 ) {
-    let (kind, reason) = match session(&config, &sink, commands).await {
-        Ok(end) | Err(end) => end,
+    let mut commands = Inbox {
+        early: std::collections::VecDeque::new(),
+        rx: commands,
     };
-    ended(&sink, kind, reason);
+    let mut carry = match Carry::new(&config) {
+        Ok(c) => c,
+        Err(e) => return ended(&sink, DisconnectKind::Error, e),
+    };
+    let mut attempt = 0u32;
+    let end = loop {
+        let end = match session(&config, &sink, &mut commands, &mut carry, attempt > 0).await {
+            Ok(end) | Err(end) => end,
+        };
+        // Only a drop of a tlschat/1 room we were in is tried again; never
+        // a trust failure, a room that closed, or what the user asked for.
+        if !(end.retry && config.reconnect && carry.room.is_some()) {
+            break end;
+        }
+        attempt = if carry.welcomed { 1 } else { attempt + 1 };
+        carry.welcomed = false;
+        let delay = backoff(attempt);
+        sink.emit(NetEvent::Reconnecting {
+            reason: end.reason.clone(),
+            in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+            attempt,
+        });
+        if let Some(end) = wait_to_reconnect(delay, &mut commands, &mut carry, &sink).await {
+            break end;
+        }
+    };
+    let why = match end.kind {
+        DisconnectKind::ByUser if carry.finishing.is_some() => {
+            "the host did not acknowledge it in time".to_string()
+        }
+        DisconnectKind::ByUser => "you left before the host acknowledged it".to_string(),
+        DisconnectKind::ByPeer => "the room closed before it was delivered".to_string(),
+        _ => format!("it was not acknowledged: {}", end.reason),
+    };
+    for id in std::mem::take(&mut carry.pending).into_keys() {
+        sink.emit(NetEvent::NotDelivered {
+            id,
+            reason: why.clone(),
+        });
+    }
+    ended(&sink, end.kind, end.reason);
+}
+
+/// The shortest wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(500);
+/// The longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Messages (and their bytes) that may wait for the connection to come back.
+const MAX_WAITING: usize = 1000;
+const MAX_WAITING_BYTES: usize = 4 * 1024 * 1024;
+
+/// How long to wait before attempt `n` (1, 2, …): 0.5 s doubling to 30 s,
+/// with up to a quarter taken off at random so that the members of a room
+/// that dropped together do not all come back in the same instant.
+fn backoff(n: u32) -> Duration {
+    let base = MIN_BACKOFF
+        .saturating_mul(1u32 << n.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF);
+    let mut r = [0u8; 2];
+    let _ = rustls::crypto::aws_lc_rs::default_provider()
+        .secure_random
+        .fill(&mut r);
+    let jitter = f64::from(u16::from_le_bytes(r)) / f64::from(u16::MAX) * 0.25;
+    base.mul_f64(1.0 - jitter)
+}
+
+/// Waits before reconnecting, taking the user's commands meanwhile:
+/// messages wait for the connection, Reconnect-now cuts the wait short.
+/// `Some` ends the session.
+async fn wait_to_reconnect(
+    delay: Duration,
+    commands: &mut Inbox,
+    carry: &mut Carry,
+    sink: &EventSink,
+) -> Option<Failure> {
+    let until = tokio::time::Instant::now() + delay;
+    loop {
+        let finish = carry.finishing.unwrap_or(until);
+        tokio::select! {
+            () = tokio::time::sleep_until(until.min(finish)) => {
+                if carry.finishing.is_some_and(|f| f <= tokio::time::Instant::now()) {
+                    return Some(over(DisconnectKind::ByUser, "you left the room"));
+                }
+                return None;
+            }
+            command = commands.recv() => match command {
+                Some(SessionCommand::Send { id, text }) => {
+                    let text = text.replace('\r', "");
+                    let waiting: usize = carry.pending.values().map(String::len).sum();
+                    let refused = if carry.pending.len() >= MAX_WAITING || waiting + text.len() > MAX_WAITING_BYTES {
+                        Some("too many messages are waiting for the connection to come back".to_string())
+                    } else {
+                        check_message(&sanitize_str(&text, true)).err().map(|e| e.message)
+                    };
+                    match refused {
+                        Some(reason) => sink.emit(NetEvent::NotDelivered { id, reason }),
+                        None => {
+                            carry.pending.insert(id, text);
+                        }
+                    }
+                }
+                Some(SessionCommand::Nick(nick)) => {
+                    sink.emit(NetEvent::Notice(format!("you will ask to be {nick} when the connection is back")));
+                    carry.nick = nick;
+                }
+                Some(SessionCommand::ReconnectNow) => return None,
+                Some(SessionCommand::Finish) => {
+                    if carry.pending.is_empty() {
+                        return Some(over(DisconnectKind::ByUser, "you left the room"));
+                    }
+                    carry.finishing.get_or_insert(tokio::time::Instant::now() + FINISH_TIMEOUT);
+                }
+                Some(SessionCommand::Disconnect) | None => {
+                    return Some(over(DisconnectKind::ByUser, "you left the room"));
+                }
+            },
+        }
+    }
+}
+
+/// What a member keeps across reconnects.
+struct Carry {
+    /// A random token for this session: with a message id, it names a
+    /// message once, so the host recognizes a resend.
+    client: String,
+    /// The room we were welcomed in (`tlschat/1` rooms only).
+    room: Option<String>,
+    /// The last sequence number seen (a message or an acknowledgement).
+    last_seq: u64,
+    /// The nickname to ask for.
+    nick: String,
+    /// Messages not acknowledged yet, by id, as sent.
+    pending: std::collections::BTreeMap<u64, String>,
+    /// When the user asked to leave once everything is acknowledged: the
+    /// deadline.
+    finishing: Option<tokio::time::Instant>,
+    /// Whether the current connection got as far as a welcome.
+    welcomed: bool,
+}
+
+impl Carry {
+    fn new(config: &JoinConfig) -> Result<Self, String> {
+        let mut token = [0u8; 16];
+        rustls::crypto::aws_lc_rs::default_provider()
+            .secure_random
+            .fill(&mut token)
+            .map_err(|_| "the system has no random numbers".to_string())?;
+        Ok(Self {
+            client: token.iter().map(|b| format!("{b:02x}")).collect(),
+            room: None,
+            last_seq: 0,
+            nick: config.nick.clone(),
+            pending: std::collections::BTreeMap::new(),
+            finishing: None,
+            welcomed: false,
+        })
+    }
 }
 
 async fn session(
     config: &JoinConfig,
     sink: &EventSink,
-    commands: mpsc::UnboundedReceiver<SessionCommand>,
+    commands: &mut Inbox,
+    carry: &mut Carry,
+    again: bool,
 ) -> Result<Failure, Failure> {
-    let mut commands = Inbox {
-        early: std::collections::VecDeque::new(),
-        rx: commands,
-    };
     let target = config.canonical_target().map_err(fail)?;
-    sink.emit(NetEvent::Connecting {
-        target: target.clone(),
-    });
+    if !again {
+        sink.emit(NetEvent::Connecting {
+            target: target.clone(),
+        });
+    }
     let roots = {
         let files = config.ca_files.clone();
         tokio::task::spawn_blocking(move || root_store(&files))
@@ -238,11 +420,11 @@ async fn session(
 
     let tcp = tokio::select! {
         tcp = connect_tcp(config) => tcp?,
-        () = commands.wait_for_stop() => return Ok((DisconnectKind::ByUser, "you cancelled the connection".into())),
+        () = commands.wait_for_stop() => return Ok(over(DisconnectKind::ByUser, "you cancelled the connection")),
     };
     let peer_addr = tcp
         .peer_addr()
-        .map_err(|e| fail(format!("cannot connect to {target}: {e}")))?;
+        .map_err(|e| dropped(format!("cannot connect to {target}: {e}")))?;
     let started = Instant::now();
     let connector = TlsConnector::from(Arc::new(tls_config));
     let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(server_name, tcp));
@@ -270,12 +452,12 @@ async fn session(
                     previous: previous.map(Box::new),
                     can_proceed,
                 })));
-                return Err((DisconnectKind::Untrusted, reason));
+                return Err(over(DisconnectKind::Untrusted, reason));
             }
-            return Err(fail(handshake_error(&target, &e)));
+            return Err(dropped(handshake_error(&target, &e)));
         }
         Err(_) => {
-            return Err(fail(format!(
+            return Err(dropped(format!(
                 "the TLS handshake with {target} did not finish within {} s",
                 HANDSHAKE_TIMEOUT.as_secs()
             )));
@@ -356,7 +538,7 @@ async fn session(
     }
 
     let mut connection = Connection::<_, MemberSide>::new(tls, dialect, 8 * 1024);
-    let end = chat(config, &target, &mut connection, sink, &mut commands).await;
+    let end = chat(&target, &mut connection, sink, commands, carry).await;
     let _ = tokio::time::timeout(Duration::from_secs(2), connection.writer.shutdown()).await;
     Ok(end)
 }
@@ -403,17 +585,20 @@ fn member(m: WireMember) -> MemberInfo {
 struct Chat<'a> {
     sink: &'a EventSink,
     target: &'a str,
+    /// What outlives this connection.
+    carry: &'a mut Carry,
     /// Our member id, once welcomed (a plain-text room has none).
     me: Option<u64>,
-    my_nick: String,
-    /// Messages sent and not yet acknowledged (`tlschat/1` only).
-    pending: BTreeSet<u64>,
     /// A local count for a plain-text room, whose lines carry no order.
     plain_seq: u64,
     /// While the member list comes in pages: the id the next page follows.
     paging: Option<u64>,
     /// Members that left while the pages came (a page may predate it).
     gone: std::collections::HashSet<u64>,
+    /// The room's last sequence number when we were welcomed.
+    welcome_seq: u64,
+    /// While stored messages come: what the host announced.
+    history: Option<(u64, u64, bool)>,
 }
 
 impl Chat<'_> {
@@ -432,13 +617,8 @@ impl Chat<'_> {
         }
     }
 
-    fn not_delivered(&mut self, why: &str) {
-        for id in std::mem::take(&mut self.pending) {
-            self.sink.emit(NetEvent::NotDelivered {
-                id,
-                reason: why.into(),
-            });
-        }
+    fn saw(&mut self, seq: u64) {
+        self.carry.last_seq = self.carry.last_seq.max(seq);
     }
 
     /// Handles a frame from the host; returns a frame to send back (the
@@ -452,9 +632,21 @@ impl Chat<'_> {
                 members,
                 total,
                 next,
+                room,
+                seq,
             } => {
                 self.me = Some(you);
-                self.my_nick.clone_from(&nick);
+                self.carry.nick.clone_from(&nick);
+                self.carry.welcomed = true;
+                if !room.is_empty() {
+                    if self.carry.room.as_deref() != Some(room.as_str()) {
+                        // Another room (or one restarted without its
+                        // history): its numbers start afresh.
+                        self.carry.last_seq = 0;
+                    }
+                    self.carry.room = Some(room);
+                }
+                self.welcome_seq = seq;
                 sink.emit(NetEvent::Joined {
                     you,
                     nick,
@@ -462,6 +654,21 @@ impl Chat<'_> {
                     total,
                 });
                 return Ok(self.page_after(next));
+            }
+            ServerFrame::History {
+                count,
+                missed,
+                resumed,
+            } => self.history = Some((count, missed, resumed)),
+            ServerFrame::HistoryEnd => {
+                // Whatever the room said up to our welcome is now seen.
+                self.saw(self.welcome_seq);
+                let (count, missed, resumed) = self.history.take().unwrap_or_default();
+                sink.emit(NetEvent::HistoryEnd {
+                    count,
+                    missed,
+                    resumed,
+                });
             }
             ServerFrame::Roster { members, next, .. } => {
                 // Only the pages we asked for; a member that left since is
@@ -484,25 +691,43 @@ impl Chat<'_> {
                 nick,
                 text,
                 ts,
-            } => sink.emit(NetEvent::Message(MessageEvent {
+                history,
+            } => {
+                self.saw(seq);
+                sink.emit(NetEvent::Message(MessageEvent {
+                    seq,
+                    from: Some(from),
+                    nick,
+                    text,
+                    time_ms: ts,
+                    own: false,
+                    history,
+                }));
+            }
+            ServerFrame::Ack {
+                id,
                 seq,
-                from: Some(from),
-                nick,
+                ts,
                 text,
-                time_ms: ts,
-                own: false,
-            })),
-            ServerFrame::Ack { id, seq, ts, text } => {
+                history,
+            } => {
+                self.saw(seq);
+                // An id acknowledged twice (a resend of a message whose
+                // first acknowledgement was lost) is shown once.
+                // The view shows our own message since we sent it: this is
+                // not history to it, even when it came in a replay.
+                let _ = history;
                 if let Some(id) = id.and_then(|id| id.parse::<u64>().ok())
-                    && self.pending.remove(&id)
+                    && self.carry.pending.remove(&id).is_some()
                 {
                     sink.emit(NetEvent::Message(MessageEvent {
                         seq,
                         from: self.me,
-                        nick: self.my_nick.clone(),
+                        nick: self.carry.nick.clone(),
                         text,
                         time_ms: ts,
                         own: true,
+                        history: false,
                     }));
                     sink.emit(NetEvent::Delivered { id });
                 }
@@ -529,23 +754,24 @@ impl Chat<'_> {
             }
             ServerFrame::Renamed { id, old, new } => {
                 if Some(id) == self.me {
-                    self.my_nick.clone_from(&new);
+                    self.carry.nick.clone_from(&new);
                 }
                 sink.emit(NetEvent::Renamed { id, old, new });
             }
             ServerFrame::Error { id, message, .. } => {
                 match id.and_then(|id| id.parse::<u64>().ok()) {
-                    Some(id) if self.pending.remove(&id) => sink.emit(NetEvent::NotDelivered {
-                        id,
-                        reason: format!("the host refused it: {message}"),
-                    }),
+                    Some(id) if self.carry.pending.remove(&id).is_some() => {
+                        sink.emit(NetEvent::NotDelivered {
+                            id,
+                            reason: format!("the host refused it: {message}"),
+                        });
+                    }
                     _ => sink.emit(NetEvent::Notice(format!("the host says: {message}"))),
                 }
             }
             ServerFrame::Notice { text } => sink.emit(NetEvent::Notice(text)),
             ServerFrame::Closing { reason } => {
-                self.not_delivered("the room closed before it was delivered");
-                return Err((DisconnectKind::ByPeer, reason));
+                return Err(over(DisconnectKind::ByPeer, reason));
             }
             ServerFrame::PlainLine { nick, text } => {
                 self.plain_seq += 1;
@@ -556,6 +782,7 @@ impl Chat<'_> {
                     text,
                     time_ms: crate::net::now_ms(),
                     own: false,
+                    history: false,
                 }));
             }
         }
@@ -563,33 +790,52 @@ impl Chat<'_> {
     }
 }
 
-/// The chat itself, in either dialect, until the session ends.
+/// The chat itself, in either dialect, until the session ends. In a
+/// `tlschat/1` room the hello names our client token and, coming back,
+/// where we left off; what was not acknowledged is sent again (the host
+/// recognizes what it already has).
 async fn chat<T: AsyncRead + AsyncWrite>(
-    config: &JoinConfig,
     target: &str,
     conn: &mut Connection<T, MemberSide>,
     sink: &EventSink,
     commands: &mut Inbox,
+    carry: &mut Carry,
 ) -> Failure {
     let dialect = conn.dialect();
     let lost =
-        |e: &dyn std::fmt::Display| fail(format!("the connection to {target} was lost: {e}"));
+        |e: &dyn std::fmt::Display| dropped(format!("the connection to {target} was lost: {e}"));
     let mut chat = Chat {
         sink,
         target,
+        carry,
         me: None,
-        my_nick: config.nick.clone(),
-        pending: BTreeSet::new(),
         plain_seq: 0,
         paging: None,
         gone: std::collections::HashSet::new(),
+        welcome_seq: 0,
+        history: None,
     };
     match dialect {
         Dialect::Json => {
+            let resume = chat.carry.room.clone().map(|room| Resume {
+                room,
+                after: chat.carry.last_seq,
+            });
+            let mut out = Vec::new();
             let hello = ClientFrame::Hello {
-                nick: config.nick.clone(),
+                nick: chat.carry.nick.clone(),
+                client: Some(chat.carry.client.clone()),
+                resume,
             };
-            if let Err(e) = conn.write_frame(&hello).await {
+            encode_client(&hello, dialect, &mut out);
+            for (id, text) in &chat.carry.pending {
+                let frame = ClientFrame::Msg {
+                    id: Some(id.to_string()),
+                    text: text.clone(),
+                };
+                encode_client(&frame, dialect, &mut out);
+            }
+            if let Err(e) = conn.writer.write_encoded(&out).await {
                 return lost(&e);
             }
         }
@@ -597,13 +843,14 @@ async fn chat<T: AsyncRead + AsyncWrite>(
             "{target} does not speak tlschat/1: plain text mode, lines go as they are and delivery cannot be confirmed"
         ))),
     }
-    let mut finishing: Option<tokio::time::Instant> = None;
     loop {
-        if finishing.is_some() && chat.pending.is_empty() {
-            return (DisconnectKind::ByUser, "you left the room".into());
+        if chat.carry.finishing.is_some() && chat.carry.pending.is_empty() {
+            return over(DisconnectKind::ByUser, "you left the room");
         }
-        let deadline =
-            finishing.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+        let deadline = chat
+            .carry
+            .finishing
+            .unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
         tokio::select! {
             frame = conn.read_frame() => {
                 let frame = match frame {
@@ -613,21 +860,16 @@ async fn chat<T: AsyncRead + AsyncWrite>(
                         continue;
                     }
                     Ok(None) => {
-                        chat.not_delivered("the connection closed before the host acknowledged it");
                         return match dialect {
-                            Dialect::Plain => (DisconnectKind::ByPeer, format!("{target} closed the connection")),
-                            Dialect::Json => fail("the host closed the connection without a word".into()),
+                            Dialect::Plain => over(DisconnectKind::ByPeer, format!("{target} closed the connection")),
+                            Dialect::Json => dropped("the host closed the connection without a word".into()),
                         };
                     }
-                    Err(e) => {
-                        chat.not_delivered("the connection was lost before the host acknowledged it");
-                        return lost(&e);
-                    }
+                    Err(e) => return lost(&e),
                 };
                 match chat.on_frame(frame) {
                     Ok(Some(reply)) => {
                         if let Err(e) = conn.write_frame(&reply).await {
-                            chat.not_delivered("the connection was lost before the host acknowledged it");
                             return lost(&e);
                         }
                     }
@@ -637,9 +879,11 @@ async fn chat<T: AsyncRead + AsyncWrite>(
             }
             command = commands.recv() => match command {
                 Some(SessionCommand::Send { id, text }) => {
-                    let frame = ClientFrame::Msg { id: Some(id.to_string()), text: text.replace('\r', "") };
+                    let text = text.replace('\r', "");
+                    let frame = ClientFrame::Msg { id: Some(id.to_string()), text };
                     let mut line = Vec::new();
                     encode_client(&frame, dialect, &mut line);
+                    let ClientFrame::Msg { text, .. } = frame else { continue };
                     let refused = if line.split(|b| *b == b'\n').any(|l| l.len() > MAX_LINE) {
                         Some(format!("the message is too long ({} bytes encoded; the limit is {MAX_LINE})", line.len() - 1))
                     } else if dialect == Dialect::Json {
@@ -653,27 +897,33 @@ async fn chat<T: AsyncRead + AsyncWrite>(
                         sink.emit(NetEvent::NotDelivered { id, reason });
                         continue;
                     }
+                    // Pending before it is written: a message cut off on
+                    // the way goes again after a reconnect.
+                    let own_text = match dialect {
+                        Dialect::Json => {
+                            chat.carry.pending.insert(id, text);
+                            None
+                        }
+                        Dialect::Plain => Some(text),
+                    };
                     if let Err(e) = conn.writer.write_encoded(&line).await {
-                        sink.emit(NetEvent::NotDelivered { id, reason: format!("the connection was lost: {e}") });
-                        chat.not_delivered("the connection was lost before the host acknowledged it");
+                        if dialect == Dialect::Plain {
+                            sink.emit(NetEvent::NotDelivered { id, reason: format!("the connection was lost: {e}") });
+                        }
                         return lost(&e);
                     }
-                    match dialect {
-                        Dialect::Json => {
-                            chat.pending.insert(id);
-                        }
-                        Dialect::Plain => {
-                            chat.plain_seq += 1;
-                            sink.emit(NetEvent::Message(MessageEvent {
-                                seq: chat.plain_seq,
-                                from: None,
-                                nick: String::new(),
-                                text,
-                                time_ms: crate::net::now_ms(),
-                                own: true,
-                            }));
-                            sink.emit(NetEvent::Sent { id });
-                        }
+                    if let Some(text) = own_text {
+                        chat.plain_seq += 1;
+                        sink.emit(NetEvent::Message(MessageEvent {
+                            seq: chat.plain_seq,
+                            from: None,
+                            nick: String::new(),
+                            text,
+                            time_ms: crate::net::now_ms(),
+                            own: true,
+                            history: false,
+                        }));
+                        sink.emit(NetEvent::Sent { id });
                     }
                 }
                 Some(SessionCommand::Nick(nick)) => {
@@ -683,18 +933,17 @@ async fn chat<T: AsyncRead + AsyncWrite>(
                 }
                 Some(SessionCommand::Finish) => {
                     if dialect == Dialect::Plain {
-                        return (DisconnectKind::ByUser, "you left".into());
+                        return over(DisconnectKind::ByUser, "you left");
                     }
-                    finishing = Some(tokio::time::Instant::now() + FINISH_TIMEOUT);
+                    chat.carry.finishing.get_or_insert(tokio::time::Instant::now() + FINISH_TIMEOUT);
                 }
+                Some(SessionCommand::ReconnectNow) => {}
                 Some(SessionCommand::Disconnect) | None => {
-                    chat.not_delivered("you left before the host acknowledged it");
-                    return (DisconnectKind::ByUser, "you left the room".into());
+                    return over(DisconnectKind::ByUser, "you left the room");
                 }
             },
-            () = tokio::time::sleep_until(deadline), if finishing.is_some() => {
-                chat.not_delivered("the host did not acknowledge it in time");
-                return (DisconnectKind::ByUser, "you left the room".into());
+            () = tokio::time::sleep_until(deadline), if chat.carry.finishing.is_some() => {
+                return over(DisconnectKind::ByUser, "you left the room");
             }
         }
     }
@@ -715,19 +964,92 @@ mod tests {
         }
     }
 
-    #[test]
-    fn roster_pages_are_asked_for_move_on_and_never_bring_back_who_left() {
-        let (sink, events) = EventSink::for_tests();
-        let mut chat = Chat {
-            sink: &sink,
+    fn carry() -> Carry {
+        Carry::new(&JoinConfig {
+            host: "h".into(),
+            port: 1,
+            nick: "me".into(),
+            ca_files: Vec::new(),
+            pins: Vec::new(),
+            remember_pin: false,
+            identity: None,
+            config_dir: None,
+            reconnect: true,
+        })
+        .unwrap()
+    }
+
+    fn chat<'a>(sink: &'a EventSink, carry: &'a mut Carry) -> Chat<'a> {
+        Chat {
+            sink,
             target: "h:1",
+            carry,
             me: None,
-            my_nick: "me".into(),
-            pending: BTreeSet::new(),
             plain_seq: 0,
             paging: None,
             gone: std::collections::HashSet::new(),
+            welcome_seq: 0,
+            history: None,
+        }
+    }
+
+    #[test]
+    fn an_acknowledgement_that_comes_twice_shows_the_message_once_and_seqs_are_remembered() {
+        let (sink, events) = EventSink::for_tests();
+        let mut carry = carry();
+        carry.pending.insert(7, "hi".into());
+        let mut chat = chat(&sink, &mut carry);
+        let welcome = ServerFrame::Welcome {
+            you: 3,
+            nick: "me".into(),
+            members: vec![wire(0), wire(3)],
+            total: 2,
+            next: None,
+            room: "room-a".into(),
+            seq: 40,
         };
+        chat.on_frame(welcome).unwrap();
+        chat.on_frame(ServerFrame::History {
+            count: 2,
+            missed: 0,
+            resumed: true,
+        })
+        .unwrap();
+        let ack = |history| ServerFrame::Ack {
+            id: Some("7".into()),
+            seq: 39,
+            ts: 1,
+            text: "hi".into(),
+            history,
+        };
+        chat.on_frame(ack(true)).unwrap();
+        // Not yet at the welcome's number: the replay may still be cut.
+        assert_eq!(chat.carry.last_seq, 39);
+        chat.on_frame(ServerFrame::HistoryEnd).unwrap();
+        assert_eq!(chat.carry.last_seq, 40);
+        chat.on_frame(ack(false)).unwrap();
+        assert_eq!(chat.carry.room.as_deref(), Some("room-a"));
+        let own: Vec<_> = events
+            .try_iter()
+            .filter(|e| matches!(&e.event, NetEvent::Message(m) if m.own))
+            .collect();
+        assert_eq!(own.len(), 1);
+        assert!(chat.carry.pending.is_empty());
+    }
+
+    #[test]
+    fn backoff_doubles_from_half_a_second_to_thirty() {
+        let b: Vec<Duration> = (1..=10).map(backoff).collect();
+        assert!(b[0] <= Duration::from_millis(500) && b[0] >= Duration::from_millis(375));
+        assert!(b[1] <= Duration::from_secs(1) && b[1] >= Duration::from_millis(750));
+        assert!(b[9] <= Duration::from_secs(30) && b[9] >= Duration::from_millis(22_500));
+    }
+
+    #[test]
+    fn roster_pages_are_asked_for_move_on_and_never_bring_back_who_left() {
+        let (sink, events) = EventSink::for_tests();
+        let mut carry = carry();
+        let mut chat = chat(&sink, &mut carry);
         // An unasked-for page is ignored.
         let page = |members: Vec<u64>, next| ServerFrame::Roster {
             members: members.into_iter().map(wire).collect(),
@@ -741,6 +1063,8 @@ mod tests {
             members: vec![wire(0), wire(1)],
             total: 9,
             next: Some(1),
+            room: "r".into(),
+            seq: 0,
         };
         assert_eq!(
             chat.on_frame(welcome),

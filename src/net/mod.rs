@@ -22,11 +22,15 @@ pub mod pins;
 pub mod protocol;
 mod room;
 pub mod safe_text;
+pub mod store;
 mod thread;
 pub mod trust;
 
 pub use certinfo::CertInfo;
-pub use command::{HostConfig, HostLimits, JoinConfig, SessionCommand, SessionId, Start};
+pub use command::{
+    HistoryConfig, HistoryPlace, HostConfig, HostLimits, JoinConfig, SessionCommand, SessionId,
+    Start,
+};
 pub use event::{
     ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, PinMatch,
     SessionEvent, TlsVersion, TrustBasis, Untrusted,

@@ -537,6 +537,7 @@ mod tests {
     #[test]
     fn a_join_configuration_names_its_canonical_target() {
         let config = |host: &str| crate::net::JoinConfig {
+            reconnect: false,
             host: host.into(),
             port: 7443,
             nick: "n".into(),

@@ -189,8 +189,14 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
             Ok(Some(match frame {
                 // A nickname longer than any valid one is cut before the room
                 // spends time on it (it is refused either way).
-                ClientFrame::Hello { nick } => ClientFrame::Hello {
+                ClientFrame::Hello {
+                    nick,
+                    client,
+                    resume,
+                } => ClientFrame::Hello {
                     nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
+                    client,
+                    resume,
                 },
                 ClientFrame::Nick { nick } => ClientFrame::Nick {
                     nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
@@ -253,7 +259,7 @@ pub fn encode_client(frame: &ClientFrame, dialect: Dialect, out: &mut Vec<u8>) {
         Dialect::Json => json_line(frame, out),
         Dialect::Plain => match frame {
             // A plain host knows no hello: the nickname is a /nick.
-            ClientFrame::Hello { nick } | ClientFrame::Nick { nick } => {
+            ClientFrame::Hello { nick, .. } | ClientFrame::Nick { nick } => {
                 out.extend_from_slice(format!("/nick {nick}\n").as_bytes());
             }
             ClientFrame::Msg { text, .. } => {
@@ -329,12 +335,17 @@ fn sanitize_frame(frame: ServerFrame) -> ServerFrame {
             members,
             total,
             next,
+            room,
+            seq,
         } => F::Welcome {
             you,
             nick: safe(nick, false),
             members: members.into_iter().map(safe_member).collect(),
             total,
             next,
+            // An identity we only send back: bounded, never shown.
+            room: clip(&room, MAX_ID).to_string(),
+            seq,
         },
         F::Roster {
             members,
@@ -351,19 +362,29 @@ fn sanitize_frame(frame: ServerFrame) -> ServerFrame {
             nick,
             text,
             ts,
+            history,
         } => F::Msg {
             seq,
             from,
             nick: safe(nick, false),
             text: safe(text, true),
             ts,
+            history,
         },
-        F::Ack { id, seq, ts, text } => F::Ack {
+        F::Ack {
+            id,
+            seq,
+            ts,
+            text,
+            history,
+        } => F::Ack {
             id: id.map(|i| safe(i, false)),
             seq,
             ts,
             text: safe(text, true),
+            history,
         },
+        F::History { .. } | F::HistoryEnd => frame,
         F::Joined { member } => F::Joined {
             member: safe_member(member),
         },
@@ -518,6 +539,22 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
             }
         }
         F::Ack { .. } => {}
+        F::History {
+            count,
+            missed,
+            resumed,
+        } => {
+            let mut text = if *resumed {
+                format!("{count} messages while you were away")
+            } else {
+                format!("last {count} messages")
+            };
+            if *missed > 0 {
+                let _ = write!(text, " ({missed} more were not kept)");
+            }
+            notice(out, &text);
+        }
+        F::HistoryEnd => notice(out, "end of history"),
         F::Joined { member } => notice(out, &format!("{} joined", member.nick)),
         F::Left { member, reason } => notice(out, &left_text(&member.nick, *reason)),
         F::MembersChanged { joined, left } => notice(
@@ -553,7 +590,7 @@ pub fn encoded_server(frame: &ServerFrame, dialect: Dialect) -> Vec<u8> {
 
 /// The most bytes a message or acknowledgement frame adds around its text
 /// and nickname or id: field names, quotes, three 20-digit numbers.
-const FRAME_OVERHEAD: usize = 128;
+const FRAME_OVERHEAD: usize = 160;
 
 /// How many bytes `s` takes as a JSON string body (serde_json's escaping:
 /// `"` and `\\` and the short escapes take two bytes, other controls six).
@@ -846,6 +883,7 @@ mod tests {
             nick: "n".repeat(32),
             text,
             ts: 1,
+            history: false,
         };
         assert!(encoded_server(&msg, Dialect::Json).len() <= MAX_LINE + 1);
     }
@@ -890,12 +928,14 @@ mod tests {
             nick: String::new(),
             text: String::new(),
             ts: u64::MAX,
+            history: true,
         };
         assert!(encoded_server(&msg, Dialect::Json).len() <= FRAME_OVERHEAD);
         let ack = ServerFrame::Ack {
             id: Some(String::new()),
             seq: u64::MAX,
             ts: u64::MAX,
+            history: true,
             text: String::new(),
         };
         assert!(encoded_server(&ack, Dialect::Json).len() <= FRAME_OVERHEAD);

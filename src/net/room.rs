@@ -13,13 +13,15 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::net::command::HistoryConfig;
 use crate::net::event::{MemberInfo, MessageEvent, NetEvent};
 use crate::net::feed::{ByteSize, Feed, Reader};
-use crate::net::frame::{LeaveReason, LeftMember, ServerFrame, WireMember};
+use crate::net::frame::{ErrorCode, LeaveReason, LeftMember, Resume, ServerFrame, WireMember};
 use crate::net::nick;
 use crate::net::protocol::{
-    Dialect, MAX_IDENTITY_BYTES, MAX_LINE, ROSTER_PAGE_BYTES, clip, encode_server,
+    Dialect, FrameError, MAX_IDENTITY_BYTES, MAX_LINE, ROSTER_PAGE_BYTES, clip, encode_server,
 };
+use crate::net::store::{Appended, History, MAX_REPLAY, NewMessage, Opened};
 use crate::net::thread::EventSink;
 
 /// The host's member id.
@@ -73,13 +75,15 @@ pub(crate) enum ItemKind {
     Closing,
 }
 
-/// One message as the room put it in order.
+/// One message as the room put it in order (or could not).
 #[derive(Debug)]
 pub(crate) struct Said {
     pub client_id: Option<String>,
     pub seq: u64,
     pub ts: u64,
     pub text: String,
+    /// Why it was not stored, and so not said (its sender is told).
+    pub refused: Option<String>,
 }
 
 /// One thing the room said, encoded once for every member.
@@ -114,7 +118,12 @@ impl Item {
         let said = match &self.kind {
             ItemKind::Msgs(said) => said
                 .iter()
-                .map(|s| s.text.len() + s.client_id.as_ref().map_or(0, String::len) + 48)
+                .map(|s| {
+                    s.text.len()
+                        + s.client_id.as_ref().map_or(0, String::len)
+                        + s.refused.as_ref().map_or(0, String::len)
+                        + 48
+                })
                 .sum(),
             _ => 0,
         };
@@ -127,13 +136,18 @@ impl Item {
         if self.from == me {
             match &self.kind {
                 ItemKind::Msgs(said) => {
-                    if !plain {
-                        for m in said {
+                    for m in said {
+                        if let Some(why) = &m.refused {
+                            let mut e = FrameError::new(ErrorCode::NotStored, why.clone());
+                            e.id.clone_from(&m.client_id);
+                            encode_server(&e.frame(), dialect, out);
+                        } else if !plain {
                             let ack = ServerFrame::Ack {
                                 id: m.client_id.clone(),
                                 seq: m.seq,
                                 ts: m.ts,
                                 text: m.text.clone(),
+                                history: false,
                             };
                             encode_server(&ack, Dialect::Json, out);
                         }
@@ -156,8 +170,37 @@ pub(crate) struct Welcome {
     /// What it is told first, in its dialect: who it is and the first page
     /// of who is in the room.
     pub greeting: Vec<u8>,
+    /// The stored messages it gets next, before [`Welcome::items`].
+    pub replay: Replay,
     /// Everything the room says from then on.
     pub items: Reader<Batch>,
+}
+
+/// Which stored messages a member gets after its welcome: those after
+/// `after` up to `upto` (the room's last message when it joined; the live
+/// feed starts after it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Replay {
+    pub after: u64,
+    pub upto: u64,
+    /// How many were said after the resume point and are not kept.
+    pub missed: u64,
+    /// A resume rather than a newcomer's backlog.
+    pub resumed: bool,
+}
+
+impl Replay {
+    /// How many messages it brings (numbers have no gaps).
+    pub fn count(&self) -> u64 {
+        self.upto.saturating_sub(self.after)
+    }
+}
+
+/// Where a member comes from: its client token, and where it left off.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Returning {
+    pub client: Option<Arc<str>>,
+    pub resume: Option<Resume>,
 }
 
 enum Request {
@@ -165,6 +208,7 @@ enum Request {
         nick: Option<String>,
         dialect: Dialect,
         identity: Option<String>,
+        returning: Returning,
         reply: oneshot::Sender<Welcome>,
     },
     Say {
@@ -190,11 +234,13 @@ enum Request {
 }
 
 /// One message a member wants said: its text and, for `tlschat/1` members
-/// and the host, the id its acknowledgement carries.
+/// and the host, the id its acknowledgement carries, with the member's
+/// client token that makes the id unique.
 #[derive(Debug)]
 pub(crate) struct Saying {
     pub text: String,
     pub client_id: Option<String>,
+    pub client: Option<Arc<str>>,
 }
 
 /// A cheap handle to the room task.
@@ -202,6 +248,7 @@ pub(crate) struct Saying {
 pub(crate) struct Room {
     tx: mpsc::Sender<Request>,
     feed: Arc<Feed<Batch>>,
+    history: History,
 }
 
 /// Checks a wanted nickname: see [`nick::normalize`].
@@ -228,8 +275,15 @@ fn wire_bytes(m: &MemberInfo) -> usize {
 }
 
 impl Room {
-    /// Starts the room task with the host as its first member.
-    pub fn start(host_nick: String, events: EventSink) -> Self {
+    /// Starts the room task with the host as its first member, its
+    /// history in `history` (as it was when `opened`).
+    pub fn start(
+        host_nick: String,
+        events: EventSink,
+        history: History,
+        opened: &Opened,
+        settings: &HistoryConfig,
+    ) -> Self {
         let (tx, rx) = mpsc::channel(REQUEST_QUEUE);
         let feed = Feed::new();
         let host = MemberInfo {
@@ -242,9 +296,16 @@ impl Room {
         let mut state = RoomState {
             members: BTreeMap::new(),
             nicks: HashMap::new(),
-            next_id: 1,
+            clients: HashMap::new(),
+            client_of: HashMap::new(),
+            next_id: opened.next_member.max(1),
             next_guest: 1,
-            seq: 0,
+            seq: opened.last_seq,
+            first_kept: opened.first_kept,
+            keep: opened.keep,
+            backlog: settings.backlog,
+            room_id: opened.room.clone(),
+            history: history.clone(),
             feed: feed.clone(),
             events,
             pending_joined: Vec::new(),
@@ -263,7 +324,12 @@ impl Room {
             total: 1,
         });
         tokio::spawn(state.run(rx));
-        Self { tx, feed }
+        Self { tx, feed, history }
+    }
+
+    /// The room's history, for members' replays.
+    pub fn history(&self) -> &History {
+        &self.history
     }
 
     /// The bytes the room's feed keeps now (for tests and benchmarks).
@@ -278,6 +344,7 @@ impl Room {
         nick: Option<String>,
         dialect: Dialect,
         identity: Option<String>,
+        returning: Returning,
     ) -> Option<Welcome> {
         let (reply, rx) = oneshot::channel();
         self.tx
@@ -285,6 +352,7 @@ impl Room {
                 nick,
                 dialect,
                 identity,
+                returning,
                 reply,
             })
             .await
@@ -331,17 +399,36 @@ impl Room {
     }
 }
 
+/// Messages from one sender waiting to be stored and said.
+struct Gathered {
+    from: u64,
+    nick: String,
+    ts: u64,
+    messages: Vec<NewMessage>,
+}
+
 struct RoomState {
     members: BTreeMap<u64, MemberInfo>,
     /// Every member's nickname key, and whose it is.
     nicks: HashMap<String, u64>,
+    /// Members' client tokens, and whose they are.
+    clients: HashMap<Arc<str>, u64>,
+    /// The other way round.
+    client_of: HashMap<u64, Arc<str>>,
     next_id: u64,
     next_guest: u64,
+    /// The last sequence number stored.
     seq: u64,
+    /// The first kept when the history was opened.
+    first_kept: u64,
+    keep: u64,
+    backlog: u64,
+    room_id: String,
+    history: History,
     feed: Arc<Feed<Batch>>,
     events: EventSink,
-    /// Messages gathered for the next batch (busy room).
-    gathered: Vec<Item>,
+    /// Messages gathered for the next batch (busy room), not yet stored.
+    gathered: Vec<Gathered>,
     /// Their size in bytes (the larger dialect).
     gathered_bytes: usize,
     /// When the gathered messages go out.
@@ -355,7 +442,54 @@ struct RoomState {
 }
 
 impl RoomState {
+    /// The first sequence number still kept.
+    fn first_kept(&self) -> u64 {
+        self.first_kept
+            .max((self.seq + 1).saturating_sub(self.keep))
+    }
+
+    /// Shows the host what was said before it started (a restart).
+    async fn show_history(&self) {
+        let upto = self.seq;
+        let after = upto
+            .saturating_sub(self.backlog)
+            .max(self.first_kept().saturating_sub(1));
+        let mut from = after;
+        let mut count = 0;
+        while from < upto {
+            let page = match self.history.read(from, upto, 1000, 1 << 20).await {
+                Ok(page) if !page.is_empty() => page,
+                Ok(_) => break,
+                Err(e) => {
+                    self.events.emit(NetEvent::Notice(e));
+                    break;
+                }
+            };
+            for m in page {
+                from = m.seq;
+                count += 1;
+                self.events.emit(NetEvent::Message(MessageEvent {
+                    seq: m.seq,
+                    from: Some(m.sender),
+                    own: m.sender == HOST_ID,
+                    nick: m.nick,
+                    text: m.text,
+                    time_ms: m.ts,
+                    history: true,
+                }));
+            }
+        }
+        if count > 0 {
+            self.events.emit(NetEvent::HistoryEnd {
+                count,
+                missed: 0,
+                resumed: false,
+            });
+        }
+    }
+
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
+        self.show_history().await;
         let mut tick = tokio::time::interval(COALESCE);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // One timer for the gathered batch, moved rather than made anew.
@@ -373,11 +507,11 @@ impl RoomState {
             let request = tokio::select! {
                 request = rx.recv() => request,
                 () = &mut gather, if self.gather_until.is_some() => {
-                    self.flush_said();
+                    self.flush_said().await;
                     continue;
                 }
                 _ = tick.tick(), if pending => {
-                    self.flush_members();
+                    self.flush_members().await;
                     continue;
                 }
             };
@@ -387,14 +521,15 @@ impl RoomState {
                     nick,
                     dialect,
                     identity,
+                    returning,
                     reply,
                 } => {
-                    let welcome = self.join(nick, dialect, identity);
+                    let welcome = self.join(nick, dialect, identity, returning).await;
                     let _ = reply.send(welcome);
                 }
-                Request::Say { from, messages } => self.say(from, messages),
+                Request::Say { from, messages } => self.say(from, messages).await,
                 Request::Nick { from, nick, reply } => {
-                    let _ = reply.send(self.rename(from, &nick));
+                    let _ = reply.send(self.rename(from, &nick).await);
                 }
                 Request::Roster { after, reply } => {
                     let (members, next) = self.page(after);
@@ -404,19 +539,20 @@ impl RoomState {
                         next,
                     });
                 }
-                Request::Leave { id, reason } => self.leave(id, reason),
+                Request::Leave { id, reason } => self.leave(id, reason).await,
                 Request::Close { reason } => {
-                    self.flush_members();
+                    self.flush_members().await;
                     self.publish(Item::of(
                         HOST_ID,
                         ItemKind::Closing,
                         &ServerFrame::Closing { reason },
-                    ));
+                    ))
+                    .await;
                     break;
                 }
             }
         }
-        self.flush_said();
+        self.flush_said().await;
         self.feed.close();
     }
 
@@ -455,46 +591,215 @@ impl RoomState {
     }
 
     /// Sends an item to every member, after the messages gathered before it.
-    fn publish(&mut self, item: Item) {
-        self.flush_said();
+    async fn publish(&mut self, item: Item) {
+        self.flush_said().await;
         self.feed.push(Batch(vec![item]));
     }
 
-    /// Sends the gathered messages as one batch.
-    fn flush_said(&mut self) {
+    /// Stores the gathered messages (one transaction), then sends what was
+    /// stored as one batch: acknowledgements to their senders, the messages
+    /// to everyone else. What could not be stored is refused to its sender
+    /// and said to nobody.
+    async fn flush_said(&mut self) {
         self.gather_until = None;
         self.gathered_bytes = 0;
-        if !self.gathered.is_empty() {
-            self.feed.push(Batch(std::mem::take(&mut self.gathered)));
+        if self.gathered.is_empty() {
+            return;
         }
+        let mut groups = std::mem::take(&mut self.gathered);
+        // Each group's count, to hand the messages back to it.
+        let sizes: Vec<usize> = groups.iter().map(|g| g.messages.len()).collect();
+        let messages: Vec<NewMessage> = groups
+            .iter_mut()
+            .flat_map(|g| std::mem::take(&mut g.messages))
+            .collect();
+        let (messages, result) = self.history.append(messages, self.next_id).await;
+        let outcomes: Vec<Result<Appended, String>> = match result {
+            Ok(outcomes) if outcomes.len() == messages.len() => {
+                outcomes.into_iter().map(Ok).collect()
+            }
+            Ok(_) => vec![Err("the history answered out of step".into()); messages.len()],
+            Err(e) => vec![Err(e); messages.len()],
+        };
+        let mut outcomes = outcomes.into_iter();
+        let mut messages = messages.into_iter();
+        let mut items = Vec::with_capacity(groups.len());
+        for (g, n) in groups.into_iter().zip(sizes) {
+            let mut json = Vec::new();
+            let mut plain = Vec::new();
+            let mut said = Vec::with_capacity(n);
+            for (m, outcome) in messages.by_ref().take(n).zip(outcomes.by_ref()) {
+                let own_id = (g.from == HOST_ID)
+                    .then(|| m.cid.as_deref().and_then(|c| c.parse::<u64>().ok()))
+                    .flatten();
+                match outcome {
+                    Ok(Appended::New(seq)) => {
+                        self.seq = self.seq.max(seq);
+                        let frame = ServerFrame::Msg {
+                            seq,
+                            from: g.from,
+                            nick: g.nick.clone(),
+                            text: m.text,
+                            ts: g.ts,
+                            history: false,
+                        };
+                        encode_server(&frame, Dialect::Json, &mut json);
+                        encode_server(&frame, Dialect::Plain, &mut plain);
+                        let ServerFrame::Msg { text, .. } = frame else {
+                            continue;
+                        };
+                        if let Some(id) = own_id {
+                            self.events.emit(NetEvent::Delivered { id });
+                        }
+                        self.events.emit(NetEvent::Message(MessageEvent {
+                            seq,
+                            from: Some(g.from),
+                            nick: g.nick.clone(),
+                            text: text.clone(),
+                            time_ms: g.ts,
+                            own: g.from == HOST_ID,
+                            history: false,
+                        }));
+                        said.push(Said {
+                            client_id: m.cid,
+                            seq,
+                            ts: g.ts,
+                            text,
+                            refused: None,
+                        });
+                    }
+                    // Said before: acknowledged again, said to nobody.
+                    Ok(Appended::Duplicate { seq, ts, text }) => said.push(Said {
+                        client_id: m.cid,
+                        seq,
+                        ts,
+                        text,
+                        refused: None,
+                    }),
+                    Err(why) => {
+                        if let Some(id) = own_id {
+                            self.events.emit(NetEvent::NotDelivered {
+                                id,
+                                reason: why.clone(),
+                            });
+                        }
+                        said.push(Said {
+                            client_id: m.cid,
+                            seq: 0,
+                            ts: g.ts,
+                            text: String::new(),
+                            refused: Some(why),
+                        });
+                    }
+                }
+            }
+            items.push(Item {
+                from: g.from,
+                kind: ItemKind::Msgs(said),
+                json,
+                plain,
+            });
+        }
+        self.feed.push(Batch(items));
     }
 
-    /// Sends a message item: at once in a quiet room, gathered in a busy one.
-    fn said(&mut self, item: Item) {
+    /// Queues a sender's messages: stored and sent at once in a quiet room,
+    /// gathered in a busy one.
+    async fn said(&mut self, group: Gathered) {
         let now = tokio::time::Instant::now();
         let busy = self
             .last_said
             .is_some_and(|t| now.saturating_duration_since(t) < BUSY);
         self.last_said = Some(now);
-        if !busy && self.gathered.is_empty() {
-            self.publish(item);
-            return;
+        self.gathered_bytes += group
+            .messages
+            .iter()
+            .map(|m| m.text.len() + group.nick.len() + 64)
+            .sum::<usize>();
+        // Consecutive messages of one sender make one item.
+        match self.gathered.last_mut() {
+            Some(last) if last.from == group.from && last.nick == group.nick => {
+                last.messages.extend(group.messages);
+            }
+            _ => self.gathered.push(group),
         }
-        self.gathered_bytes += item.json.len().max(item.plain.len());
-        self.gathered.push(item);
-        if self.gathered_bytes >= GATHER_BYTES {
-            self.flush_said();
+        if !busy || self.gathered_bytes >= GATHER_BYTES {
+            self.flush_said().await;
         } else if self.gather_until.is_none() {
             self.gather_until = Some(now + GATHER);
         }
     }
 
-    fn join(
+    /// Which stored messages a newcomer or a returning member gets, and
+    /// what to tell it first when its resume cannot be honoured.
+    fn replay_for(
+        &self,
+        dialect: Dialect,
+        resume: Option<&Resume>,
+    ) -> (Replay, Option<FrameError>) {
+        let upto = self.seq;
+        let floor = self.first_kept().saturating_sub(1);
+        let backlog = match dialect {
+            Dialect::Plain => self.backlog.min(HistoryConfig::PLAIN_BACKLOG),
+            Dialect::Json => self.backlog,
+        };
+        let newcomer = Replay {
+            after: upto.saturating_sub(backlog).max(floor),
+            upto,
+            missed: 0,
+            resumed: false,
+        };
+        let Some(resume) = resume.filter(|_| dialect == Dialect::Json) else {
+            return (newcomer, None);
+        };
+        let refuse = |why: String| Some(FrameError::new(ErrorCode::BadResume, why));
+        if resume.room != self.room_id {
+            return (
+                newcomer,
+                refuse(format!(
+                    "you asked to resume another room ({}); this room's history starts afresh for you",
+                    clip(&resume.room, 40)
+                )),
+            );
+        }
+        if resume.after > upto {
+            return (
+                newcomer,
+                refuse(format!(
+                    "you asked for what came after message {}, but this room has only reached {upto}",
+                    resume.after
+                )),
+            );
+        }
+        let after = resume.after.max(floor).max(upto.saturating_sub(MAX_REPLAY));
+        (
+            Replay {
+                after,
+                upto,
+                missed: after - resume.after,
+                resumed: true,
+            },
+            None,
+        )
+    }
+
+    async fn join(
         &mut self,
         nick: Option<String>,
         dialect: Dialect,
         identity: Option<String>,
+        returning: Returning,
     ) -> Welcome {
+        // A member that comes back while its old connection still looks
+        // alive here takes its place (and so its name).
+        if let Some(old) = returning
+            .client
+            .as_ref()
+            .and_then(|c| self.clients.get(c))
+            .copied()
+        {
+            self.leave(old, LeaveReason::ConnectionLost).await;
+        }
         let id = self.next_id;
         self.next_id += 1;
         let nick = match nick.and_then(|n| valid_nick(&n).ok()) {
@@ -508,6 +813,10 @@ impl RoomState {
             },
         };
         self.nicks.insert(nick::key(&nick), id);
+        if let Some(client) = returning.client.clone() {
+            self.clients.insert(client.clone(), id);
+            self.client_of.insert(id, client);
+        }
         let member = MemberInfo {
             id,
             nick: nick.clone(),
@@ -515,6 +824,10 @@ impl RoomState {
             plain_text: dialect == Dialect::Plain,
             identity: identity.map(|i| clip(&i, MAX_IDENTITY_BYTES).to_string()),
         };
+        // Everything said so far is stored: the replay ends where the feed
+        // this member subscribes to begins.
+        self.flush_said().await;
+        let (replay, refused) = self.replay_for(dialect, returning.resume.as_ref());
         // Subscribe before publishing the join, so the new member's view
         // starts exactly after the roster it is given.
         let items = self.feed.subscribe();
@@ -522,14 +835,15 @@ impl RoomState {
         if self.members.len() > BIG_ROOM {
             self.pending_joined.push(member.clone());
         } else {
-            self.flush_members();
+            self.flush_members().await;
             self.publish(Item::of(
                 id,
                 ItemKind::Joined,
                 &ServerFrame::Joined {
                     member: wire(&member),
                 },
-            ));
+            ))
+            .await;
         }
         self.events.emit(NetEvent::MemberJoined(member));
         // The first page is encoded here, once; the member asks for the
@@ -543,20 +857,26 @@ impl RoomState {
                 members,
                 total: self.members.len() as u64,
                 next,
+                room: self.room_id.clone(),
+                seq: replay.upto,
             },
             dialect,
             &mut greeting,
         );
+        if let Some(e) = refused {
+            encode_server(&e.frame(), dialect, &mut greeting);
+        }
         Welcome {
             id,
             greeting,
+            replay,
             items,
         }
     }
 
     /// Announces the gathered joins and leaves as one item: JSON members get
     /// them in frames of at most a roster page each, plain members one line.
-    fn flush_members(&mut self) {
+    async fn flush_members(&mut self) {
         if self.pending_joined.is_empty() && self.pending_left.is_empty() {
             return;
         }
@@ -615,71 +935,52 @@ impl RoomState {
             kind: ItemKind::Other,
             json,
             plain,
-        });
+        })
+        .await;
     }
 
-    fn say(&mut self, from: u64, messages: Vec<Saying>) {
+    async fn say(&mut self, from: u64, messages: Vec<Saying>) {
         // Whoever is about to be heard from has been announced first.
-        self.flush_members();
+        self.flush_members().await;
         let Some(sender) = self.members.get(&from) else {
             return;
         };
         let nick = sender.nick.clone();
-        let mut plain = Vec::new();
-        let mut json = Vec::new();
-        let mut said = Vec::with_capacity(messages.len());
-        for Saying { text, client_id } in messages {
-            self.seq += 1;
-            let seq = self.seq;
-            let ts = crate::net::now_ms();
-            let frame = ServerFrame::Msg {
-                seq,
-                from,
-                nick: nick.clone(),
-                text,
-                ts,
-            };
-            encode_server(&frame, Dialect::Json, &mut json);
-            encode_server(&frame, Dialect::Plain, &mut plain);
-            let ServerFrame::Msg { text, .. } = frame else {
-                continue;
-            };
-            if from == HOST_ID
-                && let Some(id) = client_id.as_deref().and_then(|c| c.parse().ok())
-            {
-                self.events.emit(NetEvent::Delivered { id });
-            }
-            self.events.emit(NetEvent::Message(MessageEvent {
-                seq,
-                from: Some(from),
-                nick: nick.clone(),
-                text: text.clone(),
-                time_ms: ts,
-                own: from == HOST_ID,
-            }));
-            said.push(Said {
-                client_id,
-                seq,
-                ts,
-                text,
-            });
-        }
-        self.said(Item {
+        let ts = crate::net::now_ms();
+        let messages = messages
+            .into_iter()
+            .map(
+                |Saying {
+                     text,
+                     client_id,
+                     client,
+                 }| NewMessage {
+                    sender: from,
+                    nick: nick.clone(),
+                    text,
+                    ts,
+                    client,
+                    cid: client_id,
+                },
+            )
+            .collect();
+        self.said(Gathered {
             from,
-            kind: ItemKind::Msgs(said),
-            json,
-            plain,
-        });
+            nick,
+            ts,
+            messages,
+        })
+        .await;
     }
 
-    fn rename(&mut self, from: u64, wanted: &str) -> Result<String, String> {
+    async fn rename(&mut self, from: u64, wanted: &str) -> Result<String, String> {
         let wanted = valid_nick(wanted)?;
         let Some(member) = self.members.get(&from) else {
             return Err("you are not in the room".into());
         };
         let old = member.nick.clone();
         // Announce gathered joins first: they carry the old nickname.
-        self.flush_members();
+        self.flush_members().await;
         if old == wanted {
             return Ok(wanted);
         }
@@ -700,7 +1001,8 @@ impl RoomState {
                 old: old.clone(),
                 new: wanted.clone(),
             },
-        ));
+        ))
+        .await;
         self.events.emit(NetEvent::Renamed {
             id: from,
             old,
@@ -723,15 +1025,18 @@ impl RoomState {
         }
     }
 
-    fn leave(&mut self, id: u64, reason: LeaveReason) {
+    async fn leave(&mut self, id: u64, reason: LeaveReason) {
         let Some(member) = self.members.remove(&id) else {
             return;
         };
         self.nicks.remove(&nick::key(&member.nick));
+        if let Some(client) = self.client_of.remove(&id) {
+            self.clients.remove(&client);
+        }
         if self.members.len() >= BIG_ROOM {
             self.pending_left.push((member.clone(), reason));
         } else {
-            self.flush_members();
+            self.flush_members().await;
             self.publish(Item::of(
                 id,
                 ItemKind::Other,
@@ -739,11 +1044,12 @@ impl RoomState {
                     member: wire(&member),
                     reason,
                 },
-            ));
+            ))
+            .await;
         }
         if self.members.len() == 1 {
             // Only the host is left: nobody will read what the room said.
-            self.flush_said();
+            self.flush_said().await;
             self.feed.clear();
         }
         self.events.emit(NetEvent::MemberLeft { member, reason });
@@ -782,7 +1088,14 @@ mod tests {
         Saying {
             text: text.into(),
             client_id: None,
+            client: None,
         }
+    }
+
+    fn start_room(sink: EventSink) -> Room {
+        let settings = HistoryConfig::default();
+        let (history, opened) = History::open(None, settings.keep, None).unwrap();
+        Room::start("hana".into(), sink, history, &opened, &settings)
     }
 
     // The clock is paused: it moves only when every task waits on a timer,
@@ -790,13 +1103,23 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_quiet_room_speaks_at_once_and_a_busy_one_gathers() {
         let (sink, _events) = EventSink::for_tests();
-        let room = Room::start("hana".into(), sink);
+        let room = start_room(sink);
         let mut ana = room
-            .join(Some("ana".into()), Dialect::Plain, None)
+            .join(
+                Some("ana".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
             .await
             .unwrap();
         let bo = room
-            .join(Some("bo".into()), Dialect::Plain, None)
+            .join(
+                Some("bo".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
             .await
             .unwrap();
         // Ana's own join is not repeated to her; bo's is.
@@ -845,20 +1168,35 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn look_alike_nicknames_are_one_name() {
         let (sink, _events) = EventSink::for_tests();
-        let room = Room::start("hana".into(), sink);
+        let room = start_room(sink);
         let ana = room
-            .join(Some("ana".into()), Dialect::Plain, None)
+            .join(
+                Some("ana".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
             .await
             .unwrap();
         // A look-alike on joining is renamed, like a taken name.
         let cyrillic = room
-            .join(Some("\u{430}na".into()), Dialect::Plain, None)
+            .join(
+                Some("\u{430}na".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
             .await
             .unwrap();
         let greeting = String::from_utf8_lossy(&cyrillic.greeting).into_owned();
         assert!(greeting.contains("you are \u{430}na-2;"), "{greeting}");
         let bo = room
-            .join(Some("bo".into()), Dialect::Plain, None)
+            .join(
+                Some("bo".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
             .await
             .unwrap();
         let taken = room.nick(bo.id, "ANA".into()).await.unwrap_err();
@@ -883,6 +1221,7 @@ mod tests {
                 seq: 3,
                 ts: 9,
                 text: "hi".into(),
+                refused: None,
             }]),
             json: b"{json}\n".to_vec(),
             plain: b"<ana> hi\n".to_vec(),
@@ -901,7 +1240,8 @@ mod tests {
                 id: Some("42".into()),
                 seq: 3,
                 ts: 9,
-                text: "hi".into()
+                text: "hi".into(),
+                history: false,
             }
         );
         out.clear();
@@ -923,7 +1263,7 @@ mod tests {
     #[tokio::test]
     async fn big_rosters_come_in_pages_within_the_cap() {
         let (sink, _events) = EventSink::for_tests();
-        let room = Room::start("hana".into(), sink);
+        let room = start_room(sink);
         let long = "n".repeat(24);
         let mut members = Vec::new();
         for i in 0..1500 {
@@ -932,13 +1272,19 @@ mod tests {
                     Some(format!("{long}{i}")),
                     Dialect::Json,
                     Some("i".repeat(400)),
+                    Returning::default(),
                 )
                 .await
                 .unwrap();
             members.push(w);
         }
         let last = room
-            .join(Some("last".into()), Dialect::Json, None)
+            .join(
+                Some("last".into()),
+                Dialect::Json,
+                None,
+                Returning::default(),
+            )
             .await
             .unwrap();
         let frames = json_lines(&last.greeting);
@@ -976,13 +1322,13 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn gathered_member_changes_are_cut_into_frames_within_the_cap() {
         let (sink, _events) = EventSink::for_tests();
-        let room = Room::start("hana".into(), sink);
+        let room = start_room(sink);
         let mut watcher = room
-            .join(Some("w".into()), Dialect::Json, None)
+            .join(Some("w".into()), Dialect::Json, None, Returning::default())
             .await
             .unwrap();
         let mut plain = room
-            .join(Some("p".into()), Dialect::Plain, None)
+            .join(Some("p".into()), Dialect::Plain, None, Returning::default())
             .await
             .unwrap();
         let mut joined = 0;
@@ -992,6 +1338,7 @@ mod tests {
                 Some(format!("{}{i}", "m".repeat(28))),
                 Dialect::Json,
                 Some("x".repeat(300)),
+                Returning::default(),
             )
             .await
             .unwrap();

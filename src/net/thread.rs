@@ -348,6 +348,7 @@ mod tests {
             text: text.into(),
             time_ms: 0,
             own: false,
+            history: false,
         })
     }
 

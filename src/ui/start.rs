@@ -134,6 +134,7 @@ impl StartForm {
                 client_ca,
                 config_dir: config_dir.to_path_buf(),
                 limits: crate::net::HostLimits::default(),
+                history: crate::net::HistoryConfig::default(),
             }),
             _ => Err(p),
         }
@@ -162,6 +163,7 @@ impl StartForm {
                 remember_pin: false,
                 identity,
                 config_dir: Some(config_dir.to_path_buf()),
+                reconnect: true,
             }),
             _ => Err(p),
         }

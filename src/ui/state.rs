@@ -478,14 +478,15 @@ impl RoomState {
                 ));
             }
             NetEvent::Message(m) => {
-                // Our own messages are already shown, from the moment we sent them.
-                if !m.own {
+                // Our own live messages are already shown, from the moment
+                // we sent them; our own from history (a restarted host) not.
+                if !m.own || m.history {
                     self.push(ChatLine {
                         id: 0,
                         time_ms: m.time_ms,
                         nick: m.nick,
                         text: m.text,
-                        own: false,
+                        own: m.own,
                         notice: false,
                         delivery: None,
                     });
@@ -493,6 +494,21 @@ impl RoomState {
             }
             NetEvent::Notice(text) => {
                 self.notice(text);
+            }
+            NetEvent::HistoryEnd {
+                count,
+                missed,
+                resumed,
+            } => {
+                if let Some(line) = crate::headless::history_end_line(count, missed, resumed) {
+                    self.notice(line.trim_start_matches("* ").to_string());
+                }
+            }
+            NetEvent::Reconnecting { reason, in_ms, .. } => {
+                self.notice(format!(
+                    "{reason}; reconnecting in {:.1} s",
+                    in_ms as f64 / 1000.0
+                ));
             }
             NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
             NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
@@ -617,7 +633,17 @@ fn safe_to_show(event: NetEvent) -> NetEvent {
             reason: safe(reason),
             kind,
         },
+        NetEvent::Reconnecting {
+            reason,
+            in_ms,
+            attempt,
+        } => NetEvent::Reconnecting {
+            reason: safe(reason),
+            in_ms,
+            attempt,
+        },
         other @ (NetEvent::Listening { .. }
+        | NetEvent::HistoryEnd { .. }
         | NetEvent::Connected(_)
         | NetEvent::Untrusted(_)
         | NetEvent::Delivered { .. }
@@ -747,6 +773,7 @@ mod tests {
             text: "hello".into(),
             time_ms: 1,
             own: true,
+            history: false,
         }));
         assert_eq!(s.lines.len(), n);
         s.apply(NetEvent::Delivered { id });
@@ -863,6 +890,7 @@ mod tests {
             text: "hi".into(),
             time_ms: 5,
             own: false,
+            history: false,
         }));
         assert_eq!(s.lines.last().unwrap().nick, "hana");
     }
@@ -938,6 +966,7 @@ mod tests {
             text: text.into(),
             time_ms: 1,
             own: false,
+            history: false,
         })
     }
 
@@ -1085,6 +1114,7 @@ mod tests {
             text: format!("two\nlines {hostile}"),
             time_ms: 1,
             own: false,
+            history: false,
         }));
         s.apply(NetEvent::Renamed {
             id: 9,

@@ -230,6 +230,9 @@ pub fn join_config(addr: SocketAddr, nick: &str, ca: &Path) -> JoinConfig {
         remember_pin: false,
         identity: None,
         config_dir: None,
+        // The tests of history and resume turn it on; elsewhere a drop ends
+        // the session, as these tests expect.
+        reconnect: false,
     }
 }
 
@@ -355,6 +358,7 @@ pub fn host_with(cert: &Issued, nick: &str, limits: HostLimits) -> (Node, Socket
         client_ca: None,
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits,
+        history: tlschat::net::HistoryConfig::default(),
     }));
     let mut node = node;
     let addr = node.wait_for("listening", |e| match e {

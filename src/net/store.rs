@@ -1,0 +1,691 @@
+//! The room's history: every message the room ordered, in SQLite (the
+//! bundled library, so nothing to install), in a file or in memory. One
+//! thread owns the database; the room hands it whole batches (one
+//! transaction each: group commit) and members' tasks read pages of it.
+//!
+//! Durability: WAL journal with `synchronous=NORMAL`. A committed message
+//! survives the host process crashing or being killed (the commit is in the
+//! WAL file before the room acknowledges it); after a power loss or an
+//! operating-system crash the last commits before the WAL's next sync may
+//! be rolled back, but the file is never corrupt. A commit then costs a
+//! write, not an fsync, which keeps a chat's latency.
+//!
+//! A message that carries its sender's client token and message id is
+//! stored once: a resend of the same (token, id) is answered with the
+//! message already stored.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::{Connection, OptionalExtension as _, params};
+use tokio::sync::oneshot;
+
+/// What the history file says it is (in its `meta` table).
+const FORMAT: &str = "tlschat-history-1";
+
+/// The most messages a resume replays; what is older counts as missed (a
+/// window shows at most this many lines anyway).
+pub const MAX_REPLAY: u64 = 100_000;
+
+/// A message for the room to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    /// The sender's member id.
+    pub sender: u64,
+    /// The sender's nickname when it said it.
+    pub nick: String,
+    /// The text (already made safe and checked).
+    pub text: String,
+    /// When the room ordered it, milliseconds since the Unix epoch.
+    pub ts: u64,
+    /// The sender's client token, when it has one.
+    pub client: Option<Arc<str>>,
+    /// The sender's id for the message.
+    pub cid: Option<String>,
+}
+
+/// A message as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredMessage {
+    /// Room order.
+    pub seq: u64,
+    /// When the room ordered it.
+    pub ts: u64,
+    /// The sender's member id.
+    pub sender: u64,
+    /// The sender's nickname then.
+    pub nick: String,
+    /// The text.
+    pub text: String,
+    /// The sender's client token.
+    pub client: Option<String>,
+    /// The sender's id for it.
+    pub cid: Option<String>,
+}
+
+impl StoredMessage {
+    /// About what it takes in memory and on the wire.
+    #[must_use]
+    pub fn bytes(&self) -> usize {
+        self.text.len()
+            + self.nick.len()
+            + self.client.as_ref().map_or(0, String::len)
+            + self.cid.as_ref().map_or(0, String::len)
+            + 64
+    }
+}
+
+/// What became of one message handed to [`Store::append`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Appended {
+    /// Stored with this sequence number.
+    New(u64),
+    /// Its sender's token and id were stored before: it is that message.
+    Duplicate {
+        /// Its sequence number.
+        seq: u64,
+        /// When it was ordered.
+        ts: u64,
+        /// Its text as stored.
+        text: String,
+    },
+}
+
+/// The history database.
+pub struct Store {
+    conn: Connection,
+    /// What errors call it: the file, or "in memory".
+    label: String,
+    room: String,
+    last_seq: u64,
+    first_kept: u64,
+    next_member: u64,
+    keep: u64,
+}
+
+fn to_i64(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn to_u64(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+/// A random room identity (128 bits, hex).
+fn new_room_id() -> Result<String, String> {
+    let mut bytes = [0u8; 16];
+    rustls::crypto::aws_lc_rs::default_provider()
+        .secure_random
+        .fill(&mut bytes)
+        .map_err(|_| "the system has no random numbers".to_string())?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Creates the file readable and writable by its owner only (SQLite's WAL
+/// file takes the same mode), unless it exists.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path).map(drop)
+}
+
+impl Store {
+    /// Opens (or creates) the history in `file`, or in memory when `None`.
+    /// `keep` messages are kept; `max_bytes` caps the file. A file that is
+    /// not a tlschat history, is damaged, or is in use by another host is
+    /// an error naming it, and is left as it is.
+    pub fn open(file: Option<&Path>, keep: u64, max_bytes: Option<u64>) -> Result<Self, String> {
+        let label = file.map_or_else(|| "in memory".to_string(), |f| f.display().to_string());
+        let shown = label.clone();
+        let fail = |e: &dyn std::fmt::Display| format!("cannot open the history {shown}: {e}");
+        let conn = match file {
+            Some(path) => {
+                create_private(path).map_err(|e| fail(&e))?;
+                Connection::open(path).map_err(|e| fail(&e))?
+            }
+            None => Connection::open_in_memory().map_err(|e| fail(&e))?,
+        };
+        let mut store = Self {
+            conn,
+            label,
+            room: String::new(),
+            last_seq: 0,
+            first_kept: 1,
+            next_member: 1,
+            keep,
+        };
+        store.setup(file.is_some(), max_bytes).map_err(|e| {
+            let why = match &e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::DatabaseBusy
+                        || f.code == rusqlite::ErrorCode::DatabaseLocked =>
+                {
+                    "it is in use by another tlschat host".to_string()
+                }
+                other => other.to_string(),
+            };
+            fail(&format!(
+                "{why} (it was not changed: move it away, or use --history FILE or --no-history)"
+            ))
+        })?;
+        Ok(store)
+    }
+
+    fn setup(&mut self, on_disk: bool, max_bytes: Option<u64>) -> rusqlite::Result<()> {
+        let conn = &self.conn;
+        if on_disk {
+            // One host per file: the lock is taken by the first write below
+            // and held until the host stops. Exclusive mode also keeps the
+            // WAL index in memory (no -shm file).
+            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        if let Some(max) = max_bytes {
+            let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+            let pages = (max / to_u64(page).max(1)).max(1);
+            conn.pragma_update(None, "max_page_count", to_i64(pages))?;
+        }
+        // A damaged file is found now rather than in the middle of a chat.
+        let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0))?;
+        if check != "ok" {
+            return Err(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+                Some(format!("the file is damaged ({check})")),
+            ));
+        }
+        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if tables == 0 {
+            let room = new_room_id().map_err(|e| {
+                rusqlite::Error::SqliteFailure(
+                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
+                    Some(e),
+                )
+            })?;
+            tx.execute_batch(
+                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                 CREATE TABLE messages (
+                     seq INTEGER PRIMARY KEY,
+                     ts INTEGER NOT NULL,
+                     sender INTEGER NOT NULL,
+                     nick TEXT NOT NULL,
+                     text TEXT NOT NULL,
+                     client TEXT,
+                     cid TEXT
+                 );
+                 CREATE UNIQUE INDEX messages_client ON messages(client, cid)
+                     WHERE client IS NOT NULL;",
+            )?;
+            let mut put = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
+            put.execute(params!["format", FORMAT])?;
+            put.execute(params!["room", room])?;
+            put.execute(params!["last_seq", "0"])?;
+            put.execute(params!["next_member", "1"])?;
+        }
+        let meta = |key: &str| -> rusqlite::Result<Option<String>> {
+            tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+                .optional()
+        };
+        let not_ours = || {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+                Some("it is an SQLite database, but not a tlschat history".into()),
+            )
+        };
+        let format = meta("format").map_err(|_| not_ours())?;
+        if format.as_deref() != Some(FORMAT) {
+            return Err(not_ours());
+        }
+        let number = |key: &str| -> rusqlite::Result<u64> {
+            meta(key)?.and_then(|v| v.parse().ok()).ok_or_else(not_ours)
+        };
+        self.room = meta("room")?.ok_or_else(not_ours)?;
+        self.last_seq = number("last_seq")?;
+        self.next_member = number("next_member")?.max(1);
+        let first: Option<i64> = tx.query_row("SELECT min(seq) FROM messages", [], |r| r.get(0))?;
+        self.first_kept = first.map_or(self.last_seq + 1, to_u64);
+        tx.commit()?;
+        // A smaller --keep than last time takes effect now.
+        self.trim()?;
+        Ok(())
+    }
+
+    /// The room's identity (kept with its history).
+    #[must_use]
+    pub fn room(&self) -> &str {
+        &self.room
+    }
+
+    /// The last sequence number stored.
+    #[must_use]
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    /// The first sequence number still kept (`last_seq + 1` when none is).
+    #[must_use]
+    pub fn first_kept(&self) -> u64 {
+        self.first_kept
+    }
+
+    /// The first member id not handed out before (ids stay unique across
+    /// restarts, so history never names a newcomer).
+    #[must_use]
+    pub fn next_member(&self) -> u64 {
+        self.next_member
+    }
+
+    fn error(&self, e: &rusqlite::Error) -> String {
+        match e {
+            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
+                format!("the history {} is full", self.label)
+            }
+            other => format!("the history {} cannot be written: {other}", self.label),
+        }
+    }
+
+    /// Deletes what is past `keep`.
+    fn trim(&mut self) -> rusqlite::Result<()> {
+        let keep_from = self.last_seq.saturating_sub(self.keep) + 1;
+        if keep_from > self.first_kept {
+            self.conn
+                .execute("DELETE FROM messages WHERE seq < ?1", [to_i64(keep_from)])?;
+            self.first_kept = keep_from;
+        }
+        Ok(())
+    }
+
+    /// Stores a batch in one transaction, in order. Each message gets the
+    /// next sequence number, unless it is a resend of one already stored.
+    /// On an error nothing of the batch is stored.
+    pub fn append(
+        &mut self,
+        messages: &[NewMessage],
+        next_member: u64,
+    ) -> Result<Vec<Appended>, String> {
+        let result = self.try_append(messages, next_member);
+        match result {
+            Ok((out, last)) => {
+                // Numbers are handed out without gaps, so the first kept
+                // stays right until trimming moves it.
+                self.last_seq = last;
+                // Trimming comes after the commit; a failure here only
+                // keeps more than asked, and is tried again next time.
+                let _ = self.trim();
+                Ok(out)
+            }
+            Err(e) => Err(self.error(&e)),
+        }
+    }
+
+    fn try_append(
+        &mut self,
+        messages: &[NewMessage],
+        next_member: u64,
+    ) -> rusqlite::Result<(Vec<Appended>, u64)> {
+        let mut out = Vec::with_capacity(messages.len());
+        let mut seq = self.last_seq;
+        let tx = self.conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO messages (seq, ts, sender, nick, text, client, cid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (client, cid) WHERE client IS NOT NULL DO NOTHING",
+            )?;
+            let mut find = tx.prepare_cached(
+                "SELECT seq, ts, text FROM messages WHERE client = ?1 AND cid = ?2",
+            )?;
+            for m in messages {
+                let next = seq + 1;
+                let client = m.client.as_deref();
+                // A message with a token but no id cannot be recognized
+                // again: it is stored without the token.
+                let (client, cid) = match (client, m.cid.as_deref()) {
+                    (Some(c), Some(i)) => (Some(c), Some(i)),
+                    (_, i) => (None, i),
+                };
+                let added = insert.execute(params![
+                    to_i64(next),
+                    to_i64(m.ts),
+                    to_i64(m.sender),
+                    m.nick,
+                    m.text,
+                    client,
+                    cid
+                ])?;
+                if added == 1 {
+                    seq = next;
+                    out.push(Appended::New(next));
+                } else {
+                    let (s, ts, text) = find.query_row(params![client, cid], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
+                    })?;
+                    out.push(Appended::Duplicate {
+                        seq: to_u64(s),
+                        ts: to_u64(ts),
+                        text,
+                    });
+                }
+            }
+            let mut put = tx.prepare_cached("UPDATE meta SET value = ?2 WHERE key = ?1")?;
+            if seq != self.last_seq {
+                put.execute(params!["last_seq", seq.to_string()])?;
+            }
+            if next_member > self.next_member {
+                put.execute(params!["next_member", next_member.to_string()])?;
+            }
+        }
+        tx.commit()?;
+        self.next_member = self.next_member.max(next_member);
+        Ok((out, seq))
+    }
+
+    /// Up to `max_count` messages after `after` and at most `upto`, in
+    /// order, stopping once `max_bytes` are gathered (at least one comes).
+    pub fn read(
+        &self,
+        after: u64,
+        upto: u64,
+        max_count: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<StoredMessage>, String> {
+        let run = || -> rusqlite::Result<Vec<StoredMessage>> {
+            let mut stmt = self.conn.prepare_cached(
+                "SELECT seq, ts, sender, nick, text, client, cid FROM messages
+                 WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![to_i64(after), to_i64(upto), to_i64(max_count as u64)],
+                |r| {
+                    Ok(StoredMessage {
+                        seq: to_u64(r.get(0)?),
+                        ts: to_u64(r.get(1)?),
+                        sender: to_u64(r.get(2)?),
+                        nick: r.get(3)?,
+                        text: r.get(4)?,
+                        client: r.get(5)?,
+                        cid: r.get(6)?,
+                    })
+                },
+            )?;
+            let mut out = Vec::new();
+            let mut bytes = 0;
+            for row in rows {
+                let m = row?;
+                bytes += m.bytes();
+                out.push(m);
+                if bytes >= max_bytes {
+                    break;
+                }
+            }
+            Ok(out)
+        };
+        run().map_err(|e| format!("the history {} cannot be read: {e}", self.label))
+    }
+}
+
+/// Where the room keeps its history, resolved: a file, or memory.
+#[must_use]
+pub fn history_file(config: &crate::net::HostConfig) -> Option<PathBuf> {
+    use crate::net::HistoryPlace;
+    match &config.history.place {
+        HistoryPlace::File(f) => Some(f.clone()),
+        HistoryPlace::Memory => None,
+        HistoryPlace::Default if config.bind.port() == 0 => None,
+        HistoryPlace::Default => Some(
+            config
+                .config_dir
+                .join(format!("history-{}.sqlite3", config.bind.port())),
+        ),
+    }
+}
+
+enum Job {
+    Append {
+        messages: Vec<NewMessage>,
+        next_member: u64,
+        reply: oneshot::Sender<(Vec<NewMessage>, Result<Vec<Appended>, String>)>,
+    },
+    Read {
+        after: u64,
+        upto: u64,
+        max_count: usize,
+        max_bytes: usize,
+        reply: oneshot::Sender<Result<Vec<StoredMessage>, String>>,
+    },
+}
+
+/// What the history held when it was opened.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// The room's identity.
+    pub room: String,
+    /// The last sequence number stored.
+    pub last_seq: u64,
+    /// The first sequence number kept.
+    pub first_kept: u64,
+    /// The first member id not handed out before.
+    pub next_member: u64,
+    /// How many messages are kept.
+    pub keep: u64,
+}
+
+/// A handle to the thread that owns the [`Store`]; cheap to clone. The
+/// thread ends (and closes the database) when the last handle is dropped.
+#[derive(Clone)]
+pub struct History {
+    jobs: crossbeam_channel::Sender<Job>,
+}
+
+impl History {
+    /// Opens the store (see [`Store::open`]) and starts its thread.
+    pub fn open(
+        file: Option<&Path>,
+        keep: u64,
+        max_bytes: Option<u64>,
+    ) -> Result<(Self, Opened), String> {
+        let mut store = Store::open(file, keep, max_bytes)?;
+        let opened = Opened {
+            room: store.room().to_string(),
+            last_seq: store.last_seq(),
+            first_kept: store.first_kept(),
+            next_member: store.next_member(),
+            keep,
+        };
+        let (jobs, rx) = crossbeam_channel::unbounded::<Job>();
+        std::thread::Builder::new()
+            .name("tlschat-history".into())
+            .spawn(move || {
+                for job in rx {
+                    match job {
+                        Job::Append {
+                            messages,
+                            next_member,
+                            reply,
+                        } => {
+                            let result = store.append(&messages, next_member);
+                            let _ = reply.send((messages, result));
+                        }
+                        Job::Read {
+                            after,
+                            upto,
+                            max_count,
+                            max_bytes,
+                            reply,
+                        } => {
+                            let _ = reply.send(store.read(after, upto, max_count, max_bytes));
+                        }
+                    }
+                }
+            })
+            .map_err(|e| format!("cannot start the history thread: {e}"))?;
+        Ok((Self { jobs }, opened))
+    }
+
+    /// Stores a batch (see [`Store::append`]); the messages come back
+    /// with what became of them.
+    pub async fn append(
+        &self,
+        messages: Vec<NewMessage>,
+        next_member: u64,
+    ) -> (Vec<NewMessage>, Result<Vec<Appended>, String>) {
+        let (reply, rx) = oneshot::channel();
+        let gone = || "the history has stopped".to_string();
+        if let Err(crossbeam_channel::SendError(job)) = self.jobs.send(Job::Append {
+            messages,
+            next_member,
+            reply,
+        }) {
+            let Job::Append { messages, .. } = job else {
+                return (Vec::new(), Err(gone()));
+            };
+            return (messages, Err(gone()));
+        }
+        // The thread only drops the reply if it panicked; the messages are
+        // then lost with it, and none is acknowledged.
+        rx.await.unwrap_or_else(|_| (Vec::new(), Err(gone())))
+    }
+
+    /// Reads a page (see [`Store::read`]).
+    pub async fn read(
+        &self,
+        after: u64,
+        upto: u64,
+        max_count: usize,
+        max_bytes: usize,
+    ) -> Result<Vec<StoredMessage>, String> {
+        let (reply, rx) = oneshot::channel();
+        let gone = || "the history has stopped".to_string();
+        self.jobs
+            .send(Job::Read {
+                after,
+                upto,
+                max_count,
+                max_bytes,
+                reply,
+            })
+            .map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(text: &str, client: Option<&str>, cid: Option<&str>) -> NewMessage {
+        NewMessage {
+            sender: 3,
+            nick: "ana".into(),
+            text: text.into(),
+            ts: 1,
+            client: client.map(Arc::from),
+            cid: cid.map(str::to_string),
+        }
+    }
+
+    #[test]
+    fn messages_are_numbered_kept_and_recognized_when_resent() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.sqlite3");
+        let room;
+        {
+            let mut s = Store::open(Some(&file), 3, None).unwrap();
+            room = s.room().to_string();
+            let out = s
+                .append(
+                    &[
+                        msg("a", Some("t"), Some("1")),
+                        msg("b", None, None),
+                        msg("a again", Some("t"), Some("1")),
+                    ],
+                    9,
+                )
+                .unwrap();
+            assert_eq!(out[0], Appended::New(1));
+            assert_eq!(out[1], Appended::New(2));
+            assert!(matches!(&out[2], Appended::Duplicate { seq: 1, text, .. } if text == "a"));
+            for i in 0..4 {
+                s.append(&[msg(&format!("m{i}"), Some("u"), Some(&i.to_string()))], 9)
+                    .unwrap();
+            }
+            assert_eq!(s.last_seq(), 6);
+            // Three are kept.
+            assert_eq!(s.first_kept(), 4);
+            let all = s.read(0, 100, 100, 1 << 20).unwrap();
+            let seqs: Vec<u64> = all.iter().map(|m| m.seq).collect();
+            assert_eq!(seqs, vec![4, 5, 6]);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        // Reopened: the same room, numbers go on, ids stay recognized.
+        let mut s = Store::open(Some(&file), 3, None).unwrap();
+        assert_eq!(s.room(), room);
+        assert_eq!(s.last_seq(), 6);
+        assert_eq!(s.next_member(), 9);
+        let out = s
+            .append(
+                &[msg("again", Some("u"), Some("3")), msg("new", None, None)],
+                9,
+            )
+            .unwrap();
+        assert!(matches!(out[0], Appended::Duplicate { seq: 6, .. }));
+        assert_eq!(out[1], Appended::New(7));
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_history_is_refused_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.sqlite3");
+        std::fs::write(
+            &file,
+            b"this is not a database at all, but some bytes ".repeat(200),
+        )
+        .unwrap();
+        let before = std::fs::read(&file).unwrap();
+        let e = Store::open(Some(&file), 10, None).err().unwrap();
+        assert!(e.contains(&file.display().to_string()), "{e}");
+        assert!(!e.contains('\n'), "{e}");
+        assert_eq!(std::fs::read(&file).unwrap(), before);
+        // A second host on the same file is refused while the first runs.
+        let other = dir.path().join("o.sqlite3");
+        let _first = Store::open(Some(&other), 10, None).unwrap();
+        let e = Store::open(Some(&other), 10, None).err().unwrap();
+        assert!(e.contains("in use"), "{e}");
+    }
+
+    #[test]
+    fn a_full_store_refuses_the_whole_batch() {
+        let mut s = Store::open(None, 1_000_000, Some(64 * 1024)).unwrap();
+        let big = "x".repeat(8000);
+        let mut refused = None;
+        for i in 0..100 {
+            if let Err(e) = s.append(&[msg(&big, None, None)], 1) {
+                refused = Some((i, e));
+                break;
+            }
+        }
+        let (i, e) = refused.expect("the store never filled up");
+        assert!(e.contains("full"), "{e}");
+        assert_eq!(s.last_seq(), i);
+        assert_eq!(
+            s.read(0, u64::MAX, 1000, usize::MAX).unwrap().len() as u64,
+            i
+        );
+    }
+}
