@@ -13,7 +13,9 @@
 # logs and results.jsonl; default a new temporary directory), PORT (first port
 # to use; default 17443), NCAT_MAX_CONNS (default 20000; ncat's own default is
 # 100, which would refuse the 200-member workload), IDLE_SIZES_TLSCHAT
-# (default "1000 10000"), IDLE_SIZES_NCAT (default "500 1000").
+# (default "1000 10000"), IDLE_SIZES_NCAT (default "500 1000"),
+# TLSCHAT_HOST_ARGS (more flags for `tlschat host`, e.g. "--no-history"; by
+# default the host keeps its history in $RESULTS/config/history-PORT.sqlite3).
 #
 # Needs: cargo, ncat (Debian package `ncat`), openssl, jq, ss.
 # Every server is killed on exit; every run is bounded by `timeout`.
@@ -94,7 +96,7 @@ start_server() { # kind port
             # stdout (every message the host sees) goes to /dev/null, so the
             # host's terminal output is as cheap as it can be.
             "$BIN" host --headless --bind "127.0.0.1:$port" --name bench --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
-                --cert "$CERTS/server.pem" --key "$CERTS/server.key" <&3 >/dev/null 2>"$log" &
+                --cert "$CERTS/server.pem" --key "$CERTS/server.key" ${TLSCHAT_HOST_ARGS:-} <&3 >/dev/null 2>"$log" &
             ;;
         ncat)
             ncat --chat --ssl --ssl-cert "$CERTS/server.pem" --ssl-key "$CERTS/server.key" \

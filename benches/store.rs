@@ -84,7 +84,7 @@ fn main() {
     println!("messages: {n}");
 
     // Fill: group commits of 1,000.
-    let mut store = Store::open(Some(&file), n, None).unwrap();
+    let mut store = Store::open(Some(&file), n, u64::MAX, None).unwrap();
     let started = Instant::now();
     let mut i = 0;
     while i < n {
@@ -146,6 +146,7 @@ fn main() {
         history: HistoryConfig {
             place: HistoryPlace::File(file.clone()),
             keep: total,
+            keep_bytes: u64::MAX,
             ..HistoryConfig::default()
         },
     }));

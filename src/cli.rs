@@ -86,6 +86,10 @@ pub struct HostArgs {
     /// How many messages the history keeps; older ones are deleted.
     #[arg(long, value_name = "N", default_value_t = crate::net::HistoryConfig::KEEP)]
     pub keep: u64,
+    /// How many bytes of text the history keeps at most; the oldest
+    /// messages go past it.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::net::HistoryConfig::KEEP_BYTES)]
+    pub keep_bytes: u64,
     /// How many of the last messages a newcomer is shown (plain-text
     /// members: at most 20).
     #[arg(long, value_name = "N", default_value_t = crate::net::HistoryConfig::BACKLOG)]
@@ -122,6 +126,7 @@ impl HostArgs {
                 (None, false) => HistoryPlace::Default,
             },
             keep: self.keep,
+            keep_bytes: self.keep_bytes,
             backlog: self.backlog,
             max_bytes: self.history_max_bytes,
         }

@@ -29,6 +29,11 @@ fn json_member(addr: SocketAddr, ca: &std::path::Path, nick: &str) -> PlainClien
     c.send(&format!(r#"{{"type":"hello","nick":"{nick}"}}"#));
     let welcome = c.line();
     assert!(welcome.contains(r#""type":"welcome""#), "{welcome}");
+    // The room's history (here, none) comes before anything live.
+    let history = c.line();
+    assert!(history.contains(r#""type":"history""#), "{history}");
+    let end = c.line();
+    assert!(end.contains(r#""type":"history_end""#), "{end}");
     c
 }
 

@@ -48,6 +48,11 @@ pub struct HistoryConfig {
     pub place: HistoryPlace,
     /// How many messages are kept (`--keep`); older ones are deleted.
     pub keep: u64,
+    /// How many bytes of text and nicknames are kept (`--keep-bytes`);
+    /// the oldest messages go past it. What one peer sending the largest
+    /// messages allowed can make the history hold (in memory, with
+    /// `--no-history`).
+    pub keep_bytes: u64,
     /// How many of the last messages a `tlschat/1` newcomer gets
     /// (`--backlog`); plain-text newcomers get at most
     /// [`HistoryConfig::PLAIN_BACKLOG`] of them.
@@ -60,6 +65,8 @@ pub struct HistoryConfig {
 impl HistoryConfig {
     /// Default for `--keep`.
     pub const KEEP: u64 = 10_000;
+    /// Default for `--keep-bytes`: 64 MiB.
+    pub const KEEP_BYTES: u64 = 64 * 1024 * 1024;
     /// Default for `--backlog`.
     pub const BACKLOG: u64 = 50;
     /// The most a plain-text newcomer is shown.
@@ -71,6 +78,7 @@ impl Default for HistoryConfig {
         Self {
             place: HistoryPlace::Default,
             keep: Self::KEEP,
+            keep_bytes: Self::KEEP_BYTES,
             backlog: Self::BACKLOG,
             max_bytes: None,
         }

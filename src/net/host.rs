@@ -316,6 +316,7 @@ pub(crate) async fn run(
             let (history, opened) = History::open(
                 file.as_deref(),
                 config.history.keep,
+                config.history.keep_bytes,
                 config.history.max_bytes,
             )?;
             Ok::<_, String>((tls, chain, history, opened, file))

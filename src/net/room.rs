@@ -1094,7 +1094,7 @@ mod tests {
 
     fn start_room(sink: EventSink) -> Room {
         let settings = HistoryConfig::default();
-        let (history, opened) = History::open(None, settings.keep, None).unwrap();
+        let (history, opened) = History::open(None, settings.keep, settings.keep_bytes, None).unwrap();
         Room::start("hana".into(), sink, history, &opened, &settings)
     }
 

@@ -101,6 +101,51 @@ pub struct Store {
     first_kept: u64,
     next_member: u64,
     keep: u64,
+    /// Bytes of text and nicknames kept, and the most that may be.
+    bytes: u64,
+    keep_bytes: u64,
+}
+
+/// The size a message counts for in [`Store`]'s byte budget.
+const SIZE_SQL: &str = "length(CAST(text AS BLOB)) + length(CAST(nick AS BLOB))";
+
+/// Deletes what is past `keep` messages, then the oldest until the rest
+/// fits in `keep_bytes`; returns the new first kept and bytes kept.
+fn trim_in(
+    tx: &rusqlite::Transaction<'_>,
+    last_seq: u64,
+    first_kept: u64,
+    bytes: u64,
+    keep: u64,
+    keep_bytes: u64,
+) -> rusqlite::Result<(u64, u64)> {
+    let mut from = first_kept.max((last_seq + 1).saturating_sub(keep));
+    let mut bytes = bytes;
+    if from > first_kept {
+        let gone: i64 = tx.query_row(
+            &format!("SELECT coalesce(sum({SIZE_SQL}), 0) FROM messages WHERE seq < ?1"),
+            [to_i64(from)],
+            |r| r.get(0),
+        )?;
+        bytes = bytes.saturating_sub(to_u64(gone));
+    }
+    if bytes > keep_bytes {
+        let mut stmt = tx.prepare_cached(&format!(
+            "SELECT seq, {SIZE_SQL} FROM messages WHERE seq >= ?1 ORDER BY seq"
+        ))?;
+        let mut rows = stmt.query([to_i64(from)])?;
+        while bytes > keep_bytes {
+            let Some(row) = rows.next()? else { break };
+            let seq: i64 = row.get(0)?;
+            let size: i64 = row.get(1)?;
+            bytes = bytes.saturating_sub(to_u64(size));
+            from = to_u64(seq) + 1;
+        }
+    }
+    if from > first_kept {
+        tx.execute("DELETE FROM messages WHERE seq < ?1", [to_i64(from)])?;
+    }
+    Ok((from, bytes))
 }
 
 fn to_i64(v: u64) -> i64 {
@@ -139,10 +184,16 @@ fn create_private(path: &Path) -> std::io::Result<()> {
 
 impl Store {
     /// Opens (or creates) the history in `file`, or in memory when `None`.
-    /// `keep` messages are kept; `max_bytes` caps the file. A file that is
-    /// not a tlschat history, is damaged, or is in use by another host is
-    /// an error naming it, and is left as it is.
-    pub fn open(file: Option<&Path>, keep: u64, max_bytes: Option<u64>) -> Result<Self, String> {
+    /// At most `keep` messages and `keep_bytes` of their text and
+    /// nicknames are kept (the oldest go); `max_bytes` caps the file. A
+    /// file that is not a tlschat history, is damaged, or is in use by
+    /// another host is an error naming it, and is left as it is.
+    pub fn open(
+        file: Option<&Path>,
+        keep: u64,
+        keep_bytes: u64,
+        max_bytes: Option<u64>,
+    ) -> Result<Self, String> {
         let label = file.map_or_else(|| "in memory".to_string(), |f| f.display().to_string());
         let shown = label.clone();
         let fail = |e: &dyn std::fmt::Display| format!("cannot open the history {shown}: {e}");
@@ -161,6 +212,8 @@ impl Store {
             first_kept: 1,
             next_member: 1,
             keep,
+            bytes: 0,
+            keep_bytes,
         };
         store.setup(file.is_some(), max_bytes).map_err(|e| {
             let why = match &e {
@@ -232,6 +285,7 @@ impl Store {
             put.execute(params!["room", room])?;
             put.execute(params!["last_seq", "0"])?;
             put.execute(params!["next_member", "1"])?;
+            put.execute(params!["bytes", "0"])?;
         }
         let meta = |key: &str| -> rusqlite::Result<Option<String>> {
             tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
@@ -253,11 +307,25 @@ impl Store {
         self.room = meta("room")?.ok_or_else(not_ours)?;
         self.last_seq = number("last_seq")?;
         self.next_member = number("next_member")?.max(1);
+        let bytes = number("bytes")?;
         let first: Option<i64> = tx.query_row("SELECT min(seq) FROM messages", [], |r| r.get(0))?;
-        self.first_kept = first.map_or(self.last_seq + 1, to_u64);
-        tx.commit()?;
+        let first = first.map_or(self.last_seq + 1, to_u64);
         // A smaller --keep than last time takes effect now.
-        self.trim()?;
+        let (first, bytes) = trim_in(
+            &tx,
+            self.last_seq,
+            first,
+            bytes,
+            self.keep,
+            self.keep_bytes,
+        )?;
+        tx.execute(
+            "UPDATE meta SET value = ?1 WHERE key = 'bytes'",
+            [bytes.to_string()],
+        )?;
+        tx.commit()?;
+        self.first_kept = first;
+        self.bytes = bytes;
         Ok(())
     }
 
@@ -295,48 +363,29 @@ impl Store {
         }
     }
 
-    /// Deletes what is past `keep`.
-    fn trim(&mut self) -> rusqlite::Result<()> {
-        let keep_from = self.last_seq.saturating_sub(self.keep) + 1;
-        if keep_from > self.first_kept {
-            self.conn
-                .execute("DELETE FROM messages WHERE seq < ?1", [to_i64(keep_from)])?;
-            self.first_kept = keep_from;
-        }
-        Ok(())
-    }
-
-    /// Stores a batch in one transaction, in order. Each message gets the
-    /// next sequence number, unless it is a resend of one already stored.
-    /// On an error nothing of the batch is stored.
+    /// Stores a batch in one transaction, in order, and lets the oldest
+    /// go past the limits. Each message gets the next sequence number (they
+    /// have no gaps), unless it is a resend of one already stored. On an
+    /// error nothing of the batch is stored.
     pub fn append(
         &mut self,
         messages: &[NewMessage],
         next_member: u64,
     ) -> Result<Vec<Appended>, String> {
-        let result = self.try_append(messages, next_member);
-        match result {
-            Ok((out, last)) => {
-                // Numbers are handed out without gaps, so the first kept
-                // stays right until trimming moves it.
-                self.last_seq = last;
-                // Trimming comes after the commit; a failure here only
-                // keeps more than asked, and is tried again next time.
-                let _ = self.trim();
-                Ok(out)
-            }
-            Err(e) => Err(self.error(&e)),
-        }
+        self.try_append(messages, next_member)
+            .map_err(|e| self.error(&e))
     }
 
     fn try_append(
         &mut self,
         messages: &[NewMessage],
         next_member: u64,
-    ) -> rusqlite::Result<(Vec<Appended>, u64)> {
+    ) -> rusqlite::Result<Vec<Appended>> {
         let mut out = Vec::with_capacity(messages.len());
         let mut seq = self.last_seq;
+        let mut bytes = self.bytes;
         let tx = self.conn.transaction()?;
+        let kept;
         {
             let mut insert = tx.prepare_cached(
                 "INSERT INTO messages (seq, ts, sender, nick, text, client, cid)
@@ -366,6 +415,7 @@ impl Store {
                 ])?;
                 if added == 1 {
                     seq = next;
+                    bytes += (m.text.len() + m.nick.len()) as u64;
                     out.push(Appended::New(next));
                 } else {
                     let (s, ts, text) = find.query_row(params![client, cid], |r| {
@@ -378,17 +428,27 @@ impl Store {
                     });
                 }
             }
+            kept = trim_in(&tx, seq, self.first_kept, bytes, self.keep, self.keep_bytes)?;
             let mut put = tx.prepare_cached("UPDATE meta SET value = ?2 WHERE key = ?1")?;
             if seq != self.last_seq {
                 put.execute(params!["last_seq", seq.to_string()])?;
+                put.execute(params!["bytes", kept.1.to_string()])?;
             }
             if next_member > self.next_member {
                 put.execute(params!["next_member", next_member.to_string()])?;
             }
         }
         tx.commit()?;
+        self.last_seq = seq;
+        (self.first_kept, self.bytes) = kept;
         self.next_member = self.next_member.max(next_member);
-        Ok((out, seq))
+        Ok(out)
+    }
+
+    /// Bytes of text and nicknames kept.
+    #[must_use]
+    pub fn bytes(&self) -> u64 {
+        self.bytes
     }
 
     /// Up to `max_count` messages after `after` and at most `upto`, in
@@ -479,6 +539,10 @@ pub struct Opened {
     pub next_member: u64,
     /// How many messages are kept.
     pub keep: u64,
+    /// How many bytes (text and nicknames) are kept.
+    pub keep_bytes: u64,
+    /// The bytes kept now.
+    pub bytes: u64,
 }
 
 /// A handle to the thread that owns the [`Store`]; cheap to clone. The
@@ -493,15 +557,18 @@ impl History {
     pub fn open(
         file: Option<&Path>,
         keep: u64,
+        keep_bytes: u64,
         max_bytes: Option<u64>,
     ) -> Result<(Self, Opened), String> {
-        let mut store = Store::open(file, keep, max_bytes)?;
+        let mut store = Store::open(file, keep, keep_bytes, max_bytes)?;
         let opened = Opened {
             room: store.room().to_string(),
             last_seq: store.last_seq(),
             first_kept: store.first_kept(),
             next_member: store.next_member(),
             keep,
+            keep_bytes,
+            bytes: store.bytes(),
         };
         let (jobs, rx) = crossbeam_channel::unbounded::<Job>();
         std::thread::Builder::new()
@@ -601,7 +668,7 @@ mod tests {
         let file = dir.path().join("h.sqlite3");
         let room;
         {
-            let mut s = Store::open(Some(&file), 3, None).unwrap();
+            let mut s = Store::open(Some(&file), 3, u64::MAX, None).unwrap();
             room = s.room().to_string();
             let out = s
                 .append(
@@ -634,7 +701,7 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         // Reopened: the same room, numbers go on, ids stay recognized.
-        let mut s = Store::open(Some(&file), 3, None).unwrap();
+        let mut s = Store::open(Some(&file), 3, u64::MAX, None).unwrap();
         assert_eq!(s.room(), room);
         assert_eq!(s.last_seq(), 6);
         assert_eq!(s.next_member(), 9);
@@ -658,20 +725,43 @@ mod tests {
         )
         .unwrap();
         let before = std::fs::read(&file).unwrap();
-        let e = Store::open(Some(&file), 10, None).err().unwrap();
+        let e = Store::open(Some(&file), 10, u64::MAX, None).err().unwrap();
         assert!(e.contains(&file.display().to_string()), "{e}");
         assert!(!e.contains('\n'), "{e}");
         assert_eq!(std::fs::read(&file).unwrap(), before);
         // A second host on the same file is refused while the first runs.
         let other = dir.path().join("o.sqlite3");
-        let _first = Store::open(Some(&other), 10, None).unwrap();
-        let e = Store::open(Some(&other), 10, None).err().unwrap();
+        let _first = Store::open(Some(&other), 10, u64::MAX, None).unwrap();
+        let e = Store::open(Some(&other), 10, u64::MAX, None).err().unwrap();
         assert!(e.contains("in use"), "{e}");
     }
 
     #[test]
+    fn the_oldest_go_when_the_kept_bytes_pass_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.sqlite3");
+        let mut s = Store::open(Some(&file), 1000, 10_000, None).unwrap();
+        // Each counts 3 (nick) + 997 (text) = 1,000 bytes.
+        let big = "b".repeat(997);
+        for _ in 0..25 {
+            s.append(&[msg(&big, None, None)], 1).unwrap();
+        }
+        assert_eq!(s.last_seq(), 25);
+        assert_eq!(s.bytes(), 10_000);
+        assert_eq!(s.first_kept(), 16);
+        let kept = s.read(0, u64::MAX, 1000, usize::MAX).unwrap();
+        assert_eq!(kept.len(), 10);
+        drop(s);
+        // The count survives a restart, and a smaller limit applies at once.
+        let s = Store::open(Some(&file), 1000, 4_500, None).unwrap();
+        assert_eq!(s.bytes(), 4_000);
+        assert_eq!(s.first_kept(), 22);
+        assert_eq!(s.read(0, u64::MAX, 1000, usize::MAX).unwrap().len(), 4);
+    }
+
+    #[test]
     fn a_full_store_refuses_the_whole_batch() {
-        let mut s = Store::open(None, 1_000_000, Some(64 * 1024)).unwrap();
+        let mut s = Store::open(None, 1_000_000, u64::MAX, Some(64 * 1024)).unwrap();
         let big = "x".repeat(8000);
         let mut refused = None;
         for i in 0..100 {
