@@ -26,7 +26,7 @@ use crate::net::protocol::{
     clip, encode_server,
 };
 use crate::net::room::{Batch, HOST_ID, ItemKind, Replay, Returning, Room, Saying, Welcome};
-use crate::net::store::{History, history_file};
+use crate::net::store::{Store, history_file};
 use crate::net::thread::{EventSink, ended};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
@@ -313,17 +313,17 @@ pub(crate) async fn run(
         tokio::task::spawn_blocking(move || {
             let (tls, chain) = server_config(&config)?;
             let file = history_file(&config);
-            let (history, opened) = History::open(
+            let store = Store::open(
                 file.as_deref(),
                 config.history.keep,
                 config.history.keep_bytes,
                 config.history.max_bytes,
             )?;
-            Ok::<_, String>((tls, chain, history, opened, file))
+            Ok::<_, String>((tls, chain, store, file))
         })
         .await
     };
-    let (tls, chain, history, opened, file) = match setup {
+    let (tls, chain, store, file) = match setup {
         Ok(Ok(ok)) => ok,
         Ok(Err(reason)) => return ended(&sink, DisconnectKind::Error, reason),
         Err(e) => {
@@ -341,20 +341,14 @@ pub(crate) async fn run(
     let addr = listener.local_addr().unwrap_or(config.bind);
     sink.emit(NetEvent::Listening { addr, chain });
     if let Some(file) = &file {
-        let kept = opened.last_seq + 1 - opened.first_kept;
+        let kept = store.last_seq() + 1 - store.first_kept();
         sink.emit(NetEvent::Notice(format!(
             "history: {} ({kept} messages kept, at most {})",
             file.display(),
             config.history.keep
         )));
     }
-    let room = Room::start(
-        config.nick.clone(),
-        sink.clone(),
-        history,
-        &opened,
-        &config.history,
-    );
+    let room = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
     let acceptor = TlsAcceptor::from(tls);
     let admission = Arc::new(Admission {
         limits: config.limits,
@@ -510,7 +504,7 @@ async fn serve(
     } = welcome;
     let replayed = Replayed {
         replay,
-        history: room.history().clone(),
+        room: room.clone(),
         client: client.clone(),
     };
     let (direct_tx, direct_rx) = mpsc::channel::<ServerFrame>(DIRECT_QUEUE);
@@ -707,7 +701,7 @@ impl WriteEnd {
 /// The stored messages a member gets after its welcome.
 struct Replayed {
     replay: Replay,
-    history: History,
+    room: Room,
     /// The member's client token: its own stored messages come back to it
     /// as acknowledgements.
     client: Option<Arc<str>>,
@@ -735,13 +729,13 @@ async fn write_replay<W: AsyncWrite + Unpin>(
     let mut from = replay.after;
     while from < replay.upto {
         let page = match r
-            .history
-            .read(from, replay.upto, REPLAY_PAGE, REPLAY_PAGE_BYTES)
+            .room
+            .read_history(from, replay.upto, REPLAY_PAGE, REPLAY_PAGE_BYTES)
             .await
         {
-            Ok(page) if !page.is_empty() => page,
-            Ok(_) => break,
-            Err(e) => {
+            Some(Ok(page)) if !page.is_empty() => page,
+            Some(Ok(_)) | None => break,
+            Some(Err(e)) => {
                 let notice = ServerFrame::Notice {
                     text: clip(&e, crate::net::protocol::MAX_ERROR_MESSAGE).to_string(),
                 };

@@ -21,7 +21,7 @@ use crate::net::nick;
 use crate::net::protocol::{
     Dialect, FrameError, MAX_IDENTITY_BYTES, MAX_LINE, ROSTER_PAGE_BYTES, clip, encode_server,
 };
-use crate::net::store::{Appended, History, MAX_REPLAY, NewMessage, Opened};
+use crate::net::store::{Appended, MAX_REPLAY, NewMessage, Store, StoredMessage};
 use crate::net::thread::EventSink;
 
 /// The host's member id.
@@ -228,6 +228,13 @@ enum Request {
         id: u64,
         reason: LeaveReason,
     },
+    Read {
+        after: u64,
+        upto: u64,
+        max_count: usize,
+        max_bytes: usize,
+        reply: oneshot::Sender<Result<Vec<StoredMessage>, String>>,
+    },
     Close {
         reason: String,
     },
@@ -248,7 +255,6 @@ pub(crate) struct Saying {
 pub(crate) struct Room {
     tx: mpsc::Sender<Request>,
     feed: Arc<Feed<Batch>>,
-    history: History,
 }
 
 /// Checks a wanted nickname: see [`nick::normalize`].
@@ -275,13 +281,14 @@ fn wire_bytes(m: &MemberInfo) -> usize {
 }
 
 impl Room {
-    /// Starts the room task with the host as its first member, its
-    /// history in `history` (as it was when `opened`).
+    /// Starts the room task with the host as its first member and its
+    /// history in `store`. The room task owns the store: a batch is
+    /// committed where it is ordered, with no hand-over to another thread
+    /// (a WAL commit without fsync is a write of about the batch's size).
     pub fn start(
         host_nick: String,
         events: EventSink,
-        history: History,
-        opened: &Opened,
+        store: Store,
         settings: &HistoryConfig,
     ) -> Self {
         let (tx, rx) = mpsc::channel(REQUEST_QUEUE);
@@ -298,14 +305,12 @@ impl Room {
             nicks: HashMap::new(),
             clients: HashMap::new(),
             client_of: HashMap::new(),
-            next_id: opened.next_member.max(1),
+            next_id: store.next_member().max(1),
             next_guest: 1,
-            seq: opened.last_seq,
-            first_kept: opened.first_kept,
-            keep: opened.keep,
+            seq: store.last_seq(),
             backlog: settings.backlog,
-            room_id: opened.room.clone(),
-            history: history.clone(),
+            room_id: store.room().to_string(),
+            store,
             feed: feed.clone(),
             events,
             pending_joined: Vec::new(),
@@ -324,12 +329,31 @@ impl Room {
             total: 1,
         });
         tokio::spawn(state.run(rx));
-        Self { tx, feed, history }
+        Self { tx, feed }
     }
 
-    /// The room's history, for members' replays.
-    pub fn history(&self) -> &History {
-        &self.history
+    /// Stored messages after `after` up to `upto`: at most `max_count`
+    /// of them, stopping past `max_bytes` (a replay's page). `None` when
+    /// the room is gone.
+    pub async fn read_history(
+        &self,
+        after: u64,
+        upto: u64,
+        max_count: usize,
+        max_bytes: usize,
+    ) -> Option<Result<Vec<StoredMessage>, String>> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Request::Read {
+                after,
+                upto,
+                max_count,
+                max_bytes,
+                reply,
+            })
+            .await
+            .ok()?;
+        rx.await.ok()
     }
 
     /// The bytes the room's feed keeps now (for tests and benchmarks).
@@ -419,12 +443,9 @@ struct RoomState {
     next_guest: u64,
     /// The last sequence number stored.
     seq: u64,
-    /// The first kept when the history was opened.
-    first_kept: u64,
-    keep: u64,
     backlog: u64,
     room_id: String,
-    history: History,
+    store: Store,
     feed: Arc<Feed<Batch>>,
     events: EventSink,
     /// Messages gathered for the next batch (busy room), not yet stored.
@@ -444,12 +465,11 @@ struct RoomState {
 impl RoomState {
     /// The first sequence number still kept.
     fn first_kept(&self) -> u64 {
-        self.first_kept
-            .max((self.seq + 1).saturating_sub(self.keep))
+        self.store.first_kept()
     }
 
     /// Shows the host what was said before it started (a restart).
-    async fn show_history(&self) {
+    fn show_history(&self) {
         let upto = self.seq;
         let after = upto
             .saturating_sub(self.backlog)
@@ -457,7 +477,7 @@ impl RoomState {
         let mut from = after;
         let mut count = 0;
         while from < upto {
-            let page = match self.history.read(from, upto, 1000, 1 << 20).await {
+            let page = match self.store.read(from, upto, 1000, 1 << 20) {
                 Ok(page) if !page.is_empty() => page,
                 Ok(_) => break,
                 Err(e) => {
@@ -489,7 +509,7 @@ impl RoomState {
     }
 
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
-        self.show_history().await;
+        self.show_history();
         let mut tick = tokio::time::interval(COALESCE);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         // One timer for the gathered batch, moved rather than made anew.
@@ -507,11 +527,11 @@ impl RoomState {
             let request = tokio::select! {
                 request = rx.recv() => request,
                 () = &mut gather, if self.gather_until.is_some() => {
-                    self.flush_said().await;
+                    self.flush_said();
                     continue;
                 }
                 _ = tick.tick(), if pending => {
-                    self.flush_members().await;
+                    self.flush_members();
                     continue;
                 }
             };
@@ -524,12 +544,12 @@ impl RoomState {
                     returning,
                     reply,
                 } => {
-                    let welcome = self.join(nick, dialect, identity, returning).await;
+                    let welcome = self.join(nick, dialect, identity, returning);
                     let _ = reply.send(welcome);
                 }
-                Request::Say { from, messages } => self.say(from, messages).await,
+                Request::Say { from, messages } => self.say(from, messages),
                 Request::Nick { from, nick, reply } => {
-                    let _ = reply.send(self.rename(from, &nick).await);
+                    let _ = reply.send(self.rename(from, &nick));
                 }
                 Request::Roster { after, reply } => {
                     let (members, next) = self.page(after);
@@ -539,20 +559,28 @@ impl RoomState {
                         next,
                     });
                 }
-                Request::Leave { id, reason } => self.leave(id, reason).await,
+                Request::Leave { id, reason } => self.leave(id, reason),
+                Request::Read {
+                    after,
+                    upto,
+                    max_count,
+                    max_bytes,
+                    reply,
+                } => {
+                    let _ = reply.send(self.store.read(after, upto, max_count, max_bytes));
+                }
                 Request::Close { reason } => {
-                    self.flush_members().await;
+                    self.flush_members();
                     self.publish(Item::of(
                         HOST_ID,
                         ItemKind::Closing,
                         &ServerFrame::Closing { reason },
-                    ))
-                    .await;
+                    ));
                     break;
                 }
             }
         }
-        self.flush_said().await;
+        self.flush_said();
         self.feed.close();
     }
 
@@ -591,8 +619,8 @@ impl RoomState {
     }
 
     /// Sends an item to every member, after the messages gathered before it.
-    async fn publish(&mut self, item: Item) {
-        self.flush_said().await;
+    fn publish(&mut self, item: Item) {
+        self.flush_said();
         self.feed.push(Batch(vec![item]));
     }
 
@@ -600,7 +628,7 @@ impl RoomState {
     /// stored as one batch: acknowledgements to their senders, the messages
     /// to everyone else. What could not be stored is refused to its sender
     /// and said to nobody.
-    async fn flush_said(&mut self) {
+    fn flush_said(&mut self) {
         self.gather_until = None;
         self.gathered_bytes = 0;
         if self.gathered.is_empty() {
@@ -613,7 +641,7 @@ impl RoomState {
             .iter_mut()
             .flat_map(|g| std::mem::take(&mut g.messages))
             .collect();
-        let (messages, result) = self.history.append(messages, self.next_id).await;
+        let result = self.store.append(&messages, self.next_id);
         let outcomes: Vec<Result<Appended, String>> = match result {
             Ok(outcomes) if outcomes.len() == messages.len() => {
                 outcomes.into_iter().map(Ok).collect()
@@ -705,7 +733,7 @@ impl RoomState {
 
     /// Queues a sender's messages: stored and sent at once in a quiet room,
     /// gathered in a busy one.
-    async fn said(&mut self, group: Gathered) {
+    fn said(&mut self, group: Gathered) {
         let now = tokio::time::Instant::now();
         let busy = self
             .last_said
@@ -724,7 +752,7 @@ impl RoomState {
             _ => self.gathered.push(group),
         }
         if !busy || self.gathered_bytes >= GATHER_BYTES {
-            self.flush_said().await;
+            self.flush_said();
         } else if self.gather_until.is_none() {
             self.gather_until = Some(now + GATHER);
         }
@@ -783,7 +811,7 @@ impl RoomState {
         )
     }
 
-    async fn join(
+    fn join(
         &mut self,
         nick: Option<String>,
         dialect: Dialect,
@@ -798,7 +826,7 @@ impl RoomState {
             .and_then(|c| self.clients.get(c))
             .copied()
         {
-            self.leave(old, LeaveReason::ConnectionLost).await;
+            self.leave(old, LeaveReason::ConnectionLost);
         }
         let id = self.next_id;
         self.next_id += 1;
@@ -826,7 +854,7 @@ impl RoomState {
         };
         // Everything said so far is stored: the replay ends where the feed
         // this member subscribes to begins.
-        self.flush_said().await;
+        self.flush_said();
         let (replay, refused) = self.replay_for(dialect, returning.resume.as_ref());
         // Subscribe before publishing the join, so the new member's view
         // starts exactly after the roster it is given.
@@ -835,15 +863,14 @@ impl RoomState {
         if self.members.len() > BIG_ROOM {
             self.pending_joined.push(member.clone());
         } else {
-            self.flush_members().await;
+            self.flush_members();
             self.publish(Item::of(
                 id,
                 ItemKind::Joined,
                 &ServerFrame::Joined {
                     member: wire(&member),
                 },
-            ))
-            .await;
+            ));
         }
         self.events.emit(NetEvent::MemberJoined(member));
         // The first page is encoded here, once; the member asks for the
@@ -876,7 +903,7 @@ impl RoomState {
 
     /// Announces the gathered joins and leaves as one item: JSON members get
     /// them in frames of at most a roster page each, plain members one line.
-    async fn flush_members(&mut self) {
+    fn flush_members(&mut self) {
         if self.pending_joined.is_empty() && self.pending_left.is_empty() {
             return;
         }
@@ -935,13 +962,12 @@ impl RoomState {
             kind: ItemKind::Other,
             json,
             plain,
-        })
-        .await;
+        });
     }
 
-    async fn say(&mut self, from: u64, messages: Vec<Saying>) {
+    fn say(&mut self, from: u64, messages: Vec<Saying>) {
         // Whoever is about to be heard from has been announced first.
-        self.flush_members().await;
+        self.flush_members();
         let Some(sender) = self.members.get(&from) else {
             return;
         };
@@ -969,18 +995,17 @@ impl RoomState {
             nick,
             ts,
             messages,
-        })
-        .await;
+        });
     }
 
-    async fn rename(&mut self, from: u64, wanted: &str) -> Result<String, String> {
+    fn rename(&mut self, from: u64, wanted: &str) -> Result<String, String> {
         let wanted = valid_nick(wanted)?;
         let Some(member) = self.members.get(&from) else {
             return Err("you are not in the room".into());
         };
         let old = member.nick.clone();
         // Announce gathered joins first: they carry the old nickname.
-        self.flush_members().await;
+        self.flush_members();
         if old == wanted {
             return Ok(wanted);
         }
@@ -1001,8 +1026,7 @@ impl RoomState {
                 old: old.clone(),
                 new: wanted.clone(),
             },
-        ))
-        .await;
+        ));
         self.events.emit(NetEvent::Renamed {
             id: from,
             old,
@@ -1025,7 +1049,7 @@ impl RoomState {
         }
     }
 
-    async fn leave(&mut self, id: u64, reason: LeaveReason) {
+    fn leave(&mut self, id: u64, reason: LeaveReason) {
         let Some(member) = self.members.remove(&id) else {
             return;
         };
@@ -1036,7 +1060,7 @@ impl RoomState {
         if self.members.len() >= BIG_ROOM {
             self.pending_left.push((member.clone(), reason));
         } else {
-            self.flush_members().await;
+            self.flush_members();
             self.publish(Item::of(
                 id,
                 ItemKind::Other,
@@ -1044,12 +1068,11 @@ impl RoomState {
                     member: wire(&member),
                     reason,
                 },
-            ))
-            .await;
+            ));
         }
         if self.members.len() == 1 {
             // Only the host is left: nobody will read what the room said.
-            self.flush_said().await;
+            self.flush_said();
             self.feed.clear();
         }
         self.events.emit(NetEvent::MemberLeft { member, reason });
@@ -1094,8 +1117,8 @@ mod tests {
 
     fn start_room(sink: EventSink) -> Room {
         let settings = HistoryConfig::default();
-        let (history, opened) = History::open(None, settings.keep, settings.keep_bytes, None).unwrap();
-        Room::start("hana".into(), sink, history, &opened, &settings)
+        let store = Store::open(None, settings.keep, settings.keep_bytes, None).unwrap();
+        Room::start("hana".into(), sink, store, &settings)
     }
 
     // The clock is paused: it moves only when every task waits on a timer,

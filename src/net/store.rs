@@ -1,7 +1,8 @@
 //! The room's history: every message the room ordered, in SQLite (the
-//! bundled library, so nothing to install), in a file or in memory. One
-//! thread owns the database; the room hands it whole batches (one
-//! transaction each: group commit) and members' tasks read pages of it.
+//! bundled library, so nothing to install), in a file or in memory. The
+//! room task owns the database: it stores each batch it gathers in one
+//! transaction (group commit) before anyone hears of it, and serves
+//! members' replays a page at a time.
 //!
 //! Durability: WAL journal with `synchronous=NORMAL`. A committed message
 //! survives the host process crashing or being killed (the commit is in the
@@ -18,7 +19,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
-use tokio::sync::oneshot;
 
 /// What the history file says it is (in its `meta` table).
 const FORMAT: &str = "tlschat-history-1";
@@ -311,14 +311,7 @@ impl Store {
         let first: Option<i64> = tx.query_row("SELECT min(seq) FROM messages", [], |r| r.get(0))?;
         let first = first.map_or(self.last_seq + 1, to_u64);
         // A smaller --keep than last time takes effect now.
-        let (first, bytes) = trim_in(
-            &tx,
-            self.last_seq,
-            first,
-            bytes,
-            self.keep,
-            self.keep_bytes,
-        )?;
+        let (first, bytes) = trim_in(&tx, self.last_seq, first, bytes, self.keep, self.keep_bytes)?;
         tx.execute(
             "UPDATE meta SET value = ?1 WHERE key = 'bytes'",
             [bytes.to_string()],
@@ -508,142 +501,6 @@ pub fn history_file(config: &crate::net::HostConfig) -> Option<PathBuf> {
                 .config_dir
                 .join(format!("history-{}.sqlite3", config.bind.port())),
         ),
-    }
-}
-
-enum Job {
-    Append {
-        messages: Vec<NewMessage>,
-        next_member: u64,
-        reply: oneshot::Sender<(Vec<NewMessage>, Result<Vec<Appended>, String>)>,
-    },
-    Read {
-        after: u64,
-        upto: u64,
-        max_count: usize,
-        max_bytes: usize,
-        reply: oneshot::Sender<Result<Vec<StoredMessage>, String>>,
-    },
-}
-
-/// What the history held when it was opened.
-#[derive(Debug, Clone)]
-pub struct Opened {
-    /// The room's identity.
-    pub room: String,
-    /// The last sequence number stored.
-    pub last_seq: u64,
-    /// The first sequence number kept.
-    pub first_kept: u64,
-    /// The first member id not handed out before.
-    pub next_member: u64,
-    /// How many messages are kept.
-    pub keep: u64,
-    /// How many bytes (text and nicknames) are kept.
-    pub keep_bytes: u64,
-    /// The bytes kept now.
-    pub bytes: u64,
-}
-
-/// A handle to the thread that owns the [`Store`]; cheap to clone. The
-/// thread ends (and closes the database) when the last handle is dropped.
-#[derive(Clone)]
-pub struct History {
-    jobs: crossbeam_channel::Sender<Job>,
-}
-
-impl History {
-    /// Opens the store (see [`Store::open`]) and starts its thread.
-    pub fn open(
-        file: Option<&Path>,
-        keep: u64,
-        keep_bytes: u64,
-        max_bytes: Option<u64>,
-    ) -> Result<(Self, Opened), String> {
-        let mut store = Store::open(file, keep, keep_bytes, max_bytes)?;
-        let opened = Opened {
-            room: store.room().to_string(),
-            last_seq: store.last_seq(),
-            first_kept: store.first_kept(),
-            next_member: store.next_member(),
-            keep,
-            keep_bytes,
-            bytes: store.bytes(),
-        };
-        let (jobs, rx) = crossbeam_channel::unbounded::<Job>();
-        std::thread::Builder::new()
-            .name("tlschat-history".into())
-            .spawn(move || {
-                for job in rx {
-                    match job {
-                        Job::Append {
-                            messages,
-                            next_member,
-                            reply,
-                        } => {
-                            let result = store.append(&messages, next_member);
-                            let _ = reply.send((messages, result));
-                        }
-                        Job::Read {
-                            after,
-                            upto,
-                            max_count,
-                            max_bytes,
-                            reply,
-                        } => {
-                            let _ = reply.send(store.read(after, upto, max_count, max_bytes));
-                        }
-                    }
-                }
-            })
-            .map_err(|e| format!("cannot start the history thread: {e}"))?;
-        Ok((Self { jobs }, opened))
-    }
-
-    /// Stores a batch (see [`Store::append`]); the messages come back
-    /// with what became of them.
-    pub async fn append(
-        &self,
-        messages: Vec<NewMessage>,
-        next_member: u64,
-    ) -> (Vec<NewMessage>, Result<Vec<Appended>, String>) {
-        let (reply, rx) = oneshot::channel();
-        let gone = || "the history has stopped".to_string();
-        if let Err(crossbeam_channel::SendError(job)) = self.jobs.send(Job::Append {
-            messages,
-            next_member,
-            reply,
-        }) {
-            let Job::Append { messages, .. } = job else {
-                return (Vec::new(), Err(gone()));
-            };
-            return (messages, Err(gone()));
-        }
-        // The thread only drops the reply if it panicked; the messages are
-        // then lost with it, and none is acknowledged.
-        rx.await.unwrap_or_else(|_| (Vec::new(), Err(gone())))
-    }
-
-    /// Reads a page (see [`Store::read`]).
-    pub async fn read(
-        &self,
-        after: u64,
-        upto: u64,
-        max_count: usize,
-        max_bytes: usize,
-    ) -> Result<Vec<StoredMessage>, String> {
-        let (reply, rx) = oneshot::channel();
-        let gone = || "the history has stopped".to_string();
-        self.jobs
-            .send(Job::Read {
-                after,
-                upto,
-                max_count,
-                max_bytes,
-                reply,
-            })
-            .map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
     }
 }
 
