@@ -144,7 +144,7 @@ fn main() {
         config_dir: config.path().to_path_buf(),
         limits: tlschat::net::HostLimits::default(),
         history: HistoryConfig {
-            place: HistoryPlace::File(file.clone()),
+            place: HistoryPlace::File(file),
             keep: total,
             keep_bytes: u64::MAX,
             ..HistoryConfig::default()

@@ -308,6 +308,12 @@ pub(crate) async fn run(
     sink.emit(NetEvent::Connecting {
         target: config.bind.to_string(),
     });
+    // The address first: a second host on the same port is told the port
+    // is in use, not that its history file is.
+    let listener = match TcpListener::bind(config.bind).await {
+        Ok(l) => l,
+        Err(e) => return ended(&sink, DisconnectKind::Error, listen_error(config.bind, &e)),
+    };
     let setup = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || {
@@ -333,10 +339,6 @@ pub(crate) async fn run(
                 format!("cannot load the certificate: {e}"),
             );
         }
-    };
-    let listener = match TcpListener::bind(config.bind).await {
-        Ok(l) => l,
-        Err(e) => return ended(&sink, DisconnectKind::Error, listen_error(config.bind, &e)),
     };
     let addr = listener.local_addr().unwrap_or(config.bind);
     sink.emit(NetEvent::Listening { addr, chain });

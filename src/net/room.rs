@@ -544,7 +544,7 @@ impl RoomState {
                     returning,
                     reply,
                 } => {
-                    let welcome = self.join(nick, dialect, identity, returning);
+                    let welcome = self.join(nick, dialect, identity, &returning);
                     let _ = reply.send(welcome);
                 }
                 Request::Say { from, messages } => self.say(from, messages),
@@ -816,7 +816,7 @@ impl RoomState {
         nick: Option<String>,
         dialect: Dialect,
         identity: Option<String>,
-        returning: Returning,
+        returning: &Returning,
     ) -> Welcome {
         // A member that comes back while its old connection still looks
         // alive here takes its place (and so its name).
