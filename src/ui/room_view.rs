@@ -1,6 +1,8 @@
 //! The room: an address bar that tells the truth about the connection, the
 //! members, the conversation and the message box.
 
+use std::time::Instant;
+
 use egui::{Color32, RichText, Ui};
 
 use crate::net::certinfo::fingerprint;
@@ -15,6 +17,8 @@ pub enum RoomAction {
     Send(SessionCommand),
     /// Leave (member) or close (host).
     Disconnect,
+    /// While reconnecting after a drop: try now rather than after the wait.
+    ReconnectNow,
     /// Join again with this configuration.
     Reconnect(Box<JoinConfig>),
     /// Leave and go back to the start screen.
@@ -95,6 +99,17 @@ impl RoomView {
             self.details_window(ui);
             return action;
         }
+        if self.state.is_reconnecting() {
+            egui::Panel::top("reconnect_banner")
+                .frame(
+                    egui::Frame::side_top_panel(ui.style())
+                        .fill(banner_fill(ui.visuals()))
+                        .inner_margin(egui::Margin::symmetric(10, 8)),
+                )
+                .show(ui, |ui| {
+                    action = action.take().or(self.banner_ui(ui));
+                });
+        }
         egui::Panel::right("members")
             .resizable(true)
             .default_size(190.0)
@@ -129,6 +144,50 @@ impl RoomView {
         }
     }
 
+    /// While the connection is down: why, when the next attempt is, and a
+    /// way to try at once. Redraws once a second for the countdown, and
+    /// not otherwise.
+    fn banner_ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
+        let mut action = None;
+        let countdown = self.state.reconnect_countdown(Instant::now())?;
+        let when = match countdown.seconds() {
+            0 => "reconnecting now…".to_string(),
+            n => format!("reconnecting in {n} s"),
+        };
+        let attempt = if countdown.attempt > 1 {
+            format!(" (attempt {})", countdown.attempt)
+        } else {
+            String::new()
+        };
+        let text = format!("Connection lost: {} — {when}{attempt}", countdown.reason);
+        if let Some(tick) = countdown.next_tick() {
+            ui.ctx().request_repaint_after(tick);
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Reconnect now").clicked() {
+                self.state.reconnect_now();
+                action = Some(RoomAction::ReconnectNow);
+            }
+            ui.add(
+                egui::Label::new(
+                    RichText::new(text)
+                        .strong()
+                        .color(ui.visuals().warn_fg_color),
+                )
+                .wrap(),
+            );
+        });
+        ui.label(
+            RichText::new(
+                "You can keep writing: messages you send now wait, and go out once the \
+                 connection is back.",
+            )
+            .small()
+            .weak(),
+        );
+        action
+    }
+
     fn address_bar_ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
         let mut action = None;
         ui.add_space(4.0);
@@ -138,6 +197,7 @@ impl RoomView {
                 Status::Connected => ("⚠", Color32::from_rgb(220, 150, 20)),
                 Status::Untrusted(_) => ("⚠", ui.visuals().error_fg_color),
                 Status::Connecting => ("⏳", ui.visuals().weak_text_color()),
+                Status::Reconnecting { .. } => ("⏳", ui.visuals().warn_fg_color),
                 Status::Disconnected { .. } => ("⛔", ui.visuals().weak_text_color()),
             };
             let text = format!(
@@ -285,6 +345,18 @@ impl RoomView {
         ui.add_space(6.0);
         action
     }
+}
+
+/// The reconnecting banner's background: the warning colour, faint.
+fn banner_fill(visuals: &egui::Visuals) -> Color32 {
+    let warn = visuals.warn_fg_color;
+    let base = visuals.panel_fill;
+    let mix = |a: u8, b: u8| ((u16::from(a) * 3 + u16::from(b)) / 4) as u8;
+    Color32::from_rgb(
+        mix(base.r(), warn.r()),
+        mix(base.g(), warn.g()),
+        mix(base.b(), warn.b()),
+    )
 }
 
 #[cfg(test)]
