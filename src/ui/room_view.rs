@@ -398,4 +398,74 @@ mod tests {
             "a name far out of view was laid out"
         );
     }
+
+    #[test]
+    fn a_replay_of_ten_thousand_messages_comes_in_without_a_long_frame() {
+        use crate::net::{MessageEvent, NetEvent};
+        use crate::ui::app::EVENTS_PER_FRAME;
+        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        state.apply(NetEvent::Listening {
+            addr: "127.0.0.1:7463".parse().unwrap(),
+            chain: vec![],
+        });
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(900.0, 600.0))
+            .build_ui_state(
+                |ui, view: &mut RoomView| {
+                    view.ui(ui);
+                },
+                RoomView::new(state, None),
+            );
+        h.run();
+        // As the app takes them in: at most EVENTS_PER_FRAME, then a frame.
+        let n = 10_000u64;
+        let mut events = (1..=n).map(|seq| {
+            NetEvent::Message(MessageEvent {
+                seq,
+                from: Some(seq % 7),
+                nick: format!("member-{}", seq % 7),
+                text: format!("stored message {seq} ").repeat(1 + (seq % 5) as usize),
+                time_ms: 1_780_000_000_000 + seq * 1000,
+                own: seq % 7 == 0,
+                history: true,
+            })
+        });
+        let mut slowest = std::time::Duration::ZERO;
+        loop {
+            let chunk: Vec<NetEvent> = events.by_ref().take(EVENTS_PER_FRAME).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let started = std::time::Instant::now();
+            for e in chunk {
+                h.state_mut().state.apply(e);
+            }
+            h.step();
+            slowest = slowest.max(started.elapsed());
+        }
+        h.state_mut().state.apply(NetEvent::HistoryEnd {
+            count: n,
+            missed: 0,
+            resumed: false,
+        });
+        // Measured heights correct the estimates over a few frames.
+        h.run_steps(10);
+        assert_eq!(h.state().state.lines.len(), 10_001);
+        assert!(h.query_by_label("10000 earlier messages").is_some());
+        assert!(
+            h.query_by_label_contains("stored message 10000").is_some(),
+            "the newest is in view"
+        );
+        assert!(
+            h.query_by_label_contains("stored message 5000 ").is_none(),
+            "a message far out of view was laid out"
+        );
+        // Generous for a debug build on a busy machine; a frame that laid
+        // out the whole history would take seconds.
+        eprintln!("slowest frame taking in {EVENTS_PER_FRAME} events: {slowest:?}");
+        assert!(
+            slowest < std::time::Duration::from_millis(500),
+            "{slowest:?}"
+        );
+    }
 }
