@@ -506,7 +506,7 @@ fn a_dropped_window_reconnects_by_itself_and_marks_what_it_missed() {
 
     relay.sever();
     pump(&mut [&mut window], "the reconnecting banner", |a| {
-        has_text(a[0], "Connection lost:") && has_text(a[0], "reconnecting")
+        has_text(a[0], "— reconnecting")
     });
     assert!(window.query_by_label("Reconnect now").is_some());
     assert!(
@@ -558,6 +558,11 @@ fn a_dropped_window_reconnects_by_itself_and_marks_what_it_missed() {
     );
     assert!(at("before the cut") < at("said while away"));
     assert!(at("said while away, again") < at("2 new messages while you were away"));
+    let back = texts
+        .iter()
+        .position(|t| t.starts_with("Back in the room as ana"))
+        .unwrap();
+    assert!(at("2 new messages while you were away") < back);
     assert_eq!(window.state().room().unwrap().draft, "half a thought");
     assert_eq!(
         texts

@@ -154,12 +154,15 @@ impl RoomView {
             0 => "reconnecting now…".to_string(),
             n => format!("reconnecting in {n} s"),
         };
-        let attempt = if countdown.attempt > 1 {
-            format!(" (attempt {})", countdown.attempt)
+        // After the drop, why it dropped; after a failed attempt, why that failed.
+        let text = if countdown.attempt > 1 {
+            format!(
+                "Still not connected: {} — {when} (attempt {})",
+                countdown.reason, countdown.attempt
+            )
         } else {
-            String::new()
+            format!("Connection lost: {} — {when}", countdown.reason)
         };
-        let text = format!("Connection lost: {} — {when}{attempt}", countdown.reason);
         if let Some(tick) = countdown.next_tick() {
             ui.ctx().request_repaint_after(tick);
         }
@@ -182,7 +185,6 @@ impl RoomView {
                 "You can keep writing: messages you send now wait, and go out once the \
                  connection is back.",
             )
-            .small()
             .weak(),
         );
         action
@@ -261,6 +263,9 @@ impl RoomView {
 
     fn members_ui(&self, ui: &mut Ui) {
         ui.heading(format!("Members ({})", self.state.members.len()));
+        if self.state.is_reconnecting() {
+            ui.label(RichText::new("as they were when the connection dropped").weak());
+        }
         ui.separator();
         // Identities matter in rooms that use client certificates; where
         // nobody has one, "no certificate" under every name is just noise.

@@ -177,6 +177,10 @@ pub struct RoomState {
     /// Whether the connection dropped and we are not back in the room yet
     /// (from the first `Reconnecting` to the next `Joined`).
     resuming: bool,
+    /// The line that says we are in the room, while the history that
+    /// joining brings may still come: it moves below that history's
+    /// divider, so that the conversation reads in order.
+    joined_line: Option<LineId>,
 }
 
 /// How long after the first of them joins (or leaves with the same reason)
@@ -241,6 +245,7 @@ impl RoomState {
             trim_notice: None,
             run: None,
             resuming: false,
+            joined_line: None,
         }
     }
 
@@ -584,13 +589,13 @@ impl RoomState {
                     .saturating_sub(1);
                 // After a drop: the same conversation goes on.
                 let back = std::mem::take(&mut self.resuming);
-                self.notice(format!(
+                self.joined_line = Some(self.notice(format!(
                     "{} the room as {} ({} other{} here)",
                     if back { "Back in" } else { "You are in" },
                     self.nick,
                     others,
                     if others == 1 { "" } else { "s" }
-                ));
+                )));
             }
             NetEvent::Message(m) => {
                 // Our own live messages are already shown, from the moment
@@ -616,15 +621,26 @@ impl RoomState {
                 count,
                 missed,
                 resumed,
-            } => match divider_text(count, missed, resumed) {
-                Some(text) => {
-                    self.divider(text);
+            } => {
+                let joined = self.joined_line.take();
+                match divider_text(count, missed, resumed) {
+                    Some(text) => {
+                        // "You are in the room" goes below what was said
+                        // before it.
+                        let joined = joined
+                            .and_then(|id| self.index_of(id))
+                            .map(|index| self.lines.remove(index).text);
+                        self.divider(text);
+                        if let Some(text) = joined {
+                            self.notice(text);
+                        }
+                    }
+                    None if resumed => {
+                        self.notice("Nothing was said while you were away".into());
+                    }
+                    None => {}
                 }
-                None if resumed => {
-                    self.notice("Nothing was said while you were away".into());
-                }
-                None => {}
-            },
+            }
             NetEvent::Reconnecting {
                 reason,
                 in_ms,
@@ -1345,12 +1361,19 @@ mod tests {
         });
         s.apply(message(4, "live"));
         let n = s.lines.len();
-        let divider = &s.lines[n - 2];
+        assert_eq!(n, 6, "{:?}", s.lines);
+        let divider = &s.lines[n - 3];
         assert!(divider.divider && divider.notice, "{divider:?}");
         assert_eq!(divider.text, "3 earlier messages");
         assert_eq!(dividers(&s).len(), 1);
-        // Above it the history, drawn as history; below it the live room.
-        for l in &s.lines[n - 5..n - 2] {
+        // Below it that we are in the room (moved down, with an id of its
+        // own), then the live room.
+        assert_eq!(
+            s.lines[n - 2].text,
+            "You are in the room as ana (1 other here)"
+        );
+        // Above it the history, drawn as history.
+        for l in &s.lines[..n - 3] {
             assert!(
                 l.history && !l.notice && l.text.starts_with("old "),
                 "{l:?}"
@@ -1588,7 +1611,7 @@ mod tests {
             s.lines[s.index_of(divider).unwrap()].text,
             "1 earlier message"
         );
-        assert_eq!(s.lines[s.index_of(divider).unwrap() + 1].id, live);
+        assert_eq!(s.lines[s.index_of(divider).unwrap() + 2].id, live);
         for i in 0..20 {
             s.apply(message(i + MAX_LINES as u64, &format!("n{i}")));
         }
