@@ -46,6 +46,8 @@ fn history(n: usize) -> Vec<ChatLine> {
                 text: text.join(" "),
                 own: i % 5 == 0,
                 notice: i % 97 == 0,
+                divider: false,
+                history: i < n / 2,
                 delivery: (i % 5 == 0).then_some(Delivery::Delivered),
             }
         })

@@ -1,7 +1,9 @@
 //! The real window (egui_kittest, no display needed) over real net threads
 //! on loopback: two apps chat, the certificate view shows the real
 //! certificate, a disconnect keeps the draft, the start screen checks input,
-//! and an untrusted host gets a warning instead of a room.
+//! an untrusted host gets a warning instead of a room, a newcomer sees the
+//! backlog above a divider, and a window whose connection drops (a relay
+//! cut in the test) shows a banner, reconnects and marks what it missed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -385,4 +387,240 @@ fn the_member_list_shows_verified_client_identities() {
     pump(&mut [&mut h, &mut a, &mut b], "identities", |x| {
         has_text(x[0], "🔑 alice.example") && has_text(x[0], "no certificate")
     });
+}
+
+/// Says `texts` as `node` and waits until the room has acknowledged them.
+fn say(node: &mut common::Node, first_id: u64, texts: &[&str]) {
+    for (i, text) in texts.iter().enumerate() {
+        let id = first_id + i as u64;
+        node.send(common::Command::Send {
+            id,
+            text: (*text).to_string(),
+        });
+        node.wait_for(&format!("{text:?} delivered"), |e| match e {
+            tlschat::net::NetEvent::Delivered { id: got } if *got == id => Some(()),
+            _ => None,
+        });
+    }
+}
+
+fn line_texts(a: &App<'static>) -> Vec<String> {
+    a.state()
+        .room()
+        .unwrap()
+        .lines
+        .iter()
+        .map(|l| l.text.clone())
+        .collect()
+}
+
+#[test]
+fn a_newcomer_window_shows_the_backlog_above_a_divider() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (mut host, addr) = common::host(&cert, "hana");
+    say(&mut host, 1, &["first said", "second said", "third said"]);
+
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    connected(&mut [&mut m], 0);
+    pump(&mut [&mut m], "the backlog divider", |a| {
+        a[0].query_by_label("3 earlier messages").is_some()
+    });
+    // The backlog is above the divider, as history; nothing else is.
+    let room = m.state().room().unwrap();
+    let divider = room.lines.iter().position(|l| l.divider).unwrap();
+    assert_eq!(room.lines[divider].text, "3 earlier messages");
+    let history: Vec<&str> = room
+        .lines
+        .iter()
+        .filter(|l| l.history)
+        .map(|l| l.text.as_str())
+        .collect();
+    assert_eq!(history, ["first said", "second said", "third said"]);
+    assert!(room.lines[..divider].iter().filter(|l| l.history).count() == 3);
+    assert!(has_text(&m, "third said"));
+    // Live messages come below it, not as history.
+    say(&mut host, 10, &["said live"]);
+    pump(&mut [&mut m], "a live message", |a| {
+        has_text(a[0], "said live")
+    });
+    let room = m.state().room().unwrap();
+    let live = room
+        .lines
+        .iter()
+        .position(|l| l.text == "said live")
+        .unwrap();
+    assert!(live > divider && !room.lines[live].history);
+    assert_eq!(room.lines.iter().filter(|l| l.divider).count(), 1);
+}
+
+/// A host (with its history in memory), a member `bo` who stays, and a
+/// member window `ana` that reaches the host through a relay that can be cut.
+struct Dropping {
+    pki: Pki,
+    host: common::Node,
+    bo: common::Node,
+    relay: common::Relay,
+    window: App<'static>,
+}
+
+fn dropping_room() -> Dropping {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (host, addr) = common::host(&cert, "hana");
+    let (bo, _) = common::join(addr, "bo", &pki.ca_pem);
+    let relay = common::Relay::start(addr);
+    let mut config = join_config(relay.addr, "ana", &pki.ca_pem);
+    config.reconnect = true;
+    let mut window = app(Launch::Join(config));
+    connected(&mut [&mut window], 0);
+    Dropping {
+        pki,
+        host,
+        bo,
+        relay,
+        window,
+    }
+}
+
+fn reconnect_attempt(a: &App<'static>) -> Option<u32> {
+    match a.state().room()?.status {
+        Status::Reconnecting { attempt, .. } => Some(attempt),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_dropped_window_reconnects_by_itself_and_marks_what_it_missed() {
+    let Dropping {
+        pki: _pki,
+        host: _host,
+        mut bo,
+        relay,
+        mut window,
+    } = dropping_room();
+    say(&mut bo, 1, &["before the cut"]);
+    pump(&mut [&mut window], "the message before the cut", |a| {
+        has_text(a[0], "before the cut")
+    });
+
+    relay.sever();
+    pump(&mut [&mut window], "the reconnecting banner", |a| {
+        has_text(a[0], "— reconnecting")
+    });
+    assert!(window.query_by_label("Reconnect now").is_some());
+    assert!(
+        !has_text(&window, "Secure"),
+        "no padlock while the connection is down"
+    );
+    // The composer stays usable: a message written now waits, pending.
+    type_message(&mut window, "written while away");
+    window.key_press(egui::Key::Enter);
+    window.step();
+    let room = window.state().room().unwrap();
+    let pending = room
+        .lines
+        .iter()
+        .find(|l| l.text == "written while away")
+        .unwrap();
+    assert_eq!(pending.delivery, Some(Delivery::Sending));
+    type_message(&mut window, "half a thought");
+
+    say(&mut bo, 2, &["said while away", "said while away, again"]);
+    relay.restore();
+    pump(&mut [&mut window], "the resume divider", |a| {
+        a[0].query_by_label("2 new messages while you were away")
+            .is_some()
+    });
+    pump(&mut [&mut window], "the banner gone", |a| {
+        a[0].query_by_label("Reconnect now").is_none()
+            && a[0].state().room().unwrap().is_connected()
+    });
+    assert!(has_text(&window, "Secure"));
+    assert!(relay.passed() >= 2, "it came back through the relay");
+
+    // The conversation, the pending message and the draft were kept; the
+    // message that waited went out once.
+    bo.wait_message("written while away");
+    pump(&mut [&mut window], "the waiting message delivered", |a| {
+        a[0].state()
+            .room()
+            .unwrap()
+            .lines
+            .iter()
+            .any(|l| l.text == "written while away" && l.delivery == Some(Delivery::Delivered))
+    });
+    let texts = line_texts(&window);
+    let at = |t: &str| texts.iter().position(|x| x == t).unwrap();
+    assert_eq!(
+        texts.iter().filter(|t| *t == "written while away").count(),
+        1
+    );
+    assert!(at("before the cut") < at("said while away"));
+    assert!(at("said while away, again") < at("2 new messages while you were away"));
+    let back = texts
+        .iter()
+        .position(|t| t.starts_with("Back in the room as ana"))
+        .unwrap();
+    assert!(at("2 new messages while you were away") < back);
+    assert_eq!(window.state().room().unwrap().draft, "half a thought");
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.starts_with("Connection lost"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn reconnect_now_skips_the_wait() {
+    let Dropping {
+        pki: _pki,
+        host: _host,
+        mut bo,
+        relay,
+        mut window,
+    } = dropping_room();
+    relay.sever();
+    // Let the backoff grow to a wait of seconds (attempt 4: 3 to 4 s).
+    pump(&mut [&mut window], "a long wait", |a| {
+        reconnect_attempt(a[0]).is_some_and(|n| n >= 4)
+    });
+    say(&mut bo, 1, &["said while away"]);
+    relay.restore();
+    let until = match window.state().room().unwrap().status {
+        Status::Reconnecting { until, .. } => until,
+        _ => unreachable!(),
+    };
+    assert!(
+        until > Instant::now() + Duration::from_millis(2500),
+        "the wait is still long"
+    );
+    // While it counts down the window redraws once a second, not more.
+    let delay = window.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+    assert!(
+        delay > Duration::ZERO && delay <= Duration::from_secs(1),
+        "{delay:?}"
+    );
+    window.get_by_label("Reconnect now").click();
+    pump(&mut [&mut window], "back in the room", |a| {
+        a[0].state().room().unwrap().is_connected()
+    });
+    // Well before the wait was over (an attempt at its end would come
+    // milliseconds after it, and the window sees events a frame late).
+    assert!(
+        until.saturating_duration_since(Instant::now()) > Duration::from_secs(1),
+        "it waited for the backoff"
+    );
+    assert!(Instant::now() < until, "it did not wait for the backoff");
+    pump(&mut [&mut window], "the resume divider", |a| {
+        a[0].query_by_label("1 new message while you were away")
+            .is_some()
+    });
+    assert!(window.query_by_label("Reconnect now").is_none());
+    // Once connected the window is idle again.
+    window.run();
+    let delay = window.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
+    assert!(delay > Duration::from_secs(60), "{delay:?}");
 }

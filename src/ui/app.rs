@@ -287,6 +287,11 @@ impl eframe::App for TlsChatApp {
                     self.net.send(session, SessionCommand::Disconnect);
                 }
             }
+            Some(RoomAction::ReconnectNow) => {
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::ReconnectNow);
+                }
+            }
             Some(RoomAction::Reconnect(config)) => {
                 room.state.reconnecting();
                 self.session = self.net.start(Start::Join(*config));

@@ -2,11 +2,15 @@
 //! the lines in view are laid out each frame; the heights of all lines are
 //! measured once (again only when the width changes), so a history of
 //! 100,000 messages scrolls as smoothly as one of ten.
+//!
+//! Where stored history ends (a newcomer's backlog, what a resume brought
+//! back) a divider runs across the conversation, and the history above it
+//! is drawn dimmed.
 
 use std::sync::OnceLock;
 
 use egui::text::{LayoutJob, TextFormat};
-use egui::{Color32, FontId, Galley, Sense, Ui};
+use egui::{Color32, FontId, Galley, Sense, Stroke, Ui};
 
 use crate::ui::state::{ChatLine, Delivery, LineId};
 
@@ -64,14 +68,42 @@ fn delivery_text(d: &Delivery) -> (&'static str, String) {
     }
 }
 
+/// How much of its colour a message from stored history keeps.
+const HISTORY_DIM: f32 = 0.6;
+/// Space above and below a divider's text.
+const DIVIDER_PAD: f32 = 8.0;
+/// The least length of rule on either side of a divider's text.
+const DIVIDER_RULE: f32 = 40.0;
+
+fn divider_color(visuals: &egui::Visuals) -> Color32 {
+    visuals.hyperlink_color
+}
+
 /// Lays out one line as it is drawn.
 fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
+    if line.divider {
+        let color = divider_color(ui.visuals());
+        let mut job = LayoutJob::single_section(
+            line.text.clone(),
+            TextFormat::simple(FontId::proportional(13.0), color),
+        );
+        job.wrap.max_width = (width - 2.0 * DIVIDER_RULE).max(60.0);
+        return ui.fonts_mut(|f| f.layout_job(job));
+    }
     let style = ui.style();
     let dark = style.visuals.dark_mode;
     let body = FontId::proportional(14.0);
     let small = FontId::proportional(11.5);
     let weak = style.visuals.weak_text_color();
-    let text = style.visuals.text_color();
+    // What the room said before we came (or while we were away): dimmed.
+    let dim = |c: Color32| {
+        if line.history {
+            c.gamma_multiply(HISTORY_DIM)
+        } else {
+            c
+        }
+    };
+    let text = dim(style.visuals.text_color());
     let mut job = LayoutJob::default();
     job.wrap.max_width = width;
     let fmt = |font: &FontId, color: Color32| TextFormat::simple(font.clone(), color);
@@ -95,7 +127,7 @@ fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
         } else {
             line.nick.clone()
         };
-        job.append(&who, 8.0, fmt(&FontId::proportional(14.0), color));
+        job.append(&who, 8.0, fmt(&FontId::proportional(14.0), dim(color)));
         job.append(&line.text, 8.0, fmt(&body, text));
         if let Some(d) = &line.delivery {
             let (icon, words) = delivery_text(d);
@@ -203,7 +235,9 @@ impl HeightCache {
 }
 
 fn extra(line: &ChatLine) -> f32 {
-    if matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
+    if line.divider {
+        2.0 * DIVIDER_PAD
+    } else if matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
         RESEND_ROW
     } else {
         0.0
@@ -241,6 +275,10 @@ pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache)
                     origin + egui::vec2(0.0, top),
                     egui::vec2(width, height),
                 );
+                if line.divider {
+                    divider_ui(ui, rect, galley);
+                    continue;
+                }
                 ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
                     ui.add(
                         egui::Label::new(galley)
@@ -262,6 +300,19 @@ pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache)
     resend
 }
 
+/// A rule across `rect` with the divider's text in the middle.
+fn divider_ui(ui: &mut Ui, rect: egui::Rect, galley: std::sync::Arc<Galley>) {
+    let text = egui::Align2::CENTER_CENTER.align_size_within_rect(galley.size(), rect);
+    let stroke = Stroke::new(1.0, divider_color(ui.visuals()));
+    let y = rect.center().y;
+    let gap = 10.0;
+    ui.painter()
+        .hline(rect.left()..=(text.left() - gap), y, stroke);
+    ui.painter()
+        .hline((text.right() + gap)..=rect.right(), y, stroke);
+    ui.put(text, egui::Label::new(galley).selectable(true));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +325,8 @@ mod tests {
             text: text.into(),
             own: false,
             notice: false,
+            divider: false,
+            history: false,
             delivery: None,
         }
     }

@@ -1,6 +1,8 @@
 //! The room: an address bar that tells the truth about the connection, the
 //! members, the conversation and the message box.
 
+use std::time::Instant;
+
 use egui::{Color32, RichText, Ui};
 
 use crate::net::certinfo::fingerprint;
@@ -15,6 +17,8 @@ pub enum RoomAction {
     Send(SessionCommand),
     /// Leave (member) or close (host).
     Disconnect,
+    /// While reconnecting after a drop: try now rather than after the wait.
+    ReconnectNow,
     /// Join again with this configuration.
     Reconnect(Box<JoinConfig>),
     /// Leave and go back to the start screen.
@@ -95,6 +99,17 @@ impl RoomView {
             self.details_window(ui);
             return action;
         }
+        if self.state.is_reconnecting() {
+            egui::Panel::top("reconnect_banner")
+                .frame(
+                    egui::Frame::side_top_panel(ui.style())
+                        .fill(banner_fill(ui.visuals()))
+                        .inner_margin(egui::Margin::symmetric(10, 8)),
+                )
+                .show(ui, |ui| {
+                    action = action.take().or(self.banner_ui(ui));
+                });
+        }
         egui::Panel::right("members")
             .resizable(true)
             .default_size(190.0)
@@ -129,6 +144,52 @@ impl RoomView {
         }
     }
 
+    /// While the connection is down: why, when the next attempt is, and a
+    /// way to try at once. Redraws once a second for the countdown, and
+    /// not otherwise.
+    fn banner_ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
+        let mut action = None;
+        let countdown = self.state.reconnect_countdown(Instant::now())?;
+        let when = match countdown.seconds() {
+            0 => "reconnecting now…".to_string(),
+            n => format!("reconnecting in {n} s"),
+        };
+        // After the drop, why it dropped; after a failed attempt, why that failed.
+        let text = if countdown.attempt > 1 {
+            format!(
+                "Still not connected: {} — {when} (attempt {})",
+                countdown.reason, countdown.attempt
+            )
+        } else {
+            format!("Connection lost: {} — {when}", countdown.reason)
+        };
+        if let Some(tick) = countdown.next_tick() {
+            ui.ctx().request_repaint_after(tick);
+        }
+        ui.horizontal(|ui| {
+            if ui.button("Reconnect now").clicked() {
+                self.state.reconnect_now();
+                action = Some(RoomAction::ReconnectNow);
+            }
+            ui.add(
+                egui::Label::new(
+                    RichText::new(text)
+                        .strong()
+                        .color(ui.visuals().warn_fg_color),
+                )
+                .wrap(),
+            );
+        });
+        ui.label(
+            RichText::new(
+                "You can keep writing: messages you send now wait, and go out once the \
+                 connection is back.",
+            )
+            .weak(),
+        );
+        action
+    }
+
     fn address_bar_ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
         let mut action = None;
         ui.add_space(4.0);
@@ -138,6 +199,7 @@ impl RoomView {
                 Status::Connected => ("⚠", Color32::from_rgb(220, 150, 20)),
                 Status::Untrusted(_) => ("⚠", ui.visuals().error_fg_color),
                 Status::Connecting => ("⏳", ui.visuals().weak_text_color()),
+                Status::Reconnecting { .. } => ("⏳", ui.visuals().warn_fg_color),
                 Status::Disconnected { .. } => ("⛔", ui.visuals().weak_text_color()),
             };
             let text = format!(
@@ -201,6 +263,9 @@ impl RoomView {
 
     fn members_ui(&self, ui: &mut Ui) {
         ui.heading(format!("Members ({})", self.state.members.len()));
+        if self.state.is_reconnecting() {
+            ui.label(RichText::new("as they were when the connection dropped").weak());
+        }
         ui.separator();
         // Identities matter in rooms that use client certificates; where
         // nobody has one, "no certificate" under every name is just noise.
@@ -287,6 +352,18 @@ impl RoomView {
     }
 }
 
+/// The reconnecting banner's background: the warning colour, faint.
+fn banner_fill(visuals: &egui::Visuals) -> Color32 {
+    let warn = visuals.warn_fg_color;
+    let base = visuals.panel_fill;
+    let mix = |a: u8, b: u8| ((u16::from(a) * 3 + u16::from(b)) / 4) as u8;
+    Color32::from_rgb(
+        mix(base.r(), warn.r()),
+        mix(base.g(), warn.g()),
+        mix(base.b(), warn.b()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -324,6 +401,76 @@ mod tests {
         assert!(
             h.query_by_label("guest-4000 · plain text").is_none(),
             "a name far out of view was laid out"
+        );
+    }
+
+    #[test]
+    fn a_replay_of_ten_thousand_messages_comes_in_without_a_long_frame() {
+        use crate::net::{MessageEvent, NetEvent};
+        use crate::ui::app::EVENTS_PER_FRAME;
+        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        state.apply(NetEvent::Listening {
+            addr: "127.0.0.1:7463".parse().unwrap(),
+            chain: vec![],
+        });
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(900.0, 600.0))
+            .build_ui_state(
+                |ui, view: &mut RoomView| {
+                    view.ui(ui);
+                },
+                RoomView::new(state, None),
+            );
+        h.run();
+        // As the app takes them in: at most EVENTS_PER_FRAME, then a frame.
+        let n = 10_000u64;
+        let mut events = (1..=n).map(|seq| {
+            NetEvent::Message(MessageEvent {
+                seq,
+                from: Some(seq % 7),
+                nick: format!("member-{}", seq % 7),
+                text: format!("stored message {seq} ").repeat(1 + (seq % 5) as usize),
+                time_ms: 1_780_000_000_000 + seq * 1000,
+                own: seq % 7 == 0,
+                history: true,
+            })
+        });
+        let mut slowest = std::time::Duration::ZERO;
+        loop {
+            let chunk: Vec<NetEvent> = events.by_ref().take(EVENTS_PER_FRAME).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            let started = std::time::Instant::now();
+            for e in chunk {
+                h.state_mut().state.apply(e);
+            }
+            h.step();
+            slowest = slowest.max(started.elapsed());
+        }
+        h.state_mut().state.apply(NetEvent::HistoryEnd {
+            count: n,
+            missed: 0,
+            resumed: false,
+        });
+        // Measured heights correct the estimates over a few frames.
+        h.run_steps(10);
+        assert_eq!(h.state().state.lines.len(), 10_001);
+        assert!(h.query_by_label("10000 earlier messages").is_some());
+        assert!(
+            h.query_by_label_contains("stored message 10000").is_some(),
+            "the newest is in view"
+        );
+        assert!(
+            h.query_by_label_contains("stored message 5000 ").is_none(),
+            "a message far out of view was laid out"
+        );
+        // Generous for a debug build on a busy machine; a frame that laid
+        // out the whole history would take seconds.
+        eprintln!("slowest frame taking in {EVENTS_PER_FRAME} events: {slowest:?}");
+        assert!(
+            slowest < std::time::Duration::from_millis(500),
+            "{slowest:?}"
         );
     }
 }

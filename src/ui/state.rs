@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::time::{Duration, Instant};
 
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::safe_text::{visible, visible_line};
@@ -68,8 +69,45 @@ pub struct ChatLine {
     pub own: bool,
     /// A notice rather than a message.
     pub notice: bool,
+    /// A notice drawn as a rule across the conversation: where the stored
+    /// history a join or a resume brought ends (see [`divider_text`]).
+    pub divider: bool,
+    /// A message from the room's stored history rather than live (drawn
+    /// dimmed).
+    pub history: bool,
     /// For our own messages: what became of it.
     pub delivery: Option<Delivery>,
+}
+
+/// Where a reconnection stands, as the banner shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Countdown<'a> {
+    /// Why the connection dropped (or the last attempt failed).
+    pub reason: &'a str,
+    /// How long until the next attempt.
+    pub left: Duration,
+    /// Which attempt that is.
+    pub attempt: u32,
+}
+
+impl Countdown<'_> {
+    /// Whole seconds left, rounded up: 3 from 2.1 s on, 0 once it is time.
+    #[must_use]
+    pub fn seconds(&self) -> u64 {
+        u64::try_from(self.left.as_millis().div_ceil(1000)).unwrap_or(u64::MAX)
+    }
+
+    /// How long until [`Countdown::seconds`] changes (at most one second),
+    /// or `None` once it reached 0: a view redraws then, and only then.
+    #[must_use]
+    pub fn next_tick(&self) -> Option<Duration> {
+        let secs = self.seconds();
+        (secs > 0).then(|| {
+            self.left
+                .saturating_sub(Duration::from_secs(secs - 1))
+                .max(Duration::from_millis(1))
+        })
+    }
 }
 
 /// Where the session stands.
@@ -79,6 +117,16 @@ pub enum Status {
     Connecting,
     /// Hosting, or joined and trusted.
     Connected,
+    /// The connection dropped; the session tries again by itself at
+    /// `until` (or sooner, when asked). Messages sent meanwhile wait.
+    Reconnecting {
+        /// Why the connection dropped (or the last attempt failed).
+        reason: String,
+        /// When the next attempt starts.
+        until: Instant,
+        /// Which attempt that is (1 for the first after the drop).
+        attempt: u32,
+    },
     /// The host's certificate was not trusted; nothing was sent.
     Untrusted(Box<Untrusted>),
     /// The session ended.
@@ -126,6 +174,13 @@ pub struct RoomState {
     trim_notice: Option<LineId>,
     /// The joins (or leaves) the last line of the conversation sums up.
     run: Option<Run>,
+    /// Whether the connection dropped and we are not back in the room yet
+    /// (from the first `Reconnecting` to the next `Joined`).
+    resuming: bool,
+    /// The line that says we are in the room, while the history that
+    /// joining brings may still come: it moves below that history's
+    /// divider, so that the conversation reads in order.
+    joined_line: Option<LineId>,
 }
 
 /// How long after the first of them joins (or leaves with the same reason)
@@ -189,13 +244,53 @@ impl RoomState {
             trimmed: 0,
             trim_notice: None,
             run: None,
+            resuming: false,
+            joined_line: None,
         }
     }
 
-    /// Whether messages can be sent now.
+    /// Whether we are in the room over a live connection.
     #[must_use]
     pub fn is_connected(&self) -> bool {
         self.status == Status::Connected && self.me.is_some()
+    }
+
+    /// Whether messages can be sent now: in the room, or waiting to
+    /// reconnect (they wait, and go out once the connection is back).
+    #[must_use]
+    pub fn can_send(&self) -> bool {
+        self.is_connected() || self.is_reconnecting()
+    }
+
+    /// Whether the connection dropped and the session is about to try again.
+    #[must_use]
+    pub fn is_reconnecting(&self) -> bool {
+        matches!(self.status, Status::Reconnecting { .. })
+    }
+
+    /// While reconnecting: why the connection dropped, and how long (as of
+    /// `now`) until the next attempt starts.
+    #[must_use]
+    pub fn reconnect_countdown(&self, now: Instant) -> Option<Countdown<'_>> {
+        match &self.status {
+            Status::Reconnecting {
+                reason,
+                until,
+                attempt,
+            } => Some(Countdown {
+                reason,
+                left: until.saturating_duration_since(now),
+                attempt: *attempt,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The user asked to reconnect at once: the countdown is over.
+    pub fn reconnect_now(&mut self) {
+        if let Status::Reconnecting { until, .. } = &mut self.status {
+            *until = Instant::now();
+        }
     }
 
     /// Why the message box is disabled, if it is.
@@ -203,6 +298,7 @@ impl RoomState {
     pub fn send_blocked_reason(&self) -> Option<String> {
         match &self.status {
             Status::Connected if self.me.is_some() => None,
+            Status::Reconnecting { .. } => None,
             Status::Connected | Status::Connecting => Some("Connecting…".into()),
             Status::Untrusted(_) => {
                 Some("Not connected: the host's certificate is not trusted".into())
@@ -254,6 +350,22 @@ impl RoomState {
             text,
             own: false,
             notice: true,
+            divider: false,
+            history: false,
+            delivery: None,
+        })
+    }
+
+    fn divider(&mut self, text: String) -> LineId {
+        self.push(ChatLine {
+            id: 0,
+            time_ms: crate::net::now_ms(),
+            nick: String::new(),
+            text,
+            own: false,
+            notice: true,
+            divider: true,
+            history: false,
             delivery: None,
         })
     }
@@ -309,6 +421,8 @@ impl RoomState {
                 },
                 own: false,
                 notice: true,
+                divider: false,
+                history: false,
                 delivery: None,
             },
         );
@@ -330,7 +444,7 @@ impl RoomState {
     /// Turns the draft into a message to send, if there is something to send
     /// and we are connected; the draft is kept otherwise.
     pub fn compose(&mut self) -> Option<SessionCommand> {
-        if !self.is_connected() {
+        if !self.can_send() {
             return None;
         }
         let text = self.draft.trim_end_matches(['\n', '\r']).to_string();
@@ -346,7 +460,7 @@ impl RoomState {
     pub fn resend(&mut self, line: LineId) -> Option<SessionCommand> {
         let index = self.index_of(line)?;
         let line = &self.lines[index];
-        if !self.is_connected() || !matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
+        if !self.can_send() || !matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
             return None;
         }
         let text = line.text.clone();
@@ -364,6 +478,8 @@ impl RoomState {
             text: text.clone(),
             own: true,
             notice: false,
+            divider: false,
+            history: false,
             delivery: Some(Delivery::Sending),
         });
         self.pending.insert(id, line);
@@ -395,6 +511,7 @@ impl RoomState {
                 format!("Not private: {}", visible_line(&u.problem.explain()))
             }
             Status::Disconnected { reason, .. } => format!("Disconnected: {reason}"),
+            Status::Reconnecting { .. } => "Not connected · connection lost, reconnecting".into(),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
                     Some(leaf) => format!("Hosting · your certificate {}", short_fingerprint(leaf)),
@@ -470,12 +587,15 @@ impl RoomState {
                     .unwrap_or(usize::MAX)
                     .max(self.members.len())
                     .saturating_sub(1);
-                self.notice(format!(
-                    "You are in the room as {} ({} other{} here)",
+                // After a drop: the same conversation goes on.
+                let back = std::mem::take(&mut self.resuming);
+                self.joined_line = Some(self.notice(format!(
+                    "{} the room as {} ({} other{} here)",
+                    if back { "Back in" } else { "You are in" },
                     self.nick,
                     others,
                     if others == 1 { "" } else { "s" }
-                ));
+                )));
             }
             NetEvent::Message(m) => {
                 // Our own live messages are already shown, from the moment
@@ -488,6 +608,8 @@ impl RoomState {
                         text: m.text,
                         own: m.own,
                         notice: false,
+                        divider: false,
+                        history: m.history,
                         delivery: None,
                     });
                 }
@@ -500,15 +622,41 @@ impl RoomState {
                 missed,
                 resumed,
             } => {
-                if let Some(line) = crate::headless::history_end_line(count, missed, resumed) {
-                    self.notice(line.trim_start_matches("* ").to_string());
+                let joined = self.joined_line.take();
+                match divider_text(count, missed, resumed) {
+                    Some(text) => {
+                        // "You are in the room" goes below what was said
+                        // before it.
+                        let joined = joined
+                            .and_then(|id| self.index_of(id))
+                            .map(|index| self.lines.remove(index).text);
+                        self.divider(text);
+                        if let Some(text) = joined {
+                            self.notice(text);
+                        }
+                    }
+                    None if resumed => {
+                        self.notice("Nothing was said while you were away".into());
+                    }
+                    None => {}
                 }
             }
-            NetEvent::Reconnecting { reason, in_ms, .. } => {
-                self.notice(format!(
-                    "{reason}; reconnecting in {:.1} s",
-                    in_ms as f64 / 1000.0
-                ));
+            NetEvent::Reconnecting {
+                reason,
+                in_ms,
+                attempt,
+            } => {
+                // One line where the conversation broke off, however many
+                // attempts it takes; the banner counts down to the next.
+                if !self.resuming {
+                    self.notice(format!("Connection lost: {reason}"));
+                }
+                self.resuming = true;
+                self.status = Status::Reconnecting {
+                    reason,
+                    until: Instant::now() + Duration::from_millis(in_ms),
+                    attempt,
+                };
             }
             NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
             NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
@@ -556,11 +704,43 @@ impl RoomState {
                 }
                 self.me = None;
                 self.members.clear();
+                self.resuming = false;
                 if !matches!(self.status, Status::Untrusted(_)) {
                     self.status = Status::Disconnected { reason, kind };
                 }
             }
         }
+    }
+}
+
+/// What the divider says where stored history ends, if there is one: after
+/// a newcomer's backlog "3 earlier messages", after a resume "3 new
+/// messages while you were away", and how many more were not kept.
+#[must_use]
+pub fn divider_text(count: u64, missed: u64, resumed: bool) -> Option<String> {
+    let messages = |n: u64| if n == 1 { "message" } else { "messages" };
+    let not_kept = match missed {
+        0 => String::new(),
+        1 => " · 1 more was not kept".to_string(),
+        m => format!(" · {m} more were not kept"),
+    };
+    match (count, missed, resumed) {
+        (0, 0, _) => None,
+        (0, m, true) => Some(format!(
+            "{m} {} said while you were away {} not kept",
+            messages(m),
+            if m == 1 { "was" } else { "were" }
+        )),
+        (0, m, false) => Some(format!(
+            "{m} earlier {} {} no longer kept",
+            messages(m),
+            if m == 1 { "is" } else { "are" }
+        )),
+        (n, _, true) => Some(format!(
+            "{n} new {} while you were away{not_kept}",
+            messages(n)
+        )),
+        (n, _, false) => Some(format!("{n} earlier {}{not_kept}", messages(n))),
     }
 }
 
@@ -945,6 +1125,8 @@ mod tests {
             text: "lost words".into(),
             own: true,
             notice: false,
+            divider: false,
+            history: false,
             delivery: Some(Delivery::NotDelivered("gone".into())),
         });
         s.apply(NetEvent::MemberJoined(member(4, "bo")));
@@ -1148,6 +1330,298 @@ mod tests {
                 .chars()
                 .any(crate::net::safe_text::is_hidden)
         );
+    }
+
+    fn history_message(seq: u64, nick: &str, text: &str, own: bool) -> NetEvent {
+        NetEvent::Message(MessageEvent {
+            seq,
+            from: Some(if own { 3 } else { 0 }),
+            nick: nick.into(),
+            text: text.into(),
+            time_ms: 1,
+            own,
+            history: true,
+        })
+    }
+
+    fn dividers(s: &RoomState) -> Vec<&ChatLine> {
+        s.lines.iter().filter(|l| l.divider).collect()
+    }
+
+    #[test]
+    fn a_backlog_ends_in_a_divider_below_it() {
+        let mut s = joined();
+        for i in 1..=3 {
+            s.apply(history_message(i, "hana", &format!("old {i}"), false));
+        }
+        s.apply(NetEvent::HistoryEnd {
+            count: 3,
+            missed: 0,
+            resumed: false,
+        });
+        s.apply(message(4, "live"));
+        let n = s.lines.len();
+        assert_eq!(n, 6, "{:?}", s.lines);
+        let divider = &s.lines[n - 3];
+        assert!(divider.divider && divider.notice, "{divider:?}");
+        assert_eq!(divider.text, "3 earlier messages");
+        assert_eq!(dividers(&s).len(), 1);
+        // Below it that we are in the room (moved down, with an id of its
+        // own), then the live room.
+        assert_eq!(
+            s.lines[n - 2].text,
+            "You are in the room as ana (1 other here)"
+        );
+        // Above it the history, drawn as history.
+        for l in &s.lines[..n - 3] {
+            assert!(
+                l.history && !l.notice && l.text.starts_with("old "),
+                "{l:?}"
+            );
+        }
+        assert!(!s.lines[n - 1].history && s.lines[n - 1].text == "live");
+        // Ids still grow along the conversation.
+        assert!(s.lines.windows(2).all(|w| w[0].id < w[1].id));
+    }
+
+    #[test]
+    fn divider_texts_for_backlog_resume_and_what_was_not_kept() {
+        assert_eq!(divider_text(0, 0, false), None, "no backlog, no divider");
+        assert_eq!(divider_text(1, 0, false).unwrap(), "1 earlier message");
+        assert_eq!(
+            divider_text(50, 7, false).unwrap(),
+            "50 earlier messages · 7 more were not kept"
+        );
+        assert_eq!(
+            divider_text(2, 0, true).unwrap(),
+            "2 new messages while you were away"
+        );
+        assert_eq!(
+            divider_text(1, 1, true).unwrap(),
+            "1 new message while you were away · 1 more was not kept"
+        );
+        assert_eq!(
+            divider_text(0, 4, true).unwrap(),
+            "4 messages said while you were away were not kept"
+        );
+        // A resume that brought nothing: a notice, no divider.
+        let mut s = joined();
+        s.apply(NetEvent::HistoryEnd {
+            count: 0,
+            missed: 0,
+            resumed: true,
+        });
+        assert!(dividers(&s).is_empty());
+        assert_eq!(
+            s.lines.last().unwrap().text,
+            "Nothing was said while you were away"
+        );
+        // A resume with what was missed: a divider that says both.
+        s.apply(history_message(9, "hana", "while away", false));
+        s.apply(NetEvent::HistoryEnd {
+            count: 1,
+            missed: 2,
+            resumed: true,
+        });
+        assert_eq!(
+            s.lines.last().unwrap().text,
+            "1 new message while you were away · 2 more were not kept"
+        );
+        assert!(s.lines.last().unwrap().divider);
+    }
+
+    #[test]
+    fn reconnecting_then_joined_keeps_the_conversation_pending_and_draft() {
+        let mut s = joined();
+        s.apply(message(1, "before the drop"));
+        let in_flight = send(&mut s, "in flight");
+        let before: Vec<(LineId, String)> =
+            s.lines.iter().map(|l| (l.id, l.text.clone())).collect();
+        s.apply(NetEvent::Reconnecting {
+            reason: "the connection to h:1 was lost: reset".into(),
+            in_ms: 2_500,
+            attempt: 1,
+        });
+        // The truth while the connection is down: not secure, not connected.
+        assert!(s.is_reconnecting());
+        assert!(!s.is_connected());
+        assert!(!s.is_verified(), "no padlock while the connection is down");
+        assert!(!s.status_text().contains("Secure"), "{}", s.status_text());
+        let countdown = s.reconnect_countdown(Instant::now()).unwrap();
+        assert_eq!(countdown.seconds(), 3);
+        assert!(countdown.reason.contains("reset"));
+        // The composer stays usable: what is sent now waits, shown pending.
+        assert!(s.send_blocked_reason().is_none());
+        let waiting = send(&mut s, "written while away");
+        assert_eq!(
+            line(&s, "written while away").delivery,
+            Some(Delivery::Sending)
+        );
+        s.draft = "half written".into();
+        // Another failed attempt: still one line about the drop.
+        s.apply(NetEvent::Reconnecting {
+            reason: "cannot connect to h:1: refused".into(),
+            in_ms: 1_000,
+            attempt: 2,
+        });
+        assert_eq!(
+            s.lines
+                .iter()
+                .filter(|l| l.text.starts_with("Connection lost"))
+                .count(),
+            1
+        );
+        // Back: a new connection and a new member id.
+        s.apply(NetEvent::Connected(Box::new(connection(
+            TrustBasis::Verified {
+                anchor: "CN=Test Root".into(),
+            },
+        ))));
+        s.apply(NetEvent::Joined {
+            you: 8,
+            nick: "ana".into(),
+            members: vec![member(0, "hana"), member(8, "ana")],
+            total: 2,
+        });
+        assert!(s.is_connected() && !s.is_reconnecting());
+        assert!(s.reconnect_countdown(Instant::now()).is_none());
+        assert_eq!(s.me, Some(8));
+        assert_eq!(s.draft, "half written");
+        assert!(s.status_text().starts_with("Secure"));
+        // Every line from before is still there, with the same id.
+        for (id, text) in &before {
+            assert_eq!(&s.lines[s.index_of(*id).unwrap()].text, text);
+        }
+        assert_eq!(
+            s.lines.last().unwrap().text,
+            "Back in the room as ana (1 other here)"
+        );
+        // The waiting messages are acknowledged after the resume, once.
+        for (id, text) in [(in_flight, "in flight"), (waiting, "written while away")] {
+            s.apply(NetEvent::Message(MessageEvent {
+                seq: 10 + id,
+                from: Some(8),
+                nick: "ana".into(),
+                text: text.into(),
+                time_ms: 1,
+                own: true,
+                history: false,
+            }));
+            s.apply(NetEvent::Delivered { id });
+            assert_eq!(s.lines.iter().filter(|l| l.text == text).count(), 1);
+            assert_eq!(line(&s, text).delivery, Some(Delivery::Delivered));
+        }
+        // A drop that ends the session still ends it as before.
+        s.apply(NetEvent::Reconnecting {
+            reason: "lost".into(),
+            in_ms: 500,
+            attempt: 1,
+        });
+        s.apply(NetEvent::Disconnected {
+            reason: "you left the room".into(),
+            kind: DisconnectKind::ByUser,
+        });
+        assert!(matches!(s.status, Status::Disconnected { .. }));
+        assert!(s.compose().is_none());
+    }
+
+    #[test]
+    fn the_countdown_ticks_once_a_second_then_stops() {
+        let at = |ms: u64| Countdown {
+            reason: "lost",
+            left: Duration::from_millis(ms),
+            attempt: 1,
+        };
+        assert_eq!(at(2_500).seconds(), 3);
+        assert_eq!(at(2_500).next_tick(), Some(Duration::from_millis(500)));
+        assert_eq!(at(2_000).seconds(), 2);
+        assert_eq!(at(2_000).next_tick(), Some(Duration::from_secs(1)));
+        assert_eq!(at(1).seconds(), 1);
+        assert_eq!(at(0).seconds(), 0);
+        assert_eq!(at(0).next_tick(), None, "no redraws once it is time");
+        // Reconnect now ends the wait.
+        let mut s = joined();
+        s.apply(NetEvent::Reconnecting {
+            reason: "lost".into(),
+            in_ms: 30_000,
+            attempt: 6,
+        });
+        s.reconnect_now();
+        let c = s.reconnect_countdown(Instant::now()).unwrap();
+        assert_eq!((c.seconds(), c.attempt), (0, 6));
+    }
+
+    #[test]
+    fn own_history_is_shown_once_as_own_and_own_live_messages_not_twice() {
+        // A restarted host's window: the stored conversation, its own
+        // earlier messages among it, then the divider.
+        let mut s = RoomState::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
+        s.apply(NetEvent::Listening {
+            addr: "127.0.0.1:7443".parse().unwrap(),
+            chain: vec![],
+        });
+        s.apply(history_message(1, "ana", "hi hana", false));
+        s.apply(history_message(2, "hana", "hi ana", true));
+        s.apply(NetEvent::HistoryEnd {
+            count: 2,
+            missed: 0,
+            resumed: false,
+        });
+        let own: Vec<&ChatLine> = s.lines.iter().filter(|l| l.text == "hi ana").collect();
+        assert_eq!(own.len(), 1);
+        assert!(own[0].own && own[0].history && own[0].delivery.is_none());
+        assert_eq!(s.lines.last().unwrap().text, "2 earlier messages");
+        // Live: our message is shown when sent, its echo adds nothing.
+        s.me = Some(0);
+        let id = send(&mut s, "new words");
+        s.apply(NetEvent::Message(MessageEvent {
+            seq: 3,
+            from: Some(0),
+            nick: "hana".into(),
+            text: "new words".into(),
+            time_ms: 1,
+            own: true,
+            history: false,
+        }));
+        s.apply(NetEvent::Delivered { id });
+        let live: Vec<&ChatLine> = s.lines.iter().filter(|l| l.text == "new words").collect();
+        assert_eq!(live.len(), 1);
+        assert!(live[0].own && !live[0].history);
+        assert_eq!(live[0].delivery, Some(Delivery::Delivered));
+    }
+
+    #[test]
+    fn dividers_leave_with_old_lines_and_ids_stay_stable() {
+        let mut s = joined();
+        s.apply(history_message(1, "hana", "old", false));
+        s.apply(NetEvent::HistoryEnd {
+            count: 1,
+            missed: 0,
+            resumed: false,
+        });
+        let divider = dividers(&s)[0].id;
+        s.apply(message(2, "first live"));
+        let live = line(&s, "first live").id;
+        for i in 0..(MAX_LINES as u64 - 10) {
+            s.apply(message(i + 3, &format!("m{i}")));
+        }
+        assert!(s.lines.len() <= MAX_LINES);
+        assert_eq!(s.trimmed(), 0, "not yet trimmed");
+        assert_eq!(
+            s.lines[s.index_of(divider).unwrap()].text,
+            "1 earlier message"
+        );
+        assert_eq!(s.lines[s.index_of(divider).unwrap() + 2].id, live);
+        for i in 0..20 {
+            s.apply(message(i + MAX_LINES as u64, &format!("n{i}")));
+        }
+        assert!(s.trimmed() > 0 && s.lines.len() <= MAX_LINES);
+        assert_eq!(
+            s.index_of(divider),
+            None,
+            "the divider left with the old lines"
+        );
+        assert!(dividers(&s).is_empty());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: certificates made at test time
 //! with rcgen, net threads with a deadline-based event wait, and a blocking
-//! plain-text TLS client (no ALPN), like `openssl s_client`.
+//! plain-text TLS client (no ALPN), like `openssl s_client`, and a TCP
+//! [`Relay`] a test can cut and mend.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -367,4 +368,89 @@ pub fn host_with(cert: &Issued, nick: &str, limits: HostLimits) -> (Node, Socket
         _ => None,
     });
     (node, addr)
+}
+
+/// A TCP relay on loopback between a member and a host, that a test can
+/// cut and mend: [`Relay::sever`] closes every connection through it and
+/// turns new ones away (accepted, then closed at once), [`Relay::restore`]
+/// lets them through again. It plays a network that drops, for the tests
+/// of reconnecting and resuming.
+pub struct Relay {
+    /// Where members connect instead of the host.
+    pub addr: SocketAddr,
+    open: Arc<std::sync::atomic::AtomicBool>,
+    /// Bumped on every sever; each connection ends when it changes.
+    cut: tokio::sync::watch::Sender<u64>,
+    /// How many connections were let through, in all.
+    passed: Arc<std::sync::atomic::AtomicUsize>,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Relay {
+    /// A relay to `target`, open.
+    pub fn start(target: SocketAddr) -> Self {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let listener = runtime
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let open = Arc::new(AtomicBool::new(true));
+        let passed = Arc::new(AtomicUsize::new(0));
+        let (cut, _) = tokio::sync::watch::channel(0u64);
+        let (open2, passed2, cut2) = (open.clone(), passed.clone(), cut.clone());
+        runtime.spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
+                // Which cut this connection lives until: read before
+                // `open`, so that a sever in between is never missed.
+                let mut cuts = cut2.subscribe();
+                let generation = *cuts.borrow_and_update();
+                if !open2.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                passed2.fetch_add(1, Ordering::SeqCst);
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cuts.wait_for(|g| *g != generation) => {}
+                    }
+                    // Dropping both ends closes both connections.
+                });
+            }
+        });
+        Self {
+            addr,
+            open,
+            cut,
+            passed,
+            runtime,
+        }
+    }
+
+    /// Closes every connection through the relay and turns new ones away.
+    pub fn sever(&self) {
+        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
+        self.cut.send_modify(|g| *g += 1);
+    }
+
+    /// Lets connections through again.
+    pub fn restore(&self) {
+        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// How many connections it let through so far.
+    pub fn passed(&self) -> usize {
+        self.passed.load(std::sync::atomic::Ordering::SeqCst)
+    }
 }
