@@ -335,7 +335,10 @@ pub(crate) async fn run(
     };
     let listener = match TcpListener::bind(config.bind).await {
         Ok(l) => l,
-        Err(e) => return ended(&sink, DisconnectKind::Error, listen_error(config.bind, &e)),
+        Err(e) => {
+            close_history(history).await;
+            return ended(&sink, DisconnectKind::Error, listen_error(config.bind, &e));
+        }
     };
     let addr = listener.local_addr().unwrap_or(config.bind);
     sink.emit(NetEvent::Listening { addr, chain });
@@ -411,7 +414,20 @@ pub(crate) async fn run(
     {
         connections.shutdown().await;
     }
+    let history = room.history().clone();
+    drop(room);
+    close_history(history).await;
     ended(&sink, DisconnectKind::ByUser, reason);
+}
+
+/// Drops this handle to the history and waits (a little) for the room's
+/// task and members' tasks to drop theirs and the database to be closed:
+/// the process may end right after the host says it ended, and a database
+/// left open keeps recent messages in its WAL file beside the history.
+async fn close_history(history: History) {
+    let closed = history.closed();
+    drop(history);
+    let _ = tokio::task::spawn_blocking(move || closed.wait(Duration::from_secs(5))).await;
 }
 
 /// One member connection, from TCP accept to close.

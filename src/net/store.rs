@@ -501,6 +501,23 @@ pub struct Opened {
 #[derive(Clone)]
 pub struct History {
     jobs: crossbeam_channel::Sender<Job>,
+    closed: crossbeam_channel::Receiver<()>,
+}
+
+/// Tells when the history thread has closed its database (see
+/// [`History::closed`]).
+pub struct Closed(crossbeam_channel::Receiver<()>);
+
+impl Closed {
+    /// Waits at most `timeout` for the database to be closed; true when
+    /// it is.
+    #[must_use]
+    pub fn wait(&self, timeout: std::time::Duration) -> bool {
+        matches!(
+            self.0.recv_timeout(timeout),
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected)
+        )
+    }
 }
 
 impl History {
@@ -519,6 +536,8 @@ impl History {
             keep,
         };
         let (jobs, rx) = crossbeam_channel::unbounded::<Job>();
+        // Nothing is ever sent on it: its end says the database is closed.
+        let (done, closed) = crossbeam_channel::bounded::<()>(0);
         std::thread::Builder::new()
             .name("tlschat-history".into())
             .spawn(move || {
@@ -543,9 +562,20 @@ impl History {
                         }
                     }
                 }
+                // Closing checkpoints the WAL into the file and removes it.
+                drop(store);
+                drop(done);
             })
             .map_err(|e| format!("cannot start the history thread: {e}"))?;
-        Ok((Self { jobs }, opened))
+        Ok((Self { jobs, closed }, opened))
+    }
+
+    /// What tells when the database is closed: once every handle is
+    /// dropped, the thread closes it. A host that stops waits for it, so
+    /// that a clean stop leaves the whole history in its file.
+    #[must_use]
+    pub fn closed(&self) -> Closed {
+        Closed(self.closed.clone())
     }
 
     /// Stores a batch (see [`Store::append`]); the messages come back
