@@ -466,11 +466,14 @@ pub fn history_file(config: &crate::net::HostConfig) -> Option<PathBuf> {
     }
 }
 
+/// The messages of an append, back with what became of them.
+type AppendReply = (Vec<NewMessage>, Result<Vec<Appended>, String>);
+
 enum Job {
     Append {
         messages: Vec<NewMessage>,
         next_member: u64,
-        reply: oneshot::Sender<(Vec<NewMessage>, Result<Vec<Appended>, String>)>,
+        reply: oneshot::Sender<AppendReply>,
     },
     Read {
         after: u64,

@@ -149,7 +149,8 @@ impl EventSink {
 /// What the thread is asked to do.
 #[derive(Debug)]
 enum Request {
-    Start(SessionId, Start),
+    // Boxed: a host's configuration is large, commands are many.
+    Start(SessionId, Box<Start>),
     Session(SessionId, SessionCommand),
     Shutdown,
 }
@@ -166,7 +167,7 @@ impl CommandSender {
     /// carry the returned id. `None` when the net thread has ended.
     pub fn start(&self, start: Start) -> Option<SessionId> {
         let id = SessionId(self.next.fetch_add(1, Ordering::Relaxed));
-        self.tx.send(Request::Start(id, start)).ok()?;
+        self.tx.send(Request::Start(id, Box::new(start))).ok()?;
         Some(id)
     }
 
@@ -292,7 +293,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, sink: EventSin
                 }
                 let sink = sink.for_session(id);
                 let (tx, rx) = mpsc::unbounded_channel();
-                let task = match start {
+                let task = match *start {
                     Start::Host(config) => tokio::spawn(crate::net::host::run(config, sink, rx)),
                     Start::Join(config) => tokio::spawn(crate::net::member::run(config, sink, rx)),
                 };
