@@ -470,7 +470,7 @@ fn dropping_room() -> Dropping {
     let (host, addr) = common::host(&cert, "hana");
     let (bo, _) = common::join(addr, "bo", &pki.ca_pem);
     let relay = common::Relay::start(addr);
-    let mut config = join_config(relay.addr, "ana", &pki.ca_pem);
+    let mut config = join_config(relay.addr(), "ana", &pki.ca_pem);
     config.reconnect = true;
     let mut window = app(Launch::Join(config));
     connected(&mut [&mut window], 0);
@@ -537,7 +537,7 @@ fn a_dropped_window_reconnects_by_itself_and_marks_what_it_missed() {
             && a[0].state().room().unwrap().is_connected()
     });
     assert!(has_text(&window, "Secure"));
-    assert!(relay.passed() >= 2, "it came back through the relay");
+    assert!(relay.accepted() >= 2, "it came back through the relay");
 
     // The conversation, the pending message and the draft were kept; the
     // message that waited went out once.

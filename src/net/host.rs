@@ -350,7 +350,7 @@ pub(crate) async fn run(
             config.history.keep
         )));
     }
-    let room = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
+    let (room, room_task) = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
     let acceptor = TlsAcceptor::from(tls);
     let admission = Arc::new(Admission {
         limits: config.limits,
@@ -408,6 +408,10 @@ pub(crate) async fn run(
     {
         connections.shutdown().await;
     }
+    // The room task closes the history when it ends: a process that exits
+    // right after the host says it ended leaves everything in the file,
+    // nothing in a WAL file beside it.
+    let _ = tokio::time::timeout(Duration::from_secs(5), room_task).await;
     ended(&sink, DisconnectKind::ByUser, reason);
 }
 

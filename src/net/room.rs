@@ -285,12 +285,14 @@ impl Room {
     /// history in `store`. The room task owns the store: a batch is
     /// committed where it is ordered, with no hand-over to another thread
     /// (a WAL commit without fsync is a write of about the batch's size).
+    /// The task ends, and closes the store, after [`Room::close`]; the
+    /// handle returned with the room says when.
     pub fn start(
         host_nick: String,
         events: EventSink,
         store: Store,
         settings: &HistoryConfig,
-    ) -> Self {
+    ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(REQUEST_QUEUE);
         let feed = Feed::new();
         let host = MemberInfo {
@@ -328,8 +330,8 @@ impl Room {
             members: state.members.values().cloned().collect(),
             total: 1,
         });
-        tokio::spawn(state.run(rx));
-        Self { tx, feed }
+        let task = tokio::spawn(state.run(rx));
+        (Self { tx, feed }, task)
     }
 
     /// Stored messages after `after` up to `upto`: at most `max_count`
@@ -1118,7 +1120,7 @@ mod tests {
     fn start_room(sink: EventSink) -> Room {
         let settings = HistoryConfig::default();
         let store = Store::open(None, settings.keep, settings.keep_bytes, None).unwrap();
-        Room::start("hana".into(), sink, store, &settings)
+        Room::start("hana".into(), sink, store, &settings).0
     }
 
     // The clock is paused: it moves only when every task waits on a timer,

@@ -234,18 +234,13 @@ impl Store {
 
     fn setup(&mut self, on_disk: bool, max_bytes: Option<u64>) -> rusqlite::Result<()> {
         let conn = &self.conn;
+        // Another host holding the file is an answer now, not in 5 s.
+        conn.busy_timeout(std::time::Duration::ZERO)?;
         if on_disk {
-            // One host per file: the lock is taken by the first write below
+            // One host per file: the lock is taken by the first read below
             // and held until the host stops. Exclusive mode also keeps the
             // WAL index in memory (no -shm file).
             conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-        }
-        if let Some(max) = max_bytes {
-            let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
-            let pages = (max / to_u64(page).max(1)).max(1);
-            conn.pragma_update(None, "max_page_count", to_i64(pages))?;
         }
         // A damaged file is found now rather than in the middle of a chat.
         let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0))?;
@@ -256,6 +251,34 @@ impl Store {
             ));
         }
         let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+        let not_ours = || {
+            rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
+                Some("it is an SQLite database, but not a tlschat history".into()),
+            )
+        };
+        // Someone else's database is refused before anything is written
+        // to it (turning on WAL below rewrites the file's header).
+        if tables > 0 {
+            let format: Option<String> = conn
+                .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                    r.get(0)
+                })
+                .optional()
+                .map_err(|_| not_ours())?;
+            if format.as_deref() != Some(FORMAT) {
+                return Err(not_ours());
+            }
+        }
+        if on_disk {
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "NORMAL")?;
+        }
+        if let Some(max) = max_bytes {
+            let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+            let pages = (max / to_u64(page).max(1)).max(1);
+            conn.pragma_update(None, "max_page_count", to_i64(pages))?;
+        }
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -290,12 +313,6 @@ impl Store {
         let meta = |key: &str| -> rusqlite::Result<Option<String>> {
             tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
                 .optional()
-        };
-        let not_ours = || {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
-                Some("it is an SQLite database, but not a tlschat history".into()),
-            )
         };
         let format = meta("format").map_err(|_| not_ours())?;
         if format.as_deref() != Some(FORMAT) {

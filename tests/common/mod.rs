@@ -1,7 +1,6 @@
 //! Shared helpers for the integration tests: certificates made at test time
 //! with rcgen, net threads with a deadline-based event wait, and a blocking
-//! plain-text TLS client (no ALPN), like `openssl s_client`, and a TCP
-//! [`Relay`] a test can cut and mend.
+//! plain-text TLS client (no ALPN), like `openssl s_client`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -351,17 +350,29 @@ pub fn connect_from(source: std::net::IpAddr, addr: SocketAddr) -> TcpStream {
 
 /// A host with these limits on a free loopback port.
 pub fn host_with(cert: &Issued, nick: &str, limits: HostLimits) -> (Node, SocketAddr) {
-    let node = Node::start();
-    node.send(Command::Host(HostConfig {
+    let mut config = host_config(cert, nick);
+    config.limits = limits;
+    host_from(config)
+}
+
+/// What [`host_with`] hosts with: a free loopback port, default limits,
+/// history in memory (the port is 0).
+pub fn host_config(cert: &Issued, nick: &str) -> HostConfig {
+    HostConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         nick: nick.into(),
         identity: Some((cert.cert.clone(), cert.key.clone())),
         client_ca: None,
         config_dir: tempfile::tempdir().unwrap().keep(),
-        limits,
+        limits: HostLimits::default(),
         history: tlschat::net::HistoryConfig::default(),
-    }));
-    let mut node = node;
+    }
+}
+
+/// Hosts with `config`; returns the host node once it listens, and where.
+pub fn host_from(config: HostConfig) -> (Node, SocketAddr) {
+    let mut node = Node::start();
+    node.send(Command::Host(config));
     let addr = node.wait_for("listening", |e| match e {
         NetEvent::Listening { addr, .. } => Some(*addr),
         NetEvent::Disconnected { reason, .. } => panic!("host failed: {reason}"),
@@ -370,87 +381,333 @@ pub fn host_with(cert: &Issued, nick: &str, limits: HostLimits) -> (Node, Socket
     (node, addr)
 }
 
-/// A TCP relay on loopback between a member and a host, that a test can
-/// cut and mend: [`Relay::sever`] closes every connection through it and
-/// turns new ones away (accepted, then closed at once), [`Relay::restore`]
-/// lets them through again. It plays a network that drops, for the tests
-/// of reconnecting and resuming.
+/// A TCP relay between members and a host, run by the test on a runtime of
+/// its own: it forwards bytes both ways until it is told to cut them, so a
+/// test can drop a member's connection (or hold what goes one way) at a
+/// moment it chooses.
 pub struct Relay {
-    /// Where members connect instead of the host.
-    pub addr: SocketAddr,
-    open: Arc<std::sync::atomic::AtomicBool>,
-    /// Bumped on every sever; each connection ends when it changes.
-    cut: tokio::sync::watch::Sender<u64>,
-    /// How many connections were let through, in all.
-    passed: Arc<std::sync::atomic::AtomicUsize>,
-    runtime: tokio::runtime::Runtime,
+    addr: SocketAddr,
+    shared: Arc<RelayShared>,
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+struct RelayShared {
+    /// Bumped by [`Relay::sever`]: connections of an older epoch end.
+    epoch: tokio::sync::watch::Sender<u64>,
+    severed: std::sync::atomic::AtomicBool,
+    hold_to_host: tokio::sync::watch::Sender<bool>,
+    hold_to_members: tokio::sync::watch::Sender<bool>,
+    accepted: std::sync::atomic::AtomicUsize,
+    held_to_host: std::sync::atomic::AtomicUsize,
 }
 
 impl Relay {
-    /// A relay to `target`, open.
+    /// Listens on a free loopback port and forwards to `target`.
     pub fn start(target: SocketAddr) -> Self {
-        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-        let runtime = tokio::runtime::Builder::new_multi_thread()
+        let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let listener = runtime
+        let shared = Arc::new(RelayShared {
+            epoch: tokio::sync::watch::Sender::new(0),
+            severed: std::sync::atomic::AtomicBool::new(false),
+            hold_to_host: tokio::sync::watch::Sender::new(false),
+            hold_to_members: tokio::sync::watch::Sender::new(false),
+            accepted: std::sync::atomic::AtomicUsize::new(0),
+            held_to_host: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let addr = listener.local_addr().unwrap();
-        let open = Arc::new(AtomicBool::new(true));
-        let passed = Arc::new(AtomicUsize::new(0));
-        let (cut, _) = tokio::sync::watch::channel(0u64);
-        let (open2, passed2, cut2) = (open.clone(), passed.clone(), cut.clone());
-        runtime.spawn(async move {
-            loop {
-                let Ok((mut inbound, _)) = listener.accept().await else {
-                    continue;
-                };
-                // Which cut this connection lives until: read before
-                // `open`, so that a sever in between is never missed.
-                let mut cuts = cut2.subscribe();
-                let generation = *cuts.borrow_and_update();
-                if !open2.load(Ordering::SeqCst) {
-                    drop(inbound);
-                    continue;
-                }
-                passed2.fetch_add(1, Ordering::SeqCst);
-                tokio::spawn(async move {
-                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
-                        return;
-                    };
-                    tokio::select! {
-                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
-                        _ = cuts.wait_for(|g| *g != generation) => {}
-                    }
-                    // Dropping both ends closes both connections.
-                });
-            }
-        });
+        rt.spawn(relay_accept(listener, target, shared.clone()));
         Self {
             addr,
-            open,
-            cut,
-            passed,
-            runtime,
+            shared,
+            rt: Some(rt),
         }
     }
 
-    /// Closes every connection through the relay and turns new ones away.
+    /// Where members connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Closes every live connection (both ends; what was read and not yet
+    /// forwarded is lost) and closes new ones as soon as they are accepted.
     pub fn sever(&self) {
-        self.open.store(false, std::sync::atomic::Ordering::SeqCst);
-        self.cut.send_modify(|g| *g += 1);
+        use std::sync::atomic::Ordering::SeqCst;
+        self.shared.severed.store(true, SeqCst);
+        self.shared.epoch.send_modify(|e| *e += 1);
     }
 
-    /// Lets connections through again.
+    /// Forwards new connections again, holding nothing.
     pub fn restore(&self) {
-        self.open.store(true, std::sync::atomic::Ordering::SeqCst);
+        use std::sync::atomic::Ordering::SeqCst;
+        self.shared.hold_to_host.send_replace(false);
+        self.shared.hold_to_members.send_replace(false);
+        self.shared.held_to_host.store(0, SeqCst);
+        self.shared.severed.store(false, SeqCst);
     }
 
-    /// How many connections it let through so far.
-    pub fn passed(&self) -> usize {
-        self.passed.load(std::sync::atomic::Ordering::SeqCst)
+    /// While on, what members send is read but not passed to the host.
+    pub fn hold_to_host(&self, on: bool) {
+        self.shared.hold_to_host.send_replace(on);
+    }
+
+    /// While on, what the host sends is read but not passed to members.
+    pub fn hold_to_members(&self, on: bool) {
+        self.shared.hold_to_members.send_replace(on);
+    }
+
+    /// Bytes read from members and held back from the host so far.
+    pub fn held_to_host(&self) -> usize {
+        self.shared
+            .held_to_host
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections forwarded so far (refused ones not counted).
+    pub fn accepted(&self) -> usize {
+        self.shared
+            .accepted
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+async fn relay_accept(
+    listener: tokio::net::TcpListener,
+    target: SocketAddr,
+    shared: Arc<RelayShared>,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    loop {
+        let Ok((member, _)) = listener.accept().await else {
+            continue;
+        };
+        if shared.severed.load(SeqCst) {
+            drop(member);
+            continue;
+        }
+        let epoch = *shared.epoch.borrow();
+        shared.accepted.fetch_add(1, SeqCst);
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let Ok(host) = tokio::net::TcpStream::connect(target).await else {
+                return;
+            };
+            let _ = member.set_nodelay(true);
+            let _ = host.set_nodelay(true);
+            let (mr, mw) = member.into_split();
+            let (hr, hw) = host.into_split();
+            tokio::join!(
+                relay_pump(mr, hw, &shared, epoch, true),
+                relay_pump(hr, mw, &shared, epoch, false),
+            );
+        });
+    }
+}
+
+/// Resolves once the relay is severed after `epoch` (or is gone).
+async fn relay_severed(cut: &mut tokio::sync::watch::Receiver<u64>, epoch: u64) {
+    let _ = cut.wait_for(|e| *e != epoch).await;
+}
+
+/// Resolves once nothing is held (or the relay is gone).
+async fn relay_released(hold: &mut tokio::sync::watch::Receiver<bool>) {
+    let _ = hold.wait_for(|h| !*h).await;
+}
+
+/// Forwards one direction until its end, or until the relay is severed.
+async fn relay_pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    shared: &RelayShared,
+    epoch: u64,
+    to_host: bool,
+) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut cut = shared.epoch.subscribe();
+    let mut hold = if to_host {
+        shared.hold_to_host.subscribe()
+    } else {
+        shared.hold_to_members.subscribe()
+    };
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = tokio::select! {
+            r = from.read(&mut buf) => match r {
+                Ok(0) | Err(_) => {
+                    let _ = to.shutdown().await;
+                    return;
+                }
+                Ok(n) => n,
+            },
+            () = relay_severed(&mut cut, epoch) => return,
+        };
+        if to_host && *hold.borrow() {
+            shared
+                .held_to_host
+                .fetch_add(n, std::sync::atomic::Ordering::SeqCst);
+        }
+        tokio::select! {
+            () = relay_released(&mut hold) => {}
+            () = relay_severed(&mut cut, epoch) => return,
+        }
+        tokio::select! {
+            r = to.write_all(&buf[..n]) => if r.is_err() { return },
+            () = relay_severed(&mut cut, epoch) => return,
+        }
+    }
+}
+
+/// The real `tlschat` binary with its configuration directory.
+pub fn tlschat_command(config_dir: &Path) -> std::process::Command {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tlschat"));
+    c.env("TLSCHAT_CONFIG_DIR", config_dir)
+        .env("RUST_BACKTRACE", "1");
+    c
+}
+
+/// A running `tlschat` process: its stdout read line by line, its stderr
+/// kept whole.
+pub struct Proc {
+    pub child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    lines: std::sync::mpsc::Receiver<String>,
+    stderr: Arc<std::sync::Mutex<Vec<u8>>>,
+    pub seen: Vec<String>,
+}
+
+impl Proc {
+    pub fn spawn(cmd: &mut std::process::Command) -> Self {
+        use std::process::Stdio;
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (tx, lines) = std::sync::mpsc::channel();
+        let out = BufReader::new(child.stdout.take().unwrap());
+        std::thread::spawn(move || {
+            for line in out.split(b'\n') {
+                let Ok(line) = line else { break };
+                let line = String::from_utf8_lossy(&line).trim_end().to_string();
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut err = child.stderr.take().unwrap();
+        let keep = stderr.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = err.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                keep.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let stdin = child.stdin.take();
+        Self {
+            child,
+            stdin,
+            lines,
+            stderr,
+            seen: Vec::new(),
+        }
+    }
+
+    /// What it wrote on stderr so far.
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+    }
+
+    /// Waits (with [`DEADLINE`]) for a stdout line satisfying `f`.
+    pub fn expect(&mut self, what: &str, f: impl Fn(&str) -> bool) -> String {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            match self
+                .lines
+                .recv_timeout(end.saturating_duration_since(Instant::now()))
+            {
+                Ok(l) => {
+                    self.seen.push(l.clone());
+                    if f(&l) {
+                        return l;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line with {what}; stdout so far: {:#?}\nstderr: {}",
+                    self.seen,
+                    self.stderr()
+                ),
+            }
+        }
+    }
+
+    /// Writes a line to its stdin.
+    pub fn say(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// Sends it a signal (`TERM`, `INT`, …).
+    pub fn signal(&self, name: &str) {
+        let status = std::process::Command::new("kill")
+            .args([format!("-{name}"), self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{name} failed");
+    }
+
+    /// Waits (with [`DEADLINE`]) for it to exit; returns its exit code
+    /// (`None` when a signal ended it) and its whole stderr.
+    pub fn wait_exit(&mut self) -> (Option<i32>, String) {
+        let end = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                // The stderr reader sees the end of the pipe soon after.
+                let drained = Instant::now() + Duration::from_secs(2);
+                while Arc::strong_count(&self.stderr) > 1 && Instant::now() < drained {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                self.seen.extend(self.lines.try_iter());
+                return (status.code(), self.stderr());
+            }
+            assert!(
+                Instant::now() < end,
+                "the process did not exit; stdout: {:#?}\nstderr: {}",
+                self.seen,
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Kills it with SIGKILL (no chance to clean up) and reaps it.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
