@@ -89,7 +89,9 @@ fn main() {
     let mut i = 0;
     while i < n {
         let batch: Vec<NewMessage> = (i..(i + 1000).min(n)).map(message).collect();
-        store.append(&batch, 100).unwrap();
+        for r in store.append(&batch, 100) {
+            r.unwrap();
+        }
         i += batch.len() as u64;
     }
     let fill = started.elapsed();
@@ -102,7 +104,7 @@ fn main() {
     let singles = 10_000u64;
     let started = Instant::now();
     for k in 0..singles {
-        store.append(&[message(n + k)], 100).unwrap();
+        store.append(&[message(n + k)], 100).pop().unwrap().unwrap();
     }
     let single = started.elapsed();
     println!(

@@ -742,7 +742,7 @@ fn a_damaged_history_file_is_refused_and_left_as_it_was() {
                 client: Some("tok".into()),
                 cid: Some(i.to_string()),
             };
-            store.append(&[m], 2).unwrap();
+            store.append(&[m], 2).pop().unwrap().unwrap();
         }
     }
     assert!(

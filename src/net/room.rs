@@ -643,15 +643,7 @@ impl RoomState {
             .iter_mut()
             .flat_map(|g| std::mem::take(&mut g.messages))
             .collect();
-        let result = self.store.append(&messages, self.next_id);
-        let outcomes: Vec<Result<Appended, String>> = match result {
-            Ok(outcomes) if outcomes.len() == messages.len() => {
-                outcomes.into_iter().map(Ok).collect()
-            }
-            Ok(_) => vec![Err("the history answered out of step".into()); messages.len()],
-            Err(e) => vec![Err(e); messages.len()],
-        };
-        let mut outcomes = outcomes.into_iter();
+        let mut outcomes = self.store.append(&messages, self.next_id).into_iter();
         let mut messages = messages.into_iter();
         let mut items = Vec::with_capacity(groups.len());
         for (g, n) in groups.into_iter().zip(sizes) {

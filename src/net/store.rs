@@ -377,13 +377,29 @@ impl Store {
     /// go past the limits. Each message gets the next sequence number (they
     /// have no gaps), unless it is a resend of one already stored. On an
     /// error nothing of the batch is stored.
+    ///
+    /// When the batch as a whole cannot be stored (a full disk, or the
+    /// file at its size limit), each message is tried on its own: what
+    /// fits is stored, a resend of what was stored before is still
+    /// recognized, and only the rest is refused.
     pub fn append(
         &mut self,
         messages: &[NewMessage],
         next_member: u64,
-    ) -> Result<Vec<Appended>, String> {
-        self.try_append(messages, next_member)
-            .map_err(|e| self.error(&e))
+    ) -> Vec<Result<Appended, String>> {
+        match self.try_append(messages, next_member) {
+            Ok(out) => out.into_iter().map(Ok).collect(),
+            Err(e) if messages.len() < 2 => vec![Err(self.error(&e))],
+            Err(_) => messages
+                .iter()
+                .map(
+                    |m| match self.try_append(std::slice::from_ref(m), next_member) {
+                        Ok(mut one) => one.pop().ok_or_else(|| self.label.clone()),
+                        Err(e) => Err(self.error(&e)),
+                    },
+                )
+                .collect(),
+        }
     }
 
     fn try_append(
@@ -525,6 +541,11 @@ pub fn history_file(config: &crate::net::HostConfig) -> Option<PathBuf> {
 mod tests {
     use super::*;
 
+    /// Every outcome, each of which must be a success.
+    fn ok(outcomes: Vec<Result<Appended, String>>) -> Vec<Appended> {
+        outcomes.into_iter().map(Result::unwrap).collect()
+    }
+
     fn msg(text: &str, client: Option<&str>, cid: Option<&str>) -> NewMessage {
         NewMessage {
             sender: 3,
@@ -544,22 +565,19 @@ mod tests {
         {
             let mut s = Store::open(Some(&file), 3, u64::MAX, None).unwrap();
             room = s.room().to_string();
-            let out = s
-                .append(
-                    &[
-                        msg("a", Some("t"), Some("1")),
-                        msg("b", None, None),
-                        msg("a again", Some("t"), Some("1")),
-                    ],
-                    9,
-                )
-                .unwrap();
+            let out = ok(s.append(
+                &[
+                    msg("a", Some("t"), Some("1")),
+                    msg("b", None, None),
+                    msg("a again", Some("t"), Some("1")),
+                ],
+                9,
+            ));
             assert_eq!(out[0], Appended::New(1));
             assert_eq!(out[1], Appended::New(2));
             assert!(matches!(&out[2], Appended::Duplicate { seq: 1, text, .. } if text == "a"));
             for i in 0..4 {
-                s.append(&[msg(&format!("m{i}"), Some("u"), Some(&i.to_string()))], 9)
-                    .unwrap();
+                ok(s.append(&[msg(&format!("m{i}"), Some("u"), Some(&i.to_string()))], 9));
             }
             assert_eq!(s.last_seq(), 6);
             // Three are kept.
@@ -579,12 +597,10 @@ mod tests {
         assert_eq!(s.room(), room);
         assert_eq!(s.last_seq(), 6);
         assert_eq!(s.next_member(), 9);
-        let out = s
-            .append(
-                &[msg("again", Some("u"), Some("3")), msg("new", None, None)],
-                9,
-            )
-            .unwrap();
+        let out = ok(s.append(
+            &[msg("again", Some("u"), Some("3")), msg("new", None, None)],
+            9,
+        ));
         assert!(matches!(out[0], Appended::Duplicate { seq: 6, .. }));
         assert_eq!(out[1], Appended::New(7));
     }
@@ -618,7 +634,7 @@ mod tests {
         // Each counts 3 (nick) + 997 (text) = 1,000 bytes.
         let big = "b".repeat(997);
         for _ in 0..25 {
-            s.append(&[msg(&big, None, None)], 1).unwrap();
+            ok(s.append(&[msg(&big, None, None)], 1));
         }
         assert_eq!(s.last_seq(), 25);
         assert_eq!(s.bytes(), 10_000);
@@ -634,12 +650,38 @@ mod tests {
     }
 
     #[test]
-    fn a_full_store_refuses_the_whole_batch() {
+    fn a_full_store_still_recognizes_a_resend_in_a_batch_it_cannot_take() {
+        let mut s = Store::open(None, 1_000_000, u64::MAX, Some(64 * 1024)).unwrap();
+        ok(s.append(&[msg("first", Some("t"), Some("1"))], 1));
+        let big = "x".repeat(8000);
+        let mut i = 0;
+        while s.append(&[msg(&big, None, None)], 1).pop().unwrap().is_ok() {
+            i += 1;
+            assert!(i < 100, "the store never filled up");
+        }
+        // The acknowledgement of "first" was lost; it comes again with a
+        // new message that does not fit.
+        let out = s.append(
+            &[
+                msg("first", Some("t"), Some("1")),
+                msg(&big, Some("t"), Some("2")),
+            ],
+            1,
+        );
+        assert!(
+            matches!(&out[0], Ok(Appended::Duplicate { seq: 1, .. })),
+            "{out:?}"
+        );
+        assert!(matches!(&out[1], Err(e) if e.contains("full")), "{out:?}");
+    }
+
+    #[test]
+    fn a_full_store_refuses_what_comes_and_keeps_what_it_had() {
         let mut s = Store::open(None, 1_000_000, u64::MAX, Some(64 * 1024)).unwrap();
         let big = "x".repeat(8000);
         let mut refused = None;
         for i in 0..100 {
-            if let Err(e) = s.append(&[msg(&big, None, None)], 1) {
+            if let Some(Err(e)) = s.append(&[msg(&big, None, None)], 1).pop() {
                 refused = Some((i, e));
                 break;
             }
