@@ -15,7 +15,8 @@
 # 100, which would refuse the 200-member workload), IDLE_SIZES_TLSCHAT
 # (default "1000 10000"), IDLE_SIZES_NCAT (default "500 1000"),
 # TLSCHAT_HOST_ARGS (more flags for `tlschat host`, e.g. "--no-history"; by
-# default the host keeps its history in $RESULTS/config/history-PORT.sqlite3).
+# default the host keeps its history in $RESULTS/config/history-PORT.sqlite3),
+# SERVERS (default "tlschat ncat": which servers the message workloads run on).
 #
 # Needs: cargo, ncat (Debian package `ncat`), openssl, jq, ss.
 # Every server is killed on exit; every run is bounded by `timeout`.
@@ -146,7 +147,7 @@ run_load() {
 
 has() { local w; for w in "${WORKLOADS[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 
-for kind in tlschat ncat; do
+for kind in ${SERVERS:-tlschat ncat}; do
     if has moderate; then
         run_load moderate "$kind" 120 --members 100 --talkers 5 --rate 20 \
             --duration 20 --warmup 3 --settle 3

@@ -110,7 +110,10 @@ pub struct Store {
 const SIZE_SQL: &str = "length(CAST(text AS BLOB)) + length(CAST(nick AS BLOB))";
 
 /// Deletes what is past `keep` messages, then the oldest until the rest
-/// fits in `keep_bytes`; returns the new first kept and bytes kept.
+/// fits in `keep_bytes`; returns the new first row and bytes kept. Rows
+/// go in chunks: only once there are a 64th more than the limits allow
+/// (a commit then writes one row, not one row and a deletion). The last
+/// message is always kept: its number is the room's count.
 fn trim_in(
     tx: &rusqlite::Transaction<'_>,
     last_seq: u64,
@@ -119,6 +122,11 @@ fn trim_in(
     keep: u64,
     keep_bytes: u64,
 ) -> rusqlite::Result<(u64, u64)> {
+    let keep = keep.max(1);
+    let rows = (last_seq + 1).saturating_sub(first_kept);
+    if rows <= keep + keep / 64 && bytes <= keep_bytes.saturating_add(keep_bytes / 64) {
+        return Ok((first_kept, bytes));
+    }
     let mut from = first_kept.max((last_seq + 1).saturating_sub(keep));
     let mut bytes = bytes;
     if from > first_kept {
@@ -131,9 +139,9 @@ fn trim_in(
     }
     if bytes > keep_bytes {
         let mut stmt = tx.prepare_cached(&format!(
-            "SELECT seq, {SIZE_SQL} FROM messages WHERE seq >= ?1 ORDER BY seq"
+            "SELECT seq, {SIZE_SQL} FROM messages WHERE seq >= ?1 AND seq < ?2 ORDER BY seq"
         ))?;
-        let mut rows = stmt.query([to_i64(from)])?;
+        let mut rows = stmt.query([to_i64(from), to_i64(last_seq)])?;
         while bytes > keep_bytes {
             let Some(row) = rows.next()? else { break };
             let seq: i64 = row.get(0)?;
@@ -308,7 +316,6 @@ impl Store {
             put.execute(params!["room", room])?;
             put.execute(params!["last_seq", "0"])?;
             put.execute(params!["next_member", "1"])?;
-            put.execute(params!["bytes", "0"])?;
         }
         let meta = |key: &str| -> rusqlite::Result<Option<String>> {
             tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
@@ -322,16 +329,24 @@ impl Store {
             meta(key)?.and_then(|v| v.parse().ok()).ok_or_else(not_ours)
         };
         self.room = meta("room")?.ok_or_else(not_ours)?;
-        self.last_seq = number("last_seq")?;
         self.next_member = number("next_member")?.max(1);
-        let bytes = number("bytes")?;
-        let first: Option<i64> = tx.query_row("SELECT min(seq) FROM messages", [], |r| r.get(0))?;
+        // The numbers come from the rows themselves (a commit writes its
+        // rows and nothing else): the last message is never deleted.
+        let (first, last, bytes): (Option<i64>, Option<i64>, i64) = tx.query_row(
+            &format!("SELECT min(seq), max(seq), coalesce(sum({SIZE_SQL}), 0) FROM messages"),
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        self.last_seq = number("last_seq")?.max(last.map_or(0, to_u64));
         let first = first.map_or(self.last_seq + 1, to_u64);
         // A smaller --keep than last time takes effect now.
-        let (first, bytes) = trim_in(&tx, self.last_seq, first, bytes, self.keep, self.keep_bytes)?;
-        tx.execute(
-            "UPDATE meta SET value = ?1 WHERE key = 'bytes'",
-            [bytes.to_string()],
+        let (first, bytes) = trim_in(
+            &tx,
+            self.last_seq,
+            first,
+            to_u64(bytes),
+            self.keep,
+            self.keep_bytes,
         )?;
         tx.commit()?;
         self.first_kept = first;
@@ -351,10 +366,12 @@ impl Store {
         self.last_seq
     }
 
-    /// The first sequence number still kept (`last_seq + 1` when none is).
+    /// The first sequence number kept (`last_seq + 1` when none is): of
+    /// the last `keep`, those not deleted yet for their bytes.
     #[must_use]
     pub fn first_kept(&self) -> u64 {
         self.first_kept
+            .max((self.last_seq + 1).saturating_sub(self.keep.max(1)))
     }
 
     /// The first member id not handed out before (ids stay unique across
@@ -455,11 +472,8 @@ impl Store {
                 }
             }
             kept = trim_in(&tx, seq, self.first_kept, bytes, self.keep, self.keep_bytes)?;
+            // Member ids change with joins, not with every message.
             let mut put = tx.prepare_cached("UPDATE meta SET value = ?2 WHERE key = ?1")?;
-            if seq != self.last_seq {
-                put.execute(params!["last_seq", seq.to_string()])?;
-                put.execute(params!["bytes", kept.1.to_string()])?;
-            }
             if next_member > self.next_member {
                 put.execute(params!["next_member", next_member.to_string()])?;
             }
