@@ -4,134 +4,18 @@
 
 mod common;
 
-use std::io::{BufRead as _, BufReader, Write as _};
-use std::process::{Child, ChildStdin, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::io::Write as _;
+use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use common::{DEADLINE, Pki};
+use common::{DEADLINE, Pki, Proc, tlschat_command as tlschat};
 
-fn tlschat(config: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tlschat"));
-    c.env("TLSCHAT_CONFIG_DIR", config)
-        .env("RUST_BACKTRACE", "1");
-    c
-}
-
-/// A running tlschat with its stdout read line by line.
-struct Proc {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-    seen: Vec<String>,
-}
-
-impl Proc {
-    fn spawn(mut cmd: Command) -> Self {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stdin = child.stdin.take();
-        Self {
-            child,
-            stdin,
-            lines,
-            seen: Vec::new(),
-        }
-    }
-
-    /// Waits for a stdout line satisfying `f`.
-    fn expect(&mut self, what: &str, f: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            match self
-                .lines
-                .recv_timeout(end.saturating_duration_since(Instant::now()))
-            {
-                Ok(l) => {
-                    self.seen.push(l.clone());
-                    if f(&l) {
-                        return l;
-                    }
-                }
-                Err(_) => {
-                    let _ = self.child.kill();
-                    let out = self.child.wait_with_output_stderr();
-                    panic!(
-                        "no line with {what}; stdout so far: {:#?}\nstderr: {out}",
-                        self.seen
-                    );
-                }
-            }
-        }
-    }
-
-    fn say(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    /// Closes stdin and waits for the exit, with the deadline.
-    fn finish(mut self) -> (i32, Vec<String>, String) {
-        drop(self.stdin.take());
-        let end = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                let mut seen = std::mem::take(&mut self.seen);
-                seen.extend(self.lines.try_iter());
-                let err = self.child.wait_with_output_stderr();
-                return (status.code().unwrap_or(-1), seen, err);
-            }
-            assert!(
-                Instant::now() < end,
-                "the process did not exit; stdout: {:#?}",
-                self.seen
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-    }
-
-    /// Asks the process to stop as Ctrl-C would.
-    fn interrupt(&self) {
-        let _ = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status();
-    }
-}
-
-trait StderrText {
-    fn wait_with_output_stderr(&mut self) -> String;
-}
-
-impl StderrText for Child {
-    fn wait_with_output_stderr(&mut self) -> String {
-        let mut s = String::new();
-        if let Some(mut e) = self.stderr.take() {
-            let _ = std::io::Read::read_to_string(&mut e, &mut s);
-        }
-        s
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Closes stdin and waits (with the deadline) for the exit; returns the
+/// exit code (-1 for a signal), every stdout line and the whole stderr.
+fn finish(mut p: Proc) -> (i32, Vec<String>, String) {
+    p.close_stdin();
+    let (code, err) = p.wait_exit();
+    (code.unwrap_or(-1), std::mem::take(&mut p.seen), err)
 }
 
 /// Checks the contract for a user error: non-zero exit, one line on stderr
@@ -151,31 +35,16 @@ fn assert_one_line_error(out: &Output, code: i32, needles: &[&str]) {
     assert!(!stderr.contains("panicked"));
 }
 
+/// A headless host (see [`common::headless_host`]) and its address.
 fn start_host(config: &std::path::Path, extra: &[&str]) -> (Proc, String) {
-    let mut cmd = tlschat(config);
-    cmd.args([
-        "host",
-        "--headless",
-        "--bind",
-        "127.0.0.1:0",
-        "--name",
-        "hana",
-    ])
-    .args(extra);
-    let mut p = Proc::spawn(cmd);
-    let line = p.expect("hosting", |l| l.starts_with("* hosting on "));
-    let addr = line["* hosting on ".len()..]
-        .split(':')
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(":");
-    (p, addr)
+    let (p, addr) = common::headless_host(config, extra);
+    (p, addr.to_string())
 }
 
 /// A headless host with this certificate and key.
 fn start_host_with(config: &std::path::Path, cert: &common::Issued) -> (Proc, String) {
-    let (c, k) = (cert.cert.to_str().unwrap(), cert.key.to_str().unwrap());
-    start_host(config, &["--cert", c, "--key", k])
+    let (p, addr) = common::headless_host_with(config, cert);
+    (p, addr.to_string())
 }
 
 fn fingerprint_of(p: &Proc) -> String {
@@ -370,7 +239,7 @@ fn headless_host_and_member_chat_and_exit_cleanly() {
         "--ca",
         pki.ca_pem.to_str().unwrap(),
     ]);
-    let mut member = Proc::spawn(cmd);
+    let mut member = Proc::spawn(&mut cmd);
     member.expect("connection facts", |l| {
         l.contains("TLS 1.3") && l.contains("ALPN tlschat/1")
     });
@@ -384,7 +253,7 @@ fn headless_host_and_member_chat_and_exit_cleanly() {
     member.say("hi hana");
     member.say("bye now");
     // stdin ends: the member leaves after its last line is delivered.
-    let (code, out, err) = member.finish();
+    let (code, out, err) = finish(member);
     assert_eq!(code, 0, "stdout {out:?} stderr {err}");
     assert!(
         out.iter().any(|l| l == "* disconnected: you left the room"),
@@ -394,8 +263,8 @@ fn headless_host_and_member_chat_and_exit_cleanly() {
     host.expect("last line", |l| l == "<ana> bye now");
     host.expect("leave", |l| l == "* ana left");
     // Ctrl-C closes the room cleanly.
-    host.interrupt();
-    let (code, out, _) = host.finish();
+    host.signal("INT");
+    let (code, out, _) = finish(host);
     assert_eq!(code, 0);
     assert!(
         out.iter()
@@ -437,10 +306,10 @@ fn default_self_signed_host_is_refused_then_accepted_by_pin() {
 
     let mut cmd = tlschat(member_cfg.path());
     cmd.args(["join", &addr, "--headless", "--name", "pinny", "--pin", &fp]);
-    let mut member = Proc::spawn(cmd);
+    let mut member = Proc::spawn(&mut cmd);
     member.expect("pinned trust", |l| l.starts_with("* trusted by your pin"));
     member.say("pinned hello");
-    let (code, _, err) = member.finish();
+    let (code, _, err) = finish(member);
     assert_eq!(code, 0, "{err}");
     host.expect("pinned message", |l| l == "<pinny> pinned hello");
     // The refused attempt never joined.
@@ -450,8 +319,8 @@ fn default_self_signed_host_is_refused_then_accepted_by_pin() {
         host.seen
     );
     // A second host run keeps the same certificate.
-    host.interrupt();
-    let _ = host.finish();
+    host.signal("INT");
+    let _ = finish(host);
     let (host2, _) = start_host(cfg.path(), &[]);
     let mut host2 = host2;
     host2.expect("fingerprint", |l| l.starts_with("* fingerprint: "));
@@ -472,7 +341,7 @@ fn openssl_s_client_joins_as_a_plain_text_member() {
     cmd.args(["s_client", "-quiet", "-verify_return_error", "-CAfile"])
         .arg(&pki.ca_pem)
         .args(["-connect", &addr]);
-    let mut client = Proc::spawn(cmd);
+    let mut client = Proc::spawn(&mut cmd);
     client.expect("welcome", |l| l.starts_with("* welcome, you are guest-"));
     host.expect("guest joined", |l| {
         l.starts_with("* guest-") && l.ends_with(" joined")
@@ -548,7 +417,7 @@ fn an_openssl_req_x509_certificate_served_by_s_server_is_refused_then_pinned() {
         .arg(&cert)
         .arg("-key")
         .arg(&key);
-    let mut server = Proc::spawn(server);
+    let mut server = Proc::spawn(&mut server);
     let addr = format!("127.0.0.1:{port}");
     // s_server prints nothing when ready: wait until it accepts connections.
     let end = Instant::now() + DEADLINE;
@@ -565,17 +434,13 @@ fn an_openssl_req_x509_certificate_served_by_s_server_is_refused_then_pinned() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("CERT_SELF_SIGNED"), "{err}");
-    let mut member = Proc::spawn({
-        let mut c = tlschat(cfg.path());
-        c.args([
-            "join",
-            &addr,
-            "--headless",
-            "--pin",
-            &format!("SHA256:{fp}"),
-        ]);
-        c
-    });
+    let mut member = Proc::spawn(tlschat(cfg.path()).args([
+        "join",
+        &addr,
+        "--headless",
+        "--pin",
+        &format!("SHA256:{fp}"),
+    ]));
     member.expect("plain text mode", |l| {
         l.contains("does not speak tlschat/1")
     });

@@ -649,13 +649,7 @@ fn no_history_and_port_zero_leave_no_file_and_a_fixed_port_does() {
     // Port 0 (a port picked at random cannot be found again): nothing.
     let config = tempfile::tempdir().unwrap();
     let mut host = spawn_host(config.path(), "127.0.0.1:0".parse().unwrap(), &server, &[]);
-    let line = host.expect("listening", |l| l.starts_with("* hosting on "));
-    let addr: SocketAddr = line["* hosting on ".len()..]
-        .split(": ")
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let addr = host.expect_hosting();
     say_one(addr, &pki.ca_pem);
     stop_host(&mut host);
     assert!(host.seen.iter().all(|l| !l.starts_with("* history: ")));

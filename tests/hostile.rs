@@ -9,14 +9,13 @@
 
 mod common;
 
-use std::io::{BufRead as _, Write as _};
+use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
-    Command, DEADLINE, Pki, PlainClient, connect_from, host, host_with, join, join_config,
+    Command, DEADLINE, Pki, PlainClient, Proc, connect_from, host, host_with, join, join_config,
 };
 use tlschat::net::frame::{ErrorCode, ServerFrame};
 use tlschat::net::{HostLimits, NetEvent};
@@ -41,61 +40,23 @@ fn frame(line: &str) -> ServerFrame {
     serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"))
 }
 
-/// The real binary as a headless host; its pid and address.
+/// The real binary as a headless host, and its address.
 struct HostProcess {
-    child: Child,
+    proc: Proc,
     addr: SocketAddr,
 }
 
 impl HostProcess {
     fn start(cert: &common::Issued) -> Self {
         let dir = tempfile::tempdir().unwrap().keep();
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_tlschat"))
-            .args([
-                "host",
-                "--headless",
-                "--bind",
-                "127.0.0.1:0",
-                "--name",
-                "hana",
-            ])
-            .arg("--cert")
-            .arg(&cert.cert)
-            .arg("--key")
-            .arg(&cert.key)
-            .env("TLSCHAT_CONFIG_DIR", dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut out = std::io::BufReader::new(child.stdout.take().unwrap());
-        let addr = loop {
-            let mut line = String::new();
-            assert!(out.read_line(&mut line).unwrap() > 0, "the host ended");
-            if let Some(rest) = line.strip_prefix("* hosting on ") {
-                break rest
-                    .split(':')
-                    .take(2)
-                    .collect::<Vec<_>>()
-                    .join(":")
-                    .parse()
-                    .unwrap();
-            }
-        };
-        // Keep reading its output so it never blocks on a full pipe.
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while out.read_line(&mut sink).unwrap_or(0) > 0 {
-                sink.clear();
-            }
-        });
-        Self { child, addr }
+        let (proc, addr) = common::headless_host_with(&dir, cert);
+        Self { proc, addr }
     }
 
     /// The host's resident memory now and at its peak, in MiB.
     fn memory_mib(&self) -> (f64, f64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.proc.child.id())).unwrap();
         let field = |name: &str| {
             status
                 .lines()
@@ -106,13 +67,6 @@ impl HostProcess {
                 / 1024.0
         };
         (field("VmRSS:"), field("VmHWM:"))
-    }
-}
-
-impl Drop for HostProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

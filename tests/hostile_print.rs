@@ -8,21 +8,14 @@ mod common;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::{Arc, mpsc};
-use std::time::Instant;
+use std::process::Stdio;
+use std::sync::Arc;
 
-use common::{DEADLINE, Issued, Pki, PlainClient};
+use common::{DEADLINE, Issued, Pki, PlainClient, Proc, tlschat_command as tlschat};
 use tlschat::net::certinfo::{fingerprint, sha256};
 
 /// What a terminal would act on, or what would reorder or hide text.
 const HOSTILE: &str = "\x1b[2J\x1b]0;title\x07\u{9b}31m\u{202e}\u{200b}";
-
-fn tlschat(config: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tlschat"));
-    c.env("TLSCHAT_CONFIG_DIR", config);
-    c
-}
 
 /// Fails if `out` holds anything a terminal would interpret, or a
 /// character that reorders or hides text.
@@ -44,119 +37,15 @@ fn assert_inert(what: &str, out: &[u8]) {
     }
 }
 
-/// A running tlschat whose stdout and stderr are collected, stdin held open.
-struct Proc {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    lines: mpsc::Receiver<String>,
-    stdout: Arc<std::sync::Mutex<Vec<u8>>>,
-    stderr: Arc<std::sync::Mutex<Vec<u8>>>,
-    seen: Vec<String>,
-}
-
-impl Proc {
-    fn spawn(cmd: &mut Command) -> Self {
-        let mut child = cmd
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stdout = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let stderr = Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (tx, lines) = mpsc::channel();
-        let mut out = BufReader::new(child.stdout.take().unwrap());
-        let keep = stdout.clone();
-        std::thread::spawn(move || {
-            let mut line = Vec::new();
-            while out.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
-                keep.lock().unwrap().extend_from_slice(&line);
-                let _ = tx.send(String::from_utf8_lossy(&line).trim_end().to_string());
-                line.clear();
-            }
-        });
-        let mut err = child.stderr.take().unwrap();
-        let keep = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = err.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                keep.lock().unwrap().extend_from_slice(&buf[..n]);
-            }
-        });
-        let stdin = child.stdin.take();
-        Self {
-            child,
-            stdin,
-            lines,
-            stdout,
-            stderr,
-            seen: Vec::new(),
-        }
+/// Waits (with the deadline) for the exit, stdin left open unless
+/// `close_stdin`; returns the exit code (-1 for a signal) and everything
+/// written to stdout and stderr.
+fn finish(mut p: Proc, close_stdin: bool) -> (i32, Vec<u8>, Vec<u8>) {
+    if close_stdin {
+        p.close_stdin();
     }
-
-    /// Waits for a stdout line satisfying `f`.
-    fn expect(&mut self, what: &str, f: impl Fn(&str) -> bool) -> String {
-        let end = Instant::now() + DEADLINE;
-        loop {
-            match self
-                .lines
-                .recv_timeout(end.saturating_duration_since(Instant::now()))
-            {
-                Ok(l) => {
-                    self.seen.push(l.clone());
-                    if f(&l) {
-                        return l;
-                    }
-                }
-                Err(_) => panic!(
-                    "no line with {what}; stdout so far: {:#?}\nstderr: {}",
-                    self.seen,
-                    String::from_utf8_lossy(&self.stderr.lock().unwrap())
-                ),
-            }
-        }
-    }
-
-    fn say(&mut self, line: &str) {
-        let stdin = self.stdin.as_mut().unwrap();
-        writeln!(stdin, "{line}").unwrap();
-        stdin.flush().unwrap();
-    }
-
-    /// Waits for the exit (stdin stays open unless `close_stdin`); returns
-    /// the exit code and everything written to stdout and stderr.
-    fn finish(mut self, close_stdin: bool) -> (i32, Vec<u8>, Vec<u8>) {
-        if close_stdin {
-            drop(self.stdin.take());
-        }
-        let end = Instant::now() + DEADLINE;
-        let code = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status.code().unwrap_or(-1);
-            }
-            assert!(
-                Instant::now() < end,
-                "the process did not exit; stdout: {}",
-                String::from_utf8_lossy(&self.stdout.lock().unwrap())
-            );
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        };
-        // The pipes close with the process; wait for the readers to finish.
-        while self.lines.recv_timeout(DEADLINE).is_ok() {}
-        let stdout = self.stdout.lock().unwrap().clone();
-        let stderr = self.stderr.lock().unwrap().clone();
-        (code, stdout, stderr)
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    let (code, _) = p.wait_exit();
+    (code.unwrap_or(-1), p.stdout_bytes(), p.stderr_bytes())
 }
 
 /// A headless host with this certificate; returns it once it listens.
@@ -218,7 +107,7 @@ fn a_certificate_cannot_paint_over_its_own_fingerprint() {
         "--name",
         "ana",
     ]));
-    let (code, out, err) = refused.finish(true);
+    let (code, out, err) = finish(refused, true);
     assert_eq!(code, 3, "{}", String::from_utf8_lossy(&err));
     assert_inert("stdout of a refused join", &out);
     assert_inert("stderr of a refused join", &err);
@@ -254,7 +143,7 @@ fn a_certificate_cannot_paint_over_its_own_fingerprint() {
         l.starts_with("* trusted by your pin")
     });
     pinned.say("hello");
-    let (code, out, err) = pinned.finish(true);
+    let (code, out, err) = finish(pinned, true);
     assert_eq!(code, 0, "{}", String::from_utf8_lossy(&err));
     assert_inert("stdout of a pinned join", &out);
     assert_inert("stderr of a pinned join", &err);
@@ -275,7 +164,7 @@ fn a_certificate_cannot_paint_over_its_own_fingerprint() {
     let (_, out, _) = {
         let mut host = host;
         let _ = host.child.kill();
-        host.finish(true)
+        finish(host, true)
     };
     assert_inert("the host's stdout", &out);
 }
@@ -359,7 +248,7 @@ fn a_hostile_tlschat_host_cannot_reach_the_terminal() {
     );
     member.expect("the room closing", |l| l.starts_with("* disconnected: "));
     // stdin stays open: the member ends because the host closed the room.
-    let (code, out, err) = member.finish(false);
+    let (code, out, err) = finish(member, false);
     let hello = server.join().unwrap();
     assert!(hello.contains("\"hello\""), "{hello}");
     assert_inert("the member's stdout", &out);

@@ -578,13 +578,40 @@ pub fn tlschat_command(config_dir: &Path) -> std::process::Command {
     c
 }
 
-/// A running `tlschat` process: its stdout read line by line, its stderr
-/// kept whole.
+/// `tlschat host --headless` named hana on a free loopback port, with
+/// `extra` arguments; returns it once it listens, and where.
+pub fn headless_host(config_dir: &Path, extra: &[&str]) -> (Proc, SocketAddr) {
+    let mut p = Proc::spawn(
+        tlschat_command(config_dir)
+            .args([
+                "host",
+                "--headless",
+                "--bind",
+                "127.0.0.1:0",
+                "--name",
+                "hana",
+            ])
+            .args(extra),
+    );
+    let addr = p.expect_hosting();
+    (p, addr)
+}
+
+/// [`headless_host`] with this certificate and key.
+pub fn headless_host_with(config_dir: &Path, cert: &Issued) -> (Proc, SocketAddr) {
+    let (c, k) = (cert.cert.to_str().unwrap(), cert.key.to_str().unwrap());
+    headless_host(config_dir, &["--cert", c, "--key", k])
+}
+
+/// A running process (usually `tlschat`, see [`tlschat_command`]): its
+/// stdout read line by line and kept whole, its stderr kept whole.
 pub struct Proc {
     pub child: std::process::Child,
     stdin: Option<std::process::ChildStdin>,
     lines: std::sync::mpsc::Receiver<String>,
+    stdout: Arc<std::sync::Mutex<Vec<u8>>>,
     stderr: Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Every stdout line taken so far, without its line ending.
     pub seen: Vec<String>,
 }
 
@@ -597,16 +624,20 @@ impl Proc {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let stdout = Arc::new(std::sync::Mutex::new(Vec::new()));
         let stderr = Arc::new(std::sync::Mutex::new(Vec::new()));
         let (tx, lines) = std::sync::mpsc::channel();
-        let out = BufReader::new(child.stdout.take().unwrap());
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let keep = stdout.clone();
         std::thread::spawn(move || {
-            for line in out.split(b'\n') {
-                let Ok(line) = line else { break };
-                let line = String::from_utf8_lossy(&line).trim_end().to_string();
-                if tx.send(line).is_err() {
-                    break;
-                }
+            let mut line = Vec::new();
+            while out.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+                keep.lock().unwrap().extend_from_slice(&line);
+                // Only the line ending goes, as with `BufRead::lines`.
+                let text = line.strip_suffix(b"\n").unwrap_or(&line);
+                let text = text.strip_suffix(b"\r").unwrap_or(text);
+                let _ = tx.send(String::from_utf8_lossy(text).into_owned());
+                line.clear();
             }
         });
         let mut err = child.stderr.take().unwrap();
@@ -625,6 +656,7 @@ impl Proc {
             child,
             stdin,
             lines,
+            stdout,
             stderr,
             seen: Vec::new(),
         }
@@ -632,7 +664,18 @@ impl Proc {
 
     /// What it wrote on stderr so far.
     pub fn stderr(&self) -> String {
-        String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
+        String::from_utf8_lossy(&self.stderr_bytes()).into_owned()
+    }
+
+    /// The bytes it wrote on stderr so far, as written.
+    pub fn stderr_bytes(&self) -> Vec<u8> {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The bytes it wrote on stdout so far, as written (line endings and
+    /// invalid UTF-8 included).
+    pub fn stdout_bytes(&self) -> Vec<u8> {
+        self.stdout.lock().unwrap().clone()
     }
 
     /// Waits (with [`DEADLINE`]) for a stdout line satisfying `f`.
@@ -658,11 +701,25 @@ impl Proc {
         }
     }
 
+    /// Waits (with [`DEADLINE`]) for a headless host's `* hosting on ADDR: …`
+    /// line; returns the address it listens on.
+    pub fn expect_hosting(&mut self) -> SocketAddr {
+        let line = self.expect("hosting on", |l| l.starts_with("* hosting on "));
+        let addr = line["* hosting on ".len()..].split(": ").next().unwrap();
+        addr.parse()
+            .unwrap_or_else(|e| panic!("{e}: no address in {line:?}"))
+    }
+
     /// Writes a line to its stdin.
     pub fn say(&mut self, line: &str) {
         let stdin = self.stdin.as_mut().unwrap();
         writeln!(stdin, "{line}").unwrap();
         stdin.flush().unwrap();
+    }
+
+    /// Closes its stdin (end of input, as Ctrl-D would).
+    pub fn close_stdin(&mut self) {
+        drop(self.stdin.take());
     }
 
     /// Sends it a signal (`TERM`, `INT`, …).
@@ -675,17 +732,26 @@ impl Proc {
     }
 
     /// Waits (with [`DEADLINE`]) for it to exit; returns its exit code
-    /// (`None` when a signal ended it) and its whole stderr.
+    /// (`None` when a signal ended it) and its whole stderr. Then every
+    /// stdout line is in [`Proc::seen`] and every byte in
+    /// [`Proc::stdout_bytes`].
     pub fn wait_exit(&mut self) -> (Option<i32>, String) {
         let end = Instant::now() + DEADLINE;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                // The stderr reader sees the end of the pipe soon after.
-                let drained = Instant::now() + Duration::from_secs(2);
+                // The pipes close with the process: the readers see their
+                // end soon after.
+                let drained = Instant::now() + DEADLINE;
+                loop {
+                    let left = drained.saturating_duration_since(Instant::now());
+                    match self.lines.recv_timeout(left) {
+                        Ok(l) => self.seen.push(l),
+                        Err(_) => break,
+                    }
+                }
                 while Arc::strong_count(&self.stderr) > 1 && Instant::now() < drained {
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                self.seen.extend(self.lines.try_iter());
                 return (status.code(), self.stderr());
             }
             assert!(
