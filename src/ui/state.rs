@@ -487,9 +487,26 @@ impl RoomState {
     }
 
     fn settle(&mut self, id: u64, delivery: Delivery) {
-        if let Some(line) = self.pending.remove(&id)
-            && let Some(index) = self.index_of(line)
-        {
+        let Some(line) = self.pending.remove(&id) else {
+            return;
+        };
+        let Some(index) = self.index_of(line) else {
+            return;
+        };
+        // The room ordered a delivered message after everything we heard
+        // before its acknowledgement (a host sends in room order): what
+        // came in while it was on its way — others' messages, what a
+        // resume brought back after a drop — goes above it. Our own later
+        // messages, still on their way, stay below it.
+        if delivery == Delivery::Delivered {
+            let end = self.lines[index + 1..]
+                .iter()
+                .position(|l| l.own && l.delivery == Some(Delivery::Sending))
+                .map_or(self.lines.len(), |p| index + 1 + p);
+            // Only the lines in between shift, by one.
+            self.lines[index..end].rotate_left(1);
+        }
+        if let Some(index) = self.index_of(line) {
             self.lines[index].delivery = Some(delivery);
         }
     }
@@ -958,6 +975,53 @@ mod tests {
         assert_eq!(s.lines.len(), n);
         s.apply(NetEvent::Delivered { id });
         assert_eq!(s.lines.last().unwrap().delivery, Some(Delivery::Delivered));
+    }
+
+    #[test]
+    fn a_delivered_message_takes_its_place_in_the_room_order() {
+        let mut s = joined();
+        let send = |s: &mut RoomState, text: &str| {
+            s.draft = text.into();
+            let Some(SessionCommand::Send { id, .. }) = s.compose() else {
+                panic!()
+            };
+            id
+        };
+        let heard = |s: &mut RoomState, text: &str| {
+            s.apply(NetEvent::Message(MessageEvent {
+                seq: 1,
+                from: Some(9),
+                nick: "bo".into(),
+                text: text.into(),
+                time_ms: 1,
+                own: false,
+                history: false,
+            }));
+        };
+        let a = send(&mut s, "a");
+        // Heard before a's acknowledgement: the room ordered it before a.
+        heard(&mut s, "x");
+        let b = send(&mut s, "b");
+        s.apply(NetEvent::Delivered { id: a });
+        let order = |s: &RoomState| -> Vec<String> {
+            s.lines
+                .iter()
+                .filter(|l| !l.notice)
+                .map(|l| l.text.clone())
+                .collect()
+        };
+        assert_eq!(order(&s), ["x", "a", "b"]);
+        // A message typed during a drop goes below what the resume
+        // brought back, once the room has it.
+        heard(&mut s, "y");
+        s.apply(NetEvent::Delivered { id: b });
+        assert_eq!(order(&s), ["x", "a", "y", "b"]);
+        assert!(
+            s.lines
+                .iter()
+                .filter(|l| l.own)
+                .all(|l| l.delivery == Some(Delivery::Delivered))
+        );
     }
 
     #[test]
