@@ -456,7 +456,7 @@ mod tests {
         // Measured heights correct the estimates over a few frames.
         h.run_steps(10);
         assert_eq!(h.state().state.lines.len(), 10_001);
-        assert!(h.query_by_label("10000 earlier messages").is_some());
+        assert!(h.query_by_label("10,000 earlier messages").is_some());
         assert!(
             h.query_by_label_contains("stored message 10000").is_some(),
             "the newest is in view"

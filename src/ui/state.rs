@@ -739,26 +739,41 @@ pub fn divider_text(count: u64, missed: u64, resumed: bool) -> Option<String> {
     let not_kept = match missed {
         0 => String::new(),
         1 => " · 1 more was not kept".to_string(),
-        m => format!(" · {m} more were not kept"),
+        m => format!(" · {} more were not kept", grouped(m)),
     };
+    let (n, m) = (grouped(count), grouped(missed));
     match (count, missed, resumed) {
         (0, 0, _) => None,
-        (0, m, true) => Some(format!(
+        (0, missed, true) => Some(format!(
             "{m} {} said while you were away {} not kept",
-            messages(m),
-            if m == 1 { "was" } else { "were" }
+            messages(missed),
+            if missed == 1 { "was" } else { "were" }
         )),
-        (0, m, false) => Some(format!(
+        (0, missed, false) => Some(format!(
             "{m} earlier {} {} no longer kept",
-            messages(m),
-            if m == 1 { "is" } else { "are" }
+            messages(missed),
+            if missed == 1 { "is" } else { "are" }
         )),
-        (n, _, true) => Some(format!(
+        (count, _, true) => Some(format!(
             "{n} new {} while you were away{not_kept}",
-            messages(n)
+            messages(count)
         )),
-        (n, _, false) => Some(format!("{n} earlier {}{not_kept}", messages(n))),
+        (count, _, false) => Some(format!("{n} earlier {}{not_kept}", messages(count))),
     }
+}
+
+/// A count with its thousands grouped: `10,000`.
+#[must_use]
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A string from the network as it may be shown: on one line, with
@@ -1468,6 +1483,12 @@ mod tests {
             divider_text(0, 4, true).unwrap(),
             "4 messages said while you were away were not kept"
         );
+        assert_eq!(
+            divider_text(10_000, 1_234_567, true).unwrap(),
+            "10,000 new messages while you were away · 1,234,567 more were not kept"
+        );
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1000), "1,000");
         // A resume that brought nothing: a notice, no divider.
         let mut s = joined();
         s.apply(NetEvent::HistoryEnd {
