@@ -163,32 +163,53 @@ fn demo() -> i32 {
     code
 }
 
+/// Prints lines on stdout; returns the exit code. A reader that went away
+/// (`tlschat trust list | head -1`) is not an error: what it did not read
+/// it did not want.
+fn print_lines(lines: &[String]) -> i32 {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let written = lines
+        .iter()
+        .try_for_each(|l| writeln!(out, "{l}"))
+        .and_then(|()| out.flush());
+    match written {
+        Ok(()) => 0,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => 0,
+        Err(e) => {
+            eprintln!("tlschat: cannot write to stdout: {e}");
+            1
+        }
+    }
+}
+
 /// `tlschat trust list|remove`.
 fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
     use tlschat::net::pins::{PinKind, PinStore};
     let dir = tlschat::config::config_dir();
     let result = match command {
         tlschat::cli::TrustCommand::List => PinStore::load(&dir).map(|store| {
+            let mut lines = Vec::new();
             if store.entries().is_empty() {
-                println!(
+                lines.push(format!(
                     "no known hosts ({})",
                     dir.join(tlschat::net::pins::PINS_FILE).display()
-                );
+                ));
             }
             for e in store.entries() {
                 let kind = match e.kind {
                     PinKind::Pinned => "exception",
                     PinKind::Verified => "verified",
                 };
-                println!(
+                lines.push(format!(
                     "{}  {kind}  {}  since {}  {}",
                     e.target,
                     tlschat::net::certinfo::fingerprint(&e.cert.sha256),
                     tlschat::net::trust::utc(e.added),
                     e.cert.subject
-                );
+                ));
             }
-            0
+            print_lines(&lines)
         }),
         tlschat::cli::TrustCommand::Remove { target } => {
             // Any spelling of the host names its one (canonical) entry.

@@ -292,6 +292,24 @@ fn the_pins_file_survives_a_crash_mid_write() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
 }
 
+#[test]
+fn a_listing_read_by_head_ends_quietly() {
+    // `tlschat trust list | head -1`: the reader goes away before the
+    // listing is written. Closing the read end first makes that certain.
+    let cfg = tempfile::tempdir().unwrap();
+    let mut child = tlschat(cfg.path())
+        .args(["trust", "list"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "nothing on stderr: {err}");
+}
+
 /// A self-signed certificate with its own key, for these names.
 fn self_signed(pki: &Pki, file: &str, names: &[&str]) -> common::Issued {
     pki.self_signed(file, &Pki::leaf_params(names))
