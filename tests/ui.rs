@@ -15,7 +15,6 @@ use common::{DEADLINE, Issued, Pki, join_config};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tlschat::net::HostConfig;
-use tlschat::net::certinfo::colon_hex;
 use tlschat::ui::state::{Delivery, Status};
 use tlschat::ui::{Launch, TlsChatApp};
 
@@ -166,7 +165,8 @@ fn certificate_view_shows_the_real_certificate() {
     connected(&mut [&mut h, &mut m], 1);
     m.get_by_label_contains("verified by").click();
     m.run_steps(3);
-    let sha = colon_hex(&tlschat::net::certinfo::sha256(&cert.der));
+    // In the format the warning, the host and the terminal show it in.
+    let sha = tlschat::net::certinfo::fingerprint(&tlschat::net::certinfo::sha256(&cert.der));
     assert!(has_text(&m, &sha), "the SHA-256 fingerprint is shown");
     assert!(has_text(&m, "CN=localhost"), "subject");
     assert!(has_text(&m, "CN=Test Root CA"), "issuer");

@@ -338,13 +338,6 @@ impl CertInfo {
             .map_or_else(|| NO_KEY.to_string(), |k| fingerprint(&k))
     }
 
-    /// The key's SHA-256 as colon hex, or why there is none.
-    #[must_use]
-    pub fn key_colon_hex(&self) -> String {
-        self.spki_sha256
-            .map_or_else(|| NO_KEY.to_string(), |k| colon_hex(&k))
-    }
-
     /// The name to show for this certificate: its CN, else its subject.
     #[must_use]
     pub fn display_name(&self) -> &str {

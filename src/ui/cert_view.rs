@@ -3,7 +3,7 @@
 
 use egui::{RichText, Ui};
 
-use crate::net::certinfo::{CertInfo, colon_hex};
+use crate::net::certinfo::{CertInfo, fingerprint, hex};
 use crate::net::safe_text::{visible, visible_line};
 use crate::net::trust::utc;
 use crate::net::{ConnectionInfo, PinMatch, TrustBasis};
@@ -105,19 +105,21 @@ fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
             mono_row(
                 ui,
                 "SHA-256 fingerprint",
-                &colon_hex(&cert.sha256),
+                // The one format of a fingerprint everywhere: the warning,
+                // the host's own, the terminal, `--pin`, known hosts.
+                &fingerprint(&cert.sha256),
                 "Copy SHA-256",
             );
             mono_row(
                 ui,
                 "SHA-1 fingerprint",
-                &colon_hex(&cert.sha1),
+                &format!("SHA1:{}", hex(&cert.sha1)),
                 "Copy SHA-1",
             );
             mono_row(
                 ui,
                 "Public key SHA-256",
-                &cert.key_colon_hex(),
+                &cert.key_fingerprint(),
                 "Copy key SHA-256",
             );
             row(
