@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             if args.headless {
                 headless::run(Start::Host(config), Role::Host)
             } else {
-                run_window(Launch::Host(config), None)
+                run_window(Launch::Host(config), None, None)
             }
         }
         Some(Mode::Join(args)) => {
@@ -48,27 +48,54 @@ fn main() -> ExitCode {
             if args.headless {
                 headless::run(Start::Join(config), Role::Member)
             } else {
-                run_window(Launch::Join(config), None)
+                run_window(Launch::Join(config), None, None)
             }
         }
         Some(Mode::GenCert(args)) => gen_cert(&args),
         Some(Mode::Demo) => demo(),
         Some(Mode::Trust(command)) => trust(&command),
-        None => run_window(Launch::Start, None),
+        None => run_window(Launch::Start, None, None),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
-/// Opens the window; returns the exit code.
-fn run_window(launch: Launch, on_listening: Option<tlschat::ui::OnListening>) -> i32 {
+/// Where the demo puts its two windows, side by side on a 1280-pixel
+/// screen: the host's on the left, the member's on the right.
+const DEMO_SIZE: [f32; 2] = [630.0, 680.0];
+const DEMO_HOST_POS: [f32; 2] = [0.0, 0.0];
+const DEMO_MEMBER_POS: &str = "640,0";
+
+/// `X,Y` (or `W,H`) from an environment variable.
+fn pair_from_env(name: &str) -> Option<[f32; 2]> {
+    let value = std::env::var(name).ok()?;
+    let (a, b) = value.split_once(',')?;
+    Some([a.trim().parse().ok()?, b.trim().parse().ok()?])
+}
+
+/// Opens the window; returns the exit code. `place` (position, size), or
+/// `TLSCHAT_WINDOW_POS` / `TLSCHAT_WINDOW_SIZE`, put it somewhere other
+/// than where it was last time.
+fn run_window(
+    launch: Launch,
+    on_listening: Option<tlschat::ui::OnListening>,
+    place: Option<([f32; 2], [f32; 2])>,
+) -> i32 {
     let config_dir = tlschat::config::config_dir();
     let mut options = tlschat::ui::native_options(&config_dir);
-    if let Ok(pos) = std::env::var("TLSCHAT_WINDOW_POS")
-        && let Some((x, y)) = pos
-            .split_once(',')
-            .and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?)))
-    {
-        options.viewport = options.viewport.with_position([x, y]);
+    let pos = place
+        .map(|p| p.0)
+        .or_else(|| pair_from_env("TLSCHAT_WINDOW_POS"));
+    let size = place
+        .map(|p| p.1)
+        .or_else(|| pair_from_env("TLSCHAT_WINDOW_SIZE"));
+    if let Some(pos) = pos {
+        options.viewport = options.viewport.with_position(pos);
+        // A place asked for wins over the one remembered.
+        options.persist_window = false;
+    }
+    if let Some(size) = size {
+        options.viewport = options.viewport.with_inner_size(size);
+        options.persist_window = false;
     }
     let result = eframe::run_native(
         "tlschat",
@@ -141,7 +168,11 @@ fn demo() -> i32 {
                 .arg("--ca")
                 .arg(&ca)
                 .args(["--name", "member"])
-                .env("TLSCHAT_WINDOW_POS", "520,120")
+                .env("TLSCHAT_WINDOW_POS", DEMO_MEMBER_POS)
+                .env(
+                    "TLSCHAT_WINDOW_SIZE",
+                    format!("{},{}", DEMO_SIZE[0], DEMO_SIZE[1]),
+                )
                 .spawn()
         });
         match spawned {
@@ -153,7 +184,11 @@ fn demo() -> i32 {
             Err(e) => eprintln!("tlschat: cannot start the member window: {e}"),
         }
     });
-    let code = run_window(Launch::Host(config), Some(start_member));
+    let code = run_window(
+        Launch::Host(config),
+        Some(start_member),
+        Some((DEMO_HOST_POS, DEMO_SIZE)),
+    );
     if let Ok(mut s) = child.lock()
         && let Some(mut c) = s.take()
     {

@@ -207,10 +207,12 @@ impl RoomView {
                 self.state.target,
                 self.state.status_text()
             );
-            let bar = egui::Button::new(RichText::new(text).color(color).size(15.0))
-                .min_size(egui::vec2(ui.available_width() - 260.0, 26.0));
+            // The bar takes what the buttons leave, and cuts its text short
+            // in a narrow window rather than run under them.
+            let bar = egui::Button::new(RichText::new(text).color(color).size(15.0)).truncate();
+            let width = (ui.available_width() - 170.0).max(120.0);
             if ui
-                .add(bar)
+                .add_sized([width, 26.0], bar)
                 .on_hover_text("Connection and certificate details")
                 .clicked()
             {
@@ -249,7 +251,7 @@ impl RoomView {
             && let Some(leaf) = self.state.own_chain.first()
         {
             let fp = fingerprint(&leaf.sha256);
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label("Your certificate's fingerprint — members should see the same:");
                 ui.label(RichText::new(&fp).monospace().strong());
                 if ui.small_button("Copy fingerprint").clicked() {
