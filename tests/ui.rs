@@ -156,6 +156,45 @@ fn two_windows_chat_and_show_each_other() {
 }
 
 #[test]
+fn the_composer_renames_through_the_room_and_says_actions() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    connected(&mut [&mut h, &mut m], 1);
+    // `/nick` is a request to the room, not a message: the room's answer
+    // renames her in both windows, and nobody sees the text "/nick".
+    type_message(&mut m, "/nick bob");
+    m.key_press(egui::Key::Enter);
+    pump(&mut [&mut h, &mut m], "the room's answer", |a| {
+        has_text(a[1], "bob (you)") && has_text(a[0], "ana is now known as bob")
+    });
+    assert!(!has_text(&h, "/nick bob"));
+    // A taken name is the room's refusal, shown to her.
+    type_message(&mut m, "/nick hana");
+    m.key_press(egui::Key::Enter);
+    pump(&mut [&mut h, &mut m], "the refusal", |a| {
+        line_texts(a[1]).iter().any(|l| l.contains("taken"))
+    });
+    // `/me` is an action, delivered like a message.
+    type_message(&mut m, "/me waves");
+    m.key_press(egui::Key::Enter);
+    pump(&mut [&mut h, &mut m], "the action at the host", |a| {
+        line_texts(a[0]).iter().any(|l| l == "/me waves") && has_text(a[0], "waves")
+    });
+    // `/help` answers here.
+    type_message(&mut m, "/help");
+    m.key_press(egui::Key::Enter);
+    m.run_steps(2);
+    assert!(
+        line_texts(&m)
+            .iter()
+            .any(|l| l.starts_with("Commands: /nick NAME"))
+    );
+}
+
+#[test]
 fn certificate_view_shows_the_real_certificate() {
     let pki = Pki::new();
     let cert = pki.server();

@@ -127,8 +127,18 @@ fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
         } else {
             line.nick.clone()
         };
-        job.append(&who, 8.0, fmt(&FontId::proportional(14.0), dim(color)));
-        job.append(&line.text, 8.0, fmt(&body, text));
+        // An action (`/me waves`) reads as one: the name, then the action
+        // in italics. Never a `•` or `*` line: those are the room's own
+        // notices, which nobody may pass for.
+        if let Some(act) = crate::ui::state::action(&line.text) {
+            job.append(&who, 8.0, fmt(&FontId::proportional(14.0), dim(color)));
+            let mut f = fmt(&body, text);
+            f.italics = true;
+            job.append(act, 6.0, f);
+        } else {
+            job.append(&who, 8.0, fmt(&FontId::proportional(14.0), dim(color)));
+            job.append(&line.text, 8.0, fmt(&body, text));
+        }
         if let Some(d) = &line.delivery {
             let (icon, words) = delivery_text(d);
             let color = match d {

@@ -41,6 +41,20 @@ pub enum Delivery {
     NotDelivered(String),
 }
 
+/// How many names `/who` spells out.
+const WHO_NAMES: usize = 50;
+
+/// What `/help` says.
+const HELP: &str = "Commands: /nick NAME to change your name, /me TEXT for an action, \
+/who for who is here, /help for this. Start a message with // to send a leading /. \
+Enter sends, Shift+Enter starts a new line.";
+
+/// A message that is an action (`/me waves`): the action's text.
+#[must_use]
+pub fn action(text: &str) -> Option<&str> {
+    text.strip_prefix("/me ")
+}
+
 /// A chat line's identity: given once, never reused, never shifted when
 /// lines before it are removed (unlike its index).
 pub type LineId = u64;
@@ -443,6 +457,11 @@ impl RoomState {
 
     /// Turns the draft into a message to send, if there is something to send
     /// and we are connected; the draft is kept otherwise.
+    ///
+    /// A draft that starts with `/` is a command, as in the plain dialect:
+    /// `/nick NAME` asks the room for a new name, `/me TEXT` says an action,
+    /// `/who` and `/help` answer here; `//` sends a literal leading slash.
+    /// An unknown command is explained and its draft kept.
     pub fn compose(&mut self) -> Option<SessionCommand> {
         if !self.can_send() {
             return None;
@@ -451,8 +470,62 @@ impl RoomState {
         if text.trim().is_empty() {
             return None;
         }
-        self.draft.clear();
-        Some(self.queue(text))
+        let Some(command) = text.strip_prefix('/') else {
+            self.draft.clear();
+            return Some(self.queue(text));
+        };
+        if command.starts_with('/') {
+            self.draft.clear();
+            return Some(self.queue(command.to_string()));
+        }
+        let (name, arg) = command
+            .split_once(char::is_whitespace)
+            .map_or((command, ""), |(n, a)| (n, a.trim()));
+        match (name, arg.is_empty()) {
+            ("nick", false) => {
+                self.draft.clear();
+                Some(SessionCommand::Nick(arg.to_string()))
+            }
+            ("me", false) => {
+                self.draft.clear();
+                Some(self.queue(format!("/me {arg}")))
+            }
+            ("who" | "names", _) => {
+                self.draft.clear();
+                let shown = &self.members[..self.members.len().min(WHO_NAMES)];
+                let more = self.members.len() - shown.len();
+                let others = if more > 0 {
+                    format!(" and {more} others")
+                } else {
+                    String::new()
+                };
+                self.notice(format!(
+                    "In the room ({}): {}{others}",
+                    self.members.len(),
+                    crate::net::event::roster_line(shown)
+                ));
+                None
+            }
+            ("help", _) => {
+                self.draft.clear();
+                self.notice(HELP.to_string());
+                None
+            }
+            ("nick" | "me", true) => {
+                self.notice(format!(
+                    "/{name} needs something after it: /{name} {}",
+                    if name == "nick" { "NAME" } else { "TEXT" }
+                ));
+                None
+            }
+            _ => {
+                let name: String = name.chars().take(32).collect();
+                self.notice(format!(
+                    "Unknown command /{name}: try /help (start a message with // to send a leading /)"
+                ));
+                None
+            }
+        }
     }
 
     /// Sends a message that was not delivered again, as a new message; the
@@ -990,6 +1063,49 @@ mod tests {
         assert_eq!(s.lines.len(), n);
         s.apply(NetEvent::Delivered { id });
         assert_eq!(s.lines.last().unwrap().delivery, Some(Delivery::Delivered));
+    }
+
+    #[test]
+    fn the_composer_takes_the_plain_dialects_commands() {
+        let mut s = joined();
+        let mut enter = |s: &mut RoomState, draft: &str| {
+            s.draft = draft.into();
+            s.compose()
+        };
+        assert_eq!(
+            enter(&mut s, "/nick  bob "),
+            Some(SessionCommand::Nick("bob".into()))
+        );
+        assert!(s.draft.is_empty());
+        assert!(matches!(
+            enter(&mut s, "/me waves"),
+            Some(SessionCommand::Send { text, .. }) if text == "/me waves"
+        ));
+        assert_eq!(action(&s.lines.last().unwrap().text), Some("waves"));
+        assert!(matches!(
+            enter(&mut s, "//etc/hosts is a file"),
+            Some(SessionCommand::Send { text, .. }) if text == "/etc/hosts is a file"
+        ));
+        let last = |s: &RoomState| s.lines.last().unwrap().text.clone();
+        assert_eq!(enter(&mut s, "/who"), None);
+        assert!(last(&s).starts_with("In the room ("), "{}", last(&s));
+        assert!(s.draft.is_empty());
+        assert_eq!(enter(&mut s, "/help"), None);
+        assert!(last(&s).contains("/nick NAME"), "{}", last(&s));
+        // An unknown or incomplete command is explained; the draft stays.
+        assert_eq!(enter(&mut s, "/nikc bob"), None);
+        assert!(
+            last(&s).starts_with("Unknown command /nikc"),
+            "{}",
+            last(&s)
+        );
+        assert_eq!(s.draft, "/nikc bob");
+        assert_eq!(enter(&mut s, "/nick"), None);
+        assert!(last(&s).contains("/nick NAME"), "{}", last(&s));
+        assert_eq!(s.draft, "/nick");
+        // A hostile name is cut in the explanation.
+        assert_eq!(enter(&mut s, &format!("/{}", "x".repeat(1000))), None);
+        assert!(last(&s).len() < 200);
     }
 
     #[test]
