@@ -1068,7 +1068,7 @@ mod tests {
     #[test]
     fn the_composer_takes_the_plain_dialects_commands() {
         let mut s = joined();
-        let mut enter = |s: &mut RoomState, draft: &str| {
+        let enter = |s: &mut RoomState, draft: &str| {
             s.draft = draft.into();
             s.compose()
         };
