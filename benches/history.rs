@@ -84,7 +84,7 @@ fn main() {
             ));
         })
         .build_ui(move |ui| {
-            conversation_ui(ui, &lines, &mut cache);
+            conversation_ui(ui, &lines, &mut cache, "member-0");
         });
     let first = t.elapsed();
     println!("history of {n} messages, 980x680 window");

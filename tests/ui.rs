@@ -195,6 +195,43 @@ fn the_composer_renames_through_the_room_and_says_actions() {
 }
 
 #[test]
+fn an_unfocused_window_counts_unread_messages_and_mentions_in_its_title() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    connected(&mut [&mut h, &mut m], 1);
+    // The member's window loses the focus; the host speaks twice, once
+    // to her by name.
+    m.input_mut().focused = false;
+    m.run_steps(2);
+    for text in ["hello room", "Ana, look at this"] {
+        type_message(&mut h, text);
+        h.key_press(egui::Key::Enter);
+    }
+    pump(&mut [&mut h, &mut m], "two unread, one for her", |a| {
+        a[1].state().room().unwrap().unread() == (2, 1)
+    });
+    let title = m.state().room().unwrap().window_title();
+    assert!(
+        title.starts_with("(2, 1 for you) tlschat — ana — "),
+        "{title}"
+    );
+    // Her own words while away do not count; coming back reads them all.
+    m.input_mut().focused = true;
+    m.run_steps(2);
+    assert_eq!(m.state().room().unwrap().unread(), (0, 0));
+    assert!(
+        m.state()
+            .room()
+            .unwrap()
+            .window_title()
+            .starts_with("tlschat — ana")
+    );
+}
+
+#[test]
 fn certificate_view_shows_the_real_certificate() {
     let pki = Pki::new();
     let cert = pki.server();

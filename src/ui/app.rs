@@ -73,6 +73,8 @@ pub struct TlsChatApp {
     screen: Screen,
     on_listening: Option<OnListening>,
     title: String,
+    /// Unread messages, and those naming us, as of the last frame.
+    unread: (u64, u64),
     known: KnownHosts,
     frame_log: Option<FrameLog>,
 }
@@ -127,6 +129,7 @@ impl TlsChatApp {
             screen: Screen::Start,
             on_listening: None,
             title: "tlschat".into(),
+            unread: (0, 0),
             known: KnownHosts {
                 entries: Ok(Vec::new()),
             },
@@ -248,8 +251,24 @@ impl eframe::App for TlsChatApp {
             // The rest next frame, which must come even if nothing else wakes us.
             ctx.request_repaint();
         }
-        let title = match &self.screen {
-            Screen::Room(r) => format!("tlschat — {} — {}", r.state.nick, r.state.target),
+        let focused = ctx.input(|i| i.focused);
+        let title = match &mut self.screen {
+            Screen::Room(r) => {
+                r.state.set_focused(focused);
+                let (before, after) = (self.unread, r.state.unread());
+                self.unread = after;
+                // Ask for the user's attention when the first unread
+                // message comes, and again when one names them.
+                if after.0 > 0 && (before.0 == 0 || after.1 > before.1) {
+                    let kind = if after.1 > before.1 {
+                        egui::UserAttentionType::Critical
+                    } else {
+                        egui::UserAttentionType::Informational
+                    };
+                    ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(kind));
+                }
+                r.state.window_title()
+            }
             Screen::Start => "tlschat".to_string(),
         };
         // Only on change: every viewport command asks for another frame,

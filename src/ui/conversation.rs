@@ -254,8 +254,14 @@ fn extra(line: &ChatLine) -> f32 {
     }
 }
 
-/// Draws the conversation; returns the id of a line whose "Resend" was clicked.
-pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache) -> Option<LineId> {
+/// Draws the conversation; returns the id of a line whose "Resend" was
+/// clicked. Lines of others that name `me` are highlighted.
+pub fn conversation_ui(
+    ui: &mut Ui,
+    lines: &[ChatLine],
+    cache: &mut HeightCache,
+    me: &str,
+) -> Option<LineId> {
     let width = (ui.available_width() - 16.0).max(100.0);
     cache.sync(lines, width);
     let total = cache.tops.last().copied().unwrap_or(0.0);
@@ -288,6 +294,10 @@ pub fn conversation_ui(ui: &mut Ui, lines: &[ChatLine], cache: &mut HeightCache)
                 if line.divider {
                     divider_ui(ui, rect, galley);
                     continue;
+                }
+                if !line.own && !line.notice && crate::ui::state::mentions(&line.text, me) {
+                    let color = ui.visuals().warn_fg_color.gamma_multiply(0.18);
+                    ui.painter().rect_filled(rect.expand(2.0), 3.0, color);
                 }
                 ui.scope_builder(egui::UiBuilder::new().max_rect(rect), |ui| {
                     ui.add(

@@ -120,7 +120,8 @@ impl RoomView {
             action = action.take().or(self.composer_ui(ui));
         });
         egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(i) = conversation_ui(ui, &self.state.lines, &mut self.heights)
+            if let Some(i) =
+                conversation_ui(ui, &self.state.lines, &mut self.heights, &self.state.nick)
                 && let Some(c) = self.state.resend(i)
             {
                 self.heights.invalidate();

@@ -49,6 +49,22 @@ const HELP: &str = "Commands: /nick NAME to change your name, /me TEXT for an ac
 /who for who is here, /help for this. Start a message with // to send a leading /. \
 Enter sends, Shift+Enter starts a new line.";
 
+/// Whether `text` names `nick` as a word of its own (any case): `ana,`,
+/// `@ana`, `hi ana!` do; `banana` does not.
+#[must_use]
+pub fn mentions(text: &str, nick: &str) -> bool {
+    if nick.is_empty() {
+        return false;
+    }
+    let text = text.to_lowercase();
+    let nick = nick.to_lowercase();
+    text.match_indices(&nick).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + nick.len()..].chars().next();
+        !before.is_some_and(char::is_alphanumeric) && !after.is_some_and(char::is_alphanumeric)
+    })
+}
+
 /// A message that is an action (`/me waves`): the action's text.
 #[must_use]
 pub fn action(text: &str) -> Option<&str> {
@@ -177,6 +193,12 @@ pub struct RoomState {
     pub lines: Vec<ChatLine>,
     /// The message being written; never cleared but by sending it.
     pub draft: String,
+    /// Whether the window has the keyboard focus (the user is looking).
+    focused: bool,
+    /// Others' messages that came while the window was not focused.
+    unread: u64,
+    /// Of those, how many named us.
+    mentioned: u64,
     next_id: u64,
     /// Our messages in flight: message id → the line showing it.
     pending: HashMap<u64, LineId>,
@@ -252,6 +274,9 @@ impl RoomState {
             members: Vec::new(),
             lines: Vec::new(),
             draft: String::new(),
+            focused: true,
+            unread: 0,
+            mentioned: 0,
             next_id: 1,
             pending: HashMap::new(),
             next_line: 1,
@@ -274,6 +299,35 @@ impl RoomState {
     #[must_use]
     pub fn can_send(&self) -> bool {
         self.is_connected() || self.is_reconnecting()
+    }
+
+    /// Tells whether the window has the focus; focusing it reads
+    /// everything.
+    pub fn set_focused(&mut self, focused: bool) {
+        self.focused = focused;
+        if focused {
+            self.unread = 0;
+            self.mentioned = 0;
+        }
+    }
+
+    /// Others' messages that came while the window was not focused, and
+    /// how many of them named us.
+    #[must_use]
+    pub fn unread(&self) -> (u64, u64) {
+        (self.unread, self.mentioned)
+    }
+
+    /// The window's title: `(3) tlschat — ana — host:port` while 3
+    /// messages wait unread, `(3, 1 for you)` when one of them names us.
+    #[must_use]
+    pub fn window_title(&self) -> String {
+        let base = format!("tlschat — {} — {}", self.nick, self.target);
+        match (self.unread, self.mentioned) {
+            (0, _) => base,
+            (n, 0) => format!("({}) {base}", grouped(n)),
+            (n, m) => format!("({}, {} for you) {base}", grouped(n), grouped(m)),
+        }
     }
 
     /// Whether the connection dropped and the session is about to try again.
@@ -688,6 +742,12 @@ impl RoomState {
                 )));
             }
             NetEvent::Message(m) => {
+                if !m.own && !m.history && !self.focused {
+                    self.unread += 1;
+                    if mentions(&m.text, &self.nick) {
+                        self.mentioned += 1;
+                    }
+                }
                 // Our own live messages are already shown, from the moment
                 // we sent them; our own from history (a restarted host) not.
                 if !m.own || m.history {
@@ -1063,6 +1123,45 @@ mod tests {
         assert_eq!(s.lines.len(), n);
         s.apply(NetEvent::Delivered { id });
         assert_eq!(s.lines.last().unwrap().delivery, Some(Delivery::Delivered));
+    }
+
+    #[test]
+    fn a_mention_is_the_name_as_a_word_of_its_own() {
+        assert!(mentions("ana, look", "ana"));
+        assert!(mentions("hi @Ana!", "ana"));
+        assert!(mentions("ANA", "ana"));
+        assert!(mentions("你好 ana", "ana"));
+        assert!(!mentions("banana", "ana"));
+        assert!(!mentions("anatomy", "ana"));
+        assert!(!mentions("anything", ""));
+    }
+
+    #[test]
+    fn unread_messages_count_only_while_unfocused_and_name_us_in_the_title() {
+        let mut s = joined();
+        let heard = |s: &mut RoomState, text: &str, history: bool| {
+            s.apply(NetEvent::Message(MessageEvent {
+                seq: 1,
+                from: Some(9),
+                nick: "bo".into(),
+                text: text.into(),
+                time_ms: 1,
+                own: false,
+                history,
+            }));
+        };
+        heard(&mut s, "while looking", false);
+        assert_eq!(s.unread(), (0, 0));
+        s.set_focused(false);
+        heard(&mut s, "one", false);
+        let to_us = format!("{}: two", s.nick);
+        heard(&mut s, &to_us, false);
+        heard(&mut s, "from history, not new", true);
+        assert_eq!(s.unread(), (2, 1));
+        assert!(s.window_title().starts_with("(2, 1 for you) tlschat — "));
+        s.set_focused(true);
+        assert_eq!(s.unread(), (0, 0));
+        assert!(s.window_title().starts_with("tlschat — "));
     }
 
     #[test]
