@@ -79,15 +79,21 @@ pub struct TlsChatApp {
     frame_log: Option<FrameLog>,
 }
 
+/// The application's id: the window's (Wayland app id, X11 class), the
+/// desktop file's and the AppStream metainfo's (`assets/`).
+pub const APP_ID: &str = "org.tlschat.TlsChat";
+
 /// Window options: size, title, icon, and persistence in the config directory.
 #[must_use]
 pub fn native_options(config_dir: &std::path::Path) -> eframe::NativeOptions {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("tlschat")
-        .with_app_id("tlschat")
+        .with_app_id(APP_ID)
         .with_inner_size([980.0, 680.0])
         .with_min_inner_size([560.0, 380.0]);
-    if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!("../../assets/icon.png")) {
+    if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!(
+        "../../assets/icons/org.tlschat.TlsChat-64.png"
+    )) {
         viewport = viewport.with_icon(Arc::new(icon));
     }
     eframe::NativeOptions {

@@ -11,5 +11,5 @@ mod room_view;
 pub mod start;
 pub mod state;
 
-pub use app::{Launch, OnListening, TlsChatApp, native_options};
+pub use app::{APP_ID, Launch, OnListening, TlsChatApp, native_options};
 pub use conversation::init_local_offset;
