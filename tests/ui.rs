@@ -300,6 +300,53 @@ fn a_disconnect_keeps_the_draft_and_reconnect_is_one_click() {
     );
 }
 
+/// What the window keeps between runs, held in memory for the test.
+#[derive(Default)]
+struct Kept(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for Kept {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn the_theme_setting_changes_the_window_and_is_kept() {
+    let mut s = app(Launch::Start);
+    s.run();
+    s.get_by_label("Light").click();
+    s.run();
+    assert_eq!(
+        s.ctx.options(|o| o.theme_preference),
+        egui::ThemePreference::Light
+    );
+    assert_eq!(s.ctx.theme(), egui::Theme::Light);
+    let mut kept = Kept::default();
+    eframe::App::save(s.state_mut(), &mut kept);
+    assert_eq!(kept.0.get("theme").map(String::as_str), Some("light"));
+    s.get_by_label("Dark").click();
+    s.run();
+    assert_eq!(s.ctx.theme(), egui::Theme::Dark);
+    eframe::App::save(s.state_mut(), &mut kept);
+    assert_eq!(kept.0.get("theme").map(String::as_str), Some("dark"));
+    // What is kept is what comes back.
+    for theme in [
+        egui::ThemePreference::System,
+        egui::ThemePreference::Light,
+        egui::ThemePreference::Dark,
+    ] {
+        let name = tlschat::ui::theme_name(theme);
+        assert_eq!(tlschat::ui::theme_from_name(name), theme);
+    }
+}
+
 #[test]
 fn start_screen_checks_input_before_starting() {
     let mut s = app(Launch::Start);

@@ -16,6 +16,46 @@ use crate::ui::start::{KnownHosts, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomState};
 
 const FORM_KEY: &str = "tlschat.start_form";
+/// Where the window keeps the theme the user chose.
+const THEME_KEY: &str = "theme";
+
+/// The theme preference as kept: `system`, `light` or `dark`.
+#[must_use]
+pub fn theme_name(theme: egui::ThemePreference) -> &'static str {
+    match theme {
+        egui::ThemePreference::System => "system",
+        egui::ThemePreference::Light => "light",
+        egui::ThemePreference::Dark => "dark",
+    }
+}
+
+/// A kept theme preference; anything else follows the system.
+#[must_use]
+pub fn theme_from_name(name: &str) -> egui::ThemePreference {
+    match name {
+        "light" => egui::ThemePreference::Light,
+        "dark" => egui::ThemePreference::Dark,
+        _ => egui::ThemePreference::System,
+    }
+}
+
+/// The theme setting: follow the system, light or dark.
+fn theme_ui(ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.label("Theme:");
+        let mut theme = ui.options(|o| o.theme_preference);
+        for (value, name) in [
+            (egui::ThemePreference::System, "Follow system"),
+            (egui::ThemePreference::Light, "Light"),
+            (egui::ThemePreference::Dark, "Dark"),
+        ] {
+            ui.selectable_value(&mut theme, value, name);
+        }
+        if theme != ui.options(|o| o.theme_preference) {
+            ui.ctx().set_theme(theme);
+        }
+    });
+}
 
 /// The most net events the window takes in one frame. A flood (a join
 /// storm, a busy room after a stall) is taken in over several frames, each
@@ -73,6 +113,8 @@ pub struct TlsChatApp {
     screen: Screen,
     on_listening: Option<OnListening>,
     title: String,
+    /// The theme the user chose, kept with the window's state.
+    theme: egui::ThemePreference,
     /// Unread messages, and those naming us, as of the last frame.
     unread: (u64, u64),
     known: KnownHosts,
@@ -123,6 +165,9 @@ impl TlsChatApp {
             .and_then(|s| s.get_string(FORM_KEY))
             .and_then(|text| serde_json::from_str(&text).ok())
             .unwrap_or_default();
+        if let Some(theme) = cc.storage.and_then(|s| s.get_string(THEME_KEY)) {
+            cc.egui_ctx.set_theme(theme_from_name(&theme));
+        }
         let mut app = Self {
             net,
             events,
@@ -135,6 +180,7 @@ impl TlsChatApp {
             screen: Screen::Start,
             on_listening: None,
             title: "tlschat".into(),
+            theme: cc.egui_ctx.options(|o| o.theme_preference),
             unread: (0, 0),
             known: KnownHosts {
                 entries: Ok(Vec::new()),
@@ -188,6 +234,10 @@ impl TlsChatApp {
     }
 
     fn start_ui(&mut self, ui: &mut egui::Ui) {
+        egui::Panel::bottom("theme_panel").show(ui, |ui| {
+            ui.add_space(2.0);
+            theme_ui(ui);
+        });
         let action = crate::ui::start::start_screen_ui(
             ui,
             &mut self.form,
@@ -257,6 +307,7 @@ impl eframe::App for TlsChatApp {
             // The rest next frame, which must come even if nothing else wakes us.
             ctx.request_repaint();
         }
+        self.theme = ctx.options(|o| o.theme_preference);
         let focused = ctx.input(|i| i.focused);
         let title = match &mut self.screen {
             Screen::Room(r) => {
@@ -335,6 +386,7 @@ impl eframe::App for TlsChatApp {
         if let Ok(text) = serde_json::to_string(&self.form) {
             storage.set_string(FORM_KEY, text);
         }
+        storage.set_string(THEME_KEY, theme_name(self.theme).to_string());
     }
 }
 

@@ -11,5 +11,7 @@ mod room_view;
 pub mod start;
 pub mod state;
 
-pub use app::{APP_ID, Launch, OnListening, TlsChatApp, native_options};
+pub use app::{
+    APP_ID, Launch, OnListening, TlsChatApp, native_options, theme_from_name, theme_name,
+};
 pub use conversation::init_local_offset;
