@@ -232,6 +232,31 @@ fn an_unfocused_window_counts_unread_messages_and_mentions_in_its_title() {
 }
 
 #[test]
+fn f1_lists_the_shortcuts_and_escape_closes_the_window_on_top() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    connected(&mut [&mut h, &mut m], 1);
+    m.get_by_label_contains("verified by").click();
+    m.run_steps(3);
+    assert!(has_text(&m, "Connection and certificate"));
+    m.key_press(egui::Key::F1);
+    m.run_steps(3);
+    assert!(has_text(&m, "Keyboard shortcuts"));
+    assert!(has_text(&m, "show or hide these shortcuts"));
+    // Esc closes the one on top first, then the next.
+    m.key_press(egui::Key::Escape);
+    m.run_steps(3);
+    assert!(!has_text(&m, "Keyboard shortcuts"));
+    assert!(has_text(&m, "Connection and certificate"));
+    m.key_press(egui::Key::Escape);
+    m.run_steps(3);
+    assert!(!has_text(&m, "Connection and certificate"));
+}
+
+#[test]
 fn certificate_view_shows_the_real_certificate() {
     let pki = Pki::new();
     let cert = pki.server();

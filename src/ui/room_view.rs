@@ -33,6 +33,8 @@ pub struct RoomView {
     pub join: Option<JoinConfig>,
     /// Whether the connection and certificate window is open.
     pub details_open: bool,
+    /// Whether the list of keyboard shortcuts (F1) is open.
+    pub shortcuts_open: bool,
     /// Which certificate of the chain is shown.
     pub selected_cert: usize,
     /// Whether the interstitial's "Advanced" part is open.
@@ -46,6 +48,22 @@ pub struct RoomView {
 }
 
 const COMPOSER_ID: &str = "composer";
+
+/// What the F1 list says.
+const SHORTCUTS: &[(&str, &str)] = &[
+    ("Enter", "send the message"),
+    ("Shift+Enter", "start a new line"),
+    (
+        "Esc",
+        "close the window on top (these shortcuts, the connection details)",
+    ),
+    ("F1", "show or hide these shortcuts"),
+    ("/nick NAME", "ask the room for a new name"),
+    ("/me TEXT", "say an action"),
+    ("/who", "list who is here"),
+    ("/help", "list the commands"),
+    ("//text", "send a message that starts with /"),
+];
 
 /// Takes an Enter press without modifiers out of this frame's input, so the
 /// text box does not also insert a newline. (egui's `consume_key` matches
@@ -68,6 +86,7 @@ impl RoomView {
             state,
             join,
             details_open: false,
+            shortcuts_open: false,
             selected_cert: 0,
             advanced: false,
             export_path: String::new(),
@@ -80,6 +99,21 @@ impl RoomView {
     /// Draws the room; returns what the user asked for.
     pub fn ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
         let mut action = None;
+        // F1 shows the shortcuts; Esc closes the window on top (the
+        // shortcuts, else the details).
+        let (escape, help) = ui.input(|i| {
+            (
+                i.key_pressed(egui::Key::Escape),
+                i.key_pressed(egui::Key::F1),
+            )
+        });
+        if help {
+            self.shortcuts_open = !self.shortcuts_open;
+        } else if escape && self.shortcuts_open {
+            self.shortcuts_open = false;
+        } else if escape {
+            self.details_open = false;
+        }
         egui::Panel::top("address_bar").show(ui, |ui| {
             action = action.take().or(self.address_bar_ui(ui));
         });
@@ -132,7 +166,29 @@ impl RoomView {
         action
     }
 
+    fn shortcuts_window(&mut self, ui: &Ui) {
+        if !self.shortcuts_open {
+            return;
+        }
+        let mut open = true;
+        egui::Window::new("Keyboard shortcuts")
+            .open(&mut open)
+            .collapsible(false)
+            .resizable(false)
+            .show(ui.ctx(), |ui| {
+                egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                    for (keys, what) in SHORTCUTS {
+                        ui.label(egui::RichText::new(*keys).monospace());
+                        ui.label(*what);
+                        ui.end_row();
+                    }
+                });
+            });
+        self.shortcuts_open = open;
+    }
+
     fn details_window(&mut self, ui: &Ui) {
+        self.shortcuts_window(ui);
         if self.details_open {
             let mut open = true;
             egui::Window::new("Connection and certificate")
