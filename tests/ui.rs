@@ -89,6 +89,18 @@ fn connected(apps: &mut [&mut App<'static>], who: usize) {
     });
 }
 
+/// A host window ("hana") and a member window ("ana") joined to it, both
+/// in the room; with the host's certificate and address.
+fn in_the_room() -> (Issued, SocketAddr, App<'static>, App<'static>) {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
+    let addr = listening(&mut h);
+    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
+    connected(&mut [&mut h, &mut m], 1);
+    (cert, addr, h, m)
+}
+
 fn has_text(a: &App<'static>, text: &str) -> bool {
     a.query_all_by_label_contains(text).next().is_some()
 }
@@ -102,12 +114,7 @@ fn type_message(a: &mut App<'static>, text: &str) {
 
 #[test]
 fn two_windows_chat_and_show_each_other() {
-    let pki = Pki::new();
-    let cert = pki.server();
-    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
-    let addr = listening(&mut h);
-    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
-    connected(&mut [&mut h, &mut m], 1);
+    let (_, _, mut h, mut m) = in_the_room();
 
     // Both member lists show both people, the host marked.
     pump(&mut [&mut h, &mut m], "member lists", |a| {
@@ -157,12 +164,7 @@ fn two_windows_chat_and_show_each_other() {
 
 #[test]
 fn the_composer_renames_through_the_room_and_says_actions() {
-    let pki = Pki::new();
-    let cert = pki.server();
-    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
-    let addr = listening(&mut h);
-    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
-    connected(&mut [&mut h, &mut m], 1);
+    let (_, _, mut h, mut m) = in_the_room();
     // `/nick` is a request to the room, not a message: the room's answer
     // renames her in both windows, and nobody sees the text "/nick".
     type_message(&mut m, "/nick bob");
@@ -196,12 +198,7 @@ fn the_composer_renames_through_the_room_and_says_actions() {
 
 #[test]
 fn an_unfocused_window_counts_unread_messages_and_mentions_in_its_title() {
-    let pki = Pki::new();
-    let cert = pki.server();
-    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
-    let addr = listening(&mut h);
-    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
-    connected(&mut [&mut h, &mut m], 1);
+    let (_, _, mut h, mut m) = in_the_room();
     // The member's window loses the focus; the host speaks twice, once
     // to her by name.
     m.input_mut().focused = false;
@@ -233,12 +230,7 @@ fn an_unfocused_window_counts_unread_messages_and_mentions_in_its_title() {
 
 #[test]
 fn f1_lists_the_shortcuts_and_escape_closes_the_window_on_top() {
-    let pki = Pki::new();
-    let cert = pki.server();
-    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
-    let addr = listening(&mut h);
-    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
-    connected(&mut [&mut h, &mut m], 1);
+    let (_, _, _h, mut m) = in_the_room();
     m.get_by_label_contains("verified by").click();
     m.run_steps(3);
     assert!(has_text(&m, "Connection and certificate"));
@@ -258,12 +250,7 @@ fn f1_lists_the_shortcuts_and_escape_closes_the_window_on_top() {
 
 #[test]
 fn certificate_view_shows_the_real_certificate() {
-    let pki = Pki::new();
-    let cert = pki.server();
-    let mut h = host_app(&cert, "127.0.0.1:0".parse().unwrap());
-    let addr = listening(&mut h);
-    let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
-    connected(&mut [&mut h, &mut m], 1);
+    let (cert, _, h, mut m) = in_the_room();
     m.get_by_label_contains("verified by").click();
     m.run_steps(3);
     // In the format the warning, the host and the terminal show it in.

@@ -1139,24 +1139,17 @@ mod tests {
     #[test]
     fn unread_messages_count_only_while_unfocused_and_name_us_in_the_title() {
         let mut s = joined();
-        let heard = |s: &mut RoomState, text: &str, history: bool| {
-            s.apply(NetEvent::Message(MessageEvent {
-                seq: 1,
-                from: Some(9),
-                nick: "bo".into(),
-                text: text.into(),
-                time_ms: 1,
-                own: false,
-                history,
-            }));
-        };
-        heard(&mut s, "while looking", false);
+        s.apply(message(1, "while looking"));
         assert_eq!(s.unread(), (0, 0));
         s.set_focused(false);
-        heard(&mut s, "one", false);
+        s.apply(message(2, "one"));
         let to_us = format!("{}: two", s.nick);
-        heard(&mut s, &to_us, false);
-        heard(&mut s, "from history, not new", true);
+        s.apply(message(3, &to_us));
+        let NetEvent::Message(mut old) = message(4, "from history, not new") else {
+            unreachable!()
+        };
+        old.history = true;
+        s.apply(NetEvent::Message(old));
         assert_eq!(s.unread(), (2, 1));
         assert!(s.window_title().starts_with("(2, 1 for you) tlschat — "));
         s.set_focused(true);
@@ -1210,27 +1203,9 @@ mod tests {
     #[test]
     fn a_delivered_message_takes_its_place_in_the_room_order() {
         let mut s = joined();
-        let send = |s: &mut RoomState, text: &str| {
-            s.draft = text.into();
-            let Some(SessionCommand::Send { id, .. }) = s.compose() else {
-                panic!()
-            };
-            id
-        };
-        let heard = |s: &mut RoomState, text: &str| {
-            s.apply(NetEvent::Message(MessageEvent {
-                seq: 1,
-                from: Some(9),
-                nick: "bo".into(),
-                text: text.into(),
-                time_ms: 1,
-                own: false,
-                history: false,
-            }));
-        };
         let a = send(&mut s, "a");
         // Heard before a's acknowledgement: the room ordered it before a.
-        heard(&mut s, "x");
+        s.apply(message(1, "x"));
         let b = send(&mut s, "b");
         s.apply(NetEvent::Delivered { id: a });
         let order = |s: &RoomState| -> Vec<String> {
@@ -1243,7 +1218,7 @@ mod tests {
         assert_eq!(order(&s), ["x", "a", "b"]);
         // A message typed during a drop goes below what the resume
         // brought back, once the room has it.
-        heard(&mut s, "y");
+        s.apply(message(2, "y"));
         s.apply(NetEvent::Delivered { id: b });
         assert_eq!(order(&s), ["x", "a", "y", "b"]);
         assert!(
