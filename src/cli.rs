@@ -14,6 +14,10 @@ pub struct Cli {
     /// What to do; without one, the window opens on its start screen.
     #[command(subcommand)]
     pub command: Option<Mode>,
+    /// Log what happens on stderr (-v: connections and rustls' handshake
+    /// steps; -vv: everything). RUST_LOG, when set, says exactly what.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
 }
 
 /// The subcommands.

@@ -13,10 +13,12 @@
 //! - [`headless`]: the same host or member driven by stdin/stdout instead of
 //!   a window.
 //! - [`config`]: where settings, pins and the generated host certificate live.
+//! - [`logging`]: `-v`/`RUST_LOG` diagnostics on stderr (off by default).
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod config;
 pub mod headless;
+pub mod logging;
 pub mod net;
 pub mod ui;

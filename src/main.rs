@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     // Before any thread exists: the local time zone can only be read then.
     tlschat::ui::init_local_offset();
     let cli = Cli::parse();
+    tlschat::logging::init(cli.verbose);
     let code = match cli.command {
         Some(Mode::Host(args)) => {
             let limits = args.limits();

@@ -449,3 +449,87 @@ fn an_openssl_req_x509_certificate_served_by_s_server_is_refused_then_pinned() {
     server.say("hello tlschat");
     member.expect("the server's line", |l| l.ends_with("hello tlschat"));
 }
+
+/// `join` as a user runs it with `extra` arguments and environment, one
+/// line said; returns its exit code and stderr.
+fn join_once(
+    cfg: &std::path::Path,
+    addr: &str,
+    ca: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> (i32, String) {
+    let mut cmd = tlschat(cfg);
+    cmd.args(["join", addr, "--headless", "--ca", ca])
+        .args(extra);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut member = Proc::spawn(&mut cmd);
+    member.expect("room", |l| l.contains("in the room:"));
+    member.say("logged hello");
+    let (code, _, err) = finish(member);
+    (code, err)
+}
+
+#[test]
+fn v_logs_rustls_handshake_steps_on_stderr_and_nothing_is_logged_by_default() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let cfg = tempfile::tempdir().unwrap();
+    let (c, k) = (cert.cert.to_str().unwrap(), cert.key.to_str().unwrap());
+    let (host, addr) = start_host(cfg.path(), &["--cert", c, "--key", k, "-v"]);
+    let ca = pki.ca_pem.to_str().unwrap();
+
+    // Default: the same session prints nothing on stderr.
+    let (code, err) = join_once(cfg.path(), &addr, ca, &[], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "", "nothing is logged by default");
+
+    // -v: rustls' own account of the handshake, then ours.
+    let (code, err) = join_once(cfg.path(), &addr, ca, &["-v"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("rustls::client::hs: Using ciphersuite TLS13_"),
+        "{err}"
+    );
+    assert!(
+        err.contains("tlschat::net::member: handshake done")
+            && err.contains("version=Some(TLSv1_3)"),
+        "{err}"
+    );
+    // -v before the subcommand works too, and RUST_LOG says exactly what.
+    let mut cmd = tlschat(cfg.path());
+    cmd.args(["-v", "gen-cert", "--out"])
+        .arg(cfg.path().join("c"));
+    assert!(cmd.output().unwrap().status.success());
+    let (code, err) = join_once(cfg.path(), &addr, ca, &[], &[("RUST_LOG", "rustls=trace")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("TRACE rustls::"), "{err}");
+    assert!(
+        !err.contains("tlschat::net"),
+        "RUST_LOG=rustls=trace is rustls only: {err}"
+    );
+    // A RUST_LOG that does not parse: one line says so; the session goes on.
+    let (code, err) = join_once(cfg.path(), &addr, ca, &[], &[("RUST_LOG", "rustls=loud")]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.starts_with("tlschat: RUST_LOG ignored: \"rustls=loud\""),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // The host's -v: each member's connection and handshake.
+    host.signal("INT");
+    let (code, _, err) = finish(host);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("tlschat::net::host: listening"), "{err}");
+    assert!(
+        err.matches("tlschat::net::host: handshake done").count() >= 4,
+        "{err}"
+    );
+    assert!(
+        err.contains("rustls::server::hs: decided upon suite"),
+        "{err}"
+    );
+}

@@ -341,6 +341,7 @@ pub(crate) async fn run(
         }
     };
     let addr = listener.local_addr().unwrap_or(config.bind);
+    tracing::info!(%addr, history = ?file, "listening");
     sink.emit(NetEvent::Listening { addr, chain });
     if let Some(file) = &file {
         let kept = store.last_seq() + 1 - store.first_kept();
@@ -365,7 +366,10 @@ pub(crate) async fn run(
                     // once rather than queued: before TLS there is no way
                     // to tell it why.
                     if let Some(slot) = admission.handshake(peer.ip()) {
+                        tracing::debug!(%peer, "connection accepted");
                         connections.spawn(serve(tcp, peer, acceptor.clone(), room.clone(), admission.clone(), slot));
+                    } else {
+                        tracing::info!(%peer, "connection closed: too many handshakes in progress");
                     }
                 }
                 // Running out of file descriptors and the like: wait a
@@ -429,10 +433,28 @@ async fn serve(
     // without touching the room.
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => tls,
-        Ok(Err(_)) | Err(_) => return,
+        Ok(Err(e)) => {
+            tracing::info!(%peer, "handshake failed: {e}");
+            return;
+        }
+        Err(_) => {
+            tracing::info!(%peer, "handshake not finished in {HANDSHAKE_TIMEOUT:?}");
+            return;
+        }
     };
     drop(handshake_slot);
     let dialect = Dialect::from_alpn(tls.get_ref().1.alpn_protocol());
+    {
+        let c = tls.get_ref().1;
+        tracing::debug!(
+            %peer,
+            version = ?c.protocol_version(),
+            suite = ?c.negotiated_cipher_suite().map(|s| s.suite()),
+            group = ?c.negotiated_key_exchange_group().map(|g| g.name()),
+            ?dialect,
+            "handshake done"
+        );
+    }
     // A client certificate was verified by the client CA during the
     // handshake; its subject and fingerprint are the member's identity.
     let identity = tls
@@ -452,6 +474,7 @@ async fn serve(
     let member_slot = match admission.member(peer.ip()) {
         Ok(slot) => slot,
         Err(why) => {
+            tracing::info!(%peer, "refused: {why}");
             let _ = refuse(&mut writer, FrameError::new(ErrorCode::RoomFull, why)).await;
             return;
         }
@@ -522,6 +545,7 @@ async fn serve(
             end.reason()
         }
     };
+    tracing::debug!(%peer, member = id, ?reason, "member connection ended");
     // The place is free by the time the room says this member left.
     drop(member_slot);
     if !room_closed {

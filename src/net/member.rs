@@ -88,6 +88,7 @@ async fn connect_tcp(config: &JoinConfig) -> Result<TcpStream, Failure> {
     }
     let mut last = None;
     for addr in addrs {
+        tracing::debug!(%addr, "connecting");
         match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(addr)).await {
             Ok(Ok(tcp)) => {
                 let _ = tcp.set_nodelay(true);
@@ -198,6 +199,7 @@ pub(crate) async fn run(
         attempt = if carry.welcomed { 1 } else { attempt + 1 };
         carry.welcomed = false;
         let delay = backoff(attempt);
+        tracing::info!(attempt, ?delay, "connection lost: {}", end.reason);
         sink.emit(NetEvent::Reconnecting {
             reason: end.reason.clone(),
             in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
@@ -445,6 +447,7 @@ async fn session(
                     "the certificate of {target} is not trusted: {}",
                     problem.explain()
                 );
+                tracing::info!("{reason}");
                 sink.emit(NetEvent::Untrusted(Box::new(Untrusted {
                     target,
                     problem,
@@ -464,6 +467,18 @@ async fn session(
         }
     };
     let handshake_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    {
+        let c = tls.get_ref().1;
+        tracing::debug!(
+            peer = %peer_addr,
+            version = ?c.protocol_version(),
+            suite = ?c.negotiated_cipher_suite().map(|s| s.suite()),
+            group = ?c.negotiated_key_exchange_group().map(|g| g.name()),
+            alpn = ?c.alpn_protocol().map(String::from_utf8_lossy),
+            handshake_us,
+            "handshake done"
+        );
+    }
     let Some(Outcome {
         decision:
             Decision::Accept {

@@ -573,8 +573,10 @@ async fn relay_pump(
 /// The real `tlschat` binary with its configuration directory.
 pub fn tlschat_command(config_dir: &Path) -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_tlschat"));
+    // Logs only where a test asks for them.
     c.env("TLSCHAT_CONFIG_DIR", config_dir)
-        .env("RUST_BACKTRACE", "1");
+        .env("RUST_BACKTRACE", "1")
+        .env_remove("RUST_LOG");
     c
 }
 
