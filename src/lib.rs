@@ -13,6 +13,7 @@
 //! - [`headless`]: the same host or member driven by stdin/stdout instead of
 //!   a window.
 //! - [`config`]: where settings, pins and the generated host certificate live.
+//! - [`notify`]: desktop notifications over D-Bus, on a thread of their own.
 //! - [`logging`]: `-v`/`RUST_LOG` diagnostics on stderr (off by default).
 #![forbid(unsafe_code)]
 
@@ -21,4 +22,5 @@ pub mod config;
 pub mod headless;
 pub mod logging;
 pub mod net;
+pub mod notify;
 pub mod ui;

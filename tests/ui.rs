@@ -759,3 +759,260 @@ fn reconnect_now_skips_the_wait() {
     let delay = window.output().viewport_output[&egui::ViewportId::ROOT].repaint_delay;
     assert!(delay > Duration::from_secs(60), "{delay:?}");
 }
+
+/// A notification service (org.freedesktop.Notifications) on the session
+/// bus the test runs with, recording every notification it is given.
+#[derive(Clone, Default)]
+struct NotificationService {
+    shown: std::sync::Arc<std::sync::Mutex<Vec<Shown>>>,
+}
+
+#[derive(Clone, Debug)]
+struct Shown {
+    app_name: String,
+    replaces_id: u32,
+    summary: String,
+    body: String,
+    desktop_entry: Option<String>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl NotificationService {
+    // The specification's signature, as D-Bus delivers it.
+    #[allow(clippy::too_many_arguments, clippy::needless_pass_by_value)]
+    fn notify(
+        &self,
+        app_name: String,
+        replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        _actions: Vec<String>,
+        hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let desktop_entry = hints
+            .get("desktop-entry")
+            .and_then(|v| String::try_from(v.clone()).ok());
+        let mut shown = self.shown.lock().unwrap();
+        shown.push(Shown {
+            app_name,
+            replaces_id,
+            summary,
+            body,
+            desktop_entry,
+        });
+        if replaces_id == 0 {
+            u32::try_from(shown.len()).unwrap()
+        } else {
+            replaces_id
+        }
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into(), "body-markup".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("test".into(), "tlschat".into(), "1".into(), "1.2".into())
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+/// Runs the ignored test `name` of this binary in a child process whose
+/// session bus is `bus`: the notification library reads the bus address
+/// from the environment, which a test cannot change in its own process.
+fn run_with_session_bus(name: &str, bus: &str) {
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", name, "--nocapture"])
+        .env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains("1 passed"),
+        "{name}: {text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A private session bus (a real dbus-daemon), ended on drop.
+struct SessionBus {
+    daemon: std::process::Child,
+    address: String,
+    _dir: tempfile::TempDir,
+}
+
+impl SessionBus {
+    fn start() -> Self {
+        use std::io::BufRead as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mut daemon = std::process::Command::new("dbus-daemon")
+            .args(["--session", "--nofork", "--print-address"])
+            .arg(format!(
+                "--address=unix:path={}",
+                dir.path().join("bus").display()
+            ))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("dbus-daemon (apt-get install dbus) runs the notification tests");
+        let mut address = String::new();
+        std::io::BufReader::new(daemon.stdout.take().unwrap())
+            .read_line(&mut address)
+            .unwrap();
+        Self {
+            daemon,
+            address: address.trim().to_string(),
+            _dir: dir,
+        }
+    }
+}
+
+impl Drop for SessionBus {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+#[test]
+fn desktop_notifications_go_to_the_notification_service_escaped_and_gathered() {
+    let bus = SessionBus::start();
+    run_with_session_bus("notifications_with_a_service", &bus.address);
+}
+
+#[test]
+fn without_a_notification_service_notifications_are_silently_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = format!("unix:path={}", dir.path().join("no-bus").display());
+    run_with_session_bus("notifications_without_a_service", &nowhere);
+}
+
+/// Opens the member window's ⚙ menu and picks a notification setting.
+fn choose_notifications(m: &mut App<'static>, choice: &str) {
+    m.get_by_label("⚙").click();
+    m.run_steps(2);
+    m.get_by_label(choice).click();
+    m.run_steps(2);
+    // Close the menu.
+    m.key_press(egui::Key::Escape);
+    m.run_steps(2);
+}
+
+#[test]
+#[ignore = "run by desktop_notifications_go_to_the_notification_service_escaped_and_gathered, on a private bus"]
+fn notifications_with_a_service() {
+    let service = NotificationService::default();
+    let shown = service.shown.clone();
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap();
+    let _connection = zbus::block_on(async {
+        zbus::connection::Builder::address(address.as_str())
+            .unwrap()
+            .name("org.freedesktop.Notifications")
+            .unwrap()
+            .serve_at("/org/freedesktop/Notifications", service)
+            .unwrap()
+            .build()
+            .await
+            .unwrap()
+    });
+    let (_, addr, mut h, mut m) = in_the_room();
+    choose_notifications(&mut m, "When I am named");
+    m.input_mut().focused = false;
+    m.run_steps(2);
+
+    // Not named: counted in the title, no notification.
+    type_message(&mut h, "hello room");
+    h.key_press(egui::Key::Enter);
+    pump(&mut [&mut h, &mut m], "one unread", |a| {
+        a[1].state().room().unwrap().unread() == (1, 0)
+    });
+    // Named, with markup and an escape sequence.
+    type_message(
+        &mut h,
+        "ana: <a href=\"https://evil\">click</a> & \u{1b}[31mred",
+    );
+    h.key_press(egui::Key::Enter);
+    let end = Instant::now() + DEADLINE;
+    while shown.lock().unwrap().is_empty() {
+        assert!(Instant::now() < end, "no notification came");
+        h.step();
+        m.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let first = shown.lock().unwrap()[0].clone();
+    assert_eq!(first.app_name, "tlschat");
+    assert_eq!(first.replaces_id, 0);
+    assert_eq!(first.summary, format!("hana named you ({addr})"));
+    assert_eq!(
+        first.body,
+        "ana: &lt;a href=&quot;https://evil&quot;&gt;click&lt;/a&gt; &amp; \\x1b[31mred"
+    );
+    assert_eq!(first.desktop_entry.as_deref(), Some(tlschat::ui::APP_ID));
+
+    // Every message: a burst becomes a notification that replaces the
+    // first one and says how many more came, not one each.
+    choose_notifications(&mut m, "Every message");
+    m.input_mut().focused = false;
+    for i in 0..30 {
+        type_message(&mut h, &format!("burst {i}"));
+        h.key_press(egui::Key::Enter);
+        m.step();
+    }
+    let end = Instant::now() + DEADLINE;
+    loop {
+        {
+            let shown = shown.lock().unwrap();
+            if shown.last().is_some_and(|s| s.body.starts_with("burst 29")) {
+                assert!(
+                    shown.len() < 30,
+                    "{} notifications for 30 messages",
+                    shown.len()
+                );
+                assert!(shown[1..].iter().all(|s| s.replaces_id == 1), "{shown:?}");
+                assert!(shown.iter().any(|s| s.body.contains("more)")), "{shown:?}");
+                break;
+            }
+        }
+        assert!(Instant::now() < end, "the burst's notification never came");
+        h.step();
+        m.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+#[ignore = "run by without_a_notification_service_notifications_are_silently_off, on no bus"]
+fn notifications_without_a_service() {
+    let (_, _, mut h, mut m) = in_the_room();
+    choose_notifications(&mut m, "Every message");
+    m.input_mut().focused = false;
+    type_message(&mut h, "anyone there?");
+    h.key_press(egui::Key::Enter);
+    // The settings say so, and the room goes on.
+    pump(&mut [&mut h, &mut m], "notifications off", |a| {
+        a[1].state().room().unwrap().unread() == (1, 0)
+    });
+    let end = Instant::now() + DEADLINE;
+    loop {
+        m.get_by_label("⚙").click();
+        m.run_steps(2);
+        let off = has_text(&m, "no notification service answered");
+        m.key_press(egui::Key::Escape);
+        m.run_steps(2);
+        if off {
+            break;
+        }
+        assert!(
+            Instant::now() < end,
+            "the window never said notifications are off"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    type_message(&mut h, "still here");
+    h.key_press(egui::Key::Enter);
+    pump(&mut [&mut h, &mut m], "the room goes on", |a| {
+        has_text(a[1], "still here")
+    });
+}

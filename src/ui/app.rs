@@ -10,51 +10,41 @@ use crate::net::{
     Events, HostConfig, JoinConfig, NetEvent, NetThread, SessionCommand, SessionEvent, SessionId,
     Start,
 };
+use crate::notify::{Note, Notifier};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView};
+use crate::ui::settings::{NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name};
 use crate::ui::start::{KnownHosts, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomState};
 
 const FORM_KEY: &str = "tlschat.start_form";
-/// Where the window keeps the theme the user chose.
-const THEME_KEY: &str = "theme";
-
-/// The theme preference as kept: `system`, `light` or `dark`.
-#[must_use]
-pub fn theme_name(theme: egui::ThemePreference) -> &'static str {
-    match theme {
-        egui::ThemePreference::System => "system",
-        egui::ThemePreference::Light => "light",
-        egui::ThemePreference::Dark => "dark",
-    }
-}
-
-/// A kept theme preference; anything else follows the system.
-#[must_use]
-pub fn theme_from_name(name: &str) -> egui::ThemePreference {
-    match name {
-        "light" => egui::ThemePreference::Light,
-        "dark" => egui::ThemePreference::Dark,
-        _ => egui::ThemePreference::System,
-    }
-}
-
-/// The theme setting: follow the system, light or dark.
-fn theme_ui(ui: &mut egui::Ui) {
-    ui.horizontal(|ui| {
-        ui.label("Theme:");
-        let mut theme = ui.options(|o| o.theme_preference);
-        for (value, name) in [
-            (egui::ThemePreference::System, "Follow system"),
-            (egui::ThemePreference::Light, "Light"),
-            (egui::ThemePreference::Dark, "Dark"),
-        ] {
-            ui.selectable_value(&mut theme, value, name);
-        }
-        if theme != ui.options(|o| o.theme_preference) {
-            ui.ctx().set_theme(theme);
-        }
-    });
+/// The desktop notification for what came since the last frame, if the
+/// setting asks for one: the last message that named us, or (every
+/// message) the last one.
+fn note_for(
+    notify: Notify,
+    before: (u64, u64),
+    after: (u64, u64),
+    room: &RoomState,
+) -> Option<Note> {
+    let named = after.1 > before.1;
+    let (last, mention) = room.last_unread();
+    let (who, text) = match notify {
+        Notify::Off => return None,
+        _ if named => mention?,
+        Notify::All if after.0 > before.0 => last?,
+        Notify::Mentions | Notify::All => return None,
+    };
+    let text =
+        crate::ui::state::action(text).map_or_else(|| text.clone(), |a| format!("{who} {a}"));
+    Some(Note {
+        summary: if named {
+            format!("{who} named you ({})", room.target)
+        } else {
+            format!("{who} ({})", room.target)
+        },
+        body: text,
+    })
 }
 
 /// The most net events the window takes in one frame. A flood (a join
@@ -117,6 +107,9 @@ pub struct TlsChatApp {
     theme: egui::ThemePreference,
     /// Unread messages, and those naming us, as of the last frame.
     unread: (u64, u64),
+    notifier: Notifier,
+    /// The notification setting, kept with the window's state.
+    notify: Notify,
     known: KnownHosts,
     frame_log: Option<FrameLog>,
 }
@@ -168,6 +161,9 @@ impl TlsChatApp {
         if let Some(theme) = cc.storage.and_then(|s| s.get_string(THEME_KEY)) {
             cc.egui_ctx.set_theme(theme_from_name(&theme));
         }
+        if let Some(notify) = cc.storage.and_then(|s| s.get_string(NOTIFY_KEY)) {
+            Notify::from_name(&notify).set(&cc.egui_ctx);
+        }
         let mut app = Self {
             net,
             events,
@@ -182,6 +178,8 @@ impl TlsChatApp {
             title: "tlschat".into(),
             theme: cc.egui_ctx.options(|o| o.theme_preference),
             unread: (0, 0),
+            notifier: Notifier::new(),
+            notify: Notify::get(&cc.egui_ctx),
             known: KnownHosts {
                 entries: Ok(Vec::new()),
             },
@@ -234,9 +232,10 @@ impl TlsChatApp {
     }
 
     fn start_ui(&mut self, ui: &mut egui::Ui) {
+        let service = self.notifier.service();
         egui::Panel::bottom("theme_panel").show(ui, |ui| {
             ui.add_space(2.0);
-            theme_ui(ui);
+            crate::ui::settings::settings_ui(ui, service);
         });
         let action = crate::ui::start::start_screen_ui(
             ui,
@@ -308,6 +307,7 @@ impl eframe::App for TlsChatApp {
             ctx.request_repaint();
         }
         self.theme = ctx.options(|o| o.theme_preference);
+        self.notify = Notify::get(ctx);
         let focused = ctx.input(|i| i.focused);
         let title = match &mut self.screen {
             Screen::Room(r) => {
@@ -323,6 +323,9 @@ impl eframe::App for TlsChatApp {
                         egui::UserAttentionType::Informational
                     };
                     ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(kind));
+                }
+                if let Some(note) = note_for(self.notify, before, after, &r.state) {
+                    self.notifier.notify(note);
                 }
                 r.state.window_title()
             }
@@ -346,7 +349,10 @@ impl eframe::App for TlsChatApp {
                 self.start_ui(ui);
                 return;
             }
-            Screen::Room(room) => room.ui(ui),
+            Screen::Room(room) => {
+                room.notify_service = self.notifier.service();
+                room.ui(ui)
+            }
         };
         let Screen::Room(room) = &mut self.screen else {
             return;
@@ -387,6 +393,7 @@ impl eframe::App for TlsChatApp {
             storage.set_string(FORM_KEY, text);
         }
         storage.set_string(THEME_KEY, theme_name(self.theme).to_string());
+        storage.set_string(NOTIFY_KEY, self.notify.name().to_string());
     }
 }
 

@@ -8,10 +8,10 @@ pub mod conversation;
 pub mod frame_log;
 mod interstitial;
 mod room_view;
+pub mod settings;
 pub mod start;
 pub mod state;
 
-pub use app::{
-    APP_ID, Launch, OnListening, TlsChatApp, native_options, theme_from_name, theme_name,
-};
+pub use app::{APP_ID, Launch, OnListening, TlsChatApp, native_options};
 pub use conversation::init_local_offset;
+pub use settings::{Notify, theme_from_name, theme_name};

@@ -45,6 +45,8 @@ pub struct RoomView {
     pub export_result: Option<String>,
     heights: HeightCache,
     focused_once: bool,
+    /// Whether desktop notifications reach a service (for the settings).
+    pub notify_service: crate::notify::Service,
 }
 
 const COMPOSER_ID: &str = "composer";
@@ -93,6 +95,7 @@ impl RoomView {
             export_result: None,
             heights: HeightCache::default(),
             focused_once: false,
+            notify_service: crate::notify::Service::Unknown,
         }
     }
 
@@ -267,7 +270,7 @@ impl RoomView {
             // The bar takes what the buttons leave, and cuts its text short
             // in a narrow window rather than run under them.
             let bar = egui::Button::new(RichText::new(text).color(color).size(15.0)).truncate();
-            let width = (ui.available_width() - 170.0).max(120.0);
+            let width = (ui.available_width() - 200.0).max(120.0);
             if ui
                 .add_sized([width, 26.0], bar)
                 .on_hover_text("Connection and certificate details")
@@ -276,6 +279,12 @@ impl RoomView {
                 self.details_open = !self.details_open;
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let service = self.notify_service;
+                ui.menu_button("⚙", |ui| {
+                    crate::ui::settings::settings_ui(ui, service);
+                })
+                .response
+                .on_hover_text("Settings: theme, desktop notifications");
                 if ui
                     .button("Leave")
                     .on_hover_text("Back to the start screen")

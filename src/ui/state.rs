@@ -71,6 +71,9 @@ pub fn action(text: &str) -> Option<&str> {
     text.strip_prefix("/me ")
 }
 
+/// Who said what: a nickname and a text.
+pub type Said = (String, String);
+
 /// A chat line's identity: given once, never reused, never shifted when
 /// lines before it are removed (unlike its index).
 pub type LineId = u64;
@@ -199,6 +202,10 @@ pub struct RoomState {
     unread: u64,
     /// Of those, how many named us.
     mentioned: u64,
+    /// The last unread message (who, what), and the last that named us:
+    /// what a desktop notification shows.
+    last_unread: Option<Said>,
+    last_mention: Option<Said>,
     next_id: u64,
     /// Our messages in flight: message id → the line showing it.
     pending: HashMap<u64, LineId>,
@@ -277,6 +284,8 @@ impl RoomState {
             focused: true,
             unread: 0,
             mentioned: 0,
+            last_unread: None,
+            last_mention: None,
             next_id: 1,
             pending: HashMap::new(),
             next_line: 1,
@@ -316,6 +325,13 @@ impl RoomState {
     #[must_use]
     pub fn unread(&self) -> (u64, u64) {
         (self.unread, self.mentioned)
+    }
+
+    /// The last unread message (who, what text), and the last unread one
+    /// that named us.
+    #[must_use]
+    pub fn last_unread(&self) -> (Option<&Said>, Option<&Said>) {
+        (self.last_unread.as_ref(), self.last_mention.as_ref())
     }
 
     /// The window's title: `(3) tlschat — ana — host:port` while 3
@@ -744,9 +760,14 @@ impl RoomState {
             NetEvent::Message(m) => {
                 if !m.own && !m.history && !self.focused {
                     self.unread += 1;
+                    // Only what a notification can show is kept.
+                    let head = |t: &str| t.chars().take(crate::notify::BODY_CHARS + 1).collect();
+                    let said = (head(&m.nick), head(&m.text));
                     if mentions(&m.text, &self.nick) {
                         self.mentioned += 1;
+                        self.last_mention = Some(said.clone());
                     }
+                    self.last_unread = Some(said);
                 }
                 // Our own live messages are already shown, from the moment
                 // we sent them; our own from history (a restarted host) not.
