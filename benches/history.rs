@@ -41,6 +41,7 @@ fn history(n: usize) -> Vec<ChatLine> {
                 .collect();
             ChatLine {
                 id: i as u64 + 1,
+                seq: None,
                 time_ms: 1_780_000_000_000 + i as u64 * 1000,
                 nick: format!("member-{}", i % 23),
                 text: text.join(" "),

@@ -13,10 +13,14 @@
 //! - [`headless`]: the same host or member driven by stdin/stdout instead of
 //!   a window.
 //! - [`config`]: where settings, pins and the generated host certificate live.
+//! - [`transcript`]: the conversation as a file (plain text or JSON lines),
+//!   one format for the window's "Save conversation…" and headless
+//!   `--transcript`.
 #![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod config;
 pub mod headless;
 pub mod net;
+pub mod transcript;
 pub mod ui;

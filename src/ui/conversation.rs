@@ -7,26 +7,17 @@
 //! back) a divider runs across the conversation, and the history above it
 //! is drawn dimmed.
 
-use std::sync::OnceLock;
-
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Galley, Sense, Stroke, Ui};
 
 use crate::ui::state::{ChatLine, Delivery, LineId};
 
-static LOCAL_OFFSET: OnceLock<time::UtcOffset> = OnceLock::new();
-
-/// Reads the local time zone. Call it before any thread starts: the
-/// operating system can only be asked safely while the process has one.
-pub fn init_local_offset() {
-    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let _ = LOCAL_OFFSET.set(offset);
-}
+pub use crate::transcript::init_local_offset;
 
 /// `HH:MM` in local time.
 #[must_use]
 pub fn clock(time_ms: u64) -> String {
-    let offset = LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC);
+    let offset = crate::transcript::local_offset();
     let secs = i64::try_from(time_ms / 1000).unwrap_or(0);
     time::OffsetDateTime::from_unix_timestamp(secs)
         .map(|t| t.to_offset(offset))
@@ -340,6 +331,7 @@ mod tests {
     fn line(id: LineId, text: &str) -> ChatLine {
         ChatLine {
             id,
+            seq: None,
             time_ms: 0,
             nick: "ana".into(),
             text: text.into(),
@@ -378,7 +370,6 @@ mod tests {
     #[test]
     fn clock_formats_hours_and_minutes() {
         // 1970-01-01 01:02 UTC; with no offset initialised, UTC is used.
-        let _ = LOCAL_OFFSET.set(time::UtcOffset::UTC);
         assert_eq!(clock(3_720_000), "01:02");
     }
 }

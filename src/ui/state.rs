@@ -89,6 +89,8 @@ const TRIM_SLACK: usize = MAX_LINES / 10;
 pub struct ChatLine {
     /// Its stable id.
     pub id: LineId,
+    /// The room's sequence number of a message that came from the room.
+    pub seq: Option<u64>,
     /// Milliseconds since the Unix epoch.
     pub time_ms: u64,
     /// Who said it (empty for notices).
@@ -413,6 +415,7 @@ impl RoomState {
     fn notice(&mut self, text: String) -> LineId {
         self.push(ChatLine {
             id: 0,
+            seq: None,
             time_ms: crate::net::now_ms(),
             nick: String::new(),
             text,
@@ -427,6 +430,7 @@ impl RoomState {
     fn divider(&mut self, text: String) -> LineId {
         self.push(ChatLine {
             id: 0,
+            seq: None,
             time_ms: crate::net::now_ms(),
             nick: String::new(),
             text,
@@ -480,6 +484,7 @@ impl RoomState {
             0,
             ChatLine {
                 id,
+                seq: None,
                 time_ms: crate::net::now_ms(),
                 nick: String::new(),
                 text: if self.trimmed == 1 {
@@ -600,6 +605,7 @@ impl RoomState {
         self.next_id += 1;
         let line = self.push(ChatLine {
             id: 0,
+            seq: None,
             time_ms: crate::net::now_ms(),
             nick: self.nick.clone(),
             text: text.clone(),
@@ -753,6 +759,7 @@ impl RoomState {
                 if !m.own || m.history {
                     self.push(ChatLine {
                         id: 0,
+                        seq: Some(m.seq),
                         time_ms: m.time_ms,
                         nick: m.nick,
                         text: m.text,
@@ -1389,6 +1396,7 @@ mod tests {
         let mut s = joined();
         let failed = s.push(ChatLine {
             id: 0,
+            seq: None,
             time_ms: 1,
             nick: "ana".into(),
             text: "lost words".into(),
