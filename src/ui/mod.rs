@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod frame_log;
 mod interstitial;
 mod room_view;
+pub mod search;
 pub mod start;
 pub mod state;
 
