@@ -17,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use tlschat::ui::conversation::{HeightCache, conversation_ui};
+use tlschat::ui::conversation::{HeightCache, Marks, conversation_ui};
 use tlschat::ui::state::{ChatLine, Delivery};
 
 fn history(n: usize) -> Vec<ChatLine> {
@@ -85,7 +85,7 @@ fn main() {
             ));
         })
         .build_ui(move |ui| {
-            conversation_ui(ui, &lines, &mut cache, "member-0");
+            conversation_ui(ui, &lines, &mut cache, "member-0", Marks::default(), None);
         });
     let first = t.elapsed();
     println!("history of {n} messages, 980x680 window");

@@ -5,6 +5,7 @@
 mod app;
 mod cert_view;
 pub mod conversation;
+pub mod file_dialog;
 pub mod frame_log;
 mod interstitial;
 mod room_view;

@@ -526,6 +526,21 @@ impl RoomState {
         self.revision
     }
 
+    /// The conversation as a file (see [`crate::transcript`]): every line,
+    /// notices and dividers as notices.
+    #[must_use]
+    pub fn transcript(&self, format: crate::transcript::Format) -> String {
+        use crate::transcript::Entry;
+        let entries = self.lines.iter().map(|l| {
+            if l.notice {
+                Entry::notice(l.time_ms, &l.text)
+            } else {
+                Entry::said(l.time_ms, l.seq, &l.nick, &l.text, l.own)
+            }
+        });
+        crate::transcript::render(entries, format)
+    }
+
     /// How many lines left the conversation to keep it within [`MAX_LINES`].
     #[must_use]
     pub fn trimmed(&self) -> usize {
