@@ -180,7 +180,10 @@ impl RoomView {
             return (None, None);
         }
         let keys = Keys::take(ui);
-        let search_focused = ui.memory(|m| m.has_focus(egui::Id::unique(SEARCH_ID)));
+        // Esc takes the focus away before the frame starts: "was focused".
+        let search_id = egui::Id::unique(SEARCH_ID);
+        let search_focused =
+            ui.memory(|m| m.has_focus(search_id) || m.had_focus_last_frame(search_id));
         // F1 shows the shortcuts; Esc closes what is on top.
         if keys.help {
             self.shortcuts_open = !self.shortcuts_open;
@@ -256,14 +259,14 @@ impl RoomView {
             ui.label(text);
             let any = !self.search.found().is_empty();
             if ui
-                .add_enabled(any, egui::Button::new("▲ Older"))
+                .add_enabled(any, egui::Button::new("⬆ Older"))
                 .on_hover_text("The next match, back in time (Enter, F3)")
                 .clicked()
             {
                 self.search.older();
             }
             if ui
-                .add_enabled(any, egui::Button::new("▼ Newer"))
+                .add_enabled(any, egui::Button::new("⬇ Newer"))
                 .on_hover_text("The previous match, forward in time (Shift+Enter, Shift+F3)")
                 .clicked()
             {
@@ -484,7 +487,7 @@ impl RoomView {
                 {
                     action = Some(RoomAction::SaveConversation);
                 }
-                if ui.button("Find").on_hover_text("Ctrl+F").clicked() {
+                if ui.button("Find…").on_hover_text("Ctrl+F").clicked() {
                     self.search.open();
                 }
                 // Reconnect after a disconnect; nothing to do after a refusal
@@ -684,6 +687,109 @@ mod tests {
             h.query_by_label("guest-4000 · plain text").is_none(),
             "a name far out of view was laid out"
         );
+    }
+
+    /// A host's room view, in the room, with `n` messages from ana.
+    fn busy_room(n: u64) -> Harness<'static, RoomView> {
+        use crate::net::{MessageEvent, NetEvent};
+        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        state.apply(NetEvent::Listening {
+            addr: "127.0.0.1:7463".parse().unwrap(),
+            chain: vec![],
+        });
+        state.apply(NetEvent::Joined {
+            you: 0,
+            nick: "hana".into(),
+            members: vec![],
+            total: 1,
+        });
+        for seq in 1..=n {
+            state.apply(NetEvent::Message(MessageEvent {
+                seq,
+                from: Some(1),
+                nick: "ana".into(),
+                text: if seq == 1 {
+                    "the very first line".into()
+                } else {
+                    format!("message number {seq}")
+                },
+                time_ms: 1_780_000_000_000 + seq * 1000,
+                own: false,
+                history: false,
+            }));
+        }
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(900.0, 600.0))
+            .build_ui_state(
+                |ui, view: &mut RoomView| {
+                    view.ui(ui);
+                },
+                RoomView::new(state, None),
+            );
+        h.run();
+        h
+    }
+
+    #[test]
+    fn page_up_and_down_scroll_by_a_page_even_from_the_message_box() {
+        let mut h = busy_room(300);
+        let bottom = h.state().heights.offset();
+        assert!(bottom > 2000.0, "{bottom}");
+        h.get_by_label("Message").focus();
+        h.run();
+        assert!(h.get_by_label("Message").is_focused());
+        h.key_press(egui::Key::PageUp);
+        h.run();
+        let up = h.state().heights.offset();
+        // A page of a 600-point window, less what the panels take.
+        assert!(
+            up < bottom - 250.0 && up > bottom - 600.0,
+            "{bottom} → {up}"
+        );
+        h.key_press(egui::Key::PageUp);
+        h.run();
+        let up2 = h.state().heights.offset();
+        assert!(up2 < up - 250.0, "{up} → {up2}");
+        assert!(h.get_by_label("Message").is_focused(), "the focus stays");
+        h.key_press(egui::Key::PageDown);
+        h.run();
+        let down = h.state().heights.offset();
+        assert!(down > up2 + 250.0, "{up2} → {down}");
+        assert!(
+            h.query_by_label_contains("message number 300").is_none(),
+            "not at the bottom yet"
+        );
+        for _ in 0..2 {
+            h.key_press(egui::Key::PageDown);
+            h.run();
+        }
+        assert!(
+            h.query_by_label_contains("message number 300").is_some(),
+            "back at the bottom: {}",
+            h.state().heights.offset()
+        );
+    }
+
+    #[test]
+    fn a_search_scrolls_to_its_match_and_marks_it() {
+        let mut h = busy_room(300);
+        assert!(h.query_by_label_contains("the very first line").is_none());
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+        h.run();
+        h.get_by_label("Find").type_text("VERY first");
+        h.run();
+        assert!(h.query_by_label("1 of 1").is_some());
+        assert!(
+            h.query_by_label_contains("the very first line").is_some(),
+            "scrolled to the match"
+        );
+        assert!(h.state().heights.offset() < 100.0);
+        assert_eq!(h.state().search.current_found().map(|f| f.line), Some(1));
+        // Esc closes the search; the marks go with it.
+        h.key_press(egui::Key::Escape);
+        h.run();
+        assert!(!h.state().search.open);
+        assert!(h.state().search.found().is_empty());
     }
 
     #[test]
