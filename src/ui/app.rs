@@ -326,7 +326,13 @@ impl TlsChatApp {
             (_, Screen::Start) => Ok(()),
         };
         match result {
-            Ok(()) => self.close_dialog(),
+            Ok(()) => {
+                // The next dialog opens where this file is.
+                if let Some(dir) = path.parent() {
+                    dialog.set_dir(dir);
+                }
+                self.close_dialog();
+            }
             Err(e) => dialog.failed(e),
         }
     }

@@ -88,6 +88,8 @@ pub enum Scroll {
     ToLine(usize),
     /// By this many pages (negative: up).
     Pages(f32),
+    /// To the newest line (and stay there as lines come).
+    End,
 }
 
 /// How much of the view a page (Page Up, Page Down) is: a little is kept.
@@ -365,6 +367,10 @@ pub fn conversation_ui(
                 Some(Scroll::Pages(pages)) => {
                     // A positive delta scrolls up.
                     let delta = -pages * PAGE * viewport.height();
+                    ui.scroll_with_delta_animation(egui::vec2(0.0, delta), now);
+                }
+                Some(Scroll::End) => {
+                    let delta = -(total + viewport.height());
                     ui.scroll_with_delta_animation(egui::vec2(0.0, delta), now);
                 }
                 Some(Scroll::ToLine(i)) if i < lines.len() => {

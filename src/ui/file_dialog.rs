@@ -131,6 +131,12 @@ impl FileDialog {
         self.confirm.take().is_none()
     }
 
+    /// Shows this folder (without listing it again: for where the next
+    /// dialog starts).
+    pub fn set_dir(&mut self, dir: &Path) {
+        self.dir = dir.to_path_buf();
+    }
+
     /// The folder shown.
     #[must_use]
     pub fn dir(&self) -> &Path {

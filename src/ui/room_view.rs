@@ -60,6 +60,8 @@ pub struct RoomView {
     /// A search's jump to its current match is made again one frame later,
     /// once the lines around it are measured rather than estimated.
     scroll_again: bool,
+    /// Set when we sent something: the conversation scrolls to the end.
+    scroll_to_end: bool,
 }
 
 const COMPOSER_ID: &str = "composer";
@@ -71,8 +73,8 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("Shift+Enter", "start a new line"),
     (
         "Up",
-        "in an empty message box: take back your newest undelivered message to edit it, \
-         else recall the last line you sent",
+        "in an empty message box: take back your newest undelivered message, \
+         else recall your last line",
     ),
     ("Page Up / Page Down", "scroll the conversation by a page"),
     ("Ctrl+F", "find in the conversation"),
@@ -87,8 +89,8 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+S", "save the conversation (plain text or JSON lines)"),
     (
         "Esc",
-        "close what is on top: a file dialog, the search you are typing in, these shortcuts, \
-         the connection details, then the search",
+        "close what is on top: file dialog, search being typed in, these shortcuts, \
+         details, search",
     ),
     ("F1", "show or hide these shortcuts"),
     ("/nick NAME", "ask the room for a new name"),
@@ -170,6 +172,7 @@ impl RoomView {
             heights: HeightCache::default(),
             focused_once: false,
             scroll_again: false,
+            scroll_to_end: false,
         }
     }
 
@@ -330,6 +333,9 @@ impl RoomView {
         egui::Panel::bottom("composer_panel").show(ui, |ui| {
             action = action.take().or(self.composer_ui(ui));
         });
+        if std::mem::take(&mut self.scroll_to_end) {
+            scroll = Some(Scroll::End);
+        }
         // Jump to the current match (again, one frame later: see `scroll_again`).
         if self.search.open && (self.search.scroll_pending || self.scroll_again) {
             self.scroll_again = std::mem::take(&mut self.search.scroll_pending);
@@ -464,7 +470,7 @@ impl RoomView {
             // The bar takes what the buttons leave, and cuts its text short
             // in a narrow window rather than run under them.
             let bar = egui::Button::new(RichText::new(text).color(color).size(15.0)).truncate();
-            let width = (ui.available_width() - 330.0).max(120.0);
+            let width = (ui.available_width() - 370.0).max(120.0);
             if ui
                 .add_sized([width, 26.0], bar)
                 .on_hover_text("Connection and certificate details")
@@ -632,6 +638,8 @@ impl RoomView {
             self.status = None;
             action = Some(RoomAction::Send(command));
         }
+        // What we write is read at the bottom, however far up we were.
+        self.scroll_to_end |= send;
         ui.add_space(6.0);
         action
     }
@@ -768,6 +776,23 @@ mod tests {
             "back at the bottom: {}",
             h.state().heights.offset()
         );
+    }
+
+    #[test]
+    fn sending_scrolls_back_to_the_newest_line() {
+        let mut h = busy_room(300);
+        h.get_by_label("Message").focus();
+        h.run();
+        for _ in 0..3 {
+            h.key_press(egui::Key::PageUp);
+            h.run();
+        }
+        assert!(h.query_by_label_contains("message number 300").is_none());
+        h.get_by_label("Message").type_text("I am back");
+        h.key_press(egui::Key::Enter);
+        h.run();
+        assert!(h.query_by_label_contains("I am back").is_some());
+        assert!(h.query_by_label_contains("message number 300").is_some());
     }
 
     #[test]
