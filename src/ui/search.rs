@@ -78,6 +78,23 @@ fn find_in(
     map: &mut Vec<usize>,
     out: &mut Vec<Range<usize>>,
 ) {
+    if needle.is_empty() {
+        return;
+    }
+    // Most chat is ASCII: compared in place, nothing copied.
+    if text.is_ascii() && needle.is_ascii() {
+        let (text, needle) = (text.as_bytes(), needle.as_bytes());
+        let mut at = 0;
+        while at + needle.len() <= text.len() {
+            if text[at..at + needle.len()].eq_ignore_ascii_case(needle) {
+                out.push(at..at + needle.len());
+                at += needle.len();
+            } else {
+                at += 1;
+            }
+        }
+        return;
+    }
     folded.clear();
     map.clear();
     for (at, c) in text.char_indices() {
@@ -270,6 +287,10 @@ mod tests {
             assert!(!text[r].is_empty());
         }
         assert!(ranges("nothing here", "zebra").is_empty());
+        assert!(ranges("ap", "apple").is_empty());
+        // Matches do not overlap, in either path.
+        assert_eq!(ranges("aaaa", "aa"), [0..2, 2..4]);
+        assert_eq!(ranges("ääää", "ää"), [0..4, 4..8]);
     }
 
     #[test]
@@ -308,6 +329,42 @@ mod tests {
         s.query = "zebra".into();
         s.update(&lines, 0);
         assert_eq!(s.count_text(), "No matches");
+    }
+
+    #[test]
+    fn a_long_conversation_is_searched_once_per_change() {
+        let mut lines: Vec<ChatLine> = (0..crate::ui::state::MAX_LINES as u64)
+            .map(|i| {
+                let text = if i % 10 == 0 {
+                    format!("Grüße Nummer {i}, ein Apfel")
+                } else {
+                    format!("message number {i} about nothing in particular, an apple")
+                };
+                line(i + 1, &text)
+            })
+            .collect();
+        let mut s = Search::default();
+        s.open();
+        s.query = "apple".into();
+        let started = std::time::Instant::now();
+        s.update(&lines, 0);
+        let full = started.elapsed();
+        assert_eq!(s.found().len(), lines.len() * 9 / 10);
+        // The same query over the same lines: nothing to do, every frame.
+        let started = std::time::Instant::now();
+        for _ in 0..100 {
+            s.update(&lines, 0);
+        }
+        let unchanged = started.elapsed();
+        // One more line: only it is searched.
+        lines.push(line(0, "one more apple"));
+        let started = std::time::Instant::now();
+        s.update(&lines, 0);
+        let one_more = started.elapsed();
+        assert_eq!(s.found().len(), lines.len() * 9 / 10 + 1);
+        eprintln!("full {full:?}, 100 unchanged {unchanged:?}, one more {one_more:?}");
+        assert!(unchanged < full / 10, "{unchanged:?} vs {full:?}");
+        assert!(one_more < full / 10, "{one_more:?} vs {full:?}");
     }
 
     #[test]
