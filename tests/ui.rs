@@ -839,6 +839,10 @@ fn ctrl_f_counts_matches_moves_between_them_and_esc_closes_the_search() {
         "the search closed"
     );
     assert!(has_text(&m, "Connection and certificate"));
+    assert!(
+        m.get_by_label("Message").is_focused(),
+        "back to writing after Esc"
+    );
     // Elsewhere, Esc closes what is on top: the details, then the search.
     m.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     m.run_steps(3);

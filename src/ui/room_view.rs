@@ -62,6 +62,9 @@ pub struct RoomView {
     scroll_again: bool,
     /// Set when we sent something: the conversation scrolls to the end.
     scroll_to_end: bool,
+    /// Set when Esc closed something: the message box takes the keyboard
+    /// again (Esc took it from wherever it was).
+    refocus: bool,
 }
 
 const COMPOSER_ID: &str = "composer";
@@ -173,6 +176,7 @@ impl RoomView {
             focused_once: false,
             scroll_again: false,
             scroll_to_end: false,
+            refocus: false,
         }
     }
 
@@ -191,6 +195,7 @@ impl RoomView {
         if keys.help {
             self.shortcuts_open = !self.shortcuts_open;
         } else if keys.escape {
+            self.refocus = true;
             if self.search.open && search_focused {
                 self.search.close();
             } else if self.shortcuts_open {
@@ -199,9 +204,13 @@ impl RoomView {
                 self.details_open = false;
             } else if self.search.open {
                 self.search.close();
+            } else {
+                self.refocus = false;
             }
         }
-        if keys.find {
+        // Not over the warning about an untrusted host: no conversation.
+        let untrusted = matches!(self.state.status, Status::Untrusted(_));
+        if keys.find && !untrusted {
             self.search.open();
         }
         if self.search.open {
@@ -211,7 +220,7 @@ impl RoomView {
                 _ => {}
             }
         }
-        let action = keys.save.then_some(RoomAction::SaveConversation);
+        let action = (keys.save && !untrusted).then_some(RoomAction::SaveConversation);
         (
             action,
             (keys.page != 0).then(|| Scroll::Pages(f32::from(keys.page))),
@@ -619,7 +628,8 @@ impl RoomView {
                 .hint_text("Write a message — Enter sends, Shift+Enter starts a new line")
                 .desired_width(ui.available_width() - 70.0);
             let response = ui.add(edit).labelled_by(label.id);
-            if connected && !self.focused_once {
+            let refocus = std::mem::take(&mut self.refocus);
+            if connected && (!self.focused_once || refocus) {
                 response.request_focus();
                 self.focused_once = true;
             }
