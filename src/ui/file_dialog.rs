@@ -6,6 +6,13 @@
 //! cannot be written) is shown in the dialog as one line naming the file,
 //! never a panic. The dialog only chooses a path; the caller writes, and
 //! shows its own error here ([`FileDialog::failed`]) to keep it open.
+//!
+//! Why not the `egui_file` crate (0.29 depends on egui 0.37): its
+//! folder and file name fields have no accessible name (a screen reader
+//! cannot tell them apart, and the window tests' accessibility check
+//! would refuse them), it saves over an existing file without asking, and it
+//! reports errors by printing to stdout. This dialog is small, and does
+//! those three things.
 
 use std::path::{Path, PathBuf};
 
