@@ -1014,6 +1014,23 @@ fn the_file_dialog_saves_the_conversation_as_shown_in_both_formats() {
     assert!(has_text(&m, "Save the conversation"));
     assert!(has_text(&m, "no-such-folder/chat.txt"));
     assert!(has_text(&m, "does not exist"));
+    // A file that cannot be written (in /proc, not even by root): the
+    // reason in the dialog, which stays.
+    #[cfg(target_os = "linux")]
+    {
+        m.get_by_label("File name").focus();
+        m.step();
+        m.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        m.get_by_label("File name")
+            .type_text("/proc/tlschat-cannot-be-here.txt");
+        m.run_steps(2);
+        m.get_by_label("Save").click();
+        m.run_steps(3);
+        assert!(has_text(
+            &m,
+            "Could not save the conversation to /proc/tlschat-cannot-be-here.txt: "
+        ));
+    }
     // Esc closes the dialog (and nothing under it).
     m.key_press(egui::Key::Escape);
     m.run_steps(3);
