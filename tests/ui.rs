@@ -1030,6 +1030,7 @@ fn the_file_dialog_saves_the_conversation_as_shown_in_both_formats() {
             &m,
             "Could not save the conversation to /proc/tlschat-cannot-be-here.txt: "
         ));
+        assert!(!has_text(&m, "at path"), "no temporary file's name");
     }
     // Esc closes the dialog (and nothing under it).
     m.key_press(egui::Key::Escape);

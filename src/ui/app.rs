@@ -128,6 +128,17 @@ const CONVERSATION_TYPES: &[FileType] = &[
 /// The extensions the PEM file dialogs list.
 const PEM_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "key"];
 
+/// Why writing a file failed, without the name of the temporary file it
+/// was written to first (which the user never chose).
+fn cause(e: &std::io::Error) -> String {
+    // The tempfile crate says "{cause} at path \"{temporary file}\"".
+    let text = e.to_string();
+    match text.rfind(" at path \"") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 /// The whole application.
 pub struct TlsChatApp {
     net: NetThread,
@@ -309,7 +320,9 @@ impl TlsChatApp {
                             room.state.lines.len()
                         ));
                     })
-                    .map_err(|e| format!("Could not save the conversation to {shown}: {e}"))
+                    .map_err(|e| {
+                        format!("Could not save the conversation to {shown}: {}", cause(&e))
+                    })
             }
             (Purpose::SaveChain, Screen::Room(room)) => {
                 let chain = crate::ui::cert_view::shown_chain(&room.state);
@@ -320,7 +333,7 @@ impl TlsChatApp {
                         room.export_result =
                             Some(format!("Saved {count} certificate(s) to {shown}"));
                     })
-                    .map_err(|e| format!("Could not save the chain to {shown}: {e}"))
+                    .map_err(|e| format!("Could not save the chain to {shown}: {}", cause(&e)))
             }
             // The room it was for is gone.
             (_, Screen::Start) => Ok(()),
