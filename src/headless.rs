@@ -1,6 +1,8 @@
 //! Headless mode: the same host or member driven by stdin and stdout.
 //! Each stdin line is a message (`/nick NAME` renames, `/quit` leaves); what
-//! the room says is printed one line each, notices marked with `* `.
+//! the room says is printed one line each, notices marked with `* `. With
+//! `--transcript FILE` the conversation, our own lines included, is also
+//! appended to FILE (see [`crate::transcript`]).
 //!
 //! Every string that came from the network or a certificate is printed
 //! through [`crate::net::safe_text`], even where the net layer already made
