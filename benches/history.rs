@@ -17,7 +17,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use tlschat::ui::conversation::{HeightCache, conversation_ui};
+use tlschat::ui::conversation::{HeightCache, Marks, conversation_ui};
 use tlschat::ui::state::{ChatLine, Delivery};
 
 fn history(n: usize) -> Vec<ChatLine> {
@@ -41,6 +41,7 @@ fn history(n: usize) -> Vec<ChatLine> {
                 .collect();
             ChatLine {
                 id: i as u64 + 1,
+                seq: None,
                 time_ms: 1_780_000_000_000 + i as u64 * 1000,
                 nick: format!("member-{}", i % 23),
                 text: text.join(" "),
@@ -84,7 +85,7 @@ fn main() {
             ));
         })
         .build_ui(move |ui| {
-            conversation_ui(ui, &lines, &mut cache, "member-0");
+            conversation_ui(ui, &lines, &mut cache, "member-0", Marks::default(), None);
         });
     let first = t.elapsed();
     println!("history of {n} messages, 980x680 window");

@@ -105,6 +105,10 @@ pub struct HostArgs {
     /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
     #[arg(long)]
     pub headless: bool,
+    /// Also append the conversation (your own lines included) to this file,
+    /// in plain text; made readable by you only if it is new.
+    #[arg(long, value_name = "FILE", requires = "headless")]
+    pub transcript: Option<PathBuf>,
 }
 
 impl HostArgs {
@@ -166,6 +170,10 @@ pub struct JoinArgs {
     /// Run in the terminal: stdin lines are your messages, the room is printed on stdout.
     #[arg(long)]
     pub headless: bool,
+    /// Also append the conversation (your own lines included) to this file,
+    /// in plain text; made readable by you only if it is new.
+    #[arg(long, value_name = "FILE", requires = "headless")]
+    pub transcript: Option<PathBuf>,
 }
 
 /// `tlschat gen-cert`.

@@ -1,6 +1,8 @@
 //! Headless mode: the same host or member driven by stdin and stdout.
 //! Each stdin line is a message (`/nick NAME` renames, `/quit` leaves); what
-//! the room says is printed one line each, notices marked with `* `.
+//! the room says is printed one line each, notices marked with `* `. With
+//! `--transcript FILE` the conversation, our own lines included, is also
+//! appended to FILE (see [`crate::transcript`]).
 //!
 //! Every string that came from the network or a certificate is printed
 //! through [`crate::net::safe_text`], even where the net layer already made
@@ -342,8 +344,123 @@ fn read_stdin(
     }
 }
 
+/// The `--transcript` file: what the room says, our own lines included,
+/// appended in the plain-text format of [`crate::transcript`].
+struct Transcript {
+    file: crate::transcript::Appender,
+    path: std::path::PathBuf,
+    /// Until the room's replay of what was said before we joined has
+    /// ended: that backlog is not appended (the file would get it again at
+    /// every run), but what a resume after a drop brings back is.
+    in_backlog: bool,
+    /// Set after the first write error (said once; the chat goes on).
+    failed: bool,
+    /// Our member id and name, for our own lines in a plain-text room
+    /// (which does not send them back to us).
+    you: Option<u64>,
+    nick: String,
+}
+
+impl Transcript {
+    fn open(path: &std::path::Path) -> std::io::Result<Self> {
+        Ok(Self {
+            file: crate::transcript::Appender::open(path)?,
+            path: path.to_path_buf(),
+            in_backlog: true,
+            failed: false,
+            you: None,
+            nick: String::new(),
+        })
+    }
+
+    fn record(&mut self, event: &NetEvent) {
+        use crate::transcript::Entry;
+        let result = match event {
+            NetEvent::Message(m) if m.history && self.in_backlog => Ok(()),
+            NetEvent::Message(m) => {
+                self.in_backlog = false;
+                self.file.append(&Entry::said(
+                    m.time_ms,
+                    Some(m.seq),
+                    &m.nick,
+                    &m.text,
+                    m.own,
+                ))
+            }
+            NetEvent::HistoryEnd { .. } => {
+                self.in_backlog = false;
+                Ok(())
+            }
+            NetEvent::Joined { you, nick, .. } => {
+                self.you = Some(*you);
+                self.nick.clone_from(nick);
+                Ok(())
+            }
+            NetEvent::Renamed { id, new, .. } if Some(*id) == self.you => {
+                self.nick.clone_from(new);
+                self.notice(event)
+            }
+            NetEvent::MemberJoined(_)
+            | NetEvent::MemberLeft { .. }
+            | NetEvent::Renamed { .. }
+            | NetEvent::Notice(_) => self.notice(event),
+            _ => Ok(()),
+        };
+        self.check(result);
+    }
+
+    /// A notice, in the words the terminal shows it in.
+    fn notice(&mut self, event: &NetEvent) -> std::io::Result<()> {
+        event_lines(event).iter().try_for_each(|line| {
+            let text = line.strip_prefix("* ").unwrap_or(line);
+            self.file.append(&crate::transcript::Entry::notice(
+                crate::net::now_ms(),
+                text,
+            ))
+        })
+    }
+
+    /// Our own line, written to a plain-text room (which does not echo it).
+    fn sent(&mut self, text: &str) {
+        let entry =
+            crate::transcript::Entry::said(crate::net::now_ms(), None, &self.nick, text, true);
+        let result = self.file.append(&entry);
+        self.check(result);
+    }
+
+    fn flush(&mut self) {
+        let result = self.file.flush();
+        self.check(result);
+    }
+
+    fn check(&mut self, result: std::io::Result<()>) {
+        if let Err(e) = result
+            && !self.failed
+        {
+            self.failed = true;
+            eprintln!(
+                "tlschat: cannot write the transcript {}: {e}",
+                self.path.display()
+            );
+        }
+    }
+}
+
 /// Runs a session headless until it ends; returns the process exit code.
-pub fn run(first: Start, role: Role) -> i32 {
+/// With `transcript`, the conversation is also appended to that file,
+/// which is opened (or created) before anything else happens.
+pub fn run(first: Start, role: Role, transcript: Option<&std::path::Path>) -> i32 {
+    let mut transcript = match transcript.map(Transcript::open).transpose() {
+        Ok(t) => t,
+        Err(e) => {
+            // `transcript` is Some here: only opening a file can fail.
+            let path = transcript
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            eprintln!("tlschat: cannot open the transcript {path}: {e}");
+            return EXIT_ERROR;
+        }
+    };
     let (net, events) = match NetThread::spawn(Arc::new(|| {})) {
         Ok(pair) => pair,
         Err(e) => {
@@ -377,11 +494,24 @@ pub fn run(first: Start, role: Role) -> i32 {
         for line in event_lines(&event) {
             let _ = writeln!(out, "{line}");
         }
+        if let Some(t) = &mut transcript {
+            t.record(&event);
+            if let NetEvent::Sent { id } = &event
+                && let Some(text) = sent.lock().ok().and_then(|s| s.get(id).cloned())
+            {
+                t.sent(&text);
+            }
+        }
         let routine = matches!(
             event,
             NetEvent::Message(_) | NetEvent::Delivered { .. } | NetEvent::Sent { .. }
         );
+        // The transcript too (first: once a line is on stdout, it is in
+        // the file); a crash loses at most this batch.
         if !routine || events.is_empty() {
+            if let Some(t) = &mut transcript {
+                t.flush();
+            }
             let _ = out.flush();
         }
         match event {

@@ -15,6 +15,9 @@
 //! - [`config`]: where settings, pins and the generated host certificate live.
 //! - [`notify`]: desktop notifications over D-Bus, on a thread of their own.
 //! - [`logging`]: `-v`/`RUST_LOG` diagnostics on stderr (off by default).
+//! - [`transcript`]: the conversation as a file (plain text or JSON lines),
+//!   one format for the window's "Save conversation…" and headless
+//!   `--transcript`.
 #![forbid(unsafe_code)]
 
 pub mod cli;
@@ -23,4 +26,5 @@ pub mod headless;
 pub mod logging;
 pub mod net;
 pub mod notify;
+pub mod transcript;
 pub mod ui;

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
                 config_dir: tlschat::config::config_dir(),
             };
             if args.headless {
-                headless::run(Start::Host(config), Role::Host)
+                headless::run(Start::Host(config), Role::Host, args.transcript.as_deref())
             } else {
                 run_window(Launch::Host(config), None, None)
             }
@@ -47,7 +47,11 @@ fn main() -> ExitCode {
                 reconnect: !args.no_reconnect,
             };
             if args.headless {
-                headless::run(Start::Join(config), Role::Member)
+                headless::run(
+                    Start::Join(config),
+                    Role::Member,
+                    args.transcript.as_deref(),
+                )
             } else {
                 run_window(Launch::Join(config), None, None)
             }

@@ -533,3 +533,111 @@ fn v_logs_rustls_handshake_steps_on_stderr_and_nothing_is_logged_by_default() {
         "{err}"
     );
 }
+
+/// A transcript's lines without their `YYYY-MM-DD HH:MM:SS ` times (each
+/// checked), and only what people said (`-- ` notices left out).
+fn said_in(path: &std::path::Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.ends_with('\n'), "{text:?}");
+    text.lines()
+        .map(|l| {
+            let (stamp, rest) = l.split_at(20);
+            let b = stamp.as_bytes();
+            assert!(
+                b[4] == b'-' && b[7] == b'-' && b[10] == b' ' && b[13] == b':' && b[19] == b' ',
+                "no time in {l:?}"
+            );
+            rest.to_string()
+        })
+        .filter(|l| !l.starts_with("-- "))
+        .collect()
+}
+
+#[test]
+fn headless_transcripts_hold_what_was_said_own_lines_included_in_order() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let cfg = tempfile::tempdir().unwrap();
+    let host_file = cfg.path().join("host.txt");
+    let member_file = cfg.path().join("member.txt");
+    let (c, k) = (cert.cert.to_str().unwrap(), cert.key.to_str().unwrap());
+    let (mut host, addr) = common::headless_host(
+        cfg.path(),
+        &[
+            "--cert",
+            c,
+            "--key",
+            k,
+            "--transcript",
+            host_file.to_str().unwrap(),
+        ],
+    );
+    let mut cmd = tlschat(cfg.path());
+    cmd.args(["join", &addr.to_string(), "--headless", "--name", "ana"])
+        .args(["--ca", pki.ca_pem.to_str().unwrap()])
+        .arg("--transcript")
+        .arg(&member_file);
+    let mut member = Proc::spawn(&mut cmd);
+    member.expect("roster", |l| l.contains("in the room: hana (host), ana"));
+    host.expect("join notice", |l| l == "* ana joined");
+    // Each line waits for the other side, so the order is the room's.
+    host.say("hello ana");
+    member.expect("host message", |l| l == "<hana> hello ana");
+    member.say("hi hana");
+    host.expect("member line", |l| l == "<ana> hi hana");
+    member.say("/me waves");
+    host.expect("action", |l| l == "<ana> /me waves");
+    member.say("red \x1b[31m text");
+    host.expect("escaped line", |l| l == "<ana> red \\x1b[31m text");
+    host.say("bye");
+    member.expect("last host line", |l| l == "<hana> bye");
+    let (code, out, err) = finish(member);
+    assert_eq!(code, 0, "stdout {out:?} stderr {err}");
+    host.expect("leave", |l| l == "* ana left");
+
+    let said = [
+        "<hana> hello ana",
+        "<ana> hi hana",
+        "* ana waves",
+        "<ana> red \\x1b[31m text",
+        "<hana> bye",
+    ];
+    assert_eq!(said_in(&member_file), said, "the member's transcript");
+    // The host's own lines are there too; the file is flushed by now (the
+    // leave notice came in a later batch than the lines).
+    assert_eq!(said_in(&host_file), said, "the host's transcript");
+    let host_text = std::fs::read_to_string(&host_file).unwrap();
+    assert!(host_text.contains(" -- ana joined\n"), "{host_text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&member_file)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "a new transcript is private");
+    }
+    host.say("/quit");
+    let (code, _, err) = finish(host);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_transcript_that_cannot_be_opened_stops_before_connecting() {
+    let cfg = tempfile::tempdir().unwrap();
+    let file = cfg.path().join("no-such-dir").join("chat.txt");
+    // Nothing listens on port 9 of loopback: had it connected first, the
+    // error would be another one.
+    let out = tlschat(cfg.path())
+        .args(["join", "127.0.0.1:9", "--headless", "--transcript"])
+        .arg(&file)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 1, &["no-such-dir/chat.txt", "No such file"]);
+    assert!(
+        out.stdout.is_empty(),
+        "{:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -1016,3 +1016,342 @@ fn notifications_without_a_service() {
         has_text(a[1], "still here")
     });
 }
+
+/// Says `text` from the window `from` and waits until `to` shows it.
+fn say_to(from: &mut App<'static>, to: &mut App<'static>, text: &str) {
+    type_message(from, text);
+    from.key_press(egui::Key::Enter);
+    // As the other window shows it (made visible).
+    let shown = tlschat::net::safe_text::visible(text).into_owned();
+    pump(&mut [from, to], "the line at the other window", |a| {
+        line_texts(a[1]).iter().any(|l| l.ends_with(shown.as_str()))
+    });
+}
+
+#[test]
+fn ctrl_f_counts_matches_moves_between_them_and_esc_closes_the_search() {
+    let (_, _, mut h, mut m) = in_the_room();
+    for text in [
+        "an apple",
+        "a pear",
+        "APPLE pie",
+        "no fruit",
+        "Apples and apples",
+    ] {
+        say_to(&mut h, &mut m, text);
+    }
+    m.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    m.run_steps(3);
+    assert!(
+        m.get_by_label("Find").is_focused(),
+        "Ctrl+F focuses the field"
+    );
+    m.get_by_label("Find").type_text("apple");
+    m.run_steps(3);
+    // Case does not matter; two matches in one line count twice.
+    assert!(has_text(&m, "1 of 4"), "the newest match first");
+    // Enter goes back in time, Shift+Enter forward; the field keeps the focus.
+    m.key_press(egui::Key::Enter);
+    m.run_steps(2);
+    assert!(has_text(&m, "2 of 4"));
+    assert!(m.get_by_label("Find").is_focused());
+    m.key_press(egui::Key::Enter);
+    m.run_steps(2);
+    assert!(has_text(&m, "3 of 4"));
+    m.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Enter);
+    m.run_steps(2);
+    assert!(has_text(&m, "2 of 4"));
+    m.key_press(egui::Key::F3);
+    m.run_steps(2);
+    assert!(has_text(&m, "3 of 4"));
+    m.get_by_label("⬆ Older").click();
+    m.run_steps(2);
+    assert!(has_text(&m, "4 of 4"));
+    m.get_by_label("⬆ Older").click();
+    m.run_steps(2);
+    assert!(has_text(&m, "1 of 4"), "wraps around");
+    m.get_by_label("⬇ Newer").click();
+    m.run_steps(2);
+    assert!(has_text(&m, "4 of 4"), "wraps around the other way");
+    // A new line that matches is counted as it comes.
+    say_to(&mut h, &mut m, "one more apple");
+    m.run_steps(2);
+    assert!(has_text(&m, " of 5"), "{:?}", line_texts(&m));
+    m.get_by_label("Find").focus();
+    m.step();
+    m.get_by_label("Find").type_text("zebra");
+    m.run_steps(2);
+    assert!(has_text(&m, "No matches"));
+
+    // Esc in the search field closes the search, even with the details open.
+    m.get_by_label_contains("verified by").click();
+    m.run_steps(3);
+    assert!(has_text(&m, "Connection and certificate"));
+    m.get_by_label("Find").focus();
+    m.step();
+    m.key_press(egui::Key::Escape);
+    m.run_steps(3);
+    assert!(
+        m.query_by_label("Close search").is_none(),
+        "the search closed"
+    );
+    assert!(has_text(&m, "Connection and certificate"));
+    assert!(
+        m.get_by_label("Message").is_focused(),
+        "back to writing after Esc"
+    );
+    // Elsewhere, Esc closes what is on top: the details, then the search.
+    m.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    m.run_steps(3);
+    m.get_by_label("Message").focus();
+    m.run_steps(2);
+    m.key_press(egui::Key::Escape);
+    m.run_steps(3);
+    assert!(!has_text(&m, "Connection and certificate"));
+    assert!(m.query_by_label("Close search").is_some());
+    m.key_press(egui::Key::Escape);
+    m.run_steps(3);
+    assert!(m.query_by_label("Close search").is_none());
+}
+
+#[test]
+fn f1_lists_the_new_shortcuts() {
+    let (_, _, _h, mut m) = in_the_room();
+    m.key_press(egui::Key::F1);
+    m.run_steps(3);
+    for keys in [
+        "Ctrl+F",
+        "Ctrl+S",
+        "Page Up / Page Down",
+        "Enter / F3",
+        "Up",
+    ] {
+        assert!(m.query_by_label(keys).is_some(), "{keys} is listed");
+    }
+}
+
+#[test]
+fn up_in_an_empty_composer_recalls_the_last_line() {
+    let (_, _, mut h, mut m) = in_the_room();
+    say_to(&mut m, &mut h, "a line with a typo");
+    assert!(m.state().room().unwrap().draft.is_empty());
+    m.get_by_label("Message").focus();
+    m.step();
+    m.key_press(egui::Key::ArrowUp);
+    m.run_steps(2);
+    assert_eq!(m.state().room().unwrap().draft, "a line with a typo");
+    // The cursor is at the end: typing goes on after the text.
+    m.get_by_label("Message").type_text(", fixed");
+    m.run_steps(2);
+    assert_eq!(m.state().room().unwrap().draft, "a line with a typo, fixed");
+    // Up in a box that has text moves in it; it does not recall.
+    m.key_press(egui::Key::ArrowUp);
+    m.run_steps(2);
+    assert_eq!(m.state().room().unwrap().draft, "a line with a typo, fixed");
+}
+
+/// Opens "Save conversation…" in `m`, replaces the file name with `path`
+/// and presses Save.
+fn save_conversation_as(m: &mut App<'static>, path: &std::path::Path) {
+    m.get_by_label("Save conversation…").click();
+    m.run_steps(3);
+    assert!(has_text(m, "Save the conversation"));
+    assert!(m.get_by_label("File name").is_focused());
+    m.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    m.get_by_label("File name")
+        .type_text(path.to_str().unwrap());
+    m.run_steps(2);
+    m.get_by_label("Save").click();
+    m.run_steps(3);
+}
+
+#[test]
+fn the_file_dialog_saves_the_conversation_as_shown_in_both_formats() {
+    let (_, _, mut h, mut m) = in_the_room();
+    say_to(&mut h, &mut m, "hello ana");
+    say_to(&mut m, &mut h, "hi hana \u{202e}evil");
+    say_to(&mut m, &mut h, "/me waves");
+    // Two lines in one message, from the host.
+    type_message(&mut h, "first line");
+    h.key_press_modifiers(egui::Modifiers::SHIFT, egui::Key::Enter);
+    h.step();
+    h.get_by_label("Message").type_text("second line");
+    h.key_press(egui::Key::Enter);
+    pump(&mut [&mut h, &mut m], "two lines at the member", |a| {
+        line_texts(a[1])
+            .iter()
+            .any(|l| l == "first line\nsecond line")
+    });
+    let dir = tempfile::tempdir().unwrap();
+
+    // Plain text: one line per line said, as the conversation shows it.
+    let txt = dir.path().join("chat.txt");
+    save_conversation_as(&mut m, &txt);
+    assert!(!has_text(&m, "Save the conversation"), "the dialog closed");
+    assert!(has_text(&m, "Saved the conversation"));
+    let text = std::fs::read_to_string(&txt).unwrap();
+    let said: Vec<&str> = text
+        .lines()
+        .map(|l| &l[20..])
+        .filter(|l| !l.starts_with("-- "))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            "<hana> hello ana",
+            "<ana> hi hana \\u{202e}evil",
+            "* ana waves",
+            "<hana> first line",
+            "<hana> second line",
+        ],
+        "{text}"
+    );
+    assert!(text.contains(" -- You are in the room as ana"), "{text}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&txt).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "a conversation is private");
+    }
+
+    // JSON lines: the same lines, the text exact.
+    let jsonl = dir.path().join("chat.jsonl");
+    save_conversation_as(&mut m, &jsonl);
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let said: Vec<(String, String, String, bool)> = rows
+        .iter()
+        .filter(|r| r["kind"] != "notice")
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_string(),
+                r["nick"].as_str().unwrap().to_string(),
+                r["text"].as_str().unwrap().to_string(),
+                r["own"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    let row = |k: &str, n: &str, t: &str, own| (k.into(), n.into(), t.into(), own);
+    assert_eq!(
+        said,
+        [
+            row("message", "hana", "hello ana", false),
+            row("message", "ana", "hi hana \u{202e}evil", true),
+            row("action", "ana", "waves", true),
+            row("message", "hana", "first line\nsecond line", false),
+        ]
+    );
+    assert_eq!(rows.len(), m.state().room().unwrap().lines.len());
+
+    // Saving over a file asks first; "Don't replace" keeps it.
+    let before = std::fs::read_to_string(&txt).unwrap();
+    say_to(&mut h, &mut m, "said after the first save");
+    save_conversation_as(&mut m, &txt);
+    assert!(has_text(&m, "already exists. Replace it?"));
+    m.get_by_label("Don't replace").click();
+    m.run_steps(2);
+    assert_eq!(std::fs::read_to_string(&txt).unwrap(), before);
+    m.get_by_label("Save").click();
+    m.run_steps(2);
+    m.get_by_label("Replace").click();
+    m.run_steps(3);
+    assert!(!has_text(&m, "Save the conversation"));
+    assert!(
+        std::fs::read_to_string(&txt)
+            .unwrap()
+            .contains("said after the first save")
+    );
+
+    // A folder that is not there is one line in the dialog, which stays.
+    let nowhere = dir.path().join("no-such-folder").join("chat.txt");
+    save_conversation_as(&mut m, &nowhere);
+    assert!(has_text(&m, "Save the conversation"));
+    assert!(has_text(&m, "no-such-folder/chat.txt"));
+    assert!(has_text(&m, "does not exist"));
+    // A file that cannot be written (in /proc, not even by root): the
+    // reason in the dialog, which stays.
+    #[cfg(target_os = "linux")]
+    {
+        m.get_by_label("File name").focus();
+        m.step();
+        m.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        m.get_by_label("File name")
+            .type_text("/proc/tlschat-cannot-be-here.txt");
+        m.run_steps(2);
+        m.get_by_label("Save").click();
+        m.run_steps(3);
+        assert!(has_text(
+            &m,
+            "Could not save the conversation to /proc/tlschat-cannot-be-here.txt: "
+        ));
+        assert!(!has_text(&m, "at path"), "no temporary file's name");
+    }
+    // Esc closes the dialog (and nothing under it).
+    m.key_press(egui::Key::Escape);
+    m.run_steps(3);
+    assert!(!has_text(&m, "Save the conversation"));
+    assert!(!nowhere.exists());
+}
+
+#[test]
+fn browse_chooses_a_pem_file_for_the_start_screen() {
+    let pki = Pki::new();
+    let mut s = app(Launch::Start);
+    s.run();
+    s.get_by_label("Browse for CA certificate (optional)")
+        .click();
+    s.run_steps(3);
+    assert!(has_text(&s, "Choose a PEM file"));
+    s.get_by_label("File name")
+        .type_text(pki.ca_pem.to_str().unwrap());
+    s.run_steps(2);
+    s.get_by_label("Open").click();
+    s.run_steps(3);
+    assert!(!has_text(&s, "Choose a PEM file"));
+    assert_eq!(
+        s.get_by_label("CA certificate (optional)")
+            .value()
+            .as_deref(),
+        pki.ca_pem.to_str()
+    );
+}
+
+#[test]
+fn save_chain_as_writes_the_chain_the_details_show() {
+    let (cert, _, _h, mut m) = in_the_room();
+    m.get_by_label_contains("verified by").click();
+    m.run_steps(3);
+    // At the end of a long window: scrolled to first.
+    m.get_by_label("Save chain as…").scroll_to_me();
+    m.run_steps(3);
+    m.get_by_label("Save chain as…").click();
+    // A frame for the click, one for the dialog's sizing pass, one to show it.
+    m.run_steps(5);
+    assert!(has_text(&m, "Save the certificate chain"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chain.pem");
+    m.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    m.get_by_label("File name")
+        .type_text(path.to_str().unwrap());
+    m.run_steps(2);
+    m.get_by_label("Save").click();
+    m.run_steps(3);
+    assert!(
+        has_text(&m, "Saved 1 certificate(s)"),
+        "the host sent its leaf"
+    );
+    use rustls::pki_types::{CertificateDer, pem::PemObject as _};
+    let pem = std::fs::read(&path).unwrap();
+    let saved: Vec<CertificateDer<'_>> = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(saved.len(), 1);
+    assert_eq!(
+        saved[0].as_ref(),
+        cert.der.as_slice(),
+        "the host's certificate"
+    );
+}

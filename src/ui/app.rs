@@ -5,16 +5,19 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::net::certinfo::CertInfo;
 use crate::net::pins::PinStore;
 use crate::net::{
     Events, HostConfig, JoinConfig, NetEvent, NetThread, SessionCommand, SessionEvent, SessionId,
     Start,
 };
 use crate::notify::{Note, Notifier};
+use crate::transcript::Format;
+use crate::ui::file_dialog::{FileDialog, FileType, Outcome};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView};
 use crate::ui::settings::{NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name};
-use crate::ui::start::{KnownHosts, Problems, StartAction, StartForm};
+use crate::ui::start::{KnownHosts, PemField, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomState};
 
 const FORM_KEY: &str = "tlschat.start_form";
@@ -89,6 +92,43 @@ enum Screen {
     Room(Box<RoomView>),
 }
 
+/// What the open file dialog is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Purpose {
+    /// A PEM file for this field of the start screen.
+    Pem(PemField),
+    /// Where to save the certificate chain the details show.
+    SaveChain,
+    /// Where to save the conversation.
+    SaveConversation,
+}
+
+/// The file types "Save conversation…" offers.
+const CONVERSATION_TYPES: &[FileType] = &[
+    FileType {
+        label: "Plain text",
+        extension: "txt",
+    },
+    FileType {
+        label: "JSON lines",
+        extension: "jsonl",
+    },
+];
+
+/// The extensions the PEM file dialogs list.
+const PEM_EXTENSIONS: &[&str] = &["pem", "crt", "cer", "key"];
+
+/// Why writing a file failed, without the name of the temporary file it
+/// was written to first (which the user never chose).
+fn cause(e: &std::io::Error) -> String {
+    // The tempfile crate says "{cause} at path \"{temporary file}\"".
+    let text = e.to_string();
+    match text.rfind(" at path \"") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
 /// The whole application.
 pub struct TlsChatApp {
     net: NetThread,
@@ -112,6 +152,10 @@ pub struct TlsChatApp {
     notify: Notify,
     known: KnownHosts,
     frame_log: Option<FrameLog>,
+    /// The file dialog, when one is open, and what for.
+    dialog: Option<(FileDialog, Purpose)>,
+    /// The folder the last file dialog was in.
+    last_dir: Option<PathBuf>,
 }
 
 /// The application's id: the window's (Wayland app id, X11 class), the
@@ -184,6 +228,8 @@ impl TlsChatApp {
                 entries: Ok(Vec::new()),
             },
             frame_log: FrameLog::from_env(),
+            dialog: None,
+            last_dir: None,
         };
         app.refresh_known();
         match launch {
@@ -231,6 +277,77 @@ impl TlsChatApp {
         };
     }
 
+    fn close_dialog(&mut self) {
+        if let Some((dialog, _)) = self.dialog.take() {
+            self.last_dir = Some(dialog.dir().to_path_buf());
+        }
+    }
+
+    /// Draws the file dialog if one is open, and does what it was for once
+    /// a file is chosen. A file that cannot be written keeps the dialog
+    /// open with the reason.
+    fn dialog_ui(&mut self, ctx: &egui::Context) {
+        let Some((dialog, purpose)) = &mut self.dialog else {
+            return;
+        };
+        let path = match dialog.show(ctx) {
+            None => return,
+            Some(Outcome::Cancelled) => {
+                self.close_dialog();
+                return;
+            }
+            Some(Outcome::Chosen(path)) => path,
+        };
+        let shown = path.display().to_string();
+        let result = match (*purpose, &mut self.screen) {
+            (Purpose::Pem(field), _) => {
+                *self.form.pem_field(field) = shown;
+                Ok(())
+            }
+            (Purpose::SaveConversation, Screen::Room(room)) => {
+                let format = Format::for_path(&path);
+                let text = room.state.transcript(format);
+                crate::config::write_atomic(&path, text.as_bytes(), true)
+                    .map(|()| {
+                        let what = match format {
+                            Format::Plain => "plain text",
+                            Format::JsonLines => "JSON lines",
+                        };
+                        room.status = Some(format!(
+                            "Saved the conversation ({} lines, {what}) to {shown}",
+                            room.state.lines.len()
+                        ));
+                    })
+                    .map_err(|e| {
+                        format!("Could not save the conversation to {shown}: {}", cause(&e))
+                    })
+            }
+            (Purpose::SaveChain, Screen::Room(room)) => {
+                let chain = crate::ui::cert_view::shown_chain(&room.state);
+                let pem: String = chain.iter().map(CertInfo::to_pem).collect();
+                let count = chain.len();
+                crate::config::write_atomic(&path, pem.as_bytes(), false)
+                    .map(|()| {
+                        room.export_result =
+                            Some(format!("Saved {count} certificate(s) to {shown}"));
+                    })
+                    .map_err(|e| format!("Could not save the chain to {shown}: {}", cause(&e)))
+            }
+            // The room it was for is gone.
+            (_, Screen::Start) => Ok(()),
+        };
+        match result {
+            Ok(()) => {
+                // The next dialog opens where this file is.
+                if let Some(dir) = path.parent() {
+                    dialog.set_dir(dir);
+                }
+                self.close_dialog();
+            }
+            Err(e) => dialog.failed(e),
+        }
+    }
+
     fn start_ui(&mut self, ui: &mut egui::Ui) {
         let service = self.notifier.service();
         egui::Panel::bottom("theme_panel").show(ui, |ui| {
@@ -246,6 +363,16 @@ impl TlsChatApp {
             &self.known,
         );
         match action {
+            Some(StartAction::Browse(field)) => {
+                let current = PathBuf::from(self.form.pem_field(field).trim());
+                let dir = current
+                    .parent()
+                    .filter(|d| d.is_dir())
+                    .map(std::path::Path::to_path_buf)
+                    .or_else(|| self.last_dir.clone());
+                let dialog = FileDialog::open("Choose a PEM file", dir.as_deref(), PEM_EXTENSIONS);
+                self.dialog = Some((dialog, Purpose::Pem(field)));
+            }
             Some(StartAction::Forget(target)) => {
                 if let Err(e) = PinStore::update(&self.config_dir, |s| {
                     s.remove(&target);
@@ -344,21 +471,59 @@ impl eframe::App for TlsChatApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        // Esc belongs to the file dialog while one is open (it closes its
+        // question first, then itself), not to what is under it.
+        if let Some((dialog, _)) = &mut self.dialog
+            && ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+            && dialog.escape()
+        {
+            self.close_dialog();
+        }
+        let modal = self.dialog.is_some();
         let action = match &mut self.screen {
             Screen::Start => {
                 self.start_ui(ui);
+                self.dialog_ui(ui.ctx());
                 return;
             }
             Screen::Room(room) => {
                 room.notify_service = self.notifier.service();
+                room.modal = modal;
                 room.ui(ui)
             }
         };
+        self.dialog_ui(ui.ctx());
         let Screen::Room(room) = &mut self.screen else {
             return;
         };
         match action {
             None => {}
+            Some(RoomAction::SaveConversation) => {
+                let date = time::OffsetDateTime::now_utc()
+                    .to_offset(crate::transcript::local_offset())
+                    .date();
+                let dir = self
+                    .last_dir
+                    .clone()
+                    .or_else(dirs::document_dir)
+                    .or_else(dirs::home_dir);
+                let dialog = FileDialog::save(
+                    "Save the conversation",
+                    dir.as_deref(),
+                    &format!("tlschat-{date}.txt"),
+                    CONVERSATION_TYPES,
+                );
+                self.dialog = Some((dialog, Purpose::SaveConversation));
+            }
+            Some(RoomAction::SaveChain) => {
+                let name = crate::ui::cert_view::shown_chain(&room.state)
+                    .first()
+                    .map_or_else(|| "chain.pem".into(), crate::ui::cert_view::chain_file_name);
+                let dir = self.last_dir.clone().or_else(dirs::download_dir);
+                let dialog =
+                    FileDialog::save("Save the certificate chain", dir.as_deref(), &name, &[]);
+                self.dialog = Some((dialog, Purpose::SaveChain));
+            }
             Some(RoomAction::Send(command)) => {
                 if let Some(session) = self.session {
                     self.net.send(session, command);

@@ -8,7 +8,7 @@ use crate::net::safe_text::{visible, visible_line};
 use crate::net::trust::utc;
 use crate::net::{ConnectionInfo, PinMatch, TrustBasis};
 use crate::ui::room_view::RoomView;
-use crate::ui::state::{Role, Status};
+use crate::ui::state::{Role, RoomState, Status};
 
 /// A named value; the value may come from a certificate or the peer, so it
 /// is shown through [`visible`].
@@ -442,22 +442,23 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The chain the details show: the refused one, ours (host), or the host's.
+#[must_use]
+pub fn shown_chain(state: &RoomState) -> &[CertInfo] {
+    match (&state.status, &state.role) {
+        (Status::Untrusted(u), _) => &u.chain,
+        (_, Role::Host) => &state.own_chain,
+        _ => state.connection.as_ref().map_or(&[], |c| &c.chain),
+    }
+}
+
 /// The whole details window's content.
 pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
-    let (chain, heading): (Vec<CertInfo>, &str) = match (&view.state.status, &view.state.role) {
-        (Status::Untrusted(u), _) => (u.chain.clone(), "The certificate that was refused"),
-        (_, Role::Host) => (
-            view.state.own_chain.clone(),
-            "Your certificate (what members are shown)",
-        ),
-        _ => (
-            view.state
-                .connection
-                .as_ref()
-                .map(|c| c.chain.clone())
-                .unwrap_or_default(),
-            "The host's certificate",
-        ),
+    let chain = shown_chain(&view.state).to_vec();
+    let heading = match (&view.state.status, &view.state.role) {
+        (Status::Untrusted(_), _) => "The certificate that was refused",
+        (_, Role::Host) => "Your certificate (what members are shown)",
+        _ => "The host's certificate",
     };
     if let Some(c) = &view.state.connection {
         ui.heading("Connection");
@@ -503,37 +504,22 @@ pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
                 .copy_text(chain.iter().map(CertInfo::to_pem).collect());
         }
     });
-    ui.horizontal(|ui| {
-        if view.export_path.is_empty() {
-            view.export_path = default_export_path(&chain[0]);
-        }
-        let l = ui.label("Save chain as");
-        ui.add(egui::TextEdit::singleline(&mut view.export_path).desired_width(320.0))
-            .labelled_by(l.id);
-        if ui.button("Save").clicked() {
-            let pem: String = chain.iter().map(CertInfo::to_pem).collect();
-            view.export_result = Some(
-                match crate::config::write_atomic(
-                    std::path::Path::new(&view.export_path),
-                    pem.as_bytes(),
-                    false,
-                ) {
-                    Ok(()) => format!(
-                        "Saved {} certificate(s) to {}",
-                        chain.len(),
-                        view.export_path
-                    ),
-                    Err(e) => format!("Could not save to {}: {e}", view.export_path),
-                },
-            );
-        }
-    });
+    if ui
+        .button("Save chain as…")
+        .on_hover_text("All the certificates above, as PEM, in a file you choose")
+        .clicked()
+    {
+        view.save_chain = true;
+    }
     if let Some(r) = &view.export_result {
         ui.label(r);
     }
 }
 
-fn default_export_path(leaf: &CertInfo) -> String {
+/// The file name "Save chain as…" suggests: the certificate's name, made
+/// safe for a file name.
+#[must_use]
+pub fn chain_file_name(leaf: &CertInfo) -> String {
     let name: String = leaf
         .display_name()
         .chars()
@@ -545,10 +531,7 @@ fn default_export_path(leaf: &CertInfo) -> String {
             }
         })
         .collect();
-    let dir = dirs::download_dir()
-        .or_else(dirs::home_dir)
-        .unwrap_or_else(|| ".".into());
-    dir.join(format!("{name}-chain.pem")).display().to_string()
+    format!("{name}-chain.pem")
 }
 
 #[cfg(test)]

@@ -7,26 +7,18 @@
 //! back) a divider runs across the conversation, and the history above it
 //! is drawn dimmed.
 
-use std::sync::OnceLock;
-
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Galley, Sense, Stroke, Ui};
 
+use crate::ui::search::Found;
 use crate::ui::state::{ChatLine, Delivery, LineId};
 
-static LOCAL_OFFSET: OnceLock<time::UtcOffset> = OnceLock::new();
-
-/// Reads the local time zone. Call it before any thread starts: the
-/// operating system can only be asked safely while the process has one.
-pub fn init_local_offset() {
-    let offset = time::UtcOffset::current_local_offset().unwrap_or(time::UtcOffset::UTC);
-    let _ = LOCAL_OFFSET.set(offset);
-}
+pub use crate::transcript::init_local_offset;
 
 /// `HH:MM` in local time.
 #[must_use]
 pub fn clock(time_ms: u64) -> String {
-    let offset = LOCAL_OFFSET.get().copied().unwrap_or(time::UtcOffset::UTC);
+    let offset = crate::transcript::local_offset();
     let secs = i64::try_from(time_ms / 1000).unwrap_or(0);
     time::OffsetDateTime::from_unix_timestamp(secs)
         .map(|t| t.to_offset(offset))
@@ -79,14 +71,96 @@ fn divider_color(visuals: &egui::Visuals) -> Color32 {
     visuals.hyperlink_color
 }
 
-/// Lays out one line as it is drawn.
-fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
+/// What the conversation marks (the matches of a search) and where it
+/// scrolls, this frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Marks<'a> {
+    /// Every match, top to bottom (see [`crate::ui::search`]).
+    pub found: &'a [Found],
+    /// The current match's index in `found`.
+    pub current: Option<usize>,
+}
+
+/// A scroll the conversation makes this frame.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scroll {
+    /// Bring the line with this index to the middle of the view.
+    ToLine(usize),
+    /// By this many pages (negative: up).
+    Pages(f32),
+    /// To the newest line (and stay there as lines come).
+    End,
+}
+
+/// How much of the view a page (Page Up, Page Down) is: a little is kept.
+const PAGE: f32 = 0.9;
+
+/// The background of a match, and of the current match.
+fn mark_colors(visuals: &egui::Visuals) -> (Color32, Color32) {
+    if visuals.dark_mode {
+        (
+            Color32::from_rgb(100, 85, 20),
+            Color32::from_rgb(190, 105, 10),
+        )
+    } else {
+        (
+            Color32::from_rgb(255, 235, 130),
+            Color32::from_rgb(255, 165, 60),
+        )
+    }
+}
+
+/// Appends `text` with the ranges in `marks` (sorted, of `text`) on a
+/// highlighted background, the `current` one (an index in `marks`) stronger.
+fn append_marked(
+    job: &mut LayoutJob,
+    text: &str,
+    leading: f32,
+    format: &TextFormat,
+    marks: &[Found],
+    current: Option<usize>,
+    colors: (Color32, Color32),
+) {
+    let mut at = 0;
+    let mut leading = leading;
+    for (k, found) in marks.iter().enumerate() {
+        let (start, end) = (found.range.start.max(at), found.range.end.min(text.len()));
+        if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            continue;
+        }
+        if start > at {
+            job.append(&text[at..start], leading, format.clone());
+            leading = 0.0;
+        }
+        let mut marked = format.clone();
+        marked.background = if Some(k) == current {
+            colors.1
+        } else {
+            colors.0
+        };
+        job.append(&text[start..end], leading, marked);
+        leading = 0.0;
+        at = end;
+    }
+    if at < text.len() || at == 0 {
+        job.append(&text[at..], leading, format.clone());
+    }
+}
+
+/// Lays out one line as it is drawn, the search's matches in it marked.
+fn layout(
+    ui: &Ui,
+    line: &ChatLine,
+    width: f32,
+    marks: &[Found],
+    current: Option<usize>,
+) -> std::sync::Arc<Galley> {
+    let colors = mark_colors(ui.visuals());
     if line.divider {
         let color = divider_color(ui.visuals());
-        let mut job = LayoutJob::single_section(
-            line.text.clone(),
-            TextFormat::simple(FontId::proportional(13.0), color),
-        );
+        let mut job = LayoutJob::default();
+        let format = TextFormat::simple(FontId::proportional(13.0), color);
+        append_marked(&mut job, &line.text, 0.0, &format, marks, current, colors);
         job.wrap.max_width = (width - 2.0 * DIVIDER_RULE).max(60.0);
         return ui.fonts_mut(|f| f.layout_job(job));
     }
@@ -111,7 +185,8 @@ fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
     if line.notice {
         let mut f = fmt(&body, weak);
         f.italics = true;
-        job.append(&format!("• {}", line.text), 8.0, f);
+        job.append("• ", 8.0, f.clone());
+        append_marked(&mut job, &line.text, 0.0, &f, marks, current, colors);
     } else {
         let color = if line.own {
             if dark {
@@ -134,10 +209,11 @@ fn layout(ui: &Ui, line: &ChatLine, width: f32) -> std::sync::Arc<Galley> {
             job.append(&who, 8.0, fmt(&FontId::proportional(14.0), dim(color)));
             let mut f = fmt(&body, text);
             f.italics = true;
-            job.append(act, 6.0, f);
+            append_marked(&mut job, act, 6.0, &f, marks, current, colors);
         } else {
             job.append(&who, 8.0, fmt(&FontId::proportional(14.0), dim(color)));
-            job.append(&line.text, 8.0, fmt(&body, text));
+            let f = fmt(&body, text);
+            append_marked(&mut job, &line.text, 8.0, &f, marks, current, colors);
         }
         if let Some(d) = &line.delivery {
             let (icon, words) = delivery_text(d);
@@ -167,6 +243,8 @@ pub struct HeightCache {
     /// Top of each line, and the total at the end.
     tops: Vec<f32>,
     dirty: bool,
+    /// How far the view was scrolled down, as of the last frame.
+    offset: f32,
 }
 
 const GAP: f32 = 6.0;
@@ -237,6 +315,12 @@ impl HeightCache {
         }
     }
 
+    /// How far the view was scrolled down, as of the last frame, in points.
+    #[must_use]
+    pub fn offset(&self) -> f32 {
+        self.offset
+    }
+
     /// Forgets every measurement (lines were removed or changed in place).
     pub fn invalidate(&mut self) {
         self.heights.clear();
@@ -254,20 +338,23 @@ fn extra(line: &ChatLine) -> f32 {
     }
 }
 
-/// Draws the conversation; returns the id of a line whose "Resend" was
-/// clicked. Lines of others that name `me` are highlighted.
+/// Draws the conversation, with `marks`, making `scroll`; returns the id of
+/// a line whose "Resend" was clicked. Lines of others that name `me` are
+/// highlighted.
 pub fn conversation_ui(
     ui: &mut Ui,
     lines: &[ChatLine],
     cache: &mut HeightCache,
     me: &str,
+    marks: Marks<'_>,
+    scroll: Option<Scroll>,
 ) -> Option<LineId> {
     let width = (ui.available_width() - 16.0).max(100.0);
     cache.sync(lines, width);
     let total = cache.tops.last().copied().unwrap_or(0.0);
     let mut resend = None;
     let mut corrected = false;
-    egui::ScrollArea::vertical()
+    let output = egui::ScrollArea::vertical()
         .id_salt("conversation")
         .stick_to_bottom(true)
         .auto_shrink([false, false])
@@ -275,6 +362,26 @@ pub fn conversation_ui(
             ui.set_height(total);
             ui.set_width(width);
             let origin = ui.min_rect().min;
+            let now = egui::style::ScrollAnimation::none();
+            match scroll {
+                Some(Scroll::Pages(pages)) => {
+                    // A positive delta scrolls up.
+                    let delta = -pages * PAGE * viewport.height();
+                    ui.scroll_with_delta_animation(egui::vec2(0.0, delta), now);
+                }
+                Some(Scroll::End) => {
+                    let delta = -(total + viewport.height());
+                    ui.scroll_with_delta_animation(egui::vec2(0.0, delta), now);
+                }
+                Some(Scroll::ToLine(i)) if i < lines.len() => {
+                    let rect = egui::Rect::from_min_size(
+                        origin + egui::vec2(0.0, cache.tops[i]),
+                        egui::vec2(width, cache.heights[i]),
+                    );
+                    ui.scroll_to_rect_animation(rect, Some(egui::Align::Center), now);
+                }
+                _ => {}
+            }
             let first = cache
                 .tops
                 .partition_point(|top| *top < viewport.min.y)
@@ -284,7 +391,13 @@ pub fn conversation_ui(
                 if top > viewport.max.y {
                     break;
                 }
-                let galley = layout(ui, line, width);
+                // This line's matches: a slice of the sorted list.
+                let from = marks.found.partition_point(|f| f.line < i);
+                let to = marks.found.partition_point(|f| f.line <= i);
+                let current = marks
+                    .current
+                    .and_then(|c| (from..to).contains(&c).then(|| c - from));
+                let galley = layout(ui, line, width, &marks.found[from..to], current);
                 let height = galley.size().y + extra(line);
                 corrected |= cache.measured(i, height + GAP);
                 let rect = egui::Rect::from_min_size(
@@ -313,6 +426,7 @@ pub fn conversation_ui(
                 });
             }
         });
+    cache.offset = output.state.clamped_offset().y;
     if corrected {
         // Positions move once the measured heights are in: draw again.
         ui.ctx().request_repaint();
@@ -340,6 +454,7 @@ mod tests {
     fn line(id: LineId, text: &str) -> ChatLine {
         ChatLine {
             id,
+            seq: None,
             time_ms: 0,
             nick: "ana".into(),
             text: text.into(),
@@ -378,7 +493,6 @@ mod tests {
     #[test]
     fn clock_formats_hours_and_minutes() {
         // 1970-01-01 01:02 UTC; with no offset initialised, UTC is used.
-        let _ = LOCAL_OFFSET.set(time::UtcOffset::UTC);
         assert_eq!(clock(3_720_000), "01:02");
     }
 }

@@ -5,9 +5,11 @@
 mod app;
 mod cert_view;
 pub mod conversation;
+pub mod file_dialog;
 pub mod frame_log;
 mod interstitial;
 mod room_view;
+pub mod search;
 pub mod settings;
 pub mod start;
 pub mod state;

@@ -7,7 +7,8 @@ use egui::{Color32, RichText, Ui};
 
 use crate::net::certinfo::fingerprint;
 use crate::net::{JoinConfig, SessionCommand};
-use crate::ui::conversation::{HeightCache, conversation_ui};
+use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
+use crate::ui::search::Search;
 use crate::ui::state::{Role, RoomState, Status};
 
 /// What the room view asked the app to do.
@@ -23,6 +24,10 @@ pub enum RoomAction {
     Reconnect(Box<JoinConfig>),
     /// Leave and go back to the start screen.
     BackToStart,
+    /// Ask where to save the conversation (Ctrl+S).
+    SaveConversation,
+    /// Ask where to save the peer's certificate chain.
+    SaveChain,
 }
 
 /// One open room and the view's own state.
@@ -39,25 +44,58 @@ pub struct RoomView {
     pub selected_cert: usize,
     /// Whether the interstitial's "Advanced" part is open.
     pub advanced: bool,
-    /// Where "Save chain" writes.
-    pub export_path: String,
-    /// The last export's outcome.
+    /// The last export's outcome (shown in the certificate view).
     pub export_result: Option<String>,
+    /// Set by the certificate view's "Save chain as…".
+    pub save_chain: bool,
+    /// Finding text in the conversation (Ctrl+F).
+    pub search: Search,
+    /// A dialog of the app's is open over the room: its shortcuts wait.
+    pub modal: bool,
+    /// The outcome of the last save of the conversation, shown above the
+    /// message box until the next message.
+    pub status: Option<String>,
     heights: HeightCache,
     focused_once: bool,
     /// Whether desktop notifications reach a service (for the settings).
     pub notify_service: crate::notify::Service,
+    /// A search's jump to its current match is made again one frame later,
+    /// once the lines around it are measured rather than estimated.
+    scroll_again: bool,
+    /// Set when we sent something: the conversation scrolls to the end.
+    scroll_to_end: bool,
+    /// Set when Esc closed something: the message box takes the keyboard
+    /// again (Esc took it from wherever it was).
+    refocus: bool,
 }
 
 const COMPOSER_ID: &str = "composer";
+const SEARCH_ID: &str = "search_field";
 
 /// What the F1 list says.
 const SHORTCUTS: &[(&str, &str)] = &[
     ("Enter", "send the message"),
     ("Shift+Enter", "start a new line"),
     (
+        "Up",
+        "in an empty message box: take back your newest undelivered message, \
+         else recall your last line",
+    ),
+    ("Page Up / Page Down", "scroll the conversation by a page"),
+    ("Ctrl+F", "find in the conversation"),
+    (
+        "Enter / F3",
+        "in the search: the next match, going back in time",
+    ),
+    (
+        "Shift+Enter / Shift+F3",
+        "in the search: the previous match, forward in time",
+    ),
+    ("Ctrl+S", "save the conversation (plain text or JSON lines)"),
+    (
         "Esc",
-        "close the window on top (these shortcuts, the connection details)",
+        "close what is on top: file dialog, search being typed in, these shortcuts, \
+         details, search",
     ),
     ("F1", "show or hide these shortcuts"),
     ("/nick NAME", "ask the room for a new name"),
@@ -71,13 +109,53 @@ const SHORTCUTS: &[(&str, &str)] = &[
 /// text box does not also insert a newline. (egui's `consume_key` matches
 /// "logically" and would take Shift+Enter too.)
 fn take_plain_enter(ui: &Ui) -> bool {
+    take_enter(ui, false)
+}
+
+/// Takes an Enter press, with Shift (`shift`) or without any modifier, out
+/// of this frame's input.
+fn take_enter(ui: &Ui, shift: bool) -> bool {
     ui.input_mut(|i| {
         let at = i.events.iter().position(|e| {
             matches!(e, egui::Event::Key { key: egui::Key::Enter, pressed: true, modifiers, .. }
-                if !modifiers.shift && !modifiers.alt && !modifiers.ctrl && !modifiers.command)
+                if modifiers.shift == shift && !modifiers.alt && !modifiers.ctrl && !modifiers.command)
         });
         at.map(|at| i.events.remove(at)).is_some()
     })
+}
+
+/// The room's keyboard shortcuts pressed this frame.
+#[derive(Debug, Default)]
+struct Keys {
+    escape: bool,
+    help: bool,
+    find: bool,
+    save: bool,
+    /// F3 (+1: older) or Shift+F3 (-1: newer).
+    next: i8,
+    /// Page Down (+1) or Page Up (-1).
+    page: i8,
+}
+
+impl Keys {
+    /// Reads (and takes, but Esc and F1) this frame's shortcuts.
+    fn take(ui: &Ui) -> Self {
+        use egui::{Key, Modifiers};
+        ui.input_mut(|i| {
+            // Shift first: a shortcut without it matches with it too.
+            let newer = i.consume_key(Modifiers::SHIFT, Key::F3);
+            let older = i.consume_key(Modifiers::NONE, Key::F3);
+            Keys {
+                escape: i.key_pressed(Key::Escape),
+                help: i.key_pressed(Key::F1),
+                find: i.consume_key(Modifiers::COMMAND, Key::F),
+                save: i.consume_key(Modifiers::COMMAND, Key::S),
+                next: i8::from(older) - i8::from(newer),
+                page: i8::from(i.consume_key(Modifiers::NONE, Key::PageDown))
+                    - i8::from(i.consume_key(Modifiers::NONE, Key::PageUp)),
+            }
+        })
+    }
 }
 
 impl RoomView {
@@ -91,35 +169,139 @@ impl RoomView {
             shortcuts_open: false,
             selected_cert: 0,
             advanced: false,
-            export_path: String::new(),
             export_result: None,
+            save_chain: false,
+            search: Search::default(),
+            modal: false,
+            status: None,
             heights: HeightCache::default(),
             focused_once: false,
             notify_service: crate::notify::Service::Unknown,
+            scroll_again: false,
+            scroll_to_end: false,
+            refocus: false,
         }
+    }
+
+    /// Handles this frame's shortcuts; returns the action one asked for
+    /// and the scroll one made.
+    fn keys(&mut self, ui: &Ui) -> (Option<RoomAction>, Option<Scroll>) {
+        if self.modal {
+            return (None, None);
+        }
+        let keys = Keys::take(ui);
+        // Esc takes the focus away before the frame starts: "was focused".
+        let search_id = egui::Id::unique(SEARCH_ID);
+        let search_focused =
+            ui.memory(|m| m.has_focus(search_id) || m.had_focus_last_frame(search_id));
+        // F1 shows the shortcuts; Esc closes what is on top.
+        if keys.help {
+            self.shortcuts_open = !self.shortcuts_open;
+        } else if keys.escape {
+            self.refocus = true;
+            if self.search.open && search_focused {
+                self.search.close();
+            } else if self.shortcuts_open {
+                self.shortcuts_open = false;
+            } else if self.details_open {
+                self.details_open = false;
+            } else if self.search.open {
+                self.search.close();
+            } else {
+                self.refocus = false;
+            }
+        }
+        // Not over the warning about an untrusted host: no conversation.
+        let untrusted = matches!(self.state.status, Status::Untrusted(_));
+        if keys.find && !untrusted {
+            self.search.open();
+        }
+        if self.search.open {
+            match keys.next {
+                1 => self.search.older(),
+                -1 => self.search.newer(),
+                _ => {}
+            }
+        }
+        let action = (keys.save && !untrusted).then_some(RoomAction::SaveConversation);
+        (
+            action,
+            (keys.page != 0).then(|| Scroll::Pages(f32::from(keys.page))),
+        )
+    }
+
+    /// The search bar, under the address bar while a search is open.
+    fn search_ui(&mut self, ui: &mut Ui) {
+        let id = egui::Id::unique(SEARCH_ID);
+        let focused = ui.memory(|m| m.has_focus(id));
+        // Enter and Shift+Enter move between matches; the field keeps
+        // the focus.
+        if focused && take_enter(ui, true) {
+            self.search.newer();
+        } else if focused && take_enter(ui, false) {
+            self.search.older();
+        }
+        ui.horizontal(|ui| {
+            let label = ui.label("Find");
+            let r = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search.query)
+                        .id(id)
+                        .hint_text("in the conversation")
+                        .desired_width(260.0),
+                )
+                .labelled_by(label.id);
+            if std::mem::take(&mut self.search.focus_pending) {
+                r.request_focus();
+                // Ctrl+F again selects what is there, to type over it.
+                if let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), id) {
+                    let all = egui::text::CCursorRange::two(
+                        egui::text::CCursor::new(0),
+                        egui::text::CCursor::new(self.search.query.chars().count()),
+                    );
+                    state.cursor.set_char_range(Some(all));
+                    egui::TextEdit::store_state(ui.ctx(), id, state);
+                }
+            }
+            self.search.update(&self.state.lines, self.state.revision());
+            let count = self.search.count_text();
+            let none = count == "No matches";
+            let text = if none {
+                RichText::new(count).color(ui.visuals().warn_fg_color)
+            } else {
+                RichText::new(count)
+            };
+            ui.label(text);
+            let any = !self.search.found().is_empty();
+            if ui
+                .add_enabled(any, egui::Button::new("⬆ Older"))
+                .on_hover_text("The next match, back in time (Enter, F3)")
+                .clicked()
+            {
+                self.search.older();
+            }
+            if ui
+                .add_enabled(any, egui::Button::new("⬇ Newer"))
+                .on_hover_text("The previous match, forward in time (Shift+Enter, Shift+F3)")
+                .clicked()
+            {
+                self.search.newer();
+            }
+            if ui.button("Close search").on_hover_text("Esc").clicked() {
+                self.search.close();
+            }
+        });
     }
 
     /// Draws the room; returns what the user asked for.
     pub fn ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
-        let mut action = None;
-        // F1 shows the shortcuts; Esc closes the window on top (the
-        // shortcuts, else the details).
-        let (escape, help) = ui.input(|i| {
-            (
-                i.key_pressed(egui::Key::Escape),
-                i.key_pressed(egui::Key::F1),
-            )
-        });
-        if help {
-            self.shortcuts_open = !self.shortcuts_open;
-        } else if escape && self.shortcuts_open {
-            self.shortcuts_open = false;
-        } else if escape {
-            self.details_open = false;
-        }
+        let (mut action, mut scroll) = self.keys(ui);
         egui::Panel::top("address_bar").show(ui, |ui| {
             action = action.take().or(self.address_bar_ui(ui));
         });
+        if std::mem::take(&mut self.save_chain) {
+            action = Some(RoomAction::SaveChain);
+        }
         if let Status::Untrusted(u) = &self.state.status {
             let u = u.clone();
             egui::CentralPanel::default().show(ui, |ui| {
@@ -153,13 +335,43 @@ impl RoomView {
             .show(ui, |ui| {
                 self.members_ui(ui);
             });
+        if self.search.open {
+            egui::Panel::top("search_bar").show(ui, |ui| {
+                ui.add_space(3.0);
+                self.search_ui(ui);
+                ui.add_space(3.0);
+            });
+        }
         egui::Panel::bottom("composer_panel").show(ui, |ui| {
             action = action.take().or(self.composer_ui(ui));
         });
+        if std::mem::take(&mut self.scroll_to_end) {
+            scroll = Some(Scroll::End);
+        }
+        // Jump to the current match (again, one frame later: see `scroll_again`).
+        if self.search.open && (self.search.scroll_pending || self.scroll_again) {
+            self.scroll_again = std::mem::take(&mut self.search.scroll_pending);
+            if let Some(found) = self.search.current_found() {
+                scroll = Some(Scroll::ToLine(found.line));
+            }
+        }
+        let marks = if self.search.open {
+            Marks {
+                found: self.search.found(),
+                current: self.search.current_index(),
+            }
+        } else {
+            Marks::default()
+        };
         egui::CentralPanel::default().show(ui, |ui| {
-            if let Some(i) =
-                conversation_ui(ui, &self.state.lines, &mut self.heights, &self.state.nick)
-                && let Some(c) = self.state.resend(i)
+            if let Some(i) = conversation_ui(
+                ui,
+                &self.state.lines,
+                &mut self.heights,
+                &self.state.nick,
+                marks,
+                scroll,
+            ) && let Some(c) = self.state.resend(i)
             {
                 self.heights.invalidate();
                 action = Some(RoomAction::Send(c));
@@ -270,7 +482,7 @@ impl RoomView {
             // The bar takes what the buttons leave, and cuts its text short
             // in a narrow window rather than run under them.
             let bar = egui::Button::new(RichText::new(text).color(color).size(15.0)).truncate();
-            let width = (ui.available_width() - 200.0).max(120.0);
+            let width = (ui.available_width() - 400.0).max(120.0);
             if ui
                 .add_sized([width, 26.0], bar)
                 .on_hover_text("Connection and certificate details")
@@ -291,6 +503,16 @@ impl RoomView {
                     .clicked()
                 {
                     action = Some(RoomAction::BackToStart);
+                }
+                if ui
+                    .button("Save conversation…")
+                    .on_hover_text("Plain text or JSON lines (Ctrl+S)")
+                    .clicked()
+                {
+                    action = Some(RoomAction::SaveConversation);
+                }
+                if ui.button("Find…").on_hover_text("Ctrl+F").clicked() {
+                    self.search.open();
                 }
                 // Reconnect after a disconnect; nothing to do after a refusal
                 // (the warning has its own ways out) but leave.
@@ -384,8 +606,26 @@ impl RoomView {
         if let Some(reason) = &blocked {
             ui.colored_label(ui.visuals().warn_fg_color, reason);
         }
+        if let Some(status) = &self.status {
+            ui.label(RichText::new(status).weak());
+        }
         let id = egui::Id::unique(COMPOSER_ID);
         let connected = blocked.is_none();
+        // Up in an empty message box puts back the last line we wrote.
+        let up = !self.modal
+            && ui.memory(|m| m.has_focus(id))
+            && self.state.draft.is_empty()
+            && ui.input(|i| i.key_pressed(egui::Key::ArrowUp) && i.modifiers.is_none());
+        if up && self.state.recall() {
+            ui.input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp));
+            if let Some(mut state) = egui::TextEdit::load_state(ui.ctx(), id) {
+                let end = egui::text::CCursor::new(self.state.draft.chars().count());
+                state
+                    .cursor
+                    .set_char_range(Some(egui::text::CCursorRange::one(end)));
+                egui::TextEdit::store_state(ui.ctx(), id, state);
+            }
+        }
         // Enter sends; Shift+Enter is left to the text box as a new line.
         let enter = connected && ui.memory(|m| m.has_focus(id)) && take_plain_enter(ui);
         let mut send = enter;
@@ -397,7 +637,8 @@ impl RoomView {
                 .hint_text("Write a message — Enter sends, Shift+Enter starts a new line")
                 .desired_width(ui.available_width() - 70.0);
             let response = ui.add(edit).labelled_by(label.id);
-            if connected && !self.focused_once {
+            let refocus = std::mem::take(&mut self.refocus);
+            if connected && (!self.focused_once || refocus) {
                 response.request_focus();
                 self.focused_once = true;
             }
@@ -413,8 +654,11 @@ impl RoomView {
             }
         });
         if send && let Some(command) = self.state.compose() {
+            self.status = None;
             action = Some(RoomAction::Send(command));
         }
+        // What we write is read at the bottom, however far up we were.
+        self.scroll_to_end |= send;
         ui.add_space(6.0);
         action
     }
@@ -470,6 +714,126 @@ mod tests {
             h.query_by_label("guest-4000 · plain text").is_none(),
             "a name far out of view was laid out"
         );
+    }
+
+    /// A host's room view, in the room, with `n` messages from ana.
+    fn busy_room(n: u64) -> Harness<'static, RoomView> {
+        use crate::net::{MessageEvent, NetEvent};
+        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        state.apply(NetEvent::Listening {
+            addr: "127.0.0.1:7463".parse().unwrap(),
+            chain: vec![],
+        });
+        state.apply(NetEvent::Joined {
+            you: 0,
+            nick: "hana".into(),
+            members: vec![],
+            total: 1,
+        });
+        for seq in 1..=n {
+            state.apply(NetEvent::Message(MessageEvent {
+                seq,
+                from: Some(1),
+                nick: "ana".into(),
+                text: if seq == 1 {
+                    "the very first line".into()
+                } else {
+                    format!("message number {seq}")
+                },
+                time_ms: 1_780_000_000_000 + seq * 1000,
+                own: false,
+                history: false,
+            }));
+        }
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(900.0, 600.0))
+            .build_ui_state(
+                |ui, view: &mut RoomView| {
+                    view.ui(ui);
+                },
+                RoomView::new(state, None),
+            );
+        h.run();
+        h
+    }
+
+    #[test]
+    fn page_up_and_down_scroll_by_a_page_even_from_the_message_box() {
+        let mut h = busy_room(300);
+        let bottom = h.state().heights.offset();
+        assert!(bottom > 2000.0, "{bottom}");
+        h.get_by_label("Message").focus();
+        h.run();
+        assert!(h.get_by_label("Message").is_focused());
+        h.key_press(egui::Key::PageUp);
+        h.run();
+        let up = h.state().heights.offset();
+        // A page of a 600-point window, less what the panels take.
+        assert!(
+            up < bottom - 250.0 && up > bottom - 600.0,
+            "{bottom} → {up}"
+        );
+        h.key_press(egui::Key::PageUp);
+        h.run();
+        let up2 = h.state().heights.offset();
+        assert!(up2 < up - 250.0, "{up} → {up2}");
+        assert!(h.get_by_label("Message").is_focused(), "the focus stays");
+        h.key_press(egui::Key::PageDown);
+        h.run();
+        let down = h.state().heights.offset();
+        assert!(down > up2 + 250.0, "{up2} → {down}");
+        assert!(
+            h.query_by_label_contains("message number 300").is_none(),
+            "not at the bottom yet"
+        );
+        for _ in 0..2 {
+            h.key_press(egui::Key::PageDown);
+            h.run();
+        }
+        assert!(
+            h.query_by_label_contains("message number 300").is_some(),
+            "back at the bottom: {}",
+            h.state().heights.offset()
+        );
+    }
+
+    #[test]
+    fn sending_scrolls_back_to_the_newest_line() {
+        let mut h = busy_room(300);
+        h.get_by_label("Message").focus();
+        h.run();
+        for _ in 0..3 {
+            h.key_press(egui::Key::PageUp);
+            h.run();
+        }
+        assert!(h.query_by_label_contains("message number 300").is_none());
+        h.get_by_label("Message").type_text("I am back");
+        h.key_press(egui::Key::Enter);
+        h.run();
+        assert!(h.query_by_label_contains("I am back").is_some());
+        assert!(h.query_by_label_contains("message number 300").is_some());
+    }
+
+    #[test]
+    fn a_search_scrolls_to_its_match_and_marks_it() {
+        let mut h = busy_room(300);
+        assert!(h.query_by_label_contains("the very first line").is_none());
+        h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+        h.run();
+        h.get_by_label("Find").type_text("VERY first");
+        h.run();
+        assert!(h.query_by_label("1 of 1").is_some());
+        assert!(
+            h.query_by_label_contains("the very first line").is_some(),
+            "scrolled to the match"
+        );
+        assert!(h.state().heights.offset() < 100.0);
+        assert_eq!(h.state().search.current_found().map(|f| f.line), Some(1));
+        // Esc closes the search; the marks go with it.
+        h.key_press(egui::Key::Escape);
+        h.run();
+        assert!(!h.state().search.open);
+        assert!(h.state().search.found().is_empty());
     }
 
     #[test]

@@ -51,6 +51,37 @@ impl Default for StartForm {
     }
 }
 
+/// The start screen's fields that name a PEM file (each has "Browse…").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PemField {
+    /// Host: certificate.
+    Cert,
+    /// Host: key.
+    Key,
+    /// Host: CA for members' certificates.
+    ClientCa,
+    /// Join: extra CA.
+    Ca,
+    /// Join: our certificate.
+    JoinCert,
+    /// Join: its key.
+    JoinKey,
+}
+
+impl StartForm {
+    /// The text of a PEM field.
+    pub fn pem_field(&mut self, field: PemField) -> &mut String {
+        match field {
+            PemField::Cert => &mut self.cert,
+            PemField::Key => &mut self.key,
+            PemField::ClientCa => &mut self.client_ca,
+            PemField::Ca => &mut self.ca,
+            PemField::JoinCert => &mut self.join_cert,
+            PemField::JoinKey => &mut self.join_key,
+        }
+    }
+}
+
 /// Problems with the host fields, one per field that has one.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Problems {
@@ -231,6 +262,8 @@ pub enum StartAction {
     Join,
     /// Forget what is known of this `host:port`.
     Forget(String),
+    /// Choose the file of this field in a file dialog.
+    Browse(PemField),
 }
 
 /// The known hosts as the start screen lists them.
@@ -294,6 +327,45 @@ fn field_ui(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, prob
             .desired_width(f32::INFINITY),
     );
     r.labelled_by(l.id);
+    problem_ui(ui, problem);
+}
+
+/// A PEM file's field: [`field_ui`] with "Browse…" beside it.
+fn pem_field_ui(
+    ui: &mut egui::Ui,
+    (label, hint): (&str, &str),
+    form: &mut StartForm,
+    field: PemField,
+    problem: Option<&str>,
+    action: &mut Option<StartAction>,
+) {
+    let l = ui.label(label);
+    ui.horizontal(|ui| {
+        let browse = ui
+            .with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let b = ui.button("Browse…");
+                // Its accessible name says which file it chooses.
+                let name = format!("Browse for {label}");
+                b.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone()));
+                let clicked = b.clicked();
+                let r = ui.add(
+                    egui::TextEdit::singleline(form.pem_field(field))
+                        .hint_text(hint)
+                        .desired_width(f32::INFINITY),
+                );
+                r.labelled_by(l.id);
+                clicked
+            })
+            .inner;
+        if browse {
+            *action = Some(StartAction::Browse(field));
+        }
+    });
+    problem_ui(ui, problem);
+}
+
+/// Ends a form row, and adds one with the problem of its field, if any.
+fn problem_ui(ui: &mut egui::Ui, problem: Option<&str>) {
     ui.end_row();
     if let Some(p) = problem {
         ui.label("");
@@ -330,9 +402,9 @@ pub fn start_screen_ui(
                 egui::Grid::new("host_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
                     field_ui(ui, "Listen on", &mut form.bind, "127.0.0.1:7443", host_problems.get("bind"));
                     field_ui(ui, "Nickname", &mut form.host_nick, "your name", host_problems.get("host_nick"));
-                    field_ui(ui, "Certificate (PEM)", &mut form.cert, "empty: generate for me", host_problems.get("cert"));
-                    field_ui(ui, "Private key (PEM)", &mut form.key, "empty: generate for me", host_problems.get("key"));
-                    field_ui(ui, "Client CA (optional)", &mut form.client_ca, "verify members' certificates", host_problems.get("client_ca"));
+                    pem_field_ui(ui, ("Certificate (PEM)", "empty: generate for me"), form, PemField::Cert, host_problems.get("cert"), &mut action);
+                    pem_field_ui(ui, ("Private key (PEM)", "empty: generate for me"), form, PemField::Key, host_problems.get("key"), &mut action);
+                    pem_field_ui(ui, ("Client CA (optional)", "verify members' certificates"), form, PemField::ClientCa, host_problems.get("client_ca"), &mut action);
                 });
                 ui.add_space(6.0);
                 if ui.button("Host").clicked() {
@@ -346,9 +418,9 @@ pub fn start_screen_ui(
                 egui::Grid::new("join_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
                     field_ui(ui, "Host address", &mut form.target, "host:7443", join_problems.get("target"));
                     field_ui(ui, "Your nickname", &mut form.join_nick, "your name", join_problems.get("join_nick"));
-                    field_ui(ui, "CA certificate (optional)", &mut form.ca, "PEM file of a private CA", join_problems.get("ca"));
-                    field_ui(ui, "Your certificate (optional)", &mut form.join_cert, "for hosts that ask (PEM)", join_problems.get("join_cert"));
-                    field_ui(ui, "Your key (optional)", &mut form.join_key, "its private key (PEM)", join_problems.get("join_key"));
+                    pem_field_ui(ui, ("CA certificate (optional)", "PEM file of a private CA"), form, PemField::Ca, join_problems.get("ca"), &mut action);
+                    pem_field_ui(ui, ("Your certificate (optional)", "for hosts that ask (PEM)"), form, PemField::JoinCert, join_problems.get("join_cert"), &mut action);
+                    pem_field_ui(ui, ("Your key (optional)", "its private key (PEM)"), form, PemField::JoinKey, join_problems.get("join_key"), &mut action);
                 });
                 ui.add_space(6.0);
                 if ui.button("Join").clicked() {

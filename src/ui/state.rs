@@ -92,6 +92,8 @@ const TRIM_SLACK: usize = MAX_LINES / 10;
 pub struct ChatLine {
     /// Its stable id.
     pub id: LineId,
+    /// The room's sequence number of a message that came from the room.
+    pub seq: Option<u64>,
     /// Milliseconds since the Unix epoch.
     pub time_ms: u64,
     /// Who said it (empty for notices).
@@ -224,6 +226,11 @@ pub struct RoomState {
     /// joining brings may still come: it moves below that history's
     /// divider, so that the conversation reads in order.
     joined_line: Option<LineId>,
+    /// Counts changes to lines already in the conversation (removed,
+    /// moved, or their text changed); adding lines at the end does not.
+    revision: u64,
+    /// The last draft sent (or command given), for Up in an empty composer.
+    last_draft: Option<String>,
 }
 
 /// How long after the first of them joins (or leaves with the same reason)
@@ -294,6 +301,8 @@ impl RoomState {
             run: None,
             resuming: false,
             joined_line: None,
+            revision: 0,
+            last_draft: None,
         }
     }
 
@@ -413,6 +422,7 @@ impl RoomState {
             if let Some(line) = self.lines.last_mut() {
                 line.text = text;
             }
+            self.revision += 1;
             return;
         }
         let mut run = Run {
@@ -429,6 +439,7 @@ impl RoomState {
     fn notice(&mut self, text: String) -> LineId {
         self.push(ChatLine {
             id: 0,
+            seq: None,
             time_ms: crate::net::now_ms(),
             nick: String::new(),
             text,
@@ -443,6 +454,7 @@ impl RoomState {
     fn divider(&mut self, text: String) -> LineId {
         self.push(ChatLine {
             id: 0,
+            seq: None,
             time_ms: crate::net::now_ms(),
             nick: String::new(),
             text,
@@ -471,6 +483,7 @@ impl RoomState {
     /// says so in one notice line at the top. Our own messages still in
     /// flight or not delivered stay, with their delivery state.
     fn trim(&mut self) {
+        self.revision += 1;
         let mut excess = self.lines.len().saturating_sub(MAX_LINES - TRIM_SLACK);
         let mut removed = 0;
         let old_notice = self.trim_notice.take();
@@ -496,6 +509,7 @@ impl RoomState {
             0,
             ChatLine {
                 id,
+                seq: None,
                 time_ms: crate::net::now_ms(),
                 nick: String::new(),
                 text: if self.trimmed == 1 {
@@ -519,6 +533,30 @@ impl RoomState {
         self.lines.iter().rposition(|l| l.id == line)
     }
 
+    /// Changes so far to lines already in the conversation (removed,
+    /// moved, text changed): what is worked out from the lines (a search)
+    /// holds while this and the number of lines are the same, and when only
+    /// the number grew, for the lines it had.
+    #[must_use]
+    pub fn revision(&self) -> u64 {
+        self.revision
+    }
+
+    /// The conversation as a file (see [`crate::transcript`]): every line,
+    /// notices and dividers as notices.
+    #[must_use]
+    pub fn transcript(&self, format: crate::transcript::Format) -> String {
+        use crate::transcript::Entry;
+        let entries = self.lines.iter().map(|l| {
+            if l.notice {
+                Entry::notice(l.time_ms, &l.text)
+            } else {
+                Entry::said(l.time_ms, l.seq, &l.nick, &l.text, l.own)
+            }
+        });
+        crate::transcript::render(entries, format)
+    }
+
     /// How many lines left the conversation to keep it within [`MAX_LINES`].
     #[must_use]
     pub fn trimmed(&self) -> usize {
@@ -533,6 +571,50 @@ impl RoomState {
     /// `/who` and `/help` answer here; `//` sends a literal leading slash.
     /// An unknown command is explained and its draft kept.
     pub fn compose(&mut self) -> Option<SessionCommand> {
+        let typed = self.draft.trim_end_matches(['\n', '\r']).to_string();
+        let command = self.compose_draft();
+        if self.draft.is_empty() && !typed.trim().is_empty() {
+            self.last_draft = Some(typed);
+        }
+        command
+    }
+
+    /// Up in an empty composer: puts back the last line we wrote, for
+    /// editing. A message of ours that was not delivered (the newest one)
+    /// is taken out of the conversation into the composer, to be sent
+    /// again as edited; failing that, the last line sent (or command
+    /// given) is recalled, and stays where it is. A message still on its
+    /// way cannot be taken back: the room may already have it. Returns
+    /// whether the draft changed.
+    pub fn recall(&mut self) -> bool {
+        if !self.draft.is_empty() {
+            return false;
+        }
+        let undelivered = self
+            .lines
+            .iter()
+            .rposition(|l| l.own && matches!(l.delivery, Some(Delivery::NotDelivered(_))));
+        if let Some(index) = undelivered {
+            let line = self.lines.remove(index);
+            self.revision += 1;
+            // What is typed to send it: a leading / doubled, but for an action.
+            self.draft = if line.text.starts_with('/') && action(&line.text).is_none() {
+                format!("/{}", line.text)
+            } else {
+                line.text
+            };
+            return true;
+        }
+        match &self.last_draft {
+            Some(text) => {
+                self.draft.clone_from(text);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn compose_draft(&mut self) -> Option<SessionCommand> {
         if !self.can_send() {
             return None;
         }
@@ -608,6 +690,7 @@ impl RoomState {
         }
         let text = line.text.clone();
         self.lines.remove(index);
+        self.revision += 1;
         Some(self.queue(text))
     }
 
@@ -616,6 +699,7 @@ impl RoomState {
         self.next_id += 1;
         let line = self.push(ChatLine {
             id: 0,
+            seq: None,
             time_ms: crate::net::now_ms(),
             nick: self.nick.clone(),
             text: text.clone(),
@@ -648,6 +732,7 @@ impl RoomState {
                 .map_or(self.lines.len(), |p| index + 1 + p);
             // Only the lines in between shift, by one.
             self.lines[index..end].rotate_left(1);
+            self.revision += 1;
         }
         if let Some(index) = self.index_of(line) {
             self.lines[index].delivery = Some(delivery);
@@ -774,6 +859,7 @@ impl RoomState {
                 if !m.own || m.history {
                     self.push(ChatLine {
                         id: 0,
+                        seq: Some(m.seq),
                         time_ms: m.time_ms,
                         nick: m.nick,
                         text: m.text,
@@ -801,6 +887,7 @@ impl RoomState {
                         let joined = joined
                             .and_then(|id| self.index_of(id))
                             .map(|index| self.lines.remove(index).text);
+                        self.revision += 1;
                         self.divider(text);
                         if let Some(text) = joined {
                             self.notice(text);
@@ -1086,6 +1173,45 @@ mod tests {
             signature_scheme: "ECDSA_NISTP256_SHA256".into(),
             client_certificate: None,
         }
+    }
+
+    #[test]
+    fn up_recalls_the_last_line_or_takes_back_an_undelivered_one() {
+        let mut s = joined();
+        assert!(!s.recall(), "nothing written yet");
+        s.draft = "//slash first".into();
+        let Some(SessionCommand::Send { id: first, .. }) = s.compose() else {
+            panic!("not sent")
+        };
+        s.apply(NetEvent::Delivered { id: first });
+        // Delivered: recalled as typed, and it stays in the conversation.
+        assert!(s.recall());
+        assert_eq!(s.draft, "//slash first");
+        let lines = s.lines.len();
+        assert_eq!(s.lines.last().unwrap().text, "/slash first");
+        // Not on a draft: Up moves in the text then.
+        assert!(!s.recall());
+        s.draft.clear();
+        // Not delivered: taken out of the conversation into the composer.
+        s.draft = "/me waves".into();
+        let Some(SessionCommand::Send { id, .. }) = s.compose() else {
+            panic!("not sent")
+        };
+        s.apply(NetEvent::NotDelivered {
+            id,
+            reason: "too long".into(),
+        });
+        let revision = s.revision();
+        assert!(s.recall());
+        assert_eq!(s.draft, "/me waves");
+        assert_eq!(s.lines.len(), lines, "the undelivered line left");
+        assert!(s.revision() > revision);
+        assert!(s.lines.iter().all(|l| l.text != "/me waves"));
+        // A command is recalled too.
+        s.draft = "/nick bob".into();
+        assert!(matches!(s.compose(), Some(SessionCommand::Nick(_))));
+        assert!(s.recall());
+        assert_eq!(s.draft, "/nick bob");
     }
 
     #[test]
@@ -1410,6 +1536,7 @@ mod tests {
         let mut s = joined();
         let failed = s.push(ChatLine {
             id: 0,
+            seq: None,
             time_ms: 1,
             nick: "ana".into(),
             text: "lost words".into(),
