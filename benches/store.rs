@@ -151,6 +151,7 @@ fn main() {
             keep_bytes: u64::MAX,
             ..HistoryConfig::default()
         },
+        tls: tlschat::net::TlsOptions::default(),
     }));
     let addr = wait_for(&host_events, "listening", |e| match e {
         NetEvent::Listening { addr, .. } => Some(*addr),
@@ -177,6 +178,7 @@ fn main() {
         identity: None,
         config_dir: None,
         reconnect: false,
+        tls: tlschat::net::TlsOptions::default(),
     }));
     let count = wait_for(&events, "the end of history", |e| match e {
         NetEvent::HistoryEnd { count, .. } => Some(*count),

@@ -109,6 +109,13 @@ pub struct HostArgs {
     /// in plain text; made readable by you only if it is new.
     #[arg(long, value_name = "FILE", requires = "headless")]
     pub transcript: Option<PathBuf>,
+    /// TLS version, groups, key log.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Record each member's handshake and print it decoded and decrypted
+    /// on stderr (headless).
+    #[arg(long)]
+    pub show_handshake: bool,
 }
 
 impl HostArgs {
@@ -174,6 +181,51 @@ pub struct JoinArgs {
     /// in plain text; made readable by you only if it is new.
     #[arg(long, value_name = "FILE", requires = "headless")]
     pub transcript: Option<PathBuf>,
+    /// TLS version, groups, key log.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+    /// Print the handshake as it went over the wire, decoded and
+    /// decrypted, on stderr once it is done (headless).
+    #[arg(long)]
+    pub show_handshake: bool,
+}
+
+/// The TLS flags `host` and `join` share: for seeing and comparing what
+/// TLS does, never for weakening it.
+#[derive(Debug, Args)]
+pub struct TlsArgs {
+    /// Append this session's TLS secrets to FILE in the NSS key log format,
+    /// for Wireshark or tshark (also the SSLKEYLOGFILE environment
+    /// variable). Anyone who reads FILE can decrypt the session.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+    /// Use only this TLS version (default: 1.3, and 1.2 when the peer
+    /// needs it).
+    #[arg(long, value_name = "1.2|1.3", value_parser = crate::net::tlsopts::parse_version)]
+    pub tls_version: Option<crate::net::TlsVersion>,
+    /// Key-exchange groups to offer or accept, in order of preference,
+    /// comma-separated: X25519MLKEM768, X25519, secp256r1, secp384r1.
+    #[arg(long, value_name = "LIST", value_parser = crate::net::tlsopts::parse_groups)]
+    pub groups: Option<crate::net::tlsopts::GroupList>,
+}
+
+impl TlsArgs {
+    /// The options as given; the key log is `--keylog`, else a non-empty
+    /// `SSLKEYLOGFILE`.
+    #[must_use]
+    pub fn options(&self, record_handshakes: bool) -> crate::net::TlsOptions {
+        let keylog = self.keylog.clone().or_else(|| {
+            std::env::var_os("SSLKEYLOGFILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        });
+        crate::net::TlsOptions {
+            keylog,
+            version: self.tls_version,
+            groups: self.groups.clone(),
+            record_handshakes,
+        }
+    }
 }
 
 /// `tlschat gen-cert`.

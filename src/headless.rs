@@ -193,7 +193,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
                 shown(&crate::net::event::roster_line(first))
             )]
         }
-        NetEvent::Roster { .. } => Vec::new(),
+        NetEvent::Roster { .. } | NetEvent::MemberHandshake { .. } => Vec::new(),
         // Our own live messages are not echoed; our own from history are
         // shown like everyone's (we have not seen them in this terminal).
         NetEvent::Message(m) if m.own && !m.history => Vec::new(),
@@ -446,10 +446,25 @@ impl Transcript {
     }
 }
 
+/// Prints a decoded handshake on stderr, between two marker lines.
+fn print_handshake(what: &str, wire: &crate::net::wire::Handshake) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "--- {what}, as it went over the wire ---");
+    for line in crate::net::wire::render::lines(wire, true) {
+        let _ = writeln!(err, "{line}");
+    }
+    let _ = writeln!(err, "--- end of the handshake ---");
+}
+
 /// Runs a session headless until it ends; returns the process exit code.
 /// With `transcript`, the conversation is also appended to that file,
 /// which is opened (or created) before anything else happens.
-pub fn run(first: Start, role: Role, transcript: Option<&std::path::Path>) -> i32 {
+pub fn run(
+    first: Start,
+    role: Role,
+    transcript: Option<&std::path::Path>,
+    show_handshake: bool,
+) -> i32 {
     let mut transcript = match transcript.map(Transcript::open).transpose() {
         Ok(t) => t,
         Err(e) => {
@@ -537,6 +552,20 @@ pub fn run(first: Start, role: Role, transcript: Option<&std::path::Path>) -> i3
                     eprintln!("{line}");
                 }
             }
+            NetEvent::Connected(info) if show_handshake => {
+                let _ = out.flush();
+                match &info.wire {
+                    Some(wire) => print_handshake(
+                        &format!("the handshake with {}", shown(&info.target)),
+                        wire,
+                    ),
+                    None => eprintln!("tlschat: the handshake was not recorded"),
+                }
+            }
+            NetEvent::MemberHandshake { peer, wire } => {
+                let _ = out.flush();
+                print_handshake(&format!("the handshake of the member at {peer}"), &wire);
+            }
             NetEvent::Disconnected { reason, kind } => {
                 let code = match kind {
                     DisconnectKind::ByUser | DisconnectKind::ByPeer => {
@@ -603,6 +632,8 @@ mod tests {
             offered_alpn: vec![],
             signature_scheme: "ECDSA_NISTP256_SHA256".into(),
             client_certificate: None,
+            wire: None,
+            keylog: None,
         }
     }
 

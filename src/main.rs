@@ -21,14 +21,21 @@ fn main() -> ExitCode {
             let config = HostConfig {
                 limits,
                 history,
+                tls: args.tls.options(args.show_handshake),
                 bind: args.bind,
                 nick: args.name.unwrap_or_else(|| default_nick("host")),
                 identity: args.cert.zip(args.key),
                 client_ca: args.client_ca,
                 config_dir: tlschat::config::config_dir(),
             };
+            warn_keylog(&config.tls);
             if args.headless {
-                headless::run(Start::Host(config), Role::Host, args.transcript.as_deref())
+                headless::run(
+                    Start::Host(config),
+                    Role::Host,
+                    args.transcript.as_deref(),
+                    args.show_handshake,
+                )
             } else {
                 run_window(Launch::Host(config), None, None)
             }
@@ -45,12 +52,15 @@ fn main() -> ExitCode {
                 identity: args.cert.zip(args.key),
                 config_dir: Some(tlschat::config::config_dir()),
                 reconnect: !args.no_reconnect,
+                tls: args.tls.options(false),
             };
+            warn_keylog(&config.tls);
             if args.headless {
                 headless::run(
                     Start::Join(config),
                     Role::Member,
                     args.transcript.as_deref(),
+                    args.show_handshake,
                 )
             } else {
                 run_window(Launch::Join(config), None, None)
@@ -62,6 +72,13 @@ fn main() -> ExitCode {
         None => run_window(Launch::Start, None, None),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// Says on stderr, before anything connects, that secrets will be written.
+fn warn_keylog(tls: &tlschat::net::TlsOptions) {
+    if let Some(warning) = tls.keylog_warning() {
+        eprintln!("tlschat: warning: {warning}");
+    }
 }
 
 /// Where the demo puts its two windows, side by side on a 1280-pixel
@@ -160,6 +177,7 @@ fn demo() -> i32 {
             place: tlschat::net::HistoryPlace::Memory,
             ..tlschat::net::HistoryConfig::default()
         },
+        tls: tlschat::net::TlsOptions::default(),
     };
     let child: std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>> =
         std::sync::Arc::default();

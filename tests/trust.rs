@@ -205,6 +205,7 @@ fn members_with_client_certificates_show_who_they_are() {
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits: tlschat::net::HostLimits::default(),
         history: tlschat::net::HistoryConfig::default(),
+        tls: tlschat::net::TlsOptions::default(),
     }));
     let addr = h.wait_for("listening", |e| match e {
         NetEvent::Listening { addr, .. } => Some(*addr),

@@ -47,6 +47,7 @@ fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits: tlschat::net::HostLimits::default(),
         history: tlschat::net::HistoryConfig::default(),
+        tls: tlschat::net::TlsOptions::default(),
     }))
 }
 
@@ -513,6 +514,7 @@ fn the_member_list_shows_verified_client_identities() {
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits: tlschat::net::HostLimits::default(),
         history: tlschat::net::HistoryConfig::default(),
+        tls: tlschat::net::TlsOptions::default(),
     }));
     let addr = listening(&mut h);
     let mut config = join_config(addr, "alice", &pki.ca_pem);

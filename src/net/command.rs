@@ -24,6 +24,8 @@ pub struct HostConfig {
     pub limits: HostLimits,
     /// Where the room keeps what was said, and how much of it.
     pub history: HistoryConfig,
+    /// TLS version, groups, key log and handshake recording.
+    pub tls: crate::net::tlsopts::TlsOptions,
 }
 
 /// Where a room keeps its history.
@@ -148,6 +150,8 @@ pub struct JoinConfig {
     /// Whether the member reconnects by itself after an unexpected drop
     /// of a `tlschat/1` room (never after a trust failure).
     pub reconnect: bool,
+    /// TLS version, groups and key log.
+    pub tls: crate::net::tlsopts::TlsOptions,
 }
 
 impl JoinConfig {

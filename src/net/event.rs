@@ -176,6 +176,12 @@ pub struct ConnectionInfo {
     pub signature_scheme: String,
     /// Our own certificate, when we presented one (mutual TLS).
     pub client_certificate: Option<CertInfo>,
+    /// The handshake as it went over the wire, decoded (and decrypted
+    /// where TLS 1.3 encrypts it), when it was recorded.
+    pub wire: Option<std::sync::Arc<crate::net::wire::Handshake>>,
+    /// The key log file this session's secrets are written to, if any
+    /// (shown as a warning while it is on).
+    pub keylog: Option<std::path::PathBuf>,
 }
 
 /// A certificate that was refused, with everything needed to explain why.
@@ -307,6 +313,14 @@ pub enum NetEvent {
         old: String,
         /// New nickname.
         new: String,
+    },
+    /// A member's handshake, recorded and decoded (only when the host
+    /// was asked to record handshakes).
+    MemberHandshake {
+        /// The member's address.
+        peer: SocketAddr,
+        /// The handshake as it went over the wire.
+        wire: std::sync::Arc<crate::net::wire::Handshake>,
     },
     /// The session ended.
     Disconnected {

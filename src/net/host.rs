@@ -21,10 +21,12 @@ use crate::net::command::{HostConfig, HostLimits, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
 use crate::net::feed::Next;
 use crate::net::frame::{ClientFrame, ErrorCode, LeaveReason, Resume, ServerFrame};
+use crate::net::keylog::{Captured, KeyLogFile, Secrets};
 use crate::net::protocol::{
     Connection, Dialect, FrameError, FrameReader, FrameWriter, HostSide, MAX_ID, check_message,
     clip, encode_server,
 };
+use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, HOST_ID, ItemKind, Replay, Returning, Room, Saying, Welcome};
 use crate::net::store::{Store, history_file};
 use crate::net::thread::{EventSink, ended};
@@ -62,16 +64,22 @@ const DIRECT_QUEUE: usize = 8;
 const REPLAY_PAGE: usize = 512;
 const REPLAY_PAGE_BYTES: usize = 256 * 1024;
 
-fn server_config(
-    config: &HostConfig,
-) -> Result<(Arc<rustls::ServerConfig>, Vec<CertInfo>), String> {
+/// The host's TLS configuration and chain, and where the handshake
+/// secrets of recorded handshakes are kept.
+type ServerSetup = (
+    Arc<rustls::ServerConfig>,
+    Vec<CertInfo>,
+    Option<Arc<Captured>>,
+);
+
+fn server_config(config: &HostConfig) -> Result<ServerSetup, String> {
     let (cert, key) = match &config.identity {
         Some(pair) => pair.clone(),
         None => {
             crate::net::certgen::host_identity(&config.config_dir).map_err(|e| e.to_string())?
         }
     };
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = config.tls.provider()?;
     let identity =
         crate::net::pem::load_identity(&cert, &key, &provider).map_err(|e| e.to_string())?;
     let chain = identity
@@ -80,7 +88,7 @@ fn server_config(
         .map(|c| CertInfo::from_der(c))
         .collect();
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(config.tls.versions())
         .map_err(|e| format!("cannot configure TLS: {e}"))?;
     let builder = match &config.client_ca {
         None => builder.with_no_client_auth(),
@@ -109,7 +117,18 @@ fn server_config(
     let mut tls =
         builder.with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(identity)));
     tls.alpn_protocols = vec![ALPN.to_vec()];
-    Ok((Arc::new(tls), chain))
+    let file = match &config.tls.keylog {
+        Some(path) => Some(Arc::new(KeyLogFile::open(path)?)),
+        None => None,
+    };
+    let capture = config.tls.record_handshakes.then(Arc::<Captured>::default);
+    if file.is_some() || capture.is_some() {
+        tls.key_log = Arc::new(Secrets {
+            file,
+            capture: capture.clone(),
+        });
+    }
+    Ok((Arc::new(tls), chain, capture))
 }
 
 fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
@@ -317,7 +336,7 @@ pub(crate) async fn run(
     let setup = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || {
-            let (tls, chain) = server_config(&config)?;
+            let (tls, chain, captured) = server_config(&config)?;
             let file = history_file(&config);
             let store = Store::open(
                 file.as_deref(),
@@ -325,11 +344,11 @@ pub(crate) async fn run(
                 config.history.keep_bytes,
                 config.history.max_bytes,
             )?;
-            Ok::<_, String>((tls, chain, store, file))
+            Ok::<_, String>((tls, chain, captured, store, file))
         })
         .await
     };
-    let (tls, chain, store, file) = match setup {
+    let (tls, chain, captured, store, file) = match setup {
         Ok(Ok(ok)) => ok,
         Ok(Err(reason)) => return ended(&sink, DisconnectKind::Error, reason),
         Err(e) => {
@@ -367,7 +386,8 @@ pub(crate) async fn run(
                     // to tell it why.
                     if let Some(slot) = admission.handshake(peer.ip()) {
                         tracing::debug!(%peer, "connection accepted");
-                        connections.spawn(serve(tcp, peer, acceptor.clone(), room.clone(), admission.clone(), slot));
+                        let recording = captured.clone().map(|c| (c, sink.clone()));
+                        connections.spawn(serve(tcp, peer, acceptor.clone(), room.clone(), admission.clone(), slot, recording));
                     } else {
                         tracing::info!(%peer, "connection closed: too many handshakes in progress");
                     }
@@ -427,8 +447,10 @@ async fn serve(
     room: Room,
     admission: Arc<Admission>,
     handshake_slot: Slot,
+    recording: Option<(Arc<Captured>, EventSink)>,
 ) {
     let _ = tcp.set_nodelay(true);
+    let tcp = Recorder::new(tcp, recording.is_some());
     // A peer that is not TLS, or that never finishes, is dropped here
     // without touching the room.
     let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
@@ -443,6 +465,17 @@ async fn serve(
         }
     };
     drop(handshake_slot);
+    let mut tls = tls;
+    // From here on the recorder is a pass-through.
+    if let (Some(tape), Some((captured, sink))) = (tls.get_mut().0.finish(), recording) {
+        let secrets =
+            crate::net::wire::client_random(&tape.received).and_then(|r| captured.take(&r));
+        let wire = crate::net::wire::decode(&tape, false, secrets.as_ref());
+        sink.emit(NetEvent::MemberHandshake {
+            peer,
+            wire: Arc::new(wire),
+        });
+    }
     let dialect = Dialect::from_alpn(tls.get_ref().1.alpn_protocol());
     {
         let c = tls.get_ref().1;

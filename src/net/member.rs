@@ -15,7 +15,7 @@ use crate::net::certinfo::CertInfo;
 use crate::net::command::{JoinConfig, SessionCommand};
 use crate::net::event::{
     ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, TlsVersion,
-    Untrusted,
+    TrustBasis, Untrusted,
 };
 use crate::net::frame::{ClientFrame, Resume, ServerFrame, WireMember};
 use crate::net::lines::sanitize_str;
@@ -23,6 +23,7 @@ use crate::net::pins::PinStore;
 use crate::net::protocol::{
     Connection, Dialect, MAX_LINE, MemberSide, check_message, encode_client,
 };
+use crate::net::recorder::Recorder;
 use crate::net::thread::{EventSink, ended};
 use crate::net::trust::{Decision, MemberVerifier, Outcome, root_store};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
@@ -120,8 +121,21 @@ fn handshake_error(target: &str, e: &std::io::Error) -> String {
         Some(rustls::Error::InvalidMessage(_)) => {
             format!("{target} does not speak TLS (its answer is not a TLS handshake)")
         }
+        Some(rustls::Error::AlertReceived(
+            alert @ (rustls::AlertDescription::HandshakeFailure
+            | rustls::AlertDescription::ProtocolVersion),
+        )) => {
+            format!(
+                "the TLS handshake with {target} failed: the host sent the alert {alert:?} (no TLS version, cipher suite or key-exchange group in common? compare --tls-version and --groups)"
+            )
+        }
         Some(rustls::Error::AlertReceived(alert)) => {
             format!("the TLS handshake with {target} failed: the host sent the alert {alert:?}")
+        }
+        Some(rustls::Error::PeerIncompatible(why)) => {
+            format!(
+                "the TLS handshake with {target} failed: the host has nothing in common with what we offered ({why:?}; compare --tls-version and --groups)"
+            )
         }
         Some(other) => format!("the TLS handshake with {target} failed: {other}"),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -303,6 +317,9 @@ async fn wait_to_reconnect(
     }
 }
 
+/// How many session tickets a member keeps (rustls' default).
+const TICKETS: usize = 256;
+
 /// What a member keeps across reconnects.
 struct Carry {
     /// A random token for this session: with a message id, it names a
@@ -321,6 +338,16 @@ struct Carry {
     finishing: Option<tokio::time::Instant>,
     /// Whether the current connection got as far as a welcome.
     welcomed: bool,
+    /// The user's key log file (`--keylog`), opened once for every
+    /// connection of the session.
+    keylog: Option<Arc<crate::net::keylog::KeyLogFile>>,
+    /// Handshake secrets, kept until the connection's handshake is decoded.
+    captured: Arc<crate::net::keylog::Captured>,
+    /// The tickets the host gave: a reconnect offers one to resume.
+    tickets: Arc<rustls::client::ClientSessionMemoryCache>,
+    /// How the host was trusted on the last full handshake: a resumed
+    /// one (no certificate sent) is the same host, proven by the ticket.
+    trusted: Option<(TrustBasis, Vec<CertInfo>)>,
 }
 
 impl Carry {
@@ -338,6 +365,13 @@ impl Carry {
             pending: std::collections::BTreeMap::new(),
             finishing: None,
             welcomed: false,
+            keylog: match &config.tls.keylog {
+                Some(path) => Some(Arc::new(crate::net::keylog::KeyLogFile::open(path)?)),
+                None => None,
+            },
+            captured: Arc::default(),
+            tickets: Arc::new(rustls::client::ClientSessionMemoryCache::new(TICKETS)),
+            trusted: None,
         })
     }
 }
@@ -369,7 +403,7 @@ async fn session(
             .cloned(),
         None => None,
     };
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = config.tls.provider().map_err(fail)?;
     let offered_groups: Vec<String> = provider
         .kx_groups
         .iter()
@@ -395,7 +429,7 @@ async fn session(
         config.remember_pin,
     ));
     let builder = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
+        .with_protocol_versions(config.tls.versions())
         .map_err(|e| fail(format!("cannot configure TLS: {e}")))?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone());
@@ -409,6 +443,11 @@ async fn session(
     });
     let mut tls_config = builder.with_client_cert_resolver(asked.clone());
     tls_config.alpn_protocols = vec![ALPN.to_vec()];
+    tls_config.key_log = Arc::new(crate::net::keylog::Secrets {
+        file: carry.keylog.clone(),
+        capture: Some(carry.captured.clone()),
+    });
+    tls_config.resumption = rustls::client::Resumption::store(carry.tickets.clone());
     let server_name = ServerName::try_from(config.host.clone()).map_err(|_| {
         fail(format!(
             "'{}' is not a valid host name or address",
@@ -429,8 +468,9 @@ async fn session(
         .map_err(|e| dropped(format!("cannot connect to {target}: {e}")))?;
     let started = Instant::now();
     let connector = TlsConnector::from(Arc::new(tls_config));
+    let tcp = Recorder::new(tcp, true);
     let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, connector.connect(server_name, tcp));
-    let tls = match handshake.await {
+    let mut tls = match handshake.await {
         Ok(Ok(tls)) => tls,
         Ok(Err(e)) => {
             if let Some(Outcome {
@@ -467,6 +507,12 @@ async fn session(
         }
     };
     let handshake_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    // From here on the recorder is a pass-through.
+    let wire = tls
+        .get_mut()
+        .0
+        .finish()
+        .map(|tape| Arc::new(decode_handshake(&tape, &carry.captured)));
     {
         let c = tls.get_ref().1;
         tracing::debug!(
@@ -479,21 +525,34 @@ async fn session(
             "handshake done"
         );
     }
-    let Some(Outcome {
-        decision:
-            Decision::Accept {
-                basis: trust,
-                store,
-                notice,
-            },
-        chain,
-    }) = verifier.outcome()
-    else {
-        return Err(fail(
-            "the TLS library finished a handshake that was not verified".into(),
-        ));
-    };
     let conn = tls.get_ref().1;
+    let resumed = conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+    let earlier = carry.trusted.clone().filter(|_| resumed);
+    let (trust, store, notice, chain) = match (verifier.outcome(), earlier) {
+        (
+            Some(Outcome {
+                decision:
+                    Decision::Accept {
+                        basis,
+                        store,
+                        notice,
+                    },
+                chain,
+            }),
+            _,
+        ) => {
+            carry.trusted = Some((basis.clone(), chain.clone()));
+            (basis, store, notice, chain)
+        }
+        // A resumed session sends no certificate: the ticket, which only
+        // the host we verified before can use, stands for it.
+        (None, Some((basis, chain))) => (basis, None, None, chain),
+        _ => {
+            return Err(fail(
+                "the TLS library finished a handshake that was not verified".into(),
+            ));
+        }
+    };
     let alpn = conn
         .alpn_protocol()
         .map(|a| String::from_utf8_lossy(a).into_owned());
@@ -532,6 +591,8 @@ async fn session(
             |s| s.as_str().map_or_else(|| format!("{s:?}"), str::to_string),
         ),
         client_certificate: client_certificate.filter(|_| asked.asked()),
+        wire,
+        keylog: config.tls.keylog.clone(),
     };
     sink.emit(NetEvent::Connected(Box::new(info)));
     if let (Some(entry), Some(dir)) = (store, &config.config_dir) {
@@ -556,6 +617,15 @@ async fn session(
     let end = chat(&target, &mut connection, sink, commands, carry).await;
     let _ = tokio::time::timeout(Duration::from_secs(2), connection.writer.shutdown()).await;
     Ok(end)
+}
+
+/// Decodes a recorded handshake with the secrets rustls gave for it.
+fn decode_handshake(
+    tape: &crate::net::recorder::Tape,
+    captured: &crate::net::keylog::Captured,
+) -> crate::net::wire::Handshake {
+    let secrets = crate::net::wire::client_random(&tape.sent).and_then(|r| captured.take(&r));
+    crate::net::wire::decode(tape, true, secrets.as_ref())
 }
 
 /// The session's commands, with those that arrived while connecting kept
@@ -990,6 +1060,7 @@ mod tests {
             identity: None,
             config_dir: None,
             reconnect: true,
+            tls: crate::net::TlsOptions::default(),
         })
         .unwrap()
     }

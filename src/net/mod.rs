@@ -14,17 +14,21 @@ pub mod event;
 mod feed;
 pub mod frame;
 mod host;
+pub mod keylog;
 pub mod lines;
 mod member;
 pub mod nick;
 pub mod pem;
 pub mod pins;
 pub mod protocol;
+pub mod recorder;
 mod room;
 pub mod safe_text;
 pub mod store;
 mod thread;
+pub mod tlsopts;
 pub mod trust;
+pub mod wire;
 
 pub use certinfo::CertInfo;
 pub use command::{
@@ -38,6 +42,7 @@ pub use event::{
 pub use frame::{ErrorCode, LeaveReason};
 pub use protocol::{Dialect, MAX_LINE};
 pub use thread::{CommandSender, Events, MAX_QUEUED_MESSAGE_BYTES, NetThread, Waker};
+pub use tlsopts::{KxGroup, TlsOptions};
 
 /// The ALPN protocol name that tlschat members offer and hosts select.
 pub const ALPN: &[u8] = b"tlschat/1";

@@ -538,6 +538,7 @@ mod tests {
     fn a_join_configuration_names_its_canonical_target() {
         let config = |host: &str| crate::net::JoinConfig {
             reconnect: false,
+            tls: crate::net::TlsOptions::default(),
             host: host.into(),
             port: 7443,
             nick: "n".into(),

@@ -573,6 +573,8 @@ mod tests {
             offered_alpn: vec!["tlschat/1".into()],
             signature_scheme: "ECDSA_NISTP256_SHA256".into(),
             client_certificate: client.then(|| cert("me")),
+            wire: None,
+            keylog: None,
         }
     }
 

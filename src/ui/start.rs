@@ -166,6 +166,7 @@ impl StartForm {
                 config_dir: config_dir.to_path_buf(),
                 limits: crate::net::HostLimits::default(),
                 history: crate::net::HistoryConfig::default(),
+                tls: crate::net::TlsOptions::default(),
             }),
             _ => Err(p),
         }
@@ -195,6 +196,7 @@ impl StartForm {
                 identity,
                 config_dir: Some(config_dir.to_path_buf()),
                 reconnect: true,
+                tls: crate::net::TlsOptions::default(),
             }),
             _ => Err(p),
         }

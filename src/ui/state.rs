@@ -950,6 +950,8 @@ impl RoomState {
                 }
                 self.notice(format!("{old} is now known as {new}"));
             }
+            // The host's window does not show members' handshakes yet.
+            NetEvent::MemberHandshake { .. } => {}
             NetEvent::Disconnected { reason, kind } => {
                 let pending: Vec<LineId> = self.pending.drain().map(|(_, line)| line).collect();
                 for line in pending {
@@ -1098,6 +1100,7 @@ fn safe_to_show(event: NetEvent) -> NetEvent {
         other @ (NetEvent::Listening { .. }
         | NetEvent::HistoryEnd { .. }
         | NetEvent::Connected(_)
+        | NetEvent::MemberHandshake { .. }
         | NetEvent::Untrusted(_)
         | NetEvent::Delivered { .. }
         | NetEvent::Sent { .. }) => other,
@@ -1172,6 +1175,8 @@ mod tests {
             offered_alpn: vec!["tlschat/1".into()],
             signature_scheme: "ECDSA_NISTP256_SHA256".into(),
             client_certificate: None,
+            wire: None,
+            keylog: None,
         }
     }
 

@@ -233,6 +233,7 @@ pub fn join_config(addr: SocketAddr, nick: &str, ca: &Path) -> JoinConfig {
         // The tests of history and resume turn it on; elsewhere a drop ends
         // the session, as these tests expect.
         reconnect: false,
+        tls: tlschat::net::TlsOptions::default(),
     }
 }
 
@@ -366,6 +367,7 @@ pub fn host_config(cert: &Issued, nick: &str) -> HostConfig {
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits: HostLimits::default(),
         history: tlschat::net::HistoryConfig::default(),
+        tls: tlschat::net::TlsOptions::default(),
     }
 }
 

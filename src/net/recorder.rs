@@ -1,0 +1,216 @@
+//! A recording wrapper around the TCP stream, under TLS: it keeps the raw
+//! bytes of the handshake in both directions, with when they went, up to
+//! [`MAX_RECORDED`] bytes each way. [`Recorder::finish`] hands the tape
+//! over once the handshake is done; from then on the wrapper is a
+//! pass-through (one branch per read or write, nothing copied).
+
+use std::io::IoSlice;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// The most bytes recorded in each direction (a handshake with a long
+/// certificate chain and post-quantum key shares is under 16 KiB).
+pub const MAX_RECORDED: usize = 64 * 1024;
+
+/// Bytes that went one way, and when each piece of them went.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Flow {
+    /// The bytes, in order.
+    pub bytes: Vec<u8>,
+    /// `(offset, microseconds since the recording began)` for each read or
+    /// write: the byte at `offset` and those after it went at that time.
+    pub marks: Vec<(usize, u64)>,
+    /// Whether more went than [`MAX_RECORDED`] bytes (the rest is not here).
+    pub truncated: bool,
+}
+
+impl Flow {
+    fn add(&mut self, data: &[u8], at_us: u64) {
+        let room = MAX_RECORDED.saturating_sub(self.bytes.len());
+        if data.len() > room {
+            self.truncated = true;
+        }
+        let kept = &data[..data.len().min(room)];
+        if !kept.is_empty() {
+            self.marks.push((self.bytes.len(), at_us));
+            self.bytes.extend_from_slice(kept);
+        }
+    }
+
+    /// When the byte at `offset` went (microseconds since the start).
+    #[must_use]
+    pub fn time_of(&self, offset: usize) -> u64 {
+        let i = self.marks.partition_point(|(o, _)| *o <= offset);
+        self.marks.get(i.wrapping_sub(1)).map_or(0, |(_, t)| *t)
+    }
+}
+
+/// What a recording holds: both directions of a connection's start.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Tape {
+    /// What we sent.
+    pub sent: Flow,
+    /// What we received.
+    pub received: Flow,
+}
+
+/// A stream that records what passes until [`Recorder::finish`].
+#[derive(Debug)]
+pub struct Recorder<S> {
+    inner: S,
+    tape: Option<Box<Tape>>,
+    started: Instant,
+}
+
+impl<S> Recorder<S> {
+    /// Wraps `inner`; records only when `record` (otherwise it is a
+    /// pass-through from the start).
+    pub fn new(inner: S, record: bool) -> Self {
+        Self {
+            inner,
+            tape: record.then(Box::default),
+            started: Instant::now(),
+        }
+    }
+
+    /// Stops recording and hands over what was recorded (`None` if it was
+    /// not recording).
+    pub fn finish(&mut self) -> Option<Tape> {
+        self.tape.take().map(|t| *t)
+    }
+
+    /// Whether it still records.
+    pub fn is_recording(&self) -> bool {
+        self.tape.is_some()
+    }
+
+    /// The stream inside.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if this.tape.is_some() && matches!(polled, Poll::Ready(Ok(()))) {
+            let now = this.now_us();
+            if let (Some(tape), Some(new)) = (this.tape.as_mut(), buf.filled().get(before..)) {
+                tape.received.add(new, now);
+            }
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
+        if this.tape.is_some()
+            && let Poll::Ready(Ok(n)) = polled
+        {
+            let now = this.now_us();
+            if let (Some(tape), Some(written)) = (this.tape.as_mut(), buf.get(..n)) {
+                tape.sent.add(written, now);
+            }
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        if self.tape.is_some() {
+            // While recording: one buffer at a time, so what was written
+            // is exactly one slice's start.
+            let first = bufs
+                .iter()
+                .find(|b| !b.is_empty())
+                .map_or(&[][..], |b| &**b);
+            return self.poll_write(cx, first);
+        }
+        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    #[tokio::test]
+    async fn records_both_ways_until_finished_then_passes_through() {
+        let (a, mut b) = tokio::io::duplex(1024);
+        let mut r = Recorder::new(a, true);
+        r.write_all(b"hello").await.unwrap();
+        b.write_all(b"world").await.unwrap();
+        let mut got = [0u8; 5];
+        r.read_exact(&mut got).await.unwrap();
+        let tape = r.finish().unwrap();
+        assert_eq!(tape.sent.bytes, b"hello");
+        assert_eq!(tape.received.bytes, b"world");
+        assert!(!r.is_recording());
+        // After the handshake: nothing is kept, both ways still work.
+        r.write_all(b"after").await.unwrap();
+        b.write_all(b"later").await.unwrap();
+        r.read_exact(&mut got).await.unwrap();
+        assert_eq!(&got, b"later");
+        let mut back = [0u8; 10];
+        b.read_exact(&mut back).await.unwrap();
+        assert_eq!(&back, b"helloafter");
+        assert!(r.finish().is_none());
+    }
+
+    #[test]
+    fn a_flow_is_bounded_and_says_so() {
+        let mut f = Flow::default();
+        f.add(&vec![1u8; MAX_RECORDED - 2], 5);
+        f.add(&[2u8; 10], 9);
+        assert_eq!(f.bytes.len(), MAX_RECORDED);
+        assert!(f.truncated);
+        assert_eq!(f.time_of(0), 5);
+        assert_eq!(f.time_of(MAX_RECORDED - 1), 9);
+        f.add(&[3u8; 10], 11);
+        assert_eq!(f.marks.len(), 2, "nothing past the cap, not even a mark");
+    }
+
+    #[test]
+    fn a_recorder_made_not_to_record_never_does() {
+        let (a, _b) = tokio::io::duplex(8);
+        let mut r = Recorder::new(a, false);
+        assert!(!r.is_recording());
+        assert!(r.finish().is_none());
+    }
+}

@@ -1,0 +1,240 @@
+//! What the user may change about TLS to experiment with it: the version
+//! (`--tls-version`), the key-exchange groups (`--groups`), writing the
+//! session secrets to a key log (`--keylog`, `SSLKEYLOGFILE`), and
+//! recording handshakes (`--show-handshake`). Never anything that weakens
+//! verification.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rustls::crypto::aws_lc_rs::kx_group;
+use rustls::crypto::{CryptoProvider, SupportedKxGroup};
+
+use crate::net::event::TlsVersion;
+
+/// A key-exchange group the user may choose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum KxGroup {
+    /// X25519 combined with ML-KEM-768 (post-quantum hybrid, TLS 1.3 only).
+    X25519Mlkem768,
+    /// X25519 (elliptic-curve Diffie-Hellman on Curve25519).
+    X25519,
+    /// ECDH on NIST P-256.
+    Secp256r1,
+    /// ECDH on NIST P-384.
+    Secp384r1,
+}
+
+impl KxGroup {
+    /// Every group, in the default order of preference.
+    pub const ALL: [Self; 4] = [
+        Self::X25519Mlkem768,
+        Self::X25519,
+        Self::Secp256r1,
+        Self::Secp384r1,
+    ];
+
+    /// The IANA name, as rustls and Wireshark spell it.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::X25519Mlkem768 => "X25519MLKEM768",
+            Self::X25519 => "X25519",
+            Self::Secp256r1 => "secp256r1",
+            Self::Secp384r1 => "secp384r1",
+        }
+    }
+
+    /// Whether TLS 1.2 can use it.
+    #[must_use]
+    pub fn usable_with_tls12(self) -> bool {
+        self != Self::X25519Mlkem768
+    }
+
+    fn rustls(self) -> &'static dyn SupportedKxGroup {
+        match self {
+            Self::X25519Mlkem768 => kx_group::X25519MLKEM768,
+            Self::X25519 => kx_group::X25519,
+            Self::Secp256r1 => kx_group::SECP256R1,
+            Self::Secp384r1 => kx_group::SECP384R1,
+        }
+    }
+}
+
+impl std::fmt::Display for KxGroup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Groups in order of preference (a name of its own, so that clap takes
+/// `--groups` as one value).
+pub type GroupList = Vec<KxGroup>;
+
+/// The valid group names, comma-separated.
+fn valid_groups() -> String {
+    KxGroup::ALL.map(KxGroup::name).join(", ")
+}
+
+/// Parses `--groups`: comma-separated names (any case), in order of
+/// preference, each at most once. An unknown name is one line naming it
+/// and the valid ones.
+pub fn parse_groups(text: &str) -> Result<GroupList, String> {
+    let mut groups = Vec::new();
+    for name in text.split(',').map(str::trim) {
+        if name.is_empty() {
+            continue;
+        }
+        let group = KxGroup::ALL
+            .into_iter()
+            .find(|g| g.name().eq_ignore_ascii_case(name))
+            .ok_or_else(|| {
+                format!(
+                    "unknown key-exchange group '{}' (valid: {})",
+                    name.escape_debug(),
+                    valid_groups()
+                )
+            })?;
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    if groups.is_empty() {
+        return Err(format!(
+            "no key-exchange group given (valid: {})",
+            valid_groups()
+        ));
+    }
+    Ok(groups)
+}
+
+/// Parses `--tls-version`: `1.2` or `1.3`.
+pub fn parse_version(text: &str) -> Result<TlsVersion, String> {
+    match text.trim() {
+        "1.2" => Ok(TlsVersion::Tls12),
+        "1.3" => Ok(TlsVersion::Tls13),
+        other => Err(format!(
+            "unknown TLS version '{}' (valid: 1.2, 1.3)",
+            other.escape_debug()
+        )),
+    }
+}
+
+static ONLY_TLS13: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS13];
+static ONLY_TLS12: &[&rustls::SupportedProtocolVersion] = &[&rustls::version::TLS12];
+
+/// How a session's TLS is set up, beyond the safe defaults.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TlsOptions {
+    /// Append every connection's secrets to this file in the NSS key log
+    /// format (for Wireshark); `None` writes nothing.
+    pub keylog: Option<PathBuf>,
+    /// Only this TLS version; `None` offers (or accepts) 1.3 and 1.2.
+    pub version: Option<TlsVersion>,
+    /// Only these key-exchange groups, in this order; `None` is the
+    /// default list (X25519MLKEM768, X25519, secp256r1, secp384r1).
+    pub groups: Option<Vec<KxGroup>>,
+    /// Host: record and decode each member's handshake (a member always
+    /// records its own).
+    pub record_handshakes: bool,
+}
+
+impl TlsOptions {
+    /// The crypto provider (aws-lc-rs) with the chosen groups, or why
+    /// they cannot be used (one line).
+    pub(crate) fn provider(&self) -> Result<Arc<CryptoProvider>, String> {
+        let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+        if let Some(groups) = &self.groups {
+            let usable: Vec<KxGroup> = groups
+                .iter()
+                .copied()
+                .filter(|g| self.version != Some(TlsVersion::Tls12) || g.usable_with_tls12())
+                .collect();
+            if usable.is_empty() {
+                return Err(format!(
+                    "none of the key-exchange groups {} works with TLS 1.2 (X25519MLKEM768 is TLS 1.3 only; choose X25519, secp256r1 or secp384r1)",
+                    groups
+                        .iter()
+                        .map(|g| g.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            provider.kx_groups = usable.into_iter().map(KxGroup::rustls).collect();
+        }
+        Ok(Arc::new(provider))
+    }
+
+    /// The protocol versions to offer or accept.
+    pub(crate) fn versions(&self) -> &'static [&'static rustls::SupportedProtocolVersion] {
+        match self.version {
+            None => rustls::DEFAULT_VERSIONS,
+            Some(TlsVersion::Tls13) => ONLY_TLS13,
+            Some(TlsVersion::Tls12) => ONLY_TLS12,
+        }
+    }
+
+    /// The line to warn with while secrets are written to the key log.
+    #[must_use]
+    pub fn keylog_warning(&self) -> Option<String> {
+        self.keylog.as_ref().map(|path| keylog_warning(path))
+    }
+}
+
+/// The warning for a key log at `path`.
+#[must_use]
+pub fn keylog_warning(path: &std::path::Path) -> String {
+    format!(
+        "writing TLS secrets to {} — anyone who reads it can decrypt this session",
+        path.display()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_parse_in_any_case_and_unknown_ones_are_named() {
+        assert_eq!(
+            parse_groups("x25519, SECP256R1,X25519"),
+            Ok(vec![KxGroup::X25519, KxGroup::Secp256r1])
+        );
+        let e = parse_groups("X25519,ffdhe2048").unwrap_err();
+        assert!(e.contains("'ffdhe2048'"), "{e}");
+        assert!(
+            e.contains("X25519MLKEM768, X25519, secp256r1, secp384r1"),
+            "{e}"
+        );
+        assert!(parse_groups(" , ").is_err());
+    }
+
+    #[test]
+    fn versions_parse() {
+        assert_eq!(parse_version("1.2"), Ok(TlsVersion::Tls12));
+        assert_eq!(parse_version("1.3"), Ok(TlsVersion::Tls13));
+        assert!(parse_version("1.1").unwrap_err().contains("1.2, 1.3"));
+    }
+
+    #[test]
+    fn a_post_quantum_group_alone_cannot_do_tls12() {
+        let opts = TlsOptions {
+            version: Some(TlsVersion::Tls12),
+            groups: Some(vec![KxGroup::X25519Mlkem768]),
+            ..TlsOptions::default()
+        };
+        assert!(opts.provider().unwrap_err().contains("TLS 1.3 only"));
+        let opts = TlsOptions {
+            groups: Some(vec![KxGroup::X25519]),
+            ..TlsOptions::default()
+        };
+        let names: Vec<_> = opts
+            .provider()
+            .unwrap()
+            .kx_groups
+            .iter()
+            .map(|g| g.name())
+            .collect();
+        assert_eq!(names, vec![rustls::NamedGroup::X25519]);
+    }
+}

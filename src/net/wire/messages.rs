@@ -1,0 +1,662 @@
+//! Handshake messages and their extensions as fields, parsed with
+//! `tls-parser` (and, where it has no TLS 1.3 structure — Certificate,
+//! CertificateVerify, key shares, supported_versions —, with a small
+//! bounds-checked reader). Each field keeps where its bytes are.
+
+use tls_parser::TlsExtension;
+
+use super::{Direction, Field, Layer, Span, Walk, start_decrypting, version_name};
+use crate::net::event::TlsVersion;
+use crate::net::keylog::HandshakeSecrets;
+use crate::net::safe_text::visible_bytes;
+
+/// The bytes being parsed: `buf` starts at `base` in its layer.
+#[derive(Clone, Copy)]
+struct Ctx<'a> {
+    buf: &'a [u8],
+    base: usize,
+    layer: Layer,
+}
+
+impl Ctx<'_> {
+    /// Where `part` (a slice of `buf`) is, if it is one.
+    fn span(&self, part: &[u8]) -> Option<Span> {
+        let b = self.buf.as_ptr() as usize;
+        let p = part.as_ptr() as usize;
+        let start = p.checked_sub(b)?;
+        (start.checked_add(part.len())? <= self.buf.len()).then_some(Span {
+            layer: self.layer,
+            start: self.base + start,
+            len: part.len(),
+        })
+    }
+}
+
+/// A bounds-checked reader over a slice.
+struct Reader<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (head, tail) = (self.rest.get(..n)?, self.rest.get(n..)?);
+        self.rest = tail;
+        Some(head)
+    }
+    fn u8(&mut self) -> Option<u8> {
+        self.take(1)?.first().copied()
+    }
+    fn u16(&mut self) -> Option<u16> {
+        let b = self.take(2)?;
+        Some(u16::from_be_bytes([*b.first()?, *b.get(1)?]))
+    }
+    fn u24(&mut self) -> Option<usize> {
+        let b = self.take(3)?;
+        Some(
+            usize::from(*b.first()?) << 16 | usize::from(*b.get(1)?) << 8 | usize::from(*b.get(2)?),
+        )
+    }
+    fn vec8(&mut self) -> Option<&'a [u8]> {
+        let n = self.u8()?;
+        self.take(usize::from(n))
+    }
+    fn vec16(&mut self) -> Option<&'a [u8]> {
+        let n = self.u16()?;
+        self.take(usize::from(n))
+    }
+    fn vec24(&mut self) -> Option<&'a [u8]> {
+        let n = self.u24()?;
+        self.take(n)
+    }
+}
+
+fn suite_name(code: u16) -> String {
+    rustls::CipherSuite::from(code)
+        .as_str()
+        .map_or_else(|| grease_or_hex(code), str::to_string)
+}
+
+fn group_name(code: u16) -> String {
+    rustls::NamedGroup::from(code)
+        .as_str()
+        .map_or_else(|| grease_or_hex(code), str::to_string)
+}
+
+fn scheme_name(code: u16) -> String {
+    rustls::SignatureScheme::from(code)
+        .as_str()
+        .map_or_else(|| grease_or_hex(code), str::to_string)
+}
+
+fn grease_or_hex(code: u16) -> String {
+    if code & 0x0f0f == 0x0a0a {
+        format!("GREASE (0x{code:04x})")
+    } else {
+        format!("0x{code:04x}")
+    }
+}
+
+fn extension_name(code: u16) -> String {
+    match code {
+        0 => "server_name".into(),
+        1 => "max_fragment_length".into(),
+        5 => "status_request".into(),
+        10 => "supported_groups".into(),
+        11 => "ec_point_formats".into(),
+        13 => "signature_algorithms".into(),
+        16 => "application_layer_protocol_negotiation".into(),
+        18 => "signed_certificate_timestamp".into(),
+        21 => "padding".into(),
+        22 => "encrypt_then_mac".into(),
+        23 => "extended_master_secret".into(),
+        27 => "compress_certificate".into(),
+        28 => "record_size_limit".into(),
+        35 => "session_ticket".into(),
+        41 => "pre_shared_key".into(),
+        42 => "early_data".into(),
+        43 => "supported_versions".into(),
+        44 => "cookie".into(),
+        45 => "psk_key_exchange_modes".into(),
+        47 => "certificate_authorities".into(),
+        49 => "post_handshake_auth".into(),
+        50 => "signature_algorithms_cert".into(),
+        51 => "key_share".into(),
+        0xfe0d => "encrypted_client_hello".into(),
+        0xff01 => "renegotiation_info".into(),
+        c => grease_or_hex(c),
+    }
+}
+
+/// The random a HelloRetryRequest carries instead of a random (RFC 8446 §4.1.3).
+const HRR_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+/// Every handshake message in `buf` (a record's payload or decrypted
+/// content starting at `base` in `layer`).
+pub(super) fn parse_all(
+    walk: &mut Walk,
+    direction: Direction,
+    buf: &[u8],
+    base: usize,
+    layer: Layer,
+    secrets: Option<&HandshakeSecrets>,
+) -> Vec<Field> {
+    let ctx = Ctx { buf, base, layer };
+    let mut out = Vec::new();
+    let mut r = Reader { rest: buf };
+    while !r.rest.is_empty() {
+        let start = r.rest;
+        let Some((typ, body)) = r.u8().zip(r.vec24()) else {
+            out.push(Field::new(
+                "fragment",
+                format!(
+                    "{} bytes of a message continued in another record (not reassembled)",
+                    start.len()
+                ),
+                ctx.span(start),
+            ));
+            break;
+        };
+        let whole = start.get(..4 + body.len()).unwrap_or(start);
+        out.push(message(walk, direction, typ, whole, body, ctx, secrets));
+    }
+    out
+}
+
+fn message(
+    walk: &mut Walk,
+    direction: Direction,
+    typ: u8,
+    whole: &[u8],
+    body: &[u8],
+    ctx: Ctx<'_>,
+    secrets: Option<&HandshakeSecrets>,
+) -> Field {
+    let span = ctx.span(whole);
+    let size = format!("{} bytes", body.len());
+    let tls13 = walk.version == Some(TlsVersion::Tls13);
+    let parsed = match typ {
+        1 => client_hello(body, ctx),
+        2 => server_hello(walk, body, ctx, secrets),
+        4 => Some(Field::new("NewSessionTicket", size.clone(), None).with_note(
+            "A ticket the member may offer next time to resume this session: a shorter handshake, with no certificate sent.",
+        )),
+        8 => Some(
+            Field::new("EncryptedExtensions", size.clone(), None)
+                .with_children(extensions(body.get(2..).unwrap_or(&[]), ctx, false))
+                .with_note("The first encrypted message of TLS 1.3: from here on an eavesdropper sees only sizes. What used to be visible (ALPN, the certificate) is hidden."),
+        ),
+        11 => Some(certificate(body, ctx, tls13)),
+        12 => server_key_exchange(body, ctx),
+        13 => Some(Field::new("CertificateRequest", size.clone(), None).with_note(
+            "The host asks the member for a certificate (mutual TLS).",
+        )),
+        14 => Some(Field::new("ServerHelloDone", "", None)),
+        15 => certificate_verify(body, ctx),
+        16 => Some(client_key_exchange(body, ctx)),
+        20 => {
+            walk.side(direction).finished = true;
+            Some(Field::new("Finished", size.clone(), None).with_children(vec![
+                Field::new("verify_data", format!("{} bytes (an HMAC over the whole handshake so far)", body.len()), ctx.span(body)),
+            ]).with_note("A MAC over every handshake message so far, with a key from this side's handshake secret: had anyone changed a single byte of the handshake, it would not match."))
+        }
+        t => Some(Field::new(format!("handshake message type {t}"), size.clone(), None)),
+    };
+    let mut field = parsed.unwrap_or_else(|| {
+        Field::new(
+            format!("malformed handshake message type {typ}"),
+            size.clone(),
+            None,
+        )
+    });
+    if field.value.is_empty() {
+        field.value = size;
+    }
+    field.span = span;
+    field
+}
+
+fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
+    let (_, ch) = tls_parser::parse_tls_handshake_client_hello(body).ok()?;
+    let mut fields = vec![
+        Field::new("legacy version", version_name(ch.version.0), body.get(..2).and_then(|b| ctx.span(b))),
+        Field::new("random", crate::net::certinfo::hex(ch.random), ctx.span(ch.random)).with_note(
+            "32 random bytes from the member. They go in the clear: they make every handshake's keys different, but they are not a secret.",
+        ),
+    ];
+    let sid = ch.session_id.unwrap_or(&[]);
+    fields.push(Field::new(
+        "session id",
+        format!("{} bytes", sid.len()),
+        ctx.span(sid),
+    ));
+    // Layout (RFC 8446 §4.1.2): the suites follow the session id.
+    let after_sid = 2 + 32 + 1 + sid.len();
+    let mut r = Reader {
+        rest: body.get(after_sid..)?,
+    };
+    let suites = r.vec16()?;
+    let suite_fields: Vec<Field> = suites
+        .chunks_exact(2)
+        .map(|c| {
+            let code = u16::from_be_bytes([c[0], c[1]]);
+            Field::new("cipher suite", suite_name(code), ctx.span(c))
+        })
+        .collect();
+    fields.push(
+        Field::new(
+            "cipher suites",
+            format!("{} offered", suite_fields.len()),
+            ctx.span(suites),
+        )
+        .with_children(suite_fields),
+    );
+    fields.push(Field::new(
+        "compression methods",
+        format!("{} (none: null only)", ch.comp.len()),
+        None,
+    ));
+    if let Some(ext) = ch.ext {
+        let exts = extensions(ext, ctx, true);
+        fields.push(
+            Field::new(
+                "extensions",
+                format!("{} extensions", exts.len()),
+                ctx.span(ext),
+            )
+            .with_children(exts),
+        );
+    }
+    Some(Field::new("ClientHello", "", None).with_children(fields).with_note(
+        "The member says what it can do: versions, cipher suites, key-exchange groups — and already sends key shares for the groups it prefers, so that a key can be agreed in one round trip. In the textbook story the client later encrypts a random secret with the server's public key (RSA key transport); TLS 1.3 has no such step.",
+    ))
+}
+
+fn server_hello(
+    walk: &mut Walk,
+    body: &[u8],
+    ctx: Ctx<'_>,
+    secrets: Option<&HandshakeSecrets>,
+) -> Option<Field> {
+    let (_, sh) = tls_parser::parse_tls_handshake_server_hello(body).ok()?;
+    let hrr = sh.random == HRR_RANDOM;
+    let mut fields = vec![
+        Field::new(
+            "legacy version",
+            version_name(sh.version.0),
+            body.get(..2).and_then(|b| ctx.span(b)),
+        ),
+        Field::new(
+            "random",
+            if hrr {
+                "HelloRetryRequest (a fixed value)".to_string()
+            } else {
+                crate::net::certinfo::hex(sh.random)
+            },
+            ctx.span(sh.random),
+        ),
+        Field::new(
+            "session id",
+            format!("{} bytes (echoed)", sh.session_id.map_or(0, <[u8]>::len)),
+            sh.session_id.and_then(|s| ctx.span(s)),
+        ),
+    ];
+    let sid_len = sh.session_id.map_or(0, <[u8]>::len);
+    let suite_bytes = body.get(2 + 32 + 1 + sid_len..2 + 32 + 1 + sid_len + 2);
+    fields.push(Field::new(
+        "cipher suite",
+        suite_name(sh.cipher.0),
+        suite_bytes.and_then(|b| ctx.span(b)),
+    ));
+    let exts = sh
+        .ext
+        .map(|e| extensions(e, ctx, false))
+        .unwrap_or_default();
+    let tls13 = exts
+        .iter()
+        .any(|e| e.name == "supported_versions" && e.value.starts_with("TLS 1.3"));
+    if let Some(e) = sh.ext {
+        fields.push(
+            Field::new(
+                "extensions",
+                format!("{} extensions", exts.len()),
+                ctx.span(e),
+            )
+            .with_children(exts),
+        );
+    }
+    walk.version = Some(if tls13 {
+        TlsVersion::Tls13
+    } else {
+        TlsVersion::Tls12
+    });
+    walk.suite = Some(sh.cipher.0);
+    let name = if hrr {
+        "HelloRetryRequest"
+    } else {
+        "ServerHello"
+    };
+    let note = if hrr {
+        "The host wants a key share for another group: the member sends a second ClientHello. One more round trip."
+    } else if tls13 {
+        "The host picks the version, the suite and one key-exchange group, and sends its own key share. Each side now combines its private share with the other's public one: both get the same secret, which never went over the wire. Everything after this message is encrypted."
+    } else {
+        "The host picks TLS 1.2 and a suite. In TLS 1.2 the key exchange follows in ServerKeyExchange, and the handshake stays in the clear until Finished."
+    };
+    if tls13 && !hrr {
+        start_decrypting(walk, secrets);
+    }
+    Some(
+        Field::new(name, "", None)
+            .with_children(fields)
+            .with_note(note),
+    )
+}
+
+/// Extensions in a block (without its length prefix).
+fn extensions(block: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
+    let mut out = Vec::new();
+    let mut rest = block;
+    while !rest.is_empty() {
+        let parsed = if client {
+            tls_parser::parse_tls_client_hello_extension(rest)
+        } else {
+            tls_parser::parse_tls_server_hello_extension(rest)
+        };
+        let mut r = Reader { rest };
+        let (Some(code), Some(data)) = (r.u16(), r.vec16()) else {
+            out.push(Field::new(
+                "malformed extension",
+                format!("{} bytes", rest.len()),
+                ctx.span(rest),
+            ));
+            break;
+        };
+        let whole = rest.get(..4 + data.len()).unwrap_or(rest);
+        let ext = parsed.ok().map(|(_, e)| e);
+        out.push(extension(code, data, ext.as_ref(), ctx, client).with_span(ctx.span(whole)));
+        rest = r.rest;
+    }
+    out
+}
+
+impl Field {
+    fn with_span(mut self, span: Option<Span>) -> Self {
+        self.span = span;
+        self
+    }
+}
+
+fn list_of_u16(data: &[u8], ctx: Ctx<'_>, name: &str, naming: fn(u16) -> String) -> Vec<Field> {
+    data.chunks_exact(2)
+        .map(|c| Field::new(name, naming(u16::from_be_bytes([c[0], c[1]])), ctx.span(c)))
+        .collect()
+}
+
+fn extension(
+    code: u16,
+    data: &[u8],
+    ext: Option<&TlsExtension<'_>>,
+    ctx: Ctx<'_>,
+    client: bool,
+) -> Field {
+    let name = extension_name(code);
+    let mut value = format!("{} bytes", data.len());
+    let mut children = Vec::new();
+    let mut note = "";
+    match (code, ext) {
+        (0, Some(TlsExtension::SNI(names))) => {
+            for (_, n) in names {
+                children.push(Field::new(
+                    "host name",
+                    visible_bytes(n, false),
+                    ctx.span(n),
+                ));
+            }
+            value = children
+                .iter()
+                .map(|c| c.value.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            note = "The name of the host the member wants, in the clear (so a host with many names can pick the certificate).";
+        }
+        (10, _) => {
+            children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "group", group_name);
+            value = children
+                .iter()
+                .map(|c| c.value.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            note = "The key-exchange groups the member can use, in order of preference.";
+        }
+        (13, _) => {
+            children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "scheme", scheme_name);
+            value = format!("{} schemes", children.len());
+            note =
+                "How the member accepts to see the handshake signed by the host's certificate key.";
+        }
+        (16, Some(TlsExtension::ALPN(protocols))) => {
+            for p in protocols {
+                children.push(Field::new("protocol", visible_bytes(p, false), ctx.span(p)));
+            }
+            value = children
+                .iter()
+                .map(|c| c.value.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            note = "Application protocols: tlschat members offer tlschat/1; a host that selects it speaks JSON lines, one without it plain text.";
+        }
+        (43, _) => {
+            let list = if client {
+                data.get(1..).unwrap_or(&[])
+            } else {
+                data
+            };
+            children = list
+                .chunks_exact(2)
+                .map(|c| {
+                    Field::new(
+                        "version",
+                        version_name(u16::from_be_bytes([c[0], c[1]])),
+                        ctx.span(c),
+                    )
+                })
+                .collect();
+            value = children
+                .iter()
+                .map(|c| c.value.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            note =
+                "The real version: TLS 1.3 keeps 1.2 in the old version fields and says 1.3 here.";
+        }
+        (51, _) => {
+            children = key_shares(data, ctx, client);
+            value = children
+                .iter()
+                .map(|c| c.value.clone())
+                .collect::<Vec<_>>()
+                .join("; ");
+            note = "Ephemeral public keys for (EC)DH or ML-KEM: each side keeps its private part, and the shared secret is computed, never sent. A post-quantum hybrid share (X25519MLKEM768) is about 1.2 KB; an X25519 one is 32 bytes.";
+        }
+        (45, Some(TlsExtension::PskExchangeModes(modes))) => {
+            value = modes
+                .iter()
+                .map(|m| match m {
+                    0 => "psk_ke".to_string(),
+                    1 => "psk_dhe_ke".to_string(),
+                    m => format!("{m}"),
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            note = "How a resumed session may be keyed: psk_dhe_ke still does a fresh key exchange (forward secrecy).";
+        }
+        (41, _) => {
+            note = if client {
+                "The member offers a ticket from an earlier session, to resume it without a certificate."
+            } else {
+                "The host accepted the ticket: this is a resumed session, and no certificate is sent."
+            };
+        }
+        (23, _) => {
+            value = "on".into();
+            note = "TLS 1.2: the master secret is bound to the whole handshake (RFC 7627).";
+        }
+        _ => {}
+    }
+    Field::new(name, value, None)
+        .with_children(children)
+        .with_note(note)
+}
+
+fn key_shares(data: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
+    let mut out = Vec::new();
+    // ClientHello: a list; ServerHello: one entry; HelloRetryRequest: a group.
+    let mut r = Reader {
+        rest: if client {
+            data.get(2..).unwrap_or(&[])
+        } else {
+            data
+        },
+    };
+    if !client && data.len() == 2 {
+        let code = u16::from_be_bytes([data[0], data[1]]);
+        out.push(Field::new(
+            "key share",
+            format!("asks for {}", group_name(code)),
+            ctx.span(data),
+        ));
+        return out;
+    }
+    while !r.rest.is_empty() {
+        let start = r.rest;
+        let (Some(code), Some(key)) = (r.u16(), r.vec16()) else {
+            break;
+        };
+        let group = group_name(code);
+        let whole = start.get(..4 + key.len()).unwrap_or(start);
+        out.push(
+            Field::new(
+                "key share",
+                format!("{group}, {} bytes", key.len()),
+                ctx.span(whole),
+            )
+            .with_children(vec![
+                Field::new("group", group, whole.get(..2).and_then(|g| ctx.span(g))),
+                Field::new(
+                    "key_exchange",
+                    format!("{} bytes", key.len()),
+                    ctx.span(key),
+                ),
+            ]),
+        );
+    }
+    out
+}
+
+fn certificate(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
+    let mut r = Reader { rest: body };
+    let mut certs = Vec::new();
+    if tls13 {
+        let _context = r.vec8();
+    }
+    let mut list = Reader {
+        rest: r.vec24().unwrap_or(&[]),
+    };
+    while !list.rest.is_empty() {
+        let Some(der) = list.vec24() else { break };
+        if tls13 && list.vec16().is_none() {
+            break;
+        }
+        let info = crate::net::CertInfo::from_der(der);
+        certs.push(
+            Field::new(
+                format!("certificate {}", certs.len() + 1),
+                format!(
+                    "{}, {} bytes",
+                    crate::net::safe_text::visible_line(info.display_name()),
+                    der.len()
+                ),
+                ctx.span(der),
+            )
+            .with_children(vec![
+                Field::new(
+                    "subject",
+                    crate::net::safe_text::visible_line(&info.subject).into_owned(),
+                    None,
+                ),
+                Field::new(
+                    "issuer",
+                    crate::net::safe_text::visible_line(&info.issuer).into_owned(),
+                    None,
+                ),
+            ]),
+        );
+    }
+    Field::new("Certificate", format!("{} certificates", certs.len()), None)
+        .with_children(certs)
+        .with_note("The host's certificate chain, leaf first. Its public key is not used to encrypt anything: it only checks the signature in CertificateVerify (or ServerKeyExchange in TLS 1.2).")
+}
+
+fn certificate_verify(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
+    let mut r = Reader { rest: body };
+    let scheme_bytes = body.get(..2)?;
+    let scheme = r.u16()?;
+    let sig = r.vec16()?;
+    Some(
+        Field::new("CertificateVerify", format!("{}, {} bytes", scheme_name(scheme), sig.len()), None)
+            .with_children(vec![
+                Field::new("signature scheme", scheme_name(scheme), ctx.span(scheme_bytes)),
+                Field::new("signature", format!("{} bytes", sig.len()), ctx.span(sig)),
+            ])
+            .with_note("The host signs a hash of the whole handshake with its certificate's private key: proof that it holds the key, bound to this very key exchange. This — not encrypting a secret with the public key — is what the certificate's key does here."),
+    )
+}
+
+fn server_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
+    let (rest, params) = tls_parser::parse_ecdh_params(body).ok()?;
+    let group = match params.curve_params.params_content {
+        tls_parser::ECParametersContent::NamedGroup(g) => group_name(g.0),
+        tls_parser::ECParametersContent::ExplicitPrime(_) => "explicit curve".into(),
+    };
+    let point = params.public.point;
+    let mut r = Reader { rest };
+    let scheme_bytes = rest.get(..2);
+    let scheme = r.u16();
+    let sig = r.vec16();
+    let mut children = vec![
+        Field::new(
+            "group",
+            group.clone(),
+            body.get(1..3).and_then(|b| ctx.span(b)),
+        ),
+        Field::new(
+            "public key",
+            format!("{} bytes", point.len()),
+            ctx.span(point),
+        ),
+    ];
+    if let (Some(b), Some(s), Some(sig)) = (scheme_bytes, scheme, sig) {
+        children.push(Field::new("signature scheme", scheme_name(s), ctx.span(b)));
+        children.push(Field::new(
+            "signature",
+            format!("{} bytes", sig.len()),
+            ctx.span(sig),
+        ));
+    }
+    Some(
+        Field::new("ServerKeyExchange", format!("{group}, {} bytes", point.len()), None)
+            .with_children(children)
+            .with_note("TLS 1.2 (ECDHE): the host's ephemeral public key, signed with its certificate's key over both randoms. The member answers with its own in ClientKeyExchange; neither encrypts a secret with the certificate's key."),
+    )
+}
+
+fn client_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Field {
+    let mut r = Reader { rest: body };
+    let point = r.vec8().unwrap_or(&[]);
+    Field::new("ClientKeyExchange", format!("public key, {} bytes", point.len()), None)
+        .with_children(vec![Field::new("public key", format!("{} bytes", point.len()), ctx.span(point))])
+        .with_note("TLS 1.2 (ECDHE): the member's ephemeral public key. In the textbook RSA key exchange this message would carry a secret encrypted with the server's public key; with ECDHE it carries only a public key.")
+}
