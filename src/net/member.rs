@@ -24,6 +24,7 @@ use crate::net::protocol::{
     Connection, Dialect, MAX_LINE, MemberSide, check_message, encode_client,
 };
 use crate::net::recorder::Recorder;
+use crate::net::resume::CurrentVerifier;
 use crate::net::thread::{EventSink, ended};
 use crate::net::trust::{Decision, MemberVerifier, Outcome, root_store};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
@@ -348,6 +349,10 @@ struct Carry {
     /// How the host was trusted on the last full handshake: a resumed
     /// one (no certificate sent) is the same host, proven by the ticket.
     trusted: Option<(TrustBasis, Vec<CertInfo>)>,
+    /// The verifier object rustls sees on every connection of the session.
+    verifier: Option<Arc<CurrentVerifier>>,
+    /// Our client certificate's resolver, and the certificate.
+    resolver: Option<(Arc<AskedResolver>, Option<CertInfo>)>,
 }
 
 impl Carry {
@@ -372,6 +377,8 @@ impl Carry {
             captured: Arc::default(),
             tickets: Arc::new(rustls::client::ClientSessionMemoryCache::new(TICKETS)),
             trusted: None,
+            verifier: None,
+            resolver: None,
         })
     }
 }
@@ -413,13 +420,33 @@ async fn session(
                 .map_or_else(|| format!("{:?}", g.name()), str::to_string)
         })
         .collect();
-    let client_identity = match &config.identity {
-        Some((cert, key)) => Some(
-            crate::net::pem::load_identity(cert, key, &provider)
-                .map_err(|e| fail(e.to_string()))?,
-        ),
-        None => None,
+    // One resolver (and one verifier object in front of each connection's
+    // verifier) for the whole session, or rustls will not resume.
+    let (asked, client_certificate) = match &carry.resolver {
+        Some((asked, cert)) => (asked.clone(), cert.clone()),
+        None => {
+            let client_identity = match &config.identity {
+                Some((cert, key)) => Some(
+                    crate::net::pem::load_identity(cert, key, &provider)
+                        .map_err(|e| fail(e.to_string()))?,
+                ),
+                None => None,
+            };
+            let cert = client_identity
+                .as_ref()
+                .and_then(|id| id.cert.first())
+                .map(|c| CertInfo::from_der(c));
+            let asked = Arc::new(AskedResolver {
+                inner: client_identity.map(rustls::sign::SingleCertAndKey::from),
+                asked: std::sync::atomic::AtomicBool::new(false),
+            });
+            carry.resolver = Some((asked.clone(), cert.clone()));
+            (asked, cert)
+        }
     };
+    asked
+        .asked
+        .store(false, std::sync::atomic::Ordering::Relaxed);
     let verifier = Arc::new(MemberVerifier::new(
         roots,
         provider.clone(),
@@ -428,19 +455,22 @@ async fn session(
         config.pins.clone(),
         config.remember_pin,
     ));
+    let current = match &carry.verifier {
+        Some(current) => {
+            current.set(verifier.clone());
+            current.clone()
+        }
+        None => {
+            let current = Arc::new(CurrentVerifier::new(verifier.clone()));
+            carry.verifier = Some(current.clone());
+            current
+        }
+    };
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(config.tls.versions())
         .map_err(|e| fail(format!("cannot configure TLS: {e}")))?
         .dangerous()
-        .with_custom_certificate_verifier(verifier.clone());
-    let client_certificate = client_identity
-        .as_ref()
-        .and_then(|id| id.cert.first())
-        .map(|c| CertInfo::from_der(c));
-    let asked = Arc::new(AskedResolver {
-        inner: client_identity.map(rustls::sign::SingleCertAndKey::from),
-        asked: std::sync::atomic::AtomicBool::new(false),
-    });
+        .with_custom_certificate_verifier(current);
     let mut tls_config = builder.with_client_cert_resolver(asked.clone());
     tls_config.alpn_protocols = vec![ALPN.to_vec()];
     tls_config.key_log = Arc::new(crate::net::keylog::Secrets {

@@ -22,6 +22,7 @@ pub mod pem;
 pub mod pins;
 pub mod protocol;
 pub mod recorder;
+mod resume;
 mod room;
 pub mod safe_text;
 pub mod store;
