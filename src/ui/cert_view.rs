@@ -462,6 +462,12 @@ pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
     };
     if let Some(c) = &view.state.connection {
         ui.heading("Connection");
+        if let Some(path) = &c.keylog {
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                format!("⚠ {}", crate::net::tlsopts::keylog_warning(path)),
+            );
+        }
         connection_ui(ui, c);
         ui.add_space(6.0);
         egui::CollapsingHeader::new("How this connection was secured")
@@ -474,6 +480,11 @@ pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
                     ui.add_space(4.0);
                 }
             });
+        if let Some(wire) = &c.wire {
+            egui::CollapsingHeader::new("Handshake on the wire")
+                .id_salt("wire")
+                .show(ui, |ui| crate::ui::wire_view::wire_ui(ui, wire));
+        }
         ui.add_space(10.0);
     }
     ui.heading(heading);

@@ -13,6 +13,7 @@ pub mod search;
 pub mod settings;
 pub mod start;
 pub mod state;
+mod wire_view;
 
 pub use app::{APP_ID, Launch, OnListening, TlsChatApp, native_options};
 pub use conversation::init_local_offset;

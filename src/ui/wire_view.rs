@@ -1,0 +1,217 @@
+//! "Handshake on the wire": every record of the connection's handshake in
+//! order, each message's fields as an expandable tree, and a hex pane in
+//! which the selected field's bytes are highlighted. The tree is
+//! [`crate::net::wire`]'s; this view only draws it and remembers the
+//! selection (in egui's memory, per window).
+
+use egui::text::LayoutJob;
+use egui::{FontId, RichText, TextFormat, Ui};
+
+use crate::net::safe_text::visible_line;
+use crate::net::wire::{Field, Handshake, Layer, Span, Step};
+
+/// Bytes per row of the hex pane.
+const ROW: usize = 16;
+/// How many highlighted bytes the "highlighted" line spells out.
+const SPELLED: usize = 48;
+
+/// Which field is selected: the step, then the path of child indexes
+/// (0 the record header, 1.. the messages).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Selected {
+    step: usize,
+    path: Vec<usize>,
+}
+
+fn resolve<'h>(h: &'h Handshake, s: &Selected) -> Option<(&'h Step, &'h Field)> {
+    let step = h.steps.get(s.step)?;
+    let (first, rest) = s.path.split_first()?;
+    let mut field = match first {
+        0 => &step.header,
+        n => step.messages.get(n - 1)?,
+    };
+    for i in rest {
+        field = field.children.get(*i)?;
+    }
+    Some((step, field))
+}
+
+fn field_text(f: &Field) -> String {
+    if f.value.is_empty() {
+        visible_line(&f.name).into_owned()
+    } else {
+        format!("{}: {}", visible_line(&f.name), visible_line(&f.value))
+    }
+}
+
+/// The view: the tree, then the selected field with its bytes.
+pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
+    let id = ui.make_persistent_id("wire-selection");
+    let mut selected: Option<Selected> = ui.data(|d| d.get_temp(id)).flatten();
+    ui.label(
+        "Every record of this connection's handshake, in the order it went, as recorded under TLS. \
+         Encrypted handshake records were opened with this connection's own handshake secrets. \
+         Select a field to see its bytes.",
+    );
+    for (i, step) in h.steps.iter().enumerate() {
+        let title = format!(
+            "{:.3} ms  {}  {} ({} bytes)",
+            step.time_us as f64 / 1000.0,
+            step.direction.arrow(),
+            visible_line(&step.title),
+            step.record.len()
+        );
+        egui::CollapsingHeader::new(title)
+            .id_salt(("wire-step", i))
+            .show(ui, |ui| {
+                let mut path = vec![0];
+                field_ui(ui, &step.header, i, &mut path, &mut selected);
+                for (m, message) in step.messages.iter().enumerate() {
+                    path[0] = m + 1;
+                    field_ui(ui, message, i, &mut path, &mut selected);
+                }
+            });
+    }
+    for note in &h.notes {
+        ui.label(RichText::new(visible_line(note)).italics());
+    }
+    ui.separator();
+    match selected.as_ref().and_then(|s| resolve(h, s)) {
+        Some((step, field)) => {
+            ui.label(RichText::new(field_text(field)).strong());
+            if !field.note.is_empty() {
+                ui.add(egui::Label::new(visible_line(&field.note).into_owned()).wrap());
+            }
+            hex_ui(ui, step, field.span);
+        }
+        None => {
+            ui.label("Select a field to see its bytes.");
+        }
+    }
+    ui.data_mut(|d| d.insert_temp(id, selected));
+}
+
+/// A field: a selectable line, or (with parts) a header that opens its
+/// parts and selects it.
+fn field_ui(
+    ui: &mut Ui,
+    f: &Field,
+    step: usize,
+    path: &mut Vec<usize>,
+    selected: &mut Option<Selected>,
+) {
+    let text = field_text(f);
+    let is_selected = selected
+        .as_ref()
+        .is_some_and(|s| s.step == step && s.path == *path);
+    let picked = if f.children.is_empty() {
+        ui.selectable_label(is_selected, text).clicked()
+    } else {
+        let title = if is_selected {
+            RichText::new(text)
+                .color(ui.visuals().selection.stroke.color)
+                .strong()
+        } else {
+            RichText::new(text)
+        };
+        let shown = egui::CollapsingHeader::new(title)
+            .id_salt(("wire-field", step, path.clone()))
+            .show(ui, |ui| {
+                for (i, c) in f.children.iter().enumerate() {
+                    path.push(i);
+                    field_ui(ui, c, step, path, selected);
+                    path.pop();
+                }
+            });
+        shown.header_response.clicked()
+    };
+    if picked {
+        *selected = Some(Selected {
+            step,
+            path: path.clone(),
+        });
+    }
+}
+
+fn spaced_hex(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The bytes of the selected field's layer (the record, or its decrypted
+/// content), the field's own highlighted.
+fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>) {
+    let layer = span.map_or(Layer::Record, |s| s.layer);
+    let bytes: &[u8] = match layer {
+        Layer::Record => &step.record,
+        Layer::Plain => step.plain.as_deref().unwrap_or(&[]),
+    };
+    let range = span.map(|s| s.start..s.start.saturating_add(s.len));
+    let what = match layer {
+        Layer::Record => "the record as it went over the wire",
+        Layer::Plain => "the record's decrypted content",
+    };
+    match (&range, range.as_ref().and_then(|r| bytes.get(r.clone()))) {
+        (Some(r), Some(hl)) => {
+            ui.label(format!(
+                "{what}, {} bytes; the field is bytes {}–{} ({} bytes)",
+                bytes.len(),
+                r.start,
+                r.end.saturating_sub(1),
+                hl.len()
+            ));
+            let more = if hl.len() > SPELLED { " …" } else { "" };
+            ui.label(
+                RichText::new(format!(
+                    "highlighted: {}{more}",
+                    spaced_hex(&hl[..hl.len().min(SPELLED)])
+                ))
+                .monospace(),
+            );
+        }
+        _ => {
+            ui.label(format!(
+                "{what}, {} bytes (this field has no bytes of its own)",
+                bytes.len()
+            ));
+        }
+    }
+    let font = FontId::monospace(12.0);
+    let row_height = ui.fonts_mut(|f| f.row_height(&font));
+    let rows = bytes.len().div_ceil(ROW);
+    let normal = ui.visuals().text_color();
+    let (hl_bg, hl_fg) = (
+        ui.visuals().selection.bg_fill,
+        ui.visuals().selection.stroke.color,
+    );
+    egui::ScrollArea::vertical()
+        .id_salt("wire-hex")
+        .max_height(260.0)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, rows, |ui, shown| {
+            for row in shown {
+                let mut job = LayoutJob::default();
+                let plain = TextFormat::simple(font.clone(), normal);
+                job.append(&format!("{:04x}  ", row * ROW), 0.0, plain.clone());
+                let start = row * ROW;
+                for (i, b) in bytes.iter().enumerate().skip(start).take(ROW) {
+                    let lit = range.as_ref().is_some_and(|r| r.contains(&i));
+                    let format = if lit {
+                        TextFormat {
+                            background: hl_bg,
+                            color: hl_fg,
+                            ..TextFormat::simple(font.clone(), hl_fg)
+                        }
+                    } else {
+                        plain.clone()
+                    };
+                    job.append(&format!("{b:02x}"), 0.0, format);
+                    job.append(" ", 0.0, plain.clone());
+                }
+                ui.label(job);
+            }
+        });
+}

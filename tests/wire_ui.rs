@@ -1,0 +1,106 @@
+//! The window's "Handshake on the wire" view (egui_kittest, over a real
+//! connection on loopback): it opens in the details, a field can be
+//! selected, and its bytes are the ones highlighted.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{DEADLINE, Pki, host_config, host_from, join_config};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use tlschat::ui::{Launch, TlsChatApp};
+
+type App<'a> = Harness<'a, TlsChatApp>;
+
+fn pump(a: &mut App<'static>, what: &str, mut done: impl FnMut(&App<'static>) -> bool) {
+    let end = Instant::now() + DEADLINE;
+    while !done(a) {
+        a.step();
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    a.run_steps(3);
+}
+
+#[test]
+fn the_view_opens_a_field_is_selected_and_its_bytes_are_highlighted() {
+    let pki = Pki::new();
+    let (_host, addr) = host_from(host_config(&pki.server(), "hana"));
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut config = join_config(addr, "ana", &pki.ca_pem);
+    let keylog = tempfile::tempdir().unwrap();
+    config.tls.keylog = Some(keylog.path().join("keys.log"));
+    let mut m: App<'static> = Harness::builder()
+        .with_size(egui::vec2(1000.0, 900.0))
+        // The real window's fallback to system fonts (arrows, CJK).
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(std::sync::Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
+        .build_eframe(move |cc| TlsChatApp::new(cc, Launch::Join(config), dir).unwrap());
+    pump(&mut m, "connected", |a| {
+        a.state().room().is_some_and(|r| r.is_connected())
+    });
+    let random = m
+        .state()
+        .room()
+        .and_then(|r| r.connection.as_ref())
+        .and_then(|c| c.wire.clone())
+        .and_then(|w| {
+            w.message("ClientHello")
+                .and_then(|(_, h)| h.child("random"))
+                .map(|f| f.value.clone())
+        })
+        .expect("the member recorded its ClientHello");
+
+    m.get_by_label_contains("verified by").click();
+    m.run_steps(3);
+    // The key log is on: the details say so.
+    assert!(
+        m.query_by_label_contains("anyone who reads it can decrypt this session")
+            .is_some()
+    );
+    // The walk-through is open above it: close it, so the view is in sight.
+    m.get_by_label("How this connection was secured").click();
+    m.run_steps(3);
+    m.get_by_label("Handshake on the wire").click();
+    m.run_steps(3);
+    assert!(
+        m.query_by_label("Select a field to see its bytes.")
+            .is_some()
+    );
+    m.get_by_label_contains("member → host  Handshake: ClientHello")
+        .click();
+    m.run_steps(3);
+    // The ClientHello message is a tree: open it (which selects it too),
+    // then pick its random.
+    m.get_by_label("ClientHello: 1455 bytes").click();
+    m.run_steps(3);
+    assert!(
+        m.query_by_label_contains("the field is bytes 5–1463 (1459 bytes)")
+            .is_some(),
+        "the whole message after the record header"
+    );
+    let field = format!("random: {random}");
+    m.get_by_label(&field).scroll_to_me();
+    m.run_steps(10);
+    m.get_by_label(&field).click();
+    m.run_steps(3);
+    let spaced: Vec<String> = (0..random.len() / 2)
+        .map(|i| random[2 * i..2 * i + 2].to_string())
+        .collect();
+    let expected = format!("highlighted: {}", spaced.join(" "));
+    assert!(
+        m.query_by_label(&expected).is_some(),
+        "the random's 32 bytes are the ones highlighted"
+    );
+    assert!(
+        m.query_by_label_contains(
+            "the record as it went over the wire, 1464 bytes; the field is bytes 11–42 (32 bytes)"
+        )
+        .is_some()
+    );
+}
