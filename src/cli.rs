@@ -214,13 +214,11 @@ impl TlsArgs {
     /// `SSLKEYLOGFILE`.
     #[must_use]
     pub fn options(&self, record_handshakes: bool) -> crate::net::TlsOptions {
-        let keylog = self.keylog.clone().or_else(|| {
-            std::env::var_os("SSLKEYLOGFILE")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        });
         crate::net::TlsOptions {
-            keylog,
+            keylog: self
+                .keylog
+                .clone()
+                .or(crate::net::TlsOptions::from_env().keylog),
             version: self.tls_version,
             groups: self.groups.clone(),
             record_handshakes,

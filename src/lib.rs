@@ -7,7 +7,10 @@
 //!   program through plain data: [`net::Start`] and [`net::SessionCommand`]
 //!   in, [`net::SessionEvent`]s (a [`net::NetEvent`] and its session) out.
 //!   [`net::protocol`] owns both wire dialects and every conversion between
-//!   bytes and frames. It never imports a UI toolkit.
+//!   bytes and frames; [`net::wire`] decodes (and, for TLS 1.3, decrypts)
+//!   the handshake [`net::recorder`] recorded, and [`net::tlsopts`] holds
+//!   the TLS experiments (`--tls-version`, `--groups`, `--keylog`). It never
+//!   imports a UI toolkit.
 //! - [`ui`]: the window's plain state; it never touches a socket.
 //! - [`cli`]: the command line (clap), the contract users and scripts rely on.
 //! - [`headless`]: the same host or member driven by stdin/stdout instead of

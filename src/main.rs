@@ -67,9 +67,15 @@ fn main() -> ExitCode {
             }
         }
         Some(Mode::GenCert(args)) => gen_cert(&args),
-        Some(Mode::Demo) => demo(),
+        Some(Mode::Demo) => {
+            warn_keylog(&tlschat::net::TlsOptions::from_env());
+            demo()
+        }
         Some(Mode::Trust(command)) => trust(&command),
-        None => run_window(Launch::Start, None, None),
+        None => {
+            warn_keylog(&tlschat::net::TlsOptions::from_env());
+            run_window(Launch::Start, None, None)
+        }
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -177,7 +183,7 @@ fn demo() -> i32 {
             place: tlschat::net::HistoryPlace::Memory,
             ..tlschat::net::HistoryConfig::default()
         },
-        tls: tlschat::net::TlsOptions::default(),
+        tls: tlschat::net::TlsOptions::from_env(),
     };
     let child: std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>> =
         std::sync::Arc::default();

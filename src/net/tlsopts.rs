@@ -140,6 +140,18 @@ pub struct TlsOptions {
 }
 
 impl TlsOptions {
+    /// The defaults, with the key log the `SSLKEYLOGFILE` environment
+    /// variable names (when it is set and not empty).
+    #[must_use]
+    pub fn from_env() -> Self {
+        Self {
+            keylog: std::env::var_os("SSLKEYLOGFILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            ..Self::default()
+        }
+    }
+
     /// The crypto provider (aws-lc-rs) with the chosen groups, or why
     /// they cannot be used (one line).
     pub(crate) fn provider(&self) -> Result<Arc<CryptoProvider>, String> {

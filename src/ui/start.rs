@@ -166,7 +166,7 @@ impl StartForm {
                 config_dir: config_dir.to_path_buf(),
                 limits: crate::net::HostLimits::default(),
                 history: crate::net::HistoryConfig::default(),
-                tls: crate::net::TlsOptions::default(),
+                tls: crate::net::TlsOptions::from_env(),
             }),
             _ => Err(p),
         }
@@ -196,7 +196,7 @@ impl StartForm {
                 identity,
                 config_dir: Some(config_dir.to_path_buf()),
                 reconnect: true,
-                tls: crate::net::TlsOptions::default(),
+                tls: crate::net::TlsOptions::from_env(),
             }),
             _ => Err(p),
         }

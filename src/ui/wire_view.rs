@@ -12,6 +12,8 @@ use crate::net::wire::{Field, Handshake, Layer, Span, Step};
 
 /// Bytes per row of the hex pane.
 const ROW: usize = 16;
+/// The hex pane's height, in points.
+const HEX_HEIGHT: f32 = 240.0;
 /// How many highlighted bytes the "highlighted" line spells out.
 const SPELLED: usize = 48;
 
@@ -48,6 +50,7 @@ fn field_text(f: &Field) -> String {
 pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
     let id = ui.make_persistent_id("wire-selection");
     let mut selected: Option<Selected> = ui.data(|d| d.get_temp(id)).flatten();
+    let before = selected.clone();
     ui.label(
         "Every record of this connection's handshake, in the order it went, as recorded under TLS. \
          Encrypted handshake records were opened with this connection's own handshake secrets. \
@@ -82,7 +85,8 @@ pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
             if !field.note.is_empty() {
                 ui.add(egui::Label::new(visible_line(&field.note).into_owned()).wrap());
             }
-            hex_ui(ui, step, field.span);
+            // A new selection brings its first byte into view.
+            hex_ui(ui, step, field.span, before != selected);
         }
         None => {
             ui.label("Select a field to see its bytes.");
@@ -143,7 +147,7 @@ fn spaced_hex(bytes: &[u8]) -> String {
 
 /// The bytes of the selected field's layer (the record, or its decrypted
 /// content), the field's own highlighted.
-fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>) {
+fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, scroll_to: bool) {
     let layer = span.map_or(Layer::Record, |s| s.layer);
     let bytes: &[u8] = match layer {
         Layer::Record => &step.record,
@@ -187,31 +191,36 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>) {
         ui.visuals().selection.bg_fill,
         ui.visuals().selection.stroke.color,
     );
-    egui::ScrollArea::vertical()
+    let mut area = egui::ScrollArea::vertical()
         .id_salt("wire-hex")
-        .max_height(260.0)
-        .auto_shrink([false, true])
-        .show_rows(ui, row_height, rows, |ui, shown| {
-            for row in shown {
-                let mut job = LayoutJob::default();
-                let plain = TextFormat::simple(font.clone(), normal);
-                job.append(&format!("{:04x}  ", row * ROW), 0.0, plain.clone());
-                let start = row * ROW;
-                for (i, b) in bytes.iter().enumerate().skip(start).take(ROW) {
-                    let lit = range.as_ref().is_some_and(|r| r.contains(&i));
-                    let format = if lit {
-                        TextFormat {
-                            background: hl_bg,
-                            color: hl_fg,
-                            ..TextFormat::simple(font.clone(), hl_fg)
-                        }
-                    } else {
-                        plain.clone()
-                    };
-                    job.append(&format!("{b:02x}"), 0.0, format);
-                    job.append(" ", 0.0, plain.clone());
-                }
-                ui.label(job);
+        .max_height(HEX_HEIGHT)
+        .min_scrolled_height(HEX_HEIGHT)
+        .auto_shrink([false, true]);
+    if scroll_to && let Some(r) = &range {
+        let row = (r.start / ROW).saturating_sub(1);
+        area = area.vertical_scroll_offset(row as f32 * (row_height + ui.spacing().item_spacing.y));
+    }
+    area.show_rows(ui, row_height, rows, |ui, shown| {
+        for row in shown {
+            let mut job = LayoutJob::default();
+            let plain = TextFormat::simple(font.clone(), normal);
+            job.append(&format!("{:04x}  ", row * ROW), 0.0, plain.clone());
+            let start = row * ROW;
+            for (i, b) in bytes.iter().enumerate().skip(start).take(ROW) {
+                let lit = range.as_ref().is_some_and(|r| r.contains(&i));
+                let format = if lit {
+                    TextFormat {
+                        background: hl_bg,
+                        color: hl_fg,
+                        ..TextFormat::simple(font.clone(), hl_fg)
+                    }
+                } else {
+                    plain.clone()
+                };
+                job.append(&format!("{b:02x}"), 0.0, format);
+                job.append(" ", 0.0, plain.clone());
             }
-        });
+            ui.label(job);
+        }
+    });
 }
