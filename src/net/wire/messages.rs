@@ -19,7 +19,8 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// Where `part` (a slice of `buf`) is, if it is one.
+    /// Where `part` (a slice of `buf`, as `tls-parser` hands them out) is,
+    /// if it is one: compared by address, no pointer is dereferenced.
     fn span(&self, part: &[u8]) -> Option<Span> {
         let b = self.buf.as_ptr() as usize;
         let p = part.as_ptr() as usize;
@@ -31,6 +32,18 @@ impl Ctx<'_> {
         })
     }
 }
+
+/// The first two bytes, big-endian (0 if there are fewer).
+fn be16(b: &[u8]) -> u16 {
+    u16::from_be_bytes([
+        b.first().copied().unwrap_or(0),
+        b.get(1).copied().unwrap_or(0),
+    ])
+}
+
+/// The most entries of one list (cipher suites, groups …) shown one by
+/// one; a hostile hello may carry thousands.
+const MAX_LIST: usize = 256;
 
 /// A bounds-checked reader over a slice.
 struct Reader<'a> {
@@ -240,15 +253,16 @@ fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     let suites = r.vec16()?;
     let suite_fields: Vec<Field> = suites
         .chunks_exact(2)
+        .take(MAX_LIST)
         .map(|c| {
-            let code = u16::from_be_bytes([c[0], c[1]]);
+            let code = be16(c);
             Field::new("cipher suite", suite_name(code), ctx.span(c))
         })
         .collect();
     fields.push(
         Field::new(
             "cipher suites",
-            format!("{} offered", suite_fields.len()),
+            format!("{} offered", suites.len() / 2),
             ctx.span(suites),
         )
         .with_children(suite_fields),
@@ -359,7 +373,7 @@ fn server_hello(
 fn extensions(block: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
     let mut out = Vec::new();
     let mut rest = block;
-    while !rest.is_empty() {
+    while !rest.is_empty() && out.len() < MAX_LIST {
         let parsed = if client {
             tls_parser::parse_tls_client_hello_extension(rest)
         } else {
@@ -391,7 +405,8 @@ impl Field {
 
 fn list_of_u16(data: &[u8], ctx: Ctx<'_>, name: &str, naming: fn(u16) -> String) -> Vec<Field> {
     data.chunks_exact(2)
-        .map(|c| Field::new(name, naming(u16::from_be_bytes([c[0], c[1]])), ctx.span(c)))
+        .take(MAX_LIST)
+        .map(|c| Field::new(name, naming(be16(c)), ctx.span(c)))
         .collect()
 }
 
@@ -456,13 +471,7 @@ fn extension(
             };
             children = list
                 .chunks_exact(2)
-                .map(|c| {
-                    Field::new(
-                        "version",
-                        version_name(u16::from_be_bytes([c[0], c[1]])),
-                        ctx.span(c),
-                    )
-                })
+                .map(|c| Field::new("version", version_name(be16(c)), ctx.span(c)))
                 .collect();
             value = children
                 .iter()
@@ -522,7 +531,7 @@ fn key_shares(data: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
         },
     };
     if !client && data.len() == 2 {
-        let code = u16::from_be_bytes([data[0], data[1]]);
+        let code = be16(data);
         out.push(Field::new(
             "key share",
             format!("asks for {}", group_name(code)),
@@ -530,7 +539,7 @@ fn key_shares(data: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
         ));
         return out;
     }
-    while !r.rest.is_empty() {
+    while !r.rest.is_empty() && out.len() < MAX_LIST {
         let start = r.rest;
         let (Some(code), Some(key)) = (r.u16(), r.vec16()) else {
             break;
