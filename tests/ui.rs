@@ -194,6 +194,27 @@ fn the_composer_renames_through_the_room_and_says_actions() {
             .iter()
             .any(|l| l.starts_with("Commands: /nick NAME"))
     );
+    // `/who` lists the room as the window knows it, with her new name.
+    type_message(&mut m, "/who");
+    m.key_press(egui::Key::Enter);
+    m.run_steps(2);
+    assert!(
+        line_texts(&m)
+            .iter()
+            .any(|l| l.starts_with("In the room (2): ")
+                && l.contains("hana (host)")
+                && l.contains("bob")),
+        "{:?}",
+        line_texts(&m)
+    );
+    // `//` sends one literal slash: the host gets "/who", not a command.
+    type_message(&mut m, "//who is there");
+    m.key_press(egui::Key::Enter);
+    pump(
+        &mut [&mut h, &mut m],
+        "the literal slash at the host",
+        |a| line_texts(a[0]).iter().any(|l| l == "/who is there"),
+    );
 }
 
 #[test]
