@@ -910,9 +910,9 @@ fn without_a_notification_service_notifications_are_silently_off() {
     run_with_session_bus("notifications_without_a_service", &nowhere);
 }
 
-/// Opens the member window's ⚙ menu and picks a notification setting.
+/// Opens the member window's menu and picks a notification setting.
 fn choose_notifications(m: &mut App<'static>, choice: &str) {
-    m.get_by_label("⚙").click();
+    m.get_by_label("Menu").click();
     m.run_steps(2);
     m.get_by_label(choice).click();
     m.run_steps(2);
@@ -1017,7 +1017,7 @@ fn notifications_without_a_service() {
     });
     let end = Instant::now() + DEADLINE;
     loop {
-        m.get_by_label("⚙").click();
+        m.get_by_label("Menu").click();
         m.run_steps(2);
         let off = has_text(&m, "no notification service answered");
         m.key_press(egui::Key::Escape);
@@ -1174,7 +1174,9 @@ fn up_in_an_empty_composer_recalls_the_last_line() {
 /// Opens "Save conversation…" in `m`, replaces the file name with `path`
 /// and presses Save.
 fn save_conversation_as(m: &mut App<'static>, path: &std::path::Path) {
-    m.get_by_label("Save conversation…").click();
+    m.get_by_label("Menu").click();
+    m.run_steps(2);
+    m.get_by_label("Save conversation…  (Ctrl+S)").click();
     m.run_steps(3);
     assert!(has_text(m, "Save the conversation"));
     assert!(m.get_by_label("File name").is_focused());

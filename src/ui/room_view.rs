@@ -482,7 +482,7 @@ impl RoomView {
             // The bar takes what the buttons leave, and cuts its text short
             // in a narrow window rather than run under them.
             let bar = egui::Button::new(RichText::new(text).color(color).size(15.0)).truncate();
-            let width = (ui.available_width() - 400.0).max(120.0);
+            let width = (ui.available_width() - 230.0).max(120.0);
             if ui
                 .add_sized([width, 26.0], bar)
                 .on_hover_text("Connection and certificate details")
@@ -491,28 +491,37 @@ impl RoomView {
                 self.details_open = !self.details_open;
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                // What is used now and then goes in one menu, so that the
+                // address bar keeps its room in a narrow window.
                 let service = self.notify_service;
-                ui.menu_button("⚙", |ui| {
+                ui.menu_button("Menu", |ui| {
+                    if ui.button("Find…  (Ctrl+F)").clicked() {
+                        self.search.open();
+                        ui.close();
+                    }
+                    if ui
+                        .button("Save conversation…  (Ctrl+S)")
+                        .on_hover_text("Plain text or JSON lines")
+                        .clicked()
+                    {
+                        action = Some(RoomAction::SaveConversation);
+                        ui.close();
+                    }
+                    if ui.button("Keyboard shortcuts  (F1)").clicked() {
+                        self.shortcuts_open = true;
+                        ui.close();
+                    }
+                    ui.separator();
                     crate::ui::settings::settings_ui(ui, service);
                 })
                 .response
-                .on_hover_text("Settings: theme, desktop notifications");
+                .on_hover_text("Find, save the conversation, shortcuts, settings");
                 if ui
                     .button("Leave")
                     .on_hover_text("Back to the start screen")
                     .clicked()
                 {
                     action = Some(RoomAction::BackToStart);
-                }
-                if ui
-                    .button("Save conversation…")
-                    .on_hover_text("Plain text or JSON lines (Ctrl+S)")
-                    .clicked()
-                {
-                    action = Some(RoomAction::SaveConversation);
-                }
-                if ui.button("Find…").on_hover_text("Ctrl+F").clicked() {
-                    self.search.open();
                 }
                 // Reconnect after a disconnect; nothing to do after a refusal
                 // (the warning has its own ways out) but leave.
