@@ -2,6 +2,7 @@
 //! certificate) and the host's own self-signed certificate, made once and
 //! kept in the configuration directory.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use rcgen::{
@@ -90,6 +91,21 @@ pub fn server_params(
     Ok(p)
 }
 
+/// `gen-cert`'s names without `--host`: `localhost`, `127.0.0.1` and this
+/// machine's other addresses (see [`crate::net::invite::machine_addresses`]),
+/// so a host using the certificate can be reached from the network by
+/// address without a name mismatch.
+#[must_use]
+pub fn default_gen_cert_hosts() -> Vec<String> {
+    let mut hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    hosts.extend(
+        crate::net::invite::machine_addresses()
+            .iter()
+            .map(ToString::to_string),
+    );
+    hosts
+}
+
 /// Writes a CA and a server certificate for `hosts` into `out`, keys
 /// readable by their owner only. Refuses to overwrite unless `force`.
 pub fn gen_cert(out: &Path, hosts: &[String], force: bool) -> Result<Generated, CertGenError> {
@@ -146,8 +162,14 @@ pub const HOST_KEY_FILE: &str = "host-key.pem";
 /// the host's own certificate and key.
 pub const HOST_IDENTITY_LOCK: &str = "host-identity.lock";
 
-/// The names the generated host certificate is valid for.
-fn host_names() -> Vec<String> {
+/// The most names the kept host certificate carries. A host started on
+/// ever new addresses (a laptop moving between networks) adds each; past
+/// this many, a re-issue keeps only the defaults and today's addresses.
+pub const MAX_HOST_CERT_NAMES: usize = 32;
+
+/// The names the generated host certificate is valid for: `localhost`,
+/// loopback, this machine's host name, and `addresses`.
+fn host_names(addresses: &[IpAddr]) -> Vec<String> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
     if let Ok(h) = std::fs::read_to_string("/etc/hostname") {
         let h = h.trim();
@@ -159,17 +181,50 @@ fn host_names() -> Vec<String> {
             names.push(h.to_string());
         }
     }
+    for ip in addresses {
+        let name = ip.to_canonical().to_string();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     names
 }
 
+/// The names a kept certificate should be re-issued with so that it names
+/// `required` too, or `None` when it already names them all.
+fn names_to_add(have: &[String], required: &[String]) -> Option<Vec<String>> {
+    let missing: Vec<&String> = required.iter().filter(|n| !have.contains(n)).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut names = have.to_vec();
+    names.extend(missing.into_iter().cloned());
+    if names.len() > MAX_HOST_CERT_NAMES {
+        names = required.to_vec();
+    }
+    Some(names)
+}
+
 /// Returns the paths of the host's self-signed certificate and key in
-/// `config_dir`, making them on first use. A certificate that expires within
-/// 30 days is re-issued with the same key, so pins on the key still hold.
+/// `config_dir`, making them on first use, valid for `localhost`, loopback,
+/// the host name and `addresses` (those its invites are for).
+///
+/// The key is made once and kept. The certificate is re-issued, with the
+/// same key, when it expires within 30 days or when it does not name one
+/// of `addresses` (the host was started on an address it has not used
+/// before); it then names its old names and the new ones. Members who
+/// accepted the earlier certificate are let in with a notice, since their
+/// exception covers later certificates with the same key; an invite link
+/// made before names the earlier certificate exactly and no longer works
+/// (the host prints new ones).
 ///
 /// Two processes starting at once (the demo's, say) take turns under a lock
 /// on [`HOST_IDENTITY_LOCK`], so neither pairs its certificate with the
 /// other's key.
-pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenError> {
+pub fn host_identity(
+    config_dir: &Path,
+    addresses: &[IpAddr],
+) -> Result<(PathBuf, PathBuf), CertGenError> {
     let lock_path = config_dir.join(HOST_IDENTITY_LOCK);
     let _lock = crate::config::lock_file(&lock_path).map_err(|source| CertGenError::Lock {
         path: lock_path.clone(),
@@ -183,6 +238,8 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
             source,
         })
     };
+    let required = host_names(addresses);
+    let mut names = required.clone();
     let key = if key_path.exists() {
         let pem = std::fs::read_to_string(&key_path).map_err(|source| {
             CertGenError::Pem(crate::net::pem::PemError::Read {
@@ -200,8 +257,12 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
             let certs = crate::net::pem::load_certs(&cert_path)?;
             let info = CertInfo::from_der(&certs[0]);
             let soon = ::time::OffsetDateTime::now_utc().unix_timestamp() + 30 * 86_400;
-            if info.parse_error.is_none() && info.not_after > soon {
-                return Ok((cert_path, key_path));
+            if info.parse_error.is_none() {
+                match names_to_add(&info.host_names(), &required) {
+                    None if info.not_after > soon => return Ok((cert_path, key_path)),
+                    None => names = info.host_names(),
+                    Some(more) => names = more,
+                }
             }
         }
         key
@@ -214,8 +275,7 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
         write(&key_path, &key.serialize_pem(), true)?;
         key
     };
-    let cert =
-        server_params(&host_names(), "tlschat host (self-signed)", 825)?.self_signed(&key)?;
+    let cert = server_params(&names, "tlschat host (self-signed)", 825)?.self_signed(&key)?;
     write(&cert_path, &cert.pem(), false)?;
     Ok((cert_path, key_path))
 }

@@ -88,6 +88,9 @@ pub enum Launch {
     Host(HostConfig),
     /// Straight into joining.
     Join(JoinConfig),
+    /// On the start screen with this invite link in the join field,
+    /// waiting for a click on Join (a link the desktop opened).
+    Invite(String),
 }
 
 /// Called once with the host's address when it is listening (the demo
@@ -192,6 +195,13 @@ impl TlsChatApp {
             Launch::Start => {}
             Launch::Host(config) => app.host(config),
             Launch::Join(config) => app.join(config),
+            Launch::Invite(link) => {
+                app.form.target = link;
+                // A malformed link shows its problem at once.
+                if let Err(p) = app.form.join_config(&app.config_dir) {
+                    app.join_problems = p;
+                }
+            }
         }
         Ok(app)
     }

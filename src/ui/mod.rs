@@ -7,6 +7,7 @@ mod cert_view;
 pub mod conversation;
 pub mod frame_log;
 mod interstitial;
+mod invite_panel;
 mod room_view;
 pub mod start;
 pub mod state;
