@@ -313,12 +313,15 @@ fn invite_note_ui(ui: &mut egui::Ui, target: &str) {
     if let Ok(crate::net::invite::Invite { pin: Some(pin), .. }) =
         crate::net::invite::Invite::parse(target)
     {
-        ui.label("");
-        ui.label(format!(
-            "🔑 Invite: trusts exactly the certificate with safety code {}",
-            crate::net::safety::safety_code(&pin)
-        ));
-        ui.end_row();
+        ui.add_space(4.0);
+        ui.add(
+            egui::Label::new(format!(
+                "🔑 This invite trusts exactly the certificate with safety code {} — \
+                 the host sees the same code",
+                crate::net::safety::safety_code(&pin)
+            ))
+            .wrap(),
+        );
     }
 }
 
@@ -365,12 +368,12 @@ pub fn start_screen_ui(
                 ui.add_space(6.0);
                 egui::Grid::new("join_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
                     field_ui(ui, "Host address", &mut form.target, "host:7443 or an invite link, tlschat://…", join_problems.get("target"));
-                    invite_note_ui(ui, &form.target);
                     field_ui(ui, "Your nickname", &mut form.join_nick, "your name", join_problems.get("join_nick"));
                     field_ui(ui, "CA certificate (optional)", &mut form.ca, "PEM file of a private CA", join_problems.get("ca"));
                     field_ui(ui, "Your certificate (optional)", &mut form.join_cert, "for hosts that ask (PEM)", join_problems.get("join_cert"));
                     field_ui(ui, "Your key (optional)", &mut form.join_key, "its private key (PEM)", join_problems.get("join_key"));
                 });
+                invite_note_ui(ui, &form.target);
                 ui.add_space(6.0);
                 if ui.button("Join").clicked() {
                     action = Some(StartAction::Join);
