@@ -257,9 +257,10 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
                     PinKind::Verified => "verified",
                 };
                 lines.push(format!(
-                    "{}  {kind}  {}  since {}  {}",
+                    "{}  {kind}  {}  safety code {}  since {}  {}",
                     e.target,
                     tlschat::net::certinfo::fingerprint(&e.cert.sha256),
+                    tlschat::net::safety::safety_code(&e.cert.sha256),
                     tlschat::net::trust::utc(e.added),
                     e.cert.subject
                 ));

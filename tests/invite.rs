@@ -485,3 +485,50 @@ fn gen_cert_names_this_machines_addresses_unless_told_otherwise() {
     assert!(out.status.success());
     assert_eq!(server("given"), ["chat.example".to_string()]);
 }
+
+#[test]
+fn an_invite_never_replaces_a_cas_verification_of_a_host() {
+    let pki = common::Pki::new();
+    let cert = pki.server();
+    let host_cfg = tempfile::tempdir().unwrap();
+    let member_cfg = tempfile::tempdir().unwrap();
+    let bind = common::free_addr().to_string();
+    let ca = pki.ca_pem.to_str().unwrap();
+    // The host with a CA's certificate; the member verifies it with --ca.
+    let mut p = Proc::spawn(tlschat(host_cfg.path()).args([
+        "host",
+        "--headless",
+        "--bind",
+        &bind,
+        "--no-history",
+        "--cert",
+        cert.cert.to_str().unwrap(),
+        "--key",
+        cert.key.to_str().unwrap(),
+    ]));
+    p.expect_hosting();
+    let line = p.expect("an invite", |l| l.starts_with("* invite: "));
+    let ca_invite = value(&line, "* invite: ").to_string();
+    let mut m = join(member_cfg.path(), &ca_invite, "ana", &["--ca", ca]);
+    m.expect("verified by the CA", |x| {
+        x.starts_with("* trusted: verified by")
+    });
+    let (code, _, err) = finish(m);
+    assert_eq!(code, 0, "{err}");
+    assert!(known_hosts(member_cfg.path()).contains("  verified  "));
+    stop(p);
+
+    // The same host:port now with a self-signed certificate, and an invite
+    // that pins exactly it: refused, and no exception can be made.
+    let self_cfg = tempfile::tempdir().unwrap();
+    let (h, l) = host(self_cfg.path(), &bind);
+    let (code, out, err) = finish(join(member_cfg.path(), &l.invites[0], "ana", &["--ca", ca]));
+    assert_eq!(code, 3, "{out:?}{err}");
+    assert!(err.contains("[CERT_SELF_SIGNED]"), "{err}");
+    assert!(
+        !err.contains("join with --pin"),
+        "no way through is offered: {err}"
+    );
+    assert!(known_hosts(member_cfg.path()).contains("  verified  "));
+    stop(h);
+}

@@ -284,8 +284,61 @@ pub fn host_identity(
 #[must_use]
 pub fn describe(label: &str, info: &CertInfo) -> String {
     format!(
-        "{label}: {}  {}",
+        "{label}: {}  {}  safety code {}",
         info.display_name(),
-        fingerprint(&info.sha256)
+        fingerprint(&info.sha256),
+        crate::net::safety::safety_code(&info.sha256)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_kept_certificate_only_gains_names() {
+        let have = names(&["localhost", "127.0.0.1", "192.0.2.2"]);
+        assert_eq!(
+            names_to_add(&have, &names(&["localhost", "127.0.0.1"])),
+            None
+        );
+        assert_eq!(
+            names_to_add(&have, &names(&["localhost", "198.51.100.7"])),
+            Some(names(&[
+                "localhost",
+                "127.0.0.1",
+                "192.0.2.2",
+                "198.51.100.7"
+            ]))
+        );
+        // Past the cap, only what is needed today.
+        let many: Vec<String> = (0..MAX_HOST_CERT_NAMES)
+            .map(|i| format!("10.0.0.{i}"))
+            .collect();
+        let today = names(&["localhost", "203.0.113.9"]);
+        assert_eq!(names_to_add(&many, &today), Some(today.clone()));
+    }
+
+    #[test]
+    fn the_host_certificate_is_reissued_with_the_same_key_for_a_new_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = || {
+            let certs = crate::net::pem::load_certs(&dir.path().join(HOST_CERT_FILE)).unwrap();
+            CertInfo::from_der(&certs[0])
+        };
+        host_identity(dir.path(), &[]).unwrap();
+        let first = read();
+        host_identity(dir.path(), &["127.0.0.1".parse().unwrap()]).unwrap();
+        assert_eq!(read().sha256, first.sha256, "already named: kept as it is");
+        host_identity(dir.path(), &["192.0.2.9".parse().unwrap()]).unwrap();
+        let second = read();
+        assert_ne!(second.sha256, first.sha256);
+        assert!(second.same_key(&first));
+        assert!(second.host_names().contains(&"192.0.2.9".to_string()));
+        assert!(second.host_names().contains(&"localhost".to_string()));
+    }
 }

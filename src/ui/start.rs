@@ -274,7 +274,12 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
                                         &e.cert,
                                     ))
                                     .monospace(),
-                                );
+                                )
+                                .on_hover_text(format!(
+                                    "{}\nsafety code {}",
+                                    crate::net::certinfo::fingerprint(&e.cert.sha256),
+                                    crate::net::safety::safety_code(&e.cert.sha256)
+                                ));
                                 ui.label(format!("since {}", crate::net::trust::utc(e.added)));
                                 if ui.button(format!("Remove {}", e.target)).clicked() {
                                     *action = Some(StartAction::Forget(e.target.clone()));
