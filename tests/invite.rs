@@ -532,3 +532,35 @@ fn an_invite_never_replaces_a_cas_verification_of_a_host() {
     assert!(known_hosts(member_cfg.path()).contains("  verified  "));
     stop(h);
 }
+
+#[test]
+fn an_ipv6_wildcard_host_invites_to_ipv6_addresses_and_works_over_ipv6_loopback() {
+    let cfg = tempfile::tempdir().unwrap();
+    let member_cfg = tempfile::tempdir().unwrap();
+    // `host` reads invites up to the first loopback one: [::1] here.
+    let (mut h, l) = host(cfg.path(), "[::]:0");
+    let listed: Vec<IpAddr> = l.invites.iter().map(|i| invite_ip(i)).collect();
+    let expected = tlschat::net::invite::invite_addresses(
+        "::".parse().unwrap(),
+        &tlschat::net::invite::local_addresses(),
+    );
+    assert_eq!(listed[..], expected[..listed.len()]);
+    assert!(
+        !listed
+            .iter()
+            .any(|ip| ip.to_string().to_lowercase().starts_with("fe80")),
+        "no link-local invites: {listed:?}"
+    );
+    let names = kept_cert(cfg.path()).host_names();
+    for ip in &expected {
+        assert!(names.contains(&ip.to_string()), "{ip} not in {names:?}");
+    }
+    let v6 = l.invites.last().unwrap();
+    assert!(v6.starts_with("tlschat://[::1]:"), "{v6}");
+    let mut m = join(member_cfg.path(), v6, "ana", &[]);
+    m.say("over ::1");
+    h.expect("the member's line", |x| x == "<ana> over ::1");
+    let (code, _, err) = finish(m);
+    assert_eq!(code, 0, "{err}");
+    stop(h);
+}

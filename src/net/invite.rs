@@ -26,7 +26,8 @@ pub const SCHEME: &str = "tlschat";
 pub const MAX_LINK: usize = 512;
 
 /// Why a text is not an invite link. Each message is one line that names
-/// what is wrong, never repeating the (untrusted) link itself.
+/// what is wrong; it never repeats the (untrusted) link whole, and the
+/// parts it quotes have passed the printable-ASCII check.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InviteError {
