@@ -144,7 +144,7 @@ impl HostArgs {
 pub struct JoinArgs {
     /// The host to join: HOST:PORT, [IPv6]:PORT, HOST (port 7443), or an
     /// invite link, tlschat://HOST:PORT/#pin=SHA256:HEX, which also trusts
-    /// exactly that certificate (as --pin does). See `join_target`.
+    /// exactly that certificate (as --pin does).
     #[arg(value_name = "HOST:PORT|LINK")]
     pub target: String,
     /// Your nickname in the room.
