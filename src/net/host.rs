@@ -62,14 +62,16 @@ const DIRECT_QUEUE: usize = 8;
 const REPLAY_PAGE: usize = 512;
 const REPLAY_PAGE_BYTES: usize = 256 * 1024;
 
+/// The TLS configuration and certificate chain; a generated certificate
+/// names `addresses` (those the room's invites are for).
 fn server_config(
     config: &HostConfig,
+    addresses: &[std::net::IpAddr],
 ) -> Result<(Arc<rustls::ServerConfig>, Vec<CertInfo>), String> {
     let (cert, key) = match &config.identity {
         Some(pair) => pair.clone(),
-        None => {
-            crate::net::certgen::host_identity(&config.config_dir).map_err(|e| e.to_string())?
-        }
+        None => crate::net::certgen::host_identity(&config.config_dir, addresses)
+            .map_err(|e| e.to_string())?,
     };
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let identity =
@@ -317,7 +319,12 @@ pub(crate) async fn run(
     let setup = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || {
-            let (tls, chain) = server_config(&config)?;
+            // Where members on other machines can reach this room.
+            let addresses = crate::net::invite::invite_addresses(
+                config.bind.ip(),
+                &crate::net::invite::local_addresses(),
+            );
+            let (tls, chain) = server_config(&config, &addresses)?;
             let file = history_file(&config);
             let store = Store::open(
                 file.as_deref(),
@@ -325,11 +332,11 @@ pub(crate) async fn run(
                 config.history.keep_bytes,
                 config.history.max_bytes,
             )?;
-            Ok::<_, String>((tls, chain, store, file))
+            Ok::<_, String>((tls, chain, store, file, addresses))
         })
         .await
     };
-    let (tls, chain, store, file) = match setup {
+    let (tls, chain, store, file, addresses) = match setup {
         Ok(Ok(ok)) => ok,
         Ok(Err(reason)) => return ended(&sink, DisconnectKind::Error, reason),
         Err(e) => {
@@ -342,7 +349,13 @@ pub(crate) async fn run(
     };
     let addr = listener.local_addr().unwrap_or(config.bind);
     tracing::info!(%addr, history = ?file, "listening");
-    sink.emit(NetEvent::Listening { addr, chain });
+    let pin = chain.first().map(|leaf| leaf.sha256);
+    let invites = crate::net::invite::invites_for(addr, &addresses, pin);
+    sink.emit(NetEvent::Listening {
+        addr,
+        chain,
+        invites,
+    });
     if let Some(file) = &file {
         let kept = store.last_seq() + 1 - store.first_kept();
         sink.emit(NetEvent::Notice(format!(

@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use egui::{Color32, RichText, Ui};
 
-use crate::net::certinfo::fingerprint;
 use crate::net::{JoinConfig, SessionCommand};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
 use crate::ui::search::Search;
@@ -547,14 +546,7 @@ impl RoomView {
         if self.state.role == Role::Host
             && let Some(leaf) = self.state.own_chain.first()
         {
-            let fp = fingerprint(&leaf.sha256);
-            ui.horizontal_wrapped(|ui| {
-                ui.label("Your certificate's fingerprint — members should see the same:");
-                ui.label(RichText::new(&fp).monospace().strong());
-                if ui.small_button("Copy fingerprint").clicked() {
-                    ui.ctx().copy_text(fp.clone());
-                }
-            });
+            crate::ui::invite_panel::invite_panel_ui(ui, leaf, &self.state.invites);
         }
         ui.add_space(4.0);
         action
@@ -732,6 +724,7 @@ mod tests {
         state.apply(NetEvent::Listening {
             addr: "127.0.0.1:7463".parse().unwrap(),
             chain: vec![],
+            invites: vec![],
         });
         state.apply(NetEvent::Joined {
             you: 0,
@@ -853,6 +846,7 @@ mod tests {
         state.apply(NetEvent::Listening {
             addr: "127.0.0.1:7463".parse().unwrap(),
             chain: vec![],
+            invites: vec![],
         });
         let mut h = Harness::builder()
             .with_size(egui::vec2(900.0, 600.0))

@@ -186,6 +186,8 @@ pub struct RoomState {
     pub connection: Option<Box<ConnectionInfo>>,
     /// Our own certificate chain (host).
     pub own_chain: Vec<CertInfo>,
+    /// Invite links to our room, loopback last (host).
+    pub invites: Vec<crate::net::invite::Invite>,
     /// The address we listen on (host).
     pub listening: Option<SocketAddr>,
     /// Our member id.
@@ -282,6 +284,7 @@ impl RoomState {
             status: Status::Connecting,
             connection: None,
             own_chain: Vec::new(),
+            invites: Vec::new(),
             listening: None,
             me: None,
             nick,
@@ -792,10 +795,15 @@ impl RoomState {
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
         match safe_to_show(event) {
-            NetEvent::Listening { addr, chain } => {
+            NetEvent::Listening {
+                addr,
+                chain,
+                invites,
+            } => {
                 self.listening = Some(addr);
                 self.target = addr.to_string();
                 self.own_chain = chain;
+                self.invites = invites;
                 self.status = Status::Connected;
             }
             NetEvent::Connecting { target } => {
@@ -1982,6 +1990,7 @@ mod tests {
         s.apply(NetEvent::Listening {
             addr: "127.0.0.1:7443".parse().unwrap(),
             chain: vec![],
+            invites: vec![],
         });
         s.apply(history_message(1, "ana", "hi hana", false));
         s.apply(history_message(2, "hana", "hi ana", true));
@@ -2056,6 +2065,7 @@ mod tests {
         s.apply(NetEvent::Listening {
             addr: "127.0.0.1:7443".parse().unwrap(),
             chain: vec![],
+            invites: vec![],
         });
         assert_eq!(s.target, "127.0.0.1:7443");
         assert_eq!(s.status, Status::Connected);
