@@ -32,7 +32,8 @@ pub fn invite_panel_ui(ui: &mut Ui, leaf: &CertInfo, invites: &[Invite]) {
         }
     });
     ui.horizontal_wrapped(|ui| {
-        ui.label("Safety code — read it to each other, members see the same:");
+        ui.label("Safety code (members see the same):")
+            .on_hover_text("Read it to each other, by phone or in person: the same code means the same certificate");
         safety_code_ui(ui, leaf);
     });
     let Some((first, others)) = invites.split_first() else {
