@@ -7,35 +7,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/window.rs"]
+mod window;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::{DEADLINE, Issued, Pki, join_config};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tlschat::net::HostConfig;
+use tlschat::ui::Launch;
 use tlschat::ui::state::{Delivery, Status};
-use tlschat::ui::{Launch, TlsChatApp};
-
-type App<'a> = Harness<'a, TlsChatApp>;
+use window::{App, app_in, has_text, pump};
 
 fn app(launch: Launch) -> App<'static> {
     app_in(launch, tempfile::tempdir().unwrap().keep())
-}
-
-/// An app whose configuration directory (known hosts) is `dir`.
-fn app_in(launch: Launch, dir: std::path::PathBuf) -> App<'static> {
-    Harness::builder()
-        .with_size(egui::vec2(1000.0, 700.0))
-        // The same fallback to system fonts as the real window: CJK text
-        // must be drawable (a missing glyph fails the test).
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(std::sync::Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
-        })
-        .build_eframe(move |cc| TlsChatApp::new(cc, launch, dir).unwrap())
 }
 
 fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
@@ -48,30 +34,6 @@ fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
         limits: tlschat::net::HostLimits::default(),
         history: tlschat::net::HistoryConfig::default(),
     }))
-}
-
-/// Steps the apps until `done` holds, failing after the deadline.
-fn pump(
-    apps: &mut [&mut App<'static>],
-    what: &str,
-    mut done: impl FnMut(&[&mut App<'static>]) -> bool,
-) {
-    let end = Instant::now() + DEADLINE;
-    loop {
-        for a in apps.iter_mut() {
-            a.step();
-        }
-        if done(apps) {
-            // A few more frames, so that layout changes (panels resizing)
-            // have settled before the test clicks anything.
-            for a in apps.iter_mut() {
-                a.run_steps(3);
-            }
-            return;
-        }
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn listening(h: &mut App<'static>) -> SocketAddr {
@@ -99,10 +61,6 @@ fn in_the_room() -> (Issued, SocketAddr, App<'static>, App<'static>) {
     let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
     connected(&mut [&mut h, &mut m], 1);
     (cert, addr, h, m)
-}
-
-fn has_text(a: &App<'static>, text: &str) -> bool {
-    a.query_all_by_label_contains(text).next().is_some()
 }
 
 fn type_message(a: &mut App<'static>, text: &str) {

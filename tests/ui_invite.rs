@@ -6,23 +6,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/window.rs"]
+mod window;
 
-use std::time::{Duration, Instant};
-
-use common::DEADLINE;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tlschat::net::{HostConfig, PinMatch, TrustBasis};
+use tlschat::ui::Launch;
 use tlschat::ui::state::Status;
-use tlschat::ui::{Launch, TlsChatApp};
-
-type App<'a> = Harness<'a, TlsChatApp>;
-
-fn app_in(launch: Launch, dir: std::path::PathBuf) -> App<'static> {
-    Harness::builder()
-        .with_size(egui::vec2(1000.0, 700.0))
-        .build_eframe(move |cc| TlsChatApp::new(cc, launch, dir).unwrap())
-}
+use window::{App, app_in, has_text, pump};
 
 /// A host window with the self-signed certificate kept in its own
 /// configuration directory, on a free loopback port.
@@ -43,32 +34,6 @@ fn host_app() -> App<'static> {
         }),
         dir,
     )
-}
-
-/// Steps the apps until `done` holds, failing after the deadline.
-fn pump(
-    apps: &mut [&mut App<'static>],
-    what: &str,
-    mut done: impl FnMut(&[&mut App<'static>]) -> bool,
-) {
-    let end = Instant::now() + DEADLINE;
-    loop {
-        for a in apps.iter_mut() {
-            a.step();
-        }
-        if done(apps) {
-            for a in apps.iter_mut() {
-                a.run_steps(3);
-            }
-            return;
-        }
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn has_text(a: &App<'static>, text: &str) -> bool {
-    a.query_all_by_label_contains(text).next().is_some()
 }
 
 /// Waits for the host to listen; returns its first invite link and the

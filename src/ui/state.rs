@@ -114,6 +114,25 @@ pub struct ChatLine {
     pub delivery: Option<Delivery>,
 }
 
+#[cfg(test)]
+impl ChatLine {
+    /// A live message from ana (for tests).
+    pub(crate) fn from_ana(id: LineId, text: &str) -> Self {
+        Self {
+            id,
+            seq: None,
+            time_ms: 0,
+            nick: "ana".into(),
+            text: text.into(),
+            own: false,
+            notice: false,
+            divider: false,
+            history: false,
+            delivery: None,
+        }
+    }
+}
+
 /// Where a reconnection stands, as the banner shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Countdown<'a> {
