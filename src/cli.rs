@@ -18,6 +18,11 @@ pub struct Cli {
     /// steps; -vv: everything). RUST_LOG, when set, says exactly what.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
+    /// An invite link (tlschat://HOST:PORT/#pin=SHA256:…) instead of a
+    /// subcommand: the window opens on its start screen with the join
+    /// filled in, waiting for one click (what the desktop's URL handler runs).
+    #[arg(value_name = "LINK")]
+    pub link: Option<String>,
 }
 
 /// The subcommands.
@@ -151,9 +156,11 @@ impl HostArgs {
 /// `tlschat join`.
 #[derive(Debug, Args)]
 pub struct JoinArgs {
-    /// The host to join: HOST:PORT, [IPv6]:PORT, or HOST (port 7443).
-    #[arg(value_parser = parse_join_target, value_name = "HOST:PORT")]
-    pub target: (String, u16),
+    /// The host to join: HOST:PORT, [IPv6]:PORT, HOST (port 7443), or an
+    /// invite link, tlschat://HOST:PORT/#pin=SHA256:HEX, which also trusts
+    /// exactly that certificate (as --pin does).
+    #[arg(value_name = "HOST:PORT|LINK")]
+    pub target: String,
     /// Your nickname in the room.
     #[arg(long, value_name = "NICK", value_parser = crate::net::nick::normalize)]
     pub name: Option<String>,
@@ -233,7 +240,8 @@ pub struct GenCertArgs {
     #[arg(long, default_value = "certs", value_name = "DIR")]
     pub out: PathBuf,
     /// A DNS name or IP address for the server certificate; may be repeated
-    /// (default: localhost and 127.0.0.1).
+    /// (default: localhost, 127.0.0.1 and this machine's other addresses,
+    /// IPv6 link-local ones excepted).
     #[arg(long = "host", value_name = "NAME")]
     pub hosts: Vec<String>,
     /// Replace existing files.
@@ -300,6 +308,53 @@ pub fn parse_join_target(text: &str) -> Result<(String, u16), String> {
     let (host, port) = parse_target(text)?;
     crate::net::pins::canonical_host(&host)?;
     Ok((host, port))
+}
+
+/// Where to join, as given on the command line or the start screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JoinTarget {
+    /// The host name or address.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// The certificate an invite link pinned, if the target was one.
+    pub pin: Option<[u8; 32]>,
+}
+
+/// Parses where to join: an invite link (`tlschat://…`, see
+/// [`crate::net::invite`]) or `HOST:PORT` as [`parse_join_target`] does.
+/// The error is one line naming what is wrong; it never repeats a link
+/// (untrusted text), and repeats a `HOST:PORT` only with its control
+/// characters made visible.
+pub fn join_target(text: &str) -> Result<JoinTarget, String> {
+    if crate::net::invite::is_link(text) {
+        let invite = crate::net::invite::Invite::parse(text)
+            .map_err(|e| format!("not a valid invite link: {e}"))?;
+        return Ok(JoinTarget {
+            host: invite.host,
+            port: invite.port,
+            pin: invite.pin,
+        });
+    }
+    let (host, port) = parse_join_target(text)
+        .map_err(|e| crate::net::safe_text::visible_line(&e).into_owned())?;
+    Ok(JoinTarget {
+        host,
+        port,
+        pin: None,
+    })
+}
+
+/// The pins to join with: an invite's and `--pin`'s, which must agree.
+pub fn join_pins(target: &JoinTarget, pin: Option<[u8; 32]>) -> Result<Vec<[u8; 32]>, String> {
+    match (target.pin, pin) {
+        (Some(a), Some(b)) if a != b => Err(
+            "the invite link's pin and --pin name different certificates: give one of them"
+                .to_string(),
+        ),
+        (Some(a), _) | (None, Some(a)) => Ok(vec![a]),
+        (None, None) => Ok(Vec::new()),
+    }
 }
 
 /// A default nickname: the user's login name, else `fallback`.

@@ -15,6 +15,7 @@ use std::sync::Arc;
 
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::safe_text::visible_line as shown;
+use crate::net::safety::safety_code;
 use crate::net::trust::{Problem, utc};
 use crate::net::{
     ConnectionInfo, DisconnectKind, NetEvent, NetThread, PinMatch, SessionCommand, SessionEvent,
@@ -63,6 +64,7 @@ fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
     if let Some(leaf) = info.chain.first() {
         lines.push(format!("* certificate: {}", cert_line(leaf)));
         lines.push(format!("* fingerprint: {}", fingerprint(&leaf.sha256)));
+        lines.push(format!("* safety code: {}", safety_code(&leaf.sha256)));
     }
     lines.push(match &info.trust {
         TrustBasis::Verified { anchor } => format!("* trusted: verified by {}", shown(anchor)),
@@ -103,6 +105,7 @@ fn cert_lines(label: &str, cert: &CertInfo) -> Vec<String> {
             utc(cert.not_after)
         ),
         format!("    fingerprint: {}", fingerprint(&cert.sha256)),
+        format!("    safety code: {}", safety_code(&cert.sha256)),
         format!("    key SHA-256: {}", cert.key_fingerprint()),
     ]
 }
@@ -140,7 +143,8 @@ pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
             "This cannot be bypassed with --pin. Only if you know why it changed, forget the old one with `tlschat trust remove {target}`."
         )),
         (None, Some(leaf)) if u.can_proceed => lines.push(format!(
-            "If the host's owner confirms this fingerprint, join with --pin {}",
+            "If the host's owner confirms this fingerprint (safety code {}), join with --pin {}",
+            safety_code(&leaf.sha256),
             fingerprint(&leaf.sha256)
         )),
         _ => {}
@@ -152,7 +156,11 @@ pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
 #[must_use]
 pub fn event_lines(event: &NetEvent) -> Vec<String> {
     match event {
-        NetEvent::Listening { addr, chain } => {
+        NetEvent::Listening {
+            addr,
+            chain,
+            invites,
+        } => {
             let mut lines = vec![format!(
                 "* hosting on {addr}: tlschat members and plain TLS clients (openssl s_client, ncat --ssl) can join"
             )];
@@ -162,7 +170,19 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
                     "* fingerprint: {}  (members compare it, or join with --pin)",
                     fingerprint(&leaf.sha256)
                 ));
+                lines.push(format!(
+                    "* safety code: {}  (read it to each other: members see the same)",
+                    safety_code(&leaf.sha256)
+                ));
             }
+            lines.extend(invites.iter().map(|i| {
+                let local = i
+                    .host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+                let whom = if local { "  (this machine only)" } else { "" };
+                format!("* invite: {i}{whom}")
+            }));
             lines
         }
         NetEvent::Connecting { .. } => Vec::new(),

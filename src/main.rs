@@ -13,6 +13,14 @@ fn main() -> ExitCode {
     // Before any thread exists: the local time zone can only be read then.
     tlschat::ui::init_local_offset();
     let cli = Cli::parse();
+    if let (Some(link), Some(_)) = (&cli.link, &cli.command) {
+        // `tlschat LINK join …`: one or the other.
+        eprintln!(
+            "tlschat: '{}' before a subcommand: give a link alone, or to `join`",
+            tlschat::net::safe_text::visible_line(link)
+        );
+        return ExitCode::from(2);
+    }
     tlschat::logging::init(cli.verbose);
     let code = match cli.command {
         Some(Mode::Host(args)) => {
@@ -41,13 +49,19 @@ fn main() -> ExitCode {
             }
         }
         Some(Mode::Join(args)) => {
-            let (host, port) = args.target;
+            let target = tlschat::cli::join_target(&args.target);
+            let Ok((target, pins)) = target
+                .and_then(|t| tlschat::cli::join_pins(&t, args.pin).map(|pins| (t, pins)))
+                .map_err(|e| eprintln!("tlschat: {e}"))
+            else {
+                return ExitCode::from(2);
+            };
             let config = JoinConfig {
-                host,
-                port,
+                host: target.host,
+                port: target.port,
                 nick: args.name.unwrap_or_else(|| default_nick("member")),
                 ca_files: args.ca,
-                pins: args.pin.into_iter().collect(),
+                pins,
                 remember_pin: true,
                 identity: args.cert.zip(args.key),
                 config_dir: Some(tlschat::config::config_dir()),
@@ -72,10 +86,25 @@ fn main() -> ExitCode {
             demo()
         }
         Some(Mode::Trust(command)) => trust(&command),
-        None => {
-            warn_keylog(&tlschat::net::TlsOptions::from_env());
-            run_window(Launch::Start, None, None)
-        }
+        None => match cli.link {
+            None => {
+                warn_keylog(&tlschat::net::TlsOptions::from_env());
+                run_window(Launch::Start, None, None)
+            }
+            // What the desktop's URL handler runs: the link waits on the
+            // start screen for one click (a malformed one with its problem).
+            Some(link) if tlschat::net::invite::is_link(&link) => {
+                warn_keylog(&tlschat::net::TlsOptions::from_env());
+                run_window(Launch::Invite(link), None, None)
+            }
+            Some(other) => {
+                eprintln!(
+                    "tlschat: '{}' is neither a subcommand nor an invite link (tlschat://…); see tlschat --help",
+                    tlschat::net::safe_text::visible_line(&other)
+                );
+                2
+            }
+        },
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
@@ -266,9 +295,10 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
                     PinKind::Verified => "verified",
                 };
                 lines.push(format!(
-                    "{}  {kind}  {}  since {}  {}",
+                    "{}  {kind}  {}  safety code {}  since {}  {}",
                     e.target,
                     tlschat::net::certinfo::fingerprint(&e.cert.sha256),
+                    tlschat::net::safety::safety_code(&e.cert.sha256),
                     tlschat::net::trust::utc(e.added),
                     e.cert.subject
                 ));
@@ -305,7 +335,7 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
 
 fn gen_cert(args: &tlschat::cli::GenCertArgs) -> i32 {
     let hosts = if args.hosts.is_empty() {
-        vec!["localhost".to_string(), "127.0.0.1".to_string()]
+        tlschat::net::certgen::default_gen_cert_hosts()
     } else {
         args.hosts.clone()
     };

@@ -503,6 +503,12 @@ fn v_logs_rustls_handshake_steps_on_stderr_and_nothing_is_logged_by_default() {
     cmd.args(["-v", "gen-cert", "--out"])
         .arg(cfg.path().join("c"));
     assert!(cmd.output().unwrap().status.success());
+    // A link and a subcommand together: one or the other.
+    let out = tlschat(cfg.path())
+        .args(["tlschat://127.0.0.1:1/", "gen-cert"])
+        .output()
+        .unwrap();
+    assert_one_line_error(&out, 2, &["before a subcommand"]);
     let (code, err) = join_once(cfg.path(), &addr, ca, &[], &[("RUST_LOG", "rustls=trace")]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("TRACE rustls::"), "{err}");

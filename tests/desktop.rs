@@ -62,6 +62,20 @@ fn the_desktop_file_is_valid_and_names_the_windows_app_id() {
 }
 
 #[test]
+fn the_desktop_file_opens_tlschat_links() {
+    // Clicking an invite runs `tlschat LINK`: the window, with the join
+    // filled in (see `Cli::link`).
+    let desktop = std::fs::read_to_string(assets().join(format!("{APP_ID}.desktop"))).unwrap();
+    assert_eq!(entry(&desktop, "Exec"), "tlschat %u");
+    assert!(
+        entry(&desktop, "MimeType")
+            .split(';')
+            .any(|m| m == "x-scheme-handler/tlschat"),
+        "{desktop}"
+    );
+}
+
+#[test]
 fn the_metainfo_is_valid_and_launches_the_desktop_file() {
     let file = assets().join(format!("{APP_ID}.metainfo.xml"));
     validate(

@@ -7,35 +7,21 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/window.rs"]
+mod window;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::{DEADLINE, Issued, Pki, join_config};
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use tlschat::net::HostConfig;
+use tlschat::ui::Launch;
 use tlschat::ui::state::{Delivery, Status};
-use tlschat::ui::{Launch, TlsChatApp};
-
-type App<'a> = Harness<'a, TlsChatApp>;
+use window::{App, app_in, has_text, pump};
 
 fn app(launch: Launch) -> App<'static> {
     app_in(launch, tempfile::tempdir().unwrap().keep())
-}
-
-/// An app whose configuration directory (known hosts) is `dir`.
-fn app_in(launch: Launch, dir: std::path::PathBuf) -> App<'static> {
-    Harness::builder()
-        .with_size(egui::vec2(1000.0, 700.0))
-        // The same fallback to system fonts as the real window: CJK text
-        // must be drawable (a missing glyph fails the test).
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(std::sync::Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
-        })
-        .build_eframe(move |cc| TlsChatApp::new(cc, launch, dir).unwrap())
 }
 
 fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
@@ -49,30 +35,6 @@ fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
         history: tlschat::net::HistoryConfig::default(),
         tls: tlschat::net::TlsOptions::default(),
     }))
-}
-
-/// Steps the apps until `done` holds, failing after the deadline.
-fn pump(
-    apps: &mut [&mut App<'static>],
-    what: &str,
-    mut done: impl FnMut(&[&mut App<'static>]) -> bool,
-) {
-    let end = Instant::now() + DEADLINE;
-    loop {
-        for a in apps.iter_mut() {
-            a.step();
-        }
-        if done(apps) {
-            // A few more frames, so that layout changes (panels resizing)
-            // have settled before the test clicks anything.
-            for a in apps.iter_mut() {
-                a.run_steps(3);
-            }
-            return;
-        }
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn listening(h: &mut App<'static>) -> SocketAddr {
@@ -100,10 +62,6 @@ fn in_the_room() -> (Issued, SocketAddr, App<'static>, App<'static>) {
     let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
     connected(&mut [&mut h, &mut m], 1);
     (cert, addr, h, m)
-}
-
-fn has_text(a: &App<'static>, text: &str) -> bool {
-    a.query_all_by_label_contains(text).next().is_some()
 }
 
 fn type_message(a: &mut App<'static>, text: &str) {
@@ -194,6 +152,27 @@ fn the_composer_renames_through_the_room_and_says_actions() {
         line_texts(&m)
             .iter()
             .any(|l| l.starts_with("Commands: /nick NAME"))
+    );
+    // `/who` lists the room as the window knows it, with her new name.
+    type_message(&mut m, "/who");
+    m.key_press(egui::Key::Enter);
+    m.run_steps(2);
+    assert!(
+        line_texts(&m)
+            .iter()
+            .any(|l| l.starts_with("In the room (2): ")
+                && l.contains("hana (host)")
+                && l.contains("bob")),
+        "{:?}",
+        line_texts(&m)
+    );
+    // `//` sends one literal slash: the host gets "/who", not a command.
+    type_message(&mut m, "//who is there");
+    m.key_press(egui::Key::Enter);
+    pump(
+        &mut [&mut h, &mut m],
+        "the literal slash at the host",
+        |a| line_texts(a[0]).iter().any(|l| l == "/who is there"),
     );
 }
 
@@ -891,9 +870,9 @@ fn without_a_notification_service_notifications_are_silently_off() {
     run_with_session_bus("notifications_without_a_service", &nowhere);
 }
 
-/// Opens the member window's ⚙ menu and picks a notification setting.
+/// Opens the member window's menu and picks a notification setting.
 fn choose_notifications(m: &mut App<'static>, choice: &str) {
-    m.get_by_label("⚙").click();
+    m.get_by_label("Menu").click();
     m.run_steps(2);
     m.get_by_label(choice).click();
     m.run_steps(2);
@@ -998,7 +977,7 @@ fn notifications_without_a_service() {
     });
     let end = Instant::now() + DEADLINE;
     loop {
-        m.get_by_label("⚙").click();
+        m.get_by_label("Menu").click();
         m.run_steps(2);
         let off = has_text(&m, "no notification service answered");
         m.key_press(egui::Key::Escape);
@@ -1155,7 +1134,9 @@ fn up_in_an_empty_composer_recalls_the_last_line() {
 /// Opens "Save conversation…" in `m`, replaces the file name with `path`
 /// and presses Save.
 fn save_conversation_as(m: &mut App<'static>, path: &std::path::Path) {
-    m.get_by_label("Save conversation…").click();
+    m.get_by_label("Menu").click();
+    m.run_steps(2);
+    m.get_by_label("Save conversation…  (Ctrl+S)").click();
     m.run_steps(3);
     assert!(has_text(m, "Save the conversation"));
     assert!(m.get_by_label("File name").is_focused());

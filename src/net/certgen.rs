@@ -2,6 +2,7 @@
 //! certificate) and the host's own self-signed certificate, made once and
 //! kept in the configuration directory.
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use rcgen::{
@@ -90,6 +91,21 @@ pub fn server_params(
     Ok(p)
 }
 
+/// `gen-cert`'s names without `--host`: `localhost`, `127.0.0.1` and this
+/// machine's other addresses (see [`crate::net::invite::machine_addresses`]),
+/// so a host using the certificate can be reached from the network by
+/// address without a name mismatch.
+#[must_use]
+pub fn default_gen_cert_hosts() -> Vec<String> {
+    let mut hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+    hosts.extend(
+        crate::net::invite::machine_addresses()
+            .iter()
+            .map(ToString::to_string),
+    );
+    hosts
+}
+
 /// Writes a CA and a server certificate for `hosts` into `out`, keys
 /// readable by their owner only. Refuses to overwrite unless `force`.
 pub fn gen_cert(out: &Path, hosts: &[String], force: bool) -> Result<Generated, CertGenError> {
@@ -146,8 +162,14 @@ pub const HOST_KEY_FILE: &str = "host-key.pem";
 /// the host's own certificate and key.
 pub const HOST_IDENTITY_LOCK: &str = "host-identity.lock";
 
-/// The names the generated host certificate is valid for.
-fn host_names() -> Vec<String> {
+/// The most names the kept host certificate carries. A host started on
+/// ever new addresses (a laptop moving between networks) adds each; past
+/// this many, a re-issue keeps only the defaults and today's addresses.
+pub const MAX_HOST_CERT_NAMES: usize = 32;
+
+/// The names the generated host certificate is valid for: `localhost`,
+/// loopback, this machine's host name, and `addresses`.
+fn host_names(addresses: &[IpAddr]) -> Vec<String> {
     let mut names = vec!["localhost".to_string(), "127.0.0.1".into(), "::1".into()];
     if let Ok(h) = std::fs::read_to_string("/etc/hostname") {
         let h = h.trim();
@@ -159,17 +181,50 @@ fn host_names() -> Vec<String> {
             names.push(h.to_string());
         }
     }
+    for ip in addresses {
+        let name = ip.to_canonical().to_string();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
     names
 }
 
+/// The names a kept certificate should be re-issued with so that it names
+/// `required` too, or `None` when it already names them all.
+fn names_to_add(have: &[String], required: &[String]) -> Option<Vec<String>> {
+    let missing: Vec<&String> = required.iter().filter(|n| !have.contains(n)).collect();
+    if missing.is_empty() {
+        return None;
+    }
+    let mut names = have.to_vec();
+    names.extend(missing.into_iter().cloned());
+    if names.len() > MAX_HOST_CERT_NAMES {
+        names = required.to_vec();
+    }
+    Some(names)
+}
+
 /// Returns the paths of the host's self-signed certificate and key in
-/// `config_dir`, making them on first use. A certificate that expires within
-/// 30 days is re-issued with the same key, so pins on the key still hold.
+/// `config_dir`, making them on first use, valid for `localhost`, loopback,
+/// the host name and `addresses` (those its invites are for).
+///
+/// The key is made once and kept. The certificate is re-issued, with the
+/// same key, when it expires within 30 days or when it does not name one
+/// of `addresses` (the host was started on an address it has not used
+/// before); it then names its old names and the new ones. Members who
+/// accepted the earlier certificate are let in with a notice, since their
+/// exception covers later certificates with the same key; an invite link
+/// made before names the earlier certificate exactly and no longer works
+/// (the host prints new ones).
 ///
 /// Two processes starting at once (the demo's, say) take turns under a lock
 /// on [`HOST_IDENTITY_LOCK`], so neither pairs its certificate with the
 /// other's key.
-pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenError> {
+pub fn host_identity(
+    config_dir: &Path,
+    addresses: &[IpAddr],
+) -> Result<(PathBuf, PathBuf), CertGenError> {
     let lock_path = config_dir.join(HOST_IDENTITY_LOCK);
     let _lock = crate::config::lock_file(&lock_path).map_err(|source| CertGenError::Lock {
         path: lock_path.clone(),
@@ -183,6 +238,8 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
             source,
         })
     };
+    let required = host_names(addresses);
+    let mut names = required.clone();
     let key = if key_path.exists() {
         let pem = std::fs::read_to_string(&key_path).map_err(|source| {
             CertGenError::Pem(crate::net::pem::PemError::Read {
@@ -200,8 +257,12 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
             let certs = crate::net::pem::load_certs(&cert_path)?;
             let info = CertInfo::from_der(&certs[0]);
             let soon = ::time::OffsetDateTime::now_utc().unix_timestamp() + 30 * 86_400;
-            if info.parse_error.is_none() && info.not_after > soon {
-                return Ok((cert_path, key_path));
+            if info.parse_error.is_none() {
+                match names_to_add(&info.host_names(), &required) {
+                    None if info.not_after > soon => return Ok((cert_path, key_path)),
+                    None => names = info.host_names(),
+                    Some(more) => names = more,
+                }
             }
         }
         key
@@ -214,8 +275,7 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
         write(&key_path, &key.serialize_pem(), true)?;
         key
     };
-    let cert =
-        server_params(&host_names(), "tlschat host (self-signed)", 825)?.self_signed(&key)?;
+    let cert = server_params(&names, "tlschat host (self-signed)", 825)?.self_signed(&key)?;
     write(&cert_path, &cert.pem(), false)?;
     Ok((cert_path, key_path))
 }
@@ -224,8 +284,61 @@ pub fn host_identity(config_dir: &Path) -> Result<(PathBuf, PathBuf), CertGenErr
 #[must_use]
 pub fn describe(label: &str, info: &CertInfo) -> String {
     format!(
-        "{label}: {}  {}",
+        "{label}: {}  {}  safety code {}",
         info.display_name(),
-        fingerprint(&info.sha256)
+        fingerprint(&info.sha256),
+        crate::net::safety::safety_code(&info.sha256)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_kept_certificate_only_gains_names() {
+        let have = names(&["localhost", "127.0.0.1", "192.0.2.2"]);
+        assert_eq!(
+            names_to_add(&have, &names(&["localhost", "127.0.0.1"])),
+            None
+        );
+        assert_eq!(
+            names_to_add(&have, &names(&["localhost", "198.51.100.7"])),
+            Some(names(&[
+                "localhost",
+                "127.0.0.1",
+                "192.0.2.2",
+                "198.51.100.7"
+            ]))
+        );
+        // Past the cap, only what is needed today.
+        let many: Vec<String> = (0..MAX_HOST_CERT_NAMES)
+            .map(|i| format!("10.0.0.{i}"))
+            .collect();
+        let today = names(&["localhost", "203.0.113.9"]);
+        assert_eq!(names_to_add(&many, &today), Some(today.clone()));
+    }
+
+    #[test]
+    fn the_host_certificate_is_reissued_with_the_same_key_for_a_new_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = || {
+            let certs = crate::net::pem::load_certs(&dir.path().join(HOST_CERT_FILE)).unwrap();
+            CertInfo::from_der(&certs[0])
+        };
+        host_identity(dir.path(), &[]).unwrap();
+        let first = read();
+        host_identity(dir.path(), &["127.0.0.1".parse().unwrap()]).unwrap();
+        assert_eq!(read().sha256, first.sha256, "already named: kept as it is");
+        host_identity(dir.path(), &["192.0.2.9".parse().unwrap()]).unwrap();
+        let second = read();
+        assert_ne!(second.sha256, first.sha256);
+        assert!(second.same_key(&first));
+        assert!(second.host_names().contains(&"192.0.2.9".to_string()));
+        assert!(second.host_names().contains(&"localhost".to_string()));
+    }
 }

@@ -222,6 +222,9 @@ pub enum NetEvent {
         addr: SocketAddr,
         /// The host's own certificate chain, leaf first.
         chain: Vec<CertInfo>,
+        /// Invite links to this room, one per address it can be reached
+        /// at (see [`crate::net::invite::invite_addresses`]), loopback last.
+        invites: Vec<crate::net::invite::Invite>,
     },
     /// A session started: a member began connecting, or a host began
     /// setting up. Always a session's first event.

@@ -72,12 +72,15 @@ type ServerSetup = (
     Option<Arc<Captured>>,
 );
 
-fn server_config(config: &HostConfig) -> Result<ServerSetup, String> {
+/// A generated certificate names `addresses` (those the room's invites are for).
+fn server_config(
+    config: &HostConfig,
+    addresses: &[std::net::IpAddr],
+) -> Result<ServerSetup, String> {
     let (cert, key) = match &config.identity {
         Some(pair) => pair.clone(),
-        None => {
-            crate::net::certgen::host_identity(&config.config_dir).map_err(|e| e.to_string())?
-        }
+        None => crate::net::certgen::host_identity(&config.config_dir, addresses)
+            .map_err(|e| e.to_string())?,
     };
     let provider = config.tls.provider()?;
     let identity =
@@ -336,7 +339,12 @@ pub(crate) async fn run(
     let setup = {
         let config = config.clone();
         tokio::task::spawn_blocking(move || {
-            let (tls, chain, captured) = server_config(&config)?;
+            // Where members on other machines can reach this room.
+            let addresses = crate::net::invite::invite_addresses(
+                config.bind.ip(),
+                &crate::net::invite::local_addresses(),
+            );
+            let (tls, chain, captured) = server_config(&config, &addresses)?;
             let file = history_file(&config);
             let store = Store::open(
                 file.as_deref(),
@@ -344,11 +352,11 @@ pub(crate) async fn run(
                 config.history.keep_bytes,
                 config.history.max_bytes,
             )?;
-            Ok::<_, String>((tls, chain, captured, store, file))
+            Ok::<_, String>((tls, chain, captured, store, file, addresses))
         })
         .await
     };
-    let (tls, chain, captured, store, file) = match setup {
+    let (tls, chain, captured, store, file, addresses) = match setup {
         Ok(Ok(ok)) => ok,
         Ok(Err(reason)) => return ended(&sink, DisconnectKind::Error, reason),
         Err(e) => {
@@ -361,7 +369,13 @@ pub(crate) async fn run(
     };
     let addr = listener.local_addr().unwrap_or(config.bind);
     tracing::info!(%addr, history = ?file, "listening");
-    sink.emit(NetEvent::Listening { addr, chain });
+    let pin = chain.first().map(|leaf| leaf.sha256);
+    let invites = crate::net::invite::invites_for(addr, &addresses, pin);
+    sink.emit(NetEvent::Listening {
+        addr,
+        chain,
+        invites,
+    });
     if let Some(file) = &file {
         let kept = store.last_seq() + 1 - store.first_kept();
         sink.emit(NetEvent::Notice(format!(

@@ -81,6 +81,9 @@ pub enum Launch {
     Host(HostConfig),
     /// Straight into joining.
     Join(JoinConfig),
+    /// On the start screen with this invite link in the join field,
+    /// waiting for a click on Join (a link the desktop opened).
+    Invite(String),
 }
 
 /// Called once with the host's address when it is listening (the demo
@@ -236,6 +239,13 @@ impl TlsChatApp {
             Launch::Start => {}
             Launch::Host(config) => app.host(config),
             Launch::Join(config) => app.join(config),
+            Launch::Invite(link) => {
+                app.form.target = link;
+                // A malformed link shows its problem at once.
+                if let Err(p) = app.form.join_config(&app.config_dir) {
+                    app.join_problems = p;
+                }
+            }
         }
         Ok(app)
     }
@@ -402,6 +412,12 @@ impl TlsChatApp {
 
 impl eframe::App for TlsChatApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        // Before this frame's messages: those that come in the frame the
+        // window loses the focus are unread.
+        let focused = ctx.input(|i| i.focused);
+        if let Screen::Room(r) = &mut self.screen {
+            r.state.set_focused(focused);
+        }
         let current = self.session;
         let events = &self.events;
         let more = drain(
@@ -435,10 +451,8 @@ impl eframe::App for TlsChatApp {
         }
         self.theme = ctx.options(|o| o.theme_preference);
         self.notify = Notify::get(ctx);
-        let focused = ctx.input(|i| i.focused);
         let title = match &mut self.screen {
             Screen::Room(r) => {
-                r.state.set_focused(focused);
                 let (before, after) = (self.unread, r.state.unread());
                 self.unread = after;
                 // Ask for the user's attention when the first unread

@@ -110,6 +110,11 @@ fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
                 &fingerprint(&cert.sha256),
                 "Copy SHA-256",
             );
+            row(
+                ui,
+                "Safety code",
+                crate::net::safety::safety_code(&cert.sha256),
+            );
             mono_row(
                 ui,
                 "SHA-1 fingerprint",

@@ -452,18 +452,7 @@ mod tests {
     use super::*;
 
     fn line(id: LineId, text: &str) -> ChatLine {
-        ChatLine {
-            id,
-            seq: None,
-            time_ms: 0,
-            nick: "ana".into(),
-            text: text.into(),
-            own: false,
-            notice: false,
-            divider: false,
-            history: false,
-            delivery: None,
-        }
+        ChatLine::from_ana(id, text)
     }
 
     #[test]

@@ -6,6 +6,7 @@ use egui::{RichText, Ui};
 
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::safe_text::visible_line;
+use crate::net::safety::safety_code;
 use crate::net::trust::{Problem, utc};
 use crate::net::{JoinConfig, Untrusted};
 use crate::ui::room_view::{RoomAction, RoomView};
@@ -23,6 +24,7 @@ fn cert_column(ui: &mut Ui, title: &str, cert: &CertInfo) {
                     ("Valid from", utc(cert.not_before)),
                     ("Valid until", utc(cert.not_after)),
                     ("SHA-256", fingerprint(&cert.sha256)),
+                    ("Safety code", safety_code(&cert.sha256)),
                     ("Key SHA-256", cert.key_fingerprint()),
                 ] {
                     ui.label(name);
@@ -86,6 +88,10 @@ pub fn interstitial_ui(ui: &mut Ui, u: &Untrusted, view: &mut RoomView) -> Optio
                     ui.label("Certificate fingerprint:");
                     ui.label(RichText::new(fingerprint(&leaf.sha256)).monospace());
                 });
+                ui.horizontal(|ui| {
+                    ui.label("Safety code:");
+                    crate::ui::invite_panel::safety_code_ui(ui, leaf);
+                });
             }
             _ => {}
         }
@@ -121,8 +127,8 @@ pub fn interstitial_ui(ui: &mut Ui, u: &Untrusted, view: &mut RoomView) -> Optio
                 return;
             }
             ui.label(
-                "Only continue if you have checked the fingerprint above with the host's owner (in person, by \
-                 phone). An exception accepts exactly this certificate, and later ones with the same key.",
+                "Only continue if you have checked the fingerprint or the safety code above with the host's owner \
+                 (in person, by phone), or better, ask them for an invite link. An exception accepts exactly this certificate, and later ones with the same key.",
             );
             ui.horizontal(|ui| {
                 let (Some(leaf), Some(join)) = (u.chain.first(), view.join.as_ref()) else {

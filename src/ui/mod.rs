@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod file_dialog;
 pub mod frame_log;
 mod interstitial;
+mod invite_panel;
 mod room_view;
 pub mod search;
 pub mod settings;

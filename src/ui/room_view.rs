@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use egui::{Color32, RichText, Ui};
 
-use crate::net::certinfo::fingerprint;
 use crate::net::{JoinConfig, SessionCommand};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
 use crate::ui::search::Search;
@@ -482,7 +481,7 @@ impl RoomView {
             // The bar takes what the buttons leave, and cuts its text short
             // in a narrow window rather than run under them.
             let bar = egui::Button::new(RichText::new(text).color(color).size(15.0)).truncate();
-            let width = (ui.available_width() - 400.0).max(120.0);
+            let width = (ui.available_width() - 230.0).max(120.0);
             if ui
                 .add_sized([width, 26.0], bar)
                 .on_hover_text("Connection and certificate details")
@@ -491,28 +490,37 @@ impl RoomView {
                 self.details_open = !self.details_open;
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                // What is used now and then goes in one menu, so that the
+                // address bar keeps its room in a narrow window.
                 let service = self.notify_service;
-                ui.menu_button("⚙", |ui| {
+                ui.menu_button("Menu", |ui| {
+                    if ui.button("Find…  (Ctrl+F)").clicked() {
+                        self.search.open();
+                        ui.close();
+                    }
+                    if ui
+                        .button("Save conversation…  (Ctrl+S)")
+                        .on_hover_text("Plain text or JSON lines")
+                        .clicked()
+                    {
+                        action = Some(RoomAction::SaveConversation);
+                        ui.close();
+                    }
+                    if ui.button("Keyboard shortcuts  (F1)").clicked() {
+                        self.shortcuts_open = true;
+                        ui.close();
+                    }
+                    ui.separator();
                     crate::ui::settings::settings_ui(ui, service);
                 })
                 .response
-                .on_hover_text("Settings: theme, desktop notifications");
+                .on_hover_text("Find, save the conversation, shortcuts, settings");
                 if ui
                     .button("Leave")
                     .on_hover_text("Back to the start screen")
                     .clicked()
                 {
                     action = Some(RoomAction::BackToStart);
-                }
-                if ui
-                    .button("Save conversation…")
-                    .on_hover_text("Plain text or JSON lines (Ctrl+S)")
-                    .clicked()
-                {
-                    action = Some(RoomAction::SaveConversation);
-                }
-                if ui.button("Find…").on_hover_text("Ctrl+F").clicked() {
-                    self.search.open();
                 }
                 // Reconnect after a disconnect; nothing to do after a refusal
                 // (the warning has its own ways out) but leave.
@@ -538,14 +546,7 @@ impl RoomView {
         if self.state.role == Role::Host
             && let Some(leaf) = self.state.own_chain.first()
         {
-            let fp = fingerprint(&leaf.sha256);
-            ui.horizontal_wrapped(|ui| {
-                ui.label("Your certificate's fingerprint — members should see the same:");
-                ui.label(RichText::new(&fp).monospace().strong());
-                if ui.small_button("Copy fingerprint").clicked() {
-                    ui.ctx().copy_text(fp.clone());
-                }
-            });
+            crate::ui::invite_panel::invite_panel_ui(ui, leaf, &self.state.invites);
         }
         ui.add_space(4.0);
         action
@@ -723,6 +724,7 @@ mod tests {
         state.apply(NetEvent::Listening {
             addr: "127.0.0.1:7463".parse().unwrap(),
             chain: vec![],
+            invites: vec![],
         });
         state.apply(NetEvent::Joined {
             you: 0,
@@ -844,6 +846,7 @@ mod tests {
         state.apply(NetEvent::Listening {
             addr: "127.0.0.1:7463".parse().unwrap(),
             chain: vec![],
+            invites: vec![],
         });
         let mut h = Harness::builder()
             .with_size(egui::vec2(900.0, 600.0))

@@ -1,6 +1,6 @@
 //! The window's settings, kept with its state: the theme and desktop
 //! notifications. Both can be changed on the start screen and in a room
-//! (the ⚙ menu).
+//! (its Menu).
 
 use crate::notify::Service;
 

@@ -175,8 +175,10 @@ impl StartForm {
     /// Checks the join fields; on success, the configuration to join with.
     pub fn join_config(&self, config_dir: &Path) -> Result<JoinConfig, Problems> {
         let mut p = Problems::default();
-        let target = crate::cli::parse_join_target(self.target.trim())
-            .map_err(|e| p.fields.push(("target", e)));
+        // An invite link carries its pin: joining with it trusts exactly
+        // that certificate and remembers it, as `join --pin` does.
+        let target =
+            crate::cli::join_target(self.target.trim()).map_err(|e| p.fields.push(("target", e)));
         let nick = check_nick(&self.join_nick).map_err(|e| p.fields.push(("join_nick", e)));
         let ca = optional_file(&self.ca, "CA", "ca", &mut p);
         let identity = pair(
@@ -186,13 +188,13 @@ impl StartForm {
             &mut p,
         );
         match (target, nick, ca, identity) {
-            (Ok((host, port)), Ok(nick), Ok(ca), Ok(identity)) => Ok(JoinConfig {
-                host,
-                port,
+            (Ok(target), Ok(nick), Ok(ca), Ok(identity)) => Ok(JoinConfig {
+                host: target.host,
+                port: target.port,
                 nick,
                 ca_files: ca.into_iter().collect(),
-                pins: Vec::new(),
-                remember_pin: false,
+                pins: target.pin.into_iter().collect(),
+                remember_pin: target.pin.is_some(),
                 identity,
                 config_dir: Some(config_dir.to_path_buf()),
                 reconnect: true,
@@ -307,7 +309,12 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
                                         &e.cert,
                                     ))
                                     .monospace(),
-                                );
+                                )
+                                .on_hover_text(format!(
+                                    "{}\nsafety code {}",
+                                    crate::net::certinfo::fingerprint(&e.cert.sha256),
+                                    crate::net::safety::safety_code(&e.cert.sha256)
+                                ));
                                 ui.label(format!("since {}", crate::net::trust::utc(e.added)));
                                 if ui.button(format!("Remove {}", e.target)).clicked() {
                                     *action = Some(StartAction::Forget(e.target.clone()));
@@ -376,6 +383,27 @@ fn problem_ui(ui: &mut egui::Ui, problem: Option<&str>) {
     }
 }
 
+/// Under the join field, when it holds an invite link with a pin: the
+/// safety code of the certificate it trusts, to compare with the host's.
+fn invite_note_ui(ui: &mut egui::Ui, target: &str) {
+    if !crate::net::invite::is_link(target) {
+        return;
+    }
+    if let Ok(crate::net::invite::Invite { pin: Some(pin), .. }) =
+        crate::net::invite::Invite::parse(target)
+    {
+        ui.add_space(4.0);
+        ui.add(
+            egui::Label::new(format!(
+                "🔑 This invite trusts exactly the certificate with safety code {} — \
+                 the host sees the same code",
+                crate::net::safety::safety_code(&pin)
+            ))
+            .wrap(),
+        );
+    }
+}
+
 /// The start screen. Returns what the user asked for.
 pub fn start_screen_ui(
     ui: &mut egui::Ui,
@@ -418,12 +446,13 @@ pub fn start_screen_ui(
                 ui.label("The host's certificate is checked before anything is sent.");
                 ui.add_space(6.0);
                 egui::Grid::new("join_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-                    field_ui(ui, "Host address", &mut form.target, "host:7443", join_problems.get("target"));
+                    field_ui(ui, "Host address", &mut form.target, "host:7443 or an invite link, tlschat://…", join_problems.get("target"));
                     field_ui(ui, "Your nickname", &mut form.join_nick, "your name", join_problems.get("join_nick"));
                     pem_field_ui(ui, ("CA certificate (optional)", "PEM file of a private CA"), form, PemField::Ca, join_problems.get("ca"), &mut action);
                     pem_field_ui(ui, ("Your certificate (optional)", "for hosts that ask (PEM)"), form, PemField::JoinCert, join_problems.get("join_cert"), &mut action);
                     pem_field_ui(ui, ("Your key (optional)", "its private key (PEM)"), form, PemField::JoinKey, join_problems.get("join_key"), &mut action);
                 });
+                invite_note_ui(ui, &form.target);
                 ui.add_space(6.0);
                 if ui.button("Join").clicked() {
                     action = Some(StartAction::Join);

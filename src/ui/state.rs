@@ -114,6 +114,25 @@ pub struct ChatLine {
     pub delivery: Option<Delivery>,
 }
 
+#[cfg(test)]
+impl ChatLine {
+    /// A live message from ana (for tests).
+    pub(crate) fn from_ana(id: LineId, text: &str) -> Self {
+        Self {
+            id,
+            seq: None,
+            time_ms: 0,
+            nick: "ana".into(),
+            text: text.into(),
+            own: false,
+            notice: false,
+            divider: false,
+            history: false,
+            delivery: None,
+        }
+    }
+}
+
 /// Where a reconnection stands, as the banner shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Countdown<'a> {
@@ -186,6 +205,8 @@ pub struct RoomState {
     pub connection: Option<Box<ConnectionInfo>>,
     /// Our own certificate chain (host).
     pub own_chain: Vec<CertInfo>,
+    /// Invite links to our room, loopback last (host).
+    pub invites: Vec<crate::net::invite::Invite>,
     /// The address we listen on (host).
     pub listening: Option<SocketAddr>,
     /// Our member id.
@@ -282,6 +303,7 @@ impl RoomState {
             status: Status::Connecting,
             connection: None,
             own_chain: Vec::new(),
+            invites: Vec::new(),
             listening: None,
             me: None,
             nick,
@@ -792,10 +814,15 @@ impl RoomState {
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
         match safe_to_show(event) {
-            NetEvent::Listening { addr, chain } => {
+            NetEvent::Listening {
+                addr,
+                chain,
+                invites,
+            } => {
                 self.listening = Some(addr);
                 self.target = addr.to_string();
                 self.own_chain = chain;
+                self.invites = invites;
                 self.status = Status::Connected;
             }
             NetEvent::Connecting { target } => {
@@ -1987,6 +2014,7 @@ mod tests {
         s.apply(NetEvent::Listening {
             addr: "127.0.0.1:7443".parse().unwrap(),
             chain: vec![],
+            invites: vec![],
         });
         s.apply(history_message(1, "ana", "hi hana", false));
         s.apply(history_message(2, "hana", "hi ana", true));
@@ -2061,6 +2089,7 @@ mod tests {
         s.apply(NetEvent::Listening {
             addr: "127.0.0.1:7443".parse().unwrap(),
             chain: vec![],
+            invites: vec![],
         });
         assert_eq!(s.target, "127.0.0.1:7443");
         assert_eq!(s.status, Status::Connected);
