@@ -298,6 +298,11 @@ fn a_member_that_reconnects_resumes_and_no_certificate_is_sent() {
     // Trust carried over from the full handshake, the chain with it.
     assert_eq!(second.trust, first.trust);
     assert_eq!(second.chain, first.chain);
+    assert!(
+        second.signature_scheme.starts_with("none"),
+        "{}",
+        second.signature_scheme
+    );
     let h = wire(&second);
     let (_, hello) = h.message("ClientHello").unwrap();
     assert!(
@@ -574,4 +579,69 @@ fn check_spans(step: &tlschat::net::wire::Step, f: &Field) {
     for c in &f.children {
         check_spans(step, c);
     }
+}
+
+#[test]
+fn a_host_asked_to_records_each_members_handshake_and_opens_it() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let mut config = host_config(&server, "host");
+    config.tls.record_handshakes = true;
+    let (mut host, addr) = host_from(config);
+    let (_member, info) = connect(join_config(addr, "m", &pki.ca_pem));
+    let seen = host.wait_for("the member's handshake", |e| match e {
+        NetEvent::MemberHandshake { wire, .. } => Some(wire.clone()),
+        _ => None,
+    });
+    // The same handshake the member saw, from the other end: the same
+    // records, opened the same way.
+    let member_side = wire(&info);
+    for name in [
+        "ClientHello",
+        "ServerHello",
+        "Certificate",
+        "CertificateVerify",
+    ] {
+        let (a, b) = (
+            seen.step_of(name).unwrap(),
+            member_side.step_of(name).unwrap(),
+        );
+        assert_eq!(
+            (a.direction, &a.record, &a.plain),
+            (b.direction, &b.record, &b.plain),
+            "{name}"
+        );
+    }
+    let finished: Vec<Direction> = seen
+        .messages()
+        .filter(|(_, m)| m.name == "Finished")
+        .map(|(d, _)| d)
+        .collect();
+    assert_eq!(finished, vec![Direction::ToMember, Direction::ToHost]);
+    let (_, cert) = seen.message("Certificate").unwrap();
+    assert_eq!(
+        bytes_of(&seen, "Certificate", &cert.children[0]),
+        &server.der[..]
+    );
+}
+
+#[test]
+fn a_host_not_asked_records_nothing() {
+    let pki = Pki::new();
+    let (mut host, addr) = host_from(host_config(&pki.server(), "host"));
+    let (mut member, _) = connect(join_config(addr, "m", &pki.ca_pem));
+    member.wait_for("joined", |e| {
+        matches!(e, NetEvent::Joined { .. }).then_some(())
+    });
+    host.wait_for("the member joined", |e| {
+        matches!(e, NetEvent::MemberJoined(_)).then_some(())
+    });
+    assert!(
+        !host
+            .seen
+            .iter()
+            .any(|e| matches!(e, NetEvent::MemberHandshake { .. })),
+        "{:?}",
+        host.seen
+    );
 }

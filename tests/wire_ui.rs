@@ -4,25 +4,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "common/window.rs"]
+mod window;
 
-use std::time::{Duration, Instant};
-
-use common::{DEADLINE, Pki, host_config, host_from, join_config};
-use egui_kittest::Harness;
+use common::{Pki, host_config, host_from, join_config};
 use egui_kittest::kittest::Queryable;
-use tlschat::ui::{Launch, TlsChatApp};
-
-type App<'a> = Harness<'a, TlsChatApp>;
-
-fn pump(a: &mut App<'static>, what: &str, mut done: impl FnMut(&App<'static>) -> bool) {
-    let end = Instant::now() + DEADLINE;
-    while !done(a) {
-        a.step();
-        assert!(Instant::now() < end, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    a.run_steps(3);
-}
+use tlschat::ui::Launch;
+use window::{app_in, pump};
 
 #[test]
 fn the_view_opens_a_field_is_selected_and_its_bytes_are_highlighted() {
@@ -32,17 +20,9 @@ fn the_view_opens_a_field_is_selected_and_its_bytes_are_highlighted() {
     let mut config = join_config(addr, "ana", &pki.ca_pem);
     let keylog = tempfile::tempdir().unwrap();
     config.tls.keylog = Some(keylog.path().join("keys.log"));
-    let mut m: App<'static> = Harness::builder()
-        .with_size(egui::vec2(1000.0, 900.0))
-        // The real window's fallback to system fonts (arrows, CJK).
-        .with_context_setup(|ctx| {
-            ctx.add_font_provider(std::sync::Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
-        })
-        .build_eframe(move |cc| TlsChatApp::new(cc, Launch::Join(config), dir).unwrap());
-    pump(&mut m, "connected", |a| {
-        a.state().room().is_some_and(|r| r.is_connected())
+    let mut m = app_in(Launch::Join(config), dir);
+    pump(&mut [&mut m], "connected", |a| {
+        a[0].state().room().is_some_and(|r| r.is_connected())
     });
     let random = m
         .state()

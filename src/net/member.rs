@@ -617,7 +617,13 @@ async fn session(
         offered_groups,
         offered_alpn: vec![String::from_utf8_lossy(ALPN).into_owned()],
         signature_scheme: verifier.signature_scheme().map_or_else(
-            || "unknown".to_string(),
+            || {
+                if resumed {
+                    "none (a resumed session: no certificate, no signature)".to_string()
+                } else {
+                    "unknown".to_string()
+                }
+            },
             |s| s.as_str().map_or_else(|| format!("{s:?}"), str::to_string),
         ),
         client_certificate: client_certificate.filter(|_| asked.asked()),
