@@ -784,20 +784,28 @@ impl RoomState {
                     Some(leaf) => format!("Hosting · your certificate {}", short_fingerprint(leaf)),
                     None => "Hosting".into(),
                 },
-                (Role::Member, Some(c)) => match &c.trust {
-                    TrustBasis::Verified { anchor } => {
-                        format!(
-                            "Secure · {} · verified by {}",
+                (Role::Member, Some(c)) => {
+                    let line = match &c.trust {
+                        TrustBasis::Verified { anchor } => {
+                            format!(
+                                "Secure · {} · verified by {}",
+                                c.protocol,
+                                visible_line(anchor_name(anchor))
+                            )
+                        }
+                        TrustBasis::Pinned { problem, .. } => format!(
+                            "Not verified · {} · trusted by your exception ({})",
                             c.protocol,
-                            visible_line(anchor_name(anchor))
-                        )
+                            problem.code()
+                        ),
+                    };
+                    // Said while it is on: the session can be decrypted.
+                    if c.keylog.is_some() {
+                        format!("{line} · ⚠ secrets written to a key log")
+                    } else {
+                        line
                     }
-                    TrustBasis::Pinned { problem, .. } => format!(
-                        "Not verified · {} · trusted by your exception ({})",
-                        c.protocol,
-                        problem.code()
-                    ),
-                },
+                }
                 (Role::Member, None) => "Connected".into(),
             },
         }
@@ -1259,6 +1267,22 @@ mod tests {
         assert!(s.is_verified());
         assert_eq!(s.status_text(), "Secure · TLS 1.3 · verified by Test Root");
         assert_eq!(s.members.len(), 2);
+    }
+
+    #[test]
+    fn the_address_bar_says_when_secrets_go_to_a_key_log() {
+        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut info = connection(TrustBasis::Verified {
+            anchor: "CN=Test Root".into(),
+        });
+        info.keylog = Some("/tmp/keys.log".into());
+        s.apply(NetEvent::Connected(Box::new(info)));
+        assert!(
+            s.status_text()
+                .ends_with("· ⚠ secrets written to a key log"),
+            "{}",
+            s.status_text()
+        );
     }
 
     #[test]
