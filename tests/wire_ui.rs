@@ -84,3 +84,72 @@ fn the_view_opens_a_field_is_selected_and_its_bytes_are_highlighted() {
         .is_some()
     );
 }
+
+/// Types `text` into the start screen's field labelled `label`.
+fn fill(m: &mut window::App<'static>, label: &str, text: &str) {
+    m.get_by_label(label).focus();
+    m.step();
+    m.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    m.step();
+    m.get_by_label(label).type_text(text);
+    m.step();
+}
+
+#[test]
+fn the_start_screens_advanced_options_choose_the_tls_version_and_groups() {
+    let pki = Pki::new();
+    let (_host, addr) = host_from(host_config(&pki.server(), "hana"));
+    let mut m = app_in(Launch::Start, tempfile::tempdir().unwrap().keep());
+    m.run();
+    fill(&mut m, "Host address", &addr.to_string());
+    fill(
+        &mut m,
+        "CA certificate (optional)",
+        pki.ca_pem.to_str().unwrap(),
+    );
+    // TLS 1.2 with X25519 only: the post-quantum hybrid is TLS 1.3 only,
+    // and P-256 / P-384 are not offered.
+    m.get_by_label("Advanced: TLS version and key exchange")
+        .click();
+    m.run_steps(2);
+    m.get_by_label("1.2 only").click();
+    for group in ["X25519MLKEM768", "secp256r1", "secp384r1"] {
+        m.get_by_label(group).click();
+        m.run_steps(1);
+    }
+    m.run_steps(2);
+    let form = &m.state().start_form();
+    assert_eq!(form.tls_version, "1.2");
+    assert_eq!(form.groups, vec!["X25519".to_string()]);
+    m.get_by_label("Join").click();
+    pump(&mut [&mut m], "connected", |a| {
+        a[0].state().room().is_some_and(|r| r.is_connected())
+    });
+    let info = m.state().room().unwrap().connection.clone().unwrap();
+    assert_eq!(info.protocol, tlschat::net::TlsVersion::Tls12, "{info:?}");
+    assert_eq!(info.key_exchange, "X25519", "{info:?}");
+}
+
+#[test]
+fn a_choice_that_cannot_work_is_refused_on_the_start_screen() {
+    let mut m = app_in(Launch::Start, tempfile::tempdir().unwrap().keep());
+    m.run();
+    fill(&mut m, "Host address", "127.0.0.1:9");
+    m.get_by_label("Advanced: TLS version and key exchange")
+        .click();
+    m.run_steps(2);
+    m.get_by_label("1.2 only").click();
+    for group in ["X25519", "secp256r1", "secp384r1"] {
+        m.get_by_label(group).click();
+        m.run_steps(1);
+    }
+    m.get_by_label("Join").click();
+    m.run_steps(3);
+    // Still on the start screen, with the reason.
+    assert!(m.state().room().is_none());
+    assert!(
+        m.query_all_by_label_contains("TLS 1.3 only")
+            .next()
+            .is_some()
+    );
+}

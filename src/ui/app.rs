@@ -257,6 +257,12 @@ impl TlsChatApp {
         self
     }
 
+    /// What the start screen's fields hold.
+    #[must_use]
+    pub fn start_form(&self) -> &StartForm {
+        &self.form
+    }
+
     /// The room's state, when a room is open.
     #[must_use]
     pub fn room(&self) -> Option<&RoomState> {

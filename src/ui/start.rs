@@ -31,6 +31,12 @@ pub struct StartForm {
     pub join_cert: String,
     /// Join: its key (PEM).
     pub join_key: String,
+    /// Both (advanced): only this TLS version, `1.2` or `1.3`; empty
+    /// offers (or, hosting, accepts) both.
+    pub tls_version: String,
+    /// Both (advanced): the key-exchange groups to offer or accept, by
+    /// name, in the default order of preference; empty for all of them.
+    pub groups: Vec<String>,
 }
 
 impl Default for StartForm {
@@ -47,6 +53,8 @@ impl Default for StartForm {
             client_ca: String::new(),
             join_cert: String::new(),
             join_key: String::new(),
+            tls_version: String::new(),
+            groups: Vec::new(),
         }
     }
 }
@@ -150,6 +158,29 @@ fn check_nick(nick: &str) -> Result<String, String> {
 }
 
 impl StartForm {
+    /// The TLS options the advanced section asks for (with the key log
+    /// `SSLKEYLOGFILE` names), checked as the command line checks
+    /// `--tls-version` and `--groups`.
+    fn tls_options(&self, p: &mut Problems) -> Result<crate::net::TlsOptions, ()> {
+        let mut tls = crate::net::TlsOptions::from_env();
+        let checked = (|| {
+            if !self.tls_version.is_empty() {
+                tls.version = Some(crate::net::tlsopts::parse_version(&self.tls_version)?);
+            }
+            if !self.groups.is_empty() {
+                tls.groups = Some(crate::net::tlsopts::parse_groups(&self.groups.join(","))?);
+            }
+            tls.provider().map(|_| ())
+        })();
+        match checked {
+            Ok(()) => Ok(tls),
+            Err(e) => {
+                p.fields.push(("tls", e));
+                Err(())
+            }
+        }
+    }
+
     /// Checks the host fields; on success, the configuration to host with.
     pub fn host_config(&self, config_dir: &Path) -> Result<HostConfig, Problems> {
         let mut p = Problems::default();
@@ -157,8 +188,9 @@ impl StartForm {
         let nick = check_nick(&self.host_nick).map_err(|e| p.fields.push(("host_nick", e)));
         let identity = pair(&self.cert, &self.key, ("cert", "key"), &mut p);
         let client_ca = optional_file(&self.client_ca, "client CA", "client_ca", &mut p);
-        match (bind, nick, identity, client_ca) {
-            (Ok(bind), Ok(nick), Ok(identity), Ok(client_ca)) => Ok(HostConfig {
+        let tls = self.tls_options(&mut p);
+        match (bind, nick, identity, client_ca, tls) {
+            (Ok(bind), Ok(nick), Ok(identity), Ok(client_ca), Ok(tls)) => Ok(HostConfig {
                 bind,
                 nick,
                 identity,
@@ -166,7 +198,7 @@ impl StartForm {
                 config_dir: config_dir.to_path_buf(),
                 limits: crate::net::HostLimits::default(),
                 history: crate::net::HistoryConfig::default(),
-                tls: crate::net::TlsOptions::from_env(),
+                tls,
             }),
             _ => Err(p),
         }
@@ -187,8 +219,9 @@ impl StartForm {
             ("join_cert", "join_key"),
             &mut p,
         );
-        match (target, nick, ca, identity) {
-            (Ok(target), Ok(nick), Ok(ca), Ok(identity)) => Ok(JoinConfig {
+        let tls = self.tls_options(&mut p);
+        match (target, nick, ca, identity, tls) {
+            (Ok(target), Ok(nick), Ok(ca), Ok(identity), Ok(tls)) => Ok(JoinConfig {
                 host: target.host,
                 port: target.port,
                 nick,
@@ -198,7 +231,7 @@ impl StartForm {
                 identity,
                 config_dir: Some(config_dir.to_path_buf()),
                 reconnect: true,
-                tls: crate::net::TlsOptions::from_env(),
+                tls,
             }),
             _ => Err(p),
         }
@@ -459,8 +492,69 @@ pub fn start_screen_ui(
                 }
             });
         });
-        ui.add_space(12.0);
+        ui.add_space(8.0);
+        advanced_ui(ui, form, host_problems.get("tls").or(join_problems.get("tls")));
+        ui.add_space(4.0);
         known_hosts_ui(ui, known, &mut action);
     });
     action
+}
+
+/// The advanced section: which TLS version and key-exchange groups to
+/// offer (joining) or accept (hosting), to see the difference on the wire.
+fn advanced_ui(ui: &mut egui::Ui, form: &mut StartForm, problem: Option<&str>) {
+    use crate::net::KxGroup;
+    let changed = !form.tls_version.is_empty() || !form.groups.is_empty();
+    egui::CollapsingHeader::new("Advanced: TLS version and key exchange")
+        .default_open(changed || problem.is_some())
+        .show(ui, |ui| {
+            ui.label(
+                "For experiments, hosting and joining: offer (or accept) only these. \
+                 The connection details and the handshake view show what changed on the wire.",
+            );
+            ui.horizontal_wrapped(|ui| {
+                ui.label("TLS version:");
+                for (value, name) in [("", "1.3 or 1.2"), ("1.3", "1.3 only"), ("1.2", "1.2 only")] {
+                    if ui
+                        .selectable_label(form.tls_version == value, name)
+                        .clicked()
+                    {
+                        form.tls_version = value.to_string();
+                    }
+                }
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.label("Key exchange:");
+                let on = |form: &StartForm, g: KxGroup| {
+                    form.groups.is_empty() || form.groups.iter().any(|n| n == g.name())
+                };
+                for g in KxGroup::ALL {
+                    let mut checked = on(form, g);
+                    let hint = match g {
+                        KxGroup::X25519Mlkem768 => {
+                            "post-quantum hybrid: X25519 with ML-KEM-768 (a key share of about 1.2 KB; TLS 1.3 only)"
+                        }
+                        KxGroup::X25519 => "elliptic-curve Diffie-Hellman on Curve25519 (a 32-byte key share)",
+                        KxGroup::Secp256r1 => "ECDH on NIST P-256 (a 65-byte key share)",
+                        KxGroup::Secp384r1 => "ECDH on NIST P-384 (a 97-byte key share)",
+                    };
+                    if ui.checkbox(&mut checked, g.name()).on_hover_text(hint).changed() {
+                        let chosen: Vec<String> = KxGroup::ALL
+                            .into_iter()
+                            .filter(|&other| if other == g { checked } else { on(form, other) })
+                            .map(|other| other.name().to_string())
+                            .collect();
+                        // At least one group; all of them is the default.
+                        if chosen.len() == KxGroup::ALL.len() {
+                            form.groups.clear();
+                        } else if !chosen.is_empty() {
+                            form.groups = chosen;
+                        }
+                    }
+                }
+            });
+            if let Some(problem) = problem {
+                ui.colored_label(ui.visuals().error_fg_color, problem);
+            }
+        });
 }
