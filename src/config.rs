@@ -87,6 +87,19 @@ pub struct FileLock {
     _file: std::fs::File,
 }
 
+/// Opens `path` for appending, creating it readable and writable by its
+/// owner only (0600) if it is new; an existing file keeps its mode.
+pub fn open_private_append(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.append(true).create(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)
+}
+
 /// Takes an exclusive advisory lock on `path` (made if missing, with its
 /// directory), waiting for any other holder, in this process or another.
 /// The lock file's content is never read or written.

@@ -148,31 +148,25 @@ fn datetime(time_ms: u64) -> time::OffsetDateTime {
     time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }
 
+/// `t` as `format` lays it out (the time crate, as `trust::utc` does).
+fn stamp(t: time::OffsetDateTime, format: &[time::format_description::FormatItem<'_>]) -> String {
+    // Formatting a date into a String with a fixed description cannot fail.
+    t.format(format).unwrap_or_default()
+}
+
 /// `2026-11-30 07:12:03` in local time.
 fn local_stamp(time_ms: u64) -> String {
-    let t = datetime(time_ms).to_offset(local_offset());
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
+    stamp(
+        datetime(time_ms).to_offset(local_offset()),
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"),
     )
 }
 
 /// `2026-11-30T07:12:03Z`.
 fn utc_stamp(time_ms: u64) -> String {
-    let t = datetime(time_ms);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
+    stamp(
+        datetime(time_ms),
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z"),
     )
 }
 
@@ -255,15 +249,8 @@ pub struct Appender {
 impl Appender {
     /// Opens (or creates, mode 0600) `path` for appending.
     pub fn open(path: &Path) -> std::io::Result<Self> {
-        let mut options = std::fs::OpenOptions::new();
-        options.append(true).create(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
         Ok(Self {
-            out: std::io::BufWriter::new(options.open(path)?),
+            out: std::io::BufWriter::new(crate::config::open_private_append(path)?),
         })
     }
 

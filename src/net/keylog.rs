@@ -27,15 +27,7 @@ impl KeyLogFile {
     /// Opens (or creates, mode 0600) `path` for appending; the error is
     /// one line naming the file.
     pub fn open(path: &Path) -> Result<Self, String> {
-        let mut options = std::fs::OpenOptions::new();
-        options.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt as _;
-            options.mode(0o600);
-        }
-        let file = options
-            .open(path)
+        let file = crate::config::open_private_append(path)
             .map_err(|e| format!("cannot open the key log {}: {e}", path.display()))?;
         Ok(Self {
             path: path.to_path_buf(),

@@ -699,22 +699,27 @@ mod tests {
                 identity: None,
             })
             .collect();
-        let view = RoomView::new(state, None);
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(900.0, 600.0))
-            .build_ui_state(
-                |ui, view: &mut RoomView| {
-                    view.ui(ui);
-                },
-                view,
-            );
-        h.run();
+        let h = harness(state);
         assert!(h.query_by_label("Members (5000)").is_some());
         assert!(h.query_by_label("guest-1 · plain text").is_some());
         assert!(
             h.query_by_label("guest-4000 · plain text").is_none(),
             "a name far out of view was laid out"
         );
+    }
+
+    /// A 900×600 window drawing a view over `state`, after its first frame.
+    fn harness(state: RoomState) -> Harness<'static, RoomView> {
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(900.0, 600.0))
+            .build_ui_state(
+                |ui, view: &mut RoomView| {
+                    view.ui(ui);
+                },
+                RoomView::new(state, None),
+            );
+        h.run();
+        h
     }
 
     /// A host's room view, in the room, with `n` messages from ana.
@@ -747,16 +752,7 @@ mod tests {
                 history: false,
             }));
         }
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(900.0, 600.0))
-            .build_ui_state(
-                |ui, view: &mut RoomView| {
-                    view.ui(ui);
-                },
-                RoomView::new(state, None),
-            );
-        h.run();
-        h
+        harness(state)
     }
 
     #[test]
@@ -848,15 +844,7 @@ mod tests {
             chain: vec![],
             invites: vec![],
         });
-        let mut h = Harness::builder()
-            .with_size(egui::vec2(900.0, 600.0))
-            .build_ui_state(
-                |ui, view: &mut RoomView| {
-                    view.ui(ui);
-                },
-                RoomView::new(state, None),
-            );
-        h.run();
+        let mut h = harness(state);
         // As the app takes them in: at most EVENTS_PER_FRAME, then a frame.
         let n = 10_000u64;
         let mut events = (1..=n).map(|seq| {

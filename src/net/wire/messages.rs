@@ -430,20 +430,12 @@ fn extension(
                     ctx.span(n),
                 ));
             }
-            value = children
-                .iter()
-                .map(|c| c.value.clone())
-                .collect::<Vec<_>>()
-                .join(", ");
+            value = values_of(&children, ", ");
             note = "The name of the host the member wants, in the clear (so a host with many names can pick the certificate).";
         }
         (10, _) => {
             children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "group", group_name);
-            value = children
-                .iter()
-                .map(|c| c.value.clone())
-                .collect::<Vec<_>>()
-                .join(", ");
+            value = values_of(&children, ", ");
             note = "The key-exchange groups the member can use, in order of preference.";
         }
         (13, _) => {
@@ -456,11 +448,7 @@ fn extension(
             for p in protocols {
                 children.push(Field::new("protocol", visible_bytes(p, false), ctx.span(p)));
             }
-            value = children
-                .iter()
-                .map(|c| c.value.clone())
-                .collect::<Vec<_>>()
-                .join(", ");
+            value = values_of(&children, ", ");
             note = "Application protocols: tlschat members offer tlschat/1; a host that selects it speaks JSON lines, one without it plain text.";
         }
         (43, _) => {
@@ -473,21 +461,13 @@ fn extension(
                 .chunks_exact(2)
                 .map(|c| Field::new("version", version_name(be16(c)), ctx.span(c)))
                 .collect();
-            value = children
-                .iter()
-                .map(|c| c.value.clone())
-                .collect::<Vec<_>>()
-                .join(", ");
+            value = values_of(&children, ", ");
             note =
                 "The real version: TLS 1.3 keeps 1.2 in the old version fields and says 1.3 here.";
         }
         (51, _) => {
             children = key_shares(data, ctx, client);
-            value = children
-                .iter()
-                .map(|c| c.value.clone())
-                .collect::<Vec<_>>()
-                .join("; ");
+            value = values_of(&children, "; ");
             note = "Ephemeral public keys for (EC)DH or ML-KEM: each side keeps its private part, and the shared secret is computed, never sent. A post-quantum hybrid share (X25519MLKEM768) is about 1.2 KB; an X25519 one is 32 bytes.";
         }
         (45, Some(TlsExtension::PskExchangeModes(modes))) => {
@@ -668,4 +648,13 @@ fn client_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Field {
     Field::new("ClientKeyExchange", format!("public key, {} bytes", point.len()), None)
         .with_children(vec![Field::new("public key", format!("{} bytes", point.len()), ctx.span(point))])
         .with_note("TLS 1.2 (ECDHE): the member's ephemeral public key. In the textbook RSA key exchange this message would carry a secret encrypted with the server's public key; with ECDHE it carries only a public key.")
+}
+
+/// The values of `fields`, joined by `separator` (a list's one-line summary).
+fn values_of(fields: &[Field], separator: &str) -> String {
+    fields
+        .iter()
+        .map(|f| f.value.as_str())
+        .collect::<Vec<_>>()
+        .join(separator)
 }
