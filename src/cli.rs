@@ -85,6 +85,11 @@ pub struct HostArgs {
     /// The most TLS handshakes in progress at once from one address.
     #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_HANDSHAKES_PER_ADDRESS)]
     pub max_handshakes_per_address: usize,
+    /// The most bytes waiting to be sent to members, all of them together
+    /// (the room's recent messages and every member's pending write); past
+    /// it the members furthest behind are disconnected first.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::net::HostLimits::MAX_QUEUED_BYTES)]
+    pub max_queued_bytes: usize,
     /// Keep the room's history in this SQLite file (default:
     /// history-PORT.sqlite3 in the configuration directory).
     #[arg(long, value_name = "FILE", conflicts_with = "no_history")]
@@ -131,6 +136,7 @@ impl HostArgs {
             max_members: self.max_members,
             max_members_per_address: self.max_members_per_address,
             max_handshakes_per_address: self.max_handshakes_per_address,
+            max_queued_bytes: self.max_queued_bytes,
             ..crate::net::HostLimits::default()
         }
     }

@@ -100,6 +100,9 @@ pub struct HostLimits {
     pub max_handshakes: usize,
     /// TLS handshakes in progress at once from one address.
     pub max_handshakes_per_address: usize,
+    /// Bytes waiting to be sent to members, all of them together (the
+    /// room's feed and every member's write under way).
+    pub max_queued_bytes: usize,
 }
 
 impl HostLimits {
@@ -112,6 +115,9 @@ impl HostLimits {
     pub const MAX_HANDSHAKES: usize = 1024;
     /// Handshakes in progress at once from one address.
     pub const MAX_HANDSHAKES_PER_ADDRESS: usize = 64;
+    /// Default for `--max-queued-bytes`: 128 MiB (the feed's 32 MiB
+    /// included).
+    pub const MAX_QUEUED_BYTES: usize = 128 * 1024 * 1024;
 }
 
 impl Default for HostLimits {
@@ -121,6 +127,7 @@ impl Default for HostLimits {
             max_members_per_address: Self::MAX_MEMBERS_PER_ADDRESS,
             max_handshakes: Self::MAX_HANDSHAKES,
             max_handshakes_per_address: Self::MAX_HANDSHAKES_PER_ADDRESS,
+            max_queued_bytes: Self::MAX_QUEUED_BYTES,
         }
     }
 }

@@ -98,6 +98,9 @@ pub enum ErrorCode {
     /// The host could not store a message (its disk is full, or the history
     /// reached its size limit); it was not acknowledged or delivered.
     NotStored,
+    /// Another connection with the same client token joined the room and
+    /// took this one's place: this one hears nothing more and is closed.
+    Replaced,
     /// A code this version does not know.
     #[serde(other)]
     Other,

@@ -16,10 +16,11 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
+use crate::net::budget::{Charge, OutputBudget, TLS_SEND_BUFFER};
 use crate::net::certinfo::CertInfo;
 use crate::net::command::{HostConfig, HostLimits, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
-use crate::net::feed::Next;
+use crate::net::feed::{CutReason, Cutoff, Next};
 use crate::net::frame::{ClientFrame, ErrorCode, LeaveReason, Resume, ServerFrame};
 use crate::net::keylog::{Captured, KeyLogFile, Secrets};
 use crate::net::protocol::{
@@ -386,6 +387,14 @@ pub(crate) async fn run(
     }
     let (room, room_task) = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
     let acceptor = TlsAcceptor::from(tls);
+    // A small budget still lets one member's write through.
+    let budget = OutputBudget::new(
+        config
+            .limits
+            .max_queued_bytes
+            .max(2 * (WRITE_BATCH + TLS_SEND_BUFFER)),
+        room.feed(),
+    );
     let admission = Arc::new(Admission {
         limits: config.limits,
         tally: Mutex::new(Tally::default()),
@@ -401,7 +410,7 @@ pub(crate) async fn run(
                     if let Some(slot) = admission.handshake(peer.ip()) {
                         tracing::debug!(%peer, "connection accepted");
                         let recording = captured.clone().map(|c| (c, sink.clone()));
-                        connections.spawn(serve(tcp, peer, acceptor.clone(), room.clone(), admission.clone(), slot, recording));
+                        connections.spawn(serve(tcp, peer, acceptor.clone(), room.clone(), admission.clone(), slot, recording, budget.clone()));
                     } else {
                         tracing::info!(%peer, "connection closed: too many handshakes in progress");
                     }
@@ -454,6 +463,7 @@ pub(crate) async fn run(
 }
 
 /// One member connection, from TCP accept to close.
+#[allow(clippy::too_many_arguments)]
 async fn serve(
     tcp: TcpStream,
     peer: SocketAddr,
@@ -462,6 +472,7 @@ async fn serve(
     admission: Arc<Admission>,
     handshake_slot: Slot,
     recording: Option<(Arc<Captured>, EventSink)>,
+    budget: Arc<OutputBudget<Batch>>,
 ) {
     let _ = tcp.set_nodelay(true);
     let tcp = Recorder::new(tcp, recording.is_some());
@@ -587,7 +598,7 @@ async fn serve(
     let mut room_closed = false;
     let reason = tokio::select! {
         reason = read_loop(&mut frames, &room, id, client, &direct_tx) => reason,
-        end = write_loop(&mut writer, greeting, replayed, items, direct_rx, id) => {
+        end = write_loop(&mut writer, greeting, replayed, items, direct_rx, id, &budget) => {
             room_closed = matches!(end, WriteEnd::RoomClosed);
             end.reason()
         }
@@ -598,8 +609,13 @@ async fn serve(
     if !room_closed {
         room.leave(id, reason).await;
     }
-    // close_notify, so the peer knows nothing was cut off.
-    let _ = tokio::time::timeout(Duration::from_secs(2), writer.shutdown()).await;
+    // close_notify, so the peer knows nothing was cut off — unless it is
+    // dropped for not reading: then waiting would only keep its buffers.
+    let wait = match reason {
+        LeaveReason::TooSlow => Duration::ZERO,
+        _ => Duration::from_secs(2),
+    };
+    let _ = tokio::time::timeout(wait, writer.shutdown()).await;
 }
 
 /// Tells a peer why it is sent away, then closes.
@@ -700,7 +716,11 @@ async fn read_loop<R: AsyncRead + Unpin>(
                 }
                 Ok(ClientFrame::Who { after }) => {
                     room.say(id, std::mem::take(&mut says)).await;
-                    room.roster(after).await
+                    // No page for a connection that is no longer a member.
+                    let Some(page) = room.roster(id, after).await else {
+                        return LeaveReason::ConnectionLost;
+                    };
+                    Some(page)
                 }
                 Ok(ClientFrame::Hello { .. }) => {
                     Some(FrameError::new(ErrorCode::Protocol, "hello was already said").frame())
@@ -763,16 +783,94 @@ enum WriteEnd {
     RoomClosed,
     TooSlow,
     Failed,
+    /// Cut off the room's feed (see [`Cutoff`]).
+    Cut(CutReason),
 }
 
 impl WriteEnd {
     fn reason(self) -> LeaveReason {
         match self {
             Self::RoomClosed => LeaveReason::RoomClosed,
-            Self::TooSlow => LeaveReason::TooSlow,
-            Self::Failed => LeaveReason::ConnectionLost,
+            Self::TooSlow | Self::Cut(CutReason::OverBudget) => LeaveReason::TooSlow,
+            Self::Failed | Self::Cut(CutReason::Replaced) => LeaveReason::ConnectionLost,
+            Self::Cut(CutReason::Left) => LeaveReason::Left,
         }
     }
+}
+
+/// How long a write under way may go on after the member was replaced:
+/// the frame being written is finished (so the `replaced` notice after it
+/// is a line of its own), then the connection is closed.
+const REPLACED_GRACE: Duration = Duration::from_secs(2);
+
+/// Writes `buf` to a member within [`WRITE_STALL`], charging the budget
+/// for what the connection holds meanwhile (`held`: the capacity of the
+/// buffer `buf` is in). A member cut off over the
+/// budget is dropped at once, mid-write (the memory is the point); one
+/// replaced gets [`REPLACED_GRACE`] to finish the write.
+async fn write_out<W: AsyncWrite + Unpin>(
+    w: &mut FrameWriter<W, HostSide>,
+    buf: &[u8],
+    held: usize,
+    charge: &Charge<Batch>,
+    cutoff: &Cutoff,
+) -> Result<(), WriteEnd> {
+    charge.set(held.max(buf.len()) + TLS_SEND_BUFFER);
+    if let Some(reason) = cutoff.reason()
+        && reason != CutReason::Replaced
+    {
+        return Err(WriteEnd::Cut(reason));
+    }
+    let write = tokio::time::timeout(WRITE_STALL, w.write_encoded(buf));
+    tokio::pin!(write);
+    let written = tokio::select! {
+        biased;
+        written = &mut write => written,
+        reason = cutoff.cut_off() => match reason {
+            CutReason::Replaced => match tokio::time::timeout(REPLACED_GRACE, write).await {
+                Ok(written) => written,
+                Err(_) => return Err(WriteEnd::Cut(reason)),
+            },
+            _ => return Err(WriteEnd::Cut(reason)),
+        },
+    };
+    match written {
+        Ok(Ok(())) => {
+            charge.set(0);
+            Ok(())
+        }
+        Ok(Err(_)) => Err(WriteEnd::Failed),
+        Err(_) => Err(WriteEnd::TooSlow),
+    }
+}
+
+/// Tells a member cut off the feed why (within a second), unless it just
+/// left.
+async fn cut_off<W: AsyncWrite + Unpin>(
+    w: &mut FrameWriter<W, HostSide>,
+    reason: CutReason,
+) -> WriteEnd {
+    let error = match reason {
+        CutReason::Left => None,
+        CutReason::Replaced => Some(FrameError::new(
+            ErrorCode::Replaced,
+            "another connection with your session joined the room and took this one's place",
+        )),
+        CutReason::OverBudget => Some(FrameError::new(
+            ErrorCode::TooSlow,
+            "the host has too much waiting to be sent, and you were the furthest behind: you were disconnected",
+        )),
+    };
+    // Over the budget the point is to free memory at once: the notice goes
+    // only if the connection takes it now.
+    let wait = match reason {
+        CutReason::OverBudget => Duration::ZERO,
+        _ => Duration::from_secs(1),
+    };
+    if let Some(error) = error {
+        let _ = tokio::time::timeout(wait, w.write_frame(&error.frame())).await;
+    }
+    WriteEnd::Cut(reason)
 }
 
 /// The stored messages a member gets after its welcome.
@@ -791,6 +889,8 @@ async fn write_replay<W: AsyncWrite + Unpin>(
     w: &mut FrameWriter<W, HostSide>,
     buf: &mut Vec<u8>,
     r: &Replayed,
+    charge: &Charge<Batch>,
+    cutoff: &Cutoff,
 ) -> Result<(), WriteEnd> {
     let dialect = w.dialect();
     let replay = r.replay;
@@ -847,11 +947,12 @@ async fn write_replay<W: AsyncWrite + Unpin>(
             };
             encode_server(&frame, dialect, buf);
         }
-        match tokio::time::timeout(WRITE_STALL, w.write_encoded(buf)).await {
-            Ok(Ok(())) => buf.clear(),
-            Ok(Err(_)) => return Err(WriteEnd::Failed),
-            Err(_) => return Err(WriteEnd::TooSlow),
+        // A member taken out of the room gets no more of its history.
+        if let Some(reason) = cutoff.reason() {
+            return Err(WriteEnd::Cut(reason));
         }
+        write_out(w, buf, buf.capacity(), charge, cutoff).await?;
+        buf.clear();
     }
     encode_server(&ServerFrame::HistoryEnd, dialect, buf);
     Ok(())
@@ -868,11 +969,17 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     mut items: crate::net::feed::Reader<Batch>,
     mut direct: mpsc::Receiver<ServerFrame>,
     me: u64,
+    budget: &Arc<OutputBudget<Batch>>,
 ) -> WriteEnd {
     let dialect = w.dialect();
     let mut buf = greeting;
-    if let Err(end) = write_replay(w, &mut buf, &replayed).await {
-        return end;
+    let cutoff = items.cutoff().clone();
+    let charge = budget.open(me, cutoff.clone());
+    if let Err(end) = write_replay(w, &mut buf, &replayed, &charge, &cutoff).await {
+        return match end {
+            WriteEnd::Cut(reason) => cut_off(w, reason).await,
+            end => end,
+        };
     }
     drop(replayed);
     let mut closing = false;
@@ -884,6 +991,7 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 next = items.next() => match next {
                     Next::Batch(batch) => closing |= render(&batch, me, dialect, &mut buf),
                     Next::Lagged(n) => return too_slow(w, n).await,
+                    Next::Cut(reason) => return cut_off(w, reason).await,
                     Next::Closed => return WriteEnd::RoomClosed,
                 },
             }
@@ -891,20 +999,37 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         while let Ok(frame) = direct.try_recv() {
             encode_server(&frame, dialect, &mut buf);
         }
-        if let Err(behind) = take_queued(&mut items, me, dialect, &mut buf, &mut closing) {
-            return too_slow(w, behind).await;
+        match take_queued(&mut items, me, dialect, &mut buf, &mut closing) {
+            Ok(()) => {}
+            Err(Next::Lagged(behind)) => return too_slow(w, behind).await,
+            // What was taken before the cutoff still goes out.
+            Err(Next::Cut(reason)) => {
+                if !buf.is_empty()
+                    && write_out(w, &buf, buf.capacity(), &charge, &cutoff)
+                        .await
+                        .is_err()
+                {
+                    return WriteEnd::Cut(reason);
+                }
+                drop(buf);
+                return cut_off(w, reason).await;
+            }
+            Err(_) => return WriteEnd::Failed,
         }
         if !buf.is_empty() {
-            match tokio::time::timeout(WRITE_STALL, w.write_encoded(&buf)).await {
-                Ok(Ok(())) => {
+            match write_out(w, &buf, buf.capacity(), &charge, &cutoff).await {
+                Ok(()) => {
                     buf.clear();
                     // Do not keep a burst's buffer for the connection's life.
                     if buf.capacity() > IDLE_BUFFER {
                         buf = Vec::with_capacity(IDLE_BUFFER);
                     }
                 }
-                Ok(Err(_)) => return WriteEnd::Failed,
-                Err(_) => return WriteEnd::TooSlow,
+                Err(WriteEnd::Cut(reason)) => {
+                    drop(buf);
+                    return cut_off(w, reason).await;
+                }
+                Err(end) => return end,
             }
         }
         if closing {
@@ -914,21 +1039,22 @@ async fn write_loop<W: AsyncWrite + Unpin>(
 }
 
 /// Renders what is already queued for a member into `buf`, up to a batch;
-/// `Err` says how far behind a member fell.
+/// `Err` says why the member's feed ended: it fell behind
+/// ([`Next::Lagged`]) or was cut off ([`Next::Cut`]).
 fn take_queued(
     items: &mut crate::net::feed::Reader<Batch>,
     me: u64,
     dialect: Dialect,
     buf: &mut Vec<u8>,
     closing: &mut bool,
-) -> Result<(), u64> {
+) -> Result<(), Next<Batch>> {
     while !*closing && buf.len() < WRITE_BATCH {
         match items.try_next() {
             Some(Next::Batch(batch)) => *closing |= render(&batch, me, dialect, buf),
-            Some(Next::Lagged(n)) => return Err(n),
             Some(Next::Closed) => {
                 *closing = true;
             }
+            Some(end) => return Err(end),
             None => break,
         }
     }
@@ -992,6 +1118,7 @@ mod tests {
                 max_members_per_address: 2,
                 max_handshakes: 3,
                 max_handshakes_per_address: 2,
+                ..HostLimits::default()
             },
             tally: Mutex::new(Tally::default()),
         });
@@ -1021,6 +1148,7 @@ mod tests {
                 max_members_per_address: 2,
                 max_handshakes: 1000,
                 max_handshakes_per_address: 1,
+                ..HostLimits::default()
             },
             tally: Mutex::new(Tally::default()),
         });

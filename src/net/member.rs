@@ -17,7 +17,7 @@ use crate::net::event::{
     ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, TlsVersion,
     TrustBasis, Untrusted,
 };
-use crate::net::frame::{ClientFrame, Resume, ServerFrame, WireMember};
+use crate::net::frame::{ClientFrame, ErrorCode, Resume, ServerFrame, WireMember};
 use crate::net::lines::sanitize_str;
 use crate::net::pins::PinStore;
 use crate::net::protocol::{
@@ -878,6 +878,18 @@ impl Chat<'_> {
                     self.carry.nick.clone_from(&new);
                 }
                 sink.emit(NetEvent::Renamed { id, old, new });
+            }
+            ServerFrame::Error {
+                code: ErrorCode::Replaced,
+                message,
+                ..
+            } => {
+                // Another connection of this session is in the room now:
+                // coming back would only take its place in turn.
+                return Err(over(
+                    DisconnectKind::ByPeer,
+                    format!("the host says: {message}"),
+                ));
             }
             ServerFrame::Error { id, message, .. } => {
                 match id.and_then(|id| id.parse::<u64>().ok()) {

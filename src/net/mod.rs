@@ -7,6 +7,7 @@
 //! crosses the boundary. This module never imports a UI toolkit; the thread
 //! wakes its consumer through a plain callback.
 
+mod budget;
 pub mod certgen;
 pub mod certinfo;
 pub mod command;

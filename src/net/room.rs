@@ -15,7 +15,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::net::command::HistoryConfig;
 use crate::net::event::{MemberInfo, MessageEvent, NetEvent};
-use crate::net::feed::{ByteSize, Feed, Reader};
+use crate::net::feed::{ByteSize, CutReason, Cutoff, Feed, Reader};
 use crate::net::frame::{ErrorCode, LeaveReason, LeftMember, Resume, ServerFrame, WireMember};
 use crate::net::nick;
 use crate::net::protocol::{
@@ -172,7 +172,8 @@ pub(crate) struct Welcome {
     pub greeting: Vec<u8>,
     /// The stored messages it gets next, before [`Welcome::items`].
     pub replay: Replay,
-    /// Everything the room says from then on.
+    /// Everything the room says from then on, while it is a member: the
+    /// room cuts it off when it takes the member out of its list.
     pub items: Reader<Batch>,
 }
 
@@ -221,8 +222,9 @@ enum Request {
         reply: oneshot::Sender<Result<String, String>>,
     },
     Roster {
+        from: u64,
         after: Option<u64>,
-        reply: oneshot::Sender<ServerFrame>,
+        reply: oneshot::Sender<Option<ServerFrame>>,
     },
     Leave {
         id: u64,
@@ -307,6 +309,7 @@ impl Room {
             nicks: HashMap::new(),
             clients: HashMap::new(),
             client_of: HashMap::new(),
+            seats: HashMap::new(),
             next_id: store.next_member().max(1),
             next_guest: 1,
             seq: store.last_seq(),
@@ -317,6 +320,7 @@ impl Room {
             events,
             pending_joined: Vec::new(),
             pending_left: Vec::new(),
+            closed: false,
             gathered: Vec::new(),
             gathered_bytes: 0,
             gather_until: None,
@@ -356,6 +360,11 @@ impl Room {
             .await
             .ok()?;
         rx.await.ok()
+    }
+
+    /// The room's feed (the output budget cuts readers off it).
+    pub fn feed(&self) -> Arc<Feed<Batch>> {
+        self.feed.clone()
     }
 
     /// The bytes the room's feed keeps now (for tests and benchmarks).
@@ -406,12 +415,16 @@ impl Room {
         rx.await.map_err(|_| gone())?
     }
 
-    /// A page of the member list: those with an id above `after`, as a
-    /// [`ServerFrame::Roster`] that fits in [`MAX_LINE`].
-    pub async fn roster(&self, after: Option<u64>) -> Option<ServerFrame> {
+    /// A page of the member list for member `from`: those with an id
+    /// above `after`, as a [`ServerFrame::Roster`] that fits in
+    /// [`MAX_LINE`]. `None` when the room is gone or `from` is not in it.
+    pub async fn roster(&self, from: u64, after: Option<u64>) -> Option<ServerFrame> {
         let (reply, rx) = oneshot::channel();
-        self.tx.send(Request::Roster { after, reply }).await.ok()?;
-        rx.await.ok()
+        self.tx
+            .send(Request::Roster { from, after, reply })
+            .await
+            .ok()?;
+        rx.await.ok().flatten()
     }
 
     /// Removes a member.
@@ -441,6 +454,10 @@ struct RoomState {
     clients: HashMap<Arc<str>, u64>,
     /// The other way round.
     client_of: HashMap<u64, Arc<str>>,
+    /// Every member's place in the feed (the host's excepted: it hears the
+    /// room through its events). Exactly the members in `members` hear
+    /// the room: see [`RoomState::check_seats`].
+    seats: HashMap<u64, Arc<Cutoff>>,
     next_id: u64,
     next_guest: u64,
     /// The last sequence number stored.
@@ -462,6 +479,8 @@ struct RoomState {
     pending_joined: Vec<MemberInfo>,
     /// Leaves not yet announced (big rooms), with their reasons.
     pending_left: Vec<(MemberInfo, LeaveReason)>,
+    /// The room was closed: the task ends.
+    closed: bool,
 }
 
 impl RoomState {
@@ -538,52 +557,129 @@ impl RoomState {
                 }
             };
             let Some(request) = request else { break };
-            match request {
-                Request::Join {
-                    nick,
-                    dialect,
-                    identity,
-                    returning,
-                    reply,
-                } => {
-                    let welcome = self.join(nick, dialect, identity, &returning);
-                    let _ = reply.send(welcome);
-                }
-                Request::Say { from, messages } => self.say(from, messages),
-                Request::Nick { from, nick, reply } => {
-                    let _ = reply.send(self.rename(from, &nick));
-                }
-                Request::Roster { after, reply } => {
-                    let (members, next) = self.page(after);
-                    let _ = reply.send(ServerFrame::Roster {
-                        members,
-                        total: self.members.len() as u64,
-                        next,
-                    });
-                }
-                Request::Leave { id, reason } => self.leave(id, reason),
-                Request::Read {
-                    after,
-                    upto,
-                    max_count,
-                    max_bytes,
-                    reply,
-                } => {
-                    let _ = reply.send(self.store.read(after, upto, max_count, max_bytes));
-                }
-                Request::Close { reason } => {
-                    self.flush_members();
-                    self.publish(Item::of(
-                        HOST_ID,
-                        ItemKind::Closing,
-                        &ServerFrame::Closing { reason },
-                    ));
-                    break;
-                }
+            let full = matches!(request, Request::Join { .. } | Request::Leave { .. });
+            self.handle(request);
+            self.check_seats(full);
+            if self.closed {
+                break;
             }
         }
         self.flush_said();
         self.feed.close();
+    }
+
+    /// Whether only the members in the list hear the room: every member
+    /// but the host has a seat and every seat is a member's, and no reader
+    /// of the feed is open without an open seat. A reader is only made by
+    /// [`RoomState::join`], which seats it, and every way out of the list
+    /// cuts it off; this checks that no path forgot to. A seat may be cut
+    /// off while its member is still listed (its connection ended and its
+    /// leave is on the way), never the other way round.
+    ///
+    /// `full` looks at every seat (on joins and leaves); otherwise only the
+    /// counts are compared, which is enough between them.
+    fn seats_hold(&self, full: bool) -> bool {
+        if self.seats.len() + 1 != self.members.len() {
+            return false;
+        }
+        if !full {
+            return self.feed.open_readers() <= self.seats.len();
+        }
+        // Seats first, readers after: readers only close meanwhile (the
+        // room, which alone opens them, is here), so this never errs
+        // towards a false alarm.
+        let mut open = 0;
+        for (id, seat) in &self.seats {
+            if !self.members.contains_key(id) {
+                return false;
+            }
+            open += usize::from(!seat.is_cut());
+        }
+        self.feed.open_readers() <= open
+    }
+
+    /// Checks [`RoomState::seats_hold`] after every request, and before
+    /// anything goes out: a failure is a bug that would let a connection
+    /// hear the room unseen, so the room closes rather than go on.
+    fn check_seats(&mut self, full: bool) -> bool {
+        if self.closed || self.seats_hold(full) {
+            return !self.closed;
+        }
+        tracing::error!("a connection hears the room without being in it: closing the room");
+        self.events.emit(NetEvent::Notice(
+            "the room closed itself: a connection could hear it without being in the member list (a bug)"
+                .into(),
+        ));
+        self.closed = true;
+        self.feed.push(Batch(vec![Item::of(
+            HOST_ID,
+            ItemKind::Closing,
+            &ServerFrame::Closing {
+                reason: "the room closed because of an error in the host".into(),
+            },
+        )]));
+        false
+    }
+
+    /// Sends a batch to the members — only while only members hear it.
+    fn push(&mut self, batch: Batch) {
+        if self.check_seats(false) {
+            self.feed.push(batch);
+        }
+    }
+
+    /// Carries out one request.
+    fn handle(&mut self, request: Request) {
+        match request {
+            Request::Join {
+                nick,
+                dialect,
+                identity,
+                returning,
+                reply,
+            } => {
+                let welcome = self.join(nick, dialect, identity, &returning);
+                // A connection that stopped waiting is not in the room.
+                if let Err(welcome) = reply.send(welcome) {
+                    self.leave(welcome.id, LeaveReason::ConnectionLost, CutReason::Left);
+                }
+            }
+            Request::Say { from, messages } => self.say(from, messages),
+            Request::Nick { from, nick, reply } => {
+                let _ = reply.send(self.rename(from, &nick));
+            }
+            Request::Roster { from, after, reply } => {
+                // Only a member may see who is in the room.
+                let page = self.members.contains_key(&from).then(|| {
+                    let (members, next) = self.page(after);
+                    ServerFrame::Roster {
+                        members,
+                        total: self.members.len() as u64,
+                        next,
+                    }
+                });
+                let _ = reply.send(page);
+            }
+            Request::Leave { id, reason } => self.leave(id, reason, CutReason::Left),
+            Request::Read {
+                after,
+                upto,
+                max_count,
+                max_bytes,
+                reply,
+            } => {
+                let _ = reply.send(self.store.read(after, upto, max_count, max_bytes));
+            }
+            Request::Close { reason } => {
+                self.flush_members();
+                self.publish(Item::of(
+                    HOST_ID,
+                    ItemKind::Closing,
+                    &ServerFrame::Closing { reason },
+                ));
+                self.closed = true;
+            }
+        }
     }
 
     fn unique_nick(&self, wanted: &str) -> String {
@@ -623,7 +719,7 @@ impl RoomState {
     /// Sends an item to every member, after the messages gathered before it.
     fn publish(&mut self, item: Item) {
         self.flush_said();
-        self.feed.push(Batch(vec![item]));
+        self.push(Batch(vec![item]));
     }
 
     /// Stores the gathered messages (one transaction), then sends what was
@@ -722,7 +818,7 @@ impl RoomState {
                 plain,
             });
         }
-        self.feed.push(Batch(items));
+        self.push(Batch(items));
     }
 
     /// Queues a sender's messages: stored and sent at once in a quiet room,
@@ -813,14 +909,15 @@ impl RoomState {
         returning: &Returning,
     ) -> Welcome {
         // A member that comes back while its old connection still looks
-        // alive here takes its place (and so its name).
+        // alive here takes its place (and so its name); the old connection
+        // hears nothing more and is told why.
         if let Some(old) = returning
             .client
             .as_ref()
             .and_then(|c| self.clients.get(c))
             .copied()
         {
-            self.leave(old, LeaveReason::ConnectionLost);
+            self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
         }
         let id = self.next_id;
         self.next_id += 1;
@@ -853,6 +950,7 @@ impl RoomState {
         // Subscribe before publishing the join, so the new member's view
         // starts exactly after the roster it is given.
         let items = self.feed.subscribe();
+        self.seats.insert(id, items.cutoff().clone());
         self.members.insert(id, member.clone());
         if self.members.len() > BIG_ROOM {
             self.pending_joined.push(member.clone());
@@ -1043,7 +1141,12 @@ impl RoomState {
         }
     }
 
-    fn leave(&mut self, id: u64, reason: LeaveReason) {
+    /// Takes a member out of the list, and cuts its connection off the
+    /// feed in the same step (`cut` says why, to that connection).
+    fn leave(&mut self, id: u64, reason: LeaveReason, cut: CutReason) {
+        if let Some(seat) = self.seats.remove(&id) {
+            self.feed.cut(&seat, cut);
+        }
         let Some(member) = self.members.remove(&id) else {
             return;
         };
@@ -1171,6 +1274,151 @@ mod tests {
         room.leave(bo.id, LeaveReason::Left).await;
         assert_eq!(text(&ana.items.next().await.batch(), ana.id), "<bo> five\n");
         assert_eq!(text(&ana.items.next().await.batch(), ana.id), "* bo left\n");
+    }
+
+    /// Everything `reader` gets until its feed ends, as plain text for
+    /// member `me`, and how it ended.
+    async fn until_the_end(reader: &mut Reader<Batch>, me: u64) -> (String, Next<Batch>) {
+        let mut heard = String::new();
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), reader.next()).await {
+                Ok(Next::Batch(b)) => heard.push_str(&text(&b, me)),
+                Ok(end) => return (heard, end),
+                Err(_) => panic!("the feed did not end; heard {heard:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_replaced_connection_hears_nothing_more() {
+        let (sink, _events) = EventSink::for_tests();
+        let room = start_room(sink);
+        let token: Arc<str> = Arc::from("the-same-token");
+        let returning = || Returning {
+            client: Some(token.clone()),
+            resume: None,
+        };
+        let mut old = room
+            .join(Some("ana".into()), Dialect::Plain, None, returning())
+            .await
+            .unwrap();
+        let bo = room
+            .join(
+                Some("bo".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
+            .await
+            .unwrap();
+        room.say(bo.id, vec![saying("before")]).await;
+        // The same session comes again (and could close at once): the old
+        // connection is out of the list and hears nothing said after.
+        let mut new = room
+            .join(Some("ana".into()), Dialect::Plain, None, returning())
+            .await
+            .unwrap();
+        room.say(bo.id, vec![saying("after")]).await;
+        room.say(HOST_ID, vec![saying("and the host")]).await;
+        let (heard, end) = until_the_end(&mut old.items, old.id).await;
+        assert_eq!(heard, "* bo joined\n<bo> before\n");
+        assert!(matches!(end, Next::Cut(CutReason::Replaced)), "{end:?}");
+        // What it says is not said, and it may not see who is there.
+        room.say(old.id, vec![saying("from the old one")]).await;
+        assert!(room.roster(old.id, None).await.is_none());
+        assert!(room.roster(new.id, None).await.is_some());
+        room.say(bo.id, vec![saying("last")]).await;
+        let mut heard = String::new();
+        while !heard.contains("<bo> last") {
+            heard.push_str(&text(&new.items.next().await.batch(), new.id));
+        }
+        // (Its own join, and the old one's leave before it, are not news
+        // to it.)
+        assert_eq!(heard, "<bo> after\n<hana> and the host\n<bo> last\n");
+    }
+
+    #[tokio::test]
+    async fn every_way_out_of_the_room_cuts_the_connection_off() {
+        let (sink, _events) = EventSink::for_tests();
+        let room = start_room(sink);
+        let feed = room.feed();
+        let mut members = Vec::new();
+        for n in 0..3 {
+            let w = room
+                .join(
+                    Some(format!("m{n}")),
+                    Dialect::Json,
+                    None,
+                    Returning::default(),
+                )
+                .await
+                .unwrap();
+            members.push(w);
+        }
+        assert_eq!(feed.open_readers(), 3);
+        // Leaving (the connection says so).
+        room.leave(members[0].id, LeaveReason::Left).await;
+        let first = members[0].id;
+        let (_, end) = until_the_end(&mut members[0].items, first).await;
+        assert!(matches!(end, Next::Cut(CutReason::Left)), "{end:?}");
+        // A connection that gave up before its welcome came is not a member.
+        let (reply, rx) = oneshot::channel();
+        drop(rx);
+        room.tx
+            .send(Request::Join {
+                nick: Some("gone".into()),
+                dialect: Dialect::Json,
+                identity: None,
+                returning: Returning::default(),
+                reply,
+            })
+            .await
+            .unwrap();
+        let page = room.roster(members[1].id, None).await.unwrap();
+        let ServerFrame::Roster {
+            members: listed, ..
+        } = page
+        else {
+            panic!("{page:?}")
+        };
+        let names: Vec<_> = listed.iter().map(|m| m.nick.as_str()).collect();
+        assert_eq!(names, ["hana", "m1", "m2"]);
+        assert_eq!(feed.open_readers(), 2);
+    }
+
+    #[tokio::test]
+    async fn the_room_closes_rather_than_be_heard_unseen() {
+        let (sink, events) = EventSink::for_tests();
+        let room = start_room(sink);
+        let mut ana = room
+            .join(
+                Some("ana".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
+            .await
+            .unwrap();
+        // A reader the room did not seat (a bug this check is there for).
+        let mut rogue = room.feed().subscribe();
+        room.say(HOST_ID, vec![saying("hello")]).await;
+        let (heard, end) = until_the_end(&mut rogue, 99).await;
+        assert!(!heard.contains("hello"), "{heard:?}");
+        assert!(heard.contains("closed because of an error"), "{heard:?}");
+        assert!(matches!(end, Next::Closed), "{end:?}");
+        let (_, end) = until_the_end(&mut ana.items, ana.id).await;
+        assert!(matches!(end, Next::Closed), "{end:?}");
+        let notice = events
+            .iter()
+            .find_map(|e| match e.event {
+                NetEvent::Notice(n) => Some(n),
+                _ => None,
+            })
+            .unwrap();
+        assert!(
+            notice.contains("without being in the member list"),
+            "{notice}"
+        );
     }
 
     #[test]
@@ -1320,7 +1568,7 @@ mod tests {
         let mut seen: Vec<u64> = first.iter().map(|m| m.id).collect();
         let mut next = *next;
         while let Some(after) = next {
-            let page = room.roster(Some(after)).await.unwrap();
+            let page = room.roster(HOST_ID, Some(after)).await.unwrap();
             let line = crate::net::protocol::encoded_server(&page, Dialect::Json);
             assert!(line.len() <= MAX_LINE + 1);
             let ServerFrame::Roster {
