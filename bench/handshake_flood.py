@@ -2,12 +2,14 @@
 """A handshake flood against `tlschat host`, and a member trying to get in.
 
     bench/handshake_flood.py [--bin target/debug/tlschat] [--sources 16]
-        [--per-source 64] [--tries 30] [--limit 10] [--every 1] [-- HOST FLAGS...]
+        [--per-source 64] [--tries 30] [--limit 10] [--every 1] [--send-hello]
+        [--host-log FILE] [-- HOST FLAGS...]
 
 Starts `tlschat host --headless` on a free 127.0.0.1 port (certificates from
 `tlschat gen-cert` in a temporary directory; HOST FLAGS are passed on, e.g.
 `--max-handshakes 64`). Then --per-source silent TCP connections from each of
---sources loopback addresses (127.0.0.2, 127.0.0.3, ...), each opened again as
+--sources loopback addresses (127.0.0.2, 127.0.0.3, ...), silent from the start
+(or, with --send-hello, after a whole ClientHello), each opened again as
 soon as the host closes it (after 50 ms when the host closed it at once, as it
 does one it refuses): the flood of issue 18, item 4. Connections are opened
 at most one a millisecond, so that the host's accept queue (128) does not
@@ -58,7 +60,26 @@ class Gate:
         await asyncio.sleep(at - now)
 
 
-async def flood_one(source, port, counts, gate):
+def client_hello():
+    """The bytes of a real ClientHello (Python's own TLS client)."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="127.0.0.1")
+    try:
+        tls.do_handshake()
+    except ssl.SSLWantReadError:
+        pass
+    return outgoing.read()
+
+
+def source_address(i):
+    """The i-th flood address: 127.0.0.2, 127.0.0.3, ... (past 127.0.0.255 on into 127.0.1.0)."""
+    return socket.inet_ntoa((0x7F000002 + i).to_bytes(4, "big"))
+
+
+async def flood_one(source, port, counts, gate, hello):
     loop = asyncio.get_running_loop()
     while True:
         await gate.wait()
@@ -67,11 +88,13 @@ async def flood_one(source, port, counts, gate):
         try:
             sock.bind((source, 0))
             await loop.sock_connect(sock, ("127.0.0.1", port))
+            if hello:
+                await loop.sock_sendall(sock, hello)
         except OSError:
             sock.close()
             await asyncio.sleep(0.05)
             continue
-        read = asyncio.ensure_future(loop.sock_recv(sock, 64))
+        read = asyncio.ensure_future(read_to_close(loop, sock))
         done, _ = await asyncio.wait({read}, timeout=TAKEN)
         if done:
             counts.refused += 1
@@ -79,14 +102,19 @@ async def flood_one(source, port, counts, gate):
             await asyncio.sleep(0.05)
             continue
         counts.held += 1
-        try:
-            while await read:
-                read = asyncio.ensure_future(loop.sock_recv(sock, 64))
-        except OSError:
-            pass
+        await read
         counts.held -= 1
         counts.dropped += 1
         sock.close()
+
+
+async def read_to_close(loop, sock):
+    """Reads (and drops) what the host sends until it closes."""
+    try:
+        while await loop.sock_recv(sock, 4096):
+            pass
+    except OSError:
+        pass
 
 
 async def try_join(port, ctx, limit):
@@ -127,6 +155,8 @@ async def main():
     p.add_argument("--tries", type=int, default=30)
     p.add_argument("--limit", type=float, default=10.0)
     p.add_argument("--every", type=float, default=1.0)
+    p.add_argument("--send-hello", action="store_true",
+                   help="each flood connection sends a whole ClientHello, then nothing")
     p.add_argument("--host-log", help="the host's stderr, with RUST_LOG=tlschat=debug, to this file")
     p.add_argument("host_flags", nargs="*")
     args = p.parse_args()
@@ -164,10 +194,11 @@ async def main():
         ctx = ssl.create_default_context(cafile=os.path.join(certs, "ca.pem"))
         counts = Counts()
         gate = Gate()
-        sources = [f"127.0.0.{2 + i}" for i in range(args.sources)]
+        sources = [source_address(i) for i in range(args.sources)]
+        hello = client_hello() if args.send_hello else b""
         for source in sources:
             for _ in range(args.per_source):
-                tasks.append(asyncio.ensure_future(flood_one(source, port, counts, gate)))
+                tasks.append(asyncio.ensure_future(flood_one(source, port, counts, gate, hello)))
         full = args.sources * args.per_source
         deadline = time.monotonic() + 30
         while counts.held < full and time.monotonic() < deadline:
@@ -179,7 +210,8 @@ async def main():
             await asyncio.sleep(args.every)
         ok = [t["s"] for t in tries if t["ok"]]
         print(json.dumps({
-            "flood": f"{args.sources} x {args.per_source}",
+            "flood": f"{args.sources} x {args.per_source}"
+                     + (", a ClientHello each" if args.send_hello else ", silent"),
             "host_flags": args.host_flags,
             "held_at_start": held_at_start,
             "joins": len(ok),
