@@ -643,7 +643,7 @@ async fn serve(
     // A peer that is not TLS, that never finishes, or whose handshake
     // makes room for another's, is dropped here without touching the room.
     let tls = tokio::select! {
-        done = accept(tcp, config) => match done {
+        done = tls_handshake(tcp, config) => match done {
             Ok(tls) => tls,
             Err(why) => {
                 tracing::info!(%peer, "{why}");
@@ -782,7 +782,7 @@ async fn serve(
 /// The TLS handshake of a connection: its whole ClientHello within
 /// [`CLIENT_HELLO_TIMEOUT`], all of it within [`HANDSHAKE_TIMEOUT`]; or
 /// why not (one line, for the log).
-async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
+async fn tls_handshake<S: AsyncRead + AsyncWrite + Unpin>(
     tcp: S,
     config: Arc<rustls::ServerConfig>,
 ) -> Result<tokio_rustls::server::TlsStream<S>, String> {
