@@ -82,6 +82,11 @@ pub struct HostArgs {
     /// The most members from one address (IPv6: one /64 network).
     #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_MEMBERS_PER_ADDRESS)]
     pub max_members_per_address: usize,
+    /// The most TLS handshakes in progress at once. When they are all
+    /// taken, a newcomer takes the place of the oldest handshake of the
+    /// address holding the most.
+    #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_HANDSHAKES)]
+    pub max_handshakes: usize,
     /// The most TLS handshakes in progress at once from one address.
     #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_HANDSHAKES_PER_ADDRESS)]
     pub max_handshakes_per_address: usize,
@@ -135,9 +140,9 @@ impl HostArgs {
         crate::net::HostLimits {
             max_members: self.max_members,
             max_members_per_address: self.max_members_per_address,
+            max_handshakes: self.max_handshakes,
             max_handshakes_per_address: self.max_handshakes_per_address,
             max_queued_bytes: self.max_queued_bytes,
-            ..crate::net::HostLimits::default()
         }
     }
 

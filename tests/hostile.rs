@@ -3,12 +3,15 @@
 //! stays bounded and the room keeps delivering), a message whose escaped
 //! form passes the cap (refused to its sender, seen by nobody), a room of
 //! 1,500 members with 128-byte names (a newcomer gets its welcome and every
-//! member, in pages), and floods of handshakes and members from one
-//! address (others still get in), and a second connection with a
-//! member's session token (the first one is told `replaced` and closed,
-//! and hears nothing more), and hundreds of members that never read while
-//! one member talks with large messages (the host keeps its queued output
-//! within `--max-queued-bytes`, dropping the furthest behind first).
+//! member, in pages), floods of handshakes and members from one address
+//! (others still get in), a handshake flood from 16 addresses that fills
+//! every slot and keeps it full (a member still joins, each time), a
+//! ClientHello that never ends (closed in about 2 s), a second connection
+//! with a member's session token (the first one is told `replaced` and
+//! closed, and hears nothing more), and hundreds of members that never
+//! read while one member talks with large messages (the host keeps its
+//! queued output within `--max-queued-bytes`, dropping the longest
+//! stalled first).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -19,7 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{
-    Command, DEADLINE, Pki, PlainClient, Proc, connect_from, host, host_with, join, join_config,
+    Command, DEADLINE, Flood, Pki, PlainClient, Proc, connect_from, host, host_with, join,
+    join_config, join_within,
 };
 use tlschat::net::frame::{ErrorCode, ServerFrame};
 use tlschat::net::{HostLimits, NetEvent};
@@ -558,4 +562,186 @@ fn members_are_capped_per_address_with_a_reason() {
     let mut again = PlainClient::connect(addr, &pki.ca_pem);
     let line = again.line();
     assert!(line.starts_with("* welcome"), "{line}");
+}
+
+/// The 16 loopback addresses a handshake flood comes from (members join
+/// from 127.0.0.1).
+fn flood_sources() -> Vec<IpAddr> {
+    (2..=17)
+        .map(|n| IpAddr::V4(Ipv4Addr::new(127, 0, 0, n)))
+        .collect()
+}
+
+/// When a handshake flood's connections fall silent.
+enum Silent {
+    /// At once: the host drops them when they have not sent a ClientHello
+    /// in time, and they come again.
+    Before,
+    /// After sending this ClientHello: the host drops them only to make
+    /// room (until the handshake timeout, 10 s).
+    AfterClientHello(Vec<u8>),
+}
+
+/// The real binary hosts with `slots` handshake slots, `per_address` from
+/// one address (flags); 16 addresses hold every one of them with
+/// connections that fall `silent`, one more than their share each, and
+/// open them again as soon as the host drops them. A member joins, again
+/// and again, at least `joins` times: every join gets in, and fast.
+/// Silent [`Silent::Before`], it goes on until the host has dropped as many
+/// of the flood's connections as there are slots (the flood has been
+/// dropped and has filled them again); [`Silent::AfterClientHello`], until
+/// the host has closed a flood connection for each join, long before any
+/// of them could time out.
+fn a_member_joins_through_a_handshake_flood(
+    slots: usize,
+    per_address: usize,
+    silent: &Silent,
+    joins: usize,
+) {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+    let (slots_arg, per_address_arg) = (slots.to_string(), per_address.to_string());
+    let (_host, addr) = common::headless_host(
+        dir.path(),
+        &[
+            "--cert",
+            cert.cert.to_str().unwrap(),
+            "--key",
+            cert.key.to_str().unwrap(),
+            "--max-handshakes",
+            &slots_arg,
+            "--max-handshakes-per-address",
+            &per_address_arg,
+        ],
+    );
+    let sources = flood_sources();
+    assert_eq!(
+        sources.len() * per_address,
+        slots,
+        "the flood fills every slot"
+    );
+    let hello = match silent {
+        Silent::Before => &[][..],
+        Silent::AfterClientHello(hello) => hello,
+    };
+    let flooding = Instant::now();
+    let flood = Flood::start(addr, &sources, per_address + 1, hello);
+    flood.wait_held(slots);
+    let first = flood.dropped();
+    let mut took = Vec::new();
+    loop {
+        let dropped = flood.dropped() - first;
+        let enough = match silent {
+            Silent::Before => dropped >= slots,
+            Silent::AfterClientHello(_) => dropped >= took.len(),
+        };
+        if took.len() >= joins && enough {
+            break;
+        }
+        if took.len() < joins || matches!(silent, Silent::Before) {
+            match join_within(addr, &pki.ca_pem, Duration::from_secs(5)) {
+                Ok(t) => took.push(t),
+                Err(e) => panic!(
+                    "join {} through the flood failed: {e} (the flood holds {}; joins before: {took:?})",
+                    took.len() + 1,
+                    flood.held()
+                ),
+            }
+        }
+        let limit = match silent {
+            Silent::Before => DEADLINE,
+            Silent::AfterClientHello(_) => Duration::from_secs(9),
+        };
+        assert!(
+            flooding.elapsed() < limit,
+            "the host closed {dropped} of the flood's connections in {limit:?}, {} joins",
+            took.len()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    eprintln!(
+        "{} joins through a flood of {slots}, slowest {:?}",
+        took.len(),
+        took.iter().max().unwrap()
+    );
+}
+
+#[test]
+fn a_member_joins_through_a_handshake_flood_from_16_addresses() {
+    a_member_joins_through_a_handshake_flood(64, 4, &Silent::Before, 5);
+}
+
+#[test]
+fn a_member_joins_through_a_handshake_flood_at_the_default_limits() {
+    a_member_joins_through_a_handshake_flood(
+        HostLimits::MAX_HANDSHAKES,
+        HostLimits::MAX_HANDSHAKES_PER_ADDRESS,
+        &Silent::Before,
+        5,
+    );
+}
+
+#[test]
+fn a_member_joins_through_a_flood_of_handshakes_that_stop_after_the_client_hello() {
+    // Past the ClientHello the 2 s limit does not hold: room is made by
+    // evicting these handshakes, and the host closes those it evicts.
+    let addr: SocketAddr = "127.0.0.1:7443".parse().unwrap();
+    let mut hello = Vec::new();
+    common::client_connection(addr, &Pki::new().ca_pem, None)
+        .write_tls(&mut hello)
+        .unwrap();
+    a_member_joins_through_a_handshake_flood(64, 4, &Silent::AfterClientHello(hello), 10);
+}
+
+#[test]
+fn a_client_hello_that_never_ends_is_closed_in_about_2_s() {
+    use std::io::Read as _;
+    let pki = Pki::new();
+    let cert = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+    let (_host, addr) = common::headless_host_with(dir.path(), &cert);
+    // A real ClientHello, of which half is sent at once...
+    let mut hello = Vec::new();
+    common::client_connection(addr, &pki.ca_pem, None)
+        .write_tls(&mut hello)
+        .unwrap();
+    let (half, rest) = hello.split_at(hello.len() / 2);
+    let mut tcp = std::net::TcpStream::connect(addr).unwrap();
+    tcp.write_all(half).unwrap();
+    let started = Instant::now();
+    // ...and the rest a byte every 200 ms, never the last one: what the
+    // host waits for is the whole of it.
+    tcp.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut trickle = rest[..rest.len() - 1].iter();
+    let mut buf = [0u8; 1024];
+    loop {
+        match tcp.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => panic!("the host answered half a ClientHello with {n} bytes"),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            // Closed with a reset: closed all the same.
+            Err(_) => break,
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(6),
+            "still open after {:?} (the handshake timeout is 10 s)",
+            started.elapsed()
+        );
+        if let Some(&byte) = trickle.next()
+            && tcp.write_all(&[byte]).is_err()
+        {
+            break;
+        }
+    }
+    let closed = started.elapsed();
+    assert!(
+        closed >= Duration::from_secs(1),
+        "closed after {closed:?}: before the ClientHello had its time"
+    );
 }

@@ -110,10 +110,11 @@ impl HostLimits {
     pub const MAX_MEMBERS: usize = 10_000;
     /// Default for `--max-members-per-address`.
     pub const MAX_MEMBERS_PER_ADDRESS: usize = 200;
-    /// Handshakes in progress at once; each holds a socket for at most the
-    /// handshake timeout.
+    /// Default for `--max-handshakes`: handshakes in progress at once;
+    /// each holds a socket for at most the handshake timeout.
     pub const MAX_HANDSHAKES: usize = 1024;
-    /// Handshakes in progress at once from one address.
+    /// Default for `--max-handshakes-per-address`: handshakes in progress
+    /// at once from one address.
     pub const MAX_HANDSHAKES_PER_ADDRESS: usize = 64;
     /// Default for `--max-queued-bytes`: 128 MiB (the feed's 32 MiB
     /// included).

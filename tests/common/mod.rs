@@ -266,20 +266,7 @@ impl PlainClient {
 
     /// A client over a TCP connection made by the caller.
     pub fn over(tcp: TcpStream, addr: SocketAddr, ca: &Path, alpn: Option<&[u8]>) -> Self {
-        let mut roots = rustls::RootCertStore::empty();
-        for c in tlschat::net::pem::load_certs(ca).unwrap() {
-            roots.add(c).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        let mut config = config;
-        config.alpn_protocols = alpn.map(|a| vec![a.to_vec()]).unwrap_or_default();
-        let name = rustls::pki_types::ServerName::try_from(addr.ip().to_string()).unwrap();
-        let conn = rustls::ClientConnection::new(Arc::new(config), name).unwrap();
+        let conn = client_connection(addr, ca, alpn);
         tcp.set_read_timeout(Some(DEADLINE)).unwrap();
         Self {
             reader: BufReader::new(rustls::StreamOwned::new(conn, tcp)),
@@ -294,6 +281,18 @@ impl PlainClient {
 
     pub fn send(&mut self, line: &str) {
         self.send_raw(format!("{line}\n").as_bytes());
+    }
+
+    /// The next line, without its newline, or why there is none (the
+    /// host closed the connection: `UnexpectedEof`).
+    pub fn try_line(&mut self) -> std::io::Result<String> {
+        let mut buf = Vec::new();
+        if self.reader.read_until(b'\n', &mut buf)? == 0 {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(String::from_utf8_lossy(&buf)
+            .trim_end_matches('\n')
+            .to_string())
     }
 
     /// The next line, without its newline; panics after [`DEADLINE`].
@@ -329,6 +328,193 @@ impl PlainClient {
         let _ = s.flush();
         let mut rest = Vec::new();
         let _ = s.read_to_end(&mut rest);
+    }
+}
+
+/// A TLS client connection to `addr` (no I/O yet) trusting `ca`, offering
+/// `alpn`.
+pub fn client_connection(
+    addr: SocketAddr,
+    ca: &Path,
+    alpn: Option<&[u8]>,
+) -> rustls::ClientConnection {
+    let mut roots = rustls::RootCertStore::empty();
+    for c in tlschat::net::pem::load_certs(ca).unwrap() {
+        roots.add(c).unwrap();
+    }
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.map(|a| vec![a.to_vec()]).unwrap_or_default();
+    let name = rustls::pki_types::ServerName::try_from(addr.ip().to_string()).unwrap();
+    rustls::ClientConnection::new(Arc::new(config), name).unwrap()
+}
+
+/// A plain-text member joins `addr` from 127.0.0.1 and is told who is in
+/// the room within `limit`; returns how long that took, or what went
+/// wrong and when. It leaves again at once.
+pub fn join_within(addr: SocketAddr, ca: &Path, limit: Duration) -> Result<Duration, String> {
+    let started = Instant::now();
+    let failed = |e: &dyn std::fmt::Display| format!("{e} after {:?}", started.elapsed());
+    let tcp = TcpStream::connect_timeout(&addr, limit).map_err(|e| failed(&e))?;
+    let mut member = PlainClient::over(tcp, addr, ca, None);
+    loop {
+        let left = limit.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(failed(&"not in the room"));
+        }
+        let sock = &member.reader.get_ref().sock;
+        sock.set_read_timeout(Some(left)).map_err(|e| failed(&e))?;
+        if member
+            .try_line()
+            .map_err(|e| failed(&e))?
+            .starts_with("* in the room")
+        {
+            return Ok(started.elapsed());
+        }
+    }
+}
+
+/// A handshake flood: `per_source` TCP connections to `target` from each
+/// of `sources` (loopback addresses) that send `hello` (nothing, or a
+/// ClientHello) and then nothing more, each opened
+/// again as soon as the host closes it (after a short pause when the host
+/// closed it at once, as it does one it refuses). Connections are opened
+/// at most one per [`Flood::PACE`], so that the host's accept queue (128)
+/// does not overflow: what the flood holds, the host holds. Runs on a
+/// runtime of its own until dropped.
+pub struct Flood {
+    counts: Arc<FloodCounts>,
+    rt: Option<tokio::runtime::Runtime>,
+}
+
+struct FloodCounts {
+    /// When the next connection may be opened.
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+    /// Connections open for longer than [`Flood::TAKEN`]: the host took them.
+    held: std::sync::atomic::AtomicUsize,
+    /// Connections the host closed after taking them.
+    dropped: std::sync::atomic::AtomicUsize,
+}
+
+impl Flood {
+    /// A connection still open after this was taken by the host (one it
+    /// refuses is closed at once).
+    const TAKEN: Duration = Duration::from_millis(200);
+    /// Connections are opened at most this often.
+    const PACE: Duration = Duration::from_millis(1);
+
+    pub fn start(
+        target: SocketAddr,
+        sources: &[std::net::IpAddr],
+        per_source: usize,
+        hello: &[u8],
+    ) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let counts = Arc::new(FloodCounts {
+            next: tokio::sync::Mutex::new(rt.block_on(async { tokio::time::Instant::now() })),
+            held: std::sync::atomic::AtomicUsize::new(0),
+            dropped: std::sync::atomic::AtomicUsize::new(0),
+        });
+        let hello: Arc<[u8]> = hello.into();
+        for &source in sources {
+            for _ in 0..per_source {
+                rt.spawn(flood_one(source, target, hello.clone(), counts.clone()));
+            }
+        }
+        Self {
+            counts,
+            rt: Some(rt),
+        }
+    }
+
+    /// Connections the host holds now.
+    pub fn held(&self) -> usize {
+        self.counts.held.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Connections the host took and closed so far.
+    pub fn dropped(&self) -> usize {
+        self.counts
+            .dropped
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits (with [`DEADLINE`]) until the host holds `n` of them.
+    pub fn wait_held(&self, n: usize) {
+        let end = Instant::now() + DEADLINE;
+        while self.held() < n {
+            assert!(
+                Instant::now() < end,
+                "the flood holds {} connections, not {n}",
+                self.held()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Flood {
+    fn drop(&mut self) {
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+async fn flood_one(
+    source: std::net::IpAddr,
+    target: SocketAddr,
+    hello: Arc<[u8]>,
+    counts: Arc<FloodCounts>,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    loop {
+        let at = {
+            let mut next = counts.next.lock().await;
+            let at = (*next).max(tokio::time::Instant::now());
+            *next = at + Flood::PACE;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        let connected = match socket.bind(SocketAddr::new(source, 0)) {
+            Ok(()) => socket.connect(target).await,
+            Err(e) => Err(e),
+        };
+        let Ok(mut tcp) = connected else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        if tcp.write_all(&hello).await.is_err() {
+            continue;
+        }
+        // What the host answers is read and dropped, until it closes.
+        let closed = async {
+            let mut buf = [0u8; 4096];
+            while tcp.read(&mut buf).await.is_ok_and(|n| n > 0) {}
+        };
+        tokio::pin!(closed);
+        let taken = tokio::select! {
+            () = &mut closed => false,
+            () = tokio::time::sleep(Flood::TAKEN) => true,
+        };
+        if taken {
+            counts.held.fetch_add(1, SeqCst);
+            closed.await;
+            counts.held.fetch_sub(1, SeqCst);
+            counts.dropped.fetch_add(1, SeqCst);
+        } else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
 
