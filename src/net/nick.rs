@@ -59,7 +59,10 @@
 //! (Greek `Η` for `H`) and a lowercase one (`а`) both fold onto the name
 //! they imitate. One known gap follows from that order: `I` and `l` share
 //! a skeleton, so `Ivan` and `lvan` are one name, but `ivan` (whose dot
-//! tells it apart) is another.
+//! tells it apart) is another. Generic accents that NFKC could not
+//! compose into a letter of their own are left out of the key (the
+//! window's fonts do not draw them on Latin letters: `bob̌` shows as
+//! `bob`), and so are emoji presentation selectors (`❤️` is `❤`).
 
 use unicode_normalization::UnicodeNormalization as _;
 use unicode_properties::{GeneralCategory, UnicodeEmoji as _, UnicodeGeneralCategory as _};
@@ -408,10 +411,15 @@ pub fn normalize(wanted: &str) -> Result<String, String> {
 #[must_use]
 pub fn key(nick: &str) -> String {
     // An emoji's presentation selector changes how it is drawn, not which
-    // emoji it is.
+    // emoji it is. A generic accent left over after NFKC composed what it
+    // could is drawn only by fonts that position marks, and the window's
+    // fonts for Latin do not: there `bob` with a caron on the last b, or
+    // 1️⃣, look exactly like `bob` and `1` (precomposed letters such as
+    // `ö` are characters of their own, and stay apart).
     let nfkc: String = nick
         .nfkc()
         .filter(|c| !matches!(c, '\u{fe0e}' | '\u{fe0f}'))
+        .filter(|c| !(is_stacking_mark(*c) && c.script() == Script::Inherited))
         .collect();
     let once = unicode_security::skeleton(&nfkc)
         .collect::<String>()
@@ -783,6 +791,22 @@ mod tests {
             key("bo\u{2764}\u{fe0f}"),
             key("bo\u{2764}"),
             "a presentation selector"
+        );
+        // Accents with no precomposed letter: the window draws the bare letter.
+        assert_eq!(key("bob\u{30c}"), key("bob"), "b with a caron");
+        assert_eq!(key("x\u{301}\u{302}"), key("x"), "two accents on x");
+        assert_eq!(key("1\u{fe0f}\u{20e3}"), key("1"), "a keycap");
+        assert_eq!(
+            key("\u{645}\u{64f}\u{62d}\u{64e}\u{645}\u{64e}\u{651}\u{62f}"),
+            key("\u{645}\u{62d}\u{645}\u{62f}"),
+            "Arabic with and without its vowel marks"
+        );
+        // Precomposed letters, and the marks of a script, stay apart.
+        assert_ne!(key("bo\u{308}"), key("bo"), "o and ö (composed by NFKC)");
+        assert_ne!(
+            key("\u{938}\u{941}\u{92e}\u{928}"),
+            key("\u{938}\u{92e}\u{928}"),
+            "सुमन and समन"
         );
     }
 }
