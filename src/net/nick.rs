@@ -34,6 +34,10 @@
 //!   one of them (Canadian syllabics `ᐸ` and `ᐳ`, Lisu `ꓹ`) is a letter
 //!   of a script people write names in: it is refused only in a name that
 //!   mixes scripts (`ᐸhanaᐳ`), never in a name written in its own;
+//! - brackets (opening and closing punctuation, and `« »`) other than
+//!   `[ ]`, `{ }` and the CJK corner and lenticular ones: angle brackets
+//!   of every kind (`⟨hana⟩`, `〈hana〉`, `❬hana❭`, most of which the
+//!   confusables table does not know) read as `<hana>`;
 //! - a leading `/`: wherever people type to the room (the window, a
 //!   terminal, a plain-text connection) a line that starts with `/` is a
 //!   command, so such a name could not start a line addressed to its
@@ -175,6 +179,25 @@ fn syntax_role(c: char) -> Option<&'static str> {
     })
 }
 
+/// A bracket other than the ones names may hold: `[ ]`, `{ }` and the CJK
+/// corner and lenticular brackets (`「 」`, `『 』`, `【 】`, `〖 〗`),
+/// which look like neither `< >` nor `( )`. Every other opening or closing
+/// punctuation mark (angle brackets of every kind: `⟨ ⟩`, `〈 〉`, `❬ ❭`,
+/// `⧼ ⧽` …, and the parentheses' many cousins), and the double guillemets
+/// `« »`, reads as the `<name>` and `(host)` the room writes around names.
+fn is_refused_bracket(c: char) -> bool {
+    let bracket = matches!(
+        c.general_category(),
+        GeneralCategory::OpenPunctuation | GeneralCategory::ClosePunctuation
+    ) || matches!(c, '\u{ab}' | '\u{bb}');
+    bracket
+        && !matches!(
+            c,
+            '[' | ']' | '{' | '}' | '\u{300c}'
+                ..='\u{300f}' | '\u{3010}' | '\u{3011}' | '\u{3016}' | '\u{3017}'
+        )
+}
+
 /// The syntax character `c` is or looks like (by its confusable skeleton).
 fn looks_like_syntax(c: char) -> Option<char> {
     if syntax_role(c).is_some() {
@@ -253,6 +276,12 @@ fn refusal(c: char, prev: Option<char>, single_script: bool) -> Option<String> {
                 spelled(c)
             ));
         }
+    }
+    if is_refused_bracket(c) {
+        return Some(format!(
+            "contains '{c}' ({}), a bracket: brackets other than [ ] {{ }} read as the <name> and (host) the room writes around names",
+            spelled(c)
+        ));
     }
     if prev.is_none() && c == '/' {
         return Some(
@@ -382,7 +411,13 @@ pub fn normalize(wanted: &str) -> Result<String, String> {
     }
     let nick: String = wanted.trim().nfkc().collect();
     let nick = nick.trim();
-    let bad = |why: String| format!("'{}' is not a valid nickname: {why}", shown(nick));
+    // The name as quoted: at most as many characters as a name may have
+    // (NFKC can make one character into eighteen).
+    let quoted = match nick.char_indices().nth(MAX_CHARS) {
+        Some((end, _)) => format!("{}…", shown(&nick[..end])),
+        None => shown(nick),
+    };
+    let bad = |why: String| format!("'{quoted}' is not a valid nickname: {why}");
     let count = nick.chars().count();
     if count == 0 {
         return Err("a nickname needs at least one character".to_string());
@@ -653,6 +688,18 @@ mod tests {
             ("\u{66d}", "which looks like '*'"),
             ("bo\u{201a}ana", "which looks like ','"),
             ("hana\u{2768}host\u{2769}", "which looks like '('"),
+            // Brackets of every other kind.
+            ("\u{27e8}hana\u{27e9}", "'\u{27e8}' (U+27E8), a bracket"),
+            ("\u{3008}hana\u{3009}", "(U+3008), a bracket"),
+            ("\u{2329}hana", "(U+3008), a bracket"),
+            ("\u{300a}hana\u{300b}", "(U+300A), a bracket"),
+            ("\u{276c}hana\u{276d}", "(U+276C), a bracket"),
+            ("\u{2770}hana", "(U+2770), a bracket"),
+            ("\u{29fc}hana", "(U+29FC), a bracket"),
+            ("\u{2989}hana", "(U+2989), a bracket"),
+            ("\u{3014}hana\u{3015}", "(U+3014), which looks like '('"),
+            ("\u{ab}hana\u{bb}", "(U+00AB), a bracket"),
+            ("hana\u{201e}", "(U+201E), a bracket"),
             // Letters that look like syntax, in a name of another script.
             (
                 "\u{1438}hana\u{1433}",
@@ -672,6 +719,11 @@ mod tests {
         // Inside a name a slash is nothing special, nor is a dash anywhere;
         // letters that look like syntax are fine among their own script.
         for wanted in [
+            "[afk]bob",
+            "{x}",
+            "\u{300c}\u{685c}\u{300d}",
+            "\u{3010}\u{516c}\u{5f0f}\u{3011}",
+            "O\u{2019}Brien",
             "a/b",
             "-x",
             "bo-",
@@ -717,6 +769,17 @@ mod tests {
         refused("\u{93f}ana", "starts with a combining mark, U+093F");
         // Spacing marks take their own room: they do not pile up.
         assert!(normalize("\u{915}\u{93e}\u{93e}\u{93e}").is_ok());
+    }
+
+    #[test]
+    fn a_refusal_quotes_no_more_than_a_name() {
+        // NFKC makes each of these into 18 characters.
+        let e = refused(
+            &"\u{fdfa}".repeat(100),
+            "it has 1800 characters; the most is 32",
+        );
+        assert!(e.len() < 400, "{} bytes: {e}", e.len());
+        assert!(e.contains("…' is not a valid nickname"), "{e}");
     }
 
     #[test]
