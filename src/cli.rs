@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::net::DEFAULT_PORT;
+use crate::net::safe_text::quoted;
 
 /// A chat over TLS that shows exactly how the connection is secured.
 #[derive(Debug, Parser)]
@@ -59,7 +60,7 @@ pub enum TrustCommand {
 #[derive(Debug, Args)]
 pub struct HostArgs {
     /// Address to listen on: IP, IP:PORT or localhost[:PORT].
-    #[arg(long, default_value = "127.0.0.1:7443", value_parser = parse_bind, value_name = "ADDR:PORT")]
+    #[arg(long, default_value = "127.0.0.1:7443", value_parser = Checked(parse_bind), value_name = "ADDR:PORT")]
     pub bind: SocketAddr,
     /// Certificate chain (PEM), leaf first. Without it a self-signed
     /// certificate is made once and kept in the configuration directory.
@@ -69,7 +70,7 @@ pub struct HostArgs {
     #[arg(long, value_name = "PEM", requires = "cert")]
     pub key: Option<PathBuf>,
     /// Your nickname in the room.
-    #[arg(long, value_name = "NICK", value_parser = crate::net::nick::normalize)]
+    #[arg(long, value_name = "NICK", value_parser = Checked(crate::net::nick::normalize))]
     pub name: Option<String>,
     /// Ask members for certificates and verify them with this CA (PEM);
     /// the member list then shows who they are. Members without one may
@@ -173,14 +174,14 @@ pub struct JoinArgs {
     #[arg(value_name = "HOST:PORT|LINK")]
     pub target: String,
     /// Your nickname in the room.
-    #[arg(long, value_name = "NICK", value_parser = crate::net::nick::normalize)]
+    #[arg(long, value_name = "NICK", value_parser = Checked(crate::net::nick::normalize))]
     pub name: Option<String>,
     /// Also trust certificates issued by this CA (PEM); may be repeated.
     #[arg(long = "ca", value_name = "PEM")]
     pub ca: Vec<PathBuf>,
     /// Accept exactly the certificate with this SHA-256 fingerprint
     /// (as the host prints it), even if it is not otherwise trusted.
-    #[arg(long, value_name = "SHA256:HEX", value_parser = crate::net::certinfo::parse_fingerprint)]
+    #[arg(long, value_name = "SHA256:HEX", value_parser = Checked(crate::net::certinfo::parse_fingerprint))]
     pub pin: Option<[u8; 32]>,
     /// Your certificate chain (PEM), for hosts that ask members for one.
     #[arg(long, value_name = "PEM", requires = "key")]
@@ -219,11 +220,11 @@ pub struct TlsArgs {
     pub keylog: Option<PathBuf>,
     /// Use only this TLS version (default: 1.3, and 1.2 when the peer
     /// needs it).
-    #[arg(long, value_name = "1.2|1.3", value_parser = crate::net::tlsopts::parse_version)]
+    #[arg(long, value_name = "1.2|1.3", value_parser = Checked(crate::net::tlsopts::parse_version))]
     pub tls_version: Option<crate::net::TlsVersion>,
     /// Key-exchange groups to offer or accept, in order of preference,
     /// comma-separated: X25519MLKEM768, X25519, secp256r1, secp384r1.
-    #[arg(long, value_name = "LIST", value_parser = crate::net::tlsopts::parse_groups)]
+    #[arg(long, value_name = "LIST", value_parser = Checked(crate::net::tlsopts::parse_groups))]
     pub groups: Option<crate::net::tlsopts::GroupList>,
 }
 
@@ -260,6 +261,40 @@ pub struct GenCertArgs {
     pub force: bool,
 }
 
+/// A flag's value checked by a parser whose errors are one line that quotes
+/// the value clipped ([`quoted`]): clap's own error for a failed parser
+/// would repeat the whole value (5 KB for a 5,000-byte `--bind`), and
+/// as typed, invisible characters and all.
+#[derive(Clone)]
+pub struct Checked<T>(pub fn(&str) -> Result<T, String>);
+
+impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Checked<T> {
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        let fail = |why: String| {
+            let flag = arg.map_or_else(String::new, |a| format!("{a}: "));
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("{flag}{why}\n"),
+            )
+            .with_cmd(cmd)
+        };
+        let text = value.to_str().ok_or_else(|| {
+            fail(format!(
+                "{} is not valid UTF-8",
+                quoted(&value.to_string_lossy())
+            ))
+        })?;
+        (self.0)(text).map_err(fail)
+    }
+}
+
 /// Parses `--bind`: `IP`, `IP:PORT`, `[IPv6]:PORT`, `localhost` or `localhost:PORT`.
 pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
     if let Ok(addr) = text.parse::<SocketAddr>() {
@@ -277,13 +312,16 @@ pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
         .ok()
         .and_then(|mut a| a.next())
         .ok_or_else(|| {
-            format!("'{text}' is not an address to listen on (expected IP:PORT, e.g. 0.0.0.0:7443)")
+            format!(
+                "{} is not an address to listen on (expected IP:PORT, e.g. 0.0.0.0:7443)",
+                quoted(text)
+            )
         })
 }
 
 /// Parses `HOST:PORT`, `[IPv6]:PORT`, a bare IPv6 address or `HOST` (port 7443).
 pub fn parse_target(text: &str) -> Result<(String, u16), String> {
-    let bad = |why: &str| format!("'{text}' is not HOST:PORT: {why}");
+    let bad = |why: &str| format!("{} is not HOST:PORT: {why}", quoted(text));
     let port = |p: &str| -> Result<u16, String> {
         match p.parse::<u16>() {
             Ok(0) | Err(_) => Err(bad("the port must be a number from 1 to 65535")),
@@ -335,8 +373,8 @@ pub struct JoinTarget {
 /// Parses where to join: an invite link (`tlschat://…`, see
 /// [`crate::net::invite`]) or `HOST:PORT` as [`parse_join_target`] does.
 /// The error is one line naming what is wrong; it never repeats a link
-/// (untrusted text), and repeats a `HOST:PORT` only with its control
-/// characters made visible.
+/// (untrusted text), and quotes a `HOST:PORT` only clipped and with its
+/// control characters made visible ([`quoted`]).
 pub fn join_target(text: &str) -> Result<JoinTarget, String> {
     if crate::net::invite::is_link(text) {
         let invite = crate::net::invite::Invite::parse(text)

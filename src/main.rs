@@ -16,8 +16,8 @@ fn main() -> ExitCode {
     if let (Some(link), Some(_)) = (&cli.link, &cli.command) {
         // `tlschat LINK join …`: one or the other.
         eprintln!(
-            "tlschat: '{}' before a subcommand: give a link alone, or to `join`",
-            tlschat::net::safe_text::visible_line(link)
+            "tlschat: {} before a subcommand: give a link alone, or to `join`",
+            tlschat::net::safe_text::quoted(link)
         );
         return ExitCode::from(2);
     }
@@ -99,8 +99,8 @@ fn main() -> ExitCode {
             }
             Some(other) => {
                 eprintln!(
-                    "tlschat: '{}' is neither a subcommand nor an invite link (tlschat://…); see tlschat --help",
-                    tlschat::net::safe_text::visible_line(&other)
+                    "tlschat: {} is neither a subcommand nor an invite link (tlschat://…); see tlschat --help",
+                    tlschat::net::safe_text::quoted(&other)
                 );
                 2
             }
@@ -312,7 +312,10 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
             {
                 Ok(key) => key,
                 Err(e) => {
-                    eprintln!("tlschat: cannot remove {target}: {e}");
+                    eprintln!(
+                        "tlschat: cannot remove {}: {e}",
+                        tlschat::net::safe_text::quoted(target)
+                    );
                     return 2;
                 }
             };

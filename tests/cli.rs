@@ -224,6 +224,71 @@ fn join_reports_refused_not_tls_and_bad_arguments() {
 }
 
 #[test]
+fn a_long_bad_argument_is_quoted_clipped_and_visible() {
+    let cfg = tempfile::tempdir().unwrap();
+    let host = "h".repeat(5000);
+    let escapes = format!("{}\u{1b}[2J\u{202e}{}", "e".repeat(20), "e".repeat(5000));
+    // (arguments, exit code, what the one line says)
+    let cases: Vec<(Vec<String>, i32, &str)> = vec![
+        (
+            vec!["join".into(), format!("{host}:7443"), "--headless".into()],
+            2,
+            "is not a valid host name: it is longer than 253 characters",
+        ),
+        (
+            vec!["join".into(), format!("{host}:99999")],
+            2,
+            "is not HOST:PORT: the port must be a number from 1 to 65535",
+        ),
+        (
+            vec!["join".into(), format!("[{host}]:1")],
+            2,
+            "is not a valid host name",
+        ),
+        (
+            vec!["join".into(), format!("{escapes}:1")],
+            2,
+            "'eeeeeeeeeeeeeeeeeeee\\x1b[2J\\u{202e}eee",
+        ),
+        (
+            vec!["host".into(), "--bind".into(), format!("{host}:99999")],
+            2,
+            "is not HOST:PORT",
+        ),
+        (
+            vec!["join".into(), "h:1".into(), "--pin".into(), host.clone()],
+            2,
+            "is not a SHA-256 fingerprint",
+        ),
+        (
+            vec!["trust".into(), "remove".into(), format!("{host}:1")],
+            2,
+            "is not a valid host name",
+        ),
+    ];
+    for (args, code, needle) in cases {
+        let out = tlschat(cfg.path())
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let what = &args[..args.len() - 1];
+        assert_eq!(out.status.code(), Some(code), "{what:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{what:?}: {stderr}");
+        assert!(stderr.contains(needle), "{what:?}: {stderr}");
+        // The argument is quoted, cut after 64 characters, with its length.
+        assert!(stderr.len() < 400, "{what:?} echoed {} bytes", stderr.len());
+        assert!(stderr.contains("…' ("), "{what:?}: {stderr}");
+        assert!(stderr.contains(" bytes)"), "{what:?}: {stderr}");
+        assert!(
+            !stderr.contains(['\u{1b}', '\u{202e}']),
+            "{what:?}: {stderr:?}"
+        );
+    }
+}
+
+#[test]
 fn headless_host_and_member_chat_and_exit_cleanly() {
     let pki = Pki::new();
     let cert = pki.server();

@@ -366,6 +366,63 @@ fn newline_amplification_is_refused_and_the_host_stays_small() {
 }
 
 #[test]
+fn a_malformed_hello_is_answered_with_what_is_wrong_with_it() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let (_h, addr) = host(&cert, "hana");
+    for (hello, code, why) in [
+        (
+            r#"{"type":"hello","nick":"ana","resume":"x"}"#,
+            ErrorCode::BadFrame,
+            "that hello is not valid: its resume must be an object",
+        ),
+        (
+            r#"{"type":"hello","nick":"ana","client":"c1","resume":{"room":5}}"#,
+            ErrorCode::BadFrame,
+            "that hello is not valid: its resume.room must be a string, not a number",
+        ),
+        (
+            r#"{"type":"hello","nick":"ana","resume":{"room":"r","after":-1}}"#,
+            ErrorCode::BadFrame,
+            "its resume.after must be a whole number",
+        ),
+        (
+            r#"{"type":"hello","nick":"<ana>"}"#,
+            ErrorCode::Nick,
+            "it contains '<'",
+        ),
+        // Anything else first is still told to say hello.
+        (
+            r#"{"type":"who"}"#,
+            ErrorCode::Protocol,
+            "expected a hello frame first",
+        ),
+    ] {
+        let mut c = PlainClient::connect_with(addr, &pki.ca_pem, Some(TLSCHAT.as_bytes()));
+        c.send(hello);
+        match frame(&c.line()) {
+            ServerFrame::Error {
+                code: got, message, ..
+            } => {
+                assert_eq!(got, code, "{hello}: {message}");
+                assert!(message.contains(why), "{hello}: {message}");
+            }
+            other => panic!("{hello}: {other:?}"),
+        }
+        // And it is not in the room.
+        let mut rest = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut c.reader, &mut rest);
+        assert!(
+            rest.is_empty(),
+            "{hello}: {}",
+            String::from_utf8_lossy(&rest)
+        );
+    }
+    // A good hello still gets in.
+    json_member(addr, &pki.ca_pem, "ana");
+}
+
+#[test]
 fn a_message_whose_escaped_form_passes_the_cap_is_refused_to_its_sender() {
     let pki = Pki::new();
     let cert = pki.server();

@@ -307,6 +307,27 @@ fn look_alike_names_are_refused_or_renamed() {
         ("HAN\u{410}", "looks like hana"),
         ("hana\u{3164}(host)", "not a valid nickname"),
         ("hana(host)", "parentheses"),
+        // Names that draw as nothing, or as the plain dialect's syntax.
+        (
+            "<hana>",
+            "it contains '<': plain-text rooms show who speaks as <name>",
+        ),
+        ("hana>", "it contains '>'"),
+        ("*", "it contains '*'"),
+        ("bo,ana", "it contains ','"),
+        ("\u{2039}hana\u{203a}", "which looks like '<'"),
+        (
+            "hana\u{1d159}",
+            "'hana\\u{1d159}' is not a valid nickname: it contains a character that draws as nothing, U+1D159",
+        ),
+        ("the\u{1d159}room\u{1d159}is\u{1d159}closing", "U+1D159"),
+        ("\u{fffc}", "U+FFFC (object replacement character)"),
+        ("hana\u{2800}", "U+2800 (braille pattern blank)"),
+        ("/who", "it starts with '/'"),
+        (
+            &format!("x{}", "\u{301}".repeat(30)),
+            "'x' with 30 combining accents; a letter carries at most 2",
+        ),
     ] {
         plain.send(&format!("/nick {wanted}"));
         let answer = loop {
@@ -325,8 +346,27 @@ fn look_alike_names_are_refused_or_renamed() {
     let _ = plain.until(|l| l == "* you are now bo");
     host.expect("the rename", |l| l.ends_with("is now known as bo"));
 
-    // An invisible character never gets as far as the host. (The command
-    // line echoes the user's own input, as clap does.)
+    // A tlschat/1 hello with such a name is refused with the reason (not
+    // renamed to a guest), and the connection is closed.
+    for (wanted, why) in [
+        ("<hana>", "it contains '<'"),
+        ("hana\u{1d159}", "U+1D159 (musical symbol null notehead)"),
+        ("*", "it contains '*'"),
+    ] {
+        let mut c = PlainClient::connect_with(addr, &pki.ca_pem, Some(b"tlschat/1"));
+        let hello = serde_json::json!({"type": "hello", "nick": wanted});
+        c.send(&hello.to_string());
+        let answer: serde_json::Value = serde_json::from_str(&c.line()).unwrap();
+        assert_eq!(answer["type"], "error", "{wanted:?}: {answer}");
+        assert_eq!(answer["code"], "nick", "{wanted:?}: {answer}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(why), "{wanted:?}: {message}");
+        let mut rest = String::new();
+        assert_eq!(c.reader.read_line(&mut rest).unwrap_or(0), 0, "{rest}");
+    }
+
+    // An invisible character never gets as far as the host; the command
+    // line names it, and shows it as an escape.
     let out = tlschat(tempfile::tempdir().unwrap().path())
         .args(["join", &target, "--headless", "--name", "ana\u{200b}"])
         .stdin(Stdio::null())
@@ -335,5 +375,7 @@ fn look_alike_names_are_refused_or_renamed() {
     assert_ne!(out.status.code(), Some(0));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("U+200B (zero width space)"), "{err}");
+    assert!(err.contains("'ana\\u{200b}'"), "{err}");
+    assert!(!err.contains('\u{200b}'), "{err:?}");
     plain.close();
 }

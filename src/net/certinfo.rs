@@ -112,13 +112,18 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], String> {
     let digits: String = t.chars().filter(|c| *c != ':').collect();
     if digits.len() != 64 || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
         return Err(format!(
-            "'{text}' is not a SHA-256 fingerprint (expected SHA256: and 64 hex digits)"
+            "{} is not a SHA-256 fingerprint (expected SHA256: and 64 hex digits)",
+            crate::net::safe_text::quoted(text)
         ));
     }
     let mut out = [0u8; 32];
     for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&digits[i * 2..i * 2 + 2], 16)
-            .map_err(|e| format!("'{text}' is not a SHA-256 fingerprint: {e}"))?;
+        *byte = u8::from_str_radix(&digits[i * 2..i * 2 + 2], 16).map_err(|e| {
+            format!(
+                "{} is not a SHA-256 fingerprint: {e}",
+                crate::net::safe_text::quoted(text)
+            )
+        })?;
     }
     Ok(out)
 }

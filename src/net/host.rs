@@ -754,6 +754,12 @@ async fn serve(tcp: TcpStream, peer: SocketAddr, admitted: Admitted, shared: Sha
                     .await;
                     return;
                 }
+                // A name the room would refuse is refused here, with its
+                // reason, rather than silently replaced by a guest name.
+                if let Err(why) = crate::net::room::valid_nick(&nick) {
+                    let _ = refuse(&mut writer, FrameError::new(ErrorCode::Nick, why)).await;
+                    return;
+                }
                 let returning = Returning {
                     client: client.map(Arc::from),
                     resume: resume.map(|r| Resume {
@@ -762,6 +768,12 @@ async fn serve(tcp: TcpStream, peer: SocketAddr, admitted: Admitted, shared: Sha
                     }),
                 };
                 (Some(nick), returning)
+            }
+            // A line that is not a frame (a hello with a malformed field
+            // among them) is answered with what is wrong with it.
+            Ok(Ok(Some(Err(e)))) => {
+                let _ = refuse(&mut writer, e).await;
+                return;
             }
             Ok(Ok(Some(_))) => {
                 let _ = refuse(

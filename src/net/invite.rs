@@ -17,6 +17,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use crate::net::DEFAULT_PORT;
 use crate::net::certinfo::hex;
+use crate::net::safe_text::{clipped, quoted};
 
 /// The URL scheme of invite links.
 pub const SCHEME: &str = "tlschat";
@@ -109,7 +110,7 @@ fn describe_char(c: char) -> String {
 }
 
 fn parse_port(text: &str) -> Result<u16, InviteError> {
-    let bad = || InviteError::BadPort(text.to_string());
+    let bad = || InviteError::BadPort(clipped(text));
     if text.is_empty() || text.len() > 5 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -141,13 +142,16 @@ fn parse_authority(authority: &str) -> Result<(String, u16), InviteError> {
             .ok_or_else(|| InviteError::BadHost("missing ']' after an IPv6 address".into()))?;
         if inside.parse::<Ipv6Addr>().is_err() {
             return Err(InviteError::BadHost(format!(
-                "'{inside}' in brackets is not an IPv6 address"
+                "{} in brackets is not an IPv6 address",
+                quoted(inside)
             )));
         }
         let port = match after.strip_prefix(':') {
             Some(p) => parse_port(p)?,
             None if after.is_empty() => DEFAULT_PORT,
-            None => return Err(InviteError::BadHost(format!("'{after}' after ']'"))),
+            None => {
+                return Err(InviteError::BadHost(format!("{} after ']'", quoted(after))));
+            }
         };
         (inside, port)
     } else {
@@ -185,8 +189,8 @@ fn parse_fragment(fragment: &str) -> Result<Option<[u8; 32]>, InviteError> {
                 }
                 pin = Some(parse_pin(value)?);
             }
-            Some((name, _)) => return Err(InviteError::UnknownParameter(name.to_string())),
-            None => return Err(InviteError::UnknownParameter(param.to_string())),
+            Some((name, _)) => return Err(InviteError::UnknownParameter(clipped(name))),
+            None => return Err(InviteError::UnknownParameter(clipped(param))),
         }
     }
     Ok(pin)
@@ -221,7 +225,7 @@ impl Invite {
             return Err(InviteError::Query);
         }
         if !before_fragment.is_empty() && before_fragment != "/" {
-            return Err(InviteError::Path(before_fragment.to_string()));
+            return Err(InviteError::Path(clipped(before_fragment)));
         }
         let pin = parse_fragment(fragment.unwrap_or(""))?;
         Ok(Self { host, port, pin })

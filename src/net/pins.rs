@@ -23,6 +23,7 @@ use rustls::pki_types::CertificateDer;
 use rustls::pki_types::pem::PemObject as _;
 
 use crate::net::certinfo::{CertInfo, hex, parse_fingerprint};
+use crate::net::safe_text::quoted;
 
 /// The file name of the store in the configuration directory.
 pub const PINS_FILE: &str = "known-hosts";
@@ -47,15 +48,16 @@ pub fn canonical_host(host: &str) -> Result<String, String> {
         });
     }
     if bracketed.is_some() || bare.contains(':') {
-        return Err(format!("'{host}' is not a valid IPv6 address"));
+        return Err(format!("{} is not a valid IPv6 address", quoted(host)));
     }
     if !bare.is_ascii() {
         return Err(format!(
-            "'{host}' is an internationalized host name: use its ASCII form (xn--…)"
+            "{} is an internationalized host name: use its ASCII form (xn--…)",
+            quoted(host)
         ));
     }
     let name = bare.strip_suffix('.').unwrap_or(bare).to_ascii_lowercase();
-    let bad = |why: &str| format!("'{host}' is not a valid host name: {why}");
+    let bad = |why: &str| format!("{} is not a valid host name: {why}", quoted(host));
     if name.is_empty() {
         return Err(bad("it is empty"));
     }
@@ -106,7 +108,7 @@ pub fn canonical_target(host: &str, port: u16) -> Result<String, String> {
 /// Splits `HOST:PORT` (`[IPv6]:PORT` for IPv6) as stored or typed, and
 /// returns its canonical form (see [`canonical_target`]).
 pub fn canonicalize_target(target: &str) -> Result<String, String> {
-    let bad = |why: &str| format!("'{target}' is not HOST:PORT: {why}");
+    let bad = |why: &str| format!("{} is not HOST:PORT: {why}", quoted(target));
     let (host, port) = if let Some(rest) = target.strip_prefix('[') {
         let (host, after) = rest.split_once(']').ok_or_else(|| bad("missing ']'"))?;
         let port = after
@@ -122,7 +124,7 @@ pub fn canonicalize_target(target: &str) -> Result<String, String> {
     };
     let port: u16 = port
         .parse()
-        .map_err(|_| bad(&format!("'{port}' is not a port number")))?;
+        .map_err(|_| bad(&format!("{} is not a port number", quoted(port))))?;
     canonical_target(host, port)
 }
 

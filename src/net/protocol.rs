@@ -181,10 +181,9 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
     match dialect {
         Dialect::Json => {
             let frame = serde_json::from_slice::<ClientFrame>(line).map_err(|e| {
-                FrameError::new(
-                    ErrorCode::BadFrame,
-                    format!("that line is not a tlschat/1 frame: {e}"),
-                )
+                let why = hello_problem(line)
+                    .unwrap_or_else(|| format!("that line is not a tlschat/1 frame: {e}"));
+                FrameError::new(ErrorCode::BadFrame, why)
             })?;
             Ok(Some(match frame {
                 // A nickname longer than any valid one is cut before the room
@@ -250,6 +249,71 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
             }
             Ok(Some(ClientFrame::Msg { id: None, text }))
         }
+    }
+}
+
+/// What is wrong with a line that claims to be a hello (`"type":"hello"`)
+/// and does not decode as one, naming the field: `None` for any other line.
+fn hello_problem(line: &[u8]) -> Option<String> {
+    use serde_json::Value;
+    fn kind(v: &Value) -> &'static str {
+        match v {
+            Value::Null => "null",
+            Value::Bool(_) => "a boolean",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+        }
+    }
+    let Ok(Value::Object(hello)) = serde_json::from_slice::<Value>(line) else {
+        return None;
+    };
+    if hello.get("type").and_then(Value::as_str) != Some("hello") {
+        return None;
+    }
+    let bad = |why: String| Some(format!("that hello is not valid: {why}"));
+    match hello.get("nick") {
+        None => return bad("it has no nick".into()),
+        Some(Value::String(_)) => {}
+        Some(v) => return bad(format!("its nick must be a string, not {}", kind(v))),
+    }
+    match hello.get("client") {
+        None | Some(Value::Null | Value::String(_)) => {}
+        Some(v) => {
+            return bad(format!(
+                "its client token must be a string, not {}",
+                kind(v)
+            ));
+        }
+    }
+    let resume = match hello.get("resume") {
+        None | Some(Value::Null) => return None,
+        Some(Value::Object(resume)) => resume,
+        Some(v) => {
+            return bad(format!(
+                "its resume must be an object {{\"room\": string, \"after\": number}}, not {}",
+                kind(v)
+            ));
+        }
+    };
+    match resume.get("room") {
+        None => return bad("its resume has no room".into()),
+        Some(Value::String(_)) => {}
+        Some(v) => return bad(format!("its resume.room must be a string, not {}", kind(v))),
+    }
+    match resume.get("after") {
+        None => bad("its resume has no after".into()),
+        Some(v) if v.as_u64().is_some() => None,
+        Some(v @ Value::Number(_)) => bad(format!(
+            "its resume.after must be a whole number from 0 to {}, not {}",
+            u64::MAX,
+            clip(&v.to_string(), 32)
+        )),
+        Some(v) => bad(format!(
+            "its resume.after must be a number, not {}",
+            kind(v)
+        )),
     }
 }
 
@@ -844,6 +908,59 @@ mod tests {
                 text: "bo joined".into()
             })
         );
+    }
+
+    #[test]
+    fn a_malformed_hello_is_answered_with_the_field_at_fault() {
+        let decoded = |line: &str| decode_client(line.as_bytes(), Dialect::Json);
+        for (line, needle) in [
+            (
+                r#"{"type":"hello","nick":"ana","resume":"x"}"#,
+                "its resume must be an object {\"room\": string, \"after\": number}, not a string",
+            ),
+            (
+                r#"{"type":"hello","nick":"ana","resume":{"room":5}}"#,
+                "its resume.room must be a string, not a number",
+            ),
+            (
+                r#"{"type":"hello","nick":"ana","resume":{"room":"r"}}"#,
+                "its resume has no after",
+            ),
+            (
+                r#"{"type":"hello","nick":"ana","resume":{"room":"r","after":-1}}"#,
+                "its resume.after must be a whole number from 0 to 18446744073709551615, not -1",
+            ),
+            (
+                r#"{"type":"hello","nick":"ana","resume":{"room":"r","after":"1"}}"#,
+                "its resume.after must be a number, not a string",
+            ),
+            (
+                r#"{"type":"hello","nick":["ana"]}"#,
+                "its nick must be a string, not an array",
+            ),
+            (r#"{"type":"hello"}"#, "it has no nick"),
+            (
+                r#"{"type":"hello","nick":"a","client":7}"#,
+                "its client token must be a string, not a number",
+            ),
+        ] {
+            let e = decoded(line).unwrap_err();
+            assert_eq!(e.code, ErrorCode::BadFrame, "{line}");
+            assert_eq!(
+                e.message,
+                format!("that hello is not valid: {needle}"),
+                "{line}"
+            );
+        }
+        // Other frames keep the decoder's own words; a good resume decodes.
+        let e = decoded(r#"{"type":"msg"}"#).unwrap_err();
+        assert!(
+            e.message
+                .starts_with("that line is not a tlschat/1 frame: "),
+            "{e:?}"
+        );
+        assert!(decoded(r#"{"type":"hello","nick":"a","resume":{"room":"r","after":3}}"#).is_ok());
+        assert!(decoded(r#"{"type":"hello","nick":"a","resume":null}"#).is_ok());
     }
 
     #[test]

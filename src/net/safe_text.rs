@@ -204,9 +204,53 @@ pub fn visible_bytes(bytes: &[u8], keep_newlines: bool) -> String {
     }
 }
 
+/// The most characters of an untrusted text that an error message quotes.
+pub const QUOTE_CHARS: usize = 64;
+
+/// Untrusted text as an error message quotes it: on one line and made
+/// visible, and cut after [`QUOTE_CHARS`] characters with `…`.
+#[must_use]
+pub fn clipped(text: &str) -> String {
+    match text.char_indices().nth(QUOTE_CHARS) {
+        None => visible_line(text).into_owned(),
+        Some((end, _)) => format!("{}…", visible_line(&text[..end])),
+    }
+}
+
+/// Untrusted text (an argument, a host name) as an error message quotes
+/// it: [`clipped`] in single quotes, with its length in bytes when it was
+/// cut — an error names what it refuses without echoing all of it.
+#[must_use]
+pub fn quoted(text: &str) -> String {
+    if text.chars().nth(QUOTE_CHARS).is_some() {
+        format!("'{}' ({} bytes)", clipped(text), text.len())
+    } else {
+        format!("'{}'", clipped(text))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_text_is_clipped_and_visible() {
+        assert_eq!(quoted("host:99999"), "'host:99999'");
+        let exact = "h".repeat(QUOTE_CHARS);
+        assert_eq!(quoted(&exact), format!("'{exact}'"));
+        let long = format!("{}:1", "h".repeat(5000));
+        assert_eq!(
+            quoted(&long),
+            format!("'{}…' (5002 bytes)", "h".repeat(QUOTE_CHARS))
+        );
+        assert_eq!(quoted("a\u{1b}[2J\nb"), "'a\\x1b[2J\\nb'");
+        // Characters, not bytes: a cut never splits one.
+        let wide = "é".repeat(100);
+        assert_eq!(
+            quoted(&wide),
+            format!("'{}…' (200 bytes)", "é".repeat(QUOTE_CHARS))
+        );
+    }
 
     #[test]
     fn an_owned_string_is_made_visible_like_a_borrowed_one() {

@@ -90,8 +90,8 @@ pub fn parse_groups(text: &str) -> Result<GroupList, String> {
             .find(|g| g.name().eq_ignore_ascii_case(name))
             .ok_or_else(|| {
                 format!(
-                    "unknown key-exchange group '{}' (valid: {})",
-                    name.escape_debug(),
+                    "unknown key-exchange group {} (valid: {})",
+                    crate::net::safe_text::quoted(name),
                     valid_groups()
                 )
             })?;
@@ -114,8 +114,8 @@ pub fn parse_version(text: &str) -> Result<TlsVersion, String> {
         "1.2" => Ok(TlsVersion::Tls12),
         "1.3" => Ok(TlsVersion::Tls13),
         other => Err(format!(
-            "unknown TLS version '{}' (valid: 1.2, 1.3)",
-            other.escape_debug()
+            "unknown TLS version {} (valid: 1.2, 1.3)",
+            crate::net::safe_text::quoted(other)
         )),
     }
 }
