@@ -225,7 +225,8 @@ fn tls_version_1_2_against_openssl_s_server() {
     let mut s_server = common::Proc::spawn(
         std::process::Command::new("openssl")
             .args(["s_server", "-tls1_2", "-accept"])
-            .arg(addr.port().to_string())
+            // Loopback only (bare port would listen on every address).
+            .arg(addr.to_string())
             .arg("-cert")
             .arg(&server.cert)
             .arg("-key")
