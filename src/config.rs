@@ -228,13 +228,13 @@ fn check_metadata(path: &Path, meta: &std::fs::Metadata, access: Access) -> std:
             "run"
         };
         let fix = match access {
-            Access::Private => "600",
-            Access::Public => "644",
+            Access::Private => "make it private with `chmod 600",
+            Access::Public => "let only you change it with `chmod 644",
         };
         return Err(Error::new(
             ErrorKind::PermissionDenied,
             format!(
-                "others can {what} it (mode {mode:04o}): make it yours alone with `chmod {fix} {}`",
+                "others can {what} it (mode {mode:04o}): {fix} {}`",
                 shell_word(path)
             ),
         ));

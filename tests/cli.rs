@@ -797,7 +797,9 @@ fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
             .open(&cert)
         {
             Ok(f) => break f,
-            Err(_) if Instant::now() < end => std::thread::sleep(std::time::Duration::from_millis(10)),
+            Err(_) if Instant::now() < end => {
+                std::thread::sleep(std::time::Duration::from_millis(10))
+            }
             Err(e) => panic!("the host never opened its certificate: {e}"),
         }
     };

@@ -267,19 +267,24 @@ fn sqlite_error(code: i32, message: impl Into<String>) -> rusqlite::Error {
     rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.into()))
 }
 
+/// Checks the files SQLite keeps beside the history `path` (see
+/// [`crate::config::check_private`]); the error names the one at fault.
+fn check_side_files(path: &Path) -> std::io::Result<()> {
+    for suffix in SIDE_FILES {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let file = PathBuf::from(side);
+        crate::config::check_private(&file)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+    }
+    Ok(())
+}
+
 /// Checks the history file and the files SQLite keeps beside it (see
 /// [`crate::config::open_private_rw`]), creating the file (0600, with its
 /// directory) if it is new.
 fn create_private(path: &Path) -> std::io::Result<()> {
-    let mut side = path.as_os_str().to_owned();
-    for suffix in SIDE_FILES {
-        side.push(suffix);
-        let file = PathBuf::from(&side);
-        crate::config::check_private(&file)
-            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
-        side.clear();
-        side.push(path.as_os_str());
-    }
+    check_side_files(path)?;
     if !crate::config::check_private(path)? {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::config::create_private_dir(dir)?;
@@ -400,6 +405,11 @@ impl Store {
                 "{why} (it was not changed: move it away, or use --history FILE or --no-history)"
             ))
         })?;
+        // What SQLite made beside it is checked again: one planted between
+        // the first check and SQLite's open is found now, not used.
+        if let Some(path) = file {
+            check_side_files(path).map_err(|e| fail(&e))?;
+        }
         Ok(store)
     }
 
