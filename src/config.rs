@@ -501,7 +501,7 @@ mod tests {
         let f = fifo.clone();
         let e = within_deadline(move || open_private_append(&f).unwrap_err().to_string());
         assert!(e.contains("a FIFO (named pipe), not a regular file"), "{e}");
-        let f = fifo.clone();
+        let f = fifo;
         let e = within_deadline(move || read_own(&f, true).unwrap_err().to_string());
         assert!(e.contains("FIFO"), "{e}");
         let e = open_private_rw(dir.path()).unwrap_err().to_string();

@@ -688,6 +688,10 @@ fn hostile_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, &'static str
     out
 }
 
+/// How a test hands a file to a command.
+#[cfg(unix)]
+type Give = fn(&mut Command, &std::path::Path);
+
 #[cfg(unix)]
 #[test]
 fn key_logs_and_transcripts_others_could_read_point_or_own_are_refused_at_once() {
@@ -710,7 +714,7 @@ fn key_logs_and_transcripts_others_could_read_point_or_own_are_refused_at_once()
     };
     let before = snapshot();
     // How each file reaches tlschat.
-    let ways: [(&str, fn(&mut Command, &std::path::Path)); 3] = [
+    let ways: [(&str, Give); 3] = [
         ("--keylog", |c, p| {
             c.arg("--keylog").arg(p);
         }),
@@ -798,7 +802,7 @@ fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
         {
             Ok(f) => break f,
             Err(_) if Instant::now() < end => {
-                std::thread::sleep(std::time::Duration::from_millis(10))
+                std::thread::sleep(std::time::Duration::from_millis(10));
             }
             Err(e) => panic!("the host never opened its certificate: {e}"),
         }

@@ -1223,7 +1223,7 @@ fn every_file_the_host_makes_is_private_whatever_the_umask() {
     for d in [&config, &config.parent().unwrap().to_path_buf()] {
         assert_eq!(mode_of(d), 0o700, "{}", d.display());
     }
-    let mut shm = history.clone().into_os_string();
+    let mut shm = history.into_os_string();
     shm.push("-shm");
     let shm = PathBuf::from(shm);
     assert!(!shm.exists() || mode_of(&shm) == 0o600);

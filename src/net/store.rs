@@ -285,10 +285,10 @@ fn check_side_files(path: &Path) -> std::io::Result<()> {
 /// directory) if it is new.
 fn create_private(path: &Path) -> std::io::Result<()> {
     check_side_files(path)?;
-    if !crate::config::check_private(path)? {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            crate::config::create_private_dir(dir)?;
-        }
+    if !crate::config::check_private(path)?
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        crate::config::create_private_dir(dir)?;
     }
     crate::config::open_private_rw(path).map(drop)
 }
