@@ -718,8 +718,12 @@ fn a_damaged_history_file_is_refused_and_left_as_it_was() {
 
     let random = dir.path().join("random.sqlite3");
     std::fs::write(&random, noise(64 * 1024, 7)).unwrap();
+    // Private, as a history must be: what is refused is the content.
+    #[cfg(unix)]
+    chmod(&random, 0o600);
     let before = std::fs::read(&random).unwrap();
-    refused(dir.path(), &random, &server);
+    let line = refused(dir.path(), &random, &server);
+    assert!(line.contains("not a database"), "{line}");
     assert!(std::fs::read(&random).unwrap() == before, "changed");
 
     // A real history, damaged in the middle.
@@ -762,6 +766,8 @@ fn a_damaged_history_file_is_refused_and_left_as_it_was() {
         db.execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');")
             .unwrap();
     }
+    #[cfg(unix)]
+    chmod(&other, 0o600);
     let before = std::fs::read(&other).unwrap();
     let line = refused(dir.path(), &other, &server);
     assert!(line.contains("not a tlschat history"), "{line}");
