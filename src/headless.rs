@@ -274,7 +274,14 @@ pub fn history_end_line(count: u64, missed: u64, resumed: bool) -> Option<String
     }
 }
 
-/// Sends Disconnect to the net thread on Ctrl-C or SIGTERM.
+/// How long a session has to close cleanly after Ctrl-C or SIGTERM (a
+/// host gives its members 3 s to hear it is closing and its history 5 s to
+/// close) before the process ends anyway.
+pub const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Sends Disconnect to the net thread on Ctrl-C or SIGTERM; the process
+/// ends whatever it is waiting on (a file that does not open, a peer that
+/// does not answer) at a second signal or [`SIGNAL_GRACE`] after the first.
 fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
     let spawned = std::thread::Builder::new()
         .name("tlschat-signals".into())
@@ -296,11 +303,25 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
                         _ = tokio::signal::ctrl_c() => {}
                         _ = term.recv() => {}
                     }
+                    commands.send(session, SessionCommand::Disconnect);
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                        () = tokio::time::sleep(SIGNAL_GRACE) => {}
+                    }
                 }
                 #[cfg(not(unix))]
-                let _ = tokio::signal::ctrl_c().await;
+                {
+                    let _ = tokio::signal::ctrl_c().await;
+                    commands.send(session, SessionCommand::Disconnect);
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        () = tokio::time::sleep(SIGNAL_GRACE) => {}
+                    }
+                }
+                eprintln!("tlschat: stopped before closing cleanly (signalled)");
+                std::process::exit(EXIT_ERROR);
             });
-            commands.send(session, SessionCommand::Disconnect);
         });
     if let Err(e) = spawned {
         eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly: {e}");

@@ -712,3 +712,174 @@ fn a_transcript_that_cannot_be_opened_stops_before_connecting() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The ways a file tlschat writes to can be someone else's to read, point
+/// or change; each makes `path` one (`None` when it cannot be made here:
+/// only root can give a file away).
+#[cfg(unix)]
+fn hostile_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, &'static str)> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mut out = Vec::new();
+    for mode in [0o644, 0o666] {
+        let path = dir.join(format!("mode-{mode:o}"));
+        std::fs::write(&path, "").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+        out.push((path, "chmod 600 "));
+    }
+    let dangling = dir.join("dangling");
+    std::os::unix::fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    out.push((dangling, "symbolic link"));
+    let real = dir.join("real");
+    std::fs::write(&real, "").unwrap();
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.join("link");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    out.push((link, "symbolic link"));
+    let fifo = dir.join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    out.push((fifo, "FIFO"));
+    let theirs = dir.join("theirs");
+    std::fs::write(&theirs, "").unwrap();
+    std::fs::set_permissions(&theirs, std::fs::Permissions::from_mode(0o600)).unwrap();
+    if std::os::unix::fs::chown(&theirs, Some(65534), None).is_ok() {
+        out.push((theirs, "belongs to another user"));
+    }
+    out
+}
+
+/// How a test hands a file to a command.
+#[cfg(unix)]
+type Give = fn(&mut Command, &std::path::Path);
+
+#[cfg(unix)]
+#[test]
+fn key_logs_and_transcripts_others_could_read_point_or_own_are_refused_at_once() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let cfg = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let files = hostile_files(dir.path());
+    let snapshot = || {
+        let mut all: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                let meta = std::fs::symlink_metadata(&p).unwrap();
+                (p, meta.len())
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let before = snapshot();
+    // How each file reaches tlschat.
+    let ways: [(&str, Give); 3] = [
+        ("--keylog", |c, p| {
+            c.arg("--keylog").arg(p);
+        }),
+        ("SSLKEYLOGFILE", |c, p| {
+            c.env("SSLKEYLOGFILE", p);
+        }),
+        ("--transcript", |c, p| {
+            c.arg("--transcript").arg(p);
+        }),
+    ];
+    for (way, give) in ways {
+        for (file, why) in &files {
+            // A member: nothing listens on port 9, so any other error
+            // would be about connecting.
+            let mut cmd = tlschat(cfg.path());
+            cmd.env_remove("SSLKEYLOGFILE")
+                .args(["join", "127.0.0.1:9", "--headless"]);
+            give(&mut cmd, file);
+            let started = Instant::now();
+            let mut p = Proc::spawn(&mut cmd);
+            let (code, stderr) = p.wait_exit();
+            let lines: Vec<&str> = stderr
+                .lines()
+                .filter(|l| !l.starts_with("tlschat: warning: "))
+                .collect();
+            assert_eq!(code, Some(1), "{way} {}: {stderr}", file.display());
+            assert_eq!(lines.len(), 1, "{way}: {stderr}");
+            assert!(
+                lines[0].contains(&file.display().to_string()) && lines[0].contains(why),
+                "{way}: {stderr}"
+            );
+            assert!(started.elapsed() < DEADLINE / 2, "{way} {}", file.display());
+        }
+    }
+    // The host refuses a FIFO as its key log at once too.
+    let fifo = &files.iter().find(|f| f.1 == "FIFO").unwrap().0;
+    let mut host = Proc::spawn(
+        tlschat(cfg.path())
+            .args(["host", "--headless", "--bind", "127.0.0.1:0", "--cert"])
+            .arg(&server.cert)
+            .arg("--key")
+            .arg(&server.key)
+            .arg("--keylog")
+            .arg(fifo),
+    );
+    let (code, stderr) = host.wait_exit();
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("FIFO"), "{stderr}");
+    // Nothing was written anywhere, nothing made.
+    assert_eq!(snapshot(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let pki = Pki::new();
+    let server = pki.server();
+    let cfg = tempfile::tempdir().unwrap();
+    // A certificate "file" that never ends: the host reads it forever.
+    let cert = cfg.path().join("cert.pem");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&cert)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let mut host = Proc::spawn(
+        tlschat(cfg.path())
+            .args(["host", "--headless", "--bind", "127.0.0.1:0", "--cert"])
+            .arg(&cert)
+            .arg("--key")
+            .arg(&server.key),
+    );
+    // Opening the write end without blocking works once the host has the
+    // read end open: then it waits in read() for what never comes.
+    let end = Instant::now() + DEADLINE;
+    let _writer = loop {
+        let flags = i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap();
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(flags)
+            .open(&cert)
+        {
+            Ok(f) => break f,
+            Err(_) if Instant::now() < end => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(e) => panic!("the host never opened its certificate: {e}"),
+        }
+    };
+    let signalled = Instant::now();
+    host.signal("TERM");
+    let (code, stderr) = host.wait_exit();
+    let took = signalled.elapsed();
+    assert!(
+        took <= tlschat::headless::SIGNAL_GRACE + std::time::Duration::from_secs(3),
+        "{took:?}"
+    );
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

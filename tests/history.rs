@@ -718,8 +718,12 @@ fn a_damaged_history_file_is_refused_and_left_as_it_was() {
 
     let random = dir.path().join("random.sqlite3");
     std::fs::write(&random, noise(64 * 1024, 7)).unwrap();
+    // Private, as a history must be: what is refused is the content.
+    #[cfg(unix)]
+    chmod(&random, 0o600);
     let before = std::fs::read(&random).unwrap();
-    refused(dir.path(), &random, &server);
+    let line = refused(dir.path(), &random, &server);
+    assert!(line.contains("not a database"), "{line}");
     assert!(std::fs::read(&random).unwrap() == before, "changed");
 
     // A real history, damaged in the middle.
@@ -762,6 +766,8 @@ fn a_damaged_history_file_is_refused_and_left_as_it_was() {
         db.execute_batch("CREATE TABLE notes (t TEXT); INSERT INTO notes VALUES ('mine');")
             .unwrap();
     }
+    #[cfg(unix)]
+    chmod(&other, 0o600);
     let before = std::fs::read(&other).unwrap();
     let line = refused(dir.path(), &other, &server);
     assert!(line.contains("not a tlschat history"), "{line}");
@@ -828,6 +834,18 @@ fn a_full_history_refuses_messages_to_their_sender_and_the_room_stays_up() {
         reason.contains("history") && reason.contains("full"),
         "{reason}"
     );
+    // The member is not told where the host keeps its files; the host is.
+    assert!(
+        !reason.contains(&*dir.path().to_string_lossy()) && !reason.contains("sqlite3"),
+        "{reason}"
+    );
+    host.wait_for("the host's notice", |e| match e {
+        NetEvent::Notice(n) if n.contains("is full") => {
+            assert!(n.contains(&*dir.path().to_string_lossy()), "{n}");
+            Some(())
+        }
+        _ => None,
+    });
     // It stays full: the next big one is refused too.
     let next = first_refused + 1;
     ana.send(Command::Send {
@@ -1067,4 +1085,381 @@ fn a_resent_message_is_acknowledged_again_with_its_number_and_said_once() {
         })
         .collect();
     assert_eq!(said, [(seq, "a".into()), (seq + 1, "b".into())]);
+}
+
+// ---------------------------------------------------------------------
+// 7. The file as something others could point, read or write.
+
+/// Sets a file's permission bits.
+#[cfg(unix)]
+fn chmod(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+#[cfg(unix)]
+fn mode_of(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::symlink_metadata(path)
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+/// A history made by tlschat (one message), closed.
+fn made_history(file: &Path) {
+    let mut store = tlschat::net::store::Store::open(Some(file), 100, u64::MAX, None).unwrap();
+    let m = tlschat::net::store::NewMessage {
+        sender: 1,
+        nick: "ana".into(),
+        text: "before".into(),
+        ts: 1,
+        client: None,
+        cid: None,
+    };
+    store.append(&[m], 2).pop().unwrap().unwrap();
+}
+
+#[cfg(unix)]
+#[test]
+fn history_files_others_can_read_point_or_own_are_refused_naming_the_fix() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+
+    for mode in [0o644, 0o666] {
+        let file = dir.path().join(format!("h{mode:o}.sqlite3"));
+        made_history(&file);
+        chmod(&file, mode);
+        let before = std::fs::read(&file).unwrap();
+        let line = refused(dir.path(), &file, &server);
+        assert!(
+            line.contains(&format!("(mode {mode:04o})"))
+                && line.ends_with(&format!("`chmod 600 {}`", file.display())),
+            "{line}"
+        );
+        assert!(std::fs::read(&file).unwrap() == before, "changed");
+        assert_eq!(mode_of(&file), mode, "its mode changed");
+    }
+
+    // A link, dangling or to a real history: nothing is made or written
+    // where it points.
+    let target = dir.path().join("target.sqlite3");
+    let dangling = dir.path().join("dangling.sqlite3");
+    std::os::unix::fs::symlink(&target, &dangling).unwrap();
+    let line = refused(dir.path(), &dangling, &server);
+    assert!(line.contains("symbolic link"), "{line}");
+    assert!(!target.exists(), "made through the link");
+    let real = dir.path().join("real.sqlite3");
+    made_history(&real);
+    let before = std::fs::read(&real).unwrap();
+    let link = dir.path().join("link.sqlite3");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    let line = refused(dir.path(), &link, &server);
+    assert!(line.contains("symbolic link"), "{line}");
+    assert!(
+        std::fs::read(&real).unwrap() == before,
+        "written through the link"
+    );
+
+    // A FIFO is refused at once (`refused` has a deadline), not opened.
+    let fifo = dir.path().join("fifo.sqlite3");
+    mkfifo(&fifo);
+    let line = refused(dir.path(), &fifo, &server);
+    assert!(line.contains("FIFO"), "{line}");
+
+    // Another user's file (only root can make one to test with).
+    let theirs = dir.path().join("theirs.sqlite3");
+    made_history(&theirs);
+    if std::os::unix::fs::chown(&theirs, Some(65534), None).is_ok() {
+        let line = refused(dir.path(), &theirs, &server);
+        assert!(
+            line.contains("belongs to another user (uid 65534"),
+            "{line}"
+        );
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn every_file_the_host_makes_is_private_whatever_the_umask() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+    // A configuration directory that does not exist yet: the default
+    // history goes there.
+    let config = dir.path().join("new").join("config");
+    let keylog = dir.path().join("keys.log");
+    let transcript = dir.path().join("chat.txt");
+    let addr = free_addr();
+    let mut cmd = tlschat_command(&config);
+    let mut host = Proc::spawn(
+        cmd.program_via_sh_umask_000()
+            .args(["host", "--headless", "--name", "hana", "--bind"])
+            .arg(addr.to_string())
+            .arg("--cert")
+            .arg(&server.cert)
+            .arg("--key")
+            .arg(&server.key)
+            .arg("--keylog")
+            .arg(&keylog)
+            .arg("--transcript")
+            .arg(&transcript),
+    );
+    host.expect("listening", |l| l.starts_with("* hosting on"));
+    say_one(addr, &pki.ca_pem);
+    let history = config.join(format!("history-{}.sqlite3", addr.port()));
+    let mut wal = history.clone().into_os_string();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    assert!(wal.exists(), "a WAL file while the host runs");
+    for file in [&history, &wal, &keylog, &transcript] {
+        assert_eq!(mode_of(file), 0o600, "{}", file.display());
+    }
+    for d in [&config, &config.parent().unwrap().to_path_buf()] {
+        assert_eq!(mode_of(d), 0o700, "{}", d.display());
+    }
+    let mut shm = history.into_os_string();
+    shm.push("-shm");
+    let shm = PathBuf::from(shm);
+    assert!(!shm.exists() || mode_of(&shm) == 0o600);
+    stop_host(&mut host);
+}
+
+/// `std::process::Command` run through `sh` with umask 000, so a file
+/// made without an explicit mode would come out 0666.
+trait UmaskZero {
+    fn program_via_sh_umask_000(&mut self) -> &mut Self;
+}
+
+impl UmaskZero for std::process::Command {
+    fn program_via_sh_umask_000(&mut self) -> &mut Self {
+        // Rebuilt as `sh -c 'umask 000; exec "$0" "$@"' PROGRAM ARGS…`
+        // with this command's environment.
+        let program = self.get_program().to_owned();
+        let envs: Vec<_> = self
+            .get_envs()
+            .map(|(k, v)| (k.to_owned(), v.map(ToOwned::to_owned)))
+            .collect();
+        *self = std::process::Command::new("sh");
+        self.args(["-c", "umask 000; exec \"$0\" \"$@\""])
+            .arg(program);
+        for (k, v) in envs {
+            match v {
+                Some(v) => self.env(k, v),
+                None => self.env_remove(k),
+            };
+        }
+        self
+    }
+}
+
+/// Reads frames until an `ack` (or an error, which fails the test).
+fn next_ack(c: &mut PlainClient) -> Value {
+    loop {
+        let f = frame(c);
+        assert_ne!(f["type"], "error", "{f}");
+        if f["type"] == "ack" {
+            return f;
+        }
+    }
+}
+
+#[test]
+fn a_token_read_from_the_history_file_does_not_work_as_a_token() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("h.sqlite3");
+    let addr = free_addr();
+    let args = ["--history", path_arg(&file)];
+    let token = "9f0c2ab4e1d3a8b7c6d5e4f3a2b1c0d9";
+    let mut host = start_host(dir.path(), addr, &server, &args);
+    let mut owner = raw(addr, &pki.ca_pem);
+    let welcome = hello(
+        &mut owner,
+        &json!({"type": "hello", "nick": "own", "client": token}),
+    );
+    let room = welcome["room"].as_str().unwrap().to_string();
+    frames_to_history_end(&mut owner);
+    owner.send(&json!({"type": "msg", "id": "1", "text": "mine"}).to_string());
+    let seq = next_ack(&mut owner)["seq"].as_u64().unwrap();
+    owner.close();
+    stop_host(&mut host);
+
+    // What the file holds for the token is not the token.
+    assert!(
+        !std::fs::read(&file)
+            .unwrap()
+            .windows(token.len())
+            .any(|w| w == token.as_bytes()),
+        "the token is in the file"
+    );
+    let stored = rows(&file)[0].2.clone().unwrap();
+    assert_ne!(stored, token);
+
+    // Presented as a token, it is someone else: the message is not its
+    // own, and its id 1 is a new message.
+    let mut host = start_host(dir.path(), addr, &server, &args);
+    let mut thief = raw(addr, &pki.ca_pem);
+    hello(
+        &mut thief,
+        &json!({"type": "hello", "nick": "thief", "client": stored,
+                "resume": {"room": room, "after": 0}}),
+    );
+    let replay = frames_to_history_end(&mut thief);
+    assert_eq!(replay.len(), 2, "{replay:?}");
+    assert_eq!(replay[1]["type"], "msg", "taken as its own: {replay:?}");
+    thief.send(&json!({"type": "msg", "id": "1", "text": "stolen?"}).to_string());
+    let ack = next_ack(&mut thief);
+    assert_ne!(ack["seq"], seq, "{ack}");
+    assert_eq!(ack["text"], "stolen?");
+
+    // The token itself still is the owner.
+    let mut back = raw(addr, &pki.ca_pem);
+    hello(
+        &mut back,
+        &json!({"type": "hello", "nick": "own", "client": token,
+                "resume": {"room": room, "after": 0}}),
+    );
+    let replay = frames_to_history_end(&mut back);
+    assert_eq!(replay[1]["type"], "ack", "{replay:?}");
+    assert_eq!(replay[1]["seq"], seq);
+    assert_eq!(replay[2]["type"], "msg", "{replay:?}");
+    stop_host(&mut host);
+}
+
+/// Changes a closed history by hand.
+fn craft(file: &Path, sql: &str, rows: &[(i64, rusqlite::types::Value)]) {
+    let db = rusqlite::Connection::open(file).unwrap();
+    db.execute_batch(sql).unwrap();
+    for (seq, text) in rows {
+        db.execute(
+            "INSERT INTO messages VALUES (?1, 1, 7, 'ana', ?2, NULL, NULL)",
+            rusqlite::params![seq, text],
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn a_crafted_history_is_replayed_escaped_without_the_rows_it_cannot_read() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("crafted.sqlite3");
+    made_history(&file);
+    craft(
+        &file,
+        "",
+        &[
+            (2, b"\x1b[2J blob".to_vec().into()),
+            (3, "red \x1b[31malert\x1b]0;owned\x07".to_string().into()),
+            (4, "after".to_string().into()),
+        ],
+    );
+    let addr = free_addr();
+    let mut host = start_host(dir.path(), addr, &server, &["--history", path_arg(&file)]);
+    host.expect("the skipped rows told to the host", |l| {
+        l == "* history: 1 stored messages cannot be read and are not shown to anyone"
+    });
+
+    // A plain member: every readable row, escaped, and nothing else.
+    let mut plain = PlainClient::connect(addr, &pki.ca_pem);
+    plain.until(|l| l == "* last 4 messages");
+    let lines = plain.until(|l| l == "* end of history");
+    assert_eq!(
+        lines,
+        [
+            "<ana> before",
+            "<ana> red \\x1b[31malert\\x1b]0;owned\\x07",
+            "<ana> after"
+        ]
+    );
+    // And a tlschat/1 member.
+    let (mut neo, _) = join(addr, "neo", &pki.ca_pem);
+    await_history_end(&mut neo);
+    let texts: Vec<String> = received(&neo.seen, "").into_iter().map(|m| m.1).collect();
+    assert_eq!(texts.len(), 3, "{texts:?}");
+    assert!(texts.iter().all(|t| !t.contains('\x1b')), "{texts:?}");
+    stop_host(&mut host);
+}
+
+#[test]
+fn numbers_at_the_limits_of_a_crafted_history_are_refused_or_held_and_members_never_see_the_path() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+
+    // A next member id that would wrap to 0, the host's: refused.
+    let wrap = dir.path().join("wrap.sqlite3");
+    made_history(&wrap);
+    craft(
+        &wrap,
+        "UPDATE meta SET value = '18446744073709551615' WHERE key = 'next_member'",
+        &[],
+    );
+    let line = refused(dir.path(), &wrap, &server);
+    assert!(line.contains("out of range"), "{line}");
+
+    // The last member id and message number there are.
+    let file = dir.path().join("limits.sqlite3");
+    made_history(&file);
+    let max = tlschat::net::store::MAX_NUMBER;
+    craft(
+        &file,
+        &format!(
+            "UPDATE meta SET value = '{}' WHERE key = 'next_member'",
+            max - 1
+        ),
+        &[(
+            i64::try_from(max).unwrap(),
+            "the last number".to_string().into(),
+        )],
+    );
+    let addr = free_addr();
+    let mut host = start_host(dir.path(), addr, &server, &["--history", path_arg(&file)]);
+    let mut last = raw(addr, &pki.ca_pem);
+    let welcome = hello(
+        &mut last,
+        &json!({"type": "hello", "nick": "last", "client": "c-last"}),
+    );
+    assert_eq!(welcome["you"], max - 1, "{welcome}");
+    assert_eq!(welcome["seq"], max, "{welcome}");
+    frames_to_history_end(&mut last);
+    // No id is left: the next one is not let in (no id 0, no id twice).
+    let mut over = raw(addr, &pki.ca_pem);
+    over.send(&json!({"type": "hello", "nick": "over"}).to_string());
+    let mut rest = Vec::new();
+    let n = std::io::BufRead::read_until(&mut over.reader, b'\n', &mut rest).unwrap_or(0);
+    assert_eq!(n, 0, "let in: {:?}", String::from_utf8_lossy(&rest));
+    // No message number is left: the message is refused, and the member
+    // is not told where the host keeps its files; the host is.
+    last.send(&json!({"type": "msg", "id": "1", "text": "one more"}).to_string());
+    let error = loop {
+        let f = frame(&mut last);
+        if f["type"] == "error" {
+            break f;
+        }
+        assert_ne!(f["type"], "ack", "{f}");
+    };
+    assert_eq!(error["code"], "not_stored", "{error}");
+    let reason = error["message"].as_str().unwrap();
+    assert_eq!(
+        reason, "the host could not store the message, so it was not said",
+        "{error}"
+    );
+    let notice = host.expect("the host's notice", |l| l.contains("every message number"));
+    assert!(notice.contains(path_arg(&file)), "{notice}");
+    stop_host(&mut host);
 }

@@ -130,7 +130,7 @@ pub fn gen_cert(out: &Path, hosts: &[String], force: bool) -> Result<Generated, 
     let server_key = KeyPair::generate()?;
     let server = server_params(hosts, cn, 365)?.signed_by(&server_key, &ca)?;
 
-    std::fs::create_dir_all(out).map_err(|source| CertGenError::Write {
+    crate::config::create_private_dir(out).map_err(|source| CertGenError::Write {
         path: out.to_path_buf(),
         source,
     })?;
@@ -240,21 +240,25 @@ pub fn host_identity(
     };
     let required = host_names(addresses);
     let mut names = required.clone();
-    let key = if key_path.exists() {
-        let pem = std::fs::read_to_string(&key_path).map_err(|source| {
-            CertGenError::Pem(crate::net::pem::PemError::Read {
-                path: key_path.clone(),
-                source,
-            })
-        })?;
+    // Both files were made by tlschat: no link, this user's, the key
+    // private and the certificate changed by nobody else.
+    let kept = |path: &Path, secret: bool| match crate::config::read_own(path, secret) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(CertGenError::Pem(crate::net::pem::PemError::Read {
+            path: path.to_path_buf(),
+            source,
+        })),
+    };
+    let key = if let Some(pem) = kept(&key_path, true)? {
         let key = KeyPair::from_pem(&pem).map_err(|e| {
             CertGenError::Pem(crate::net::pem::PemError::BadKey {
                 path: key_path.clone(),
                 reason: e.to_string(),
             })
         })?;
-        if cert_path.exists() {
-            let certs = crate::net::pem::load_certs(&cert_path)?;
+        if let Some(pem) = kept(&cert_path, false)? {
+            let certs = crate::net::pem::parse_certs(pem.as_bytes(), &cert_path)?;
             let info = CertInfo::from_der(&certs[0]);
             let soon = ::time::OffsetDateTime::now_utc().unix_timestamp() + 30 * 86_400;
             if info.parse_error.is_none() {
@@ -267,7 +271,7 @@ pub fn host_identity(
         }
         key
     } else {
-        std::fs::create_dir_all(config_dir).map_err(|source| CertGenError::Write {
+        crate::config::create_private_dir(config_dir).map_err(|source| CertGenError::Write {
             path: config_dir.to_path_buf(),
             source,
         })?;

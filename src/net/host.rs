@@ -799,7 +799,7 @@ async fn serve(tcp: TcpStream, peer: SocketAddr, admitted: Admitted, shared: Sha
     let replayed = Replayed {
         replay,
         room: room.clone(),
-        client: client.clone(),
+        client: client.as_deref().map(|c| room.token_hash(c)),
     };
     let (direct_tx, direct_rx) = mpsc::channel::<ServerFrame>(DIRECT_QUEUE);
     let mut room_closed = false;
@@ -1109,9 +1109,9 @@ async fn cut_off<W: AsyncWrite + Unpin>(
 struct Replayed {
     replay: Replay,
     room: Room,
-    /// The member's client token: its own stored messages come back to it
-    /// as acknowledgements.
-    client: Option<Arc<str>>,
+    /// What the history holds for the member's client token: its own
+    /// stored messages come back to it as acknowledgements.
+    client: Option<String>,
 }
 
 /// Writes a member's replay after its greeting (in `buf`), page by page:
@@ -1144,9 +1144,11 @@ async fn write_replay<W: AsyncWrite + Unpin>(
         {
             Some(Ok(page)) if !page.is_empty() => page,
             Some(Ok(_)) | None => break,
-            Some(Err(e)) => {
+            // The room told the host why (it names the host's file).
+            Some(Err(_)) => {
                 let notice = ServerFrame::Notice {
-                    text: clip(&e, crate::net::protocol::MAX_ERROR_MESSAGE).to_string(),
+                    text: "the host could not read its history: the rest of it is not shown"
+                        .to_string(),
                 };
                 encode_server(&notice, dialect, buf);
                 break;

@@ -75,8 +75,13 @@ fn invalid(path: &Path, e: &pem::Error) -> PemError {
 
 /// Reads every certificate in a PEM file (at least one).
 pub fn load_certs(path: &Path) -> Result<Vec<CertificateDer<'static>>, PemError> {
-    let bytes = read(path)?;
-    let certs = CertificateDer::pem_slice_iter(&bytes)
+    parse_certs(&read(path)?, path)
+}
+
+/// Every certificate in the PEM text `bytes` (at least one), read from
+/// `path`.
+pub fn parse_certs(bytes: &[u8], path: &Path) -> Result<Vec<CertificateDer<'static>>, PemError> {
+    let certs = CertificateDer::pem_slice_iter(bytes)
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| invalid(path, &e))?;
     if certs.is_empty() {

@@ -267,7 +267,10 @@ impl PinStore {
     /// Loads the store in `config_dir` (empty when the file does not exist).
     pub fn load(config_dir: &Path) -> Result<Self, PinError> {
         let path = config_dir.join(PINS_FILE);
-        let text = match std::fs::read_to_string(&path) {
+        // A file others could change could plant an exception (it is
+        // written 0600; one made by hand may be readable, as ssh's
+        // known_hosts often is, but nobody else may change it).
+        let text = match crate::config::read_own(&path, false) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
             Err(source) => {

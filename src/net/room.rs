@@ -210,7 +210,7 @@ enum Request {
         dialect: Dialect,
         identity: Option<String>,
         returning: Returning,
-        reply: oneshot::Sender<Welcome>,
+        reply: oneshot::Sender<Option<Welcome>>,
     },
     Say {
         from: u64,
@@ -257,6 +257,8 @@ pub(crate) struct Saying {
 pub(crate) struct Room {
     tx: mpsc::Sender<Request>,
     feed: Arc<Feed<Batch>>,
+    /// What the store hashes client tokens with.
+    tokens: crate::net::store::TokenKey,
 }
 
 /// Checks a wanted nickname: see [`nick::normalize`].
@@ -297,6 +299,7 @@ impl Room {
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(REQUEST_QUEUE);
         let feed = Feed::new();
+        let tokens = store.token_key();
         let host = MemberInfo {
             id: HOST_ID,
             nick: host_nick.clone(),
@@ -325,6 +328,7 @@ impl Room {
             gathered_bytes: 0,
             gather_until: None,
             last_said: None,
+            told_host: None,
         };
         state.nicks.insert(nick::key(&host_nick), HOST_ID);
         state.members.insert(HOST_ID, host);
@@ -335,7 +339,7 @@ impl Room {
             total: 1,
         });
         let task = tokio::spawn(state.run(rx));
-        (Self { tx, feed }, task)
+        (Self { tx, feed, tokens }, task)
     }
 
     /// Stored messages after `after` up to `upto`: at most `max_count`
@@ -367,13 +371,21 @@ impl Room {
         self.feed.clone()
     }
 
+    /// What the history holds for a client token (see
+    /// [`crate::net::store::TokenKey`]): a member's own stored messages
+    /// are those with this.
+    pub fn token_hash(&self, token: &str) -> String {
+        self.tokens.hash(token.as_bytes())
+    }
+
     /// The bytes the room's feed keeps now (for tests and benchmarks).
     #[allow(dead_code)]
     pub fn feed_bytes(&self) -> usize {
         self.feed.bytes()
     }
 
-    /// Adds a member; `None` as nick means a generated `guest-N`.
+    /// Adds a member; `None` as nick means a generated `guest-N`. `None`
+    /// when the room is gone, or has no member id left to give.
     pub async fn join(
         &self,
         nick: Option<String>,
@@ -392,7 +404,7 @@ impl Room {
             })
             .await
             .ok()?;
-        rx.await.ok()
+        rx.await.ok().flatten()
     }
 
     /// Says messages in the room, one after the other and with nothing in
@@ -481,6 +493,8 @@ struct RoomState {
     pending_left: Vec<(MemberInfo, LeaveReason)>,
     /// The room was closed: the task ends.
     closed: bool,
+    /// The last history trouble shown to the host.
+    told_host: Option<String>,
 }
 
 impl RoomState {
@@ -519,6 +533,12 @@ impl RoomState {
                     history: true,
                 }));
             }
+        }
+        let skipped = self.store.skipped();
+        if skipped > 0 {
+            self.events.emit(NetEvent::Notice(format!(
+                "history: {skipped} stored messages cannot be read and are not shown to anyone"
+            )));
         }
         if count > 0 {
             self.events.emit(NetEvent::HistoryEnd {
@@ -640,7 +660,7 @@ impl RoomState {
             } => {
                 let welcome = self.join(nick, dialect, identity, &returning);
                 // A connection that stopped waiting is not in the room.
-                if let Err(welcome) = reply.send(welcome) {
+                if let Err(Some(welcome)) = reply.send(welcome) {
                     self.leave(welcome.id, LeaveReason::ConnectionLost, CutReason::Left);
                 }
             }
@@ -668,7 +688,11 @@ impl RoomState {
                 max_bytes,
                 reply,
             } => {
-                let _ = reply.send(self.store.read(after, upto, max_count, max_bytes));
+                let page = self.store.read(after, upto, max_count, max_bytes);
+                if let Err(e) = &page {
+                    self.tell_host(e);
+                }
+                let _ = reply.send(page);
             }
             Request::Close { reason } => {
                 self.flush_members();
@@ -714,6 +738,17 @@ impl RoomState {
             page.push(wire(m));
         }
         (page, None)
+    }
+
+    /// Tells the host (its log and its window) what went wrong with the
+    /// history; members are told only that something did. The same
+    /// trouble again is logged, not shown again.
+    fn tell_host(&mut self, detail: &str) {
+        tracing::warn!("{detail}");
+        if self.told_host.as_deref() != Some(detail) {
+            self.told_host = Some(detail.to_string());
+            self.events.emit(NetEvent::Notice(detail.to_string()));
+        }
     }
 
     /// Sends an item to every member, after the messages gathered before it.
@@ -798,15 +833,19 @@ impl RoomState {
                         if let Some(id) = own_id {
                             self.events.emit(NetEvent::NotDelivered {
                                 id,
-                                reason: why.clone(),
+                                reason: why.detail.clone(),
                             });
+                        } else {
+                            // The host hears why, with the file; the
+                            // sender only that it was not stored.
+                            self.tell_host(&why.detail);
                         }
                         said.push(Said {
                             client_id: m.cid,
                             seq: 0,
                             ts: g.ts,
                             text: String::new(),
-                            refused: Some(why),
+                            refused: Some(why.for_members().to_string()),
                         });
                     }
                 }
@@ -907,7 +946,17 @@ impl RoomState {
         dialect: Dialect,
         identity: Option<String>,
         returning: &Returning,
-    ) -> Welcome {
+    ) -> Option<Welcome> {
+        // Ids are never handed out twice, and never past the store's range
+        // (the host's is 0: an id that wrapped would be the host's).
+        let id = self.next_id;
+        let Some(next_id) = id
+            .checked_add(1)
+            .filter(|n| *n <= crate::net::store::MAX_NUMBER)
+        else {
+            tracing::error!("the room has handed out every member id: nobody else can join");
+            return None;
+        };
         // A member that comes back while its old connection still looks
         // alive here takes its place (and so its name); the old connection
         // hears nothing more and is told why.
@@ -919,8 +968,7 @@ impl RoomState {
         {
             self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
         }
-        let id = self.next_id;
-        self.next_id += 1;
+        self.next_id = next_id;
         let nick = match nick.and_then(|n| valid_nick(&n).ok()) {
             Some(n) => self.unique_nick(&n),
             None => loop {
@@ -985,12 +1033,12 @@ impl RoomState {
         if let Some(e) = refused {
             encode_server(&e.frame(), dialect, &mut greeting);
         }
-        Welcome {
+        Some(Welcome {
             id,
             greeting,
             replay,
             items,
-        }
+        })
     }
 
     /// Announces the gathered joins and leaves as one item: JSON members get

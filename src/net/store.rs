@@ -13,15 +13,70 @@
 //!
 //! A message that carries its sender's client token and message id is
 //! stored once: a resend of the same (token, id) is answered with the
-//! message already stored.
+//! message already stored. The token itself is never stored, only a keyed
+//! hash of it ([`TokenKey`]): what is in the file cannot be presented as a
+//! token to take a member's place.
+//!
+//! The file is untrusted input when it is read back: the numbers that
+//! drive the room (member ids, message numbers) must be in range or the
+//! file is refused, and a row that cannot be read, or that could not have
+//! been stored, is skipped (and counted) rather than replayed. Text read
+//! back is made safe to show again, like text from the network.
+//!
+//! The file and its `-wal`, `-shm` and `-journal` are kept like every file
+//! tlschat keeps (see [`crate::config::open_private_rw`]): regular files of
+//! this user's, readable by nobody else, never through a symbolic link.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension as _, params};
+use sha2::Digest as _;
+
+use crate::net::lines::sanitize;
+use crate::net::protocol::{MAX_ID, MAX_NICK_CHARS, check_message};
 
 /// What the history file says it is (in its `meta` table).
 const FORMAT: &str = "tlschat-history-1";
+
+/// The largest member id or message number a history may hold: 2^53 (a
+/// room handing out a million of either a second would need 285 years to
+/// get there, and every JSON reader holds it exactly). A file whose
+/// numbers are past it was not written by tlschat, and is refused: a
+/// member id wrapping to 0 would be the host's.
+pub const MAX_NUMBER: u64 = 1 << 53;
+
+/// The files SQLite keeps beside a history: they must be private too.
+const SIDE_FILES: [&str; 3] = ["-wal", "-shm", "-journal"];
+
+/// The key that client tokens are hashed with before they are stored
+/// (random, per history, kept in its `meta` table). It need not be secret:
+/// the hash cannot be turned back into the token, and only the token is
+/// accepted from a member; the key keeps one token's hashes apart from
+/// one room to the next.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenKey(String);
+
+impl std::fmt::Debug for TokenKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKey(..)")
+    }
+}
+
+impl TokenKey {
+    /// What is stored for `token`: SHA-256 over a label, the key and the
+    /// token, in hex.
+    #[must_use]
+    pub fn hash(&self, token: &[u8]) -> String {
+        let mut h = sha2::Sha256::new();
+        h.update(b"tlschat client token\0");
+        h.update(self.0.as_bytes());
+        h.update(b"\0");
+        h.update(token);
+        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
 
 /// The most messages a resume replays; what is older counts as missed (a
 /// window shows at most this many lines anyway).
@@ -57,7 +112,7 @@ pub struct StoredMessage {
     pub nick: String,
     /// The text.
     pub text: String,
-    /// The sender's client token.
+    /// The hash of the sender's client token ([`TokenKey::hash`]).
     pub client: Option<String>,
     /// The sender's id for it.
     pub cid: Option<String>,
@@ -91,6 +146,29 @@ pub enum Appended {
     },
 }
 
+/// Why a message was not stored: the whole reason (it names the file) for
+/// the host, and [`NotStored::for_members`] for everyone else.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{detail}")]
+pub struct NotStored {
+    /// The file is full (at `--history-max-bytes`, or the disk is).
+    pub full: bool,
+    /// What happened, naming the file: for the host's log and window.
+    pub detail: String,
+}
+
+impl NotStored {
+    /// The reason a member is given: nothing about the host's files.
+    #[must_use]
+    pub fn for_members(&self) -> &'static str {
+        if self.full {
+            "the host's history is full: the message was not stored, so it was not said"
+        } else {
+            "the host could not store the message, so it was not said"
+        }
+    }
+}
+
 /// The history database.
 pub struct Store {
     conn: Connection,
@@ -104,6 +182,10 @@ pub struct Store {
     /// Bytes of text and nicknames kept, and the most that may be.
     bytes: u64,
     keep_bytes: u64,
+    /// What client tokens are hashed with.
+    tokens: TokenKey,
+    /// Rows skipped by reads because they could not be read, in all.
+    skipped: std::cell::Cell<u64>,
 }
 
 /// The size a message counts for in [`Store`]'s byte budget.
@@ -123,11 +205,12 @@ fn trim_in(
     keep_bytes: u64,
 ) -> rusqlite::Result<(u64, u64)> {
     let keep = keep.max(1);
-    let rows = (last_seq + 1).saturating_sub(first_kept);
-    if rows <= keep + keep / 64 && bytes <= keep_bytes.saturating_add(keep_bytes / 64) {
+    let rows = last_seq.saturating_add(1).saturating_sub(first_kept);
+    if rows <= keep.saturating_add(keep / 64) && bytes <= keep_bytes.saturating_add(keep_bytes / 64)
+    {
         return Ok((first_kept, bytes));
     }
-    let mut from = first_kept.max((last_seq + 1).saturating_sub(keep));
+    let mut from = first_kept.max(last_seq.saturating_add(1).saturating_sub(keep));
     let mut bytes = bytes;
     if from > first_kept {
         let gone: i64 = tx.query_row(
@@ -147,7 +230,7 @@ fn trim_in(
             let seq: i64 = row.get(0)?;
             let size: i64 = row.get(1)?;
             bytes = bytes.saturating_sub(to_u64(size));
-            from = to_u64(seq) + 1;
+            from = to_u64(seq).saturating_add(1);
         }
     }
     if from > first_kept {
@@ -164,9 +247,9 @@ fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// A random room identity (128 bits, hex).
-fn new_room_id() -> Result<String, String> {
-    let mut bytes = [0u8; 16];
+/// `n` random bytes, in hex.
+fn random_hex(n: usize) -> Result<String, String> {
+    let mut bytes = vec![0u8; n];
     rustls::crypto::aws_lc_rs::default_provider()
         .secure_random
         .fill(&mut bytes)
@@ -174,20 +257,97 @@ fn new_room_id() -> Result<String, String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Creates the file readable and writable by its owner only (SQLite's WAL
-/// file takes the same mode), unless it exists.
+/// [`random_hex`] as an SQLite error.
+fn new_random(n: usize) -> rusqlite::Result<String> {
+    random_hex(n).map_err(|e| sqlite_error(rusqlite::ffi::SQLITE_ERROR, e))
+}
+
+/// An SQLite error carrying our own message.
+fn sqlite_error(code: i32, message: impl Into<String>) -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), Some(message.into()))
+}
+
+/// Checks the files SQLite keeps beside the history `path` (see
+/// [`crate::config::check_private`]); the error names the one at fault.
+fn check_side_files(path: &Path) -> std::io::Result<()> {
+    for suffix in SIDE_FILES {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let file = PathBuf::from(side);
+        crate::config::check_private(&file)
+            .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", file.display())))?;
+    }
+    Ok(())
+}
+
+/// Checks the history file and the files SQLite keeps beside it (see
+/// [`crate::config::open_private_rw`]), creating the file (0600, with its
+/// directory) if it is new.
 fn create_private(path: &Path) -> std::io::Result<()> {
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(false);
-    #[cfg(unix)]
+    check_side_files(path)?;
+    if !crate::config::check_private(path)?
+        && let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
     {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
+        crate::config::create_private_dir(dir)?;
     }
-    options.open(path).map(drop)
+    crate::config::open_private_rw(path).map(drop)
+}
+
+/// Text in a row: text or not there; a BLOB or a number is not text.
+fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r [u8]>, String> {
+    match row.get_ref(i).map_err(|e| e.to_string())? {
+        ValueRef::Text(t) => Ok(Some(t)),
+        ValueRef::Null => Ok(None),
+        other => Err(format!(
+            "column {i} holds {} where text belongs",
+            other.data_type()
+        )),
+    }
+}
+
+/// A whole number in a row, in `0..=max`.
+fn number_at(row: &rusqlite::Row<'_>, i: usize, max: u64) -> Result<u64, String> {
+    match row.get_ref(i).map_err(|e| e.to_string())? {
+        ValueRef::Integer(n) => u64::try_from(n)
+            .ok()
+            .filter(|n| *n <= max)
+            .ok_or_else(|| format!("column {i} holds {n}, out of range")),
+        other => Err(format!(
+            "column {i} holds {} where a number belongs",
+            other.data_type()
+        )),
+    }
+}
+
+/// A stored message from a row of `SELECT seq, ts, sender, nick, text,
+/// client, cid`, made safe again, or why it cannot be used: what tlschat
+/// could not have stored is not replayed either.
+fn row_message(row: &rusqlite::Row<'_>) -> Result<StoredMessage, String> {
+    let seq = number_at(row, 0, MAX_NUMBER)?;
+    let ts = number_at(row, 1, i64::MAX as u64)?;
+    let sender = number_at(row, 2, MAX_NUMBER)?;
+    let nick = sanitize(text_at(row, 3)?.ok_or("no nickname")?, false);
+    if nick.trim().is_empty() || nick.len() > 4 * MAX_NICK_CHARS {
+        return Err("the nickname is not one tlschat gives".into());
+    }
+    let text = sanitize(text_at(row, 4)?.ok_or("no text")?, true);
+    check_message(&text).map_err(|e| e.message)?;
+    let client = text_at(row, 5)?
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .filter(|c| c.len() <= 2 * MAX_ID);
+    let cid = text_at(row, 6)?.map(|c| sanitize(c, false));
+    if cid.as_ref().is_some_and(|c| c.len() > MAX_ID) {
+        return Err("the message id is too long".into());
+    }
+    Ok(StoredMessage {
+        seq,
+        ts,
+        sender,
+        nick,
+        text,
+        client,
+        cid,
+    })
 }
 
 impl Store {
@@ -208,7 +368,13 @@ impl Store {
         let conn = match file {
             Some(path) => {
                 create_private(path).map_err(|e| fail(&e))?;
-                Connection::open(path).map_err(|e| fail(&e))?
+                // SQLite opens the file, and makes its -wal and -shm with
+                // the file's own mode (0600), never through a link.
+                Connection::open_with_flags(
+                    path,
+                    rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW,
+                )
+                .map_err(|e| fail(&e))?
             }
             None => Connection::open_in_memory().map_err(|e| fail(&e))?,
         };
@@ -222,6 +388,8 @@ impl Store {
             keep,
             bytes: 0,
             keep_bytes,
+            tokens: TokenKey(String::new()),
+            skipped: std::cell::Cell::new(0),
         };
         store.setup(file.is_some(), max_bytes).map_err(|e| {
             let why = match &e {
@@ -237,6 +405,11 @@ impl Store {
                 "{why} (it was not changed: move it away, or use --history FILE or --no-history)"
             ))
         })?;
+        // What SQLite made beside it is checked again: one planted between
+        // the first check and SQLite's open is found now, not used.
+        if let Some(path) = file {
+            check_side_files(path).map_err(|e| fail(&e))?;
+        }
         Ok(store)
     }
 
@@ -291,12 +464,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         if tables == 0 {
-            let room = new_room_id().map_err(|e| {
-                rusqlite::Error::SqliteFailure(
-                    rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_ERROR),
-                    Some(e),
-                )
-            })?;
+            let room = new_random(16)?;
             tx.execute_batch(
                 "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
                  CREATE TABLE messages (
@@ -316,6 +484,7 @@ impl Store {
             put.execute(params!["room", room])?;
             put.execute(params!["last_seq", "0"])?;
             put.execute(params!["next_member", "1"])?;
+            put.execute(params!["token_key", new_random(32)?])?;
         }
         let meta = |key: &str| -> rusqlite::Result<Option<String>> {
             tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
@@ -325,20 +494,85 @@ impl Store {
         if format.as_deref() != Some(FORMAT) {
             return Err(not_ours());
         }
+        // The numbers that drive the room, in range or the file is refused.
+        let out_of_range = |what: &str, n: &dyn std::fmt::Display| {
+            sqlite_error(
+                rusqlite::ffi::SQLITE_CORRUPT,
+                format!("its {what} ({n}) is out of range (at most 2^53)"),
+            )
+        };
         let number = |key: &str| -> rusqlite::Result<u64> {
-            meta(key)?.and_then(|v| v.parse().ok()).ok_or_else(not_ours)
+            let value = meta(key)?.ok_or_else(not_ours)?;
+            let n: u64 = value.trim().parse().map_err(|_| {
+                out_of_range(&format!("{key} in its meta table"), &value.escape_debug())
+            })?;
+            if n > MAX_NUMBER {
+                return Err(out_of_range(&format!("{key} in its meta table"), &n));
+            }
+            Ok(n)
         };
         self.room = meta("room")?.ok_or_else(not_ours)?;
-        self.next_member = number("next_member")?.max(1);
+        // It is told to every member: what tlschat makes (hex) and no more.
+        if self.room.is_empty()
+            || self.room.len() > MAX_ID
+            || !self.room.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(not_ours());
+        }
+        let next_member = number("next_member")?.max(1);
+        let last_seq = number("last_seq")?;
         // The numbers come from the rows themselves (a commit writes its
         // rows and nothing else): the last message is never deleted.
-        let (first, last, bytes): (Option<i64>, Option<i64>, i64) = tx.query_row(
-            &format!("SELECT min(seq), max(seq), coalesce(sum({SIZE_SQL}), 0) FROM messages"),
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        self.last_seq = number("last_seq")?.max(last.map_or(0, to_u64));
-        let first = first.map_or(self.last_seq + 1, to_u64);
+        let (first, last, bytes, sender): (Option<i64>, Option<i64>, i64, Option<i64>) = tx
+            .query_row(
+                &format!(
+                    "SELECT min(seq), max(seq), coalesce(sum({SIZE_SQL}), 0),
+                     max(CASE WHEN typeof(sender) = 'integer' AND sender BETWEEN 0 AND ?1
+                         THEN sender END)
+                     FROM messages"
+                ),
+                [to_i64(MAX_NUMBER)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        for seq in [first, last].into_iter().flatten() {
+            if !(1..=to_i64(MAX_NUMBER)).contains(&seq) {
+                return Err(out_of_range("message number", &seq));
+            }
+        }
+        self.last_seq = last_seq.max(last.map_or(0, to_u64));
+        // A member id a stored message names is never handed out again.
+        self.next_member = next_member.max(sender.map_or(0, |s| to_u64(s).saturating_add(1)));
+        if self.next_member > MAX_NUMBER {
+            return Err(out_of_range("next member id", &self.next_member));
+        }
+        let migrated = match meta("token_key")? {
+            Some(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                self.tokens = TokenKey(key);
+                false
+            }
+            Some(_) => return Err(not_ours()),
+            None => {
+                // A history from before tokens were hashed: its tokens are
+                // hashed in place (their resends are still recognized).
+                self.tokens = TokenKey(new_random(32)?);
+                tx.execute(
+                    "INSERT INTO meta (key, value) VALUES ('token_key', ?1)",
+                    [&self.tokens.0],
+                )?;
+                let plain: Vec<(i64, Vec<u8>)> = tx
+                    .prepare(
+                        "SELECT seq, CAST(client AS BLOB) FROM messages WHERE client IS NOT NULL",
+                    )?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let mut put = tx.prepare("UPDATE messages SET client = ?2 WHERE seq = ?1")?;
+                for (seq, token) in &plain {
+                    put.execute(params![seq, self.tokens.hash(token)])?;
+                }
+                true
+            }
+        };
+        let first = first.map_or(self.last_seq.saturating_add(1), to_u64);
         // A smaller --keep than last time takes effect now.
         let (first, bytes) = trim_in(
             &tx,
@@ -349,6 +583,12 @@ impl Store {
             self.keep_bytes,
         )?;
         tx.commit()?;
+        if migrated && on_disk {
+            // The plain tokens are gone from the rows; rewriting the file
+            // takes them out of its free pages too.
+            self.conn
+                .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
+        }
         self.first_kept = first;
         self.bytes = bytes;
         Ok(())
@@ -370,8 +610,11 @@ impl Store {
     /// the last `keep`, those not deleted yet for their bytes.
     #[must_use]
     pub fn first_kept(&self) -> u64 {
-        self.first_kept
-            .max((self.last_seq + 1).saturating_sub(self.keep.max(1)))
+        self.first_kept.max(
+            self.last_seq
+                .saturating_add(1)
+                .saturating_sub(self.keep.max(1)),
+        )
     }
 
     /// The first member id not handed out before (ids stay unique across
@@ -381,12 +624,31 @@ impl Store {
         self.next_member
     }
 
-    fn error(&self, e: &rusqlite::Error) -> String {
+    /// What client tokens are hashed with before they are stored.
+    #[must_use]
+    pub fn token_key(&self) -> TokenKey {
+        self.tokens.clone()
+    }
+
+    /// How many stored messages reads skipped because they could not be
+    /// read, since the store was opened.
+    #[must_use]
+    pub fn skipped(&self) -> u64 {
+        self.skipped.get()
+    }
+
+    fn error(&self, e: &rusqlite::Error) -> NotStored {
         match e {
             rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DiskFull => {
-                format!("the history {} is full", self.label)
+                NotStored {
+                    full: true,
+                    detail: format!("the history {} is full", self.label),
+                }
             }
-            other => format!("the history {} cannot be written: {other}", self.label),
+            other => NotStored {
+                full: false,
+                detail: format!("the history {} cannot be written: {other}", self.label),
+            },
         }
     }
 
@@ -403,7 +665,7 @@ impl Store {
         &mut self,
         messages: &[NewMessage],
         next_member: u64,
-    ) -> Vec<Result<Appended, String>> {
+    ) -> Vec<Result<Appended, NotStored>> {
         match self.try_append(messages, next_member) {
             Ok(out) => out.into_iter().map(Ok).collect(),
             Err(e) if messages.len() < 2 => vec![Err(self.error(&e))],
@@ -411,7 +673,10 @@ impl Store {
                 .iter()
                 .map(
                     |m| match self.try_append(std::slice::from_ref(m), next_member) {
-                        Ok(mut one) => one.pop().ok_or_else(|| self.label.clone()),
+                        Ok(mut one) => one.pop().ok_or_else(|| NotStored {
+                            full: false,
+                            detail: format!("the history {} stored nothing", self.label),
+                        }),
                         Err(e) => Err(self.error(&e)),
                     },
                 )
@@ -439,8 +704,17 @@ impl Store {
                 "SELECT seq, ts, text FROM messages WHERE client = ?1 AND cid = ?2",
             )?;
             for m in messages {
-                let next = seq + 1;
-                let client = m.client.as_deref();
+                let next = seq
+                    .checked_add(1)
+                    .filter(|n| *n <= MAX_NUMBER)
+                    .ok_or_else(|| {
+                        sqlite_error(
+                            rusqlite::ffi::SQLITE_ERROR,
+                            "it has used every message number",
+                        )
+                    })?;
+                let hashed = m.client.as_deref().map(|c| self.tokens.hash(c.as_bytes()));
+                let client = hashed.as_deref();
                 // A message with a token but no id cannot be recognized
                 // again: it is stored without the token.
                 let (client, cid) = match (client, m.cid.as_deref()) {
@@ -461,8 +735,13 @@ impl Store {
                     bytes += (m.text.len() + m.nick.len()) as u64;
                     out.push(Appended::New(next));
                 } else {
+                    // Read back, so as untrusted as any row.
                     let (s, ts, text) = find.query_row(params![client, cid], |r| {
-                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get(2)?))
+                        let text = match r.get_ref(2)? {
+                            ValueRef::Text(t) | ValueRef::Blob(t) => sanitize(t, true),
+                            _ => String::new(),
+                        };
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, text))
                     })?;
                     out.push(Appended::Duplicate {
                         seq: to_u64(s),
@@ -493,6 +772,8 @@ impl Store {
 
     /// Up to `max_count` messages after `after` and at most `upto`, in
     /// order, stopping once `max_bytes` are gathered (at least one comes).
+    /// A row that cannot be read is skipped, counted ([`Store::skipped`])
+    /// and logged; text is made safe to show again.
     pub fn read(
         &self,
         after: u64,
@@ -500,38 +781,47 @@ impl Store {
         max_count: usize,
         max_bytes: usize,
     ) -> Result<Vec<StoredMessage>, String> {
-        let run = || -> rusqlite::Result<Vec<StoredMessage>> {
+        let mut skipped = 0u64;
+        let mut first_skipped = None;
+        let run = |skipped: &mut u64,
+                   first: &mut Option<(i64, String)>|
+         -> rusqlite::Result<Vec<StoredMessage>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT seq, ts, sender, nick, text, client, cid FROM messages
-                 WHERE seq > ?1 AND seq <= ?2 ORDER BY seq LIMIT ?3",
+                 WHERE seq > ?1 AND seq <= ?2 ORDER BY seq",
             )?;
-            let rows = stmt.query_map(
-                params![to_i64(after), to_i64(upto), to_i64(max_count as u64)],
-                |r| {
-                    Ok(StoredMessage {
-                        seq: to_u64(r.get(0)?),
-                        ts: to_u64(r.get(1)?),
-                        sender: to_u64(r.get(2)?),
-                        nick: r.get(3)?,
-                        text: r.get(4)?,
-                        client: r.get(5)?,
-                        cid: r.get(6)?,
-                    })
-                },
-            )?;
+            let mut rows = stmt.query(params![to_i64(after), to_i64(upto)])?;
             let mut out = Vec::new();
             let mut bytes = 0;
-            for row in rows {
-                let m = row?;
-                bytes += m.bytes();
-                out.push(m);
-                if bytes >= max_bytes {
-                    break;
+            while out.len() < max_count
+                && bytes < max_bytes
+                && let Some(row) = rows.next()?
+            {
+                match row_message(row) {
+                    Ok(m) => {
+                        bytes += m.bytes();
+                        out.push(m);
+                    }
+                    Err(why) => {
+                        *skipped += 1;
+                        if first.is_none() {
+                            *first = Some((row.get::<_, i64>(0).unwrap_or(0), why));
+                        }
+                    }
                 }
             }
             Ok(out)
         };
-        run().map_err(|e| format!("the history {} cannot be read: {e}", self.label))
+        let out = run(&mut skipped, &mut first_skipped)
+            .map_err(|e| format!("the history {} cannot be read: {e}", self.label))?;
+        if let Some((seq, why)) = first_skipped {
+            self.skipped.set(self.skipped.get().saturating_add(skipped));
+            tracing::warn!(
+                "the history {}: skipped {skipped} stored messages that cannot be read (message {seq}: {why})",
+                self.label
+            );
+        }
+        Ok(out)
     }
 }
 
@@ -556,7 +846,7 @@ mod tests {
     use super::*;
 
     /// Every outcome, each of which must be a success.
-    fn ok(outcomes: Vec<Result<Appended, String>>) -> Vec<Appended> {
+    fn ok(outcomes: Vec<Result<Appended, NotStored>>) -> Vec<Appended> {
         outcomes.into_iter().map(Result::unwrap).collect()
     }
 
@@ -686,7 +976,7 @@ mod tests {
             matches!(&out[0], Ok(Appended::Duplicate { seq: 1, .. })),
             "{out:?}"
         );
-        assert!(matches!(&out[1], Err(e) if e.contains("full")), "{out:?}");
+        assert!(matches!(&out[1], Err(e) if e.full), "{out:?}");
     }
 
     #[test]
@@ -701,11 +991,301 @@ mod tests {
             }
         }
         let (i, e) = refused.expect("the store never filled up");
-        assert!(e.contains("full"), "{e}");
+        assert!(e.full && e.detail.contains("full"), "{e}");
         assert_eq!(s.last_seq(), i);
         assert_eq!(
             s.read(0, u64::MAX, 1000, usize::MAX).unwrap().len() as u64,
             i
+        );
+    }
+
+    /// Every byte of the history and whatever SQLite keeps beside it.
+    fn file_bytes(file: &Path) -> Vec<u8> {
+        let mut all = std::fs::read(file).unwrap();
+        for suffix in SIDE_FILES {
+            let mut side = file.as_os_str().to_owned();
+            side.push(suffix);
+            if let Ok(b) = std::fs::read(PathBuf::from(side)) {
+                all.extend(b);
+            }
+        }
+        all
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn tokens_are_stored_as_keyed_hashes_that_do_not_work_as_tokens() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.sqlite3");
+        let token = "0123456789abcdef-the-secret-token";
+        let stored;
+        {
+            let mut s = Store::open(Some(&file), 100, u64::MAX, None).unwrap();
+            ok(s.append(&[msg("mine", Some(token), Some("1"))], 2));
+            stored = s.read(0, 10, 10, 1 << 20).unwrap()[0]
+                .client
+                .clone()
+                .unwrap();
+            assert_eq!(stored, s.token_key().hash(token.as_bytes()));
+            // What the file holds, presented as a token, is another token.
+            let out = ok(s.append(&[msg("theirs?", Some(&stored), Some("1"))], 2));
+            assert_eq!(
+                out[0],
+                Appended::New(2),
+                "the stored value matched as the token"
+            );
+        }
+        assert!(!contains(&file_bytes(&file), token.as_bytes()));
+        // Another history hashes the same token differently.
+        let other = Store::open(None, 100, u64::MAX, None).unwrap();
+        assert_ne!(other.token_key().hash(token.as_bytes()), stored);
+        // The token itself still finds its message after a restart.
+        let mut s = Store::open(Some(&file), 100, u64::MAX, None).unwrap();
+        let out = ok(s.append(&[msg("mine again", Some(token), Some("1"))], 2));
+        assert!(matches!(&out[0], Appended::Duplicate { seq: 1, text, .. } if text == "mine"));
+    }
+
+    /// A history as tlschat made them before tokens were hashed: the same
+    /// tables, no `token_key`, the tokens in the clear (one in a row
+    /// already deleted, so on a free page).
+    fn old_history(file: &Path, token: &str) {
+        let db = Connection::open(file).unwrap();
+        db.execute_batch(
+            "PRAGMA journal_mode=WAL;
+             CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+             CREATE TABLE messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL,
+                 sender INTEGER NOT NULL, nick TEXT NOT NULL, text TEXT NOT NULL,
+                 client TEXT, cid TEXT);
+             CREATE UNIQUE INDEX messages_client ON messages(client, cid)
+                 WHERE client IS NOT NULL;
+             INSERT INTO meta VALUES ('format', 'tlschat-history-1'),
+                 ('room', '00112233445566778899aabbccddeeff'),
+                 ('last_seq', '3'), ('next_member', '5');",
+        )
+        .unwrap();
+        for seq in 1..=3 {
+            db.execute(
+                "INSERT INTO messages VALUES (?1, 1, 4, 'ana', ?2, ?3, ?1)",
+                params![
+                    seq,
+                    format!("m{seq} {}", "p".repeat(2000)),
+                    format!("{token}{seq}")
+                ],
+            )
+            .unwrap();
+        }
+        db.execute("DELETE FROM messages WHERE seq = 1", [])
+            .unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_history_with_plain_tokens_has_them_hashed_in_place_and_scrubbed() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("old.sqlite3");
+        let token = "plain-token-from-before-";
+        old_history(&file, token);
+        std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        assert!(contains(&file_bytes(&file), token.as_bytes()));
+        {
+            let mut s = Store::open(Some(&file), 100, u64::MAX, None).unwrap();
+            assert_eq!(s.next_member(), 5);
+            // Resends of what was stored before the upgrade are recognized.
+            let out = ok(s.append(&[msg("again", Some(&format!("{token}2")), Some("2"))], 5));
+            assert!(
+                matches!(out[0], Appended::Duplicate { seq: 2, .. }),
+                "{out:?}"
+            );
+        }
+        assert!(
+            !contains(&file_bytes(&file), token.as_bytes()),
+            "a plain token is still in the file"
+        );
+    }
+
+    #[test]
+    fn numbers_out_of_range_refuse_the_file_and_ids_come_from_the_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let make = |name: &str, sql: &str| {
+            let file = dir.path().join(name);
+            drop(Store::open(Some(&file), 100, u64::MAX, None).unwrap());
+            let db = Connection::open(&file).unwrap();
+            db.execute_batch(sql).unwrap();
+            drop(db);
+            file
+        };
+        for (name, sql, what) in [
+            (
+                "member.sqlite3",
+                "UPDATE meta SET value = '18446744073709551615' WHERE key = 'next_member'",
+                "next_member in its meta table (18446744073709551615) is out of range",
+            ),
+            (
+                "member53.sqlite3",
+                "UPDATE meta SET value = '9007199254740993' WHERE key = 'next_member'",
+                "out of range",
+            ),
+            (
+                "negative.sqlite3",
+                "UPDATE meta SET value = '-1' WHERE key = 'last_seq'",
+                "last_seq in its meta table (-1) is out of range",
+            ),
+            (
+                "seq.sqlite3",
+                "INSERT INTO messages VALUES (9223372036854775807, 1, 1, 'a', 'b', NULL, NULL)",
+                "message number (9223372036854775807) is out of range",
+            ),
+            (
+                "zero.sqlite3",
+                "INSERT INTO messages VALUES (0, 1, 1, 'a', 'b', NULL, NULL)",
+                "message number (0) is out of range",
+            ),
+        ] {
+            let file = make(name, sql);
+            let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+            assert!(e.contains(what), "{name}: {e}");
+            assert!(
+                e.contains(&file.display().to_string()) && !e.contains('\n'),
+                "{e}"
+            );
+        }
+        // A member id a stored message names is not handed out again.
+        let file = make(
+            "sender.sqlite3",
+            "INSERT INTO messages VALUES (1, 1, 41, 'a', 'b', NULL, NULL);
+             INSERT INTO messages VALUES (2, 1, 18446744073709551615, 'a', 'b', NULL, NULL);",
+        );
+        let s = Store::open(Some(&file), 100, u64::MAX, None).unwrap();
+        assert_eq!(s.next_member(), 42);
+        // The last message number there is: nothing more is stored, and
+        // the error is the host's (it names the file).
+        let file = make(
+            "last.sqlite3",
+            "INSERT INTO messages VALUES (9007199254740992, 1, 1, 'a', 'b', NULL, NULL)",
+        );
+        let mut s = Store::open(Some(&file), 100, u64::MAX, None).unwrap();
+        assert_eq!(s.last_seq(), MAX_NUMBER);
+        let e = s
+            .append(&[msg("one more", None, None)], 2)
+            .pop()
+            .unwrap()
+            .unwrap_err();
+        assert!(e.detail.contains("every message number"), "{e:?}");
+        assert!(!e.for_members().contains(&*dir.path().to_string_lossy()));
+    }
+
+    #[test]
+    fn rows_that_cannot_be_read_are_skipped_and_text_is_made_safe_again() {
+        let mut s = Store::open(None, 100, u64::MAX, None).unwrap();
+        ok(s.append(&[msg("first", None, None)], 2));
+        let rows: [(
+            i64,
+            rusqlite::types::Value,
+            &str,
+            rusqlite::types::Value,
+            Option<String>,
+        ); 7] = [
+            // Text as a BLOB.
+            (2, 1.into(), "ana", b"\x1b[31m".to_vec().into(), None),
+            // Escapes in the name and the text.
+            (
+                3,
+                1.into(),
+                "mal\x1b[0mlory",
+                "red \x1b[31malert\u{202e}".to_string().into(),
+                None,
+            ),
+            // A time that is not a number.
+            (
+                4,
+                "noon".to_string().into(),
+                "ana",
+                "when?".to_string().into(),
+                None,
+            ),
+            // An id longer than any tlschat takes.
+            (
+                5,
+                1.into(),
+                "ana",
+                "long id".to_string().into(),
+                Some("9".repeat(65)),
+            ),
+            // A text too long to be a message.
+            (6, 1.into(), "ana", "x".repeat(70_000).into(), None),
+            // No name.
+            (7, 1.into(), "", "who?".to_string().into(), None),
+            (8, 1.into(), "ana", "last".to_string().into(), None),
+        ];
+        for (seq, ts, nick, text, cid) in rows {
+            s.conn
+                .execute(
+                    "INSERT INTO messages VALUES (?1, ?2, 3, ?3, ?4, NULL, ?5)",
+                    params![seq, ts, nick, text, cid],
+                )
+                .unwrap();
+        }
+        let got = s.read(0, 8, 100, 1 << 20).unwrap();
+        let seqs: Vec<u64> = got.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, [1, 3, 8]);
+        assert_eq!(s.skipped(), 5);
+        assert_eq!(got[1].nick, "mal\\x1b[0mlory");
+        assert_eq!(got[1].text, "red \\x1b[31malert\\u{202e}");
+        // Pages go past what is skipped: one message a page.
+        let mut from = 0;
+        let mut pages = Vec::new();
+        loop {
+            let page = s.read(from, 8, 1, 1 << 20).unwrap();
+            let Some(last) = page.last() else { break };
+            from = last.seq;
+            pages.push(from);
+        }
+        assert_eq!(pages, [1, 3, 8]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_history_and_its_side_files_must_be_private_regular_files() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.sqlite3");
+        drop(Store::open(Some(&file), 100, u64::MAX, None).unwrap());
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        assert!(
+            e.contains(&format!("`chmod 600 {}`", file.display())),
+            "{e}"
+        );
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        // A WAL file someone else could read, or a link in its place.
+        let wal = dir.path().join("h.sqlite3-wal");
+        std::fs::write(&wal, "").unwrap();
+        std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        assert!(e.contains(&format!("`chmod 600 {}`", wal.display())), "{e}");
+        std::fs::remove_file(&wal).unwrap();
+        let elsewhere = dir.path().join("elsewhere");
+        std::os::unix::fs::symlink(&elsewhere, &wal).unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        assert!(
+            e.contains("symbolic link") && e.contains("h.sqlite3-wal"),
+            "{e}"
+        );
+        assert!(!elsewhere.exists());
+        std::fs::remove_file(&wal).unwrap();
+        // With those gone, it opens; the WAL it writes is private.
+        let mut s = Store::open(Some(&file), 100, u64::MAX, None).unwrap();
+        ok(s.append(&[msg("x", None, None)], 2));
+        let mode = std::fs::metadata(&wal).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let shm = dir.path().join("h.sqlite3-shm");
+        assert!(
+            !shm.exists(),
+            "exclusive mode keeps the WAL index in memory"
         );
     }
 }
