@@ -162,6 +162,8 @@ fn members_that_never_read_cannot_take_the_host_past_its_budget() {
             "1000",
             "--max-queued-bytes",
             &budget,
+            // Its log says when the budget cuts members off.
+            "-v",
         ],
     );
     let host = HostProcess { proc, addr };
@@ -223,8 +225,15 @@ fn members_that_never_read_cannot_take_the_host_past_its_budget() {
     // off hold until their tasks end, the history's cache and the
     // allocator's slack (measured: 45 to 100 MiB over the start).
     assert!(
-        peak - before < BUDGET_MIB + 96.0,
+        peak - before < BUDGET_MIB + 112.0,
         "the host grew from {before:.1} to a peak of {peak:.1} MiB"
+    );
+    // The budget is what cut the stuck members off (without it they would
+    // hold their buffers until their writes time out).
+    let log = host.proc.stderr();
+    assert!(
+        log.contains("queued output over budget"),
+        "the budget never cut anyone off"
     );
     drop(stuck);
 }
