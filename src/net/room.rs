@@ -1324,6 +1324,13 @@ mod tests {
         assert_eq!(text(&ana.items.next().await.batch(), ana.id), "* bo left\n");
     }
 
+    /// A member named `nick` joins (without a client token).
+    async fn member(room: &Room, nick: &str, dialect: Dialect) -> Welcome {
+        room.join(Some(nick.into()), dialect, None, Returning::default())
+            .await
+            .unwrap()
+    }
+
     /// Everything `reader` gets until its feed ends, as plain text for
     /// member `me`, and how it ended.
     async fn until_the_end(reader: &mut Reader<Batch>, me: u64) -> (String, Next<Batch>) {
@@ -1350,15 +1357,7 @@ mod tests {
             .join(Some("ana".into()), Dialect::Plain, None, returning())
             .await
             .unwrap();
-        let bo = room
-            .join(
-                Some("bo".into()),
-                Dialect::Plain,
-                None,
-                Returning::default(),
-            )
-            .await
-            .unwrap();
+        let bo = member(&room, "bo", Dialect::Plain).await;
         room.say(bo.id, vec![saying("before")]).await;
         // The same session comes again (and could close at once): the old
         // connection is out of the list and hears nothing said after.
@@ -1392,15 +1391,7 @@ mod tests {
         let feed = room.feed();
         let mut members = Vec::new();
         for n in 0..3 {
-            let w = room
-                .join(
-                    Some(format!("m{n}")),
-                    Dialect::Json,
-                    None,
-                    Returning::default(),
-                )
-                .await
-                .unwrap();
+            let w = member(&room, &format!("m{n}"), Dialect::Json).await;
             members.push(w);
         }
         assert_eq!(feed.open_readers(), 3);
@@ -1438,15 +1429,7 @@ mod tests {
     async fn the_room_closes_rather_than_be_heard_unseen() {
         let (sink, events) = EventSink::for_tests();
         let room = start_room(sink);
-        let mut ana = room
-            .join(
-                Some("ana".into()),
-                Dialect::Plain,
-                None,
-                Returning::default(),
-            )
-            .await
-            .unwrap();
+        let mut ana = member(&room, "ana", Dialect::Plain).await;
         // A reader the room did not seat (a bug this check is there for).
         let mut rogue = room.feed().subscribe();
         room.say(HOST_ID, vec![saying("hello")]).await;
