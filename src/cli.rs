@@ -93,7 +93,8 @@ pub struct HostArgs {
     pub max_handshakes_per_address: usize,
     /// The most bytes waiting to be sent to members, all of them together
     /// (the room's recent messages and every member's pending write); past
-    /// it the members furthest behind are disconnected first.
+    /// it the members furthest behind are disconnected first. At least
+    /// 37.7 MiB (smaller values are raised to it).
     #[arg(long, value_name = "BYTES", default_value_t = crate::net::HostLimits::MAX_QUEUED_BYTES)]
     pub max_queued_bytes: usize,
     /// Keep the room's history in this SQLite file (default:

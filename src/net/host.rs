@@ -554,12 +554,8 @@ pub(crate) async fn run(
         )));
     }
     let (room, room_task) = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
-    // A small budget still lets one member's write through.
     let budget = OutputBudget::new(
-        config
-            .limits
-            .max_queued_bytes
-            .max(2 * (WRITE_BATCH + TLS_SEND_BUFFER)),
+        config.limits.max_queued_bytes.max(MIN_QUEUED_BYTES),
         room.feed(),
     );
     let admission = Arc::new(Admission {
@@ -1017,18 +1013,31 @@ enum WriteEnd {
     Failed,
     /// Cut off the room's feed (see [`Cutoff`]).
     Cut(CutReason),
+    /// Cut off in the middle of a write: part of a frame may have gone
+    /// out, so no notice can follow it.
+    CutMidWrite(CutReason),
 }
 
 impl WriteEnd {
     fn reason(self) -> LeaveReason {
         match self {
             Self::RoomClosed => LeaveReason::RoomClosed,
-            Self::TooSlow | Self::Cut(CutReason::OverBudget) => LeaveReason::TooSlow,
-            Self::Failed | Self::Cut(CutReason::Replaced) => LeaveReason::ConnectionLost,
-            Self::Cut(CutReason::Left) => LeaveReason::Left,
+            Self::TooSlow
+            | Self::Cut(CutReason::OverBudget)
+            | Self::CutMidWrite(CutReason::OverBudget) => LeaveReason::TooSlow,
+            Self::Failed
+            | Self::Cut(CutReason::Replaced)
+            | Self::CutMidWrite(CutReason::Replaced) => LeaveReason::ConnectionLost,
+            Self::Cut(CutReason::Left) | Self::CutMidWrite(CutReason::Left) => LeaveReason::Left,
         }
     }
 }
+
+/// The smallest budget for queued output: the feed's own bound (which no
+/// cut makes smaller), room for a few members' writes, and the eighth the
+/// budget keeps spare. A smaller `--max-queued-bytes` is raised to it.
+pub(crate) const MIN_QUEUED_BYTES: usize =
+    (crate::net::feed::MAX_FEED_BYTES + 8 * (WRITE_BATCH + TLS_SEND_BUFFER)) / 7 * 8;
 
 /// How long a write under way may go on after the member was replaced:
 /// the frame being written is finished (so the `replaced` notice after it
@@ -1061,9 +1070,9 @@ async fn write_out<W: AsyncWrite + Unpin>(
         reason = cutoff.cut_off() => match reason {
             CutReason::Replaced => match tokio::time::timeout(REPLACED_GRACE, write).await {
                 Ok(written) => written,
-                Err(_) => return Err(WriteEnd::Cut(reason)),
+                Err(_) => return Err(WriteEnd::CutMidWrite(reason)),
             },
-            _ => return Err(WriteEnd::Cut(reason)),
+            _ => return Err(WriteEnd::CutMidWrite(reason)),
         },
     };
     match written {

@@ -280,6 +280,19 @@ fn check_side_files(path: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `path` with the links in its folder resolved and its last part as it
+/// is (see [`Store::open`]).
+fn resolve_folder(path: &Path) -> std::io::Result<std::path::PathBuf> {
+    let name = path
+        .file_name()
+        .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::InvalidInput, "it names no file"))?;
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    Ok(std::fs::canonicalize(folder)?.join(name))
+}
+
 /// Checks the history file and the files SQLite keeps beside it (see
 /// [`crate::config::open_private_rw`]), creating the file (0600, with its
 /// directory) if it is new.
@@ -368,10 +381,15 @@ impl Store {
         let conn = match file {
             Some(path) => {
                 create_private(path).map_err(|e| fail(&e))?;
+                // SQLite's no-follow open refuses a link anywhere in the
+                // path: the folder's links are resolved (a config folder
+                // may well be one), the file's own name is not (it must not
+                // be a link, and create_private checked that it is not).
+                let path = resolve_folder(path).map_err(|e| fail(&e))?;
                 // SQLite opens the file, and makes its -wal and -shm with
                 // the file's own mode (0600), never through a link.
                 Connection::open_with_flags(
-                    path,
+                    &path,
                     rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW,
                 )
                 .map_err(|e| fail(&e))?
@@ -907,6 +925,29 @@ mod tests {
         ));
         assert!(matches!(out[0], Appended::Duplicate { seq: 6, .. }));
         assert_eq!(out[1], Appended::New(7));
+    }
+
+    #[test]
+    fn a_history_in_a_linked_folder_opens_but_a_linked_file_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::create_dir(&real).unwrap();
+        // A config folder reached through a link (dotfiles, /home on
+        // FreeBSD) is an ordinary setup.
+        let linked = dir.path().join("linked");
+        std::os::unix::fs::symlink(&real, &linked).unwrap();
+        let file = linked.join("history.sqlite3");
+        let mut store = Store::open(Some(&file), 10, u64::MAX, None).unwrap();
+        assert_eq!(
+            ok(store.append(&[msg("one", None, None)], 4)),
+            [Appended::New(1)]
+        );
+        drop(store);
+        assert!(real.join("history.sqlite3").is_file());
+        // The file itself may not be a link.
+        let link = real.join("link.sqlite3");
+        std::os::unix::fs::symlink(real.join("history.sqlite3"), &link).unwrap();
+        assert!(Store::open(Some(&link), 10, u64::MAX, None).is_err());
     }
 
     #[test]
