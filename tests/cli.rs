@@ -736,13 +736,7 @@ fn hostile_files(dir: &std::path::Path) -> Vec<(std::path::PathBuf, &'static str
     std::os::unix::fs::symlink(&real, &link).unwrap();
     out.push((link, "symbolic link"));
     let fifo = dir.join("fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&fifo);
     out.push((fifo, "FIFO"));
     let theirs = dir.join("theirs");
     std::fs::write(&theirs, "").unwrap();
@@ -841,13 +835,7 @@ fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
     let cfg = tempfile::tempdir().unwrap();
     // A certificate "file" that never ends: the host reads it forever.
     let cert = cfg.path().join("cert.pem");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&cert)
-            .status()
-            .unwrap()
-            .success()
-    );
+    common::mkfifo(&cert);
     let mut host = Proc::spawn(
         tlschat(cfg.path())
             .args(["host", "--headless", "--bind", "127.0.0.1:0", "--cert"])

@@ -1165,7 +1165,7 @@ fn history_files_others_can_read_point_or_own_are_refused_naming_the_fix() {
 
     // A FIFO is refused at once (`refused` has a deadline), not opened.
     let fifo = dir.path().join("fifo.sqlite3");
-    mkfifo(&fifo);
+    common::mkfifo(&fifo);
     let line = refused(dir.path(), &fifo, &server);
     assert!(line.contains("FIFO"), "{line}");
 
@@ -1179,15 +1179,6 @@ fn history_files_others_can_read_point_or_own_are_refused_naming_the_fix() {
             "{line}"
         );
     }
-}
-
-#[cfg(unix)]
-fn mkfifo(path: &Path) {
-    let made = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .unwrap();
-    assert!(made.success());
 }
 
 #[cfg(unix)]

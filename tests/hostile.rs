@@ -485,18 +485,8 @@ fn a_newcomer_to_a_room_of_1500_with_long_names_gets_every_member() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let ca = pki.ca_pem.clone();
     let _held = rt.block_on(async move {
-        let mut roots = rustls::RootCertStore::empty();
-        for c in tlschat::net::pem::load_certs(&ca).unwrap() {
-            roots.add(c).unwrap();
-        }
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        config.alpn_protocols = vec![TLSCHAT.as_bytes().to_vec()];
-        let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+        let config = common::client_config(&ca, Some(TLSCHAT.as_bytes()));
+        let connector = tokio_rustls::TlsConnector::from(config);
         let gate = Arc::new(tokio::sync::Semaphore::new(16));
         let mut tasks = tokio::task::JoinSet::new();
         for i in 0..MEMBERS {

@@ -83,9 +83,8 @@ impl<T: ByteSize> OutputBudget<T> {
         }
     }
 
-    /// The bytes the members' connections hold now (for tests and
-    /// benchmarks).
-    #[allow(dead_code)]
+    /// The bytes the members' connections hold now.
+    #[cfg(test)]
     pub(crate) fn used(&self) -> usize {
         self.used.load(Ordering::Relaxed)
     }

@@ -1022,13 +1022,13 @@ impl WriteEnd {
     fn reason(self) -> LeaveReason {
         match self {
             Self::RoomClosed => LeaveReason::RoomClosed,
-            Self::TooSlow
-            | Self::Cut(CutReason::OverBudget)
-            | Self::CutMidWrite(CutReason::OverBudget) => LeaveReason::TooSlow,
-            Self::Failed
-            | Self::Cut(CutReason::Replaced)
-            | Self::CutMidWrite(CutReason::Replaced) => LeaveReason::ConnectionLost,
-            Self::Cut(CutReason::Left) | Self::CutMidWrite(CutReason::Left) => LeaveReason::Left,
+            Self::TooSlow => LeaveReason::TooSlow,
+            Self::Failed => LeaveReason::ConnectionLost,
+            Self::Cut(cut) | Self::CutMidWrite(cut) => match cut {
+                CutReason::OverBudget => LeaveReason::TooSlow,
+                CutReason::Replaced => LeaveReason::ConnectionLost,
+                CutReason::Left => LeaveReason::Left,
+            },
         }
     }
 }
@@ -1036,7 +1036,7 @@ impl WriteEnd {
 /// The smallest budget for queued output: the feed's own bound (which no
 /// cut makes smaller), room for a few members' writes, and the eighth the
 /// budget keeps spare. A smaller `--max-queued-bytes` is raised to it.
-pub(crate) const MIN_QUEUED_BYTES: usize =
+const MIN_QUEUED_BYTES: usize =
     (crate::net::feed::MAX_FEED_BYTES + 8 * (WRITE_BATCH + TLS_SEND_BUFFER)) / 7 * 8;
 
 /// How long a write under way may go on after the member was replaced:
@@ -1244,9 +1244,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         }
         match take_queued(&mut items, me, dialect, &mut buf, &mut closing) {
             Ok(()) => {}
-            Err(Next::Lagged(behind)) => return too_slow(w, behind).await,
+            Err(FeedEnd::Lagged(behind)) => return too_slow(w, behind).await,
             // What was taken before the cutoff still goes out.
-            Err(Next::Cut(reason)) => {
+            Err(FeedEnd::Cut(reason)) => {
                 if !buf.is_empty()
                     && write_out(w, &buf, buf.capacity(), &charge, &cutoff)
                         .await
@@ -1257,7 +1257,6 @@ async fn write_loop<W: AsyncWrite + Unpin>(
                 drop(buf);
                 return cut_off(w, reason).await;
             }
-            Err(_) => return WriteEnd::Failed,
         }
         if !buf.is_empty() {
             match write_out(w, &buf, buf.capacity(), &charge, &cutoff).await {
@@ -1281,23 +1280,31 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     }
 }
 
+/// Why a member's feed ended before the room closed.
+enum FeedEnd {
+    /// It fell this many batches behind.
+    Lagged(u64),
+    /// It was cut off.
+    Cut(CutReason),
+}
+
 /// Renders what is already queued for a member into `buf`, up to a batch;
-/// `Err` says why the member's feed ended: it fell behind
-/// ([`Next::Lagged`]) or was cut off ([`Next::Cut`]).
+/// `Err` says why the member's feed ended.
 fn take_queued(
     items: &mut crate::net::feed::Reader<Batch>,
     me: u64,
     dialect: Dialect,
     buf: &mut Vec<u8>,
     closing: &mut bool,
-) -> Result<(), Next<Batch>> {
+) -> Result<(), FeedEnd> {
     while !*closing && buf.len() < WRITE_BATCH {
         match items.try_next() {
             Some(Next::Batch(batch)) => *closing |= render(&batch, me, dialect, buf),
             Some(Next::Closed) => {
                 *closing = true;
             }
-            Some(end) => return Err(end),
+            Some(Next::Lagged(behind)) => return Err(FeedEnd::Lagged(behind)),
+            Some(Next::Cut(reason)) => return Err(FeedEnd::Cut(reason)),
             None => break,
         }
     }

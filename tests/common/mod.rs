@@ -331,13 +331,9 @@ impl PlainClient {
     }
 }
 
-/// A TLS client connection to `addr` (no I/O yet) trusting `ca`, offering
+/// A TLS client configuration trusting `ca` (and nothing else), offering
 /// `alpn`.
-pub fn client_connection(
-    addr: SocketAddr,
-    ca: &Path,
-    alpn: Option<&[u8]>,
-) -> rustls::ClientConnection {
+pub fn client_config(ca: &Path, alpn: Option<&[u8]>) -> Arc<rustls::ClientConfig> {
     let mut roots = rustls::RootCertStore::empty();
     for c in tlschat::net::pem::load_certs(ca).unwrap() {
         roots.add(c).unwrap();
@@ -349,8 +345,28 @@ pub fn client_connection(
         .with_root_certificates(roots)
         .with_no_client_auth();
     config.alpn_protocols = alpn.map(|a| vec![a.to_vec()]).unwrap_or_default();
+    Arc::new(config)
+}
+
+/// A TLS client connection to `addr` (no I/O yet) trusting `ca`, offering
+/// `alpn`.
+pub fn client_connection(
+    addr: SocketAddr,
+    ca: &Path,
+    alpn: Option<&[u8]>,
+) -> rustls::ClientConnection {
     let name = rustls::pki_types::ServerName::try_from(addr.ip().to_string()).unwrap();
-    rustls::ClientConnection::new(Arc::new(config), name).unwrap()
+    rustls::ClientConnection::new(client_config(ca, alpn), name).unwrap()
+}
+
+/// Makes a FIFO at `path` (for tests that hand one where a file belongs).
+#[cfg(unix)]
+pub fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo {}", path.display());
 }
 
 /// A plain-text member joins `addr` from 127.0.0.1 and is told who is in
