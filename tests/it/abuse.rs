@@ -2,9 +2,8 @@
 //! nothing is lost), a member that stops reading is disconnected without
 //! stalling anyone, churn and piles of half-open connections leave the room
 //! as it was.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 use std::time::Duration;

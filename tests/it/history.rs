@@ -3,9 +3,8 @@
 //! connection cut (also with messages in flight), newcomers' backlog,
 //! retention, damaged, busy and full history files, refused resumes, and
 //! resends that are acknowledged again but said once.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;

@@ -1,8 +1,7 @@
 //! The real binary, as a user runs it: gen-cert, headless host and member,
 //! and every error a user can cause, each a one-line message and an exit code.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};

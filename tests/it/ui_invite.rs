@@ -3,11 +3,8 @@
 //! "Copy invite" button that puts the link on the clipboard; an invite
 //! pasted into the start screen joins without the warning page; a link the
 //! desktop opened waits on the start screen for one click.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-#[path = "common/window.rs"]
-mod window;
+use crate::common::window;
 
 use egui_kittest::kittest::Queryable;
 use tlschat::net::{HostConfig, PinMatch, TrustBasis};

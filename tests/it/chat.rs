@@ -1,8 +1,7 @@
 //! The room over real TLS on loopback: tlschat members, plain-text members,
 //! order, acks, and bad peers that must not hurt the room.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 use std::time::Duration;

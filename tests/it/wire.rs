@@ -3,9 +3,8 @@
 //! the host sent; `--tls-version` and `--groups` change what goes over
 //! the wire; a reconnect resumes; the key log gets each connection's
 //! secrets; the decoder never panics on hostile bytes.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

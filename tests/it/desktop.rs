@@ -2,7 +2,6 @@
 //! file (clean under `desktop-file-validate`), the AppStream metainfo
 //! (clean under `appstreamcli validate`), and the icons from 16 to 512
 //! pixels plus SVG, all named by the window's own app id.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,9 +1,8 @@
 //! Trust that outlives a connection: pins remembered in the known-hosts
 //! file, a renewed certificate with the same key, an identity change that
 //! no pin can wave through, `tlschat trust`, and client certificates.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Stdio};
 

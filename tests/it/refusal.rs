@@ -1,8 +1,7 @@
 //! A member refuses a host whose certificate it does not trust, before any
 //! chat data flows, and says why as a browser would.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -2,9 +2,8 @@
 //! whose certificate names carry terminal escapes and bidi controls, a
 //! `tlschat/1` host whose every string does, and members who pick names
 //! that look like someone else's.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener};

@@ -1,6 +1,6 @@
 //! Shared helpers for the window tests (egui_kittest): a real app over a
 //! real net thread, stepped until something holds or the deadline passes.
-//! Included with `#[path]` by the window test binaries only.
+//! Used by the window tests (ui, ui_invite, wire_ui).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};

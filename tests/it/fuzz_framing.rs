@@ -1,7 +1,6 @@
 //! Property tests (a fuzzer that runs in CI) for everything that parses bytes
 //! from the network: the line framing, the text hygiene and the JSON frames.
 //! Longer runs: `PROPTEST_CASES=200000 cargo test --release --test fuzz_framing`.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use proptest::prelude::*;
 use tlschat::net::frame::{ClientFrame, ServerFrame};

@@ -12,9 +12,8 @@
 //! read while one member talks with large messages (the host keeps its
 //! queued output within `--max-queued-bytes`, dropping the longest
 //! stalled first).
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::io::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

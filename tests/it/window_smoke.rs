@@ -1,7 +1,6 @@
 //! The real binary opens a real window under Xvfb, draws something that is
 //! not blank, and stays up. Needs Xvfb, xwininfo and ImageMagick's `import`
 //! (`.ci/run` installs them); skipped with a message where they are missing.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};

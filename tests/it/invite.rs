@@ -5,9 +5,8 @@
 //! `--pin`, a link never passes an "identity changed" alarm, a malformed
 //! link is a one-line error, and the safety code is the same at both ends
 //! and changes with the certificate.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;

@@ -1,11 +1,9 @@
 //! The window's "Handshake on the wire" view (egui_kittest, over a real
 //! connection on loopback): it opens in the details, a field can be
 //! selected, and its bytes are the ones highlighted.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-#[path = "common/window.rs"]
-mod window;
+use crate::common;
+use crate::common::window;
 
 use common::{Pki, host_config, host_from, join_config};
 use egui_kittest::kittest::Queryable;

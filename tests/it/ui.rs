@@ -4,11 +4,9 @@
 //! an untrusted host gets a warning instead of a room, a newcomer sees the
 //! backlog above a divider, and a window whose connection drops (a relay
 //! cut in the test) shows a banner, reconnects and marks what it missed.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-#[path = "common/window.rs"]
-mod window;
+use crate::common;
+use crate::common::window;
 
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};

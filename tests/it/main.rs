@@ -1,0 +1,24 @@
+//! tlschat's integration tests in one binary (one link of eframe instead of
+//! one per file): real TLS over loopback, real certificates made at test
+//! time, the real program as a child process, and real windows driven by
+//! egui_kittest. Each module is one area; `common` is the shared harness.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod abuse;
+mod chat;
+mod cli;
+mod desktop;
+mod fuzz_framing;
+mod history;
+mod hostile;
+mod hostile_print;
+mod invite;
+mod refusal;
+mod trust;
+mod ui;
+mod ui_invite;
+mod window_smoke;
+mod wire;
+mod wire_ui;
