@@ -6,7 +6,8 @@ use crate::net::certinfo::CertInfo;
 use crate::net::command::SessionId;
 use crate::net::frame::LeaveReason;
 use crate::net::pins::PinEntry;
-use crate::net::trust::Problem;
+use crate::net::tlsopts::TlsVersion;
+use crate::net::trust::{Problem, TrustBasis};
 
 /// A member of the room as everyone sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,43 +73,6 @@ pub struct MessageEvent {
     pub history: bool,
 }
 
-/// How the peer's certificate came to be trusted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrustBasis {
-    /// WebPKI verification to a trust anchor (system root or `--ca` file).
-    Verified {
-        /// The subject of the trust anchor that verified the chain (a root
-        /// certificate's subject, as [`crate::net::CertInfo::subject`]
-        /// formats it), not merely an issuer named in the chain sent.
-        anchor: String,
-    },
-    /// Not verified, but the user pinned this certificate, or its key.
-    Pinned {
-        /// What verification said before the pin overrode it.
-        problem: Problem,
-        /// What the pin matched.
-        matched: PinMatch,
-    },
-}
-
-/// The TLS version of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TlsVersion {
-    /// TLS 1.2.
-    Tls12,
-    /// TLS 1.3.
-    Tls13,
-}
-
-impl std::fmt::Display for TlsVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Tls12 => "TLS 1.2",
-            Self::Tls13 => "TLS 1.3",
-        })
-    }
-}
-
 /// How a TLS handshake went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HandshakeKind {
@@ -128,16 +92,6 @@ impl std::fmt::Display for HandshakeKind {
             Self::Resumed => "resumed",
         })
     }
-}
-
-/// What a pinned certificate matched.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PinMatch {
-    /// Exactly the certificate the user made an exception for.
-    ExactCertificate,
-    /// A different certificate with the same key (a renewal); the pin now
-    /// covers it.
-    SameKey,
 }
 
 /// Facts about a live, established connection, read from the connection itself.

@@ -31,8 +31,8 @@ use crate::net::protocol::{
 };
 use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, HOST_ID, ItemKind, Replay, Returning, Room, Saying, Welcome};
+use crate::net::sink::{EventSink, ended};
 use crate::net::store::{Store, history_file};
-use crate::net::thread::{EventSink, ended};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
 /// Lines a member may send per second, sustained.

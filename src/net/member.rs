@@ -14,8 +14,7 @@ use tokio_rustls::TlsConnector;
 use crate::net::certinfo::CertInfo;
 use crate::net::command::{JoinConfig, SessionCommand};
 use crate::net::event::{
-    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, TlsVersion,
-    TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, Untrusted,
 };
 use crate::net::frame::{ClientFrame, ErrorCode, Resume, ServerFrame, WireMember};
 use crate::net::lines::sanitize_str;
@@ -25,8 +24,9 @@ use crate::net::protocol::{
 };
 use crate::net::recorder::Recorder;
 use crate::net::resume::CurrentVerifier;
-use crate::net::thread::{EventSink, ended};
-use crate::net::trust::{Decision, MemberVerifier, Outcome, root_store};
+use crate::net::sink::{EventSink, ended};
+use crate::net::tlsopts::TlsVersion;
+use crate::net::trust::{Decision, MemberVerifier, Outcome, TrustBasis, root_store};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
 /// How long connecting (resolving included) may take.

@@ -28,6 +28,7 @@ mod resume;
 mod room;
 pub mod safe_text;
 pub mod safety;
+mod sink;
 pub mod store;
 mod thread;
 pub mod tlsopts;
@@ -40,13 +41,15 @@ pub use command::{
     Start,
 };
 pub use event::{
-    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent, PinMatch,
-    SessionEvent, TlsVersion, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent,
+    SessionEvent, Untrusted,
 };
 pub use frame::{ErrorCode, LeaveReason};
 pub use protocol::{Dialect, MAX_LINE};
-pub use thread::{CommandSender, Events, MAX_QUEUED_MESSAGE_BYTES, NetThread, Waker};
-pub use tlsopts::{KxGroup, TlsOptions};
+pub use sink::{Events, MAX_QUEUED_MESSAGE_BYTES, Waker};
+pub use thread::{CommandSender, NetThread};
+pub use tlsopts::{KxGroup, TlsOptions, TlsVersion};
+pub use trust::{PinMatch, TrustBasis};
 
 /// The ALPN protocol name that tlschat members offer and hosts select.
 pub const ALPN: &[u8] = b"tlschat/1";

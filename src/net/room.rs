@@ -21,8 +21,8 @@ use crate::net::nick;
 use crate::net::protocol::{
     Dialect, FrameError, MAX_IDENTITY_BYTES, MAX_LINE, ROSTER_PAGE_BYTES, clip, encode_server,
 };
+use crate::net::sink::EventSink;
 use crate::net::store::{Appended, MAX_REPLAY, NewMessage, Store, StoredMessage};
-use crate::net::thread::EventSink;
 
 /// The host's member id.
 pub(crate) const HOST_ID: u64 = 0;

@@ -12,9 +12,37 @@ use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::net::certinfo::CertInfo;
-use crate::net::event::{PinMatch, TrustBasis};
 use crate::net::pem::{PemError, load_certs};
 use crate::net::pins::{PinEntry, PinKind};
+
+/// How the peer's certificate came to be trusted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrustBasis {
+    /// WebPKI verification to a trust anchor (system root or `--ca` file).
+    Verified {
+        /// The subject of the trust anchor that verified the chain (a root
+        /// certificate's subject, as [`crate::net::CertInfo::subject`]
+        /// formats it), not merely an issuer named in the chain sent.
+        anchor: String,
+    },
+    /// Not verified, but the user pinned this certificate, or its key.
+    Pinned {
+        /// What verification said before the pin overrode it.
+        problem: Problem,
+        /// What the pin matched.
+        matched: PinMatch,
+    },
+}
+
+/// What a pinned certificate matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PinMatch {
+    /// Exactly the certificate the user made an exception for.
+    ExactCertificate,
+    /// A different certificate with the same key (a renewal); the pin now
+    /// covers it.
+    SameKey,
+}
 
 /// Why a certificate was not trusted, classified as a browser would.
 #[derive(Debug, Clone, PartialEq, Eq)]

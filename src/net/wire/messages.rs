@@ -6,9 +6,9 @@
 use tls_parser::TlsExtension;
 
 use super::{Direction, Field, Layer, Span, Walk, start_decrypting, version_name};
-use crate::net::event::TlsVersion;
 use crate::net::keylog::HandshakeSecrets;
 use crate::net::safe_text::visible_bytes;
+use crate::net::tlsopts::TlsVersion;
 
 /// The bytes being parsed: `buf` starts at `base` in its layer.
 #[derive(Clone, Copy)]

@@ -14,9 +14,9 @@ pub mod decrypt;
 mod messages;
 pub mod render;
 
-use crate::net::event::TlsVersion;
 use crate::net::keylog::HandshakeSecrets;
 use crate::net::recorder::{Flow, Tape};
+use crate::net::tlsopts::TlsVersion;
 use decrypt::{Opener, Suite};
 
 /// Which way a record went.
