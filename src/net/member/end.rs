@@ -1,0 +1,74 @@
+//! How one connection, or the whole session, ended: [`End`]. Only a drop
+//! is worth another connection ([`End::retry`]); everything else is final.
+
+use crate::net::event::{DisconnectKind, Untrusted};
+
+/// How a connection ended, with one line naming the cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum End {
+    /// We asked for it (we left, or cancelled the connection).
+    ByUser(String),
+    /// The other side closed the room or the connection cleanly.
+    ByPeer(String),
+    /// The connection (or the network) failed: reconnecting may cure it.
+    Dropped(String),
+    /// The host's certificate was not trusted; nothing was sent.
+    Untrusted {
+        /// The one line, naming the host and the problem.
+        reason: String,
+        /// What the user is shown to decide on it.
+        refusal: Box<Untrusted>,
+    },
+    /// An error that trying again will not cure (a bad option, a file
+    /// that cannot be read).
+    Fatal(String),
+}
+
+impl End {
+    /// Whether it was a drop that another connection may cure.
+    pub(crate) fn retry(&self) -> bool {
+        matches!(self, Self::Dropped(_))
+    }
+
+    /// What kind of ending it is, as the session reports it.
+    pub(crate) fn kind(&self) -> DisconnectKind {
+        match self {
+            Self::ByUser(_) => DisconnectKind::ByUser,
+            Self::ByPeer(_) => DisconnectKind::ByPeer,
+            Self::Dropped(_) | Self::Fatal(_) => DisconnectKind::Error,
+            Self::Untrusted { .. } => DisconnectKind::Untrusted,
+        }
+    }
+
+    /// The one line naming the cause.
+    pub(crate) fn reason(&self) -> &str {
+        match self {
+            Self::ByUser(r) | Self::ByPeer(r) | Self::Dropped(r) | Self::Fatal(r) => r,
+            Self::Untrusted { reason, .. } => reason,
+        }
+    }
+
+    /// We left the room (or asked to, and the wait is over).
+    pub(crate) fn left() -> Self {
+        Self::ByUser("you left the room".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_drop_is_tried_again_and_each_end_has_its_kind() {
+        let ends = [
+            (End::left(), DisconnectKind::ByUser, false),
+            (End::ByPeer("closed".into()), DisconnectKind::ByPeer, false),
+            (End::Dropped("lost".into()), DisconnectKind::Error, true),
+            (End::Fatal("bad".into()), DisconnectKind::Error, false),
+        ];
+        for (end, kind, retry) in ends {
+            assert_eq!((end.kind(), end.retry()), (kind, retry), "{end:?}");
+        }
+        assert_eq!(End::left().reason(), "you left the room");
+    }
+}

@@ -1,0 +1,264 @@
+//! The member: joins a room and stays in it, reconnecting after a drop.
+//!
+//! - [`run`] (here) is the session: set up, then one connection after
+//!   another until one ends for good, waiting a little longer each time.
+//! - [`dialer`]: [`Dialer`] makes one connection (dial, TLS handshake,
+//!   trust decision) with what is built once for the whole session.
+//! - [`info`]: what an established connection is, for the user.
+//! - [`chat`]: [`Chat`], one connection's chat, in either dialect: read it
+//!   to know what one connection does.
+//! - [`carry`]: what outlives a connection (where we left off, what the
+//!   room has not acknowledged yet); [`inbox`]: the user's commands;
+//!   [`end`]: how a connection ended, and whether to try again.
+
+mod carry;
+mod chat;
+mod dialer;
+mod end;
+mod inbox;
+mod info;
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::net::command::{JoinConfig, SessionCommand};
+use crate::net::event::{DisconnectKind, NetEvent};
+use crate::net::keylog::KeyLogFile;
+use crate::net::pins::PinStore;
+use crate::net::protocol::Connection;
+use crate::net::sink::{EventSink, ended};
+use carry::Carry;
+use chat::{Chat, FINISH_TIMEOUT};
+use dialer::{Connected, Dialer};
+use end::End;
+use inbox::Inbox;
+
+/// The log target of everything the member logs, in whichever file.
+const LOG: &str = "tlschat::net::member";
+
+/// The shortest wait before reconnecting; it doubles up to [`MAX_BACKOFF`].
+const MIN_BACKOFF: Duration = Duration::from_millis(500);
+/// The longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Joins a room and runs the session until it ends.
+pub(crate) async fn run(
+    config: JoinConfig,
+    sink: EventSink,
+    commands: mpsc::UnboundedReceiver<SessionCommand>,
+) {
+    let mut member = match Member::new(&config, &sink, commands).await {
+        Ok(member) => member,
+        Err(end) => return ended(&sink, end.kind(), end.reason()),
+    };
+    let end = member.stay().await;
+    member.finish(&end);
+}
+
+/// A member's session: one connection after another.
+struct Member<'a> {
+    /// Where the session's events go.
+    sink: &'a EventSink,
+    /// The user's commands.
+    inbox: Inbox,
+    /// What outlives each connection.
+    carry: Carry,
+    /// Makes each connection.
+    dialer: Dialer,
+    /// `host:port`, as the user asked for it, canonical.
+    target: String,
+    /// Whether to reconnect after a drop.
+    reconnect: bool,
+    /// Where the known hosts are kept, if anywhere.
+    config_dir: Option<std::path::PathBuf>,
+}
+
+impl<'a> Member<'a> {
+    /// Sets the session up; the first event says it is connecting.
+    async fn new(
+        config: &JoinConfig,
+        sink: &'a EventSink,
+        commands: mpsc::UnboundedReceiver<SessionCommand>,
+    ) -> Result<Self, End> {
+        let fatal = |e: &dyn std::fmt::Display| End::Fatal(e.to_string());
+        let carry = Carry::new(&config.nick).map_err(|e| fatal(&e))?;
+        let keylog = match &config.tls.keylog {
+            Some(path) => Some(std::sync::Arc::new(
+                KeyLogFile::open(path).map_err(End::Fatal)?,
+            )),
+            None => None,
+        };
+        let target = config.canonical_target().map_err(End::Fatal)?;
+        sink.emit(NetEvent::Connecting {
+            target: target.clone(),
+        });
+        let dialer = Dialer::new(config, target.clone(), keylog)
+            .await
+            .map_err(|e| fatal(&e))?;
+        Ok(Self {
+            sink,
+            inbox: Inbox::new(commands),
+            carry,
+            dialer,
+            target,
+            reconnect: config.reconnect,
+            config_dir: config.config_dir.clone(),
+        })
+    }
+
+    /// Connects and chats, again after each drop, until a connection ends
+    /// for good.
+    async fn stay(&mut self) -> End {
+        let mut attempt = 0u32;
+        loop {
+            let end = self.connection().await;
+            // Only a drop of a tlschat/1 room we were in is tried again;
+            // never a trust failure, a room that closed, or what the user
+            // asked for.
+            if !(end.retry() && self.reconnect && self.carry.room.is_some()) {
+                return end;
+            }
+            attempt = if self.carry.welcomed { 1 } else { attempt + 1 };
+            self.carry.welcomed = false;
+            let delay = backoff(attempt);
+            tracing::info!(target: LOG, attempt, ?delay, "connection lost: {}", end.reason());
+            self.sink.emit(NetEvent::Reconnecting {
+                reason: end.reason().to_string(),
+                in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                attempt,
+            });
+            if let Some(end) = self.wait_to_reconnect(delay).await {
+                return end;
+            }
+        }
+    }
+
+    /// One connection, from dialling to its end.
+    async fn connection(&mut self) -> End {
+        let connected = match self.dialer.connect(self.inbox.wait_for_stop()).await {
+            Ok(connected) => connected,
+            Err(end) => {
+                if let End::Untrusted { refusal, .. } = &end {
+                    self.sink.emit(NetEvent::Untrusted(refusal.clone()));
+                }
+                return end;
+            }
+        };
+        let Connected {
+            tls,
+            dialect,
+            info,
+            store,
+            notice,
+        } = connected;
+        self.sink.emit(NetEvent::Connected(Box::new(info)));
+        if let (Some(entry), Some(dir)) = (store, self.config_dir.clone()) {
+            let saved =
+                tokio::task::spawn_blocking(move || PinStore::update(&dir, |s| s.set(entry))).await;
+            let error = match saved {
+                Ok(Ok(())) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(e) => Some(e.to_string()),
+            };
+            if let Some(e) = error {
+                self.sink.emit(NetEvent::Notice(format!(
+                    "could not update the known hosts: {e}"
+                )));
+            }
+        }
+        if let Some(text) = notice {
+            self.sink.emit(NetEvent::Notice(text));
+        }
+        let conn = Connection::new(tls, dialect, 8 * 1024);
+        Chat::new(conn, self.sink, &self.target, &mut self.carry)
+            .run(&mut self.inbox)
+            .await
+    }
+
+    /// Waits before reconnecting, taking the user's commands meanwhile:
+    /// messages wait for the connection, Reconnect-now cuts the wait short.
+    /// `Some` ends the session.
+    async fn wait_to_reconnect(&mut self, delay: Duration) -> Option<End> {
+        let until = tokio::time::Instant::now() + delay;
+        loop {
+            let finish = self.carry.finishing.unwrap_or(until);
+            tokio::select! {
+                () = tokio::time::sleep_until(until.min(finish)) => {
+                    let now = tokio::time::Instant::now();
+                    return self.carry.finishing.is_some_and(|f| f <= now).then(End::left);
+                }
+                command = self.inbox.recv() => match command {
+                    Some(SessionCommand::Send { id, text }) => {
+                        if let Err(reason) = self.carry.hold(id, &text) {
+                            self.sink.emit(NetEvent::NotDelivered { id, reason });
+                        }
+                    }
+                    Some(SessionCommand::Nick(nick)) => {
+                        self.sink.emit(NetEvent::Notice(format!(
+                            "you will ask to be {nick} when the connection is back"
+                        )));
+                        self.carry.nick = nick;
+                    }
+                    Some(SessionCommand::ReconnectNow) => return None,
+                    Some(SessionCommand::Finish) => {
+                        if self.carry.pending.is_empty() {
+                            return Some(End::left());
+                        }
+                        let deadline = tokio::time::Instant::now() + FINISH_TIMEOUT;
+                        self.carry.finishing.get_or_insert(deadline);
+                    }
+                    Some(SessionCommand::Disconnect) | None => return Some(End::left()),
+                },
+            }
+        }
+    }
+
+    /// Tells what never reached the room, and why, then that the session
+    /// ended.
+    fn finish(mut self, end: &End) {
+        let why = match end.kind() {
+            DisconnectKind::ByUser if self.carry.finishing.is_some() => {
+                "the host did not acknowledge it in time".to_string()
+            }
+            DisconnectKind::ByUser => "you left before the host acknowledged it".to_string(),
+            DisconnectKind::ByPeer => "the room closed before it was delivered".to_string(),
+            _ => format!("it was not acknowledged: {}", end.reason()),
+        };
+        for id in std::mem::take(&mut self.carry.pending).into_keys() {
+            self.sink.emit(NetEvent::NotDelivered {
+                id,
+                reason: why.clone(),
+            });
+        }
+        ended(self.sink, end.kind(), end.reason());
+    }
+}
+
+/// How long to wait before attempt `n` (1, 2, …): 0.5 s doubling to 30 s,
+/// with up to a quarter taken off at random so that the members of a room
+/// that dropped together do not all come back in the same instant.
+fn backoff(n: u32) -> Duration {
+    let base = MIN_BACKOFF
+        .saturating_mul(1u32 << n.saturating_sub(1).min(16))
+        .min(MAX_BACKOFF);
+    let mut r = [0u8; 2];
+    let _ = rustls::crypto::aws_lc_rs::default_provider()
+        .secure_random
+        .fill(&mut r);
+    let jitter = f64::from(u16::from_le_bytes(r)) / f64::from(u16::MAX) * 0.25;
+    base.mul_f64(1.0 - jitter)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_half_a_second_to_thirty() {
+        let b: Vec<Duration> = (1..=10).map(backoff).collect();
+        assert!(b[0] <= Duration::from_millis(500) && b[0] >= Duration::from_millis(375));
+        assert!(b[1] <= Duration::from_secs(1) && b[1] >= Duration::from_millis(750));
+        assert!(b[9] <= Duration::from_secs(30) && b[9] >= Duration::from_millis(22_500));
+    }
+}
