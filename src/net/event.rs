@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use rustls::{CipherSuite, NamedGroup, SignatureScheme};
+
 use crate::net::certinfo::CertInfo;
 use crate::net::command::SessionId;
 use crate::net::frame::LeaveReason;
@@ -103,10 +105,11 @@ pub struct ConnectionInfo {
     pub peer_addr: SocketAddr,
     /// The TLS version.
     pub protocol: TlsVersion,
-    /// IANA name of the cipher suite, e.g. `TLS13_AES_256_GCM_SHA384`.
-    pub cipher_suite: String,
-    /// Key-exchange group, e.g. `X25519MLKEM768`.
-    pub key_exchange: String,
+    /// The cipher suite (named by [`ConnectionInfo::cipher_suite_name`]).
+    pub cipher_suite: CipherSuite,
+    /// The key-exchange group (none for a resumed TLS 1.2 session, which
+    /// does not name it); named by [`ConnectionInfo::key_exchange_name`].
+    pub key_exchange: Option<NamedGroup>,
     /// Negotiated ALPN protocol, if any.
     pub alpn: Option<String>,
     /// The server name sent in SNI (none when dialling an IP address).
@@ -122,12 +125,13 @@ pub struct ConnectionInfo {
     /// Whether the room speaks plain text (no ALPN negotiated).
     pub plain_text: bool,
     /// Key-exchange groups we offered, in order of preference.
-    pub offered_groups: Vec<String>,
+    pub offered_groups: Vec<NamedGroup>,
     /// ALPN protocols we offered.
     pub offered_alpn: Vec<String>,
     /// The scheme the host signed the handshake with, proving it holds the
-    /// certificate's private key.
-    pub signature_scheme: String,
+    /// certificate's private key (none for a resumed session, which is
+    /// not signed); named by [`ConnectionInfo::signature_scheme_name`].
+    pub signature_scheme: Option<SignatureScheme>,
     /// Our own certificate, when we presented one (mutual TLS).
     pub client_certificate: Option<CertInfo>,
     /// The handshake as it went over the wire, decoded (and decrypted
@@ -136,6 +140,51 @@ pub struct ConnectionInfo {
     /// The key log file this session's secrets are written to, if any
     /// (shown as a warning while it is on).
     pub keylog: Option<std::path::PathBuf>,
+}
+
+/// The names of the negotiated parameters, for display: rustls' (and
+/// IANA's) names, e.g. `TLS13_AES_256_GCM_SHA384`, `X25519MLKEM768`,
+/// `ECDSA_NISTP256_SHA256`; a value rustls has no name for is shown as
+/// rustls debugs it, e.g. `Unknown(0x1234)`.
+impl ConnectionInfo {
+    /// The cipher suite's name.
+    #[must_use]
+    pub fn cipher_suite_name(&self) -> String {
+        name(self.cipher_suite.as_str(), self.cipher_suite)
+    }
+
+    /// The key-exchange group's name (`unknown` when none was negotiated).
+    #[must_use]
+    pub fn key_exchange_name(&self) -> String {
+        self.key_exchange
+            .map_or_else(|| "unknown".to_string(), |g| name(g.as_str(), g))
+    }
+
+    /// The names of the groups we offered, in order of preference.
+    #[must_use]
+    pub fn offered_group_names(&self) -> Vec<String> {
+        self.offered_groups
+            .iter()
+            .map(|g| name(g.as_str(), g))
+            .collect()
+    }
+
+    /// The signature scheme's name, or why there is none.
+    #[must_use]
+    pub fn signature_scheme_name(&self) -> String {
+        match self.signature_scheme {
+            Some(s) => name(s.as_str(), s),
+            None if self.handshake_kind == HandshakeKind::Resumed => {
+                "none (a resumed session: no certificate, no signature)".to_string()
+            }
+            None => "unknown".to_string(),
+        }
+    }
+}
+
+/// rustls' name for a protocol value, or its debug form when it has none.
+fn name(known: Option<&'static str>, value: impl std::fmt::Debug) -> String {
+    known.map_or_else(|| format!("{value:?}"), str::to_string)
 }
 
 /// A certificate that was refused, with everything needed to explain why.

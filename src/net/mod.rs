@@ -3,9 +3,11 @@
 //! The net layer runs on its own thread ([`NetThread`]) with a tokio runtime.
 //! The rest of the program starts sessions with [`Start`], talks to them with
 //! [`SessionCommand`]s and hears back [`SessionEvent`]s, plain data on both
-//! sides: no rustls, tokio or UI type
-//! crosses the boundary. This module never imports a UI toolkit; the thread
-//! wakes its consumer through a plain callback.
+//! sides: no tokio or UI type crosses the boundary, and of rustls only the
+//! plain values that name what a connection negotiated ([`CipherSuite`],
+//! [`NamedGroup`], [`SignatureScheme`]), re-exported here. This module
+//! never imports a UI toolkit; the thread wakes its consumer through a
+//! plain callback.
 
 mod budget;
 pub mod certgen;
@@ -46,6 +48,7 @@ pub use event::{
 };
 pub use frame::{ErrorCode, LeaveReason};
 pub use protocol::{Dialect, MAX_LINE};
+pub use rustls::{CipherSuite, NamedGroup, SignatureScheme};
 pub use sink::{Events, MAX_QUEUED_MESSAGE_BYTES, Waker};
 pub use thread::{CommandSender, NetThread};
 pub use tlsopts::{KxGroup, TlsOptions, TlsVersion};

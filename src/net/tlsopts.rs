@@ -28,6 +28,19 @@ impl std::fmt::Display for TlsVersion {
     }
 }
 
+impl TryFrom<rustls::ProtocolVersion> for TlsVersion {
+    type Error = rustls::ProtocolVersion;
+
+    /// The version, if it is one this program speaks.
+    fn try_from(v: rustls::ProtocolVersion) -> Result<Self, Self::Error> {
+        match v {
+            rustls::ProtocolVersion::TLSv1_3 => Ok(Self::Tls13),
+            rustls::ProtocolVersion::TLSv1_2 => Ok(Self::Tls12),
+            other => Err(other),
+        }
+    }
+}
+
 /// A key-exchange group the user may choose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum KxGroup {

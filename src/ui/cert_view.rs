@@ -6,7 +6,7 @@ use egui::{RichText, Ui};
 use crate::net::certinfo::{CertInfo, fingerprint, hex};
 use crate::net::safe_text::{visible, visible_line};
 use crate::net::trust::utc;
-use crate::net::{ConnectionInfo, PinMatch, TrustBasis};
+use crate::net::{CipherSuite, ConnectionInfo, NamedGroup, PinMatch, TrustBasis};
 use crate::ui::room_view::RoomView;
 use crate::ui::state::{Role, RoomState, Status};
 
@@ -46,8 +46,8 @@ fn connection_ui(ui: &mut Ui, c: &ConnectionInfo) {
     egui::Grid::new("connection_grid").num_columns(2).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
         row(ui, "Connected to", format!("{} ({})", c.target, c.peer_addr));
         row(ui, "Protocol", c.protocol.to_string());
-        row(ui, "Cipher suite", &c.cipher_suite);
-        row(ui, "Key exchange", &c.key_exchange);
+        row(ui, "Cipher suite", c.cipher_suite_name());
+        row(ui, "Key exchange", c.key_exchange_name());
         row(ui, "ALPN", c.alpn.clone().unwrap_or_else(|| "none: plain-text room".into()));
         row(ui, "Server name (SNI)", c.sni.clone().unwrap_or_else(|| "none sent (connected by IP address)".into()));
         row(
@@ -195,45 +195,55 @@ fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
 
 /// The cipher suite's encryption and hash, e.g. ("AES-256-GCM", "SHA-384").
 #[must_use]
-pub fn suite_parts(suite: &str) -> (String, String) {
-    let aead = if suite.contains("CHACHA20_POLY1305") {
-        "ChaCha20-Poly1305".to_string()
-    } else if suite.contains("AES_256_GCM") {
-        "AES-256-GCM".to_string()
-    } else if suite.contains("AES_128_GCM") {
-        "AES-128-GCM".to_string()
-    } else {
-        suite.to_string()
+pub fn suite_parts(c: &ConnectionInfo) -> (String, String) {
+    use CipherSuite as S;
+    let aead = match c.cipher_suite {
+        S::TLS13_CHACHA20_POLY1305_SHA256
+        | S::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256
+        | S::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256 => "ChaCha20-Poly1305".to_string(),
+        S::TLS13_AES_256_GCM_SHA384
+        | S::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+        | S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "AES-256-GCM".to_string(),
+        S::TLS13_AES_128_GCM_SHA256
+        | S::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+        | S::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256 => "AES-128-GCM".to_string(),
+        _ => c.cipher_suite_name(),
     };
-    let hash = if suite.ends_with("SHA384") {
-        "SHA-384"
-    } else {
-        "SHA-256"
+    let hash = match c.cipher_suite {
+        S::TLS13_AES_256_GCM_SHA384
+        | S::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
+        | S::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384 => "SHA-384",
+        _ => "SHA-256",
     };
     (aead, hash.to_string())
 }
 
+/// Whether a group includes ML-KEM (alone or in a hybrid).
+fn has_mlkem(group: Option<NamedGroup>) -> bool {
+    use NamedGroup as G;
+    matches!(
+        group,
+        Some(G::MLKEM512 | G::MLKEM768 | G::MLKEM1024 | G::X25519MLKEM768 | G::secp256r1MLKEM768)
+    )
+}
+
 /// The classical half of a hybrid group, e.g. "X25519" of `X25519MLKEM768`.
-fn classical_part(group: &str) -> Option<&'static str> {
-    if group.starts_with("X25519") {
-        Some("X25519")
-    } else if group.starts_with("SECP256R1") {
-        Some("P-256")
-    } else if group.starts_with("SECP384R1") {
-        Some("P-384")
-    } else {
-        None
+fn classical_part(group: Option<NamedGroup>) -> Option<&'static str> {
+    match group? {
+        NamedGroup::X25519 | NamedGroup::X25519MLKEM768 => Some("X25519"),
+        NamedGroup::secp256r1 | NamedGroup::secp256r1MLKEM768 => Some("P-256"),
+        NamedGroup::secp384r1 => Some("P-384"),
+        _ => None,
     }
 }
 
 /// What step 3 says about where the shared secret came from.
 fn key_agreement(c: &ConnectionInfo) -> String {
-    let kx = c.key_exchange.as_str();
-    if kx.contains("MLKEM") {
+    if has_mlkem(c.key_exchange) {
         let kem = "ML-KEM-768 is key encapsulation: your hello carried an ML-KEM public key, \
                    the host used it to encapsulate a fresh random secret and sent back only the \
                    ciphertext, which only your private key could open.";
-        match classical_part(kx) {
+        match classical_part(c.key_exchange) {
             Some(ec) => format!(
                 "Two secrets, neither of which crossed the network. {ec} is Diffie-Hellman: each \
                  side combined its own ephemeral private key with the other's public key share into \
@@ -244,8 +254,9 @@ fn key_agreement(c: &ConnectionInfo) -> String {
     } else {
         format!(
             "Each side combined its own ephemeral private key with the other's public key share \
-             (elliptic-curve Diffie-Hellman, {kx}) into the same secret, which never crossed the \
-             network."
+             (elliptic-curve Diffie-Hellman, {}) into the same secret, which never crossed the \
+             network.",
+            c.key_exchange_name()
         )
     }
 }
@@ -306,7 +317,7 @@ fn trust_sentence(trust: &TrustBasis, host: &str) -> String {
 #[must_use]
 pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
     let tls13 = c.protocol == crate::net::TlsVersion::Tls13;
-    let (aead, hash) = suite_parts(&c.cipher_suite);
+    let (aead, hash) = suite_parts(c);
     let host = c
         .target
         .rsplit_once(':')
@@ -317,7 +328,7 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
         format!(
             "tlschat offered TLS 1.3 and 1.2, the key-exchange groups {} (key shares for the preferred ones \
              sent right away), ALPN {}, and {}.",
-            c.offered_groups.join(", "),
+            c.offered_group_names().join(", "),
             c.offered_alpn.join(", "),
             match &c.sni {
                 Some(name) => format!("the server name {name} (SNI, sent unencrypted)"),
@@ -325,8 +336,8 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
             }
         ),
     ));
-    let pq = match classical_part(&c.key_exchange) {
-        Some(ec) if c.key_exchange.contains("MLKEM") => format!(
+    let pq = match classical_part(c.key_exchange) {
+        Some(ec) if has_mlkem(c.key_exchange) => format!(
             " This is a hybrid post-quantum exchange: {ec} Diffie-Hellman together with ML-KEM-768 \
              key encapsulation, so the secret stays safe unless both are broken."
         ),
@@ -337,8 +348,8 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
         format!(
             "{}, cipher suite {}, key exchange {}{}.{}",
             c.protocol,
-            c.cipher_suite,
-            c.key_exchange,
+            c.cipher_suite_name(),
+            c.key_exchange_name(),
             if c.handshake_kind == crate::net::HandshakeKind::FullWithHelloRetryRequest {
                 " — after asking for a key share for that group (HelloRetryRequest)"
             } else {
@@ -388,7 +399,7 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
             } else {
                 "The host signed its key share and both hello randoms (ServerKeyExchange)"
             },
-            c.signature_scheme,
+            c.signature_scheme_name(),
             leaf.map_or(String::new(), |l| format!(" ({})", l.public_key))
         ),
     ));
@@ -563,7 +574,12 @@ mod tests {
         CertInfo::from_der(p.self_signed(&key).unwrap().der())
     }
 
-    fn connection(protocol: &str, kx: &str, client: bool, trust: TrustBasis) -> ConnectionInfo {
+    fn connection(
+        protocol: &str,
+        kx: NamedGroup,
+        client: bool,
+        trust: TrustBasis,
+    ) -> ConnectionInfo {
         ConnectionInfo {
             target: "localhost:7443".into(),
             peer_addr: "127.0.0.1:7443".parse().unwrap(),
@@ -573,11 +589,11 @@ mod tests {
                 crate::net::TlsVersion::Tls12
             },
             cipher_suite: if protocol == "TLS 1.3" {
-                "TLS13_AES_256_GCM_SHA384".into()
+                CipherSuite::TLS13_AES_256_GCM_SHA384
             } else {
-                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384".into()
+                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384
             },
-            key_exchange: kx.into(),
+            key_exchange: Some(kx),
             alpn: Some("tlschat/1".into()),
             sni: Some("localhost".into()),
             handshake_kind: crate::net::HandshakeKind::Full,
@@ -585,9 +601,9 @@ mod tests {
             chain: vec![cert("host")],
             trust,
             plain_text: false,
-            offered_groups: vec!["X25519MLKEM768".into(), "X25519".into()],
+            offered_groups: vec![NamedGroup::X25519MLKEM768, NamedGroup::X25519],
             offered_alpn: vec!["tlschat/1".into()],
-            signature_scheme: "ECDSA_NISTP256_SHA256".into(),
+            signature_scheme: Some(crate::net::SignatureScheme::ECDSA_NISTP256_SHA256),
             client_certificate: client.then(|| cert("me")),
             wire: None,
             keylog: None,
@@ -611,7 +627,12 @@ mod tests {
     #[test]
     fn steps_are_numbered_in_order() {
         for (protocol, client) in [("TLS 1.3", false), ("TLS 1.3", true), ("TLS 1.2", true)] {
-            let steps = walkthrough(&connection(protocol, "X25519", client, verified()));
+            let steps = walkthrough(&connection(
+                protocol,
+                NamedGroup::X25519,
+                client,
+                verified(),
+            ));
             for (i, (title, _)) in steps.iter().enumerate() {
                 assert!(title.starts_with(&format!("{}. ", i + 1)), "{title}");
             }
@@ -620,7 +641,7 @@ mod tests {
 
     #[test]
     fn tls13_client_certificate_comes_after_the_hosts_finished() {
-        let steps = walkthrough(&connection("TLS 1.3", "X25519", true, verified()));
+        let steps = walkthrough(&connection("TLS 1.3", NamedGroup::X25519, true, verified()));
         let (host_finished, _) = step(&steps, "The host's Finished");
         let (you, text) = step(&steps, "You proved who you are");
         let (yours, _) = step(&steps, "Your Finished");
@@ -630,7 +651,12 @@ mod tests {
 
     #[test]
     fn tls12_client_certificate_comes_before_the_finished_messages() {
-        let steps = walkthrough(&connection("TLS 1.2", "secp256r1", true, verified()));
+        let steps = walkthrough(&connection(
+            "TLS 1.2",
+            NamedGroup::secp256r1,
+            true,
+            verified(),
+        ));
         let (you, _) = step(&steps, "You proved who you are");
         let (finished, _) = step(&steps, "Finished");
         assert!(you < finished, "{steps:#?}");
@@ -638,7 +664,12 @@ mod tests {
 
     #[test]
     fn ml_kem_is_an_encapsulation_and_x25519_a_diffie_hellman() {
-        let steps = walkthrough(&connection("TLS 1.3", "X25519MLKEM768", false, verified()));
+        let steps = walkthrough(&connection(
+            "TLS 1.3",
+            NamedGroup::X25519MLKEM768,
+            false,
+            verified(),
+        ));
         let (_, secret) = step(&steps, "A shared secret, never sent");
         for needle in [
             "X25519 is Diffie-Hellman",
@@ -654,7 +685,12 @@ mod tests {
         assert!(chose.contains("ML-KEM-768 key encapsulation"), "{chose}");
         assert!(!chose.contains("combined with ML-KEM"), "{chose}");
         // A classical group says nothing of ML-KEM.
-        let steps = walkthrough(&connection("TLS 1.3", "X25519", false, verified()));
+        let steps = walkthrough(&connection(
+            "TLS 1.3",
+            NamedGroup::X25519,
+            false,
+            verified(),
+        ));
         assert!(
             !step(&steps, "A shared secret, never sent")
                 .1
@@ -664,7 +700,12 @@ mod tests {
 
     #[test]
     fn tls12_master_secret_comes_from_the_session_hash() {
-        let steps = walkthrough(&connection("TLS 1.2", "secp256r1", false, verified()));
+        let steps = walkthrough(&connection(
+            "TLS 1.2",
+            NamedGroup::secp256r1,
+            false,
+            verified(),
+        ));
         let (_, secret) = step(&steps, "A shared secret, never sent");
         assert!(secret.contains("session hash"), "{secret}");
         assert!(secret.contains("extended master secret"), "{secret}");
@@ -674,7 +715,7 @@ mod tests {
             "{secret}"
         );
         // A plain TLS 1.2 server: what rustls cannot tell is not claimed.
-        let mut plain = connection("TLS 1.2", "secp256r1", false, verified());
+        let mut plain = connection("TLS 1.2", NamedGroup::secp256r1, false, verified());
         plain.alpn = None;
         plain.plain_text = true;
         let (_, secret) = step(&walkthrough(&plain), "A shared secret, never sent");
@@ -692,7 +733,7 @@ mod tests {
         };
         let exact = walkthrough(&connection(
             "TLS 1.3",
-            "X25519",
+            NamedGroup::X25519,
             false,
             pinned(PinMatch::ExactCertificate),
         ));
@@ -703,7 +744,7 @@ mod tests {
         );
         let renewed = walkthrough(&connection(
             "TLS 1.3",
-            "X25519",
+            NamedGroup::X25519,
             false,
             pinned(PinMatch::SameKey),
         ));
@@ -723,7 +764,7 @@ mod tests {
         leaf.subject_cn = Some(hostile.into());
         let mut info = connection(
             "TLS 1.3",
-            "X25519",
+            NamedGroup::X25519,
             false,
             TrustBasis::Verified {
                 anchor: hostile.into(),

@@ -125,7 +125,11 @@ fn the_start_screens_advanced_options_choose_the_tls_version_and_groups() {
     });
     let info = m.state().room().unwrap().connection.clone().unwrap();
     assert_eq!(info.protocol, tlschat::net::TlsVersion::Tls12, "{info:?}");
-    assert_eq!(info.key_exchange, "X25519", "{info:?}");
+    assert_eq!(
+        info.key_exchange,
+        Some(tlschat::net::NamedGroup::X25519),
+        "{info:?}"
+    );
 }
 
 #[test]

@@ -76,19 +76,20 @@ pub(super) struct Facts {
     pub keylog: Option<PathBuf>,
 }
 
-/// The connection as the user is shown it; an error only for a version
-/// this program does not know.
+/// The connection as the user is shown it; an error only for what a
+/// finished handshake cannot lack (a version this program knows, a cipher
+/// suite).
 pub(super) fn connection_info(facts: Facts) -> Result<ConnectionInfo, End> {
     let n = facts.negotiated;
-    let protocol = match n.version {
-        Some(ProtocolVersion::TLSv1_3) => TlsVersion::Tls13,
-        Some(ProtocolVersion::TLSv1_2) => TlsVersion::Tls12,
-        other => {
-            return Err(End::Fatal(format!(
-                "the TLS library negotiated a version this program does not know: {other:?}"
-            )));
-        }
+    let Some(protocol) = n.version.and_then(|v| TlsVersion::try_from(v).ok()) else {
+        return Err(End::Fatal(format!(
+            "the TLS library negotiated a version this program does not know: {:?}",
+            n.version
+        )));
     };
+    let cipher_suite = n.suite.ok_or_else(|| {
+        End::Fatal("the TLS library finished a handshake without a cipher suite".into())
+    })?;
     let handshake_kind = match n.kind {
         Some(rustls::HandshakeKind::Resumed) => HandshakeKind::Resumed,
         Some(rustls::HandshakeKind::FullWithHelloRetryRequest) => {
@@ -100,16 +101,8 @@ pub(super) fn connection_info(facts: Facts) -> Result<ConnectionInfo, End> {
         target: facts.target,
         peer_addr: facts.peer_addr,
         protocol,
-        cipher_suite: n
-            .suite
-            .and_then(|s| s.as_str())
-            .unwrap_or("unknown")
-            .to_string(),
-        key_exchange: n
-            .group
-            .and_then(|g| g.as_str())
-            .unwrap_or("unknown")
-            .to_string(),
+        cipher_suite,
+        key_exchange: n.group,
         plain_text: Dialect::from_alpn(n.alpn.as_deref()) == Dialect::Plain,
         alpn: n.alpn.map(|a| String::from_utf8_lossy(&a).into_owned()),
         sni: facts.sni,
@@ -117,22 +110,9 @@ pub(super) fn connection_info(facts: Facts) -> Result<ConnectionInfo, End> {
         handshake_us: facts.handshake_us,
         chain: facts.chain,
         trust: facts.trust,
-        offered_groups: facts
-            .offered_groups
-            .iter()
-            .map(|g| g.as_str().map_or_else(|| format!("{g:?}"), str::to_string))
-            .collect(),
+        offered_groups: facts.offered_groups,
         offered_alpn: vec![String::from_utf8_lossy(ALPN).into_owned()],
-        signature_scheme: n.signature.map_or_else(
-            || {
-                if handshake_kind == HandshakeKind::Resumed {
-                    "none (a resumed session: no certificate, no signature)".to_string()
-                } else {
-                    "unknown".to_string()
-                }
-            },
-            |s| s.as_str().map_or_else(|| format!("{s:?}"), str::to_string),
-        ),
+        signature_scheme: n.signature,
         client_certificate: facts.client_certificate,
         wire: facts.wire,
         keylog: facts.keylog,
@@ -173,10 +153,10 @@ mod tests {
     fn a_tls13_tlschat_connection_is_described_as_negotiated() {
         let info = connection_info(facts()).unwrap();
         assert_eq!(info.protocol, TlsVersion::Tls13);
-        assert_eq!(info.cipher_suite, "TLS13_AES_256_GCM_SHA384");
-        assert_eq!(info.key_exchange, "X25519MLKEM768");
-        assert_eq!(info.signature_scheme, "ECDSA_NISTP256_SHA256");
-        assert_eq!(info.offered_groups, ["X25519MLKEM768", "X25519"]);
+        assert_eq!(info.cipher_suite_name(), "TLS13_AES_256_GCM_SHA384");
+        assert_eq!(info.key_exchange_name(), "X25519MLKEM768");
+        assert_eq!(info.signature_scheme_name(), "ECDSA_NISTP256_SHA256");
+        assert_eq!(info.offered_group_names(), ["X25519MLKEM768", "X25519"]);
         assert_eq!(info.alpn.as_deref(), Some("tlschat/1"));
         assert_eq!(info.offered_alpn, ["tlschat/1"]);
         assert_eq!(info.handshake_kind, HandshakeKind::Full);
@@ -199,7 +179,10 @@ mod tests {
         f.negotiated.signature = None;
         let info = connection_info(f).unwrap();
         assert_eq!(info.handshake_kind, HandshakeKind::Resumed);
-        assert!(info.signature_scheme.starts_with("none (a resumed session"));
+        assert!(
+            info.signature_scheme_name()
+                .starts_with("none (a resumed session")
+        );
         let mut f = facts();
         f.negotiated.kind = Some(rustls::HandshakeKind::FullWithHelloRetryRequest);
         f.negotiated.signature = None;
@@ -208,7 +191,7 @@ mod tests {
             info.handshake_kind,
             HandshakeKind::FullWithHelloRetryRequest
         );
-        assert_eq!(info.signature_scheme, "unknown");
+        assert_eq!(info.signature_scheme_name(), "unknown");
     }
 
     #[test]
@@ -218,7 +201,8 @@ mod tests {
         f.negotiated.group = None;
         let info = connection_info(f).unwrap();
         assert_eq!(info.protocol, TlsVersion::Tls12);
-        assert_eq!(info.key_exchange, "unknown");
+        assert_eq!(info.key_exchange, None);
+        assert_eq!(info.key_exchange_name(), "unknown");
         let mut f = facts();
         f.negotiated.version = Some(ProtocolVersion::TLSv1_1);
         let end = connection_info(f).unwrap_err();
