@@ -267,9 +267,11 @@ pub struct GenCertArgs {
 /// would repeat the whole value (5 KB for a 5,000-byte `--bind`), and
 /// as typed, invisible characters and all.
 #[derive(Clone)]
-pub struct Checked<T>(pub fn(&str) -> Result<T, String>);
+pub struct Checked<T, E = String>(pub fn(&str) -> Result<T, E>);
 
-impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Checked<T> {
+impl<T: Clone + Send + Sync + 'static, E: Clone + std::fmt::Display + 'static>
+    clap::builder::TypedValueParser for Checked<T, E>
+{
     type Value = T;
 
     fn parse_ref(
@@ -292,7 +294,7 @@ impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Check
                 quoted(&value.to_string_lossy())
             ))
         })?;
-        (self.0)(text).map_err(fail)
+        (self.0)(text).map_err(|e| fail(e.to_string()))
     }
 }
 

@@ -307,9 +307,9 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
         }),
         tlschat::cli::TrustCommand::Remove { target } => {
             // Any spelling of the host names its one (canonical) entry.
-            let key = match tlschat::cli::parse_target(target)
-                .and_then(|(host, port)| tlschat::net::pins::canonical_target(&host, port))
-            {
+            let key = match tlschat::cli::parse_target(target).and_then(|(host, port)| {
+                tlschat::net::pins::canonical_target(&host, port).map_err(String::from)
+            }) {
                 Ok(key) => key,
                 Err(e) => {
                     eprintln!(

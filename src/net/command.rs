@@ -167,7 +167,7 @@ impl JoinConfig {
     /// [`crate::net::pins::canonical_target`]): one for every spelling of
     /// the host. An error (one line) for a host name that has none, e.g. an
     /// internationalized name not in its ASCII form.
-    pub fn canonical_target(&self) -> Result<String, String> {
+    pub fn canonical_target(&self) -> Result<String, crate::net::pins::TargetError> {
         crate::net::pins::canonical_target(&self.host, self.port)
     }
 

@@ -168,7 +168,8 @@ fn parse_authority(authority: &str) -> Result<(String, u16), InviteError> {
     if host.is_empty() {
         return Err(InviteError::BadHost("the host is empty".into()));
     }
-    let canonical = crate::net::pins::canonical_host(host).map_err(InviteError::BadHost)?;
+    let canonical =
+        crate::net::pins::canonical_host(host).map_err(|e| InviteError::BadHost(e.to_string()))?;
     let bare = canonical
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))

@@ -23,12 +23,31 @@ pub struct KeyLogFile {
     failed: AtomicBool,
 }
 
+/// The key log file cannot be opened.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot open the key log {}: {source}", path.display())]
+pub struct KeyLogError {
+    /// The file.
+    pub path: PathBuf,
+    /// The cause.
+    pub source: std::io::Error,
+}
+
+/// For callers that still report errors as one line of text.
+impl From<KeyLogError> for String {
+    fn from(e: KeyLogError) -> Self {
+        e.to_string()
+    }
+}
+
 impl KeyLogFile {
-    /// Opens (or creates, mode 0600) `path` for appending; the error is
-    /// one line naming the file.
-    pub fn open(path: &Path) -> Result<Self, String> {
-        let file = crate::config::open_private_append(path)
-            .map_err(|e| format!("cannot open the key log {}: {e}", path.display()))?;
+    /// Opens (or creates, mode 0600) `path` for appending; the error names
+    /// the file.
+    pub fn open(path: &Path) -> Result<Self, KeyLogError> {
+        let file = crate::config::open_private_append(path).map_err(|source| KeyLogError {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Ok(Self {
             path: path.to_path_buf(),
             file: Mutex::new(file),

@@ -400,14 +400,58 @@ fn shown(nick: &str) -> String {
     visible_line(&out).into_owned()
 }
 
-/// A wanted nickname as the room would accept it, or one line saying why not.
-pub fn normalize(wanted: &str) -> Result<String, String> {
+/// Why a wanted nickname is refused: one line that names the cause.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NickError {
+    /// Far too long even to normalize.
+    #[error("that nickname has {typed} characters; the most is {MAX_CHARS}")]
+    FarTooLong {
+        /// Characters typed (trimmed).
+        typed: usize,
+    },
+    /// Nothing is left once trimmed.
+    #[error("a nickname needs at least one character")]
+    Empty,
+    /// The name, normalized, is not one.
+    #[error("'{quoted}' is not a valid nickname: {why}")]
+    Refused {
+        /// The name as shown (visible, at most a name's length, `…` after).
+        quoted: String,
+        /// What is wrong with it.
+        why: NickProblem,
+    },
+}
+
+/// What is wrong with a normalized name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NickProblem {
+    /// More characters than a name may have.
+    #[error("it has {0} characters; the most is {MAX_CHARS}")]
+    TooLong(usize),
+    /// A character that could make it read as something it is not (the
+    /// text names the character, e.g. `contains a space, U+3000 (…)`).
+    #[error("it {0}")]
+    Character(String),
+    /// Too many marks on one letter (the text says which).
+    #[error("it has {0}")]
+    Marks(String),
+}
+
+/// For callers that still report errors as one line of text.
+impl From<NickError> for String {
+    fn from(e: NickError) -> Self {
+        e.to_string()
+    }
+}
+
+/// A wanted nickname as the room would accept it, or why not.
+pub fn normalize(wanted: &str) -> Result<String, NickError> {
     // Far too long is refused before normalization spends time on it.
     let typed = wanted.trim().chars().count();
     if typed > 4 * MAX_CHARS {
-        return Err(format!(
-            "that nickname has {typed} characters; the most is {MAX_CHARS}"
-        ));
+        return Err(NickError::FarTooLong { typed });
     }
     let nick: String = wanted.trim().nfkc().collect();
     let nick = nick.trim();
@@ -417,26 +461,27 @@ pub fn normalize(wanted: &str) -> Result<String, String> {
         Some((end, _)) => format!("{}…", shown(&nick[..end])),
         None => shown(nick),
     };
-    let bad = |why: String| format!("'{quoted}' is not a valid nickname: {why}");
+    let bad = |why| NickError::Refused {
+        quoted: quoted.clone(),
+        why,
+    };
     let count = nick.chars().count();
     if count == 0 {
-        return Err("a nickname needs at least one character".to_string());
+        return Err(NickError::Empty);
     }
     if count > MAX_CHARS {
-        return Err(bad(format!(
-            "it has {count} characters; the most is {MAX_CHARS}"
-        )));
+        return Err(bad(NickProblem::TooLong(count)));
     }
     let single_script = nick.is_single_script();
     let mut prev = None;
     for c in nick.chars() {
         if let Some(why) = refusal(c, prev, single_script) {
-            return Err(bad(format!("it {why}")));
+            return Err(bad(NickProblem::Character(why)));
         }
         prev = Some(c);
     }
     if let Some(why) = too_many_marks(nick) {
-        return Err(bad(format!("it has {why}")));
+        return Err(bad(NickProblem::Marks(why)));
     }
     Ok(nick.to_string())
 }
@@ -502,6 +547,7 @@ mod tests {
             match (normalize(wanted), refused) {
                 (Ok(n), None) => assert_eq!(key(&n), original, "{wanted:?} → {n:?}"),
                 (Err(e), Some(needle)) => {
+                    let e = e.to_string();
                     assert!(e.contains(needle), "{wanted:?}: {e}");
                     assert!(!e.chars().any(is_hidden), "the refusal shows {e:?}");
                     assert!(!e.contains('\n'));
@@ -522,7 +568,7 @@ mod tests {
             "hana\u{ff08}host\u{ff09}", // fullwidth
             "hana\u{fd3e}host\u{fd3f}", // ornate parentheses
         ] {
-            let e = normalize(wanted).unwrap_err();
+            let e = normalize(wanted).unwrap_err().to_string();
             assert!(e.contains("is not a valid nickname"), "{wanted:?}: {e}");
         }
     }
@@ -533,7 +579,7 @@ mod tests {
     fn refused(wanted: &str, needle: &str) -> String {
         let e = match normalize(wanted) {
             Ok(n) => panic!("{wanted:?} was accepted as {n:?}; wanted a refusal naming {needle}"),
-            Err(e) => e,
+            Err(e) => e.to_string(),
         };
         assert!(e.contains(needle), "{wanted:?}: {e}");
         assert!(!e.contains('\n'), "{e:?}");

@@ -32,13 +32,96 @@ pub const PINS_FILE: &str = "known-hosts";
 /// of [`PINS_FILE`] between processes.
 pub const LOCK_FILE: &str = "known-hosts.lock";
 
+/// Why a host, or `HOST:PORT`, has no canonical form (one line each).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// Brackets or a colon, but not an IPv6 address.
+    #[error("{} is not a valid IPv6 address", quoted(.0))]
+    BadIpv6(String),
+    /// A name outside ASCII: tlschat takes only its `xn--` form.
+    #[error("{} is an internationalized host name: use its ASCII form (xn--…)", quoted(.0))]
+    Internationalized(String),
+    /// Not a valid DNS name.
+    #[error("{} is not a valid host name: {why}", quoted(.host))]
+    BadName {
+        /// The host as given.
+        host: String,
+        /// What is wrong with it.
+        why: NameProblem,
+    },
+    /// Not `HOST:PORT`.
+    #[error("{} is not HOST:PORT: {why}", quoted(.target))]
+    NotHostPort {
+        /// The text as given.
+        target: String,
+        /// What is wrong with it.
+        why: HostPortProblem,
+    },
+}
+
+/// What makes a host name invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameProblem {
+    /// Nothing is left of it.
+    #[error("it is empty")]
+    Empty,
+    /// Over 253 characters.
+    #[error("it is longer than 253 characters")]
+    TooLong,
+    /// Two dots in a row, or a leading dot.
+    #[error("it has an empty label")]
+    EmptyLabel,
+    /// A label over 63 characters.
+    #[error("a label is longer than 63 characters")]
+    LongLabel,
+    /// A label starting or ending with `-`.
+    #[error("a label starts or ends with '-'")]
+    Hyphen,
+    /// A character no host name has.
+    #[error("it contains {0:?}")]
+    Character(char),
+    /// It ends in a number: an IPv4 address in another notation.
+    #[error("it ends in a number but is not an IP address in dotted form")]
+    Numeric,
+}
+
+/// What makes text not `HOST:PORT`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostPortProblem {
+    /// `[` without `]`.
+    #[error("missing ']'")]
+    NoBracket,
+    /// `[IPv6]` without `:PORT`.
+    #[error("no port after ']'")]
+    NoPortAfterBracket,
+    /// No `:PORT`.
+    #[error("no port")]
+    NoPort,
+    /// An IPv6 address without brackets.
+    #[error("write IPv6 addresses in brackets, [ADDRESS]:PORT")]
+    UnbracketedIpv6,
+    /// The port is not a number from 0 to 65535.
+    #[error("{} is not a port number", quoted(.0))]
+    BadPort(String),
+}
+
+/// For callers that still report errors as one line of text.
+impl From<TargetError> for String {
+    fn from(e: TargetError) -> Self {
+        e.to_string()
+    }
+}
+
 /// The canonical form of a host name or IP address, as known-hosts keys use
 /// it: an IP address in its canonical text form (IPv6 compressed and
 /// bracketed, `[::1]`; an IPv4-mapped IPv6 address as its IPv4 address,
 /// `127.0.0.1`), an ASCII host name lower-cased without a trailing dot.
 /// Internationalized (non-ASCII) names are refused: tlschat connects to
 /// them only in their ASCII (`xn--…`) form, as TLS names them.
-pub fn canonical_host(host: &str) -> Result<String, String> {
+pub fn canonical_host(host: &str) -> Result<String, TargetError> {
     let bracketed = host.strip_prefix('[').and_then(|h| h.strip_suffix(']'));
     let bare = bracketed.unwrap_or(host);
     if let Ok(ip) = bare.parse::<IpAddr>() {
@@ -48,38 +131,38 @@ pub fn canonical_host(host: &str) -> Result<String, String> {
         });
     }
     if bracketed.is_some() || bare.contains(':') {
-        return Err(format!("{} is not a valid IPv6 address", quoted(host)));
+        return Err(TargetError::BadIpv6(host.to_string()));
     }
     if !bare.is_ascii() {
-        return Err(format!(
-            "{} is an internationalized host name: use its ASCII form (xn--…)",
-            quoted(host)
-        ));
+        return Err(TargetError::Internationalized(host.to_string()));
     }
     let name = bare.strip_suffix('.').unwrap_or(bare).to_ascii_lowercase();
-    let bad = |why: &str| format!("{} is not a valid host name: {why}", quoted(host));
+    let bad = |why| TargetError::BadName {
+        host: host.to_string(),
+        why,
+    };
     if name.is_empty() {
-        return Err(bad("it is empty"));
+        return Err(bad(NameProblem::Empty));
     }
     if name.len() > 253 {
-        return Err(bad("it is longer than 253 characters"));
+        return Err(bad(NameProblem::TooLong));
     }
     let mut last = "";
     for label in name.split('.') {
         if label.is_empty() {
-            return Err(bad("it has an empty label"));
+            return Err(bad(NameProblem::EmptyLabel));
         }
         if label.len() > 63 {
-            return Err(bad("a label is longer than 63 characters"));
+            return Err(bad(NameProblem::LongLabel));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err(bad("a label starts or ends with '-'"));
+            return Err(bad(NameProblem::Hyphen));
         }
         if let Some(c) = label
             .chars()
             .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
         {
-            return Err(bad(&format!("it contains {c:?}")));
+            return Err(bad(NameProblem::Character(c)));
         }
         last = label;
     }
@@ -90,9 +173,7 @@ pub fn canonical_host(host: &str) -> Result<String, String> {
             .strip_prefix("0x")
             .is_some_and(|h| h.bytes().all(|b| b.is_ascii_hexdigit()));
     if numeric {
-        return Err(bad(
-            "it ends in a number but is not an IP address in dotted form",
-        ));
+        return Err(bad(NameProblem::Numeric));
     }
     Ok(name)
 }
@@ -101,30 +182,37 @@ pub fn canonical_host(host: &str) -> Result<String, String> {
 /// IPv6 address with or without brackets) and `port`: see
 /// [`canonical_host`]. `LOCALHOST`, `localhost.` and `localhost` give
 /// `localhost:P`; `[0:0::1]`, `0000::0001` and `::1` give `[::1]:P`.
-pub fn canonical_target(host: &str, port: u16) -> Result<String, String> {
+pub fn canonical_target(host: &str, port: u16) -> Result<String, TargetError> {
     Ok(format!("{}:{port}", canonical_host(host)?))
 }
 
 /// Splits `HOST:PORT` (`[IPv6]:PORT` for IPv6) as stored or typed, and
 /// returns its canonical form (see [`canonical_target`]).
-pub fn canonicalize_target(target: &str) -> Result<String, String> {
-    let bad = |why: &str| format!("{} is not HOST:PORT: {why}", quoted(target));
+pub fn canonicalize_target(target: &str) -> Result<String, TargetError> {
+    let bad = |why| TargetError::NotHostPort {
+        target: target.to_string(),
+        why,
+    };
     let (host, port) = if let Some(rest) = target.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(|| bad("missing ']'"))?;
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| bad(HostPortProblem::NoBracket))?;
         let port = after
             .strip_prefix(':')
-            .ok_or_else(|| bad("no port after ']'"))?;
+            .ok_or_else(|| bad(HostPortProblem::NoPortAfterBracket))?;
         (host, port)
     } else {
-        let (host, port) = target.rsplit_once(':').ok_or_else(|| bad("no port"))?;
+        let (host, port) = target
+            .rsplit_once(':')
+            .ok_or_else(|| bad(HostPortProblem::NoPort))?;
         if host.contains(':') {
-            return Err(bad("write IPv6 addresses in brackets, [ADDRESS]:PORT"));
+            return Err(bad(HostPortProblem::UnbracketedIpv6));
         }
         (host, port)
     };
     let port: u16 = port
         .parse()
-        .map_err(|_| bad(&format!("{} is not a port number", quoted(port))))?;
+        .map_err(|_| bad(HostPortProblem::BadPort(port.to_string())))?;
     canonical_target(host, port)
 }
 
@@ -190,26 +278,26 @@ impl PinEntry {
         )
     }
 
-    fn parse(line: &str) -> Result<Self, String> {
+    fn parse(line: &str) -> Result<Self, EntryError> {
         let fields: Vec<&str> = line.split_whitespace().collect();
         let [target, kind, sha, _spki, added, der] = fields.as_slice() else {
-            return Err("expected 6 fields".into());
+            return Err(EntryError::Fields);
         };
         // Older versions stored the name as typed: read it canonically.
         let target = canonicalize_target(target)?;
         let kind = match *kind {
             "pin" => PinKind::Pinned,
             "ca" => PinKind::Verified,
-            other => return Err(format!("unknown kind '{other}'")),
+            other => return Err(EntryError::Kind(other.to_string())),
         };
-        let sha = parse_fingerprint(sha)?;
-        let added = added.parse().map_err(|e| format!("bad date: {e}"))?;
+        let sha = parse_fingerprint(sha).map_err(EntryError::Fingerprint)?;
+        let added = added.parse().map_err(EntryError::Date)?;
         let pem = format!("-----BEGIN CERTIFICATE-----\n{der}\n-----END CERTIFICATE-----\n");
-        let der = CertificateDer::from_pem_slice(pem.as_bytes())
-            .map_err(|e| format!("bad certificate: {e}"))?;
+        let der =
+            CertificateDer::from_pem_slice(pem.as_bytes()).map_err(EntryError::Certificate)?;
         let cert = CertInfo::from_der(&der);
         if cert.sha256 != sha {
-            return Err("the fingerprint does not match the certificate".into());
+            return Err(EntryError::Mismatch);
         }
         Ok(Self {
             target,
@@ -218,6 +306,33 @@ impl PinEntry {
             added,
         })
     }
+}
+
+/// What is wrong with a line of the store.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// Not the six fields of an entry.
+    #[error("expected 6 fields")]
+    Fields,
+    /// The target has no canonical form.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// Neither `pin` nor `ca`.
+    #[error("unknown kind '{0}'")]
+    Kind(String),
+    /// The fingerprint is not one.
+    #[error("{0}")]
+    Fingerprint(String),
+    /// The date is not Unix seconds.
+    #[error("bad date: {0}")]
+    Date(std::num::ParseIntError),
+    /// The certificate does not decode.
+    #[error("bad certificate: {0}")]
+    Certificate(rustls::pki_types::pem::Error),
+    /// The fingerprint is not the certificate's.
+    #[error("the fingerprint does not match the certificate")]
+    Mismatch,
 }
 
 /// Why the store could not be read or written.
@@ -252,7 +367,7 @@ pub enum PinError {
         /// 1-based line number.
         line: usize,
         /// What is wrong.
-        reason: String,
+        reason: EntryError,
     },
 }
 
@@ -360,11 +475,11 @@ impl PinStore {
                         reason: format!("it is not in canonical form ({canonical})"),
                     });
                 }
-                Err(reason) => {
+                Err(why) => {
                     return Err(PinError::BadTarget {
                         path: self.path.clone(),
                         target: e.target.clone(),
-                        reason,
+                        reason: why.to_string(),
                     });
                 }
             }
@@ -521,7 +636,7 @@ mod tests {
             ("::g", "IPv6"),
         ];
         for (host, why) in refused {
-            let e = canonical_target(host, 1).unwrap_err();
+            let e = canonical_target(host, 1).unwrap_err().to_string();
             assert!(e.contains(why), "{host}: {e}");
             assert!(!e.contains('\n'), "one line: {e}");
         }

@@ -263,7 +263,7 @@ pub(crate) struct Room {
 
 /// Checks a wanted nickname: see [`nick::normalize`].
 pub(crate) fn valid_nick(wanted: &str) -> Result<String, String> {
-    nick::normalize(wanted)
+    Ok(nick::normalize(wanted)?)
 }
 
 /// A member as the wire describes it.

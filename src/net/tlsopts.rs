@@ -10,6 +10,8 @@ use std::sync::Arc;
 use rustls::crypto::aws_lc_rs::kx_group;
 use rustls::crypto::{CryptoProvider, SupportedKxGroup};
 
+use crate::net::safe_text::quoted;
+
 /// The TLS version of a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TlsVersion {
@@ -105,10 +107,47 @@ fn valid_groups() -> String {
     KxGroup::ALL.map(KxGroup::name).join(", ")
 }
 
+/// The names of `groups`, comma-separated.
+fn names(groups: &[KxGroup]) -> String {
+    groups
+        .iter()
+        .map(|g| g.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Why TLS options cannot be used, one line each.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TlsOptionsError {
+    /// `--groups` names a group this program does not offer.
+    #[error("unknown key-exchange group {} (valid: {})", quoted(.0), valid_groups())]
+    UnknownGroup(String),
+    /// `--groups` names none.
+    #[error("no key-exchange group given (valid: {})", valid_groups())]
+    NoGroup,
+    /// `--tls-version` is neither 1.2 nor 1.3.
+    #[error("unknown TLS version {} (valid: 1.2, 1.3)", quoted(.0))]
+    UnknownVersion(String),
+    /// TLS 1.2 only, with only groups that need TLS 1.3.
+    #[error(
+        "none of the key-exchange groups {} works with TLS 1.2 (X25519MLKEM768 is TLS 1.3 only; choose X25519, secp256r1 or secp384r1)",
+        names(.0)
+    )]
+    NoneForTls12(Vec<KxGroup>),
+}
+
+/// For callers that still report errors as one line of text.
+impl From<TlsOptionsError> for String {
+    fn from(e: TlsOptionsError) -> Self {
+        e.to_string()
+    }
+}
+
 /// Parses `--groups`: comma-separated names (any case), in order of
 /// preference, each at most once. An unknown name is one line naming it
 /// and the valid ones.
-pub fn parse_groups(text: &str) -> Result<GroupList, String> {
+pub fn parse_groups(text: &str) -> Result<GroupList, TlsOptionsError> {
     let mut groups = Vec::new();
     for name in text.split(',').map(str::trim) {
         if name.is_empty() {
@@ -117,35 +156,23 @@ pub fn parse_groups(text: &str) -> Result<GroupList, String> {
         let group = KxGroup::ALL
             .into_iter()
             .find(|g| g.name().eq_ignore_ascii_case(name))
-            .ok_or_else(|| {
-                format!(
-                    "unknown key-exchange group {} (valid: {})",
-                    crate::net::safe_text::quoted(name),
-                    valid_groups()
-                )
-            })?;
+            .ok_or_else(|| TlsOptionsError::UnknownGroup(name.to_string()))?;
         if !groups.contains(&group) {
             groups.push(group);
         }
     }
     if groups.is_empty() {
-        return Err(format!(
-            "no key-exchange group given (valid: {})",
-            valid_groups()
-        ));
+        return Err(TlsOptionsError::NoGroup);
     }
     Ok(groups)
 }
 
 /// Parses `--tls-version`: `1.2` or `1.3`.
-pub fn parse_version(text: &str) -> Result<TlsVersion, String> {
+pub fn parse_version(text: &str) -> Result<TlsVersion, TlsOptionsError> {
     match text.trim() {
         "1.2" => Ok(TlsVersion::Tls12),
         "1.3" => Ok(TlsVersion::Tls13),
-        other => Err(format!(
-            "unknown TLS version {} (valid: 1.2, 1.3)",
-            crate::net::safe_text::quoted(other)
-        )),
+        other => Err(TlsOptionsError::UnknownVersion(other.to_string())),
     }
 }
 
@@ -183,7 +210,7 @@ impl TlsOptions {
 
     /// The crypto provider (aws-lc-rs) with the chosen groups, or why
     /// they cannot be used (one line).
-    pub(crate) fn provider(&self) -> Result<Arc<CryptoProvider>, String> {
+    pub(crate) fn provider(&self) -> Result<Arc<CryptoProvider>, TlsOptionsError> {
         let mut provider = rustls::crypto::aws_lc_rs::default_provider();
         if let Some(groups) = &self.groups {
             let usable: Vec<KxGroup> = groups
@@ -192,14 +219,7 @@ impl TlsOptions {
                 .filter(|g| self.version != Some(TlsVersion::Tls12) || g.usable_with_tls12())
                 .collect();
             if usable.is_empty() {
-                return Err(format!(
-                    "none of the key-exchange groups {} works with TLS 1.2 (X25519MLKEM768 is TLS 1.3 only; choose X25519, secp256r1 or secp384r1)",
-                    groups
-                        .iter()
-                        .map(|g| g.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ));
+                return Err(TlsOptionsError::NoneForTls12(groups.clone()));
             }
             provider.kx_groups = usable.into_iter().map(KxGroup::rustls).collect();
         }
@@ -241,7 +261,7 @@ mod tests {
             parse_groups("x25519, SECP256R1,X25519"),
             Ok(vec![KxGroup::X25519, KxGroup::Secp256r1])
         );
-        let e = parse_groups("X25519,ffdhe2048").unwrap_err();
+        let e = parse_groups("X25519,ffdhe2048").unwrap_err().to_string();
         assert!(e.contains("'ffdhe2048'"), "{e}");
         assert!(
             e.contains("X25519MLKEM768, X25519, secp256r1, secp384r1"),
@@ -254,7 +274,12 @@ mod tests {
     fn versions_parse() {
         assert_eq!(parse_version("1.2"), Ok(TlsVersion::Tls12));
         assert_eq!(parse_version("1.3"), Ok(TlsVersion::Tls13));
-        assert!(parse_version("1.1").unwrap_err().contains("1.2, 1.3"));
+        assert!(
+            parse_version("1.1")
+                .unwrap_err()
+                .to_string()
+                .contains("1.2, 1.3")
+        );
     }
 
     #[test]
@@ -264,7 +289,12 @@ mod tests {
             groups: Some(vec![KxGroup::X25519Mlkem768]),
             ..TlsOptions::default()
         };
-        assert!(opts.provider().unwrap_err().contains("TLS 1.3 only"));
+        assert!(
+            opts.provider()
+                .unwrap_err()
+                .to_string()
+                .contains("TLS 1.3 only")
+        );
         let opts = TlsOptions {
             groups: Some(vec![KxGroup::X25519]),
             ..TlsOptions::default()

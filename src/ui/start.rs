@@ -154,7 +154,7 @@ fn pair(
 }
 
 fn check_nick(nick: &str) -> Result<String, String> {
-    crate::net::nick::normalize(nick)
+    Ok(crate::net::nick::normalize(nick)?)
 }
 
 impl StartForm {
@@ -170,7 +170,7 @@ impl StartForm {
             if !self.groups.is_empty() {
                 tls.groups = Some(crate::net::tlsopts::parse_groups(&self.groups.join(","))?);
             }
-            tls.provider().map(|_| ())
+            tls.provider().map(|_| ()).map_err(String::from)
         })();
         match checked {
             Ok(()) => Ok(tls),

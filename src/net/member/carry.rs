@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::net::lines::sanitize_str;
-use crate::net::protocol::check_message;
+use crate::net::protocol::{FrameError, check_message};
 
 /// Messages (and their bytes) that may wait for the connection to come back.
 const MAX_WAITING: usize = 1000;
@@ -15,6 +15,17 @@ const MAX_WAITING_BYTES: usize = 4 * 1024 * 1024;
 #[derive(Debug, thiserror::Error)]
 #[error("the system has no random numbers")]
 pub(super) struct NoRandom;
+
+/// Why a message said while the connection is down cannot wait for it.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum NotHeld {
+    /// Too many messages, or bytes, wait already.
+    #[error("too many messages are waiting for the connection to come back")]
+    TooMany,
+    /// The room would refuse it (the text says why).
+    #[error("{}", .0.message)]
+    Refused(FrameError),
+}
 
 /// What a member keeps across reconnects.
 #[derive(Debug)]
@@ -67,16 +78,14 @@ impl Carry {
     }
 
     /// Keeps a message said while the connection is down, to go out after
-    /// it; the reason when it cannot wait.
-    pub(super) fn hold(&mut self, id: u64, text: &str) -> Result<(), String> {
+    /// it, or says why it cannot wait.
+    pub(super) fn hold(&mut self, id: u64, text: &str) -> Result<(), NotHeld> {
         let text = text.replace('\r', "");
         let waiting: usize = self.pending.values().map(String::len).sum();
         if self.pending.len() >= MAX_WAITING || waiting + text.len() > MAX_WAITING_BYTES {
-            return Err(
-                "too many messages are waiting for the connection to come back".to_string(),
-            );
+            return Err(NotHeld::TooMany);
         }
-        check_message(&sanitize_str(&text, true)).map_err(|e| e.message)?;
+        check_message(&sanitize_str(&text, true)).map_err(NotHeld::Refused)?;
         self.pending.insert(id, text);
         Ok(())
     }

@@ -16,14 +16,13 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use super::LOG;
 use super::end::End;
 use super::info::{Facts, Negotiated, connection_info};
+use super::{LOG, SetupError};
 use crate::net::certinfo::CertInfo;
 use crate::net::command::JoinConfig;
 use crate::net::event::{ConnectionInfo, Untrusted};
 use crate::net::keylog::{Captured, KeyLogFile, Secrets};
-use crate::net::pem::PemError;
 use crate::net::pins::{PinEntry, PinError, PinStore};
 use crate::net::protocol::Dialect;
 use crate::net::recorder::{Recorder, Tape};
@@ -36,30 +35,6 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many session tickets a member keeps (rustls' default).
 const TICKETS: usize = 256;
-
-/// Why a member cannot dial at all: its options or files are wrong, and
-/// trying again will not cure it.
-#[derive(Debug, thiserror::Error)]
-pub(super) enum SetupError {
-    /// Loading the trusted certificates did not finish.
-    #[error("cannot load trusted certificates: {0}")]
-    RootsLost(#[from] tokio::task::JoinError),
-    /// A certificate or key file (a `--ca` file, our own certificate).
-    #[error(transparent)]
-    Pem(#[from] PemError),
-    /// The known hosts could not be read.
-    #[error(transparent)]
-    Pins(#[from] PinError),
-    /// The TLS options do not go together.
-    #[error("{0}")]
-    Options(String),
-    /// rustls refused the configuration.
-    #[error("cannot configure TLS: {0}")]
-    Config(#[from] rustls::Error),
-    /// The host is neither a DNS name nor an address.
-    #[error("'{0}' is not a valid host name or address")]
-    HostName(String),
-}
 
 /// Presents our certificate, if we have one, and notes whether the host
 /// asked for it (only then is it sent).
@@ -155,7 +130,7 @@ impl Dialer {
         let files = config.ca_files.clone();
         let roots = tokio::task::spawn_blocking(move || root_store(&files)).await??;
         let known = known(config.config_dir.as_deref(), &target)?;
-        let provider = config.tls.provider().map_err(SetupError::Options)?;
+        let provider = config.tls.provider()?;
         let identity = match &config.identity {
             Some((cert, key)) => Some(crate::net::pem::load_identity(cert, key, &provider)?),
             None => None,

@@ -24,11 +24,13 @@ use tokio::sync::mpsc;
 
 use crate::net::command::{JoinConfig, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
-use crate::net::keylog::KeyLogFile;
-use crate::net::pins::PinStore;
+use crate::net::keylog::{KeyLogError, KeyLogFile};
+use crate::net::pem::PemError;
+use crate::net::pins::{PinError, PinStore, TargetError};
 use crate::net::protocol::Connection;
 use crate::net::sink::{EventSink, ended};
-use carry::Carry;
+use crate::net::tlsopts::TlsOptionsError;
+use carry::{Carry, NoRandom};
 use chat::{Chat, FINISH_TIMEOUT};
 use dialer::{Connected, Dialer};
 use end::End;
@@ -42,6 +44,39 @@ const MIN_BACKOFF: Duration = Duration::from_millis(500);
 /// The longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
+/// Why a member's session cannot start: its options or files are wrong,
+/// and trying again will not cure it.
+#[derive(Debug, thiserror::Error)]
+enum SetupError {
+    /// No random numbers for the client token.
+    #[error(transparent)]
+    NoRandom(#[from] NoRandom),
+    /// The key log file cannot be opened.
+    #[error(transparent)]
+    KeyLog(#[from] KeyLogError),
+    /// The host has no canonical form.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// Loading the trusted certificates did not finish.
+    #[error("cannot load trusted certificates: {0}")]
+    RootsLost(#[from] tokio::task::JoinError),
+    /// A certificate or key file (a `--ca` file, our own certificate).
+    #[error(transparent)]
+    Pem(#[from] PemError),
+    /// The known hosts could not be read.
+    #[error(transparent)]
+    Pins(#[from] PinError),
+    /// The TLS options do not go together.
+    #[error(transparent)]
+    Options(#[from] TlsOptionsError),
+    /// rustls refused the configuration.
+    #[error("cannot configure TLS: {0}")]
+    Config(#[from] rustls::Error),
+    /// The host is neither a DNS name nor an address.
+    #[error("'{0}' is not a valid host name or address")]
+    HostName(String),
+}
+
 /// Joins a room and runs the session until it ends.
 pub(crate) async fn run(
     config: JoinConfig,
@@ -50,7 +85,7 @@ pub(crate) async fn run(
 ) {
     let mut member = match Member::new(&config, &sink, commands).await {
         Ok(member) => member,
-        Err(end) => return ended(&sink, end.kind(), end.reason()),
+        Err(e) => return ended(&sink, DisconnectKind::Error, e.to_string()),
     };
     let end = member.stay().await;
     member.finish(&end);
@@ -80,22 +115,17 @@ impl<'a> Member<'a> {
         config: &JoinConfig,
         sink: &'a EventSink,
         commands: mpsc::UnboundedReceiver<SessionCommand>,
-    ) -> Result<Self, End> {
-        let fatal = |e: &dyn std::fmt::Display| End::Fatal(e.to_string());
-        let carry = Carry::new(&config.nick).map_err(|e| fatal(&e))?;
+    ) -> Result<Self, SetupError> {
+        let carry = Carry::new(&config.nick)?;
         let keylog = match &config.tls.keylog {
-            Some(path) => Some(std::sync::Arc::new(
-                KeyLogFile::open(path).map_err(End::Fatal)?,
-            )),
+            Some(path) => Some(std::sync::Arc::new(KeyLogFile::open(path)?)),
             None => None,
         };
-        let target = config.canonical_target().map_err(End::Fatal)?;
+        let target = config.canonical_target()?;
         sink.emit(NetEvent::Connecting {
             target: target.clone(),
         });
-        let dialer = Dialer::new(config, target.clone(), keylog)
-            .await
-            .map_err(|e| fatal(&e))?;
+        let dialer = Dialer::new(config, target.clone(), keylog).await?;
         Ok(Self {
             sink,
             inbox: Inbox::new(commands),
@@ -190,7 +220,8 @@ impl<'a> Member<'a> {
                 }
                 command = self.inbox.recv() => match command {
                     Some(SessionCommand::Send { id, text }) => {
-                        if let Err(reason) = self.carry.hold(id, &text) {
+                        if let Err(e) = self.carry.hold(id, &text) {
+                            let reason = e.to_string();
                             self.sink.emit(NetEvent::NotDelivered { id, reason });
                         }
                     }
