@@ -15,6 +15,7 @@ pub mod event;
 mod feed;
 pub mod frame;
 mod host;
+pub mod identity;
 pub mod invite;
 pub mod keylog;
 pub mod lines;
