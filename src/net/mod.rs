@@ -17,6 +17,7 @@ pub mod frame;
 mod host;
 pub mod identity;
 pub mod invite;
+pub mod keyauth;
 pub mod keylog;
 pub mod lines;
 mod member;
