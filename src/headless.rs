@@ -17,9 +17,10 @@ use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::safe_text::visible_line as shown;
 use crate::net::safety::safety_code;
 use crate::net::trust::{Problem, utc};
+use crate::net::wording;
 use crate::net::{
-    ConnectionInfo, DisconnectKind, NetEvent, NetThread, PinMatch, SessionCommand, SessionEvent,
-    SessionId, Start, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, NetThread, PinMatch, SessionCommand,
+    SessionEvent, SessionId, Start, TrustBasis, Untrusted,
 };
 
 /// How many names the greeting line spells out.
@@ -198,19 +199,16 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             total,
             ..
         } => {
-            let first = &members[..members.len().min(ROSTER_NAMES)];
-            let more = usize::try_from(*total)
-                .unwrap_or(usize::MAX)
-                .saturating_sub(first.len());
-            let others = if more > 0 {
-                format!(" and {more} others")
-            } else {
-                String::new()
-            };
+            let names: Vec<String> = members
+                .iter()
+                .take(ROSTER_NAMES)
+                .map(MemberInfo::roster_name)
+                .collect();
+            let names = wording::some_names(names.iter().map(String::as_str), *total, ROSTER_NAMES);
             vec![format!(
-                "* you are {}; in the room: {}{others}",
+                "* you are {}; in the room: {}",
                 shown(nick),
-                shown(&crate::net::event::roster_line(first))
+                shown(&names)
             )]
         }
         NetEvent::Roster { .. } | NetEvent::MemberHandshake { .. } => Vec::new(),
@@ -239,15 +237,15 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             shown(reason),
             *in_ms as f64 / 1000.0
         )],
-        NetEvent::MemberJoined(m) => vec![format!("* {} joined", shown(&m.nick))],
+        NetEvent::MemberJoined(m) => vec![format!("* {}", wording::joined(&shown(&m.nick)))],
         NetEvent::MemberLeft { member, reason } => {
             vec![format!(
                 "* {}",
-                shown(&crate::net::left_text(&member.nick, *reason))
+                shown(&wording::left(&member.nick, *reason))
             )]
         }
         NetEvent::Renamed { old, new, .. } => {
-            vec![format!("* {} is now known as {}", shown(old), shown(new))]
+            vec![format!("* {}", wording::renamed(&shown(old), &shown(new)))]
         }
     }
 }

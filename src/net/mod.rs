@@ -33,6 +33,7 @@ mod thread;
 pub mod tlsopts;
 pub mod trust;
 pub mod wire;
+pub mod wording;
 
 pub use certinfo::CertInfo;
 pub use command::{
@@ -56,12 +57,6 @@ pub const DEFAULT_PORT: u16 = 7443;
 
 /// How long a TLS handshake may take before the connection is dropped.
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// `nick left`, with the reason unless it is the ordinary one.
-#[must_use]
-pub fn left_text(nick: &str, reason: LeaveReason) -> String {
-    protocol::left_text(nick, reason)
-}
 
 /// A nickname as the room would accept it, if it is one.
 #[must_use]

@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader, ReadHalf, 
 
 use crate::net::frame::{ClientFrame, ErrorCode, LeftMember, ServerFrame, WireMember};
 use crate::net::lines::{Line, LineReader, sanitize};
+use crate::net::wording;
 
 /// The largest line (or JSON frame) either side accepts, in bytes, without
 /// its newline.
@@ -489,55 +490,8 @@ fn sanitize_frame(frame: ServerFrame) -> ServerFrame {
     }
 }
 
-/// `a, b, c and 4 others` for at most `shown` of `total` names.
-fn some_names<'a>(names: impl Iterator<Item = &'a str>, total: u64, shown: usize) -> String {
-    let mut text = String::new();
-    let mut count = 0u64;
-    for name in names.take(shown) {
-        if count > 0 {
-            text.push_str(", ");
-        }
-        text.push_str(name);
-        count += 1;
-    }
-    if total > count {
-        let _ = write!(text, " and {} others", total - count);
-    }
-    text
-}
-
 fn roster_name(m: &WireMember) -> String {
     crate::net::event::roster_label(&m.nick, m.host)
-}
-
-/// How many names a joined/left notice spells out.
-const NOTICE_NAMES: usize = 5;
-
-/// `3 joined (a, b, c); 7 left (d, e, f, g, h and 2 others)`: the plain
-/// notice for joins and leaves told together.
-pub(crate) fn members_changed_text<'a>(
-    joined: impl ExactSizeIterator<Item = &'a str>,
-    left: impl ExactSizeIterator<Item = &'a str>,
-) -> String {
-    fn part<'a>(what: &str, names: impl ExactSizeIterator<Item = &'a str>) -> Option<String> {
-        let n = names.len();
-        (n > 0).then(|| format!("{n} {what} ({})", some_names(names, n as u64, NOTICE_NAMES)))
-    }
-    let parts: Vec<String> = [part("joined", joined), part("left", left)]
-        .into_iter()
-        .flatten()
-        .collect();
-    parts.join("; ")
-}
-
-/// `nick left`, with the reason unless it is the ordinary one.
-#[must_use]
-pub fn left_text(nick: &str, reason: crate::net::frame::LeaveReason) -> String {
-    if reason == crate::net::frame::LeaveReason::Left {
-        format!("{nick} left")
-    } else {
-        format!("{nick} left ({})", reason.describe())
-    }
 }
 
 fn notice(out: &mut Vec<u8>, text: &str) {
@@ -575,7 +529,7 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
                 out,
                 &format!(
                     "in the room: {}",
-                    some_names(names.iter().map(String::as_str), *total, PLAIN_NAMES)
+                    wording::some_names(names.iter().map(String::as_str), *total, PLAIN_NAMES)
                 ),
             );
         }
@@ -589,7 +543,7 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
                 out,
                 &format!(
                     "in the room: {}",
-                    some_names(names.iter().map(String::as_str), *total, PLAIN_WHO_NAMES)
+                    wording::some_names(names.iter().map(String::as_str), *total, PLAIN_WHO_NAMES)
                 ),
             );
         }
@@ -619,16 +573,16 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
             notice(out, &text);
         }
         F::HistoryEnd => notice(out, "end of history"),
-        F::Joined { member } => notice(out, &format!("{} joined", member.nick)),
-        F::Left { member, reason } => notice(out, &left_text(&member.nick, *reason)),
+        F::Joined { member } => notice(out, &wording::joined(&member.nick)),
+        F::Left { member, reason } => notice(out, &wording::left(&member.nick, *reason)),
         F::MembersChanged { joined, left } => notice(
             out,
-            &members_changed_text(
+            &wording::members_changed(
                 joined.iter().map(|m| m.nick.as_str()),
                 left.iter().map(|l| l.member.nick.as_str()),
             ),
         ),
-        F::Renamed { old, new, .. } => notice(out, &format!("{old} is now known as {new}")),
+        F::Renamed { old, new, .. } => notice(out, &wording::renamed(old, new)),
         F::Error { message, .. } => notice(out, &format!("error: {message}")),
         F::Notice { text } => notice(out, text),
         F::Closing { reason } => notice(out, &format!("the room is closing: {reason}")),

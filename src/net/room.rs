@@ -1090,7 +1090,7 @@ impl RoomState {
         // The plain notice summarizes (it names at most a few).
         let plain = format!(
             "* {}\n",
-            crate::net::protocol::members_changed_text(
+            crate::net::wording::members_changed(
                 joined.iter().map(|m| m.nick.as_str()),
                 left.iter().map(|(m, _)| m.nick.as_str()),
             )

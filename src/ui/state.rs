@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::safe_text::{visible, visible_line};
+use crate::net::wording::{self, Presence};
 use crate::net::{
     ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, PinMatch, SessionCommand, TrustBasis,
     Untrusted,
@@ -266,8 +267,8 @@ const RUN_NAMES: usize = 5;
 struct Run {
     /// The line it is.
     line: LineId,
-    /// "joined", or "left" with its reason.
-    what: String,
+    /// Joined, or left for one reason.
+    what: Presence,
     /// When the first of them happened.
     since_ms: u64,
     /// The first names.
@@ -289,7 +290,7 @@ impl Run {
             (_, 1) => format!("{} and 1 other", self.names.join(", ")),
             (_, more) => format!("{} and {more} others", self.names.join(", ")),
         };
-        format!("{names} {}", self.what)
+        self.what.notice(&names)
     }
 }
 
@@ -418,13 +419,13 @@ impl RoomState {
             Status::Untrusted(_) => {
                 Some("Not connected: the host's certificate is not trusted".into())
             }
-            Status::Disconnected { reason, .. } => Some(format!("Disconnected: {reason}")),
+            Status::Disconnected { reason, .. } => Some(wording::disconnected(reason)),
         }
     }
 
     /// Tells that `nick` joined or left, in the line of the joins or leaves
     /// just before it when there is one.
-    fn member_notice(&mut self, nick: String, what: String) {
+    fn member_notice(&mut self, nick: String, what: Presence) {
         let now = crate::net::now_ms();
         // Only while the run's line is still the last one, unchanged.
         let continues = self.run.as_ref().is_some_and(|run| {
@@ -777,7 +778,7 @@ impl RoomState {
             Status::Untrusted(u) => {
                 format!("Not private: {}", visible_line(&u.problem.explain()))
             }
-            Status::Disconnected { reason, .. } => format!("Disconnected: {reason}"),
+            Status::Disconnected { reason, .. } => wording::disconnected(reason),
             Status::Reconnecting { .. } => "Not connected · connection lost, reconnecting".into(),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
@@ -965,16 +966,14 @@ impl RoomState {
             }
             NetEvent::MemberJoined(m) => {
                 if Some(m.id) != self.me {
-                    self.member_notice(m.nick.clone(), "joined".into());
+                    self.member_notice(m.nick.clone(), Presence::Joined);
                     self.members.retain(|x| x.id != m.id);
                     self.members.push(m);
                 }
             }
             NetEvent::MemberLeft { member, reason } => {
                 self.members.retain(|x| x.id != member.id);
-                // "left", or "left (reason)".
-                let what = crate::net::left_text("", reason).trim_start().to_string();
-                self.member_notice(member.nick, what);
+                self.member_notice(member.nick, Presence::Left(reason));
             }
             NetEvent::Renamed { id, old, new } => {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
@@ -983,7 +982,7 @@ impl RoomState {
                 if Some(id) == self.me {
                     self.nick.clone_from(&new);
                 }
-                self.notice(format!("{old} is now known as {new}"));
+                self.notice(wording::renamed(&old, &new));
             }
             // The host's window does not show members' handshakes yet.
             NetEvent::MemberHandshake { .. } => {}
@@ -995,7 +994,7 @@ impl RoomState {
                     }
                 }
                 if kind != DisconnectKind::Untrusted {
-                    self.notice(format!("Disconnected: {reason}"));
+                    self.notice(wording::disconnected(&reason));
                 }
                 self.me = None;
                 self.members.clear();
