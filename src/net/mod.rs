@@ -58,12 +58,6 @@ pub const DEFAULT_PORT: u16 = 7443;
 /// How long a TLS handshake may take before the connection is dropped.
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// A nickname as the room would accept it, if it is one.
-#[must_use]
-pub fn room_nick(wanted: &str) -> Option<String> {
-    room::valid_nick(wanted).ok()
-}
-
 /// Now, in milliseconds since the Unix epoch (0 if the clock is before it).
 #[must_use]
 pub fn now_ms() -> u64 {

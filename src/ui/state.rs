@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::net::certinfo::{CertInfo, fingerprint};
+use crate::net::certinfo::{CertInfo, short_fingerprint};
 use crate::net::safe_text::{visible, visible_line};
 use crate::net::wording::{self, Presence};
 use crate::net::{
@@ -782,7 +782,10 @@ impl RoomState {
             Status::Reconnecting { .. } => "Not connected · connection lost, reconnecting".into(),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
-                    Some(leaf) => format!("Hosting · your certificate {}", short_fingerprint(leaf)),
+                    Some(leaf) => format!(
+                        "Hosting · your certificate {}",
+                        short_fingerprint(&leaf.sha256)
+                    ),
                     None => "Hosting".into(),
                 },
                 (Role::Member, Some(c)) => {
@@ -1139,13 +1142,6 @@ fn safe_to_show(event: NetEvent) -> NetEvent {
         | NetEvent::Delivered { .. }
         | NetEvent::Sent { .. }) => other,
     }
-}
-
-/// `SHA256:ab12cd…` — the first 8 bytes, enough to recognise at a glance.
-#[must_use]
-pub fn short_fingerprint(cert: &CertInfo) -> String {
-    let full = fingerprint(&cert.sha256);
-    format!("{}…", &full[..full.len().min(7 + 16)])
 }
 
 /// The CN of a distinguished name, or the whole name.
