@@ -594,7 +594,7 @@ pub(crate) async fn run(
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             command = commands.recv() => match command {
                 Some(SessionCommand::Send { id, text }) => {
-                    let text = crate::net::lines::sanitize_str(&text, true);
+                    let text = crate::net::lines::sanitize_str(&text, crate::net::safe_text::Newlines::Keep);
                     if let Err(e) = check_message(&text) {
                         sink.emit(NetEvent::NotDelivered { id, reason: e.message });
                         continue;

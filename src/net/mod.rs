@@ -26,6 +26,7 @@ pub mod protocol;
 pub mod recorder;
 mod resume;
 mod room;
+pub(crate) mod safe_event;
 pub mod safe_text;
 pub mod safety;
 pub mod store;

@@ -2,18 +2,18 @@
 //! [`RoomState::apply`] (net events) and [`RoomState::compose`] (the user
 //! sending), so every rule here is unit-testable without a window.
 //!
-//! Every string an event brings (names, messages, reasons) is made safe to
-//! show as it comes in ([`crate::net::safe_text`]). The conversation keeps
+//! Every string an event brings (names, messages, reasons) comes safe to
+//! show: the net layer makes it so as the event leaves it
+//! ([`crate::net::safe_event`]). The conversation keeps
 //! at most [`MAX_LINES`] lines; each line has a [`LineId`] that stays its
 //! own however many lines before it leave.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crate::net::certinfo::{CertInfo, short_fingerprint};
-use crate::net::safe_text::{visible, visible_line};
+use crate::net::safe_text::visible_line;
 use crate::net::wording::{self, Presence};
 use crate::net::{
     ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, PinMatch, SessionCommand, TrustBasis,
@@ -825,7 +825,7 @@ impl RoomState {
 
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
-        match safe_to_show(event) {
+        match event {
             NetEvent::Listening {
                 addr,
                 chain,
@@ -1054,94 +1054,6 @@ pub fn grouped(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// A string from the network as it may be shown: on one line, with
-/// nothing interpreted (see [`crate::net::safe_text`]).
-fn safe(text: String) -> String {
-    match visible_line(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(shown) => shown,
-    }
-}
-
-/// [`safe`], newlines kept (message bodies).
-fn safe_text(text: String) -> String {
-    match visible(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(shown) => shown,
-    }
-}
-
-fn safe_member(mut m: MemberInfo) -> MemberInfo {
-    m.nick = safe(m.nick);
-    m.identity = m.identity.map(safe);
-    m
-}
-
-/// An event with every string in it that the window shows as it is made
-/// safe to show. (Certificates are, from the moment they are parsed; the
-/// views that show them, and connection facts, make them visible again.)
-fn safe_to_show(event: NetEvent) -> NetEvent {
-    match event {
-        NetEvent::Connecting { target } => NetEvent::Connecting {
-            target: safe(target),
-        },
-        NetEvent::Joined {
-            you,
-            nick,
-            members,
-            total,
-        } => NetEvent::Joined {
-            you,
-            nick: safe(nick),
-            members: members.into_iter().map(safe_member).collect(),
-            total,
-        },
-        NetEvent::Roster { members } => NetEvent::Roster {
-            members: members.into_iter().map(safe_member).collect(),
-        },
-        NetEvent::Message(mut m) => {
-            m.nick = safe(m.nick);
-            m.text = safe_text(m.text);
-            NetEvent::Message(m)
-        }
-        NetEvent::Notice(text) => NetEvent::Notice(safe(text)),
-        NetEvent::NotDelivered { id, reason } => NetEvent::NotDelivered {
-            id,
-            reason: safe(reason),
-        },
-        NetEvent::MemberJoined(m) => NetEvent::MemberJoined(safe_member(m)),
-        NetEvent::MemberLeft { member, reason } => NetEvent::MemberLeft {
-            member: safe_member(member),
-            reason,
-        },
-        NetEvent::Renamed { id, old, new } => NetEvent::Renamed {
-            id,
-            old: safe(old),
-            new: safe(new),
-        },
-        NetEvent::Disconnected { reason, kind } => NetEvent::Disconnected {
-            reason: safe(reason),
-            kind,
-        },
-        NetEvent::Reconnecting {
-            reason,
-            in_ms,
-            attempt,
-        } => NetEvent::Reconnecting {
-            reason: safe(reason),
-            in_ms,
-            attempt,
-        },
-        other @ (NetEvent::Listening { .. }
-        | NetEvent::HistoryEnd { .. }
-        | NetEvent::Connected(_)
-        | NetEvent::MemberHandshake { .. }
-        | NetEvent::Untrusted(_)
-        | NetEvent::Delivered { .. }
-        | NetEvent::Sent { .. }) => other,
-    }
 }
 
 /// The CN of a distinguished name, or the whole name.
@@ -1746,8 +1658,10 @@ mod tests {
     }
 
     #[test]
-    fn what_peers_say_is_made_visible_as_it_comes_in() {
+    fn what_peers_say_stays_visible_in_every_line_and_the_status() {
         let mut s = joined();
+        // As the net layer hands events over: made safe as they leave it.
+        let mut apply = |e: NetEvent| s.apply(crate::net::safe_event::made_safe(e));
         let hostile = "\x1b[2J\u{202e}\u{200b}\n* fake";
         let member = MemberInfo {
             id: 9,
@@ -1756,8 +1670,8 @@ mod tests {
             plain_text: false,
             identity: Some(hostile.into()),
         };
-        s.apply(NetEvent::MemberJoined(member.clone()));
-        s.apply(NetEvent::Message(MessageEvent {
+        apply(NetEvent::MemberJoined(member.clone()));
+        apply(NetEvent::Message(MessageEvent {
             seq: 1,
             from: Some(9),
             nick: hostile.into(),
@@ -1766,17 +1680,17 @@ mod tests {
             own: false,
             history: false,
         }));
-        s.apply(NetEvent::Renamed {
+        apply(NetEvent::Renamed {
             id: 9,
             old: hostile.into(),
             new: hostile.into(),
         });
-        s.apply(NetEvent::Notice(hostile.into()));
-        s.apply(NetEvent::MemberLeft {
+        apply(NetEvent::Notice(hostile.into()));
+        apply(NetEvent::MemberLeft {
             member,
             reason: crate::net::LeaveReason::ConnectionLost,
         });
-        s.apply(NetEvent::Disconnected {
+        apply(NetEvent::Disconnected {
             reason: hostile.into(),
             kind: DisconnectKind::Error,
         });
