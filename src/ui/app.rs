@@ -416,6 +416,70 @@ impl TlsChatApp {
     }
 }
 
+impl TlsChatApp {
+    /// Does what the room view asked for.
+    fn room_action(&mut self, action: RoomAction) {
+        let Screen::Room(room) = &mut self.screen else {
+            // The room it was for is gone (an earlier action left it).
+            return;
+        };
+        match action {
+            RoomAction::SaveConversation => {
+                let date = time::OffsetDateTime::now_utc()
+                    .to_offset(crate::transcript::local_offset())
+                    .date();
+                let dir = self
+                    .last_dir
+                    .clone()
+                    .or_else(dirs::document_dir)
+                    .or_else(dirs::home_dir);
+                let dialog = FileDialog::save(
+                    "Save the conversation",
+                    dir.as_deref(),
+                    &format!("tlschat-{date}.txt"),
+                    CONVERSATION_TYPES,
+                );
+                self.dialog = Some((dialog, Purpose::SaveConversation));
+            }
+            RoomAction::SaveChain => {
+                let name = crate::ui::cert_view::shown_chain(&room.state)
+                    .first()
+                    .map_or_else(|| "chain.pem".into(), crate::ui::cert_view::chain_file_name);
+                let dir = self.last_dir.clone().or_else(dirs::download_dir);
+                let dialog =
+                    FileDialog::save("Save the certificate chain", dir.as_deref(), &name, &[]);
+                self.dialog = Some((dialog, Purpose::SaveChain));
+            }
+            RoomAction::Send(command) => {
+                if let Some(session) = self.session {
+                    self.net.send(session, command);
+                }
+            }
+            RoomAction::Disconnect => {
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::Disconnect);
+                }
+            }
+            RoomAction::ReconnectNow => {
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::ReconnectNow);
+                }
+            }
+            RoomAction::Reconnect(config) => {
+                room.state.reconnecting();
+                self.session = self.net.start(Start::Join(*config));
+            }
+            RoomAction::BackToStart => {
+                self.refresh_known();
+                if let Some(session) = self.session.take() {
+                    self.net.send(session, SessionCommand::Disconnect);
+                }
+                self.screen = Screen::Start;
+            }
+        }
+    }
+}
+
 impl eframe::App for TlsChatApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         // Before this frame's messages: those that come in the frame the
@@ -500,7 +564,7 @@ impl eframe::App for TlsChatApp {
             self.close_dialog();
         }
         let modal = self.dialog.is_some();
-        let action = match &mut self.screen {
+        let actions = match &mut self.screen {
             Screen::Start => {
                 self.start_ui(ui);
                 self.dialog_ui(ui.ctx());
@@ -513,63 +577,9 @@ impl eframe::App for TlsChatApp {
             }
         };
         self.dialog_ui(ui.ctx());
-        let Screen::Room(room) = &mut self.screen else {
-            return;
-        };
-        match action {
-            None => {}
-            Some(RoomAction::SaveConversation) => {
-                let date = time::OffsetDateTime::now_utc()
-                    .to_offset(crate::transcript::local_offset())
-                    .date();
-                let dir = self
-                    .last_dir
-                    .clone()
-                    .or_else(dirs::document_dir)
-                    .or_else(dirs::home_dir);
-                let dialog = FileDialog::save(
-                    "Save the conversation",
-                    dir.as_deref(),
-                    &format!("tlschat-{date}.txt"),
-                    CONVERSATION_TYPES,
-                );
-                self.dialog = Some((dialog, Purpose::SaveConversation));
-            }
-            Some(RoomAction::SaveChain) => {
-                let name = crate::ui::cert_view::shown_chain(&room.state)
-                    .first()
-                    .map_or_else(|| "chain.pem".into(), crate::ui::cert_view::chain_file_name);
-                let dir = self.last_dir.clone().or_else(dirs::download_dir);
-                let dialog =
-                    FileDialog::save("Save the certificate chain", dir.as_deref(), &name, &[]);
-                self.dialog = Some((dialog, Purpose::SaveChain));
-            }
-            Some(RoomAction::Send(command)) => {
-                if let Some(session) = self.session {
-                    self.net.send(session, command);
-                }
-            }
-            Some(RoomAction::Disconnect) => {
-                if let Some(session) = self.session {
-                    self.net.send(session, SessionCommand::Disconnect);
-                }
-            }
-            Some(RoomAction::ReconnectNow) => {
-                if let Some(session) = self.session {
-                    self.net.send(session, SessionCommand::ReconnectNow);
-                }
-            }
-            Some(RoomAction::Reconnect(config)) => {
-                room.state.reconnecting();
-                self.session = self.net.start(Start::Join(*config));
-            }
-            Some(RoomAction::BackToStart) => {
-                self.refresh_known();
-                if let Some(session) = self.session.take() {
-                    self.net.send(session, SessionCommand::Disconnect);
-                }
-                self.screen = Screen::Start;
-            }
+        // Every action asked for this frame, in order.
+        for action in actions {
+            self.room_action(action);
         }
     }
 

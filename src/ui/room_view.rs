@@ -292,14 +292,17 @@ impl RoomView {
         });
     }
 
-    /// Draws the room; returns what the user asked for.
-    pub fn ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
-        let (mut action, mut scroll) = self.keys(ui);
+    /// Draws the room; returns what the user asked for this frame, in
+    /// the order asked (every one of them: a shortcut and Enter in the
+    /// same frame are two actions).
+    pub fn ui(&mut self, ui: &mut Ui) -> Vec<RoomAction> {
+        let (action, mut scroll) = self.keys(ui);
+        let mut actions: Vec<RoomAction> = action.into_iter().collect();
         egui::Panel::top("address_bar").show(ui, |ui| {
-            action = action.take().or(self.address_bar_ui(ui));
+            actions.extend(self.address_bar_ui(ui));
         });
         if std::mem::take(&mut self.save_chain) {
-            action = Some(RoomAction::SaveChain);
+            actions.push(RoomAction::SaveChain);
         }
         if let Status::Untrusted(u) = &self.state.status {
             let u = u.clone();
@@ -310,12 +313,12 @@ impl RoomView {
                     ui.add_space(side);
                     ui.vertical(|ui| {
                         ui.set_max_width(720.0);
-                        action = crate::ui::interstitial::interstitial_ui(ui, &u, self);
+                        actions.extend(crate::ui::interstitial::interstitial_ui(ui, &u, self));
                     });
                 });
             });
             self.details_window(ui);
-            return action;
+            return actions;
         }
         if self.state.is_reconnecting() {
             egui::Panel::top("reconnect_banner")
@@ -325,7 +328,7 @@ impl RoomView {
                         .inner_margin(egui::Margin::symmetric(10, 8)),
                 )
                 .show(ui, |ui| {
-                    action = action.take().or(self.banner_ui(ui));
+                    actions.extend(self.banner_ui(ui));
                 });
         }
         egui::Panel::right("members")
@@ -342,7 +345,7 @@ impl RoomView {
             });
         }
         egui::Panel::bottom("composer_panel").show(ui, |ui| {
-            action = action.take().or(self.composer_ui(ui));
+            actions.extend(self.composer_ui(ui));
         });
         if std::mem::take(&mut self.scroll_to_end) {
             scroll = Some(Scroll::End);
@@ -373,11 +376,11 @@ impl RoomView {
             ) && let Some(c) = self.state.resend(i)
             {
                 self.heights.invalidate();
-                action = Some(RoomAction::Send(c));
+                actions.push(RoomAction::Send(c));
             }
         });
         self.details_window(ui);
-        action
+        actions
     }
 
     fn shortcuts_window(&mut self, ui: &Ui) {

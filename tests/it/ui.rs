@@ -1008,6 +1008,33 @@ fn say_to(from: &mut App<'static>, to: &mut App<'static>, text: &str) {
 }
 
 #[test]
+fn ctrl_s_and_enter_in_one_frame_both_happen() {
+    let (_, _, mut h, mut m) = in_the_room();
+    type_message(&mut m, "sent with a save");
+    // Both keys in the same frame (kittest's key_press would give each
+    // its own frame): the save asks where, and the message goes.
+    let key = |key, modifiers| egui::Event::Key {
+        key,
+        pressed: true,
+        modifiers,
+        repeat: false,
+        physical_key: None,
+    };
+    m.input_mut().events.extend([
+        key(egui::Key::S, egui::Modifiers::COMMAND),
+        key(egui::Key::Enter, egui::Modifiers::NONE),
+    ]);
+    m.step();
+    pump(&mut [&mut m, &mut h], "the message at the host", |a| {
+        line_texts(a[1]).iter().any(|l| l == "sent with a save")
+    });
+    assert!(
+        has_text(&m, "Save the conversation"),
+        "the save dialog is open"
+    );
+}
+
+#[test]
 fn ctrl_f_counts_matches_moves_between_them_and_esc_closes_the_search() {
     let (_, _, mut h, mut m) = in_the_room();
     for text in [
