@@ -804,7 +804,9 @@ impl NotificationService {
 /// from the environment, which a test cannot change in its own process.
 fn run_with_session_bus(name: &str, bus: &str) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", name, "--nocapture"])
+        .args(["--ignored", "--exact"])
+        .arg(crate::common::test_name(module_path!(), name))
+        .arg("--nocapture")
         .env("DBUS_SESSION_BUS_ADDRESS", bus)
         .output()
         .unwrap();
