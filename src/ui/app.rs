@@ -15,7 +15,7 @@ use crate::notify::{Note, Notifier};
 use crate::transcript::Format;
 use crate::ui::file_dialog::{FileDialog, FileType, Outcome};
 use crate::ui::frame_log::FrameLog;
-use crate::ui::room_view::{RoomAction, RoomView};
+use crate::ui::room_view::{RoomAction, RoomView, Surroundings};
 use crate::ui::settings::{NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name};
 use crate::ui::start::{KnownHosts, PemField, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomState};
@@ -329,7 +329,7 @@ impl TlsChatApp {
                             Format::Plain => "plain text",
                             Format::JsonLines => "JSON lines",
                         };
-                        room.status = Some(format!(
+                        room.set_status(format!(
                             "Saved the conversation ({} lines, {what}) to {shown}",
                             room.state.lines.len()
                         ));
@@ -344,7 +344,7 @@ impl TlsChatApp {
                 let count = chain.len();
                 crate::config::write_atomic(&path, pem.as_bytes(), false)
                     .map(|()| {
-                        room.export_result =
+                        room.details.export_result =
                             Some(format!("Saved {count} certificate(s) to {shown}"));
                     })
                     .map_err(|e| format!("Could not save the chain to {shown}: {}", cause(&e)))
@@ -570,11 +570,13 @@ impl eframe::App for TlsChatApp {
                 self.dialog_ui(ui.ctx());
                 return;
             }
-            Screen::Room(room) => {
-                room.notify_service = self.notifier.service();
-                room.modal = modal;
-                room.ui(ui)
-            }
+            Screen::Room(room) => room.ui(
+                ui,
+                Surroundings {
+                    modal,
+                    notify_service: self.notifier.service(),
+                },
+            ),
         };
         self.dialog_ui(ui.ctx());
         // Every action asked for this frame, in order.

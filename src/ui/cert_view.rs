@@ -7,7 +7,6 @@ use crate::net::certinfo::{CertInfo, fingerprint, hex};
 use crate::net::safe_text::{visible, visible_line};
 use crate::net::trust::utc;
 use crate::net::{ConnectionInfo, PinMatch, TrustBasis};
-use crate::ui::room_view::RoomView;
 use crate::ui::state::{Role, RoomState, Status};
 
 /// A named value; the value may come from a certificate or the peer, so it
@@ -457,79 +456,105 @@ pub fn shown_chain(state: &RoomState) -> &[CertInfo] {
     }
 }
 
-/// The whole details window's content.
-pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
-    let chain = shown_chain(&view.state).to_vec();
-    let heading = match (&view.state.status, &view.state.role) {
-        (Status::Untrusted(_), _) => "The certificate that was refused",
-        (_, Role::Host) => "Your certificate (what members are shown)",
-        _ => "The host's certificate",
-    };
-    if let Some(c) = &view.state.connection {
-        ui.heading("Connection");
-        if let Some(path) = &c.keylog {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                format!("⚠ {}", crate::net::tlsopts::keylog_warning(path)),
-            );
+/// The details window's own state.
+#[derive(Debug, Default)]
+pub struct Details {
+    /// Which certificate of the chain is shown.
+    selected_cert: usize,
+    /// The last export's outcome (shown under the chain).
+    pub export_result: Option<String>,
+}
+
+/// What the details window asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailsAction {
+    /// "Save chain as…": ask where to save the chain shown.
+    SaveChain,
+}
+
+impl Details {
+    /// The whole details window's content, for `room`.
+    pub fn ui(&mut self, ui: &mut Ui, room: &RoomState) -> Option<DetailsAction> {
+        let heading = match (&room.status, &room.role) {
+            (Status::Untrusted(_), _) => "The certificate that was refused",
+            (_, Role::Host) => "Your certificate (what members are shown)",
+            _ => "The host's certificate",
+        };
+        if let Some(c) = &room.connection {
+            connection_section_ui(ui, c);
         }
-        connection_ui(ui, c);
-        ui.add_space(6.0);
-        egui::CollapsingHeader::new("How this connection was secured")
-            .id_salt("walkthrough")
-            .default_open(true)
-            .show(ui, |ui| {
-                for (title, text) in walkthrough(c) {
-                    ui.label(RichText::new(title).strong());
-                    ui.add(egui::Label::new(visible(&text).into_owned()).wrap());
-                    ui.add_space(4.0);
-                }
-            });
-        if let Some(wire) = &c.wire {
-            egui::CollapsingHeader::new("Handshake on the wire")
-                .id_salt("wire")
-                .show(ui, |ui| crate::ui::wire_view::wire_ui(ui, wire));
-        }
-        ui.add_space(10.0);
+        ui.heading(heading);
+        self.chain_ui(ui, shown_chain(room))
     }
-    ui.heading(heading);
-    if chain.is_empty() {
-        ui.label("No certificate yet.");
-        return;
-    }
-    view.selected_cert = view.selected_cert.min(chain.len() - 1);
-    ui.horizontal_wrapped(|ui| {
-        for (i, c) in chain.iter().enumerate() {
-            let role = if i == 0 { "server" } else { "issuer" };
-            ui.selectable_value(
-                &mut view.selected_cert,
-                i,
-                format!("{} ({role})", visible_line(c.display_name())),
-            );
+
+    /// The chain's certificates, one at a time, and ways to export them.
+    fn chain_ui(&mut self, ui: &mut Ui, chain: &[CertInfo]) -> Option<DetailsAction> {
+        if chain.is_empty() {
+            ui.label("No certificate yet.");
+            return None;
         }
-    });
-    ui.separator();
-    cert_ui(ui, &chain[view.selected_cert]);
-    ui.add_space(8.0);
-    ui.horizontal(|ui| {
-        if ui.button("Copy certificate PEM").clicked() {
-            ui.ctx().copy_text(chain[view.selected_cert].to_pem());
+        self.selected_cert = self.selected_cert.min(chain.len() - 1);
+        ui.horizontal_wrapped(|ui| {
+            for (i, c) in chain.iter().enumerate() {
+                let role = if i == 0 { "server" } else { "issuer" };
+                ui.selectable_value(
+                    &mut self.selected_cert,
+                    i,
+                    format!("{} ({role})", visible_line(c.display_name())),
+                );
+            }
+        });
+        ui.separator();
+        cert_ui(ui, &chain[self.selected_cert]);
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button("Copy certificate PEM").clicked() {
+                ui.ctx().copy_text(chain[self.selected_cert].to_pem());
+            }
+            if ui.button("Copy chain PEM").clicked() {
+                ui.ctx()
+                    .copy_text(chain.iter().map(CertInfo::to_pem).collect());
+            }
+        });
+        let save = ui
+            .button("Save chain as…")
+            .on_hover_text("All the certificates above, as PEM, in a file you choose")
+            .clicked();
+        if let Some(r) = &self.export_result {
+            ui.label(r);
         }
-        if ui.button("Copy chain PEM").clicked() {
-            ui.ctx()
-                .copy_text(chain.iter().map(CertInfo::to_pem).collect());
-        }
-    });
-    if ui
-        .button("Save chain as…")
-        .on_hover_text("All the certificates above, as PEM, in a file you choose")
-        .clicked()
-    {
-        view.save_chain = true;
+        save.then_some(DetailsAction::SaveChain)
     }
-    if let Some(r) = &view.export_result {
-        ui.label(r);
+}
+
+/// The live connection: its parameters, how it was secured, and its
+/// handshake on the wire.
+fn connection_section_ui(ui: &mut Ui, c: &ConnectionInfo) {
+    ui.heading("Connection");
+    if let Some(path) = &c.keylog {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("⚠ {}", crate::net::tlsopts::keylog_warning(path)),
+        );
     }
+    connection_ui(ui, c);
+    ui.add_space(6.0);
+    egui::CollapsingHeader::new("How this connection was secured")
+        .id_salt("walkthrough")
+        .default_open(true)
+        .show(ui, |ui| {
+            for (title, text) in walkthrough(c) {
+                ui.label(RichText::new(title).strong());
+                ui.add(egui::Label::new(visible(&text).into_owned()).wrap());
+                ui.add_space(4.0);
+            }
+        });
+    if let Some(wire) = &c.wire {
+        egui::CollapsingHeader::new("Handshake on the wire")
+            .id_salt("wire")
+            .show(ui, |ui| crate::ui::wire_view::wire_ui(ui, wire));
+    }
+    ui.add_space(10.0);
 }
 
 /// The file name "Save chain as…" suggests: the certificate's name, made
@@ -732,10 +757,14 @@ mod tests {
         info.chain = vec![leaf];
         let mut state = RoomState::new(crate::ui::state::Role::Member, "h:1".into(), "ana".into());
         state.connection = Some(Box::new(info));
-        let view = RoomView::new(state, None);
         let mut h = Harness::builder()
             .with_size(egui::vec2(900.0, 1400.0))
-            .build_ui_state(|ui, view: &mut RoomView| details_ui(ui, view), view);
+            .build_ui_state(
+                |ui, (details, state): &mut (Details, RoomState)| {
+                    details.ui(ui, state);
+                },
+                (Details::default(), state),
+            );
         h.run();
         let shown = h
             .query_all_by_label_contains("evil\\x1b[2J\\u{202e}moc")
