@@ -34,7 +34,7 @@ pub struct Found {
 /// (an action's after `/me `), a notice's text.
 #[must_use]
 pub fn body(line: &ChatLine) -> &str {
-    if line.notice {
+    if line.is_notice() {
         &line.text
     } else {
         action(&line.text).unwrap_or(&line.text)

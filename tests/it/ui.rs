@@ -92,7 +92,7 @@ fn two_windows_chat_and_show_each_other() {
             .unwrap()
             .lines
             .iter()
-            .any(|l| l.own && l.delivery == Some(Delivery::Delivered))
+            .any(|l| l.is_own() && l.delivery == Some(Delivery::Delivered))
     });
     assert!(has_text(&m, "delivered"));
     assert!(m.state().room().unwrap().draft.is_empty());
@@ -542,16 +542,22 @@ fn a_newcomer_window_shows_the_backlog_above_a_divider() {
     });
     // The backlog is above the divider, as history; nothing else is.
     let room = m.state().room().unwrap();
-    let divider = room.lines.iter().position(|l| l.divider).unwrap();
+    let divider = room.lines.iter().position(|l| l.is_divider()).unwrap();
     assert_eq!(room.lines[divider].text, "3 earlier messages");
     let history: Vec<&str> = room
         .lines
         .iter()
-        .filter(|l| l.history)
+        .filter(|l| l.is_history())
         .map(|l| l.text.as_str())
         .collect();
     assert_eq!(history, ["first said", "second said", "third said"]);
-    assert!(room.lines[..divider].iter().filter(|l| l.history).count() == 3);
+    assert!(
+        room.lines[..divider]
+            .iter()
+            .filter(|l| l.is_history())
+            .count()
+            == 3
+    );
     assert!(has_text(&m, "third said"));
     // Live messages come below it, not as history.
     say(&mut host, 10, &["said live"]);
@@ -564,8 +570,8 @@ fn a_newcomer_window_shows_the_backlog_above_a_divider() {
         .iter()
         .position(|l| l.text == "said live")
         .unwrap();
-    assert!(live > divider && !room.lines[live].history);
-    assert_eq!(room.lines.iter().filter(|l| l.divider).count(), 1);
+    assert!(live > divider && !room.lines[live].is_history());
+    assert_eq!(room.lines.iter().filter(|l| l.is_divider()).count(), 1);
 }
 
 /// A host (with its history in memory), a member `bo` who stays, and a
