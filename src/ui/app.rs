@@ -18,7 +18,7 @@ use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView, Surroundings};
 use crate::ui::settings::{NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name};
 use crate::ui::start::{KnownHosts, PemField, Problems, StartAction, StartForm};
-use crate::ui::state::{Role, RoomState};
+use crate::ui::state::{Role, RoomModel};
 
 const FORM_KEY: &str = "tlschat.start_form";
 /// The desktop notification for what came since the last frame, if the
@@ -28,7 +28,7 @@ fn note_for(
     notify: Notify,
     before: (u64, u64),
     after: (u64, u64),
-    room: &RoomState,
+    room: &RoomModel,
 ) -> Option<Note> {
     let named = after.1 > before.1;
     let (last, mention) = room.last_unread();
@@ -265,7 +265,7 @@ impl TlsChatApp {
 
     /// The room's state, when a room is open.
     #[must_use]
-    pub fn room(&self) -> Option<&RoomState> {
+    pub fn room(&self) -> Option<&RoomModel> {
         match &self.screen {
             Screen::Room(r) => Some(&r.state),
             Screen::Start => None,
@@ -273,13 +273,13 @@ impl TlsChatApp {
     }
 
     fn host(&mut self, config: HostConfig) {
-        let state = RoomState::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        let state = RoomModel::new(Role::Host, config.bind.to_string(), config.nick.clone());
         self.screen = Screen::Room(Box::new(RoomView::new(state, None)));
         self.session = self.net.start(Start::Host(config));
     }
 
     fn join(&mut self, config: JoinConfig) {
-        let state = RoomState::new(Role::Member, config.target(), config.nick.clone());
+        let state = RoomModel::new(Role::Member, config.target(), config.nick.clone());
         self.screen = Screen::Room(Box::new(RoomView::new(state, Some(config.clone()))));
         self.session = self.net.start(Start::Join(config));
     }

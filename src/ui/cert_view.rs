@@ -7,7 +7,7 @@ use crate::net::certinfo::{CertInfo, fingerprint, hex};
 use crate::net::safe_text::{visible, visible_line};
 use crate::net::trust::utc;
 use crate::net::{ConnectionInfo, PinMatch, TrustBasis};
-use crate::ui::state::{Role, RoomState, Status};
+use crate::ui::state::{Role, RoomModel, Status};
 
 /// A named value; the value may come from a certificate or the peer, so it
 /// is shown through [`visible`].
@@ -495,7 +495,7 @@ fn messages(c: &ConnectionInfo, aead: &str) -> String {
 
 /// The chain the details show: the refused one, ours (host), or the host's.
 #[must_use]
-pub fn shown_chain(state: &RoomState) -> &[CertInfo] {
+pub fn shown_chain(state: &RoomModel) -> &[CertInfo] {
     match (&state.status, &state.role) {
         (Status::Untrusted(u), _) => &u.chain,
         (_, Role::Host) => &state.own_chain,
@@ -521,7 +521,7 @@ pub enum DetailsAction {
 
 impl Details {
     /// The whole details window's content, for `room`.
-    pub fn ui(&mut self, ui: &mut Ui, room: &RoomState) -> Option<DetailsAction> {
+    pub fn ui(&mut self, ui: &mut Ui, room: &RoomModel) -> Option<DetailsAction> {
         let heading = match (&room.status, &room.role) {
             (Status::Untrusted(_), _) => "The certificate that was refused",
             (_, Role::Host) => "Your certificate (what members are shown)",
@@ -626,7 +626,7 @@ pub fn chain_file_name(leaf: &CertInfo) -> String {
 mod tests {
     use super::*;
     use crate::net::trust::Problem;
-    use crate::ui::state::RoomState;
+    use crate::ui::state::RoomModel;
 
     fn cert(cn: &str) -> CertInfo {
         let key = rcgen::KeyPair::generate().unwrap();
@@ -802,12 +802,12 @@ mod tests {
             },
         );
         info.chain = vec![leaf];
-        let mut state = RoomState::new(crate::ui::state::Role::Member, "h:1".into(), "ana".into());
+        let mut state = RoomModel::new(crate::ui::state::Role::Member, "h:1".into(), "ana".into());
         state.connection = Some(Box::new(info));
         let mut h = Harness::builder()
             .with_size(egui::vec2(900.0, 1400.0))
             .build_ui_state(
-                |ui, (details, state): &mut (Details, RoomState)| {
+                |ui, (details, state): &mut (Details, RoomModel)| {
                     details.ui(ui, state);
                 },
                 (Details::default(), state),

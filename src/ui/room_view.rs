@@ -10,7 +10,7 @@ use crate::ui::cert_view::{Details, DetailsAction};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
 use crate::ui::interstitial::{Choice, Warning};
 use crate::ui::search::Search;
-use crate::ui::state::{Role, RoomState, Status};
+use crate::ui::state::{Role, RoomModel, Status};
 
 /// What the room view asked the app to do.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ pub enum RoomAction {
 /// One open room and the view's own state.
 pub struct RoomView {
     /// The room.
-    pub state: RoomState,
+    pub state: RoomModel,
     /// How we joined (to reconnect, or proceed with an exception).
     pub join: Option<JoinConfig>,
     /// Which of the room's windows are open.
@@ -186,7 +186,7 @@ impl Keys {
 impl RoomView {
     /// A view over a new room.
     #[must_use]
-    pub fn new(state: RoomState, join: Option<JoinConfig>) -> Self {
+    pub fn new(state: RoomModel, join: Option<JoinConfig>) -> Self {
         Self {
             state,
             join,
@@ -723,7 +723,7 @@ mod tests {
 
     #[test]
     fn a_big_member_list_lays_out_only_the_names_in_view() {
-        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        let mut state = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
         state.members = (0..5000)
             .map(|i| MemberInfo {
                 id: i,
@@ -747,7 +747,7 @@ mod tests {
     }
 
     /// A 900×600 window drawing a view over `state`, after its first frame.
-    fn harness(state: RoomState) -> Harness<'static, RoomView> {
+    fn harness(state: RoomModel) -> Harness<'static, RoomView> {
         let mut h = Harness::builder()
             .with_size(egui::vec2(900.0, 600.0))
             .build_ui_state(
@@ -769,7 +769,7 @@ mod tests {
     /// A host's room view, in the room, with `n` messages from ana.
     fn busy_room(n: u64) -> Harness<'static, RoomView> {
         use crate::net::{MessageEvent, NetEvent};
-        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        let mut state = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
         state.apply(NetEvent::Listening {
             addr: "127.0.0.1:7463".parse().unwrap(),
             chain: vec![],
@@ -882,7 +882,7 @@ mod tests {
     fn a_replay_of_ten_thousand_messages_comes_in_without_a_long_frame() {
         use crate::net::{MessageEvent, NetEvent};
         use crate::ui::app::EVENTS_PER_FRAME;
-        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        let mut state = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
         state.apply(NetEvent::Listening {
             addr: "127.0.0.1:7463".parse().unwrap(),
             chain: vec![],

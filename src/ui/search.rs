@@ -136,7 +136,7 @@ impl Search {
     }
 
     /// Finds the query in `lines` if the query or the lines changed since
-    /// the last time (`revision` is [`crate::ui::state::RoomState::revision`]).
+    /// the last time (`revision` is [`crate::ui::state::RoomModel::revision`]).
     pub fn update(&mut self, lines: &[ChatLine], revision: u64) {
         if !self.open {
             return;

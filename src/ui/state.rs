@@ -1,5 +1,5 @@
 //! The room as the window sees it: plain data, changed only by
-//! [`RoomState::apply`] (net events) and [`RoomState::compose`] (the user
+//! [`RoomModel::apply`] (net events) and [`RoomModel::compose`] (the user
 //! sending), so every rule here is unit-testable without a window.
 //!
 //! Every string an event brings (names, messages, reasons) is made safe to
@@ -274,7 +274,7 @@ pub enum Status {
 
 /// Everything the room view shows.
 #[derive(Debug, Clone)]
-pub struct RoomState {
+pub struct RoomModel {
     /// Host or member.
     pub role: Role,
     /// `host:port` we joined, or the address we host on.
@@ -373,7 +373,7 @@ impl Run {
     }
 }
 
-impl RoomState {
+impl RoomModel {
     /// A room we are about to host or join.
     #[must_use]
     pub fn new(role: Role, target: String, nick: String) -> Self {
@@ -1260,8 +1260,8 @@ mod tests {
         }
     }
 
-    fn joined() -> RoomState {
-        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+    fn joined() -> RoomModel {
+        let mut s = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         s.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });
@@ -1343,7 +1343,7 @@ mod tests {
 
     #[test]
     fn connecting_then_connected_then_joined() {
-        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut s = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         s.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });
@@ -1358,7 +1358,7 @@ mod tests {
 
     #[test]
     fn the_address_bar_says_when_secrets_go_to_a_key_log() {
-        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut s = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         let mut info = connection(TrustBasis::Verified {
             anchor: "CN=Test Root".into(),
         });
@@ -1374,7 +1374,7 @@ mod tests {
 
     #[test]
     fn a_pinned_connection_is_not_shown_as_verified() {
-        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut s = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         s.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });
@@ -1450,7 +1450,7 @@ mod tests {
     #[test]
     fn the_composer_takes_the_plain_dialects_commands() {
         let mut s = joined();
-        let enter = |s: &mut RoomState, draft: &str| {
+        let enter = |s: &mut RoomModel, draft: &str| {
             s.draft = draft.into();
             s.compose()
         };
@@ -1468,7 +1468,7 @@ mod tests {
             enter(&mut s, "//etc/hosts is a file"),
             Some(SessionCommand::Send { text, .. }) if text == "/etc/hosts is a file"
         ));
-        let last = |s: &RoomState| s.lines.last().unwrap().text.clone();
+        let last = |s: &RoomModel| s.lines.last().unwrap().text.clone();
         assert_eq!(enter(&mut s, "/who"), None);
         assert!(last(&s).starts_with("In the room ("), "{}", last(&s));
         assert!(s.draft.is_empty());
@@ -1498,7 +1498,7 @@ mod tests {
         s.apply(message(1, "x"));
         let b = send(&mut s, "b");
         s.apply(NetEvent::Delivered { id: a });
-        let order = |s: &RoomState| -> Vec<String> {
+        let order = |s: &RoomModel| -> Vec<String> {
             s.lines
                 .iter()
                 .filter(|l| !l.is_notice())
@@ -1712,7 +1712,7 @@ mod tests {
         })
     }
 
-    fn send(s: &mut RoomState, text: &str) -> u64 {
+    fn send(s: &mut RoomModel, text: &str) -> u64 {
         s.draft = text.into();
         let Some(SessionCommand::Send { id, .. }) = s.compose() else {
             panic!("not sent")
@@ -1720,7 +1720,7 @@ mod tests {
         id
     }
 
-    fn line<'a>(s: &'a RoomState, text: &str) -> &'a ChatLine {
+    fn line<'a>(s: &'a RoomModel, text: &str) -> &'a ChatLine {
         s.lines
             .iter()
             .find(|l| l.text == text)
@@ -1904,7 +1904,7 @@ mod tests {
         })
     }
 
-    fn dividers(s: &RoomState) -> Vec<&ChatLine> {
+    fn dividers(s: &RoomModel) -> Vec<&ChatLine> {
         s.lines.iter().filter(|l| l.is_divider()).collect()
     }
 
@@ -2121,7 +2121,7 @@ mod tests {
     fn own_history_is_shown_once_as_own_and_own_live_messages_not_twice() {
         // A restarted host's window: the stored conversation, its own
         // earlier messages among it, then the divider.
-        let mut s = RoomState::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
+        let mut s = RoomModel::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
         s.apply(NetEvent::Listening {
             addr: "127.0.0.1:7443".parse().unwrap(),
             chain: vec![],
@@ -2193,7 +2193,7 @@ mod tests {
 
     #[test]
     fn host_state_and_untrusted() {
-        let mut s = RoomState::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
+        let mut s = RoomModel::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
         s.apply(NetEvent::Connecting {
             target: "127.0.0.1:0".into(),
         });
@@ -2205,7 +2205,7 @@ mod tests {
         assert_eq!(s.target, "127.0.0.1:7443");
         assert_eq!(s.status, Status::Connected);
 
-        let mut m = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut m = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         m.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });
