@@ -27,7 +27,7 @@ pub fn clock(time_ms: u64) -> String {
 }
 
 /// A colour for a nickname that stays the same across runs.
-fn nick_color(nick: &str, dark: bool) -> Color32 {
+fn nick_color(nick: &str, visuals: &egui::Visuals) -> Color32 {
     let h = nick
         .bytes()
         .fold(5381u32, |h, b| h.wrapping_mul(33) ^ u32::from(b));
@@ -47,7 +47,11 @@ fn nick_color(nick: &str, dark: bool) -> Color32 {
         Color32::from_rgb(130, 100, 0),
         Color32::from_rgb(170, 30, 60),
     ];
-    let palette = if dark { palette_dark } else { palette_light };
+    let palette = if visuals.dark_mode {
+        palette_dark
+    } else {
+        palette_light
+    };
     palette[(h as usize) % palette.len()]
 }
 
@@ -195,7 +199,7 @@ fn layout(
                 Color32::from_rgb(20, 90, 200)
             }
         } else {
-            nick_color(&line.nick, dark)
+            nick_color(&line.nick, &style.visuals)
         };
         let who = if line.is_own() {
             format!("{} (you)", line.nick)

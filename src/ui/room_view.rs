@@ -9,7 +9,7 @@ use crate::net::{JoinConfig, SessionCommand};
 use crate::ui::cert_view::{Details, DetailsAction};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
 use crate::ui::interstitial::{Choice, Warning};
-use crate::ui::search::Search;
+use crate::ui::search::{MatchCount, Search};
 use crate::ui::state::{Role, RoomModel, Status};
 
 /// What the room view asked the app to do.
@@ -130,16 +130,20 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("//text", "send a message that starts with /"),
 ];
 
-/// Takes an Enter press without modifiers out of this frame's input, so the
-/// text box does not also insert a newline. (egui's `consume_key` matches
-/// "logically" and would take Shift+Enter too.)
-fn take_plain_enter(ui: &Ui) -> bool {
-    take_enter(ui, false)
+/// Which Enter press [`take_enter`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Enter {
+    /// Enter without any modifier.
+    Plain,
+    /// Shift+Enter.
+    Shift,
 }
 
-/// Takes an Enter press, with Shift (`shift`) or without any modifier, out
-/// of this frame's input.
-fn take_enter(ui: &Ui, shift: bool) -> bool {
+/// Takes an Enter press (plain, or with Shift only) out of this frame's
+/// input, so the text box does not also insert a newline. (egui's
+/// `consume_key` matches "logically" and would take Shift+Enter for Enter.)
+fn take_enter(ui: &Ui, which: Enter) -> bool {
+    let shift = which == Enter::Shift;
     ui.input_mut(|i| {
         let at = i.events.iter().position(|e| {
             matches!(e, egui::Event::Key { key: egui::Key::Enter, pressed: true, modifiers, .. }
@@ -258,9 +262,9 @@ impl RoomView {
         let focused = ui.memory(|m| m.has_focus(id));
         // Enter and Shift+Enter move between matches; the field keeps
         // the focus.
-        if focused && take_enter(ui, true) {
+        if focused && take_enter(ui, Enter::Shift) {
             self.search.newer();
-        } else if focused && take_enter(ui, false) {
+        } else if focused && take_enter(ui, Enter::Plain) {
             self.search.older();
         }
         ui.horizontal(|ui| {
@@ -286,12 +290,12 @@ impl RoomView {
                 }
             }
             self.search.update(&self.state.lines, self.state.revision());
-            let count = self.search.count_text();
-            let none = count == "No matches";
-            let text = if none {
-                RichText::new(count).color(ui.visuals().warn_fg_color)
+            let count = self.search.count();
+            let text = RichText::new(count.to_string());
+            let text = if count == MatchCount::NoMatches {
+                text.color(ui.visuals().warn_fg_color)
             } else {
-                RichText::new(count)
+                text
             };
             ui.label(text);
             let any = !self.search.found().is_empty();
@@ -666,7 +670,7 @@ impl RoomView {
             }
         }
         // Enter sends; Shift+Enter is left to the text box as a new line.
-        let enter = connected && ui.memory(|m| m.has_focus(id)) && take_plain_enter(ui);
+        let enter = connected && ui.memory(|m| m.has_focus(id)) && take_enter(ui, Enter::Plain);
         let mut send = enter;
         ui.horizontal(|ui| {
             let label = ui.label("Message");
