@@ -46,25 +46,32 @@ pub struct Identity {
     pub cert_path: PathBuf,
     /// The private key (PEM, 0600).
     pub key_path: PathBuf,
-    /// The certificate's facts; its SHA-256 is what hosts and other members
-    /// see, as the fingerprint and the safety code.
+    /// The certificate's facts.
     pub cert: CertInfo,
+    /// The SHA-256 of the key (its SubjectPublicKeyInfo): who the member
+    /// is. A certificate re-issued for the same key changes nothing.
+    pub key: [u8; 32],
 }
 
 impl Identity {
-    /// `SHA256:…` of the certificate, as shown on the start screen and in
-    /// every member list.
+    /// `SHA256:…` of the key, as shown on the start screen and in every
+    /// member list.
     #[must_use]
     pub fn fingerprint(&self) -> String {
-        fingerprint(&self.cert.sha256)
+        fingerprint(&self.key)
     }
 
-    /// The safety code of the certificate: what two people read to each
-    /// other to be sure of a member.
+    /// The safety code of the key: what two people read to each other to
+    /// be sure of a member.
     #[must_use]
     pub fn safety_code(&self) -> String {
-        crate::net::safety::safety_code(&self.cert.sha256)
+        crate::net::safety::safety_code(&self.key)
     }
+}
+
+/// The SHA-256 of a key's SubjectPublicKeyInfo.
+fn key_sha256(key: &KeyPair) -> [u8; 32] {
+    crate::net::certinfo::sha256(&rcgen::PublicKeyData::subject_public_key_info(key))
 }
 
 /// Whether to keep the member's key or make a fresh one.
@@ -109,6 +116,7 @@ pub fn member_identity(config_dir: &Path, choice: KeyChoice) -> Result<Identity,
             cert_path,
             key_path,
             cert,
+            key: key_sha256(&key),
         });
     }
     let pem = member_params()?.self_signed(&key)?.pem();
@@ -118,6 +126,7 @@ pub fn member_identity(config_dir: &Path, choice: KeyChoice) -> Result<Identity,
         cert_path,
         key_path,
         cert: CertInfo::from_der(&der[0]),
+        key: key_sha256(&key),
     })
 }
 
@@ -137,6 +146,7 @@ pub fn existing_identity(config_dir: &Path) -> Result<Option<Identity>, CertGenE
         cert_path,
         key_path,
         cert,
+        key: key_sha256(&key),
     }))
 }
 
@@ -151,10 +161,7 @@ fn kept_certificate(path: &Path, key: &KeyPair) -> Result<Option<CertInfo>, Cert
     };
     let info = CertInfo::from_der(&certs[0]);
     let soon = ::time::OffsetDateTime::now_utc().unix_timestamp() + RENEW_DAYS * 86_400;
-    let ours = info.spki_sha256
-        == Some(crate::net::certinfo::sha256(
-            &rcgen::PublicKeyData::subject_public_key_info(key),
-        ));
+    let ours = info.spki_sha256 == Some(key_sha256(key));
     Ok((info.parse_error.is_none() && ours && info.not_after > soon).then_some(info))
 }
 
@@ -208,6 +215,7 @@ mod tests {
         let first = member_identity(&config, KeyChoice::Keep).unwrap();
         let again = member_identity(&config, KeyChoice::Keep).unwrap();
         assert_eq!(first.cert.sha256, again.cert.sha256);
+        assert_eq!(first.cert.spki_sha256, Some(first.key));
         let shown = existing_identity(&config).unwrap().unwrap();
         assert_eq!(shown.fingerprint(), first.fingerprint());
         assert_eq!(shown.safety_code(), first.safety_code());
@@ -240,7 +248,8 @@ mod tests {
         let foreign = member_params().unwrap().self_signed(&other).unwrap();
         std::fs::write(&first.cert_path, foreign.pem()).unwrap();
         let mended = member_identity(dir.path(), KeyChoice::Keep).unwrap();
-        assert_eq!(mended.cert.spki_sha256, first.cert.spki_sha256);
+        assert_eq!(mended.key, first.key);
+        assert_eq!(mended.fingerprint(), first.fingerprint());
         std::fs::remove_file(&first.cert_path).unwrap();
         let again = member_identity(dir.path(), KeyChoice::Keep).unwrap();
         assert_eq!(again.cert.spki_sha256, first.cert.spki_sha256);

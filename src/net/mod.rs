@@ -11,6 +11,7 @@ mod budget;
 pub mod certgen;
 pub mod certinfo;
 pub mod command;
+pub mod door;
 pub mod event;
 mod feed;
 pub mod frame;
