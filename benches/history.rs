@@ -49,7 +49,11 @@ fn history(n: usize) -> Vec<ChatLine> {
                     LineKind::Notice
                 } else {
                     LineKind::Message {
-                        author: if i % 5 == 0 { Author::Us } else { Author::Other },
+                        author: if i % 5 == 0 {
+                            Author::Us
+                        } else {
+                            Author::Other
+                        },
                         source: if i < n / 2 {
                             Source::History
                         } else {
