@@ -5,9 +5,11 @@
 //! appended to FILE (see [`crate::transcript`]).
 //!
 //! Every string that came from the network or a certificate is printed
-//! through [`crate::net::safe_text`], even where the net layer already made
-//! it safe: no peer can send a terminal an escape sequence, or reorder or
-//! hide what is printed.
+//! through [`crate::net::safe_text`], even though the net layer already
+//! made every event safe ([`crate::net::safe_event`]; a second pass changes
+//! nothing): a terminal is where an escape would do harm, so no peer can
+//! send it an escape sequence, or reorder or hide what is printed, whatever
+//! path the text took.
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, Write as _};

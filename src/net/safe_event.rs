@@ -263,6 +263,21 @@ mod tests {
     }
 
     #[test]
+    fn the_event_sink_hands_over_only_safe_events() {
+        let (sink, events) = crate::net::thread::EventSink::for_tests();
+        sink.emit(NetEvent::Notice(HOSTILE.into()));
+        let Ok(crate::net::SessionEvent {
+            event: NetEvent::Notice(text),
+            ..
+        }) = events.try_recv()
+        else {
+            panic!("no notice");
+        };
+        assert!(!hidden(&text, false), "{text:?}");
+        assert!(text.contains("\\x1b[2J"), "{text:?}");
+    }
+
+    #[test]
     fn safe_text_is_kept_without_a_copy() {
         let text = String::from("plain 你好");
         let at = text.as_ptr();
