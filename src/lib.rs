@@ -13,6 +13,9 @@
 //!   imports a UI toolkit.
 //! - [`ui`]: the window's plain state; it never touches a socket.
 //! - [`cli`]: the command line (clap), the contract users and scripts rely on.
+//! - [`setup`]: what both front ends (command line, start screen) share:
+//!   parsing addresses, hosts to join and invite links, and one builder each
+//!   for the host's and the member's configuration.
 //! - [`headless`]: the same host or member driven by stdin/stdout instead of
 //!   a window.
 //! - [`config`]: where settings, pins and the generated host certificate live.
@@ -29,5 +32,6 @@ pub mod headless;
 pub mod logging;
 pub mod net;
 pub mod notify;
+pub mod setup;
 pub mod transcript;
 pub mod ui;
