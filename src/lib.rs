@@ -26,6 +26,11 @@
 //!   `--transcript`.
 #![forbid(unsafe_code)]
 
+/// The application's id: the window's (Wayland app id, X11 class), the
+/// desktop notifications', the desktop file's and the AppStream
+/// metainfo's (`assets/`).
+pub const APP_ID: &str = "org.tlschat.TlsChat";
+
 pub mod cli;
 pub mod config;
 pub mod headless;
