@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::{
-    Command, DEADLINE, Issued, Node, Pki, PlainClient, Proc, Relay, free_addr, host_config,
-    host_from, join, join_config, tlschat_command,
+    Command, DEADLINE, Issued, Node, Pki, PlainClient, Proc, Relay, host_config, host_from, join,
+    join_config, tlschat_command,
 };
 use serde_json::{Value, json};
 use tlschat::net::{HistoryConfig, HistoryPlace, NetEvent};
@@ -172,6 +172,14 @@ fn start_host(config_dir: &Path, addr: SocketAddr, server: &Issued, extra: &[&st
     host
 }
 
+/// [`start_host`] on a port the system picks; returns the host and where
+/// it listens.
+fn start_host_anywhere(config_dir: &Path, server: &Issued, extra: &[&str]) -> (Proc, SocketAddr) {
+    let mut host = spawn_host(config_dir, "127.0.0.1:0".parse().unwrap(), server, extra);
+    let addr = host.expect_hosting();
+    (host, addr)
+}
+
 fn spawn_host(config_dir: &Path, addr: SocketAddr, server: &Issued, extra: &[&str]) -> Proc {
     Proc::spawn(
         tlschat_command(config_dir)
@@ -206,7 +214,9 @@ fn a_host_killed_mid_stream_loses_nothing_it_acknowledged_and_says_nothing_twice
     let server = pki.server();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.sqlite3");
-    let addr = free_addr();
+    // The host comes back on this address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let args = ["--history", path_arg(&file)];
     let mut host = start_host(dir.path(), addr, &server, &args);
     let mut bea = join_reconnecting(addr, "bea", &pki.ca_pem);
@@ -559,7 +569,9 @@ fn keep_bounds_the_file_and_what_newcomers_get() {
     let server = pki.server();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.sqlite3");
-    let addr = free_addr();
+    // The host comes back on this address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let args = ["--history", path_arg(&file), "--keep", "3"];
     let mut host = start_host(dir.path(), addr, &server, &args);
     let notice = host.expect("the history notice", |l| l.starts_with("* history: "));
@@ -624,7 +636,9 @@ fn no_history_and_port_zero_leave_no_file_and_a_fixed_port_does() {
 
     // By default, a fixed port keeps history-PORT.sqlite3 in the config dir.
     let config = tempfile::tempdir().unwrap();
-    let addr = free_addr();
+    // A fixed port, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let mut host = start_host(config.path(), addr, &server, &[]);
     let want = config
         .path()
@@ -638,7 +652,9 @@ fn no_history_and_port_zero_leave_no_file_and_a_fixed_port_does() {
 
     // --no-history on a fixed port: nothing.
     let config = tempfile::tempdir().unwrap();
-    let addr = free_addr();
+    // A fixed port, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let mut host = start_host(config.path(), addr, &server, &["--no-history"]);
     say_one(addr, &pki.ca_pem);
     stop_host(&mut host);
@@ -673,7 +689,7 @@ fn refused(config_dir: &Path, file: &Path, server: &Issued) -> String {
     let started = Instant::now();
     let mut host = spawn_host(
         config_dir,
-        free_addr(),
+        "127.0.0.1:0".parse().unwrap(),
         server,
         &["--history", path_arg(file)],
     );
@@ -779,8 +795,8 @@ fn a_history_file_in_use_by_another_host_is_refused() {
     let server = pki.server();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.sqlite3");
-    let addr = free_addr();
-    let mut first = start_host(dir.path(), addr, &server, &["--history", path_arg(&file)]);
+    let (mut first, addr) =
+        start_host_anywhere(dir.path(), &server, &["--history", path_arg(&file)]);
     let line = refused(dir.path(), &file, &server);
     assert!(line.contains("in use"), "{line}");
     // The first one goes on, with its history.
@@ -1191,7 +1207,9 @@ fn every_file_the_host_makes_is_private_whatever_the_umask() {
     let config = dir.path().join("new").join("config");
     let keylog = dir.path().join("keys.log");
     let transcript = dir.path().join("chat.txt");
-    let addr = free_addr();
+    // A fixed port (it names the history file), held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let mut cmd = tlschat_command(&config);
     let mut host = Proc::spawn(
         cmd.program_via_sh_umask_000()
@@ -1271,7 +1289,9 @@ fn a_token_read_from_the_history_file_does_not_work_as_a_token() {
     let server = pki.server();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.sqlite3");
-    let addr = free_addr();
+    // The host comes back on this address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let args = ["--history", path_arg(&file)];
     let token = "9f0c2ab4e1d3a8b7c6d5e4f3a2b1c0d9";
     let mut host = start_host(dir.path(), addr, &server, &args);
@@ -1358,8 +1378,8 @@ fn a_crafted_history_is_replayed_escaped_without_the_rows_it_cannot_read() {
             (4, "after".to_string().into()),
         ],
     );
-    let addr = free_addr();
-    let mut host = start_host(dir.path(), addr, &server, &["--history", path_arg(&file)]);
+    let (mut host, addr) =
+        start_host_anywhere(dir.path(), &server, &["--history", path_arg(&file)]);
     host.expect("the skipped rows told to the host", |l| {
         l == "* history: 1 stored messages cannot be read and are not shown to anyone"
     });
@@ -1417,8 +1437,8 @@ fn numbers_at_the_limits_of_a_crafted_history_are_refused_or_held_and_members_ne
             "the last number".to_string().into(),
         )],
     );
-    let addr = free_addr();
-    let mut host = start_host(dir.path(), addr, &server, &["--history", path_arg(&file)]);
+    let (mut host, addr) =
+        start_host_anywhere(dir.path(), &server, &["--history", path_arg(&file)]);
     let mut last = raw(addr, &pki.ca_pem);
     let welcome = hello(
         &mut last,

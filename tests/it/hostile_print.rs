@@ -49,17 +49,15 @@ fn finish(mut p: Proc, close_stdin: bool) -> (i32, Vec<u8>, Vec<u8>) {
 
 /// A headless host with this certificate; returns it once it listens.
 fn host(cfg: &std::path::Path, cert: &Issued, name: &str) -> (Proc, SocketAddr) {
-    let addr = common::free_addr();
     let mut host = Proc::spawn(
         tlschat(cfg)
-            .args(["host", "--headless", "--name", name, "--bind"])
-            .arg(addr.to_string())
-            .arg("--cert")
+            .args(["host", "--headless", "--name", name])
+            .args(["--bind", "127.0.0.1:0", "--cert"])
             .arg(&cert.cert)
             .arg("--key")
             .arg(&cert.key),
     );
-    host.expect("hosting on", |l| l.starts_with("* hosting on "));
+    let addr = host.expect_hosting();
     (host, addr)
 }
 

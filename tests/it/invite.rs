@@ -211,7 +211,9 @@ fn an_invite_for_another_certificate_is_refused_and_nothing_is_sent() {
 fn an_invite_never_passes_an_identity_changed_alarm() {
     let (cfg_a, cfg_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let member_cfg = tempfile::tempdir().unwrap();
-    let bind = common::free_addr().to_string();
+    // Both hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let bind = held.addr.to_string();
     let (a, la) = host(cfg_a.path(), &bind);
     let m = join(member_cfg.path(), &la.invites[0], "ana", &[]);
     let (code, out, err) = finish(m);
@@ -399,7 +401,9 @@ fn a_wildcard_host_invites_to_each_address_with_a_certificate_that_names_them() 
 fn a_host_on_a_new_address_reissues_its_certificate_with_the_same_key() {
     let cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let bind = common::free_addr().to_string();
+    // The first and third hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let bind = held.addr.to_string();
     let (h, first) = host(cfg.path(), &bind);
     let old = kept_cert(cfg.path());
     let m = join(member_cfg.path(), &first.invites[0], "ana", &[]);
@@ -491,7 +495,9 @@ fn an_invite_never_replaces_a_cas_verification_of_a_host() {
     let cert = pki.server();
     let host_cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let bind = common::free_addr().to_string();
+    // Both hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let bind = held.addr.to_string();
     let ca = pki.ca_pem.to_str().unwrap();
     // The host with a CA's certificate; the member verifies it with --ca.
     let mut p = Proc::spawn(tlschat(host_cfg.path()).args([

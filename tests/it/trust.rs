@@ -4,6 +4,7 @@
 
 use crate::common;
 
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 
 use common::Command as NetCommand;
@@ -18,12 +19,18 @@ fn tlschat(config: &std::path::Path) -> Command {
 }
 
 /// A headless host on `addr` with this certificate, running until dropped.
-struct Host(std::process::Child);
+/// A headless host and the address it listens on.
+struct Host {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
 
 impl Host {
-    fn start(cfg: &std::path::Path, addr: &str, cert: &common::Issued) -> Self {
+    /// Hosts on `bind` (port 0 for one the system picks, or a
+    /// [`common::reserve`]d address for hosts that follow each other there).
+    fn start(cfg: &std::path::Path, bind: &str, cert: &common::Issued) -> Self {
         let mut child = tlschat(cfg)
-            .args(["host", "--headless", "--bind", addr, "--cert"])
+            .args(["host", "--headless", "--bind", bind, "--cert"])
             .arg(&cert.cert)
             .arg("--key")
             .arg(&cert.key)
@@ -36,16 +43,20 @@ impl Host {
         let out = child.stdout.take().unwrap();
         let mut lines = std::io::BufRead::lines(std::io::BufReader::new(out));
         let first = lines.next().unwrap().unwrap();
-        assert!(first.starts_with("* hosting on "), "{first}");
+        let addr = first
+            .strip_prefix("* hosting on ")
+            .and_then(|rest| rest.split(": ").next())
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("no address in {first:?}"));
         std::thread::spawn(move || for _ in lines {});
-        Self(child)
+        Self { child, addr }
     }
 }
 
 impl Drop for Host {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
@@ -99,9 +110,11 @@ fn pins_are_remembered_follow_the_key_and_alarm_on_a_new_key() {
 
     let host_cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let addr = common::free_addr().to_string();
     let fp1 = fingerprint(&sha256(&first.der));
 
+    // Every host on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr.to_string();
     let h = Host::start(host_cfg.path(), &addr, &first);
     let (code, out, err) = join(member_cfg.path(), &addr, &["--pin", &fp1]);
     assert_eq!(code, 0, "{out}{err}");
@@ -169,8 +182,10 @@ fn a_host_once_verified_by_a_ca_cannot_be_bypassed_later() {
     let bad = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
     let host_cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let addr = common::free_addr().to_string();
     let ca = pki.ca_pem.to_str().unwrap().to_string();
+    // Both hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr.to_string();
     let h = Host::start(host_cfg.path(), &addr, &good);
     let (code, out, err) = join(member_cfg.path(), &addr, &["--ca", &ca]);
     assert_eq!(code, 0, "{out}{err}");
@@ -352,7 +367,9 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
 
     // Pinned as localhost:P; the impostor is then reached by other names.
     let member_cfg = tempfile::tempdir().unwrap();
-    let addr = common::free_addr();
+    // Every host on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let port = addr.port();
     let h = Host::start(host_cfg.path(), &addr.to_string(), &genuine);
     let (code, out, err) = join(
@@ -431,14 +448,12 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     drop(h);
 
     // IPv6: pinned as [::1]:P, reached as other spellings of ::1.
-    let v6 = match std::net::TcpListener::bind("[::1]:0").and_then(|l| l.local_addr()) {
-        Ok(a) => a,
-        Err(e) => {
-            println!("note: cannot bind [::1] ({e}); IPv6 spellings skipped");
-            return;
-        }
-    };
-    let port = v6.port();
+    if let Err(e) = std::net::TcpListener::bind("[::1]:0") {
+        println!("note: cannot bind [::1] ({e}); IPv6 spellings skipped");
+        return;
+    }
+    let held = common::reserve("::1");
+    let port = held.addr.port();
     let member_cfg = tempfile::tempdir().unwrap();
     let h = Host::start(host_cfg.path(), &format!("[::1]:{port}"), &genuine);
     let (code, out, err) = join(member_cfg.path(), &format!("[::1]:{port}"), &["--pin", &fp]);
@@ -572,9 +587,9 @@ fn a_symlink_at_a_predictable_temporary_path_is_not_followed() {
             .unwrap();
     }
     let cert = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
-    let addr = common::free_addr();
     let host_cfg = tempfile::tempdir().unwrap();
-    let _h = Host::start(host_cfg.path(), &addr.to_string(), &cert);
+    let h = Host::start(host_cfg.path(), "127.0.0.1:0", &cert);
+    let addr = h.addr;
     let (code, out, err) = join(
         cfg.path(),
         &addr.to_string(),

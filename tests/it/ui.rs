@@ -258,8 +258,9 @@ fn certificate_view_shows_the_real_certificate() {
 fn a_disconnect_keeps_the_draft_and_reconnect_is_one_click() {
     let pki = Pki::new();
     let cert = pki.server();
-    let bind: SocketAddr = common::free_addr();
-    let mut h = host_app(&cert, bind);
+    // Both hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let mut h = host_app(&cert, held.addr);
     let addr = listening(&mut h);
     let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
     connected(&mut [&mut h, &mut m], 1);
@@ -277,7 +278,7 @@ fn a_disconnect_keeps_the_draft_and_reconnect_is_one_click() {
     drop(h);
 
     // The host comes back on the same address; one click reconnects.
-    let mut h2 = host_app(&cert, bind);
+    let mut h2 = host_app(&cert, addr);
     listening(&mut h2);
     m.get_by_label("Reconnect").click();
     connected(&mut [&mut h2, &mut m], 1);

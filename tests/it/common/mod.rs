@@ -208,13 +208,47 @@ impl Node {
     }
 }
 
-/// A loopback address with a port that was free a moment ago (for tests
-/// that must name the port before a server binds it).
-pub fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+/// A port held for the whole test, for scenarios that must name it before
+/// a host binds it: a host that comes back on the same address, the
+/// `history-PORT.sqlite3` a fixed port keeps, an address where nothing
+/// listens. Everything else binds port 0 in the process under test and
+/// reads the address back.
+///
+/// The socket is bound with `SO_REUSEADDR` and never listens: connecting
+/// to it is refused, and no one else's `bind` or `connect` can take its
+/// port, yet a host (tokio binds with `SO_REUSEADDR`) can listen on it, and
+/// again after a restart, with no moment when the port is free.
+pub struct Reserved {
+    _socket: tokio::net::TcpSocket,
+    /// The address held.
+    pub addr: SocketAddr,
+}
+
+/// Holds a port of `ip` (`127.0.0.1`, `::1`) until the result is dropped.
+pub fn reserve(ip: &str) -> Reserved {
+    let ip: std::net::IpAddr = ip.parse().unwrap();
+    let socket = if ip.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    socket.bind(SocketAddr::new(ip, 0)).unwrap();
+    let addr = socket.local_addr().unwrap();
+    Reserved {
+        _socket: socket,
+        addr,
+    }
+}
+
+/// `openssl s_server … -accept 127.0.0.1:0` (without `-quiet`): waits for
+/// its `ACCEPT ADDR` line and returns the address it listens on.
+pub fn s_server_accepting(s_server: &mut Proc) -> SocketAddr {
+    let line = s_server.expect("ACCEPT", |l| l.starts_with("ACCEPT "));
+    line["ACCEPT ".len()..]
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}: no address in {line:?}"))
 }
 
 /// Starts a host on a free loopback port; returns it and the address.
