@@ -243,6 +243,8 @@ fn a_host_killed_mid_stream_loses_nothing_it_acknowledged_and_says_nothing_twice
         if i == 150 {
             host.kill();
         }
+        // Part of the scenario, not a wait: the stream is spread over time
+        // so that the kill lands in the middle of it.
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     await_reconnecting(&mut ana);
@@ -401,6 +403,7 @@ fn a_member_cut_off_gets_what_it_missed_once_and_its_messages_go_once() {
             Instant::now() < end,
             "ana's messages never reached the relay"
         );
+        // A poll of the relay's count (it has no event to wait on).
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let (delivered, _) = deliveries(&ana.seen);
@@ -892,7 +895,10 @@ fn a_full_history_refuses_messages_to_their_sender_and_the_room_stays_up() {
     let want: Vec<String> = (1..first_refused).map(|i| format!("big-{i:02}")).collect();
     assert_eq!(bea_got, want, "bea got what was stored, nothing else");
     assert_eq!(plain_got.len() as u64, first_refused - 1);
-    host.drain(std::time::Duration::from_millis(50));
+    // The host saw cy join too, and had not stopped before.
+    host.wait_for("cy joined", |e| {
+        matches!(e, NetEvent::MemberJoined(m) if m.nick == "cy").then_some(())
+    });
     assert!(
         !host
             .seen

@@ -700,6 +700,8 @@ fn a_member_joins_through_a_handshake_flood(
             "the host closed {dropped} of the flood's connections in {limit:?}, {} joins",
             took.len()
         );
+        // A poll of the flood's counts between joins (not a wait before
+        // asserting that nothing happened).
         std::thread::sleep(Duration::from_millis(100));
     }
     eprintln!(

@@ -916,13 +916,9 @@ fn notifications_with_a_service() {
         "ana: <a href=\"https://evil\">click</a> & \u{1b}[31mred",
     );
     h.key_press(egui::Key::Enter);
-    let end = Instant::now() + DEADLINE;
-    while shown.lock().unwrap().is_empty() {
-        assert!(Instant::now() < end, "no notification came");
-        h.step();
-        m.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    pump(&mut [&mut h, &mut m], "a notification", |_| {
+        !shown.lock().unwrap().is_empty()
+    });
     let first = shown.lock().unwrap()[0].clone();
     assert_eq!(first.app_name, "tlschat");
     assert_eq!(first.replaces_id, 0);
@@ -942,26 +938,18 @@ fn notifications_with_a_service() {
         h.key_press(egui::Key::Enter);
         m.step();
     }
-    let end = Instant::now() + DEADLINE;
-    loop {
-        {
-            let shown = shown.lock().unwrap();
-            if shown.last().is_some_and(|s| s.body.starts_with("burst 29")) {
-                assert!(
-                    shown.len() < 30,
-                    "{} notifications for 30 messages",
-                    shown.len()
-                );
-                assert!(shown[1..].iter().all(|s| s.replaces_id == 1), "{shown:?}");
-                assert!(shown.iter().any(|s| s.body.contains("more)")), "{shown:?}");
-                break;
-            }
-        }
-        assert!(Instant::now() < end, "the burst's notification never came");
-        h.step();
-        m.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    pump(&mut [&mut h, &mut m], "the burst's notification", |_| {
+        let shown = shown.lock().unwrap();
+        shown.last().is_some_and(|s| s.body.starts_with("burst 29"))
+    });
+    let shown = shown.lock().unwrap();
+    assert!(
+        shown.len() < 30,
+        "{} notifications for 30 messages",
+        shown.len()
+    );
+    assert!(shown[1..].iter().all(|s| s.replaces_id == 1), "{shown:?}");
+    assert!(shown.iter().any(|s| s.body.contains("more)")), "{shown:?}");
 }
 
 #[test]
@@ -990,6 +978,7 @@ fn notifications_without_a_service() {
             Instant::now() < end,
             "the window never said notifications are off"
         );
+        // A poll: the menu is opened afresh each time to read it.
         std::thread::sleep(Duration::from_millis(20));
     }
     type_message(&mut h, "still here");
