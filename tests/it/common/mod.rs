@@ -199,13 +199,6 @@ impl Node {
             _ => None,
         })
     }
-
-    /// Takes every event that arrives until `quiet` passes without one.
-    pub fn drain(&mut self, quiet: Duration) {
-        while let Some(e) = self.recv(quiet) {
-            self.seen.push(e);
-        }
-    }
 }
 
 /// A port held for the whole test, for scenarios that must name it before
