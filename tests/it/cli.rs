@@ -7,15 +7,7 @@ use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use common::{DEADLINE, Pki, Proc, tlschat_command as tlschat};
-
-/// Closes stdin and waits (with the deadline) for the exit; returns the
-/// exit code (-1 for a signal), every stdout line and the whole stderr.
-fn finish(mut p: Proc) -> (i32, Vec<String>, String) {
-    p.close_stdin();
-    let (code, err) = p.wait_exit();
-    (code.unwrap_or(-1), std::mem::take(&mut p.seen), err)
-}
+use common::{DEADLINE, Pki, Proc, finish, tlschat_command as tlschat};
 
 /// Checks the contract for a user error: non-zero exit, one line on stderr
 /// that starts with `tlschat:` and contains every `needle`, no panic.

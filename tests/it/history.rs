@@ -181,16 +181,8 @@ fn start_host_anywhere(config_dir: &Path, server: &Issued, extra: &[&str]) -> (P
 }
 
 fn spawn_host(config_dir: &Path, addr: SocketAddr, server: &Issued, extra: &[&str]) -> Proc {
-    Proc::spawn(
-        tlschat_command(config_dir)
-            .args(["host", "--headless", "--name", "hana", "--bind"])
-            .arg(addr.to_string())
-            .arg("--cert")
-            .arg(&server.cert)
-            .arg("--key")
-            .arg(&server.key)
-            .args(extra),
-    )
+    let bind = addr.to_string();
+    Proc::spawn(common::headless_host_command(config_dir, &bind, "hana", Some(server)).args(extra))
 }
 
 /// Stops a headless host as a service manager would, and checks it ended
@@ -913,7 +905,7 @@ fn a_full_history_refuses_messages_to_their_sender_and_the_room_stays_up() {
 
 /// A raw `tlschat/1` connection.
 fn raw(addr: SocketAddr, ca: &Path) -> PlainClient {
-    PlainClient::connect_with(addr, ca, Some(b"tlschat/1"))
+    PlainClient::connect_json(addr, ca)
 }
 
 fn frame(c: &mut PlainClient) -> Value {

@@ -11,7 +11,7 @@ use crate::common;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
-use common::{Proc, tlschat_command as tlschat};
+use common::{Proc, finish, tlschat_command as tlschat};
 use tlschat::net::CertInfo;
 
 /// What a headless host printed when it started listening.
@@ -32,15 +32,8 @@ fn value<'a>(line: &'a str, prefix: &str) -> &'a str {
 /// listening on `bind`; returns it once it has printed its invites (the
 /// last one is for a loopback address).
 fn host(config: &Path, bind: &str) -> (Proc, Listing) {
-    let mut p = Proc::spawn(tlschat(config).args([
-        "host",
-        "--headless",
-        "--bind",
-        bind,
-        "--name",
-        "hana",
-        "--no-history",
-    ]));
+    let mut p =
+        Proc::spawn(common::headless_host_command(config, bind, "hana", None).arg("--no-history"));
     let addr = p.expect_hosting();
     let fingerprint = value(
         &p.expect("fingerprint", |l| l.starts_with("* fingerprint: ")),
@@ -85,13 +78,6 @@ fn join(config: &Path, target: &str, nick: &str, extra: &[&str]) -> Proc {
     )
 }
 
-/// Closes stdin, waits for the exit; returns the code, stdout lines and stderr.
-fn finish(mut p: Proc) -> (i32, Vec<String>, String) {
-    p.close_stdin();
-    let (code, err) = p.wait_exit();
-    (code.unwrap_or(-1), std::mem::take(&mut p.seen), err)
-}
-
 /// Stops a headless host (Ctrl-C closes its room) and waits for it.
 fn stop(mut p: Proc) {
     p.signal("INT");
@@ -106,8 +92,7 @@ fn kept_cert(config: &Path) -> CertInfo {
 }
 
 fn known_hosts(config: &Path) -> String {
-    let out = tlschat(config).args(["trust", "list"]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::trust_list(config)
 }
 
 #[test]
@@ -500,17 +485,10 @@ fn an_invite_never_replaces_a_cas_verification_of_a_host() {
     let bind = held.addr.to_string();
     let ca = pki.ca_pem.to_str().unwrap();
     // The host with a CA's certificate; the member verifies it with --ca.
-    let mut p = Proc::spawn(tlschat(host_cfg.path()).args([
-        "host",
-        "--headless",
-        "--bind",
-        &bind,
-        "--no-history",
-        "--cert",
-        cert.cert.to_str().unwrap(),
-        "--key",
-        cert.key.to_str().unwrap(),
-    ]));
+    let mut p = Proc::spawn(
+        common::headless_host_command(host_cfg.path(), &bind, "hana", Some(&cert))
+            .arg("--no-history"),
+    );
     p.expect_hosting();
     let line = p.expect("an invite", |l| l.starts_with("* invite: "));
     let ca_invite = value(&line, "* invite: ").to_string();

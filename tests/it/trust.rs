@@ -4,60 +4,25 @@
 
 use crate::common;
 
-use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 
 use common::Command as NetCommand;
-use common::{Node, Pki, join_config};
+use common::{Node, Pki, Proc, join_config, tlschat_command as tlschat};
 use tlschat::net::certinfo::{fingerprint, sha256};
 use tlschat::net::{DisconnectKind, HostConfig, NetEvent};
 
-fn tlschat(config: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tlschat"));
-    c.env("TLSCHAT_CONFIG_DIR", config);
-    c
-}
-
-/// A headless host on `addr` with this certificate, running until dropped.
-/// A headless host and the address it listens on.
-struct Host {
-    child: std::process::Child,
-    addr: SocketAddr,
-}
-
-impl Host {
-    /// Hosts on `bind` (port 0 for one the system picks, or a
-    /// [`common::reserve`]d address for hosts that follow each other there).
-    fn start(cfg: &std::path::Path, bind: &str, cert: &common::Issued) -> Self {
-        let mut child = tlschat(cfg)
-            .args(["host", "--headless", "--bind", bind, "--cert"])
-            .arg(&cert.cert)
-            .arg("--key")
-            .arg(&cert.key)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait for its "hosting on" line.
-        let out = child.stdout.take().unwrap();
-        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(out));
-        let first = lines.next().unwrap().unwrap();
-        let addr = first
-            .strip_prefix("* hosting on ")
-            .and_then(|rest| rest.split(": ").next())
-            .and_then(|a| a.parse().ok())
-            .unwrap_or_else(|| panic!("no address in {first:?}"));
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, addr }
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// A headless host named hana with this certificate, on `bind` (port 0 for
+/// one the system picks, or a [`common::reserve`]d address for hosts that
+/// follow each other there), running until dropped.
+fn host(cfg: &std::path::Path, bind: &str, cert: &common::Issued) -> Proc {
+    let mut p = Proc::spawn(&mut common::headless_host_command(
+        cfg,
+        bind,
+        "hana",
+        Some(cert),
+    ));
+    p.expect_hosting();
+    p
 }
 
 /// Joins headless, says one line, leaves; returns (exit code, stdout, stderr).
@@ -115,18 +80,14 @@ fn pins_are_remembered_follow_the_key_and_alarm_on_a_new_key() {
     // Every host on one address, held for the whole test.
     let held = common::reserve("127.0.0.1");
     let addr = held.addr.to_string();
-    let h = Host::start(host_cfg.path(), &addr, &first);
+    let h = host(host_cfg.path(), &addr, &first);
     let (code, out, err) = join(member_cfg.path(), &addr, &["--pin", &fp1]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("exception for this certificate is remembered"),
         "{out}"
     );
-    let list = tlschat(member_cfg.path())
-        .args(["trust", "list"])
-        .output()
-        .unwrap();
-    let list = String::from_utf8_lossy(&list.stdout);
+    let list = common::trust_list(member_cfg.path());
     assert!(
         list.contains(&addr) && list.contains("exception") && list.contains(&fp1),
         "{list}"
@@ -138,14 +99,14 @@ fn pins_are_remembered_follow_the_key_and_alarm_on_a_new_key() {
     drop(h);
 
     // A renewed certificate with the same key is accepted, with a notice.
-    let h = Host::start(host_cfg.path(), &addr, &renewed);
+    let h = host(host_cfg.path(), &addr, &renewed);
     let (code, out, err) = join(member_cfg.path(), &addr, &[]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("new certificate with the same key"), "{out}");
     drop(h);
 
     // Another key: refused as an identity change, even with a fresh --pin.
-    let h = Host::start(host_cfg.path(), &addr, &impostor);
+    let h = host(host_cfg.path(), &addr, &impostor);
     let fp3 = fingerprint(&sha256(&impostor.der));
     let (code, out, err) = join(member_cfg.path(), &addr, &["--pin", &fp3]);
     assert_eq!(code, 3, "{out}{err}");
@@ -186,11 +147,11 @@ fn a_host_once_verified_by_a_ca_cannot_be_bypassed_later() {
     // Both hosts on one address, held for the whole test.
     let held = common::reserve("127.0.0.1");
     let addr = held.addr.to_string();
-    let h = Host::start(host_cfg.path(), &addr, &good);
+    let h = host(host_cfg.path(), &addr, &good);
     let (code, out, err) = join(member_cfg.path(), &addr, &["--ca", &ca]);
     assert_eq!(code, 0, "{out}{err}");
     drop(h);
-    let h = Host::start(host_cfg.path(), &addr, &bad);
+    let h = host(host_cfg.path(), &addr, &bad);
     let (code, _, err) = join(
         member_cfg.path(),
         &addr,
@@ -212,14 +173,8 @@ fn members_with_client_certificates_show_who_they_are() {
 
     let mut h = Node::start();
     h.send(NetCommand::Host(HostConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        nick: "hana".into(),
-        identity: Some((cert.cert.clone(), cert.key)),
         client_ca: Some(members.ca_pem),
-        config_dir: tempfile::tempdir().unwrap().keep(),
-        limits: tlschat::net::HostLimits::default(),
-        history: tlschat::net::HistoryConfig::default(),
-        tls: tlschat::net::TlsOptions::default(),
+        ..common::host_config(&cert, "hana")
     }));
     let addr = h.wait_for("listening", |e| match e {
         NetEvent::Listening { addr, .. } => Some(*addr),
@@ -373,7 +328,7 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     let held = common::reserve("127.0.0.1");
     let addr = held.addr;
     let port = addr.port();
-    let h = Host::start(host_cfg.path(), &addr.to_string(), &genuine);
+    let h = host(host_cfg.path(), &addr.to_string(), &genuine);
     let (code, out, err) = join(
         member_cfg.path(),
         &format!("localhost:{port}"),
@@ -381,7 +336,7 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     );
     assert_eq!(code, 0, "{out}{err}");
     drop(h);
-    let h = Host::start(host_cfg.path(), &addr.to_string(), &impostor);
+    let h = host(host_cfg.path(), &addr.to_string(), &impostor);
     let mut spellings = vec![format!("LOCALHOST:{port}"), format!("LocalHost:{port}")];
     // A trailing dot only if this machine's resolver knows the name so.
     if std::net::ToSocketAddrs::to_socket_addrs(&("localhost.", port))
@@ -418,11 +373,11 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     // Pinned as 127.0.0.1:P; other spellings of that address are the same
     // entry, or refused outright, never a second, fresh entry.
     let member_cfg = tempfile::tempdir().unwrap();
-    let h = Host::start(host_cfg.path(), &addr.to_string(), &genuine);
+    let h = host(host_cfg.path(), &addr.to_string(), &genuine);
     let (code, out, err) = join(member_cfg.path(), &addr.to_string(), &["--pin", &fp]);
     assert_eq!(code, 0, "{out}{err}");
     drop(h);
-    let h = Host::start(host_cfg.path(), &addr.to_string(), &impostor);
+    let h = host(host_cfg.path(), &addr.to_string(), &impostor);
     let imp_fp = fingerprint(&sha256(&impostor.der));
     for refused in ["127.1", "0x7f000001", "2130706433", "127.000.000.001"] {
         let (code, out, err) = join(
@@ -457,11 +412,11 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     let held = common::reserve("::1");
     let port = held.addr.port();
     let member_cfg = tempfile::tempdir().unwrap();
-    let h = Host::start(host_cfg.path(), &format!("[::1]:{port}"), &genuine);
+    let h = host(host_cfg.path(), &format!("[::1]:{port}"), &genuine);
     let (code, out, err) = join(member_cfg.path(), &format!("[::1]:{port}"), &["--pin", &fp]);
     assert_eq!(code, 0, "{out}{err}");
     drop(h);
-    let _h = Host::start(host_cfg.path(), &format!("[::1]:{port}"), &impostor);
+    let _h = host(host_cfg.path(), &format!("[::1]:{port}"), &impostor);
     for spelling in [
         format!("[0:0::1]:{port}"),
         format!("[0000::0001]:{port}"),
@@ -590,8 +545,7 @@ fn a_symlink_at_a_predictable_temporary_path_is_not_followed() {
     }
     let cert = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
     let host_cfg = tempfile::tempdir().unwrap();
-    let h = Host::start(host_cfg.path(), "127.0.0.1:0", &cert);
-    let addr = h.addr;
+    let (_h, addr) = common::headless_host_with(host_cfg.path(), &cert);
     let (code, out, err) = join(
         cfg.path(),
         &addr.to_string(),

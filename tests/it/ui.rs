@@ -16,38 +16,14 @@ use egui_kittest::kittest::Queryable;
 use tlschat::net::HostConfig;
 use tlschat::ui::Launch;
 use tlschat::ui::state::{Delivery, Status};
-use window::{App, app_in, has_text, pump};
+use window::{App, app, app_in, connected, has_text, host_window, listening, pump};
 
-fn app(launch: Launch) -> App<'static> {
-    app_in(launch, tempfile::tempdir().unwrap().keep())
-}
-
+/// A host window named hana with this certificate, on `bind`.
 fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
-    app(Launch::Host(HostConfig {
+    host_window(HostConfig {
         bind,
-        nick: "hana".into(),
-        identity: Some((cert.cert.clone(), cert.key.clone())),
-        client_ca: None,
-        config_dir: tempfile::tempdir().unwrap().keep(),
-        limits: tlschat::net::HostLimits::default(),
-        history: tlschat::net::HistoryConfig::default(),
-        tls: tlschat::net::TlsOptions::default(),
-    }))
-}
-
-fn listening(h: &mut App<'static>) -> SocketAddr {
-    let mut addr = None;
-    pump(&mut [h], "host listening", |a| {
-        addr = a[0].state().room().and_then(|r| r.listening);
-        addr.is_some()
-    });
-    addr.unwrap()
-}
-
-fn connected(apps: &mut [&mut App<'static>], who: usize) {
-    pump(apps, "member connected", |a| {
-        a[who].state().room().is_some_and(|r| r.is_connected())
-    });
+        ..common::host_config(cert, "hana")
+    })
 }
 
 /// A host window ("hana") and a member window ("ana") joined to it, both
@@ -484,16 +460,10 @@ fn the_member_list_shows_verified_client_identities() {
     let members = Pki::named("Member CA");
     let cert = pki.server();
     let alice = members.issue("alice", &Pki::leaf_params(&["alice.example"]));
-    let mut h = app(Launch::Host(HostConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        nick: "hana".into(),
-        identity: Some((cert.cert.clone(), cert.key)),
+    let mut h = host_window(HostConfig {
         client_ca: Some(members.ca_pem),
-        config_dir: tempfile::tempdir().unwrap().keep(),
-        limits: tlschat::net::HostLimits::default(),
-        history: tlschat::net::HistoryConfig::default(),
-        tls: tlschat::net::TlsOptions::default(),
-    }));
+        ..common::host_config(&cert, "hana")
+    });
     let addr = listening(&mut h);
     let mut config = join_config(addr, "alice", &pki.ca_pem);
     config.identity = Some((alice.cert.clone(), alice.key));

@@ -288,7 +288,12 @@ impl PlainClient {
         Self::connect_with(addr, ca, None)
     }
 
-    /// A client offering `alpn` (e.g. `tlschat/1`, to speak JSON by hand).
+    /// A client offering `tlschat/1`, to speak its JSON frames by hand.
+    pub fn connect_json(addr: SocketAddr, ca: &Path) -> Self {
+        Self::connect_with(addr, ca, Some(b"tlschat/1"))
+    }
+
+    /// A client offering `alpn`.
     pub fn connect_with(addr: SocketAddr, ca: &Path, alpn: Option<&[u8]>) -> Self {
         Self::over(TcpStream::connect(addr).unwrap(), addr, ca, alpn)
     }
@@ -587,13 +592,22 @@ pub fn host_with(cert: &Issued, nick: &str, limits: HostLimits) -> (Node, Socket
     host_from(config)
 }
 
-/// What [`host_with`] hosts with: a free loopback port, default limits,
-/// history in memory (the port is 0).
+/// What [`host_with`] hosts with: this certificate, a port the system
+/// picks, default limits, history in memory (the port is 0).
 pub fn host_config(cert: &Issued, nick: &str) -> HostConfig {
+    HostConfig {
+        identity: Some((cert.cert.clone(), cert.key.clone())),
+        ..self_signed_host_config(nick)
+    }
+}
+
+/// [`host_config`] with the self-signed certificate the host makes and
+/// keeps in its configuration directory (a new temporary one).
+pub fn self_signed_host_config(nick: &str) -> HostConfig {
     HostConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         nick: nick.into(),
-        identity: Some((cert.cert.clone(), cert.key.clone())),
+        identity: None,
         client_ca: None,
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits: HostLimits::default(),
@@ -813,21 +827,28 @@ pub fn tlschat_command(config_dir: &Path) -> std::process::Command {
     c
 }
 
-/// `tlschat host --headless` named hana on a free loopback port, with
+/// `tlschat host --headless --bind BIND --name NAME` in `config_dir`, with
+/// `cert` (and its key) or the certificate it makes and keeps there; more
+/// arguments may follow.
+pub fn headless_host_command(
+    config_dir: &Path,
+    bind: &str,
+    name: &str,
+    cert: Option<&Issued>,
+) -> std::process::Command {
+    let mut c = tlschat_command(config_dir);
+    c.args(["host", "--headless", "--bind", bind, "--name", name]);
+    if let Some(cert) = cert {
+        c.arg("--cert").arg(&cert.cert).arg("--key").arg(&cert.key);
+    }
+    c
+}
+
+/// `tlschat host --headless` named hana on a port the system picks, with
 /// `extra` arguments; returns it once it listens, and where.
 pub fn headless_host(config_dir: &Path, extra: &[&str]) -> (Proc, SocketAddr) {
-    let mut p = Proc::spawn(
-        tlschat_command(config_dir)
-            .args([
-                "host",
-                "--headless",
-                "--bind",
-                "127.0.0.1:0",
-                "--name",
-                "hana",
-            ])
-            .args(extra),
-    );
+    let mut p =
+        Proc::spawn(headless_host_command(config_dir, "127.0.0.1:0", "hana", None).args(extra));
     let addr = p.expect_hosting();
     (p, addr)
 }
@@ -836,6 +857,23 @@ pub fn headless_host(config_dir: &Path, extra: &[&str]) -> (Proc, SocketAddr) {
 pub fn headless_host_with(config_dir: &Path, cert: &Issued) -> (Proc, SocketAddr) {
     let (c, k) = (cert.cert.to_str().unwrap(), cert.key.to_str().unwrap());
     headless_host(config_dir, &["--cert", c, "--key", k])
+}
+
+/// Closes its stdin and waits (with [`DEADLINE`]) for the exit; returns
+/// the exit code (-1 for a signal), every stdout line and the whole stderr.
+pub fn finish(mut p: Proc) -> (i32, Vec<String>, String) {
+    p.close_stdin();
+    let (code, err) = p.wait_exit();
+    (code.unwrap_or(-1), std::mem::take(&mut p.seen), err)
+}
+
+/// What `tlschat trust list` prints for this configuration directory.
+pub fn trust_list(config_dir: &Path) -> String {
+    let out = tlschat_command(config_dir)
+        .args(["trust", "list"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A running process (usually `tlschat`, see [`tlschat_command`]): its
