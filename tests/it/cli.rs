@@ -833,6 +833,7 @@ fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
         {
             Ok(f) => break f,
             Err(_) if Instant::now() < end => {
+                // A poll: nothing tells when the host opens its end.
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
             Err(e) => panic!("the host never opened its certificate: {e}"),

@@ -506,6 +506,7 @@ impl Flood {
                 "the flood holds {} connections, not {n}",
                 self.held()
             );
+            // A poll of the flood's count.
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -540,6 +541,7 @@ async fn flood_one(
             Ok(()) => socket.connect(target).await,
             Err(e) => Err(e),
         };
+        // The pauses are the flood's pace, part of the scenario.
         let Ok(mut tcp) = connected else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
@@ -1023,6 +1025,7 @@ impl Proc {
                     }
                 }
                 while Arc::strong_count(&self.stderr) > 1 && Instant::now() < drained {
+                    // A poll: the stderr reader ends soon after the pipe does.
                     std::thread::sleep(Duration::from_millis(5));
                 }
                 return (status.code(), self.stderr());
@@ -1033,6 +1036,7 @@ impl Proc {
                 self.seen,
                 self.stderr()
             );
+            // A poll: std has no wait with a timeout.
             std::thread::sleep(Duration::from_millis(10));
         }
     }

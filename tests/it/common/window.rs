@@ -79,6 +79,8 @@ pub fn pump(
             return;
         }
         assert!(Instant::now() < end, "timed out waiting for {what}");
+        // Between frames, as a real window would be (net events come in
+        // on other threads).
         std::thread::sleep(Duration::from_millis(10));
     }
 }
