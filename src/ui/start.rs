@@ -153,10 +153,6 @@ fn pair(
     }
 }
 
-fn check_nick(nick: &str) -> Result<String, String> {
-    crate::net::nick::normalize(nick)
-}
-
 impl StartForm {
     /// The TLS options the advanced section asks for (with the key log
     /// `SSLKEYLOGFILE` names), checked as the command line checks
@@ -185,7 +181,8 @@ impl StartForm {
     pub fn host_config(&self, config_dir: &Path) -> Result<HostConfig, Problems> {
         let mut p = Problems::default();
         let bind = crate::cli::parse_bind(self.bind.trim()).map_err(|e| p.fields.push(("bind", e)));
-        let nick = check_nick(&self.host_nick).map_err(|e| p.fields.push(("host_nick", e)));
+        let nick = crate::net::nick::normalize(&self.host_nick)
+            .map_err(|e| p.fields.push(("host_nick", e)));
         let identity = pair(&self.cert, &self.key, ("cert", "key"), &mut p);
         let client_ca = optional_file(&self.client_ca, "client CA", "client_ca", &mut p);
         let tls = self.tls_options(&mut p);
@@ -211,7 +208,8 @@ impl StartForm {
         // that certificate and remembers it, as `join --pin` does.
         let target =
             crate::cli::join_target(self.target.trim()).map_err(|e| p.fields.push(("target", e)));
-        let nick = check_nick(&self.join_nick).map_err(|e| p.fields.push(("join_nick", e)));
+        let nick = crate::net::nick::normalize(&self.join_nick)
+            .map_err(|e| p.fields.push(("join_nick", e)));
         let ca = optional_file(&self.ca, "CA", "ca", &mut p);
         let identity = pair(
             &self.join_cert,
@@ -338,8 +336,8 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
                                     crate::net::pins::PinKind::Verified => "verified",
                                 });
                                 ui.label(
-                                    egui::RichText::new(crate::ui::state::short_fingerprint(
-                                        &e.cert,
+                                    egui::RichText::new(crate::net::certinfo::short_fingerprint(
+                                        &e.cert.sha256,
                                     ))
                                     .monospace(),
                                 )
