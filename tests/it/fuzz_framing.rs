@@ -10,8 +10,8 @@ use tlschat::net::frame::{
 };
 use tlschat::net::lines::{Line, LineReader, sanitize};
 use tlschat::net::protocol::{
-    Connection, Dialect, FrameError, HostSide, MAX_ERROR_MESSAGE, MAX_ID, MAX_LINE, MemberSide,
-    check_message, clip, decode_client, decode_server, encode_client, encoded_server,
+    Connection, Dialect, FrameError, HostSide, MAX_ERROR_MESSAGE, MAX_ID, MAX_LINE, MAX_NICK_CHARS,
+    MemberSide, check_message, clip, decode_client, decode_server, encode_client, encoded_server,
 };
 use tlschat::net::safe_text::{Newlines, visible, visible_line};
 
@@ -59,9 +59,9 @@ fn model(input: &[u8], max: usize) -> Vec<Line> {
 }
 
 // ---------------------------------------------------------------------
-// Frames of any shape. `text` gives the strings: any text (to check that
-// decoding makes it safe) or text already safe to show (to check that a
-// round trip changes nothing).
+// Frames of any shape. [`Texts`] says how their strings are drawn: any
+// text (to check that decoding makes it safe) or text already safe to show
+// (to check that a round trip changes nothing).
 
 /// Any text, controls, bidi overrides and invisible characters included.
 fn any_text() -> BoxedStrategy<String> {
@@ -115,7 +115,7 @@ impl Texts {
     /// A nickname a hello may carry (the host cuts longer ones first).
     fn nick(self) -> BoxedStrategy<String> {
         self.line()
-            .prop_map(|n| clip(&n, 4 * 32 + 64).to_string())
+            .prop_map(|n| clip(&n, 4 * MAX_NICK_CHARS + 64).to_string())
             .boxed()
     }
 }
