@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::net::lines::sanitize_str;
 use crate::net::protocol::{FrameError, check_message};
+use crate::net::safe_text::Newlines;
 
 /// Messages (and their bytes) that may wait for the connection to come back.
 const MAX_WAITING: usize = 1000;
@@ -85,7 +86,7 @@ impl Carry {
         if self.pending.len() >= MAX_WAITING || waiting + text.len() > MAX_WAITING_BYTES {
             return Err(NotHeld::TooMany);
         }
-        check_message(&sanitize_str(&text, true)).map_err(NotHeld::Refused)?;
+        check_message(&sanitize_str(&text, Newlines::Keep)).map_err(NotHeld::Refused)?;
         self.pending.insert(id, text);
         Ok(())
     }

@@ -33,6 +33,7 @@ use crate::net::lines::sanitize_str;
 use crate::net::protocol::{
     Connection, Dialect, MAX_LINE, MemberSide, Read, check_message, encode_client,
 };
+use crate::net::safe_text::Newlines;
 use crate::net::sink::EventSink;
 
 /// How long `Finish` waits for outstanding acknowledgements.
@@ -328,7 +329,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
         } else if dialect == Dialect::Json {
             // The host refuses what could not reach every member; say so
             // at once rather than after a round trip.
-            check_message(&sanitize_str(&text, true))
+            check_message(&sanitize_str(&text, Newlines::Keep))
                 .err()
                 .map(|e| e.message)
         } else {
