@@ -286,18 +286,18 @@ pub enum NetEvent {
     Notice(String),
     /// Our message with this id reached the room.
     Delivered {
-        /// The id given in [`crate::net::Command::Send`].
+        /// The id given in [`crate::net::SessionCommand::Send`].
         id: u64,
     },
     /// Our message with this id was written to a plain-text peer, which
     /// cannot acknowledge it.
     Sent {
-        /// The id given in [`crate::net::Command::Send`].
+        /// The id given in [`crate::net::SessionCommand::Send`].
         id: u64,
     },
     /// Our message with this id could not be delivered.
     NotDelivered {
-        /// The id given in [`crate::net::Command::Send`].
+        /// The id given in [`crate::net::SessionCommand::Send`].
         id: u64,
         /// Why.
         reason: String,

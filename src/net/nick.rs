@@ -15,7 +15,7 @@
 //!   beam controls U+1D173–1D17A …), the other default-ignorable code
 //!   points (variation selectors, the Hangul fillers U+115F, U+1160,
 //!   U+3164, U+FFA0, the combining grapheme joiner), and the graphic
-//!   characters fonts draw blank ([`draws_blank`]: the braille blank
+//!   characters fonts draw blank (`draws_blank`: the braille blank
 //!   U+2800, the musical null notehead U+1D159, the Khitan filler
 //!   U+16FE4). An emoji's presentation selector (U+FE0E, U+FE0F) right
 //!   after the emoji is the one exception: it only picks how the emoji is

@@ -108,13 +108,6 @@ pub enum HostPortProblem {
     BadPort(String),
 }
 
-/// For callers that still report errors as one line of text.
-impl From<TargetError> for String {
-    fn from(e: TargetError) -> Self {
-        e.to_string()
-    }
-}
-
 /// The canonical form of a host name or IP address, as known-hosts keys use
 /// it: an IP address in its canonical text form (IPv6 compressed and
 /// bracketed, `[::1]`; an IPv4-mapped IPv6 address as its IPv4 address,

@@ -1,8 +1,7 @@
 //! The net thread: a named std thread that owns a tokio runtime, takes
 //! [`Start`]s and [`SessionCommand`]s, and runs one session at a time (a
-//! host or a member), each reporting through its own
-//! [`EventSink`](crate::net::sink::EventSink). Every event names its
-//! session, so a consumer knows which room it is about.
+//! host or a member), each reporting through its own [`EventSink`]. Every
+//! event names its session, so a consumer knows which room it is about.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

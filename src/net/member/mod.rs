@@ -26,7 +26,7 @@ use crate::net::command::{JoinConfig, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
 use crate::net::keylog::{KeyLogError, KeyLogFile};
 use crate::net::pem::PemError;
-use crate::net::pins::{PinError, PinStore, TargetError};
+use crate::net::pins::{PinEntry, PinError, PinStore, TargetError};
 use crate::net::protocol::Connection;
 use crate::net::sink::{EventSink, ended};
 use crate::net::tlsopts::TlsOptionsError;
@@ -183,19 +183,8 @@ impl<'a> Member<'a> {
             notice,
         } = connected;
         self.sink.emit(NetEvent::Connected(Box::new(info)));
-        if let (Some(entry), Some(dir)) = (store, self.config_dir.clone()) {
-            let saved =
-                tokio::task::spawn_blocking(move || PinStore::update(&dir, |s| s.set(entry))).await;
-            let error = match saved {
-                Ok(Ok(())) => None,
-                Ok(Err(e)) => Some(e.to_string()),
-                Err(e) => Some(e.to_string()),
-            };
-            if let Some(e) = error {
-                self.sink.emit(NetEvent::Notice(format!(
-                    "could not update the known hosts: {e}"
-                )));
-            }
+        if let Some(entry) = store {
+            self.remember(entry).await;
         }
         if let Some(text) = notice {
             self.sink.emit(NetEvent::Notice(text));
@@ -204,6 +193,23 @@ impl<'a> Member<'a> {
         Chat::new(conn, self.sink, &self.target, &mut self.carry)
             .run(&mut self.inbox)
             .await
+    }
+
+    /// Writes an entry to the known hosts; a failure is told, not fatal.
+    async fn remember(&self, entry: PinEntry) {
+        let Some(dir) = self.config_dir.clone() else {
+            return;
+        };
+        let saved =
+            tokio::task::spawn_blocking(move || PinStore::update(&dir, |s| s.set(entry))).await;
+        let error = match saved {
+            Ok(Ok(())) => return,
+            Ok(Err(e)) => e.to_string(),
+            Err(e) => e.to_string(),
+        };
+        self.sink.emit(NetEvent::Notice(format!(
+            "could not update the known hosts: {error}"
+        )));
     }
 
     /// Waits before reconnecting, taking the user's commands meanwhile:
