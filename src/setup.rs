@@ -166,7 +166,7 @@ pub fn default_nick(fallback: &str) -> String {
     std::env::var("USER")
         .ok()
         .or_else(|| std::env::var("USERNAME").ok())
-        .and_then(|u| crate::net::room_nick(&u))
+        .and_then(|u| crate::net::nick::normalize(&u).ok())
         .unwrap_or_else(|| fallback.to_string())
 }
 

@@ -594,7 +594,7 @@ pub(crate) async fn run(
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
             command = commands.recv() => match command {
                 Some(SessionCommand::Send { id, text }) => {
-                    let text = crate::net::lines::sanitize_str(&text, true);
+                    let text = crate::net::lines::sanitize_str(&text, crate::net::safe_text::Newlines::Keep);
                     if let Err(e) = check_message(&text) {
                         sink.emit(NetEvent::NotDelivered { id, reason: e.message });
                         continue;
@@ -713,8 +713,8 @@ async fn serve(tcp: TcpStream, peer: SocketAddr, admitted: Admitted, shared: Sha
         .and_then(|c| c.first())
         .map(|der| {
             let cert = CertInfo::from_der(der);
-            let fp = crate::net::certinfo::fingerprint(&cert.sha256);
-            format!("{} · {}…", cert.display_name(), &fp[..fp.len().min(7 + 16)])
+            let fp = crate::net::certinfo::short_fingerprint(&cert.sha256);
+            format!("{} · {fp}", cert.display_name())
         });
     let Connection {
         reader: mut frames,
@@ -752,7 +752,7 @@ async fn serve(tcp: TcpStream, peer: SocketAddr, admitted: Admitted, shared: Sha
                 }
                 // A name the room would refuse is refused here, with its
                 // reason, rather than silently replaced by a guest name.
-                if let Err(why) = crate::net::room::valid_nick(&nick) {
+                if let Err(why) = crate::net::nick::normalize(&nick) {
                     let _ = refuse(&mut writer, FrameError::new(ErrorCode::Nick, why)).await;
                     return;
                 }

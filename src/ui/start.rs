@@ -393,8 +393,8 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
                                     crate::net::pins::PinKind::Verified => "verified",
                                 });
                                 ui.label(
-                                    egui::RichText::new(crate::ui::state::short_fingerprint(
-                                        &e.cert,
+                                    egui::RichText::new(crate::net::certinfo::short_fingerprint(
+                                        &e.cert.sha256,
                                     ))
                                     .monospace(),
                                 )

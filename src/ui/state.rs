@@ -2,18 +2,19 @@
 //! [`RoomModel::apply`] (net events) and [`RoomModel::compose`] (the user
 //! sending), so every rule here is unit-testable without a window.
 //!
-//! Every string an event brings (names, messages, reasons) is made safe to
-//! show as it comes in ([`crate::net::safe_text`]). The conversation keeps
+//! Every string an event brings (names, messages, reasons) comes safe to
+//! show: the net layer makes it so as the event leaves it
+//! ([`crate::net::safe_event`]). The conversation keeps
 //! at most [`MAX_LINES`] lines; each line has a [`LineId`] that stays its
 //! own however many lines before it leave.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::net::certinfo::{CertInfo, fingerprint};
-use crate::net::safe_text::{visible, visible_line};
+use crate::net::certinfo::{CertInfo, short_fingerprint};
+use crate::net::safe_text::visible_line;
+use crate::net::wording::{self, Presence};
 use crate::net::{
     ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, PinMatch, SessionCommand, TrustBasis,
     Untrusted,
@@ -366,8 +367,8 @@ const RUN_NAMES: usize = 5;
 struct Run {
     /// The line it is.
     line: LineId,
-    /// "joined", or "left" with its reason.
-    what: String,
+    /// Joined, or left for one reason.
+    what: Presence,
     /// When the first of them happened.
     since_ms: u64,
     /// The first names.
@@ -389,7 +390,7 @@ impl Run {
             (_, 1) => format!("{} and 1 other", self.names.join(", ")),
             (_, more) => format!("{} and {more} others", self.names.join(", ")),
         };
-        format!("{names} {}", self.what)
+        self.what.notice(&names)
     }
 }
 
@@ -514,13 +515,13 @@ impl RoomModel {
             Status::Untrusted(_) => {
                 Some("Not connected: the host's certificate is not trusted".into())
             }
-            Status::Disconnected { reason, .. } => Some(format!("Disconnected: {reason}")),
+            Status::Disconnected { reason, .. } => Some(wording::disconnected(reason)),
         }
     }
 
     /// Tells that `nick` joined or left, in the line of the joins or leaves
     /// just before it when there is one.
-    fn member_notice(&mut self, nick: String, what: String) {
+    fn member_notice(&mut self, nick: String, what: Presence) {
         let now = crate::net::now_ms();
         // Only while the run's line is still the last one, unchanged.
         let continues = self.run.as_ref().is_some_and(|run| {
@@ -864,11 +865,14 @@ impl RoomModel {
             Status::Untrusted(u) => {
                 format!("Not private: {}", visible_line(&u.problem.explain()))
             }
-            Status::Disconnected { reason, .. } => format!("Disconnected: {reason}"),
+            Status::Disconnected { reason, .. } => wording::disconnected(reason),
             Status::Reconnecting { .. } => "Not connected · connection lost, reconnecting".into(),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
-                    Some(leaf) => format!("Hosting · your certificate {}", short_fingerprint(leaf)),
+                    Some(leaf) => format!(
+                        "Hosting · your certificate {}",
+                        short_fingerprint(&leaf.sha256)
+                    ),
                     None => "Hosting".into(),
                 },
                 (Role::Member, Some(c)) => {
@@ -1018,7 +1022,7 @@ impl RoomModel {
             }
         }
         if kind != DisconnectKind::Untrusted {
-            self.notice(format!("Disconnected: {reason}"));
+            self.notice(wording::disconnected(&reason));
         }
         self.me = None;
         self.members.clear();
@@ -1030,7 +1034,7 @@ impl RoomModel {
 
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
-        match safe_to_show(event) {
+        match event {
             NetEvent::Listening {
                 addr,
                 chain,
@@ -1084,16 +1088,14 @@ impl RoomModel {
             }
             NetEvent::MemberJoined(m) => {
                 if Some(m.id) != self.me {
-                    self.member_notice(m.nick.clone(), "joined".into());
+                    self.member_notice(m.nick.clone(), Presence::Joined);
                     self.members.retain(|x| x.id != m.id);
                     self.members.push(m);
                 }
             }
             NetEvent::MemberLeft { member, reason } => {
                 self.members.retain(|x| x.id != member.id);
-                // "left", or "left (reason)".
-                let what = crate::net::left_text("", reason).trim_start().to_string();
-                self.member_notice(member.nick, what);
+                self.member_notice(member.nick, Presence::Left(reason));
             }
             NetEvent::Renamed { id, old, new } => {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
@@ -1102,7 +1104,7 @@ impl RoomModel {
                 if Some(id) == self.me {
                     self.nick.clone_from(&new);
                 }
-                self.notice(format!("{old} is now known as {new}"));
+                self.notice(wording::renamed(&old, &new));
             }
             // The host's window does not show members' handshakes yet.
             NetEvent::MemberHandshake { .. } => {}
@@ -1155,101 +1157,6 @@ pub fn grouped(n: u64) -> String {
         out.push(c);
     }
     out
-}
-
-/// A string from the network as it may be shown: on one line, with
-/// nothing interpreted (see [`crate::net::safe_text`]).
-fn safe(text: String) -> String {
-    match visible_line(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(shown) => shown,
-    }
-}
-
-/// [`safe`], newlines kept (message bodies).
-fn safe_text(text: String) -> String {
-    match visible(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(shown) => shown,
-    }
-}
-
-fn safe_member(mut m: MemberInfo) -> MemberInfo {
-    m.nick = safe(m.nick);
-    m.identity = m.identity.map(safe);
-    m
-}
-
-/// An event with every string in it that the window shows as it is made
-/// safe to show. (Certificates are, from the moment they are parsed; the
-/// views that show them, and connection facts, make them visible again.)
-fn safe_to_show(event: NetEvent) -> NetEvent {
-    match event {
-        NetEvent::Connecting { target } => NetEvent::Connecting {
-            target: safe(target),
-        },
-        NetEvent::Joined {
-            you,
-            nick,
-            members,
-            total,
-        } => NetEvent::Joined {
-            you,
-            nick: safe(nick),
-            members: members.into_iter().map(safe_member).collect(),
-            total,
-        },
-        NetEvent::Roster { members } => NetEvent::Roster {
-            members: members.into_iter().map(safe_member).collect(),
-        },
-        NetEvent::Message(mut m) => {
-            m.nick = safe(m.nick);
-            m.text = safe_text(m.text);
-            NetEvent::Message(m)
-        }
-        NetEvent::Notice(text) => NetEvent::Notice(safe(text)),
-        NetEvent::NotDelivered { id, reason } => NetEvent::NotDelivered {
-            id,
-            reason: safe(reason),
-        },
-        NetEvent::MemberJoined(m) => NetEvent::MemberJoined(safe_member(m)),
-        NetEvent::MemberLeft { member, reason } => NetEvent::MemberLeft {
-            member: safe_member(member),
-            reason,
-        },
-        NetEvent::Renamed { id, old, new } => NetEvent::Renamed {
-            id,
-            old: safe(old),
-            new: safe(new),
-        },
-        NetEvent::Disconnected { reason, kind } => NetEvent::Disconnected {
-            reason: safe(reason),
-            kind,
-        },
-        NetEvent::Reconnecting {
-            reason,
-            in_ms,
-            attempt,
-        } => NetEvent::Reconnecting {
-            reason: safe(reason),
-            in_ms,
-            attempt,
-        },
-        other @ (NetEvent::Listening { .. }
-        | NetEvent::HistoryEnd { .. }
-        | NetEvent::Connected(_)
-        | NetEvent::MemberHandshake { .. }
-        | NetEvent::Untrusted(_)
-        | NetEvent::Delivered { .. }
-        | NetEvent::Sent { .. }) => other,
-    }
-}
-
-/// `SHA256:ab12cd…` — the first 8 bytes, enough to recognise at a glance.
-#[must_use]
-pub fn short_fingerprint(cert: &CertInfo) -> String {
-    let full = fingerprint(&cert.sha256);
-    format!("{}…", &full[..full.len().min(7 + 16)])
 }
 
 /// The CN of a distinguished name, or the whole name.
@@ -1854,8 +1761,10 @@ mod tests {
     }
 
     #[test]
-    fn what_peers_say_is_made_visible_as_it_comes_in() {
+    fn what_peers_say_stays_visible_in_every_line_and_the_status() {
         let mut s = joined();
+        // As the net layer hands events over: made safe as they leave it.
+        let mut apply = |e: NetEvent| s.apply(crate::net::safe_event::made_safe(e));
         let hostile = "\x1b[2J\u{202e}\u{200b}\n* fake";
         let member = MemberInfo {
             id: 9,
@@ -1864,8 +1773,8 @@ mod tests {
             plain_text: false,
             identity: Some(hostile.into()),
         };
-        s.apply(NetEvent::MemberJoined(member.clone()));
-        s.apply(NetEvent::Message(MessageEvent {
+        apply(NetEvent::MemberJoined(member.clone()));
+        apply(NetEvent::Message(MessageEvent {
             seq: 1,
             from: Some(9),
             nick: hostile.into(),
@@ -1874,17 +1783,17 @@ mod tests {
             own: false,
             history: false,
         }));
-        s.apply(NetEvent::Renamed {
+        apply(NetEvent::Renamed {
             id: 9,
             old: hostile.into(),
             new: hostile.into(),
         });
-        s.apply(NetEvent::Notice(hostile.into()));
-        s.apply(NetEvent::MemberLeft {
+        apply(NetEvent::Notice(hostile.into()));
+        apply(NetEvent::MemberLeft {
             member,
             reason: crate::net::LeaveReason::ConnectionLost,
         });
-        s.apply(NetEvent::Disconnected {
+        apply(NetEvent::Disconnected {
             reason: hostile.into(),
             kind: DisconnectKind::Error,
         });
