@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::APP_ID;
 use crate::net::certinfo::CertInfo;
 use crate::net::pins::PinStore;
 use crate::net::{
@@ -160,10 +161,6 @@ pub struct TlsChatApp {
     /// The folder the last file dialog was in.
     last_dir: Option<PathBuf>,
 }
-
-/// The application's id: the window's (Wayland app id, X11 class), the
-/// desktop file's and the AppStream metainfo's (`assets/`).
-pub const APP_ID: &str = "org.tlschat.TlsChat";
 
 /// Window options: size, title, icon, and persistence in the config directory.
 #[must_use]

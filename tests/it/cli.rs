@@ -850,3 +850,68 @@ fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
     assert_eq!(code, Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+/// The fingerprint line of `tlschat identity`'s report.
+fn identity_fingerprint(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("fingerprint  "))
+        .unwrap_or_else(|| panic!("no fingerprint in {text:?}"))
+        .to_string()
+}
+
+#[test]
+fn identity_is_made_once_shown_the_same_and_replaced_only_when_confirmed() {
+    let config = tempfile::tempdir().unwrap();
+    let show = || {
+        tlschat(config.path())
+            .arg("identity")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let first = show();
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    let fp = identity_fingerprint(&first);
+    assert!(fp.starts_with("SHA256:") && fp.len() == 7 + 64, "{fp}");
+    let text = String::from_utf8_lossy(&first.stdout);
+    let code = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("safety code  "))
+        .unwrap();
+    assert_eq!(code.split(' ').count(), 5, "{code}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let key = config.path().join(tlschat::net::identity::KEY_FILE);
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    assert_eq!(identity_fingerprint(&show()), fp);
+
+    // --new away from a terminal, unconfirmed: refused, the key kept.
+    let unconfirmed = tlschat(config.path())
+        .args(["identity", "--new"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&unconfirmed, 2, &["--yes", &fp]);
+    assert_eq!(identity_fingerprint(&show()), fp);
+
+    let replaced = tlschat(config.path())
+        .args(["identity", "--new", "--yes"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(replaced.status.code(), Some(0), "{replaced:?}");
+    let new = identity_fingerprint(&replaced);
+    assert_ne!(new, fp);
+    assert_eq!(identity_fingerprint(&show()), new);
+
+    // --yes means nothing without --new.
+    let stray = tlschat(config.path())
+        .args(["identity", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(stray.status.code(), Some(2));
+}
