@@ -6,6 +6,8 @@
 //! ([`HostLimits`]), a connection has 2 s to send its ClientHello, and when
 //! the handshake slots are full the address holding the most makes room.
 
+mod tls;
+
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::{IpAddr, SocketAddr};
@@ -24,7 +26,7 @@ use crate::net::command::{HostConfig, HostLimits, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
 use crate::net::feed::{CutReason, Cutoff, Next};
 use crate::net::frame::{ClientFrame, ErrorCode, LeaveReason, Resume, ServerFrame};
-use crate::net::keylog::{Captured, KeyLogFile, Secrets};
+use crate::net::keylog::Captured;
 use crate::net::protocol::{
     Connection, Dialect, FrameError, FrameReader, FrameWriter, HostSide, MAX_ID, check_message,
     clip, encode_server,
@@ -33,7 +35,7 @@ use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, HOST_ID, ItemKind, Replay, Returning, Room, Saying, Welcome};
 use crate::net::store::{Store, history_file};
 use crate::net::thread::{EventSink, ended};
-use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
+use crate::net::HANDSHAKE_TIMEOUT;
 
 /// Lines a member may send per second, sustained.
 pub(crate) const RATE_PER_SEC: f64 = 200.0;
@@ -66,76 +68,6 @@ const DIRECT_QUEUE: usize = 8;
 /// bytes): what a returning member costs the host at once.
 const REPLAY_PAGE: usize = 512;
 const REPLAY_PAGE_BYTES: usize = 256 * 1024;
-
-/// The host's TLS configuration and chain, and where the handshake
-/// secrets of recorded handshakes are kept.
-type ServerSetup = (
-    Arc<rustls::ServerConfig>,
-    Vec<CertInfo>,
-    Option<Arc<Captured>>,
-);
-
-/// A generated certificate names `addresses` (those the room's invites are for).
-fn server_config(
-    config: &HostConfig,
-    addresses: &[std::net::IpAddr],
-) -> Result<ServerSetup, String> {
-    let (cert, key) = match &config.identity {
-        Some(pair) => pair.clone(),
-        None => crate::net::certgen::host_identity(&config.config_dir, addresses)
-            .map_err(|e| e.to_string())?,
-    };
-    let provider = config.tls.provider()?;
-    let identity =
-        crate::net::pem::load_identity(&cert, &key, &provider).map_err(|e| e.to_string())?;
-    let chain = identity
-        .cert
-        .iter()
-        .map(|c| CertInfo::from_der(c))
-        .collect();
-    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
-        .with_protocol_versions(config.tls.versions())
-        .map_err(|e| format!("cannot configure TLS: {e}"))?;
-    let builder = match &config.client_ca {
-        None => builder.with_no_client_auth(),
-        Some(path) => {
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in crate::net::pem::load_certs(path).map_err(|e| e.to_string())? {
-                roots.add(cert).map_err(|e| {
-                    format!(
-                        "{}: a certificate in it cannot be a client CA: {e}",
-                        path.display()
-                    )
-                })?;
-            }
-            // Members may come without a certificate; those who present one
-            // must have it verified by this CA.
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
-                Arc::new(roots),
-                provider,
-            )
-            .allow_unauthenticated()
-            .build()
-            .map_err(|e| format!("{}: cannot verify clients with it: {e}", path.display()))?;
-            builder.with_client_cert_verifier(verifier)
-        }
-    };
-    let mut tls =
-        builder.with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(identity)));
-    tls.alpn_protocols = vec![ALPN.to_vec()];
-    let file = match &config.tls.keylog {
-        Some(path) => Some(Arc::new(KeyLogFile::open(path)?)),
-        None => None,
-    };
-    let capture = config.tls.record_handshakes.then(Arc::<Captured>::default);
-    if file.is_some() || capture.is_some() {
-        tls.key_log = Arc::new(Secrets {
-            file,
-            capture: capture.clone(),
-        });
-    }
-    Ok((Arc::new(tls), chain, capture))
-}
 
 fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
     match e.kind() {
@@ -513,7 +445,7 @@ pub(crate) async fn run(
                 config.bind.ip(),
                 &crate::net::invite::local_addresses(),
             );
-            let (tls, chain, captured) = server_config(&config, &addresses)?;
+            let (tls, chain, captured) = tls::server_config(&config, &addresses)?;
             let file = history_file(&config);
             let store = Store::open(
                 file.as_deref(),
