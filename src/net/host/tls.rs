@@ -4,11 +4,15 @@
 //! handshake secrets go (a key log, or memory for `--show-handshake`).
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use crate::net::ALPN;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::LazyConfigAcceptor;
+
 use crate::net::certinfo::CertInfo;
 use crate::net::command::HostConfig;
 use crate::net::keylog::{Captured, KeyLogFile, Secrets};
+use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
 /// The host's TLS configuration and chain, and where the handshake
 /// secrets of recorded handshakes are kept.
@@ -78,4 +82,35 @@ pub(super) fn server_config(
         });
     }
     Ok((Arc::new(tls), chain, capture))
+}
+
+/// How long a connection has to send its whole ClientHello. A real client
+/// sends it at once; a peer that sends nothing, or a little at a time,
+/// gives its handshake slot back after this (the whole handshake still
+/// has [`HANDSHAKE_TIMEOUT`]).
+const CLIENT_HELLO_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// The TLS handshake of a connection: its whole ClientHello within
+/// [`CLIENT_HELLO_TIMEOUT`], all of it within [`HANDSHAKE_TIMEOUT`]; or
+/// why not (one line, for the log).
+pub(super) async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
+    tcp: S,
+    config: Arc<rustls::ServerConfig>,
+) -> Result<tokio_rustls::server::TlsStream<S>, String> {
+    let deadline = tokio::time::Instant::now() + HANDSHAKE_TIMEOUT;
+    let hello = LazyConfigAcceptor::new(rustls::server::Acceptor::default(), tcp);
+    let start = match tokio::time::timeout(CLIENT_HELLO_TIMEOUT, hello).await {
+        Ok(Ok(start)) => start,
+        Ok(Err(e)) => return Err(format!("handshake failed: {e}")),
+        Err(_) => {
+            return Err(format!(
+                "handshake failed: no whole ClientHello in {CLIENT_HELLO_TIMEOUT:?}"
+            ));
+        }
+    };
+    match tokio::time::timeout_at(deadline, start.into_stream(config)).await {
+        Ok(Ok(tls)) => Ok(tls),
+        Ok(Err(e)) => Err(format!("handshake failed: {e}")),
+        Err(_) => Err(format!("handshake not finished in {HANDSHAKE_TIMEOUT:?}")),
+    }
 }
