@@ -41,8 +41,9 @@ use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, ItemKind, Replay, Returning, Room, Saying, Welcome};
 use crate::net::thread::EventSink;
 
+use super::admission::{Admission, Admitted, Slot};
 use super::rate::{self, RATE_BURST, RATE_PER_SEC, TokenBucket};
-use super::{Admission, Admitted, Slot, tls};
+use super::tls;
 
 /// How long a `tlschat/1` member has to say hello after the handshake.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);

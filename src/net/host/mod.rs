@@ -1,401 +1,122 @@
 //! The host: a TLS listener, one task per member connection, and the room.
 //! Each member's connection speaks the dialect its ALPN chose (see
-//! [`crate::net::protocol`]); the task reads frames, hands messages to the
-//! room and writes what the room says. Admission is fair under floods:
-//! handshakes in progress and members are capped in total and per address
-//! ([`HostLimits`]), a connection has 2 s to send its ClientHello, and when
-//! the handshake slots are full the address holding the most makes room.
+//! [`crate::net::protocol`]); its task reads frames, hands messages to the
+//! room and writes what the room says.
+//!
+//! The parts, in the shape of mini-redis' server:
+//! - this file starts the host ([`run`]): it binds the address, loads the
+//!   certificate and the history, starts the room, and runs the listener
+//!   beside the host's own commands until the room is closed;
+//! - `listener.rs` accepts connections and gives each to its handler;
+//! - `admission.rs` decides who may come in (handshakes and members capped
+//!   in total, per address and per network, fairly under floods);
+//! - `handler.rs` is one connection's life: TLS, admission, hello, join,
+//!   the read and write loops, close;
+//! - `commands.rs` is what the person running the host asks of it;
+//! - `tls.rs` is the server's TLS configuration and handshake;
+//! - `rate.rs` is how fast a member may send.
 
+mod admission;
+mod commands;
 mod handler;
+mod listener;
 mod rate;
 mod tls;
 
-use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use tokio::task::JoinSet;
 
 use crate::net::budget::OutputBudget;
-use crate::net::command::{HostConfig, HostLimits, SessionCommand};
+use crate::net::certinfo::CertInfo;
+use crate::net::command::{HostConfig, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
-use crate::net::protocol::check_message;
-use crate::net::room::{HOST_ID, Room, Saying};
+use crate::net::keylog::Captured;
+use crate::net::room::Room;
 use crate::net::store::{Store, history_file};
 use crate::net::thread::{EventSink, ended};
 
-use handler::{Handler, MIN_QUEUED_BYTES, Shared};
-
-fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::AddrInUse => {
-            format!(
-                "cannot listen on {addr}: the address is already in use (is another host running there?)"
-            )
-        }
-        std::io::ErrorKind::PermissionDenied => {
-            format!("cannot listen on {addr}: permission denied (ports below 1024 need privileges)")
-        }
-        std::io::ErrorKind::AddrNotAvailable => {
-            format!("cannot listen on {addr}: that address does not belong to this machine")
-        }
-        _ => format!("cannot listen on {addr}: {e}"),
-    }
-}
-
-/// The key an address is counted under: IPv4 addresses as they are, IPv6
-/// addresses by their /64 network (one machine usually has a whole one).
-fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
-
-/// The wider network an address is also counted under: an IPv6 /48 (what
-/// one site is usually given, so one holder cannot fill the room from many
-/// /64s); an IPv4 address is its own network.
-fn network_key(ip: IpAddr) -> IpAddr {
-    match address_key(ip) {
-        IpAddr::V6(v6) => {
-            let s = v6.segments();
-            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], 0, 0, 0, 0, 0))
-        }
-        v4 => v4,
-    }
-}
-
-/// A network's caps are this many times an address's.
-const NETWORK_FACTOR: usize = 4;
-
-#[derive(Debug, Default)]
-struct Counts {
-    handshakes: usize,
-    members: usize,
-}
-
-#[derive(Debug, Default)]
-struct Tally {
-    total: Counts,
-    by_address: HashMap<IpAddr, Counts>,
-    by_network: HashMap<IpAddr, Counts>,
-    handshakes: Handshakes,
-}
-
-impl Tally {
-    /// Counts a place of `kind` for `key` in `network`.
-    fn count(&mut self, key: IpAddr, network: IpAddr, kind: Kind) {
-        *kind.count(&mut self.total) += 1;
-        *kind.count(self.by_address.entry(key).or_default()) += 1;
-        *kind.count(self.by_network.entry(network).or_default()) += 1;
-    }
-
-    /// Gives back a place [`Tally::count`] counted.
-    fn uncount(&mut self, key: IpAddr, network: IpAddr, kind: Kind) {
-        let total = kind.count(&mut self.total);
-        *total = total.saturating_sub(1);
-        for (map, key) in [(&mut self.by_address, key), (&mut self.by_network, network)] {
-            if let Some(c) = map.get_mut(&key) {
-                let n = kind.count(c);
-                *n = n.saturating_sub(1);
-                if c.members == 0 && c.handshakes == 0 {
-                    map.remove(&key);
-                }
-            }
-        }
-    }
-}
-
-/// Cancels a handshake in progress when sent, or dropped.
-type Cancel = tokio::sync::oneshot::Sender<()>;
-
-/// The handshakes in progress, each with the means to cancel it: by
-/// address, in the order they began, and the addresses ranked by how many
-/// they hold, overall and within each network. Finding the handshake to
-/// evict, adding one and removing one are O(log n); it holds one entry
-/// per handshake slot taken, so never more than the handshake cap.
-#[derive(Debug, Default)]
-struct Handshakes {
-    /// The number the next handshake gets: numbers grow as handshakes
-    /// begin, so an address's smallest is its oldest.
-    next: u64,
-    by_address: HashMap<IpAddr, BTreeMap<u64, Cancel>>,
-    ranked: BTreeSet<Rank>,
-    ranked_in: HashMap<IpAddr, BTreeSet<Rank>>,
-}
-
-/// Where an address stands when a handshake must make room: by how many
-/// handshakes it holds, then by how early its oldest began. The greatest
-/// is the one evicted from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-struct Rank {
-    held: usize,
-    oldest: Reverse<u64>,
-    key: IpAddr,
-}
-
-impl Handshakes {
-    fn held(&self, key: IpAddr) -> usize {
-        self.by_address.get(&key).map_or(0, BTreeMap::len)
-    }
-
-    fn rank(&self, key: IpAddr) -> Option<Rank> {
-        let open = self.by_address.get(&key)?;
-        let (&oldest, _) = open.first_key_value()?;
-        Some(Rank {
-            held: open.len(),
-            oldest: Reverse(oldest),
-            key,
-        })
-    }
-
-    /// Changes `key`'s handshakes with `change`, and ranks it again.
-    fn change<T>(
-        &mut self,
-        key: IpAddr,
-        change: impl FnOnce(&mut BTreeMap<u64, Cancel>) -> T,
-    ) -> T {
-        let network = network_key(key);
-        if let Some(before) = self.rank(key) {
-            self.ranked.remove(&before);
-            if let Some(set) = self.ranked_in.get_mut(&network) {
-                set.remove(&before);
-            }
-        }
-        let open = self.by_address.entry(key).or_default();
-        let out = change(open);
-        if open.is_empty() {
-            self.by_address.remove(&key);
-        }
-        match self.rank(key) {
-            Some(now) => {
-                self.ranked.insert(now);
-                self.ranked_in.entry(network).or_default().insert(now);
-            }
-            None => {
-                if self.ranked_in.get(&network).is_some_and(BTreeSet::is_empty) {
-                    self.ranked_in.remove(&network);
-                }
-            }
-        }
-        out
-    }
-
-    /// Registers a handshake from `key`; returns its number and what tells
-    /// it that it was evicted.
-    fn add(&mut self, key: IpAddr) -> (u64, tokio::sync::oneshot::Receiver<()>) {
-        let id = self.next;
-        // 2^64 handshakes would take half a million years at a million a second.
-        self.next = self.next.saturating_add(1);
-        let (cancel, cancelled) = tokio::sync::oneshot::channel();
-        self.change(key, |open| open.insert(id, cancel));
-        (id, cancelled)
-    }
-
-    /// Takes handshake `id` of `key` off the books; `None` if it was not
-    /// on them (evicted already).
-    fn remove(&mut self, key: IpAddr, id: u64) -> Option<Cancel> {
-        self.change(key, |open| open.remove(&id))
-    }
-
-    /// The handshake to evict so that a newcomer from `key` can begin one:
-    /// the oldest of the address holding the most (within `network` when
-    /// given), and only if that address holds at least two more than the
-    /// newcomer's. So an eviction never leaves the newcomer's address
-    /// holding more than the one it took from: a flooder's addresses do
-    /// not evict each other back and forth, and an address holding less
-    /// than the most — a real member's, while flooders hold more — never
-    /// loses a handshake.
-    fn victim(&self, key: IpAddr, network: Option<IpAddr>) -> Option<(IpAddr, u64)> {
-        let ranked = match network {
-            Some(n) => self.ranked_in.get(&n)?,
-            None => &self.ranked,
-        };
-        let top = ranked.last()?;
-        (self.held(key) + 2 <= top.held).then_some((top.key, top.oldest.0))
-    }
-}
-
-/// Who may come in: counts handshakes in progress and members, in total,
-/// per address and per network, against the room's [`HostLimits`].
-#[derive(Debug)]
-struct Admission {
-    limits: HostLimits,
-    tally: Mutex<Tally>,
-}
-
-/// What a slot holds a place for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Member,
-    /// A handshake, by its number in [`Handshakes`].
-    Handshake(u64),
-}
-
-impl Kind {
-    /// Its count in `c`.
-    fn count(self, c: &mut Counts) -> &mut usize {
-        match self {
-            Self::Member => &mut c.members,
-            Self::Handshake(_) => &mut c.handshakes,
-        }
-    }
-}
-
-/// A place taken (a handshake slot or a member slot), given back on drop.
-#[derive(Debug)]
-struct Slot {
-    admission: Arc<Admission>,
-    key: IpAddr,
-    network: IpAddr,
-    kind: Kind,
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut guard = self.admission.lock();
-        let tally = &mut *guard;
-        if let Kind::Handshake(id) = self.kind
-            && tally.handshakes.remove(self.key, id).is_none()
-        {
-            // Evicted: its place was given back then.
-            return;
-        }
-        tally.uncount(self.key, self.network, self.kind);
-    }
-}
-
-/// A handshake slot given to a connection.
-#[derive(Debug)]
-struct Admitted {
-    slot: Slot,
-    /// Fires (or closes) when the handshake is evicted to make room for
-    /// another: the connection is then to be closed.
-    evicted: tokio::sync::oneshot::Receiver<()>,
-    /// The address whose handshake was evicted to make room for this one.
-    displaced: Option<IpAddr>,
-}
-
-impl Admission {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Tally> {
-        // Counting is a few additions: a panic cannot leave it half done.
-        self.tally.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// A handshake slot for a connection from `ip`. None when its address
-    /// is at its cap. When the slots are full, in total or for its
-    /// network, the oldest handshake of the address holding the most
-    /// (within the network, if that is what is full) is evicted to make
-    /// room, if that address holds at least two more than `ip`'s (see
-    /// [`Handshakes::victim`]); otherwise none.
-    fn handshake(self: &Arc<Self>, ip: IpAddr) -> Option<Admitted> {
-        let l = self.limits;
-        let (key, network) = (address_key(ip), network_key(ip));
-        let mut guard = self.lock();
-        let tally = &mut *guard;
-        let held = |map: &HashMap<IpAddr, Counts>, k| map.get(&k).map_or(0, |c| c.handshakes);
-        if held(&tally.by_address, key) >= l.max_handshakes_per_address {
-            return None;
-        }
-        let network_full =
-            held(&tally.by_network, network) >= NETWORK_FACTOR * l.max_handshakes_per_address;
-        let mut displaced = None;
-        if network_full || tally.total.handshakes >= l.max_handshakes {
-            // Making room in the network makes room in the total too.
-            let (victim, id) = tally
-                .handshakes
-                .victim(key, network_full.then_some(network))?;
-            if let Some(cancel) = tally.handshakes.remove(victim, id) {
-                let _ = cancel.send(());
-            }
-            tally.uncount(victim, network_key(victim), Kind::Handshake(id));
-            displaced = Some(victim);
-        }
-        let (id, evicted) = tally.handshakes.add(key);
-        let kind = Kind::Handshake(id);
-        tally.count(key, network, kind);
-        drop(guard);
-        Some(Admitted {
-            // Made only once counted: dropping it gives back what it took.
-            slot: Slot {
-                admission: self.clone(),
-                key,
-                network,
-                kind,
-            },
-            evicted,
-            displaced,
-        })
-    }
-
-    /// A member slot for `ip`, or why there is none (one line).
-    fn member(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, String> {
-        let l = self.limits;
-        let (key, network) = (address_key(ip), network_key(ip));
-        let mut guard = self.lock();
-        let tally = &mut *guard;
-        let none = Counts::default();
-        let here = tally.by_address.get(&key).unwrap_or(&none);
-        let there = tally.by_network.get(&network).unwrap_or(&none);
-        if tally.total.members >= l.max_members {
-            return Err(format!(
-                "the room is full ({} members); try again later",
-                l.max_members
-            ));
-        }
-        if here.members >= l.max_members_per_address {
-            return Err(format!(
-                "too many members from your address ({}); close one of them first",
-                l.max_members_per_address
-            ));
-        }
-        if there.members >= NETWORK_FACTOR * l.max_members_per_address {
-            return Err(format!(
-                "too many members from your network ({}); close some of them first",
-                NETWORK_FACTOR * l.max_members_per_address
-            ));
-        }
-        tally.count(key, network, Kind::Member);
-        drop(guard);
-        // Made only once counted: dropping it gives back what it took.
-        Ok(Slot {
-            admission: self.clone(),
-            key,
-            network,
-            kind: Kind::Member,
-        })
-    }
-}
+use admission::Admission;
+use handler::{MIN_QUEUED_BYTES, Shared};
+use listener::Listener;
 
 /// Runs a hosted room until told to stop.
 pub(crate) async fn run(
     config: HostConfig,
     sink: EventSink,
-    mut commands: mpsc::UnboundedReceiver<SessionCommand>,
+    commands: mpsc::UnboundedReceiver<SessionCommand>,
 ) {
     sink.emit(NetEvent::Connecting {
         target: config.bind.to_string(),
     });
-    // The address first: a second host on the same port is told the port
-    // is in use, not that its history file is.
-    let listener = match TcpListener::bind(config.bind).await {
-        Ok(l) => l,
-        Err(e) => return ended(&sink, DisconnectKind::Error, listen_error(config.bind, &e)),
+    let opened = match Opened::open(&config).await {
+        Ok(opened) => opened,
+        Err(reason) => return ended(&sink, DisconnectKind::Error, reason),
     };
-    let setup = {
+    opened.announce(&config, &sink);
+    let Opened {
+        tcp,
+        tls,
+        captured,
+        store,
+        ..
+    } = opened;
+    let (room, room_task) = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
+    let shared = Shared {
+        tls,
+        room: room.clone(),
+        admission: Admission::new(config.limits),
+        budget: OutputBudget::new(
+            config.limits.max_queued_bytes.max(MIN_QUEUED_BYTES),
+            room.feed(),
+        ),
+        recording: captured.map(|c| (c, sink.clone())),
+    };
+    let mut listener = Listener::new(tcp, shared);
+    let reason = tokio::select! {
+        never = listener.run() => match never {},
+        reason = commands::run(&room, &sink, commands) => reason,
+    };
+    listener.shutdown(&room).await;
+    // The room task closes the history when it ends: a process that exits
+    // right after the host says it ended leaves everything in the file,
+    // nothing in a WAL file beside it.
+    let _ = tokio::time::timeout(Duration::from_secs(5), room_task).await;
+    ended(&sink, DisconnectKind::ByUser, reason);
+}
+
+/// What a host needs before its room can start: its address bound, its
+/// TLS configuration and its history open.
+struct Opened {
+    /// The bound address.
+    tcp: TcpListener,
+    /// The TLS configuration members are served with.
+    tls: Arc<rustls::ServerConfig>,
+    /// The host's certificate chain, leaf first.
+    chain: Vec<CertInfo>,
+    /// Where the secrets of recorded handshakes are kept.
+    captured: Option<Arc<Captured>>,
+    /// The history.
+    store: Store,
+    /// The history's file; `None` when it is kept in memory.
+    file: Option<PathBuf>,
+    /// Where members on other machines can reach this room.
+    addresses: Vec<IpAddr>,
+}
+
+impl Opened {
+    /// Binds the address, then loads the certificate and opens the
+    /// history (on a blocking thread); or says why not (one line).
+    async fn open(config: &HostConfig) -> Result<Self, String> {
+        // The address first: a second host on the same port is told the port
+        // is in use, not that its history file is.
+        let tcp = Listener::bind(config.bind).await?;
         let config = config.clone();
-        tokio::task::spawn_blocking(move || {
-            // Where members on other machines can reach this room.
+        let setup = tokio::task::spawn_blocking(move || {
             let addresses = crate::net::invite::invite_addresses(
                 config.bind.ip(),
                 &crate::net::invite::local_addresses(),
@@ -408,383 +129,40 @@ pub(crate) async fn run(
                 config.history.keep_bytes,
                 config.history.max_bytes,
             )?;
-            Ok::<_, String>((tls, chain, captured, store, file, addresses))
-        })
-        .await
-    };
-    let (tls, chain, captured, store, file, addresses) = match setup {
-        Ok(Ok(ok)) => ok,
-        Ok(Err(reason)) => return ended(&sink, DisconnectKind::Error, reason),
-        Err(e) => {
-            return ended(
-                &sink,
-                DisconnectKind::Error,
-                format!("cannot load the certificate: {e}"),
-            );
-        }
-    };
-    let addr = listener.local_addr().unwrap_or(config.bind);
-    tracing::info!(%addr, history = ?file, "listening");
-    let pin = chain.first().map(|leaf| leaf.sha256);
-    let invites = crate::net::invite::invites_for(addr, &addresses, pin);
-    sink.emit(NetEvent::Listening {
-        addr,
-        chain,
-        invites,
-    });
-    if let Some(file) = &file {
-        let kept = store.last_seq() + 1 - store.first_kept();
-        sink.emit(NetEvent::Notice(format!(
-            "history: {} ({kept} messages kept, at most {})",
-            file.display(),
-            config.history.keep
-        )));
-    }
-    let (room, room_task) = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
-    let budget = OutputBudget::new(
-        config.limits.max_queued_bytes.max(MIN_QUEUED_BYTES),
-        room.feed(),
-    );
-    let admission = Arc::new(Admission {
-        limits: config.limits,
-        tally: Mutex::new(Tally::default()),
-    });
-    let shared = Shared {
-        tls,
-        room: room.clone(),
-        admission: admission.clone(),
-        budget,
-        recording: captured.map(|c| (c, sink.clone())),
-    };
-    let mut connections = JoinSet::new();
-    let reason = loop {
-        tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok((tcp, peer)) => {
-                    // Over the handshake caps a connection is closed at
-                    // once rather than queued: before TLS there is no way
-                    // to tell it why.
-                    if let Some(admitted) = admission.handshake(peer.ip()) {
-                        tracing::debug!(%peer, "connection accepted");
-                        if let Some(from) = admitted.displaced {
-                            tracing::info!(%peer, "handshakes full: the oldest from {from} (which holds the most) makes room");
-                        }
-                        connections.spawn(Handler::new(peer, shared.clone()).run(tcp, admitted));
-                    } else {
-                        tracing::info!(%peer, "connection closed: too many handshakes in progress");
-                    }
-                }
-                // Running out of file descriptors and the like: wait a
-                // little rather than spin, and keep serving.
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            command = commands.recv() => match command {
-                Some(SessionCommand::Send { id, text }) => {
-                    let text = crate::net::lines::sanitize_str(&text, true);
-                    if let Err(e) = check_message(&text) {
-                        sink.emit(NetEvent::NotDelivered { id, reason: e.message });
-                        continue;
-                    }
-                    let saying = Saying { text, client_id: Some(id.to_string()), client: None };
-                    if !room.say(HOST_ID, vec![saying]).await {
-                        sink.emit(NetEvent::NotDelivered { id, reason: "the room has closed".into() });
-                    }
-                }
-                Some(SessionCommand::Nick(nick)) => {
-                    if let Err(e) = room.nick(HOST_ID, nick).await {
-                        sink.emit(NetEvent::Notice(e));
-                    }
-                }
-                Some(SessionCommand::ReconnectNow) => {}
-                Some(SessionCommand::Disconnect | SessionCommand::Finish) | None => {
-                    break "you closed the room";
-                }
-            },
-        }
-    };
-    drop(listener);
-    room.close("the host closed the room".into()).await;
-    // Give every member a moment to receive the closing notice and
-    // close_notify, then stop whatever is left.
-    let drain = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(3), drain)
-        .await
-        .is_err()
-    {
-        connections.shutdown().await;
-    }
-    // The room task closes the history when it ends: a process that exits
-    // right after the host says it ended leaves everything in the file,
-    // nothing in a WAL file beside it.
-    let _ = tokio::time::timeout(Duration::from_secs(5), room_task).await;
-    ended(&sink, DisconnectKind::ByUser, reason);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_count_per_machine_and_slots_come_back() {
-        let v6 = |s: &str| address_key(s.parse().unwrap());
-        assert_eq!(v6("2001:db8:1:2:aaaa::1"), v6("2001:db8:1:2:bbbb::2"));
-        assert_ne!(v6("2001:db8:1:2::1"), v6("2001:db8:1:3::1"));
-        assert_eq!(v6("::ffff:127.0.0.1"), v6("127.0.0.1"));
-        let admission = Arc::new(Admission {
-            limits: HostLimits {
-                max_members: 3,
-                max_members_per_address: 2,
-                max_handshakes: 3,
-                max_handshakes_per_address: 2,
-                ..HostLimits::default()
-            },
-            tally: Mutex::new(Tally::default()),
-        });
-        let a: IpAddr = "127.0.0.1".parse().unwrap();
-        let b: IpAddr = "127.0.0.2".parse().unwrap();
-        let h1 = admission.handshake(a).unwrap();
-        let _h2 = admission.handshake(a).unwrap();
-        assert!(admission.handshake(a).is_none(), "per address");
-        let _h3 = admission.handshake(b).unwrap();
-        assert!(admission.handshake(b).is_none(), "in total");
-        drop(h1);
-        assert!(admission.handshake(b).is_some(), "a slot came back");
-        let _m1 = admission.member(a).unwrap();
-        let m2 = admission.member(a).unwrap();
-        assert!(admission.member(a).unwrap_err().contains("your address"));
-        let _m3 = admission.member(b).unwrap();
-        assert!(admission.member(b).unwrap_err().contains("full"));
-        drop(m2);
-        assert!(admission.member(b).is_ok());
-    }
-
-    #[test]
-    fn an_ipv6_site_cannot_fill_the_room_from_many_64s() {
-        let admission = Arc::new(Admission {
-            limits: HostLimits {
-                max_members: 1000,
-                max_members_per_address: 2,
-                max_handshakes: 1000,
-                max_handshakes_per_address: 1,
-                ..HostLimits::default()
-            },
-            tally: Mutex::new(Tally::default()),
-        });
-        let ip = |n: u16| IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 7, n, 0, 0, 0, 1));
-        // Four /64s of one /48 get two members each, the fifth none.
-        let held: Vec<Slot> = (0..4)
-            .flat_map(|n| {
-                [
-                    admission.member(ip(n)).unwrap(),
-                    admission.member(ip(n)).unwrap(),
-                ]
+            Ok::<_, String>(Self {
+                tcp,
+                tls,
+                chain,
+                captured,
+                store,
+                file,
+                addresses,
             })
-            .collect();
-        assert!(
-            admission
-                .member(ip(4))
-                .unwrap_err()
-                .contains("your network")
-        );
-        // Another /48 is another site.
-        let other = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 8, 0, 0, 0, 0, 1));
-        assert!(admission.member(other).is_ok());
-        // Handshakes likewise: one per /64, four per /48.
-        let shakes: Vec<Admitted> = (10..14)
-            .map(|n| admission.handshake(ip(n)).unwrap())
-            .collect();
-        assert!(admission.handshake(ip(14)).is_none());
-        drop(shakes);
-        assert!(admission.handshake(ip(14)).is_some());
-        drop(held);
-        assert!(admission.member(ip(4)).is_ok(), "places come back");
-        // IPv4 addresses are not grouped.
-        let v4 = |n: u8| IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, n));
-        let _v4: Vec<Slot> = (0..10).map(|n| admission.member(v4(n)).unwrap()).collect();
+        });
+        setup
+            .await
+            .map_err(|e| format!("cannot load the certificate: {e}"))?
     }
 
-    fn admission(max_handshakes: usize, max_handshakes_per_address: usize) -> Arc<Admission> {
-        Arc::new(Admission {
-            limits: HostLimits {
-                max_members: 1000,
-                max_members_per_address: 1000,
-                max_handshakes,
-                max_handshakes_per_address,
-                ..HostLimits::default()
-            },
-            tally: Mutex::new(Tally::default()),
-        })
-    }
-
-    fn v4(n: u8) -> IpAddr {
-        IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, n))
-    }
-
-    /// Whether this handshake was told to make room.
-    fn was_evicted(a: &mut Admitted) -> bool {
-        !matches!(
-            a.evicted.try_recv(),
-            Err(tokio::sync::oneshot::error::TryRecvError::Empty)
-        )
-    }
-
-    /// The books agree with themselves, and hold one entry per handshake.
-    fn check_books(admission: &Admission) {
-        let t = admission.lock();
-        let h = &t.handshakes;
-        let open: usize = h.by_address.values().map(BTreeMap::len).sum();
-        assert_eq!(open, t.total.handshakes);
-        assert!(open <= admission.limits.max_handshakes);
-        assert!(h.by_address.values().all(|o| !o.is_empty()));
-        assert_eq!(h.ranked.len(), h.by_address.len());
-        assert_eq!(
-            h.ranked_in.values().map(BTreeSet::len).sum::<usize>(),
-            h.ranked.len()
-        );
-        assert!(h.ranked_in.values().all(|r| !r.is_empty()));
-        for (key, o) in &h.by_address {
-            assert_eq!(t.by_address[key].handshakes, o.len());
-            assert!(h.ranked.contains(&h.rank(*key).unwrap()));
+    /// Tells the host where it listens, with its chain and invites, and
+    /// where its history is kept.
+    fn announce(&self, config: &HostConfig, sink: &EventSink) {
+        let addr = self.tcp.local_addr().unwrap_or(config.bind);
+        tracing::info!(%addr, history = ?self.file, "listening");
+        let pin = self.chain.first().map(|leaf| leaf.sha256);
+        let invites = crate::net::invite::invites_for(addr, &self.addresses, pin);
+        sink.emit(NetEvent::Listening {
+            addr,
+            chain: self.chain.clone(),
+            invites,
+        });
+        if let Some(file) = &self.file {
+            let kept = self.store.last_seq() + 1 - self.store.first_kept();
+            sink.emit(NetEvent::Notice(format!(
+                "history: {} ({kept} messages kept, at most {})",
+                file.display(),
+                config.history.keep
+            )));
         }
-    }
-
-    #[test]
-    fn full_handshakes_make_room_from_the_oldest_of_the_biggest_holder() {
-        let admission = admission(8, 4);
-        let (a, b, c) = (v4(1), v4(2), v4(3));
-        let mut from_a: Vec<_> = (0..4).map(|_| admission.handshake(a).unwrap()).collect();
-        let mut from_b: Vec<_> = (0..3).map(|_| admission.handshake(b).unwrap()).collect();
-        let mut from_c = admission.handshake(c).unwrap();
-        // Full: a newcomer takes the place of a's oldest (a holds the most).
-        let mut d = admission.handshake(v4(4)).unwrap();
-        assert_eq!(d.displaced, Some(a));
-        assert!(was_evicted(&mut from_a[0]));
-        assert!(!from_a[1..].iter_mut().any(was_evicted));
-        // a and b hold 3 each: the older of their oldest goes (a's second).
-        let e = admission.handshake(v4(5)).unwrap();
-        assert_eq!(e.displaced, Some(a));
-        assert!(was_evicted(&mut from_a[1]));
-        // Now b holds the most.
-        let f = admission.handshake(v4(6)).unwrap();
-        assert_eq!(f.displaced, Some(b));
-        assert!(was_evicted(&mut from_b[0]));
-        // a and b hold 2, the others one: c, a and b are refused (nobody
-        // holds two more than they do), a fresh address still gets in.
-        assert!(admission.handshake(c).is_none(), "c holds 1, the most 2");
-        assert!(admission.handshake(a).is_none(), "a holds the most");
-        assert!(admission.handshake(b).is_none(), "b holds the most");
-        let g = admission.handshake(v4(7)).unwrap();
-        assert!(g.displaced.is_some());
-        check_books(&admission);
-        // An evicted handshake's slot gives nothing back twice.
-        let before = admission.lock().total.handshakes;
-        from_a.remove(0);
-        from_a.remove(0);
-        from_b.remove(0);
-        assert_eq!(admission.lock().total.handshakes, before);
-        check_books(&admission);
-        assert!(!was_evicted(&mut from_c) && !was_evicted(&mut d));
-        // Those that finish give theirs back.
-        drop((from_a, from_b, from_c, d, e, f, g));
-        assert_eq!(admission.lock().total.handshakes, 0);
-        let t = admission.lock();
-        assert!(t.by_address.is_empty() && t.handshakes.by_address.is_empty());
-        assert!(t.handshakes.ranked.is_empty() && t.handshakes.ranked_in.is_empty());
-    }
-
-    #[test]
-    fn flooders_cannot_evict_a_real_members_handshake() {
-        // 16 flooding addresses fill every slot but one, a member takes it.
-        let admission = admission(65, 4);
-        let mut flood: Vec<Admitted> = (0..16)
-            .flat_map(|n| (0..4).map(move |_| v4(100 + n)))
-            .map(|ip| admission.handshake(ip).unwrap())
-            .collect();
-        let mut member = admission.handshake(v4(1)).unwrap();
-        assert!(member.displaced.is_none());
-        // The flooders open again, from their own addresses and from a
-        // thousand fresh ones; slots they had are dropped as they go.
-        for round in 0..2000_u32 {
-            let ip = if round.is_multiple_of(2) {
-                v4(100 + u8::try_from(round / 2 % 16).unwrap())
-            } else {
-                IpAddr::V4(std::net::Ipv4Addr::from(0x0b00_0000 + round))
-            };
-            if let Some(a) = admission.handshake(ip) {
-                assert_ne!(a.displaced, Some(v4(1)));
-                flood.push(a);
-            }
-            // Now and then an old one finishes (or is closed as evicted).
-            if round.is_multiple_of(3) {
-                flood.remove(0);
-            }
-            flood.retain_mut(|a| !was_evicted(a));
-        }
-        assert!(!was_evicted(&mut member), "the member's handshake stays");
-        check_books(&admission);
-    }
-
-    #[test]
-    fn a_full_network_makes_room_within_itself() {
-        // Two handshakes per /64, eight per /48.
-        let admission = admission(1000, 2);
-        let ip = |net: u16, n: u16| {
-            IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, net, n, 0, 0, 0, 1))
-        };
-        // Elsewhere, an older address holding as many.
-        let mut elsewhere: Vec<_> = (0..2)
-            .map(|_| admission.handshake(ip(9, 0)).unwrap())
-            .collect();
-        let mut site: Vec<_> = [0, 0, 1, 1, 2, 2, 3, 4]
-            .into_iter()
-            .map(|n| admission.handshake(ip(7, n)).unwrap())
-            .collect();
-        let newcomer = admission.handshake(ip(7, 5)).unwrap();
-        assert_eq!(newcomer.displaced, Some(address_key(ip(7, 0))));
-        assert!(was_evicted(&mut site[0]));
-        assert!(!elsewhere.iter_mut().any(was_evicted));
-        // A /64 of the site holding one more than the newcomer's: refused.
-        assert!(admission.handshake(ip(7, 3)).is_none());
-        check_books(&admission);
-    }
-
-    #[test]
-    fn the_books_stay_bounded_under_churn() {
-        let admission = admission(64, 8);
-        let mut held: Vec<Admitted> = Vec::new();
-        // A simple generator: the same churn every run.
-        let mut x: u32 = 12345;
-        for _ in 0..20_000 {
-            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            let ip = if x.is_multiple_of(5) {
-                IpAddr::V6(std::net::Ipv6Addr::new(
-                    0x2001,
-                    0xdb8,
-                    u16::try_from(x >> 28).unwrap(),
-                    u16::try_from((x >> 8) & 0xff).unwrap(),
-                    0,
-                    0,
-                    0,
-                    1,
-                ))
-            } else {
-                v4(u8::try_from((x >> 16) % 40).unwrap())
-            };
-            if let Some(a) = admission.handshake(ip) {
-                held.push(a);
-            }
-            if x.is_multiple_of(3) && !held.is_empty() {
-                let i = usize::try_from(x >> 4).unwrap() % held.len();
-                held.swap_remove(i);
-            }
-            held.retain_mut(|a| !was_evicted(a));
-            assert!(admission.lock().total.handshakes <= 64);
-        }
-        check_books(&admission);
-        drop(held);
-        let t = admission.lock();
-        assert_eq!(t.total.handshakes, 0);
-        assert!(t.handshakes.by_address.is_empty() && t.handshakes.ranked_in.is_empty());
     }
 }
