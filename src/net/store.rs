@@ -363,6 +363,213 @@ fn row_message(row: &rusqlite::Row<'_>) -> Result<StoredMessage, String> {
     })
 }
 
+/// The error for a file that is not a tlschat history.
+fn not_ours() -> rusqlite::Error {
+    sqlite_error(
+        rusqlite::ffi::SQLITE_NOTADB,
+        "it is an SQLite database, but not a tlschat history",
+    )
+}
+
+/// The error for a number the room runs on that is out of range.
+fn out_of_range(what: &str, n: &dyn std::fmt::Display) -> rusqlite::Error {
+    sqlite_error(
+        rusqlite::ffi::SQLITE_CORRUPT,
+        format!("its {what} ({n}) is out of range (at most 2^53)"),
+    )
+}
+
+/// Locks the file for this host (when on disk) and checks it before
+/// anything is written to it: not damaged, and empty or a tlschat history.
+/// True when it is empty (new).
+fn check_file(conn: &Connection, on_disk: bool) -> rusqlite::Result<bool> {
+    // Another host holding the file is an answer now, not in 5 s.
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    if on_disk {
+        // One host per file: the lock is taken by the first read below
+        // and held until the host stops. Exclusive mode also keeps the
+        // WAL index in memory (no -shm file).
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    }
+    // A damaged file is found now rather than in the middle of a chat.
+    let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0))?;
+    if check != "ok" {
+        return Err(sqlite_error(
+            rusqlite::ffi::SQLITE_CORRUPT,
+            format!("the file is damaged ({check})"),
+        ));
+    }
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    // Someone else's database is refused before anything is written
+    // to it (turning on WAL rewrites the file's header).
+    if tables > 0 {
+        let format: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|_| not_ours())?;
+        if format.as_deref() != Some(FORMAT) {
+            return Err(not_ours());
+        }
+    }
+    Ok(tables == 0)
+}
+
+/// The journal (WAL, on disk) and the file's size limit.
+fn tune(conn: &Connection, on_disk: bool, max_bytes: Option<u64>) -> rusqlite::Result<()> {
+    if on_disk {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    if let Some(max) = max_bytes {
+        let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let pages = (max / to_u64(page).max(1)).max(1);
+        conn.pragma_update(None, "max_page_count", to_i64(pages))?;
+    }
+    Ok(())
+}
+
+/// The tables of a new history, and its meta table filled in: a new
+/// room identity and token key.
+fn create_tables(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let room = new_random(16)?;
+    tx.execute_batch(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+         CREATE TABLE messages (
+             seq INTEGER PRIMARY KEY,
+             ts INTEGER NOT NULL,
+             sender INTEGER NOT NULL,
+             nick TEXT NOT NULL,
+             text TEXT NOT NULL,
+             client TEXT,
+             cid TEXT
+         );
+         CREATE UNIQUE INDEX messages_client ON messages(client, cid)
+             WHERE client IS NOT NULL;",
+    )?;
+    let mut put = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
+    put.execute(params!["format", FORMAT])?;
+    put.execute(params!["room", room])?;
+    put.execute(params!["last_seq", "0"])?;
+    put.execute(params!["next_member", "1"])?;
+    put.execute(params!["token_key", new_random(32)?])?;
+    Ok(())
+}
+
+/// A value in the meta table.
+fn meta(tx: &rusqlite::Transaction<'_>, key: &str) -> rusqlite::Result<Option<String>> {
+    tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+}
+
+/// A number in the meta table, in range.
+fn meta_number(tx: &rusqlite::Transaction<'_>, key: &str) -> rusqlite::Result<u64> {
+    let value = meta(tx, key)?.ok_or_else(not_ours)?;
+    let n: u64 = value
+        .trim()
+        .parse()
+        .map_err(|_| out_of_range(&format!("{key} in its meta table"), &value.escape_debug()))?;
+    if n > MAX_NUMBER {
+        return Err(out_of_range(&format!("{key} in its meta table"), &n));
+    }
+    Ok(n)
+}
+
+/// What a history holds, as the room runs on it: every number in range,
+/// or the file is refused.
+struct Found {
+    /// The room's identity.
+    room: String,
+    /// The last message's number.
+    last_seq: u64,
+    /// The first member id not handed out before.
+    next_member: u64,
+    /// The first message kept.
+    first: u64,
+    /// Bytes of text and nicknames kept.
+    bytes: u64,
+}
+
+impl Found {
+    /// Reads the meta table and what the rows say.
+    fn read(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Self> {
+        if meta(tx, "format").map_err(|_| not_ours())?.as_deref() != Some(FORMAT) {
+            return Err(not_ours());
+        }
+        let room = meta(tx, "room")?.ok_or_else(not_ours)?;
+        // It is told to every member: what tlschat makes (hex) and no more.
+        if room.is_empty()
+            || room.len() > MAX_ID
+            || !room.bytes().all(|b| b.is_ascii_alphanumeric())
+        {
+            return Err(not_ours());
+        }
+        let next_member = meta_number(tx, "next_member")?.max(1);
+        let last_seq = meta_number(tx, "last_seq")?;
+        // The numbers come from the rows themselves (a commit writes its
+        // rows and nothing else): the last message is never deleted.
+        let (first, last, bytes, sender): (Option<i64>, Option<i64>, i64, Option<i64>) = tx
+            .query_row(
+                &format!(
+                    "SELECT min(seq), max(seq), coalesce(sum({SIZE_SQL}), 0),
+                     max(CASE WHEN typeof(sender) = 'integer' AND sender BETWEEN 0 AND ?1
+                         THEN sender END)
+                     FROM messages"
+                ),
+                [to_i64(MAX_NUMBER)],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        for seq in [first, last].into_iter().flatten() {
+            if !(1..=to_i64(MAX_NUMBER)).contains(&seq) {
+                return Err(out_of_range("message number", &seq));
+            }
+        }
+        let last_seq = last_seq.max(last.map_or(0, to_u64));
+        // A member id a stored message names is never handed out again.
+        let next_member = next_member.max(sender.map_or(0, |s| to_u64(s).saturating_add(1)));
+        if next_member > MAX_NUMBER {
+            return Err(out_of_range("next member id", &next_member));
+        }
+        Ok(Self {
+            room,
+            last_seq,
+            next_member,
+            first: first.map_or(last_seq.saturating_add(1), to_u64),
+            bytes: to_u64(bytes),
+        })
+    }
+}
+
+/// The key client tokens are hashed with, and whether the history had to
+/// be migrated to it: a history from before tokens were hashed gets a key,
+/// and its tokens are hashed in place (their resends are still
+/// recognized).
+fn token_key(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<(TokenKey, bool)> {
+    match meta(tx, "token_key")? {
+        Some(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok((TokenKey(key), false))
+        }
+        Some(_) => Err(not_ours()),
+        None => {
+            let tokens = TokenKey(new_random(32)?);
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('token_key', ?1)",
+                [&tokens.0],
+            )?;
+            let plain: Vec<(i64, Vec<u8>)> = tx
+                .prepare("SELECT seq, CAST(client AS BLOB) FROM messages WHERE client IS NOT NULL")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut put = tx.prepare("UPDATE messages SET client = ?2 WHERE seq = ?1")?;
+            for (seq, token) in &plain {
+                put.execute(params![seq, tokens.hash(token)])?;
+            }
+            Ok((tokens, true))
+        }
+    }
+}
+
 impl Store {
     /// Opens (or creates) the history in `file`, or in memory when `None`.
     /// At most `keep` messages and `keep_bytes` of their text and
@@ -431,172 +638,26 @@ impl Store {
         Ok(store)
     }
 
+    /// Makes the history ready: checks the file is a tlschat history (or
+    /// makes a new one), reads its numbers, hashes the tokens of a history
+    /// from before they were hashed, and trims it to the limits.
     fn setup(&mut self, on_disk: bool, max_bytes: Option<u64>) -> rusqlite::Result<()> {
-        let conn = &self.conn;
-        // Another host holding the file is an answer now, not in 5 s.
-        conn.busy_timeout(std::time::Duration::ZERO)?;
-        if on_disk {
-            // One host per file: the lock is taken by the first read below
-            // and held until the host stops. Exclusive mode also keeps the
-            // WAL index in memory (no -shm file).
-            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-        }
-        // A damaged file is found now rather than in the middle of a chat.
-        let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0))?;
-        if check != "ok" {
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-                Some(format!("the file is damaged ({check})")),
-            ));
-        }
-        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-        let not_ours = || {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
-                Some("it is an SQLite database, but not a tlschat history".into()),
-            )
-        };
-        // Someone else's database is refused before anything is written
-        // to it (turning on WAL below rewrites the file's header).
-        if tables > 0 {
-            let format: Option<String> = conn
-                .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(|_| not_ours())?;
-            if format.as_deref() != Some(FORMAT) {
-                return Err(not_ours());
-            }
-        }
-        if on_disk {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-        }
-        if let Some(max) = max_bytes {
-            let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
-            let pages = (max / to_u64(page).max(1)).max(1);
-            conn.pragma_update(None, "max_page_count", to_i64(pages))?;
-        }
+        let new = check_file(&self.conn, on_disk)?;
+        tune(&self.conn, on_disk, max_bytes)?;
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if tables == 0 {
-            let room = new_random(16)?;
-            tx.execute_batch(
-                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-                 CREATE TABLE messages (
-                     seq INTEGER PRIMARY KEY,
-                     ts INTEGER NOT NULL,
-                     sender INTEGER NOT NULL,
-                     nick TEXT NOT NULL,
-                     text TEXT NOT NULL,
-                     client TEXT,
-                     cid TEXT
-                 );
-                 CREATE UNIQUE INDEX messages_client ON messages(client, cid)
-                     WHERE client IS NOT NULL;",
-            )?;
-            let mut put = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
-            put.execute(params!["format", FORMAT])?;
-            put.execute(params!["room", room])?;
-            put.execute(params!["last_seq", "0"])?;
-            put.execute(params!["next_member", "1"])?;
-            put.execute(params!["token_key", new_random(32)?])?;
+        if new {
+            create_tables(&tx)?;
         }
-        let meta = |key: &str| -> rusqlite::Result<Option<String>> {
-            tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-        };
-        let format = meta("format").map_err(|_| not_ours())?;
-        if format.as_deref() != Some(FORMAT) {
-            return Err(not_ours());
-        }
-        // The numbers that drive the room, in range or the file is refused.
-        let out_of_range = |what: &str, n: &dyn std::fmt::Display| {
-            sqlite_error(
-                rusqlite::ffi::SQLITE_CORRUPT,
-                format!("its {what} ({n}) is out of range (at most 2^53)"),
-            )
-        };
-        let number = |key: &str| -> rusqlite::Result<u64> {
-            let value = meta(key)?.ok_or_else(not_ours)?;
-            let n: u64 = value.trim().parse().map_err(|_| {
-                out_of_range(&format!("{key} in its meta table"), &value.escape_debug())
-            })?;
-            if n > MAX_NUMBER {
-                return Err(out_of_range(&format!("{key} in its meta table"), &n));
-            }
-            Ok(n)
-        };
-        self.room = meta("room")?.ok_or_else(not_ours)?;
-        // It is told to every member: what tlschat makes (hex) and no more.
-        if self.room.is_empty()
-            || self.room.len() > MAX_ID
-            || !self.room.bytes().all(|b| b.is_ascii_alphanumeric())
-        {
-            return Err(not_ours());
-        }
-        let next_member = number("next_member")?.max(1);
-        let last_seq = number("last_seq")?;
-        // The numbers come from the rows themselves (a commit writes its
-        // rows and nothing else): the last message is never deleted.
-        let (first, last, bytes, sender): (Option<i64>, Option<i64>, i64, Option<i64>) = tx
-            .query_row(
-                &format!(
-                    "SELECT min(seq), max(seq), coalesce(sum({SIZE_SQL}), 0),
-                     max(CASE WHEN typeof(sender) = 'integer' AND sender BETWEEN 0 AND ?1
-                         THEN sender END)
-                     FROM messages"
-                ),
-                [to_i64(MAX_NUMBER)],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
-        for seq in [first, last].into_iter().flatten() {
-            if !(1..=to_i64(MAX_NUMBER)).contains(&seq) {
-                return Err(out_of_range("message number", &seq));
-            }
-        }
-        self.last_seq = last_seq.max(last.map_or(0, to_u64));
-        // A member id a stored message names is never handed out again.
-        self.next_member = next_member.max(sender.map_or(0, |s| to_u64(s).saturating_add(1)));
-        if self.next_member > MAX_NUMBER {
-            return Err(out_of_range("next member id", &self.next_member));
-        }
-        let migrated = match meta("token_key")? {
-            Some(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                self.tokens = TokenKey(key);
-                false
-            }
-            Some(_) => return Err(not_ours()),
-            None => {
-                // A history from before tokens were hashed: its tokens are
-                // hashed in place (their resends are still recognized).
-                self.tokens = TokenKey(new_random(32)?);
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('token_key', ?1)",
-                    [&self.tokens.0],
-                )?;
-                let plain: Vec<(i64, Vec<u8>)> = tx
-                    .prepare(
-                        "SELECT seq, CAST(client AS BLOB) FROM messages WHERE client IS NOT NULL",
-                    )?
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
-                let mut put = tx.prepare("UPDATE messages SET client = ?2 WHERE seq = ?1")?;
-                for (seq, token) in &plain {
-                    put.execute(params![seq, self.tokens.hash(token)])?;
-                }
-                true
-            }
-        };
-        let first = first.map_or(self.last_seq.saturating_add(1), to_u64);
+        let found = Found::read(&tx)?;
+        let (tokens, migrated) = token_key(&tx)?;
         // A smaller --keep than last time takes effect now.
         let (first, bytes) = trim_in(
             &tx,
-            self.last_seq,
-            first,
-            to_u64(bytes),
+            found.last_seq,
+            found.first,
+            found.bytes,
             self.keep,
             self.keep_bytes,
         )?;
@@ -607,6 +668,10 @@ impl Store {
             self.conn
                 .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
         }
+        self.room = found.room;
+        self.last_seq = found.last_seq;
+        self.next_member = found.next_member;
+        self.tokens = tokens;
         self.first_kept = first;
         self.bytes = bytes;
         Ok(())
