@@ -30,7 +30,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Type, ValueRef};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use sha2::Digest as _;
 
@@ -169,6 +169,60 @@ impl NotStored {
     }
 }
 
+/// What the host is told when a history cannot be used: it was left as
+/// it was.
+const LEFT_AS_IT_WAS: &str =
+    "it was not changed: move it away, or use --history FILE or --no-history";
+
+/// Why the history cannot be opened or read: one line that names the
+/// file (or says it is in memory).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file, or one SQLite keeps beside it, cannot be made, is not
+    /// private, or cannot be found.
+    #[error("cannot open the history {history}: {source}")]
+    File {
+        /// The file.
+        history: String,
+        /// What is wrong with it.
+        source: std::io::Error,
+    },
+    /// SQLite cannot open it.
+    #[error("cannot open the history {history}: {source}")]
+    Open {
+        /// The file, or "in memory".
+        history: String,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
+    /// Another host has it open.
+    #[error(
+        "cannot open the history {history}: it is in use by another tlschat host ({LEFT_AS_IT_WAS})"
+    )]
+    InUse {
+        /// The file.
+        history: String,
+    },
+    /// It is not a tlschat history, it is damaged, or a number in it is
+    /// out of range.
+    #[error("cannot open the history {history}: {source} ({LEFT_AS_IT_WAS})")]
+    Unusable {
+        /// The file, or "in memory".
+        history: String,
+        /// What is wrong with it.
+        source: rusqlite::Error,
+    },
+    /// A read failed.
+    #[error("the history {history} cannot be read: {source}")]
+    Read {
+        /// The file, or "in memory".
+        history: String,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
+}
+
 /// The history database.
 pub struct Store {
     conn: Connection,
@@ -247,19 +301,20 @@ fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// `n` random bytes, in hex.
-fn random_hex(n: usize) -> Result<String, String> {
+/// `n` random bytes, in hex (an SQLite error when there are none, so
+/// that it fails the transaction it is in).
+fn new_random(n: usize) -> rusqlite::Result<String> {
     let mut bytes = vec![0u8; n];
     rustls::crypto::aws_lc_rs::default_provider()
         .secure_random
         .fill(&mut bytes)
-        .map_err(|_| "the system has no random numbers".to_string())?;
+        .map_err(|_| {
+            sqlite_error(
+                rusqlite::ffi::SQLITE_ERROR,
+                "the system has no random numbers",
+            )
+        })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// [`random_hex`] as an SQLite error.
-fn new_random(n: usize) -> rusqlite::Result<String> {
-    random_hex(n).map_err(|e| sqlite_error(rusqlite::ffi::SQLITE_ERROR, e))
 }
 
 /// An SQLite error carrying our own message.
@@ -306,51 +361,83 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     crate::config::open_private_rw(path).map(drop)
 }
 
+/// Why a stored row cannot be replayed (one line, for the log).
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    /// SQLite cannot read the column.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// A column that holds text holds something else.
+    #[error("column {column} holds {kind} where text belongs")]
+    NotText { column: usize, kind: Type },
+    /// A column that holds a number holds something else.
+    #[error("column {column} holds {kind} where a number belongs")]
+    NotNumber { column: usize, kind: Type },
+    /// A number out of the range tlschat stores.
+    #[error("column {column} holds {n}, out of range")]
+    OutOfRange { column: usize, n: i64 },
+    /// No nickname.
+    #[error("no nickname")]
+    NoNick,
+    /// A nickname tlschat would not have given.
+    #[error("the nickname is not one tlschat gives")]
+    BadNick,
+    /// No text.
+    #[error("no text")]
+    NoText,
+    /// Text tlschat would not have said (why, as the room says it).
+    #[error("{0}")]
+    BadText(String),
+    /// A message id longer than tlschat takes.
+    #[error("the message id is too long")]
+    LongId,
+}
+
 /// Text in a row: text or not there; a BLOB or a number is not text.
-fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r [u8]>, String> {
-    match row.get_ref(i).map_err(|e| e.to_string())? {
+fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r [u8]>, Unreadable> {
+    match row.get_ref(i)? {
         ValueRef::Text(t) => Ok(Some(t)),
         ValueRef::Null => Ok(None),
-        other => Err(format!(
-            "column {i} holds {} where text belongs",
-            other.data_type()
-        )),
+        other => Err(Unreadable::NotText {
+            column: i,
+            kind: other.data_type(),
+        }),
     }
 }
 
 /// A whole number in a row, in `0..=max`.
-fn number_at(row: &rusqlite::Row<'_>, i: usize, max: u64) -> Result<u64, String> {
-    match row.get_ref(i).map_err(|e| e.to_string())? {
+fn number_at(row: &rusqlite::Row<'_>, i: usize, max: u64) -> Result<u64, Unreadable> {
+    match row.get_ref(i)? {
         ValueRef::Integer(n) => u64::try_from(n)
             .ok()
             .filter(|n| *n <= max)
-            .ok_or_else(|| format!("column {i} holds {n}, out of range")),
-        other => Err(format!(
-            "column {i} holds {} where a number belongs",
-            other.data_type()
-        )),
+            .ok_or(Unreadable::OutOfRange { column: i, n }),
+        other => Err(Unreadable::NotNumber {
+            column: i,
+            kind: other.data_type(),
+        }),
     }
 }
 
 /// A stored message from a row of `SELECT seq, ts, sender, nick, text,
 /// client, cid`, made safe again, or why it cannot be used: what tlschat
 /// could not have stored is not replayed either.
-fn row_message(row: &rusqlite::Row<'_>) -> Result<StoredMessage, String> {
+fn row_message(row: &rusqlite::Row<'_>) -> Result<StoredMessage, Unreadable> {
     let seq = number_at(row, 0, MAX_NUMBER)?;
     let ts = number_at(row, 1, i64::MAX as u64)?;
     let sender = number_at(row, 2, MAX_NUMBER)?;
-    let nick = sanitize(text_at(row, 3)?.ok_or("no nickname")?, false);
+    let nick = sanitize(text_at(row, 3)?.ok_or(Unreadable::NoNick)?, false);
     if nick.trim().is_empty() || nick.len() > 4 * MAX_NICK_CHARS {
-        return Err("the nickname is not one tlschat gives".into());
+        return Err(Unreadable::BadNick);
     }
-    let text = sanitize(text_at(row, 4)?.ok_or("no text")?, true);
-    check_message(&text).map_err(|e| e.message)?;
+    let text = sanitize(text_at(row, 4)?.ok_or(Unreadable::NoText)?, true);
+    check_message(&text).map_err(|e| Unreadable::BadText(e.message))?;
     let client = text_at(row, 5)?
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .filter(|c| c.len() <= 2 * MAX_ID);
     let cid = text_at(row, 6)?.map(|c| sanitize(c, false));
     if cid.as_ref().is_some_and(|c| c.len() > MAX_ID) {
-        return Err("the message id is too long".into());
+        return Err(Unreadable::LongId);
     }
     Ok(StoredMessage {
         seq,
@@ -581,31 +668,38 @@ impl Store {
         keep: u64,
         keep_bytes: u64,
         max_bytes: Option<u64>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, StoreError> {
         let label = file.map_or_else(|| "in memory".to_string(), |f| f.display().to_string());
-        let shown = label.clone();
-        let fail = |e: &dyn std::fmt::Display| format!("cannot open the history {shown}: {e}");
+        let history = || label.clone();
+        let io = |source| StoreError::File {
+            history: history(),
+            source,
+        };
+        let sqlite = |source| StoreError::Open {
+            history: history(),
+            source,
+        };
         let conn = match file {
             Some(path) => {
-                create_private(path).map_err(|e| fail(&e))?;
+                create_private(path).map_err(io)?;
                 // SQLite's no-follow open refuses a link anywhere in the
                 // path: the folder's links are resolved (a config folder
                 // may well be one), the file's own name is not (it must not
                 // be a link, and create_private checked that it is not).
-                let path = resolve_folder(path).map_err(|e| fail(&e))?;
+                let path = resolve_folder(path).map_err(io)?;
                 // SQLite opens the file, and makes its -wal and -shm with
                 // the file's own mode (0600), never through a link.
                 Connection::open_with_flags(
                     &path,
                     rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW,
                 )
-                .map_err(|e| fail(&e))?
+                .map_err(sqlite)?
             }
-            None => Connection::open_in_memory().map_err(|e| fail(&e))?,
+            None => Connection::open_in_memory().map_err(sqlite)?,
         };
         let mut store = Self {
             conn,
-            label,
+            label: history(),
             room: String::new(),
             last_seq: 0,
             first_kept: 1,
@@ -616,24 +710,24 @@ impl Store {
             tokens: TokenKey(String::new()),
             skipped: std::cell::Cell::new(0),
         };
-        store.setup(file.is_some(), max_bytes).map_err(|e| {
-            let why = match &e {
+        store
+            .setup(file.is_some(), max_bytes)
+            .map_err(|source| match &source {
                 rusqlite::Error::SqliteFailure(f, _)
                     if f.code == rusqlite::ErrorCode::DatabaseBusy
                         || f.code == rusqlite::ErrorCode::DatabaseLocked =>
                 {
-                    "it is in use by another tlschat host".to_string()
+                    StoreError::InUse { history: history() }
                 }
-                other => other.to_string(),
-            };
-            fail(&format!(
-                "{why} (it was not changed: move it away, or use --history FILE or --no-history)"
-            ))
-        })?;
+                _ => StoreError::Unusable {
+                    history: history(),
+                    source,
+                },
+            })?;
         // What SQLite made beside it is checked again: one planted between
         // the first check and SQLite's open is found now, not used.
         if let Some(path) = file {
-            check_side_files(path).map_err(|e| fail(&e))?;
+            check_side_files(path).map_err(io)?;
         }
         Ok(store)
     }
@@ -863,11 +957,11 @@ impl Store {
         upto: u64,
         max_count: usize,
         max_bytes: usize,
-    ) -> Result<Vec<StoredMessage>, String> {
+    ) -> Result<Vec<StoredMessage>, StoreError> {
         let mut skipped = 0u64;
         let mut first_skipped = None;
         let run = |skipped: &mut u64,
-                   first: &mut Option<(i64, String)>|
+                   first: &mut Option<(i64, Unreadable)>|
          -> rusqlite::Result<Vec<StoredMessage>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT seq, ts, sender, nick, text, client, cid FROM messages
@@ -895,8 +989,10 @@ impl Store {
             }
             Ok(out)
         };
-        let out = run(&mut skipped, &mut first_skipped)
-            .map_err(|e| format!("the history {} cannot be read: {e}", self.label))?;
+        let out = run(&mut skipped, &mut first_skipped).map_err(|source| StoreError::Read {
+            history: self.label.clone(),
+            source,
+        })?;
         if let Some((seq, why)) = first_skipped {
             self.skipped.set(self.skipped.get().saturating_add(skipped));
             tracing::warn!(
@@ -1025,14 +1121,20 @@ mod tests {
         )
         .unwrap();
         let before = std::fs::read(&file).unwrap();
-        let e = Store::open(Some(&file), 10, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&file), 10, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains(&file.display().to_string()), "{e}");
         assert!(!e.contains('\n'), "{e}");
         assert_eq!(std::fs::read(&file).unwrap(), before);
         // A second host on the same file is refused while the first runs.
         let other = dir.path().join("o.sqlite3");
         let _first = Store::open(Some(&other), 10, u64::MAX, None).unwrap();
-        let e = Store::open(Some(&other), 10, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&other), 10, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("in use"), "{e}");
     }
 
@@ -1252,7 +1354,10 @@ mod tests {
             ),
         ] {
             let file = make(name, sql);
-            let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+            let e = Store::open(Some(&file), 100, u64::MAX, None)
+                .err()
+                .unwrap()
+                .to_string();
             assert!(e.contains(what), "{name}: {e}");
             assert!(
                 e.contains(&file.display().to_string()) && !e.contains('\n'),
@@ -1361,7 +1466,10 @@ mod tests {
         let file = dir.path().join("h.sqlite3");
         drop(Store::open(Some(&file), 100, u64::MAX, None).unwrap());
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             e.contains(&format!("`chmod 600 {}`", file.display())),
             "{e}"
@@ -1371,12 +1479,18 @@ mod tests {
         let wal = dir.path().join("h.sqlite3-wal");
         std::fs::write(&wal, "").unwrap();
         std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o666)).unwrap();
-        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains(&format!("`chmod 600 {}`", wal.display())), "{e}");
         std::fs::remove_file(&wal).unwrap();
         let elsewhere = dir.path().join("elsewhere");
         std::os::unix::fs::symlink(&elsewhere, &wal).unwrap();
-        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             e.contains("symbolic link") && e.contains("h.sqlite3-wal"),
             "{e}"

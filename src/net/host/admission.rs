@@ -192,6 +192,20 @@ impl Handshakes {
     }
 }
 
+/// Why a member is refused a place (one line, for that member).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub(super) enum Refused {
+    /// The room has this many members, its most.
+    #[error("the room is full ({0} members); try again later")]
+    Full(usize),
+    /// The member's address has this many members, its most.
+    #[error("too many members from your address ({0}); close one of them first")]
+    Address(usize),
+    /// The member's network has this many members, its most.
+    #[error("too many members from your network ({0}); close some of them first")]
+    Network(usize),
+}
+
 /// Who may come in: counts handshakes in progress and members, in total,
 /// per address and per network, against the room's [`HostLimits`].
 #[derive(Debug)]
@@ -314,8 +328,8 @@ impl Admission {
         })
     }
 
-    /// A member slot for `ip`, or why there is none (one line).
-    pub(super) fn member(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, String> {
+    /// A member slot for `ip`, or why there is none.
+    pub(super) fn member(self: &Arc<Self>, ip: IpAddr) -> Result<Slot, Refused> {
         let l = self.limits;
         let (key, network) = (address_key(ip), network_key(ip));
         let mut guard = self.lock();
@@ -324,22 +338,13 @@ impl Admission {
         let here = tally.by_address.get(&key).unwrap_or(&none);
         let there = tally.by_network.get(&network).unwrap_or(&none);
         if tally.total.members >= l.max_members {
-            return Err(format!(
-                "the room is full ({} members); try again later",
-                l.max_members
-            ));
+            return Err(Refused::Full(l.max_members));
         }
         if here.members >= l.max_members_per_address {
-            return Err(format!(
-                "too many members from your address ({}); close one of them first",
-                l.max_members_per_address
-            ));
+            return Err(Refused::Address(l.max_members_per_address));
         }
         if there.members >= NETWORK_FACTOR * l.max_members_per_address {
-            return Err(format!(
-                "too many members from your network ({}); close some of them first",
-                NETWORK_FACTOR * l.max_members_per_address
-            ));
+            return Err(Refused::Network(NETWORK_FACTOR * l.max_members_per_address));
         }
         tally.count(key, network, Kind::Member);
         drop(guard);
@@ -384,9 +389,9 @@ mod tests {
         assert!(admission.handshake(b).is_some(), "a slot came back");
         let _m1 = admission.member(a).unwrap();
         let m2 = admission.member(a).unwrap();
-        assert!(admission.member(a).unwrap_err().contains("your address"));
+        assert_eq!(admission.member(a).unwrap_err(), Refused::Address(2));
         let _m3 = admission.member(b).unwrap();
-        assert!(admission.member(b).unwrap_err().contains("full"));
+        assert_eq!(admission.member(b).unwrap_err(), Refused::Full(3));
         drop(m2);
         assert!(admission.member(b).is_ok());
     }
@@ -413,12 +418,7 @@ mod tests {
                 ]
             })
             .collect();
-        assert!(
-            admission
-                .member(ip(4))
-                .unwrap_err()
-                .contains("your network")
-        );
+        assert_eq!(admission.member(ip(4)).unwrap_err(), Refused::Network(8));
         // Another /48 is another site.
         let other = IpAddr::V6(std::net::Ipv6Addr::new(0x2001, 0xdb8, 8, 0, 0, 0, 0, 1));
         assert!(admission.member(other).is_ok());

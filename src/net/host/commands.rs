@@ -41,7 +41,7 @@ pub(super) async fn run(
             }
             Some(SessionCommand::Nick(nick)) => {
                 if let Err(e) = room.nick(HOST_ID, nick).await {
-                    sink.emit(NetEvent::Notice(e));
+                    sink.emit(NetEvent::Notice(e.to_string()));
                 }
             }
             Some(SessionCommand::ReconnectNow) => {}

@@ -43,7 +43,7 @@ use crate::net::thread::EventSink;
 
 use super::admission::{Admission, Admitted, Slot};
 use super::rate::{self, RATE_BURST, RATE_PER_SEC, TokenBucket};
-use super::tls;
+use super::{LOG, tls};
 
 /// How long a `tlschat/1` member has to say hello after the handshake.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
@@ -76,6 +76,10 @@ const REPLACED_GRACE: Duration = Duration::from_secs(2);
 /// budget keeps spare. A smaller `--max-queued-bytes` is raised to it.
 pub(super) const MIN_QUEUED_BYTES: usize =
     (crate::net::feed::MAX_FEED_BYTES + 8 * (WRITE_BATCH + TLS_SEND_BUFFER)) / 7 * 8;
+
+/// A member's TLS stream (over the recorder that keeps its handshake for
+/// `--show-handshake`).
+type MemberTls = tokio_rustls::server::TlsStream<Recorder<TcpStream>>;
 
 /// What every member connection of one host shares.
 #[derive(Clone)]
@@ -123,7 +127,7 @@ impl Handler {
             return;
         };
         let dialect = Dialect::from_alpn(tls.get_ref().1.alpn_protocol());
-        let identity = identity(tls.get_ref().1);
+        let identity = Self::identity(tls.get_ref().1);
         let Connection {
             reader: mut frames,
             mut writer,
@@ -131,7 +135,7 @@ impl Handler {
         let Some(slot) = self.admit(&mut writer).await else {
             return;
         };
-        let Some(hello) = hello(&mut frames, &mut writer).await else {
+        let Some(hello) = Self::hello(&mut frames, &mut writer).await else {
             return;
         };
         let client = hello.returning.client.clone();
@@ -151,11 +155,7 @@ impl Handler {
     /// when the peer is not TLS, never finishes, or its slot is taken back
     /// to make room for another's. Once done the slot is given back, and a
     /// recorded handshake is shown.
-    async fn handshake(
-        &self,
-        tcp: TcpStream,
-        admitted: Admitted,
-    ) -> Option<tokio_rustls::server::TlsStream<Recorder<TcpStream>>> {
+    async fn handshake(&self, tcp: TcpStream, admitted: Admitted) -> Option<MemberTls> {
         let peer = self.peer;
         let _ = tcp.set_nodelay(true);
         let tcp = Recorder::new(tcp, self.shared.recording.is_some());
@@ -168,30 +168,20 @@ impl Handler {
             done = tls::accept(tcp, self.shared.tls.clone()) => match done {
                 Ok(tls) => tls,
                 Err(why) => {
-                    tracing::info!(%peer, "{why}");
+                    tracing::info!(target: LOG, %peer, "{why}");
                     return None;
                 }
             },
             _ = evicted => {
-                tracing::info!(%peer, "handshake cancelled: the handshake slots were full and its address held the most");
+                tracing::info!(target: LOG, %peer, "handshake cancelled: the handshake slots were full and its address held the most");
                 return None;
             }
         };
         drop(handshake_slot);
-        // From here on the recorder is a pass-through.
-        if let (Some(tape), Some((captured, sink))) =
-            (tls.get_mut().0.finish(), &self.shared.recording)
-        {
-            let secrets =
-                crate::net::wire::client_random(&tape.received).and_then(|r| captured.take(&r));
-            let wire = crate::net::wire::decode(&tape, false, secrets.as_ref());
-            sink.emit(NetEvent::MemberHandshake {
-                peer,
-                wire: Arc::new(wire),
-            });
-        }
+        self.show_recorded(&mut tls);
         let c = tls.get_ref().1;
         tracing::debug!(
+            target: LOG,
             %peer,
             version = ?c.protocol_version(),
             suite = ?c.negotiated_cipher_suite().map(|s| s.suite()),
@@ -200,6 +190,37 @@ impl Handler {
             "handshake done"
         );
         Some(tls)
+    }
+
+    /// Shows the host a recorded handshake (`--show-handshake`), decrypted
+    /// when its secrets were kept. From here on the recorder is a
+    /// pass-through.
+    fn show_recorded(&self, tls: &mut MemberTls) {
+        if let (Some(tape), Some((captured, sink))) =
+            (tls.get_mut().0.finish(), &self.shared.recording)
+        {
+            let secrets =
+                crate::net::wire::client_random(&tape.received).and_then(|r| captured.take(&r));
+            let wire = crate::net::wire::decode(&tape, false, secrets.as_ref());
+            sink.emit(NetEvent::MemberHandshake {
+                peer: self.peer,
+                wire: Arc::new(wire),
+            });
+        }
+    }
+
+    /// The member's identity when it presented a client certificate (which
+    /// the client CA verified during the handshake): its subject and
+    /// fingerprint.
+    fn identity(tls: &rustls::ServerConnection) -> Option<String> {
+        let der = tls.peer_certificates()?.first()?;
+        let cert = CertInfo::from_der(der);
+        let fp = crate::net::certinfo::fingerprint(&cert.sha256);
+        Some(format!(
+            "{} · {}…",
+            cert.display_name(),
+            &fp[..fp.len().min(7 + 16)]
+        ))
     }
 
     /// A member slot for the peer's address, or a refusal that tells it
@@ -211,11 +232,41 @@ impl Handler {
         match self.shared.admission.member(self.peer.ip()) {
             Ok(slot) => Some(slot),
             Err(why) => {
-                tracing::info!(peer = %self.peer, "refused: {why}");
-                let _ = refuse(writer, FrameError::new(ErrorCode::RoomFull, why)).await;
+                tracing::info!(target: LOG, peer = %self.peer, "refused: {why}");
+                let refusal = FrameError::new(ErrorCode::RoomFull, why.to_string());
+                let _ = refuse(writer, refusal).await;
                 None
             }
         }
+    }
+
+    /// What a member says first: a `tlschat/1` member's hello, within
+    /// [`HELLO_TIMEOUT`]; a plain-text member's is implied. `None` when it
+    /// says something else (it is told what was wrong) or nothing.
+    async fn hello<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
+        frames: &mut FrameReader<R, HostSide>,
+        writer: &mut FrameWriter<W, HostSide>,
+    ) -> Option<Hello> {
+        if frames.dialect() == Dialect::Plain {
+            return Some(Hello::default());
+        }
+        let refusal = match tokio::time::timeout(HELLO_TIMEOUT, frames.read_frame()).await {
+            Ok(Ok(Some(Ok(ClientFrame::Hello {
+                nick,
+                client,
+                resume,
+            })))) => match Hello::checked(nick, client, resume) {
+                Ok(hello) => return Some(hello),
+                Err(refusal) => refusal,
+            },
+            // A line that is not a frame (a hello with a malformed field
+            // among them) is answered with what is wrong with it.
+            Ok(Ok(Some(Err(e)))) => e,
+            Ok(Ok(Some(_))) => FrameError::new(ErrorCode::Protocol, "expected a hello frame first"),
+            _ => return None,
+        };
+        let _ = refuse(writer, refusal).await;
+        None
     }
 
     /// The member in the room: what it says goes in, what the room says
@@ -256,7 +307,7 @@ impl Handler {
         slot: Slot,
         writer: &mut FrameWriter<W, HostSide>,
     ) {
-        tracing::debug!(peer = %self.peer, member = id, ?reason, "member connection ended");
+        tracing::debug!(target: LOG, peer = %self.peer, member = id, ?reason, "member connection ended");
         // The place is free by the time the room says this member left.
         drop(slot);
         // A closed room has said goodbye to everyone already.
@@ -273,79 +324,38 @@ impl Handler {
     }
 }
 
-/// The member's identity when it presented a client certificate (which
-/// the client CA verified during the handshake): its subject and
-/// fingerprint.
-fn identity(tls: &rustls::ServerConnection) -> Option<String> {
-    let der = tls.peer_certificates()?.first()?;
-    let cert = CertInfo::from_der(der);
-    let fp = crate::net::certinfo::fingerprint(&cert.sha256);
-    Some(format!(
-        "{} · {}…",
-        cert.display_name(),
-        &fp[..fp.len().min(7 + 16)]
-    ))
-}
-
-/// What a member says first: a `tlschat/1` member's hello, within
-/// [`HELLO_TIMEOUT`]; a plain-text member's is implied. `None` when it
-/// says something else (it is told what was wrong) or nothing.
-async fn hello<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(
-    frames: &mut FrameReader<R, HostSide>,
-    writer: &mut FrameWriter<W, HostSide>,
-) -> Option<Hello> {
-    if frames.dialect() == Dialect::Plain {
-        return Some(Hello::default());
+impl Hello {
+    /// A hello's fields as the room takes them, or why they are refused.
+    fn checked(
+        nick: String,
+        client: Option<String>,
+        resume: Option<Resume>,
+    ) -> Result<Self, FrameError> {
+        if client
+            .as_ref()
+            .is_some_and(|c| c.is_empty() || c.len() > MAX_ID)
+        {
+            return Err(FrameError::new(
+                ErrorCode::BadId,
+                format!("a client token must be 1 to {MAX_ID} bytes long"),
+            ));
+        }
+        // A name the room would refuse is refused here, with its reason,
+        // rather than silently replaced by a guest name.
+        if let Err(why) = crate::net::room::valid_nick(&nick) {
+            return Err(FrameError::new(ErrorCode::Nick, why.to_string()));
+        }
+        Ok(Self {
+            nick: Some(nick),
+            returning: Returning {
+                client: client.map(Arc::from),
+                resume: resume.map(|r| Resume {
+                    room: clip(&r.room, MAX_ID).to_string(),
+                    after: r.after,
+                }),
+            },
+        })
     }
-    let refusal = match tokio::time::timeout(HELLO_TIMEOUT, frames.read_frame()).await {
-        Ok(Ok(Some(Ok(ClientFrame::Hello {
-            nick,
-            client,
-            resume,
-        })))) => match checked_hello(nick, client, resume) {
-            Ok(hello) => return Some(hello),
-            Err(refusal) => refusal,
-        },
-        // A line that is not a frame (a hello with a malformed field
-        // among them) is answered with what is wrong with it.
-        Ok(Ok(Some(Err(e)))) => e,
-        Ok(Ok(Some(_))) => FrameError::new(ErrorCode::Protocol, "expected a hello frame first"),
-        _ => return None,
-    };
-    let _ = refuse(writer, refusal).await;
-    None
-}
-
-/// A hello's fields as the room takes them, or why they are refused.
-fn checked_hello(
-    nick: String,
-    client: Option<String>,
-    resume: Option<Resume>,
-) -> Result<Hello, FrameError> {
-    if client
-        .as_ref()
-        .is_some_and(|c| c.is_empty() || c.len() > MAX_ID)
-    {
-        return Err(FrameError::new(
-            ErrorCode::BadId,
-            format!("a client token must be 1 to {MAX_ID} bytes long"),
-        ));
-    }
-    // A name the room would refuse is refused here, with its reason,
-    // rather than silently replaced by a guest name.
-    if let Err(why) = crate::net::room::valid_nick(&nick) {
-        return Err(FrameError::new(ErrorCode::Nick, why));
-    }
-    Ok(Hello {
-        nick: Some(nick),
-        returning: Returning {
-            client: client.map(Arc::from),
-            resume: resume.map(|r| Resume {
-                room: clip(&r.room, MAX_ID).to_string(),
-                after: r.after,
-            }),
-        },
-    })
 }
 
 /// Tells a peer why it is sent away, then closes.
@@ -498,7 +508,7 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
                         })
                     }
                     Ok(_) => None,
-                    Err(e) => Some(FrameError::new(ErrorCode::Nick, e).frame()),
+                    Err(e) => Some(FrameError::new(ErrorCode::Nick, e.to_string()).frame()),
                 }
             }
             Ok(ClientFrame::Who { after }) => {

@@ -12,6 +12,7 @@ use tokio::task::JoinSet;
 
 use crate::net::room::Room;
 
+use super::LOG;
 use super::handler::{Handler, Shared};
 
 /// The host's listening socket, and the connections it serves.
@@ -25,11 +26,11 @@ pub(super) struct Listener {
 }
 
 impl Listener {
-    /// Binds `addr`, or says why it cannot be (one line).
-    pub(super) async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
+    /// Binds `addr`, or says why it cannot be.
+    pub(super) async fn bind(addr: SocketAddr) -> Result<TcpListener, ListenError> {
         TcpListener::bind(addr)
             .await
-            .map_err(|e| listen_error(addr, &e))
+            .map_err(|e| ListenError::new(addr, e))
     }
 
     /// Serves connections on `tcp`.
@@ -61,12 +62,12 @@ impl Listener {
     /// than queued: before TLS there is no way to tell it why.
     fn admit(&mut self, tcp: TcpStream, peer: SocketAddr) {
         let Some(admitted) = self.shared.admission.handshake(peer.ip()) else {
-            tracing::info!(%peer, "connection closed: too many handshakes in progress");
+            tracing::info!(target: LOG, %peer, "connection closed: too many handshakes in progress");
             return;
         };
-        tracing::debug!(%peer, "connection accepted");
+        tracing::debug!(target: LOG, %peer, "connection accepted");
         if let Some(from) = admitted.displaced {
-            tracing::info!(%peer, "handshakes full: the oldest from {from} (which holds the most) makes room");
+            tracing::info!(target: LOG, %peer, "handshakes full: the oldest from {from} (which holds the most) makes room");
         }
         let handler = Handler::new(peer, self.shared.clone());
         self.connections.spawn(handler.run(tcp, admitted));
@@ -93,19 +94,36 @@ impl Listener {
     }
 }
 
-fn listen_error(addr: SocketAddr, e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::AddrInUse => {
-            format!(
-                "cannot listen on {addr}: the address is already in use (is another host running there?)"
-            )
+/// Why the host cannot listen on its address (one line).
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ListenError {
+    /// Another program listens there.
+    #[error("cannot listen on {0}: the address is already in use (is another host running there?)")]
+    InUse(SocketAddr),
+    /// The port needs privileges.
+    #[error("cannot listen on {0}: permission denied (ports below 1024 need privileges)")]
+    Denied(SocketAddr),
+    /// The address is not one of this machine's.
+    #[error("cannot listen on {0}: that address does not belong to this machine")]
+    NotHere(SocketAddr),
+    /// Anything else.
+    #[error("cannot listen on {addr}: {source}")]
+    Other {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl ListenError {
+    /// Why binding `addr` failed with `e`.
+    fn new(addr: SocketAddr, e: std::io::Error) -> Self {
+        match e.kind() {
+            std::io::ErrorKind::AddrInUse => Self::InUse(addr),
+            std::io::ErrorKind::PermissionDenied => Self::Denied(addr),
+            std::io::ErrorKind::AddrNotAvailable => Self::NotHere(addr),
+            _ => Self::Other { addr, source: e },
         }
-        std::io::ErrorKind::PermissionDenied => {
-            format!("cannot listen on {addr}: permission denied (ports below 1024 need privileges)")
-        }
-        std::io::ErrorKind::AddrNotAvailable => {
-            format!("cannot listen on {addr}: that address does not belong to this machine")
-        }
-        _ => format!("cannot listen on {addr}: {e}"),
     }
 }

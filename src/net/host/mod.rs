@@ -37,12 +37,17 @@ use crate::net::command::{HostConfig, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
 use crate::net::keylog::Captured;
 use crate::net::room::Room;
-use crate::net::store::{Store, history_file};
+use crate::net::store::{Store, StoreError, history_file};
 use crate::net::thread::{EventSink, ended};
 
 use admission::Admission;
 use handler::{MIN_QUEUED_BYTES, Shared};
-use listener::Listener;
+
+/// The target of the host's log lines, whichever of its files they come
+/// from (`RUST_LOG=tlschat::net::host=debug` shows them all).
+const LOG: &str = "tlschat::net::host";
+use listener::{ListenError, Listener};
+use tls::{ServerSetup, TlsError};
 
 /// Runs a hosted room until told to stop.
 pub(crate) async fn run(
@@ -55,7 +60,7 @@ pub(crate) async fn run(
     });
     let opened = match Opened::open(&config).await {
         Ok(opened) => opened,
-        Err(reason) => return ended(&sink, DisconnectKind::Error, reason),
+        Err(e) => return ended(&sink, DisconnectKind::Error, e.to_string()),
     };
     opened.announce(&config, &sink);
     let Opened {
@@ -89,6 +94,23 @@ pub(crate) async fn run(
     ended(&sink, DisconnectKind::ByUser, reason);
 }
 
+/// Why a host cannot start (one line).
+#[derive(Debug, thiserror::Error)]
+enum HostError {
+    /// Its address cannot be listened on.
+    #[error(transparent)]
+    Listen(#[from] ListenError),
+    /// Its TLS configuration cannot be made.
+    #[error(transparent)]
+    Tls(#[from] TlsError),
+    /// Its history cannot be opened.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Loading them stopped short (a panic in the blocking task).
+    #[error("cannot load the certificate: {0}")]
+    Setup(tokio::task::JoinError),
+}
+
 /// What a host needs before its room can start: its address bound, its
 /// TLS configuration and its history open.
 struct Opened {
@@ -110,8 +132,8 @@ struct Opened {
 
 impl Opened {
     /// Binds the address, then loads the certificate and opens the
-    /// history (on a blocking thread); or says why not (one line).
-    async fn open(config: &HostConfig) -> Result<Self, String> {
+    /// history (on a blocking thread); or says why not.
+    async fn open(config: &HostConfig) -> Result<Self, HostError> {
         // The address first: a second host on the same port is told the port
         // is in use, not that its history file is.
         let tcp = Listener::bind(config.bind).await?;
@@ -121,7 +143,11 @@ impl Opened {
                 config.bind.ip(),
                 &crate::net::invite::local_addresses(),
             );
-            let (tls, chain, captured) = tls::server_config(&config, &addresses)?;
+            let ServerSetup {
+                tls,
+                chain,
+                captured,
+            } = tls::server_config(&config, &addresses)?;
             let file = history_file(&config);
             let store = Store::open(
                 file.as_deref(),
@@ -129,7 +155,7 @@ impl Opened {
                 config.history.keep_bytes,
                 config.history.max_bytes,
             )?;
-            Ok::<_, String>(Self {
+            Ok::<_, HostError>(Self {
                 tcp,
                 tls,
                 chain,
@@ -139,9 +165,7 @@ impl Opened {
                 addresses,
             })
         });
-        setup
-            .await
-            .map_err(|e| format!("cannot load the certificate: {e}"))?
+        setup.await.map_err(HostError::Setup)?
     }
 
     /// Tells the host where it listens, with its chain and invites, and
