@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use tlschat::ui::conversation::{HeightCache, Marks, conversation_ui};
-use tlschat::ui::state::{ChatLine, Delivery};
+use tlschat::ui::state::{Author, ChatLine, Delivery, LineKind, Source};
 
 fn history(n: usize) -> Vec<ChatLine> {
     let words = [
@@ -45,10 +45,22 @@ fn history(n: usize) -> Vec<ChatLine> {
                 time_ms: 1_780_000_000_000 + i as u64 * 1000,
                 nick: format!("member-{}", i % 23),
                 text: text.join(" "),
-                own: i % 5 == 0,
-                notice: i % 97 == 0,
-                divider: false,
-                history: i < n / 2,
+                kind: if i % 97 == 0 {
+                    LineKind::Notice
+                } else {
+                    LineKind::Message {
+                        author: if i % 5 == 0 {
+                            Author::Us
+                        } else {
+                            Author::Other
+                        },
+                        source: if i < n / 2 {
+                            Source::History
+                        } else {
+                            Source::Live
+                        },
+                    }
+                },
                 delivery: (i % 5 == 0).then_some(Delivery::Delivered),
             }
         })

@@ -1,11 +1,10 @@
 //! The command line: the names and flags users and scripts rely on.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr, ToSocketAddrs as _};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::net::DEFAULT_PORT;
 use crate::net::safe_text::quoted;
 
 /// A chat over TLS that shows exactly how the connection is secured.
@@ -60,7 +59,7 @@ pub enum TrustCommand {
 #[derive(Debug, Args)]
 pub struct HostArgs {
     /// Address to listen on: IP, IP:PORT or localhost[:PORT].
-    #[arg(long, default_value = "127.0.0.1:7443", value_parser = Checked(parse_bind), value_name = "ADDR:PORT")]
+    #[arg(long, default_value = "127.0.0.1:7443", value_parser = Checked(crate::setup::parse_bind), value_name = "ADDR:PORT")]
     pub bind: SocketAddr,
     /// Certificate chain (PEM), leaf first. Without it a self-signed
     /// certificate is made once and kept in the configuration directory.
@@ -231,9 +230,9 @@ pub struct TlsArgs {
 
 impl TlsArgs {
     /// The options as given; the key log is `--keylog`, else a non-empty
-    /// `SSLKEYLOGFILE`.
+    /// `SSLKEYLOGFILE`. Handshakes are not recorded.
     #[must_use]
-    pub fn options(&self, record_handshakes: bool) -> crate::net::TlsOptions {
+    pub fn options(&self) -> crate::net::TlsOptions {
         crate::net::TlsOptions {
             keylog: self
                 .keylog
@@ -241,7 +240,7 @@ impl TlsArgs {
                 .or(crate::net::TlsOptions::from_env().keylog),
             version: self.tls_version,
             groups: self.groups.clone(),
-            record_handshakes,
+            record_handshakes: false,
         }
     }
 }
@@ -266,10 +265,17 @@ pub struct GenCertArgs {
 /// the value clipped ([`quoted`]): clap's own error for a failed parser
 /// would repeat the whole value (5 KB for a 5,000-byte `--bind`), and
 /// as typed, invisible characters and all.
-#[derive(Clone)]
-pub struct Checked<T>(pub fn(&str) -> Result<T, String>);
+pub struct Checked<T, E>(pub fn(&str) -> Result<T, E>);
 
-impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Checked<T> {
+impl<T, E> Clone for Checked<T, E> {
+    fn clone(&self) -> Self {
+        Self(self.0)
+    }
+}
+
+impl<T: Clone + Send + Sync + 'static, E: std::fmt::Display + 'static>
+    clap::builder::TypedValueParser for Checked<T, E>
+{
     type Value = T;
 
     fn parse_ref(
@@ -292,166 +298,6 @@ impl<T: Clone + Send + Sync + 'static> clap::builder::TypedValueParser for Check
                 quoted(&value.to_string_lossy())
             ))
         })?;
-        (self.0)(text).map_err(fail)
-    }
-}
-
-/// Parses `--bind`: `IP`, `IP:PORT`, `[IPv6]:PORT`, `localhost` or `localhost:PORT`.
-pub fn parse_bind(text: &str) -> Result<SocketAddr, String> {
-    if let Ok(addr) = text.parse::<SocketAddr>() {
-        return Ok(addr);
-    }
-    if let Ok(ip) = text.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, DEFAULT_PORT));
-    }
-    let (host, port) = parse_target(text)?;
-    if host == "localhost" {
-        return Ok(SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port));
-    }
-    (host.as_str(), port)
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .ok_or_else(|| {
-            format!(
-                "{} is not an address to listen on (expected IP:PORT, e.g. 0.0.0.0:7443)",
-                quoted(text)
-            )
-        })
-}
-
-/// Parses `HOST:PORT`, `[IPv6]:PORT`, a bare IPv6 address or `HOST` (port 7443).
-pub fn parse_target(text: &str) -> Result<(String, u16), String> {
-    let bad = |why: &str| format!("{} is not HOST:PORT: {why}", quoted(text));
-    let port = |p: &str| -> Result<u16, String> {
-        match p.parse::<u16>() {
-            Ok(0) | Err(_) => Err(bad("the port must be a number from 1 to 65535")),
-            Ok(n) => Ok(n),
-        }
-    };
-    if let Some(rest) = text.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or_else(|| bad("missing ']'"))?;
-        let p = match after.strip_prefix(':') {
-            Some(p) => port(p)?,
-            None if after.is_empty() => DEFAULT_PORT,
-            None => return Err(bad("expected :PORT after ']'")),
-        };
-        return Ok((host.to_string(), p));
-    }
-    if text.parse::<std::net::Ipv6Addr>().is_ok() {
-        return Ok((text.to_string(), DEFAULT_PORT));
-    }
-    let (host, p) = match text.rsplit_once(':') {
-        Some((host, p)) => (host, port(p)?),
-        None => (text, DEFAULT_PORT),
-    };
-    if host.is_empty() {
-        return Err(bad("the host is empty"));
-    }
-    Ok((host.to_string(), p))
-}
-
-/// Parses the host to join like [`parse_target`], and refuses a host that
-/// has no canonical known-hosts key (an internationalized name not in its
-/// ASCII form, a malformed name or address), with the reason.
-pub fn parse_join_target(text: &str) -> Result<(String, u16), String> {
-    let (host, port) = parse_target(text)?;
-    crate::net::pins::canonical_host(&host)?;
-    Ok((host, port))
-}
-
-/// Where to join, as given on the command line or the start screen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JoinTarget {
-    /// The host name or address.
-    pub host: String,
-    /// The port.
-    pub port: u16,
-    /// The certificate an invite link pinned, if the target was one.
-    pub pin: Option<[u8; 32]>,
-}
-
-/// Parses where to join: an invite link (`tlschat://…`, see
-/// [`crate::net::invite`]) or `HOST:PORT` as [`parse_join_target`] does.
-/// The error is one line naming what is wrong; it never repeats a link
-/// (untrusted text), and quotes a `HOST:PORT` only clipped and with its
-/// control characters made visible ([`quoted`]).
-pub fn join_target(text: &str) -> Result<JoinTarget, String> {
-    if crate::net::invite::is_link(text) {
-        let invite = crate::net::invite::Invite::parse(text)
-            .map_err(|e| format!("not a valid invite link: {e}"))?;
-        return Ok(JoinTarget {
-            host: invite.host,
-            port: invite.port,
-            pin: invite.pin,
-        });
-    }
-    let (host, port) = parse_join_target(text)
-        .map_err(|e| crate::net::safe_text::visible_line(&e).into_owned())?;
-    Ok(JoinTarget {
-        host,
-        port,
-        pin: None,
-    })
-}
-
-/// The pins to join with: an invite's and `--pin`'s, which must agree.
-pub fn join_pins(target: &JoinTarget, pin: Option<[u8; 32]>) -> Result<Vec<[u8; 32]>, String> {
-    match (target.pin, pin) {
-        (Some(a), Some(b)) if a != b => Err(
-            "the invite link's pin and --pin name different certificates: give one of them"
-                .to_string(),
-        ),
-        (Some(a), _) | (None, Some(a)) => Ok(vec![a]),
-        (None, None) => Ok(Vec::new()),
-    }
-}
-
-/// A default nickname: the user's login name, else `fallback`.
-#[must_use]
-pub fn default_nick(fallback: &str) -> String {
-    std::env::var("USER")
-        .ok()
-        .or_else(|| std::env::var("USERNAME").ok())
-        .and_then(|u| crate::net::room_nick(&u))
-        .unwrap_or_else(|| fallback.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets_parse_like_people_write_them() {
-        assert_eq!(
-            parse_target("chat.example:8443"),
-            Ok(("chat.example".into(), 8443))
-        );
-        assert_eq!(
-            parse_target("chat.example"),
-            Ok(("chat.example".into(), 7443))
-        );
-        assert_eq!(parse_target("[::1]:9000"), Ok(("::1".into(), 9000)));
-        assert_eq!(parse_target("::1"), Ok(("::1".into(), 7443)));
-        assert!(parse_target("host:0").is_err());
-        assert!(parse_target("host:http").is_err());
-        assert!(parse_target(":7443").is_err());
-    }
-
-    #[test]
-    fn bind_addresses_parse() {
-        assert_eq!(
-            parse_bind("0.0.0.0:9000"),
-            Ok("0.0.0.0:9000".parse().unwrap())
-        );
-        assert_eq!(
-            parse_bind("127.0.0.1"),
-            Ok("127.0.0.1:7443".parse().unwrap())
-        );
-        assert_eq!(
-            parse_bind("localhost:8000"),
-            Ok("127.0.0.1:8000".parse().unwrap())
-        );
-        assert!(parse_bind("127.0.0.1:99999").is_err());
+        (self.0)(text).map_err(|e| fail(e.to_string()))
     }
 }

@@ -5,9 +5,11 @@
 //! appended to FILE (see [`crate::transcript`]).
 //!
 //! Every string that came from the network or a certificate is printed
-//! through [`crate::net::safe_text`], even where the net layer already made
-//! it safe: no peer can send a terminal an escape sequence, or reorder or
-//! hide what is printed.
+//! through [`crate::net::safe_text`], even though the net layer already
+//! made every event safe ([`crate::net::safe_event`]; a second pass changes
+//! nothing): a terminal is where an escape would do harm, so no peer can
+//! send it an escape sequence, or reorder or hide what is printed, whatever
+//! path the text took.
 
 use std::collections::HashMap;
 use std::io::{BufRead as _, Write as _};
@@ -17,9 +19,10 @@ use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::safe_text::visible_line as shown;
 use crate::net::safety::safety_code;
 use crate::net::trust::{Problem, utc};
+use crate::net::wording;
 use crate::net::{
-    ConnectionInfo, DisconnectKind, NetEvent, NetThread, PinMatch, SessionCommand, SessionEvent,
-    SessionId, Start, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, NetThread, PinMatch, SessionCommand,
+    SessionEvent, SessionId, Start, TrustBasis, Untrusted,
 };
 
 /// How many names the greeting line spells out.
@@ -198,19 +201,16 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             total,
             ..
         } => {
-            let first = &members[..members.len().min(ROSTER_NAMES)];
-            let more = usize::try_from(*total)
-                .unwrap_or(usize::MAX)
-                .saturating_sub(first.len());
-            let others = if more > 0 {
-                format!(" and {more} others")
-            } else {
-                String::new()
-            };
+            let names: Vec<String> = members
+                .iter()
+                .take(ROSTER_NAMES)
+                .map(MemberInfo::roster_name)
+                .collect();
+            let names = wording::some_names(names.iter().map(String::as_str), *total, ROSTER_NAMES);
             vec![format!(
-                "* you are {}; in the room: {}{others}",
+                "* you are {}; in the room: {}",
                 shown(nick),
-                shown(&crate::net::event::roster_line(first))
+                shown(&names)
             )]
         }
         NetEvent::Roster { .. } | NetEvent::MemberHandshake { .. } => Vec::new(),
@@ -239,15 +239,15 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             shown(reason),
             *in_ms as f64 / 1000.0
         )],
-        NetEvent::MemberJoined(m) => vec![format!("* {} joined", shown(&m.nick))],
+        NetEvent::MemberJoined(m) => vec![format!("* {}", wording::joined(&shown(&m.nick)))],
         NetEvent::MemberLeft { member, reason } => {
             vec![format!(
                 "* {}",
-                shown(&crate::net::left_text(&member.nick, *reason))
+                shown(&wording::left(&member.nick, *reason))
             )]
         }
         NetEvent::Renamed { old, new, .. } => {
-            vec![format!("* {} is now known as {}", shown(old), shown(new))]
+            vec![format!("* {}", wording::renamed(&shown(old), &shown(new)))]
         }
     }
 }
@@ -497,6 +497,114 @@ fn print_handshake(what: &str, wire: &crate::net::wire::Handshake) {
     let _ = writeln!(err, "--- end of the handshake ---");
 }
 
+/// What the terminal keeps while a session runs: where it prints, the
+/// transcript, and our messages on their way.
+struct Terminal {
+    /// Standard output. A busy room prints many lines per write: flushed
+    /// when no event is waiting, and before anything goes to stderr.
+    out: std::io::BufWriter<std::io::Stdout>,
+    /// The `--transcript` file, if any.
+    transcript: Option<Transcript>,
+    /// Our messages not yet delivered, by id, as typed (shared with the
+    /// stdin thread).
+    sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
+    /// Whether handshakes are printed (`--show-handshake`).
+    show_handshake: bool,
+}
+
+impl Terminal {
+    /// Prints an event's lines on stdout and appends it to the
+    /// transcript; flushes both unless it is routine and more is waiting.
+    fn print(&mut self, event: &NetEvent, role: Role, events: &crate::net::Events) {
+        if let (NetEvent::Connecting { target }, Role::Member) = (event, role) {
+            let _ = writeln!(self.out, "* connecting to {}…", shown(target));
+        }
+        for line in event_lines(event) {
+            let _ = writeln!(self.out, "{line}");
+        }
+        if let Some(t) = &mut self.transcript {
+            t.record(event);
+            if let NetEvent::Sent { id } = event
+                && let Some(text) = self.sent.lock().ok().and_then(|s| s.get(id).cloned())
+            {
+                t.sent(&text);
+            }
+        }
+        let routine = matches!(
+            event,
+            NetEvent::Message(_) | NetEvent::Delivered { .. } | NetEvent::Sent { .. }
+        );
+        // The transcript too (first: once a line is on stdout, it is in
+        // the file); a crash loses at most this batch.
+        if !routine || events.is_empty() {
+            if let Some(t) = &mut self.transcript {
+                t.flush();
+            }
+            let _ = self.out.flush();
+        }
+    }
+
+    /// What an event means beyond its lines: a message not delivered, a
+    /// refused certificate or a handshake on stderr, and the exit code
+    /// once the session has ended.
+    fn settle(&mut self, event: NetEvent) -> Option<i32> {
+        match event {
+            NetEvent::NotDelivered { id, reason } => {
+                let text = self
+                    .sent
+                    .lock()
+                    .ok()
+                    .and_then(|mut s| s.remove(&id))
+                    .unwrap_or_default();
+                eprintln!(
+                    "tlschat: not delivered: \"{}\": {}",
+                    shown(&text),
+                    shown(&reason)
+                );
+            }
+            NetEvent::Delivered { id } | NetEvent::Sent { id } => {
+                if let Ok(mut s) = self.sent.lock() {
+                    s.remove(&id);
+                }
+            }
+            NetEvent::Untrusted(u) => {
+                for line in untrusted_lines(&u) {
+                    eprintln!("{line}");
+                }
+            }
+            NetEvent::Connected(info) if self.show_handshake => {
+                let _ = self.out.flush();
+                match &info.wire {
+                    Some(wire) => print_handshake(
+                        &format!("the handshake with {}", shown(&info.target)),
+                        wire,
+                    ),
+                    None => eprintln!("tlschat: the handshake was not recorded"),
+                }
+            }
+            NetEvent::MemberHandshake { peer, wire } => {
+                let _ = self.out.flush();
+                print_handshake(&format!("the handshake of the member at {peer}"), &wire);
+            }
+            NetEvent::Disconnected { reason, kind } => {
+                return Some(match kind {
+                    DisconnectKind::ByUser | DisconnectKind::ByPeer => {
+                        println!("* disconnected: {}", shown(&reason));
+                        0
+                    }
+                    DisconnectKind::Untrusted => EXIT_UNTRUSTED,
+                    DisconnectKind::Error => {
+                        eprintln!("tlschat: {}", shown(&reason));
+                        EXIT_ERROR
+                    }
+                });
+            }
+            _ => {}
+        }
+        None
+    }
+}
+
 /// Runs a session headless until it ends; returns the process exit code.
 /// With `transcript`, the conversation is also appended to that file,
 /// which is opened (or created) before anything else happens.
@@ -506,7 +614,7 @@ pub fn run(
     transcript: Option<&std::path::Path>,
     show_handshake: bool,
 ) -> i32 {
-    let mut transcript = match transcript.map(Transcript::open).transpose() {
+    let transcript = match transcript.map(Transcript::open).transpose() {
         Ok(t) => t,
         Err(e) => {
             // `transcript` is Some here: only opening a file can fail.
@@ -528,14 +636,16 @@ pub fn run(
         eprintln!("tlschat: the network thread ended before the session started");
         return EXIT_ERROR;
     };
-    let sent = Arc::new(std::sync::Mutex::new(HashMap::new()));
+    let mut terminal = Terminal {
+        out: std::io::BufWriter::new(std::io::stdout()),
+        transcript,
+        sent: Arc::new(std::sync::Mutex::new(HashMap::new())),
+        show_handshake,
+    };
     on_signal(net.sender(), session);
     // Lines typed while still connecting are kept by the net layer and sent
     // once the room is open.
-    read_stdin(net.sender(), session, role, sent.clone());
-    // A busy room prints many lines per write: flushed when no event is
-    // waiting, and before anything goes to stderr.
-    let mut out = std::io::BufWriter::new(std::io::stdout());
+    read_stdin(net.sender(), session, role, terminal.sent.clone());
     while let Some(SessionEvent {
         session: from,
         event,
@@ -544,85 +654,10 @@ pub fn run(
         if from != session {
             continue;
         }
-        if let (NetEvent::Connecting { target }, Role::Member) = (&event, role) {
-            let _ = writeln!(out, "* connecting to {}…", shown(target));
-        }
-        for line in event_lines(&event) {
-            let _ = writeln!(out, "{line}");
-        }
-        if let Some(t) = &mut transcript {
-            t.record(&event);
-            if let NetEvent::Sent { id } = &event
-                && let Some(text) = sent.lock().ok().and_then(|s| s.get(id).cloned())
-            {
-                t.sent(&text);
-            }
-        }
-        let routine = matches!(
-            event,
-            NetEvent::Message(_) | NetEvent::Delivered { .. } | NetEvent::Sent { .. }
-        );
-        // The transcript too (first: once a line is on stdout, it is in
-        // the file); a crash loses at most this batch.
-        if !routine || events.is_empty() {
-            if let Some(t) = &mut transcript {
-                t.flush();
-            }
-            let _ = out.flush();
-        }
-        match event {
-            NetEvent::NotDelivered { id, reason } => {
-                let text = sent
-                    .lock()
-                    .ok()
-                    .and_then(|mut s| s.remove(&id))
-                    .unwrap_or_default();
-                eprintln!(
-                    "tlschat: not delivered: \"{}\": {}",
-                    shown(&text),
-                    shown(&reason)
-                );
-            }
-            NetEvent::Delivered { id } | NetEvent::Sent { id } => {
-                if let Ok(mut s) = sent.lock() {
-                    s.remove(&id);
-                }
-            }
-            NetEvent::Untrusted(u) => {
-                for line in untrusted_lines(&u) {
-                    eprintln!("{line}");
-                }
-            }
-            NetEvent::Connected(info) if show_handshake => {
-                let _ = out.flush();
-                match &info.wire {
-                    Some(wire) => print_handshake(
-                        &format!("the handshake with {}", shown(&info.target)),
-                        wire,
-                    ),
-                    None => eprintln!("tlschat: the handshake was not recorded"),
-                }
-            }
-            NetEvent::MemberHandshake { peer, wire } => {
-                let _ = out.flush();
-                print_handshake(&format!("the handshake of the member at {peer}"), &wire);
-            }
-            NetEvent::Disconnected { reason, kind } => {
-                let code = match kind {
-                    DisconnectKind::ByUser | DisconnectKind::ByPeer => {
-                        println!("* disconnected: {}", shown(&reason));
-                        0
-                    }
-                    DisconnectKind::Untrusted => EXIT_UNTRUSTED,
-                    DisconnectKind::Error => {
-                        eprintln!("tlschat: {}", shown(&reason));
-                        EXIT_ERROR
-                    }
-                };
-                net.shutdown();
-                return code;
-            }
-            _ => {}
+        terminal.print(&event, role, &events);
+        if let Some(code) = terminal.settle(event) {
+            net.shutdown();
+            return code;
         }
     }
     EXIT_ERROR

@@ -13,6 +13,9 @@
 //!   imports a UI toolkit.
 //! - [`ui`]: the window's plain state; it never touches a socket.
 //! - [`cli`]: the command line (clap), the contract users and scripts rely on.
+//! - [`setup`]: what both front ends (command line, start screen) share:
+//!   parsing addresses, hosts to join and invite links, and one builder each
+//!   for the host's and the member's configuration.
 //! - [`headless`]: the same host or member driven by stdin/stdout instead of
 //!   a window.
 //! - [`config`]: where settings, pins and the generated host certificate live.
@@ -23,11 +26,17 @@
 //!   `--transcript`.
 #![forbid(unsafe_code)]
 
+/// The application's id: the window's (Wayland app id, X11 class), the
+/// desktop notifications', the desktop file's and the AppStream
+/// metainfo's (`assets/`).
+pub const APP_ID: &str = "org.tlschat.TlsChat";
+
 pub mod cli;
 pub mod config;
 pub mod headless;
 pub mod logging;
 pub mod net;
 pub mod notify;
+pub mod setup;
 pub mod transcript;
 pub mod ui;

@@ -85,7 +85,7 @@ impl<W: std::io::Write> std::io::Write for VisibleLines<W> {
                 // A multi-line event stays one line: its breaks are shown.
                 line.push_str("\\n");
             }
-            line.push_str(&safe_text::visible_bytes(part, false));
+            line.push_str(&safe_text::visible_bytes(part, safe_text::Newlines::Escape));
         }
         line.push('\n');
         self.0.write_all(line.as_bytes())?;

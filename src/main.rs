@@ -4,9 +4,10 @@
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use tlschat::cli::{Cli, Mode, default_nick};
+use tlschat::cli::{Cli, Mode};
 use tlschat::headless::{self, Role};
-use tlschat::net::{HostConfig, JoinConfig, Start};
+use tlschat::net::{Start, TlsOptions};
+use tlschat::setup::{HostBuilder, JoinBuilder, JoinTarget, default_nick};
 use tlschat::ui::{Launch, TlsChatApp};
 
 fn main() -> ExitCode {
@@ -24,18 +25,20 @@ fn main() -> ExitCode {
     tlschat::logging::init(cli.verbose);
     let code = match cli.command {
         Some(Mode::Host(args)) => {
-            let limits = args.limits();
-            let history = args.history();
-            let config = HostConfig {
-                limits,
-                history,
-                tls: args.tls.options(args.show_handshake),
-                bind: args.bind,
-                nick: args.name.unwrap_or_else(|| default_nick("host")),
-                identity: args.cert.zip(args.key),
-                client_ca: args.client_ca,
-                config_dir: tlschat::config::config_dir(),
-            };
+            let config = HostBuilder::new(
+                args.bind,
+                args.name.clone().unwrap_or_else(|| default_nick("host")),
+                tlschat::config::config_dir(),
+            )
+            .identity(args.cert.clone().zip(args.key.clone()))
+            .client_ca(args.client_ca.clone())
+            .limits(args.limits())
+            .history(args.history())
+            .tls(TlsOptions {
+                record_handshakes: args.show_handshake,
+                ..args.tls.options()
+            })
+            .build();
             warn_keylog(&config.tls);
             if args.headless {
                 headless::run(
@@ -49,25 +52,24 @@ fn main() -> ExitCode {
             }
         }
         Some(Mode::Join(args)) => {
-            let target = tlschat::cli::join_target(&args.target);
-            let Ok((target, pins)) = target
-                .and_then(|t| tlschat::cli::join_pins(&t, args.pin).map(|pins| (t, pins)))
-                .map_err(|e| eprintln!("tlschat: {e}"))
-            else {
-                return ExitCode::from(2);
+            let nick = args.name.clone().unwrap_or_else(|| default_nick("member"));
+            let built = JoinTarget::parse(&args.target).and_then(|target| {
+                JoinBuilder::new(target, nick, tlschat::config::config_dir()).pin(args.pin)
+            });
+            let mut builder = match built {
+                Ok(builder) => builder
+                    .ca_files(args.ca.clone())
+                    .identity(args.cert.clone().zip(args.key.clone()))
+                    .tls(args.tls.options()),
+                Err(e) => {
+                    eprintln!("tlschat: {e}");
+                    return ExitCode::from(2);
+                }
             };
-            let config = JoinConfig {
-                host: target.host,
-                port: target.port,
-                nick: args.name.unwrap_or_else(|| default_nick("member")),
-                ca_files: args.ca,
-                pins,
-                remember_pin: true,
-                identity: args.cert.zip(args.key),
-                config_dir: Some(tlschat::config::config_dir()),
-                reconnect: !args.no_reconnect,
-                tls: args.tls.options(false),
-            };
+            if args.no_reconnect {
+                builder = builder.no_reconnect();
+            }
+            let config = builder.build();
             warn_keylog(&config.tls);
             if args.headless {
                 headless::run(
@@ -200,20 +202,21 @@ fn demo() -> i32 {
             return 1;
         }
     };
-    let config = HostConfig {
-        bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        nick: "host".into(),
-        identity: Some((generated.files[2].clone(), generated.files[3].clone())),
-        client_ca: None,
-        config_dir: tlschat::config::config_dir(),
-        limits: tlschat::net::HostLimits::default(),
-        // A room on a port picked for the occasion keeps no file.
-        history: tlschat::net::HistoryConfig {
-            place: tlschat::net::HistoryPlace::Memory,
-            ..tlschat::net::HistoryConfig::default()
-        },
-        tls: tlschat::net::TlsOptions::from_env(),
-    };
+    let config = HostBuilder::new(
+        std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        "host".into(),
+        tlschat::config::config_dir(),
+    )
+    .identity(Some((
+        generated.files[2].clone(),
+        generated.files[3].clone(),
+    )))
+    // A room on a port picked for the occasion keeps no file.
+    .history(tlschat::net::HistoryConfig {
+        place: tlschat::net::HistoryPlace::Memory,
+        ..tlschat::net::HistoryConfig::default()
+    })
+    .build();
     let child: std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>> =
         std::sync::Arc::default();
     let slot = child.clone();
@@ -307,9 +310,12 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
         }),
         tlschat::cli::TrustCommand::Remove { target } => {
             // Any spelling of the host names its one (canonical) entry.
-            let key = match tlschat::cli::parse_target(target)
-                .and_then(|(host, port)| tlschat::net::pins::canonical_target(&host, port))
-            {
+            let key = match tlschat::setup::parse_target(target)
+                .map_err(|e| e.to_string())
+                .and_then(|(host, port)| {
+                    tlschat::net::pins::canonical_target(&host, port)
+                        .map_err(tlschat::setup::reason)
+                }) {
                 Ok(key) => key,
                 Err(e) => {
                     eprintln!(

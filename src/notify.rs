@@ -114,8 +114,8 @@ fn show_notes(rx: &Receiver<Note>, service: &AtomicU8) {
         n.appname("tlschat")
             .summary(&summary)
             .body(&body)
-            .icon(crate::ui::APP_ID)
-            .hint(notify_rust::Hint::DesktopEntry(crate::ui::APP_ID.into()))
+            .icon(crate::APP_ID)
+            .hint(notify_rust::Hint::DesktopEntry(crate::APP_ID.into()))
             .hint(notify_rust::Hint::Category("im.received".into()));
         if let Some(id) = shown {
             n.id(id);

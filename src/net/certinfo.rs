@@ -101,6 +101,13 @@ pub fn fingerprint(sha256: &[u8; 32]) -> String {
     format!("SHA256:{}", hex(sha256))
 }
 
+/// The start of a fingerprint, enough to recognise at a glance: `SHA256:`
+/// and the first 8 bytes in hex, then `…` (`SHA256:ab12cd34ef56ab78…`).
+#[must_use]
+pub fn short_fingerprint(sha256: &[u8; 32]) -> String {
+    format!("SHA256:{}…", hex(&sha256[..8]))
+}
+
 /// Parses `SHA256:HEX` (hex with or without colons, any case; the prefix is
 /// optional) into the 32 bytes of a SHA-256 fingerprint.
 pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], String> {
@@ -389,6 +396,13 @@ mod tests {
         );
         assert!(parse_fingerprint("SHA256:abcd").is_err());
         assert!(parse_fingerprint(&format!("SHA256:{}zz", &hex(&bytes)[2..])).is_err());
+    }
+
+    #[test]
+    fn the_short_fingerprint_is_the_start_of_the_full_one() {
+        let bytes: [u8; 32] = std::array::from_fn(|i| u8::try_from(i * 13 % 256).unwrap_or(0));
+        let full = fingerprint(&bytes);
+        assert_eq!(short_fingerprint(&bytes), format!("{}…", &full[..7 + 16]));
     }
 
     #[test]

@@ -1,13 +1,15 @@
-//! Invite links (`tlschat://HOST:PORT/#pin=SHA256:HEX`): one text that
-//! carries where the room is and exactly which certificate to trust there,
-//! and the addresses a host lists them for.
+//! Invite links (`tlschat://HOST:PORT/#pin=SHA256:HEX&invite=CODE`): one
+//! text that carries where the room is, exactly which certificate to trust
+//! there and, for an invite-only room, the secret that opens its door
+//! ([`crate::net::door`]); and the addresses a host lists them for.
 //!
 //! A link is untrusted input (it may come from a chat or a web page), so
 //! [`Invite::parse`] is strict: at most [`MAX_LINK`] bytes of printable
 //! ASCII, the `tlschat` scheme, no user name or password, a host name or
 //! IP address (IPv6 in brackets, no zone id), a port from 1 to 65535, no
 //! path, no query, and in the fragment only `pin=SHA256:` followed by
-//! exactly 64 hex digits, at most once. A link never weakens trust: its pin
+//! exactly 64 hex digits and `invite=` followed by exactly 32 hex digits
+//! (a code of 128 bits), each at most once. A link never weakens trust: its pin
 //! is an exact certificate pin for that one host and port, used exactly as
 //! `--pin` is (see [`crate::net::trust::decide`]), so it never passes an
 //! "identity changed" alarm nor replaces a CA's verification of a host.
@@ -64,7 +66,7 @@ pub enum InviteError {
     #[error("the link has a query ('?…'); an invite carries its pin after '#'")]
     Query,
     /// A parameter other than `pin`, or one without `=`.
-    #[error("unknown parameter '{0}' (an invite has only pin=SHA256:…)")]
+    #[error("unknown parameter '{0}' (an invite has only pin=SHA256:… and invite=…)")]
     UnknownParameter(String),
     /// The same parameter twice.
     #[error("the parameter '{0}' is given twice")]
@@ -72,6 +74,9 @@ pub enum InviteError {
     /// A pin that is not `SHA256:` and 64 hex digits.
     #[error("the pin is not SHA256: followed by 64 hex digits")]
     BadPin,
+    /// An invitation code that is not 32 hex digits.
+    #[error("the invitation code is not 32 hex digits")]
+    BadCode,
 }
 
 /// A parsed invite: where to connect, and the exact certificate to trust
@@ -86,6 +91,9 @@ pub struct Invite {
     /// SHA-256 of the host's certificate; `None` for a host that a CA
     /// verifies.
     pub pin: Option<[u8; 32]>,
+    /// The invitation code (32 lower-case hex digits) for an invite-only
+    /// room; `None` for a room the member may enter without one.
+    pub code: Option<String>,
 }
 
 /// Whether `text` looks like it was meant as a link (it starts with
@@ -176,10 +184,22 @@ fn parse_authority(authority: &str) -> Result<(String, u16), InviteError> {
     Ok((bare.to_string(), port))
 }
 
-fn parse_fragment(fragment: &str) -> Result<Option<[u8; 32]>, InviteError> {
-    let mut pin = None;
+fn parse_code(value: &str) -> Result<String, InviteError> {
+    if value.len() != 2 * crate::net::door::INVITE_CODE_BYTES
+        || !value.bytes().all(|b| b.is_ascii_hexdigit())
+    {
+        return Err(InviteError::BadCode);
+    }
+    Ok(value.to_ascii_lowercase())
+}
+
+/// The pin and the invitation code of a link's fragment.
+type Fragment = (Option<[u8; 32]>, Option<String>);
+
+fn parse_fragment(fragment: &str) -> Result<Fragment, InviteError> {
+    let (mut pin, mut code) = (None, None);
     if fragment.is_empty() {
-        return Ok(None);
+        return Ok((None, None));
     }
     for param in fragment.split('&') {
         match param.split_once('=') {
@@ -189,11 +209,17 @@ fn parse_fragment(fragment: &str) -> Result<Option<[u8; 32]>, InviteError> {
                 }
                 pin = Some(parse_pin(value)?);
             }
+            Some(("invite", value)) => {
+                if code.is_some() {
+                    return Err(InviteError::DuplicateParameter("invite".into()));
+                }
+                code = Some(parse_code(value)?);
+            }
             Some((name, _)) => return Err(InviteError::UnknownParameter(clipped(name))),
             None => return Err(InviteError::UnknownParameter(clipped(param))),
         }
     }
-    Ok(pin)
+    Ok((pin, code))
 }
 
 impl Invite {
@@ -227,8 +253,13 @@ impl Invite {
         if !before_fragment.is_empty() && before_fragment != "/" {
             return Err(InviteError::Path(clipped(before_fragment)));
         }
-        let pin = parse_fragment(fragment.unwrap_or(""))?;
-        Ok(Self { host, port, pin })
+        let (pin, code) = parse_fragment(fragment.unwrap_or(""))?;
+        Ok(Self {
+            host,
+            port,
+            pin,
+            code,
+        })
     }
 
     /// An invite to `host:port` trusting the certificate with this SHA-256.
@@ -238,7 +269,15 @@ impl Invite {
             host: ip.to_canonical().to_string(),
             port,
             pin,
+            code: None,
         }
+    }
+
+    /// The same invite carrying an invitation code.
+    #[must_use]
+    pub fn with_code(mut self, code: &str) -> Self {
+        self.code = Some(code.to_ascii_lowercase());
+        self
     }
 
     /// The link, as hosts print it and members paste it.
@@ -257,8 +296,13 @@ impl fmt::Display for Invite {
             write!(f, "{}", self.host)?;
         }
         write!(f, ":{}/", self.port)?;
+        let mut sep = '#';
         if let Some(pin) = &self.pin {
-            write!(f, "#pin=SHA256:{}", hex(pin))?;
+            write!(f, "{sep}pin=SHA256:{}", hex(pin))?;
+            sep = '&';
+        }
+        if let Some(code) = &self.code {
+            write!(f, "{sep}invite={code}")?;
         }
         Ok(())
     }
@@ -387,6 +431,44 @@ mod tests {
         assert_eq!(ca.link(), "tlschat://chat.example.org:7443/");
         let upper = ok(&format!("tlschat://h:1/#pin={}", PIN.to_uppercase()));
         assert_eq!(upper.pin, ok(&format!("tlschat://h:1/#pin={PIN}")).pin);
+    }
+
+    #[test]
+    fn an_invitation_code_rides_along() {
+        let code = "00112233445566778899aabbccddeeff";
+        let link = format!("tlschat://127.0.0.1:7443/#pin={PIN}&invite={code}");
+        let i = ok(&link);
+        assert_eq!(i.code.as_deref(), Some(code));
+        assert_eq!(i.link(), link);
+        // Either order, either case; printed in one form.
+        let swapped = ok(&format!(
+            "tlschat://127.0.0.1:7443/#invite={}&pin={PIN}",
+            code.to_uppercase()
+        ));
+        assert_eq!(swapped, i);
+        let ca = ok(&format!("tlschat://chat.example.org/#invite={code}"));
+        assert_eq!(
+            ca.link(),
+            format!("tlschat://chat.example.org:7443/#invite={code}")
+        );
+        let made = Invite::new("::1".parse().unwrap(), 9, None).with_code(code);
+        assert_eq!(made.link(), format!("tlschat://[::1]:9/#invite={code}"));
+        for bad in [
+            "",
+            "0011",
+            "zz112233445566778899aabbccddeeff",
+            &format!("{code}00"),
+        ] {
+            assert_eq!(
+                err(&format!("tlschat://h:1/#invite={bad}")),
+                InviteError::BadCode,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            err(&format!("tlschat://h:1/#invite={code}&invite={code}")),
+            InviteError::DuplicateParameter("invite".into())
+        );
     }
 
     #[test]

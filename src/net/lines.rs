@@ -3,6 +3,8 @@
 
 use tokio::io::{AsyncBufRead, AsyncBufReadExt as _};
 
+use crate::net::safe_text::Newlines;
+
 /// One result of [`LineReader::next_line`].
 #[derive(Debug, PartialEq, Eq)]
 pub enum Line {
@@ -132,17 +134,17 @@ fn finish(mut line: Vec<u8>) -> Vec<u8> {
 }
 
 /// Makes message text safe to show: invalid UTF-8 becomes U+FFFD, dangerous
-/// characters become visible escapes (`\x1b`, `\u{202e}`). Newlines are kept
-/// when `keep_newlines`, else escaped as `\n`. See [`crate::net::safe_text`].
+/// characters become visible escapes (`\x1b`, `\u{202e}`), and newlines
+/// are kept or escaped as `\n`. See [`crate::net::safe_text`].
 #[must_use]
-pub fn sanitize(bytes: &[u8], keep_newlines: bool) -> String {
-    crate::net::safe_text::visible_bytes(bytes, keep_newlines)
+pub fn sanitize(bytes: &[u8], newlines: Newlines) -> String {
+    crate::net::safe_text::visible_bytes(bytes, newlines)
 }
 
 /// [`sanitize`] for text that is already UTF-8.
 #[must_use]
-pub fn sanitize_str(text: &str, keep_newlines: bool) -> String {
-    crate::net::safe_text::visible_bytes(text.as_bytes(), keep_newlines)
+pub fn sanitize_str(text: &str, newlines: Newlines) -> String {
+    crate::net::safe_text::visible_bytes(text.as_bytes(), newlines)
 }
 
 #[cfg(test)]
@@ -239,15 +241,24 @@ mod tests {
     #[test]
     fn sanitize_escapes_controls_and_replaces_bad_utf8() {
         assert_eq!(
-            sanitize(b"hi \x1b[31mred\x07", true),
+            sanitize(b"hi \x1b[31mred\x07", Newlines::Keep),
             "hi \\x1b[31mred\\x07"
         );
-        assert_eq!(sanitize(b"caf\xc3\xa9 \xff!", true), "caf\u{e9} \u{fffd}!");
-        assert_eq!(sanitize("a\u{202e}b".as_bytes(), true), "a\\u{202e}b");
-        assert_eq!(sanitize(b"two\nlines\ttab", true), "two\nlines\ttab");
-        assert_eq!(sanitize(b"two\nlines", false), "two\\nlines");
         assert_eq!(
-            sanitize("你好 こんにちは 안녕 👋".as_bytes(), false),
+            sanitize(b"caf\xc3\xa9 \xff!", Newlines::Keep),
+            "caf\u{e9} \u{fffd}!"
+        );
+        assert_eq!(
+            sanitize("a\u{202e}b".as_bytes(), Newlines::Keep),
+            "a\\u{202e}b"
+        );
+        assert_eq!(
+            sanitize(b"two\nlines\ttab", Newlines::Keep),
+            "two\nlines\ttab"
+        );
+        assert_eq!(sanitize(b"two\nlines", Newlines::Escape), "two\\nlines");
+        assert_eq!(
+            sanitize("你好 こんにちは 안녕 👋".as_bytes(), Newlines::Escape),
             "你好 こんにちは 안녕 👋"
         );
     }

@@ -25,6 +25,7 @@ use crate::net::protocol::{
 };
 use crate::net::recorder::Recorder;
 use crate::net::resume::CurrentVerifier;
+use crate::net::safe_text::Newlines;
 use crate::net::thread::{EventSink, ended};
 use crate::net::trust::{Decision, MemberVerifier, Outcome, root_store};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
@@ -290,7 +291,7 @@ async fn wait_to_reconnect(
                     let refused = if carry.pending.len() >= MAX_WAITING || waiting + text.len() > MAX_WAITING_BYTES {
                         Some("too many messages are waiting for the connection to come back".to_string())
                     } else {
-                        check_message(&sanitize_str(&text, true)).err().map(|e| e.message)
+                        check_message(&sanitize_str(&text, Newlines::Keep)).err().map(|e| e.message)
                     };
                     match refused {
                         Some(reason) => sink.emit(NetEvent::NotDelivered { id, reason }),
@@ -1024,7 +1025,7 @@ async fn chat<T: AsyncRead + AsyncWrite>(
                     } else if dialect == Dialect::Json {
                         // The host refuses what could not reach every member;
                         // say so at once rather than after a round trip.
-                        check_message(&sanitize_str(&text, true)).err().map(|e| e.message)
+                        check_message(&sanitize_str(&text, Newlines::Keep)).err().map(|e| e.message)
                     } else {
                         None
                     };

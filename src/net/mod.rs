@@ -11,11 +11,14 @@ mod budget;
 pub mod certgen;
 pub mod certinfo;
 pub mod command;
+pub mod door;
 pub mod event;
 mod feed;
 pub mod frame;
 mod host;
+pub mod identity;
 pub mod invite;
+pub mod keyauth;
 pub mod keylog;
 pub mod lines;
 mod member;
@@ -26,6 +29,7 @@ pub mod protocol;
 pub mod recorder;
 mod resume;
 mod room;
+pub(crate) mod safe_event;
 pub mod safe_text;
 pub mod safety;
 pub mod store;
@@ -33,6 +37,7 @@ mod thread;
 pub mod tlsopts;
 pub mod trust;
 pub mod wire;
+pub mod wording;
 
 pub use certinfo::CertInfo;
 pub use command::{
@@ -56,18 +61,6 @@ pub const DEFAULT_PORT: u16 = 7443;
 
 /// How long a TLS handshake may take before the connection is dropped.
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// `nick left`, with the reason unless it is the ordinary one.
-#[must_use]
-pub fn left_text(nick: &str, reason: LeaveReason) -> String {
-    protocol::left_text(nick, reason)
-}
-
-/// A nickname as the room would accept it, if it is one.
-#[must_use]
-pub fn room_nick(wanted: &str) -> Option<String> {
-    room::valid_nick(wanted).ok()
-}
 
 /// Now, in milliseconds since the Unix epoch (0 if the clock is before it).
 #[must_use]

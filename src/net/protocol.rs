@@ -17,8 +17,10 @@ use std::marker::PhantomData;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader, ReadHalf, WriteHalf};
 
-use crate::net::frame::{ClientFrame, ErrorCode, LeftMember, ServerFrame, WireMember};
+use crate::net::frame::{ClientFrame, ErrorCode, ServerFrame, WireMember};
 use crate::net::lines::{Line, LineReader, sanitize};
+use crate::net::safe_text::Newlines;
+use crate::net::wording;
 
 /// The largest line (or JSON frame) either side accepts, in bytes, without
 /// its newline.
@@ -201,7 +203,7 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                     nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
                 },
                 ClientFrame::Msg { id, text } => {
-                    let id = id.map(|id| safe(id, false));
+                    let id = id.map(|id| safe(id, Newlines::Escape));
                     if id.as_ref().is_some_and(|id| id.len() > MAX_ID) {
                         return Err(FrameError::new(
                             ErrorCode::BadId,
@@ -209,7 +211,7 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                         ));
                     }
                     ClientFrame::Msg {
-                        text: safe(text, true),
+                        text: safe(text, Newlines::Keep),
                         id,
                     }
                 }
@@ -226,7 +228,7 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                     nick: clip(nick, 4 * MAX_NICK_CHARS + 64).to_string(),
                 }));
             }
-            let text = sanitize(line, false);
+            let text = sanitize(line, Newlines::Escape);
             if let Some(command) = text.strip_prefix('/').filter(|c| !c.starts_with('/')) {
                 let (name, arg) = command.split_once(' ').unwrap_or((command, ""));
                 return match name {
@@ -342,13 +344,14 @@ pub fn encode_client(frame: &ClientFrame, dialect: Dialect, out: &mut Vec<u8>) {
     }
 }
 
-/// The host's line as a frame, as a member reads it. Every string in it is
-/// made safe to show ([`sanitize_str`]): a hostile host cannot reach a
-/// terminal or the window with control, bidi or invisible characters.
+/// The host's line as a frame, as a member reads it. Its strings are as
+/// the host sent them (invalid UTF-8 replaced): they are made safe to show
+/// once, in the events the member reports ([`crate::net::safe_event`]),
+/// where a decoding error that quotes the line goes too.
 pub fn decode_server(line: &[u8], dialect: Dialect) -> Result<ServerFrame, FrameError> {
     match dialect {
         Dialect::Json => serde_json::from_slice::<ServerFrame>(line)
-            .map(sanitize_frame)
+            .map(bounded)
             .map_err(|e| {
                 FrameError::new(
                     ErrorCode::BadFrame,
@@ -356,7 +359,7 @@ pub fn decode_server(line: &[u8], dialect: Dialect) -> Result<ServerFrame, Frame
                 )
             }),
         Dialect::Plain => {
-            let text = sanitize(line, false);
+            let text = String::from_utf8_lossy(line).into_owned();
             if let Some(notice) = text.strip_prefix("* ") {
                 return Ok(ServerFrame::Notice {
                     text: notice.to_string(),
@@ -377,167 +380,24 @@ pub fn decode_server(line: &[u8], dialect: Dialect) -> Result<ServerFrame, Frame
     }
 }
 
-fn safe(s: String, keep_newlines: bool) -> String {
-    crate::net::safe_text::into_visible(s, keep_newlines)
+/// Text a member sent, as the room keeps and relays it (see
+/// [`decode_client`]).
+fn safe(s: String, newlines: Newlines) -> String {
+    crate::net::safe_text::into_visible(s, newlines)
 }
 
-fn safe_member(m: WireMember) -> WireMember {
-    WireMember {
-        nick: safe(m.nick, false),
-        identity: m.identity.map(|i| safe(i, false)),
-        ..m
+/// A host's frame with what we only send back bounded: the room's
+/// identity is never shown, and a resume names it again.
+fn bounded(mut frame: ServerFrame) -> ServerFrame {
+    if let ServerFrame::Welcome { room, .. } = &mut frame {
+        let end = clip(room, MAX_ID).len();
+        room.truncate(end);
     }
-}
-
-/// Every string of a host's frame made safe to show.
-fn sanitize_frame(frame: ServerFrame) -> ServerFrame {
-    use ServerFrame as F;
-    match frame {
-        F::Welcome {
-            you,
-            nick,
-            members,
-            total,
-            next,
-            room,
-            seq,
-        } => F::Welcome {
-            you,
-            nick: safe(nick, false),
-            members: members.into_iter().map(safe_member).collect(),
-            total,
-            next,
-            // An identity we only send back: bounded, never shown.
-            room: clip(&room, MAX_ID).to_string(),
-            seq,
-        },
-        F::Roster {
-            members,
-            total,
-            next,
-        } => F::Roster {
-            members: members.into_iter().map(safe_member).collect(),
-            total,
-            next,
-        },
-        F::Msg {
-            seq,
-            from,
-            nick,
-            text,
-            ts,
-            history,
-        } => F::Msg {
-            seq,
-            from,
-            nick: safe(nick, false),
-            text: safe(text, true),
-            ts,
-            history,
-        },
-        F::Ack {
-            id,
-            seq,
-            ts,
-            text,
-            history,
-        } => F::Ack {
-            id: id.map(|i| safe(i, false)),
-            seq,
-            ts,
-            text: safe(text, true),
-            history,
-        },
-        F::History { .. } | F::HistoryEnd => frame,
-        F::Joined { member } => F::Joined {
-            member: safe_member(member),
-        },
-        F::Left { member, reason } => F::Left {
-            member: safe_member(member),
-            reason,
-        },
-        F::MembersChanged { joined, left } => F::MembersChanged {
-            joined: joined.into_iter().map(safe_member).collect(),
-            left: left
-                .into_iter()
-                .map(|l| LeftMember {
-                    member: safe_member(l.member),
-                    reason: l.reason,
-                })
-                .collect(),
-        },
-        F::Renamed { id, old, new } => F::Renamed {
-            id,
-            old: safe(old, false),
-            new: safe(new, false),
-        },
-        F::Error { code, message, id } => F::Error {
-            code,
-            message: safe(message, false),
-            id: id.map(|i| safe(i, false)),
-        },
-        F::Notice { text } => F::Notice {
-            text: safe(text, false),
-        },
-        F::Closing { reason } => F::Closing {
-            reason: safe(reason, false),
-        },
-        F::PlainLine { nick, text } => F::PlainLine {
-            nick: nick.map(|n| safe(n, false)),
-            text: safe(text, false),
-        },
-    }
-}
-
-/// `a, b, c and 4 others` for at most `shown` of `total` names.
-fn some_names<'a>(names: impl Iterator<Item = &'a str>, total: u64, shown: usize) -> String {
-    let mut text = String::new();
-    let mut count = 0u64;
-    for name in names.take(shown) {
-        if count > 0 {
-            text.push_str(", ");
-        }
-        text.push_str(name);
-        count += 1;
-    }
-    if total > count {
-        let _ = write!(text, " and {} others", total - count);
-    }
-    text
+    frame
 }
 
 fn roster_name(m: &WireMember) -> String {
     crate::net::event::roster_label(&m.nick, m.host)
-}
-
-/// How many names a joined/left notice spells out.
-const NOTICE_NAMES: usize = 5;
-
-/// `3 joined (a, b, c); 7 left (d, e, f, g, h and 2 others)`: the plain
-/// notice for joins and leaves told together.
-pub(crate) fn members_changed_text<'a>(
-    joined: impl ExactSizeIterator<Item = &'a str>,
-    left: impl ExactSizeIterator<Item = &'a str>,
-) -> String {
-    fn part<'a>(what: &str, names: impl ExactSizeIterator<Item = &'a str>) -> Option<String> {
-        let n = names.len();
-        (n > 0).then(|| format!("{n} {what} ({})", some_names(names, n as u64, NOTICE_NAMES)))
-    }
-    let parts: Vec<String> = [part("joined", joined), part("left", left)]
-        .into_iter()
-        .flatten()
-        .collect();
-    parts.join("; ")
-}
-
-/// `nick left`, with the reason unless it is the ordinary one.
-#[must_use]
-pub fn left_text(nick: &str, reason: crate::net::frame::LeaveReason) -> String {
-    if reason == crate::net::frame::LeaveReason::Left {
-        format!("{nick} left")
-    } else {
-        format!("{nick} left ({})", reason.describe())
-    }
 }
 
 fn notice(out: &mut Vec<u8>, text: &str) {
@@ -575,7 +435,7 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
                 out,
                 &format!(
                     "in the room: {}",
-                    some_names(names.iter().map(String::as_str), *total, PLAIN_NAMES)
+                    wording::some_names(names.iter().map(String::as_str), *total, PLAIN_NAMES)
                 ),
             );
         }
@@ -589,7 +449,7 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
                 out,
                 &format!(
                     "in the room: {}",
-                    some_names(names.iter().map(String::as_str), *total, PLAIN_WHO_NAMES)
+                    wording::some_names(names.iter().map(String::as_str), *total, PLAIN_WHO_NAMES)
                 ),
             );
         }
@@ -619,16 +479,16 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
             notice(out, &text);
         }
         F::HistoryEnd => notice(out, "end of history"),
-        F::Joined { member } => notice(out, &format!("{} joined", member.nick)),
-        F::Left { member, reason } => notice(out, &left_text(&member.nick, *reason)),
+        F::Joined { member } => notice(out, &wording::joined(&member.nick)),
+        F::Left { member, reason } => notice(out, &wording::left(&member.nick, *reason)),
         F::MembersChanged { joined, left } => notice(
             out,
-            &members_changed_text(
+            &wording::members_changed(
                 joined.iter().map(|m| m.nick.as_str()),
                 left.iter().map(|l| l.member.nick.as_str()),
             ),
         ),
-        F::Renamed { old, new, .. } => notice(out, &format!("{old} is now known as {new}")),
+        F::Renamed { old, new, .. } => notice(out, &wording::renamed(old, new)),
         F::Error { message, .. } => notice(out, &format!("error: {message}")),
         F::Notice { text } => notice(out, text),
         F::Closing { reason } => notice(out, &format!("the room is closing: {reason}")),
@@ -964,19 +824,6 @@ mod tests {
     }
 
     #[test]
-    fn a_hostile_host_frame_is_made_safe() {
-        let line = br#"{"type":"msg","seq":1,"from":2,"nick":"a\u001b[2Jb","text":"x\u0007\u202ey","ts":3}"#;
-        let ServerFrame::Msg { nick, text, .. } = decode_server(line, Dialect::Json).unwrap()
-        else {
-            panic!("not a message");
-        };
-        assert!(!nick.contains('\u{1b}') && !text.contains('\u{7}') && !text.contains('\u{202e}'));
-        let line = br#"{"type":"error","code":"x\u001b","message":"m\u001b]0;t\u0007"}"#;
-        let frame = decode_server(line, Dialect::Json).unwrap();
-        assert!(!format!("{frame:?}").contains('\u{1b}'));
-    }
-
-    #[test]
     fn messages_that_would_pass_the_cap_are_refused() {
         assert!(check_message("hello").is_ok());
         assert!(check_message(&"x".repeat(60_000)).is_ok());
@@ -986,7 +833,7 @@ mod tests {
             ErrorCode::TooManyLines
         );
         // Escaping grows a message past the cap for JSON members.
-        let escaped = crate::net::lines::sanitize_str(&"\u{1}".repeat(20_000), true);
+        let escaped = crate::net::lines::sanitize_str(&"\u{1}".repeat(20_000), Newlines::Keep);
         assert_eq!(
             check_message(&escaped).unwrap_err().code,
             ErrorCode::MessageTooLong

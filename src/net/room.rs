@@ -289,11 +289,6 @@ pub(crate) enum RoomError {
     },
 }
 
-/// Checks a wanted nickname: see [`nick::normalize`].
-pub(crate) fn valid_nick(wanted: &str) -> Result<String, RoomError> {
-    nick::normalize(wanted).map_err(RoomError::Nick)
-}
-
 /// A member as the wire describes it.
 pub(crate) fn wire(m: &MemberInfo) -> WireMember {
     WireMember {
@@ -996,7 +991,7 @@ impl RoomState {
             self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
         }
         self.next_id = next_id;
-        let nick = match nick.and_then(|n| valid_nick(&n).ok()) {
+        let nick = match nick.and_then(|n| nick::normalize(&n).ok()) {
             Some(n) => self.unique_nick(&n),
             None => loop {
                 let n = format!("guest-{}", self.next_guest);
@@ -1117,7 +1112,7 @@ impl RoomState {
         // The plain notice summarizes (it names at most a few).
         let plain = format!(
             "* {}\n",
-            crate::net::protocol::members_changed_text(
+            crate::net::wording::members_changed(
                 joined.iter().map(|m| m.nick.as_str()),
                 left.iter().map(|(m, _)| m.nick.as_str()),
             )
@@ -1166,7 +1161,7 @@ impl RoomState {
     }
 
     fn rename(&mut self, from: u64, wanted: &str) -> Result<String, RoomError> {
-        let wanted = valid_nick(wanted)?;
+        let wanted = nick::normalize(wanted).map_err(RoomError::Nick)?;
         let Some(member) = self.members.get(&from) else {
             return Err(RoomError::NotMember);
         };
@@ -1486,11 +1481,11 @@ mod tests {
 
     #[test]
     fn nicknames_are_checked() {
-        assert_eq!(valid_nick(" ana "), Ok("ana".into()));
-        assert!(valid_nick("").is_err());
-        assert!(valid_nick("two words").is_err());
-        assert!(valid_nick(&"x".repeat(33)).is_err());
-        assert_eq!(valid_nick("李小龍"), Ok("李小龍".into()));
+        assert_eq!(nick::normalize(" ana "), Ok("ana".into()));
+        assert!(nick::normalize("").is_err());
+        assert!(nick::normalize("two words").is_err());
+        assert!(nick::normalize(&"x".repeat(33)).is_err());
+        assert_eq!(nick::normalize("李小龍"), Ok("李小龍".into()));
     }
 
     #[tokio::test(start_paused = true)]

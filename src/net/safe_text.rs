@@ -37,6 +37,16 @@ use unicode_properties::{
 };
 use unicode_script::{Script, UnicodeScript as _};
 
+/// What becomes of a newline in text made visible.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Newlines {
+    /// Kept: the text may have lines of its own (message bodies).
+    Keep,
+    /// Shown as `\n`: the text stays on one line (names, subjects,
+    /// reasons: anything that must not paint a line of its own).
+    Escape,
+}
+
 /// Whether a character would be interpreted, or would draw as nothing,
 /// rather than show as itself: controls (tab and newline included: callers
 /// that keep them say so), format characters, default-ignorable code points
@@ -108,9 +118,9 @@ fn joins_letters(prev: Option<char>, next: Option<char>) -> bool {
 }
 
 /// Whether `c`, between `prev` and `next`, must be shown as an escape.
-fn needs_escape(c: char, prev: Option<char>, next: Option<char>, keep_newlines: bool) -> bool {
+fn needs_escape(c: char, prev: Option<char>, next: Option<char>, newlines: Newlines) -> bool {
     match c {
-        '\n' => !keep_newlines,
+        '\n' => newlines == Newlines::Escape,
         '\t' => false,
         // An emoji's presentation selector (keycaps such as 1️⃣ have one
         // after a digit).
@@ -141,12 +151,12 @@ pub fn escape(c: char) -> String {
     }
 }
 
-fn made_visible(text: &str, keep_newlines: bool) -> Cow<'_, str> {
+fn made_visible(text: &str, newlines: Newlines) -> Cow<'_, str> {
     // Most text has nothing to escape: borrow it.
     let clean = text.char_indices().all(|(i, c)| {
         let prev = text[..i].chars().next_back();
         let next = text[i + c.len_utf8()..].chars().next();
-        !needs_escape(c, prev, next, keep_newlines)
+        !needs_escape(c, prev, next, newlines)
     });
     if clean {
         return Cow::Borrowed(text);
@@ -157,7 +167,7 @@ fn made_visible(text: &str, keep_newlines: bool) -> Cow<'_, str> {
     let mut prev = None;
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if needs_escape(c, prev, chars.peek().copied(), keep_newlines) {
+        if needs_escape(c, prev, chars.peek().copied(), newlines) {
             out.push_str(&escape(c));
             prev = None;
         } else {
@@ -171,7 +181,7 @@ fn made_visible(text: &str, keep_newlines: bool) -> Cow<'_, str> {
 /// Text made safe to show, newlines and tabs kept (message bodies).
 #[must_use]
 pub fn visible(text: &str) -> Cow<'_, str> {
-    made_visible(text, true)
+    made_visible(text, Newlines::Keep)
 }
 
 /// Text made safe to show on one line: like [`visible`], and a newline is
@@ -179,14 +189,15 @@ pub fn visible(text: &str) -> Cow<'_, str> {
 /// line of its own).
 #[must_use]
 pub fn visible_line(text: &str) -> Cow<'_, str> {
-    made_visible(text, false)
+    made_visible(text, Newlines::Escape)
 }
 
-/// [`visible`] (or [`visible_line`]) of an owned string: a string that
-/// needs no change is returned as it is, without a copy.
+/// [`visible`] ([`Newlines::Keep`]) or [`visible_line`]
+/// ([`Newlines::Escape`]) of an owned string: a string that needs no change
+/// is returned as it is, without a copy.
 #[must_use]
-pub fn into_visible(text: String, keep_newlines: bool) -> String {
-    let changed = match made_visible(&text, keep_newlines) {
+pub fn into_visible(text: String, newlines: Newlines) -> String {
+    let changed = match made_visible(&text, newlines) {
         Cow::Borrowed(_) => None,
         Cow::Owned(shown) => Some(shown),
     };
@@ -194,11 +205,12 @@ pub fn into_visible(text: String, keep_newlines: bool) -> String {
 }
 
 /// Bytes from the network made safe to show: invalid UTF-8 becomes U+FFFD,
-/// then as [`visible`] (`keep_newlines`) or [`visible_line`].
+/// then as [`visible`] ([`Newlines::Keep`]) or [`visible_line`]
+/// ([`Newlines::Escape`]).
 #[must_use]
-pub fn visible_bytes(bytes: &[u8], keep_newlines: bool) -> String {
+pub fn visible_bytes(bytes: &[u8], newlines: Newlines) -> String {
     let text = String::from_utf8_lossy(bytes);
-    match made_visible(&text, keep_newlines) {
+    match made_visible(&text, newlines) {
         Cow::Borrowed(_) => text.into_owned(),
         Cow::Owned(s) => s,
     }
@@ -254,17 +266,16 @@ mod tests {
 
     #[test]
     fn an_owned_string_is_made_visible_like_a_borrowed_one() {
-        for (text, keep) in [
-            ("plain 你好", true),
-            ("a\u{202e}b\nc", true),
-            ("a\nb", false),
+        for (text, newlines) in [
+            ("plain 你好", Newlines::Keep),
+            ("a\u{202e}b\nc", Newlines::Keep),
+            ("a\nb", Newlines::Escape),
         ] {
-            let shown = if keep {
-                visible(text)
-            } else {
-                visible_line(text)
+            let shown = match newlines {
+                Newlines::Keep => visible(text),
+                Newlines::Escape => visible_line(text),
             };
-            assert_eq!(into_visible(text.to_string(), keep), shown);
+            assert_eq!(into_visible(text.to_string(), newlines), shown);
         }
     }
 
@@ -350,10 +361,13 @@ mod tests {
     #[test]
     fn invalid_utf8_is_replaced() {
         assert_eq!(
-            visible_bytes(b"caf\xc3\xa9 \xff!", true),
+            visible_bytes(b"caf\xc3\xa9 \xff!", Newlines::Keep),
             "caf\u{e9} \u{fffd}!"
         );
-        assert_eq!(visible_bytes(b"\xff\x1b", false), "\u{fffd}\\x1b");
+        assert_eq!(
+            visible_bytes(b"\xff\x1b", Newlines::Escape),
+            "\u{fffd}\\x1b"
+        );
     }
 
     #[test]
@@ -385,9 +399,9 @@ mod tests {
                 s.push(alphabet[k % n]);
                 k /= n;
             }
-            for keep in [true, false] {
-                let once = made_visible(&s, keep).into_owned();
-                assert_eq!(made_visible(&once, keep), once, "{s:?}");
+            for newlines in [Newlines::Keep, Newlines::Escape] {
+                let once = made_visible(&s, newlines).into_owned();
+                assert_eq!(made_visible(&once, newlines), once, "{s:?}");
             }
         }
     }

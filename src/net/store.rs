@@ -36,6 +36,7 @@ use sha2::Digest as _;
 
 use crate::net::lines::sanitize;
 use crate::net::protocol::{MAX_ID, MAX_NICK_CHARS, check_message};
+use crate::net::safe_text::Newlines;
 
 /// What the history file says it is (in its `meta` table).
 const FORMAT: &str = "tlschat-history-1";
@@ -426,16 +427,19 @@ fn row_message(row: &rusqlite::Row<'_>) -> Result<StoredMessage, Unreadable> {
     let seq = number_at(row, 0, MAX_NUMBER)?;
     let ts = number_at(row, 1, i64::MAX as u64)?;
     let sender = number_at(row, 2, MAX_NUMBER)?;
-    let nick = sanitize(text_at(row, 3)?.ok_or(Unreadable::NoNick)?, false);
+    let nick = sanitize(
+        text_at(row, 3)?.ok_or(Unreadable::NoNick)?,
+        Newlines::Escape,
+    );
     if nick.trim().is_empty() || nick.len() > 4 * MAX_NICK_CHARS {
         return Err(Unreadable::BadNick);
     }
-    let text = sanitize(text_at(row, 4)?.ok_or(Unreadable::NoText)?, true);
+    let text = sanitize(text_at(row, 4)?.ok_or(Unreadable::NoText)?, Newlines::Keep);
     check_message(&text).map_err(|e| Unreadable::BadText(e.message))?;
     let client = text_at(row, 5)?
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .filter(|c| c.len() <= 2 * MAX_ID);
-    let cid = text_at(row, 6)?.map(|c| sanitize(c, false));
+    let cid = text_at(row, 6)?.map(|c| sanitize(c, Newlines::Escape));
     if cid.as_ref().is_some_and(|c| c.len() > MAX_ID) {
         return Err(Unreadable::LongId);
     }
@@ -915,7 +919,7 @@ impl Store {
                     // Read back, so as untrusted as any row.
                     let (s, ts, text) = find.query_row(params![client, cid], |r| {
                         let text = match r.get_ref(2)? {
-                            ValueRef::Text(t) | ValueRef::Blob(t) => sanitize(t, true),
+                            ValueRef::Text(t) | ValueRef::Blob(t) => sanitize(t, Newlines::Keep),
                             _ => String::new(),
                         };
                         Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, text))

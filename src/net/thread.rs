@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 
 use crate::net::command::{SessionCommand, SessionId, Start};
 use crate::net::event::{DisconnectKind, NetEvent, SessionEvent};
+use crate::net::safe_event;
 
 /// Called after every event is queued (a UI passes its repaint request).
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
@@ -48,11 +49,13 @@ pub(crate) struct EventSink {
 }
 
 impl EventSink {
-    /// Queues an event and wakes the consumer. A consumer that has gone
+    /// Queues an event, made safe to show ([`safe_event`]: the one place
+    /// that does it), and wakes the consumer. A consumer that has gone
     /// away is not an error: the event has nobody left to tell. Others'
     /// messages past [`MAX_QUEUED_MESSAGE_BYTES`] are counted instead of
     /// queued; the count is told as a notice once there is room again.
     pub fn emit(&self, event: NetEvent) {
+        let event = safe_event::made_safe(event);
         if let Some(size) = queued_size(&event) {
             let queued = self.backlog.bytes.load(Ordering::Relaxed);
             if queued + size > MAX_QUEUED_MESSAGE_BYTES {

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::APP_ID;
 use crate::net::certinfo::CertInfo;
 use crate::net::pins::PinStore;
 use crate::net::{
@@ -15,10 +16,10 @@ use crate::notify::{Note, Notifier};
 use crate::transcript::Format;
 use crate::ui::file_dialog::{FileDialog, FileType, Outcome};
 use crate::ui::frame_log::FrameLog;
-use crate::ui::room_view::{RoomAction, RoomView};
+use crate::ui::room_view::{RoomAction, RoomView, Surroundings};
 use crate::ui::settings::{NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name};
 use crate::ui::start::{KnownHosts, PemField, Problems, StartAction, StartForm};
-use crate::ui::state::{Role, RoomState};
+use crate::ui::state::{Role, RoomModel};
 
 const FORM_KEY: &str = "tlschat.start_form";
 /// The desktop notification for what came since the last frame, if the
@@ -28,7 +29,7 @@ fn note_for(
     notify: Notify,
     before: (u64, u64),
     after: (u64, u64),
-    room: &RoomState,
+    room: &RoomModel,
 ) -> Option<Note> {
     let named = after.1 > before.1;
     let (last, mention) = room.last_unread();
@@ -161,10 +162,6 @@ pub struct TlsChatApp {
     last_dir: Option<PathBuf>,
 }
 
-/// The application's id: the window's (Wayland app id, X11 class), the
-/// desktop file's and the AppStream metainfo's (`assets/`).
-pub const APP_ID: &str = "org.tlschat.TlsChat";
-
 /// Window options: size, title, icon, and persistence in the config directory.
 #[must_use]
 pub fn native_options(config_dir: &std::path::Path) -> eframe::NativeOptions {
@@ -265,7 +262,7 @@ impl TlsChatApp {
 
     /// The room's state, when a room is open.
     #[must_use]
-    pub fn room(&self) -> Option<&RoomState> {
+    pub fn room(&self) -> Option<&RoomModel> {
         match &self.screen {
             Screen::Room(r) => Some(&r.state),
             Screen::Start => None,
@@ -273,13 +270,13 @@ impl TlsChatApp {
     }
 
     fn host(&mut self, config: HostConfig) {
-        let state = RoomState::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        let state = RoomModel::new(Role::Host, config.bind.to_string(), config.nick.clone());
         self.screen = Screen::Room(Box::new(RoomView::new(state, None)));
         self.session = self.net.start(Start::Host(config));
     }
 
     fn join(&mut self, config: JoinConfig) {
-        let state = RoomState::new(Role::Member, config.target(), config.nick.clone());
+        let state = RoomModel::new(Role::Member, config.target(), config.nick.clone());
         self.screen = Screen::Room(Box::new(RoomView::new(state, Some(config.clone()))));
         self.session = self.net.start(Start::Join(config));
     }
@@ -329,7 +326,7 @@ impl TlsChatApp {
                             Format::Plain => "plain text",
                             Format::JsonLines => "JSON lines",
                         };
-                        room.status = Some(format!(
+                        room.set_status(format!(
                             "Saved the conversation ({} lines, {what}) to {shown}",
                             room.state.lines.len()
                         ));
@@ -344,7 +341,7 @@ impl TlsChatApp {
                 let count = chain.len();
                 crate::config::write_atomic(&path, pem.as_bytes(), false)
                     .map(|()| {
-                        room.export_result =
+                        room.details.export_result =
                             Some(format!("Saved {count} certificate(s) to {shown}"));
                     })
                     .map_err(|e| format!("Could not save the chain to {shown}: {}", cause(&e)))
@@ -412,6 +409,70 @@ impl TlsChatApp {
                 Err(p) => self.join_problems = p,
             },
             None => {}
+        }
+    }
+}
+
+impl TlsChatApp {
+    /// Does what the room view asked for.
+    fn room_action(&mut self, action: RoomAction) {
+        let Screen::Room(room) = &mut self.screen else {
+            // The room it was for is gone (an earlier action left it).
+            return;
+        };
+        match action {
+            RoomAction::SaveConversation => {
+                let date = time::OffsetDateTime::now_utc()
+                    .to_offset(crate::transcript::local_offset())
+                    .date();
+                let dir = self
+                    .last_dir
+                    .clone()
+                    .or_else(dirs::document_dir)
+                    .or_else(dirs::home_dir);
+                let dialog = FileDialog::save(
+                    "Save the conversation",
+                    dir.as_deref(),
+                    &format!("tlschat-{date}.txt"),
+                    CONVERSATION_TYPES,
+                );
+                self.dialog = Some((dialog, Purpose::SaveConversation));
+            }
+            RoomAction::SaveChain => {
+                let name = crate::ui::cert_view::shown_chain(&room.state)
+                    .first()
+                    .map_or_else(|| "chain.pem".into(), crate::ui::cert_view::chain_file_name);
+                let dir = self.last_dir.clone().or_else(dirs::download_dir);
+                let dialog =
+                    FileDialog::save("Save the certificate chain", dir.as_deref(), &name, &[]);
+                self.dialog = Some((dialog, Purpose::SaveChain));
+            }
+            RoomAction::Send(command) => {
+                if let Some(session) = self.session {
+                    self.net.send(session, command);
+                }
+            }
+            RoomAction::Disconnect => {
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::Disconnect);
+                }
+            }
+            RoomAction::ReconnectNow => {
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::ReconnectNow);
+                }
+            }
+            RoomAction::Reconnect(config) => {
+                room.state.reconnecting();
+                self.session = self.net.start(Start::Join(*config));
+            }
+            RoomAction::BackToStart => {
+                self.refresh_known();
+                if let Some(session) = self.session.take() {
+                    self.net.send(session, SessionCommand::Disconnect);
+                }
+                self.screen = Screen::Start;
+            }
         }
     }
 }
@@ -500,76 +561,24 @@ impl eframe::App for TlsChatApp {
             self.close_dialog();
         }
         let modal = self.dialog.is_some();
-        let action = match &mut self.screen {
+        let actions = match &mut self.screen {
             Screen::Start => {
                 self.start_ui(ui);
                 self.dialog_ui(ui.ctx());
                 return;
             }
-            Screen::Room(room) => {
-                room.notify_service = self.notifier.service();
-                room.modal = modal;
-                room.ui(ui)
-            }
+            Screen::Room(room) => room.ui(
+                ui,
+                Surroundings {
+                    modal,
+                    notify_service: self.notifier.service(),
+                },
+            ),
         };
         self.dialog_ui(ui.ctx());
-        let Screen::Room(room) = &mut self.screen else {
-            return;
-        };
-        match action {
-            None => {}
-            Some(RoomAction::SaveConversation) => {
-                let date = time::OffsetDateTime::now_utc()
-                    .to_offset(crate::transcript::local_offset())
-                    .date();
-                let dir = self
-                    .last_dir
-                    .clone()
-                    .or_else(dirs::document_dir)
-                    .or_else(dirs::home_dir);
-                let dialog = FileDialog::save(
-                    "Save the conversation",
-                    dir.as_deref(),
-                    &format!("tlschat-{date}.txt"),
-                    CONVERSATION_TYPES,
-                );
-                self.dialog = Some((dialog, Purpose::SaveConversation));
-            }
-            Some(RoomAction::SaveChain) => {
-                let name = crate::ui::cert_view::shown_chain(&room.state)
-                    .first()
-                    .map_or_else(|| "chain.pem".into(), crate::ui::cert_view::chain_file_name);
-                let dir = self.last_dir.clone().or_else(dirs::download_dir);
-                let dialog =
-                    FileDialog::save("Save the certificate chain", dir.as_deref(), &name, &[]);
-                self.dialog = Some((dialog, Purpose::SaveChain));
-            }
-            Some(RoomAction::Send(command)) => {
-                if let Some(session) = self.session {
-                    self.net.send(session, command);
-                }
-            }
-            Some(RoomAction::Disconnect) => {
-                if let Some(session) = self.session {
-                    self.net.send(session, SessionCommand::Disconnect);
-                }
-            }
-            Some(RoomAction::ReconnectNow) => {
-                if let Some(session) = self.session {
-                    self.net.send(session, SessionCommand::ReconnectNow);
-                }
-            }
-            Some(RoomAction::Reconnect(config)) => {
-                room.state.reconnecting();
-                self.session = self.net.start(Start::Join(*config));
-            }
-            Some(RoomAction::BackToStart) => {
-                self.refresh_known();
-                if let Some(session) = self.session.take() {
-                    self.net.send(session, SessionCommand::Disconnect);
-                }
-                self.screen = Screen::Start;
-            }
+        // Every action asked for this frame, in order.
+        for action in actions {
+            self.room_action(action);
         }
     }
 

@@ -7,8 +7,7 @@ use crate::net::certinfo::{CertInfo, fingerprint, hex};
 use crate::net::safe_text::{visible, visible_line};
 use crate::net::trust::utc;
 use crate::net::{ConnectionInfo, PinMatch, TrustBasis};
-use crate::ui::room_view::RoomView;
-use crate::ui::state::{Role, RoomState, Status};
+use crate::ui::state::{Role, RoomModel, Status};
 
 /// A named value; the value may come from a certificate or the peer, so it
 /// is shown through [`visible`].
@@ -81,116 +80,131 @@ fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
         .striped(true)
         .spacing([12.0, 4.0])
         .show(ui, |ui| {
-            row(ui, "Subject", &cert.subject);
-            row(ui, "Issuer", &cert.issuer);
-            row(ui, "Not before", utc(cert.not_before));
-            row(
-                ui,
-                "Not after",
-                format!("{} ({})", utc(cert.not_after), validity_note(cert, now)),
-            );
-            row(
-                ui,
-                "Subject alt names",
-                if cert.sans.is_empty() {
-                    "none".to_string()
-                } else {
-                    cert.sans.join("\n")
-                },
-            );
-            row(ui, "Public key", &cert.public_key);
-            row(ui, "Signature algorithm", &cert.signature_algorithm);
-            row(ui, "Serial number", &cert.serial);
-            row(ui, "Version", cert.version.to_string());
-            mono_row(
-                ui,
-                "SHA-256 fingerprint",
-                // The one format of a fingerprint everywhere: the warning,
-                // the host's own, the terminal, `--pin`, known hosts.
-                &fingerprint(&cert.sha256),
-                "Copy SHA-256",
-            );
-            row(
-                ui,
-                "Safety code",
-                crate::net::safety::safety_code(&cert.sha256),
-            );
-            mono_row(
-                ui,
-                "SHA-1 fingerprint",
-                &format!("SHA1:{}", hex(&cert.sha1)),
-                "Copy SHA-1",
-            );
-            mono_row(
-                ui,
-                "Public key SHA-256",
-                &cert.key_fingerprint(),
-                "Copy key SHA-256",
-            );
-            row(
-                ui,
-                "Basic constraints",
-                match (cert.is_ca, cert.path_len) {
-                    (Some(true), Some(n)) => format!("CA, path length {n}"),
-                    (Some(true), None) => "CA".into(),
-                    (Some(false), _) => "not a CA".into(),
-                    (None, _) => "absent".into(),
-                },
-            );
-            row(
-                ui,
-                "Key usage",
-                if cert.key_usage.is_empty() {
-                    "absent".into()
-                } else {
-                    cert.key_usage.join(", ")
-                },
-            );
-            row(
-                ui,
-                "Extended key usage",
-                if cert.extended_key_usage.is_empty() {
-                    "absent".into()
-                } else {
-                    cert.extended_key_usage.join(", ")
-                },
-            );
-            row(
-                ui,
-                "Subject key ID",
-                cert.subject_key_id
-                    .clone()
-                    .unwrap_or_else(|| "absent".into()),
-            );
-            row(
-                ui,
-                "Authority key ID",
-                cert.authority_key_id
-                    .clone()
-                    .unwrap_or_else(|| "absent".into()),
-            );
-            let exts: Vec<String> = cert
-                .extensions
-                .iter()
-                .map(|e| {
-                    format!(
-                        "{} ({}){}",
-                        e.name,
-                        e.oid,
-                        if e.critical { " — critical" } else { "" }
-                    )
-                })
-                .collect();
-            row(
-                ui,
-                "Extensions",
-                if exts.is_empty() {
-                    "none".into()
-                } else {
-                    exts.join("\n")
-                },
-            );
+            names_rows(ui, cert, now);
+            fingerprint_rows(ui, cert);
+            extension_rows(ui, cert);
         });
+}
+
+/// Who the certificate is for, who issued it, when it is valid, its key.
+fn names_rows(ui: &mut Ui, cert: &CertInfo, now: i64) {
+    row(ui, "Subject", &cert.subject);
+    row(ui, "Issuer", &cert.issuer);
+    row(ui, "Not before", utc(cert.not_before));
+    row(
+        ui,
+        "Not after",
+        format!("{} ({})", utc(cert.not_after), validity_note(cert, now)),
+    );
+    row(
+        ui,
+        "Subject alt names",
+        if cert.sans.is_empty() {
+            "none".to_string()
+        } else {
+            cert.sans.join("\n")
+        },
+    );
+    row(ui, "Public key", &cert.public_key);
+    row(ui, "Signature algorithm", &cert.signature_algorithm);
+    row(ui, "Serial number", &cert.serial);
+    row(ui, "Version", cert.version.to_string());
+}
+
+/// The fingerprints and the safety code, each with a copy button.
+fn fingerprint_rows(ui: &mut Ui, cert: &CertInfo) {
+    mono_row(
+        ui,
+        "SHA-256 fingerprint",
+        // The one format of a fingerprint everywhere: the warning,
+        // the host's own, the terminal, `--pin`, known hosts.
+        &fingerprint(&cert.sha256),
+        "Copy SHA-256",
+    );
+    row(
+        ui,
+        "Safety code",
+        crate::net::safety::safety_code(&cert.sha256),
+    );
+    mono_row(
+        ui,
+        "SHA-1 fingerprint",
+        &format!("SHA1:{}", hex(&cert.sha1)),
+        "Copy SHA-1",
+    );
+    mono_row(
+        ui,
+        "Public key SHA-256",
+        &cert.key_fingerprint(),
+        "Copy key SHA-256",
+    );
+}
+
+/// What the certificate may be used for, and its extensions.
+fn extension_rows(ui: &mut Ui, cert: &CertInfo) {
+    row(
+        ui,
+        "Basic constraints",
+        match (cert.is_ca, cert.path_len) {
+            (Some(true), Some(n)) => format!("CA, path length {n}"),
+            (Some(true), None) => "CA".into(),
+            (Some(false), _) => "not a CA".into(),
+            (None, _) => "absent".into(),
+        },
+    );
+    row(
+        ui,
+        "Key usage",
+        if cert.key_usage.is_empty() {
+            "absent".into()
+        } else {
+            cert.key_usage.join(", ")
+        },
+    );
+    row(
+        ui,
+        "Extended key usage",
+        if cert.extended_key_usage.is_empty() {
+            "absent".into()
+        } else {
+            cert.extended_key_usage.join(", ")
+        },
+    );
+    row(
+        ui,
+        "Subject key ID",
+        cert.subject_key_id
+            .clone()
+            .unwrap_or_else(|| "absent".into()),
+    );
+    row(
+        ui,
+        "Authority key ID",
+        cert.authority_key_id
+            .clone()
+            .unwrap_or_else(|| "absent".into()),
+    );
+    let exts: Vec<String> = cert
+        .extensions
+        .iter()
+        .map(|e| {
+            format!(
+                "{} ({}){}",
+                e.name,
+                e.oid,
+                if e.critical { " — critical" } else { "" }
+            )
+        })
+        .collect();
+    row(
+        ui,
+        "Extensions",
+        if exts.is_empty() {
+            "none".into()
+        } else {
+            exts.join("\n")
+        },
+    );
 }
 
 /// The cipher suite's encryption and hash, e.g. ("AES-256-GCM", "SHA-384").
@@ -305,93 +319,127 @@ fn trust_sentence(trust: &TrustBasis, host: &str) -> String {
 /// the order its messages went.
 #[must_use]
 pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
-    let tls13 = c.protocol == crate::net::TlsVersion::Tls13;
     let (aead, hash) = suite_parts(&c.cipher_suite);
-    let host = c
-        .target
-        .rsplit_once(':')
-        .map_or(c.target.as_str(), |(h, _)| h);
-    let mut steps: Vec<(&str, String)> = Vec::new();
-    steps.push((
-        "You said hello (ClientHello)",
-        format!(
-            "tlschat offered TLS 1.3 and 1.2, the key-exchange groups {} (key shares for the preferred ones \
-             sent right away), ALPN {}, and {}.",
-            c.offered_groups.join(", "),
-            c.offered_alpn.join(", "),
-            match &c.sni {
-                Some(name) => format!("the server name {name} (SNI, sent unencrypted)"),
-                None => "no server name (SNI), because you connected by IP address".to_string(),
-            }
-        ),
-    ));
-    let pq = match classical_part(&c.key_exchange) {
+    let mut steps: Vec<(&str, String)> = vec![
+        ("You said hello (ClientHello)", client_hello(c)),
+        ("The host chose (ServerHello)", server_hello(c)),
+        ("A shared secret, never sent", shared_secret(c, &hash)),
+        ("The host's certificate", host_certificate(c)),
+        ("The host proved it holds the key", host_proof(c)),
+    ];
+    steps.extend(finished_steps(c));
+    steps.push(("Your messages", messages(c, &aead)));
+    steps
+        .into_iter()
+        .enumerate()
+        .map(|(i, (title, text))| (format!("{}. {title}", i + 1), text))
+        .collect()
+}
+
+fn is_tls13(c: &ConnectionInfo) -> bool {
+    c.protocol == crate::net::TlsVersion::Tls13
+}
+
+/// Step 1: what our ClientHello offered.
+fn client_hello(c: &ConnectionInfo) -> String {
+    format!(
+        "tlschat offered TLS 1.3 and 1.2, the key-exchange groups {} (key shares for the preferred ones \
+         sent right away), ALPN {}, and {}.",
+        c.offered_groups.join(", "),
+        c.offered_alpn.join(", "),
+        match &c.sni {
+            Some(name) => format!("the server name {name} (SNI, sent unencrypted)"),
+            None => "no server name (SNI), because you connected by IP address".to_string(),
+        }
+    )
+}
+
+/// What step 2 adds about a hybrid post-quantum group, if it was one.
+fn hybrid_note(c: &ConnectionInfo) -> String {
+    match classical_part(&c.key_exchange) {
         Some(ec) if c.key_exchange.contains("MLKEM") => format!(
             " This is a hybrid post-quantum exchange: {ec} Diffie-Hellman together with ML-KEM-768 \
              key encapsulation, so the secret stays safe unless both are broken."
         ),
         _ => String::new(),
-    };
-    steps.push((
-        "The host chose (ServerHello)",
-        format!(
-            "{}, cipher suite {}, key exchange {}{}.{}",
-            c.protocol,
-            c.cipher_suite,
-            c.key_exchange,
-            if c.handshake_kind == crate::net::HandshakeKind::FullWithHelloRetryRequest {
-                " — after asking for a key share for that group (HelloRetryRequest)"
-            } else {
-                ""
-            },
-            pq
-        ),
-    ));
-    steps.push((
-        "A shared secret, never sent",
-        if tls13 {
-            format!(
-                "{} TLS 1.3's key schedule (HKDF with {hash}) turned it into the keys that encrypt \
-                 everything after ServerHello — the host's certificate included. The ephemeral keys \
-                 are discarded, so stealing the host's certificate key later cannot decrypt this \
-                 conversation (forward secrecy).",
-                key_agreement(c)
-            )
+    }
+}
+
+/// Step 2: what the host chose (ServerHello).
+fn server_hello(c: &ConnectionInfo) -> String {
+    format!(
+        "{}, cipher suite {}, key exchange {}{}.{}",
+        c.protocol,
+        c.cipher_suite,
+        c.key_exchange,
+        if c.handshake_kind == crate::net::HandshakeKind::FullWithHelloRetryRequest {
+            " — after asking for a key share for that group (HelloRetryRequest)"
         } else {
-            format!(
-                "{} It is the pre-master secret. {} The ephemeral keys are discarded (forward \
-                 secrecy). In TLS 1.2 the certificate itself travels unencrypted.",
-                key_agreement(c),
-                master_secret_12(c, &hash)
-            )
+            ""
         },
-    ));
-    let leaf = c.chain.first();
-    steps.push((
-        "The host's certificate",
+        hybrid_note(c)
+    )
+}
+
+/// Step 3: the shared secret, and the keys made from it.
+fn shared_secret(c: &ConnectionInfo, hash: &str) -> String {
+    if is_tls13(c) {
         format!(
-            "The host sent {} certificate{}{}. {}",
-            c.chain.len(),
-            if c.chain.len() == 1 { "" } else { "s" },
-            leaf.map_or(String::new(), |l| format!(", for {}", l.display_name())),
-            trust_sentence(&c.trust, host)
-        ),
-    ));
-    steps.push((
-        "The host proved it holds the key",
+            "{} TLS 1.3's key schedule (HKDF with {hash}) turned it into the keys that encrypt \
+             everything after ServerHello — the host's certificate included. The ephemeral keys \
+             are discarded, so stealing the host's certificate key later cannot decrypt this \
+             conversation (forward secrecy).",
+            key_agreement(c)
+        )
+    } else {
         format!(
-            "{} with the certificate's private key ({}); tlschat checked the signature with the public key in \
-             the certificate{}. The certificate's key only signs: it does not encrypt any secret — the keys \
-             came from step 3.",
-            if tls13 {
-                "The host signed a hash of the whole handshake so far (CertificateVerify)"
-            } else {
-                "The host signed its key share and both hello randoms (ServerKeyExchange)"
-            },
-            c.signature_scheme,
-            leaf.map_or(String::new(), |l| format!(" ({})", l.public_key))
-        ),
-    ));
+            "{} It is the pre-master secret. {} The ephemeral keys are discarded (forward \
+             secrecy). In TLS 1.2 the certificate itself travels unencrypted.",
+            key_agreement(c),
+            master_secret_12(c, hash)
+        )
+    }
+}
+
+/// Step 4: the host's certificate, and why it was trusted.
+fn host_certificate(c: &ConnectionInfo) -> String {
+    let host = c
+        .target
+        .rsplit_once(':')
+        .map_or(c.target.as_str(), |(h, _)| h);
+    format!(
+        "The host sent {} certificate{}{}. {}",
+        c.chain.len(),
+        if c.chain.len() == 1 { "" } else { "s" },
+        c.chain
+            .first()
+            .map_or(String::new(), |l| format!(", for {}", l.display_name())),
+        trust_sentence(&c.trust, host)
+    )
+}
+
+/// Step 5: the host's signature with its certificate's key.
+fn host_proof(c: &ConnectionInfo) -> String {
+    format!(
+        "{} with the certificate's private key ({}); tlschat checked the signature with the public key in \
+         the certificate{}. The certificate's key only signs: it does not encrypt any secret — the keys \
+         came from step 3.",
+        if is_tls13(c) {
+            "The host signed a hash of the whole handshake so far (CertificateVerify)"
+        } else {
+            "The host signed its key share and both hello randoms (ServerKeyExchange)"
+        },
+        c.signature_scheme,
+        c.chain
+            .first()
+            .map_or(String::new(), |l| format!(" ({})", l.public_key))
+    )
+}
+
+/// Our certificate, if the host asked for one, and the Finished messages,
+/// in the order the version sends them.
+fn finished_steps(c: &ConnectionInfo) -> Vec<(&'static str, String)> {
+    let tls13 = is_tls13(c);
     let you_proved = c.client_certificate.as_ref().map(|me| {
         (
             "You proved who you are",
@@ -412,6 +460,7 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
     });
     let finished = "a MAC over the whole handshake, keyed from the shared secret: had anyone altered a \
                     single message above, the connection would have failed here.";
+    let mut steps = Vec::new();
     if tls13 {
         // TLS 1.3: the host finishes first; a client certificate follows it.
         steps.push(("The host's Finished", format!("The host sent {finished}")));
@@ -427,29 +476,26 @@ pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
         steps.extend(you_proved);
         steps.push(("Finished", format!("You, then the host, sent {finished}")));
     }
-    steps.push((
-        "Your messages",
-        format!(
-            "travel as {aead} encrypted records, {}. The handshake was {} and took {:.1} ms.",
-            if c.plain_text {
-                "as plain text lines (the host does not speak tlschat/1)".to_string()
-            } else {
-                format!("as {} JSON lines", c.alpn.as_deref().unwrap_or("tlschat/1"))
-            },
-            c.handshake_kind,
-            c.handshake_us as f64 / 1000.0
-        ),
-    ));
     steps
-        .into_iter()
-        .enumerate()
-        .map(|(i, (title, text))| (format!("{}. {title}", i + 1), text))
-        .collect()
+}
+
+/// The last step: how messages travel.
+fn messages(c: &ConnectionInfo, aead: &str) -> String {
+    format!(
+        "travel as {aead} encrypted records, {}. The handshake was {} and took {:.1} ms.",
+        if c.plain_text {
+            "as plain text lines (the host does not speak tlschat/1)".to_string()
+        } else {
+            format!("as {} JSON lines", c.alpn.as_deref().unwrap_or("tlschat/1"))
+        },
+        c.handshake_kind,
+        c.handshake_us as f64 / 1000.0
+    )
 }
 
 /// The chain the details show: the refused one, ours (host), or the host's.
 #[must_use]
-pub fn shown_chain(state: &RoomState) -> &[CertInfo] {
+pub fn shown_chain(state: &RoomModel) -> &[CertInfo] {
     match (&state.status, &state.role) {
         (Status::Untrusted(u), _) => &u.chain,
         (_, Role::Host) => &state.own_chain,
@@ -457,79 +503,105 @@ pub fn shown_chain(state: &RoomState) -> &[CertInfo] {
     }
 }
 
-/// The whole details window's content.
-pub fn details_ui(ui: &mut Ui, view: &mut RoomView) {
-    let chain = shown_chain(&view.state).to_vec();
-    let heading = match (&view.state.status, &view.state.role) {
-        (Status::Untrusted(_), _) => "The certificate that was refused",
-        (_, Role::Host) => "Your certificate (what members are shown)",
-        _ => "The host's certificate",
-    };
-    if let Some(c) = &view.state.connection {
-        ui.heading("Connection");
-        if let Some(path) = &c.keylog {
-            ui.colored_label(
-                ui.visuals().warn_fg_color,
-                format!("⚠ {}", crate::net::tlsopts::keylog_warning(path)),
-            );
+/// The details window's own state.
+#[derive(Debug, Default)]
+pub struct Details {
+    /// Which certificate of the chain is shown.
+    selected_cert: usize,
+    /// The last export's outcome (shown under the chain).
+    pub export_result: Option<String>,
+}
+
+/// What the details window asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetailsAction {
+    /// "Save chain as…": ask where to save the chain shown.
+    SaveChain,
+}
+
+impl Details {
+    /// The whole details window's content, for `room`.
+    pub fn ui(&mut self, ui: &mut Ui, room: &RoomModel) -> Option<DetailsAction> {
+        let heading = match (&room.status, &room.role) {
+            (Status::Untrusted(_), _) => "The certificate that was refused",
+            (_, Role::Host) => "Your certificate (what members are shown)",
+            _ => "The host's certificate",
+        };
+        if let Some(c) = &room.connection {
+            connection_section_ui(ui, c);
         }
-        connection_ui(ui, c);
-        ui.add_space(6.0);
-        egui::CollapsingHeader::new("How this connection was secured")
-            .id_salt("walkthrough")
-            .default_open(true)
-            .show(ui, |ui| {
-                for (title, text) in walkthrough(c) {
-                    ui.label(RichText::new(title).strong());
-                    ui.add(egui::Label::new(visible(&text).into_owned()).wrap());
-                    ui.add_space(4.0);
-                }
-            });
-        if let Some(wire) = &c.wire {
-            egui::CollapsingHeader::new("Handshake on the wire")
-                .id_salt("wire")
-                .show(ui, |ui| crate::ui::wire_view::wire_ui(ui, wire));
-        }
-        ui.add_space(10.0);
+        ui.heading(heading);
+        self.chain_ui(ui, shown_chain(room))
     }
-    ui.heading(heading);
-    if chain.is_empty() {
-        ui.label("No certificate yet.");
-        return;
-    }
-    view.selected_cert = view.selected_cert.min(chain.len() - 1);
-    ui.horizontal_wrapped(|ui| {
-        for (i, c) in chain.iter().enumerate() {
-            let role = if i == 0 { "server" } else { "issuer" };
-            ui.selectable_value(
-                &mut view.selected_cert,
-                i,
-                format!("{} ({role})", visible_line(c.display_name())),
-            );
+
+    /// The chain's certificates, one at a time, and ways to export them.
+    fn chain_ui(&mut self, ui: &mut Ui, chain: &[CertInfo]) -> Option<DetailsAction> {
+        if chain.is_empty() {
+            ui.label("No certificate yet.");
+            return None;
         }
-    });
-    ui.separator();
-    cert_ui(ui, &chain[view.selected_cert]);
-    ui.add_space(8.0);
-    ui.horizontal(|ui| {
-        if ui.button("Copy certificate PEM").clicked() {
-            ui.ctx().copy_text(chain[view.selected_cert].to_pem());
+        self.selected_cert = self.selected_cert.min(chain.len() - 1);
+        ui.horizontal_wrapped(|ui| {
+            for (i, c) in chain.iter().enumerate() {
+                let role = if i == 0 { "server" } else { "issuer" };
+                ui.selectable_value(
+                    &mut self.selected_cert,
+                    i,
+                    format!("{} ({role})", visible_line(c.display_name())),
+                );
+            }
+        });
+        ui.separator();
+        cert_ui(ui, &chain[self.selected_cert]);
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button("Copy certificate PEM").clicked() {
+                ui.ctx().copy_text(chain[self.selected_cert].to_pem());
+            }
+            if ui.button("Copy chain PEM").clicked() {
+                ui.ctx()
+                    .copy_text(chain.iter().map(CertInfo::to_pem).collect());
+            }
+        });
+        let save = ui
+            .button("Save chain as…")
+            .on_hover_text("All the certificates above, as PEM, in a file you choose")
+            .clicked();
+        if let Some(r) = &self.export_result {
+            ui.label(r);
         }
-        if ui.button("Copy chain PEM").clicked() {
-            ui.ctx()
-                .copy_text(chain.iter().map(CertInfo::to_pem).collect());
-        }
-    });
-    if ui
-        .button("Save chain as…")
-        .on_hover_text("All the certificates above, as PEM, in a file you choose")
-        .clicked()
-    {
-        view.save_chain = true;
+        save.then_some(DetailsAction::SaveChain)
     }
-    if let Some(r) = &view.export_result {
-        ui.label(r);
+}
+
+/// The live connection: its parameters, how it was secured, and its
+/// handshake on the wire.
+fn connection_section_ui(ui: &mut Ui, c: &ConnectionInfo) {
+    ui.heading("Connection");
+    if let Some(path) = &c.keylog {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            format!("⚠ {}", crate::net::tlsopts::keylog_warning(path)),
+        );
     }
+    connection_ui(ui, c);
+    ui.add_space(6.0);
+    egui::CollapsingHeader::new("How this connection was secured")
+        .id_salt("walkthrough")
+        .default_open(true)
+        .show(ui, |ui| {
+            for (title, text) in walkthrough(c) {
+                ui.label(RichText::new(title).strong());
+                ui.add(egui::Label::new(visible(&text).into_owned()).wrap());
+                ui.add_space(4.0);
+            }
+        });
+    if let Some(wire) = &c.wire {
+        egui::CollapsingHeader::new("Handshake on the wire")
+            .id_salt("wire")
+            .show(ui, |ui| crate::ui::wire_view::wire_ui(ui, wire));
+    }
+    ui.add_space(10.0);
 }
 
 /// The file name "Save chain as…" suggests: the certificate's name, made
@@ -554,7 +626,7 @@ pub fn chain_file_name(leaf: &CertInfo) -> String {
 mod tests {
     use super::*;
     use crate::net::trust::Problem;
-    use crate::ui::state::RoomState;
+    use crate::ui::state::RoomModel;
 
     fn cert(cn: &str) -> CertInfo {
         let key = rcgen::KeyPair::generate().unwrap();
@@ -730,12 +802,16 @@ mod tests {
             },
         );
         info.chain = vec![leaf];
-        let mut state = RoomState::new(crate::ui::state::Role::Member, "h:1".into(), "ana".into());
+        let mut state = RoomModel::new(crate::ui::state::Role::Member, "h:1".into(), "ana".into());
         state.connection = Some(Box::new(info));
-        let view = RoomView::new(state, None);
         let mut h = Harness::builder()
             .with_size(egui::vec2(900.0, 1400.0))
-            .build_ui_state(|ui, view: &mut RoomView| details_ui(ui, view), view);
+            .build_ui_state(
+                |ui, (details, state): &mut (Details, RoomModel)| {
+                    details.ui(ui, state);
+                },
+                (Details::default(), state),
+            );
         h.run();
         let shown = h
             .query_all_by_label_contains("evil\\x1b[2J\\u{202e}moc")

@@ -27,7 +27,7 @@ pub fn clock(time_ms: u64) -> String {
 }
 
 /// A colour for a nickname that stays the same across runs.
-fn nick_color(nick: &str, dark: bool) -> Color32 {
+fn nick_color(nick: &str, visuals: &egui::Visuals) -> Color32 {
     let h = nick
         .bytes()
         .fold(5381u32, |h, b| h.wrapping_mul(33) ^ u32::from(b));
@@ -47,7 +47,11 @@ fn nick_color(nick: &str, dark: bool) -> Color32 {
         Color32::from_rgb(130, 100, 0),
         Color32::from_rgb(170, 30, 60),
     ];
-    let palette = if dark { palette_dark } else { palette_light };
+    let palette = if visuals.dark_mode {
+        palette_dark
+    } else {
+        palette_light
+    };
     palette[(h as usize) % palette.len()]
 }
 
@@ -156,7 +160,7 @@ fn layout(
     current: Option<usize>,
 ) -> std::sync::Arc<Galley> {
     let colors = mark_colors(ui.visuals());
-    if line.divider {
+    if line.is_divider() {
         let color = divider_color(ui.visuals());
         let mut job = LayoutJob::default();
         let format = TextFormat::simple(FontId::proportional(13.0), color);
@@ -171,7 +175,7 @@ fn layout(
     let weak = style.visuals.weak_text_color();
     // What the room said before we came (or while we were away): dimmed.
     let dim = |c: Color32| {
-        if line.history {
+        if line.is_history() {
             c.gamma_multiply(HISTORY_DIM)
         } else {
             c
@@ -182,22 +186,22 @@ fn layout(
     job.wrap.max_width = width;
     let fmt = |font: &FontId, color: Color32| TextFormat::simple(font.clone(), color);
     job.append(&clock(line.time_ms), 0.0, fmt(&small, weak));
-    if line.notice {
+    if line.is_notice() {
         let mut f = fmt(&body, weak);
         f.italics = true;
         job.append("• ", 8.0, f.clone());
         append_marked(&mut job, &line.text, 0.0, &f, marks, current, colors);
     } else {
-        let color = if line.own {
+        let color = if line.is_own() {
             if dark {
                 Color32::from_rgb(110, 170, 255)
             } else {
                 Color32::from_rgb(20, 90, 200)
             }
         } else {
-            nick_color(&line.nick, dark)
+            nick_color(&line.nick, &style.visuals)
         };
-        let who = if line.own {
+        let who = if line.is_own() {
             format!("{} (you)", line.nick)
         } else {
             line.nick.clone()
@@ -329,7 +333,7 @@ impl HeightCache {
 }
 
 fn extra(line: &ChatLine) -> f32 {
-    if line.divider {
+    if line.is_divider() {
         2.0 * DIVIDER_PAD
     } else if matches!(line.delivery, Some(Delivery::NotDelivered(_))) {
         RESEND_ROW
@@ -404,11 +408,12 @@ pub fn conversation_ui(
                     origin + egui::vec2(0.0, top),
                     egui::vec2(width, height),
                 );
-                if line.divider {
+                if line.is_divider() {
                     divider_ui(ui, rect, galley);
                     continue;
                 }
-                if !line.own && !line.notice && crate::ui::state::mentions(&line.text, me) {
+                if !line.is_own() && !line.is_notice() && crate::ui::state::mentions(&line.text, me)
+                {
                     let color = ui.visuals().warn_fg_color.gamma_multiply(0.18);
                     ui.painter().rect_filled(rect.expand(2.0), 3.0, color);
                 }

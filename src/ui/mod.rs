@@ -16,6 +16,7 @@ pub mod start;
 pub mod state;
 mod wire_view;
 
-pub use app::{APP_ID, Launch, OnListening, TlsChatApp, native_options};
+pub use crate::APP_ID;
+pub use app::{Launch, OnListening, TlsChatApp, native_options};
 pub use conversation::init_local_offset;
 pub use settings::{Notify, theme_from_name, theme_name};

@@ -6,9 +6,11 @@ use std::time::Instant;
 use egui::{Color32, RichText, Ui};
 
 use crate::net::{JoinConfig, SessionCommand};
+use crate::ui::cert_view::{Details, DetailsAction};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
-use crate::ui::search::Search;
-use crate::ui::state::{Role, RoomState, Status};
+use crate::ui::interstitial::{Choice, Warning};
+use crate::ui::search::{MatchCount, Search};
+use crate::ui::state::{Role, RoomModel, Status};
 
 /// What the room view asked the app to do.
 #[derive(Debug, Clone)]
@@ -32,40 +34,64 @@ pub enum RoomAction {
 /// One open room and the view's own state.
 pub struct RoomView {
     /// The room.
-    pub state: RoomState,
+    pub state: RoomModel,
     /// How we joined (to reconnect, or proceed with an exception).
     pub join: Option<JoinConfig>,
-    /// Whether the connection and certificate window is open.
-    pub details_open: bool,
-    /// Whether the list of keyboard shortcuts (F1) is open.
-    pub shortcuts_open: bool,
-    /// Which certificate of the chain is shown.
-    pub selected_cert: usize,
-    /// Whether the interstitial's "Advanced" part is open.
-    pub advanced: bool,
-    /// The last export's outcome (shown in the certificate view).
-    pub export_result: Option<String>,
-    /// Set by the certificate view's "Save chain as…".
-    pub save_chain: bool,
+    /// Which of the room's windows are open.
+    open: Open,
+    /// The connection and certificate details' own state.
+    pub details: Details,
+    /// The warning's own state (shown when the host is not trusted).
+    warning: Warning,
     /// Finding text in the conversation (Ctrl+F).
     pub search: Search,
+    /// The message box's own state.
+    composer: Composer,
+    /// The conversation's own state.
+    conversation: ConversationView,
+}
+
+/// What the app tells the room view each frame.
+#[derive(Debug, Clone, Copy)]
+pub struct Surroundings {
     /// A dialog of the app's is open over the room: its shortcuts wait.
     pub modal: bool,
-    /// The outcome of the last save of the conversation, shown above the
-    /// message box until the next message.
-    pub status: Option<String>,
-    heights: HeightCache,
-    focused_once: bool,
     /// Whether desktop notifications reach a service (for the settings).
     pub notify_service: crate::notify::Service,
+}
+
+/// The windows the room opens over itself.
+#[derive(Debug, Default)]
+struct Open {
+    /// The connection and certificate window.
+    details: bool,
+    /// The list of keyboard shortcuts (F1).
+    shortcuts: bool,
+}
+
+/// The message box's state beyond the draft (which is the room's).
+#[derive(Debug, Default)]
+struct Composer {
+    /// The outcome of the last save of the conversation, shown above the
+    /// message box until the next message.
+    status: Option<String>,
+    /// Whether it took the keyboard once since it was enabled.
+    focused_once: bool,
+    /// Set when Esc closed something: the message box takes the keyboard
+    /// again (Esc took it from wherever it was).
+    refocus: bool,
+}
+
+/// How the conversation is laid out and where it scrolls next.
+#[derive(Debug, Default)]
+struct ConversationView {
+    /// The lines' heights.
+    heights: HeightCache,
     /// A search's jump to its current match is made again one frame later,
     /// once the lines around it are measured rather than estimated.
     scroll_again: bool,
     /// Set when we sent something: the conversation scrolls to the end.
     scroll_to_end: bool,
-    /// Set when Esc closed something: the message box takes the keyboard
-    /// again (Esc took it from wherever it was).
-    refocus: bool,
 }
 
 const COMPOSER_ID: &str = "composer";
@@ -104,16 +130,20 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("//text", "send a message that starts with /"),
 ];
 
-/// Takes an Enter press without modifiers out of this frame's input, so the
-/// text box does not also insert a newline. (egui's `consume_key` matches
-/// "logically" and would take Shift+Enter too.)
-fn take_plain_enter(ui: &Ui) -> bool {
-    take_enter(ui, false)
+/// Which Enter press [`take_enter`] takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Enter {
+    /// Enter without any modifier.
+    Plain,
+    /// Shift+Enter.
+    Shift,
 }
 
-/// Takes an Enter press, with Shift (`shift`) or without any modifier, out
-/// of this frame's input.
-fn take_enter(ui: &Ui, shift: bool) -> bool {
+/// Takes an Enter press (plain, or with Shift only) out of this frame's
+/// input, so the text box does not also insert a newline. (egui's
+/// `consume_key` matches "logically" and would take Shift+Enter for Enter.)
+fn take_enter(ui: &Ui, which: Enter) -> bool {
+    let shift = which == Enter::Shift;
     ui.input_mut(|i| {
         let at = i.events.iter().position(|e| {
             matches!(e, egui::Event::Key { key: egui::Key::Enter, pressed: true, modifiers, .. }
@@ -160,32 +190,29 @@ impl Keys {
 impl RoomView {
     /// A view over a new room.
     #[must_use]
-    pub fn new(state: RoomState, join: Option<JoinConfig>) -> Self {
+    pub fn new(state: RoomModel, join: Option<JoinConfig>) -> Self {
         Self {
             state,
             join,
-            details_open: false,
-            shortcuts_open: false,
-            selected_cert: 0,
-            advanced: false,
-            export_result: None,
-            save_chain: false,
+            open: Open::default(),
+            details: Details::default(),
+            warning: Warning::default(),
             search: Search::default(),
-            modal: false,
-            status: None,
-            heights: HeightCache::default(),
-            focused_once: false,
-            notify_service: crate::notify::Service::Unknown,
-            scroll_again: false,
-            scroll_to_end: false,
-            refocus: false,
+            composer: Composer::default(),
+            conversation: ConversationView::default(),
         }
+    }
+
+    /// Shows the outcome of a save of the conversation above the message
+    /// box, until the next message.
+    pub fn set_status(&mut self, status: String) {
+        self.composer.status = Some(status);
     }
 
     /// Handles this frame's shortcuts; returns the action one asked for
     /// and the scroll one made.
-    fn keys(&mut self, ui: &Ui) -> (Option<RoomAction>, Option<Scroll>) {
-        if self.modal {
+    fn keys(&mut self, ui: &Ui, around: Surroundings) -> (Option<RoomAction>, Option<Scroll>) {
+        if around.modal {
             return (None, None);
         }
         let keys = Keys::take(ui);
@@ -195,19 +222,19 @@ impl RoomView {
             ui.memory(|m| m.has_focus(search_id) || m.had_focus_last_frame(search_id));
         // F1 shows the shortcuts; Esc closes what is on top.
         if keys.help {
-            self.shortcuts_open = !self.shortcuts_open;
+            self.open.shortcuts = !self.open.shortcuts;
         } else if keys.escape {
-            self.refocus = true;
+            self.composer.refocus = true;
             if self.search.open && search_focused {
                 self.search.close();
-            } else if self.shortcuts_open {
-                self.shortcuts_open = false;
-            } else if self.details_open {
-                self.details_open = false;
+            } else if self.open.shortcuts {
+                self.open.shortcuts = false;
+            } else if self.open.details {
+                self.open.details = false;
             } else if self.search.open {
                 self.search.close();
             } else {
-                self.refocus = false;
+                self.composer.refocus = false;
             }
         }
         // Not over the warning about an untrusted host: no conversation.
@@ -235,9 +262,9 @@ impl RoomView {
         let focused = ui.memory(|m| m.has_focus(id));
         // Enter and Shift+Enter move between matches; the field keeps
         // the focus.
-        if focused && take_enter(ui, true) {
+        if focused && take_enter(ui, Enter::Shift) {
             self.search.newer();
-        } else if focused && take_enter(ui, false) {
+        } else if focused && take_enter(ui, Enter::Plain) {
             self.search.older();
         }
         ui.horizontal(|ui| {
@@ -263,12 +290,12 @@ impl RoomView {
                 }
             }
             self.search.update(&self.state.lines, self.state.revision());
-            let count = self.search.count_text();
-            let none = count == "No matches";
-            let text = if none {
-                RichText::new(count).color(ui.visuals().warn_fg_color)
+            let count = self.search.count();
+            let text = RichText::new(count.to_string());
+            let text = if count == MatchCount::NoMatches {
+                text.color(ui.visuals().warn_fg_color)
             } else {
-                RichText::new(count)
+                text
             };
             ui.label(text);
             let any = !self.search.found().is_empty();
@@ -292,15 +319,15 @@ impl RoomView {
         });
     }
 
-    /// Draws the room; returns what the user asked for.
-    pub fn ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
-        let (mut action, mut scroll) = self.keys(ui);
+    /// Draws the room; returns what the user asked for this frame, in
+    /// the order asked (every one of them: a shortcut and Enter in the
+    /// same frame are two actions).
+    pub fn ui(&mut self, ui: &mut Ui, around: Surroundings) -> Vec<RoomAction> {
+        let (action, mut scroll) = self.keys(ui, around);
+        let mut actions: Vec<RoomAction> = action.into_iter().collect();
         egui::Panel::top("address_bar").show(ui, |ui| {
-            action = action.take().or(self.address_bar_ui(ui));
+            actions.extend(self.address_bar_ui(ui, around.notify_service));
         });
-        if std::mem::take(&mut self.save_chain) {
-            action = Some(RoomAction::SaveChain);
-        }
         if let Status::Untrusted(u) = &self.state.status {
             let u = u.clone();
             egui::CentralPanel::default().show(ui, |ui| {
@@ -310,12 +337,19 @@ impl RoomView {
                     ui.add_space(side);
                     ui.vertical(|ui| {
                         ui.set_max_width(720.0);
-                        action = crate::ui::interstitial::interstitial_ui(ui, &u, self);
+                        match self.warning.ui(ui, &u, self.join.as_ref()) {
+                            Some(Choice::BackToSafety) => actions.push(RoomAction::BackToStart),
+                            Some(Choice::ViewCertificate) => self.open.details = true,
+                            Some(Choice::Proceed(join)) => {
+                                actions.push(RoomAction::Reconnect(join));
+                            }
+                            None => {}
+                        }
                     });
                 });
             });
-            self.details_window(ui);
-            return action;
+            actions.extend(self.details_window(ui));
+            return actions;
         }
         if self.state.is_reconnecting() {
             egui::Panel::top("reconnect_banner")
@@ -325,7 +359,7 @@ impl RoomView {
                         .inner_margin(egui::Margin::symmetric(10, 8)),
                 )
                 .show(ui, |ui| {
-                    action = action.take().or(self.banner_ui(ui));
+                    actions.extend(self.banner_ui(ui));
                 });
         }
         egui::Panel::right("members")
@@ -342,14 +376,14 @@ impl RoomView {
             });
         }
         egui::Panel::bottom("composer_panel").show(ui, |ui| {
-            action = action.take().or(self.composer_ui(ui));
+            actions.extend(self.composer_ui(ui, around));
         });
-        if std::mem::take(&mut self.scroll_to_end) {
+        if std::mem::take(&mut self.conversation.scroll_to_end) {
             scroll = Some(Scroll::End);
         }
         // Jump to the current match (again, one frame later: see `scroll_again`).
-        if self.search.open && (self.search.scroll_pending || self.scroll_again) {
-            self.scroll_again = std::mem::take(&mut self.search.scroll_pending);
+        if self.search.open && (self.search.scroll_pending || self.conversation.scroll_again) {
+            self.conversation.scroll_again = std::mem::take(&mut self.search.scroll_pending);
             if let Some(found) = self.search.current_found() {
                 scroll = Some(Scroll::ToLine(found.line));
             }
@@ -366,22 +400,22 @@ impl RoomView {
             if let Some(i) = conversation_ui(
                 ui,
                 &self.state.lines,
-                &mut self.heights,
+                &mut self.conversation.heights,
                 &self.state.nick,
                 marks,
                 scroll,
             ) && let Some(c) = self.state.resend(i)
             {
-                self.heights.invalidate();
-                action = Some(RoomAction::Send(c));
+                self.conversation.heights.invalidate();
+                actions.push(RoomAction::Send(c));
             }
         });
-        self.details_window(ui);
-        action
+        actions.extend(self.details_window(ui));
+        actions
     }
 
     fn shortcuts_window(&mut self, ui: &Ui) {
-        if !self.shortcuts_open {
+        if !self.open.shortcuts {
             return;
         }
         let mut open = true;
@@ -398,21 +432,26 @@ impl RoomView {
                     }
                 });
             });
-        self.shortcuts_open = open;
+        self.open.shortcuts = open;
     }
 
-    fn details_window(&mut self, ui: &Ui) {
+    /// The windows over the room (shortcuts, details); returns what the
+    /// details asked for.
+    fn details_window(&mut self, ui: &Ui) -> Option<RoomAction> {
         self.shortcuts_window(ui);
-        if self.details_open {
-            let mut open = true;
-            egui::Window::new("Connection and certificate")
-                .open(&mut open)
-                .default_width(620.0)
-                .default_height(520.0)
-                .vscroll(true)
-                .show(ui.ctx(), |ui| crate::ui::cert_view::details_ui(ui, self));
-            self.details_open = open;
+        if !self.open.details {
+            return None;
         }
+        let mut open = true;
+        let mut asked = None;
+        egui::Window::new("Connection and certificate")
+            .open(&mut open)
+            .default_width(620.0)
+            .default_height(520.0)
+            .vscroll(true)
+            .show(ui.ctx(), |ui| asked = self.details.ui(ui, &self.state));
+        self.open.details = open;
+        asked.map(|DetailsAction::SaveChain| RoomAction::SaveChain)
     }
 
     /// While the connection is down: why, when the next attempt is, and a
@@ -461,7 +500,11 @@ impl RoomView {
         action
     }
 
-    fn address_bar_ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
+    fn address_bar_ui(
+        &mut self,
+        ui: &mut Ui,
+        service: crate::notify::Service,
+    ) -> Option<RoomAction> {
         let mut action = None;
         ui.add_space(4.0);
         ui.horizontal(|ui| {
@@ -487,12 +530,11 @@ impl RoomView {
                 .on_hover_text("Connection and certificate details")
                 .clicked()
             {
-                self.details_open = !self.details_open;
+                self.open.details = !self.open.details;
             }
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 // What is used now and then goes in one menu, so that the
                 // address bar keeps its room in a narrow window.
-                let service = self.notify_service;
                 ui.menu_button("Menu", |ui| {
                     if ui.button("Find…  (Ctrl+F)").clicked() {
                         self.search.open();
@@ -507,7 +549,7 @@ impl RoomView {
                         ui.close();
                     }
                     if ui.button("Keyboard shortcuts  (F1)").clicked() {
-                        self.shortcuts_open = true;
+                        self.open.shortcuts = true;
                         ui.close();
                     }
                     ui.separator();
@@ -600,20 +642,20 @@ impl RoomView {
             });
     }
 
-    fn composer_ui(&mut self, ui: &mut Ui) -> Option<RoomAction> {
+    fn composer_ui(&mut self, ui: &mut Ui, around: Surroundings) -> Option<RoomAction> {
         let mut action = None;
         ui.add_space(6.0);
         let blocked = self.state.send_blocked_reason();
         if let Some(reason) = &blocked {
             ui.colored_label(ui.visuals().warn_fg_color, reason);
         }
-        if let Some(status) = &self.status {
+        if let Some(status) = &self.composer.status {
             ui.label(RichText::new(status).weak());
         }
         let id = egui::Id::unique(COMPOSER_ID);
         let connected = blocked.is_none();
         // Up in an empty message box puts back the last line we wrote.
-        let up = !self.modal
+        let up = !around.modal
             && ui.memory(|m| m.has_focus(id))
             && self.state.draft.is_empty()
             && ui.input(|i| i.key_pressed(egui::Key::ArrowUp) && i.modifiers.is_none());
@@ -628,7 +670,7 @@ impl RoomView {
             }
         }
         // Enter sends; Shift+Enter is left to the text box as a new line.
-        let enter = connected && ui.memory(|m| m.has_focus(id)) && take_plain_enter(ui);
+        let enter = connected && ui.memory(|m| m.has_focus(id)) && take_enter(ui, Enter::Plain);
         let mut send = enter;
         ui.horizontal(|ui| {
             let label = ui.label("Message");
@@ -638,13 +680,13 @@ impl RoomView {
                 .hint_text("Write a message — Enter sends, Shift+Enter starts a new line")
                 .desired_width(ui.available_width() - 70.0);
             let response = ui.add(edit).labelled_by(label.id);
-            let refocus = std::mem::take(&mut self.refocus);
-            if connected && (!self.focused_once || refocus) {
+            let refocus = std::mem::take(&mut self.composer.refocus);
+            if connected && (!self.composer.focused_once || refocus) {
                 response.request_focus();
-                self.focused_once = true;
+                self.composer.focused_once = true;
             }
             if !connected {
-                self.focused_once = false;
+                self.composer.focused_once = false;
             }
             if ui
                 .add_enabled(connected, egui::Button::new("Send"))
@@ -655,11 +697,11 @@ impl RoomView {
             }
         });
         if send && let Some(command) = self.state.compose() {
-            self.status = None;
+            self.composer.status = None;
             action = Some(RoomAction::Send(command));
         }
         // What we write is read at the bottom, however far up we were.
-        self.scroll_to_end |= send;
+        self.conversation.scroll_to_end |= send;
         ui.add_space(6.0);
         action
     }
@@ -685,7 +727,7 @@ mod tests {
 
     #[test]
     fn a_big_member_list_lays_out_only_the_names_in_view() {
-        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        let mut state = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
         state.members = (0..5000)
             .map(|i| MemberInfo {
                 id: i,
@@ -709,12 +751,18 @@ mod tests {
     }
 
     /// A 900×600 window drawing a view over `state`, after its first frame.
-    fn harness(state: RoomState) -> Harness<'static, RoomView> {
+    fn harness(state: RoomModel) -> Harness<'static, RoomView> {
         let mut h = Harness::builder()
             .with_size(egui::vec2(900.0, 600.0))
             .build_ui_state(
                 |ui, view: &mut RoomView| {
-                    view.ui(ui);
+                    view.ui(
+                        ui,
+                        Surroundings {
+                            modal: false,
+                            notify_service: crate::notify::Service::Unknown,
+                        },
+                    );
                 },
                 RoomView::new(state, None),
             );
@@ -725,7 +773,7 @@ mod tests {
     /// A host's room view, in the room, with `n` messages from ana.
     fn busy_room(n: u64) -> Harness<'static, RoomView> {
         use crate::net::{MessageEvent, NetEvent};
-        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        let mut state = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
         state.apply(NetEvent::Listening {
             addr: "127.0.0.1:7463".parse().unwrap(),
             chain: vec![],
@@ -758,14 +806,14 @@ mod tests {
     #[test]
     fn page_up_and_down_scroll_by_a_page_even_from_the_message_box() {
         let mut h = busy_room(300);
-        let bottom = h.state().heights.offset();
+        let bottom = h.state().conversation.heights.offset();
         assert!(bottom > 2000.0, "{bottom}");
         h.get_by_label("Message").focus();
         h.run();
         assert!(h.get_by_label("Message").is_focused());
         h.key_press(egui::Key::PageUp);
         h.run();
-        let up = h.state().heights.offset();
+        let up = h.state().conversation.heights.offset();
         // A page of a 600-point window, less what the panels take.
         assert!(
             up < bottom - 250.0 && up > bottom - 600.0,
@@ -773,12 +821,12 @@ mod tests {
         );
         h.key_press(egui::Key::PageUp);
         h.run();
-        let up2 = h.state().heights.offset();
+        let up2 = h.state().conversation.heights.offset();
         assert!(up2 < up - 250.0, "{up} → {up2}");
         assert!(h.get_by_label("Message").is_focused(), "the focus stays");
         h.key_press(egui::Key::PageDown);
         h.run();
-        let down = h.state().heights.offset();
+        let down = h.state().conversation.heights.offset();
         assert!(down > up2 + 250.0, "{up2} → {down}");
         assert!(
             h.query_by_label_contains("message number 300").is_none(),
@@ -791,7 +839,7 @@ mod tests {
         assert!(
             h.query_by_label_contains("message number 300").is_some(),
             "back at the bottom: {}",
-            h.state().heights.offset()
+            h.state().conversation.heights.offset()
         );
     }
 
@@ -825,7 +873,7 @@ mod tests {
             h.query_by_label_contains("the very first line").is_some(),
             "scrolled to the match"
         );
-        assert!(h.state().heights.offset() < 100.0);
+        assert!(h.state().conversation.heights.offset() < 100.0);
         assert_eq!(h.state().search.current_found().map(|f| f.line), Some(1));
         // Esc closes the search; the marks go with it.
         h.key_press(egui::Key::Escape);
@@ -838,7 +886,7 @@ mod tests {
     fn a_replay_of_ten_thousand_messages_comes_in_without_a_long_frame() {
         use crate::net::{MessageEvent, NetEvent};
         use crate::ui::app::EVENTS_PER_FRAME;
-        let mut state = RoomState::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        let mut state = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
         state.apply(NetEvent::Listening {
             addr: "127.0.0.1:7463".parse().unwrap(),
             chain: vec![],

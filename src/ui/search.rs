@@ -34,10 +34,41 @@ pub struct Found {
 /// (an action's after `/me `), a notice's text.
 #[must_use]
 pub fn body(line: &ChatLine) -> &str {
-    if line.notice {
+    if line.is_notice() {
         &line.text
     } else {
         action(&line.text).unwrap_or(&line.text)
+    }
+}
+
+/// What the search bar says of the matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchCount {
+    /// Nothing is searched for: it says nothing.
+    NoQuery,
+    /// "No matches".
+    NoMatches,
+    /// "2 of 5": the current match (from 1, newest first) of how many.
+    At {
+        /// The current match, counted from 1.
+        current: usize,
+        /// How many there are.
+        of: usize,
+    },
+}
+
+impl std::fmt::Display for MatchCount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoQuery => Ok(()),
+            Self::NoMatches => f.write_str("No matches"),
+            Self::At { current, of } => write!(
+                f,
+                "{} of {}",
+                crate::ui::state::grouped(*current as u64),
+                crate::ui::state::grouped(*of as u64)
+            ),
+        }
     }
 }
 
@@ -136,7 +167,7 @@ impl Search {
     }
 
     /// Finds the query in `lines` if the query or the lines changed since
-    /// the last time (`revision` is [`crate::ui::state::RoomState::revision`]).
+    /// the last time (`revision` is [`crate::ui::state::RoomModel::revision`]).
     pub fn update(&mut self, lines: &[ChatLine], revision: u64) {
         if !self.open {
             return;
@@ -211,17 +242,16 @@ impl Search {
         self.current_index().map(|i| &self.found[i])
     }
 
-    /// "2 of 5", "No matches", or nothing for an empty query.
+    /// How many matches there are, and which is the current one.
     #[must_use]
-    pub fn count_text(&self) -> String {
+    pub fn count(&self) -> MatchCount {
         match (self.query.is_empty(), self.found.len()) {
-            (true, _) => String::new(),
-            (false, 0) => "No matches".into(),
-            (false, n) => format!(
-                "{} of {}",
-                crate::ui::state::grouped(self.current as u64 + 1),
-                crate::ui::state::grouped(n as u64)
-            ),
+            (true, _) => MatchCount::NoQuery,
+            (false, 0) => MatchCount::NoMatches,
+            (false, of) => MatchCount::At {
+                current: self.current + 1,
+                of,
+            },
         }
     }
 
@@ -294,7 +324,7 @@ mod tests {
         s.query = "find".into();
         s.update(&lines, 0);
         assert_eq!(s.found().len(), 4);
-        assert_eq!(s.count_text(), "1 of 4");
+        assert_eq!(s.count().to_string(), "1 of 4");
         // The newest first; an action's text is searched after "/me ".
         assert_eq!(
             s.current_found(),
@@ -305,7 +335,7 @@ mod tests {
             })
         );
         s.older();
-        assert_eq!(s.count_text(), "2 of 4");
+        assert_eq!(s.count().to_string(), "2 of 4");
         assert_eq!(s.current_found().unwrap().range, 0..4);
         assert_eq!(s.current_found().unwrap().line, 3);
         s.older();
@@ -313,11 +343,15 @@ mod tests {
         s.newer();
         s.newer();
         s.newer();
-        assert_eq!(s.count_text(), "4 of 4", "wraps around to the oldest");
+        assert_eq!(
+            s.count().to_string(),
+            "4 of 4",
+            "wraps around to the oldest"
+        );
         assert_eq!(s.current_found().unwrap().line, 0);
         s.query = "zebra".into();
         s.update(&lines, 0);
-        assert_eq!(s.count_text(), "No matches");
+        assert_eq!(s.count().to_string(), "No matches");
     }
 
     #[test]
@@ -368,17 +402,17 @@ mod tests {
         lines.push(line(3, "a third match"));
         s.update(&lines, 0);
         assert_eq!(s.found().len(), 3);
-        assert_eq!(s.count_text(), "3 of 3", "still on the same match");
+        assert_eq!(s.count().to_string(), "3 of 3", "still on the same match");
         assert_eq!(s.current_found().unwrap().line, 0);
         // A change in place (revision) searches everything again, and the
         // current match stays the same line, now at another index.
         lines.remove(1);
         s.update(&lines, 1);
         assert_eq!(s.found().len(), 2);
-        assert_eq!(s.count_text(), "2 of 2");
+        assert_eq!(s.count().to_string(), "2 of 2");
         assert_eq!(s.current_found().unwrap().id, 1);
         lines.remove(0);
         s.update(&lines, 2);
-        assert_eq!(s.count_text(), "1 of 1", "gone: back to the newest");
+        assert_eq!(s.count().to_string(), "1 of 1", "gone: back to the newest");
     }
 }

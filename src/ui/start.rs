@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::net::{HostConfig, JoinConfig};
+use crate::setup::{AddressError, HostBuilder, JoinBuilder, JoinTarget, reason};
 
 /// What the start screen's fields hold (and what is remembered).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,7 +42,7 @@ pub struct StartForm {
 
 impl Default for StartForm {
     fn default() -> Self {
-        let nick = crate::cli::default_nick("me");
+        let nick = crate::setup::default_nick("me");
         Self {
             bind: format!("127.0.0.1:{}", crate::net::DEFAULT_PORT),
             host_nick: nick.clone(),
@@ -90,116 +91,166 @@ impl StartForm {
     }
 }
 
-/// Problems with the host fields, one per field that has one.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+/// A field of the start screen that can have a problem.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Host: the address to listen on.
+    Bind,
+    /// Host: our nickname.
+    HostNick,
+    /// Join: `host:port` or an invite link.
+    Target,
+    /// Join: our nickname.
+    JoinNick,
+    /// A PEM file's field.
+    Pem(PemField),
+    /// Both (advanced): the TLS version and key-exchange groups.
+    Tls,
+}
+
+/// What is wrong with a field, in one line.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldProblem {
+    /// A file that must be given is not.
+    #[error("choose the {0} file")]
+    NotChosen(&'static str),
+    /// The path names something other than a file.
+    #[error("{} is not a file", .0.display())]
+    NotAFile(PathBuf),
+    /// The path cannot be looked at.
+    #[error("{}: {source}", .path.display())]
+    Unreadable {
+        /// The path as typed (trimmed).
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// An address or a host to join that is not one.
+    #[error(transparent)]
+    Address(#[from] AddressError),
+    /// A nickname the room would refuse: why.
+    #[error("{0}")]
+    Nick(String),
+    /// TLS options that cannot be used together: why.
+    #[error("{0}")]
+    Tls(String),
+}
+
+/// Problems with the host (or join) fields, one per field that has one.
+#[derive(Debug, Default)]
 pub struct Problems {
-    /// Per field name (`bind`, `cert`, …), one line.
-    pub fields: Vec<(&'static str, String)>,
+    /// Per field, its problem.
+    pub fields: Vec<(Field, FieldProblem)>,
 }
 
 impl Problems {
     /// The problem with a field, if any.
     #[must_use]
-    pub fn get(&self, field: &str) -> Option<&str> {
+    pub fn get(&self, field: Field) -> Option<&FieldProblem> {
         self.fields
             .iter()
             .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+            .map(|(_, problem)| problem)
+    }
+
+    /// `result`'s value; or `None`, its problem noted against `field`.
+    fn check<T>(&mut self, field: Field, result: Result<T, impl Into<FieldProblem>>) -> Option<T> {
+        result.map_err(|e| self.fields.push((field, e.into()))).ok()
     }
 }
 
-fn check_file(path: &str, what: &str) -> Result<PathBuf, String> {
+fn check_file(path: &str, what: &'static str) -> Result<PathBuf, FieldProblem> {
     let p = Path::new(path.trim());
     if path.trim().is_empty() {
-        return Err(format!("choose the {what} file"));
+        return Err(FieldProblem::NotChosen(what));
     }
     match std::fs::metadata(p) {
         Ok(m) if m.is_file() => Ok(p.to_path_buf()),
-        Ok(_) => Err(format!("{} is not a file", p.display())),
-        Err(e) => Err(format!("{}: {e}", p.display())),
+        Ok(_) => Err(FieldProblem::NotAFile(p.to_path_buf())),
+        Err(source) => Err(FieldProblem::Unreadable {
+            path: p.to_path_buf(),
+            source,
+        }),
     }
 }
 
-/// An optional file: empty is fine, anything else must exist.
+/// An optional file: empty is fine (`Some(None)`), anything else must
+/// exist; `None` when it does not (its problem noted).
 fn optional_file(
     path: &str,
-    what: &str,
-    field: &'static str,
+    what: &'static str,
+    field: PemField,
     p: &mut Problems,
-) -> Result<Option<PathBuf>, ()> {
+) -> Option<Option<PathBuf>> {
     if path.trim().is_empty() {
-        return Ok(None);
+        return Some(None);
     }
-    check_file(path, what)
-        .map(Some)
-        .map_err(|e| p.fields.push((field, e)))
+    p.check(Field::Pem(field), check_file(path, what)).map(Some)
 }
 
-/// A certificate and key pair: both empty, or both existing files.
+/// A certificate and key pair: both empty (`Some(None)`), or both existing
+/// files; `None` when not (the problems noted).
 fn pair(
     cert: &str,
     key: &str,
-    fields: (&'static str, &'static str),
+    fields: (PemField, PemField),
     p: &mut Problems,
-) -> Result<Option<(PathBuf, PathBuf)>, ()> {
+) -> Option<Option<(PathBuf, PathBuf)>> {
     if cert.trim().is_empty() && key.trim().is_empty() {
-        return Ok(None);
+        return Some(None);
     }
-    let c = check_file(cert, "certificate").map_err(|e| p.fields.push((fields.0, e)));
-    let k = check_file(key, "key").map_err(|e| p.fields.push((fields.1, e)));
-    match (c, k) {
-        (Ok(c), Ok(k)) => Ok(Some((c, k))),
-        _ => Err(()),
-    }
+    let c = p.check(Field::Pem(fields.0), check_file(cert, "certificate"));
+    let k = p.check(Field::Pem(fields.1), check_file(key, "key"));
+    Some(Some((c?, k?)))
 }
 
-fn check_nick(nick: &str) -> Result<String, String> {
-    crate::net::nick::normalize(nick)
+fn check_nick(nick: &str) -> Result<String, FieldProblem> {
+    crate::net::nick::normalize(nick).map_err(|e| FieldProblem::Nick(reason(e)))
 }
 
 impl StartForm {
     /// The TLS options the advanced section asks for (with the key log
     /// `SSLKEYLOGFILE` names), checked as the command line checks
     /// `--tls-version` and `--groups`.
-    fn tls_options(&self, p: &mut Problems) -> Result<crate::net::TlsOptions, ()> {
+    fn tls_options(&self, p: &mut Problems) -> Option<crate::net::TlsOptions> {
         let mut tls = crate::net::TlsOptions::from_env();
-        let checked = (|| {
+        let checked = (|| -> Result<(), String> {
             if !self.tls_version.is_empty() {
-                tls.version = Some(crate::net::tlsopts::parse_version(&self.tls_version)?);
+                tls.version =
+                    Some(crate::net::tlsopts::parse_version(&self.tls_version).map_err(reason)?);
             }
             if !self.groups.is_empty() {
-                tls.groups = Some(crate::net::tlsopts::parse_groups(&self.groups.join(","))?);
+                tls.groups = Some(
+                    crate::net::tlsopts::parse_groups(&self.groups.join(",")).map_err(reason)?,
+                );
             }
-            tls.provider().map(|_| ())
+            tls.provider().map(|_| ()).map_err(reason)
         })();
-        match checked {
-            Ok(()) => Ok(tls),
-            Err(e) => {
-                p.fields.push(("tls", e));
-                Err(())
-            }
-        }
+        p.check(Field::Tls, checked.map_err(FieldProblem::Tls))?;
+        Some(tls)
     }
 
     /// Checks the host fields; on success, the configuration to host with.
     pub fn host_config(&self, config_dir: &Path) -> Result<HostConfig, Problems> {
         let mut p = Problems::default();
-        let bind = crate::cli::parse_bind(self.bind.trim()).map_err(|e| p.fields.push(("bind", e)));
-        let nick = check_nick(&self.host_nick).map_err(|e| p.fields.push(("host_nick", e)));
-        let identity = pair(&self.cert, &self.key, ("cert", "key"), &mut p);
-        let client_ca = optional_file(&self.client_ca, "client CA", "client_ca", &mut p);
+        let bind = p.check(Field::Bind, crate::setup::parse_bind(self.bind.trim()));
+        let nick = p.check(Field::HostNick, check_nick(&self.host_nick));
+        let identity = pair(
+            &self.cert,
+            &self.key,
+            (PemField::Cert, PemField::Key),
+            &mut p,
+        );
+        let client_ca = optional_file(&self.client_ca, "client CA", PemField::ClientCa, &mut p);
         let tls = self.tls_options(&mut p);
         match (bind, nick, identity, client_ca, tls) {
-            (Ok(bind), Ok(nick), Ok(identity), Ok(client_ca), Ok(tls)) => Ok(HostConfig {
-                bind,
-                nick,
-                identity,
-                client_ca,
-                config_dir: config_dir.to_path_buf(),
-                limits: crate::net::HostLimits::default(),
-                history: crate::net::HistoryConfig::default(),
-                tls,
-            }),
+            (Some(bind), Some(nick), Some(identity), Some(client_ca), Some(tls)) => {
+                Ok(HostBuilder::new(bind, nick, config_dir.to_path_buf())
+                    .identity(identity)
+                    .client_ca(client_ca)
+                    .tls(tls)
+                    .build())
+            }
             _ => Err(p),
         }
     }
@@ -209,30 +260,24 @@ impl StartForm {
         let mut p = Problems::default();
         // An invite link carries its pin: joining with it trusts exactly
         // that certificate and remembers it, as `join --pin` does.
-        let target =
-            crate::cli::join_target(self.target.trim()).map_err(|e| p.fields.push(("target", e)));
-        let nick = check_nick(&self.join_nick).map_err(|e| p.fields.push(("join_nick", e)));
-        let ca = optional_file(&self.ca, "CA", "ca", &mut p);
+        let target = p.check(Field::Target, JoinTarget::parse(self.target.trim()));
+        let nick = p.check(Field::JoinNick, check_nick(&self.join_nick));
+        let ca = optional_file(&self.ca, "CA", PemField::Ca, &mut p);
         let identity = pair(
             &self.join_cert,
             &self.join_key,
-            ("join_cert", "join_key"),
+            (PemField::JoinCert, PemField::JoinKey),
             &mut p,
         );
         let tls = self.tls_options(&mut p);
         match (target, nick, ca, identity, tls) {
-            (Ok(target), Ok(nick), Ok(ca), Ok(identity), Ok(tls)) => Ok(JoinConfig {
-                host: target.host,
-                port: target.port,
-                nick,
-                ca_files: ca.into_iter().collect(),
-                pins: target.pin.into_iter().collect(),
-                remember_pin: target.pin.is_some(),
-                identity,
-                config_dir: Some(config_dir.to_path_buf()),
-                reconnect: true,
-                tls,
-            }),
+            (Some(target), Some(nick), Some(ca), Some(identity), Some(tls)) => {
+                Ok(JoinBuilder::new(target, nick, config_dir.to_path_buf())
+                    .ca_files(ca.into_iter().collect())
+                    .identity(identity)
+                    .tls(tls)
+                    .build())
+            }
             _ => Err(p),
         }
     }
@@ -251,14 +296,24 @@ mod tests {
             ..StartForm::default()
         };
         let p = f.host_config(dir.path()).unwrap_err();
-        assert!(p.get("bind").is_some());
-        assert!(p.get("host_nick").is_some());
+        assert!(p.get(Field::Bind).is_some());
+        assert!(p.get(Field::HostNick).is_some());
         f.bind = "127.0.0.1:0".into();
         f.host_nick = "hana".into();
         f.cert = dir.path().join("missing.pem").display().to_string();
         let p = f.host_config(dir.path()).unwrap_err();
-        assert!(p.get("cert").unwrap().contains("missing.pem"));
-        assert!(p.get("key").unwrap().contains("choose the key"));
+        assert!(
+            p.get(Field::Pem(PemField::Cert))
+                .unwrap()
+                .to_string()
+                .contains("missing.pem")
+        );
+        assert!(
+            p.get(Field::Pem(PemField::Key))
+                .unwrap()
+                .to_string()
+                .contains("choose the key")
+        );
         f.cert.clear();
         let ok = f.host_config(dir.path()).unwrap();
         assert_eq!(ok.identity, None, "no files means a generated certificate");
@@ -273,7 +328,7 @@ mod tests {
         assert!(
             f.join_config(std::path::Path::new("/tmp"))
                 .unwrap_err()
-                .get("target")
+                .get(Field::Target)
                 .is_some()
         );
         f.target = "example.org:7443".into();
@@ -281,7 +336,7 @@ mod tests {
         assert!(
             f.join_config(std::path::Path::new("/tmp"))
                 .unwrap_err()
-                .get("ca")
+                .get(Field::Pem(PemField::Ca))
                 .is_some()
         );
         f.ca.clear();
@@ -338,8 +393,8 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
                                     crate::net::pins::PinKind::Verified => "verified",
                                 });
                                 ui.label(
-                                    egui::RichText::new(crate::ui::state::short_fingerprint(
-                                        &e.cert,
+                                    egui::RichText::new(crate::net::certinfo::short_fingerprint(
+                                        &e.cert.sha256,
                                     ))
                                     .monospace(),
                                 )
@@ -361,7 +416,13 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
 }
 
 /// A labelled single-line field with its problem, if any, below it.
-fn field_ui(ui: &mut egui::Ui, label: &str, value: &mut String, hint: &str, problem: Option<&str>) {
+fn field_ui(
+    ui: &mut egui::Ui,
+    label: &str,
+    value: &mut String,
+    hint: &str,
+    problem: Option<&FieldProblem>,
+) {
     let l = ui.label(label);
     let r = ui.add(
         egui::TextEdit::singleline(value)
@@ -378,7 +439,7 @@ fn pem_field_ui(
     (label, hint): (&str, &str),
     form: &mut StartForm,
     field: PemField,
-    problem: Option<&str>,
+    problem: Option<&FieldProblem>,
     action: &mut Option<StartAction>,
 ) {
     let l = ui.label(label);
@@ -407,7 +468,7 @@ fn pem_field_ui(
 }
 
 /// Ends a form row, and adds one with the problem of its field, if any.
-fn problem_ui(ui: &mut egui::Ui, problem: Option<&str>) {
+fn problem_ui(ui: &mut egui::Ui, problem: Option<&FieldProblem>) {
     ui.end_row();
     if let Some(p) = problem {
         ui.label("");
@@ -463,11 +524,11 @@ pub fn start_screen_ui(
                 ui.label("Others join you. Your certificate's fingerprint is shown so they can check it.");
                 ui.add_space(6.0);
                 egui::Grid::new("host_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-                    field_ui(ui, "Listen on", &mut form.bind, "127.0.0.1:7443", host_problems.get("bind"));
-                    field_ui(ui, "Nickname", &mut form.host_nick, "your name", host_problems.get("host_nick"));
-                    pem_field_ui(ui, ("Certificate (PEM)", "empty: generate for me"), form, PemField::Cert, host_problems.get("cert"), &mut action);
-                    pem_field_ui(ui, ("Private key (PEM)", "empty: generate for me"), form, PemField::Key, host_problems.get("key"), &mut action);
-                    pem_field_ui(ui, ("Client CA (optional)", "verify members' certificates"), form, PemField::ClientCa, host_problems.get("client_ca"), &mut action);
+                    field_ui(ui, "Listen on", &mut form.bind, "127.0.0.1:7443", host_problems.get(Field::Bind));
+                    field_ui(ui, "Nickname", &mut form.host_nick, "your name", host_problems.get(Field::HostNick));
+                    pem_field_ui(ui, ("Certificate (PEM)", "empty: generate for me"), form, PemField::Cert, host_problems.get(Field::Pem(PemField::Cert)), &mut action);
+                    pem_field_ui(ui, ("Private key (PEM)", "empty: generate for me"), form, PemField::Key, host_problems.get(Field::Pem(PemField::Key)), &mut action);
+                    pem_field_ui(ui, ("Client CA (optional)", "verify members' certificates"), form, PemField::ClientCa, host_problems.get(Field::Pem(PemField::ClientCa)), &mut action);
                 });
                 ui.add_space(6.0);
                 if ui.button("Host").clicked() {
@@ -479,11 +540,11 @@ pub fn start_screen_ui(
                 ui.label("The host's certificate is checked before anything is sent.");
                 ui.add_space(6.0);
                 egui::Grid::new("join_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-                    field_ui(ui, "Host address", &mut form.target, "host:7443 or an invite link, tlschat://…", join_problems.get("target"));
-                    field_ui(ui, "Your nickname", &mut form.join_nick, "your name", join_problems.get("join_nick"));
-                    pem_field_ui(ui, ("CA certificate (optional)", "PEM file of a private CA"), form, PemField::Ca, join_problems.get("ca"), &mut action);
-                    pem_field_ui(ui, ("Your certificate (optional)", "for hosts that ask (PEM)"), form, PemField::JoinCert, join_problems.get("join_cert"), &mut action);
-                    pem_field_ui(ui, ("Your key (optional)", "its private key (PEM)"), form, PemField::JoinKey, join_problems.get("join_key"), &mut action);
+                    field_ui(ui, "Host address", &mut form.target, "host:7443 or an invite link, tlschat://…", join_problems.get(Field::Target));
+                    field_ui(ui, "Your nickname", &mut form.join_nick, "your name", join_problems.get(Field::JoinNick));
+                    pem_field_ui(ui, ("CA certificate (optional)", "PEM file of a private CA"), form, PemField::Ca, join_problems.get(Field::Pem(PemField::Ca)), &mut action);
+                    pem_field_ui(ui, ("Your certificate (optional)", "for hosts that ask (PEM)"), form, PemField::JoinCert, join_problems.get(Field::Pem(PemField::JoinCert)), &mut action);
+                    pem_field_ui(ui, ("Your key (optional)", "its private key (PEM)"), form, PemField::JoinKey, join_problems.get(Field::Pem(PemField::JoinKey)), &mut action);
                 });
                 invite_note_ui(ui, &form.target);
                 ui.add_space(6.0);
@@ -493,7 +554,7 @@ pub fn start_screen_ui(
             });
         });
         ui.add_space(8.0);
-        advanced_ui(ui, form, host_problems.get("tls").or(join_problems.get("tls")));
+        advanced_ui(ui, form, host_problems.get(Field::Tls).or(join_problems.get(Field::Tls)));
         ui.add_space(4.0);
         known_hosts_ui(ui, known, &mut action);
     });
@@ -502,7 +563,7 @@ pub fn start_screen_ui(
 
 /// The advanced section: which TLS version and key-exchange groups to
 /// offer (joining) or accept (hosting), to see the difference on the wire.
-fn advanced_ui(ui: &mut egui::Ui, form: &mut StartForm, problem: Option<&str>) {
+fn advanced_ui(ui: &mut egui::Ui, form: &mut StartForm, problem: Option<&FieldProblem>) {
     use crate::net::KxGroup;
     let changed = !form.tls_version.is_empty() || !form.groups.is_empty();
     egui::CollapsingHeader::new("Advanced: TLS version and key exchange")
@@ -554,7 +615,7 @@ fn advanced_ui(ui: &mut egui::Ui, form: &mut StartForm, problem: Option<&str>) {
                 }
             });
             if let Some(problem) = problem {
-                ui.colored_label(ui.visuals().error_fg_color, problem);
+                ui.colored_label(ui.visuals().error_fg_color, problem.to_string());
             }
         });
 }

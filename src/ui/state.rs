@@ -1,19 +1,20 @@
 //! The room as the window sees it: plain data, changed only by
-//! [`RoomState::apply`] (net events) and [`RoomState::compose`] (the user
+//! [`RoomModel::apply`] (net events) and [`RoomModel::compose`] (the user
 //! sending), so every rule here is unit-testable without a window.
 //!
-//! Every string an event brings (names, messages, reasons) is made safe to
-//! show as it comes in ([`crate::net::safe_text`]). The conversation keeps
+//! Every string an event brings (names, messages, reasons) comes safe to
+//! show: the net layer makes it so as the event leaves it
+//! ([`crate::net::safe_event`]). The conversation keeps
 //! at most [`MAX_LINES`] lines; each line has a [`LineId`] that stays its
 //! own however many lines before it leave.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use crate::net::certinfo::{CertInfo, fingerprint};
-use crate::net::safe_text::{visible, visible_line};
+use crate::net::certinfo::{CertInfo, short_fingerprint};
+use crate::net::safe_text::visible_line;
+use crate::net::wording::{self, Presence};
 use crate::net::{
     ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, PinMatch, SessionCommand, TrustBasis,
     Untrusted,
@@ -100,18 +101,98 @@ pub struct ChatLine {
     pub nick: String,
     /// What was said.
     pub text: String,
-    /// Whether we said it.
-    pub own: bool,
-    /// A notice rather than a message.
-    pub notice: bool,
-    /// A notice drawn as a rule across the conversation: where the stored
-    /// history a join or a resume brought ends (see [`divider_text`]).
-    pub divider: bool,
-    /// A message from the room's stored history rather than live (drawn
-    /// dimmed).
-    pub history: bool,
+    /// A message (whose, live or stored), a notice or a divider.
+    pub kind: LineKind,
     /// For our own messages: what became of it.
     pub delivery: Option<Delivery>,
+}
+
+/// Who said a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Author {
+    /// We did.
+    Us,
+    /// Another member (or the host).
+    Other,
+}
+
+/// How a message reached the window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// As it was said.
+    Live,
+    /// From the room's stored history (drawn dimmed).
+    History,
+}
+
+/// What a line of the conversation is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    /// Something a member said.
+    Message {
+        /// Who said it.
+        author: Author,
+        /// Whether it came live or from the history.
+        source: Source,
+    },
+    /// A notice from tlschat or the room.
+    Notice,
+    /// A notice drawn as a rule across the conversation: where the stored
+    /// history a join or a resume brought ends (see [`divider_text`]).
+    Divider,
+}
+
+impl LineKind {
+    /// A message of a member's, as a [`crate::net::MessageEvent`] tells it.
+    #[must_use]
+    pub fn message(m: &crate::net::MessageEvent) -> Self {
+        Self::Message {
+            author: if m.own { Author::Us } else { Author::Other },
+            source: if m.history {
+                Source::History
+            } else {
+                Source::Live
+            },
+        }
+    }
+}
+
+impl ChatLine {
+    /// Whether we said it.
+    #[must_use]
+    pub fn is_own(&self) -> bool {
+        matches!(
+            self.kind,
+            LineKind::Message {
+                author: Author::Us,
+                ..
+            }
+        )
+    }
+
+    /// Whether it is a notice (a divider is one too) rather than a message.
+    #[must_use]
+    pub fn is_notice(&self) -> bool {
+        matches!(self.kind, LineKind::Notice | LineKind::Divider)
+    }
+
+    /// Whether it is drawn as a rule across the conversation.
+    #[must_use]
+    pub fn is_divider(&self) -> bool {
+        self.kind == LineKind::Divider
+    }
+
+    /// Whether it is a message from the room's stored history.
+    #[must_use]
+    pub fn is_history(&self) -> bool {
+        matches!(
+            self.kind,
+            LineKind::Message {
+                source: Source::History,
+                ..
+            }
+        )
+    }
 }
 
 #[cfg(test)]
@@ -124,10 +205,10 @@ impl ChatLine {
             time_ms: 0,
             nick: "ana".into(),
             text: text.into(),
-            own: false,
-            notice: false,
-            divider: false,
-            history: false,
+            kind: LineKind::Message {
+                author: Author::Other,
+                source: Source::Live,
+            },
             delivery: None,
         }
     }
@@ -194,7 +275,7 @@ pub enum Status {
 
 /// Everything the room view shows.
 #[derive(Debug, Clone)]
-pub struct RoomState {
+pub struct RoomModel {
     /// Host or member.
     pub role: Role,
     /// `host:port` we joined, or the address we host on.
@@ -266,8 +347,8 @@ const RUN_NAMES: usize = 5;
 struct Run {
     /// The line it is.
     line: LineId,
-    /// "joined", or "left" with its reason.
-    what: String,
+    /// Joined, or left for one reason.
+    what: Presence,
     /// When the first of them happened.
     since_ms: u64,
     /// The first names.
@@ -289,11 +370,11 @@ impl Run {
             (_, 1) => format!("{} and 1 other", self.names.join(", ")),
             (_, more) => format!("{} and {more} others", self.names.join(", ")),
         };
-        format!("{names} {}", self.what)
+        self.what.notice(&names)
     }
 }
 
-impl RoomState {
+impl RoomModel {
     /// A room we are about to host or join.
     #[must_use]
     pub fn new(role: Role, target: String, nick: String) -> Self {
@@ -418,13 +499,13 @@ impl RoomState {
             Status::Untrusted(_) => {
                 Some("Not connected: the host's certificate is not trusted".into())
             }
-            Status::Disconnected { reason, .. } => Some(format!("Disconnected: {reason}")),
+            Status::Disconnected { reason, .. } => Some(wording::disconnected(reason)),
         }
     }
 
     /// Tells that `nick` joined or left, in the line of the joins or leaves
     /// just before it when there is one.
-    fn member_notice(&mut self, nick: String, what: String) {
+    fn member_notice(&mut self, nick: String, what: Presence) {
         let now = crate::net::now_ms();
         // Only while the run's line is still the last one, unchanged.
         let continues = self.run.as_ref().is_some_and(|run| {
@@ -433,7 +514,7 @@ impl RoomState {
                 && self
                     .lines
                     .last()
-                    .is_some_and(|l| l.id == run.line && l.notice && l.text == run.text())
+                    .is_some_and(|l| l.id == run.line && l.is_notice() && l.text == run.text())
         });
         if continues && let Some(run) = &mut self.run {
             run.count += 1;
@@ -465,10 +546,7 @@ impl RoomState {
             time_ms: crate::net::now_ms(),
             nick: String::new(),
             text,
-            own: false,
-            notice: true,
-            divider: false,
-            history: false,
+            kind: LineKind::Notice,
             delivery: None,
         })
     }
@@ -480,10 +558,7 @@ impl RoomState {
             time_ms: crate::net::now_ms(),
             nick: String::new(),
             text,
-            own: false,
-            notice: true,
-            divider: true,
-            history: false,
+            kind: LineKind::Divider,
             delivery: None,
         })
     }
@@ -539,10 +614,7 @@ impl RoomState {
                 } else {
                     format!("{} older lines are no longer shown", self.trimmed)
                 },
-                own: false,
-                notice: true,
-                divider: false,
-                history: false,
+                kind: LineKind::Notice,
                 delivery: None,
             },
         );
@@ -570,10 +642,10 @@ impl RoomState {
     pub fn transcript(&self, format: crate::transcript::Format) -> String {
         use crate::transcript::Entry;
         let entries = self.lines.iter().map(|l| {
-            if l.notice {
+            if l.is_notice() {
                 Entry::notice(l.time_ms, &l.text)
             } else {
-                Entry::said(l.time_ms, l.seq, &l.nick, &l.text, l.own)
+                Entry::said(l.time_ms, l.seq, &l.nick, &l.text, l.is_own())
             }
         });
         crate::transcript::render(entries, format)
@@ -615,7 +687,7 @@ impl RoomState {
         let undelivered = self
             .lines
             .iter()
-            .rposition(|l| l.own && matches!(l.delivery, Some(Delivery::NotDelivered(_))));
+            .rposition(|l| l.is_own() && matches!(l.delivery, Some(Delivery::NotDelivered(_))));
         if let Some(index) = undelivered {
             let line = self.lines.remove(index);
             self.revision += 1;
@@ -725,10 +797,10 @@ impl RoomState {
             time_ms: crate::net::now_ms(),
             nick: self.nick.clone(),
             text: text.clone(),
-            own: true,
-            notice: false,
-            divider: false,
-            history: false,
+            kind: LineKind::Message {
+                author: Author::Us,
+                source: Source::Live,
+            },
             delivery: Some(Delivery::Sending),
         });
         self.pending.insert(id, line);
@@ -750,7 +822,7 @@ impl RoomState {
         if delivery == Delivery::Delivered {
             let end = self.lines[index + 1..]
                 .iter()
-                .position(|l| l.own && l.delivery == Some(Delivery::Sending))
+                .position(|l| l.is_own() && l.delivery == Some(Delivery::Sending))
                 .map_or(self.lines.len(), |p| index + 1 + p);
             // Only the lines in between shift, by one.
             self.lines[index..end].rotate_left(1);
@@ -777,11 +849,14 @@ impl RoomState {
             Status::Untrusted(u) => {
                 format!("Not private: {}", visible_line(&u.problem.explain()))
             }
-            Status::Disconnected { reason, .. } => format!("Disconnected: {reason}"),
+            Status::Disconnected { reason, .. } => wording::disconnected(reason),
             Status::Reconnecting { .. } => "Not connected · connection lost, reconnecting".into(),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
-                    Some(leaf) => format!("Hosting · your certificate {}", short_fingerprint(leaf)),
+                    Some(leaf) => format!(
+                        "Hosting · your certificate {}",
+                        short_fingerprint(&leaf.sha256)
+                    ),
                     None => "Hosting".into(),
                 },
                 (Role::Member, Some(c)) => {
@@ -819,9 +894,131 @@ impl RoomState {
                 || matches!(self.connection.as_deref(), Some(c) if matches!(c.trust, TrustBasis::Verified { .. })))
     }
 
+    /// Connected to the host (member): an exception says so.
+    fn on_connected(&mut self, info: Box<ConnectionInfo>) {
+        self.status = Status::Connected;
+        if let TrustBasis::Pinned { problem, matched } = &info.trust {
+            let which = match matched {
+                PinMatch::ExactCertificate => "",
+                PinMatch::SameKey => " (a renewed certificate with the key you made it for)",
+            };
+            let why = visible_line(&problem.explain()).into_owned();
+            self.notice(format!("Connected by your exception{which} although {why}"));
+        }
+        self.connection = Some(info);
+    }
+
+    /// In the room: who we are, who is here.
+    fn on_joined(&mut self, you: u64, nick: String, members: Vec<MemberInfo>, total: u64) {
+        self.me = Some(you);
+        self.nick = nick;
+        self.members = members;
+        let others = usize::try_from(total)
+            .unwrap_or(usize::MAX)
+            .max(self.members.len())
+            .saturating_sub(1);
+        // After a drop: the same conversation goes on.
+        let back = std::mem::take(&mut self.resuming);
+        self.joined_line = Some(self.notice(format!(
+            "{} the room as {} ({} other{} here)",
+            if back { "Back in" } else { "You are in" },
+            self.nick,
+            others,
+            if others == 1 { "" } else { "s" }
+        )));
+    }
+
+    /// A message: counted unread while the window is not looked at, and
+    /// shown unless it is our own live one (shown since we sent it).
+    fn on_message(&mut self, m: crate::net::MessageEvent) {
+        if !m.own && !m.history && !self.focused {
+            self.unread += 1;
+            // Only what a notification can show is kept.
+            let head = |t: &str| t.chars().take(crate::notify::BODY_CHARS + 1).collect();
+            let said = (head(&m.nick), head(&m.text));
+            if mentions(&m.text, &self.nick) {
+                self.mentioned += 1;
+                self.last_mention = Some(said.clone());
+            }
+            self.last_unread = Some(said);
+        }
+        // Our own live messages are already shown, from the moment
+        // we sent them; our own from history (a restarted host) not.
+        if !m.own || m.history {
+            let kind = LineKind::message(&m);
+            self.push(ChatLine {
+                id: 0,
+                seq: Some(m.seq),
+                time_ms: m.time_ms,
+                nick: m.nick,
+                text: m.text,
+                kind,
+                delivery: None,
+            });
+        }
+    }
+
+    /// The stored history a join or a resume brought is all in.
+    fn on_history_end(&mut self, count: u64, missed: u64, resumed: bool) {
+        let joined = self.joined_line.take();
+        match divider_text(count, missed, resumed) {
+            Some(text) => {
+                // "You are in the room" goes below what was said
+                // before it.
+                let joined = joined
+                    .and_then(|id| self.index_of(id))
+                    .map(|index| self.lines.remove(index).text);
+                self.revision += 1;
+                self.divider(text);
+                if let Some(text) = joined {
+                    self.notice(text);
+                }
+            }
+            None if resumed => {
+                self.notice("Nothing was said while you were away".into());
+            }
+            None => {}
+        }
+    }
+
+    /// The connection dropped (or an attempt failed); the next attempt is
+    /// in `in_ms`.
+    fn on_reconnecting(&mut self, reason: String, in_ms: u64, attempt: u32) {
+        // One line where the conversation broke off, however many
+        // attempts it takes; the banner counts down to the next.
+        if !self.resuming {
+            self.notice(format!("Connection lost: {reason}"));
+        }
+        self.resuming = true;
+        self.status = Status::Reconnecting {
+            reason,
+            until: Instant::now() + Duration::from_millis(in_ms),
+            attempt,
+        };
+    }
+
+    /// The session ended: what was on its way was not delivered.
+    fn on_disconnected(&mut self, reason: String, kind: DisconnectKind) {
+        let pending: Vec<LineId> = self.pending.drain().map(|(_, line)| line).collect();
+        for line in pending {
+            if let Some(index) = self.index_of(line) {
+                self.lines[index].delivery = Some(Delivery::NotDelivered(reason.clone()));
+            }
+        }
+        if kind != DisconnectKind::Untrusted {
+            self.notice(wording::disconnected(&reason));
+        }
+        self.me = None;
+        self.members.clear();
+        self.resuming = false;
+        if !matches!(self.status, Status::Untrusted(_)) {
+            self.status = Status::Disconnected { reason, kind };
+        }
+    }
+
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
-        match safe_to_show(event) {
+        match event {
             NetEvent::Listening {
                 addr,
                 chain,
@@ -839,73 +1036,15 @@ impl RoomState {
                 }
                 self.status = Status::Connecting;
             }
-            NetEvent::Connected(info) => {
-                self.status = Status::Connected;
-                if let TrustBasis::Pinned { problem, matched } = &info.trust {
-                    let which = match matched {
-                        PinMatch::ExactCertificate => "",
-                        PinMatch::SameKey => {
-                            " (a renewed certificate with the key you made it for)"
-                        }
-                    };
-                    let why = visible_line(&problem.explain()).into_owned();
-                    self.notice(format!("Connected by your exception{which} although {why}"));
-                }
-                self.connection = Some(info);
-            }
+            NetEvent::Connected(info) => self.on_connected(info),
             NetEvent::Untrusted(u) => self.status = Status::Untrusted(u),
             NetEvent::Joined {
                 you,
                 nick,
                 members,
                 total,
-            } => {
-                self.me = Some(you);
-                self.nick = nick;
-                self.members = members;
-                let others = usize::try_from(total)
-                    .unwrap_or(usize::MAX)
-                    .max(self.members.len())
-                    .saturating_sub(1);
-                // After a drop: the same conversation goes on.
-                let back = std::mem::take(&mut self.resuming);
-                self.joined_line = Some(self.notice(format!(
-                    "{} the room as {} ({} other{} here)",
-                    if back { "Back in" } else { "You are in" },
-                    self.nick,
-                    others,
-                    if others == 1 { "" } else { "s" }
-                )));
-            }
-            NetEvent::Message(m) => {
-                if !m.own && !m.history && !self.focused {
-                    self.unread += 1;
-                    // Only what a notification can show is kept.
-                    let head = |t: &str| t.chars().take(crate::notify::BODY_CHARS + 1).collect();
-                    let said = (head(&m.nick), head(&m.text));
-                    if mentions(&m.text, &self.nick) {
-                        self.mentioned += 1;
-                        self.last_mention = Some(said.clone());
-                    }
-                    self.last_unread = Some(said);
-                }
-                // Our own live messages are already shown, from the moment
-                // we sent them; our own from history (a restarted host) not.
-                if !m.own || m.history {
-                    self.push(ChatLine {
-                        id: 0,
-                        seq: Some(m.seq),
-                        time_ms: m.time_ms,
-                        nick: m.nick,
-                        text: m.text,
-                        own: m.own,
-                        notice: false,
-                        divider: false,
-                        history: m.history,
-                        delivery: None,
-                    });
-                }
-            }
+            } => self.on_joined(you, nick, members, total),
+            NetEvent::Message(m) => self.on_message(m),
             NetEvent::Notice(text) => {
                 self.notice(text);
             }
@@ -913,44 +1052,12 @@ impl RoomState {
                 count,
                 missed,
                 resumed,
-            } => {
-                let joined = self.joined_line.take();
-                match divider_text(count, missed, resumed) {
-                    Some(text) => {
-                        // "You are in the room" goes below what was said
-                        // before it.
-                        let joined = joined
-                            .and_then(|id| self.index_of(id))
-                            .map(|index| self.lines.remove(index).text);
-                        self.revision += 1;
-                        self.divider(text);
-                        if let Some(text) = joined {
-                            self.notice(text);
-                        }
-                    }
-                    None if resumed => {
-                        self.notice("Nothing was said while you were away".into());
-                    }
-                    None => {}
-                }
-            }
+            } => self.on_history_end(count, missed, resumed),
             NetEvent::Reconnecting {
                 reason,
                 in_ms,
                 attempt,
-            } => {
-                // One line where the conversation broke off, however many
-                // attempts it takes; the banner counts down to the next.
-                if !self.resuming {
-                    self.notice(format!("Connection lost: {reason}"));
-                }
-                self.resuming = true;
-                self.status = Status::Reconnecting {
-                    reason,
-                    until: Instant::now() + Duration::from_millis(in_ms),
-                    attempt,
-                };
-            }
+            } => self.on_reconnecting(reason, in_ms, attempt),
             NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
             NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
             NetEvent::NotDelivered { id, reason } => {
@@ -965,16 +1072,14 @@ impl RoomState {
             }
             NetEvent::MemberJoined(m) => {
                 if Some(m.id) != self.me {
-                    self.member_notice(m.nick.clone(), "joined".into());
+                    self.member_notice(m.nick.clone(), Presence::Joined);
                     self.members.retain(|x| x.id != m.id);
                     self.members.push(m);
                 }
             }
             NetEvent::MemberLeft { member, reason } => {
                 self.members.retain(|x| x.id != member.id);
-                // "left", or "left (reason)".
-                let what = crate::net::left_text("", reason).trim_start().to_string();
-                self.member_notice(member.nick, what);
+                self.member_notice(member.nick, Presence::Left(reason));
             }
             NetEvent::Renamed { id, old, new } => {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
@@ -983,27 +1088,11 @@ impl RoomState {
                 if Some(id) == self.me {
                     self.nick.clone_from(&new);
                 }
-                self.notice(format!("{old} is now known as {new}"));
+                self.notice(wording::renamed(&old, &new));
             }
             // The host's window does not show members' handshakes yet.
             NetEvent::MemberHandshake { .. } => {}
-            NetEvent::Disconnected { reason, kind } => {
-                let pending: Vec<LineId> = self.pending.drain().map(|(_, line)| line).collect();
-                for line in pending {
-                    if let Some(index) = self.index_of(line) {
-                        self.lines[index].delivery = Some(Delivery::NotDelivered(reason.clone()));
-                    }
-                }
-                if kind != DisconnectKind::Untrusted {
-                    self.notice(format!("Disconnected: {reason}"));
-                }
-                self.me = None;
-                self.members.clear();
-                self.resuming = false;
-                if !matches!(self.status, Status::Untrusted(_)) {
-                    self.status = Status::Disconnected { reason, kind };
-                }
-            }
+            NetEvent::Disconnected { reason, kind } => self.on_disconnected(reason, kind),
         }
     }
 }
@@ -1054,101 +1143,6 @@ pub fn grouped(n: u64) -> String {
     out
 }
 
-/// A string from the network as it may be shown: on one line, with
-/// nothing interpreted (see [`crate::net::safe_text`]).
-fn safe(text: String) -> String {
-    match visible_line(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(shown) => shown,
-    }
-}
-
-/// [`safe`], newlines kept (message bodies).
-fn safe_text(text: String) -> String {
-    match visible(&text) {
-        Cow::Borrowed(_) => text,
-        Cow::Owned(shown) => shown,
-    }
-}
-
-fn safe_member(mut m: MemberInfo) -> MemberInfo {
-    m.nick = safe(m.nick);
-    m.identity = m.identity.map(safe);
-    m
-}
-
-/// An event with every string in it that the window shows as it is made
-/// safe to show. (Certificates are, from the moment they are parsed; the
-/// views that show them, and connection facts, make them visible again.)
-fn safe_to_show(event: NetEvent) -> NetEvent {
-    match event {
-        NetEvent::Connecting { target } => NetEvent::Connecting {
-            target: safe(target),
-        },
-        NetEvent::Joined {
-            you,
-            nick,
-            members,
-            total,
-        } => NetEvent::Joined {
-            you,
-            nick: safe(nick),
-            members: members.into_iter().map(safe_member).collect(),
-            total,
-        },
-        NetEvent::Roster { members } => NetEvent::Roster {
-            members: members.into_iter().map(safe_member).collect(),
-        },
-        NetEvent::Message(mut m) => {
-            m.nick = safe(m.nick);
-            m.text = safe_text(m.text);
-            NetEvent::Message(m)
-        }
-        NetEvent::Notice(text) => NetEvent::Notice(safe(text)),
-        NetEvent::NotDelivered { id, reason } => NetEvent::NotDelivered {
-            id,
-            reason: safe(reason),
-        },
-        NetEvent::MemberJoined(m) => NetEvent::MemberJoined(safe_member(m)),
-        NetEvent::MemberLeft { member, reason } => NetEvent::MemberLeft {
-            member: safe_member(member),
-            reason,
-        },
-        NetEvent::Renamed { id, old, new } => NetEvent::Renamed {
-            id,
-            old: safe(old),
-            new: safe(new),
-        },
-        NetEvent::Disconnected { reason, kind } => NetEvent::Disconnected {
-            reason: safe(reason),
-            kind,
-        },
-        NetEvent::Reconnecting {
-            reason,
-            in_ms,
-            attempt,
-        } => NetEvent::Reconnecting {
-            reason: safe(reason),
-            in_ms,
-            attempt,
-        },
-        other @ (NetEvent::Listening { .. }
-        | NetEvent::HistoryEnd { .. }
-        | NetEvent::Connected(_)
-        | NetEvent::MemberHandshake { .. }
-        | NetEvent::Untrusted(_)
-        | NetEvent::Delivered { .. }
-        | NetEvent::Sent { .. }) => other,
-    }
-}
-
-/// `SHA256:ab12cd…` — the first 8 bytes, enough to recognise at a glance.
-#[must_use]
-pub fn short_fingerprint(cert: &CertInfo) -> String {
-    let full = fingerprint(&cert.sha256);
-    format!("{}…", &full[..full.len().min(7 + 16)])
-}
-
 /// The CN of a distinguished name, or the whole name.
 #[must_use]
 pub fn anchor_name(dn: &str) -> &str {
@@ -1173,8 +1167,8 @@ mod tests {
         }
     }
 
-    fn joined() -> RoomState {
-        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+    fn joined() -> RoomModel {
+        let mut s = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         s.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });
@@ -1256,7 +1250,7 @@ mod tests {
 
     #[test]
     fn connecting_then_connected_then_joined() {
-        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut s = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         s.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });
@@ -1271,7 +1265,7 @@ mod tests {
 
     #[test]
     fn the_address_bar_says_when_secrets_go_to_a_key_log() {
-        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut s = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         let mut info = connection(TrustBasis::Verified {
             anchor: "CN=Test Root".into(),
         });
@@ -1287,7 +1281,7 @@ mod tests {
 
     #[test]
     fn a_pinned_connection_is_not_shown_as_verified() {
-        let mut s = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut s = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         s.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });
@@ -1363,7 +1357,7 @@ mod tests {
     #[test]
     fn the_composer_takes_the_plain_dialects_commands() {
         let mut s = joined();
-        let enter = |s: &mut RoomState, draft: &str| {
+        let enter = |s: &mut RoomModel, draft: &str| {
             s.draft = draft.into();
             s.compose()
         };
@@ -1381,7 +1375,7 @@ mod tests {
             enter(&mut s, "//etc/hosts is a file"),
             Some(SessionCommand::Send { text, .. }) if text == "/etc/hosts is a file"
         ));
-        let last = |s: &RoomState| s.lines.last().unwrap().text.clone();
+        let last = |s: &RoomModel| s.lines.last().unwrap().text.clone();
         assert_eq!(enter(&mut s, "/who"), None);
         assert!(last(&s).starts_with("In the room ("), "{}", last(&s));
         assert!(s.draft.is_empty());
@@ -1411,10 +1405,10 @@ mod tests {
         s.apply(message(1, "x"));
         let b = send(&mut s, "b");
         s.apply(NetEvent::Delivered { id: a });
-        let order = |s: &RoomState| -> Vec<String> {
+        let order = |s: &RoomModel| -> Vec<String> {
             s.lines
                 .iter()
-                .filter(|l| !l.notice)
+                .filter(|l| !l.is_notice())
                 .map(|l| l.text.clone())
                 .collect()
         };
@@ -1427,7 +1421,7 @@ mod tests {
         assert!(
             s.lines
                 .iter()
-                .filter(|l| l.own)
+                .filter(|l| l.is_own())
                 .all(|l| l.delivery == Some(Delivery::Delivered))
         );
     }
@@ -1534,7 +1528,7 @@ mod tests {
             "bob left (too slow to keep up)"
         );
         s.apply(NetEvent::Notice("hello".into()));
-        assert!(s.lines.last().unwrap().notice);
+        assert!(s.lines.last().unwrap().is_notice());
         s.apply(NetEvent::Message(MessageEvent {
             seq: 9,
             from: Some(0),
@@ -1596,10 +1590,10 @@ mod tests {
             time_ms: 1,
             nick: "ana".into(),
             text: "lost words".into(),
-            own: true,
-            notice: false,
-            divider: false,
-            history: false,
+            kind: LineKind::Message {
+                author: Author::Us,
+                source: Source::Live,
+            },
             delivery: Some(Delivery::NotDelivered("gone".into())),
         });
         s.apply(NetEvent::MemberJoined(member(4, "bo")));
@@ -1625,7 +1619,7 @@ mod tests {
         })
     }
 
-    fn send(s: &mut RoomState, text: &str) -> u64 {
+    fn send(s: &mut RoomModel, text: &str) -> u64 {
         s.draft = text.into();
         let Some(SessionCommand::Send { id, .. }) = s.compose() else {
             panic!("not sent")
@@ -1633,7 +1627,7 @@ mod tests {
         id
     }
 
-    fn line<'a>(s: &'a RoomState, text: &str) -> &'a ChatLine {
+    fn line<'a>(s: &'a RoomModel, text: &str) -> &'a ChatLine {
         s.lines
             .iter()
             .find(|l| l.text == text)
@@ -1751,8 +1745,10 @@ mod tests {
     }
 
     #[test]
-    fn what_peers_say_is_made_visible_as_it_comes_in() {
+    fn what_peers_say_stays_visible_in_every_line_and_the_status() {
         let mut s = joined();
+        // As the net layer hands events over: made safe as they leave it.
+        let mut apply = |e: NetEvent| s.apply(crate::net::safe_event::made_safe(e));
         let hostile = "\x1b[2J\u{202e}\u{200b}\n* fake";
         let member = MemberInfo {
             id: 9,
@@ -1761,8 +1757,8 @@ mod tests {
             plain_text: false,
             identity: Some(hostile.into()),
         };
-        s.apply(NetEvent::MemberJoined(member.clone()));
-        s.apply(NetEvent::Message(MessageEvent {
+        apply(NetEvent::MemberJoined(member.clone()));
+        apply(NetEvent::Message(MessageEvent {
             seq: 1,
             from: Some(9),
             nick: hostile.into(),
@@ -1771,17 +1767,17 @@ mod tests {
             own: false,
             history: false,
         }));
-        s.apply(NetEvent::Renamed {
+        apply(NetEvent::Renamed {
             id: 9,
             old: hostile.into(),
             new: hostile.into(),
         });
-        s.apply(NetEvent::Notice(hostile.into()));
-        s.apply(NetEvent::MemberLeft {
+        apply(NetEvent::Notice(hostile.into()));
+        apply(NetEvent::MemberLeft {
             member,
             reason: crate::net::LeaveReason::ConnectionLost,
         });
-        s.apply(NetEvent::Disconnected {
+        apply(NetEvent::Disconnected {
             reason: hostile.into(),
             kind: DisconnectKind::Error,
         });
@@ -1791,9 +1787,9 @@ mod tests {
         };
         for l in &s.lines {
             assert!(!hidden(&l.nick) && !hidden(&l.text), "{l:?}");
-            assert!(l.notice || l.nick.contains("\\x1b[2J"), "{l:?}");
+            assert!(l.is_notice() || l.nick.contains("\\x1b[2J"), "{l:?}");
         }
-        let said = s.lines.iter().find(|l| !l.notice).unwrap();
+        let said = s.lines.iter().find(|l| !l.is_notice()).unwrap();
         assert!(
             said.text.starts_with("two\nlines "),
             "newlines in a message stay"
@@ -1817,8 +1813,8 @@ mod tests {
         })
     }
 
-    fn dividers(s: &RoomState) -> Vec<&ChatLine> {
-        s.lines.iter().filter(|l| l.divider).collect()
+    fn dividers(s: &RoomModel) -> Vec<&ChatLine> {
+        s.lines.iter().filter(|l| l.is_divider()).collect()
     }
 
     #[test]
@@ -1836,7 +1832,7 @@ mod tests {
         let n = s.lines.len();
         assert_eq!(n, 6, "{:?}", s.lines);
         let divider = &s.lines[n - 3];
-        assert!(divider.divider && divider.notice, "{divider:?}");
+        assert!(divider.is_divider() && divider.is_notice(), "{divider:?}");
         assert_eq!(divider.text, "3 earlier messages");
         assert_eq!(dividers(&s).len(), 1);
         // Below it that we are in the room (moved down, with an id of its
@@ -1848,11 +1844,11 @@ mod tests {
         // Above it the history, drawn as history.
         for l in &s.lines[..n - 3] {
             assert!(
-                l.history && !l.notice && l.text.starts_with("old "),
+                l.is_history() && !l.is_notice() && l.text.starts_with("old "),
                 "{l:?}"
             );
         }
-        assert!(!s.lines[n - 1].history && s.lines[n - 1].text == "live");
+        assert!(!s.lines[n - 1].is_history() && s.lines[n - 1].text == "live");
         // Ids still grow along the conversation.
         assert!(s.lines.windows(2).all(|w| w[0].id < w[1].id));
     }
@@ -1906,7 +1902,7 @@ mod tests {
             s.lines.last().unwrap().text,
             "1 new message while you were away · 2 more were not kept"
         );
-        assert!(s.lines.last().unwrap().divider);
+        assert!(s.lines.last().unwrap().is_divider());
     }
 
     #[test]
@@ -2034,7 +2030,7 @@ mod tests {
     fn own_history_is_shown_once_as_own_and_own_live_messages_not_twice() {
         // A restarted host's window: the stored conversation, its own
         // earlier messages among it, then the divider.
-        let mut s = RoomState::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
+        let mut s = RoomModel::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
         s.apply(NetEvent::Listening {
             addr: "127.0.0.1:7443".parse().unwrap(),
             chain: vec![],
@@ -2049,7 +2045,7 @@ mod tests {
         });
         let own: Vec<&ChatLine> = s.lines.iter().filter(|l| l.text == "hi ana").collect();
         assert_eq!(own.len(), 1);
-        assert!(own[0].own && own[0].history && own[0].delivery.is_none());
+        assert!(own[0].is_own() && own[0].is_history() && own[0].delivery.is_none());
         assert_eq!(s.lines.last().unwrap().text, "2 earlier messages");
         // Live: our message is shown when sent, its echo adds nothing.
         s.me = Some(0);
@@ -2066,7 +2062,7 @@ mod tests {
         s.apply(NetEvent::Delivered { id });
         let live: Vec<&ChatLine> = s.lines.iter().filter(|l| l.text == "new words").collect();
         assert_eq!(live.len(), 1);
-        assert!(live[0].own && !live[0].history);
+        assert!(live[0].is_own() && !live[0].is_history());
         assert_eq!(live[0].delivery, Some(Delivery::Delivered));
     }
 
@@ -2106,7 +2102,7 @@ mod tests {
 
     #[test]
     fn host_state_and_untrusted() {
-        let mut s = RoomState::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
+        let mut s = RoomModel::new(Role::Host, "127.0.0.1:0".into(), "hana".into());
         s.apply(NetEvent::Connecting {
             target: "127.0.0.1:0".into(),
         });
@@ -2118,7 +2114,7 @@ mod tests {
         assert_eq!(s.target, "127.0.0.1:7443");
         assert_eq!(s.status, Status::Connected);
 
-        let mut m = RoomState::new(Role::Member, "h:1".into(), "ana".into());
+        let mut m = RoomModel::new(Role::Member, "h:1".into(), "ana".into());
         m.apply(NetEvent::Connecting {
             target: "h:1".into(),
         });

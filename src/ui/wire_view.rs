@@ -86,7 +86,12 @@ pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
                 ui.add(egui::Label::new(visible_line(&field.note).into_owned()).wrap());
             }
             // A new selection brings its first byte into view.
-            hex_ui(ui, step, field.span, before != selected);
+            let reveal = if before == selected {
+                Reveal::Stay
+            } else {
+                Reveal::ScrollTo
+            };
+            hex_ui(ui, step, field.span, reveal);
         }
         None => {
             ui.label("Select a field to see its bytes.");
@@ -145,9 +150,18 @@ fn spaced_hex(bytes: &[u8]) -> String {
         .join(" ")
 }
 
+/// Whether the hex view brings the selected field's first byte into view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reveal {
+    /// A new selection: scroll to it.
+    ScrollTo,
+    /// The same selection as last frame: leave the scrolling to the user.
+    Stay,
+}
+
 /// The bytes of the selected field's layer (the record, or its decrypted
 /// content), the field's own highlighted.
-fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, scroll_to: bool) {
+fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, reveal: Reveal) {
     let layer = span.map_or(Layer::Record, |s| s.layer);
     let bytes: &[u8] = match layer {
         Layer::Record => &step.record,
@@ -196,7 +210,9 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, scroll_to: bool) {
         .max_height(HEX_HEIGHT)
         .min_scrolled_height(HEX_HEIGHT)
         .auto_shrink([false, true]);
-    if scroll_to && let Some(r) = &range {
+    if reveal == Reveal::ScrollTo
+        && let Some(r) = &range
+    {
         let row = (r.start / ROW).saturating_sub(1);
         area = area.vertical_scroll_offset(row as f32 * (row_height + ui.spacing().item_spacing.y));
     }

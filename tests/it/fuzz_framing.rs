@@ -9,6 +9,7 @@ use tlschat::net::protocol::{
     Connection, Dialect, HostSide, MAX_LINE, MemberSide, check_message, encode_client,
     encoded_server,
 };
+use tlschat::net::safe_text::Newlines;
 
 fn read_all(input: &[u8], max: usize, chunk: usize) -> Vec<Line> {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -58,11 +59,11 @@ proptest! {
 
     #[test]
     fn sanitized_text_has_no_controls_and_is_stable(input in proptest::collection::vec(any::<u8>(), 0..300)) {
-        let once = sanitize(&input, false);
+        let once = sanitize(&input, Newlines::Escape);
         prop_assert!(!once.chars().any(|c| c.is_control() && c != '\t'));
         prop_assert!(!once.contains('\u{202e}'), "a bidi override survived");
-        prop_assert_eq!(sanitize(once.as_bytes(), false), once);
-        let kept = sanitize(&input, true);
+        prop_assert_eq!(sanitize(once.as_bytes(), Newlines::Escape), once);
+        let kept = sanitize(&input, Newlines::Keep);
         prop_assert!(!kept.chars().any(|c| c.is_control() && c != '\t' && c != '\n'));
     }
 
@@ -129,7 +130,7 @@ proptest! {
         ],
         nick in "\\PC{1,32}",
     ) {
-        let text = tlschat::net::lines::sanitize_str(&text, true);
+        let text = tlschat::net::lines::sanitize_str(&text, Newlines::Keep);
         if check_message(&text).is_ok() {
             let msg = ServerFrame::Msg { seq: u64::MAX, from: u64::MAX, nick, text: text.clone(), ts: u64::MAX, history: true };
             for dialect in [Dialect::Json, Dialect::Plain] {

@@ -514,7 +514,10 @@ fn known_hosts_updates_from_many_processes_lose_nothing() {
             Command::new(std::env::current_exe().unwrap())
                 .args([
                     "--exact",
-                    "known_hosts_updates_from_many_processes_lose_nothing",
+                    &crate::common::test_name(
+                        module_path!(),
+                        "known_hosts_updates_from_many_processes_lose_nothing",
+                    ),
                     "--test-threads=1",
                 ])
                 .env(WRITER_DIR, dir.path())

@@ -92,7 +92,7 @@ fn two_windows_chat_and_show_each_other() {
             .unwrap()
             .lines
             .iter()
-            .any(|l| l.own && l.delivery == Some(Delivery::Delivered))
+            .any(|l| l.is_own() && l.delivery == Some(Delivery::Delivered))
     });
     assert!(has_text(&m, "delivered"));
     assert!(m.state().room().unwrap().draft.is_empty());
@@ -542,16 +542,22 @@ fn a_newcomer_window_shows_the_backlog_above_a_divider() {
     });
     // The backlog is above the divider, as history; nothing else is.
     let room = m.state().room().unwrap();
-    let divider = room.lines.iter().position(|l| l.divider).unwrap();
+    let divider = room.lines.iter().position(|l| l.is_divider()).unwrap();
     assert_eq!(room.lines[divider].text, "3 earlier messages");
     let history: Vec<&str> = room
         .lines
         .iter()
-        .filter(|l| l.history)
+        .filter(|l| l.is_history())
         .map(|l| l.text.as_str())
         .collect();
     assert_eq!(history, ["first said", "second said", "third said"]);
-    assert!(room.lines[..divider].iter().filter(|l| l.history).count() == 3);
+    assert!(
+        room.lines[..divider]
+            .iter()
+            .filter(|l| l.is_history())
+            .count()
+            == 3
+    );
     assert!(has_text(&m, "third said"));
     // Live messages come below it, not as history.
     say(&mut host, 10, &["said live"]);
@@ -564,8 +570,8 @@ fn a_newcomer_window_shows_the_backlog_above_a_divider() {
         .iter()
         .position(|l| l.text == "said live")
         .unwrap();
-    assert!(live > divider && !room.lines[live].history);
-    assert_eq!(room.lines.iter().filter(|l| l.divider).count(), 1);
+    assert!(live > divider && !room.lines[live].is_history());
+    assert_eq!(room.lines.iter().filter(|l| l.is_divider()).count(), 1);
 }
 
 /// A host (with its history in memory), a member `bo` who stays, and a
@@ -804,7 +810,9 @@ impl NotificationService {
 /// from the environment, which a test cannot change in its own process.
 fn run_with_session_bus(name: &str, bus: &str) {
     let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", name, "--nocapture"])
+        .args(["--ignored", "--exact"])
+        .arg(crate::common::test_name(module_path!(), name))
+        .arg("--nocapture")
         .env("DBUS_SESSION_BUS_ADDRESS", bus)
         .output()
         .unwrap();
@@ -1005,6 +1013,33 @@ fn say_to(from: &mut App<'static>, to: &mut App<'static>, text: &str) {
     pump(&mut [from, to], "the line at the other window", |a| {
         line_texts(a[1]).iter().any(|l| l.ends_with(shown.as_str()))
     });
+}
+
+#[test]
+fn ctrl_s_and_enter_in_one_frame_both_happen() {
+    let (_, _, mut h, mut m) = in_the_room();
+    type_message(&mut m, "sent with a save");
+    // Both keys in the same frame (kittest's key_press would give each
+    // its own frame): the save asks where, and the message goes.
+    let key = |key, modifiers| egui::Event::Key {
+        key,
+        pressed: true,
+        modifiers,
+        repeat: false,
+        physical_key: None,
+    };
+    m.input_mut().events.extend([
+        key(egui::Key::S, egui::Modifiers::COMMAND),
+        key(egui::Key::Enter, egui::Modifiers::NONE),
+    ]);
+    m.step();
+    pump(&mut [&mut m, &mut h], "the message at the host", |a| {
+        line_texts(a[1]).iter().any(|l| l == "sent with a save")
+    });
+    assert!(
+        has_text(&m, "Save the conversation"),
+        "the save dialog is open"
+    );
 }
 
 #[test]

@@ -19,7 +19,8 @@ pub(super) async fn run(
     loop {
         match commands.recv().await {
             Some(SessionCommand::Send { id, text }) => {
-                let text = crate::net::lines::sanitize_str(&text, true);
+                let text =
+                    crate::net::lines::sanitize_str(&text, crate::net::safe_text::Newlines::Keep);
                 if let Err(e) = check_message(&text) {
                     sink.emit(NetEvent::NotDelivered {
                         id,

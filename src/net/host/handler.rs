@@ -215,12 +215,8 @@ impl Handler {
     fn identity(tls: &rustls::ServerConnection) -> Option<String> {
         let der = tls.peer_certificates()?.first()?;
         let cert = CertInfo::from_der(der);
-        let fp = crate::net::certinfo::fingerprint(&cert.sha256);
-        Some(format!(
-            "{} · {}…",
-            cert.display_name(),
-            &fp[..fp.len().min(7 + 16)]
-        ))
+        let fp = crate::net::certinfo::short_fingerprint(&cert.sha256);
+        Some(format!("{} · {fp}", cert.display_name()))
     }
 
     /// A member slot for the peer's address, or a refusal that tells it
@@ -342,8 +338,8 @@ impl Hello {
         }
         // A name the room would refuse is refused here, with its reason,
         // rather than silently replaced by a guest name.
-        if let Err(why) = crate::net::room::valid_nick(&nick) {
-            return Err(FrameError::new(ErrorCode::Nick, why.to_string()));
+        if let Err(why) = crate::net::nick::normalize(&nick) {
+            return Err(FrameError::new(ErrorCode::Nick, why));
         }
         Ok(Self {
             nick: Some(nick),

@@ -8,7 +8,7 @@ use tls_parser::TlsExtension;
 use super::{Direction, Field, Layer, Span, Walk, start_decrypting, version_name};
 use crate::net::event::TlsVersion;
 use crate::net::keylog::HandshakeSecrets;
-use crate::net::safe_text::visible_bytes;
+use crate::net::safe_text::{Newlines, visible_bytes};
 
 /// The bytes being parsed: `buf` starts at `base` in its layer.
 #[derive(Clone, Copy)]
@@ -426,7 +426,7 @@ fn extension(
             for (_, n) in names {
                 children.push(Field::new(
                     "host name",
-                    visible_bytes(n, false),
+                    visible_bytes(n, Newlines::Escape),
                     ctx.span(n),
                 ));
             }
@@ -446,7 +446,11 @@ fn extension(
         }
         (16, Some(TlsExtension::ALPN(protocols))) => {
             for p in protocols {
-                children.push(Field::new("protocol", visible_bytes(p, false), ctx.span(p)));
+                children.push(Field::new(
+                    "protocol",
+                    visible_bytes(p, Newlines::Escape),
+                    ctx.span(p),
+                ));
             }
             value = values_of(&children, ", ");
             note = "Application protocols: tlschat members offer tlschat/1; a host that selects it speaks JSON lines, one without it plain text.";

@@ -985,3 +985,15 @@ impl Drop for Proc {
         let _ = self.child.wait();
     }
 }
+
+/// The full name of test `name` in module `module` (`module_path!()`), as
+/// `--exact` wants it when a test runs itself in a child process: the
+/// binary's own name (`it::`) is not part of it.
+pub fn test_name(module: &str, name: &str) -> String {
+    let module = module.split_once("::").map_or("", |(_, rest)| rest);
+    if module.is_empty() {
+        name.to_string()
+    } else {
+        format!("{module}::{name}")
+    }
+}

@@ -1,0 +1,143 @@
+//! The words of the notices that more than one place says: the host's
+//! plain-text lines ([`crate::net::protocol`]), the terminal
+//! ([`crate::headless`]) and the window ([`crate::ui`]) tell joins, leaves,
+//! renames and who is in the room with these functions, so that they say
+//! it alike and a change of wording is made once.
+//!
+//! Each function takes names as they will be shown (made safe by the
+//! caller) and returns the notice without any marker (`* ` is the
+//! terminal's).
+
+use std::fmt::Write as _;
+
+use crate::net::frame::LeaveReason;
+
+/// Someone came into the room, or went and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    /// Joined the room.
+    Joined,
+    /// Left the room, for this reason.
+    Left(LeaveReason),
+}
+
+impl Presence {
+    /// The notice for `who` (one name, or several already listed).
+    #[must_use]
+    pub fn notice(self, who: &str) -> String {
+        match self {
+            Self::Joined => joined(who),
+            Self::Left(reason) => left(who, reason),
+        }
+    }
+}
+
+/// `ana joined`.
+#[must_use]
+pub fn joined(who: &str) -> String {
+    format!("{who} joined")
+}
+
+/// `ana left`, with the reason unless it is the ordinary one: `ana left
+/// (too slow to keep up)`.
+#[must_use]
+pub fn left(who: &str, reason: LeaveReason) -> String {
+    if reason == LeaveReason::Left {
+        format!("{who} left")
+    } else {
+        format!("{who} left ({})", reason.describe())
+    }
+}
+
+/// `ana is now known as bo`.
+#[must_use]
+pub fn renamed(old: &str, new: &str) -> String {
+    format!("{old} is now known as {new}")
+}
+
+/// `Disconnected: reason`, as the window says it.
+#[must_use]
+pub fn disconnected(reason: &str) -> String {
+    format!("Disconnected: {reason}")
+}
+
+/// `a, b, c and 4 others` for at most `shown` of `total` names.
+#[must_use]
+pub fn some_names<'a>(names: impl Iterator<Item = &'a str>, total: u64, shown: usize) -> String {
+    let mut text = String::new();
+    let mut count = 0u64;
+    for name in names.take(shown) {
+        if count > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(name);
+        count += 1;
+    }
+    if total > count {
+        let _ = write!(text, " and {} others", total - count);
+    }
+    text
+}
+
+/// How many names a joined/left summary spells out.
+const SUMMARY_NAMES: usize = 5;
+
+/// `3 joined (a, b, c); 7 left (d, e, f, g, h and 2 others)`: joins and
+/// leaves told together in one plain line.
+pub fn members_changed<'a>(
+    joined: impl ExactSizeIterator<Item = &'a str>,
+    left: impl ExactSizeIterator<Item = &'a str>,
+) -> String {
+    fn part<'a>(what: &str, names: impl ExactSizeIterator<Item = &'a str>) -> Option<String> {
+        let n = names.len();
+        (n > 0).then(|| {
+            format!(
+                "{n} {what} ({})",
+                some_names(names, n as u64, SUMMARY_NAMES)
+            )
+        })
+    }
+    let parts: Vec<String> = [part("joined", joined), part("left", left)]
+        .into_iter()
+        .flatten()
+        .collect();
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_read_as_before() {
+        assert_eq!(joined("ana"), "ana joined");
+        assert_eq!(left("ana", LeaveReason::Left), "ana left");
+        assert_eq!(
+            left("bo and cy", LeaveReason::TooSlow),
+            "bo and cy left (too slow to keep up)"
+        );
+        assert_eq!(Presence::Joined.notice("a, b"), "a, b joined");
+        assert_eq!(
+            Presence::Left(LeaveReason::ConnectionLost).notice("a"),
+            "a left (connection lost)"
+        );
+        assert_eq!(renamed("ana", "bo"), "ana is now known as bo");
+        assert_eq!(disconnected("gone"), "Disconnected: gone");
+    }
+
+    #[test]
+    fn name_lists_say_how_many_more() {
+        let names = ["a", "b", "c"];
+        assert_eq!(some_names(names.into_iter(), 3, 5), "a, b, c");
+        assert_eq!(some_names(names.into_iter(), 9, 2), "a, b and 7 others");
+        assert_eq!(
+            members_changed(["a", "b"].into_iter(), std::iter::empty()),
+            "2 joined (a, b)"
+        );
+        let many: Vec<String> = (0..7).map(|i| format!("m{i}")).collect();
+        assert_eq!(
+            members_changed(["a"].into_iter(), many.iter().map(String::as_str)),
+            "1 joined (a); 7 left (m0, m1, m2, m3, m4 and 2 others)"
+        );
+    }
+}
