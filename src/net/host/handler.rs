@@ -274,20 +274,14 @@ impl Handler {
         welcome: Welcome,
         client: Option<Arc<str>>,
     ) -> LeaveReason {
-        let Welcome {
-            id,
-            greeting,
-            replay,
-            items,
-        } = welcome;
         let room = &self.shared.room;
         let replay = Replayed {
-            replay,
+            replay: welcome.replay,
             client: client.as_deref().map(|c| room.token_hash(c)),
         };
         let (direct_tx, direct_rx) = mpsc::channel::<ServerFrame>(DIRECT_QUEUE);
-        let inbound = Inbound::new(frames, room, id, client, direct_tx);
-        let outbound = Outbound::new(writer, room, id, greeting, items, direct_rx, &self.shared);
+        let inbound = Inbound::new(frames, room, welcome.id, client, direct_tx);
+        let outbound = Outbound::new(writer, room, &self.shared.budget, welcome, direct_rx);
         tokio::select! {
             reason = inbound.run() => reason,
             end = outbound.run(replay) => end.reason(),
@@ -594,27 +588,25 @@ struct Outbound<'a, W> {
 }
 
 impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
-    /// The writing half, with the member's greeting first.
+    /// The writing half of a member the room welcomed (its greeting goes
+    /// first), charged to `budget`.
     fn new(
         w: &'a mut FrameWriter<W, HostSide>,
         room: &'a Room,
-        me: u64,
-        greeting: Vec<u8>,
-        items: Reader<Batch>,
+        budget: &Arc<OutputBudget<Batch>>,
+        welcome: Welcome,
         direct: mpsc::Receiver<ServerFrame>,
-        shared: &Shared,
     ) -> Self {
-        let cutoff = items.cutoff().clone();
-        let charge = shared.budget.open(me, cutoff.clone());
+        let cutoff = welcome.items.cutoff().clone();
         Self {
             w,
             room,
-            me,
-            items,
+            me: welcome.id,
+            items: welcome.items,
             direct,
+            charge: budget.open(welcome.id, cutoff.clone()),
             cutoff,
-            charge,
-            buf: greeting,
+            buf: welcome.greeting,
             closing: false,
         }
     }
