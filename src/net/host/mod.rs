@@ -42,12 +42,12 @@ use crate::net::thread::{EventSink, ended};
 
 use admission::Admission;
 use handler::{MIN_QUEUED_BYTES, Shared};
+use listener::{ListenError, Listener};
+use tls::{ServerSetup, TlsError};
 
 /// The target of the host's log lines, whichever of its files they come
 /// from (`RUST_LOG=tlschat::net::host=debug` shows them all).
 const LOG: &str = "tlschat::net::host";
-use listener::{ListenError, Listener};
-use tls::{ServerSetup, TlsError};
 
 /// Runs a hosted room until told to stop.
 pub(crate) async fn run(
