@@ -381,6 +381,8 @@ struct Inbound<'a, R> {
 }
 
 impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
+    /// The reading half of member `id`'s connection; its answers go
+    /// through `direct`.
     fn new(
         frames: &'a mut FrameReader<R, HostSide>,
         room: &'a Room,
@@ -851,5 +853,37 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         let _ =
             tokio::time::timeout(Duration::from_secs(1), self.w.write_frame(&error.frame())).await;
         WriteEnd::TooSlow
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hello_is_taken_as_the_room_takes_it_or_refused_with_why() {
+        let resume = Resume {
+            room: "r".repeat(MAX_ID + 10),
+            after: 7,
+        };
+        let hello = Hello::checked("ana".into(), Some("t".into()), Some(resume)).unwrap();
+        assert_eq!(hello.nick.as_deref(), Some("ana"));
+        assert_eq!(hello.returning.client.as_deref(), Some("t"));
+        let resume = hello.returning.resume.unwrap();
+        assert_eq!((resume.room.len(), resume.after), (MAX_ID, 7));
+        for client in [String::new(), "t".repeat(MAX_ID + 1)] {
+            let e = Hello::checked("ana".into(), Some(client), None).unwrap_err();
+            assert_eq!(e.code, ErrorCode::BadId);
+            assert_eq!(
+                e.message,
+                format!("a client token must be 1 to {MAX_ID} bytes long")
+            );
+        }
+        let e = Hello::checked("two words".into(), None, None).unwrap_err();
+        assert_eq!(e.code, ErrorCode::Nick);
+        assert_eq!(
+            e.message,
+            crate::net::nick::normalize("two words").unwrap_err()
+        );
     }
 }

@@ -127,3 +127,31 @@ impl ListenError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn why_an_address_cannot_be_listened_on_is_one_line() {
+        let addr: SocketAddr = "127.0.0.1:80".parse().unwrap();
+        let kind = |k: std::io::ErrorKind| ListenError::new(addr, k.into()).to_string();
+        assert_eq!(
+            kind(std::io::ErrorKind::AddrInUse),
+            "cannot listen on 127.0.0.1:80: the address is already in use (is another host running there?)"
+        );
+        assert_eq!(
+            kind(std::io::ErrorKind::PermissionDenied),
+            "cannot listen on 127.0.0.1:80: permission denied (ports below 1024 need privileges)"
+        );
+        assert_eq!(
+            kind(std::io::ErrorKind::AddrNotAvailable),
+            "cannot listen on 127.0.0.1:80: that address does not belong to this machine"
+        );
+        let other = std::io::Error::other("no");
+        assert_eq!(
+            ListenError::new(addr, other).to_string(),
+            "cannot listen on 127.0.0.1:80: no"
+        );
+    }
+}
