@@ -39,6 +39,20 @@ pub enum Mode {
     /// List or remove the hosts you have accepted (pins) or seen verified.
     #[command(subcommand)]
     Trust(TrustCommand),
+    /// Show your identity: the key hosts recognise you by (made on first use).
+    Identity(IdentityArgs),
+}
+
+/// `tlschat identity`.
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// Make a fresh key (and certificate), replacing the old ones: hosts
+    /// that knew your old key will not recognise you. Asks first.
+    #[arg(long)]
+    pub new: bool,
+    /// With --new: do not ask (for scripts).
+    #[arg(long, requires = "new")]
+    pub yes: bool,
 }
 
 /// `tlschat trust`.

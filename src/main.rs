@@ -88,6 +88,7 @@ fn main() -> ExitCode {
             demo()
         }
         Some(Mode::Trust(command)) => trust(&command),
+        Some(Mode::Identity(args)) => identity(&args),
         None => match cli.link {
             None => {
                 warn_keylog(&tlschat::net::TlsOptions::from_env());
@@ -340,6 +341,62 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
         eprintln!("tlschat: {e}");
         1
     })
+}
+
+/// `tlschat identity [--new [--yes]]`: shows the member's key, made on
+/// first use; `--new` replaces it once the user said yes.
+fn identity(args: &tlschat::cli::IdentityArgs) -> i32 {
+    use std::io::IsTerminal as _;
+    use tlschat::net::identity::{KeyChoice, existing_identity, member_identity};
+    let dir = tlschat::config::config_dir();
+    let mut choice = KeyChoice::Keep;
+    if args.new {
+        match existing_identity(&dir) {
+            Ok(Some(old)) if !args.yes => {
+                if !std::io::stdin().is_terminal() {
+                    eprintln!(
+                        "tlschat: --new replaces your key {}; not at a terminal, so confirm with --yes",
+                        old.fingerprint()
+                    );
+                    return 2;
+                }
+                eprint!(
+                    "Replace your key {}? Hosts that know it will not recognise you, and invite-only rooms will need a new invitation. [y/N] ",
+                    old.fingerprint()
+                );
+                let mut answer = String::new();
+                if std::io::stdin().read_line(&mut answer).is_err()
+                    || !matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes")
+                {
+                    eprintln!("tlschat: kept your key");
+                    return 1;
+                }
+                choice = KeyChoice::New;
+            }
+            Ok(_) => choice = KeyChoice::New,
+            Err(e) => {
+                eprintln!("tlschat: {e}");
+                return 1;
+            }
+        }
+    }
+    match member_identity(&dir, choice) {
+        Ok(me) => {
+            if choice == KeyChoice::New {
+                println!("made a new key");
+            }
+            println!("your identity: the key hosts recognise you by");
+            println!("  fingerprint  {}", me.fingerprint());
+            println!("  safety code  {}", me.safety_code());
+            println!("  certificate  {}", me.cert_path.display());
+            println!("  key          {}", me.key_path.display());
+            0
+        }
+        Err(e) => {
+            eprintln!("tlschat: {e}");
+            1
+        }
+    }
 }
 
 fn gen_cert(args: &tlschat::cli::GenCertArgs) -> i32 {

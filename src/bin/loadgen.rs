@@ -479,11 +479,14 @@ async fn talk<W: AsyncWrite + Unpin>(
     report
 }
 
+/// A talker's end for writing.
+type TalkerWriter = tokio::io::WriteHalf<tokio_rustls::client::TlsStream<TcpStream>>;
+
 /// A connection attempt's result.
 enum Conn {
     Talker {
         index: usize,
-        writer: tokio::io::WriteHalf<tokio_rustls::client::TlsStream<TcpStream>>,
+        writer: TalkerWriter,
         reader: JoinHandle<MemberReport>,
     },
     Member(JoinHandle<MemberReport>),
@@ -627,50 +630,104 @@ fn fmt_opt(v: Option<f64>, digits: usize) -> String {
     v.map_or_else(|| "n/a".into(), |v| format!("{v:.digits$}"))
 }
 
-async fn run(args: Args) -> Result<serde_json::Value, String> {
-    let connector = tls_connector(&args.ca)?;
-    let name = match &args.server_name {
-        Some(n) => {
-            ServerName::try_from(n.clone()).map_err(|e| format!("--server-name {n}: {e}"))?
+/// Reads the server's CPU time and memory from /proc, when its pid is known.
+struct Probe {
+    pid: Option<u32>,
+    ticks: f64,
+}
+
+impl Probe {
+    /// A probe of `pid`; an error when it is given and cannot be read.
+    fn new(pid: Option<u32>) -> Result<Self, String> {
+        let probe = Self {
+            pid,
+            ticks: clock_ticks(),
+        };
+        if let Some(pid) = pid
+            && probe.sample().is_none()
+        {
+            return Err(format!(
+                "cannot read /proc/{pid}/stat: is the server running?"
+            ));
         }
-        None => ServerName::IpAddress(args.addr.ip().into()),
-    };
-    let ticks = clock_ticks();
-    let sample = |pid: Option<u32>| pid.and_then(|p| proc_sample(p, ticks));
-    let shared = Arc::new(Shared {
-        base: Instant::now(),
-        t0: AtomicU64::new(u64::MAX),
-        t1: AtomicU64::new(u64::MAX),
-        lines_total: AtomicU64::new(0),
-        latency: Histogram::new(),
-        latency_max_ns: AtomicU64::new(0),
-        talkers: args.talkers,
-        observer: AtomicUsize::new(args.members - 1),
-        observed: (0..args.talkers).map(|_| AtomicU64::new(0)).collect(),
-        progress: (0..args.talkers)
-            .map(|_| tokio::sync::Notify::new())
-            .collect(),
-        window: args.window,
-    });
-    let (stop_tx, stop_rx) = watch::channel(false);
-
-    if let Some(pid) = args.server_pid
-        && sample(Some(pid)).is_none()
-    {
-        return Err(format!(
-            "cannot read /proc/{pid}/stat: is the server running?"
-        ));
+        Ok(probe)
     }
-    let before = sample(args.server_pid);
 
-    // Connect, with bounded concurrency and an overall deadline.
+    fn sample(&self) -> Option<ProcSample> {
+        self.pid.and_then(|p| proc_sample(p, self.ticks))
+    }
+}
+
+/// The server sampled at each phase boundary.
+#[derive(Default)]
+struct ServerSamples {
+    before: Option<ProcSample>,
+    after_connect: Option<ProcSample>,
+    window_start: Option<ProcSample>,
+    window_end: Option<ProcSample>,
+    end: Option<ProcSample>,
+}
+
+impl ServerSamples {
+    /// CPU seconds the server spent in the measured window.
+    fn cpu_window(&self) -> Option<f64> {
+        match (self.window_start, self.window_end) {
+            (Some(a), Some(b)) => Some(b.cpu_s - a.cpu_s),
+            _ => None,
+        }
+    }
+
+    /// Resident memory the server grew by per member alive after the joins.
+    fn rss_per_member(&self, alive: usize) -> Option<f64> {
+        match (self.before, self.after_connect) {
+            (Some(b), Some(a)) if alive > 0 => {
+                Some((a.rss_kib as f64 - b.rss_kib as f64) / alive as f64)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What the connect phase made.
+struct Joined {
+    /// One reader per connected member.
+    readers: Vec<JoinHandle<MemberReport>>,
+    /// The talkers' write halves, with their index.
+    writers: Vec<(usize, TalkerWriter)>,
+    /// Failed connections, by reason.
+    failures: BTreeMap<String, u64>,
+    /// Connections still in progress at the connect deadline.
+    abandoned: u64,
+    /// How long the phase took.
+    secs: f64,
+}
+
+impl Joined {
+    fn connected(&self) -> usize {
+        self.readers.len()
+    }
+
+    fn failed(&self) -> u64 {
+        self.failures.values().sum::<u64>() + self.abandoned
+    }
+}
+
+/// The connect phase: every member, with bounded concurrency and an
+/// overall deadline.
+async fn connect_all(
+    args: &Args,
+    shared: &Arc<Shared>,
+    stop: watch::Receiver<bool>,
+    connector: TlsConnector,
+    name: ServerName<'static>,
+) -> Joined {
     let connecting = Arc::new(Connecting {
         connector,
         addr: args.addr,
         name,
         timeout: secs(args.connect_timeout),
         shared: shared.clone(),
-        stop: stop_rx,
+        stop,
         next: AtomicUsize::new(0),
     });
     let permits = Arc::new(Semaphore::new(args.connect_concurrency));
@@ -680,47 +737,45 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
     for _ in 0..args.members {
         attempts.spawn(connect(connecting.clone(), permits.clone()));
     }
-    let mut readers: Vec<JoinHandle<MemberReport>> = Vec::with_capacity(args.members);
-    let mut writers = Vec::new();
-    let mut failures: BTreeMap<String, u64> = BTreeMap::new();
-    let mut abandoned = 0u64;
+    let mut joined = Joined {
+        readers: Vec::with_capacity(args.members),
+        writers: Vec::new(),
+        failures: BTreeMap::new(),
+        abandoned: 0,
+        secs: 0.0,
+    };
     loop {
         match tokio::time::timeout_at(deadline, attempts.join_next()).await {
             Ok(None) => break,
-            Ok(Some(Ok(Conn::Member(reader)))) => readers.push(reader),
+            Ok(Some(Ok(Conn::Member(reader)))) => joined.readers.push(reader),
             Ok(Some(Ok(Conn::Talker {
                 index,
                 writer,
                 reader,
             }))) => {
-                readers.push(reader);
-                writers.push((index, writer));
+                joined.readers.push(reader);
+                joined.writers.push((index, writer));
             }
-            Ok(Some(Ok(Conn::Failed(why)))) => *failures.entry(why).or_default() += 1,
-            Ok(Some(Err(e))) => *failures.entry(format!("task: {e}")).or_default() += 1,
+            Ok(Some(Ok(Conn::Failed(why)))) => *joined.failures.entry(why).or_default() += 1,
+            Ok(Some(Err(e))) => *joined.failures.entry(format!("task: {e}")).or_default() += 1,
             Err(_) => {
-                abandoned = attempts.len() as u64;
+                joined.abandoned = attempts.len() as u64;
                 attempts.abort_all();
                 break;
             }
         }
     }
-    let connect_secs = connect_start.elapsed().as_secs_f64();
-    let connected = readers.len();
-    shared
-        .observer
-        .store(connected.saturating_sub(1), Ordering::Relaxed);
-    let failed: u64 = failures.values().sum::<u64>() + abandoned;
-    eprintln!(
-        "loadgen: {connected} of {} members connected in {connect_secs:.1} s ({failed} failed)",
-        args.members
-    );
+    joined.secs = connect_start.elapsed().as_secs_f64();
+    joined
+}
 
-    // Let the join announcements die down.
+/// Waits (at most `limit`) until the join announcements die down: no line
+/// for four checks in a row. Returns how long that took, in seconds.
+async fn wait_for_quiet(shared: &Shared, limit: Duration) -> f64 {
     let quiet_start = Instant::now();
     let mut last_total = shared.lines_total.load(Ordering::Relaxed);
     let mut quiet_ticks = 0;
-    while quiet_start.elapsed() < secs(args.join_wait) && quiet_ticks < 4 {
+    while quiet_start.elapsed() < limit && quiet_ticks < 4 {
         tokio::time::sleep(Duration::from_millis(250)).await;
         let total = shared.lines_total.load(Ordering::Relaxed);
         if total == last_total {
@@ -730,12 +785,18 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
             last_total = total;
         }
     }
-    let join_settle_secs = quiet_start.elapsed().as_secs_f64();
-    let after_connect = sample(args.server_pid);
-    let alive_after_connect = readers.iter().filter(|r| !r.is_finished()).count();
-    let loadgen_rss_connected = self_rss_kib();
+    quiet_start.elapsed().as_secs_f64()
+}
 
-    // Talk: warmup, then the measured window.
+/// The talk phase: warmup, then the measured window, then the settle time;
+/// the server is sampled at the window's start and end and after settling.
+async fn talk_all(
+    args: &Args,
+    shared: &Arc<Shared>,
+    writers: Vec<(usize, TalkerWriter)>,
+    probe: &Probe,
+    samples: &mut ServerSamples,
+) -> JoinSet<TalkerReport> {
     let talk_start = shared.now_ns();
     let t0 = talk_start.saturating_add(secs(args.warmup).as_nanos() as u64);
     let t1 = t0.saturating_add(secs(args.duration).as_nanos() as u64);
@@ -746,14 +807,20 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
         talkers.spawn(talk(writer, index, args.rate, shared.clone()));
     }
     tokio::time::sleep_until(shared.at(t0)).await;
-    let window_start = sample(args.server_pid);
+    samples.window_start = probe.sample();
     tokio::time::sleep_until(shared.at(t1)).await;
-    let window_end = sample(args.server_pid);
+    samples.window_end = probe.sample();
     tokio::time::sleep(secs(args.settle)).await;
-    let end = sample(args.server_pid);
+    samples.end = probe.sample();
+    talkers
+}
 
-    // Stop everyone and collect.
-    let _ = stop_tx.send(true);
+/// Collects every talker's and member's report (within 10 s; a reader that
+/// does not stop is reported as such).
+async fn collect(
+    mut talkers: JoinSet<TalkerReport>,
+    readers: Vec<JoinHandle<MemberReport>>,
+) -> (Vec<TalkerReport>, Vec<MemberReport>) {
     let mut talker_reports = Vec::new();
     let collect_deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while let Ok(Some(r)) = tokio::time::timeout_at(collect_deadline, talkers.join_next()).await {
@@ -773,170 +840,340 @@ async fn run(args: Args) -> Result<serde_json::Value, String> {
             }),
         }
     }
-    let loadgen_rss_end = self_rss_kib();
-
-    // Sums.
     talker_reports.sort_by_key(|t| t.index);
-    let sent_window: u64 = talker_reports.iter().map(|t| t.sent_window).sum();
-    let sent_total: u64 = talker_reports.iter().map(|t| t.sent_total).sum();
-    let sent_by: BTreeMap<usize, u64> = talker_reports
-        .iter()
-        .map(|t| (t.index, t.sent_window))
-        .collect();
-    let expected_for = |m: usize| sent_window - sent_by.get(&m).copied().unwrap_or(0);
-    let expected: u64 = member_reports.iter().map(|m| expected_for(m.index)).sum();
-    let received: u64 = member_reports.iter().map(|m| m.received_window).sum();
-    let during: u64 = member_reports
-        .iter()
-        .map(|m| m.received_during_window)
-        .sum();
-    let violations: u64 = member_reports.iter().map(|m| m.order_violations).sum();
-    let mut disconnect_reasons: BTreeMap<String, u64> = BTreeMap::new();
-    let mut disconnected = 0u64;
-    let mut short_but_connected = 0u64;
-    let mut complete = 0u64;
-    for m in &member_reports {
-        if let Some(why) = &m.disconnected {
-            disconnected += 1;
-            let why = match &m.notice {
-                Some(n) => format!("{why}; last notice: {n}"),
-                None => why.clone(),
-            };
-            *disconnect_reasons.entry(why).or_default() += 1;
-        } else if m.received_window < expected_for(m.index) {
-            short_but_connected += 1;
-        } else {
-            complete += 1;
+    (talker_reports, member_reports)
+}
+
+/// What was sent and delivered, summed over talkers and members.
+#[derive(Default)]
+struct Deliveries {
+    sent_window: u64,
+    sent_total: u64,
+    expected: u64,
+    received: u64,
+    /// Deliveries received while the window was open.
+    during: u64,
+    violations: u64,
+    /// Members that got everything meant for them.
+    complete: u64,
+    /// Members still connected that got less.
+    short_but_connected: u64,
+    disconnected: u64,
+    disconnect_reasons: BTreeMap<String, u64>,
+    talker_errors: Vec<String>,
+}
+
+impl Deliveries {
+    fn tally(talkers: &[TalkerReport], members: &[MemberReport]) -> Self {
+        let sent_window: u64 = talkers.iter().map(|t| t.sent_window).sum();
+        let sent_by: BTreeMap<usize, u64> =
+            talkers.iter().map(|t| (t.index, t.sent_window)).collect();
+        let expected_for = |m: usize| sent_window - sent_by.get(&m).copied().unwrap_or(0);
+        let mut sums = Self {
+            sent_window,
+            sent_total: talkers.iter().map(|t| t.sent_total).sum(),
+            expected: members.iter().map(|m| expected_for(m.index)).sum(),
+            received: members.iter().map(|m| m.received_window).sum(),
+            during: members.iter().map(|m| m.received_during_window).sum(),
+            violations: members.iter().map(|m| m.order_violations).sum(),
+            talker_errors: talkers
+                .iter()
+                .filter_map(|t| t.error.as_ref().map(|e| format!("talker {}: {e}", t.index)))
+                .collect(),
+            ..Self::default()
+        };
+        for m in members {
+            if let Some(why) = &m.disconnected {
+                sums.disconnected += 1;
+                let why = match &m.notice {
+                    Some(n) => format!("{why}; last notice: {n}"),
+                    None => why.clone(),
+                };
+                *sums.disconnect_reasons.entry(why).or_default() += 1;
+            } else if m.received_window < expected_for(m.index) {
+                sums.short_but_connected += 1;
+            } else {
+                sums.complete += 1;
+            }
+        }
+        sums
+    }
+
+    fn lost(&self) -> u64 {
+        self.expected.saturating_sub(self.received)
+    }
+
+    fn extra(&self) -> u64 {
+        self.received.saturating_sub(self.expected)
+    }
+}
+
+/// Delivery latency in milliseconds.
+struct Latency {
+    p50: Option<f64>,
+    p99: Option<f64>,
+    max: Option<f64>,
+}
+
+impl Latency {
+    fn of(shared: &Shared, received: u64) -> Self {
+        let max =
+            (received > 0).then(|| shared.latency_max_ns.load(Ordering::Relaxed) as f64 / 1e6);
+        // A bucket's upper edge can lie above the largest value seen.
+        let cap = |q: Option<f64>| match (q, max) {
+            (Some(q), Some(m)) => Some(q.min(m)),
+            (q, _) => q,
+        };
+        Self {
+            p50: cap(ms(shared.latency.quantile(0.50))),
+            p99: cap(ms(shared.latency.quantile(0.99))),
+            max,
         }
     }
-    let talker_errors: Vec<String> = talker_reports
-        .iter()
-        .filter_map(|t| t.error.as_ref().map(|e| format!("talker {}: {e}", t.index)))
-        .collect();
-    let lost = expected.saturating_sub(received);
-    let extra = received.saturating_sub(expected);
-    let deliveries_per_sec = during as f64 / args.duration;
-    let cpu_window = match (window_start, window_end) {
-        (Some(a), Some(b)) => Some(b.cpu_s - a.cpu_s),
-        _ => None,
-    };
-    let cpu_us_per_delivery = cpu_window
-        .filter(|_| during > 0)
-        .map(|c| c * 1e6 / during as f64);
-    let rss_per_member = match (before, after_connect) {
-        (Some(b), Some(a)) if alive_after_connect > 0 => {
-            Some((a.rss_kib as f64 - b.rss_kib as f64) / alive_after_connect as f64)
+}
+
+/// Everything a run measured.
+struct Report {
+    connect_failures: BTreeMap<String, u64>,
+    abandoned: u64,
+    connected: usize,
+    failed: u64,
+    connect_secs: f64,
+    join_settle_secs: f64,
+    alive_after_connect: usize,
+    talkers: usize,
+    deliveries: Deliveries,
+    latency: Latency,
+    server: ServerSamples,
+    loadgen_rss_connected: u64,
+    loadgen_rss_end: u64,
+}
+
+impl Report {
+    fn deliveries_per_sec(&self, args: &Args) -> f64 {
+        self.deliveries.during as f64 / args.duration
+    }
+
+    fn cpu_us_per_delivery(&self) -> Option<f64> {
+        let during = self.deliveries.during;
+        self.server
+            .cpu_window()
+            .filter(|_| during > 0)
+            .map(|c| c * 1e6 / during as f64)
+    }
+
+    /// The report for people, on stdout.
+    fn print(&self, args: &Args) {
+        let d = &self.deliveries;
+        let kib = |s: Option<ProcSample>| fmt_opt(s.map(|s| s.rss_kib as f64), 0);
+        println!("== loadgen {} ==", args.label);
+        println!(
+            "target {}  members {} (connected {}, failed {}, alive after joins {})  talkers {}  rate {}  window {} s (warmup {} s, settle {} s)",
+            args.addr,
+            args.members,
+            self.connected,
+            self.failed,
+            self.alive_after_connect,
+            self.talkers,
+            if args.rate > 0.0 {
+                format!("{} lines/s each", args.rate)
+            } else {
+                "as fast as possible".into()
+            },
+            args.duration,
+            args.warmup,
+            args.settle
+        );
+        for (why, n) in &self.connect_failures {
+            println!("  connect failure x{n}: {why}");
         }
-        _ => None,
-    };
-    let max = (received > 0).then(|| shared.latency_max_ns.load(Ordering::Relaxed) as f64 / 1e6);
-    // A bucket's upper edge can lie above the largest value seen.
-    let cap = |q: Option<f64>| match (q, max) {
-        (Some(q), Some(m)) => Some(q.min(m)),
-        (q, _) => q,
-    };
-    let p50 = cap(ms(shared.latency.quantile(0.50)));
-    let p99 = cap(ms(shared.latency.quantile(0.99)));
-    let kib = |s: Option<ProcSample>| s.map(|s| s.rss_kib);
+        if self.abandoned > 0 {
+            println!(
+                "  {} connections abandoned at the connect deadline",
+                self.abandoned
+            );
+        }
+        println!(
+            "connect phase {:.2} s ({:.0} connections/s), joins settled after {:.1} s",
+            self.connect_secs,
+            self.connected as f64 / self.connect_secs.max(1e-9),
+            self.join_settle_secs
+        );
+        println!(
+            "lines sent in window {} (total {}); deliveries expected {}, received {}, lost {}, unexpected extra {}",
+            d.sent_window,
+            d.sent_total,
+            d.expected,
+            d.received,
+            d.lost(),
+            d.extra()
+        );
+        println!(
+            "deliveries/s {:.0}; latency ms p50 {} p99 {} max {}; order violations {}",
+            self.deliveries_per_sec(args),
+            fmt_opt(self.latency.p50, 2),
+            fmt_opt(self.latency.p99, 2),
+            fmt_opt(self.latency.max, 2),
+            d.violations
+        );
+        println!(
+            "members complete {}, connected but short {}, disconnected {}",
+            d.complete, d.short_but_connected, d.disconnected
+        );
+        for (why, n) in &d.disconnect_reasons {
+            println!("  disconnected x{n}: {why}");
+        }
+        for e in &d.talker_errors {
+            println!("  {e}");
+        }
+        println!(
+            "server CPU in window {} s, {} µs per delivered line; RSS KiB before {} / after connect {} / end {} (peak {}); per idle member {} KiB",
+            fmt_opt(self.server.cpu_window(), 2),
+            fmt_opt(self.cpu_us_per_delivery(), 2),
+            kib(self.server.before),
+            kib(self.server.after_connect),
+            kib(self.server.end),
+            fmt_opt(self.server.end.map(|s| s.hwm_kib as f64), 0),
+            fmt_opt(self.server.rss_per_member(self.alive_after_connect), 2)
+        );
+        println!(
+            "loadgen RSS KiB after connect {}, at end {}; {} worker threads",
+            self.loadgen_rss_connected, self.loadgen_rss_end, args.threads
+        );
+    }
 
-    println!("== loadgen {} ==", args.label);
-    println!(
-        "target {}  members {} (connected {connected}, failed {failed}, alive after joins {alive_after_connect})  talkers {}  rate {}  window {} s (warmup {} s, settle {} s)",
-        args.addr,
-        args.members,
-        talker_reports.len(),
-        if args.rate > 0.0 {
-            format!("{} lines/s each", args.rate)
-        } else {
-            "as fast as possible".into()
-        },
-        args.duration,
-        args.warmup,
-        args.settle
-    );
-    for (why, n) in &failures {
-        println!("  connect failure x{n}: {why}");
+    /// The report as one JSON object (for `--json`).
+    fn json(&self, args: &Args) -> serde_json::Value {
+        let d = &self.deliveries;
+        let kib = |s: Option<ProcSample>| s.map(|s| s.rss_kib);
+        serde_json::json!({
+            "label": args.label,
+            "addr": args.addr.to_string(),
+            "members": args.members,
+            "connected": self.connected,
+            "connect_failed": self.failed,
+            "connect_failures": self.connect_failures,
+            "connect_secs": self.connect_secs,
+            "join_settle_secs": self.join_settle_secs,
+            "alive_after_connect": self.alive_after_connect,
+            "talkers": self.talkers,
+            "rate": args.rate,
+            "duration": args.duration,
+            "warmup": args.warmup,
+            "lines_sent": d.sent_window,
+            "lines_sent_total": d.sent_total,
+            "deliveries_expected": d.expected,
+            "deliveries_received": d.received,
+            "deliveries_lost": d.lost(),
+            "deliveries_extra": d.extra(),
+            "deliveries_per_sec": self.deliveries_per_sec(args),
+            "latency_ms": {
+                "p50": self.latency.p50,
+                "p99": self.latency.p99,
+                "max": self.latency.max,
+            },
+            "order_violations": d.violations,
+            "members_complete": d.complete,
+            "members_short": d.short_but_connected,
+            "members_disconnected": d.disconnected,
+            "disconnect_reasons": d.disconnect_reasons,
+            "talker_errors": d.talker_errors,
+            "server_cpu_s": self.server.cpu_window(),
+            "cpu_us_per_delivery": self.cpu_us_per_delivery(),
+            "rss_kib": {
+                "before": kib(self.server.before),
+                "after_connect": kib(self.server.after_connect),
+                "end": kib(self.server.end),
+                "peak": self.server.end.map(|s| s.hwm_kib),
+            },
+            "rss_per_member_kib": self.server.rss_per_member(self.alive_after_connect),
+            "loadgen_rss_kib": self.loadgen_rss_end,
+            "loadgen_threads": args.threads,
+        })
     }
-    if abandoned > 0 {
-        println!("  {abandoned} connections abandoned at the connect deadline");
-    }
-    println!(
-        "connect phase {connect_secs:.2} s ({:.0} connections/s), joins settled after {join_settle_secs:.1} s",
-        connected as f64 / connect_secs.max(1e-9)
-    );
-    println!(
-        "lines sent in window {sent_window} (total {sent_total}); deliveries expected {expected}, received {received}, lost {lost}, unexpected extra {extra}"
-    );
-    println!(
-        "deliveries/s {deliveries_per_sec:.0}; latency ms p50 {} p99 {} max {}; order violations {violations}",
-        fmt_opt(p50, 2),
-        fmt_opt(p99, 2),
-        fmt_opt(max, 2)
-    );
-    println!(
-        "members complete {complete}, connected but short {short_but_connected}, disconnected {disconnected}"
-    );
-    for (why, n) in &disconnect_reasons {
-        println!("  disconnected x{n}: {why}");
-    }
-    for e in &talker_errors {
-        println!("  {e}");
-    }
-    println!(
-        "server CPU in window {} s, {} µs per delivered line; RSS KiB before {} / after connect {} / end {} (peak {}); per idle member {} KiB",
-        fmt_opt(cpu_window, 2),
-        fmt_opt(cpu_us_per_delivery, 2),
-        fmt_opt(kib(before).map(|v| v as f64), 0),
-        fmt_opt(kib(after_connect).map(|v| v as f64), 0),
-        fmt_opt(kib(end).map(|v| v as f64), 0),
-        fmt_opt(end.map(|s| s.hwm_kib as f64), 0),
-        fmt_opt(rss_per_member, 2)
-    );
-    println!(
-        "loadgen RSS KiB after connect {loadgen_rss_connected}, at end {loadgen_rss_end}; {} worker threads",
-        args.threads
-    );
+}
 
-    Ok(serde_json::json!({
-        "label": args.label,
-        "addr": args.addr.to_string(),
-        "members": args.members,
-        "connected": connected,
-        "connect_failed": failed,
-        "connect_failures": failures,
-        "connect_secs": connect_secs,
-        "join_settle_secs": join_settle_secs,
-        "alive_after_connect": alive_after_connect,
-        "talkers": talker_reports.len(),
-        "rate": args.rate,
-        "duration": args.duration,
-        "warmup": args.warmup,
-        "lines_sent": sent_window,
-        "lines_sent_total": sent_total,
-        "deliveries_expected": expected,
-        "deliveries_received": received,
-        "deliveries_lost": lost,
-        "deliveries_extra": extra,
-        "deliveries_per_sec": deliveries_per_sec,
-        "latency_ms": { "p50": p50, "p99": p99, "max": max },
-        "order_violations": violations,
-        "members_complete": complete,
-        "members_short": short_but_connected,
-        "members_disconnected": disconnected,
-        "disconnect_reasons": disconnect_reasons,
-        "talker_errors": talker_errors,
-        "server_cpu_s": cpu_window,
-        "cpu_us_per_delivery": cpu_us_per_delivery,
-        "rss_kib": {
-            "before": kib(before),
-            "after_connect": kib(after_connect),
-            "end": kib(end),
-            "peak": end.map(|s| s.hwm_kib),
-        },
-        "rss_per_member_kib": rss_per_member,
-        "loadgen_rss_kib": loadgen_rss_end,
-        "loadgen_threads": args.threads,
-    }))
+impl Shared {
+    /// The state shared by the members and talkers of a run of `args`.
+    fn new(args: &Args) -> Self {
+        Self {
+            base: Instant::now(),
+            t0: AtomicU64::new(u64::MAX),
+            t1: AtomicU64::new(u64::MAX),
+            lines_total: AtomicU64::new(0),
+            latency: Histogram::new(),
+            latency_max_ns: AtomicU64::new(0),
+            talkers: args.talkers,
+            observer: AtomicUsize::new(args.members - 1),
+            observed: (0..args.talkers).map(|_| AtomicU64::new(0)).collect(),
+            progress: (0..args.talkers)
+                .map(|_| tokio::sync::Notify::new())
+                .collect(),
+            window: args.window,
+        }
+    }
+}
+
+/// One run: connect, let the joins settle, talk, stop, report (printed,
+/// and returned for `--json`).
+async fn run(args: Args) -> Result<serde_json::Value, String> {
+    let connector = tls_connector(&args.ca)?;
+    let name = match &args.server_name {
+        Some(n) => {
+            ServerName::try_from(n.clone()).map_err(|e| format!("--server-name {n}: {e}"))?
+        }
+        None => ServerName::IpAddress(args.addr.ip().into()),
+    };
+    let shared = Arc::new(Shared::new(&args));
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let probe = Probe::new(args.server_pid)?;
+    let mut server = ServerSamples {
+        before: probe.sample(),
+        ..ServerSamples::default()
+    };
+
+    let joined = connect_all(&args, &shared, stop_rx, connector, name).await;
+    let (connected, failed) = (joined.connected(), joined.failed());
+    shared
+        .observer
+        .store(connected.saturating_sub(1), Ordering::Relaxed);
+    eprintln!(
+        "loadgen: {connected} of {} members connected in {:.1} s ({failed} failed)",
+        args.members, joined.secs
+    );
+    let join_settle_secs = wait_for_quiet(&shared, secs(args.join_wait)).await;
+    server.after_connect = probe.sample();
+    let alive_after_connect = joined.readers.iter().filter(|r| !r.is_finished()).count();
+    let loadgen_rss_connected = self_rss_kib();
+
+    let Joined {
+        readers,
+        writers,
+        failures,
+        abandoned,
+        secs: connect_secs,
+    } = joined;
+    let talkers = talk_all(&args, &shared, writers, &probe, &mut server).await;
+    let _ = stop_tx.send(true);
+    let (talker_reports, member_reports) = collect(talkers, readers).await;
+    let deliveries = Deliveries::tally(&talker_reports, &member_reports);
+    let report = Report {
+        connect_failures: failures,
+        abandoned,
+        connected,
+        failed,
+        connect_secs,
+        join_settle_secs,
+        alive_after_connect,
+        talkers: talker_reports.len(),
+        latency: Latency::of(&shared, deliveries.received),
+        deliveries,
+        server,
+        loadgen_rss_connected,
+        loadgen_rss_end: self_rss_kib(),
+    };
+    report.print(&args);
+    Ok(report.json(&args))
 }
 
 fn main() -> std::process::ExitCode {

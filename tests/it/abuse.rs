@@ -6,7 +6,6 @@
 use crate::common;
 
 use std::io::Write as _;
-use std::time::Duration;
 
 use common::Command;
 use common::{Pki, PlainClient, host, join};
@@ -129,5 +128,24 @@ fn churn_and_half_open_connections_leave_the_room_as_it_was() {
         text: "still here".into(),
     });
     assert_eq!(a.wait_message("still here"), "bo");
-    h.drain(Duration::from_millis(50));
+    assert_eq!(h.wait_message("still here"), "bo");
+    // The room is as it was: a newcomer finds hana, ana and bo in it, and
+    // nobody the churn left behind.
+    let (newcomer, _) = join(addr, "cy", &pki.ca_pem);
+    let roster = newcomer.seen.iter().find_map(|e| match e {
+        NetEvent::Joined { members, total, .. } => Some((members, *total)),
+        _ => None,
+    });
+    let (members, total) = roster.unwrap();
+    let mut nicks: Vec<&str> = members.iter().map(|m| m.nick.as_str()).collect();
+    nicks.sort_unstable();
+    assert_eq!(nicks, ["ana", "bo", "cy", "hana"]);
+    assert_eq!(total, 4);
+    assert!(
+        !h.seen
+            .iter()
+            .any(|e| matches!(e, NetEvent::Disconnected { .. })),
+        "the host stopped: {:#?}",
+        h.seen
+    );
 }

@@ -7,15 +7,7 @@ use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
 use std::time::Instant;
 
-use common::{DEADLINE, Pki, Proc, tlschat_command as tlschat};
-
-/// Closes stdin and waits (with the deadline) for the exit; returns the
-/// exit code (-1 for a signal), every stdout line and the whole stderr.
-fn finish(mut p: Proc) -> (i32, Vec<String>, String) {
-    p.close_stdin();
-    let (code, err) = p.wait_exit();
-    (code.unwrap_or(-1), std::mem::take(&mut p.seen), err)
-}
+use common::{DEADLINE, Pki, Proc, finish, tlschat_command as tlschat};
 
 /// Checks the contract for a user error: non-zero exit, one line on stderr
 /// that starts with `tlschat:` and contains every `needle`, no panic.
@@ -174,13 +166,14 @@ fn host_reports_an_address_in_use() {
 #[test]
 fn join_reports_refused_not_tls_and_bad_arguments() {
     let cfg = tempfile::tempdir().unwrap();
-    let free = common::free_addr().to_string();
+    let nothing = common::reserve("127.0.0.1");
+    let refusing = nothing.addr.to_string();
     let out = tlschat(cfg.path())
-        .args(["join", &free, "--headless"])
+        .args(["join", &refusing, "--headless"])
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_one_line_error(&out, 1, &[&free, "connection refused"]);
+    assert_one_line_error(&out, 1, &[&refusing, "connection refused"]);
 
     // A server that answers in plain HTTP.
     let http = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -466,29 +459,15 @@ fn an_openssl_req_x509_certificate_served_by_s_server_is_refused_then_pinned() {
         .nth(1)
         .unwrap()
         .to_string();
-    let port = common::free_addr().port();
     let mut server = Command::new("openssl");
     server
-        .args([
-            "s_server",
-            "-quiet",
-            "-naccept",
-            "3",
-            "-accept",
-            &format!("127.0.0.1:{port}"),
-            "-cert",
-        ])
+        .args(["s_server", "-naccept", "3", "-accept", "127.0.0.1:0"])
+        .arg("-cert")
         .arg(&cert)
         .arg("-key")
         .arg(&key);
     let mut server = Proc::spawn(&mut server);
-    let addr = format!("127.0.0.1:{port}");
-    // s_server prints nothing when ready: wait until it accepts connections.
-    let end = Instant::now() + DEADLINE;
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(Instant::now() < end, "s_server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let addr = common::s_server_accepting(&mut server).to_string();
     let cfg = tempfile::tempdir().unwrap();
     let out = tlschat(cfg.path())
         .args(["join", &addr, "--headless"])
@@ -854,6 +833,7 @@ fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
         {
             Ok(f) => break f,
             Err(_) if Instant::now() < end => {
+                // A poll: nothing tells when the host opens its end.
                 std::thread::sleep(std::time::Duration::from_millis(10));
             }
             Err(e) => panic!("the host never opened its certificate: {e}"),
@@ -869,4 +849,69 @@ fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
     );
     assert_eq!(code, Some(1), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+/// The fingerprint line of `tlschat identity`'s report.
+fn identity_fingerprint(out: &Output) -> String {
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix("fingerprint  "))
+        .unwrap_or_else(|| panic!("no fingerprint in {text:?}"))
+        .to_string()
+}
+
+#[test]
+fn identity_is_made_once_shown_the_same_and_replaced_only_when_confirmed() {
+    let config = tempfile::tempdir().unwrap();
+    let show = || {
+        tlschat(config.path())
+            .arg("identity")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    let first = show();
+    assert_eq!(first.status.code(), Some(0), "{first:?}");
+    let fp = identity_fingerprint(&first);
+    assert!(fp.starts_with("SHA256:") && fp.len() == 7 + 64, "{fp}");
+    let text = String::from_utf8_lossy(&first.stdout);
+    let code = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("safety code  "))
+        .unwrap();
+    assert_eq!(code.split(' ').count(), 5, "{code}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let key = config.path().join(tlschat::net::identity::KEY_FILE);
+        let mode = std::fs::metadata(&key).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
+    assert_eq!(identity_fingerprint(&show()), fp);
+
+    // --new away from a terminal, unconfirmed: refused, the key kept.
+    let unconfirmed = tlschat(config.path())
+        .args(["identity", "--new"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&unconfirmed, 2, &["--yes", &fp]);
+    assert_eq!(identity_fingerprint(&show()), fp);
+
+    let replaced = tlschat(config.path())
+        .args(["identity", "--new", "--yes"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(replaced.status.code(), Some(0), "{replaced:?}");
+    let new = identity_fingerprint(&replaced);
+    assert_ne!(new, fp);
+    assert_eq!(identity_fingerprint(&show()), new);
+
+    // --yes means nothing without --new.
+    let stray = tlschat(config.path())
+        .args(["identity", "--yes"])
+        .output()
+        .unwrap();
+    assert_eq!(stray.status.code(), Some(2));
 }

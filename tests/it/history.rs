@@ -12,8 +12,8 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use common::{
-    Command, DEADLINE, Issued, Node, Pki, PlainClient, Proc, Relay, free_addr, host_config,
-    host_from, join, join_config, tlschat_command,
+    Command, DEADLINE, Issued, Node, Pki, PlainClient, Proc, Relay, host_config, host_from, join,
+    join_config, tlschat_command,
 };
 use serde_json::{Value, json};
 use tlschat::net::{HistoryConfig, HistoryPlace, NetEvent};
@@ -172,17 +172,17 @@ fn start_host(config_dir: &Path, addr: SocketAddr, server: &Issued, extra: &[&st
     host
 }
 
+/// [`start_host`] on a port the system picks; returns the host and where
+/// it listens.
+fn start_host_anywhere(config_dir: &Path, server: &Issued, extra: &[&str]) -> (Proc, SocketAddr) {
+    let mut host = spawn_host(config_dir, "127.0.0.1:0".parse().unwrap(), server, extra);
+    let addr = host.expect_hosting();
+    (host, addr)
+}
+
 fn spawn_host(config_dir: &Path, addr: SocketAddr, server: &Issued, extra: &[&str]) -> Proc {
-    Proc::spawn(
-        tlschat_command(config_dir)
-            .args(["host", "--headless", "--name", "hana", "--bind"])
-            .arg(addr.to_string())
-            .arg("--cert")
-            .arg(&server.cert)
-            .arg("--key")
-            .arg(&server.key)
-            .args(extra),
-    )
+    let bind = addr.to_string();
+    Proc::spawn(common::headless_host_command(config_dir, &bind, "hana", Some(server)).args(extra))
 }
 
 /// Stops a headless host as a service manager would, and checks it ended
@@ -206,7 +206,9 @@ fn a_host_killed_mid_stream_loses_nothing_it_acknowledged_and_says_nothing_twice
     let server = pki.server();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.sqlite3");
-    let addr = free_addr();
+    // The host comes back on this address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let args = ["--history", path_arg(&file)];
     let mut host = start_host(dir.path(), addr, &server, &args);
     let mut bea = join_reconnecting(addr, "bea", &pki.ca_pem);
@@ -233,6 +235,8 @@ fn a_host_killed_mid_stream_loses_nothing_it_acknowledged_and_says_nothing_twice
         if i == 150 {
             host.kill();
         }
+        // Part of the scenario, not a wait: the stream is spread over time
+        // so that the kill lands in the middle of it.
         std::thread::sleep(std::time::Duration::from_millis(1));
     }
     await_reconnecting(&mut ana);
@@ -391,6 +395,7 @@ fn a_member_cut_off_gets_what_it_missed_once_and_its_messages_go_once() {
             Instant::now() < end,
             "ana's messages never reached the relay"
         );
+        // A poll of the relay's count (it has no event to wait on).
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
     let (delivered, _) = deliveries(&ana.seen);
@@ -559,7 +564,9 @@ fn keep_bounds_the_file_and_what_newcomers_get() {
     let server = pki.server();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.sqlite3");
-    let addr = free_addr();
+    // The host comes back on this address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let args = ["--history", path_arg(&file), "--keep", "3"];
     let mut host = start_host(dir.path(), addr, &server, &args);
     let notice = host.expect("the history notice", |l| l.starts_with("* history: "));
@@ -624,7 +631,9 @@ fn no_history_and_port_zero_leave_no_file_and_a_fixed_port_does() {
 
     // By default, a fixed port keeps history-PORT.sqlite3 in the config dir.
     let config = tempfile::tempdir().unwrap();
-    let addr = free_addr();
+    // A fixed port, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let mut host = start_host(config.path(), addr, &server, &[]);
     let want = config
         .path()
@@ -638,7 +647,9 @@ fn no_history_and_port_zero_leave_no_file_and_a_fixed_port_does() {
 
     // --no-history on a fixed port: nothing.
     let config = tempfile::tempdir().unwrap();
-    let addr = free_addr();
+    // A fixed port, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let mut host = start_host(config.path(), addr, &server, &["--no-history"]);
     say_one(addr, &pki.ca_pem);
     stop_host(&mut host);
@@ -673,7 +684,7 @@ fn refused(config_dir: &Path, file: &Path, server: &Issued) -> String {
     let started = Instant::now();
     let mut host = spawn_host(
         config_dir,
-        free_addr(),
+        "127.0.0.1:0".parse().unwrap(),
         server,
         &["--history", path_arg(file)],
     );
@@ -779,8 +790,8 @@ fn a_history_file_in_use_by_another_host_is_refused() {
     let server = pki.server();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.sqlite3");
-    let addr = free_addr();
-    let mut first = start_host(dir.path(), addr, &server, &["--history", path_arg(&file)]);
+    let (mut first, addr) =
+        start_host_anywhere(dir.path(), &server, &["--history", path_arg(&file)]);
     let line = refused(dir.path(), &file, &server);
     assert!(line.contains("in use"), "{line}");
     // The first one goes on, with its history.
@@ -876,7 +887,10 @@ fn a_full_history_refuses_messages_to_their_sender_and_the_room_stays_up() {
     let want: Vec<String> = (1..first_refused).map(|i| format!("big-{i:02}")).collect();
     assert_eq!(bea_got, want, "bea got what was stored, nothing else");
     assert_eq!(plain_got.len() as u64, first_refused - 1);
-    host.drain(std::time::Duration::from_millis(50));
+    // The host saw cy join too, and had not stopped before.
+    host.wait_for("cy joined", |e| {
+        matches!(e, NetEvent::MemberJoined(m) if m.nick == "cy").then_some(())
+    });
     assert!(
         !host
             .seen
@@ -891,7 +905,7 @@ fn a_full_history_refuses_messages_to_their_sender_and_the_room_stays_up() {
 
 /// A raw `tlschat/1` connection.
 fn raw(addr: SocketAddr, ca: &Path) -> PlainClient {
-    PlainClient::connect_with(addr, ca, Some(b"tlschat/1"))
+    PlainClient::connect_json(addr, ca)
 }
 
 fn frame(c: &mut PlainClient) -> Value {
@@ -1191,7 +1205,9 @@ fn every_file_the_host_makes_is_private_whatever_the_umask() {
     let config = dir.path().join("new").join("config");
     let keylog = dir.path().join("keys.log");
     let transcript = dir.path().join("chat.txt");
-    let addr = free_addr();
+    // A fixed port (it names the history file), held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let mut cmd = tlschat_command(&config);
     let mut host = Proc::spawn(
         cmd.program_via_sh_umask_000()
@@ -1271,7 +1287,9 @@ fn a_token_read_from_the_history_file_does_not_work_as_a_token() {
     let server = pki.server();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("h.sqlite3");
-    let addr = free_addr();
+    // The host comes back on this address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let args = ["--history", path_arg(&file)];
     let token = "9f0c2ab4e1d3a8b7c6d5e4f3a2b1c0d9";
     let mut host = start_host(dir.path(), addr, &server, &args);
@@ -1358,8 +1376,8 @@ fn a_crafted_history_is_replayed_escaped_without_the_rows_it_cannot_read() {
             (4, "after".to_string().into()),
         ],
     );
-    let addr = free_addr();
-    let mut host = start_host(dir.path(), addr, &server, &["--history", path_arg(&file)]);
+    let (mut host, addr) =
+        start_host_anywhere(dir.path(), &server, &["--history", path_arg(&file)]);
     host.expect("the skipped rows told to the host", |l| {
         l == "* history: 1 stored messages cannot be read and are not shown to anyone"
     });
@@ -1417,8 +1435,8 @@ fn numbers_at_the_limits_of_a_crafted_history_are_refused_or_held_and_members_ne
             "the last number".to_string().into(),
         )],
     );
-    let addr = free_addr();
-    let mut host = start_host(dir.path(), addr, &server, &["--history", path_arg(&file)]);
+    let (mut host, addr) =
+        start_host_anywhere(dir.path(), &server, &["--history", path_arg(&file)]);
     let mut last = raw(addr, &pki.ca_pem);
     let welcome = hello(
         &mut last,

@@ -31,7 +31,7 @@ const TLSCHAT: &str = "tlschat/1";
 
 /// A `tlschat/1` member driven by hand: hello, then raw frames.
 fn json_member(addr: SocketAddr, ca: &std::path::Path, nick: &str) -> PlainClient {
-    let mut c = PlainClient::connect_with(addr, ca, Some(TLSCHAT.as_bytes()));
+    let mut c = PlainClient::connect_json(addr, ca);
     c.send(&format!(r#"{{"type":"hello","nick":"{nick}"}}"#));
     let welcome = c.line();
     assert!(welcome.contains(r#""type":"welcome""#), "{welcome}");
@@ -50,7 +50,7 @@ fn json_member_with_token(
     nick: &str,
     token: &str,
 ) -> PlainClient {
-    let mut c = PlainClient::connect_with(addr, ca, Some(TLSCHAT.as_bytes()));
+    let mut c = PlainClient::connect_json(addr, ca);
     c.send(&format!(
         r#"{{"type":"hello","nick":"{nick}","client":"{token}"}}"#
     ));
@@ -393,7 +393,7 @@ fn a_malformed_hello_is_answered_with_what_is_wrong_with_it() {
             "expected a hello frame first",
         ),
     ] {
-        let mut c = PlainClient::connect_with(addr, &pki.ca_pem, Some(TLSCHAT.as_bytes()));
+        let mut c = PlainClient::connect_json(addr, &pki.ca_pem);
         c.send(hello);
         match frame(&c.line()) {
             ServerFrame::Error {
@@ -700,6 +700,8 @@ fn a_member_joins_through_a_handshake_flood(
             "the host closed {dropped} of the flood's connections in {limit:?}, {} joins",
             took.len()
         );
+        // A poll of the flood's counts between joins (not a wait before
+        // asserting that nothing happened).
         std::thread::sleep(Duration::from_millis(100));
     }
     eprintln!(

@@ -49,17 +49,13 @@ fn finish(mut p: Proc, close_stdin: bool) -> (i32, Vec<u8>, Vec<u8>) {
 
 /// A headless host with this certificate; returns it once it listens.
 fn host(cfg: &std::path::Path, cert: &Issued, name: &str) -> (Proc, SocketAddr) {
-    let addr = common::free_addr();
-    let mut host = Proc::spawn(
-        tlschat(cfg)
-            .args(["host", "--headless", "--name", name, "--bind"])
-            .arg(addr.to_string())
-            .arg("--cert")
-            .arg(&cert.cert)
-            .arg("--key")
-            .arg(&cert.key),
-    );
-    host.expect("hosting on", |l| l.starts_with("* hosting on "));
+    let mut host = Proc::spawn(&mut common::headless_host_command(
+        cfg,
+        "127.0.0.1:0",
+        name,
+        Some(cert),
+    ));
+    let addr = host.expect_hosting();
     (host, addr)
 }
 
@@ -352,7 +348,7 @@ fn look_alike_names_are_refused_or_renamed() {
         ("hana\u{1d159}", "U+1D159 (musical symbol null notehead)"),
         ("*", "it contains '*'"),
     ] {
-        let mut c = PlainClient::connect_with(addr, &pki.ca_pem, Some(b"tlschat/1"));
+        let mut c = PlainClient::connect_json(addr, &pki.ca_pem);
         let hello = serde_json::json!({"type": "hello", "nick": wanted});
         c.send(&hello.to_string());
         let answer: serde_json::Value = serde_json::from_str(&c.line()).unwrap();

@@ -11,7 +11,7 @@ use crate::common;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
-use common::{Proc, tlschat_command as tlschat};
+use common::{Proc, finish, tlschat_command as tlschat};
 use tlschat::net::CertInfo;
 
 /// What a headless host printed when it started listening.
@@ -32,15 +32,8 @@ fn value<'a>(line: &'a str, prefix: &str) -> &'a str {
 /// listening on `bind`; returns it once it has printed its invites (the
 /// last one is for a loopback address).
 fn host(config: &Path, bind: &str) -> (Proc, Listing) {
-    let mut p = Proc::spawn(tlschat(config).args([
-        "host",
-        "--headless",
-        "--bind",
-        bind,
-        "--name",
-        "hana",
-        "--no-history",
-    ]));
+    let mut p =
+        Proc::spawn(common::headless_host_command(config, bind, "hana", None).arg("--no-history"));
     let addr = p.expect_hosting();
     let fingerprint = value(
         &p.expect("fingerprint", |l| l.starts_with("* fingerprint: ")),
@@ -85,13 +78,6 @@ fn join(config: &Path, target: &str, nick: &str, extra: &[&str]) -> Proc {
     )
 }
 
-/// Closes stdin, waits for the exit; returns the code, stdout lines and stderr.
-fn finish(mut p: Proc) -> (i32, Vec<String>, String) {
-    p.close_stdin();
-    let (code, err) = p.wait_exit();
-    (code.unwrap_or(-1), std::mem::take(&mut p.seen), err)
-}
-
 /// Stops a headless host (Ctrl-C closes its room) and waits for it.
 fn stop(mut p: Proc) {
     p.signal("INT");
@@ -106,8 +92,7 @@ fn kept_cert(config: &Path) -> CertInfo {
 }
 
 fn known_hosts(config: &Path) -> String {
-    let out = tlschat(config).args(["trust", "list"]).output().unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    common::trust_list(config)
 }
 
 #[test]
@@ -211,7 +196,9 @@ fn an_invite_for_another_certificate_is_refused_and_nothing_is_sent() {
 fn an_invite_never_passes_an_identity_changed_alarm() {
     let (cfg_a, cfg_b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let member_cfg = tempfile::tempdir().unwrap();
-    let bind = common::free_addr().to_string();
+    // Both hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let bind = held.addr.to_string();
     let (a, la) = host(cfg_a.path(), &bind);
     let m = join(member_cfg.path(), &la.invites[0], "ana", &[]);
     let (code, out, err) = finish(m);
@@ -399,7 +386,9 @@ fn a_wildcard_host_invites_to_each_address_with_a_certificate_that_names_them() 
 fn a_host_on_a_new_address_reissues_its_certificate_with_the_same_key() {
     let cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let bind = common::free_addr().to_string();
+    // The first and third hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let bind = held.addr.to_string();
     let (h, first) = host(cfg.path(), &bind);
     let old = kept_cert(cfg.path());
     let m = join(member_cfg.path(), &first.invites[0], "ana", &[]);
@@ -491,20 +480,15 @@ fn an_invite_never_replaces_a_cas_verification_of_a_host() {
     let cert = pki.server();
     let host_cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let bind = common::free_addr().to_string();
+    // Both hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let bind = held.addr.to_string();
     let ca = pki.ca_pem.to_str().unwrap();
     // The host with a CA's certificate; the member verifies it with --ca.
-    let mut p = Proc::spawn(tlschat(host_cfg.path()).args([
-        "host",
-        "--headless",
-        "--bind",
-        &bind,
-        "--no-history",
-        "--cert",
-        cert.cert.to_str().unwrap(),
-        "--key",
-        cert.key.to_str().unwrap(),
-    ]));
+    let mut p = Proc::spawn(
+        common::headless_host_command(host_cfg.path(), &bind, "hana", Some(&cert))
+            .arg("--no-history"),
+    );
     p.expect_hosting();
     let line = p.expect("an invite", |l| l.starts_with("* invite: "));
     let ca_invite = value(&line, "* invite: ").to_string();

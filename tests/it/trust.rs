@@ -7,46 +7,22 @@ use crate::common;
 use std::process::{Command, Stdio};
 
 use common::Command as NetCommand;
-use common::{Node, Pki, join_config};
+use common::{Node, Pki, Proc, join_config, tlschat_command as tlschat};
 use tlschat::net::certinfo::{fingerprint, sha256};
 use tlschat::net::{DisconnectKind, HostConfig, NetEvent};
 
-fn tlschat(config: &std::path::Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_tlschat"));
-    c.env("TLSCHAT_CONFIG_DIR", config);
-    c
-}
-
-/// A headless host on `addr` with this certificate, running until dropped.
-struct Host(std::process::Child);
-
-impl Host {
-    fn start(cfg: &std::path::Path, addr: &str, cert: &common::Issued) -> Self {
-        let mut child = tlschat(cfg)
-            .args(["host", "--headless", "--bind", addr, "--cert"])
-            .arg(&cert.cert)
-            .arg("--key")
-            .arg(&cert.key)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait for its "hosting on" line.
-        let out = child.stdout.take().unwrap();
-        let mut lines = std::io::BufRead::lines(std::io::BufReader::new(out));
-        let first = lines.next().unwrap().unwrap();
-        assert!(first.starts_with("* hosting on "), "{first}");
-        std::thread::spawn(move || for _ in lines {});
-        Self(child)
-    }
-}
-
-impl Drop for Host {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// A headless host named hana with this certificate, on `bind` (port 0 for
+/// one the system picks, or a [`common::reserve`]d address for hosts that
+/// follow each other there), running until dropped.
+fn host(cfg: &std::path::Path, bind: &str, cert: &common::Issued) -> Proc {
+    let mut p = Proc::spawn(&mut common::headless_host_command(
+        cfg,
+        bind,
+        "hana",
+        Some(cert),
+    ));
+    p.expect_hosting();
+    p
 }
 
 /// Joins headless, says one line, leaves; returns (exit code, stdout, stderr).
@@ -99,21 +75,19 @@ fn pins_are_remembered_follow_the_key_and_alarm_on_a_new_key() {
 
     let host_cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let addr = common::free_addr().to_string();
     let fp1 = fingerprint(&sha256(&first.der));
 
-    let h = Host::start(host_cfg.path(), &addr, &first);
+    // Every host on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr.to_string();
+    let h = host(host_cfg.path(), &addr, &first);
     let (code, out, err) = join(member_cfg.path(), &addr, &["--pin", &fp1]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(
         out.contains("exception for this certificate is remembered"),
         "{out}"
     );
-    let list = tlschat(member_cfg.path())
-        .args(["trust", "list"])
-        .output()
-        .unwrap();
-    let list = String::from_utf8_lossy(&list.stdout);
+    let list = common::trust_list(member_cfg.path());
     assert!(
         list.contains(&addr) && list.contains("exception") && list.contains(&fp1),
         "{list}"
@@ -125,14 +99,14 @@ fn pins_are_remembered_follow_the_key_and_alarm_on_a_new_key() {
     drop(h);
 
     // A renewed certificate with the same key is accepted, with a notice.
-    let h = Host::start(host_cfg.path(), &addr, &renewed);
+    let h = host(host_cfg.path(), &addr, &renewed);
     let (code, out, err) = join(member_cfg.path(), &addr, &[]);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("new certificate with the same key"), "{out}");
     drop(h);
 
     // Another key: refused as an identity change, even with a fresh --pin.
-    let h = Host::start(host_cfg.path(), &addr, &impostor);
+    let h = host(host_cfg.path(), &addr, &impostor);
     let fp3 = fingerprint(&sha256(&impostor.der));
     let (code, out, err) = join(member_cfg.path(), &addr, &["--pin", &fp3]);
     assert_eq!(code, 3, "{out}{err}");
@@ -169,13 +143,15 @@ fn a_host_once_verified_by_a_ca_cannot_be_bypassed_later() {
     let bad = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
     let host_cfg = tempfile::tempdir().unwrap();
     let member_cfg = tempfile::tempdir().unwrap();
-    let addr = common::free_addr().to_string();
     let ca = pki.ca_pem.to_str().unwrap().to_string();
-    let h = Host::start(host_cfg.path(), &addr, &good);
+    // Both hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr.to_string();
+    let h = host(host_cfg.path(), &addr, &good);
     let (code, out, err) = join(member_cfg.path(), &addr, &["--ca", &ca]);
     assert_eq!(code, 0, "{out}{err}");
     drop(h);
-    let h = Host::start(host_cfg.path(), &addr, &bad);
+    let h = host(host_cfg.path(), &addr, &bad);
     let (code, _, err) = join(
         member_cfg.path(),
         &addr,
@@ -197,14 +173,8 @@ fn members_with_client_certificates_show_who_they_are() {
 
     let mut h = Node::start();
     h.send(NetCommand::Host(HostConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        nick: "hana".into(),
-        identity: Some((cert.cert.clone(), cert.key)),
         client_ca: Some(members.ca_pem),
-        config_dir: tempfile::tempdir().unwrap().keep(),
-        limits: tlschat::net::HostLimits::default(),
-        history: tlschat::net::HistoryConfig::default(),
-        tls: tlschat::net::TlsOptions::default(),
+        ..common::host_config(&cert, "hana")
     }));
     let addr = h.wait_for("listening", |e| match e {
         NetEvent::Listening { addr, .. } => Some(*addr),
@@ -261,12 +231,14 @@ fn members_with_client_certificates_show_who_they_are() {
         reason.contains("alert") || reason.contains("lost"),
         "{reason}"
     );
-    h.drain(std::time::Duration::from_millis(200));
-    assert!(
-        !h.seen
-            .iter()
-            .any(|ev| matches!(ev, NetEvent::MemberJoined(m) if m.nick == "eve"))
-    );
+    // A member who joins after her is the next one the host sees: eve
+    // would have come before.
+    let (_c, _) = common::join(addr, "cy", &pki.ca_pem);
+    let next = h.wait_for("cy joined", |ev| match ev {
+        NetEvent::MemberJoined(m) => Some(m.nick.clone()),
+        _ => None,
+    });
+    assert_eq!(next, "cy", "eve got in");
 }
 
 #[test]
@@ -352,9 +324,11 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
 
     // Pinned as localhost:P; the impostor is then reached by other names.
     let member_cfg = tempfile::tempdir().unwrap();
-    let addr = common::free_addr();
+    // Every host on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let addr = held.addr;
     let port = addr.port();
-    let h = Host::start(host_cfg.path(), &addr.to_string(), &genuine);
+    let h = host(host_cfg.path(), &addr.to_string(), &genuine);
     let (code, out, err) = join(
         member_cfg.path(),
         &format!("localhost:{port}"),
@@ -362,7 +336,7 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     );
     assert_eq!(code, 0, "{out}{err}");
     drop(h);
-    let h = Host::start(host_cfg.path(), &addr.to_string(), &impostor);
+    let h = host(host_cfg.path(), &addr.to_string(), &impostor);
     let mut spellings = vec![format!("LOCALHOST:{port}"), format!("LocalHost:{port}")];
     // A trailing dot only if this machine's resolver knows the name so.
     if std::net::ToSocketAddrs::to_socket_addrs(&("localhost.", port))
@@ -399,11 +373,11 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     // Pinned as 127.0.0.1:P; other spellings of that address are the same
     // entry, or refused outright, never a second, fresh entry.
     let member_cfg = tempfile::tempdir().unwrap();
-    let h = Host::start(host_cfg.path(), &addr.to_string(), &genuine);
+    let h = host(host_cfg.path(), &addr.to_string(), &genuine);
     let (code, out, err) = join(member_cfg.path(), &addr.to_string(), &["--pin", &fp]);
     assert_eq!(code, 0, "{out}{err}");
     drop(h);
-    let h = Host::start(host_cfg.path(), &addr.to_string(), &impostor);
+    let h = host(host_cfg.path(), &addr.to_string(), &impostor);
     let imp_fp = fingerprint(&sha256(&impostor.der));
     for refused in ["127.1", "0x7f000001", "2130706433", "127.000.000.001"] {
         let (code, out, err) = join(
@@ -431,20 +405,18 @@ fn every_spelling_of_a_pinned_host_is_one_known_hosts_entry() {
     drop(h);
 
     // IPv6: pinned as [::1]:P, reached as other spellings of ::1.
-    let v6 = match std::net::TcpListener::bind("[::1]:0").and_then(|l| l.local_addr()) {
-        Ok(a) => a,
-        Err(e) => {
-            println!("note: cannot bind [::1] ({e}); IPv6 spellings skipped");
-            return;
-        }
-    };
-    let port = v6.port();
+    if let Err(e) = std::net::TcpListener::bind("[::1]:0") {
+        println!("note: cannot bind [::1] ({e}); IPv6 spellings skipped");
+        return;
+    }
+    let held = common::reserve("::1");
+    let port = held.addr.port();
     let member_cfg = tempfile::tempdir().unwrap();
-    let h = Host::start(host_cfg.path(), &format!("[::1]:{port}"), &genuine);
+    let h = host(host_cfg.path(), &format!("[::1]:{port}"), &genuine);
     let (code, out, err) = join(member_cfg.path(), &format!("[::1]:{port}"), &["--pin", &fp]);
     assert_eq!(code, 0, "{out}{err}");
     drop(h);
-    let _h = Host::start(host_cfg.path(), &format!("[::1]:{port}"), &impostor);
+    let _h = host(host_cfg.path(), &format!("[::1]:{port}"), &impostor);
     for spelling in [
         format!("[0:0::1]:{port}"),
         format!("[0000::0001]:{port}"),
@@ -572,9 +544,8 @@ fn a_symlink_at_a_predictable_temporary_path_is_not_followed() {
             .unwrap();
     }
     let cert = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
-    let addr = common::free_addr();
     let host_cfg = tempfile::tempdir().unwrap();
-    let _h = Host::start(host_cfg.path(), &addr.to_string(), &cert);
+    let (_h, addr) = common::headless_host_with(host_cfg.path(), &cert);
     let (code, out, err) = join(
         cfg.path(),
         &addr.to_string(),

@@ -16,38 +16,14 @@ use egui_kittest::kittest::Queryable;
 use tlschat::net::HostConfig;
 use tlschat::ui::Launch;
 use tlschat::ui::state::{Delivery, Status};
-use window::{App, app_in, has_text, pump};
+use window::{App, app, app_in, connected, has_text, host_window, listening, pump};
 
-fn app(launch: Launch) -> App<'static> {
-    app_in(launch, tempfile::tempdir().unwrap().keep())
-}
-
+/// A host window named hana with this certificate, on `bind`.
 fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
-    app(Launch::Host(HostConfig {
+    host_window(HostConfig {
         bind,
-        nick: "hana".into(),
-        identity: Some((cert.cert.clone(), cert.key.clone())),
-        client_ca: None,
-        config_dir: tempfile::tempdir().unwrap().keep(),
-        limits: tlschat::net::HostLimits::default(),
-        history: tlschat::net::HistoryConfig::default(),
-        tls: tlschat::net::TlsOptions::default(),
-    }))
-}
-
-fn listening(h: &mut App<'static>) -> SocketAddr {
-    let mut addr = None;
-    pump(&mut [h], "host listening", |a| {
-        addr = a[0].state().room().and_then(|r| r.listening);
-        addr.is_some()
-    });
-    addr.unwrap()
-}
-
-fn connected(apps: &mut [&mut App<'static>], who: usize) {
-    pump(apps, "member connected", |a| {
-        a[who].state().room().is_some_and(|r| r.is_connected())
-    });
+        ..common::host_config(cert, "hana")
+    })
 }
 
 /// A host window ("hana") and a member window ("ana") joined to it, both
@@ -258,8 +234,9 @@ fn certificate_view_shows_the_real_certificate() {
 fn a_disconnect_keeps_the_draft_and_reconnect_is_one_click() {
     let pki = Pki::new();
     let cert = pki.server();
-    let bind: SocketAddr = common::free_addr();
-    let mut h = host_app(&cert, bind);
+    // Both hosts on one address, held for the whole test.
+    let held = common::reserve("127.0.0.1");
+    let mut h = host_app(&cert, held.addr);
     let addr = listening(&mut h);
     let mut m = app(Launch::Join(join_config(addr, "ana", &pki.ca_pem)));
     connected(&mut [&mut h, &mut m], 1);
@@ -277,7 +254,7 @@ fn a_disconnect_keeps_the_draft_and_reconnect_is_one_click() {
     drop(h);
 
     // The host comes back on the same address; one click reconnects.
-    let mut h2 = host_app(&cert, bind);
+    let mut h2 = host_app(&cert, addr);
     listening(&mut h2);
     m.get_by_label("Reconnect").click();
     connected(&mut [&mut h2, &mut m], 1);
@@ -483,16 +460,10 @@ fn the_member_list_shows_verified_client_identities() {
     let members = Pki::named("Member CA");
     let cert = pki.server();
     let alice = members.issue("alice", &Pki::leaf_params(&["alice.example"]));
-    let mut h = app(Launch::Host(HostConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        nick: "hana".into(),
-        identity: Some((cert.cert.clone(), cert.key)),
+    let mut h = host_window(HostConfig {
         client_ca: Some(members.ca_pem),
-        config_dir: tempfile::tempdir().unwrap().keep(),
-        limits: tlschat::net::HostLimits::default(),
-        history: tlschat::net::HistoryConfig::default(),
-        tls: tlschat::net::TlsOptions::default(),
-    }));
+        ..common::host_config(&cert, "hana")
+    });
     let addr = listening(&mut h);
     let mut config = join_config(addr, "alice", &pki.ca_pem);
     config.identity = Some((alice.cert.clone(), alice.key));
@@ -921,13 +892,9 @@ fn notifications_with_a_service() {
         "ana: <a href=\"https://evil\">click</a> & \u{1b}[31mred",
     );
     h.key_press(egui::Key::Enter);
-    let end = Instant::now() + DEADLINE;
-    while shown.lock().unwrap().is_empty() {
-        assert!(Instant::now() < end, "no notification came");
-        h.step();
-        m.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    pump(&mut [&mut h, &mut m], "a notification", |_| {
+        !shown.lock().unwrap().is_empty()
+    });
     let first = shown.lock().unwrap()[0].clone();
     assert_eq!(first.app_name, "tlschat");
     assert_eq!(first.replaces_id, 0);
@@ -947,26 +914,18 @@ fn notifications_with_a_service() {
         h.key_press(egui::Key::Enter);
         m.step();
     }
-    let end = Instant::now() + DEADLINE;
-    loop {
-        {
-            let shown = shown.lock().unwrap();
-            if shown.last().is_some_and(|s| s.body.starts_with("burst 29")) {
-                assert!(
-                    shown.len() < 30,
-                    "{} notifications for 30 messages",
-                    shown.len()
-                );
-                assert!(shown[1..].iter().all(|s| s.replaces_id == 1), "{shown:?}");
-                assert!(shown.iter().any(|s| s.body.contains("more)")), "{shown:?}");
-                break;
-            }
-        }
-        assert!(Instant::now() < end, "the burst's notification never came");
-        h.step();
-        m.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    pump(&mut [&mut h, &mut m], "the burst's notification", |_| {
+        let shown = shown.lock().unwrap();
+        shown.last().is_some_and(|s| s.body.starts_with("burst 29"))
+    });
+    let shown = shown.lock().unwrap();
+    assert!(
+        shown.len() < 30,
+        "{} notifications for 30 messages",
+        shown.len()
+    );
+    assert!(shown[1..].iter().all(|s| s.replaces_id == 1), "{shown:?}");
+    assert!(shown.iter().any(|s| s.body.contains("more)")), "{shown:?}");
 }
 
 #[test]
@@ -995,6 +954,7 @@ fn notifications_without_a_service() {
             Instant::now() < end,
             "the window never said notifications are off"
         );
+        // A poll: the menu is opened afresh each time to read it.
         std::thread::sleep(Duration::from_millis(20));
     }
     type_message(&mut h, "still here");

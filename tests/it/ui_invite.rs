@@ -4,34 +4,21 @@
 //! pasted into the start screen joins without the warning page; a link the
 //! desktop opened waits on the start screen for one click.
 
+use crate::common;
 use crate::common::window;
 
 use egui_kittest::kittest::Queryable;
-use tlschat::net::{HostConfig, PinMatch, TrustBasis};
+use tlschat::net::{PinMatch, TrustBasis};
 use tlschat::ui::Launch;
 use tlschat::ui::state::Status;
-use window::{App, app_in, has_text, pump};
+use window::{App, app_in, has_text, host_window, pump};
 
 /// A host window with the self-signed certificate kept in its own
 /// configuration directory, on a free loopback port.
 fn host_app() -> App<'static> {
-    let dir = tempfile::tempdir().unwrap().keep();
-    app_in(
-        Launch::Host(HostConfig {
-            bind: "127.0.0.1:0".parse().unwrap(),
-            nick: "hana".into(),
-            identity: None,
-            client_ca: None,
-            config_dir: dir.clone(),
-            limits: tlschat::net::HostLimits::default(),
-            history: tlschat::net::HistoryConfig {
-                place: tlschat::net::HistoryPlace::Memory,
-                ..tlschat::net::HistoryConfig::default()
-            },
-            tls: tlschat::net::TlsOptions::default(),
-        }),
-        dir,
-    )
+    let mut config = common::self_signed_host_config("hana");
+    config.history.place = tlschat::net::HistoryPlace::Memory;
+    host_window(config)
 }
 
 /// Waits for the host to listen; returns its first invite link and the

@@ -49,6 +49,7 @@ fn the_window_renders_and_stays_up_under_xvfb() {
     let end = Instant::now() + Duration::from_secs(20);
     while !ready(Command::new("xwininfo").arg("-root")) {
         assert!(Instant::now() < end, "Xvfb did not start");
+        // Polls (here and below): X tells no one outside when it is ready.
         std::thread::sleep(Duration::from_millis(50));
     }
     let config = tempfile::tempdir().unwrap();

@@ -220,18 +220,16 @@ fn tls_version_1_2_against_openssl_s_server() {
     assert!(probe.status.success());
     let pki = Pki::new();
     let server = pki.server();
-    let addr = common::free_addr();
     let mut s_server = common::Proc::spawn(
         std::process::Command::new("openssl")
-            .args(["s_server", "-tls1_2", "-accept"])
             // Loopback only (bare port would listen on every address).
-            .arg(addr.to_string())
+            .args(["s_server", "-tls1_2", "-accept", "127.0.0.1:0"])
             .arg("-cert")
             .arg(&server.cert)
             .arg("-key")
             .arg(&server.key),
     );
-    s_server.expect("ACCEPT", |l| l.starts_with("ACCEPT"));
+    let addr = common::s_server_accepting(&mut s_server);
     let mut config = join_config(addr, "m", &pki.ca_pem);
     config.tls.version = Some(TlsVersion::Tls12);
     let (member, info) = connect(config);

@@ -353,123 +353,167 @@ fn header_field(raw: &Raw<'_>) -> Field {
     ])
 }
 
+/// One record as a step of the walk: its header, and what its body says.
 fn step(walk: &mut Walk, raw: &Raw<'_>, secrets: Option<&HandshakeSecrets>) -> Step {
-    let header = header_field(raw);
-    let t = raw.bytes.first().copied().unwrap_or(0);
     let payload = raw.bytes.get(5..).unwrap_or(&[]);
-    let mut plain = None;
-    let mut messages = Vec::new();
-    let tls13 = walk.version == Some(TlsVersion::Tls13);
-    let title;
-    match t {
-        22 if walk.side(raw.direction).changed_cipher && !tls13 => {
-            title = "Handshake (encrypted: Finished)".to_string();
-            messages.push(
-                Field::new("Finished (encrypted)", format!("{} bytes", payload.len()), Some(Span { layer: Layer::Record, start: 5, len: payload.len() }))
-                    .with_note("In TLS 1.2 the Finished message is the first one encrypted, with keys from the master secret (extended master secret: bound to the whole handshake). It proves both sides saw the same handshake. tlschat does not open TLS 1.2 records."),
-            );
-            walk.side(raw.direction).finished = true;
-        }
-        22 => {
-            messages = messages::parse_all(walk, raw.direction, payload, 5, Layer::Record, secrets);
-            title = format!("Handshake: {}", names(&messages));
-        }
-        20 => {
-            walk.side(raw.direction).changed_cipher = true;
-            title = "ChangeCipherSpec".into();
-            let note = if tls13 {
-                "A leftover that TLS 1.3 sends only so that old middleboxes let the connection through; it changes nothing."
-            } else {
-                "From here on, this side encrypts with the keys both sides derived from the key exchange."
-            };
-            messages.push(
-                Field::new(
-                    "ChangeCipherSpec",
-                    "1",
-                    Some(Span {
-                        layer: Layer::Record,
-                        start: 5,
-                        len: payload.len(),
-                    }),
-                )
-                .with_note(note),
-            );
-        }
-        21 => {
-            title = "Alert".into();
-            let level = payload.first().copied().unwrap_or(0);
-            let desc = payload.get(1).copied().unwrap_or(0);
-            messages.push(Field::new(
-                "Alert",
-                format!("level {level}, {:?}", rustls::AlertDescription::from(desc)),
-                Some(Span {
-                    layer: Layer::Record,
-                    start: 5,
-                    len: payload.len(),
-                }),
-            ));
-        }
-        23 => {
-            let side = walk.side(raw.direction);
-            let opened = if side.finished {
-                None
-            } else {
-                side.opener.as_mut().and_then(|o| o.open(raw.bytes))
-            };
-            match opened {
-                Some(o) if o.content_type == 22 => {
-                    messages = messages::parse_all(
-                        walk,
-                        raw.direction,
-                        &o.content,
-                        0,
-                        Layer::Plain,
-                        secrets,
-                    );
-                    title = format!(
-                        "ApplicationData, decrypted: Handshake: {}",
-                        names(&messages)
-                    );
-                    plain = Some(o.content);
-                }
-                Some(o) => {
-                    title = format!(
-                        "ApplicationData, decrypted: {}",
-                        content_type_name(o.content_type)
-                    );
-                    plain = Some(o.content);
-                }
-                None => {
-                    let side = walk.side(raw.direction);
-                    title = if side.finished || !tls13 {
-                        "ApplicationData (encrypted with the session keys: chat data or a session ticket)".into()
-                    } else {
-                        "ApplicationData (encrypted handshake, not opened)".into()
-                    };
-                    messages.push(Field::new(
-                        "encrypted record",
-                        format!("{} bytes", payload.len()),
-                        Some(Span {
-                            layer: Layer::Record,
-                            start: 5,
-                            len: payload.len(),
-                        }),
-                    ));
-                }
-            }
-        }
-        _ => {
-            title = content_type_name(t).to_string();
-        }
-    }
+    let body = match raw.bytes.first().copied().unwrap_or(0) {
+        22 => handshake_record(walk, raw, payload, secrets),
+        20 => change_cipher_spec(walk, raw.direction, payload),
+        21 => alert(payload),
+        23 => application_data(walk, raw, payload, secrets),
+        t => Body::titled(content_type_name(t)),
+    };
     Step {
         direction: raw.direction,
         time_us: raw.time_us,
         record: raw.bytes.to_vec(),
-        plain,
-        title,
-        header,
+        plain: body.plain,
+        title: body.title,
+        header: header_field(raw),
+        messages: body.messages,
+    }
+}
+
+/// What a record's body says.
+struct Body {
+    /// The step's title.
+    title: String,
+    /// The messages (or the one field) it holds.
+    messages: Vec<Field>,
+    /// Its plaintext, when it was an encrypted record we opened.
+    plain: Option<Vec<u8>>,
+}
+
+impl Body {
+    /// A body with a title and nothing else to show.
+    fn titled(title: impl Into<String>) -> Self {
+        Self {
+            title: title.into(),
+            messages: Vec::new(),
+            plain: None,
+        }
+    }
+
+    /// A body shown as one field.
+    fn one(title: impl Into<String>, field: Field) -> Self {
+        Self {
+            messages: vec![field],
+            ..Self::titled(title)
+        }
+    }
+}
+
+/// Where a record's payload lies in it (after the 5-byte header).
+fn payload_span(payload: &[u8]) -> Option<Span> {
+    Some(Span {
+        layer: Layer::Record,
+        start: 5,
+        len: payload.len(),
+    })
+}
+
+/// A handshake record: its messages, or TLS 1.2's encrypted Finished.
+fn handshake_record(
+    walk: &mut Walk,
+    raw: &Raw<'_>,
+    payload: &[u8],
+    secrets: Option<&HandshakeSecrets>,
+) -> Body {
+    let tls13 = walk.version == Some(TlsVersion::Tls13);
+    if walk.side(raw.direction).changed_cipher && !tls13 {
+        walk.side(raw.direction).finished = true;
+        return Body::one(
+            "Handshake (encrypted: Finished)",
+            Field::new("Finished (encrypted)", format!("{} bytes", payload.len()), payload_span(payload))
+                .with_note("In TLS 1.2 the Finished message is the first one encrypted, with keys from the master secret (extended master secret: bound to the whole handshake). It proves both sides saw the same handshake. tlschat does not open TLS 1.2 records."),
+        );
+    }
+    let messages = messages::parse_all(walk, raw.direction, payload, 5, Layer::Record, secrets);
+    Body {
+        title: format!("Handshake: {}", names(&messages)),
         messages,
+        plain: None,
+    }
+}
+
+/// A ChangeCipherSpec record: what it means in this version.
+fn change_cipher_spec(walk: &mut Walk, direction: Direction, payload: &[u8]) -> Body {
+    walk.side(direction).changed_cipher = true;
+    let note = if walk.version == Some(TlsVersion::Tls13) {
+        "A leftover that TLS 1.3 sends only so that old middleboxes let the connection through; it changes nothing."
+    } else {
+        "From here on, this side encrypts with the keys both sides derived from the key exchange."
+    };
+    Body::one(
+        "ChangeCipherSpec",
+        Field::new("ChangeCipherSpec", "1", payload_span(payload)).with_note(note),
+    )
+}
+
+/// An alert record: its level and description.
+fn alert(payload: &[u8]) -> Body {
+    let level = payload.first().copied().unwrap_or(0);
+    let desc = payload.get(1).copied().unwrap_or(0);
+    Body::one(
+        "Alert",
+        Field::new(
+            "Alert",
+            format!("level {level}, {:?}", rustls::AlertDescription::from(desc)),
+            payload_span(payload),
+        ),
+    )
+}
+
+/// An encrypted record: opened when it is TLS 1.3's encrypted handshake and
+/// we have the keys, shown as it went otherwise.
+fn application_data(
+    walk: &mut Walk,
+    raw: &Raw<'_>,
+    payload: &[u8],
+    secrets: Option<&HandshakeSecrets>,
+) -> Body {
+    let side = walk.side(raw.direction);
+    let opened = if side.finished {
+        None
+    } else {
+        side.opener.as_mut().and_then(|o| o.open(raw.bytes))
+    };
+    match opened {
+        Some(o) if o.content_type == 22 => {
+            let messages =
+                messages::parse_all(walk, raw.direction, &o.content, 0, Layer::Plain, secrets);
+            Body {
+                title: format!(
+                    "ApplicationData, decrypted: Handshake: {}",
+                    names(&messages)
+                ),
+                messages,
+                plain: Some(o.content),
+            }
+        }
+        Some(o) => Body {
+            plain: Some(o.content),
+            ..Body::titled(format!(
+                "ApplicationData, decrypted: {}",
+                content_type_name(o.content_type)
+            ))
+        },
+        None => {
+            let tls13 = walk.version == Some(TlsVersion::Tls13);
+            let title = if walk.side(raw.direction).finished || !tls13 {
+                "ApplicationData (encrypted with the session keys: chat data or a session ticket)"
+            } else {
+                "ApplicationData (encrypted handshake, not opened)"
+            };
+            Body::one(
+                title,
+                Field::new(
+                    "encrypted record",
+                    format!("{} bytes", payload.len()),
+                    payload_span(payload),
+                ),
+            )
+        }
     }
 }
 

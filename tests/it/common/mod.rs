@@ -199,22 +199,49 @@ impl Node {
             _ => None,
         })
     }
+}
 
-    /// Takes every event that arrives until `quiet` passes without one.
-    pub fn drain(&mut self, quiet: Duration) {
-        while let Some(e) = self.recv(quiet) {
-            self.seen.push(e);
-        }
+/// A port held for the whole test, for scenarios that must name it before
+/// a host binds it: a host that comes back on the same address, the
+/// `history-PORT.sqlite3` a fixed port keeps, an address where nothing
+/// listens. Everything else binds port 0 in the process under test and
+/// reads the address back.
+///
+/// The socket is bound with `SO_REUSEADDR` and never listens: connecting
+/// to it is refused, and no one else's `bind` or `connect` can take its
+/// port, yet a host (tokio binds with `SO_REUSEADDR`) can listen on it, and
+/// again after a restart, with no moment when the port is free.
+pub struct Reserved {
+    _socket: tokio::net::TcpSocket,
+    /// The address held.
+    pub addr: SocketAddr,
+}
+
+/// Holds a port of `ip` (`127.0.0.1`, `::1`) until the result is dropped.
+pub fn reserve(ip: &str) -> Reserved {
+    let ip: std::net::IpAddr = ip.parse().unwrap();
+    let socket = if ip.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .unwrap();
+    socket.set_reuseaddr(true).unwrap();
+    socket.bind(SocketAddr::new(ip, 0)).unwrap();
+    let addr = socket.local_addr().unwrap();
+    Reserved {
+        _socket: socket,
+        addr,
     }
 }
 
-/// A loopback address with a port that was free a moment ago (for tests
-/// that must name the port before a server binds it).
-pub fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+/// `openssl s_server … -accept 127.0.0.1:0` (without `-quiet`): waits for
+/// its `ACCEPT ADDR` line and returns the address it listens on.
+pub fn s_server_accepting(s_server: &mut Proc) -> SocketAddr {
+    let line = s_server.expect("ACCEPT", |l| l.starts_with("ACCEPT "));
+    line["ACCEPT ".len()..]
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}: no address in {line:?}"))
 }
 
 /// Starts a host on a free loopback port; returns it and the address.
@@ -261,7 +288,12 @@ impl PlainClient {
         Self::connect_with(addr, ca, None)
     }
 
-    /// A client offering `alpn` (e.g. `tlschat/1`, to speak JSON by hand).
+    /// A client offering `tlschat/1`, to speak its JSON frames by hand.
+    pub fn connect_json(addr: SocketAddr, ca: &Path) -> Self {
+        Self::connect_with(addr, ca, Some(b"tlschat/1"))
+    }
+
+    /// A client offering `alpn`.
     pub fn connect_with(addr: SocketAddr, ca: &Path, alpn: Option<&[u8]>) -> Self {
         Self::over(TcpStream::connect(addr).unwrap(), addr, ca, alpn)
     }
@@ -474,6 +506,7 @@ impl Flood {
                 "the flood holds {} connections, not {n}",
                 self.held()
             );
+            // A poll of the flood's count.
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -508,6 +541,7 @@ async fn flood_one(
             Ok(()) => socket.connect(target).await,
             Err(e) => Err(e),
         };
+        // The pauses are the flood's pace, part of the scenario.
         let Ok(mut tcp) = connected else {
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
@@ -560,13 +594,22 @@ pub fn host_with(cert: &Issued, nick: &str, limits: HostLimits) -> (Node, Socket
     host_from(config)
 }
 
-/// What [`host_with`] hosts with: a free loopback port, default limits,
-/// history in memory (the port is 0).
+/// What [`host_with`] hosts with: this certificate, a port the system
+/// picks, default limits, history in memory (the port is 0).
 pub fn host_config(cert: &Issued, nick: &str) -> HostConfig {
+    HostConfig {
+        identity: Some((cert.cert.clone(), cert.key.clone())),
+        ..self_signed_host_config(nick)
+    }
+}
+
+/// [`host_config`] with the self-signed certificate the host makes and
+/// keeps in its configuration directory (a new temporary one).
+pub fn self_signed_host_config(nick: &str) -> HostConfig {
     HostConfig {
         bind: "127.0.0.1:0".parse().unwrap(),
         nick: nick.into(),
-        identity: Some((cert.cert.clone(), cert.key.clone())),
+        identity: None,
         client_ca: None,
         config_dir: tempfile::tempdir().unwrap().keep(),
         limits: HostLimits::default(),
@@ -786,21 +829,28 @@ pub fn tlschat_command(config_dir: &Path) -> std::process::Command {
     c
 }
 
-/// `tlschat host --headless` named hana on a free loopback port, with
+/// `tlschat host --headless --bind BIND --name NAME` in `config_dir`, with
+/// `cert` (and its key) or the certificate it makes and keeps there; more
+/// arguments may follow.
+pub fn headless_host_command(
+    config_dir: &Path,
+    bind: &str,
+    name: &str,
+    cert: Option<&Issued>,
+) -> std::process::Command {
+    let mut c = tlschat_command(config_dir);
+    c.args(["host", "--headless", "--bind", bind, "--name", name]);
+    if let Some(cert) = cert {
+        c.arg("--cert").arg(&cert.cert).arg("--key").arg(&cert.key);
+    }
+    c
+}
+
+/// `tlschat host --headless` named hana on a port the system picks, with
 /// `extra` arguments; returns it once it listens, and where.
 pub fn headless_host(config_dir: &Path, extra: &[&str]) -> (Proc, SocketAddr) {
-    let mut p = Proc::spawn(
-        tlschat_command(config_dir)
-            .args([
-                "host",
-                "--headless",
-                "--bind",
-                "127.0.0.1:0",
-                "--name",
-                "hana",
-            ])
-            .args(extra),
-    );
+    let mut p =
+        Proc::spawn(headless_host_command(config_dir, "127.0.0.1:0", "hana", None).args(extra));
     let addr = p.expect_hosting();
     (p, addr)
 }
@@ -809,6 +859,23 @@ pub fn headless_host(config_dir: &Path, extra: &[&str]) -> (Proc, SocketAddr) {
 pub fn headless_host_with(config_dir: &Path, cert: &Issued) -> (Proc, SocketAddr) {
     let (c, k) = (cert.cert.to_str().unwrap(), cert.key.to_str().unwrap());
     headless_host(config_dir, &["--cert", c, "--key", k])
+}
+
+/// Closes its stdin and waits (with [`DEADLINE`]) for the exit; returns
+/// the exit code (-1 for a signal), every stdout line and the whole stderr.
+pub fn finish(mut p: Proc) -> (i32, Vec<String>, String) {
+    p.close_stdin();
+    let (code, err) = p.wait_exit();
+    (code.unwrap_or(-1), std::mem::take(&mut p.seen), err)
+}
+
+/// What `tlschat trust list` prints for this configuration directory.
+pub fn trust_list(config_dir: &Path) -> String {
+    let out = tlschat_command(config_dir)
+        .args(["trust", "list"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A running process (usually `tlschat`, see [`tlschat_command`]): its
@@ -958,6 +1025,7 @@ impl Proc {
                     }
                 }
                 while Arc::strong_count(&self.stderr) > 1 && Instant::now() < drained {
+                    // A poll: the stderr reader ends soon after the pipe does.
                     std::thread::sleep(Duration::from_millis(5));
                 }
                 return (status.code(), self.stderr());
@@ -968,6 +1036,7 @@ impl Proc {
                 self.seen,
                 self.stderr()
             );
+            // A poll: std has no wait with a timeout.
             std::thread::sleep(Duration::from_millis(10));
         }
     }

@@ -3,10 +3,12 @@
 //! Used by the window tests (ui, ui_invite, wire_ui).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use tlschat::net::HostConfig;
 use tlschat::ui::{Launch, TlsChatApp};
 
 use crate::common::DEADLINE;
@@ -26,6 +28,35 @@ pub fn app_in(launch: Launch, dir: std::path::PathBuf) -> App<'static> {
             ));
         })
         .build_eframe(move |cc| TlsChatApp::new(cc, launch, dir).unwrap())
+}
+
+/// An app with a configuration directory of its own (a new temporary one).
+pub fn app(launch: Launch) -> App<'static> {
+    app_in(launch, tempfile::tempdir().unwrap().keep())
+}
+
+/// A host window for `config`, whose configuration directory is the
+/// host's own (where it keeps a certificate it makes).
+pub fn host_window(config: HostConfig) -> App<'static> {
+    let dir = config.config_dir.clone();
+    app_in(Launch::Host(config), dir)
+}
+
+/// Waits until the host window listens; returns where.
+pub fn listening(h: &mut App<'static>) -> SocketAddr {
+    let mut addr = None;
+    pump(&mut [h], "host listening", |a| {
+        addr = a[0].state().room().and_then(|r| r.listening);
+        addr.is_some()
+    });
+    addr.unwrap()
+}
+
+/// Steps the apps until the one at `who` is connected to its room.
+pub fn connected(apps: &mut [&mut App<'static>], who: usize) {
+    pump(apps, "member connected", |a| {
+        a[who].state().room().is_some_and(|r| r.is_connected())
+    });
 }
 
 /// Steps the apps until `done` holds, failing after the deadline.
@@ -48,6 +79,8 @@ pub fn pump(
             return;
         }
         assert!(Instant::now() < end, "timed out waiting for {what}");
+        // Between frames, as a real window would be (net events come in
+        // on other threads).
         std::thread::sleep(Duration::from_millis(10));
     }
 }
