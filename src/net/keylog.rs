@@ -23,12 +23,29 @@ pub struct KeyLogFile {
     failed: AtomicBool,
 }
 
+/// Why a key log cannot be used (one line, naming the file).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeylogError {
+    /// The file cannot be opened (or made) for appending.
+    #[error("cannot open the key log {}: {source}", path.display())]
+    Open {
+        /// The key log's path.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+}
+
 impl KeyLogFile {
     /// Opens (or creates, mode 0600) `path` for appending; the error is
     /// one line naming the file.
-    pub fn open(path: &Path) -> Result<Self, String> {
-        let file = crate::config::open_private_append(path)
-            .map_err(|e| format!("cannot open the key log {}: {e}", path.display()))?;
+    pub fn open(path: &Path) -> Result<Self, KeylogError> {
+        let file =
+            crate::config::open_private_append(path).map_err(|source| KeylogError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Ok(Self {
             path: path.to_path_buf(),
             file: Mutex::new(file),

@@ -69,7 +69,7 @@ fn over(kind: DisconnectKind, reason: impl Into<String>) -> Failure {
 }
 
 async fn connect_tcp(config: &JoinConfig) -> Result<TcpStream, Failure> {
-    let target = config.canonical_target().map_err(fail)?;
+    let target = config.canonical_target().map_err(|e| fail(e.to_string()))?;
     let addrs: Vec<_> = tokio::time::timeout(
         CONNECT_TIMEOUT,
         tokio::net::lookup_host((config.host.as_str(), config.port)),
@@ -372,7 +372,9 @@ impl Carry {
             finishing: None,
             welcomed: false,
             keylog: match &config.tls.keylog {
-                Some(path) => Some(Arc::new(crate::net::keylog::KeyLogFile::open(path)?)),
+                Some(path) => Some(Arc::new(
+                    crate::net::keylog::KeyLogFile::open(path).map_err(|e| e.to_string())?,
+                )),
                 None => None,
             },
             captured: Arc::default(),
@@ -391,7 +393,7 @@ async fn session(
     carry: &mut Carry,
     again: bool,
 ) -> Result<Failure, Failure> {
-    let target = config.canonical_target().map_err(fail)?;
+    let target = config.canonical_target().map_err(|e| fail(e.to_string()))?;
     if !again {
         sink.emit(NetEvent::Connecting {
             target: target.clone(),
