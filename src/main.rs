@@ -24,64 +24,8 @@ fn main() -> ExitCode {
     }
     tlschat::logging::init(cli.verbose);
     let code = match cli.command {
-        Some(Mode::Host(args)) => {
-            let config = HostBuilder::new(
-                args.bind,
-                args.name.clone().unwrap_or_else(|| default_nick("host")),
-                tlschat::config::config_dir(),
-            )
-            .identity(args.cert.clone().zip(args.key.clone()))
-            .client_ca(args.client_ca.clone())
-            .limits(args.limits())
-            .history(args.history())
-            .tls(TlsOptions {
-                record_handshakes: args.show_handshake,
-                ..args.tls.options()
-            })
-            .build();
-            warn_keylog(&config.tls);
-            if args.headless {
-                headless::run(
-                    Start::Host(config),
-                    Role::Host,
-                    args.transcript.as_deref(),
-                    args.show_handshake,
-                )
-            } else {
-                run_window(Launch::Host(config), None, None)
-            }
-        }
-        Some(Mode::Join(args)) => {
-            let nick = args.name.clone().unwrap_or_else(|| default_nick("member"));
-            let built = JoinTarget::parse(&args.target).and_then(|target| {
-                JoinBuilder::new(target, nick, tlschat::config::config_dir()).pin(args.pin)
-            });
-            let mut builder = match built {
-                Ok(builder) => builder
-                    .ca_files(args.ca.clone())
-                    .identity(args.cert.clone().zip(args.key.clone()))
-                    .tls(args.tls.options()),
-                Err(e) => {
-                    eprintln!("tlschat: {e}");
-                    return ExitCode::from(2);
-                }
-            };
-            if args.no_reconnect {
-                builder = builder.no_reconnect();
-            }
-            let config = builder.build();
-            warn_keylog(&config.tls);
-            if args.headless {
-                headless::run(
-                    Start::Join(config),
-                    Role::Member,
-                    args.transcript.as_deref(),
-                    args.show_handshake,
-                )
-            } else {
-                run_window(Launch::Join(config), None, None)
-            }
-        }
+        Some(Mode::Host(args)) => host(&args),
+        Some(Mode::Join(args)) => join(&args),
         Some(Mode::GenCert(args)) => gen_cert(&args),
         Some(Mode::Demo) => {
             warn_keylog(&tlschat::net::TlsOptions::from_env());
@@ -89,27 +33,95 @@ fn main() -> ExitCode {
         }
         Some(Mode::Trust(command)) => trust(&command),
         Some(Mode::Identity(args)) => identity(&args),
-        None => match cli.link {
-            None => {
-                warn_keylog(&tlschat::net::TlsOptions::from_env());
-                run_window(Launch::Start, None, None)
-            }
-            // What the desktop's URL handler runs: the link waits on the
-            // start screen for one click (a malformed one with its problem).
-            Some(link) if tlschat::net::invite::is_link(&link) => {
-                warn_keylog(&tlschat::net::TlsOptions::from_env());
-                run_window(Launch::Invite(link), None, None)
-            }
-            Some(other) => {
-                eprintln!(
-                    "tlschat: {} is neither a subcommand nor an invite link (tlschat://…); see tlschat --help",
-                    tlschat::net::safe_text::quoted(&other)
-                );
-                2
-            }
-        },
+        None => no_subcommand(cli.link),
     };
     ExitCode::from(u8::try_from(code).unwrap_or(1))
+}
+
+/// `tlschat host`: the window, or the terminal with `--headless`.
+fn host(args: &tlschat::cli::HostArgs) -> i32 {
+    let config = HostBuilder::new(
+        args.bind,
+        args.name.clone().unwrap_or_else(|| default_nick("host")),
+        tlschat::config::config_dir(),
+    )
+    .identity(args.cert.clone().zip(args.key.clone()))
+    .client_ca(args.client_ca.clone())
+    .limits(args.limits())
+    .history(args.history())
+    .tls(TlsOptions {
+        record_handshakes: args.show_handshake,
+        ..args.tls.options()
+    })
+    .build();
+    warn_keylog(&config.tls);
+    if args.headless {
+        headless::run(
+            Start::Host(config),
+            Role::Host,
+            args.transcript.as_deref(),
+            args.show_handshake,
+        )
+    } else {
+        run_window(Launch::Host(config), None, None)
+    }
+}
+
+/// `tlschat join`: the window, or the terminal with `--headless`; exit
+/// code 2 when the arguments are wrong (said on stderr).
+fn join(args: &tlschat::cli::JoinArgs) -> i32 {
+    let nick = args.name.clone().unwrap_or_else(|| default_nick("member"));
+    let built = JoinTarget::parse(&args.target).and_then(|target| {
+        JoinBuilder::new(target, nick, tlschat::config::config_dir()).pin(args.pin)
+    });
+    let mut builder = match built {
+        Ok(builder) => builder
+            .ca_files(args.ca.clone())
+            .identity(args.cert.clone().zip(args.key.clone()))
+            .tls(args.tls.options()),
+        Err(e) => {
+            eprintln!("tlschat: {e}");
+            return 2;
+        }
+    };
+    if args.no_reconnect {
+        builder = builder.no_reconnect();
+    }
+    let config = builder.build();
+    warn_keylog(&config.tls);
+    if args.headless {
+        headless::run(
+            Start::Join(config),
+            Role::Member,
+            args.transcript.as_deref(),
+            args.show_handshake,
+        )
+    } else {
+        run_window(Launch::Join(config), None, None)
+    }
+}
+
+/// `tlschat` alone (the start screen) or with an invite link.
+fn no_subcommand(link: Option<String>) -> i32 {
+    match link {
+        None => {
+            warn_keylog(&tlschat::net::TlsOptions::from_env());
+            run_window(Launch::Start, None, None)
+        }
+        // What the desktop's URL handler runs: the link waits on the
+        // start screen for one click (a malformed one with its problem).
+        Some(link) if tlschat::net::invite::is_link(&link) => {
+            warn_keylog(&tlschat::net::TlsOptions::from_env());
+            run_window(Launch::Invite(link), None, None)
+        }
+        Some(other) => {
+            eprintln!(
+                "tlschat: {} is neither a subcommand nor an invite link (tlschat://…); see tlschat --help",
+                tlschat::net::safe_text::quoted(&other)
+            );
+            2
+        }
+    }
 }
 
 /// Says on stderr, before anything connects, that secrets will be written.

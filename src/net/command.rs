@@ -5,6 +5,16 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+/// Why a configuration cannot be used (one line).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CommandError {
+    /// The host to join has no canonical form, so its pins cannot be
+    /// looked up (see [`crate::net::pins::canonical_host`]).
+    #[error(transparent)]
+    Target(#[from] crate::net::pins::TargetError),
+}
+
 /// What to host: where to listen, as whom, with which certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostConfig {
@@ -167,8 +177,8 @@ impl JoinConfig {
     /// [`crate::net::pins::canonical_target`]): one for every spelling of
     /// the host. An error (one line) for a host name that has none, e.g. an
     /// internationalized name not in its ASCII form.
-    pub fn canonical_target(&self) -> Result<String, crate::net::pins::TargetError> {
-        crate::net::pins::canonical_target(&self.host, self.port)
+    pub fn canonical_target(&self) -> Result<String, CommandError> {
+        crate::net::pins::canonical_target(&self.host, self.port).map_err(CommandError::Target)
     }
 
     /// `host:port` as typed, with IPv6 addresses in brackets.

@@ -23,31 +23,29 @@ pub struct KeyLogFile {
     failed: AtomicBool,
 }
 
-/// The key log file cannot be opened.
+/// Why a key log cannot be used (one line, naming the file).
 #[derive(Debug, thiserror::Error)]
-#[error("cannot open the key log {}: {source}", path.display())]
-pub struct KeyLogError {
-    /// The file.
-    pub path: PathBuf,
-    /// The cause.
-    pub source: std::io::Error,
-}
-
-/// For callers that still report errors as one line of text.
-impl From<KeyLogError> for String {
-    fn from(e: KeyLogError) -> Self {
-        e.to_string()
-    }
+#[non_exhaustive]
+pub enum KeylogError {
+    /// The file cannot be opened (or made) for appending.
+    #[error("cannot open the key log {}: {source}", path.display())]
+    Open {
+        /// The key log's path.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
 }
 
 impl KeyLogFile {
-    /// Opens (or creates, mode 0600) `path` for appending; the error names
-    /// the file.
-    pub fn open(path: &Path) -> Result<Self, KeyLogError> {
-        let file = crate::config::open_private_append(path).map_err(|source| KeyLogError {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    /// Opens (or creates, mode 0600) `path` for appending; the error is
+    /// one line naming the file.
+    pub fn open(path: &Path) -> Result<Self, KeylogError> {
+        let file =
+            crate::config::open_private_append(path).map_err(|source| KeylogError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Ok(Self {
             path: path.to_path_buf(),
             file: Mutex::new(file),

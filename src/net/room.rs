@@ -22,7 +22,7 @@ use crate::net::protocol::{
     Dialect, FrameError, MAX_IDENTITY_BYTES, MAX_LINE, ROSTER_PAGE_BYTES, clip, encode_server,
 };
 use crate::net::sink::EventSink;
-use crate::net::store::{Appended, MAX_REPLAY, NewMessage, Store, StoredMessage};
+use crate::net::store::{Appended, MAX_REPLAY, NewMessage, Store, StoreError, StoredMessage};
 
 /// The host's member id.
 pub(crate) const HOST_ID: u64 = 0;
@@ -219,7 +219,7 @@ enum Request {
     Nick {
         from: u64,
         nick: String,
-        reply: oneshot::Sender<Result<String, String>>,
+        reply: oneshot::Sender<Result<String, RoomError>>,
     },
     Roster {
         from: u64,
@@ -235,7 +235,7 @@ enum Request {
         upto: u64,
         max_count: usize,
         max_bytes: usize,
-        reply: oneshot::Sender<Result<Vec<StoredMessage>, String>>,
+        reply: oneshot::Sender<Result<Vec<StoredMessage>, StoreError>>,
     },
     Close {
         reason: String,
@@ -259,6 +259,34 @@ pub(crate) struct Room {
     feed: Arc<Feed<Batch>>,
     /// What the store hashes client tokens with.
     tokens: crate::net::store::TokenKey,
+}
+
+/// Why the room refuses what a member asked (one line, for that member).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum RoomError {
+    /// The room is closing (or gone).
+    #[error("the room is closing")]
+    Closing,
+    /// The one asking is not a member.
+    #[error("you are not in the room")]
+    NotMember,
+    /// The nickname is not one a member may have (see [`nick::normalize`]).
+    #[error(transparent)]
+    Nick(#[from] nick::NickError),
+    /// Another member has the nickname.
+    #[error("the nickname {wanted} is taken")]
+    Taken {
+        /// The nickname asked for.
+        wanted: String,
+    },
+    /// Another member has a nickname that looks like it.
+    #[error("the nickname {wanted} is taken: it looks like {like}")]
+    LooksLike {
+        /// The nickname asked for.
+        wanted: String,
+        /// The nickname it looks like.
+        like: String,
+    },
 }
 
 /// A member as the wire describes it.
@@ -346,7 +374,7 @@ impl Room {
         upto: u64,
         max_count: usize,
         max_bytes: usize,
-    ) -> Option<Result<Vec<StoredMessage>, String>> {
+    ) -> Option<Result<Vec<StoredMessage>, StoreError>> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(Request::Read {
@@ -412,14 +440,13 @@ impl Room {
     }
 
     /// Renames a member; the error is one line for that member.
-    pub async fn nick(&self, from: u64, nick: String) -> Result<String, String> {
+    pub async fn nick(&self, from: u64, nick: String) -> Result<String, RoomError> {
         let (reply, rx) = oneshot::channel();
-        let gone = || "the room is closing".to_string();
         self.tx
             .send(Request::Nick { from, nick, reply })
             .await
-            .map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
+            .map_err(|_| RoomError::Closing)?;
+        rx.await.map_err(|_| RoomError::Closing)?
     }
 
     /// A page of the member list for member `from`: those with an id
@@ -511,7 +538,7 @@ impl RoomState {
                 Ok(page) if !page.is_empty() => page,
                 Ok(_) => break,
                 Err(e) => {
-                    self.events.emit(NetEvent::Notice(e));
+                    self.events.emit(NetEvent::Notice(e.to_string()));
                     break;
                 }
             };
@@ -685,7 +712,7 @@ impl RoomState {
             } => {
                 let page = self.store.read(after, upto, max_count, max_bytes);
                 if let Err(e) = &page {
-                    self.tell_host(e);
+                    self.tell_host(&e.to_string());
                 }
                 let _ = reply.send(page);
             }
@@ -1133,10 +1160,10 @@ impl RoomState {
         });
     }
 
-    fn rename(&mut self, from: u64, wanted: &str) -> Result<String, String> {
-        let wanted = nick::normalize(wanted)?;
+    fn rename(&mut self, from: u64, wanted: &str) -> Result<String, RoomError> {
+        let wanted = nick::normalize(wanted).map_err(RoomError::Nick)?;
         let Some(member) = self.members.get(&from) else {
-            return Err("you are not in the room".into());
+            return Err(RoomError::NotMember);
         };
         let old = member.nick.clone();
         // Announce gathered joins first: they carry the old nickname.
@@ -1171,7 +1198,7 @@ impl RoomState {
     }
 
     /// Why `wanted` cannot be had: it is taken, or looks like a name that is.
-    fn taken(&self, wanted: &str, wanted_key: &str) -> String {
+    fn taken(&self, wanted: &str, wanted_key: &str) -> RoomError {
         // One lookup, not a scan of the room: a member may try names often.
         match self
             .nicks
@@ -1179,8 +1206,13 @@ impl RoomState {
             .and_then(|id| self.members.get(id))
             .filter(|m| m.nick != wanted)
         {
-            Some(m) => format!("the nickname {wanted} is taken: it looks like {}", m.nick),
-            None => format!("the nickname {wanted} is taken"),
+            Some(m) => RoomError::LooksLike {
+                wanted: wanted.to_string(),
+                like: m.nick.clone(),
+            },
+            None => RoomError::Taken {
+                wanted: wanted.to_string(),
+            },
         }
     }
 
@@ -1490,11 +1522,23 @@ mod tests {
             )
             .await
             .unwrap();
-        let taken = room.nick(bo.id, "ANA".into()).await.unwrap_err();
+        let taken = room
+            .nick(bo.id, "ANA".into())
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(taken.contains("looks like ana"), "{taken}");
-        let taken = room.nick(bo.id, "HAN\u{410}".into()).await.unwrap_err();
+        let taken = room
+            .nick(bo.id, "HAN\u{410}".into())
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(taken.contains("looks like hana"), "{taken}");
-        let invisible = room.nick(bo.id, "bo\u{200b}b".into()).await.unwrap_err();
+        let invisible = room
+            .nick(bo.id, "bo\u{200b}b".into())
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(invisible.contains("U+200B"), "{invisible}");
         // One's own name in another case is still one's own.
         assert_eq!(room.nick(ana.id, "Ana".into()).await, Ok("Ana".into()));

@@ -30,7 +30,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use rusqlite::types::ValueRef;
+use rusqlite::types::{Type, ValueRef};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use sha2::Digest as _;
 
@@ -170,6 +170,60 @@ impl NotStored {
     }
 }
 
+/// What the host is told when a history cannot be used: it was left as
+/// it was.
+const LEFT_AS_IT_WAS: &str =
+    "it was not changed: move it away, or use --history FILE or --no-history";
+
+/// Why the history cannot be opened or read: one line that names the
+/// file (or says it is in memory).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The file, or one SQLite keeps beside it, cannot be made, is not
+    /// private, or cannot be found.
+    #[error("cannot open the history {history}: {source}")]
+    File {
+        /// The file.
+        history: String,
+        /// What is wrong with it.
+        source: std::io::Error,
+    },
+    /// SQLite cannot open it.
+    #[error("cannot open the history {history}: {source}")]
+    Open {
+        /// The file, or "in memory".
+        history: String,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
+    /// Another host has it open.
+    #[error(
+        "cannot open the history {history}: it is in use by another tlschat host ({LEFT_AS_IT_WAS})"
+    )]
+    InUse {
+        /// The file.
+        history: String,
+    },
+    /// It is not a tlschat history, it is damaged, or a number in it is
+    /// out of range.
+    #[error("cannot open the history {history}: {source} ({LEFT_AS_IT_WAS})")]
+    Unusable {
+        /// The file, or "in memory".
+        history: String,
+        /// What is wrong with it.
+        source: rusqlite::Error,
+    },
+    /// A read failed.
+    #[error("the history {history} cannot be read: {source}")]
+    Read {
+        /// The file, or "in memory".
+        history: String,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
+}
+
 /// The history database.
 pub struct Store {
     conn: Connection,
@@ -248,19 +302,20 @@ fn to_u64(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// `n` random bytes, in hex.
-fn random_hex(n: usize) -> Result<String, String> {
+/// `n` random bytes, in hex (an SQLite error when there are none, so
+/// that it fails the transaction it is in).
+fn new_random(n: usize) -> rusqlite::Result<String> {
     let mut bytes = vec![0u8; n];
     rustls::crypto::aws_lc_rs::default_provider()
         .secure_random
         .fill(&mut bytes)
-        .map_err(|_| "the system has no random numbers".to_string())?;
+        .map_err(|_| {
+            sqlite_error(
+                rusqlite::ffi::SQLITE_ERROR,
+                "the system has no random numbers",
+            )
+        })?;
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// [`random_hex`] as an SQLite error.
-fn new_random(n: usize) -> rusqlite::Result<String> {
-    random_hex(n).map_err(|e| sqlite_error(rusqlite::ffi::SQLITE_ERROR, e))
 }
 
 /// An SQLite error carrying our own message.
@@ -307,51 +362,86 @@ fn create_private(path: &Path) -> std::io::Result<()> {
     crate::config::open_private_rw(path).map(drop)
 }
 
+/// Why a stored row cannot be replayed (one line, for the log).
+#[derive(Debug, thiserror::Error)]
+enum Unreadable {
+    /// SQLite cannot read the column.
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    /// A column that holds text holds something else.
+    #[error("column {column} holds {kind} where text belongs")]
+    NotText { column: usize, kind: Type },
+    /// A column that holds a number holds something else.
+    #[error("column {column} holds {kind} where a number belongs")]
+    NotNumber { column: usize, kind: Type },
+    /// A number out of the range tlschat stores.
+    #[error("column {column} holds {n}, out of range")]
+    OutOfRange { column: usize, n: i64 },
+    /// No nickname.
+    #[error("no nickname")]
+    NoNick,
+    /// A nickname tlschat would not have given.
+    #[error("the nickname is not one tlschat gives")]
+    BadNick,
+    /// No text.
+    #[error("no text")]
+    NoText,
+    /// Text tlschat would not have said (why, as the room says it).
+    #[error("{0}")]
+    BadText(String),
+    /// A message id longer than tlschat takes.
+    #[error("the message id is too long")]
+    LongId,
+}
+
 /// Text in a row: text or not there; a BLOB or a number is not text.
-fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r [u8]>, String> {
-    match row.get_ref(i).map_err(|e| e.to_string())? {
+fn text_at<'r>(row: &'r rusqlite::Row<'_>, i: usize) -> Result<Option<&'r [u8]>, Unreadable> {
+    match row.get_ref(i)? {
         ValueRef::Text(t) => Ok(Some(t)),
         ValueRef::Null => Ok(None),
-        other => Err(format!(
-            "column {i} holds {} where text belongs",
-            other.data_type()
-        )),
+        other => Err(Unreadable::NotText {
+            column: i,
+            kind: other.data_type(),
+        }),
     }
 }
 
 /// A whole number in a row, in `0..=max`.
-fn number_at(row: &rusqlite::Row<'_>, i: usize, max: u64) -> Result<u64, String> {
-    match row.get_ref(i).map_err(|e| e.to_string())? {
+fn number_at(row: &rusqlite::Row<'_>, i: usize, max: u64) -> Result<u64, Unreadable> {
+    match row.get_ref(i)? {
         ValueRef::Integer(n) => u64::try_from(n)
             .ok()
             .filter(|n| *n <= max)
-            .ok_or_else(|| format!("column {i} holds {n}, out of range")),
-        other => Err(format!(
-            "column {i} holds {} where a number belongs",
-            other.data_type()
-        )),
+            .ok_or(Unreadable::OutOfRange { column: i, n }),
+        other => Err(Unreadable::NotNumber {
+            column: i,
+            kind: other.data_type(),
+        }),
     }
 }
 
 /// A stored message from a row of `SELECT seq, ts, sender, nick, text,
 /// client, cid`, made safe again, or why it cannot be used: what tlschat
 /// could not have stored is not replayed either.
-fn row_message(row: &rusqlite::Row<'_>) -> Result<StoredMessage, String> {
+fn row_message(row: &rusqlite::Row<'_>) -> Result<StoredMessage, Unreadable> {
     let seq = number_at(row, 0, MAX_NUMBER)?;
     let ts = number_at(row, 1, i64::MAX as u64)?;
     let sender = number_at(row, 2, MAX_NUMBER)?;
-    let nick = sanitize(text_at(row, 3)?.ok_or("no nickname")?, Newlines::Escape);
+    let nick = sanitize(
+        text_at(row, 3)?.ok_or(Unreadable::NoNick)?,
+        Newlines::Escape,
+    );
     if nick.trim().is_empty() || nick.len() > 4 * MAX_NICK_CHARS {
-        return Err("the nickname is not one tlschat gives".into());
+        return Err(Unreadable::BadNick);
     }
-    let text = sanitize(text_at(row, 4)?.ok_or("no text")?, Newlines::Keep);
-    check_message(&text).map_err(|e| e.message)?;
+    let text = sanitize(text_at(row, 4)?.ok_or(Unreadable::NoText)?, Newlines::Keep);
+    check_message(&text).map_err(|e| Unreadable::BadText(e.message))?;
     let client = text_at(row, 5)?
         .map(|c| String::from_utf8_lossy(c).into_owned())
         .filter(|c| c.len() <= 2 * MAX_ID);
     let cid = text_at(row, 6)?.map(|c| sanitize(c, Newlines::Escape));
     if cid.as_ref().is_some_and(|c| c.len() > MAX_ID) {
-        return Err("the message id is too long".into());
+        return Err(Unreadable::LongId);
     }
     Ok(StoredMessage {
         seq,
@@ -364,182 +454,150 @@ fn row_message(row: &rusqlite::Row<'_>) -> Result<StoredMessage, String> {
     })
 }
 
-impl Store {
-    /// Opens (or creates) the history in `file`, or in memory when `None`.
-    /// At most `keep` messages and `keep_bytes` of their text and
-    /// nicknames are kept (the oldest go); `max_bytes` caps the file. A
-    /// file that is not a tlschat history, is damaged, or is in use by
-    /// another host is an error naming it, and is left as it is.
-    pub fn open(
-        file: Option<&Path>,
-        keep: u64,
-        keep_bytes: u64,
-        max_bytes: Option<u64>,
-    ) -> Result<Self, String> {
-        let label = file.map_or_else(|| "in memory".to_string(), |f| f.display().to_string());
-        let shown = label.clone();
-        let fail = |e: &dyn std::fmt::Display| format!("cannot open the history {shown}: {e}");
-        let conn = match file {
-            Some(path) => {
-                create_private(path).map_err(|e| fail(&e))?;
-                // SQLite's no-follow open refuses a link anywhere in the
-                // path: the folder's links are resolved (a config folder
-                // may well be one), the file's own name is not (it must not
-                // be a link, and create_private checked that it is not).
-                let path = resolve_folder(path).map_err(|e| fail(&e))?;
-                // SQLite opens the file, and makes its -wal and -shm with
-                // the file's own mode (0600), never through a link.
-                Connection::open_with_flags(
-                    &path,
-                    rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW,
-                )
-                .map_err(|e| fail(&e))?
-            }
-            None => Connection::open_in_memory().map_err(|e| fail(&e))?,
-        };
-        let mut store = Self {
-            conn,
-            label,
-            room: String::new(),
-            last_seq: 0,
-            first_kept: 1,
-            next_member: 1,
-            keep,
-            bytes: 0,
-            keep_bytes,
-            tokens: TokenKey(String::new()),
-            skipped: std::cell::Cell::new(0),
-        };
-        store.setup(file.is_some(), max_bytes).map_err(|e| {
-            let why = match &e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::DatabaseBusy
-                        || f.code == rusqlite::ErrorCode::DatabaseLocked =>
-                {
-                    "it is in use by another tlschat host".to_string()
-                }
-                other => other.to_string(),
-            };
-            fail(&format!(
-                "{why} (it was not changed: move it away, or use --history FILE or --no-history)"
-            ))
-        })?;
-        // What SQLite made beside it is checked again: one planted between
-        // the first check and SQLite's open is found now, not used.
-        if let Some(path) = file {
-            check_side_files(path).map_err(|e| fail(&e))?;
-        }
-        Ok(store)
-    }
+/// The error for a file that is not a tlschat history.
+fn not_ours() -> rusqlite::Error {
+    sqlite_error(
+        rusqlite::ffi::SQLITE_NOTADB,
+        "it is an SQLite database, but not a tlschat history",
+    )
+}
 
-    fn setup(&mut self, on_disk: bool, max_bytes: Option<u64>) -> rusqlite::Result<()> {
-        let conn = &self.conn;
-        // Another host holding the file is an answer now, not in 5 s.
-        conn.busy_timeout(std::time::Duration::ZERO)?;
-        if on_disk {
-            // One host per file: the lock is taken by the first read below
-            // and held until the host stops. Exclusive mode also keeps the
-            // WAL index in memory (no -shm file).
-            conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
-        }
-        // A damaged file is found now rather than in the middle of a chat.
-        let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0))?;
-        if check != "ok" {
-            return Err(rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
-                Some(format!("the file is damaged ({check})")),
-            ));
-        }
-        let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
-        let not_ours = || {
-            rusqlite::Error::SqliteFailure(
-                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_NOTADB),
-                Some("it is an SQLite database, but not a tlschat history".into()),
-            )
-        };
-        // Someone else's database is refused before anything is written
-        // to it (turning on WAL below rewrites the file's header).
-        if tables > 0 {
-            let format: Option<String> = conn
-                .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
-                    r.get(0)
-                })
-                .optional()
-                .map_err(|_| not_ours())?;
-            if format.as_deref() != Some(FORMAT) {
-                return Err(not_ours());
-            }
-        }
-        if on_disk {
-            conn.pragma_update(None, "journal_mode", "WAL")?;
-            conn.pragma_update(None, "synchronous", "NORMAL")?;
-        }
-        if let Some(max) = max_bytes {
-            let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
-            let pages = (max / to_u64(page).max(1)).max(1);
-            conn.pragma_update(None, "max_page_count", to_i64(pages))?;
-        }
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        if tables == 0 {
-            let room = new_random(16)?;
-            tx.execute_batch(
-                "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-                 CREATE TABLE messages (
-                     seq INTEGER PRIMARY KEY,
-                     ts INTEGER NOT NULL,
-                     sender INTEGER NOT NULL,
-                     nick TEXT NOT NULL,
-                     text TEXT NOT NULL,
-                     client TEXT,
-                     cid TEXT
-                 );
-                 CREATE UNIQUE INDEX messages_client ON messages(client, cid)
-                     WHERE client IS NOT NULL;",
-            )?;
-            let mut put = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
-            put.execute(params!["format", FORMAT])?;
-            put.execute(params!["room", room])?;
-            put.execute(params!["last_seq", "0"])?;
-            put.execute(params!["next_member", "1"])?;
-            put.execute(params!["token_key", new_random(32)?])?;
-        }
-        let meta = |key: &str| -> rusqlite::Result<Option<String>> {
-            tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-                .optional()
-        };
-        let format = meta("format").map_err(|_| not_ours())?;
+/// The error for a number the room runs on that is out of range.
+fn out_of_range(what: &str, n: &dyn std::fmt::Display) -> rusqlite::Error {
+    sqlite_error(
+        rusqlite::ffi::SQLITE_CORRUPT,
+        format!("its {what} ({n}) is out of range (at most 2^53)"),
+    )
+}
+
+/// Locks the file for this host (when on disk) and checks it before
+/// anything is written to it: not damaged, and empty or a tlschat history.
+/// True when it is empty (new).
+fn check_file(conn: &Connection, on_disk: bool) -> rusqlite::Result<bool> {
+    // Another host holding the file is an answer now, not in 5 s.
+    conn.busy_timeout(std::time::Duration::ZERO)?;
+    if on_disk {
+        // One host per file: the lock is taken by the first read below
+        // and held until the host stops. Exclusive mode also keeps the
+        // WAL index in memory (no -shm file).
+        conn.pragma_update(None, "locking_mode", "EXCLUSIVE")?;
+    }
+    // A damaged file is found now rather than in the middle of a chat.
+    let check: String = conn.pragma_query_value(None, "quick_check", |r| r.get(0))?;
+    if check != "ok" {
+        return Err(sqlite_error(
+            rusqlite::ffi::SQLITE_CORRUPT,
+            format!("the file is damaged ({check})"),
+        ));
+    }
+    let tables: i64 = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))?;
+    // Someone else's database is refused before anything is written
+    // to it (turning on WAL rewrites the file's header).
+    if tables > 0 {
+        let format: Option<String> = conn
+            .query_row("SELECT value FROM meta WHERE key = 'format'", [], |r| {
+                r.get(0)
+            })
+            .optional()
+            .map_err(|_| not_ours())?;
         if format.as_deref() != Some(FORMAT) {
             return Err(not_ours());
         }
-        // The numbers that drive the room, in range or the file is refused.
-        let out_of_range = |what: &str, n: &dyn std::fmt::Display| {
-            sqlite_error(
-                rusqlite::ffi::SQLITE_CORRUPT,
-                format!("its {what} ({n}) is out of range (at most 2^53)"),
-            )
-        };
-        let number = |key: &str| -> rusqlite::Result<u64> {
-            let value = meta(key)?.ok_or_else(not_ours)?;
-            let n: u64 = value.trim().parse().map_err(|_| {
-                out_of_range(&format!("{key} in its meta table"), &value.escape_debug())
-            })?;
-            if n > MAX_NUMBER {
-                return Err(out_of_range(&format!("{key} in its meta table"), &n));
-            }
-            Ok(n)
-        };
-        self.room = meta("room")?.ok_or_else(not_ours)?;
+    }
+    Ok(tables == 0)
+}
+
+/// The journal (WAL, on disk) and the file's size limit.
+fn tune(conn: &Connection, on_disk: bool, max_bytes: Option<u64>) -> rusqlite::Result<()> {
+    if on_disk {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+    }
+    if let Some(max) = max_bytes {
+        let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+        let pages = (max / to_u64(page).max(1)).max(1);
+        conn.pragma_update(None, "max_page_count", to_i64(pages))?;
+    }
+    Ok(())
+}
+
+/// The tables of a new history, and its meta table filled in: a new
+/// room identity and token key.
+fn create_tables(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<()> {
+    let room = new_random(16)?;
+    tx.execute_batch(
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+         CREATE TABLE messages (
+             seq INTEGER PRIMARY KEY,
+             ts INTEGER NOT NULL,
+             sender INTEGER NOT NULL,
+             nick TEXT NOT NULL,
+             text TEXT NOT NULL,
+             client TEXT,
+             cid TEXT
+         );
+         CREATE UNIQUE INDEX messages_client ON messages(client, cid)
+             WHERE client IS NOT NULL;",
+    )?;
+    let mut put = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
+    put.execute(params!["format", FORMAT])?;
+    put.execute(params!["room", room])?;
+    put.execute(params!["last_seq", "0"])?;
+    put.execute(params!["next_member", "1"])?;
+    put.execute(params!["token_key", new_random(32)?])?;
+    Ok(())
+}
+
+/// A value in the meta table.
+fn meta(tx: &rusqlite::Transaction<'_>, key: &str) -> rusqlite::Result<Option<String>> {
+    tx.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+        .optional()
+}
+
+/// A number in the meta table, in range.
+fn meta_number(tx: &rusqlite::Transaction<'_>, key: &str) -> rusqlite::Result<u64> {
+    let value = meta(tx, key)?.ok_or_else(not_ours)?;
+    let n: u64 = value
+        .trim()
+        .parse()
+        .map_err(|_| out_of_range(&format!("{key} in its meta table"), &value.escape_debug()))?;
+    if n > MAX_NUMBER {
+        return Err(out_of_range(&format!("{key} in its meta table"), &n));
+    }
+    Ok(n)
+}
+
+/// What a history holds, as the room runs on it: every number in range,
+/// or the file is refused.
+struct Found {
+    /// The room's identity.
+    room: String,
+    /// The last message's number.
+    last_seq: u64,
+    /// The first member id not handed out before.
+    next_member: u64,
+    /// The first message kept.
+    first: u64,
+    /// Bytes of text and nicknames kept.
+    bytes: u64,
+}
+
+impl Found {
+    /// Reads the meta table and what the rows say.
+    fn read(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Self> {
+        if meta(tx, "format").map_err(|_| not_ours())?.as_deref() != Some(FORMAT) {
+            return Err(not_ours());
+        }
+        let room = meta(tx, "room")?.ok_or_else(not_ours)?;
         // It is told to every member: what tlschat makes (hex) and no more.
-        if self.room.is_empty()
-            || self.room.len() > MAX_ID
-            || !self.room.bytes().all(|b| b.is_ascii_alphanumeric())
+        if room.is_empty()
+            || room.len() > MAX_ID
+            || !room.bytes().all(|b| b.is_ascii_alphanumeric())
         {
             return Err(not_ours());
         }
-        let next_member = number("next_member")?.max(1);
-        let last_seq = number("last_seq")?;
+        let next_member = meta_number(tx, "next_member")?.max(1);
+        let last_seq = meta_number(tx, "last_seq")?;
         // The numbers come from the rows themselves (a commit writes its
         // rows and nothing else): the last message is never deleted.
         let (first, last, bytes, sender): (Option<i64>, Option<i64>, i64, Option<i64>) = tx
@@ -558,46 +616,146 @@ impl Store {
                 return Err(out_of_range("message number", &seq));
             }
         }
-        self.last_seq = last_seq.max(last.map_or(0, to_u64));
+        let last_seq = last_seq.max(last.map_or(0, to_u64));
         // A member id a stored message names is never handed out again.
-        self.next_member = next_member.max(sender.map_or(0, |s| to_u64(s).saturating_add(1)));
-        if self.next_member > MAX_NUMBER {
-            return Err(out_of_range("next member id", &self.next_member));
+        let next_member = next_member.max(sender.map_or(0, |s| to_u64(s).saturating_add(1)));
+        if next_member > MAX_NUMBER {
+            return Err(out_of_range("next member id", &next_member));
         }
-        let migrated = match meta("token_key")? {
-            Some(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                self.tokens = TokenKey(key);
-                false
+        Ok(Self {
+            room,
+            last_seq,
+            next_member,
+            first: first.map_or(last_seq.saturating_add(1), to_u64),
+            bytes: to_u64(bytes),
+        })
+    }
+}
+
+/// The key client tokens are hashed with, and whether the history had to
+/// be migrated to it: a history from before tokens were hashed gets a key,
+/// and its tokens are hashed in place (their resends are still
+/// recognized).
+fn token_key(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<(TokenKey, bool)> {
+    match meta(tx, "token_key")? {
+        Some(key) if key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok((TokenKey(key), false))
+        }
+        Some(_) => Err(not_ours()),
+        None => {
+            let tokens = TokenKey(new_random(32)?);
+            tx.execute(
+                "INSERT INTO meta (key, value) VALUES ('token_key', ?1)",
+                [&tokens.0],
+            )?;
+            let plain: Vec<(i64, Vec<u8>)> = tx
+                .prepare("SELECT seq, CAST(client AS BLOB) FROM messages WHERE client IS NOT NULL")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut put = tx.prepare("UPDATE messages SET client = ?2 WHERE seq = ?1")?;
+            for (seq, token) in &plain {
+                put.execute(params![seq, tokens.hash(token)])?;
             }
-            Some(_) => return Err(not_ours()),
-            None => {
-                // A history from before tokens were hashed: its tokens are
-                // hashed in place (their resends are still recognized).
-                self.tokens = TokenKey(new_random(32)?);
-                tx.execute(
-                    "INSERT INTO meta (key, value) VALUES ('token_key', ?1)",
-                    [&self.tokens.0],
-                )?;
-                let plain: Vec<(i64, Vec<u8>)> = tx
-                    .prepare(
-                        "SELECT seq, CAST(client AS BLOB) FROM messages WHERE client IS NOT NULL",
-                    )?
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
-                let mut put = tx.prepare("UPDATE messages SET client = ?2 WHERE seq = ?1")?;
-                for (seq, token) in &plain {
-                    put.execute(params![seq, self.tokens.hash(token)])?;
-                }
-                true
-            }
+            Ok((tokens, true))
+        }
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the history in `file`, or in memory when `None`.
+    /// At most `keep` messages and `keep_bytes` of their text and
+    /// nicknames are kept (the oldest go); `max_bytes` caps the file. A
+    /// file that is not a tlschat history, is damaged, or is in use by
+    /// another host is an error naming it, and is left as it is.
+    pub fn open(
+        file: Option<&Path>,
+        keep: u64,
+        keep_bytes: u64,
+        max_bytes: Option<u64>,
+    ) -> Result<Self, StoreError> {
+        let label = file.map_or_else(|| "in memory".to_string(), |f| f.display().to_string());
+        let history = || label.clone();
+        let io = |source| StoreError::File {
+            history: history(),
+            source,
         };
-        let first = first.map_or(self.last_seq.saturating_add(1), to_u64);
+        let sqlite = |source| StoreError::Open {
+            history: history(),
+            source,
+        };
+        let conn = match file {
+            Some(path) => {
+                create_private(path).map_err(io)?;
+                // SQLite's no-follow open refuses a link anywhere in the
+                // path: the folder's links are resolved (a config folder
+                // may well be one), the file's own name is not (it must not
+                // be a link, and create_private checked that it is not).
+                let path = resolve_folder(path).map_err(io)?;
+                // SQLite opens the file, and makes its -wal and -shm with
+                // the file's own mode (0600), never through a link.
+                Connection::open_with_flags(
+                    &path,
+                    rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW,
+                )
+                .map_err(sqlite)?
+            }
+            None => Connection::open_in_memory().map_err(sqlite)?,
+        };
+        let mut store = Self {
+            conn,
+            label: history(),
+            room: String::new(),
+            last_seq: 0,
+            first_kept: 1,
+            next_member: 1,
+            keep,
+            bytes: 0,
+            keep_bytes,
+            tokens: TokenKey(String::new()),
+            skipped: std::cell::Cell::new(0),
+        };
+        store
+            .setup(file.is_some(), max_bytes)
+            .map_err(|source| match &source {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::DatabaseBusy
+                        || f.code == rusqlite::ErrorCode::DatabaseLocked =>
+                {
+                    StoreError::InUse { history: history() }
+                }
+                _ => StoreError::Unusable {
+                    history: history(),
+                    source,
+                },
+            })?;
+        // What SQLite made beside it is checked again: one planted between
+        // the first check and SQLite's open is found now, not used.
+        if let Some(path) = file {
+            check_side_files(path).map_err(io)?;
+        }
+        Ok(store)
+    }
+
+    /// Makes the history ready: checks the file is a tlschat history (or
+    /// makes a new one), reads its numbers, hashes the tokens of a history
+    /// from before they were hashed, and trims it to the limits.
+    fn setup(&mut self, on_disk: bool, max_bytes: Option<u64>) -> rusqlite::Result<()> {
+        let new = check_file(&self.conn, on_disk)?;
+        tune(&self.conn, on_disk, max_bytes)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        if new {
+            create_tables(&tx)?;
+        }
+        let found = Found::read(&tx)?;
+        let (tokens, migrated) = token_key(&tx)?;
         // A smaller --keep than last time takes effect now.
         let (first, bytes) = trim_in(
             &tx,
-            self.last_seq,
-            first,
-            to_u64(bytes),
+            found.last_seq,
+            found.first,
+            found.bytes,
             self.keep,
             self.keep_bytes,
         )?;
@@ -608,6 +766,10 @@ impl Store {
             self.conn
                 .execute_batch("VACUUM; PRAGMA wal_checkpoint(TRUNCATE);")?;
         }
+        self.room = found.room;
+        self.last_seq = found.last_seq;
+        self.next_member = found.next_member;
+        self.tokens = tokens;
         self.first_kept = first;
         self.bytes = bytes;
         Ok(())
@@ -799,11 +961,11 @@ impl Store {
         upto: u64,
         max_count: usize,
         max_bytes: usize,
-    ) -> Result<Vec<StoredMessage>, String> {
+    ) -> Result<Vec<StoredMessage>, StoreError> {
         let mut skipped = 0u64;
         let mut first_skipped = None;
         let run = |skipped: &mut u64,
-                   first: &mut Option<(i64, String)>|
+                   first: &mut Option<(i64, Unreadable)>|
          -> rusqlite::Result<Vec<StoredMessage>> {
             let mut stmt = self.conn.prepare_cached(
                 "SELECT seq, ts, sender, nick, text, client, cid FROM messages
@@ -831,8 +993,10 @@ impl Store {
             }
             Ok(out)
         };
-        let out = run(&mut skipped, &mut first_skipped)
-            .map_err(|e| format!("the history {} cannot be read: {e}", self.label))?;
+        let out = run(&mut skipped, &mut first_skipped).map_err(|source| StoreError::Read {
+            history: self.label.clone(),
+            source,
+        })?;
         if let Some((seq, why)) = first_skipped {
             self.skipped.set(self.skipped.get().saturating_add(skipped));
             tracing::warn!(
@@ -961,14 +1125,20 @@ mod tests {
         )
         .unwrap();
         let before = std::fs::read(&file).unwrap();
-        let e = Store::open(Some(&file), 10, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&file), 10, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains(&file.display().to_string()), "{e}");
         assert!(!e.contains('\n'), "{e}");
         assert_eq!(std::fs::read(&file).unwrap(), before);
         // A second host on the same file is refused while the first runs.
         let other = dir.path().join("o.sqlite3");
         let _first = Store::open(Some(&other), 10, u64::MAX, None).unwrap();
-        let e = Store::open(Some(&other), 10, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&other), 10, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains("in use"), "{e}");
     }
 
@@ -1188,7 +1358,10 @@ mod tests {
             ),
         ] {
             let file = make(name, sql);
-            let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+            let e = Store::open(Some(&file), 100, u64::MAX, None)
+                .err()
+                .unwrap()
+                .to_string();
             assert!(e.contains(what), "{name}: {e}");
             assert!(
                 e.contains(&file.display().to_string()) && !e.contains('\n'),
@@ -1297,7 +1470,10 @@ mod tests {
         let file = dir.path().join("h.sqlite3");
         drop(Store::open(Some(&file), 100, u64::MAX, None).unwrap());
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             e.contains(&format!("`chmod 600 {}`", file.display())),
             "{e}"
@@ -1307,12 +1483,18 @@ mod tests {
         let wal = dir.path().join("h.sqlite3-wal");
         std::fs::write(&wal, "").unwrap();
         std::fs::set_permissions(&wal, std::fs::Permissions::from_mode(0o666)).unwrap();
-        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(e.contains(&format!("`chmod 600 {}`", wal.display())), "{e}");
         std::fs::remove_file(&wal).unwrap();
         let elsewhere = dir.path().join("elsewhere");
         std::os::unix::fs::symlink(&elsewhere, &wal).unwrap();
-        let e = Store::open(Some(&file), 100, u64::MAX, None).err().unwrap();
+        let e = Store::open(Some(&file), 100, u64::MAX, None)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(
             e.contains("symbolic link") && e.contains("h.sqlite3-wal"),
             "{e}"

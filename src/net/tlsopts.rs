@@ -137,13 +137,6 @@ pub enum TlsOptionsError {
     NoneForTls12(Vec<KxGroup>),
 }
 
-/// For callers that still report errors as one line of text.
-impl From<TlsOptionsError> for String {
-    fn from(e: TlsOptionsError) -> Self {
-        e.to_string()
-    }
-}
-
 /// Parses `--groups`: comma-separated names (any case), in order of
 /// preference, each at most once. An unknown name is one line naming it
 /// and the valid ones.

@@ -284,9 +284,7 @@ impl TlsChatApp {
     /// Reads the known hosts again (on the start screen, after changes).
     fn refresh_known(&mut self) {
         self.known = KnownHosts {
-            entries: PinStore::load(&self.config_dir)
-                .map(|s| s.entries().to_vec())
-                .map_err(|e| e.to_string()),
+            entries: PinStore::load(&self.config_dir).map(|s| s.entries().to_vec()),
         };
     }
 

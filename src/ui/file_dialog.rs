@@ -150,14 +150,16 @@ impl FileDialog {
         &self.dir
     }
 
-    fn listed(&self, name: &str, is_dir: bool) -> bool {
-        if !self.hidden && name.starts_with('.') {
+    /// Whether `entry` is shown: hidden ones only when asked for, files
+    /// only of the types offered (or all of them).
+    fn listed(&self, entry: &Entry) -> bool {
+        if !self.hidden && entry.name.starts_with('.') {
             return false;
         }
-        if is_dir || self.all {
+        if entry.is_dir || self.all {
             return true;
         }
-        Path::new(name)
+        Path::new(&entry.name)
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase())
             .is_some_and(|e| self.extensions.contains(&e.as_str()))
@@ -174,8 +176,9 @@ impl FileDialog {
                     let name = e.file_name().to_string_lossy().into_owned();
                     // Follows links, as opening would.
                     let is_dir = e.path().is_dir();
-                    if self.listed(&name, is_dir) {
-                        self.entries.push(Entry { name, is_dir });
+                    let entry = Entry { name, is_dir };
+                    if self.listed(&entry) {
+                        self.entries.push(entry);
                     }
                 }
                 self.entries

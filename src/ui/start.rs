@@ -359,10 +359,10 @@ pub enum StartAction {
 }
 
 /// The known hosts as the start screen lists them.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct KnownHosts {
     /// The entries, or why they could not be read.
-    pub entries: Result<Vec<crate::net::pins::PinEntry>, String>,
+    pub entries: Result<Vec<crate::net::pins::PinEntry>, crate::net::pins::PinError>,
 }
 
 fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<StartAction>) {
@@ -376,7 +376,7 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
             );
             match &known.entries {
                 Err(e) => {
-                    ui.colored_label(ui.visuals().error_fg_color, e);
+                    ui.colored_label(ui.visuals().error_fg_color, e.to_string());
                 }
                 Ok(entries) if entries.is_empty() => {
                     ui.weak("None yet.");

@@ -300,16 +300,8 @@ pub struct RoomModel {
     pub lines: Vec<ChatLine>,
     /// The message being written; never cleared but by sending it.
     pub draft: String,
-    /// Whether the window has the keyboard focus (the user is looking).
-    focused: bool,
-    /// Others' messages that came while the window was not focused.
-    unread: u64,
-    /// Of those, how many named us.
-    mentioned: u64,
-    /// The last unread message (who, what), and the last that named us:
-    /// what a desktop notification shows.
-    last_unread: Option<Said>,
-    last_mention: Option<Said>,
+    /// What came while the user was not looking.
+    unread: Unread,
     next_id: u64,
     /// Our messages in flight: message id → the line showing it.
     pending: HashMap<u64, LineId>,
@@ -333,6 +325,34 @@ pub struct RoomModel {
     revision: u64,
     /// The last draft sent (or command given), for Up in an empty composer.
     last_draft: Option<String>,
+}
+
+/// Others' messages that came while the window was not focused: what
+/// the title counts and a desktop notification shows.
+#[derive(Debug, Clone)]
+struct Unread {
+    /// Whether the window has the keyboard focus (the user is looking).
+    focused: bool,
+    /// How many came.
+    count: u64,
+    /// Of those, how many named us.
+    mentioned: u64,
+    /// The last of them (who, what).
+    last: Option<Said>,
+    /// The last that named us.
+    last_mention: Option<Said>,
+}
+
+impl Default for Unread {
+    fn default() -> Self {
+        Self {
+            focused: true,
+            count: 0,
+            mentioned: 0,
+            last: None,
+            last_mention: None,
+        }
+    }
 }
 
 /// How long after the first of them joins (or leaves with the same reason)
@@ -391,11 +411,7 @@ impl RoomModel {
             members: Vec::new(),
             lines: Vec::new(),
             draft: String::new(),
-            focused: true,
-            unread: 0,
-            mentioned: 0,
-            last_unread: None,
-            last_mention: None,
+            unread: Unread::default(),
             next_id: 1,
             pending: HashMap::new(),
             next_line: 1,
@@ -425,10 +441,10 @@ impl RoomModel {
     /// Tells whether the window has the focus; focusing it reads
     /// everything.
     pub fn set_focused(&mut self, focused: bool) {
-        self.focused = focused;
+        self.unread.focused = focused;
         if focused {
-            self.unread = 0;
-            self.mentioned = 0;
+            self.unread.count = 0;
+            self.unread.mentioned = 0;
         }
     }
 
@@ -436,14 +452,14 @@ impl RoomModel {
     /// how many of them named us.
     #[must_use]
     pub fn unread(&self) -> (u64, u64) {
-        (self.unread, self.mentioned)
+        (self.unread.count, self.unread.mentioned)
     }
 
     /// The last unread message (who, what text), and the last unread one
     /// that named us.
     #[must_use]
     pub fn last_unread(&self) -> (Option<&Said>, Option<&Said>) {
-        (self.last_unread.as_ref(), self.last_mention.as_ref())
+        (self.unread.last.as_ref(), self.unread.last_mention.as_ref())
     }
 
     /// The window's title: `(3) tlschat — ana — host:port` while 3
@@ -451,7 +467,7 @@ impl RoomModel {
     #[must_use]
     pub fn window_title(&self) -> String {
         let base = format!("tlschat — {} — {}", self.nick, self.target);
-        match (self.unread, self.mentioned) {
+        match self.unread() {
             (0, _) => base,
             (n, 0) => format!("({}) {base}", grouped(n)),
             (n, m) => format!("({}, {} for you) {base}", grouped(n), grouped(m)),
@@ -931,16 +947,16 @@ impl RoomModel {
     /// A message: counted unread while the window is not looked at, and
     /// shown unless it is our own live one (shown since we sent it).
     fn on_message(&mut self, m: crate::net::MessageEvent) {
-        if !m.own && !m.history && !self.focused {
-            self.unread += 1;
+        if !m.own && !m.history && !self.unread.focused {
+            self.unread.count += 1;
             // Only what a notification can show is kept.
             let head = |t: &str| t.chars().take(crate::notify::BODY_CHARS + 1).collect();
             let said = (head(&m.nick), head(&m.text));
             if mentions(&m.text, &self.nick) {
-                self.mentioned += 1;
-                self.last_mention = Some(said.clone());
+                self.unread.mentioned += 1;
+                self.unread.last_mention = Some(said.clone());
             }
-            self.last_unread = Some(said);
+            self.unread.last = Some(said);
         }
         // Our own live messages are already shown, from the moment
         // we sent them; our own from history (a restarted host) not.

@@ -675,10 +675,16 @@ fn headless_transcripts_hold_what_was_said_own_lines_included_in_order() {
 fn a_transcript_that_cannot_be_opened_stops_before_connecting() {
     let cfg = tempfile::tempdir().unwrap();
     let file = cfg.path().join("no-such-dir").join("chat.txt");
-    // Nothing listens on port 9 of loopback: had it connected first, the
-    // error would be another one.
+    // Nothing listens there: had it connected first, the error would be
+    // another one.
+    let nothing = common::reserve("127.0.0.1");
     let out = tlschat(cfg.path())
-        .args(["join", "127.0.0.1:9", "--headless", "--transcript"])
+        .args([
+            "join",
+            &nothing.addr.to_string(),
+            "--headless",
+            "--transcript",
+        ])
         .arg(&file)
         .stdin(Stdio::null())
         .output()
@@ -762,13 +768,15 @@ fn key_logs_and_transcripts_others_could_read_point_or_own_are_refused_at_once()
             c.arg("--transcript").arg(p);
         }),
     ];
+    // A member: nothing listens there, so any other error would be about
+    // connecting.
+    let nothing = common::reserve("127.0.0.1");
+    let target = nothing.addr.to_string();
     for (way, give) in ways {
         for (file, why) in &files {
-            // A member: nothing listens on port 9, so any other error
-            // would be about connecting.
             let mut cmd = tlschat(cfg.path());
             cmd.env_remove("SSLKEYLOGFILE")
-                .args(["join", "127.0.0.1:9", "--headless"]);
+                .args(["join", &target, "--headless"]);
             give(&mut cmd, file);
             let started = Instant::now();
             let mut p = Proc::spawn(&mut cmd);

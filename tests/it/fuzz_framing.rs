@@ -547,9 +547,30 @@ proptest! {
     fn no_frame_the_host_writes_is_over_the_cap(
         text in prop_oneof![
             "\\PC{0,200}",
-            proptest::collection::vec(prop_oneof![Just('\n'), Just('\u{1}'), Just('"'), Just('\\'), Just('\u{10ffff}'), any::<char>()], 0..40_000).prop_map(|v| v.into_iter().collect::<String>()),
+            // Long text, up to past the cap and just over the most lines
+            // (often close to both): lines of one short run of characters
+            // (those that grow most when escaped among them), of about
+            // `bytes` in all.
+            (
+                prop_oneof![
+                    proptest::collection::vec(prop_oneof![Just('\u{1}'), Just('"'), Just('\\'), Just('\u{10ffff}'), any::<char>()], 1..64),
+                    "[a-z ]{1,16}".prop_map(|s| s.chars().collect::<Vec<_>>()),
+                ],
+                prop_oneof![0usize..70_000, 55_000usize..66_000],
+                prop_oneof![1usize..=101, 90usize..=101],
+            )
+                .prop_map(|(run, bytes, lines)| {
+                    let mut line = String::new();
+                    for c in run.iter().cycle() {
+                        if line.len() + c.len_utf8() > bytes / lines {
+                            break;
+                        }
+                        line.push(*c);
+                    }
+                    vec![line; lines].join("\n")
+                }),
         ],
-        nick in "\\PC{1,32}",
+        nick in prop_oneof!["\\PC{1,32}", "\\PC{32}"],
     ) {
         let text = tlschat::net::lines::sanitize_str(&text, Newlines::Keep);
         if check_message(&text).is_ok() {

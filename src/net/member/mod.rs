@@ -22,11 +22,11 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
-use crate::net::command::{JoinConfig, SessionCommand};
+use crate::net::command::{CommandError, JoinConfig, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
-use crate::net::keylog::{KeyLogError, KeyLogFile};
+use crate::net::keylog::{KeyLogFile, KeylogError};
 use crate::net::pem::PemError;
-use crate::net::pins::{PinEntry, PinError, PinStore, TargetError};
+use crate::net::pins::{PinEntry, PinError, PinStore};
 use crate::net::protocol::Connection;
 use crate::net::sink::{EventSink, ended};
 use crate::net::tlsopts::TlsOptionsError;
@@ -53,10 +53,10 @@ enum SetupError {
     NoRandom(#[from] NoRandom),
     /// The key log file cannot be opened.
     #[error(transparent)]
-    KeyLog(#[from] KeyLogError),
+    KeyLog(#[from] KeylogError),
     /// The host has no canonical form.
     #[error(transparent)]
-    Target(#[from] TargetError),
+    Target(#[from] CommandError),
     /// Loading the trusted certificates did not finish.
     #[error("cannot load trusted certificates: {0}")]
     RootsLost(#[from] tokio::task::JoinError),
