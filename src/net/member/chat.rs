@@ -174,12 +174,10 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             Err(e) => return Some(self.lost(&e)),
         };
         match self.on_frame(frame) {
-            Ok(Some(reply)) => self
-                .conn
-                .write_frame(&reply)
-                .await
-                .err()
-                .map(|e| self.lost(&e)),
+            Ok(Some(reply)) => match self.conn.write_frame(&reply).await {
+                Ok(()) => None,
+                Err(e) => Some(self.lost(&e)),
+            },
             Ok(None) => None,
             Err(end) => Some(end),
         }
@@ -290,8 +288,10 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
         match command {
             Some(SessionCommand::Send { id, text }) => self.send(id, text).await,
             Some(SessionCommand::Nick(nick)) => {
-                let sent = self.conn.write_frame(&ClientFrame::Nick { nick }).await;
-                sent.err().map(|e| self.lost(&e))
+                match self.conn.write_frame(&ClientFrame::Nick { nick }).await {
+                    Ok(()) => None,
+                    Err(e) => Some(self.lost(&e)),
+                }
             }
             Some(SessionCommand::Finish) => {
                 if self.conn.dialect() == Dialect::Plain {
