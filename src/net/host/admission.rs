@@ -13,20 +13,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::net::command::HostLimits;
 
-/// The key an address is counted under: IPv4 addresses as they are, IPv6
-/// addresses by their /64 network (one machine usually has a whole one).
-fn address_key(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V4(_) => ip,
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => {
-                let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
-            }
-        },
-    }
-}
+// The key an address is counted under: IPv4 addresses as they are, IPv6
+// addresses by their /64 network (one machine usually has a whole one),
+// as the door bans them.
+use crate::net::door::network as address_key;
 
 /// The wider network an address is also counted under: an IPv6 /48 (what
 /// one site is usually given, so one holder cannot fill the room from many
