@@ -170,3 +170,95 @@ pub(super) async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
         .map_err(|_| HandshakeError::Unfinished)?
         .map_err(HandshakeError::Failed)
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use tokio::io::AsyncWriteExt as _;
+    use tokio::time::Instant;
+
+    use super::*;
+
+    /// A server configuration with a certificate made now.
+    fn server() -> Arc<rustls::ServerConfig> {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let der = rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
+        Arc::new(
+            rustls::ServerConfig::builder_with_provider(Arc::new(
+                rustls::crypto::aws_lc_rs::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], der.into())
+            .unwrap(),
+        )
+    }
+
+    /// A real client's ClientHello, as bytes on the wire.
+    fn client_hello() -> Vec<u8> {
+        let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+        let mut client = rustls::ClientConnection::new(
+            Arc::new(config),
+            rustls::pki_types::ServerName::try_from("localhost").unwrap(),
+        )
+        .unwrap();
+        let mut hello = Vec::new();
+        client.write_tls(&mut hello).unwrap();
+        hello
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_peer_that_says_nothing_gives_its_slot_back_after_two_seconds() {
+        let (_peer, host) = tokio::io::duplex(64 * 1024);
+        let start = Instant::now();
+        let e = accept(host, server()).await.map(|_| ()).unwrap_err();
+        assert!(matches!(e, HandshakeError::NoClientHello), "{e}");
+        assert_eq!(start.elapsed(), CLIENT_HELLO_TIMEOUT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_client_hello_sent_a_little_at_a_time_has_two_seconds_in_all() {
+        let (mut peer, host) = tokio::io::duplex(64 * 1024);
+        let hello = client_hello();
+        let start = Instant::now();
+        let trickle = async move {
+            // A byte every 100 ms: forever, next to a 2 s limit.
+            for b in hello {
+                peer.write_all(&[b]).await.unwrap();
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            peer
+        };
+        tokio::select! {
+            e = accept(host, server()) => {
+                let e = e.map(|_| ()).unwrap_err();
+                assert!(matches!(e, HandshakeError::NoClientHello), "{e}");
+                assert_eq!(start.elapsed(), CLIENT_HELLO_TIMEOUT);
+            }
+            _ = trickle => panic!("the whole hello went through before the limit"),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_handshake_that_stops_after_its_hello_ends_at_the_handshake_limit() {
+        let (mut peer, host) = tokio::io::duplex(64 * 1024);
+        peer.write_all(&client_hello()).await.unwrap();
+        let start = Instant::now();
+        let e = accept(host, server()).await.map(|_| ()).unwrap_err();
+        assert!(matches!(e, HandshakeError::Unfinished), "{e}");
+        assert_eq!(start.elapsed(), HANDSHAKE_TIMEOUT);
+        drop(peer);
+    }
+}
