@@ -10,7 +10,9 @@
 //! returns. What the host acknowledged (a ban, an invitation's last use)
 //! is stored: it survives the host being killed and, unlike a message, a
 //! power loss too (these commits are synced: they are rare, and a lost ban
-//! or a single-use invitation used twice is a hole in the door).
+//! or a single-use invitation used twice is a hole in the door). A full
+//! history (at `--history-max-bytes`, or a full disk) does not keep the
+//! door from changing: its oldest messages go to make room.
 //!
 //! Read back, every row is untrusted input, like the messages: ids must be
 //! in `1..2^32`, uses in `0..2^32`, message numbers and times at most
@@ -35,7 +37,8 @@ use rusqlite::types::{Value, ValueRef};
 use rusqlite::{Connection, Row, Transaction, params};
 
 use super::{
-    MAX_NUMBER, Store, StoreError, Unreadable, number_at, sqlite_error, text_at, to_i64, to_u64,
+    MAX_NUMBER, SIZE_SQL, Store, StoreError, Unreadable, number_at, sqlite_error, text_at, to_i64,
+    to_u64,
 };
 use crate::net::door::{Ban, BanTarget, Door, Invitation, MAX_BANS, MAX_INVITES};
 use crate::net::lines::sanitize;
@@ -508,11 +511,62 @@ impl Store {
     /// The file cannot be written (or is full): nothing was stored.
     pub fn record(&mut self, changes: &[DoorChange<'_>]) -> Result<(), StoreError> {
         let last_seq = self.last_seq;
-        self.synced(|tx| changes.iter().try_for_each(|c| write(tx, c, last_seq)))
-            .map_err(|source| StoreError::Write {
-                history: self.label.clone(),
-                source,
-            })
+        let write_all =
+            |tx: &Transaction<'_>| changes.iter().try_for_each(|c| write(tx, c, last_seq));
+        let mut done = self.synced(write_all);
+        // The door is not shut for want of room: a full history (at
+        // --history-max-bytes, or a full disk) lets its oldest messages go,
+        // 64 KiB of them, then more, until the change fits or only the last
+        // message is left.
+        let mut room = 64 * 1024;
+        while matches!(&done, Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DiskFull)
+        {
+            match self.make_room(room) {
+                Ok(true) => done = self.synced(write_all),
+                Ok(false) => break,
+                Err(e) => done = Err(e),
+            }
+            room = room.saturating_mul(4);
+        }
+        done.map_err(|source| StoreError::Write {
+            history: self.label.clone(),
+            source,
+        })
+    }
+
+    /// Deletes the oldest messages, `at_least` bytes of them (of text and
+    /// nicknames), never the last (its number is the room's count).
+    /// Whether there was one to delete.
+    fn make_room(&mut self, at_least: u64) -> rusqlite::Result<bool> {
+        let first = self.first_kept();
+        let mut from = first;
+        let mut gone = 0u64;
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT seq, {SIZE_SQL} FROM messages WHERE seq >= ?1 AND seq < ?2 ORDER BY seq"
+            ))?;
+            let mut rows = stmt.query([to_i64(first), to_i64(self.last_seq)])?;
+            while gone < at_least {
+                let Some(row) = rows.next()? else { break };
+                let seq: i64 = row.get(0)?;
+                let size: Option<i64> = row.get(1)?;
+                gone = gone.saturating_add(to_u64(size.unwrap_or(0)));
+                from = to_u64(seq).saturating_add(1);
+            }
+        }
+        if from == first {
+            return Ok(false);
+        }
+        tx.execute("DELETE FROM messages WHERE seq < ?1", [to_i64(from)])?;
+        tx.commit()?;
+        tracing::warn!(
+            "the history {} is full: the messages before {from} were deleted to store a change to the door",
+            self.label
+        );
+        self.first_kept = from;
+        self.bytes = self.bytes.saturating_sub(gone);
+        Ok(true)
     }
 
     /// Runs `f` in a transaction committed with `synchronous=FULL` (the
@@ -1073,6 +1127,51 @@ mod tests {
         }
         assert_eq!(door.bans().len(), MAX_BANS);
         assert_eq!(s.door().unwrap().bans, door.bans());
+    }
+
+    #[test]
+    fn a_full_history_lets_its_oldest_messages_go_to_store_a_ban() {
+        let mut s = Store::open(None, 1_000_000, u64::MAX, Some(256 * 1024)).unwrap();
+        let big = "x".repeat(1000);
+        let mut said = 0;
+        loop {
+            let out = s.append(
+                &[NewMessage {
+                    sender: 1,
+                    nick: "ana".into(),
+                    text: big.clone(),
+                    ts: NOW,
+                    client: None,
+                    cid: None,
+                }],
+                2,
+            );
+            match out.into_iter().next().unwrap() {
+                Ok(_) => said += 1,
+                Err(e) => {
+                    assert!(e.full, "{e}");
+                    break;
+                }
+            }
+            assert!(said < 1000, "the store never filled up");
+        }
+        let mut door = Door::new(Access::Invite, false);
+        // Long reasons, so that the bans need pages of their own.
+        for n in 0..20u8 {
+            ban(
+                &mut s,
+                &mut door,
+                BanTarget::Key([n; 32]),
+                "eve",
+                &"r".repeat(900),
+            );
+        }
+        assert_eq!(s.door().unwrap().bans, door.bans());
+        assert!(s.first_kept() > 1);
+        assert_eq!(s.last_seq(), said);
+        let kept = s.read(0, u64::MAX, 1000, usize::MAX).unwrap();
+        assert_eq!(kept.last().unwrap().seq, said);
+        assert_eq!(kept[0].seq, s.first_kept());
     }
 
     /// Every byte of the history and whatever SQLite keeps beside it.
