@@ -16,12 +16,13 @@
 //!
 //! Read back, every row is untrusted input, like the messages: ids must be
 //! in `1..2^32`, uses in `0..2^32`, message numbers and times at most
-//! 2^53, keys and hashes exactly 32 bytes, addresses must parse, and a
-//! member's nickname must be one the room would give (it reserves the
-//! name). A row that fails is skipped, counted ([`Store::skipped`]) and
-//! logged, once per read. A ban's or a mute's nickname and a ban's reason
-//! are only shown: they are made safe to show, and a ban is never dropped
-//! for them. No more is read than the door keeps ([`MAX_INVITES`],
+//! 2^53, keys and hashes exactly 32 bytes, addresses must parse. A row
+//! that fails is skipped, counted ([`Store::skipped`]) and logged, once
+//! per read. A member's nickname reserves the name, so it must be one the
+//! room would give, or the member is kept without it (and reserves
+//! nothing): a quirk in a name never costs a member its membership. A
+//! ban's or a mute's nickname and a ban's reason are only shown: they are
+//! made safe to show, and a ban is never dropped for them. No more is read than the door keeps ([`MAX_INVITES`],
 //! [`MAX_BANS`], [`MAX_MEMBERS`], [`MAX_MUTES`]; the newest are kept), so
 //! a file with a million rows costs the host no more memory than one with
 //! the most it could hold. Writes keep the tables within the same bounds,
@@ -116,8 +117,9 @@ pub struct Member {
     pub since_seq: u64,
     /// When it was first admitted (Unix ms).
     pub since_ms: u64,
-    /// The nickname it used last: reserved for it in this room.
-    pub nick: String,
+    /// The nickname it used last: reserved for it in this room. `None`
+    /// when what is stored is not a name the room would give.
+    pub nick: Option<String>,
 }
 
 /// A mute: a member who can read, but not speak.
@@ -385,12 +387,12 @@ fn row_member(row: &Row<'_>) -> Result<Member, Unreadable> {
     let nick = text_at(row, 3)?
         .and_then(|n| std::str::from_utf8(n).ok())
         .filter(|n| crate::net::nick::normalize(n).ok().as_deref() == Some(*n))
-        .ok_or(Unreadable::BadNick)?;
+        .map(str::to_string);
     Ok(Member {
         key,
         since_seq,
         since_ms,
-        nick: nick.to_string(),
+        nick,
     })
 }
 
@@ -499,6 +501,13 @@ impl Store {
                 "the history {}: skipped {} rows of the door that cannot be read (in {table}: {why})",
                 self.label,
                 skipped.count
+            );
+        }
+        let unnamed = state.members.iter().filter(|m| m.nick.is_none()).count();
+        if unnamed > 0 {
+            tracing::warn!(
+                "the history {}: {unnamed} members are kept without their nicknames, which are not ones the room gives",
+                self.label
             );
         }
         Ok(state)
@@ -779,13 +788,13 @@ mod tests {
                     key: ANA,
                     since_seq: 2,
                     since_ms: NOW,
-                    nick: "anna".into()
+                    nick: Some("anna".into())
                 },
                 Member {
                     key: BOB,
                     since_seq: 3,
                     since_ms: NOW + 1,
-                    nick: "bob".into()
+                    nick: Some("bob".into())
                 },
             ]
         );
@@ -1011,9 +1020,10 @@ mod tests {
             )
             .unwrap();
         let got = s.door().unwrap();
-        assert_eq!(s.skipped(), 8 + 8 + 4 + 1);
-        let nicks: Vec<&str> = got.members.iter().map(|m| m.nick.as_str()).collect();
-        assert_eq!(nicks, ["ana"]);
+        assert_eq!(s.skipped(), 5 + 8 + 4 + 1);
+        // A name the room would not give is dropped, the member kept.
+        let nicks: Vec<Option<&str>> = got.members.iter().map(|m| m.nick.as_deref()).collect();
+        assert_eq!(nicks, [None, None, None, Some("ana")]);
         assert_eq!(got.invitations.len(), 1);
         let kept = &got.invitations[0];
         assert_eq!(
