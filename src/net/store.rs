@@ -23,6 +23,9 @@
 //! been stored, is skipped (and counted) rather than replayed. Text read
 //! back is made safe to show again, like text from the network.
 //!
+//! The room's door (its members' keys, invitations, bans and mutes) is
+//! kept in the same file: see [`door`].
+//!
 //! The file and its `-wal`, `-shm` and `-journal` are kept like every file
 //! tlschat keeps (see [`crate::config::open_private_rw`]): regular files of
 //! this user's, readable by nobody else, never through a symbolic link.
@@ -37,6 +40,10 @@ use sha2::Digest as _;
 use crate::net::lines::sanitize;
 use crate::net::protocol::{MAX_ID, MAX_NICK_CHARS, check_message};
 use crate::net::safe_text::Newlines;
+
+pub mod door;
+
+pub use door::{DoorChange, DoorState, MAX_MEMBERS, MAX_MUTES, Member, Mute};
 
 /// What the history file says it is (in its `meta` table).
 const FORMAT: &str = "tlschat-history-1";
@@ -222,6 +229,14 @@ pub enum StoreError {
         /// SQLite's reason.
         source: rusqlite::Error,
     },
+    /// A write failed: nothing of it was stored.
+    #[error("the history {history} cannot be written: {source}")]
+    Write {
+        /// The file, or "in memory".
+        history: String,
+        /// SQLite's reason.
+        source: rusqlite::Error,
+    },
 }
 
 /// The history database.
@@ -392,6 +407,21 @@ enum Unreadable {
     /// A message id longer than tlschat takes.
     #[error("the message id is too long")]
     LongId,
+    /// A column that holds a key or a hash holds something else.
+    #[error("column {column} holds {kind} where 32 bytes belong")]
+    NotBlob { column: usize, kind: Type },
+    /// A key or a hash of the wrong length.
+    #[error("column {column} holds {len} bytes where 32 belong")]
+    WrongLength { column: usize, len: usize },
+    /// An id of 0, which tlschat never gives.
+    #[error("column {column} holds the id 0")]
+    ZeroId { column: usize },
+    /// A ban or mute on something that is neither a key nor an address.
+    #[error("it is on neither a key nor an address")]
+    UnknownKind,
+    /// An address that does not parse.
+    #[error("its address does not parse")]
+    BadAddress,
 }
 
 /// Text in a row: text or not there; a BLOB or a number is not text.
@@ -749,6 +779,9 @@ impl Store {
             create_tables(&tx)?;
         }
         let found = Found::read(&tx)?;
+        // A history from before the door gains its tables (it is known to
+        // be a tlschat history by now).
+        door::create_tables(&tx)?;
         let (tokens, migrated) = token_key(&tx)?;
         // A smaller --keep than last time takes effect now.
         let (first, bytes) = trim_in(
