@@ -721,6 +721,7 @@ mod tests {
             is_host: false,
             plain_text: false,
             identity: Some(HOSTILE.into()),
+            key: None,
         };
         let events = [
             NetEvent::Joined {

@@ -739,6 +739,7 @@ mod tests {
                 is_host: i == 0,
                 plain_text: i > 0,
                 identity: None,
+                key: None,
             })
             .collect();
         let h = harness(state);

@@ -149,7 +149,11 @@ fn the_client_hello_lists_exactly_what_rustls_offered_and_the_host_sent_its_chai
         text.contains("key share: X25519MLKEM768, 1216 bytes"),
         "{text}"
     );
-    assert!(text.contains("ApplicationData, decrypted: Handshake: EncryptedExtensions, Certificate, CertificateVerify, Finished"), "{text}");
+    // Every host asks each member for a certificate (its key), so a
+    // CertificateRequest comes before the host's Certificate.
+    assert!(text.contains("ApplicationData, decrypted: Handshake: EncryptedExtensions, CertificateRequest, Certificate, CertificateVerify, Finished"), "{text}");
+    let (dir, _) = h.message("CertificateRequest").unwrap();
+    assert_eq!(dir, Direction::ToMember);
 }
 
 #[test]

@@ -478,6 +478,11 @@ fn member(m: WireMember) -> MemberInfo {
         is_host: m.host,
         plain_text: m.plain,
         identity: m.identity,
+        // A key that is not a fingerprint is no key.
+        key: m
+            .key
+            .as_deref()
+            .and_then(|k| crate::net::certinfo::parse_fingerprint(k).ok()),
     }
 }
 
@@ -493,6 +498,7 @@ mod tests {
             host: id == 0,
             plain: false,
             identity: None,
+            key: None,
         }
     }
 
