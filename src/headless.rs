@@ -337,10 +337,8 @@ fn read_stdin(
     commands: crate::net::CommandSender,
     session: SessionId,
     role: Role,
-    (sent, roster): (
-        Arc<std::sync::Mutex<HashMap<u64, String>>>,
-        Arc<std::sync::Mutex<Roster>>,
-    ),
+    sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
+    roster: Arc<std::sync::Mutex<Roster>>,
 ) {
     let spawned = std::thread::Builder::new()
         .name("tlschat-stdin".into())
@@ -731,7 +729,8 @@ pub fn run(
         net.sender(),
         session,
         role,
-        (terminal.sent.clone(), terminal.roster.clone()),
+        terminal.sent.clone(),
+        terminal.roster.clone(),
     );
     while let Some(SessionEvent {
         session: from,
@@ -916,5 +915,63 @@ mod tests {
         let renewal = trusted_line(&renewed);
         assert!(!renewal.contains("exact"), "{renewal}");
         assert!(renewal.contains("same key"), "{renewal}");
+    }
+
+    #[test]
+    fn who_follows_the_room_and_lists_each_key() {
+        let m = |id: u64, nick: &str, key: Option<[u8; 32]>| MemberInfo {
+            id,
+            nick: nick.into(),
+            is_host: id == 0,
+            plain_text: false,
+            identity: None,
+            key,
+        };
+        let mut roster = Roster::default();
+        roster.apply(&NetEvent::Joined {
+            you: 2,
+            nick: "ana".into(),
+            members: vec![m(0, "hana", None), m(2, "ana", Some([1; 32]))],
+            total: 3,
+        });
+        roster.apply(&NetEvent::Roster {
+            members: vec![m(5, "plain", None)],
+        });
+        roster.apply(&NetEvent::MemberJoined(m(7, "bo", Some([2; 32]))));
+        roster.apply(&NetEvent::Renamed {
+            id: 7,
+            old: "bo".into(),
+            new: "bob".into(),
+        });
+        roster.apply(&NetEvent::MemberLeft {
+            member: m(5, "plain", None),
+            reason: crate::net::frame::LeaveReason::Left,
+        });
+        let lines = roster.lines();
+        assert_eq!(
+            lines,
+            vec![
+                "* in the room (3):".to_string(),
+                "*   hana (host)".to_string(),
+                format!(
+                    "*   ana  {}  safety code {}",
+                    fingerprint(&[1; 32]),
+                    safety_code(&[1; 32])
+                ),
+                format!(
+                    "*   bob  {}  safety code {}",
+                    fingerprint(&[2; 32]),
+                    safety_code(&[2; 32])
+                ),
+            ]
+        );
+        roster.apply(&NetEvent::MemberJoined(m(9, "nokey", None)));
+        assert_eq!(roster.lines().last().unwrap(), "*   nokey  (no key)");
+        for id in 10..(10 + WHO_NAMES as u64) {
+            roster.apply(&NetEvent::MemberJoined(m(id, "x", None)));
+        }
+        let lines = roster.lines();
+        assert_eq!(lines.len(), 1 + WHO_NAMES + 1);
+        assert_eq!(lines.last().unwrap(), "*   and 4 others");
     }
 }

@@ -91,4 +91,12 @@ mod tests {
         let bits = (GROUPS as f64) * 100_000f64.log2();
         assert_eq!(BITS, bits.floor() as u32);
     }
+
+    #[test]
+    fn the_short_form_is_the_first_two_groups() {
+        let key = [9u8; 32];
+        let (full, short) = (safety_code(&key), short_safety_code(&key));
+        assert_eq!(short.len(), 2 * GROUP_DIGITS + 1);
+        assert!(full.starts_with(&format!("{short} ")), "{full} {short}");
+    }
 }
