@@ -1006,16 +1006,7 @@ impl RoomState {
             self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
         }
         self.next_id = next_id;
-        let nick = match nick.and_then(|n| nick::normalize(&n).ok()) {
-            Some(n) => self.unique_nick(&n),
-            None => loop {
-                let n = format!("guest-{}", self.next_guest);
-                self.next_guest += 1;
-                if !self.nicks.contains_key(&nick::key(&n)) {
-                    break n;
-                }
-            },
-        };
+        let nick = self.new_nick(nick);
         self.nicks.insert(nick::key(&nick), id);
         if let Some(client) = returning.client.clone() {
             self.clients.insert(client.clone(), id);
@@ -1080,6 +1071,21 @@ impl RoomState {
             replay,
             items,
         })
+    }
+
+    /// The name a newcomer gets: the one it asked for, made unique, or the
+    /// next free `guest-N`.
+    fn new_nick(&mut self, asked: Option<String>) -> String {
+        match asked.and_then(|n| nick::normalize(&n).ok()) {
+            Some(n) => self.unique_nick(&n),
+            None => loop {
+                let n = format!("guest-{}", self.next_guest);
+                self.next_guest += 1;
+                if !self.nicks.contains_key(&nick::key(&n)) {
+                    break n;
+                }
+            },
+        }
     }
 
     /// Announces the gathered joins and leaves as one item: JSON members get
