@@ -144,3 +144,34 @@ fn openssl_without_a_certificate_still_joins_chats_and_sees_the_keys() {
         l.contains("ossl") && l.contains("(no key)")
     });
 }
+
+#[test]
+fn a_member_that_resumes_is_still_known_by_its_key() {
+    let pki = Pki::new();
+    let (mut host, addr) = common::host(&pki.server(), "hana");
+    let relay = common::Relay::start(addr);
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = common::join_config(relay.addr(), "ana", &pki.ca_pem);
+    config.config_dir = Some(dir.path().to_path_buf());
+    config.reconnect = true;
+    let mut ana = common::Node::start();
+    ana.send(common::Command::Join(config));
+    ana.wait_for("joined", |e| {
+        matches!(e, NetEvent::Joined { .. }).then_some(())
+    });
+    let key = identity_of(dir.path());
+    assert_eq!(key_seen(&mut host, "ana"), Some(key));
+    relay.sever();
+    ana.wait_for("reconnecting", |e| {
+        matches!(e, NetEvent::Reconnecting { .. }).then_some(())
+    });
+    relay.restore();
+    let kind = ana.wait_for("connected again", |e| match e {
+        NetEvent::Connected(info) => Some(info.handshake_kind),
+        _ => None,
+    });
+    assert_eq!(kind, tlschat::net::HandshakeKind::Resumed);
+    // No certificate went over the wire this time: the host knows the key
+    // from the session it resumed.
+    assert_eq!(key_seen(&mut host, "ana"), Some(key));
+}
