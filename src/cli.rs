@@ -85,8 +85,9 @@ pub struct HostArgs {
     /// Your nickname in the room.
     #[arg(long, value_name = "NICK", value_parser = Checked(crate::net::nick::normalize))]
     pub name: Option<String>,
-    /// Ask members for certificates and verify them with this CA (PEM);
-    /// the member list then shows who they are. Members without one may
+    /// Verify members' certificates with this CA (PEM): the member list
+    /// then shows who they are. Every host asks members for a certificate
+    /// (a tlschat member presents its own key); members without one may
     /// still join.
     #[arg(long, value_name = "PEM")]
     pub client_ca: Option<PathBuf>,
@@ -197,7 +198,9 @@ pub struct JoinArgs {
     /// (as the host prints it), even if it is not otherwise trusted.
     #[arg(long, value_name = "SHA256:HEX", value_parser = Checked(crate::net::certinfo::parse_fingerprint))]
     pub pin: Option<[u8; 32]>,
-    /// Your certificate chain (PEM), for hosts that ask members for one.
+    /// Your certificate chain (PEM), presented instead of your own key
+    /// (`tlschat identity`) when the host asks, e.g. one from the host's
+    /// client CA.
     #[arg(long, value_name = "PEM", requires = "key")]
     pub cert: Option<PathBuf>,
     /// Private key (PEM) of --cert.

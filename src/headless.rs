@@ -1,5 +1,6 @@
 //! Headless mode: the same host or member driven by stdin and stdout.
-//! Each stdin line is a message (`/nick NAME` renames, `/quit` leaves); what
+//! Each stdin line is a message (`/nick NAME` renames, `/who` lists the
+//! members with their keys' fingerprints, `/quit` leaves); what
 //! the room says is printed one line each, notices marked with `* `. With
 //! `--transcript FILE` the conversation, our own lines included, is also
 //! appended to FILE (see [`crate::transcript`]).
@@ -27,6 +28,9 @@ use crate::net::{
 
 /// How many names the greeting line spells out.
 const ROSTER_NAMES: usize = 20;
+
+/// How many members `/who` lists, one a line.
+const WHO_NAMES: usize = 200;
 
 /// Exit code when the session failed.
 pub const EXIT_ERROR: i32 = 1;
@@ -334,6 +338,7 @@ fn read_stdin(
     session: SessionId,
     role: Role,
     sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
+    roster: Arc<std::sync::Mutex<Roster>>,
 ) {
     let spawned = std::thread::Builder::new()
         .name("tlschat-stdin".into())
@@ -359,6 +364,14 @@ fn read_stdin(
                 } else if line == "/quit" {
                     quit = true;
                     break;
+                } else if line.trim() == "/who" {
+                    let lines = roster.lock().map(|r| r.lines()).unwrap_or_default();
+                    let mut out = std::io::stdout().lock();
+                    for l in lines {
+                        let _ = writeln!(out, "{l}");
+                    }
+                    let _ = out.flush();
+                    continue;
                 } else {
                     let id = next_id;
                     next_id += 1;
@@ -382,6 +395,67 @@ fn read_stdin(
         });
     if let Err(e) = spawned {
         eprintln!("tlschat: cannot read stdin: {e}");
+    }
+}
+
+/// Who is in the room, as the terminal last heard it (for `/who`).
+#[derive(Debug, Default)]
+struct Roster {
+    members: std::collections::BTreeMap<u64, MemberInfo>,
+}
+
+impl Roster {
+    /// Follows the room's member list.
+    fn apply(&mut self, event: &NetEvent) {
+        match event {
+            NetEvent::Joined { members, .. } => {
+                self.members = members.iter().map(|m| (m.id, m.clone())).collect();
+            }
+            NetEvent::Roster { members } => {
+                for m in members {
+                    self.members.entry(m.id).or_insert_with(|| m.clone());
+                }
+            }
+            NetEvent::MemberJoined(m) => {
+                self.members.insert(m.id, m.clone());
+            }
+            NetEvent::MemberLeft { member, .. } => {
+                self.members.remove(&member.id);
+            }
+            NetEvent::Renamed { id, new, .. } => {
+                if let Some(m) = self.members.get_mut(id) {
+                    m.nick.clone_from(new);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// What `/who` prints: a line per member (up to [`WHO_NAMES`]), with
+    /// its key's fingerprint and safety code, or its client CA identity.
+    fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("* in the room ({}):", self.members.len())];
+        lines.extend(self.members.values().take(WHO_NAMES).map(|m| {
+            let name = m.roster_name();
+            let name = shown(&name);
+            let key = match (&m.key, m.is_host) {
+                (Some(key), _) => {
+                    format!("  {}  safety code {}", fingerprint(key), safety_code(key))
+                }
+                (None, true) => String::new(),
+                (None, false) => "  (no key)".to_string(),
+            };
+            let identity = m
+                .identity
+                .as_deref()
+                .map(|i| format!("  client CA: {}", shown(i)))
+                .unwrap_or_default();
+            format!("*   {name}{key}{identity}")
+        }));
+        if self.members.len() > WHO_NAMES {
+            lines.push(format!("*   and {} others", self.members.len() - WHO_NAMES));
+        }
+        lines
     }
 }
 
@@ -510,6 +584,8 @@ struct Terminal {
     sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
     /// Whether handshakes are printed (`--show-handshake`).
     show_handshake: bool,
+    /// Who is in the room (shared with the stdin thread, for `/who`).
+    roster: Arc<std::sync::Mutex<Roster>>,
 }
 
 impl Terminal {
@@ -521,6 +597,9 @@ impl Terminal {
         }
         for line in event_lines(event) {
             let _ = writeln!(self.out, "{line}");
+        }
+        if let Ok(mut roster) = self.roster.lock() {
+            roster.apply(event);
         }
         if let Some(t) = &mut self.transcript {
             t.record(event);
@@ -641,11 +720,18 @@ pub fn run(
         transcript,
         sent: Arc::new(std::sync::Mutex::new(HashMap::new())),
         show_handshake,
+        roster: Arc::default(),
     };
     on_signal(net.sender(), session);
     // Lines typed while still connecting are kept by the net layer and sent
     // once the room is open.
-    read_stdin(net.sender(), session, role, terminal.sent.clone());
+    read_stdin(
+        net.sender(),
+        session,
+        role,
+        terminal.sent.clone(),
+        terminal.roster.clone(),
+    );
     while let Some(SessionEvent {
         session: from,
         event,
@@ -721,6 +807,7 @@ mod tests {
             is_host: false,
             plain_text: false,
             identity: Some(HOSTILE.into()),
+            key: None,
         };
         let events = [
             NetEvent::Joined {
@@ -828,5 +915,63 @@ mod tests {
         let renewal = trusted_line(&renewed);
         assert!(!renewal.contains("exact"), "{renewal}");
         assert!(renewal.contains("same key"), "{renewal}");
+    }
+
+    #[test]
+    fn who_follows_the_room_and_lists_each_key() {
+        let m = |id: u64, nick: &str, key: Option<[u8; 32]>| MemberInfo {
+            id,
+            nick: nick.into(),
+            is_host: id == 0,
+            plain_text: false,
+            identity: None,
+            key,
+        };
+        let mut roster = Roster::default();
+        roster.apply(&NetEvent::Joined {
+            you: 2,
+            nick: "ana".into(),
+            members: vec![m(0, "hana", None), m(2, "ana", Some([1; 32]))],
+            total: 3,
+        });
+        roster.apply(&NetEvent::Roster {
+            members: vec![m(5, "plain", None)],
+        });
+        roster.apply(&NetEvent::MemberJoined(m(7, "bo", Some([2; 32]))));
+        roster.apply(&NetEvent::Renamed {
+            id: 7,
+            old: "bo".into(),
+            new: "bob".into(),
+        });
+        roster.apply(&NetEvent::MemberLeft {
+            member: m(5, "plain", None),
+            reason: crate::net::frame::LeaveReason::Left,
+        });
+        let lines = roster.lines();
+        assert_eq!(
+            lines,
+            vec![
+                "* in the room (3):".to_string(),
+                "*   hana (host)".to_string(),
+                format!(
+                    "*   ana  {}  safety code {}",
+                    fingerprint(&[1; 32]),
+                    safety_code(&[1; 32])
+                ),
+                format!(
+                    "*   bob  {}  safety code {}",
+                    fingerprint(&[2; 32]),
+                    safety_code(&[2; 32])
+                ),
+            ]
+        );
+        roster.apply(&NetEvent::MemberJoined(m(9, "nokey", None)));
+        assert_eq!(roster.lines().last().unwrap(), "*   nokey  (no key)");
+        for id in 10..(10 + WHO_NAMES as u64) {
+            roster.apply(&NetEvent::MemberJoined(m(id, "x", None)));
+        }
+        let lines = roster.lines();
+        assert_eq!(lines.len(), 1 + WHO_NAMES + 1);
+        assert_eq!(lines.last().unwrap(), "*   and 4 others");
     }
 }

@@ -25,6 +25,11 @@ pub struct MemberInfo {
     /// The identity its client certificate proves (verified by the host's
     /// client CA), if it presented one.
     pub identity: Option<String>,
+    /// The SHA-256 of the key it proved it holds in its handshake (its
+    /// own, or the one in its client CA certificate), if it presented a
+    /// certificate: who it is, whatever nickname it has. Shown as its
+    /// safety code ([`crate::net::safety`]) and fingerprint.
+    pub key: Option<[u8; 32]>,
 }
 
 impl MemberInfo {

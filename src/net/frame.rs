@@ -20,6 +20,10 @@ pub struct WireMember {
     /// The verified identity of its client certificate, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub identity: Option<String>,
+    /// The fingerprint of the key it proved it holds (`SHA256:` and hex),
+    /// if it presented a certificate. Peers that do not know it ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// Why a member left the room.

@@ -36,6 +36,16 @@ pub enum KeyKind {
     SelfSigned,
 }
 
+/// The key a member proved it holds in its handshake, and how its
+/// certificate was accepted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberKey {
+    /// The SHA-256 of the certificate's SubjectPublicKeyInfo: the member.
+    pub key: [u8; 32],
+    /// Self-signed, or from the client CA.
+    pub kind: KeyKind,
+}
+
 /// Asks every member for a certificate; accepts one issued by the client
 /// CA, or a self-signed one as a key (see the module's documentation).
 #[derive(Debug)]
@@ -53,6 +63,24 @@ impl MemberKeys {
             ca,
             algorithms: provider.signature_verification_algorithms,
         }
+    }
+
+    /// The key of a member whose certificate chain (leaf first) was
+    /// accepted in its handshake, and how it was accepted (asked again:
+    /// rustls keeps only the chain).
+    ///
+    /// # Errors
+    /// No certificate, or one that is not accepted now (see
+    /// [`MemberKeys::classify`]).
+    pub fn member_key(&self, chain: &[CertificateDer<'_>]) -> Result<MemberKey, rustls::Error> {
+        let (leaf, intermediates) = chain
+            .split_first()
+            .ok_or(rustls::Error::NoCertificatesPresented)?;
+        let kind = self.classify(leaf, intermediates, UnixTime::now())?;
+        let key = crate::net::certinfo::verified_spki_sha256(leaf).ok_or(
+            rustls::Error::InvalidCertificate(rustls::CertificateError::BadEncoding),
+        )?;
+        Ok(MemberKey { key, kind })
     }
 
     /// How this certificate would be accepted, or why it is refused.

@@ -56,7 +56,8 @@ pub const MAX_ERROR_MESSAGE: usize = 512;
 pub const PLAIN_NAMES: usize = 20;
 
 /// How many names a plain-text `/who` answer spells out (at most ~130
-/// bytes each once escaped: well within a line).
+/// bytes each once escaped, and 74 for a key's fingerprint: well within a
+/// line).
 pub const PLAIN_WHO_NAMES: usize = 200;
 
 /// How a connection speaks, decided by ALPN once per connection.
@@ -400,6 +401,15 @@ fn roster_name(m: &WireMember) -> String {
     crate::net::event::roster_label(&m.nick, m.host)
 }
 
+/// A member as a plain-text `/who` lists it: its name and, if it has a
+/// key, the key's fingerprint (`ana [SHA256:…]`).
+fn who_name(m: &WireMember) -> String {
+    match &m.key {
+        Some(key) => format!("{} [{key}]", roster_name(m)),
+        None => roster_name(m),
+    }
+}
+
 fn notice(out: &mut Vec<u8>, text: &str) {
     out.extend_from_slice(b"* ");
     out.extend_from_slice(text.as_bytes());
@@ -440,11 +450,7 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
             );
         }
         F::Roster { members, total, .. } => {
-            let names: Vec<String> = members
-                .iter()
-                .take(PLAIN_WHO_NAMES)
-                .map(roster_name)
-                .collect();
+            let names: Vec<String> = members.iter().take(PLAIN_WHO_NAMES).map(who_name).collect();
             notice(
                 out,
                 &format!(
@@ -914,6 +920,7 @@ mod tests {
                 host: id == 0,
                 plain: false,
                 identity: None,
+                key: Some(crate::net::certinfo::fingerprint(&[0xab; 32])),
             })
             .collect();
         let frame = ServerFrame::Roster {
@@ -922,11 +929,15 @@ mod tests {
             next: None,
         };
         let plain = encoded_server(&frame, Dialect::Plain);
-        assert!(plain.len() < 8000, "{}", plain.len());
-        assert!(
-            String::from_utf8(plain)
-                .unwrap()
-                .contains("and 4800 others")
-        );
+        // 200 names of 32 bytes, each with its key's fingerprint.
+        assert!(plain.len() < 200 * (32 + 74 + 2) + 100, "{}", plain.len());
+        assert!(plain.len() < MAX_LINE);
+        let plain = String::from_utf8(plain).unwrap();
+        assert!(plain.contains("and 4800 others"));
+        assert!(plain.contains(&format!(
+            "{} [{}]",
+            "x".repeat(32),
+            crate::net::certinfo::fingerprint(&[0xab; 32])
+        )));
     }
 }

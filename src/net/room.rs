@@ -197,6 +197,15 @@ impl Replay {
     }
 }
 
+/// What a member proved in its TLS handshake: the key it holds (the
+/// SHA-256 of its SubjectPublicKeyInfo, see [`crate::net::keyauth`]) and,
+/// when its certificate is from the host's client CA, the identity it names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Proof {
+    pub key: [u8; 32],
+    pub identity: Option<String>,
+}
+
 /// Where a member comes from: its client token, and where it left off.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Returning {
@@ -208,7 +217,7 @@ enum Request {
     Join {
         nick: Option<String>,
         dialect: Dialect,
-        identity: Option<String>,
+        proof: Option<Proof>,
         returning: Returning,
         reply: oneshot::Sender<Option<Welcome>>,
     },
@@ -297,14 +306,17 @@ pub(crate) fn wire(m: &MemberInfo) -> WireMember {
         host: m.is_host,
         plain: m.plain_text,
         identity: m.identity.clone(),
+        key: m.key.as_ref().map(crate::net::certinfo::fingerprint),
     }
 }
 
 /// About how many bytes a member takes in a JSON roster.
 fn wire_bytes(m: &MemberInfo) -> usize {
-    // {"id":…,"nick":"…","host":false,"plain":false,"identity":"…"}, with
-    // every nick byte possibly escaped to two.
-    72 + 2 * m.nick.len() + m.identity.as_ref().map_or(0, |i| 2 * i.len() + 14)
+    // {"id":…,"nick":"…","host":false,"plain":false,"identity":"…",
+    // "key":"SHA256:…"}, with every nick byte possibly escaped to two.
+    72 + 2 * m.nick.len()
+        + m.identity.as_ref().map_or(0, |i| 2 * i.len() + 14)
+        + m.key.map_or(0, |_| 80)
 }
 
 impl Room {
@@ -329,6 +341,7 @@ impl Room {
             is_host: true,
             plain_text: false,
             identity: None,
+            key: None,
         };
         let mut state = RoomState {
             members: BTreeMap::new(),
@@ -407,13 +420,15 @@ impl Room {
         self.feed.bytes()
     }
 
-    /// Adds a member; `None` as nick means a generated `guest-N`. `None`
-    /// when the room is gone, or has no member id left to give.
+    /// Adds a member; `None` as nick means a generated `guest-N`; `proof`
+    /// is what its handshake proved (none for a member without a
+    /// certificate). `None` when the room is gone, or has no member id
+    /// left to give.
     pub async fn join(
         &self,
         nick: Option<String>,
         dialect: Dialect,
-        identity: Option<String>,
+        proof: Option<Proof>,
         returning: Returning,
     ) -> Option<Welcome> {
         let (reply, rx) = oneshot::channel();
@@ -421,7 +436,7 @@ impl Room {
             .send(Request::Join {
                 nick,
                 dialect,
-                identity,
+                proof,
                 returning,
                 reply,
             })
@@ -676,11 +691,11 @@ impl RoomState {
             Request::Join {
                 nick,
                 dialect,
-                identity,
+                proof,
                 returning,
                 reply,
             } => {
-                let welcome = self.join(nick, dialect, identity, &returning);
+                let welcome = self.join(nick, dialect, proof, &returning);
                 // A connection that stopped waiting is not in the room.
                 if let Err(Some(welcome)) = reply.send(welcome) {
                     self.leave(welcome.id, LeaveReason::ConnectionLost, CutReason::Left);
@@ -966,7 +981,7 @@ impl RoomState {
         &mut self,
         nick: Option<String>,
         dialect: Dialect,
-        identity: Option<String>,
+        proof: Option<Proof>,
         returning: &Returning,
     ) -> Option<Welcome> {
         // Ids are never handed out twice, and never past the store's range
@@ -991,16 +1006,7 @@ impl RoomState {
             self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
         }
         self.next_id = next_id;
-        let nick = match nick.and_then(|n| nick::normalize(&n).ok()) {
-            Some(n) => self.unique_nick(&n),
-            None => loop {
-                let n = format!("guest-{}", self.next_guest);
-                self.next_guest += 1;
-                if !self.nicks.contains_key(&nick::key(&n)) {
-                    break n;
-                }
-            },
-        };
+        let nick = self.new_nick(nick);
         self.nicks.insert(nick::key(&nick), id);
         if let Some(client) = returning.client.clone() {
             self.clients.insert(client.clone(), id);
@@ -1011,7 +1017,11 @@ impl RoomState {
             nick: nick.clone(),
             is_host: false,
             plain_text: dialect == Dialect::Plain,
-            identity: identity.map(|i| clip(&i, MAX_IDENTITY_BYTES).to_string()),
+            identity: proof
+                .as_ref()
+                .and_then(|p| p.identity.as_deref())
+                .map(|i| clip(i, MAX_IDENTITY_BYTES).to_string()),
+            key: proof.map(|p| p.key),
         };
         // Everything said so far is stored: the replay ends where the feed
         // this member subscribes to begins.
@@ -1061,6 +1071,21 @@ impl RoomState {
             replay,
             items,
         })
+    }
+
+    /// The name a newcomer gets: the one it asked for, made unique, or the
+    /// next free `guest-N`.
+    fn new_nick(&mut self, asked: Option<String>) -> String {
+        match asked.and_then(|n| nick::normalize(&n).ok()) {
+            Some(n) => self.unique_nick(&n),
+            None => loop {
+                let n = format!("guest-{}", self.next_guest);
+                self.next_guest += 1;
+                if !self.nicks.contains_key(&nick::key(&n)) {
+                    break n;
+                }
+            },
+        }
     }
 
     /// Announces the gathered joins and leaves as one item: JSON members get
@@ -1434,7 +1459,7 @@ mod tests {
             .send(Request::Join {
                 nick: Some("gone".into()),
                 dialect: Dialect::Json,
-                identity: None,
+                proof: None,
                 returning: Returning::default(),
                 reply,
             })
@@ -1606,7 +1631,10 @@ mod tests {
                 .join(
                     Some(format!("{long}{i}")),
                     Dialect::Json,
-                    Some("i".repeat(400)),
+                    Some(Proof {
+                        key: [0x5a; 32],
+                        identity: Some("i".repeat(400)),
+                    }),
                     Returning::default(),
                 )
                 .await
@@ -1672,7 +1700,10 @@ mod tests {
             room.join(
                 Some(format!("{}{i}", "m".repeat(28))),
                 Dialect::Json,
-                Some("x".repeat(300)),
+                Some(Proof {
+                    key: [0x5a; 32],
+                    identity: Some("x".repeat(300)),
+                }),
                 Returning::default(),
             )
             .await

@@ -35,6 +35,7 @@ fn member(m: MemberInfo) -> MemberInfo {
         is_host,
         plain_text,
         identity,
+        key,
     } = m;
     MemberInfo {
         id,
@@ -42,6 +43,8 @@ fn member(m: MemberInfo) -> MemberInfo {
         is_host,
         plain_text,
         identity: identity.map(line),
+        // Bytes, not text: shown only as hex and digits.
+        key,
     }
 }
 
@@ -158,6 +161,7 @@ mod tests {
             is_host: false,
             plain_text: false,
             identity: Some(HOSTILE.into()),
+            key: Some([7; 32]),
         }
     }
 

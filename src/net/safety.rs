@@ -28,6 +28,11 @@ pub const GROUP_DIGITS: usize = 5;
 /// The strength of the code in bits, rounded down: 5 × log2(10^5).
 pub const BITS: u32 = 83;
 
+/// Groups in the short form a member list shows: enough to tell members
+/// apart at a glance (about 33 bits), not to check one (read the whole
+/// code, or the fingerprint, for that).
+pub const SHORT_GROUPS: usize = 2;
+
 /// The safety code of the certificate with this SHA-256 fingerprint.
 #[must_use]
 pub fn safety_code(cert_sha256: &[u8; 32]) -> String {
@@ -41,6 +46,17 @@ pub fn safety_code(cert_sha256: &[u8; 32]) -> String {
             let n = chunk.iter().fold(0u64, |n, b| (n << 8) | u64::from(*b));
             format!("{:0width$}", n % 100_000, width = GROUP_DIGITS)
         })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The first [`SHORT_GROUPS`] groups of [`safety_code`]: how a member list
+/// shows a member's key.
+#[must_use]
+pub fn short_safety_code(sha256: &[u8; 32]) -> String {
+    safety_code(sha256)
+        .split(' ')
+        .take(SHORT_GROUPS)
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -74,5 +90,13 @@ mod tests {
     fn bits_is_what_five_groups_hold() {
         let bits = (GROUPS as f64) * 100_000f64.log2();
         assert_eq!(BITS, bits.floor() as u32);
+    }
+
+    #[test]
+    fn the_short_form_is_the_first_two_groups() {
+        let key = [9u8; 32];
+        let (full, short) = (safety_code(&key), short_safety_code(&key));
+        assert_eq!(short.len(), 2 * GROUP_DIGITS + 1);
+        assert!(full.starts_with(&format!("{short} ")), "{full} {short}");
     }
 }

@@ -18,7 +18,7 @@ use crate::ui::file_dialog::{FileDialog, FileType, Outcome};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView, Surroundings};
 use crate::ui::settings::{NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name};
-use crate::ui::start::{KnownHosts, PemField, Problems, StartAction, StartForm};
+use crate::ui::start::{KnownHosts, OwnKey, PemField, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomModel};
 
 const FORM_KEY: &str = "tlschat.start_form";
@@ -155,6 +155,8 @@ pub struct TlsChatApp {
     /// The notification setting, kept with the window's state.
     notify: Notify,
     known: KnownHosts,
+    /// Our own key, shown on the start screen.
+    own: OwnKey,
     frame_log: Option<FrameLog>,
     /// The file dialog, when one is open, and what for.
     dialog: Option<(FileDialog, Purpose)>,
@@ -208,6 +210,7 @@ impl TlsChatApp {
         if let Some(notify) = cc.storage.and_then(|s| s.get_string(NOTIFY_KEY)) {
             Notify::from_name(&notify).set(&cc.egui_ctx);
         }
+        let own = OwnKey::load(&config_dir);
         let mut app = Self {
             net,
             events,
@@ -227,6 +230,7 @@ impl TlsChatApp {
             known: KnownHosts {
                 entries: Ok(Vec::new()),
             },
+            own,
             frame_log: FrameLog::from_env(),
             dialog: None,
             last_dir: None,
@@ -372,6 +376,7 @@ impl TlsChatApp {
             &self.join_problems,
             self.start_error.as_deref(),
             &self.known,
+            &self.own,
         );
         match action {
             Some(StartAction::Browse(field)) => {

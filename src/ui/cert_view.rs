@@ -452,19 +452,25 @@ fn host_proof(c: &ConnectionInfo) -> String {
 fn finished_steps(c: &ConnectionInfo) -> Vec<(&'static str, String)> {
     let tls13 = is_tls13(c);
     let you_proved = c.client_certificate.as_ref().map(|me| {
+        // Our own identity names no one: the key is what the host knows.
+        let name = match me.spki_sha256 {
+            Some(key) if me.display_name() == crate::net::identity::COMMON_NAME => format!(
+                "your own key, safety code {}",
+                crate::net::safety::safety_code(&key)
+            ),
+            _ => me.display_name().to_string(),
+        };
         (
             "You proved who you are",
             if tls13 {
                 format!(
-                    "The host had asked for a certificate. After its Finished, you sent yours ({}), \
-                     encrypted, and signed a hash of the whole handshake with its key (CertificateVerify).",
-                    me.display_name()
+                    "The host had asked for a certificate. After its Finished, you sent yours ({name}), \
+                     encrypted, and signed a hash of the whole handshake with its key (CertificateVerify)."
                 )
             } else {
                 format!(
-                    "The host had asked for a certificate. After its hello was done, you sent yours ({}) \
-                     and then signed the handshake so far with its key (CertificateVerify).",
-                    me.display_name()
+                    "The host had asked for a certificate. After its hello was done, you sent yours ({name}) \
+                     and then signed the handshake so far with its key (CertificateVerify)."
                 )
             },
         )
@@ -732,6 +738,24 @@ mod tests {
         let (you, _) = step(&steps, "You proved who you are");
         let (finished, _) = step(&steps, "Finished");
         assert!(you < finished, "{steps:#?}");
+    }
+
+    #[test]
+    fn your_own_key_is_named_by_its_safety_code() {
+        let dir = tempfile::tempdir().unwrap();
+        let me = crate::net::identity::member_identity(
+            dir.path(),
+            crate::net::identity::KeyChoice::Keep,
+        )
+        .unwrap();
+        let mut c = connection("TLS 1.3", NamedGroup::X25519, true, verified());
+        c.client_certificate = Some(me.cert.clone());
+        let steps = walkthrough(&c);
+        let (_, text) = step(&steps, "You proved who you are");
+        assert!(
+            text.contains(&format!("your own key, safety code {}", me.safety_code())),
+            "{text}"
+        );
     }
 
     #[test]

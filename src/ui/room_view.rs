@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use egui::{Color32, RichText, Ui};
 
-use crate::net::{JoinConfig, SessionCommand};
+use crate::net::{JoinConfig, MemberInfo, SessionCommand};
 use crate::ui::cert_view::{Details, DetailsAction};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
 use crate::ui::interstitial::{Choice, Warning};
@@ -600,9 +600,13 @@ impl RoomView {
             ui.label(RichText::new("as they were when the connection dropped").weak());
         }
         ui.separator();
-        // Identities matter in rooms that use client certificates; where
-        // nobody has one, "no certificate" under every name is just noise.
-        let identities = self.state.members.iter().any(|m| m.identity.is_some());
+        // Keys and identities matter once members have them; where nobody
+        // has one, "no key" under every name is just noise.
+        let identities = self
+            .state
+            .members
+            .iter()
+            .any(|m| m.identity.is_some() || m.key.is_some());
         // One line per name (and one per identity), so that only the rows in
         // view are laid out: a room of 10,000 costs what a room of 30 does.
         let mut row_height = ui.text_style_height(&egui::TextStyle::Body);
@@ -631,12 +635,7 @@ impl RoomView {
                     };
                     ui.add(egui::Label::new(rich).truncate());
                     if identities {
-                        let identity = match (&m.identity, m.is_host) {
-                            (_, true) => RichText::new(" ").small(),
-                            (Some(id), false) => RichText::new(format!("🔑 {id}")).small(),
-                            (None, false) => RichText::new("no certificate").small().weak(),
-                        };
-                        ui.add(egui::Label::new(identity).truncate());
+                        key_line_ui(ui, m);
                     }
                 }
             });
@@ -719,6 +718,30 @@ fn banner_fill(visuals: &egui::Visuals) -> Color32 {
     )
 }
 
+/// Under a member's name: its client CA identity, or the short safety code
+/// of its key (the whole code and fingerprint on hover), or that it has no
+/// key. Nothing under the host's (its certificate is the room's).
+fn key_line_ui(ui: &mut Ui, m: &MemberInfo) {
+    let text = match (&m.identity, &m.key, m.is_host) {
+        (_, _, true) => RichText::new(" ").small(),
+        (Some(id), _, false) => RichText::new(format!("🔑 {id}")).small(),
+        (None, Some(key), false) => {
+            RichText::new(format!("🔑 {}", crate::net::safety::short_safety_code(key)))
+                .small()
+                .monospace()
+        }
+        (None, None, false) => RichText::new("no key").small().weak(),
+    };
+    let r = ui.add(egui::Label::new(text).truncate());
+    if let (Some(key), false) = (&m.key, m.is_host) {
+        r.on_hover_text(format!(
+            "key {}\nsafety code {}",
+            crate::net::certinfo::fingerprint(key),
+            crate::net::safety::safety_code(key)
+        ));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -739,6 +762,7 @@ mod tests {
                 is_host: i == 0,
                 plain_text: i > 0,
                 identity: None,
+                key: None,
             })
             .collect();
         let h = harness(state);

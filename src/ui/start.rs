@@ -365,6 +365,53 @@ pub struct KnownHosts {
     pub entries: Result<Vec<crate::net::pins::PinEntry>, crate::net::pins::PinError>,
 }
 
+/// The member's own key as the start screen shows it: the SHA-256 of its
+/// public key, or why it cannot be read or made.
+#[derive(Debug, Clone)]
+pub struct OwnKey(pub Result<[u8; 32], String>);
+
+impl OwnKey {
+    /// The key in `config_dir`, made there if there is none yet (it is
+    /// what a host will know this member by).
+    #[must_use]
+    pub fn load(config_dir: &Path) -> Self {
+        Self(
+            crate::net::identity::member_identity(
+                config_dir,
+                crate::net::identity::KeyChoice::Keep,
+            )
+            .map(|me| me.key)
+            .map_err(|e| e.to_string()),
+        )
+    }
+}
+
+/// Under the join form, small: the key this member presents, as its safety
+/// code and fingerprint.
+fn own_key_ui(ui: &mut egui::Ui, own: &OwnKey) {
+    ui.add_space(4.0);
+    match &own.0 {
+        Ok(key) => {
+            ui.label(
+                egui::RichText::new(format!(
+                    "🔑 Your key (hosts know you by it): safety code {}",
+                    crate::net::safety::safety_code(key)
+                ))
+                .small(),
+            );
+            ui.label(
+                egui::RichText::new(crate::net::certinfo::fingerprint(key))
+                    .small()
+                    .monospace()
+                    .weak(),
+            );
+        }
+        Err(e) => {
+            ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ Your key: {e}"));
+        }
+    }
+}
+
 fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<StartAction>) {
     let count = known.entries.as_ref().map_or(0, Vec::len);
     egui::CollapsingHeader::new(format!("Known hosts ({count})"))
@@ -506,6 +553,7 @@ pub fn start_screen_ui(
     join_problems: &Problems,
     error: Option<&str>,
     known: &KnownHosts,
+    own: &OwnKey,
 ) -> Option<StartAction> {
     let mut action = None;
     egui::CentralPanel::default().show(ui, |ui| {
@@ -547,6 +595,7 @@ pub fn start_screen_ui(
                     pem_field_ui(ui, ("Your key (optional)", "its private key (PEM)"), form, PemField::JoinKey, join_problems.get(Field::Pem(PemField::JoinKey)), &mut action);
                 });
                 invite_note_ui(ui, &form.target);
+                own_key_ui(ui, own);
                 ui.add_space(6.0);
                 if ui.button("Join").clicked() {
                     action = Some(StartAction::Join);

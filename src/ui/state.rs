@@ -1180,6 +1180,7 @@ mod tests {
             is_host: id == 0,
             plain_text: false,
             identity: None,
+            key: None,
         }
     }
 
@@ -1775,6 +1776,7 @@ mod tests {
             is_host: false,
             plain_text: false,
             identity: Some(hostile.into()),
+            key: None,
         };
         apply(NetEvent::MemberJoined(member.clone()));
         apply(NetEvent::Message(MessageEvent {

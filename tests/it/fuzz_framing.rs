@@ -132,13 +132,15 @@ fn member(texts: Texts) -> impl Strategy<Value = WireMember> {
         any::<bool>(),
         any::<bool>(),
         proptest::option::of(texts.line()),
+        proptest::option::of(texts.line()),
     )
-        .prop_map(|(id, nick, host, plain, identity)| WireMember {
+        .prop_map(|(id, nick, host, plain, identity, key)| WireMember {
             id,
             nick,
             host,
             plain,
             identity,
+            key,
         })
 }
 

@@ -15,6 +15,7 @@ mod history;
 mod hostile;
 mod hostile_print;
 mod invite;
+mod keys;
 mod refusal;
 mod trust;
 mod ui;

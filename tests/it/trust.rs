@@ -191,10 +191,16 @@ fn members_with_client_certificates_show_who_they_are() {
         _ => None,
     });
     assert_eq!(presented.unwrap().sha256, sha256(&alice.der));
-    let identity = h.wait_for("alice joined", |e| match e {
-        NetEvent::MemberJoined(m) if m.nick == "alice" => Some(m.identity.clone()),
+    let (identity, key) = h.wait_for("alice joined", |e| match e {
+        NetEvent::MemberJoined(m) if m.nick == "alice" => Some((m.identity.clone(), m.key)),
         _ => None,
     });
+    // Her key is known too: the one in her CA certificate.
+    assert_eq!(
+        key,
+        tlschat::net::certinfo::verified_spki_sha256(&alice.der),
+        "alice's key"
+    );
     let identity = identity.expect("alice's identity");
     assert!(identity.contains("alice.example"), "{identity}");
     assert!(

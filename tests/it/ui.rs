@@ -469,9 +469,37 @@ fn the_member_list_shows_verified_client_identities() {
     config.identity = Some((alice.cert.clone(), alice.key));
     let mut a = app(Launch::Join(config));
     let mut b = app(Launch::Join(join_config(addr, "bob", &pki.ca_pem)));
-    pump(&mut [&mut h, &mut a, &mut b], "identities", |x| {
-        has_text(x[0], "🔑 alice.example") && has_text(x[0], "no certificate")
+    // Cy has a configuration directory, so a key of her own: the list
+    // shows its short safety code.
+    let cy_dir = tempfile::tempdir().unwrap().keep();
+    let mut config = join_config(addr, "cy", &pki.ca_pem);
+    config.config_dir = Some(cy_dir.clone());
+    let mut c = app_in(Launch::Join(config), cy_dir.clone());
+    let cy = tlschat::net::identity::existing_identity(&cy_dir)
+        .unwrap()
+        .unwrap();
+    let short = format!("🔑 {}", tlschat::net::safety::short_safety_code(&cy.key));
+    pump(&mut [&mut h, &mut a, &mut b, &mut c], "identities", |x| {
+        has_text(x[0], "🔑 alice.example") && has_text(x[0], "no key") && has_text(x[0], &short)
     });
+    // Bob sees the same, from the room's member list.
+    pump(&mut [&mut h, &mut a, &mut b, &mut c], "keys at bob", |x| {
+        has_text(x[2], &short)
+    });
+}
+
+#[test]
+fn the_start_screen_shows_your_key() {
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut s = app_in(Launch::Start, dir.clone());
+    s.run_steps(2);
+    // Made on first use: the window made it, and shows what `tlschat
+    // identity` shows.
+    let me = tlschat::net::identity::existing_identity(&dir)
+        .unwrap()
+        .unwrap();
+    assert!(has_text(&s, &me.fingerprint()));
+    assert!(has_text(&s, &me.safety_code()));
 }
 
 /// Says `texts` as `node` and waits until the room has acknowledged them.

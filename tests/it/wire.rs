@@ -149,7 +149,11 @@ fn the_client_hello_lists_exactly_what_rustls_offered_and_the_host_sent_its_chai
         text.contains("key share: X25519MLKEM768, 1216 bytes"),
         "{text}"
     );
-    assert!(text.contains("ApplicationData, decrypted: Handshake: EncryptedExtensions, Certificate, CertificateVerify, Finished"), "{text}");
+    // Every host asks each member for a certificate (its key), so a
+    // CertificateRequest comes before the host's Certificate.
+    assert!(text.contains("ApplicationData, decrypted: Handshake: EncryptedExtensions, CertificateRequest, Certificate, CertificateVerify, Finished"), "{text}");
+    let (dir, _) = h.message("CertificateRequest").unwrap();
+    assert_eq!(dir, Direction::ToMember);
 }
 
 #[test]
@@ -622,6 +626,57 @@ fn a_host_asked_to_records_each_members_handshake_and_opens_it() {
     assert_eq!(
         bytes_of(&seen, "Certificate", &cert.children[0]),
         &server.der[..]
+    );
+}
+
+#[test]
+fn a_members_certificate_and_certificate_verify_are_seen_by_the_host() {
+    let pki = Pki::new();
+    let mut config = host_config(&pki.server(), "host");
+    config.tls.record_handshakes = true;
+    let (mut host, addr) = host_from(config);
+    // A member with a configuration directory presents its own key.
+    let dir = tempfile::tempdir().unwrap();
+    let mut join = join_config(addr, "m", &pki.ca_pem);
+    join.config_dir = Some(dir.path().to_path_buf());
+    let (_member, info) = connect(join);
+    let me = tlschat::net::identity::existing_identity(dir.path())
+        .unwrap()
+        .unwrap();
+    let der = std::fs::read_to_string(&me.cert_path).unwrap();
+    let der = tlschat::net::pem::parse_certs(der.as_bytes(), &me.cert_path).unwrap();
+    assert_eq!(
+        info.client_certificate.as_ref().map(|c| c.sha256),
+        Some(me.cert.sha256),
+        "the member says it sent it"
+    );
+    let seen = host.wait_for("the member's handshake", |e| match e {
+        NetEvent::MemberHandshake { wire, .. } => Some(wire.clone()),
+        _ => None,
+    });
+    let names: Vec<(Direction, &str)> =
+        seen.messages().map(|(d, m)| (d, m.name.as_str())).collect();
+    assert!(
+        names.contains(&(Direction::ToMember, "CertificateRequest")),
+        "{names:?}"
+    );
+    // The member's Certificate holds its own certificate, decrypted.
+    let (_, cert) = seen
+        .messages()
+        .find(|(d, m)| *d == Direction::ToHost && m.name == "Certificate")
+        .unwrap_or_else(|| panic!("{names:?}"));
+    let step = seen
+        .steps
+        .iter()
+        .find(|s| {
+            s.direction == Direction::ToHost && s.messages.iter().any(|m| m.name == "Certificate")
+        })
+        .unwrap();
+    let span = cert.children[0].span.unwrap();
+    assert_eq!(step.bytes(span).unwrap(), &der[0][..]);
+    assert!(
+        names.contains(&(Direction::ToHost, "CertificateVerify")),
+        "{names:?}"
     );
 }
 

@@ -3,7 +3,9 @@
 //!
 //! 1. **TLS**: the handshake runs in a handshake slot the listener gave
 //!    it; a connection whose slot is taken back for another's is dropped.
-//!    Nothing reaches the room before the handshake is done.
+//!    Nothing reaches the room before the handshake is done. A member
+//!    that presented a certificate is known by its key from here on
+//!    ([`Proof`]).
 //! 2. **Admission**: a member slot, or a refusal saying why (the room is
 //!    full, too many members from the address or its network).
 //! 3. **Hello**: a `tlschat/1` member names itself, its client token and
@@ -32,13 +34,14 @@ use crate::net::certinfo::CertInfo;
 use crate::net::event::NetEvent;
 use crate::net::feed::{CutReason, Cutoff, Next, Reader};
 use crate::net::frame::{ClientFrame, ErrorCode, LeaveReason, Resume, ServerFrame};
+use crate::net::keyauth::{KeyKind, MemberKeys};
 use crate::net::keylog::Captured;
 use crate::net::protocol::{
     Connection, Dialect, FrameError, FrameReader, FrameWriter, HostSide, MAX_ID, Read,
     check_message, clip, encode_server,
 };
 use crate::net::recorder::Recorder;
-use crate::net::room::{Batch, ItemKind, Replay, Returning, Room, Saying, Welcome};
+use crate::net::room::{Batch, ItemKind, Proof, Replay, Returning, Room, Saying, Welcome};
 use crate::net::sink::EventSink;
 
 use super::admission::{Admission, Admitted, Slot};
@@ -86,6 +89,8 @@ type MemberTls = tokio_rustls::server::TlsStream<Recorder<TcpStream>>;
 pub(super) struct Shared {
     /// The TLS configuration members are served with.
     pub tls: Arc<rustls::ServerConfig>,
+    /// What checked members' certificates in their handshakes.
+    pub keys: Arc<MemberKeys>,
     /// The room.
     pub room: Room,
     /// Who may come in.
@@ -127,7 +132,13 @@ impl Handler {
             return;
         };
         let dialect = Dialect::from_alpn(tls.get_ref().1.alpn_protocol());
-        let identity = Self::identity(tls.get_ref().1);
+        let proof = match self.proof(tls.get_ref().1) {
+            Ok(proof) => proof,
+            Err(why) => {
+                tracing::info!(target: LOG, peer = %self.peer, "certificate no longer accepted: {why}");
+                return;
+            }
+        };
         let Connection {
             reader: mut frames,
             mut writer,
@@ -140,10 +151,7 @@ impl Handler {
         };
         let client = hello.returning.client.clone();
         let room = &self.shared.room;
-        let Some(welcome) = room
-            .join(hello.nick, dialect, identity, hello.returning)
-            .await
-        else {
+        let Some(welcome) = room.join(hello.nick, dialect, proof, hello.returning).await else {
             return;
         };
         let id = welcome.id;
@@ -209,14 +217,25 @@ impl Handler {
         }
     }
 
-    /// The member's identity when it presented a client certificate (which
-    /// the client CA verified during the handshake): its subject and
-    /// fingerprint.
-    fn identity(tls: &rustls::ServerConnection) -> Option<String> {
-        let der = tls.peer_certificates()?.first()?;
-        let cert = CertInfo::from_der(der);
-        let fp = crate::net::certinfo::short_fingerprint(&cert.sha256);
-        Some(format!("{} · {fp}", cert.display_name()))
+    /// What the member proved in its handshake, if it presented a
+    /// certificate: its key and, when the client CA issued the
+    /// certificate, its identity (subject and short fingerprint). An error
+    /// only if the certificate accepted in the handshake is not accepted a
+    /// moment later (it expired in between).
+    fn proof(&self, tls: &rustls::ServerConnection) -> Result<Option<Proof>, rustls::Error> {
+        let Some(chain) = tls.peer_certificates().filter(|c| !c.is_empty()) else {
+            return Ok(None);
+        };
+        let key = self.shared.keys.member_key(chain)?;
+        let identity = (key.kind == KeyKind::Ca).then(|| {
+            let cert = CertInfo::from_der(&chain[0]);
+            let fp = crate::net::certinfo::short_fingerprint(&cert.sha256);
+            format!("{} · {fp}", cert.display_name())
+        });
+        Ok(Some(Proof {
+            key: key.key,
+            identity,
+        }))
     }
 
     /// A member slot for the peer's address, or a refusal that tells it

@@ -35,6 +35,7 @@ use crate::net::budget::OutputBudget;
 use crate::net::certinfo::CertInfo;
 use crate::net::command::{HostConfig, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
+use crate::net::keyauth::MemberKeys;
 use crate::net::keylog::Captured;
 use crate::net::room::Room;
 use crate::net::sink::{EventSink, ended};
@@ -68,11 +69,13 @@ pub(crate) async fn run(
         tls,
         captured,
         store,
+        keys,
         ..
     } = opened;
     let (room, room_task) = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
     let shared = Shared {
         tls,
+        keys,
         room: room.clone(),
         admission: Admission::new(config.limits),
         budget: OutputBudget::new(
@@ -118,6 +121,8 @@ struct Opened {
     tcp: TcpListener,
     /// The TLS configuration members are served with.
     tls: Arc<rustls::ServerConfig>,
+    /// What checks members' certificates.
+    keys: Arc<MemberKeys>,
     /// The host's certificate chain, leaf first.
     chain: Vec<CertInfo>,
     /// Where the secrets of recorded handshakes are kept.
@@ -147,6 +152,7 @@ impl Opened {
                 tls,
                 chain,
                 captured,
+                keys,
             } = tls::server_config(&config, &addresses)?;
             let file = history_file(&config);
             let store = Store::open(
@@ -158,6 +164,7 @@ impl Opened {
             Ok::<_, HostError>(Self {
                 tcp,
                 tls,
+                keys,
                 chain,
                 captured,
                 store,

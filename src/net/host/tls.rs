@@ -1,7 +1,9 @@
 //! The host's TLS configuration: its certificate (given, or generated for
-//! the addresses its invites name), the versions and groups chosen, the
-//! client CA members' certificates are verified with, ALPN, and where
-//! handshake secrets go (a key log, or memory for `--show-handshake`).
+//! the addresses its invites name), the versions and groups chosen, how
+//! members' certificates are checked ([`MemberKeys`]: every member is asked
+//! for one; a self-signed one is a key, one from the `--client-ca` an
+//! identity), ALPN, and where handshake secrets go (a key log, or memory
+//! for `--show-handshake`).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use tokio_rustls::LazyConfigAcceptor;
 
 use crate::net::certinfo::CertInfo;
 use crate::net::command::HostConfig;
+use crate::net::keyauth::MemberKeys;
 use crate::net::keylog::{Captured, KeyLogFile, Secrets};
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
@@ -61,6 +64,9 @@ pub(super) struct ServerSetup {
     /// Where the secrets of recorded handshakes are kept
     /// (`--show-handshake`).
     pub captured: Option<Arc<Captured>>,
+    /// What checked members' certificates in the handshake: asked again
+    /// afterwards how each was accepted (a key, or from the client CA).
+    pub keys: Arc<MemberKeys>,
 }
 
 /// A generated certificate names `addresses` (those the room's invites are for).
@@ -82,12 +88,14 @@ pub(super) fn server_config(
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(config.tls.versions())
         .map_err(TlsError::Configure)?;
-    let builder = match &config.client_ca {
-        None => builder.with_no_client_auth(),
-        Some(path) => builder.with_client_cert_verifier(client_verifier(path, provider)?),
+    let ca = match &config.client_ca {
+        None => None,
+        Some(path) => Some(client_verifier(path, provider.clone())?),
     };
-    let mut tls =
-        builder.with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(identity)));
+    let keys = Arc::new(MemberKeys::new(&provider, ca));
+    let mut tls = builder
+        .with_client_cert_verifier(keys.clone())
+        .with_cert_resolver(Arc::new(rustls::sign::SingleCertAndKey::from(identity)));
     tls.alpn_protocols = vec![ALPN.to_vec()];
     let file = match &config.tls.keylog {
         Some(path) => Some(Arc::new(KeyLogFile::open(path)?)),
@@ -104,6 +112,7 @@ pub(super) fn server_config(
         tls: Arc::new(tls),
         chain,
         captured: capture,
+        keys,
     })
 }
 

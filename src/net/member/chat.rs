@@ -478,6 +478,11 @@ fn member(m: WireMember) -> MemberInfo {
         is_host: m.host,
         plain_text: m.plain,
         identity: m.identity,
+        // A key that is not a fingerprint is no key.
+        key: m
+            .key
+            .as_deref()
+            .and_then(|k| crate::net::certinfo::parse_fingerprint(k).ok()),
     }
 }
 
@@ -493,6 +498,7 @@ mod tests {
             host: id == 0,
             plain: false,
             identity: None,
+            key: None,
         }
     }
 
@@ -604,5 +610,19 @@ mod tests {
             })
             .collect();
         assert_eq!(rosters, vec![vec![2, 4], vec![5]]);
+    }
+
+    #[test]
+    fn a_members_key_is_taken_only_as_a_fingerprint() {
+        let with = |key: &str| WireMember {
+            key: Some(key.to_string()),
+            ..wire(3)
+        };
+        let fp = crate::net::certinfo::fingerprint(&[4; 32]);
+        assert_eq!(member(with(&fp)).key, Some([4; 32]));
+        for junk in ["", "SHA256:12", "\u{1b}[2J", &fp[..70]] {
+            assert_eq!(member(with(junk)).key, None, "{junk:?}");
+        }
+        assert_eq!(member(wire(3)).key, None);
     }
 }

@@ -3,8 +3,13 @@
 //! verifier, client-certificate resolver, ticket store and key log; the
 //! server name); [`Dialer::connect`] then dials, shakes hands and decides
 //! on the host's certificate, once per attempt.
+//!
+//! The certificate the member presents when the host asks for one (every
+//! tlschat host does) is `--cert`/`--key` if given, else the member's own
+//! identity ([`crate::net::identity`]), made on first use in the
+//! configuration directory: the key the host knows it by.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -60,6 +65,24 @@ impl rustls::client::ResolvesClientCert for AskedResolver {
     fn has_certs(&self) -> bool {
         self.inner.is_some()
     }
+}
+
+/// The certificate and key (PEM files) we present when the host asks:
+/// `--cert`/`--key` if given, else our own identity in the configuration
+/// directory (made on first use); none without a configuration directory.
+async fn own_certificate(config: &JoinConfig) -> Result<Option<(PathBuf, PathBuf)>, SetupError> {
+    if let Some(pair) = &config.identity {
+        return Ok(Some(pair.clone()));
+    }
+    let Some(dir) = config.config_dir.clone() else {
+        return Ok(None);
+    };
+    let own = tokio::task::spawn_blocking(move || {
+        crate::net::identity::member_identity(&dir, crate::net::identity::KeyChoice::Keep)
+    })
+    .await
+    .map_err(SetupError::IdentityLost)??;
+    Ok(Some((own.cert_path, own.key_path)))
 }
 
 /// Why the host of one connection is trusted.
@@ -131,8 +154,8 @@ impl Dialer {
         let roots = tokio::task::spawn_blocking(move || root_store(&files)).await??;
         let known = known(config.config_dir.as_deref(), &target)?;
         let provider = config.tls.provider()?;
-        let identity = match &config.identity {
-            Some((cert, key)) => Some(crate::net::pem::load_identity(cert, key, &provider)?),
+        let identity = match own_certificate(config).await? {
+            Some((cert, key)) => Some(crate::net::pem::load_identity(&cert, &key, &provider)?),
             None => None,
         };
         let client_certificate = identity

@@ -72,6 +72,12 @@ enum SetupError {
     /// rustls refused the configuration.
     #[error("cannot configure TLS: {0}")]
     Config(#[from] rustls::Error),
+    /// Our own identity (key and certificate) cannot be read or made.
+    #[error("your identity: {0}")]
+    Identity(#[from] crate::net::certgen::CertGenError),
+    /// Reading or making our identity did not finish.
+    #[error("cannot read your identity: {0}")]
+    IdentityLost(tokio::task::JoinError),
     /// The host is neither a DNS name nor an address.
     #[error("'{0}' is not a valid host name or address")]
     HostName(String),

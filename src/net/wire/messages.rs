@@ -204,7 +204,7 @@ fn message(
         11 => Some(certificate(body, ctx, tls13)),
         12 => server_key_exchange(body, ctx),
         13 => Some(Field::new("CertificateRequest", size.clone(), None).with_note(
-            "The host asks the member for a certificate (mutual TLS).",
+            "The host asks the member for a certificate (mutual TLS). A tlschat host asks every member: a member's own self-signed certificate carries the key the room knows it by, and its CertificateVerify proves it holds that key. A member without one answers with an empty Certificate and comes in all the same.",
         )),
         14 => Some(Field::new("ServerHelloDone", "", None)),
         15 => certificate_verify(body, ctx),
