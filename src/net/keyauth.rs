@@ -10,14 +10,20 @@
 //!   (the member is then [`KeyKind::Ca`]); or
 //! - self-signed: signed by its own key, for client authentication, and
 //!   within its validity (checked by WebPKI with the certificate as its own
-//!   trust anchor), the member then being [`KeyKind::SelfSigned`].
+//!   trust anchor), the member then being [`KeyKind::SelfSigned`]; or
+//! - on a host without `--client-ca` only, issued by anyone else
+//!   ([`KeyKind::Issued`]): a member that joins with `--cert` from its own
+//!   CA gets in as before the host asked everyone, recognised by its key
+//!   and nothing else (its names are vouched for by no one the host
+//!   trusts). The certificate must still be a client certificate within
+//!   its validity, not a CA's.
 //!
-//! Either way rustls checks the member's CertificateVerify against the
+//! In every case rustls checks the member's CertificateVerify against the
 //! certificate's key with the provider's own algorithms, so a member is
 //! recognised only if it holds the private key: anyone can copy a
-//! certificate, nobody can sign with its key. Nothing is accepted without
-//! a check: a certificate issued by someone else (not the CA) is refused,
-//! and so is a CA certificate presented as a member's.
+//! certificate, nobody can sign with its key. On a host with `--client-ca`
+//! a certificate issued by another CA is refused (as before), and a CA
+//! certificate presented as a member's is refused everywhere.
 
 use std::sync::Arc;
 
@@ -34,6 +40,9 @@ pub enum KeyKind {
     Ca,
     /// Self-signed: a key the host recognises (or not) by its fingerprint.
     SelfSigned,
+    /// Issued by someone the host does not know (a host without
+    /// `--client-ca`): a key, like a self-signed one.
+    Issued,
 }
 
 /// The key a member proved it holds in its handshake, and how its
@@ -115,6 +124,14 @@ impl MemberKeys {
             None,
         ) {
             Ok(_) => Ok(KeyKind::SelfSigned),
+            // Fine as a certificate (WebPKI checks validity, usage and
+            // basic constraints before it looks for the issuer), just not
+            // signed by its own key: a key, where no CA is asked for.
+            Err(webpki::Error::UnknownIssuer | webpki::Error::InvalidSignatureForPublicKey)
+                if ca_error.is_none() =>
+            {
+                Ok(KeyKind::Issued)
+            }
             // Not self-signed: the CA's reason, if there is a CA, says more.
             Err(e) => Err(ca_error.unwrap_or(rustls::Error::InvalidCertificate(webpki_error(&e)))),
         }
@@ -248,14 +265,17 @@ mod tests {
     }
 
     #[test]
-    fn a_certificate_issued_by_someone_else_is_refused() {
-        // Issued by a CA the host does not have: neither the CA's nor
-        // self-signed.
+    fn a_certificate_from_an_unknown_issuer_is_a_key_only_where_no_ca_is_asked_for() {
         let (_, client) = ca_and_client();
         let keys = MemberKeys::new(&provider(), None);
-        assert!(keys.classify(&client, &[], now()).is_err());
+        assert_eq!(keys.classify(&client, &[], now()).unwrap(), KeyKind::Issued);
+        // A host with a client CA refuses another CA's certificate.
         let (other_ca, _) = ca_and_client();
         assert!(with_ca(&other_ca).classify(&client, &[], now()).is_err());
+        // Outside its validity (rcgen's certificates start in 1975), it is
+        // refused either way.
+        let early = UnixTime::since_unix_epoch(std::time::Duration::from_secs(1_000_000));
+        assert!(keys.classify(&client, &[], early).is_err());
     }
 
     #[test]

@@ -248,6 +248,40 @@ fn members_with_client_certificates_show_who_they_are() {
 }
 
 #[test]
+fn without_a_client_ca_a_certificate_from_any_ca_is_a_key() {
+    // Before hosts asked every member for a certificate, a member with
+    // `--cert` from its own CA joined a host without `--client-ca`; it
+    // still does, known by its key and by no name.
+    let pki = Pki::new();
+    let strangers = Pki::named("Stranger CA");
+    let eve = strangers.issue("eve", &Pki::leaf_params(&["eve.example"]));
+    let mut h = Node::start();
+    h.send(NetCommand::Host(common::host_config(&pki.server(), "hana")));
+    let addr = h.wait_for("listening", |e| match e {
+        NetEvent::Listening { addr, .. } => Some(*addr),
+        _ => None,
+    });
+    let mut e = Node::start();
+    let mut config = join_config(addr, "eve", &pki.ca_pem);
+    config.identity = Some((eve.cert.clone(), eve.key));
+    e.send(NetCommand::Join(config));
+    e.wait_for("eve in", |ev| match ev {
+        NetEvent::Joined { .. } => Some(()),
+        NetEvent::Disconnected { reason, .. } => panic!("eve refused: {reason}"),
+        _ => None,
+    });
+    let (identity, key) = h.wait_for("eve joined", |ev| match ev {
+        NetEvent::MemberJoined(m) if m.nick == "eve" => Some((m.identity.clone(), m.key)),
+        _ => None,
+    });
+    assert_eq!(
+        identity, None,
+        "no one the host trusts vouched for her name"
+    );
+    assert_eq!(key, tlschat::net::certinfo::verified_spki_sha256(&eve.der));
+}
+
+#[test]
 fn the_pins_file_survives_a_crash_mid_write() {
     // The store is written to a temporary file and renamed; a crash leaves
     // a stray temporary file but the store intact. (Unit tests in
