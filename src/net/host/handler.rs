@@ -906,6 +906,10 @@ mod tests {
         .unwrap();
         Shared {
             tls: Arc::new(tls),
+            keys: Arc::new(MemberKeys::new(
+                &rustls::crypto::aws_lc_rs::default_provider(),
+                None,
+            )),
             budget: OutputBudget::new(MIN_QUEUED_BYTES, room.feed()),
             room,
             admission: Admission::new(HostLimits::default()),
