@@ -359,22 +359,23 @@ fn trust(command: &tlschat::cli::TrustCommand) -> i32 {
 /// first use; `--new` replaces it once the user said yes.
 fn identity(args: &tlschat::cli::IdentityArgs) -> i32 {
     use std::io::IsTerminal as _;
-    use tlschat::net::identity::{KeyChoice, existing_identity, member_identity};
+    use tlschat::net::certinfo::fingerprint;
+    use tlschat::net::identity::{KeyChoice, existing_key, member_identity};
     let dir = tlschat::config::config_dir();
     let mut choice = KeyChoice::Keep;
     if args.new {
-        match existing_identity(&dir) {
+        match existing_key(&dir) {
             Ok(Some(old)) if !args.yes => {
                 if !std::io::stdin().is_terminal() {
                     eprintln!(
                         "tlschat: --new replaces your key {}; not at a terminal, so confirm with --yes",
-                        old.fingerprint()
+                        fingerprint(&old)
                     );
                     return 2;
                 }
                 eprint!(
                     "Replace your key {}? Hosts that know it will not recognise you, and invite-only rooms will need a new invitation. [y/N] ",
-                    old.fingerprint()
+                    fingerprint(&old)
                 );
                 let mut answer = String::new();
                 if std::io::stdin().read_line(&mut answer).is_err()

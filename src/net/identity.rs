@@ -150,6 +150,20 @@ pub fn existing_identity(config_dir: &Path) -> Result<Option<Identity>, CertGenE
     }))
 }
 
+/// The SHA-256 of the member's key if there is one, whatever state its
+/// certificate is in (`tlschat identity --new` asks before replacing it).
+pub fn existing_key(config_dir: &Path) -> Result<Option<[u8; 32]>, CertGenError> {
+    let key_path = config_dir.join(KEY_FILE);
+    let Some(pem) = read_kept(&key_path, true)? else {
+        return Ok(None);
+    };
+    let key = KeyPair::from_pem(&pem).map_err(|e| PemError::BadKey {
+        path: key_path,
+        reason: e.to_string(),
+    })?;
+    Ok(Some(key_sha256(&key)))
+}
+
 /// The stored certificate if it is still good for `key`: parses, carries
 /// this key, and does not end within [`RENEW_DAYS`].
 fn kept_certificate(path: &Path, key: &KeyPair) -> Result<Option<CertInfo>, CertGenError> {
@@ -251,6 +265,9 @@ mod tests {
         assert_eq!(mended.key, first.key);
         assert_eq!(mended.fingerprint(), first.fingerprint());
         std::fs::remove_file(&first.cert_path).unwrap();
+        // Without its certificate the key is still there (and --new asks).
+        assert!(existing_identity(dir.path()).unwrap().is_none());
+        assert_eq!(existing_key(dir.path()).unwrap(), Some(first.key));
         let again = member_identity(dir.path(), KeyChoice::Keep).unwrap();
         assert_eq!(again.cert.spki_sha256, first.cert.spki_sha256);
     }

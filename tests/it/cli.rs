@@ -905,6 +905,15 @@ fn identity_is_made_once_shown_the_same_and_replaced_only_when_confirmed() {
         .unwrap();
     assert_one_line_error(&unconfirmed, 2, &["--yes", &fp]);
     assert_eq!(identity_fingerprint(&show()), fp);
+    // Without its certificate the key is still someone: still asked.
+    std::fs::remove_file(config.path().join(tlschat::net::identity::CERT_FILE)).unwrap();
+    let unconfirmed = tlschat(config.path())
+        .args(["identity", "--new"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_one_line_error(&unconfirmed, 2, &["--yes", &fp]);
+    assert_eq!(identity_fingerprint(&show()), fp);
 
     let replaced = tlschat(config.path())
         .args(["identity", "--new", "--yes"])
