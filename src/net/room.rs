@@ -213,6 +213,37 @@ pub(crate) struct Returning {
     pub resume: Option<Resume>,
 }
 
+impl Returning {
+    /// The same, with its client token bound to the key the member proved
+    /// (see [`bound_token`]): what the room, the store and the replay know
+    /// the member by from here on.
+    pub fn bound_to(self, proof: Option<&Proof>) -> Self {
+        Self {
+            client: self.client.map(|c| bound_token(&c, proof)),
+            ..self
+        }
+    }
+}
+
+/// A client token as the room keeps it: bound to the key that presents it.
+/// A member with a key is known by its token *and* its key, so the same
+/// token from another key (or from no key) is another member's, a newcomer
+/// with nothing to resume: it takes no one's place, name, stored
+/// acknowledgements or message ids. The store hashes this form, so the
+/// binding holds across restarts with nothing more stored. A token from a
+/// member without a key is kept as it came; a bound one is longer than any
+/// token may be ([`MAX_ID`](crate::net::protocol::MAX_ID)), so no token
+/// can pass for another's bound one.
+pub(crate) fn bound_token(token: &str, proof: Option<&Proof>) -> Arc<str> {
+    match proof {
+        None => Arc::from(token),
+        Some(p) => {
+            let key: String = p.key.iter().map(|b| format!("{b:02x}")).collect();
+            Arc::from(format!("{token}\0key:{key}"))
+        }
+    }
+}
+
 enum Request {
     Join {
         nick: Option<String>,
@@ -1502,6 +1533,27 @@ mod tests {
             notice.contains("without being in the member list"),
             "{notice}"
         );
+    }
+
+    #[test]
+    fn a_token_is_bound_to_its_key_and_none_passes_for_a_bound_one() {
+        let proof = |k: u8| Proof {
+            key: [k; 32],
+            identity: None,
+        };
+        let t = "x".repeat(crate::net::protocol::MAX_ID);
+        // Without a key a token is as it came (histories stored before
+        // keys keep their resends).
+        assert_eq!(&*bound_token(&t, None), t.as_str());
+        let (a, b) = (
+            bound_token(&t, Some(&proof(1))),
+            bound_token(&t, Some(&proof(2))),
+        );
+        assert_ne!(a, b, "two keys, one token: two members");
+        assert_ne!(&*a, t.as_str());
+        // Longer than any token a member may send, so no token is one.
+        assert!(a.len() > crate::net::protocol::MAX_ID);
+        assert_eq!(a, bound_token(&t, Some(&proof(1))), "the same key again");
     }
 
     #[test]
