@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use rcgen::{ExtendedKeyUsagePurpose, KeyPair};
 
+use tlschat::net::NetEvent;
+
 use crate::common::{self, DEADLINE, Pki, PlainClient};
 
 /// A member's key: a self-signed client certificate and its private key.
@@ -26,11 +28,6 @@ impl Key {
             cert: cert.der().clone(),
             key: key.serialize_der(),
         }
-    }
-
-    /// The key as the room knows it: the SHA-256 of its public key info.
-    fn id(&self) -> [u8; 32] {
-        tlschat::net::certinfo::verified_spki_sha256(&self.cert).unwrap()
     }
 }
 
@@ -187,4 +184,71 @@ fn a_client_token_is_bound_to_the_key_that_made_it() {
         .collect();
     assert!(acked.contains(&first_seq), "{:?}", again.replay);
     ana.c.until(|l| l.contains(r#""code":"replaced""#));
+}
+
+/// Reads lines until one contains `needle`, and returns it.
+fn next_with(c: &mut PlainClient, needle: &str) -> String {
+    loop {
+        let l = c.line();
+        if l.contains(needle) {
+            return l;
+        }
+    }
+}
+
+#[test]
+fn a_nickname_once_used_by_a_key_is_kept_for_it() {
+    let pki = Pki::new();
+    let (mut host, addr) = common::host(&pki.server(), "hana");
+    let ca = pki.ca_pem.as_path();
+    let (key_a, key_b) = (Key::new("a"), Key::new("b"));
+    let mut watcher = PlainClient::connect(addr, ca);
+    watcher.until(|l| l.starts_with("* in the room"));
+
+    // Ana had the name, then left.
+    let ana = hello(addr, ca, Some(&key_a), "ana", None, None);
+    assert_eq!(ana.nick(), "ana");
+    ana.c.close();
+    host.wait_for("ana left", |e| match e {
+        NetEvent::MemberLeft { member, .. } if member.nick == "ana" => Some(()),
+        _ => None,
+    });
+
+    // Another key asking for it gets it with the room's suffix, and the
+    // room says so, in one line, to everyone.
+    let mut bo = hello(addr, ca, Some(&key_b), "ana", None, None);
+    assert_eq!(bo.nick(), "ana-2", "{}", bo.welcome);
+    let told = next_with(&mut bo.c, r#""type":"notice""#);
+    assert!(
+        told.contains("the name ana,") && told.contains("ana-2"),
+        "{told}"
+    );
+    let said = next_with(&mut watcher, "kept for the key");
+    assert!(said.starts_with("* ") && said.contains("ana-2"), "{said}");
+    host.wait_for("the host is told", |e| match e {
+        NetEvent::Notice(t) if t.contains("the name ana,") && t.contains("ana-2") => Some(()),
+        _ => None,
+    });
+    // Nor may it take the name by renaming.
+    bo.c.send(r#"{"type":"nick","nick":"ana"}"#);
+    let refused = next_with(&mut bo.c, r#""type":"error""#);
+    assert!(
+        refused.contains("kept for another member's key"),
+        "{refused}"
+    );
+    // A member without a key, asking for a look-alike, fares no better.
+    let plain = hello(addr, ca, None, "ANA", None, None);
+    assert_eq!(plain.nick(), "ANA-3", "{}", plain.welcome);
+    let said = next_with(&mut watcher, "kept for the key");
+    assert!(said.contains("ANA-3"), "{said}");
+
+    // Ana's key gets its name back, and nothing is said of it.
+    let mut back = hello(addr, ca, Some(&key_a), "ana", None, None);
+    assert_eq!(back.nick(), "ana", "{}", back.welcome);
+    back.say("m1", "it is me");
+    let heard = watcher.until(|l| l == "<ana> it is me");
+    assert!(
+        heard.iter().all(|l| !l.contains("kept for the key")),
+        "{heard:?}"
+    );
 }
