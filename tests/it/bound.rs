@@ -1,7 +1,9 @@
 //! A member is its key (issue 20, part 1): a client token is bound to the
-//! key that first used it, and a nickname once used by a key in this room
-//! is kept for that key. Real TLS over loopback: `tlschat/1` members
-//! driven by hand, each presenting its own self-signed key (or none).
+//! key that first used it (in the room, and in its history across a
+//! restart), and a nickname once used by a key in this room is kept for
+//! that key. Real TLS over loopback: `tlschat/1` members driven by hand,
+//! each presenting its own self-signed key (or none); the real program
+//! for the host that restarts.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -251,4 +253,65 @@ fn a_nickname_once_used_by_a_key_is_kept_for_it() {
         heard.iter().all(|l| !l.contains("kept for the key")),
         "{heard:?}"
     );
+}
+
+/// `tlschat host --headless` keeping its history in `file`; returns it
+/// once it listens, and where.
+fn history_host(
+    config_dir: &std::path::Path,
+    server: &common::Issued,
+    file: &std::path::Path,
+) -> (common::Proc, SocketAddr) {
+    let (c, k) = (server.cert.to_str().unwrap(), server.key.to_str().unwrap());
+    let f = file.to_str().unwrap();
+    common::headless_host(config_dir, &["--cert", c, "--key", k, "--history", f])
+}
+
+#[test]
+fn a_token_stays_bound_to_its_key_across_a_restart() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("room.sqlite3");
+    let ca = pki.ca_pem.as_path();
+    let (key_a, key_b) = (Key::new("a"), Key::new("b"));
+    let token = "ana-across-restarts";
+
+    let (mut host, addr) = history_host(dir.path(), &server, &file);
+    let mut ana = hello(addr, ca, Some(&key_a), "ana", Some(token), None);
+    let room = ana.room();
+    let first = ana.say("m1", "before the restart");
+    let first_seq = seq_of(&first);
+    host.signal("TERM");
+    let (code, stderr) = host.wait_exit();
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // The same history, a new host process: another key with ana's token
+    // gets ana's message as anyone would, never as its own.
+    let (_host, addr) = history_host(dir.path(), &server, &file);
+    let mut bo = hello(addr, ca, Some(&key_b), "bo", Some(token), Some((&room, 0)));
+    assert!(
+        bo.replay.iter().any(|l| l.contains("before the restart")),
+        "{:?}",
+        bo.replay
+    );
+    assert!(
+        bo.replay.iter().all(|l| !l.contains(r#""type":"ack""#)),
+        "another key got ana's acknowledgement: {:?}",
+        bo.replay
+    );
+    let resent = bo.say("m1", "not ana's");
+    assert!(
+        seq_of(&resent) > first_seq && resent.contains("not ana's"),
+        "{resent}"
+    );
+    // Ana's own key and token still get it back as ana's.
+    let back = hello(addr, ca, Some(&key_a), "ana", Some(token), Some((&room, 0)));
+    let acked: Vec<u64> = back
+        .replay
+        .iter()
+        .filter(|l| l.contains(r#""type":"ack""#))
+        .map(|l| seq_of(l))
+        .collect();
+    assert_eq!(acked, vec![first_seq], "{:?}", back.replay);
 }
