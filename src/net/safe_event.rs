@@ -1,6 +1,6 @@
 //! The one pass that makes what the net layer reports safe to show. Every
 //! [`NetEvent`] goes through [`made_safe`] as it leaves for its consumer
-//! (in the event sink, [`crate::net::thread`]), so the window and the
+//! (in the event sink, [`crate::net::sink`]), so the window and the
 //! terminal get names, messages, notices and reasons in which nothing is
 //! interpreted or hidden (see [`crate::net::safe_text`]), whatever they
 //! came from: a host's frame, a member's line, an error that quotes a

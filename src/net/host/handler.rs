@@ -880,7 +880,103 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
+
     use super::*;
+    use crate::net::command::{HistoryConfig, HostLimits};
+    use crate::net::protocol::decode_server;
+    use crate::net::store::Store;
+
+    /// What the connections of a host with an in-memory history share.
+    fn shared() -> Shared {
+        let (sink, _) = EventSink::for_tests();
+        let settings = HistoryConfig::default();
+        let store = Store::open(None, settings.keep, settings.keep_bytes, None).unwrap();
+        let room = Room::start("hana".into(), sink, store, &settings).0;
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let der = rustls::pki_types::PrivatePkcs8KeyDer::from(key.serialize_der());
+        let tls = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], der.into())
+        .unwrap();
+        Shared {
+            tls: Arc::new(tls),
+            keys: Arc::new(MemberKeys::new(
+                &rustls::crypto::aws_lc_rs::default_provider(),
+                None,
+            )),
+            budget: OutputBudget::new(MIN_QUEUED_BYTES, room.feed()),
+            room,
+            admission: Admission::new(HostLimits::default()),
+            recording: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_member_in_the_room_is_answered_and_told_it_was_replaced_in_the_same_words() {
+        let shared = shared();
+        let room = shared.room.clone();
+        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), shared);
+        let token: Arc<str> = Arc::from("token");
+        let returning = || Returning {
+            client: Some(token.clone()),
+            resume: None,
+        };
+        let (member, host) = tokio::io::duplex(64 * 1024);
+        let Connection {
+            reader: mut frames,
+            mut writer,
+        } = Connection::<_, HostSide>::new(host, Dialect::Json, READ_BUFFER);
+        let welcome = room
+            .join(Some("ana".into()), Dialect::Json, None, returning())
+            .await
+            .unwrap();
+        let chat = handler.chat(&mut frames, &mut writer, welcome, Some(token.clone()));
+        let (reads, mut writes) = tokio::io::split(member);
+        let mut lines = tokio::io::BufReader::new(reads).lines();
+        let mut next_error = async || loop {
+            let line = lines.next_line().await.unwrap().unwrap();
+            let frame = decode_server(line.as_bytes(), Dialect::Json).unwrap();
+            if let ServerFrame::Error { code, message, .. } = frame {
+                return (code, message);
+            }
+        };
+        let member_side = async {
+            writes
+                .write_all(b"{\"type\":\"hello\",\"nick\":\"ana\"}\n")
+                .await
+                .unwrap();
+            let again = next_error().await;
+            // The same session comes back on another connection.
+            let _second = room
+                .join(Some("ana".into()), Dialect::Json, None, returning())
+                .await
+                .unwrap();
+            (again, next_error().await)
+        };
+        let (reason, (again, replaced)) = tokio::join!(chat, member_side);
+        assert_eq!(
+            again,
+            (ErrorCode::Protocol, "hello was already said".into())
+        );
+        assert_eq!(
+            replaced,
+            (
+                ErrorCode::Replaced,
+                "another connection with your session joined the room and took this one's place"
+                    .into()
+            )
+        );
+        assert_eq!(reason, LeaveReason::ConnectionLost);
+    }
 
     #[test]
     fn a_hello_is_taken_as_the_room_takes_it_or_refused_with_why() {

@@ -490,6 +490,7 @@ fn member(m: WireMember) -> MemberInfo {
 mod tests {
     use super::*;
     use crate::net::frame::LeaveReason;
+    use crate::net::protocol::FrameError;
 
     fn wire(id: u64) -> WireMember {
         WireMember {
@@ -558,6 +559,139 @@ mod tests {
             .collect();
         assert_eq!(own.len(), 1);
         assert!(chat.carry.pending.is_empty());
+    }
+
+    /// Runs a chat (in `dialect`, with `pending` messages not yet
+    /// acknowledged) against a host that sends `frames` and then, with
+    /// `close`, closes its side; the user sends `commands` and stays.
+    /// Returns how the chat ended, what the member wrote, and its events.
+    async fn ended(
+        dialect: Dialect,
+        pending: &[(u64, &str)],
+        frames: &[ServerFrame],
+        close: bool,
+        commands: Vec<SessionCommand>,
+    ) -> (End, String, Vec<NetEvent>) {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let (sink, events) = EventSink::for_tests();
+        let mut carry = carry();
+        for (id, text) in pending {
+            carry.pending.insert(*id, (*text).to_string());
+        }
+        let (ours, mut host) = tokio::io::duplex(64 * 1024);
+        let mut out = Vec::new();
+        for frame in frames {
+            crate::net::protocol::encode_server(frame, dialect, &mut out);
+        }
+        host.write_all(&out).await.unwrap();
+        if close {
+            host.shutdown().await.unwrap();
+        }
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        for command in commands {
+            tx.send(command).unwrap();
+        }
+        let mut inbox = Inbox::new(rx);
+        let chat = Chat::new(
+            Connection::new(ours, dialect, 1024),
+            &sink,
+            "h:1",
+            &mut carry,
+        );
+        let end = chat.run(&mut inbox).await;
+        let mut wrote = Vec::new();
+        host.read_to_end(&mut wrote).await.unwrap();
+        let events = events.try_iter().map(|e| e.event).collect();
+        (end, String::from_utf8_lossy(&wrote).into_owned(), events)
+    }
+
+    #[tokio::test]
+    async fn a_connection_ends_in_the_same_words_and_only_a_drop_is_retried() {
+        let replaced = FrameError::new(ErrorCode::Replaced, "another one took its place").frame();
+        let (end, ..) = ended(Dialect::Json, &[], &[replaced], false, Vec::new()).await;
+        assert_eq!(
+            end,
+            End::ByPeer("the host says: another one took its place".into())
+        );
+        assert!(!end.retry(), "a replaced session does not come back");
+        let closing = ServerFrame::Closing {
+            reason: "the host closed the room".into(),
+        };
+        let (end, ..) = ended(Dialect::Json, &[], &[closing], false, Vec::new()).await;
+        assert_eq!(end, End::ByPeer("the host closed the room".into()));
+        assert!(!end.retry());
+        let (end, ..) = ended(Dialect::Json, &[], &[], true, Vec::new()).await;
+        assert_eq!(
+            end,
+            End::Dropped("the host closed the connection without a word".into())
+        );
+        assert!(end.retry(), "a tlschat/1 room that drops is tried again");
+        let (end, _, events) = ended(Dialect::Plain, &[], &[], true, Vec::new()).await;
+        assert_eq!(end, End::ByPeer("h:1 closed the connection".into()));
+        assert_eq!(
+            events,
+            [NetEvent::Notice(
+                "h:1 does not speak tlschat/1: plain text mode, lines go as they are and delivery cannot be confirmed"
+                    .into()
+            )]
+        );
+        let (end, wrote, _) = ended(
+            Dialect::Plain,
+            &[],
+            &[],
+            false,
+            vec![SessionCommand::Finish],
+        )
+        .await;
+        assert_eq!(end, End::ByUser("you left".into()));
+        assert_eq!(wrote, "", "a plain-text room gets no hello");
+    }
+
+    #[tokio::test]
+    async fn what_the_host_refuses_is_told_as_before() {
+        let refused = FrameError {
+            id: Some("7".into()),
+            ..FrameError::new(ErrorCode::MessageTooLong, "too long")
+        };
+        let frames = [
+            refused.frame(),
+            FrameError::new(ErrorCode::Protocol, "what?").frame(),
+        ];
+        let (end, wrote, events) =
+            ended(Dialect::Json, &[(7, "hi")], &frames, true, Vec::new()).await;
+        assert!(end.retry(), "{end:?}");
+        // The hello, then what was not acknowledged, again.
+        let lines: Vec<&str> = wrote.lines().collect();
+        assert_eq!(lines.len(), 2, "{wrote}");
+        assert!(lines[0].contains(r#""type":"hello""#), "{wrote}");
+        assert!(lines[1].contains(r#""id":"7""#) && lines[1].contains(r#""text":"hi""#));
+        assert_eq!(
+            events,
+            [
+                NetEvent::NotDelivered {
+                    id: 7,
+                    reason: "the host refused it: too long".into()
+                },
+                NetEvent::Notice("the host says: what?".into()),
+            ]
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn finishing_waits_for_acknowledgements_until_its_deadline() {
+        let start = tokio::time::Instant::now();
+        let (end, ..) = ended(Dialect::Json, &[], &[], false, vec![SessionCommand::Finish]).await;
+        assert_eq!(end, End::left());
+        assert_eq!(start.elapsed(), Duration::ZERO, "nothing to wait for");
+        let (end, ..) = ended(
+            Dialect::Json,
+            &[(1, "hi")],
+            &[],
+            false,
+            vec![SessionCommand::Finish],
+        )
+        .await;
+        assert_eq!((end, start.elapsed()), (End::left(), FINISH_TIMEOUT));
     }
 
     #[test]

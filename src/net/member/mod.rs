@@ -297,6 +297,124 @@ fn backoff(n: u32) -> Duration {
 mod tests {
     use super::*;
 
+    /// A session set up to join `localhost:1` (nothing is dialled), its
+    /// events, and the user's end of its commands.
+    async fn member(sink: &EventSink) -> (Member<'_>, mpsc::UnboundedSender<SessionCommand>) {
+        let config = JoinConfig {
+            host: "localhost".into(),
+            port: 1,
+            nick: "me".into(),
+            ca_files: Vec::new(),
+            pins: Vec::new(),
+            remember_pin: false,
+            identity: None,
+            config_dir: None,
+            reconnect: true,
+            tls: crate::net::TlsOptions::default(),
+        };
+        let (tx, rx) = mpsc::unbounded_channel();
+        let member = Member::new(&config, sink, rx).await.unwrap();
+        (member, tx)
+    }
+
+    #[tokio::test]
+    async fn what_never_reached_the_room_is_told_with_why_then_the_end() {
+        let ends = [
+            (
+                End::left(),
+                false,
+                "you left before the host acknowledged it",
+            ),
+            (End::left(), true, "the host did not acknowledge it in time"),
+            (
+                End::ByPeer("the host closed the room".into()),
+                false,
+                "the room closed before it was delivered",
+            ),
+            (
+                End::Dropped("lost".into()),
+                false,
+                "it was not acknowledged: lost",
+            ),
+        ];
+        for (end, finishing, why) in ends {
+            let (sink, events) = EventSink::for_tests();
+            let (mut member, _tx) = member(&sink).await;
+            member.carry.pending.insert(3, "hi".into());
+            if finishing {
+                member.carry.finishing = Some(tokio::time::Instant::now());
+            }
+            member.finish(&end);
+            let events: Vec<NetEvent> = events.try_iter().map(|e| e.event).collect();
+            assert_eq!(
+                events[1..],
+                [
+                    NetEvent::NotDelivered {
+                        id: 3,
+                        reason: why.into()
+                    },
+                    NetEvent::Disconnected {
+                        reason: end.reason().into(),
+                        kind: end.kind()
+                    }
+                ],
+                "{end:?}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn while_waiting_to_reconnect_messages_wait_and_finish_has_its_deadline() {
+        let (sink, events) = EventSink::for_tests();
+        let (mut member, tx) = member(&sink).await;
+        tokio::time::pause();
+        let start = tokio::time::Instant::now();
+        tx.send(SessionCommand::ReconnectNow).unwrap();
+        assert_eq!(
+            member.wait_to_reconnect(Duration::from_secs(60)).await,
+            None
+        );
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        // Paused time still rounds each timer up to its millisecond.
+        let about = |d: Duration| {
+            let e = start.elapsed();
+            assert!(
+                e >= d && e < d + Duration::from_millis(5),
+                "{e:?}, not {d:?}"
+            );
+        };
+        assert_eq!(member.wait_to_reconnect(Duration::from_secs(5)).await, None);
+        about(Duration::from_secs(5));
+        tx.send(SessionCommand::Nick("bo".into())).unwrap();
+        tx.send(SessionCommand::Send {
+            id: 1,
+            text: "hi\r".into(),
+        })
+        .unwrap();
+        tx.send(SessionCommand::Finish).unwrap();
+        let end = member.wait_to_reconnect(Duration::from_secs(60)).await;
+        assert_eq!(end, Some(End::left()));
+        about(Duration::from_secs(5) + FINISH_TIMEOUT);
+        assert_eq!(member.carry.nick, "bo");
+        assert_eq!(member.carry.pending.get(&1).map(String::as_str), Some("hi"));
+        let notices: Vec<NetEvent> = events
+            .try_iter()
+            .map(|e| e.event)
+            .filter(|e| matches!(e, NetEvent::Notice(_)))
+            .collect();
+        assert_eq!(
+            notices,
+            [NetEvent::Notice(
+                "you will ask to be bo when the connection is back".into()
+            )]
+        );
+        tx.send(SessionCommand::Disconnect).unwrap();
+        assert_eq!(
+            member.wait_to_reconnect(Duration::from_secs(60)).await,
+            Some(End::left())
+        );
+    }
+
     #[test]
     fn backoff_doubles_from_half_a_second_to_thirty() {
         let b: Vec<Duration> = (1..=10).map(backoff).collect();
