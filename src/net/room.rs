@@ -7,6 +7,10 @@
 //! member-list changes are cut into pages of [`ROSTER_PAGE_BYTES`], and
 //! messages were checked by [`crate::net::protocol::check_message`] before
 //! they got here.
+//!
+//! A member with a key is its key: the nicknames it has had are kept for
+//! it ([`Reserved`]), and its client token is bound to it
+//! ([`bound_token`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -21,6 +25,7 @@ use crate::net::nick;
 use crate::net::protocol::{
     Dialect, FrameError, MAX_IDENTITY_BYTES, MAX_LINE, ROSTER_PAGE_BYTES, clip, encode_server,
 };
+use crate::net::reserved::{MAX_RESERVED, Reserved};
 use crate::net::sink::EventSink;
 use crate::net::store::{Appended, MAX_REPLAY, NewMessage, Store, StoreError, StoredMessage};
 
@@ -213,6 +218,37 @@ pub(crate) struct Returning {
     pub resume: Option<Resume>,
 }
 
+impl Returning {
+    /// The same, with its client token bound to the key the member proved
+    /// (see [`bound_token`]): what the room, the store and the replay know
+    /// the member by from here on.
+    pub fn bound_to(self, proof: Option<&Proof>) -> Self {
+        Self {
+            client: self.client.map(|c| bound_token(&c, proof)),
+            ..self
+        }
+    }
+}
+
+/// A client token as the room keeps it: bound to the key that presents it.
+/// A member with a key is known by its token *and* its key, so the same
+/// token from another key (or from no key) is another member's, a newcomer
+/// with nothing to resume: it takes no one's place, name, stored
+/// acknowledgements or message ids. The store hashes this form, so the
+/// binding holds across restarts with nothing more stored. A token from a
+/// member without a key is kept as it came; a bound one is longer than any
+/// token may be ([`MAX_ID`](crate::net::protocol::MAX_ID)), so no token
+/// can pass for another's bound one.
+pub(crate) fn bound_token(token: &str, proof: Option<&Proof>) -> Arc<str> {
+    match proof {
+        None => Arc::from(token),
+        Some(p) => {
+            let key: String = p.key.iter().map(|b| format!("{b:02x}")).collect();
+            Arc::from(format!("{token}\0key:{key}"))
+        }
+    }
+}
+
 enum Request {
     Join {
         nick: Option<String>,
@@ -288,6 +324,12 @@ pub(crate) enum RoomError {
         /// The nickname asked for.
         wanted: String,
     },
+    /// The nickname is kept for the key of a member who had it before.
+    #[error("the nickname {wanted} is kept for another member's key")]
+    Kept {
+        /// The nickname asked for.
+        wanted: String,
+    },
     /// Another member has a nickname that looks like it.
     #[error("the nickname {wanted} is taken: it looks like {like}")]
     LooksLike {
@@ -346,6 +388,7 @@ impl Room {
         let mut state = RoomState {
             members: BTreeMap::new(),
             nicks: HashMap::new(),
+            reserved: Reserved::new(MAX_RESERVED),
             clients: HashMap::new(),
             client_of: HashMap::new(),
             seats: HashMap::new(),
@@ -499,6 +542,8 @@ struct RoomState {
     members: BTreeMap<u64, MemberInfo>,
     /// Every member's nickname key, and whose it is.
     nicks: HashMap<String, u64>,
+    /// The nicknames kept for the keys that used them.
+    reserved: Reserved,
     /// Members' client tokens, and whose they are.
     clients: HashMap<Arc<str>, u64>,
     /// The other way round.
@@ -743,8 +788,15 @@ impl RoomState {
         }
     }
 
-    fn unique_nick(&self, wanted: &str) -> String {
-        if !self.nicks.contains_key(&nick::key(wanted)) {
+    /// Whether `name` is free for a member with `key` (or none): nobody
+    /// has it, and it is not kept for another key.
+    fn free(&self, name: &str, key: Option<&[u8; 32]>) -> bool {
+        let name = nick::key(name);
+        !self.nicks.contains_key(&name) && !self.reserved.kept_from(&name, key)
+    }
+
+    fn unique_nick(&self, wanted: &str, key: Option<&[u8; 32]>) -> String {
+        if self.free(wanted, key) {
             return wanted.to_string();
         }
         // The suffix never makes a name longer than a name may be.
@@ -755,7 +807,7 @@ impl RoomState {
                 let base: String = wanted.chars().take(keep).collect();
                 format!("{base}{suffix}")
             })
-            .find(|n| !self.nicks.contains_key(&nick::key(n)))
+            .find(|n| self.free(n, key))
             .unwrap_or_else(|| wanted.to_string())
     }
 
@@ -1006,8 +1058,8 @@ impl RoomState {
             self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
         }
         self.next_id = next_id;
-        let nick = self.new_nick(nick);
-        self.nicks.insert(nick::key(&nick), id);
+        let key = proof.as_ref().map(|p| p.key);
+        let (nick, notice) = self.name_newcomer(id, nick, key.as_ref());
         if let Some(client) = returning.client.clone() {
             self.clients.insert(client.clone(), id);
             self.client_of.insert(id, client);
@@ -1018,10 +1070,9 @@ impl RoomState {
             is_host: false,
             plain_text: dialect == Dialect::Plain,
             identity: proof
-                .as_ref()
-                .and_then(|p| p.identity.as_deref())
-                .map(|i| clip(i, MAX_IDENTITY_BYTES).to_string()),
-            key: proof.map(|p| p.key),
+                .and_then(|p| p.identity)
+                .map(|i| clip(&i, MAX_IDENTITY_BYTES).to_string()),
+            key,
         };
         // Everything said so far is stored: the replay ends where the feed
         // this member subscribes to begins.
@@ -1045,6 +1096,9 @@ impl RoomState {
             ));
         }
         self.events.emit(NetEvent::MemberJoined(member));
+        if let Some(notice) = notice {
+            self.notice(notice);
+        }
         // The first page is encoded here, once; the member asks for the
         // rest page by page, so a join costs the room at most a page.
         let (members, next) = self.page(None);
@@ -1073,19 +1127,56 @@ impl RoomState {
         })
     }
 
-    /// The name a newcomer gets: the one it asked for, made unique, or the
-    /// next free `guest-N`.
-    fn new_nick(&mut self, asked: Option<String>) -> String {
-        match asked.and_then(|n| nick::normalize(&n).ok()) {
-            Some(n) => self.unique_nick(&n),
+    /// Names newcomer `id` (with `key`, or none): the name is its, and
+    /// kept for its key. Also returns what the room is to say when the name
+    /// it asked for is kept for another key.
+    fn name_newcomer(
+        &mut self,
+        id: u64,
+        asked: Option<String>,
+        key: Option<&[u8; 32]>,
+    ) -> (String, Option<String>) {
+        let asked = asked.and_then(|n| nick::normalize(&n).ok());
+        let nick = self.new_nick(asked.as_deref(), key);
+        let notice = asked
+            .filter(|a| {
+                let k = nick::key(a);
+                !self.nicks.contains_key(&k) && self.reserved.kept_from(&k, key)
+            })
+            .map(|a| crate::net::wording::name_kept(&a, &nick));
+        let name = nick::key(&nick);
+        if let Some(key) = key {
+            self.reserved.keep(&name, key);
+        }
+        self.nicks.insert(name, id);
+        (nick, notice)
+    }
+
+    /// The name a newcomer with `key` (or none) gets: the one it asked
+    /// for, made unique, or the next free `guest-N`.
+    fn new_nick(&mut self, asked: Option<&str>, key: Option<&[u8; 32]>) -> String {
+        match asked {
+            Some(n) => self.unique_nick(n, key),
             None => loop {
                 let n = format!("guest-{}", self.next_guest);
                 self.next_guest += 1;
-                if !self.nicks.contains_key(&nick::key(&n)) {
+                if self.free(&n, key) {
                     break n;
                 }
             },
         }
+    }
+
+    /// Says one line to everyone in the room, and to the host.
+    fn notice(&mut self, text: String) {
+        // After the joins and leaves it may be about.
+        self.flush_members();
+        self.publish(Item::of(
+            HOST_ID,
+            ItemKind::Other,
+            &ServerFrame::Notice { text: text.clone() },
+        ));
+        self.events.emit(NetEvent::Notice(text));
     }
 
     /// Announces the gathered joins and leaves as one item: JSON members get
@@ -1190,7 +1281,7 @@ impl RoomState {
         let Some(member) = self.members.get(&from) else {
             return Err(RoomError::NotMember);
         };
-        let old = member.nick.clone();
+        let (old, key) = (member.nick.clone(), member.key);
         // Announce gathered joins first: they carry the old nickname.
         self.flush_members();
         if old == wanted {
@@ -1199,6 +1290,12 @@ impl RoomState {
         let wanted_key = nick::key(&wanted);
         if nick::key(&old) != wanted_key && self.nicks.contains_key(&wanted_key) {
             return Err(self.taken(&wanted, &wanted_key));
+        }
+        if self.reserved.kept_from(&wanted_key, key.as_ref()) {
+            return Err(RoomError::Kept { wanted });
+        }
+        if let Some(key) = &key {
+            self.reserved.keep(&wanted_key, key);
         }
         self.nicks.remove(&nick::key(&old));
         self.nicks.insert(wanted_key, from);
@@ -1502,6 +1599,27 @@ mod tests {
             notice.contains("without being in the member list"),
             "{notice}"
         );
+    }
+
+    #[test]
+    fn a_token_is_bound_to_its_key_and_none_passes_for_a_bound_one() {
+        let proof = |k: u8| Proof {
+            key: [k; 32],
+            identity: None,
+        };
+        let t = "x".repeat(crate::net::protocol::MAX_ID);
+        // Without a key a token is as it came (histories stored before
+        // keys keep their resends).
+        assert_eq!(&*bound_token(&t, None), t.as_str());
+        let (a, b) = (
+            bound_token(&t, Some(&proof(1))),
+            bound_token(&t, Some(&proof(2))),
+        );
+        assert_ne!(a, b, "two keys, one token: two members");
+        assert_ne!(&*a, t.as_str());
+        // Longer than any token a member may send, so no token is one.
+        assert!(a.len() > crate::net::protocol::MAX_ID);
+        assert_eq!(a, bound_token(&t, Some(&proof(1))), "the same key again");
     }
 
     #[test]

@@ -55,6 +55,15 @@ pub fn renamed(old: &str, new: &str) -> String {
     format!("{old} is now known as {new}")
 }
 
+/// `someone asked for the name ana, which is kept for the key that had it
+/// here: they are ana-2`.
+#[must_use]
+pub fn name_kept(asked: &str, given: &str) -> String {
+    format!(
+        "someone asked for the name {asked}, which is kept for the key that had it here: they are {given}"
+    )
+}
+
 /// `Disconnected: reason`, as the window says it.
 #[must_use]
 pub fn disconnected(reason: &str) -> String {

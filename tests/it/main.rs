@@ -7,6 +7,7 @@
 mod common;
 
 mod abuse;
+mod bound;
 mod chat;
 mod cli;
 mod desktop;

@@ -10,7 +10,9 @@
 //!    full, too many members from the address or its network).
 //! 3. **Hello**: a `tlschat/1` member names itself, its client token and
 //!    where it left off, within [`HELLO_TIMEOUT`]; a plain-text member is
-//!    given a guest name.
+//!    given a guest name. The token is bound to the member's key from
+//!    here on ([`Returning::bound_to`]): the same token from another key
+//!    is another member's.
 //! 4. **Join**: the room gives it a member id, a greeting, the stored
 //!    messages it is to get, and its place on the room's feed.
 //! 5. **Chat**: two halves run side by side until either ends. [`Inbound`]
@@ -146,9 +148,10 @@ impl Handler {
         let Some(slot) = self.admit(&mut writer).await else {
             return;
         };
-        let Some(hello) = Self::hello(&mut frames, &mut writer).await else {
+        let Some(mut hello) = Self::hello(&mut frames, &mut writer).await else {
             return;
         };
+        hello.returning = hello.returning.bound_to(proof.as_ref());
         let client = hello.returning.client.clone();
         let room = &self.shared.room;
         let Some(welcome) = room.join(hello.nick, dialect, proof, hello.returning).await else {

@@ -1,0 +1,107 @@
+//! Nicknames kept for keys: once a member with a key has had a nickname in
+//! a room, the name is kept for that key for the life of the room, so that
+//! nobody else can be `ana` after ana leaves. Another key (or a member
+//! without one) asking for it gets it with the room's usual suffix.
+//!
+//! Bounded: at most [`MAX_RESERVED`] names are kept; past that the one
+//! used longest ago is forgotten first. Names are kept in memory only (a
+//! restart of the host forgets them).
+
+use std::collections::{BTreeMap, HashMap};
+
+/// How many nicknames a room keeps for keys at most.
+pub(crate) const MAX_RESERVED: usize = 10_000;
+
+/// The nicknames kept for keys, by nickname key ([`crate::net::nick::key`]).
+#[derive(Debug)]
+pub(crate) struct Reserved {
+    /// Each kept name's key, and when it was last used.
+    names: HashMap<String, ([u8; 32], u64)>,
+    /// The kept names by when they were last used, oldest first.
+    order: BTreeMap<u64, String>,
+    /// The next use's stamp.
+    next: u64,
+    /// How many names are kept at most.
+    cap: usize,
+}
+
+impl Reserved {
+    /// Keeps at most `cap` names.
+    pub fn new(cap: usize) -> Self {
+        Self {
+            names: HashMap::new(),
+            order: BTreeMap::new(),
+            next: 0,
+            cap,
+        }
+    }
+
+    /// Whether the name `name` (a nickname key) is kept for a key other
+    /// than `key` (for any key, when the one asking has none).
+    pub fn kept_from(&self, name: &str, key: Option<&[u8; 32]>) -> bool {
+        self.names
+            .get(name)
+            .is_some_and(|(holder, _)| Some(holder) != key)
+    }
+
+    /// Keeps `name` (a nickname key) for `key`, as its latest use. A name
+    /// kept for another key stays that key's. Past the cap, the name used
+    /// longest ago is forgotten.
+    pub fn keep(&mut self, name: &str, key: &[u8; 32]) {
+        if self.kept_from(name, Some(key)) || self.cap == 0 {
+            return;
+        }
+        let stamp = self.next;
+        self.next += 1;
+        if let Some((_, old)) = self.names.insert(name.to_string(), (*key, stamp)) {
+            self.order.remove(&old);
+        }
+        self.order.insert(stamp, name.to_string());
+        while self.names.len() > self.cap {
+            let Some((_, oldest)) = self.order.pop_first() else {
+                break;
+            };
+            self.names.remove(&oldest);
+        }
+    }
+
+    /// How many names are kept.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_kept_for_its_key_only() {
+        let mut r = Reserved::new(MAX_RESERVED);
+        r.keep("ana", &[1; 32]);
+        assert!(!r.kept_from("ana", Some(&[1; 32])), "its own key");
+        assert!(r.kept_from("ana", Some(&[2; 32])), "another key");
+        assert!(r.kept_from("ana", None), "no key");
+        assert!(!r.kept_from("bo", None), "a name nobody used");
+        // Another key cannot take it over.
+        r.keep("ana", &[2; 32]);
+        assert!(r.kept_from("ana", Some(&[2; 32])));
+    }
+
+    #[test]
+    fn past_the_cap_the_name_used_longest_ago_is_forgotten() {
+        let mut r = Reserved::new(3);
+        for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
+            r.keep(name, &[u8::try_from(i).unwrap(); 32]);
+        }
+        // "a" is used again: "b" is now the oldest.
+        r.keep("a", &[0; 32]);
+        r.keep("d", &[9; 32]);
+        assert_eq!(r.len(), 3);
+        assert!(!r.kept_from("b", None), "the oldest is forgotten");
+        for name in ["a", "c", "d"] {
+            assert!(r.kept_from(name, None), "{name} is still kept");
+        }
+    }
+}
