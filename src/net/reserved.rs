@@ -4,13 +4,17 @@
 //! without one) asking for it gets it with the room's usual suffix.
 //!
 //! Bounded: at most [`MAX_RESERVED`] names are kept; past that the one
-//! used longest ago is forgotten first. Names are kept in memory only (a
-//! restart of the host forgets them).
+//! used longest ago is forgotten first. One key keeps at most
+//! [`MAX_PER_KEY`] names (its latest), so a member renaming itself in a
+//! loop cannot push everyone else's names out. Names are kept in memory
+//! only (a restart of the host forgets them).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// How many nicknames a room keeps for keys at most.
 pub(crate) const MAX_RESERVED: usize = 10_000;
+/// How many nicknames one key keeps at most (its latest ones).
+pub(crate) const MAX_PER_KEY: usize = 4;
 
 /// The nicknames kept for keys, by nickname key ([`crate::net::nick::key`]).
 #[derive(Debug)]
@@ -19,6 +23,8 @@ pub(crate) struct Reserved {
     names: HashMap<String, ([u8; 32], u64)>,
     /// The kept names by when they were last used, oldest first.
     order: BTreeMap<u64, String>,
+    /// Each key's kept names, oldest first (at most [`MAX_PER_KEY`]).
+    by_key: HashMap<[u8; 32], VecDeque<(u64, String)>>,
     /// The next use's stamp.
     next: u64,
     /// How many names are kept at most.
@@ -31,6 +37,7 @@ impl Reserved {
         Self {
             names: HashMap::new(),
             order: BTreeMap::new(),
+            by_key: HashMap::new(),
             next: 0,
             cap,
         }
@@ -57,11 +64,29 @@ impl Reserved {
             self.order.remove(&old);
         }
         self.order.insert(stamp, name.to_string());
+        // This key's names beyond its share: the one it used longest ago
+        // goes.
+        let own = self.by_key.entry(*key).or_default();
+        own.retain(|(_, n)| n != name);
+        own.push_back((stamp, name.to_string()));
+        if own.len() > MAX_PER_KEY
+            && let Some((at, n)) = own.pop_front()
+        {
+            self.order.remove(&at);
+            self.names.remove(&n);
+        }
         while self.names.len() > self.cap {
             let Some((_, oldest)) = self.order.pop_first() else {
                 break;
             };
-            self.names.remove(&oldest);
+            if let Some((holder, _)) = self.names.remove(&oldest)
+                && let Some(own) = self.by_key.get_mut(&holder)
+            {
+                own.retain(|(_, n)| *n != oldest);
+                if own.is_empty() {
+                    self.by_key.remove(&holder);
+                }
+            }
         }
     }
 
@@ -90,6 +115,23 @@ mod tests {
     }
 
     #[test]
+    fn one_key_renaming_in_a_loop_keeps_only_its_latest_names() {
+        let mut r = Reserved::new(MAX_RESERVED);
+        r.keep("ana", &[1; 32]);
+        for n in 0..MAX_RESERVED * 3 {
+            r.keep(&format!("spam{n}"), &[2; 32]);
+        }
+        assert_eq!(r.len(), 1 + MAX_PER_KEY);
+        assert!(r.kept_from("ana", None), "ana's name was not pushed out");
+        let last = format!("spam{}", MAX_RESERVED * 3 - 1);
+        assert!(r.kept_from(&last, None));
+        assert!(!r.kept_from("spam0", None));
+        // Used again, a name stays one of the key's latest.
+        r.keep("ana", &[1; 32]);
+        assert_eq!(r.by_key[&[1; 32]].len(), 1);
+    }
+
+    #[test]
     fn past_the_cap_the_name_used_longest_ago_is_forgotten() {
         let mut r = Reserved::new(3);
         for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
@@ -103,5 +145,8 @@ mod tests {
         for name in ["a", "c", "d"] {
             assert!(r.kept_from(name, None), "{name} is still kept");
         }
+        // Nothing is left behind for the key whose name was forgotten.
+        assert!(!r.by_key.contains_key(&[1; 32]));
+        assert_eq!(r.by_key.values().map(VecDeque::len).sum::<usize>(), 3);
     }
 }
