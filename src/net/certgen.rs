@@ -232,32 +232,16 @@ pub fn host_identity(
     })?;
     let cert_path = config_dir.join(HOST_CERT_FILE);
     let key_path = config_dir.join(HOST_KEY_FILE);
-    let write = |path: &Path, text: &str, private: bool| {
-        write_atomic(path, text.as_bytes(), private).map_err(|source| CertGenError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
-    };
     let required = host_names(addresses);
     let mut names = required.clone();
-    // Both files were made by tlschat: no link, this user's, the key
-    // private and the certificate changed by nobody else.
-    let kept = |path: &Path, secret: bool| match crate::config::read_own(path, secret) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(CertGenError::Pem(crate::net::pem::PemError::Read {
-            path: path.to_path_buf(),
-            source,
-        })),
-    };
-    let key = if let Some(pem) = kept(&key_path, true)? {
+    let key = if let Some(pem) = read_kept(&key_path, true)? {
         let key = KeyPair::from_pem(&pem).map_err(|e| {
             CertGenError::Pem(crate::net::pem::PemError::BadKey {
                 path: key_path.clone(),
                 reason: e.to_string(),
             })
         })?;
-        if let Some(pem) = kept(&cert_path, false)? {
+        if let Some(pem) = read_kept(&cert_path, false)? {
             let certs = crate::net::pem::parse_certs(pem.as_bytes(), &cert_path)?;
             let info = CertInfo::from_der(&certs[0]);
             let soon = ::time::OffsetDateTime::now_utc().unix_timestamp() + 30 * 86_400;
@@ -276,12 +260,34 @@ pub fn host_identity(
             source,
         })?;
         let key = KeyPair::generate()?;
-        write(&key_path, &key.serialize_pem(), true)?;
+        write_kept(&key_path, &key.serialize_pem(), true)?;
         key
     };
     let cert = server_params(&names, "tlschat host (self-signed)", 825)?.self_signed(&key)?;
-    write(&cert_path, &cert.pem(), false)?;
+    write_kept(&cert_path, &cert.pem(), false)?;
     Ok((cert_path, key_path))
+}
+
+/// A file tlschat made (the host's or a member's key or certificate), if
+/// it is there: no link, this user's, and (a `secret`) readable by no one
+/// else ([`crate::config::read_own`]).
+pub(crate) fn read_kept(path: &Path, secret: bool) -> Result<Option<String>, CertGenError> {
+    match crate::config::read_own(path, secret) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(CertGenError::Pem(crate::net::pem::PemError::Read {
+            path: path.to_path_buf(),
+            source,
+        })),
+    }
+}
+
+/// Writes a file tlschat keeps (atomically; `private`: 0600).
+pub(crate) fn write_kept(path: &Path, text: &str, private: bool) -> Result<(), CertGenError> {
+    write_atomic(path, text.as_bytes(), private).map_err(|source| CertGenError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 /// One line per certificate for `gen-cert`'s report.

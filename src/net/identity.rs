@@ -18,8 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rcgen::{CertificateParams, ExtendedKeyUsagePurpose, KeyPair, KeyUsagePurpose};
 
-use crate::config::write_atomic;
-use crate::net::certgen::CertGenError;
+use crate::net::certgen::{CertGenError, read_kept, write_kept};
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::pem::PemError;
 
@@ -105,7 +104,7 @@ pub fn member_identity(config_dir: &Path, choice: KeyChoice) -> Result<Identity,
         })?,
         (KeyChoice::New, _) | (KeyChoice::Keep, None) => {
             let key = KeyPair::generate()?;
-            write(&key_path, &key.serialize_pem(), true)?;
+            write_kept(&key_path, &key.serialize_pem(), true)?;
             key
         }
     };
@@ -120,7 +119,7 @@ pub fn member_identity(config_dir: &Path, choice: KeyChoice) -> Result<Identity,
         });
     }
     let pem = member_params()?.self_signed(&key)?.pem();
-    write(&cert_path, &pem, false)?;
+    write_kept(&cert_path, &pem, false)?;
     let der = crate::net::pem::parse_certs(pem.as_bytes(), &cert_path)?;
     Ok(Identity {
         cert_path,
@@ -193,26 +192,6 @@ fn member_params() -> Result<CertificateParams, CertGenError> {
     params.not_before = now - ::time::Duration::days(1);
     params.not_after = now + ::time::Duration::days(VALID_DAYS);
     Ok(params)
-}
-
-/// A file tlschat made, if it is there: no link, this user's, and (a
-/// `secret`) readable by no one else.
-fn read_kept(path: &Path, secret: bool) -> Result<Option<String>, CertGenError> {
-    match crate::config::read_own(path, secret) {
-        Ok(text) => Ok(Some(text)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(CertGenError::Pem(PemError::Read {
-            path: path.to_path_buf(),
-            source,
-        })),
-    }
-}
-
-fn write(path: &Path, text: &str, private: bool) -> Result<(), CertGenError> {
-    write_atomic(path, text.as_bytes(), private).map_err(|source| CertGenError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 #[cfg(test)]

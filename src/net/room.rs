@@ -243,7 +243,7 @@ pub(crate) fn bound_token(token: &str, proof: Option<&Proof>) -> Arc<str> {
     match proof {
         None => Arc::from(token),
         Some(p) => {
-            let key: String = p.key.iter().map(|b| format!("{b:02x}")).collect();
+            let key = crate::net::certinfo::hex(&p.key);
             Arc::from(format!("{token}\0key:{key}"))
         }
     }

@@ -82,7 +82,7 @@ impl TokenKey {
         h.update(self.0.as_bytes());
         h.update(b"\0");
         h.update(token);
-        h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        crate::net::certinfo::hex(&h.finalize())
     }
 }
 
@@ -330,7 +330,7 @@ fn new_random(n: usize) -> rusqlite::Result<String> {
                 "the system has no random numbers",
             )
         })?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::net::certinfo::hex(&bytes))
 }
 
 /// An SQLite error carrying our own message.
@@ -1245,7 +1245,7 @@ mod tests {
     }
 
     /// Every byte of the history and whatever SQLite keeps beside it.
-    fn file_bytes(file: &Path) -> Vec<u8> {
+    pub(super) fn file_bytes(file: &Path) -> Vec<u8> {
         let mut all = std::fs::read(file).unwrap();
         for suffix in SIDE_FILES {
             let mut side = file.as_os_str().to_owned();
@@ -1257,7 +1257,7 @@ mod tests {
         all
     }
 
-    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    pub(super) fn contains(haystack: &[u8], needle: &[u8]) -> bool {
         haystack.windows(needle.len()).any(|w| w == needle)
     }
 

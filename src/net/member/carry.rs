@@ -58,7 +58,7 @@ impl Carry {
             .fill(&mut token)
             .map_err(|_| NoRandom)?;
         Ok(Self {
-            client: token.iter().map(|b| format!("{b:02x}")).collect(),
+            client: crate::net::certinfo::hex(&token),
             room: None,
             last_seq: 0,
             nick: nick.to_string(),

@@ -1184,22 +1184,7 @@ mod tests {
         assert_eq!(kept[0].seq, s.first_kept());
     }
 
-    /// Every byte of the history and whatever SQLite keeps beside it.
-    fn file_bytes(file: &Path) -> Vec<u8> {
-        let mut all = std::fs::read(file).unwrap();
-        for suffix in SIDE_FILES {
-            let mut side = file.as_os_str().to_owned();
-            side.push(suffix);
-            if let Ok(b) = std::fs::read(PathBuf::from(side)) {
-                all.extend(b);
-            }
-        }
-        all
-    }
-
-    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-        haystack.windows(needle.len()).any(|w| w == needle)
-    }
+    use super::super::tests::{contains, file_bytes};
 
     #[test]
     fn invitation_codes_are_nowhere_in_the_file() {
