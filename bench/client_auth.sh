@@ -16,7 +16,7 @@ export TLSCHAT_CONFIG_DIR="$work/config"
 "$BIN" identity >/dev/null
 mkfifo "$work/stdin"
 exec 3<>"$work/stdin"
-"$BIN" host --headless --bind 127.0.0.1:0 --name bench --no-history \
+"$BIN" host --headless --access open --bind 127.0.0.1:0 --name bench --no-history \
     --cert "$work/certs/server.pem" --key "$work/certs/server.key" \
     --max-members-per-address 100000 --max-handshakes-per-address 1024 \
     <&3 >"$work/host.out" 2>&1 &

@@ -96,7 +96,7 @@ start_server() { # kind port
         tlschat)
             # stdout (every message the host sees) goes to /dev/null, so the
             # host's terminal output is as cheap as it can be.
-            "$BIN" host --headless --bind "127.0.0.1:$port" --name bench --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
+            "$BIN" host --headless --access open --history-visibility all --bind "127.0.0.1:$port" --name bench --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
                 --cert "$CERTS/server.pem" --key "$CERTS/server.key" ${TLSCHAT_HOST_ARGS:-} <&3 >/dev/null 2>"$log" &
             ;;
         ncat)

@@ -175,7 +175,7 @@ async def main():
     )
     port = free_port()
     host = subprocess.Popen(
-        [args.bin, "host", "--headless", "--no-history", "--name", "bench",
+        [args.bin, "host", "--headless", "--access", "open", "--no-history", "--name", "bench",
          "--bind", f"127.0.0.1:{port}",
          "--cert", os.path.join(certs, "server.pem"),
          "--key", os.path.join(certs, "server.key"), *args.host_flags],

@@ -83,7 +83,7 @@ def main():
     env = dict(os.environ, TLSCHAT_CONFIG_DIR=os.path.join(work, "config"))
     log = os.path.join(work, "host.log")
     host = subprocess.Popen(
-        [args.bin, "host", "--headless", "--bind", "127.0.0.1:0", "--name", "bench",
+        [args.bin, "host", "--headless", "--access", "open", "--bind", "127.0.0.1:0", "--name", "bench",
          "--cert", f"{certs}/server.pem", "--key", f"{certs}/server.key",
          "--max-members-per-address", str(args.members + 10),
          "--max-handshakes-per-address", "1024",

@@ -22,7 +22,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null
 export TLSCHAT_CONFIG_DIR="$WORK/config"
 "$BIN" gen-cert --out "$WORK/certs" --force >/dev/null || exit 1
 mkfifo "$WORK/stdin"
-"$BIN" host --headless --bind "127.0.0.1:$PORT" --name soak --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
+"$BIN" host --headless --access open --history-visibility all --bind "127.0.0.1:$PORT" --name soak --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
     --cert "$WORK/certs/server.pem" --key "$WORK/certs/server.key" <"$WORK/stdin" >"$WORK/host.log" 2>&1 &
 HOST=$!
 exec 3>"$WORK/stdin"

@@ -145,6 +145,7 @@ fn main() {
         client_ca: None,
         config_dir: config.path().to_path_buf(),
         limits: tlschat::net::HostLimits::default(),
+        door: tlschat::net::DoorConfig::open(),
         history: HistoryConfig {
             place: HistoryPlace::File(file),
             keep: total,
@@ -179,6 +180,7 @@ fn main() {
         config_dir: None,
         reconnect: false,
         tls: tlschat::net::TlsOptions::default(),
+        invite: None,
     }));
     let count = wait_for(&events, "the end of history", |e| match e {
         NetEvent::HistoryEnd { count, .. } => Some(*count),

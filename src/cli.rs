@@ -91,6 +91,21 @@ pub struct HostArgs {
     /// still join.
     #[arg(long, value_name = "PEM")]
     pub client_ca: Option<PathBuf>,
+    /// Refuse members without a certificate from --client-ca.
+    #[arg(long, requires = "client_ca")]
+    pub require_client_ca: bool,
+    /// Who may come in: invite (a member needs an invitation the first
+    /// time, then its key is remembered), knock (an unknown key waits for
+    /// you to let it in) or open (anyone who can reach the port).
+    #[arg(long, value_name = "ACCESS", default_value = "invite", value_parser = Checked(|s: &str| s.parse::<crate::net::Access>()))]
+    pub access: crate::net::Access,
+    /// What admitted members are given of the history: joined (what was
+    /// said since their key was first admitted) or all (the kept backlog).
+    #[arg(long, value_name = "WHICH", default_value = "joined", value_parser = Checked(|s: &str| s.parse::<crate::net::HistoryVisibility>()))]
+    pub history_visibility: crate::net::HistoryVisibility,
+    /// How long a knocking member waits for you before it is sent away.
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::net::door::KNOCK_WAIT.as_secs())]
+    pub knock_wait: u64,
     /// The most members the room takes (the host not counted).
     #[arg(long, value_name = "N", default_value_t = crate::net::HostLimits::MAX_MEMBERS)]
     pub max_members: usize,
@@ -159,6 +174,17 @@ impl HostArgs {
             max_handshakes: self.max_handshakes,
             max_handshakes_per_address: self.max_handshakes_per_address,
             max_queued_bytes: self.max_queued_bytes,
+        }
+    }
+
+    /// The room's door as given.
+    #[must_use]
+    pub fn door(&self) -> crate::net::DoorConfig {
+        crate::net::DoorConfig {
+            access: self.access,
+            require_client_ca: self.require_client_ca,
+            history: self.history_visibility,
+            knock_wait: std::time::Duration::from_secs(self.knock_wait),
         }
     }
 

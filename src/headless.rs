@@ -36,6 +36,11 @@ const WHO_NAMES: usize = 200;
 pub const EXIT_ERROR: i32 = 1;
 /// Exit code when the host's certificate was not trusted.
 pub const EXIT_UNTRUSTED: i32 = 3;
+/// Exit code when the room's door stayed shut (not invited, banned, or
+/// the host said no).
+pub const EXIT_REFUSED: i32 = 4;
+/// Exit code when the host put us out (kick or ban).
+pub const EXIT_REMOVED: i32 = 5;
 
 /// Which side of the room this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -227,6 +232,13 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             .map(|l| format!("<{}> {}", shown(&m.nick), shown(l)))
             .collect(),
         NetEvent::Notice(text) => vec![format!("* {}", shown(text))],
+        NetEvent::Waiting { text } => vec![format!("* {}", shown(text))],
+        NetEvent::InviteMade { id, invites } => invites
+            .iter()
+            .map(|i| format!("* invite {id}: {}", i.link()))
+            .collect(),
+        // Issue 20: the headless host's /invites, /bans … print from it.
+        NetEvent::Door(_) => Vec::new(),
         NetEvent::HistoryEnd {
             count,
             missed,
@@ -672,6 +684,14 @@ impl Terminal {
                         0
                     }
                     DisconnectKind::Untrusted => EXIT_UNTRUSTED,
+                    DisconnectKind::Refused => {
+                        eprintln!("tlschat: {}", shown(&reason));
+                        EXIT_REFUSED
+                    }
+                    DisconnectKind::Removed => {
+                        eprintln!("tlschat: {}", shown(&reason));
+                        EXIT_REMOVED
+                    }
                     DisconnectKind::Error => {
                         eprintln!("tlschat: {}", shown(&reason));
                         EXIT_ERROR

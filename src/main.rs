@@ -49,6 +49,7 @@ fn host(args: &tlschat::cli::HostArgs) -> i32 {
     .client_ca(args.client_ca.clone())
     .limits(args.limits())
     .history(args.history())
+    .door(args.door())
     .tls(TlsOptions {
         record_handshakes: args.show_handshake,
         ..args.tls.options()

@@ -12,7 +12,9 @@ use std::path::PathBuf;
 
 use crate::net::invite::{Invite, InviteError};
 use crate::net::safe_text::{quoted, visible_line};
-use crate::net::{DEFAULT_PORT, HistoryConfig, HostConfig, HostLimits, JoinConfig, TlsOptions};
+use crate::net::{
+    DEFAULT_PORT, DoorConfig, HistoryConfig, HostConfig, HostLimits, JoinConfig, TlsOptions,
+};
 
 /// Why a `HOST:PORT` is not one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -128,6 +130,8 @@ pub struct JoinTarget {
     pub port: u16,
     /// The certificate an invite link pinned, if the target was one.
     pub pin: Option<[u8; 32]>,
+    /// The invitation code an invite link brought, if any.
+    pub invite: Option<String>,
 }
 
 impl JoinTarget {
@@ -141,6 +145,7 @@ impl JoinTarget {
                 host: invite.host,
                 port: invite.port,
                 pin: invite.pin,
+                invite: invite.code,
             });
         }
         let (host, port) = parse_target(text)?;
@@ -150,6 +155,7 @@ impl JoinTarget {
             host,
             port,
             pin: None,
+            invite: None,
         })
     }
 }
@@ -191,7 +197,15 @@ impl HostBuilder {
             limits: HostLimits::default(),
             history: HistoryConfig::default(),
             tls: TlsOptions::from_env(),
+            door: DoorConfig::default(),
         })
+    }
+
+    /// Who may come in, and what they are given of the history.
+    #[must_use]
+    pub fn door(mut self, door: DoorConfig) -> Self {
+        self.0.door = door;
+        self
     }
 
     /// Hosts with this certificate chain and key (PEM) instead.
@@ -259,6 +273,7 @@ impl JoinBuilder {
             config_dir: Some(config_dir),
             reconnect: true,
             tls: TlsOptions::from_env(),
+            invite: target.invite,
         })
     }
 

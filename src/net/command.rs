@@ -36,6 +36,8 @@ pub struct HostConfig {
     pub history: HistoryConfig,
     /// TLS version, groups, key log and handshake recording.
     pub tls: crate::net::tlsopts::TlsOptions,
+    /// Who may come in, and what they are given of the history.
+    pub door: crate::net::door::DoorConfig,
 }
 
 /// Where a room keeps its history.
@@ -170,6 +172,9 @@ pub struct JoinConfig {
     pub reconnect: bool,
     /// TLS version, groups and key log.
     pub tls: crate::net::tlsopts::TlsOptions,
+    /// The invitation code an invite link brought, for an invite-only
+    /// room (sent in the hello; a remembered key needs none).
+    pub invite: Option<String>,
 }
 
 impl JoinConfig {
@@ -227,4 +232,50 @@ pub enum SessionCommand {
     Disconnect,
     /// While waiting to reconnect after a drop: try now.
     ReconnectNow,
+    /// The host's door: invitations, the lobby, kick, ban and mute. Only a
+    /// host session does these; a member's session ignores them.
+    Door(DoorCommand),
+}
+
+/// What the host asks of its door (the window's invite panel and member
+/// menu, the headless host's `/invite`, `/kick`, … commands). Each answer
+/// comes as a [`crate::net::NetEvent::Door`] with the door's new state,
+/// and a [`crate::net::NetEvent::Notice`] when something was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DoorCommand {
+    /// A new invitation: `uses` (None: any number) for `hours` (None:
+    /// until revoked). Its links come back in
+    /// [`crate::net::NetEvent::InviteMade`].
+    Invite {
+        /// How many members it admits.
+        uses: Option<u32>,
+        /// How long it works.
+        hours: Option<u32>,
+    },
+    /// Revoke invitation `id`.
+    Revoke(u32),
+    /// Let a knocking member in (its lobby id).
+    Admit(u64),
+    /// Send a knocking member away (its lobby id).
+    Refuse(u64),
+    /// Put a member out; it may come back (its key is still a member's).
+    Kick {
+        /// Its nickname.
+        nick: String,
+        /// Why, told to the room and to the member (may be empty).
+        reason: String,
+    },
+    /// Put a member out and ban its key (or, without a key, its address).
+    Ban {
+        /// Its nickname.
+        nick: String,
+        /// Why (may be empty).
+        reason: String,
+    },
+    /// Lift ban `id`.
+    Unban(u32),
+    /// The member may read but not speak.
+    Mute(String),
+    /// The member may speak again.
+    Unmute(String),
 }

@@ -71,6 +71,89 @@ impl std::str::FromStr for Access {
     }
 }
 
+/// What a member is given of the history once admitted
+/// (`host --history-visibility`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HistoryVisibility {
+    /// What was said since the member's key was first admitted (a member
+    /// without a key: since it came in). The default.
+    #[default]
+    Joined,
+    /// The whole kept backlog, as much as `--backlog` gives.
+    All,
+}
+
+impl HistoryVisibility {
+    /// The name on the command line.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Joined => "joined",
+            Self::All => "all",
+        }
+    }
+}
+
+/// A name that is not one of [`HistoryVisibility`]'s.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected joined or all")]
+pub struct UnknownVisibility;
+
+impl std::str::FromStr for HistoryVisibility {
+    type Err = UnknownVisibility;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "joined" => Ok(Self::Joined),
+            "all" => Ok(Self::All),
+            _ => Err(UnknownVisibility),
+        }
+    }
+}
+
+/// How long a knocking member waits for the host by default.
+pub const KNOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
+/// The most members that may wait in the lobby at once.
+pub const MAX_KNOCKING: usize = 32;
+
+/// The host's choices for its door (`host --access`,
+/// `--require-client-ca`, `--history-visibility`, `--knock-wait`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DoorConfig {
+    /// Who may come in.
+    pub access: Access,
+    /// Refuse members without a certificate from `--client-ca`.
+    pub require_client_ca: bool,
+    /// What admitted members are given of the history.
+    pub history: HistoryVisibility,
+    /// How long a knocking member waits before it is sent away.
+    pub knock_wait: std::time::Duration,
+}
+
+impl Default for DoorConfig {
+    fn default() -> Self {
+        Self {
+            access: Access::default(),
+            require_client_ca: false,
+            history: HistoryVisibility::default(),
+            knock_wait: KNOCK_WAIT,
+        }
+    }
+}
+
+impl DoorConfig {
+    /// Today's behaviour before the door: anyone comes in and is given
+    /// the kept backlog (public rooms, the plain-tool demos, tests).
+    #[must_use]
+    pub fn open() -> Self {
+        Self {
+            access: Access::Open,
+            history: HistoryVisibility::All,
+            ..Self::default()
+        }
+    }
+}
+
 /// Bytes of randomness in an invitation code: 128 bits.
 pub const INVITE_CODE_BYTES: usize = 16;
 /// The most invitations a room keeps (used up and expired ones are

@@ -219,6 +219,11 @@ pub enum DisconnectKind {
     Error,
     /// The peer's certificate was not trusted.
     Untrusted,
+    /// The room's door stayed shut: not invited, banned, or the host said
+    /// no. Not retried.
+    Refused,
+    /// The host put us out (kick or ban). Not retried.
+    Removed,
 }
 
 /// Something that happened on the net thread.
@@ -333,6 +338,21 @@ pub enum NetEvent {
         /// The handshake as it went over the wire.
         wire: std::sync::Arc<crate::net::wire::Handshake>,
     },
+    /// The door's state, after every change (host sessions only).
+    Door(Box<DoorView>),
+    /// A new invitation's links (host sessions only; the code is in them
+    /// and is shown only now: the host keeps its hash).
+    InviteMade {
+        /// Its id, for revoking it.
+        id: u32,
+        /// One link per address the room can be reached at.
+        invites: Vec<crate::net::invite::Invite>,
+    },
+    /// We are in the room's lobby: the host has been asked to let us in.
+    Waiting {
+        /// What the host said.
+        text: String,
+    },
     /// The session ended.
     Disconnected {
         /// One line naming the cause.
@@ -340,6 +360,67 @@ pub enum NetEvent {
         /// What kind of ending it was.
         kind: DisconnectKind,
     },
+}
+
+/// The host's door as its window and terminal show it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DoorView {
+    /// Who may come in.
+    pub access: crate::net::door::Access,
+    /// Open invitations, oldest first.
+    pub invitations: Vec<InvitationView>,
+    /// Members waiting in the lobby, first come first.
+    pub knocking: Vec<KnockView>,
+    /// Bans, oldest first.
+    pub bans: Vec<BanView>,
+    /// Muted members.
+    pub muted: Vec<MutedView>,
+}
+
+/// One invitation (never its code).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationView {
+    /// Its id, for `/revoke ID`.
+    pub id: u32,
+    /// Uses left; `None` for any number.
+    pub uses_left: Option<u32>,
+    /// When it stops working (Unix ms); `None` for never.
+    pub expires_ms: Option<u64>,
+}
+
+/// One member waiting in the lobby.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnockView {
+    /// Its lobby id, for [`crate::net::DoorCommand::Admit`] and `Refuse`.
+    pub id: u64,
+    /// The nickname it asked for.
+    pub nick: String,
+    /// Its key (SHA-256 of its public key), if it presented one.
+    pub key: Option<[u8; 32]>,
+    /// Where it connects from.
+    pub addr: std::net::SocketAddr,
+}
+
+/// One ban.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BanView {
+    /// Its id, for `/unban ID`.
+    pub id: u32,
+    /// The name the member had.
+    pub nick: String,
+    /// What is banned: a key or an address.
+    pub target: crate::net::door::BanTarget,
+    /// Why (may be empty).
+    pub reason: String,
+}
+
+/// One muted member.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MutedView {
+    /// The name it had when muted.
+    pub nick: String,
+    /// Its key or address.
+    pub target: crate::net::door::BanTarget,
 }
 
 /// An event and the session it belongs to.

@@ -105,6 +105,16 @@ pub enum ErrorCode {
     /// Another connection with the same client token joined the room and
     /// took this one's place: this one hears nothing more and is closed.
     Replaced,
+    /// The room's door stayed shut (not invited, banned, refused): nothing
+    /// of the room was sent, and the connection is closed. Not retried.
+    NotAdmitted,
+    /// The host put this member out (kick or ban); the connection is
+    /// closed. Not retried.
+    Removed,
+    /// The host muted this member: it may read, not speak.
+    Muted,
+    /// Only the host may do that (a member's `/kick`, `/ban`, …).
+    NotAllowed,
     /// A code this version does not know.
     #[serde(other)]
     Other,
@@ -139,6 +149,9 @@ pub enum ClientFrame {
         /// Where it left off, when it comes back after a drop.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resume: Option<Resume>,
+        /// The invitation code of an invite link, for an invite-only room.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        invite: Option<String>,
     },
     /// Say something; the host answers with an [`ServerFrame::Ack`] of `id`.
     Msg {
@@ -296,6 +309,12 @@ pub enum ServerFrame {
         /// One line for people.
         text: String,
     },
+    /// The member is in the lobby, waiting for the host to let it in
+    /// (`--access knock`); nothing of the room comes before the welcome.
+    Waiting {
+        /// One line for people.
+        text: String,
+    },
     /// The host is closing the room or this connection.
     Closing {
         /// Why.
@@ -349,7 +368,8 @@ mod tests {
             ClientFrame::Hello {
                 nick: "bo".into(),
                 client: None,
-                resume: None
+                resume: None,
+                invite: None
             }
         );
         // Codes and reasons from a newer host still parse.

@@ -45,12 +45,13 @@ pub mod wording;
 
 pub use certinfo::CertInfo;
 pub use command::{
-    HistoryConfig, HistoryPlace, HostConfig, HostLimits, JoinConfig, SessionCommand, SessionId,
-    Start,
+    DoorCommand, HistoryConfig, HistoryPlace, HostConfig, HostLimits, JoinConfig, SessionCommand,
+    SessionId, Start,
 };
+pub use door::{Access, DoorConfig, HistoryVisibility};
 pub use event::{
-    ConnectionInfo, DisconnectKind, HandshakeKind, MemberInfo, MessageEvent, NetEvent,
-    SessionEvent, Untrusted,
+    BanView, ConnectionInfo, DisconnectKind, DoorView, HandshakeKind, InvitationView, KnockView,
+    MemberInfo, MessageEvent, MutedView, NetEvent, SessionEvent, Untrusted,
 };
 pub use frame::{ErrorCode, LeaveReason};
 pub use protocol::{Dialect, MAX_LINE};

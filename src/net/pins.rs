@@ -660,6 +660,7 @@ mod tests {
             remember_pin: false,
             identity: None,
             config_dir: None,
+            invite: None,
         };
         assert_eq!(config("LOCALHOST.").target(), "LOCALHOST.:7443");
         assert_eq!(

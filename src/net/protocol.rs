@@ -195,10 +195,12 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                     nick,
                     client,
                     resume,
+                    invite,
                 } => ClientFrame::Hello {
                     nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
                     client,
                     resume,
+                    invite,
                 },
                 ClientFrame::Nick { nick } => ClientFrame::Nick {
                     nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
@@ -496,7 +498,7 @@ pub fn encode_server(frame: &ServerFrame, dialect: Dialect, out: &mut Vec<u8>) {
         ),
         F::Renamed { old, new, .. } => notice(out, &wording::renamed(old, new)),
         F::Error { message, .. } => notice(out, &format!("error: {message}")),
-        F::Notice { text } => notice(out, text),
+        F::Notice { text } | F::Waiting { text } => notice(out, text),
         F::Closing { reason } => notice(out, &format!("the room is closing: {reason}")),
         F::PlainLine { nick, text } => {
             if let Some(nick) = nick {

@@ -15,7 +15,9 @@
 //! a certificate's bytes become fields), and the views make computed
 //! explanations visible where they show them.
 
-use crate::net::event::{MemberInfo, MessageEvent, NetEvent};
+use crate::net::event::{
+    BanView, DoorView, KnockView, MemberInfo, MessageEvent, MutedView, NetEvent,
+};
 use crate::net::safe_text::{Newlines, into_visible};
 
 /// A string on one line: newlines shown as `\n`.
@@ -73,6 +75,61 @@ fn message(m: MessageEvent) -> MessageEvent {
     }
 }
 
+/// The door's state with every name and reason made safe to show (a
+/// knocking member chose its nickname).
+fn door(view: DoorView) -> DoorView {
+    let DoorView {
+        access,
+        invitations,
+        knocking,
+        bans,
+        muted,
+    } = view;
+    DoorView {
+        access,
+        invitations,
+        knocking: knocking
+            .into_iter()
+            .map(
+                |KnockView {
+                     id,
+                     nick,
+                     key,
+                     addr,
+                 }| KnockView {
+                    id,
+                    nick: line(nick),
+                    key,
+                    addr,
+                },
+            )
+            .collect(),
+        bans: bans
+            .into_iter()
+            .map(
+                |BanView {
+                     id,
+                     nick,
+                     target,
+                     reason,
+                 }| BanView {
+                    id,
+                    nick: line(nick),
+                    target,
+                    reason: line(reason),
+                },
+            )
+            .collect(),
+        muted: muted
+            .into_iter()
+            .map(|MutedView { nick, target }| MutedView {
+                nick: line(nick),
+                target,
+            })
+            .collect(),
+    }
+}
+
 /// An event with every string in it made safe to show. Text that needs
 /// no change is kept as it is, without a copy.
 #[must_use]
@@ -124,6 +181,8 @@ pub(crate) fn made_safe(event: NetEvent) -> NetEvent {
             reason: line(reason),
             kind,
         },
+        NetEvent::Waiting { text } => NetEvent::Waiting { text: line(text) },
+        NetEvent::Door(view) => NetEvent::Door(Box::new(door(*view))),
         // Numbers only.
         event @ (NetEvent::HistoryEnd {
             count: _,
@@ -136,6 +195,7 @@ pub(crate) fn made_safe(event: NetEvent) -> NetEvent {
         // connection's facts and handshakes as decoded: see the module's
         // documentation.
         event @ (NetEvent::Listening { .. }
+        | NetEvent::InviteMade { .. }
         | NetEvent::Connected(_)
         | NetEvent::Untrusted(_)
         | NetEvent::MemberHandshake { .. }) => event,

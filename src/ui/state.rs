@@ -1035,6 +1035,9 @@ impl RoomModel {
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
         match event {
+            // Issue 20: the window's door (invite panel, lobby, bans).
+            NetEvent::Door(_) | NetEvent::InviteMade { .. } => {}
+            NetEvent::Waiting { text } => self.apply(NetEvent::Notice(text)),
             NetEvent::Listening {
                 addr,
                 chain,

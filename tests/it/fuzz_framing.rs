@@ -184,7 +184,8 @@ fn client_frame(texts: Texts) -> impl Strategy<Value = ClientFrame> {
             .prop_map(|(nick, client, resume)| ClientFrame::Hello {
                 nick,
                 client,
-                resume
+                resume,
+                invite: None
             }),
         (proptest::option::of(id()), texts.body())
             .prop_map(|(id, text)| ClientFrame::Msg { id, text }),

@@ -45,7 +45,8 @@ pub(super) async fn run(
                     sink.emit(NetEvent::Notice(e.to_string()));
                 }
             }
-            Some(SessionCommand::ReconnectNow) => {}
+            // Issue 20: the door's commands are wired in by the host's door.
+            Some(SessionCommand::ReconnectNow | SessionCommand::Door(_)) => {}
             Some(SessionCommand::Disconnect | SessionCommand::Finish) | None => {
                 return "you closed the room";
             }

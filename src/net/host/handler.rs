@@ -273,6 +273,7 @@ impl Handler {
                 nick,
                 client,
                 resume,
+                invite: _,
             })))) => match Hello::checked(nick, client, resume) {
                 Ok(hello) => return Some(hello),
                 Err(refusal) => refusal,

@@ -47,6 +47,8 @@ pub(super) struct Carry {
     pub finishing: Option<tokio::time::Instant>,
     /// Whether the current connection got as far as a welcome.
     pub welcomed: bool,
+    /// The invitation code to bring (an invite link's), if any.
+    pub invite: Option<String>,
 }
 
 impl Carry {
@@ -65,6 +67,7 @@ impl Carry {
             pending: BTreeMap::new(),
             finishing: None,
             welcomed: false,
+            invite: None,
         })
     }
 

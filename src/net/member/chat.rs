@@ -139,6 +139,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             nick: self.carry.nick.clone(),
             client: Some(self.carry.client.clone()),
             resume,
+            invite: self.carry.invite.clone(),
         };
         let mut out = Vec::new();
         encode_client(&hello, dialect, &mut out);
@@ -273,6 +274,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             }
             ServerFrame::Error { id, message, .. } => self.refused(id, &message),
             ServerFrame::Notice { text } => sink.emit(NetEvent::Notice(text)),
+            ServerFrame::Waiting { text } => sink.emit(NetEvent::Waiting { text }),
             ServerFrame::Closing { reason } => return Err(End::ByPeer(reason)),
             ServerFrame::PlainLine { nick, text } => {
                 let nick = nick.unwrap_or_else(|| self.target.to_string());
@@ -301,7 +303,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
                 self.carry.finishing.get_or_insert(deadline);
                 None
             }
-            Some(SessionCommand::ReconnectNow) => None,
+            Some(SessionCommand::ReconnectNow | SessionCommand::Door(_)) => None,
             Some(SessionCommand::Disconnect) | None => Some(End::left()),
         }
     }

@@ -122,7 +122,8 @@ impl<'a> Member<'a> {
         sink: &'a EventSink,
         commands: mpsc::UnboundedReceiver<SessionCommand>,
     ) -> Result<Self, SetupError> {
-        let carry = Carry::new(&config.nick)?;
+        let mut carry = Carry::new(&config.nick)?;
+        carry.invite.clone_from(&config.invite);
         let keylog = match &config.tls.keylog {
             Some(path) => Some(std::sync::Arc::new(KeyLogFile::open(path)?)),
             None => None,
@@ -244,6 +245,7 @@ impl<'a> Member<'a> {
                         self.carry.nick = nick;
                     }
                     Some(SessionCommand::ReconnectNow) => return None,
+                    Some(SessionCommand::Door(_)) => {}
                     Some(SessionCommand::Finish) => {
                         if self.carry.pending.is_empty() {
                             return Some(End::left());
@@ -311,6 +313,7 @@ mod tests {
             config_dir: None,
             reconnect: true,
             tls: crate::net::TlsOptions::default(),
+            invite: None,
         };
         let (tx, rx) = mpsc::unbounded_channel();
         let member = Member::new(&config, sink, rx).await.unwrap();

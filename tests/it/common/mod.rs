@@ -263,6 +263,7 @@ pub fn join_config(addr: SocketAddr, nick: &str, ca: &Path) -> JoinConfig {
         // the session, as these tests expect.
         reconnect: false,
         tls: tlschat::net::TlsOptions::default(),
+        invite: None,
     }
 }
 
@@ -615,6 +616,9 @@ pub fn self_signed_host_config(nick: &str) -> HostConfig {
         limits: HostLimits::default(),
         history: tlschat::net::HistoryConfig::default(),
         tls: tlschat::net::TlsOptions::default(),
+        // The tests of everything but the door itself: anyone comes in and
+        // is given the backlog (tests/it/door.rs shuts it).
+        door: tlschat::net::DoorConfig::open(),
     }
 }
 
@@ -829,9 +833,10 @@ pub fn tlschat_command(config_dir: &Path) -> std::process::Command {
     c
 }
 
-/// `tlschat host --headless --bind BIND --name NAME` in `config_dir`, with
-/// `cert` (and its key) or the certificate it makes and keeps there; more
-/// arguments may follow.
+/// `tlschat host --headless --bind BIND --name NAME --access open
+/// --history-visibility all` in `config_dir` (the door open, as before it
+/// had one: tests/it/door.rs shuts it), with `cert` (and its key) or the
+/// certificate it makes and keeps there; more arguments may follow.
 pub fn headless_host_command(
     config_dir: &Path,
     bind: &str,
@@ -840,6 +845,7 @@ pub fn headless_host_command(
 ) -> std::process::Command {
     let mut c = tlschat_command(config_dir);
     c.args(["host", "--headless", "--bind", bind, "--name", name]);
+    c.args(["--access", "open", "--history-visibility", "all"]);
     if let Some(cert) = cert {
         c.arg("--cert").arg(&cert.cert).arg("--key").arg(&cert.key);
     }
