@@ -12,6 +12,10 @@
 //! it ([`Reserved`]), and its client token is bound to it
 //! ([`bound_token`]).
 
+mod door;
+mod entry;
+mod moderation;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -211,11 +215,13 @@ pub(crate) struct Proof {
     pub identity: Option<String>,
 }
 
-/// Where a member comes from: its client token, and where it left off.
+/// Where a member comes from: its client token, where it left off, and
+/// its address (what a member without a key is banned by).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Returning {
     pub client: Option<Arc<str>>,
     pub resume: Option<Resume>,
+    pub addr: Option<std::net::IpAddr>,
 }
 
 impl Returning {
@@ -285,6 +291,8 @@ enum Request {
     Close {
         reason: String,
     },
+    /// What the host asks of its door (see [`door`]).
+    Door(crate::net::command::DoorCommand),
 }
 
 /// One message a member wants said: its text and, for `tlschat/1` members
@@ -373,6 +381,7 @@ impl Room {
         events: EventSink,
         store: Store,
         settings: &HistoryConfig,
+        door: crate::net::door::DoorConfig,
     ) -> (Self, tokio::task::JoinHandle<()>) {
         let (tx, rx) = mpsc::channel(REQUEST_QUEUE);
         let feed = Feed::new();
@@ -408,7 +417,10 @@ impl Room {
             gather_until: None,
             last_said: None,
             told_host: None,
+            door: crate::net::door::Door::new(door.access, door.require_client_ca),
+            door_config: door,
         };
+        state.restore_door();
         state.nicks.insert(nick::key(&host_nick), HOST_ID);
         state.members.insert(HOST_ID, host);
         state.events.emit(NetEvent::Joined {
@@ -524,6 +536,12 @@ impl Room {
         let _ = self.tx.send(Request::Leave { id, reason }).await;
     }
 
+    /// Does what the host asks of its door; the answer comes as events
+    /// ([`NetEvent::Door`], [`NetEvent::InviteMade`], notices).
+    pub async fn door(&self, command: crate::net::command::DoorCommand) {
+        let _ = self.tx.send(Request::Door(command)).await;
+    }
+
     /// Tells everyone the room is closing, then ends the room task.
     pub async fn close(&self, reason: String) {
         let _ = self.tx.send(Request::Close { reason }).await;
@@ -577,6 +595,10 @@ struct RoomState {
     closed: bool,
     /// The last history trouble shown to the host.
     told_host: Option<String>,
+    /// Who may come in: members' keys, invitations, bans (see [`door`]).
+    door: crate::net::door::Door,
+    /// The host's choices for the door.
+    door_config: crate::net::door::DoorConfig,
 }
 
 impl RoomState {
@@ -776,6 +798,7 @@ impl RoomState {
                 }
                 let _ = reply.send(page);
             }
+            Request::Door(command) => self.door_command(command),
             Request::Close { reason } => {
                 self.flush_members();
                 self.publish(Item::of(
@@ -1412,7 +1435,14 @@ mod tests {
     fn start_room(sink: EventSink) -> Room {
         let settings = HistoryConfig::default();
         let store = Store::open(None, settings.keep, settings.keep_bytes, None).unwrap();
-        Room::start("hana".into(), sink, store, &settings).0
+        Room::start(
+            "hana".into(),
+            sink,
+            store,
+            &settings,
+            crate::net::DoorConfig::open(),
+        )
+        .0
     }
 
     // The clock is paused: it moves only when every task waits on a timer,
@@ -1501,6 +1531,7 @@ mod tests {
         let returning = || Returning {
             client: Some(token.clone()),
             resume: None,
+            addr: None,
         };
         let mut old = room
             .join(Some("ana".into()), Dialect::Plain, None, returning())

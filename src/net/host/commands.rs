@@ -45,8 +45,8 @@ pub(super) async fn run(
                     sink.emit(NetEvent::Notice(e.to_string()));
                 }
             }
-            // Issue 20: the door's commands are wired in by the host's door.
-            Some(SessionCommand::ReconnectNow | SessionCommand::Door(_)) => {}
+            Some(SessionCommand::Door(command)) => room.door(command).await,
+            Some(SessionCommand::ReconnectNow) => {}
             Some(SessionCommand::Disconnect | SessionCommand::Finish) | None => {
                 return "you closed the room";
             }

@@ -152,6 +152,7 @@ impl Handler {
             return;
         };
         hello.returning = hello.returning.bound_to(proof.as_ref());
+        hello.returning.addr = Some(self.peer.ip());
         let client = hello.returning.client.clone();
         let room = &self.shared.room;
         let Some(welcome) = room.join(hello.nick, dialect, proof, hello.returning).await else {
@@ -366,6 +367,7 @@ impl Hello {
                     room: clip(&r.room, MAX_ID).to_string(),
                     after: r.after,
                 }),
+                addr: None,
             },
         })
     }
@@ -893,7 +895,14 @@ mod tests {
         let (sink, _) = EventSink::for_tests();
         let settings = HistoryConfig::default();
         let store = Store::open(None, settings.keep, settings.keep_bytes, None).unwrap();
-        let room = Room::start("hana".into(), sink, store, &settings).0;
+        let room = Room::start(
+            "hana".into(),
+            sink,
+            store,
+            &settings,
+            crate::net::DoorConfig::open(),
+        )
+        .0;
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
             .unwrap()
@@ -930,6 +939,7 @@ mod tests {
         let returning = || Returning {
             client: Some(token.clone()),
             resume: None,
+            addr: None,
         };
         let (member, host) = tokio::io::duplex(64 * 1024);
         let Connection {

@@ -72,7 +72,13 @@ pub(crate) async fn run(
         keys,
         ..
     } = opened;
-    let (room, room_task) = Room::start(config.nick.clone(), sink.clone(), store, &config.history);
+    let (room, room_task) = Room::start(
+        config.nick.clone(),
+        sink.clone(),
+        store,
+        &config.history,
+        config.door,
+    );
     let shared = Shared {
         tls,
         keys,
