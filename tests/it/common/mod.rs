@@ -27,6 +27,8 @@ pub enum Command {
     Nick(String),
     Finish,
     Disconnect,
+    /// The host's door (issue 20).
+    Door(tlschat::net::DoorCommand),
 }
 
 /// How long any single expected thing may take before the test fails.
@@ -151,6 +153,7 @@ impl Node {
             Command::Nick(n) => SessionCommand::Nick(n),
             Command::Finish => SessionCommand::Finish,
             Command::Disconnect => SessionCommand::Disconnect,
+            Command::Door(d) => SessionCommand::Door(d),
         };
         assert!(
             self.net
