@@ -408,3 +408,356 @@ impl RoomState {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use std::path::Path;
+
+    use super::*;
+    use crate::net::command::HistoryConfig;
+    use crate::net::door::{Access, DoorConfig, Invitation, InviteProblem, code_hash};
+    use crate::net::event::{DoorView, SessionEvent};
+    use crate::net::frame::ServerFrame;
+    use crate::net::room::{HOST_ID, Room, Saying};
+    use crate::net::sink::EventSink;
+    use crate::net::store::Store;
+
+    /// The host's events. The tests wait for them by blocking, so the
+    /// room runs on another worker thread.
+    type Heard = crossbeam_channel::Receiver<SessionEvent>;
+
+    fn store(file: Option<&Path>) -> Store {
+        let s = HistoryConfig::default();
+        Store::open(file, s.keep, s.keep_bytes, None).unwrap()
+    }
+
+    fn start(door: DoorConfig, store: Store) -> (Room, tokio::task::JoinHandle<()>, Heard) {
+        let (sink, heard) = EventSink::for_tests();
+        let (room, task) = Room::start("hana".into(), sink, store, &HistoryConfig::default(), door);
+        (room, task, heard)
+    }
+
+    fn shut(access: Access) -> DoorConfig {
+        DoorConfig {
+            access,
+            ..DoorConfig::default()
+        }
+    }
+
+    fn arrival(nick: &str, key: Option<u8>, invite: Option<&str>) -> Arrival {
+        Arrival {
+            proof: key.map(|k| Proof {
+                key: [k; 32],
+                identity: None,
+            }),
+            invite: invite.map(str::to_string),
+            ..Arrival::named(Some(nick.into()), Dialect::Json)
+        }
+    }
+
+    async fn say(room: &Room, text: &str) {
+        let saying = Saying {
+            text: text.into(),
+            client_id: None,
+            client: None,
+        };
+        room.say(HOST_ID, vec![saying]).await;
+    }
+
+    fn welcome(entry: Option<Entry>) -> Welcome {
+        match entry {
+            Some(Entry::Welcome(w)) => w,
+            Some(Entry::Refused(r)) => panic!("refused: {r}"),
+            Some(Entry::Knock(_)) => panic!("sent to the lobby"),
+            None => panic!("the room is gone"),
+        }
+    }
+
+    fn refused(entry: Option<Entry>) -> Refusal {
+        match entry {
+            Some(Entry::Refused(r)) => r,
+            _ => panic!("not refused"),
+        }
+    }
+
+    fn knock(entry: Option<Entry>) -> Knock {
+        match entry {
+            Some(Entry::Knock(k)) => k,
+            _ => panic!("not sent to the lobby"),
+        }
+    }
+
+    /// The next event `f` picks, skipping the others.
+    fn next<T>(heard: &Heard, mut f: impl FnMut(NetEvent) -> Option<T>) -> T {
+        loop {
+            let e = heard
+                .recv_timeout(Duration::from_secs(10))
+                .expect("no such event");
+            if let Some(t) = f(e.event) {
+                return t;
+            }
+        }
+    }
+
+    fn door_view(heard: &Heard) -> DoorView {
+        next(heard, |e| match e {
+            NetEvent::Door(view) => Some(*view),
+            _ => None,
+        })
+    }
+
+    fn notice(heard: &Heard) -> String {
+        next(heard, |e| match e {
+            NetEvent::Notice(n) => Some(n),
+            _ => None,
+        })
+    }
+
+    /// A new invitation's code, through the room (its links for 127.0.0.1).
+    async fn invitation(room: &Room, heard: &Heard, uses: Option<u32>) -> (u32, String) {
+        room.door(DoorCommand::Invite { uses, hours: None }).await;
+        next(heard, |e| match e {
+            NetEvent::InviteMade { id, invites } => {
+                Some((id, invites[0].code.clone().expect("a code in the link")))
+            }
+            _ => None,
+        })
+    }
+
+    async fn links(room: &Room, start: Option<String>) {
+        let here = Invite::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 7443, Some([7; 32]));
+        room.open_door(vec![here], start).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_refused_caller_is_given_nothing_and_joins_no_one() {
+        let (room, _task, heard) = start(DoorConfig::default(), store(None));
+        say(&room, "a secret").await;
+        assert_eq!(
+            refused(room.enter(arrival("eve", Some(1), None)).await),
+            Refusal::InviteOnly
+        );
+        assert_eq!(
+            refused(
+                room.enter(arrival("eve", Some(1), Some(&"0".repeat(32))))
+                    .await
+            ),
+            Refusal::BadInvite(InviteProblem::Unknown)
+        );
+        // Nobody joined: only the host is in the room.
+        let ServerFrame::Roster { total, .. } = room.roster(HOST_ID, None).await.unwrap() else {
+            panic!()
+        };
+        assert_eq!(total, 1);
+        assert!(
+            heard
+                .try_iter()
+                .all(|e| !matches!(e.event, NetEvent::MemberJoined(_)))
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_invitation_admits_once_and_the_key_comes_back_seeing_only_what_followed() {
+        let (room, _task, heard) = start(DoorConfig::default(), store(None));
+        links(&room, None).await;
+        say(&room, "before").await;
+        let (_, code) = invitation(&room, &heard, Some(1)).await;
+        let ana = welcome(room.enter(arrival("ana", Some(1), Some(&code))).await);
+        // Nothing said before its admission.
+        assert_eq!((ana.replay.after, ana.replay.upto), (1, 1));
+        assert_eq!(
+            refused(room.enter(arrival("bo", Some(2), Some(&code))).await),
+            Refusal::BadInvite(InviteProblem::UsedUp)
+        );
+        say(&room, "after").await;
+        room.leave(ana.id, LeaveReason::Left).await;
+        // Back with no invitation: what was said since its admission.
+        let again = welcome(room.enter(arrival("ana", Some(1), None)).await);
+        assert_eq!((again.replay.after, again.replay.upto), (1, 2));
+        // A resume from before its admission starts at it, and misses nothing.
+        let greeting: ServerFrame = serde_json::from_slice(&again.greeting).unwrap();
+        let ServerFrame::Welcome { room: id, .. } = greeting else {
+            panic!("{greeting:?}")
+        };
+        room.leave(again.id, LeaveReason::Left).await;
+        let mut resuming = arrival("ana", Some(1), None);
+        resuming.returning.resume = Some(crate::net::frame::Resume { room: id, after: 0 });
+        let resumed = welcome(room.enter(resuming).await);
+        assert_eq!(
+            (
+                resumed.replay.after,
+                resumed.replay.missed,
+                resumed.replay.resumed
+            ),
+            (1, 0, true)
+        );
+        // Someone without a key is admitted by an invitation but sees
+        // nothing from before either.
+        let (_, many) = invitation(&room, &heard, None).await;
+        let keyless = welcome(room.enter(arrival("cy", None, Some(&many))).await);
+        assert_eq!(keyless.replay.count(), 0);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn history_visibility_all_gives_the_kept_backlog() {
+        for (history, count) in [(HistoryVisibility::Joined, 0), (HistoryVisibility::All, 2)] {
+            let door = DoorConfig {
+                history,
+                ..shut(Access::Open)
+            };
+            let (room, _task, _heard) = start(door, store(None));
+            say(&room, "one").await;
+            say(&room, "two").await;
+            let w = welcome(room.enter(arrival("ana", Some(1), None)).await);
+            assert_eq!(w.replay.count(), count, "{history:?}");
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn revoked_and_expired_invitations_are_refused() {
+        // An invitation stored yesterday that expired an hour ago.
+        let mut kept = store(None);
+        let now = crate::net::now_ms();
+        let expired = Invitation {
+            id: 1,
+            hash: code_hash("expired"),
+            uses_left: None,
+            expires_ms: Some(now - HOUR_MS),
+        };
+        kept.record(&[DoorChange::Invited {
+            invitation: &expired,
+            now_ms: now - 24 * HOUR_MS,
+        }])
+        .unwrap();
+        let (room, _task, heard) = start(DoorConfig::default(), kept);
+        assert_eq!(
+            refused(room.enter(arrival("ana", Some(1), Some("expired"))).await),
+            Refusal::BadInvite(InviteProblem::Expired)
+        );
+        links(&room, None).await;
+        let (id, code) = invitation(&room, &heard, None).await;
+        room.door(DoorCommand::Revoke(id)).await;
+        assert_eq!(
+            refused(room.enter(arrival("ana", Some(1), Some(&code))).await),
+            Refusal::BadInvite(InviteProblem::Unknown)
+        );
+        room.door(DoorCommand::Revoke(id)).await;
+        assert_eq!(
+            notice(&heard),
+            format!("there is no invitation {id} to revoke")
+        );
+        // Uses and hours of nothing make no invitation.
+        room.door(DoorCommand::Invite {
+            uses: Some(0),
+            hours: None,
+        })
+        .await;
+        assert!(notice(&heard).contains("at least one use"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_start_invitation_works_for_a_week() {
+        let (room, _task, heard) = start(DoorConfig::default(), store(None));
+        let code = door::new_code().unwrap();
+        let now = crate::net::now_ms();
+        links(&room, Some(code.clone())).await;
+        let view = door_view(&heard);
+        let [start] = view.invitations.as_slice() else {
+            panic!("{view:?}")
+        };
+        assert_eq!(start.uses_left, None);
+        let week = START_INVITE_DAYS * 24 * HOUR_MS;
+        let expires = start.expires_ms.unwrap();
+        assert!(expires >= now + week && expires < now + week + 60_000);
+        welcome(room.enter(arrival("ana", Some(1), Some(&code))).await);
+        welcome(room.enter(arrival("bo", Some(2), Some(&code))).await);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn knocking_callers_wait_until_let_in_refused_or_gone() {
+        let (room, _task, heard) = start(shut(Access::Knock), store(None));
+        say(&room, "before").await;
+        let ana = knock(room.enter(arrival("ana", Some(1), None)).await);
+        let view = door_view(&heard);
+        assert_eq!(view.knocking.len(), 1);
+        assert_eq!(
+            (view.knocking[0].id, view.knocking[0].nick.as_str()),
+            (ana.id, "ana")
+        );
+        assert_eq!(view.knocking[0].key, Some([1; 32]));
+        assert_eq!(ana.wait, crate::net::door::KNOCK_WAIT);
+        room.door(DoorCommand::Admit(ana.id)).await;
+        let in_ = welcome(ana.decided.await.ok());
+        assert_eq!(in_.replay.count(), 0, "nothing from before it came in");
+        assert!(door_view(&heard).knocking.is_empty());
+        // Let in once, the key comes back without knocking.
+        room.leave(in_.id, LeaveReason::Left).await;
+        welcome(room.enter(arrival("ana", Some(1), None)).await);
+
+        let bo = knock(room.enter(arrival("bo", Some(2), None)).await);
+        room.door(DoorCommand::Refuse(bo.id)).await;
+        assert_eq!(refused(bo.decided.await.ok()), Refusal::Refused);
+        // A bad invitation is refused, not sent to the lobby.
+        assert!(matches!(
+            refused(room.enter(arrival("bo", Some(2), Some("nope"))).await),
+            Refusal::BadInvite(_)
+        ));
+
+        let cy = knock(room.enter(arrival("cy", None, None)).await);
+        assert_eq!(door_view(&heard).knocking.len(), 1);
+        room.leave_lobby(cy.id).await;
+        assert!(door_view(&heard).knocking.is_empty());
+        room.door(DoorCommand::Admit(cy.id)).await;
+        assert_eq!(
+            notice(&heard),
+            format!("nobody is waiting at the door as {}", cy.id)
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_lobby_is_bounded() {
+        let (room, _task, _heard) = start(shut(Access::Knock), store(None));
+        let mut waiting = Vec::new();
+        for n in 0..MAX_KNOCKING {
+            let k = u8::try_from(n).unwrap();
+            waiting.push(knock(room.enter(arrival("k", Some(k), None)).await));
+        }
+        assert_eq!(
+            refused(room.enter(arrival("late", Some(200), None)).await),
+            Refusal::LobbyFull
+        );
+        // One that stops waiting makes room.
+        drop(waiting.pop());
+        knock(room.enter(arrival("late", Some(200), None)).await);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn members_and_their_names_are_kept_across_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("h.sqlite3");
+        let (room, task, heard) = start(DoorConfig::default(), store(Some(&file)));
+        links(&room, None).await;
+        let (_, code) = invitation(&room, &heard, None).await;
+        let ana = welcome(room.enter(arrival("ana", Some(1), Some(&code))).await);
+        room.nick(ana.id, "anna".into()).await.unwrap();
+        room.close("restart".into()).await;
+        task.await.unwrap();
+
+        let (room, _task, _heard) = start(DoorConfig::default(), store(Some(&file)));
+        // Another key asking for the name gets another one.
+        let bo = welcome(room.enter(arrival("anna", Some(2), Some(&code))).await);
+        let greeting = String::from_utf8_lossy(&bo.greeting).into_owned();
+        assert!(greeting.contains("\"nick\":\"anna-2\""), "{greeting}");
+        // The member's key needs no invitation, and has its name.
+        let ana = welcome(room.enter(arrival("anna", Some(1), None)).await);
+        let greeting = String::from_utf8_lossy(&ana.greeting).into_owned();
+        assert!(greeting.contains("\"nick\":\"anna\""), "{greeting}");
+        // A key nobody invited still needs an invitation.
+        assert_eq!(
+            refused(room.enter(arrival("eve", Some(3), None)).await),
+            Refusal::InviteOnly
+        );
+    }
+}
