@@ -172,6 +172,47 @@ pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
     lines
 }
 
+/// The host's first lines: where it listens, its certificate, the links.
+fn listening_lines(
+    addr: std::net::SocketAddr,
+    chain: &[CertInfo],
+    invites: &[crate::net::invite::Invite],
+) -> Vec<String> {
+    let mut lines = vec![format!(
+        "* hosting on {addr}: tlschat members and plain TLS clients (openssl s_client, ncat --ssl) can join"
+    )];
+    if let Some(leaf) = chain.first() {
+        lines.push(format!("* certificate: {}", cert_line(leaf)));
+        lines.push(format!(
+            "* fingerprint: {}  (members compare it, or join with --pin)",
+            fingerprint(&leaf.sha256)
+        ));
+        lines.push(format!(
+            "* safety code: {}  (read it to each other: members see the same)",
+            safety_code(&leaf.sha256)
+        ));
+    }
+    lines.extend(invites.iter().map(|i| {
+        let local = i
+            .host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+        let whom = if local { "  (this machine only)" } else { "" };
+        format!("* invite: {i}{whom}")
+    }));
+    lines
+}
+
+/// A member's line while it waits in the room's lobby.
+fn waiting_line(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        "* waiting for the host to let you in".to_string()
+    } else {
+        format!("* waiting for the host to let you in: {}", shown(text))
+    }
+}
+
 /// What to print on stdout for an event (own messages are not echoed).
 #[must_use]
 pub fn event_lines(event: &NetEvent) -> Vec<String> {
@@ -180,31 +221,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             addr,
             chain,
             invites,
-        } => {
-            let mut lines = vec![format!(
-                "* hosting on {addr}: tlschat members and plain TLS clients (openssl s_client, ncat --ssl) can join"
-            )];
-            if let Some(leaf) = chain.first() {
-                lines.push(format!("* certificate: {}", cert_line(leaf)));
-                lines.push(format!(
-                    "* fingerprint: {}  (members compare it, or join with --pin)",
-                    fingerprint(&leaf.sha256)
-                ));
-                lines.push(format!(
-                    "* safety code: {}  (read it to each other: members see the same)",
-                    safety_code(&leaf.sha256)
-                ));
-            }
-            lines.extend(invites.iter().map(|i| {
-                let local = i
-                    .host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-                let whom = if local { "  (this machine only)" } else { "" };
-                format!("* invite: {i}{whom}")
-            }));
-            lines
-        }
+        } => listening_lines(*addr, chain, invites),
         NetEvent::Connecting { .. } => Vec::new(),
         NetEvent::Connected(info) => connected_lines(info),
         NetEvent::Untrusted(_)
@@ -240,17 +257,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             .map(|l| format!("<{}> {}", shown(&m.nick), shown(l)))
             .collect(),
         NetEvent::Notice(text) => vec![format!("* {}", shown(text))],
-        NetEvent::Waiting { text } => {
-            let text = text.trim();
-            if text.is_empty() {
-                vec!["* waiting for the host to let you in".to_string()]
-            } else {
-                vec![format!(
-                    "* waiting for the host to let you in: {}",
-                    shown(text)
-                )]
-            }
-        }
+        NetEvent::Waiting { text } => vec![waiting_line(text)],
         // The terminal prints these with what it remembers of the door
         // (see `Terminal::door_event`): who began knocking, an
         // invitation's terms.
@@ -998,6 +1005,9 @@ mod tests {
                 history: false,
             }),
             NetEvent::Notice(HOSTILE.into()),
+            NetEvent::Waiting {
+                text: HOSTILE.into(),
+            },
             NetEvent::MemberJoined(member.clone()),
             NetEvent::MemberLeft {
                 member,
@@ -1087,6 +1097,68 @@ mod tests {
         let renewal = trusted_line(&renewed);
         assert!(!renewal.contains("exact"), "{renewal}");
         assert!(renewal.contains("same key"), "{renewal}");
+    }
+
+    fn terminal() -> Terminal {
+        Terminal {
+            out: std::io::BufWriter::new(std::io::stdout()),
+            transcript: None,
+            sent: Arc::default(),
+            show_handshake: false,
+            roster: Arc::default(),
+            door: Arc::default(),
+            access: Some(crate::net::Access::Knock),
+            invites_made: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_invitation_is_printed_with_its_terms_whichever_comes_first() {
+        use crate::net::event::{InvitationView, KnockView};
+        let link = crate::net::invite::Invite::new([127, 0, 0, 1].into(), 7443, Some([1; 32]))
+            .with_code(&"cd".repeat(16));
+        let made = NetEvent::InviteMade {
+            id: 2,
+            invites: vec![link],
+        };
+        let view = DoorView {
+            invitations: vec![InvitationView {
+                id: 2,
+                uses_left: Some(3),
+                expires_ms: None,
+            }],
+            knocking: vec![KnockView {
+                id: 1,
+                nick: "bo".into(),
+                key: None,
+                addr: "127.0.0.1:9".parse().unwrap(),
+            }],
+            ..DoorView::default()
+        };
+        let door = NetEvent::Door(Box::new(view));
+        // The links first: held until the door shows the terms.
+        let mut t = terminal();
+        assert!(t.door_event(&made).is_empty());
+        let lines = t.door_event(&door);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("* invite 2 (3 uses, never expires): tlschat://127.0.0.1:7443/"),
+            "{lines:?}"
+        );
+        assert!(lines[1].starts_with("* bo (no key, from 127.0.0.1:9) asks"));
+        assert!(t.door_event(&door).is_empty(), "each is said once");
+        // The door first: the links at once.
+        let mut t = terminal();
+        assert_eq!(t.door_event(&door).len(), 1);
+        let lines = t.door_event(&made);
+        assert!(lines[0].starts_with("* invite 2 (3 uses"), "{lines:?}");
+        // The start says who may come in.
+        let listening = NetEvent::Listening {
+            addr: "127.0.0.1:7443".parse().unwrap(),
+            chain: vec![],
+            invites: vec![],
+        };
+        assert!(t.door_event(&listening)[0].contains("newcomers knock"));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::net::trust::utc;
 #[must_use]
 pub fn access_lines(access: Access) -> Vec<String> {
     vec![match access {
-        Access::Open => "* the room is open (--access open): anyone who can reach this port comes in and is given the history".to_string(),
+        Access::Open => "* the room is open (--access open): anyone who can reach this port comes in".to_string(),
         Access::Invite => "* the room is invite-only: the invite links above carry a reusable invitation (it expires after 7 days); /invite makes single-use ones, /help lists the commands".to_string(),
         Access::Knock => "* newcomers knock (--access knock): you are asked to let each new key in with /admit NICK or /refuse NICK".to_string(),
     }]
