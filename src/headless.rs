@@ -769,7 +769,7 @@ impl Terminal {
                         door::invite_lines(id, &invites, terms, now)
                     })
                     .collect();
-                lines.extend(door::knock_lines(&old, view));
+                lines.extend(door::change_lines(&old, view, now));
                 lines
             }
             _ => Vec::new(),

@@ -171,6 +171,59 @@ pub fn knock_lines(old: &DoorView, new: &DoorView) -> Vec<String> {
         .collect()
 }
 
+/// What changed at the door since `old`, in the host's words: who
+/// began knocking, invitations that stopped working (revoked), bans made
+/// and lifted, members muted and unmuted. So a host sees each command
+/// take effect, and `/invites` or `/bans` typed after that line lists the
+/// door as it is.
+#[must_use]
+pub fn change_lines(old: &DoorView, new: &DoorView, now_ms: u64) -> Vec<String> {
+    let mut lines = knock_lines(old, new);
+    lines.extend(
+        old.invitations
+            .iter()
+            .filter(|i| !new.invitations.iter().any(|n| n.id == i.id))
+            .filter(|i| i.uses_left != Some(0) && i.expires_ms.is_none_or(|t| t > now_ms))
+            .map(|i| format!("* invite {} no longer works (revoked)", i.id)),
+    );
+    let new_bans = new
+        .bans
+        .iter()
+        .filter(|b| !old.bans.iter().any(|o| o.id == b.id));
+    lines.extend(new_bans.map(|b| {
+        format!(
+            "* ban {}: {} ({}) may not come in; /unban {} lifts it",
+            b.id,
+            shown(&b.nick),
+            ban_target(&b.target),
+            b.id
+        )
+    }));
+    let lifted = old
+        .bans
+        .iter()
+        .filter(|b| !new.bans.iter().any(|n| n.id == b.id));
+    lines.extend(lifted.map(|b| {
+        format!(
+            "* ban {} lifted: {} may come in again",
+            b.id,
+            shown(&b.nick)
+        )
+    }));
+    let muted = new
+        .muted
+        .iter()
+        .filter(|m| !old.muted.iter().any(|o| o.target == m.target));
+    lines
+        .extend(muted.map(|m| format!("* {} is muted: it reads but cannot speak", shown(&m.nick))));
+    let unmuted = old
+        .muted
+        .iter()
+        .filter(|m| !new.muted.iter().any(|n| n.target == m.target));
+    lines.extend(unmuted.map(|m| format!("* {} may speak again", shown(&m.nick))));
+    lines
+}
+
 /// Why `/admit NICK` or `/refuse NICK` names nobody (one line).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -379,6 +432,59 @@ mod tests {
         assert!(lines[0].contains("(3 uses, never expires)"));
         let lines = invite_lines(4, &[link("192.0.2.1")], None, now);
         assert!(lines[0].starts_with("* invite 4: tlschat://"));
+    }
+
+    #[test]
+    fn each_change_at_the_door_is_said_once() {
+        use crate::net::event::MutedView;
+        let invitation = |id, uses_left, expires_ms| InvitationView {
+            id,
+            uses_left,
+            expires_ms,
+        };
+        let ban = BanView {
+            id: 4,
+            nick: HOSTILE.into(),
+            target: BanTarget::address("192.0.2.9".parse().unwrap()),
+            reason: String::new(),
+        };
+        let mute = MutedView {
+            nick: "bo".into(),
+            target: BanTarget::Key([3; 32]),
+        };
+        let before = DoorView {
+            invitations: vec![
+                invitation(1, Some(2), None),
+                invitation(2, Some(0), None),
+                invitation(3, None, Some(500)),
+            ],
+            ..DoorView::default()
+        };
+        let after = DoorView {
+            bans: vec![ban],
+            muted: vec![mute],
+            ..DoorView::default()
+        };
+        let lines = change_lines(&before, &after, 1000);
+        visible(&lines);
+        assert_eq!(
+            lines,
+            vec![
+                "* invite 1 no longer works (revoked)".to_string(),
+                "* ban 4: \\x1b[2J\\u{202e}x (address 192.0.2.9) may not come in; /unban 4 lifts it"
+                    .to_string(),
+                "* bo is muted: it reads but cannot speak".to_string(),
+            ],
+            "used up and expired ones are not said to be revoked"
+        );
+        assert!(change_lines(&after, &after, 1000).is_empty());
+        assert_eq!(
+            change_lines(&after, &DoorView::default(), 1000),
+            vec![
+                "* ban 4 lifted: \\x1b[2J\\u{202e}x may come in again".to_string(),
+                "* bo may speak again".to_string(),
+            ]
+        );
     }
 
     #[test]
