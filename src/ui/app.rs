@@ -455,6 +455,11 @@ impl TlsChatApp {
                     self.net.send(session, command);
                 }
             }
+            RoomAction::Door(command) => {
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::Door(command));
+                }
+            }
             RoomAction::Disconnect => {
                 if let Some(session) = self.session {
                     self.net.send(session, SessionCommand::Disconnect);
