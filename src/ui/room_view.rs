@@ -332,14 +332,7 @@ impl RoomView {
     pub fn ui(&mut self, ui: &mut Ui, around: Surroundings) -> Vec<RoomAction> {
         let (action, mut scroll) = self.keys(ui, around);
         let mut actions: Vec<RoomAction> = action.into_iter().collect();
-        egui::Panel::top("address_bar").show(ui, |ui| {
-            actions.extend(self.address_bar_ui(ui, around.notify_service));
-            if self.state.role == Role::Host {
-                let asked = self.door.ui(ui, &mut self.state.door);
-                actions.extend(asked.into_iter().map(RoomAction::Door));
-                ui.add_space(4.0);
-            }
-        });
+        actions.extend(self.top_ui(ui, around.notify_service));
         if let Some(action) = self.ended_ui(ui) {
             actions.extend(action);
             return actions;
@@ -634,34 +627,8 @@ impl RoomView {
                 {
                     action = Some(RoomAction::BackToStart);
                 }
-                // Reconnect after a disconnect; nothing to do after a refusal
-                // (the warning has its own ways out) but leave.
-                // Nor after the door stayed shut or the host put us out.
-                let disconnected = matches!(self.state.status, Status::Disconnected { .. });
-                let retry = disconnected
-                    && !matches!(
-                        self.state.status,
-                        Status::Disconnected {
-                            kind: DisconnectKind::Refused | DisconnectKind::Removed,
-                            ..
-                        }
-                    );
-                let session_over =
-                    disconnected || matches!(self.state.status, Status::Untrusted(_));
-                match (&self.state.role, session_over, &self.join) {
-                    (Role::Member, true, Some(join))
-                        if retry && ui.button("Reconnect").clicked() =>
-                    {
-                        action = Some(RoomAction::Reconnect(Box::new(join.clone())));
-                    }
-                    (Role::Host, false, _) if ui.button("Close room").clicked() => {
-                        action = Some(RoomAction::Disconnect);
-                    }
-                    (Role::Member, false, _) if ui.button("Disconnect").clicked() => {
-                        action = Some(RoomAction::Disconnect);
-                    }
-                    _ => {}
-                }
+                let asked = self.session_button_ui(ui);
+                action = action.take().or(asked);
             });
         });
         if self.state.role == Role::Host
@@ -675,6 +642,49 @@ impl RoomView {
 
     /// The member list; the host's right-click on a member opens Kick…,
     /// Ban… and Mute/Unmute (never on its own row).
+    /// Reconnect after a disconnect; nothing to do after a refusal (the
+    /// warning has its own ways out) but leave, nor after the door stayed
+    /// shut or the host put us out. Close room or Disconnect while it runs.
+    fn session_button_ui(&self, ui: &mut Ui) -> Option<RoomAction> {
+        let disconnected = matches!(self.state.status, Status::Disconnected { .. });
+        let retry = disconnected
+            && !matches!(
+                self.state.status,
+                Status::Disconnected {
+                    kind: DisconnectKind::Refused | DisconnectKind::Removed,
+                    ..
+                }
+            );
+        let session_over = disconnected || matches!(self.state.status, Status::Untrusted(_));
+        match (&self.state.role, session_over, &self.join) {
+            (Role::Member, true, Some(join)) if retry && ui.button("Reconnect").clicked() => {
+                Some(RoomAction::Reconnect(Box::new(join.clone())))
+            }
+            (Role::Host, false, _) if ui.button("Close room").clicked() => {
+                Some(RoomAction::Disconnect)
+            }
+            (Role::Member, false, _) if ui.button("Disconnect").clicked() => {
+                Some(RoomAction::Disconnect)
+            }
+            _ => None,
+        }
+    }
+
+    /// The top of the room: the address bar and (host) the invite panel
+    /// and the door.
+    fn top_ui(&mut self, ui: &mut Ui, service: crate::notify::Service) -> Vec<RoomAction> {
+        let mut actions: Vec<RoomAction> = Vec::new();
+        egui::Panel::top("address_bar").show(ui, |ui| {
+            actions.extend(self.address_bar_ui(ui, service));
+            if self.state.role == Role::Host {
+                let asked = self.door.ui(ui, &mut self.state.door);
+                actions.extend(asked.into_iter().map(RoomAction::Door));
+                ui.add_space(4.0);
+            }
+        });
+        actions
+    }
+
     fn members_ui(&mut self, ui: &mut Ui) -> Option<DoorCommand> {
         ui.heading(format!("Members ({})", self.state.members.len()));
         if self.state.is_reconnecting() {
