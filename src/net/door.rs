@@ -24,7 +24,8 @@ use std::net::{IpAddr, Ipv6Addr};
 use crate::net::certinfo::{hex, sha256};
 
 /// Who may come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Access {
     /// A key needs an invitation the first time (the default).
     #[default]

@@ -87,9 +87,9 @@ pub enum Launch {
     Invite(String),
 }
 
-/// Called once with the host's address when it is listening (the demo
-/// starts its member window then).
-pub type OnListening = Box<dyn FnOnce(SocketAddr) + Send>;
+/// Called once with the host's address and its loopback invite link when
+/// it is listening (the demo starts its member window then).
+pub type OnListening = Box<dyn FnOnce(SocketAddr, Option<String>) + Send>;
 
 enum Screen {
     Start,
@@ -504,10 +504,11 @@ impl eframe::App for TlsChatApp {
                 if Some(session) != current {
                     return;
                 }
-                if let NetEvent::Listening { addr, .. } = &event
+                if let NetEvent::Listening { addr, invites, .. } = &event
                     && let Some(f) = self.on_listening.take()
                 {
-                    f(*addr);
+                    // Loopback comes last.
+                    f(*addr, invites.last().map(crate::net::invite::Invite::link));
                 }
                 match &mut self.screen {
                     Screen::Room(room) => room.state.apply(event),

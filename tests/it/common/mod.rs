@@ -23,7 +23,10 @@ use tlschat::net::{
 pub enum Command {
     Host(HostConfig),
     Join(JoinConfig),
-    Send { id: u64, text: String },
+    Send {
+        id: u64,
+        text: String,
+    },
     Nick(String),
     Finish,
     Disconnect,
