@@ -10,7 +10,7 @@
 
 use crate::net::door::{Access, BanTarget};
 use crate::net::invite::Invite;
-use crate::net::{DoorView, MemberInfo, NetEvent};
+use crate::net::{DoorCommand, DoorView, MemberInfo, NetEvent};
 
 /// An invitation just made: its links carry the secret code, which the
 /// host keeps only as a hash, so they are shown this once.
@@ -64,6 +64,92 @@ impl DoorModel {
                 (BanTarget::Address(_), None) => m.nick == member.nick,
                 _ => false,
             })
+        })
+    }
+}
+
+/// A door command typed in the host's message box, or why it cannot be one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    /// Send this to the door.
+    Command(DoorCommand),
+    /// Say this to the host instead (one line).
+    Problem(String),
+}
+
+/// What the host's message box takes for the door (the same words as the
+/// headless host's).
+pub const HOST_HELP: &str = "The door: /invite [USES] [HOURS], /revoke ID, /admit NICK, \
+/refuse NICK, /kick NICK [REASON], /ban NICK [REASON], /unban ID, /mute NICK, /unmute NICK.";
+
+impl DoorModel {
+    /// The door command `/name arg` stands for, when `name` is one of the
+    /// door's (`None` otherwise). Only the host has a door; a member is
+    /// told so.
+    #[must_use]
+    pub fn typed(&self, host: bool, name: &str, arg: &str) -> Option<Typed> {
+        let words: Vec<&str> = arg.split_whitespace().collect();
+        let (first, rest) = match arg.split_once(char::is_whitespace) {
+            Some((first, rest)) => (first, rest.trim()),
+            None => (arg, ""),
+        };
+        let nick = (!first.is_empty()).then(|| first.to_string());
+        let id = first.parse::<u32>().ok();
+        let usage = |u: &str| Some(Typed::Problem(format!("Usage: /{name} {u}")));
+        let command = match name {
+            "invite" => {
+                let number = |i: usize| words.get(i).map(|w| w.parse::<u32>().ok());
+                match (number(0), number(1), words.len() <= 2) {
+                    (None | Some(Some(_)), None | Some(Some(_)), true) => DoorCommand::Invite {
+                        uses: number(0).flatten().filter(|n| *n > 0),
+                        hours: number(1).flatten().filter(|n| *n > 0),
+                    },
+                    _ => return usage("[USES] [HOURS] (numbers; 0 or none for any, never)"),
+                }
+            }
+            "revoke" | "unban" => match id {
+                Some(id) if name == "revoke" => DoorCommand::Revoke(id),
+                Some(id) => DoorCommand::Unban(id),
+                None => return usage("ID (a number from the list)"),
+            },
+            "admit" | "refuse" => {
+                let Some(nick) = nick else {
+                    return usage("NICK (who knocks)");
+                };
+                let knock = self
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.knocking.iter().find(|k| k.nick == nick));
+                match (knock, name) {
+                    (Some(k), "admit") => DoorCommand::Admit(k.id),
+                    (Some(k), _) => DoorCommand::Refuse(k.id),
+                    (None, _) => {
+                        return Some(Typed::Problem(format!("Nobody named {nick} is knocking")));
+                    }
+                }
+            }
+            "kick" | "ban" => {
+                let Some(nick) = nick else {
+                    return usage("NICK [REASON]");
+                };
+                let reason = rest.to_string();
+                if name == "kick" {
+                    DoorCommand::Kick { nick, reason }
+                } else {
+                    DoorCommand::Ban { nick, reason }
+                }
+            }
+            "mute" | "unmute" => match nick {
+                Some(nick) if name == "mute" => DoorCommand::Mute(nick),
+                Some(nick) => DoorCommand::Unmute(nick),
+                None => return usage("NICK"),
+            },
+            _ => return None,
+        };
+        Some(if host {
+            Typed::Command(command)
+        } else {
+            Typed::Problem(format!("Only the host can /{name}"))
         })
     }
 }
@@ -199,6 +285,71 @@ mod tests {
         assert!(!d.is_muted(&member("ana", Some([2; 32]))), "not the name");
         assert!(d.is_muted(&member("plain", None)));
         assert!(!d.is_muted(&member("other", None)));
+    }
+
+    #[test]
+    fn door_commands_typed_by_the_host() {
+        let mut d = DoorModel::default();
+        d.apply(NetEvent::Door(Box::new(DoorView {
+            knocking: vec![crate::net::KnockView {
+                id: 9,
+                nick: "ana".into(),
+                key: None,
+                addr: "127.0.0.1:1".parse().unwrap(),
+            }],
+            ..DoorView::default()
+        })));
+        let c = |name, arg| match d.typed(true, name, arg) {
+            Some(Typed::Command(c)) => c,
+            other => panic!("/{name} {arg}: {other:?}"),
+        };
+        assert_eq!(
+            c("kick", "ana  too loud "),
+            DoorCommand::Kick {
+                nick: "ana".into(),
+                reason: "too loud".into()
+            }
+        );
+        assert_eq!(
+            c("ban", "bo"),
+            DoorCommand::Ban {
+                nick: "bo".into(),
+                reason: String::new()
+            }
+        );
+        assert_eq!(c("mute", "bo"), DoorCommand::Mute("bo".into()));
+        assert_eq!(c("unmute", "bo"), DoorCommand::Unmute("bo".into()));
+        assert_eq!(c("unban", "3"), DoorCommand::Unban(3));
+        assert_eq!(c("revoke", "4"), DoorCommand::Revoke(4));
+        assert_eq!(c("admit", "ana"), DoorCommand::Admit(9));
+        assert_eq!(c("refuse", "ana"), DoorCommand::Refuse(9));
+        assert_eq!(
+            c("invite", ""),
+            DoorCommand::Invite {
+                uses: None,
+                hours: None
+            }
+        );
+        assert_eq!(
+            c("invite", "1 24"),
+            DoorCommand::Invite {
+                uses: Some(1),
+                hours: Some(24)
+            }
+        );
+        let problem = |name, arg| match d.typed(true, name, arg) {
+            Some(Typed::Problem(p)) => p,
+            other => panic!("/{name} {arg}: {other:?}"),
+        };
+        assert_eq!(problem("admit", "bo"), "Nobody named bo is knocking");
+        assert!(problem("kick", "").starts_with("Usage: /kick NICK"));
+        assert!(problem("unban", "x").starts_with("Usage: /unban ID"));
+        assert!(problem("invite", "one").starts_with("Usage: /invite"));
+        assert_eq!(d.typed(true, "nick", "x"), None, "not the door's");
+        assert_eq!(
+            d.typed(false, "kick", "ana"),
+            Some(Typed::Problem("Only the host can /kick".into()))
+        );
     }
 
     #[test]

@@ -827,6 +827,34 @@ mod tests {
     }
 
     #[test]
+    fn the_host_types_door_commands_in_the_message_box() {
+        let mut s = host_room();
+        s.draft = "/kick ana too loud".into();
+        assert_eq!(
+            s.compose(),
+            Some(crate::net::SessionCommand::Door(DoorCommand::Kick {
+                nick: "ana".into(),
+                reason: "too loud".into()
+            }))
+        );
+        assert!(s.draft.is_empty());
+        let mut m = member_room();
+        m.apply(NetEvent::Joined {
+            you: 1,
+            nick: "ana".into(),
+            members: vec![member(0, "hana", None), member(1, "ana", None)],
+            total: 2,
+        });
+        m.status = crate::ui::state::Status::Connected;
+        m.draft = "/kick hana".into();
+        assert_eq!(m.compose(), None);
+        assert_eq!(
+            m.lines.last().map(|l| l.text.as_str()),
+            Some("Only the host can /kick")
+        );
+    }
+
+    #[test]
     fn bans_are_listed_with_what_is_banned_and_unban() {
         let mut h = window(host_room(), None);
         door(

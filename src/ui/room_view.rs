@@ -133,6 +133,10 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("/me TEXT", "say an action"),
     ("/who", "list who is here"),
     ("/help", "list the commands"),
+    (
+        "/invite /kick /ban /mute …",
+        "host: the room's door (invitations, lobby, kick, ban, mute; see /help)",
+    ),
     ("//text", "send a message that starts with /"),
 ];
 

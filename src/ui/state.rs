@@ -756,6 +756,18 @@ impl RoomModel {
         let (name, arg) = command
             .split_once(char::is_whitespace)
             .map_or((command, ""), |(n, a)| (n, a.trim()));
+        if let Some(typed) = self.door.typed(self.role == Role::Host, name, arg) {
+            return match typed {
+                crate::ui::door::Typed::Command(c) => {
+                    self.draft.clear();
+                    Some(SessionCommand::Door(c))
+                }
+                crate::ui::door::Typed::Problem(p) => {
+                    self.notice(p);
+                    None
+                }
+            };
+        }
         match (name, arg.is_empty()) {
             ("nick", false) => {
                 self.draft.clear();
@@ -784,6 +796,9 @@ impl RoomModel {
             ("help", _) => {
                 self.draft.clear();
                 self.notice(HELP.to_string());
+                if self.role == Role::Host {
+                    self.notice(crate::ui::door::HOST_HELP.to_string());
+                }
                 None
             }
             ("nick" | "me", true) => {
