@@ -274,7 +274,8 @@ impl TlsChatApp {
     }
 
     fn host(&mut self, config: HostConfig) {
-        let state = RoomModel::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        let mut state = RoomModel::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        state.door.started_as = Some(config.door.access);
         self.screen = Screen::Room(Box::new(RoomView::new(state, None)));
         self.session = self.net.start(Start::Host(config));
     }

@@ -30,6 +30,9 @@ pub struct DoorModel {
     pub view: Option<DoorView>,
     /// The invitation made last, until the host puts it away.
     pub made: Option<MadeInvite>,
+    /// Who may come in, as the room was started (known before the door
+    /// is first shown).
+    pub started_as: Option<Access>,
 }
 
 impl DoorModel {
@@ -43,10 +46,10 @@ impl DoorModel {
         None
     }
 
-    /// Who may come in, once the host has said.
+    /// Who may come in: as the door last said, or as the room was started.
     #[must_use]
     pub fn access(&self) -> Option<Access> {
-        self.view.as_ref().map(|v| v.access)
+        self.view.as_ref().map(|v| v.access).or(self.started_as)
     }
 
     /// Puts the invitation made last away (its links are not shown again).

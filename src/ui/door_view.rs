@@ -148,9 +148,9 @@ impl DoorPanel {
     /// invite", the new links (once), the open invitations and the bans.
     pub fn ui(&mut self, ui: &mut Ui, door: &mut DoorModel) -> Vec<DoorCommand> {
         let mut asked = Vec::new();
-        // The door is shown after its first change; the form works before.
+        // The lists are shown once the door is; the form works before.
         let view = door.view.clone();
-        if let Some(access) = view.as_ref().map(|v| v.access) {
+        if let Some(access) = door.access() {
             let (line, hover) = access_words(access);
             let text = RichText::new(line).strong();
             let text = if access == Access::Open {
