@@ -82,6 +82,9 @@ pub(crate) enum ItemKind {
     Renamed,
     /// Anything else everyone sees alike.
     Other,
+    /// For the member it is about only (the host telling it it was
+    /// muted); nobody else gets anything of it.
+    Private,
     /// The room is closing; the last item.
     Closing,
 }
@@ -93,8 +96,9 @@ pub(crate) struct Said {
     pub seq: u64,
     pub ts: u64,
     pub text: String,
-    /// Why it was not stored, and so not said (its sender is told).
-    pub refused: Option<String>,
+    /// Why it was not said (not stored, or its sender is muted): its
+    /// sender is told, with the message's id.
+    pub refused: Option<FrameError>,
 }
 
 /// One thing the room said, encoded once for every member.
@@ -132,7 +136,7 @@ impl Item {
                 .map(|s| {
                     s.text.len()
                         + s.client_id.as_ref().map_or(0, String::len)
-                        + s.refused.as_ref().map_or(0, String::len)
+                        + s.refused.as_ref().map_or(0, |r| r.message.len())
                         + 48
                 })
                 .sum(),
@@ -144,12 +148,15 @@ impl Item {
     /// Appends what member `me` should receive of this item to `out`.
     pub fn render_for(&self, me: u64, dialect: Dialect, out: &mut Vec<u8>) {
         let plain = dialect == Dialect::Plain;
+        if matches!(self.kind, ItemKind::Private) && self.from != me {
+            return;
+        }
         if self.from == me {
             match &self.kind {
                 ItemKind::Msgs(said) => {
                     for m in said {
                         if let Some(why) = &m.refused {
-                            let mut e = FrameError::new(ErrorCode::NotStored, why.clone());
+                            let mut e = why.clone();
                             e.id.clone_from(&m.client_id);
                             encode_server(&e.frame(), dialect, out);
                         } else if !plain {
@@ -167,7 +174,7 @@ impl Item {
                 }
                 ItemKind::Joined => return,
                 ItemKind::Renamed if plain => return,
-                ItemKind::Renamed | ItemKind::Other | ItemKind::Closing => {}
+                ItemKind::Renamed | ItemKind::Other | ItemKind::Private | ItemKind::Closing => {}
             }
         }
         out.extend_from_slice(if plain { &self.plain } else { &self.json });
@@ -427,6 +434,8 @@ impl Room {
             door: crate::net::door::Door::new(door.access, door.require_client_ca),
             door_config: door,
             entry: entry::EntryState::default(),
+            addrs: HashMap::new(),
+            mutes: moderation::Mutes::default(),
         };
         state.restore_door();
         state.nicks.insert(nick::key(&host_nick), HOST_ID);
@@ -626,6 +635,11 @@ struct RoomState {
     door_config: crate::net::door::DoorConfig,
     /// The lobby and the remembered members (see [`entry`]).
     entry: entry::EntryState,
+    /// Where each member but the host connects from: what a member
+    /// without a key is banned and muted by.
+    addrs: HashMap<u64, std::net::IpAddr>,
+    /// Who may read but not speak (see [`moderation`]).
+    mutes: moderation::Mutes,
 }
 
 impl RoomState {
@@ -977,7 +991,7 @@ impl RoomState {
                             seq: 0,
                             ts: g.ts,
                             text: String::new(),
-                            refused: Some(why.for_members().to_string()),
+                            refused: Some(FrameError::new(ErrorCode::NotStored, why.for_members())),
                         });
                     }
                 }
@@ -1114,6 +1128,9 @@ impl RoomState {
         if let Some(client) = returning.client.clone() {
             self.clients.insert(client.clone(), id);
             self.client_of.insert(id, client);
+        }
+        if let Some(addr) = returning.addr {
+            self.addrs.insert(id, addr);
         }
         let member = MemberInfo {
             id,
@@ -1300,6 +1317,10 @@ impl RoomState {
         let Some(sender) = self.members.get(&from) else {
             return;
         };
+        if self.is_muted(from) {
+            self.refuse_muted(from, messages);
+            return;
+        }
         let nick = sender.nick.clone();
         let ts = crate::net::now_ms();
         let messages = messages
@@ -1393,6 +1414,19 @@ impl RoomState {
     /// Takes a member out of the list, and cuts its connection off the
     /// feed in the same step (`cut` says why, to that connection).
     fn leave(&mut self, id: u64, reason: LeaveReason, cut: CutReason) {
+        self.leave_saying(id, reason, cut, None);
+    }
+
+    /// [`RoomState::leave`], with a line the room says about it
+    /// (`notice`): `tlschat/1` members get it after the member's leave,
+    /// plain members instead of it.
+    fn leave_saying(
+        &mut self,
+        id: u64,
+        reason: LeaveReason,
+        cut: CutReason,
+        notice: Option<String>,
+    ) {
         if let Some(seat) = self.seats.remove(&id) {
             self.feed.cut(&seat, cut);
         }
@@ -1403,18 +1437,27 @@ impl RoomState {
         if let Some(client) = self.client_of.remove(&id) {
             self.clients.remove(&client);
         }
-        if self.members.len() >= BIG_ROOM {
+        self.addrs.remove(&id);
+        let big = self.members.len() >= BIG_ROOM;
+        if big {
             self.pending_left.push((member.clone(), reason));
         } else {
             self.flush_members();
-            self.publish(Item::of(
+            let mut item = Item::of(
                 id,
                 ItemKind::Other,
                 &ServerFrame::Left {
                     member: wire(&member),
                     reason,
                 },
-            ));
+            );
+            if let Some(text) = &notice {
+                let frame = ServerFrame::Notice { text: text.clone() };
+                encode_server(&frame, Dialect::Json, &mut item.json);
+                item.plain.clear();
+                encode_server(&frame, Dialect::Plain, &mut item.plain);
+            }
+            self.publish(item);
         }
         if self.members.len() == 1 {
             // Only the host is left: nobody will read what the room said.
@@ -1422,6 +1465,12 @@ impl RoomState {
             self.feed.clear();
         }
         self.events.emit(NetEvent::MemberLeft { member, reason });
+        match notice {
+            // After the gathered leaves it is about.
+            Some(text) if big => self.notice(text),
+            Some(text) => self.events.emit(NetEvent::Notice(text)),
+            None => {}
+        }
     }
 }
 

@@ -76,8 +76,8 @@ const WRITE_BATCH: usize = 64 * 1024;
 const IDLE_BUFFER: usize = 1024;
 /// How long one write to a member may stall before it is dropped as too slow.
 const WRITE_STALL: Duration = Duration::from_secs(20);
-/// How long a write under way may go on after the member was replaced:
-/// the frame being written is finished (so the `replaced` notice after it
+/// How long a write under way may go on after the member was replaced or
+/// removed: the frame being written is finished (so the notice after it
 /// is a line of its own), then the connection is closed.
 const REPLACED_GRACE: Duration = Duration::from_secs(2);
 
@@ -594,6 +594,7 @@ impl WriteEnd {
                 CutReason::OverBudget => LeaveReason::TooSlow,
                 CutReason::Replaced => LeaveReason::ConnectionLost,
                 CutReason::Left => LeaveReason::Left,
+                CutReason::Removed(_) => LeaveReason::Removed,
             },
         }
     }
@@ -833,7 +834,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         self.charge
             .set(self.buf.capacity().max(self.buf.len()) + TLS_SEND_BUFFER);
         if let Some(reason) = self.cutoff.reason()
-            && reason != CutReason::Replaced
+            && !reason.finishes_write()
         {
             return Err(WriteEnd::Cut(reason));
         }
@@ -842,13 +843,15 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         let written = tokio::select! {
             biased;
             written = &mut write => written,
-            reason = self.cutoff.cut_off() => match reason {
-                CutReason::Replaced => match tokio::time::timeout(REPLACED_GRACE, write).await {
+            reason = self.cutoff.cut_off() => {
+                if !reason.finishes_write() {
+                    return Err(WriteEnd::CutMidWrite(reason));
+                }
+                match tokio::time::timeout(REPLACED_GRACE, write).await {
                     Ok(written) => written,
                     Err(_) => return Err(WriteEnd::CutMidWrite(reason)),
-                },
-                _ => return Err(WriteEnd::CutMidWrite(reason)),
-            },
+                }
+            }
         };
         match written {
             Ok(Ok(())) => {
@@ -861,10 +864,11 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
     }
 
     /// Tells a member cut off the feed why (within a second), unless it
-    /// just left.
+    /// just left. One the host put out is told the host's words.
     async fn cut_off(&mut self, reason: CutReason) -> WriteEnd {
-        let error = match reason {
+        let error = match &reason {
             CutReason::Left => None,
+            CutReason::Removed(why) => Some(FrameError::new(ErrorCode::Removed, &**why)),
             CutReason::Replaced => Some(FrameError::new(
                 ErrorCode::Replaced,
                 "another connection with your session joined the room and took this one's place",
@@ -876,7 +880,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         };
         // Over the budget the point is to free memory at once: the notice goes
         // only if the connection takes it now.
-        let wait = match reason {
+        let wait = match &reason {
             CutReason::OverBudget => Duration::ZERO,
             _ => Duration::from_secs(1),
         };
