@@ -1167,8 +1167,28 @@ impl RoomState {
         if let Some(notice) = notice {
             self.notice(notice);
         }
-        // The first page is encoded here, once; the member asks for the
-        // rest page by page, so a join costs the room at most a page.
+        let greeting = self.greeting(id, nick, dialect, replay.upto, refused);
+        Some(Welcome {
+            id,
+            greeting,
+            replay,
+            items,
+        })
+    }
+
+    /// What newcomer `id` is told first, in its dialect: its welcome (who
+    /// it is, the first page of who is here, the room and where its feed
+    /// starts, `upto`) and why its resume was refused, if it was. The
+    /// first page is encoded here, once; the member asks for the rest page
+    /// by page, so a join costs the room at most a page.
+    fn greeting(
+        &self,
+        id: u64,
+        nick: String,
+        dialect: Dialect,
+        upto: u64,
+        refused: Option<FrameError>,
+    ) -> Vec<u8> {
         let (members, next) = self.page(None);
         let mut greeting = Vec::new();
         encode_server(
@@ -1179,7 +1199,7 @@ impl RoomState {
                 total: self.members.len() as u64,
                 next,
                 room: self.room_id.clone(),
-                seq: replay.upto,
+                seq: upto,
             },
             dialect,
             &mut greeting,
@@ -1187,12 +1207,7 @@ impl RoomState {
         if let Some(e) = refused {
             encode_server(&e.frame(), dialect, &mut greeting);
         }
-        Some(Welcome {
-            id,
-            greeting,
-            replay,
-            items,
-        })
+        greeting
     }
 
     /// Names newcomer `id` (with `key`, or none): the name is its, and

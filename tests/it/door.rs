@@ -165,9 +165,11 @@ fn a_stranger_is_refused_and_given_nothing_of_the_room() {
     for s in secrets {
         assert!(!everything.contains(s), "{s:?} in {everything:?}");
     }
-    // (Exit code 4, EXIT_REFUSED, once the member side ends a session
-    // refused at the door as refused: not part of this change.)
-    assert_ne!(code, Some(0), "refused: {stderr}");
+    assert_eq!(
+        code,
+        Some(tlschat::headless::EXIT_REFUSED),
+        "refused: {stderr}"
+    );
     // The room heard of neither.
     host.proc.say("still here");
     zan.expect("the host's next line", |l| l == "<hana> still here");

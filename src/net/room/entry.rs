@@ -476,10 +476,12 @@ mod tests {
     }
 
     fn refused(entry: Option<Entry>) -> Refusal {
-        match entry {
-            Some(Entry::Refused(r)) => r,
-            _ => panic!("not refused"),
-        }
+        entry
+            .and_then(|e| match e {
+                Entry::Refused(r) => Some(r),
+                Entry::Welcome(_) | Entry::Knock(_) => None,
+            })
+            .expect("not refused")
     }
 
     fn knock(entry: Option<Entry>) -> Knock {
