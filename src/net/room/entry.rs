@@ -185,8 +185,8 @@ impl RoomState {
                 self.admit(arrival, remember, reply);
             }
             Decision::Knock => self.knock(arrival, reply),
+            // (The connection logs it, with its address.)
             Decision::Refuse(why) => {
-                tracing::info!(target: "tlschat::net::host", peer = ?arrival.peer, "refused at the door: {why}");
                 let _ = reply.send(Entry::Refused(why));
             }
         }
