@@ -12,7 +12,9 @@ use std::process::Command as Process;
 
 use tlschat::net::frame::ServerFrame;
 use tlschat::net::invite::Invite;
-use tlschat::net::{Access, DoorCommand, DoorConfig, ErrorCode, HistoryVisibility, NetEvent};
+use tlschat::net::{
+    Access, DisconnectKind, DoorCommand, DoorConfig, ErrorCode, HistoryVisibility, NetEvent,
+};
 
 use crate::common::{
     self, Command, Issued, Node, Pki, PlainClient, Proc, host_config, host_from, tlschat_command,
@@ -305,14 +307,24 @@ fn a_single_use_invite_admits_once_and_a_revoked_one_no_one() {
     let pki = Pki::new();
     let (mut host, addr) = host_with_door(&pki, DoorConfig::default());
     let (_, code) = invite(&mut host, Some(1));
-    let (_ana, welcome) = hello(addr, &pki.ca_pem, "ana", Some(&code));
-    assert!(
-        matches!(welcome, ServerFrame::Welcome { .. }),
-        "{welcome:?}"
-    );
-    let (bo, frame) = hello(addr, &pki.ca_pem, "bo", Some(&code));
+    // Two members, each with its own key, bring the same link.
+    let (ana_key, bo_key) = (own_key(&pki, "ana"), own_key(&pki, "bo"));
+    let (_ana, _) = keyed_member(addr, &pki, ("ana", &ana_key), Some(&code));
+    let mut bo = keyed_join(addr, &pki, ("bo", &bo_key), Some(&code));
+    let (reason, kind) = bo.wait_for("bo's end", |e| match e {
+        NetEvent::Disconnected { reason, kind } => Some((reason.clone(), *kind)),
+        NetEvent::Joined { .. } => panic!("bo came in"),
+        _ => None,
+    });
+    assert_eq!(kind, DisconnectKind::Refused);
     assert_eq!(
-        refusal(frame, bo),
+        reason,
+        "this invite has been used up: ask the host for a new one"
+    );
+    // The same, typed by hand: one error, then close_notify.
+    let (cy, frame) = hello(addr, &pki.ca_pem, "cy", Some(&code));
+    assert_eq!(
+        refusal(frame, cy),
         "this invite has been used up: ask the host for a new one"
     );
 
@@ -430,20 +442,35 @@ fn a_knock_the_host_does_not_answer_ends_after_knock_wait() {
     );
 }
 
-/// A member in this process with its own key (a self-signed certificate)
-/// and `invite`; it waits for the end of its history and returns the
-/// history's texts.
+/// A key of its own for a member: a self-signed certificate.
+fn own_key(pki: &Pki, name: &str) -> Issued {
+    pki.self_signed(name, &Pki::leaf_params(&[name]))
+}
+
+/// A member in this process, `(nick, certificate)`, joining with `invite`.
+fn keyed_join(
+    addr: SocketAddr,
+    pki: &Pki,
+    (nick, key): (&str, &Issued),
+    invite: Option<&str>,
+) -> Node {
+    let mut config = common::join_config(addr, nick, &pki.ca_pem);
+    config.identity = Some((key.cert.clone(), key.key.clone()));
+    config.invite = invite.map(str::to_string);
+    let node = Node::start();
+    node.send(Command::Join(config));
+    node
+}
+
+/// [`keyed_join`], let in: it waits for the end of its history and
+/// returns the history's texts.
 fn keyed_member(
     addr: SocketAddr,
     pki: &Pki,
-    key: &Issued,
+    member: (&str, &Issued),
     invite: Option<&str>,
 ) -> (Node, Vec<String>) {
-    let mut config = common::join_config(addr, "ana", &pki.ca_pem);
-    config.identity = Some((key.cert.clone(), key.key.clone()));
-    config.invite = invite.map(str::to_string);
-    let mut node = Node::start();
-    node.send(Command::Join(config));
+    let mut node = keyed_join(addr, pki, member, invite);
     let mut history = Vec::new();
     node.wait_for("the end of the history", |e| match e {
         NetEvent::Message(m) if m.history => {
@@ -460,7 +487,7 @@ fn keyed_member(
 #[test]
 fn history_follows_admission_unless_visibility_is_all() {
     let pki = Pki::new();
-    let key = pki.self_signed("ana", &Pki::leaf_params(&["ana"]));
+    let key = own_key(&pki, "ana");
     for visibility in [HistoryVisibility::Joined, HistoryVisibility::All] {
         let door = DoorConfig {
             history: visibility,
@@ -475,7 +502,7 @@ fn history_follows_admission_unless_visibility_is_all() {
             matches!(e, NetEvent::Delivered { id: 1 }).then_some(())
         });
         let (_, code) = invite(&mut host, Some(1));
-        let (mut ana, history) = keyed_member(addr, &pki, &key, Some(&code));
+        let (mut ana, history) = keyed_member(addr, &pki, ("ana", &key), Some(&code));
         match visibility {
             HistoryVisibility::Joined => assert!(history.is_empty(), "{history:?}"),
             HistoryVisibility::All => assert_eq!(history, ["before"]),
@@ -487,10 +514,38 @@ fn history_follows_admission_unless_visibility_is_all() {
         ana.wait_message("after");
         ana.send(Command::Finish);
         // The same key comes back with no invitation (it was used up).
-        let (_, history) = keyed_member(addr, &pki, &key, None);
+        let (_, history) = keyed_member(addr, &pki, ("ana", &key), None);
         match visibility {
             HistoryVisibility::Joined => assert_eq!(history, ["after"]),
             HistoryVisibility::All => assert_eq!(history, ["before", "after"]),
         }
     }
+}
+
+#[test]
+fn require_client_ca_refuses_a_key_of_its_own_and_admits_the_cas() {
+    let pki = Pki::new();
+    let mut config = host_config(&pki.server(), "hana");
+    config.client_ca = Some(pki.ca_pem.clone());
+    config.door = DoorConfig {
+        require_client_ca: true,
+        ..DoorConfig::default()
+    };
+    let (mut host, addr) = host_from(config);
+    let (_, code) = invite(&mut host, None);
+    let need = "this room admits only members with a certificate from its client CA";
+    // A key of its own, even with an invitation: refused.
+    let mut eve = keyed_join(addr, &pki, ("eve", &own_key(&pki, "eve")), Some(&code));
+    let reason = eve.wait_for("eve's end", |e| match e {
+        NetEvent::Disconnected { reason, .. } => Some(reason.clone()),
+        NetEvent::Joined { .. } => panic!("eve came in"),
+        _ => None,
+    });
+    assert_eq!(reason, need);
+    // Without a certificate at all, the same.
+    let (anon, frame) = hello(addr, &pki.ca_pem, "anon", Some(&code));
+    assert_eq!(refusal(frame, anon), need);
+    // A certificate from the client CA needs no invitation.
+    let ana = pki.issue("ana", &Pki::leaf_params(&["ana"]));
+    keyed_member(addr, &pki, ("ana", &ana), None);
 }
