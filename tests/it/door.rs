@@ -549,3 +549,44 @@ fn require_client_ca_refuses_a_key_of_its_own_and_admits_the_cas() {
     let ana = pki.issue("ana", &Pki::leaf_params(&["ana"]));
     keyed_member(addr, &pki, ("ana", &ana), None);
 }
+
+#[test]
+fn a_headless_host_lets_a_knocking_member_in_and_refuses_another() {
+    let pki = Pki::new();
+    let dir = tempfile::tempdir().unwrap();
+    let mut host = DoorHost::start(
+        dir.path(),
+        "127.0.0.1:0",
+        &pki.server(),
+        &["--access", "knock"],
+    );
+    let ca = pki.ca_pem.to_str().unwrap();
+    let target = host.addr.to_string();
+    let (ana_dir, bo_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+
+    let mut ana = member_command(&target, "ana", ana_dir.path(), &["--ca", ca]);
+    ana.expect("waiting", |l| {
+        l.starts_with("* waiting for the host to let you in")
+    });
+    let asks = host
+        .proc
+        .expect("ana knocking", |l| l.starts_with("* ana ("));
+    assert!(
+        asks.ends_with("asks to come in: /admit ana or /refuse ana"),
+        "{asks}"
+    );
+    host.proc.say("/admit ana");
+    ana.expect("in the room", |l| l.starts_with("* you are ana;"));
+    host.proc.expect("ana joined", |l| l == "* ana joined");
+
+    let mut bo = member_command(&target, "bo", bo_dir.path(), &["--ca", ca]);
+    bo.expect("waiting", |l| {
+        l.starts_with("* waiting for the host to let you in")
+    });
+    host.proc.expect("bo knocking", |l| l.starts_with("* bo ("));
+    host.proc.say("/refuse bo");
+    let (code, stderr) = bo.wait_exit();
+    assert!(stderr.contains("the host did not let you in"), "{stderr}");
+    assert_eq!(code, Some(tlschat::headless::EXIT_REFUSED));
+    assert!(!bo.seen.iter().any(|l| l.contains("ana")), "{:?}", bo.seen);
+}
