@@ -17,6 +17,7 @@ mod hostile;
 mod hostile_print;
 mod invite;
 mod keys;
+mod moderation;
 mod refusal;
 mod trust;
 mod ui;

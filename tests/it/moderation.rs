@@ -1,0 +1,240 @@
+//! Putting someone out (issue 20, part 3): the host's kick, ban and mute,
+//! over real TLS on loopback with keys made at test time; a ban and a mute
+//! outlive a host killed with SIGKILL (the real program).
+
+use std::net::SocketAddr;
+
+use tlschat::net::{DisconnectKind, DoorCommand, LeaveReason, NetEvent};
+
+use crate::common::{self, Command, Issued, Node, Pki, PlainClient};
+
+/// A key of a member's own (a self-signed certificate the host takes as
+/// a key to recognise).
+fn key(pki: &Pki, name: &str) -> Issued {
+    pki.self_signed(name, &Pki::leaf_params(&[name]))
+}
+
+/// The config for `nick` joining with `key`, reconnecting by itself after
+/// a drop when `reconnect`.
+fn keyed(addr: SocketAddr, nick: &str, pki: &Pki, key: &Issued) -> tlschat::net::JoinConfig {
+    let mut config = common::join_config(addr, nick, &pki.ca_pem);
+    config.identity = Some((key.cert.clone(), key.key.clone()));
+    config
+}
+
+/// `nick` in the room with `key`; its node.
+fn member(addr: SocketAddr, nick: &str, pki: &Pki, key: &Issued, reconnect: bool) -> Node {
+    let mut config = keyed(addr, nick, pki, key);
+    config.reconnect = reconnect;
+    let mut node = Node::start();
+    node.send(Command::Join(config));
+    node.wait_for(&format!("{nick} in the room"), |e| match e {
+        NetEvent::Joined { .. } => Some(()),
+        NetEvent::Disconnected { reason, .. } => panic!("{nick} could not join: {reason}"),
+        _ => None,
+    });
+    node
+}
+
+/// How `node`'s session ended: its kind and reason.
+fn ended(node: &mut Node) -> (DisconnectKind, String) {
+    node.wait_for("the end of the session", |e| match e {
+        NetEvent::Disconnected { kind, reason } => Some((*kind, reason.clone())),
+        _ => None,
+    })
+}
+
+/// The host says `text`; returns once `node` heard it.
+fn host_says(host: &Node, node: &mut Node, text: &str) {
+    host.send(Command::Send {
+        id: 1000 + text.len() as u64,
+        text: text.into(),
+    });
+    node.wait_message(text);
+}
+
+/// A plain-text member (like `openssl s_client`): its first line is its
+/// welcome.
+fn plain(addr: SocketAddr, pki: &Pki) -> PlainClient {
+    let mut c = PlainClient::connect(addr, &pki.ca_pem);
+    c.until(|l| l.contains("welcome, you are"));
+    c
+}
+
+#[test]
+fn a_kicked_member_is_told_why_does_not_come_back_and_hears_nothing_more() {
+    let pki = Pki::new();
+    let (mut host, addr) = common::host(&pki.server(), "hana");
+    let (ana_key, bo_key) = (key(&pki, "ana"), key(&pki, "bo"));
+    // Ana would reconnect after a drop; a kick is not one.
+    let mut ana = member(addr, "ana", &pki, &ana_key, true);
+    let mut bo = member(addr, "bo", &pki, &bo_key, false);
+    let mut cy = plain(addr, &pki);
+    host_says(&host, &mut ana, "before");
+
+    host.send(Command::Door(DoorCommand::Kick {
+        nick: "ana".into(),
+        reason: "be nice".into(),
+    }));
+    host.send(Command::Send {
+        id: 1,
+        text: "after the kick".into(),
+    });
+    let (kind, reason) = ended(&mut ana);
+    assert_eq!(
+        (kind, reason.as_str()),
+        (
+            DisconnectKind::Removed,
+            "you were removed by the host (be nice)"
+        )
+    );
+    // The end of the session is its last event: no reconnecting, and
+    // nothing said after the kick reached it.
+    assert!(
+        !ana.seen
+            .iter()
+            .any(|e| matches!(e, NetEvent::Reconnecting { .. })
+                || matches!(e, NetEvent::Message(m) if m.text == "after the kick")),
+        "{:#?}",
+        ana.seen
+    );
+    assert!(ana.recv(std::time::Duration::ZERO).is_none());
+
+    // The others are told, a tlschat member and a plain one alike.
+    let said = "ana was removed by the host (be nice)";
+    bo.wait_for("ana's leave", |e| match e {
+        NetEvent::MemberLeft { member, reason } if member.nick == "ana" => {
+            assert_eq!(*reason, LeaveReason::Removed);
+            Some(())
+        }
+        _ => None,
+    });
+    bo.wait_for("the notice", |e| match e {
+        NetEvent::Notice(n) if n == said => Some(()),
+        _ => None,
+    });
+    bo.wait_message("after the kick");
+    let before = cy.until(|l| l.contains("after the kick"));
+    assert!(before.iter().any(|l| l.contains(said)), "{before:?}");
+    host.wait_for("the host's notice", |e| match e {
+        NetEvent::Notice(n) if n == said => Some(()),
+        _ => None,
+    });
+    // Nobody by that name: the host is told, nobody is put out.
+    host.send(Command::Door(DoorCommand::Kick {
+        nick: "zed".into(),
+        reason: String::new(),
+    }));
+    host.wait_for("no such member", |e| match e {
+        NetEvent::Notice(n) if n == "no member named zed" => Some(()),
+        NetEvent::MemberLeft { member, .. } => panic!("{} was put out", member.nick),
+        _ => None,
+    });
+    host_says(&host, &mut bo, "still here");
+}
+
+#[test]
+fn a_muted_member_reads_but_its_messages_go_nowhere_until_unmuted() {
+    let pki = Pki::new();
+    let (mut host, addr) = common::host(&pki.server(), "hana");
+    let (ana_key, bo_key) = (key(&pki, "ana"), key(&pki, "bo"));
+    let mut ana = member(addr, "ana", &pki, &ana_key, true);
+    let mut bo = member(addr, "bo", &pki, &bo_key, false);
+    let mut cy = plain(addr, &pki);
+
+    host.send(Command::Door(DoorCommand::Mute("ana".into())));
+    host.wait_for("the mute", |e| match e {
+        NetEvent::Door(d) if d.muted.iter().any(|m| m.nick == "ana") => Some(()),
+        _ => None,
+    });
+    ana.send(Command::Send {
+        id: 1,
+        text: "can you hear me".into(),
+    });
+    let reason = ana.wait_for("not delivered", |e| match e {
+        NetEvent::NotDelivered { id: 1, reason } => Some(reason.clone()),
+        NetEvent::Delivered { id: 1 } => panic!("a muted member's message was delivered"),
+        _ => None,
+    });
+    assert!(
+        reason.contains("you are muted: you can read but not speak"),
+        "{reason}"
+    );
+    // It still reads, and is still in the room.
+    host_says(&host, &mut ana, "you can read this");
+    bo.wait_message("you can read this");
+    let heard = cy.until(|l| l.contains("you can read this"));
+    assert!(
+        !heard.iter().any(|l| l.contains("can you hear me")),
+        "{heard:?}"
+    );
+    assert!(
+        !bo.seen
+            .iter()
+            .chain(host.seen.iter())
+            .any(|e| matches!(e, NetEvent::Message(m) if m.text == "can you hear me")),
+        "a muted member was heard"
+    );
+
+    // A plain member muted by its address is refused line by line.
+    host.send(Command::Door(DoorCommand::Mute("guest-1".into())));
+    host.wait_for("the mute", |e| match e {
+        NetEvent::Door(d) if d.muted.len() == 2 => Some(()),
+        _ => None,
+    });
+    cy.send("hello?");
+    cy.until(|l| l.contains("you are muted"));
+
+    host.send(Command::Door(DoorCommand::Unmute("ana".into())));
+    host.wait_for("the unmute", |e| match e {
+        NetEvent::Door(d) if d.muted.len() == 1 => Some(()),
+        _ => None,
+    });
+    ana.send(Command::Send {
+        id: 2,
+        text: "thank you".into(),
+    });
+    ana.wait_for("delivered", |e| match e {
+        NetEvent::Delivered { id: 2 } => Some(()),
+        NetEvent::NotDelivered { id: 2, reason } => panic!("{reason}"),
+        _ => None,
+    });
+    bo.wait_message("thank you");
+    assert!(
+        !bo.seen
+            .iter()
+            .any(|e| matches!(e, NetEvent::Message(m) if m.text == "can you hear me")),
+        "a refused message came later"
+    );
+}
+
+#[test]
+fn only_the_host_puts_members_out() {
+    let pki = Pki::new();
+    let (host, addr) = common::host(&pki.server(), "hana");
+    let ana_key = key(&pki, "ana");
+    let mut ana = member(addr, "ana", &pki, &ana_key, false);
+    let mut cy = plain(addr, &pki);
+    for line in ["/kick ana", "/ban ana go away", "/mute ana", "/unban 1"] {
+        cy.send(line);
+        let refusal = loop {
+            let l = cy.line();
+            if l.starts_with("* error:") {
+                break l;
+            }
+        };
+        assert!(
+            refusal.contains("only the host can remove or mute members"),
+            "{line}: {refusal}"
+        );
+    }
+    // Ana is still in the room and hears the host.
+    host_says(&host, &mut ana, "all still here");
+    assert!(
+        !ana.seen
+            .iter()
+            .any(|e| matches!(e, NetEvent::Disconnected { .. })),
+        "{:#?}",
+        ana.seen
+    );
+}
