@@ -36,7 +36,7 @@ for _ in $(seq 50); do xdpyinfo >/dev/null 2>&1 && break; sleep 0.1; done
 
 PORT=${PORT:-19443}
 LOG="$WORK/frames.log"
-TLSCHAT_FRAME_LOG="$LOG" "$BIN" host --bind "127.0.0.1:$PORT" --name bench --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
+TLSCHAT_FRAME_LOG="$LOG" "$BIN" host --access open --history-visibility all --bind "127.0.0.1:$PORT" --name bench --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
     --cert "$WORK/certs/server.pem" --key "$WORK/certs/server.key" >"$WORK/app.log" 2>&1 &
 APP=$!
 for _ in $(seq 100); do ss -ltnH "sport = :$PORT" | grep -q . && break; sleep 0.1; done

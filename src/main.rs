@@ -235,11 +235,12 @@ fn demo() -> i32 {
         std::sync::Arc::default();
     let slot = child.clone();
     let ca = generated.files[0].clone();
-    let start_member = Box::new(move |addr: std::net::SocketAddr| {
+    // The member comes in with the room's invite link, as a guest would.
+    let start_member = Box::new(move |addr: std::net::SocketAddr, link: Option<String>| {
         let spawned = std::env::current_exe().and_then(|exe| {
             std::process::Command::new(exe)
                 .arg("join")
-                .arg(addr.to_string())
+                .arg(link.unwrap_or_else(|| addr.to_string()))
                 .arg("--ca")
                 .arg(&ca)
                 .args(["--name", "member"])

@@ -243,6 +243,14 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                         nick: arg.to_string(),
                     })),
                     "who" | "names" => Ok(Some(ClientFrame::Who { after: None })),
+                    // An invite-only room's code, typed as the first line
+                    // by a member with no hello to carry it.
+                    "invite" => Ok(Some(ClientFrame::Hello {
+                        nick: String::new(),
+                        client: None,
+                        resume: None,
+                        invite: Some(clip(arg.trim(), MAX_ID).to_string()),
+                    })),
                     // The host's, not a member's.
                     "kick" | "ban" | "unban" | "bans" | "mute" | "unmute" => {
                         Err(FrameError::new(ErrorCode::NotAllowed, NOT_ALLOWED))

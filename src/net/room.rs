@@ -16,6 +16,8 @@ mod door;
 mod entry;
 mod moderation;
 
+pub(crate) use entry::{Arrival, Entry, Knock, WAITING};
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -263,12 +265,17 @@ pub(crate) fn bound_token(token: &str, proof: Option<&Proof>) -> Arc<str> {
 }
 
 enum Request {
-    Join {
-        nick: Option<String>,
-        dialect: Dialect,
-        proof: Option<Proof>,
-        returning: Returning,
-        reply: oneshot::Sender<Option<Welcome>>,
+    /// Someone at the door (see [`entry`]).
+    Enter {
+        arrival: Arrival,
+        reply: oneshot::Sender<Entry>,
+    },
+    /// A connection waiting in the lobby went away.
+    LeaveLobby(u64),
+    /// The room's invite links, and the start invitation's code.
+    OpenDoor {
+        links: Vec<crate::net::invite::Invite>,
+        start: Option<String>,
     },
     Say {
         from: u64,
@@ -426,6 +433,7 @@ impl Room {
             told_host: None,
             door: crate::net::door::Door::new(door.access, door.require_client_ca),
             door_config: door,
+            entry: entry::EntryState::default(),
             addrs: HashMap::new(),
             mutes: moderation::Mutes::default(),
         };
@@ -484,10 +492,19 @@ impl Room {
         self.feed.bytes()
     }
 
-    /// Adds a member; `None` as nick means a generated `guest-N`; `proof`
-    /// is what its handshake proved (none for a member without a
-    /// certificate). `None` when the room is gone, or has no member id
-    /// left to give.
+    /// Puts someone to the door: it joins (a member id, its greeting, its
+    /// history, its place on the feed), waits in the lobby, or is told
+    /// why not. `None` when the room is gone, or has no member id left to
+    /// give.
+    pub async fn enter(&self, arrival: Arrival) -> Option<Entry> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Request::Enter { arrival, reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Adds a member through the door with no invitation; `None` as nick
+    /// means a generated `guest-N`. `None` unless it is let in at once.
+    #[cfg(test)]
     pub async fn join(
         &self,
         nick: Option<String>,
@@ -495,18 +512,26 @@ impl Room {
         proof: Option<Proof>,
         returning: Returning,
     ) -> Option<Welcome> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Request::Join {
-                nick,
-                dialect,
-                proof,
-                returning,
-                reply,
-            })
-            .await
-            .ok()?;
-        rx.await.ok().flatten()
+        let arrival = Arrival {
+            proof,
+            returning,
+            ..Arrival::named(nick, dialect)
+        };
+        match self.enter(arrival).await? {
+            Entry::Welcome(w) => Some(w),
+            Entry::Knock(_) | Entry::Refused(_) => None,
+        }
+    }
+
+    /// A connection waiting in the lobby as `id` went away or gave up.
+    pub async fn leave_lobby(&self, id: u64) {
+        let _ = self.tx.send(Request::LeaveLobby(id)).await;
+    }
+
+    /// Hands the room its invite links (without a code) and the code of
+    /// the invitation made at start, if one was.
+    pub async fn open_door(&self, links: Vec<crate::net::invite::Invite>, start: Option<String>) {
+        let _ = self.tx.send(Request::OpenDoor { links, start }).await;
     }
 
     /// Says messages in the room, one after the other and with nothing in
@@ -608,6 +633,8 @@ struct RoomState {
     door: crate::net::door::Door,
     /// The host's choices for the door.
     door_config: crate::net::door::DoorConfig,
+    /// The lobby and the remembered members (see [`entry`]).
+    entry: entry::EntryState,
     /// Where each member but the host connects from: what a member
     /// without a key is banned and muted by.
     addrs: HashMap<u64, std::net::IpAddr>,
@@ -695,7 +722,10 @@ impl RoomState {
                 }
             };
             let Some(request) = request else { break };
-            let full = matches!(request, Request::Join { .. } | Request::Leave { .. });
+            let full = matches!(
+                request,
+                Request::Enter { .. } | Request::Leave { .. } | Request::Door(_)
+            );
             self.handle(request);
             self.check_seats(full);
             if self.closed {
@@ -769,19 +799,9 @@ impl RoomState {
     /// Carries out one request.
     fn handle(&mut self, request: Request) {
         match request {
-            Request::Join {
-                nick,
-                dialect,
-                proof,
-                returning,
-                reply,
-            } => {
-                let welcome = self.join(nick, dialect, proof, &returning);
-                // A connection that stopped waiting is not in the room.
-                if let Err(Some(welcome)) = reply.send(welcome) {
-                    self.leave(welcome.id, LeaveReason::ConnectionLost, CutReason::Left);
-                }
-            }
+            Request::Enter { arrival, reply } => self.enter(arrival, reply),
+            Request::LeaveLobby(id) => self.leave_lobby(id),
+            Request::OpenDoor { links, start } => self.open_door(links, start.as_deref()),
             Request::Say { from, messages } => self.say(from, messages),
             Request::Nick { from, nick, reply } => {
                 let _ = reply.send(self.rename(from, &nick));
@@ -1015,13 +1035,17 @@ impl RoomState {
 
     /// Which stored messages a newcomer or a returning member gets, and
     /// what to tell it first when its resume cannot be honoured.
+    /// `since`: what it may see begins after it (`--history-visibility
+    /// joined`).
     fn replay_for(
         &self,
         dialect: Dialect,
         resume: Option<&Resume>,
+        since: Option<u64>,
     ) -> (Replay, Option<FrameError>) {
         let upto = self.seq;
-        let floor = self.first_kept().saturating_sub(1);
+        let since = since.unwrap_or(0).min(upto);
+        let floor = self.first_kept().saturating_sub(1).max(since);
         let backlog = match dialect {
             Dialect::Plain => self.backlog.min(HistoryConfig::PLAIN_BACKLOG),
             Dialect::Json => self.backlog,
@@ -1059,20 +1083,24 @@ impl RoomState {
             Replay {
                 after,
                 upto,
-                missed: after - resume.after,
+                // What came before `since` was never this member's to miss.
+                missed: after - resume.after.max(since),
                 resumed: true,
             },
             None,
         )
     }
 
-    fn join(
-        &mut self,
-        nick: Option<String>,
-        dialect: Dialect,
-        proof: Option<Proof>,
-        returning: &Returning,
-    ) -> Option<Welcome> {
+    /// Seats a newcomer the door let in; it sees the history after
+    /// `since` (all that is kept when `None`).
+    fn join(&mut self, arrival: Arrival, since: Option<u64>) -> Option<Welcome> {
+        let Arrival {
+            nick,
+            dialect,
+            proof,
+            returning,
+            ..
+        } = arrival;
         // Ids are never handed out twice, and never past the store's range
         // (the host's is 0: an id that wrapped would be the host's).
         let id = self.next_id;
@@ -1117,7 +1145,7 @@ impl RoomState {
         // Everything said so far is stored: the replay ends where the feed
         // this member subscribes to begins.
         self.flush_said();
-        let (replay, refused) = self.replay_for(dialect, returning.resume.as_ref());
+        let (replay, refused) = self.replay_for(dialect, returning.resume.as_ref(), since);
         // Subscribe before publishing the join, so the new member's view
         // starts exactly after the roster it is given.
         let items = self.feed.subscribe();
@@ -1360,6 +1388,7 @@ impl RoomState {
             old,
             new: wanted.clone(),
         });
+        self.renamed(key, &wanted);
         Ok(wanted)
     }
 
@@ -1633,11 +1662,8 @@ mod tests {
         let (reply, rx) = oneshot::channel();
         drop(rx);
         room.tx
-            .send(Request::Join {
-                nick: Some("gone".into()),
-                dialect: Dialect::Json,
-                proof: None,
-                returning: Returning::default(),
+            .send(Request::Enter {
+                arrival: Arrival::named(Some("gone".into()), Dialect::Json),
                 reply,
             })
             .await

@@ -87,9 +87,9 @@ pub enum Launch {
     Invite(String),
 }
 
-/// Called once with the host's address when it is listening (the demo
-/// starts its member window then).
-pub type OnListening = Box<dyn FnOnce(SocketAddr) + Send>;
+/// Called once with the host's address and its loopback invite link when
+/// it is listening (the demo starts its member window then).
+pub type OnListening = Box<dyn FnOnce(SocketAddr, Option<String>) + Send>;
 
 enum Screen {
     Start,
@@ -274,7 +274,8 @@ impl TlsChatApp {
     }
 
     fn host(&mut self, config: HostConfig) {
-        let state = RoomModel::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        let mut state = RoomModel::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        state.door.started_as = Some(config.door.access);
         self.screen = Screen::Room(Box::new(RoomView::new(state, None)));
         self.session = self.net.start(Start::Host(config));
     }
@@ -455,6 +456,11 @@ impl TlsChatApp {
                     self.net.send(session, command);
                 }
             }
+            RoomAction::Door(command) => {
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::Door(command));
+                }
+            }
             RoomAction::Disconnect => {
                 if let Some(session) = self.session {
                     self.net.send(session, SessionCommand::Disconnect);
@@ -499,10 +505,11 @@ impl eframe::App for TlsChatApp {
                 if Some(session) != current {
                     return;
                 }
-                if let NetEvent::Listening { addr, .. } = &event
+                if let NetEvent::Listening { addr, invites, .. } = &event
                     && let Some(f) = self.on_listening.take()
                 {
-                    f(*addr);
+                    // Loopback comes last.
+                    f(*addr, invites.last().map(crate::net::invite::Invite::link));
                 }
                 match &mut self.screen {
                     Screen::Room(room) => room.state.apply(event),

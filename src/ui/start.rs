@@ -28,6 +28,8 @@ pub struct StartForm {
     pub ca: String,
     /// Host: CA (PEM) to verify members' certificates with, optional.
     pub client_ca: String,
+    /// Host: who may come in (invite-only by default).
+    pub access: crate::net::Access,
     /// Join: our certificate (PEM) for hosts that ask, optional.
     pub join_cert: String,
     /// Join: its key (PEM).
@@ -52,12 +54,43 @@ impl Default for StartForm {
             join_nick: nick,
             ca: String::new(),
             client_ca: String::new(),
+            access: crate::net::Access::default(),
             join_cert: String::new(),
             join_key: String::new(),
             tls_version: String::new(),
             groups: Vec::new(),
         }
     }
+}
+
+/// What each way in means, for the start screen.
+const ACCESS_CHOICES: [(crate::net::Access, &str, &str); 3] = [
+    (
+        crate::net::Access::Invite,
+        "Invite only",
+        "A member needs an invite link the first time; then its key is remembered",
+    ),
+    (
+        crate::net::Access::Knock,
+        "Knock",
+        "Newcomers ask to come in, and wait until you let them in",
+    ),
+    (
+        crate::net::Access::Open,
+        "Open",
+        "Anyone who can reach the address comes in and reads along: for public rooms",
+    ),
+];
+
+/// The host's choice of who may come in (one row of the host form).
+fn access_ui(ui: &mut egui::Ui, access: &mut crate::net::Access) {
+    ui.label("Who may come in");
+    ui.horizontal(|ui| {
+        for (choice, label, hint) in ACCESS_CHOICES {
+            ui.radio_value(access, choice, label).on_hover_text(hint);
+        }
+    });
+    ui.end_row();
 }
 
 /// The start screen's fields that name a PEM file (each has "Browse…").
@@ -248,6 +281,10 @@ impl StartForm {
                 Ok(HostBuilder::new(bind, nick, config_dir.to_path_buf())
                     .identity(identity)
                     .client_ca(client_ca)
+                    .door(crate::net::DoorConfig {
+                        access: self.access,
+                        ..crate::net::DoorConfig::default()
+                    })
                     .tls(tls)
                     .build())
             }
@@ -317,6 +354,16 @@ mod tests {
         f.cert.clear();
         let ok = f.host_config(dir.path()).unwrap();
         assert_eq!(ok.identity, None, "no files means a generated certificate");
+        assert_eq!(
+            ok.door.access,
+            crate::net::Access::Invite,
+            "invite-only by default"
+        );
+        f.access = crate::net::Access::Open;
+        assert_eq!(
+            f.host_config(dir.path()).unwrap().door.access,
+            crate::net::Access::Open
+        );
     }
 
     #[test]
@@ -577,6 +624,7 @@ pub fn start_screen_ui(
                     pem_field_ui(ui, ("Certificate (PEM)", "empty: generate for me"), form, PemField::Cert, host_problems.get(Field::Pem(PemField::Cert)), &mut action);
                     pem_field_ui(ui, ("Private key (PEM)", "empty: generate for me"), form, PemField::Key, host_problems.get(Field::Pem(PemField::Key)), &mut action);
                     pem_field_ui(ui, ("Client CA (optional)", "verify members' certificates"), form, PemField::ClientCa, host_problems.get(Field::Pem(PemField::ClientCa)), &mut action);
+                    access_ui(ui, &mut form.access);
                 });
                 ui.add_space(6.0);
                 if ui.button("Host").clicked() {

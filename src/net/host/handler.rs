@@ -13,8 +13,11 @@
 //!    given a guest name. The token is bound to the member's key from
 //!    here on ([`Returning::bound_to`]): the same token from another key
 //!    is another member's.
-//! 4. **Join**: the room gives it a member id, a greeting, the stored
-//!    messages it is to get, and its place on the room's feed.
+//! 4. **The door**: the room's door lets it in, sends it to the lobby to
+//!    wait for the host, or refuses it (it is told why, and nothing of the
+//!    room); see [`entry`]. Let in, the room gives it a member id, a
+//!    greeting, the stored messages it is to get, and its place on the
+//!    room's feed.
 //! 5. **Chat**: two halves run side by side until either ends. [`Inbound`]
 //!    reads what the member says, paced by a token bucket, and hands it to
 //!    the room; [`Outbound`] writes the greeting, the replay, then the
@@ -45,6 +48,8 @@ use crate::net::protocol::{
 use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, ItemKind, Proof, Replay, Returning, Room, Saying, Welcome};
 use crate::net::sink::EventSink;
+
+mod entry;
 
 use super::admission::{Admission, Admitted, Slot};
 use super::rate::{self, RATE_BURST, RATE_PER_SEC, TokenBucket};
@@ -120,6 +125,8 @@ struct Hello {
     nick: Option<String>,
     /// Its client token and where it left off.
     returning: Returning,
+    /// The invitation code it brought.
+    invite: Option<String>,
 }
 
 impl Handler {
@@ -154,8 +161,7 @@ impl Handler {
         hello.returning = hello.returning.bound_to(proof.as_ref());
         hello.returning.addr = Some(self.peer.ip());
         let client = hello.returning.client.clone();
-        let room = &self.shared.room;
-        let Some(welcome) = room.join(hello.nick, dialect, proof, hello.returning).await else {
+        let Some(welcome) = self.enter(&mut frames, &mut writer, hello, proof).await else {
             return;
         };
         let id = welcome.id;
@@ -274,9 +280,14 @@ impl Handler {
                 nick,
                 client,
                 resume,
-                invite: _,
+                invite,
             })))) => match Hello::checked(nick, client, resume) {
-                Ok(hello) => return Some(hello),
+                Ok(hello) => {
+                    return Some(Hello {
+                        invite: invite.map(|c| clip(&c, MAX_ID).to_string()),
+                        ..hello
+                    });
+                }
                 Err(refusal) => refusal,
             },
             // A line that is not a frame (a hello with a malformed field
@@ -369,6 +380,7 @@ impl Hello {
                 }),
                 addr: None,
             },
+            invite: None,
         })
     }
 }
@@ -533,6 +545,12 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
                 // No page for a connection that is no longer a member.
                 let page = self.room.roster(self.id, after).await;
                 Some(page.ok_or(LeaveReason::ConnectionLost)?)
+            }
+            // (A plain member's `/invite CODE`: it is in already.)
+            Ok(ClientFrame::Hello { .. }) if self.frames.dialect() == Dialect::Plain => {
+                Some(ServerFrame::Notice {
+                    text: "you are in the room already".into(),
+                })
             }
             Ok(ClientFrame::Hello { .. }) => {
                 Some(FrameError::new(ErrorCode::Protocol, "hello was already said").frame())

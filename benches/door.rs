@@ -1,0 +1,191 @@
+//! The room's door, timed: what a member pays to come in. Real TLS over
+//! 127.0.0.1, a real history file, the real member and host sessions.
+//!
+//! Measures, in one run:
+//! - the host's start on a history that remembers MEMBERS keys (default
+//!   99,999: the store keeps 100,000), to listening;
+//! - a member's join (start of the session to the welcome) in an open
+//!   room, the baseline;
+//! - the same in an invite-only room: the first time, with the start
+//!   link's invitation, and then again and again with its key remembered
+//!   and no invitation.
+//!
+//! Each join is a new session of its own (TCP, a full TLS 1.3 handshake
+//! with the member's certificate, hello, the door, welcome). The median and
+//! the 90th percentile of ROUNDS joins are printed.
+//!
+//! Run with `cargo bench --bench door [-- MEMBERS [ROUNDS]]`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::print_stdout,
+    missing_docs
+)]
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tlschat::net::store::{DoorChange, Store};
+use tlschat::net::{
+    DoorConfig, Events, HistoryConfig, HistoryPlace, HostConfig, JoinConfig, NetEvent, NetThread,
+    Start,
+};
+
+fn wait_for<T>(events: &Events, what: &str, mut f: impl FnMut(&NetEvent) -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let e = events
+            .recv_timeout(left)
+            .unwrap_or_else(|| panic!("no {what} in time"));
+        if let NetEvent::Disconnected { reason, .. } = &e.event {
+            panic!("waiting for {what}: {reason}");
+        }
+        if let Some(t) = f(&e.event) {
+            return t;
+        }
+    }
+}
+
+/// A host on `history` with `door`; its address, its certificate's
+/// SHA-256, the start link's invitation code, and how long it took to
+/// listen.
+fn host(
+    history: &Path,
+    config_dir: &Path,
+    door: DoorConfig,
+) -> (NetThread, u16, [u8; 32], Option<String>, Duration) {
+    let (net, events) = NetThread::spawn(Arc::new(|| {})).unwrap();
+    let started = Instant::now();
+    net.start(Start::Host(HostConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        nick: "host".into(),
+        identity: None,
+        client_ca: None,
+        config_dir: config_dir.to_path_buf(),
+        limits: tlschat::net::HostLimits::default(),
+        history: HistoryConfig {
+            place: HistoryPlace::File(history.to_path_buf()),
+            ..HistoryConfig::default()
+        },
+        tls: tlschat::net::TlsOptions::default(),
+        door,
+    }))
+    .unwrap();
+    let (port, pin, code) = wait_for(&events, "listening", |e| match e {
+        NetEvent::Listening {
+            addr,
+            chain,
+            invites,
+        } => Some((
+            addr.port(),
+            chain[0].sha256,
+            invites.first().and_then(|i| i.code.clone()),
+        )),
+        _ => None,
+    });
+    let took = started.elapsed();
+    std::thread::spawn(move || while events.recv().is_some() {});
+    (net, port, pin, code, took)
+}
+
+/// One member session from start to welcome; its time.
+fn join(port: u16, pin: [u8; 32], member_dir: &Path, invite: Option<String>) -> Duration {
+    let (net, events) = NetThread::spawn(Arc::new(|| {})).unwrap();
+    let started = Instant::now();
+    net.start(Start::Join(JoinConfig {
+        host: "127.0.0.1".into(),
+        port,
+        nick: "newcomer".into(),
+        ca_files: Vec::new(),
+        pins: vec![pin],
+        remember_pin: false,
+        identity: None,
+        config_dir: Some(member_dir.to_path_buf()),
+        reconnect: false,
+        tls: tlschat::net::TlsOptions::default(),
+        invite,
+    }))
+    .unwrap();
+    wait_for(&events, "the welcome", |e| {
+        matches!(e, NetEvent::Joined { .. }).then_some(())
+    });
+    started.elapsed()
+}
+
+fn report(what: &str, mut times: Vec<Duration>) {
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    println!(
+        "{what}: median {:.2} ms, p90 {:.2} ms ({} joins)",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 9 / 10]),
+        times.len()
+    );
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1).filter_map(|a| a.parse().ok());
+    let members: u64 = args.next().unwrap_or(99_999);
+    let rounds: usize = args.next().unwrap_or(50) as usize;
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history.sqlite3");
+    let config = dir.path().join("host");
+    let member_dir = dir.path().join("member");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::create_dir_all(&member_dir).unwrap();
+    // The member's key, made before anything is timed.
+    tlschat::net::identity::member_identity(&member_dir, tlschat::net::identity::KeyChoice::Keep)
+        .unwrap();
+
+    // A door that remembers `members` keys.
+    let mut store = Store::open(Some(&history), 10_000, u64::MAX, None).unwrap();
+    let started = Instant::now();
+    let nick = "member";
+    for chunk in (0..members).collect::<Vec<_>>().chunks(1000) {
+        let keys: Vec<[u8; 32]> = chunk
+            .iter()
+            .map(|i| tlschat::net::certinfo::sha256(&i.to_le_bytes()))
+            .collect();
+        let changes: Vec<DoorChange<'_>> = keys
+            .iter()
+            .map(|key| DoorChange::Admitted {
+                key: *key,
+                nick,
+                now_ms: 1_780_000_000_000,
+            })
+            .collect();
+        store.record(&changes).unwrap();
+    }
+    drop(store);
+    println!(
+        "members remembered: {members} (stored in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+
+    let (_invite_host, port, pin, code, took) = host(&history, &config, DoorConfig::default());
+    println!(
+        "host start on that history (invite-only): {:.0} ms",
+        took.as_secs_f64() * 1e3
+    );
+    let code = code.expect("an invite-only host's start link carries an invitation");
+    let first = join(port, pin, &member_dir, Some(code));
+    println!(
+        "first join with the start link's invitation: {:.2} ms",
+        first.as_secs_f64() * 1e3
+    );
+    let remembered = (0..rounds)
+        .map(|_| join(port, pin, &member_dir, None))
+        .collect();
+    report("join with the key remembered, no invitation", remembered);
+
+    let open_history = dir.path().join("open.sqlite3");
+    let open_config = dir.path().join("open-host");
+    std::fs::create_dir_all(&open_config).unwrap();
+    let (_open_host, port, pin, _, _) = host(&open_history, &open_config, DoorConfig::open());
+    let open = (0..rounds)
+        .map(|_| join(port, pin, &member_dir, None))
+        .collect();
+    report("join in an open room (baseline)", open);
+}
