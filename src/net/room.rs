@@ -1125,13 +1125,7 @@ impl RoomState {
         self.next_id = next_id;
         let key = proof.as_ref().map(|p| p.key);
         let (nick, notice) = self.name_newcomer(id, nick, key.as_ref());
-        if let Some(client) = returning.client.clone() {
-            self.clients.insert(client.clone(), id);
-            self.client_of.insert(id, client);
-        }
-        if let Some(addr) = returning.addr {
-            self.addrs.insert(id, addr);
-        }
+        self.note_returning(id, &returning);
         let member = MemberInfo {
             id,
             nick: nick.clone(),
@@ -1193,6 +1187,19 @@ impl RoomState {
             replay,
             items,
         })
+    }
+
+    /// Notes where newcomer `id` comes from: its client token (whose it
+    /// is) and its address (what a member without a key is banned and
+    /// muted by).
+    fn note_returning(&mut self, id: u64, returning: &Returning) {
+        if let Some(client) = returning.client.clone() {
+            self.clients.insert(client.clone(), id);
+            self.client_of.insert(id, client);
+        }
+        if let Some(addr) = returning.addr {
+            self.addrs.insert(id, addr);
+        }
     }
 
     /// Names newcomer `id` (with `key`, or none): the name is its, and

@@ -3,10 +3,11 @@
 //! outlive a host killed with SIGKILL (the real program).
 
 use std::net::SocketAddr;
+use std::path::Path;
 
-use tlschat::net::{DisconnectKind, DoorCommand, LeaveReason, NetEvent};
+use tlschat::net::{DisconnectKind, DoorCommand, DoorConfig, LeaveReason, NetEvent};
 
-use crate::common::{self, Command, Issued, Node, Pki, PlainClient};
+use crate::common::{self, Command, Issued, Node, Pki, PlainClient, Proc};
 
 /// A key of a member's own (a self-signed certificate the host takes as
 /// a key to recognise).
@@ -39,6 +40,26 @@ fn member(addr: SocketAddr, nick: &str, pki: &Pki, key: &Issued, reconnect: bool
 /// How `node`'s session ended: its kind and reason.
 fn ended(node: &mut Node) -> (DisconnectKind, String) {
     node.wait_for("the end of the session", |e| match e {
+        NetEvent::Disconnected { kind, reason } => Some((*kind, reason.clone())),
+        _ => None,
+    })
+}
+
+/// Joins afresh as `nick` with `key` and returns how it ended; it must not
+/// get into the room.
+fn refused(
+    addr: SocketAddr,
+    nick: &str,
+    pki: &Pki,
+    key: &Issued,
+    invite: Option<String>,
+) -> (DisconnectKind, String) {
+    let mut config = keyed(addr, nick, pki, key);
+    config.invite = invite;
+    let mut node = Node::start();
+    node.send(Command::Join(config));
+    node.wait_for("a refusal", |e| match e {
+        NetEvent::Joined { .. } => panic!("{nick} got into the room"),
         NetEvent::Disconnected { kind, reason } => Some((*kind, reason.clone())),
         _ => None,
     })
@@ -131,6 +152,131 @@ fn a_kicked_member_is_told_why_does_not_come_back_and_hears_nothing_more() {
         _ => None,
     });
     host_says(&host, &mut bo, "still here");
+}
+
+#[test]
+fn a_ban_beats_an_open_door_takes_a_plain_member_by_address_and_can_be_lifted() {
+    let pki = Pki::new();
+    let (mut host, addr) = common::host(&pki.server(), "hana");
+    let (ana_key, bo_key) = (key(&pki, "ana"), key(&pki, "bo"));
+    let mut ana = member(addr, "ana", &pki, &ana_key, true);
+    // A second connection of the same key (another window) goes too.
+    let mut ana2 = member(addr, "ana2", &pki, &ana_key, false);
+    let mut bo = member(addr, "bo", &pki, &bo_key, false);
+    let mut cy = plain(addr, &pki);
+
+    host.send(Command::Door(DoorCommand::Ban {
+        nick: "ana".into(),
+        reason: "spam".into(),
+    }));
+    let banned = "you were banned from this room by the host (spam)";
+    assert_eq!(ended(&mut ana), (DisconnectKind::Removed, banned.into()));
+    assert_eq!(ended(&mut ana2), (DisconnectKind::Removed, banned.into()));
+    bo.wait_for("the notice", |e| match e {
+        NetEvent::Notice(n) if n == "ana was banned by the host (spam)" => Some(()),
+        _ => None,
+    });
+    // The room is open, but not to a banned key.
+    assert_eq!(
+        refused(addr, "ana", &pki, &ana_key, None),
+        (
+            DisconnectKind::Refused,
+            "you are banned from this room".into()
+        )
+    );
+
+    // A plain member has no key: its address is banned (bo, with a key,
+    // stays).
+    cy.until(|l| l.contains("ana2 was banned"));
+    host.send(Command::Door(DoorCommand::Ban {
+        nick: "guest-1".into(),
+        reason: String::new(),
+    }));
+    let last = cy.until(|l| l.contains("banned"));
+    let end = cy.try_line();
+    assert!(end.is_err(), "{last:?} then {end:?}");
+    bo.wait_for("guest-1 banned", |e| match e {
+        NetEvent::Notice(n) if n == "guest-1 was banned by the host" => Some(()),
+        _ => None,
+    });
+    let mut again = PlainClient::connect(addr, &pki.ca_pem);
+    let line = again.line();
+    assert!(line.contains("you are banned from this room"), "{line}");
+    assert!(again.try_line().is_err(), "the refused connection closes");
+    host_says(&host, &mut bo, "bo stays");
+
+    // Lifted, the address may come back.
+    let door = host.wait_for("the door", |e| match e {
+        NetEvent::Door(d) if d.bans.len() == 2 => Some((**d).clone()),
+        _ => None,
+    });
+    let address_ban = door.bans.iter().find(|b| b.nick == "guest-1").unwrap().id;
+    host.send(Command::Door(DoorCommand::Unban(address_ban)));
+    host.wait_for("the ban lifted", |e| match e {
+        NetEvent::Door(d) if d.bans.len() == 1 => Some(()),
+        _ => None,
+    });
+    let mut back = plain(addr, &pki);
+    host.send(Command::Send {
+        id: 7,
+        text: "welcome back".into(),
+    });
+    back.until(|l| l.contains("welcome back"));
+}
+
+#[test]
+fn a_ban_beats_a_valid_invitation() {
+    let pki = Pki::new();
+    let mut config = common::host_config(&pki.server(), "hana");
+    config.door = DoorConfig::default();
+    let (mut host, addr) = common::host_from(config);
+    host.send(Command::Door(DoorCommand::Invite {
+        uses: None,
+        hours: None,
+    }));
+    let code = host.wait_for("an invitation", |e| match e {
+        NetEvent::InviteMade { invites, .. } => invites[0].code.clone(),
+        _ => None,
+    });
+    let ana_key = key(&pki, "ana");
+    let mut config = keyed(addr, "ana", &pki, &ana_key);
+    config.invite = Some(code.clone());
+    let mut ana = Node::start();
+    ana.send(Command::Join(config));
+    ana.wait_for("ana in", |e| match e {
+        NetEvent::Joined { .. } => Some(()),
+        NetEvent::Disconnected { reason, .. } => panic!("{reason}"),
+        _ => None,
+    });
+    host.send(Command::Door(DoorCommand::Ban {
+        nick: "ana".into(),
+        reason: String::new(),
+    }));
+    assert_eq!(
+        ended(&mut ana),
+        (
+            DisconnectKind::Removed,
+            "you were banned from this room by the host".into()
+        )
+    );
+    // The invitation still works (for others), but not for a banned key.
+    assert_eq!(
+        refused(addr, "ana", &pki, &ana_key, Some(code.clone())),
+        (
+            DisconnectKind::Refused,
+            "you are banned from this room".into()
+        )
+    );
+    let bo_key = key(&pki, "bo");
+    let mut config = keyed(addr, "bo", &pki, &bo_key);
+    config.invite = Some(code);
+    let mut bo = Node::start();
+    bo.send(Command::Join(config));
+    bo.wait_for("bo in", |e| match e {
+        NetEvent::Joined { .. } => Some(()),
+        NetEvent::Disconnected { reason, .. } => panic!("{reason}"),
+        _ => None,
+    });
 }
 
 #[test]
@@ -237,4 +383,56 @@ fn only_the_host_puts_members_out() {
         "{:#?}",
         ana.seen
     );
+}
+
+/// `tlschat host --headless` (the door open) with its history in `file`.
+fn headless(config_dir: &Path, server: &Issued, file: &Path) -> (Proc, SocketAddr) {
+    let mut cmd = common::headless_host_command(config_dir, "127.0.0.1:0", "hana", Some(server));
+    cmd.arg("--history").arg(file);
+    let mut p = Proc::spawn(&mut cmd);
+    let addr = p.expect_hosting();
+    (p, addr)
+}
+
+#[test]
+fn a_ban_and_a_mute_outlive_a_host_killed_with_sigkill() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("history.sqlite3");
+    let (mut host, addr) = headless(dir.path(), &server, &file);
+    let (ana_key, bo_key) = (key(&pki, "ana"), key(&pki, "bo"));
+    let mut ana = member(addr, "ana", &pki, &ana_key, false);
+    let _bo = member(addr, "bo", &pki, &bo_key, false);
+    host.say("/ban ana spam");
+    assert_eq!(
+        ended(&mut ana),
+        (
+            DisconnectKind::Removed,
+            "you were banned from this room by the host (spam)".into()
+        )
+    );
+    host.say("/mute bo");
+    host.expect("the mute", |l| l.contains("bo is muted"));
+    host.kill();
+
+    let (_host, addr) = headless(dir.path(), &server, &file);
+    assert_eq!(
+        refused(addr, "ana", &pki, &ana_key, None),
+        (
+            DisconnectKind::Refused,
+            "you are banned from this room".into()
+        )
+    );
+    let mut bo = member(addr, "bo", &pki, &bo_key, false);
+    bo.send(Command::Send {
+        id: 1,
+        text: "am I heard".into(),
+    });
+    let reason = bo.wait_for("not delivered", |e| match e {
+        NetEvent::NotDelivered { id: 1, reason } => Some(reason.clone()),
+        NetEvent::Delivered { id: 1 } => panic!("still muted after a restart"),
+        _ => None,
+    });
+    assert!(reason.contains("you are muted"), "{reason}");
 }
