@@ -473,6 +473,18 @@ mod tests {
             .expect("the door was shown")
     }
 
+    #[test]
+    fn a_reason_is_one_visible_line_of_bounded_size() {
+        assert_eq!(reason_text("  spam\n\u{202e}x "), "spam\\n\\u{202e}x");
+        let long = reason_text(&"é".repeat(1000));
+        assert!(long.len() <= MAX_REASON_BYTES && long.len() > MAX_REASON_BYTES - 2);
+        let (member, room) = Removal::Kick.words("ana", "");
+        assert_eq!(
+            (member.as_str(), room.as_str()),
+            ("you were removed by the host", "ana was removed by the host")
+        );
+    }
+
     #[tokio::test]
     async fn a_kicked_member_hears_nothing_more_and_everyone_is_told_why() {
         let (room, events) = room(None);
