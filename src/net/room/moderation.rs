@@ -481,7 +481,10 @@ mod tests {
         let (member, room) = Removal::Kick.words("ana", "");
         assert_eq!(
             (member.as_str(), room.as_str()),
-            ("you were removed by the host", "ana was removed by the host")
+            (
+                "you were removed by the host",
+                "ana was removed by the host"
+            )
         );
     }
 
@@ -560,6 +563,39 @@ mod tests {
         assert!(
             told.contains(&"the host cannot remove or mute itself".to_string()),
             "{told:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn in_a_big_room_the_removal_comes_with_the_gathered_leaves() {
+        let (room, _events) = room(None);
+        let mut watcher = join(&room, "watcher", Dialect::Json, None, "10.0.0.1").await;
+        let mut plain = join(&room, "plain", Dialect::Plain, None, "10.0.0.2").await;
+        for i in 0..super::super::BIG_ROOM {
+            join(&room, &format!("m{i}"), Dialect::Json, None, "10.0.0.3").await;
+        }
+        room.door(DoorCommand::Kick {
+            nick: "m7".into(),
+            reason: "enough".into(),
+        })
+        .await;
+        let said = "m7 was removed by the host (enough)";
+        let (heard, _) = hear_until(&mut plain, Dialect::Plain, said).await;
+        assert!(heard.ends_with(&format!("* {said}\n")), "{heard}");
+        let (json, _) = hear_until(&mut watcher, Dialect::Json, said).await;
+        let frames: Vec<ServerFrame> = json
+            .lines()
+            .map(|l| decode_server(l.as_bytes(), Dialect::Json).unwrap())
+            .collect();
+        let left = frames.iter().find_map(|f| match f {
+            ServerFrame::MembersChanged { left, .. } if !left.is_empty() => Some(left.clone()),
+            _ => None,
+        });
+        let left = left.unwrap_or_else(|| panic!("{frames:?}"));
+        assert_eq!(left.len(), 1);
+        assert_eq!(
+            (left[0].member.nick.as_str(), left[0].reason),
+            ("m7", LeaveReason::Removed)
         );
     }
 
