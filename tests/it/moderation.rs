@@ -436,3 +436,57 @@ fn a_ban_and_a_mute_outlive_a_host_killed_with_sigkill() {
     });
     assert!(reason.contains("you are muted"), "{reason}");
 }
+
+/// `tlschat join ADDR --headless --name NICK` with its own configuration
+/// directory (its own key), trusting `pki`'s CA.
+fn headless_member(config_dir: &Path, addr: SocketAddr, pki: &Pki, nick: &str) -> Proc {
+    Proc::spawn(
+        common::tlschat_command(config_dir)
+            .args(["join", &addr.to_string(), "--headless", "--name", nick])
+            .arg("--ca")
+            .arg(&pki.ca_pem),
+    )
+}
+
+#[test]
+fn the_real_program_kicked_exits_5_with_the_reason_and_banned_exits_4() {
+    let pki = Pki::new();
+    let server = pki.server();
+    let (host_dir, ana_dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let file = host_dir.path().join("history.sqlite3");
+    let (mut host, addr) = headless(host_dir.path(), &server, &file);
+    let mut ana = headless_member(ana_dir.path(), addr, &pki, "ana");
+    ana.expect("in the room", |l| l.contains("in the room:"));
+    host.expect("ana joined", |l| l.contains("ana joined"));
+
+    host.say("/kick ana be nice");
+    let (code, err) = ana.wait_exit();
+    assert_eq!(code, Some(5), "{err}");
+    assert!(
+        err.contains("you were removed by the host (be nice)"),
+        "{err}"
+    );
+    host.expect("the room told", |l| {
+        l.contains("ana was removed by the host (be nice)")
+    });
+
+    // A kick is not a ban: the same key comes back, then is banned.
+    let mut ana = headless_member(ana_dir.path(), addr, &pki, "ana");
+    ana.expect("in the room again", |l| l.contains("in the room:"));
+    host.say("/ban ana");
+    let (code, err) = ana.wait_exit();
+    assert_eq!(code, Some(5), "{err}");
+    assert!(
+        err.contains("you were banned from this room by the host"),
+        "{err}"
+    );
+    let mut again = headless_member(ana_dir.path(), addr, &pki, "ana");
+    let (code, err) = again.wait_exit();
+    assert_eq!(code, Some(4), "{err}");
+    assert!(err.contains("you are banned from this room"), "{err}");
+    assert!(
+        !again.seen.iter().any(|l| l.contains("in the room")),
+        "{:?}",
+        again.seen
+    );
+}
