@@ -828,8 +828,8 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
     /// Writes the buffer within [`WRITE_STALL`], charging the budget for
     /// what the connection holds meanwhile (the buffer's capacity). A
     /// member cut off over the budget is dropped at once, mid-write (the
-    /// memory is the point); one replaced gets [`REPLACED_GRACE`] to
-    /// finish the write.
+    /// memory is the point); one replaced or removed gets
+    /// [`REPLACED_GRACE`] to finish the write.
     async fn flush(&mut self) -> Result<(), WriteEnd> {
         self.charge
             .set(self.buf.capacity().max(self.buf.len()) + TLS_SEND_BUFFER);
