@@ -1151,6 +1151,7 @@ impl RoomState {
         if let Some(notice) = notice {
             self.notice(notice);
         }
+        self.remind_if_muted(id);
         // The first page is encoded here, once; the member asks for the
         // rest page by page, so a join costs the room at most a page.
         let (members, next) = self.page(None);

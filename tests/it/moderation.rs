@@ -425,6 +425,11 @@ fn a_ban_and_a_mute_outlive_a_host_killed_with_sigkill() {
         )
     );
     let mut bo = member(addr, "bo", &pki, &bo_key, false);
+    // Told as it comes back, before it speaks.
+    bo.wait_for("the reminder", |e| match e {
+        NetEvent::Notice(n) if n == "you are muted: you can read but not speak" => Some(()),
+        _ => None,
+    });
     bo.send(Command::Send {
         id: 1,
         text: "am I heard".into(),

@@ -169,6 +169,14 @@ impl RoomState {
             && self.target_of(id).is_some_and(|t| self.mutes.contains(&t))
     }
 
+    /// Tells member `id`, alone, that it is muted, if it is: a muted
+    /// member that comes back knows before it speaks.
+    pub(super) fn remind_if_muted(&mut self, id: u64) {
+        if self.is_muted(id) {
+            self.tell(id, MUTED);
+        }
+    }
+
     /// Refuses what a muted member said, to it alone: nothing is stored,
     /// said or acknowledged.
     pub(super) fn refuse_muted(&mut self, from: u64, messages: Vec<Saying>) {
@@ -313,14 +321,19 @@ impl RoomState {
             .filter(|id| *id != HOST_ID && self.target_of(*id) == Some(target))
             .collect();
         for id in covered {
-            self.publish(Item::of(
-                id,
-                ItemKind::Private,
-                &ServerFrame::Notice {
-                    text: text.to_string(),
-                },
-            ));
+            self.tell(id, text);
         }
+    }
+
+    /// Tells member `id`, and nobody else, `text`.
+    fn tell(&mut self, id: u64, text: &str) {
+        self.publish(Item::of(
+            id,
+            ItemKind::Private,
+            &ServerFrame::Notice {
+                text: text.to_string(),
+            },
+        ));
     }
 }
 
@@ -722,6 +735,9 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let (room2, events) = room(Some(&file));
         let mut ana = join(&room2, "ana", Dialect::Plain, Some(ANA), "10.0.0.5").await;
+        // Told as it comes, before it speaks (nobody else is).
+        let (heard, _) = hear_until(&mut ana, Dialect::Plain, MUTED).await;
+        assert_eq!(heard, format!("* {MUTED}\n"));
         let mut bo = join(&room2, "bo", Dialect::Plain, None, "10.0.0.2").await;
         room2.say(ana.id, vec![say("still?", "8")]).await;
         room2.say(bo.id, vec![say("yes", "2")]).await;
