@@ -274,7 +274,8 @@ impl TlsChatApp {
     }
 
     fn host(&mut self, config: HostConfig) {
-        let state = RoomModel::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        let mut state = RoomModel::new(Role::Host, config.bind.to_string(), config.nick.clone());
+        state.door.started_as = Some(config.door.access);
         self.screen = Screen::Room(Box::new(RoomView::new(state, None)));
         self.session = self.net.start(Start::Host(config));
     }
@@ -453,6 +454,11 @@ impl TlsChatApp {
             RoomAction::Send(command) => {
                 if let Some(session) = self.session {
                     self.net.send(session, command);
+                }
+            }
+            RoomAction::Door(command) => {
+                if let Some(session) = self.session {
+                    self.net.send(session, SessionCommand::Door(command));
                 }
             }
             RoomAction::Disconnect => {

@@ -5,6 +5,8 @@
 mod app;
 mod cert_view;
 pub mod conversation;
+pub mod door;
+pub mod door_view;
 pub mod file_dialog;
 pub mod frame_log;
 mod interstitial;

@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use egui::{Color32, RichText, Ui};
 
-use crate::net::{JoinConfig, MemberInfo, SessionCommand};
+use crate::net::{DisconnectKind, DoorCommand, JoinConfig, MemberInfo, SessionCommand};
 use crate::ui::cert_view::{Details, DetailsAction};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
+use crate::ui::door_view::DoorPanel;
 use crate::ui::interstitial::{Choice, Warning};
 use crate::ui::search::{MatchCount, Search};
 use crate::ui::state::{Role, RoomModel, Status};
@@ -29,6 +30,8 @@ pub enum RoomAction {
     SaveConversation,
     /// Ask where to save the peer's certificate chain.
     SaveChain,
+    /// Ask the room's door for this (host).
+    Door(DoorCommand),
 }
 
 /// One open room and the view's own state.
@@ -49,6 +52,9 @@ pub struct RoomView {
     composer: Composer,
     /// The conversation's own state.
     conversation: ConversationView,
+    /// The door's own state (host): the "New invite" form, a kick or ban
+    /// being confirmed.
+    pub door: DoorPanel,
 }
 
 /// What the app tells the room view each frame.
@@ -127,6 +133,10 @@ const SHORTCUTS: &[(&str, &str)] = &[
     ("/me TEXT", "say an action"),
     ("/who", "list who is here"),
     ("/help", "list the commands"),
+    (
+        "/invite /kick /ban /mute …",
+        "host: the room's door (invitations, lobby, kick, ban, mute; see /help)",
+    ),
     ("//text", "send a message that starts with /"),
 ];
 
@@ -200,6 +210,7 @@ impl RoomView {
             search: Search::default(),
             composer: Composer::default(),
             conversation: ConversationView::default(),
+            door: DoorPanel::default(),
         }
     }
 
@@ -212,7 +223,7 @@ impl RoomView {
     /// Handles this frame's shortcuts; returns the action one asked for
     /// and the scroll one made.
     fn keys(&mut self, ui: &Ui, around: Surroundings) -> (Option<RoomAction>, Option<Scroll>) {
-        if around.modal {
+        if around.modal || self.door.confirming() {
             return (None, None);
         }
         let keys = Keys::take(ui);
@@ -325,9 +336,11 @@ impl RoomView {
     pub fn ui(&mut self, ui: &mut Ui, around: Surroundings) -> Vec<RoomAction> {
         let (action, mut scroll) = self.keys(ui, around);
         let mut actions: Vec<RoomAction> = action.into_iter().collect();
-        egui::Panel::top("address_bar").show(ui, |ui| {
-            actions.extend(self.address_bar_ui(ui, around.notify_service));
-        });
+        actions.extend(self.top_ui(ui, around.notify_service));
+        if let Some(action) = self.ended_ui(ui) {
+            actions.extend(action);
+            return actions;
+        }
         if let Status::Untrusted(u) = &self.state.status {
             let u = u.clone();
             egui::CentralPanel::default().show(ui, |ui| {
@@ -351,6 +364,7 @@ impl RoomView {
             actions.extend(self.details_window(ui));
             return actions;
         }
+        actions.extend(self.lobby_ui(ui).map(RoomAction::Door));
         if self.state.is_reconnecting() {
             egui::Panel::top("reconnect_banner")
                 .frame(
@@ -366,7 +380,7 @@ impl RoomView {
             .resizable(true)
             .default_size(190.0)
             .show(ui, |ui| {
-                self.members_ui(ui);
+                actions.extend(self.members_ui(ui).map(RoomAction::Door));
             });
         if self.search.open {
             egui::Panel::top("search_bar").show(ui, |ui| {
@@ -411,7 +425,58 @@ impl RoomView {
             }
         });
         actions.extend(self.details_window(ui));
+        actions.extend(self.door.confirm_ui(ui.ctx()).map(RoomAction::Door));
         actions
+    }
+
+    /// A member the door refused or the host put out: a screen that says
+    /// so (nothing retries by itself). `Some` (with what the user asked
+    /// for) when it took the window.
+    fn ended_ui(&mut self, ui: &mut Ui) -> Option<Option<RoomAction>> {
+        let Status::Disconnected { reason, kind } = &self.state.status else {
+            return None;
+        };
+        let heading = crate::ui::door_view::ended_words(*kind)?;
+        if self.state.role != Role::Member {
+            return None;
+        }
+        let mut back = false;
+        egui::CentralPanel::default().show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                ui.set_max_width(640.0);
+                back = crate::ui::door_view::ended_ui(ui, heading, reason);
+            });
+        });
+        Some(back.then_some(RoomAction::BackToStart))
+    }
+
+    /// The host's lobby, above the conversation: each knocking member with
+    /// Let in and Refuse. A member waiting in a lobby: a banner that says so.
+    fn lobby_ui(&mut self, ui: &mut Ui) -> Option<DoorCommand> {
+        let mut asked = None;
+        let fill = crate::ui::door_view::lobby_fill(ui.visuals());
+        let frame = egui::Frame::side_top_panel(ui.style())
+            .fill(fill)
+            .inner_margin(egui::Margin::symmetric(10, 8));
+        if let Status::Waiting { text } = &self.state.status {
+            egui::Panel::top("waiting_banner")
+                .frame(frame)
+                .show(ui, |ui| {
+                    ui.horizontal(|ui| {
+                        ui.spinner();
+                        ui.label(RichText::new(crate::ui::state::WAITING).strong().size(15.0));
+                    });
+                    ui.label(text.as_str());
+                });
+        }
+        let view = self.state.door.view.as_ref()?;
+        if self.state.role != Role::Host || view.knocking.is_empty() {
+            return None;
+        }
+        egui::Panel::top("lobby").frame(frame).show(ui, |ui| {
+            asked = crate::ui::door_view::lobby_ui(ui, view);
+        });
+        asked
     }
 
     fn shortcuts_window(&mut self, ui: &Ui) {
@@ -512,7 +577,9 @@ impl RoomView {
                 _ if self.state.is_verified() => ("🔒", Color32::from_rgb(40, 160, 80)),
                 Status::Connected => ("⚠", Color32::from_rgb(220, 150, 20)),
                 Status::Untrusted(_) => ("⚠", ui.visuals().error_fg_color),
-                Status::Connecting => ("⏳", ui.visuals().weak_text_color()),
+                Status::Connecting | Status::Waiting { .. } => {
+                    ("⏳", ui.visuals().weak_text_color())
+                }
                 Status::Reconnecting { .. } => ("⏳", ui.visuals().warn_fg_color),
                 Status::Disconnected { .. } => ("⛔", ui.visuals().weak_text_color()),
             };
@@ -564,25 +631,8 @@ impl RoomView {
                 {
                     action = Some(RoomAction::BackToStart);
                 }
-                // Reconnect after a disconnect; nothing to do after a refusal
-                // (the warning has its own ways out) but leave.
-                let disconnected = matches!(self.state.status, Status::Disconnected { .. });
-                let session_over =
-                    disconnected || matches!(self.state.status, Status::Untrusted(_));
-                match (&self.state.role, session_over, &self.join) {
-                    (Role::Member, true, Some(join))
-                        if disconnected && ui.button("Reconnect").clicked() =>
-                    {
-                        action = Some(RoomAction::Reconnect(Box::new(join.clone())));
-                    }
-                    (Role::Host, false, _) if ui.button("Close room").clicked() => {
-                        action = Some(RoomAction::Disconnect);
-                    }
-                    (Role::Member, false, _) if ui.button("Disconnect").clicked() => {
-                        action = Some(RoomAction::Disconnect);
-                    }
-                    _ => {}
-                }
+                let asked = self.session_button_ui(ui);
+                action = action.take().or(asked);
             });
         });
         if self.state.role == Role::Host
@@ -594,10 +644,62 @@ impl RoomView {
         action
     }
 
-    fn members_ui(&self, ui: &mut Ui) {
+    /// The member list; the host's right-click on a member opens Kick…,
+    /// Ban… and Mute/Unmute (never on its own row).
+    /// Reconnect after a disconnect; nothing to do after a refusal (the
+    /// warning has its own ways out) but leave, nor after the door stayed
+    /// shut or the host put us out. Close room or Disconnect while it runs.
+    fn session_button_ui(&self, ui: &mut Ui) -> Option<RoomAction> {
+        let disconnected = matches!(self.state.status, Status::Disconnected { .. });
+        let retry = disconnected
+            && !matches!(
+                self.state.status,
+                Status::Disconnected {
+                    kind: DisconnectKind::Refused | DisconnectKind::Removed,
+                    ..
+                }
+            );
+        let session_over = disconnected || matches!(self.state.status, Status::Untrusted(_));
+        match (&self.state.role, session_over, &self.join) {
+            (Role::Member, true, Some(join)) if retry && ui.button("Reconnect").clicked() => {
+                Some(RoomAction::Reconnect(Box::new(join.clone())))
+            }
+            (Role::Host, false, _) if ui.button("Close room").clicked() => {
+                Some(RoomAction::Disconnect)
+            }
+            (Role::Member, false, _) if ui.button("Disconnect").clicked() => {
+                Some(RoomAction::Disconnect)
+            }
+            _ => None,
+        }
+    }
+
+    /// The top of the room: the address bar and (host) the invite panel
+    /// and the door.
+    fn top_ui(&mut self, ui: &mut Ui, service: crate::notify::Service) -> Vec<RoomAction> {
+        let mut actions: Vec<RoomAction> = Vec::new();
+        egui::Panel::top("address_bar").show(ui, |ui| {
+            actions.extend(self.address_bar_ui(ui, service));
+            if self.state.role == Role::Host {
+                let asked = self.door.ui(ui, &mut self.state.door);
+                actions.extend(asked.into_iter().map(RoomAction::Door));
+                ui.add_space(4.0);
+            }
+        });
+        actions
+    }
+
+    fn members_ui(&mut self, ui: &mut Ui) -> Option<DoorCommand> {
         ui.heading(format!("Members ({})", self.state.members.len()));
         if self.state.is_reconnecting() {
             ui.label(RichText::new("as they were when the connection dropped").weak());
+        }
+        if self.state.role == Role::Host && self.state.members.len() > 1 {
+            ui.label(
+                RichText::new("Right-click a member to kick, ban or mute")
+                    .weak()
+                    .small(),
+            );
         }
         ui.separator();
         // Keys and identities matter once members have them; where nobody
@@ -614,31 +716,48 @@ impl RoomView {
             row_height +=
                 ui.spacing().item_spacing.y + ui.text_style_height(&egui::TextStyle::Small);
         }
+        let mut asked = None;
+        let state = &self.state;
+        let door = &mut self.door;
         egui::ScrollArea::vertical()
             .id_salt("members_list")
-            .show_rows(ui, row_height, self.state.members.len(), |ui, rows| {
-                for m in &self.state.members[rows] {
+            .show_rows(ui, row_height, state.members.len(), |ui, rows| {
+                for m in &state.members[rows] {
+                    let muted = state.door.is_muted(m);
                     let mut text = m.nick.clone();
                     if m.is_host {
                         text.push_str(" (host)");
                     }
-                    if Some(m.id) == self.state.me {
+                    if Some(m.id) == state.me {
                         text.push_str(" (you)");
                     }
                     if m.plain_text {
                         text.push_str(" · plain text");
+                    }
+                    if muted {
+                        text.push_str(" · muted");
                     }
                     let rich = if m.is_host {
                         RichText::new(text).strong()
                     } else {
                         RichText::new(text)
                     };
-                    ui.add(egui::Label::new(rich).truncate());
+                    let others = state.role == Role::Host && !m.is_host && Some(m.id) != state.me;
+                    let label = egui::Label::new(rich).truncate();
+                    if others {
+                        let r = ui.add(label.sense(egui::Sense::click()));
+                        r.context_menu(|ui| {
+                            asked = door.member_menu_ui(ui, m, &state.door).or(asked.take());
+                        });
+                    } else {
+                        ui.add(label);
+                    }
                     if identities {
                         key_line_ui(ui, m);
                     }
                 }
             });
+        asked
     }
 
     fn composer_ui(&mut self, ui: &mut Ui, around: Surroundings) -> Option<RoomAction> {

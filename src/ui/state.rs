@@ -20,6 +20,10 @@ use crate::net::{
     Untrusted,
 };
 
+/// What a member in the lobby is told, in the address bar and over the
+/// message box.
+pub const WAITING: &str = "Waiting for the host to let you in…";
+
 /// Which side of the room we are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
@@ -264,6 +268,11 @@ pub enum Status {
     },
     /// The host's certificate was not trusted; nothing was sent.
     Untrusted(Box<Untrusted>),
+    /// In the room's lobby: the host has been asked to let us in.
+    Waiting {
+        /// What the host said.
+        text: String,
+    },
     /// The session ended.
     Disconnected {
         /// One line naming the cause.
@@ -290,6 +299,8 @@ pub struct RoomModel {
     pub invites: Vec<crate::net::invite::Invite>,
     /// The address we listen on (host).
     pub listening: Option<SocketAddr>,
+    /// The room's door: invitations, who knocks, bans and mutes (host).
+    pub door: crate::ui::door::DoorModel,
     /// Our member id.
     pub me: Option<u64>,
     /// Our nickname.
@@ -406,6 +417,7 @@ impl RoomModel {
             own_chain: Vec::new(),
             invites: Vec::new(),
             listening: None,
+            door: crate::ui::door::DoorModel::default(),
             me: None,
             nick,
             members: Vec::new(),
@@ -512,6 +524,7 @@ impl RoomModel {
             Status::Connected if self.me.is_some() => None,
             Status::Reconnecting { .. } => None,
             Status::Connected | Status::Connecting => Some("Connecting…".into()),
+            Status::Waiting { .. } => Some(WAITING.into()),
             Status::Untrusted(_) => {
                 Some("Not connected: the host's certificate is not trusted".into())
             }
@@ -743,6 +756,18 @@ impl RoomModel {
         let (name, arg) = command
             .split_once(char::is_whitespace)
             .map_or((command, ""), |(n, a)| (n, a.trim()));
+        if let Some(typed) = self.door.typed(self.role == Role::Host, name, arg) {
+            return match typed {
+                crate::ui::door::Typed::Command(c) => {
+                    self.draft.clear();
+                    Some(SessionCommand::Door(c))
+                }
+                crate::ui::door::Typed::Problem(p) => {
+                    self.notice(p);
+                    None
+                }
+            };
+        }
         match (name, arg.is_empty()) {
             ("nick", false) => {
                 self.draft.clear();
@@ -771,6 +796,9 @@ impl RoomModel {
             ("help", _) => {
                 self.draft.clear();
                 self.notice(HELP.to_string());
+                if self.role == Role::Host {
+                    self.notice(crate::ui::door::HOST_HELP.to_string());
+                }
                 None
             }
             ("nick" | "me", true) => {
@@ -867,6 +895,7 @@ impl RoomModel {
             }
             Status::Disconnected { reason, .. } => wording::disconnected(reason),
             Status::Reconnecting { .. } => "Not connected · connection lost, reconnecting".into(),
+            Status::Waiting { .. } => WAITING.into(),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
                     Some(leaf) => format!(
@@ -926,6 +955,10 @@ impl RoomModel {
 
     /// In the room: who we are, who is here.
     fn on_joined(&mut self, you: u64, nick: String, members: Vec<MemberInfo>, total: u64) {
+        // Let in from the lobby.
+        if matches!(self.status, Status::Waiting { .. }) {
+            self.status = Status::Connected;
+        }
         self.me = Some(you);
         self.nick = nick;
         self.members = members;
@@ -1035,9 +1068,13 @@ impl RoomModel {
     /// Applies one event from the net thread.
     pub fn apply(&mut self, event: NetEvent) {
         match event {
-            // Issue 20: the window's door (invite panel, lobby, bans).
-            NetEvent::Door(_) | NetEvent::InviteMade { .. } => {}
-            NetEvent::Waiting { text } => self.apply(NetEvent::Notice(text)),
+            NetEvent::Door(_) | NetEvent::InviteMade { .. } => {
+                let _taken = self.door.apply(event);
+            }
+            NetEvent::Waiting { text } => {
+                self.notice(text.clone());
+                self.status = Status::Waiting { text };
+            }
             NetEvent::Listening {
                 addr,
                 chain,

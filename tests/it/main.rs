@@ -21,6 +21,7 @@ mod keys;
 mod refusal;
 mod trust;
 mod ui;
+mod ui_door;
 mod ui_invite;
 mod window_smoke;
 mod wire;

@@ -1,0 +1,375 @@
+//! The room's door as the window sees it (issue 20): plain data, changed
+//! only by [`DoorModel::apply`], so that every rule is testable without a
+//! window: the door's state as the host last heard it ([`DoorView`]: who
+//! may come in, the open invitations, who knocks, the bans and mutes) and
+//! the links of the invitation made last, shown once. (A member waiting in
+//! the lobby is a [`crate::ui::state::Status`].)
+//!
+//! Everything a peer chose (nicknames) comes safe to show from the net
+//! layer ([`crate::net::safe_event`]); it is drawn as text, never read.
+
+use crate::net::door::{Access, BanTarget};
+use crate::net::invite::Invite;
+use crate::net::{DoorCommand, DoorView, MemberInfo, NetEvent};
+
+/// An invitation just made: its links carry the secret code, which the
+/// host keeps only as a hash, so they are shown this once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MadeInvite {
+    /// Its id (as in the list of open invitations).
+    pub id: u32,
+    /// One link per address the room can be reached at, loopback last.
+    pub invites: Vec<Invite>,
+}
+
+/// The host's door.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DoorModel {
+    /// The door's state as the host last told it (host; `None` until the
+    /// first [`NetEvent::Door`]).
+    pub view: Option<DoorView>,
+    /// The invitation made last, until the host puts it away.
+    pub made: Option<MadeInvite>,
+    /// Who may come in, as the room was started (known before the door
+    /// is first shown).
+    pub started_as: Option<Access>,
+}
+
+impl DoorModel {
+    /// Takes the door's events; gives back any other event untouched.
+    pub fn apply(&mut self, event: NetEvent) -> Option<NetEvent> {
+        match event {
+            NetEvent::Door(view) => self.view = Some(*view),
+            NetEvent::InviteMade { id, invites } => self.made = Some(MadeInvite { id, invites }),
+            other => return Some(other),
+        }
+        None
+    }
+
+    /// Who may come in: as the door last said, or as the room was started.
+    #[must_use]
+    pub fn access(&self) -> Option<Access> {
+        self.view.as_ref().map(|v| v.access).or(self.started_as)
+    }
+
+    /// Puts the invitation made last away (its links are not shown again).
+    pub fn dismiss_made(&mut self) {
+        self.made = None;
+    }
+
+    /// Whether `member` is muted: by its key, or (a member without a key,
+    /// muted by its address) by the name it had.
+    #[must_use]
+    pub fn is_muted(&self, member: &MemberInfo) -> bool {
+        self.view.as_ref().is_some_and(|v| {
+            v.muted.iter().any(|m| match (&m.target, &member.key) {
+                (BanTarget::Key(k), Some(key)) => k == key,
+                (BanTarget::Address(_), None) => m.nick == member.nick,
+                _ => false,
+            })
+        })
+    }
+}
+
+/// A door command typed in the host's message box, or why it cannot be one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Typed {
+    /// Send this to the door.
+    Command(DoorCommand),
+    /// Say this to the host instead (one line).
+    Problem(String),
+}
+
+/// What the host's message box takes for the door (the same words as the
+/// headless host's).
+pub const HOST_HELP: &str = "The door: /invite [USES] [HOURS], /revoke ID, /admit NICK, \
+/refuse NICK, /kick NICK [REASON], /ban NICK [REASON], /unban ID, /mute NICK, /unmute NICK.";
+
+impl DoorModel {
+    /// The door command `/name arg` stands for, when `name` is one of the
+    /// door's (`None` otherwise). Only the host has a door; a member is
+    /// told so.
+    #[must_use]
+    pub fn typed(&self, host: bool, name: &str, arg: &str) -> Option<Typed> {
+        let words: Vec<&str> = arg.split_whitespace().collect();
+        let (first, rest) = match arg.split_once(char::is_whitespace) {
+            Some((first, rest)) => (first, rest.trim()),
+            None => (arg, ""),
+        };
+        let nick = (!first.is_empty()).then(|| first.to_string());
+        let id = first.parse::<u32>().ok();
+        let usage = |u: &str| Some(Typed::Problem(format!("Usage: /{name} {u}")));
+        let command = match name {
+            "invite" => {
+                let number = |i: usize| words.get(i).map(|w| w.parse::<u32>().ok());
+                match (number(0), number(1), words.len() <= 2) {
+                    (None | Some(Some(_)), None | Some(Some(_)), true) => DoorCommand::Invite {
+                        uses: number(0).flatten().filter(|n| *n > 0),
+                        hours: number(1).flatten().filter(|n| *n > 0),
+                    },
+                    _ => return usage("[USES] [HOURS] (numbers; 0 or none for any, never)"),
+                }
+            }
+            "revoke" | "unban" => match id {
+                Some(id) if name == "revoke" => DoorCommand::Revoke(id),
+                Some(id) => DoorCommand::Unban(id),
+                None => return usage("ID (a number from the list)"),
+            },
+            "admit" | "refuse" => {
+                let Some(nick) = nick else {
+                    return usage("NICK (who knocks)");
+                };
+                let knock = self
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.knocking.iter().find(|k| k.nick == nick));
+                match (knock, name) {
+                    (Some(k), "admit") => DoorCommand::Admit(k.id),
+                    (Some(k), _) => DoorCommand::Refuse(k.id),
+                    (None, _) => {
+                        return Some(Typed::Problem(format!("Nobody named {nick} is knocking")));
+                    }
+                }
+            }
+            "kick" | "ban" => {
+                let Some(nick) = nick else {
+                    return usage("NICK [REASON]");
+                };
+                let reason = rest.to_string();
+                if name == "kick" {
+                    DoorCommand::Kick { nick, reason }
+                } else {
+                    DoorCommand::Ban { nick, reason }
+                }
+            }
+            "mute" | "unmute" => match nick {
+                Some(nick) if name == "mute" => DoorCommand::Mute(nick),
+                Some(nick) => DoorCommand::Unmute(nick),
+                None => return usage("NICK"),
+            },
+            _ => return None,
+        };
+        Some(if host {
+            Typed::Command(command)
+        } else {
+            Typed::Problem(format!("Only the host can /{name}"))
+        })
+    }
+}
+
+/// What is banned, in words: a key by its short safety code, an address
+/// (an IPv6 one by its /64) as it is.
+#[must_use]
+pub fn ban_target_words(target: &BanTarget) -> String {
+    match target {
+        BanTarget::Key(key) => format!("key {}", crate::net::safety::short_safety_code(key)),
+        BanTarget::Address(std::net::IpAddr::V6(ip)) => format!("address {ip}/64"),
+        BanTarget::Address(ip) => format!("address {ip}"),
+    }
+}
+
+/// Who a knocking member is, in words: its short safety code, or that it
+/// has no key.
+#[must_use]
+pub fn key_words(key: Option<&[u8; 32]>) -> String {
+    key.map_or_else(
+        || "no key".to_string(),
+        |k| format!("safety code {}", crate::net::safety::short_safety_code(k)),
+    )
+}
+
+/// How many an invitation admits, in words.
+#[must_use]
+pub fn uses_words(uses_left: Option<u32>) -> String {
+    match uses_left {
+        None => "any number of uses".into(),
+        Some(1) => "1 use left".into(),
+        Some(n) => format!("{n} uses left"),
+    }
+}
+
+/// When an invitation stops working, in words and local time, as of
+/// `now_ms`: "never expires", "expires in 23 h (Dec 8, 14:05)", "expired".
+#[must_use]
+pub fn expiry_words(expires_ms: Option<u64>, now_ms: u64) -> String {
+    let Some(at) = expires_ms else {
+        return "never expires".into();
+    };
+    if at <= now_ms {
+        return "expired".into();
+    }
+    let left_min = (at - now_ms).div_ceil(60_000);
+    let left = match left_min {
+        0..60 => format!("{left_min} min"),
+        60..2880 => format!("{} h", left_min.div_ceil(60)),
+        _ => format!("{} days", left_min.div_ceil(24 * 60)),
+    };
+    format!("expires in {left} ({})", local_day_and_clock(at))
+}
+
+/// `Dec 8, 14:05` in local time.
+fn local_day_and_clock(time_ms: u64) -> String {
+    let offset = crate::transcript::local_offset();
+    let secs = i64::try_from(time_ms / 1000).unwrap_or(0);
+    time::OffsetDateTime::from_unix_timestamp(secs)
+        .map(|t| t.to_offset(offset))
+        .map(|t| {
+            let month = format!("{}", t.month());
+            format!(
+                "{} {}, {:02}:{:02}",
+                month.get(..3).unwrap_or(&month),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::MutedView;
+
+    fn member(nick: &str, key: Option<[u8; 32]>) -> MemberInfo {
+        MemberInfo {
+            id: 1,
+            nick: nick.into(),
+            is_host: false,
+            plain_text: key.is_none(),
+            identity: None,
+            key,
+        }
+    }
+
+    #[test]
+    fn door_events_are_taken_and_others_passed_on() {
+        let mut d = DoorModel::default();
+        assert!(
+            d.apply(NetEvent::Door(Box::new(DoorView {
+                access: Access::Open,
+                ..DoorView::default()
+            })))
+            .is_none()
+        );
+        assert_eq!(d.access(), Some(Access::Open));
+        assert!(
+            d.apply(NetEvent::InviteMade {
+                id: 4,
+                invites: vec![]
+            })
+            .is_none()
+        );
+        assert_eq!(d.made.as_ref().map(|m| m.id), Some(4));
+        d.dismiss_made();
+        assert!(d.made.is_none());
+        let n = NetEvent::Notice("hi".into());
+        assert_eq!(d.apply(n.clone()), Some(n));
+    }
+
+    #[test]
+    fn muted_by_key_or_by_the_name_of_a_member_without_one() {
+        let mut d = DoorModel::default();
+        let view = DoorView {
+            muted: vec![
+                MutedView {
+                    nick: "ana".into(),
+                    target: BanTarget::Key([1; 32]),
+                },
+                MutedView {
+                    nick: "plain".into(),
+                    target: BanTarget::Address("10.0.0.1".parse().unwrap()),
+                },
+            ],
+            ..DoorView::default()
+        };
+        d.apply(NetEvent::Door(Box::new(view)));
+        assert!(d.is_muted(&member("renamed", Some([1; 32]))), "the key");
+        assert!(!d.is_muted(&member("ana", Some([2; 32]))), "not the name");
+        assert!(d.is_muted(&member("plain", None)));
+        assert!(!d.is_muted(&member("other", None)));
+    }
+
+    #[test]
+    fn door_commands_typed_by_the_host() {
+        let mut d = DoorModel::default();
+        d.apply(NetEvent::Door(Box::new(DoorView {
+            knocking: vec![crate::net::KnockView {
+                id: 9,
+                nick: "ana".into(),
+                key: None,
+                addr: "127.0.0.1:1".parse().unwrap(),
+            }],
+            ..DoorView::default()
+        })));
+        let c = |name, arg| match d.typed(true, name, arg) {
+            Some(Typed::Command(c)) => c,
+            other => panic!("/{name} {arg}: {other:?}"),
+        };
+        assert_eq!(
+            c("kick", "ana  too loud "),
+            DoorCommand::Kick {
+                nick: "ana".into(),
+                reason: "too loud".into()
+            }
+        );
+        assert_eq!(
+            c("ban", "bo"),
+            DoorCommand::Ban {
+                nick: "bo".into(),
+                reason: String::new()
+            }
+        );
+        assert_eq!(c("mute", "bo"), DoorCommand::Mute("bo".into()));
+        assert_eq!(c("unmute", "bo"), DoorCommand::Unmute("bo".into()));
+        assert_eq!(c("unban", "3"), DoorCommand::Unban(3));
+        assert_eq!(c("revoke", "4"), DoorCommand::Revoke(4));
+        assert_eq!(c("admit", "ana"), DoorCommand::Admit(9));
+        assert_eq!(c("refuse", "ana"), DoorCommand::Refuse(9));
+        assert_eq!(
+            c("invite", ""),
+            DoorCommand::Invite {
+                uses: None,
+                hours: None
+            }
+        );
+        assert_eq!(
+            c("invite", "1 24"),
+            DoorCommand::Invite {
+                uses: Some(1),
+                hours: Some(24)
+            }
+        );
+        let problem = |name, arg| match d.typed(true, name, arg) {
+            Some(Typed::Problem(p)) => p,
+            other => panic!("/{name} {arg}: {other:?}"),
+        };
+        assert_eq!(problem("admit", "bo"), "Nobody named bo is knocking");
+        assert!(problem("kick", "").starts_with("Usage: /kick NICK"));
+        assert!(problem("unban", "x").starts_with("Usage: /unban ID"));
+        assert!(problem("invite", "one").starts_with("Usage: /invite"));
+        assert_eq!(d.typed(true, "nick", "x"), None, "not the door's");
+        assert_eq!(
+            d.typed(false, "kick", "ana"),
+            Some(Typed::Problem("Only the host can /kick".into()))
+        );
+    }
+
+    #[test]
+    fn expiry_and_uses_in_words() {
+        let now = 1_780_000_000_000;
+        assert_eq!(expiry_words(None, now), "never expires");
+        assert_eq!(expiry_words(Some(now - 1), now), "expired");
+        assert!(expiry_words(Some(now + 90_000), now).starts_with("expires in 2 min ("));
+        assert!(expiry_words(Some(now + 24 * 3_600_000), now).starts_with("expires in 24 h ("));
+        assert!(expiry_words(Some(now + 7 * 86_400_000), now).starts_with("expires in 7 days ("));
+        assert_eq!(uses_words(None), "any number of uses");
+        assert_eq!(uses_words(Some(1)), "1 use left");
+        assert_eq!(uses_words(Some(3)), "3 uses left");
+        assert_eq!(key_words(None), "no key");
+        assert_eq!(
+            ban_target_words(&BanTarget::Address("2001:db8::".parse().unwrap())),
+            "address 2001:db8::/64"
+        );
+    }
+}
