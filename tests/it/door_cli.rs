@@ -225,9 +225,11 @@ fn safety_code_of(config: &std::path::Path) -> String {
 }
 
 /// Waits for a refused or removed member's end: its exit code and stderr,
-/// and what it printed.
+/// and what it printed. The refusal or removal is one line on stderr.
 fn ended(mut p: Proc) -> (i32, String, Vec<String>) {
     let (code, err) = p.wait_exit();
+    assert_eq!(err.lines().count(), 1, "one line: {err}");
+    assert!(err.starts_with("tlschat: "), "{err}");
     (code.unwrap_or(-1), err, std::mem::take(&mut p.seen))
 }
 
