@@ -459,3 +459,36 @@ fn a_plain_tool_comes_in_with_the_code_of_an_invite_made_in_the_terminal() {
     assert!(out.contains("used up"), "{out}\n{err}");
     assert!(!out.contains("secret") && !out.contains("hana"), "{out}");
 }
+
+#[test]
+fn mute_and_unmute_from_the_terminal() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let ca = pki.ca_pem.to_str().unwrap();
+    let cfg = tempfile::tempdir().unwrap();
+    let (mut host, addr) = host_with_access(cfg.path(), Some("open"), &cert);
+    let ana_cfg = tempfile::tempdir().unwrap();
+    let mut ana = joining(ana_cfg.path(), &addr.to_string(), "ana", &["--ca", ca]);
+    ana.expect("the room", |l| l.contains("in the room:"));
+
+    host.say("/mute ana");
+    host.expect("the mute", |l| {
+        l == "* ana is muted: it reads but cannot speak"
+    });
+    ana.say("may I?");
+    stderr_with(&ana, "tlschat: not delivered: \"may I?\"");
+    host.say("still read by ana");
+    ana.expect("the host's line", |l| l == "<hana> still read by ana");
+
+    host.say("/unmute ana");
+    host.expect("the unmute", |l| l == "* ana may speak again");
+    ana.say("thank you");
+    host.expect("ana's line", |l| l == "<ana> thank you");
+    assert!(
+        !host.seen.iter().any(|l| l.contains("may I?")),
+        "{:#?}",
+        host.seen
+    );
+    let (code, _, err) = finish(ana);
+    assert_eq!(code, 0, "{err}");
+}
