@@ -307,7 +307,7 @@ fn an_invite_made_in_the_terminal_admits_once_and_a_revoked_one_refuses() {
     });
     host.say("/invites");
     host.say("/who");
-    host.expect("the list", |l| l.starts_with("* open invitations"));
+    host.expect("the list", |l| l.starts_with("* invitations ("));
     let before = host.seen.len();
     host.expect("the end of the list", |l| l.starts_with("* in the room"));
     let listed = &host.seen[before..];
