@@ -1111,17 +1111,7 @@ impl RoomState {
             tracing::error!("the room has handed out every member id: nobody else can join");
             return None;
         };
-        // A member that comes back while its old connection still looks
-        // alive here takes its place (and so its name); the old connection
-        // hears nothing more and is told why.
-        if let Some(old) = returning
-            .client
-            .as_ref()
-            .and_then(|c| self.clients.get(c))
-            .copied()
-        {
-            self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
-        }
+        self.take_place_of_old(&returning);
         self.next_id = next_id;
         let key = proof.as_ref().map(|p| p.key);
         let (nick, notice) = self.name_newcomer(id, nick, key.as_ref());
@@ -1193,6 +1183,20 @@ impl RoomState {
             replay,
             items,
         })
+    }
+
+    /// A member that comes back while its old connection still looks
+    /// alive here takes its place (and so its name); the old connection
+    /// hears nothing more and is told why.
+    fn take_place_of_old(&mut self, returning: &Returning) {
+        if let Some(old) = returning
+            .client
+            .as_ref()
+            .and_then(|c| self.clients.get(c))
+            .copied()
+        {
+            self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
+        }
     }
 
     /// Names newcomer `id` (with `key`, or none): the name is its, and
