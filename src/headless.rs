@@ -203,13 +203,14 @@ fn listening_lines(
     lines
 }
 
-/// A member's line while it waits in the room's lobby.
+/// A member's line while it waits in the room's lobby: the host's words
+/// (`waiting for the host to let you in`), or those if it said none.
 fn waiting_line(text: &str) -> String {
     let text = text.trim();
     if text.is_empty() {
         "* waiting for the host to let you in".to_string()
     } else {
-        format!("* waiting for the host to let you in: {}", shown(text))
+        format!("* {}", shown(text))
     }
 }
 
@@ -1110,6 +1111,15 @@ mod tests {
             access: Some(crate::net::Access::Knock),
             invites_made: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_waiting_member_is_told_so_once() {
+        assert_eq!(
+            waiting_line("waiting for the host to let you in"),
+            "* waiting for the host to let you in"
+        );
+        assert_eq!(waiting_line(" "), "* waiting for the host to let you in");
     }
 
     #[test]
