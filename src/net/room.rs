@@ -1471,8 +1471,9 @@ impl RoomState {
             }
             self.publish(item);
         }
-        if self.members.len() == 1 {
+        if self.members.len() == 1 && notice.is_none() {
             // Only the host is left: nobody will read what the room said.
+            // (A member put out still reads what came before its cutoff.)
             self.flush_said();
             self.feed.clear();
         }
