@@ -25,8 +25,8 @@ use crate::net::safety::safety_code;
 use crate::net::trust::{Problem, utc};
 use crate::net::wording;
 use crate::net::{
-    ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, NetThread, PinMatch, SessionCommand,
-    SessionEvent, SessionId, Start, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, LeaveReason, MemberInfo, NetEvent, NetThread, PinMatch,
+    SessionCommand, SessionEvent, SessionId, Start, TrustBasis, Untrusted,
 };
 
 mod door;
@@ -203,13 +203,14 @@ fn listening_lines(
     lines
 }
 
-/// A member's line while it waits in the room's lobby.
+/// A member's line while it waits in the room's lobby: the host's words
+/// (`waiting for the host to let you in`), or those if it said none.
 fn waiting_line(text: &str) -> String {
     let text = text.trim();
     if text.is_empty() {
         "* waiting for the host to let you in".to_string()
     } else {
-        format!("* waiting for the host to let you in: {}", shown(text))
+        format!("* {}", shown(text))
     }
 }
 
@@ -279,6 +280,11 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             *in_ms as f64 / 1000.0
         )],
         NetEvent::MemberJoined(m) => vec![format!("* {}", wording::joined(&shown(&m.nick)))],
+        // The room's notice says who removed it and why.
+        NetEvent::MemberLeft {
+            reason: LeaveReason::Removed,
+            ..
+        } => Vec::new(),
         NetEvent::MemberLeft { member, reason } => {
             vec![format!(
                 "* {}",
@@ -1110,6 +1116,15 @@ mod tests {
             access: Some(crate::net::Access::Knock),
             invites_made: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_waiting_member_is_told_so_once() {
+        assert_eq!(
+            waiting_line("waiting for the host to let you in"),
+            "* waiting for the host to let you in"
+        );
+        assert_eq!(waiting_line(" "), "* waiting for the host to let you in");
     }
 
     #[test]

@@ -29,6 +29,7 @@ fn uses(uses: Option<u32>, left: bool) -> String {
         (None, _) => "any number of uses".to_string(),
         (Some(1), false) => "single use".to_string(),
         (Some(n), false) => format!("{n} uses"),
+        (Some(0), true) => "used up".to_string(),
         (Some(1), true) => "1 use left".to_string(),
         (Some(n), true) => format!("{n} uses left"),
     }
@@ -79,10 +80,10 @@ pub fn invite_lines(
 #[must_use]
 pub fn invitations_lines(view: &DoorView, now_ms: u64) -> Vec<String> {
     if view.invitations.is_empty() {
-        return vec!["* no open invitations (/invite makes one)".to_string()];
+        return vec!["* no invitations (/invite makes one)".to_string()];
     }
     let mut lines = vec![format!(
-        "* open invitations ({}), /revoke ID ends one:",
+        "* invitations ({}), /revoke ID ends one:",
         view.invitations.len()
     )];
     lines.extend(view.invitations.iter().map(|i| {
@@ -501,6 +502,11 @@ mod tests {
                     uses_left: None,
                     expires_ms: Some(1000),
                 },
+                InvitationView {
+                    id: 3,
+                    uses_left: Some(0),
+                    expires_ms: None,
+                },
             ],
             bans: vec![
                 BanView {
@@ -521,9 +527,10 @@ mod tests {
         assert_eq!(
             invitations_lines(&view, 2000),
             vec![
-                "* open invitations (2), /revoke ID ends one:",
+                "* invitations (3), /revoke ID ends one:",
                 "*   1  1 use left, never expires",
                 "*   2  any number of uses, expired",
+                "*   3  used up, never expires",
             ]
         );
         let bans = bans_lines(&view);
@@ -537,7 +544,7 @@ mod tests {
         assert_eq!(bans[2], "*   8  plain  address 2001:db8::/64");
         assert_eq!(
             invitations_lines(&DoorView::default(), 0),
-            vec!["* no open invitations (/invite makes one)"]
+            vec!["* no invitations (/invite makes one)"]
         );
         assert_eq!(bans_lines(&DoorView::default()), vec!["* nobody is banned"]);
     }

@@ -35,7 +35,7 @@ pub enum Input {
     Help,
     /// `/quit`: leave (a host closes its room).
     Quit,
-    /// `/invites`: list the open invitations (host).
+    /// `/invites`: list the invitations (host).
     Invites,
     /// `/bans`: list the bans (host).
     Bans,
@@ -172,11 +172,7 @@ const COMMANDS: &[Spec] = &[
         "a new invitation link: single use and 24 hours unless you say (USES: a number or any; HOURS: a number or never)",
         true,
     ),
-    spec(
-        "/invites",
-        "the open invitations: id, uses left, expiry",
-        true,
-    ),
+    spec("/invites", "the invitations: id, uses left, expiry", true),
     spec(
         REVOKE,
         "revoke an invitation (its links stop working)",

@@ -1111,27 +1111,11 @@ impl RoomState {
             tracing::error!("the room has handed out every member id: nobody else can join");
             return None;
         };
-        // A member that comes back while its old connection still looks
-        // alive here takes its place (and so its name); the old connection
-        // hears nothing more and is told why.
-        if let Some(old) = returning
-            .client
-            .as_ref()
-            .and_then(|c| self.clients.get(c))
-            .copied()
-        {
-            self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
-        }
+        self.take_place_of_old(&returning);
         self.next_id = next_id;
         let key = proof.as_ref().map(|p| p.key);
         let (nick, notice) = self.name_newcomer(id, nick, key.as_ref());
-        if let Some(client) = returning.client.clone() {
-            self.clients.insert(client.clone(), id);
-            self.client_of.insert(id, client);
-        }
-        if let Some(addr) = returning.addr {
-            self.addrs.insert(id, addr);
-        }
+        self.note_returning(id, &returning);
         let member = MemberInfo {
             id,
             nick: nick.clone(),
@@ -1167,6 +1151,7 @@ impl RoomState {
         if let Some(notice) = notice {
             self.notice(notice);
         }
+        self.remind_if_muted(id);
         let greeting = self.greeting(id, nick, dialect, replay.upto, refused);
         Some(Welcome {
             id,
@@ -1208,6 +1193,33 @@ impl RoomState {
             encode_server(&e.frame(), dialect, &mut greeting);
         }
         greeting
+    }
+
+    /// Notes where newcomer `id` comes from: its client token (whose it
+    /// is) and its address (what a member without a key is banned and
+    /// muted by).
+    fn note_returning(&mut self, id: u64, returning: &Returning) {
+        if let Some(client) = returning.client.clone() {
+            self.clients.insert(client.clone(), id);
+            self.client_of.insert(id, client);
+        }
+        if let Some(addr) = returning.addr {
+            self.addrs.insert(id, addr);
+        }
+    }
+
+    /// A member that comes back while its old connection still looks
+    /// alive here takes its place (and so its name); the old connection
+    /// hears nothing more and is told why.
+    fn take_place_of_old(&mut self, returning: &Returning) {
+        if let Some(old) = returning
+            .client
+            .as_ref()
+            .and_then(|c| self.clients.get(c))
+            .copied()
+        {
+            self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
+        }
     }
 
     /// Names newcomer `id` (with `key`, or none): the name is its, and
@@ -1474,8 +1486,9 @@ impl RoomState {
             }
             self.publish(item);
         }
-        if self.members.len() == 1 {
+        if self.members.len() == 1 && notice.is_none() {
             // Only the host is left: nobody will read what the room said.
+            // (A member put out still reads what came before its cutoff.)
             self.flush_said();
             self.feed.clear();
         }

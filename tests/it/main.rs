@@ -19,6 +19,7 @@ mod hostile;
 mod hostile_print;
 mod invite;
 mod keys;
+mod moderation;
 mod refusal;
 mod trust;
 mod ui;
