@@ -10,7 +10,7 @@
 
 use crate::net::door::{Access, BanTarget};
 use crate::net::invite::Invite;
-use crate::net::{DoorCommand, DoorView, MemberInfo, NetEvent};
+use crate::net::{DoorCommand, DoorView, InvitationView, MemberInfo, NetEvent};
 
 /// An invitation just made: its links carry the secret code, which the
 /// host keeps only as a hash, so they are shown this once.
@@ -50,6 +50,18 @@ impl DoorModel {
     #[must_use]
     pub fn access(&self) -> Option<Access> {
         self.view.as_ref().map(|v| v.access).or(self.started_as)
+    }
+
+    /// The invitations that still admit someone at `now_ms` (the door
+    /// keeps used-up and expired ones a while; they are not shown).
+    #[must_use]
+    pub fn open_invitations(&self, now_ms: u64) -> Vec<&InvitationView> {
+        self.view.as_ref().map_or_else(Vec::new, |v| {
+            v.invitations
+                .iter()
+                .filter(|i| i.uses_left != Some(0) && i.expires_ms.is_none_or(|t| now_ms < t))
+                .collect()
+        })
     }
 
     /// Puts the invitation made last away (its links are not shown again).
@@ -265,6 +277,28 @@ mod tests {
         assert!(d.made.is_none());
         let n = NetEvent::Notice("hi".into());
         assert_eq!(d.apply(n.clone()), Some(n));
+    }
+
+    #[test]
+    fn used_up_and_expired_invitations_are_not_open() {
+        let now = 1_780_000_000_000;
+        let inv = |id, uses_left, expires_ms| InvitationView {
+            id,
+            uses_left,
+            expires_ms,
+        };
+        let mut d = DoorModel::default();
+        d.apply(NetEvent::Door(Box::new(DoorView {
+            invitations: vec![
+                inv(1, Some(0), None),
+                inv(2, Some(1), Some(now - 1)),
+                inv(3, Some(1), Some(now + 1)),
+                inv(4, None, None),
+            ],
+            ..DoorView::default()
+        })));
+        let open: Vec<u32> = d.open_invitations(now).iter().map(|i| i.id).collect();
+        assert_eq!(open, vec![3, 4]);
     }
 
     #[test]

@@ -164,7 +164,7 @@ impl DoorPanel {
         made_ui(ui, door);
         if let Some(view) = &view {
             ui.horizontal_wrapped(|ui| {
-                asked.extend(invitations_ui(ui, view));
+                asked.extend(invitations_ui(ui, door));
                 asked.extend(bans_ui(ui, view));
             });
         }
@@ -351,19 +351,20 @@ fn made_ui(ui: &mut Ui, door: &mut DoorModel) {
 }
 
 /// The open invitations, each with Revoke.
-fn invitations_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
+fn invitations_ui(ui: &mut Ui, door: &DoorModel) -> Option<DoorCommand> {
     let mut asked = None;
     let now = crate::net::now_ms();
-    egui::CollapsingHeader::new(format!("Open invitations ({})", view.invitations.len()))
+    let open = door.open_invitations(now);
+    egui::CollapsingHeader::new(format!("Open invitations ({})", open.len()))
         .id_salt("door_invitations")
         .show(ui, |ui| {
-            if view.invitations.is_empty() {
+            if open.is_empty() {
                 ui.label(RichText::new("none").weak());
             }
             egui::Grid::new("door_invitations_grid")
                 .striped(true)
                 .show(ui, |ui| {
-                    for inv in &view.invitations {
+                    for inv in &open {
                         ui.label(format!("#{}", inv.id));
                         ui.label(uses_words(inv.uses_left));
                         ui.label(expiry_words(inv.expires_ms, now));
