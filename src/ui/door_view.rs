@@ -316,6 +316,18 @@ fn made_ui(ui: &mut Ui, door: &mut DoorModel) {
         .show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("New invite #{}", made.id)).strong());
+                // Its terms, once the door lists it.
+                let listed = door
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.invitations.iter().find(|i| i.id == made.id));
+                if let Some(i) = listed {
+                    ui.label(format!(
+                        "({}, {})",
+                        uses_words(i.uses_left),
+                        expiry_words(i.expires_ms, crate::net::now_ms())
+                    ));
+                }
                 ui.label(
                     RichText::new(
                         "shown only this once (tlschat keeps only a hash of its code): copy it now",
@@ -467,38 +479,47 @@ pub fn lobby_fill(visuals: &egui::Visuals) -> Color32 {
 }
 
 /// What the member's window says when the door stayed shut or the host
-/// put it out: a heading, and why (as the host said it). `None` for other
-/// endings.
+/// put it out: a heading, and why (as the host said it) when the heading
+/// does not say it already. `None` for other endings.
 #[must_use]
-pub fn ended_words(kind: DisconnectKind) -> Option<&'static str> {
+pub fn ended_words(kind: DisconnectKind, reason: &str) -> Option<(String, Option<String>)> {
+    let removed = "you were removed by the host";
     match kind {
-        DisconnectKind::Refused => Some("The host did not let you in"),
-        DisconnectKind::Removed => Some("You were removed by the host"),
+        DisconnectKind::Refused => Some(("You were not let in".into(), Some(capitalized(reason)))),
+        DisconnectKind::Removed if reason.to_lowercase().starts_with(removed) => {
+            Some((capitalized(reason), None))
+        }
+        DisconnectKind::Removed => Some((capitalized(removed), Some(capitalized(reason)))),
         _ => None,
     }
 }
 
-/// The member's screen after a refusal or a removal: why, that nothing
-/// retries by itself, and the way back. Returns whether the user asked
-/// to go back to the start screen.
-pub fn ended_ui(ui: &mut Ui, heading: &str, reason: &str) -> bool {
-    let mut back = false;
-    ui.add_space(40.0);
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// Why the session ended (the door's words), that nothing retries by
+/// itself, and the way back. Returns whether the user asked to go back to
+/// the start screen.
+pub fn ended_ui(ui: &mut Ui, heading: &str, detail: Option<&str>) -> bool {
     ui.heading(RichText::new(heading).color(ui.visuals().warn_fg_color));
-    ui.add_space(8.0);
-    ui.label(RichText::new(reason).size(15.0));
-    ui.add_space(8.0);
+    if let Some(detail) = detail {
+        ui.add_space(4.0);
+        ui.label(RichText::new(detail).size(15.0).strong());
+    }
+    ui.add_space(4.0);
     ui.label(
         RichText::new(
             "tlschat will not try again by itself. Ask the host if you think this is a mistake.",
         )
         .weak(),
     );
-    ui.add_space(12.0);
-    if ui.button("Back to the start screen").clicked() {
-        back = true;
-    }
-    back
+    ui.add_space(8.0);
+    ui.button("Back to the start screen").clicked()
 }
 
 #[cfg(test)]
@@ -640,7 +661,21 @@ mod tests {
             id: 3,
             invites: vec![invite],
         });
-        h.run();
+        door(
+            &mut h,
+            DoorView {
+                invitations: vec![InvitationView {
+                    id: 3,
+                    uses_left: Some(1),
+                    expires_ms: None,
+                }],
+                ..DoorView::default()
+            },
+        );
+        assert!(
+            h.query_by_label("(1 use left, never expires)").is_some(),
+            "its terms"
+        );
         assert!(h.query_by_label(&link).is_some(), "the new link is shown");
         assert!(h.query_by_label("New invite #3").is_some());
         assert!(h.query_by_label_contains("shown only this once").is_some());
@@ -969,27 +1004,44 @@ mod tests {
 
     #[test]
     fn refused_and_removed_say_why_and_offer_no_reconnect() {
-        for (kind, heading, reason) in [
+        for (kind, reason, heading, detail) in [
             (
                 DisconnectKind::Refused,
-                "The host did not let you in",
                 "this room is invite-only: ask the host for an invite link",
+                "You were not let in",
+                Some("This room is invite-only: ask the host for an invite link"),
             ),
             (
                 DisconnectKind::Removed,
+                "you were removed by the host (spamming)",
+                "You were removed by the host (spamming)",
+                None,
+            ),
+            (
+                DisconnectKind::Removed,
+                "banned",
                 "You were removed by the host",
-                "removed by the host (spamming)",
+                Some("Banned"),
             ),
         ] {
             let mut s = member_room();
+            s.apply(NetEvent::Notice("what was said before".into()));
             s.apply(NetEvent::Disconnected {
                 reason: reason.into(),
                 kind,
             });
             let mut h = window(s, Some(join_config()));
             assert!(h.query_by_label(heading).is_some(), "{kind:?}");
-            assert!(h.query_by_label(reason).is_some(), "{kind:?}");
+            if let Some(detail) = detail {
+                assert!(h.query_by_label(detail).is_some(), "{kind:?}");
+            }
             assert!(h.query_by_label("Reconnect").is_none(), "{kind:?}");
+            // Removed from a room: what was said there stays readable.
+            assert_eq!(
+                h.query_by_label_contains("what was said before").is_some(),
+                kind == DisconnectKind::Removed,
+                "{kind:?}"
+            );
             h.get_by_label("Back to the start screen").click();
             h.run();
             assert!(matches!(h.state().1.as_slice(), [RoomAction::BackToStart]));
@@ -1002,6 +1054,6 @@ mod tests {
         });
         let h = window(s, Some(join_config()));
         assert!(h.query_by_label("Reconnect").is_some());
-        assert!(h.query_by_label("The host did not let you in").is_none());
+        assert!(h.query_by_label("You were not let in").is_none());
     }
 }
