@@ -465,6 +465,40 @@ pub fn lobby_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
     asked
 }
 
+/// A member in the lobby: that it waits, what the host said (when it says
+/// more than that), and how the host sees it: its name and the safety code
+/// of its key, to compare if the host asks.
+pub fn waiting_ui(ui: &mut Ui, text: &str, state: &crate::ui::state::RoomModel) {
+    let waiting = crate::ui::state::WAITING;
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(RichText::new(waiting).strong().size(15.0));
+    });
+    let words = |t: &str| -> String {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    if words(text) != words(waiting) {
+        ui.label(text);
+    }
+    let key = state
+        .connection
+        .as_ref()
+        .and_then(|c| c.client_certificate.as_ref())
+        .and_then(|c| c.spki_sha256);
+    let seen = match key {
+        Some(key) => format!(
+            "The host sees you as {}, with the safety code {} of your key: if they ask, read it to them.",
+            state.nick,
+            crate::net::safety::short_safety_code(&key)
+        ),
+        None => format!("The host sees you as {}, with no key.", state.nick),
+    };
+    ui.label(RichText::new(seen).weak());
+}
+
 /// The lobby banner's background: a faint blue over the panel.
 #[must_use]
 pub fn lobby_fill(visuals: &egui::Visuals) -> Color32 {
@@ -975,6 +1009,7 @@ mod tests {
         s.apply(NetEvent::Waiting {
             text: "hana has been asked to let you in".into(),
         });
+        assert!(s.connection.is_none());
         let mut h = window(s, Some(join_config()));
         assert!(
             h.query_all_by_label("Waiting for the host to let you in…")
@@ -988,6 +1023,10 @@ mod tests {
                 .is_some()
         );
         assert!(h.state().0.state.send_blocked_reason().is_some());
+        assert!(
+            h.query_by_label("The host sees you as ana, with no key.")
+                .is_some()
+        );
         h.state_mut().0.state.apply(NetEvent::Joined {
             you: 1,
             nick: "ana".into(),

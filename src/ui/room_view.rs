@@ -488,11 +488,7 @@ impl RoomView {
             egui::Panel::top("waiting_banner")
                 .frame(frame)
                 .show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label(RichText::new(crate::ui::state::WAITING).strong().size(15.0));
-                    });
-                    ui.label(text.as_str());
+                    crate::ui::door_view::waiting_ui(ui, text, &self.state);
                 });
         }
         let view = self.state.door.view.as_ref()?;
