@@ -1,7 +1,9 @@
 //! Headless mode: the same host or member driven by stdin and stdout.
-//! Each stdin line is a message (`/nick NAME` renames, `/who` lists the
-//! members with their keys' fingerprints, `/quit` leaves); what
-//! the room says is printed one line each, notices marked with `* `. With
+//! Each stdin line is a message or a command ([`input`]: `/nick NAME`
+//! renames, `/who` lists the members with their keys' fingerprints,
+//! `/help` lists the commands, `/quit` leaves, and a host keeps its door
+//! with `/invite`, `/kick`, `/ban` … ); what the room says is printed one
+//! line each, notices marked with `* `, the door as [`door`] words it. With
 //! `--transcript FILE` the conversation, our own lines included, is also
 //! appended to FILE (see [`crate::transcript`]).
 //!
@@ -17,6 +19,7 @@ use std::io::{BufRead as _, Write as _};
 use std::sync::Arc;
 
 use crate::net::certinfo::{CertInfo, fingerprint};
+use crate::net::event::DoorView;
 use crate::net::safe_text::visible_line as shown;
 use crate::net::safety::safety_code;
 use crate::net::trust::{Problem, utc};
@@ -25,6 +28,11 @@ use crate::net::{
     ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, NetThread, PinMatch, SessionCommand,
     SessionEvent, SessionId, Start, TrustBasis, Untrusted,
 };
+
+mod door;
+pub mod input;
+
+use input::Input;
 
 /// How many names the greeting line spells out.
 const ROSTER_NAMES: usize = 20;
@@ -164,6 +172,48 @@ pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
     lines
 }
 
+/// The host's first lines: where it listens, its certificate, the links.
+fn listening_lines(
+    addr: std::net::SocketAddr,
+    chain: &[CertInfo],
+    invites: &[crate::net::invite::Invite],
+) -> Vec<String> {
+    let mut lines = vec![format!(
+        "* hosting on {addr}: tlschat members and plain TLS clients (openssl s_client, ncat --ssl) can join"
+    )];
+    if let Some(leaf) = chain.first() {
+        lines.push(format!("* certificate: {}", cert_line(leaf)));
+        lines.push(format!(
+            "* fingerprint: {}  (members compare it, or join with --pin)",
+            fingerprint(&leaf.sha256)
+        ));
+        lines.push(format!(
+            "* safety code: {}  (read it to each other: members see the same)",
+            safety_code(&leaf.sha256)
+        ));
+    }
+    lines.extend(invites.iter().map(|i| {
+        let local = i
+            .host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+        let whom = if local { "  (this machine only)" } else { "" };
+        format!("* invite: {i}{whom}")
+    }));
+    lines
+}
+
+/// A member's line while it waits in the room's lobby: the host's words
+/// (`waiting for the host to let you in`), or those if it said none.
+fn waiting_line(text: &str) -> String {
+    let text = text.trim();
+    if text.is_empty() {
+        "* waiting for the host to let you in".to_string()
+    } else {
+        format!("* {}", shown(text))
+    }
+}
+
 /// What to print on stdout for an event (own messages are not echoed).
 #[must_use]
 pub fn event_lines(event: &NetEvent) -> Vec<String> {
@@ -172,31 +222,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             addr,
             chain,
             invites,
-        } => {
-            let mut lines = vec![format!(
-                "* hosting on {addr}: tlschat members and plain TLS clients (openssl s_client, ncat --ssl) can join"
-            )];
-            if let Some(leaf) = chain.first() {
-                lines.push(format!("* certificate: {}", cert_line(leaf)));
-                lines.push(format!(
-                    "* fingerprint: {}  (members compare it, or join with --pin)",
-                    fingerprint(&leaf.sha256)
-                ));
-                lines.push(format!(
-                    "* safety code: {}  (read it to each other: members see the same)",
-                    safety_code(&leaf.sha256)
-                ));
-            }
-            lines.extend(invites.iter().map(|i| {
-                let local = i
-                    .host
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback());
-                let whom = if local { "  (this machine only)" } else { "" };
-                format!("* invite: {i}{whom}")
-            }));
-            lines
-        }
+        } => listening_lines(*addr, chain, invites),
         NetEvent::Connecting { .. } => Vec::new(),
         NetEvent::Connected(info) => connected_lines(info),
         NetEvent::Untrusted(_)
@@ -232,13 +258,11 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             .map(|l| format!("<{}> {}", shown(&m.nick), shown(l)))
             .collect(),
         NetEvent::Notice(text) => vec![format!("* {}", shown(text))],
-        NetEvent::Waiting { text } => vec![format!("* {}", shown(text))],
-        NetEvent::InviteMade { id, invites } => invites
-            .iter()
-            .map(|i| format!("* invite {id}: {}", i.link()))
-            .collect(),
-        // Issue 20: the headless host's /invites, /bans … print from it.
-        NetEvent::Door(_) => Vec::new(),
+        NetEvent::Waiting { text } => vec![waiting_line(text)],
+        // The terminal prints these with what it remembers of the door
+        // (see `Terminal::door_event`): who began knocking, an
+        // invitation's terms.
+        NetEvent::InviteMade { .. } | NetEvent::Door(_) => Vec::new(),
         NetEvent::HistoryEnd {
             count,
             missed,
@@ -344,70 +368,142 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
     }
 }
 
-/// Reads stdin lines into commands on a thread of its own.
-fn read_stdin(
+/// What the stdin thread needs: where commands go, and what the terminal
+/// has heard (the room's members, the door) to answer `/who`, `/invites` …
+struct Keyboard {
+    /// The net thread.
     commands: crate::net::CommandSender,
+    /// Our session.
     session: SessionId,
+    /// Host or member.
     role: Role,
+    /// Our messages on their way, by id (shared with the terminal).
     sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
+    /// Who is in the room (shared with the terminal).
     roster: Arc<std::sync::Mutex<Roster>>,
-) {
-    let spawned = std::thread::Builder::new()
-        .name("tlschat-stdin".into())
-        .spawn(move || {
-            let stdin = std::io::stdin();
-            let mut input = stdin.lock();
-            let mut buf = Vec::new();
-            let mut next_id = 1u64;
-            let mut quit = false;
-            loop {
-                buf.clear();
-                match input.read_until(b'\n', &mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(_) => {}
-                }
-                let line = String::from_utf8_lossy(&buf);
-                let line = line.trim_end_matches(['\n', '\r']);
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let command = if let Some(nick) = line.strip_prefix("/nick ") {
-                    SessionCommand::Nick(nick.trim().to_string())
-                } else if line == "/quit" {
-                    quit = true;
-                    break;
-                } else if line.trim() == "/who" {
-                    let lines = roster.lock().map(|r| r.lines()).unwrap_or_default();
-                    let mut out = std::io::stdout().lock();
-                    for l in lines {
-                        let _ = writeln!(out, "{l}");
+    /// The door as last shown (shared with the terminal).
+    door: Arc<std::sync::Mutex<DoorView>>,
+    /// The id of our next message.
+    next_id: u64,
+}
+
+/// What to do after a typed line.
+enum Next {
+    /// Read the next line.
+    Read,
+    /// `/quit`: stop reading and leave.
+    Quit,
+    /// The session is gone: stop reading.
+    Gone,
+}
+
+impl Keyboard {
+    /// Reads stdin lines into commands on a thread of its own.
+    fn spawn(mut self) {
+        let spawned = std::thread::Builder::new()
+            .name("tlschat-stdin".into())
+            .spawn(move || {
+                let stdin = std::io::stdin();
+                let mut input = stdin.lock();
+                let mut buf = Vec::new();
+                let mut quit = false;
+                loop {
+                    buf.clear();
+                    match input.read_until(b'\n', &mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {}
                     }
-                    let _ = out.flush();
-                    continue;
-                } else {
-                    let id = next_id;
-                    next_id += 1;
-                    if let Ok(mut s) = sent.lock() {
-                        s.insert(id, line.to_string());
+                    let line = String::from_utf8_lossy(&buf);
+                    let line = line.trim_end_matches(['\n', '\r']);
+                    if line.trim().is_empty() {
+                        continue;
                     }
-                    SessionCommand::Send {
-                        id,
-                        text: line.to_string(),
+                    match self.typed(line) {
+                        Next::Read => {}
+                        Next::Quit => {
+                            quit = true;
+                            break;
+                        }
+                        Next::Gone => return,
                     }
-                };
-                if !commands.send(session, command) {
-                    return;
                 }
-            }
-            // A member leaves when its input ends; a host keeps its room
-            // open (it may run with no input at all) until /quit or a signal.
-            if role == Role::Member || quit {
-                commands.send(session, SessionCommand::Finish);
-            }
-        });
-    if let Err(e) = spawned {
-        eprintln!("tlschat: cannot read stdin: {e}");
+                // A member leaves when its input ends; a host keeps its room
+                // open (it may run with no input at all) until /quit or a signal.
+                if self.role == Role::Member || quit {
+                    self.commands.send(self.session, SessionCommand::Finish);
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("tlschat: cannot read stdin: {e}");
+        }
     }
+
+    /// Does what a typed line asks.
+    fn typed(&mut self, line: &str) -> Next {
+        let input = match input::parse(line) {
+            Ok(input) => input,
+            Err(e) => return local_error(&e.to_string()),
+        };
+        if input.host_only() && self.role != Role::Host {
+            let command = line.split_whitespace().next().unwrap_or_default();
+            return local_error(&format!("{command}: only the host can do that"));
+        }
+        let command = match input {
+            Input::Say(text) => {
+                let id = self.next_id;
+                self.next_id += 1;
+                if let Ok(mut s) = self.sent.lock() {
+                    s.insert(id, text.clone());
+                }
+                SessionCommand::Send { id, text }
+            }
+            Input::Nick(nick) => SessionCommand::Nick(nick),
+            Input::Quit => return Next::Quit,
+            Input::Who => {
+                return local_lines(&self.roster.lock().map(|r| r.lines()).unwrap_or_default());
+            }
+            Input::Help => return local_lines(&input::help_lines(self.role)),
+            Input::Invites => {
+                let now = crate::net::now_ms();
+                return local_lines(&self.with_door(|d| door::invitations_lines(d, now)));
+            }
+            Input::Bans => return local_lines(&self.with_door(door::bans_lines)),
+            Input::Lobby { verdict, nick } => match self.with_door(|d| door::lobby_id(d, &nick)) {
+                Ok(id) => SessionCommand::Door(verdict.command(id)),
+                Err(e) => return local_error(&e.to_string()),
+            },
+            Input::Door(command) => SessionCommand::Door(command),
+        };
+        if self.commands.send(self.session, command) {
+            Next::Read
+        } else {
+            Next::Gone
+        }
+    }
+
+    /// Something computed from the door as last shown.
+    fn with_door<T>(&self, f: impl FnOnce(&DoorView) -> T) -> T {
+        match self.door.lock() {
+            Ok(d) => f(&d),
+            Err(poisoned) => f(&poisoned.into_inner()),
+        }
+    }
+}
+
+/// Prints lines answering a local command on stdout.
+fn local_lines(lines: &[String]) -> Next {
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        let _ = writeln!(out, "{l}");
+    }
+    let _ = out.flush();
+    Next::Read
+}
+
+/// Says on stderr why a typed command was not sent.
+fn local_error(text: &str) -> Next {
+    eprintln!("tlschat: {text}");
+    Next::Read
 }
 
 /// Who is in the room, as the terminal last heard it (for `/who`).
@@ -598,6 +694,14 @@ struct Terminal {
     show_handshake: bool,
     /// Who is in the room (shared with the stdin thread, for `/who`).
     roster: Arc<std::sync::Mutex<Roster>>,
+    /// The door as last shown (shared with the stdin thread, for
+    /// `/invites`, `/bans`, `/admit NICK`).
+    door: Arc<std::sync::Mutex<DoorView>>,
+    /// Who may come in, for a host (said after "hosting on …").
+    access: Option<crate::net::Access>,
+    /// New invitations whose terms the door has not shown yet: printed
+    /// with the next door view (which follows each command).
+    invites_made: Vec<(u32, Vec<crate::net::invite::Invite>)>,
 }
 
 impl Terminal {
@@ -608,6 +712,9 @@ impl Terminal {
             let _ = writeln!(self.out, "* connecting to {}…", shown(target));
         }
         for line in event_lines(event) {
+            let _ = writeln!(self.out, "{line}");
+        }
+        for line in self.door_event(event) {
             let _ = writeln!(self.out, "{line}");
         }
         if let Ok(mut roster) = self.roster.lock() {
@@ -632,6 +739,49 @@ impl Terminal {
                 t.flush();
             }
             let _ = self.out.flush();
+        }
+    }
+
+    /// The lines of an event that depend on what the terminal remembers
+    /// of the door: who may come in (after "hosting on …"), who began
+    /// knocking, a new invitation's links with its terms.
+    fn door_event(&mut self, event: &NetEvent) -> Vec<String> {
+        match event {
+            NetEvent::Listening { .. } => self.access.map(door::access_lines).unwrap_or_default(),
+            NetEvent::InviteMade { id, invites } => {
+                let known = self.with_door(|d| d.invitations.iter().find(|i| i.id == *id).cloned());
+                match known {
+                    Some(terms) => {
+                        door::invite_lines(*id, invites, Some(&terms), crate::net::now_ms())
+                    }
+                    None => {
+                        self.invites_made.push((*id, invites.clone()));
+                        Vec::new()
+                    }
+                }
+            }
+            NetEvent::Door(view) => {
+                let old = self.with_door(|d| std::mem::replace(d, (**view).clone()));
+                let now = crate::net::now_ms();
+                let mut lines: Vec<String> = std::mem::take(&mut self.invites_made)
+                    .into_iter()
+                    .flat_map(|(id, invites)| {
+                        let terms = view.invitations.iter().find(|i| i.id == id);
+                        door::invite_lines(id, &invites, terms, now)
+                    })
+                    .collect();
+                lines.extend(door::change_lines(&old, view, now));
+                lines
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Something done with the door as last shown.
+    fn with_door<T>(&self, f: impl FnOnce(&mut DoorView) -> T) -> T {
+        match self.door.lock() {
+            Ok(mut d) => f(&mut d),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
         }
     }
 
@@ -731,6 +881,10 @@ pub fn run(
             return EXIT_ERROR;
         }
     };
+    let access = match &first {
+        Start::Host(config) => Some(config.door.access),
+        Start::Join(_) => None,
+    };
     let Some(session) = net.start(first) else {
         eprintln!("tlschat: the network thread ended before the session started");
         return EXIT_ERROR;
@@ -741,17 +895,23 @@ pub fn run(
         sent: Arc::new(std::sync::Mutex::new(HashMap::new())),
         show_handshake,
         roster: Arc::default(),
+        door: Arc::default(),
+        access,
+        invites_made: Vec::new(),
     };
     on_signal(net.sender(), session);
     // Lines typed while still connecting are kept by the net layer and sent
     // once the room is open.
-    read_stdin(
-        net.sender(),
+    Keyboard {
+        commands: net.sender(),
         session,
         role,
-        terminal.sent.clone(),
-        terminal.roster.clone(),
-    );
+        sent: terminal.sent.clone(),
+        roster: terminal.roster.clone(),
+        door: terminal.door.clone(),
+        next_id: 1,
+    }
+    .spawn();
     while let Some(SessionEvent {
         session: from,
         event,
@@ -846,6 +1006,9 @@ mod tests {
                 history: false,
             }),
             NetEvent::Notice(HOSTILE.into()),
+            NetEvent::Waiting {
+                text: HOSTILE.into(),
+            },
             NetEvent::MemberJoined(member.clone()),
             NetEvent::MemberLeft {
                 member,
@@ -935,6 +1098,77 @@ mod tests {
         let renewal = trusted_line(&renewed);
         assert!(!renewal.contains("exact"), "{renewal}");
         assert!(renewal.contains("same key"), "{renewal}");
+    }
+
+    fn terminal() -> Terminal {
+        Terminal {
+            out: std::io::BufWriter::new(std::io::stdout()),
+            transcript: None,
+            sent: Arc::default(),
+            show_handshake: false,
+            roster: Arc::default(),
+            door: Arc::default(),
+            access: Some(crate::net::Access::Knock),
+            invites_made: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_waiting_member_is_told_so_once() {
+        assert_eq!(
+            waiting_line("waiting for the host to let you in"),
+            "* waiting for the host to let you in"
+        );
+        assert_eq!(waiting_line(" "), "* waiting for the host to let you in");
+    }
+
+    #[test]
+    fn an_invitation_is_printed_with_its_terms_whichever_comes_first() {
+        use crate::net::event::{InvitationView, KnockView};
+        let link = crate::net::invite::Invite::new([127, 0, 0, 1].into(), 7443, Some([1; 32]))
+            .with_code(&"cd".repeat(16));
+        let made = NetEvent::InviteMade {
+            id: 2,
+            invites: vec![link],
+        };
+        let view = DoorView {
+            invitations: vec![InvitationView {
+                id: 2,
+                uses_left: Some(3),
+                expires_ms: None,
+            }],
+            knocking: vec![KnockView {
+                id: 1,
+                nick: "bo".into(),
+                key: None,
+                addr: "127.0.0.1:9".parse().unwrap(),
+            }],
+            ..DoorView::default()
+        };
+        let door = NetEvent::Door(Box::new(view));
+        // The links first: held until the door shows the terms.
+        let mut t = terminal();
+        assert!(t.door_event(&made).is_empty());
+        let lines = t.door_event(&door);
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("* invite 2 (3 uses, never expires): tlschat://127.0.0.1:7443/"),
+            "{lines:?}"
+        );
+        assert!(lines[1].starts_with("* bo (no key, from 127.0.0.1:9) asks"));
+        assert!(t.door_event(&door).is_empty(), "each is said once");
+        // The door first: the links at once.
+        let mut t = terminal();
+        assert_eq!(t.door_event(&door).len(), 1);
+        let lines = t.door_event(&made);
+        assert!(lines[0].starts_with("* invite 2 (3 uses"), "{lines:?}");
+        // The start says who may come in.
+        let listening = NetEvent::Listening {
+            addr: "127.0.0.1:7443".parse().unwrap(),
+            chain: vec![],
+            invites: vec![],
+        };
+        assert!(t.door_event(&listening)[0].contains("newcomers knock"));
     }
 
     #[test]

@@ -292,6 +292,12 @@ pub enum Refusal {
     /// The host said no to a knock.
     #[error("the host did not let you in")]
     Refused,
+    /// A knock the host did not answer within `--knock-wait`.
+    #[error("the host did not answer in time: try again later")]
+    NoAnswer,
+    /// [`MAX_KNOCKING`] callers are waiting already.
+    #[error("too many are waiting to be let in already: try again later")]
+    LobbyFull,
 }
 
 /// What the door does with a caller.

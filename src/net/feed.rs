@@ -36,7 +36,7 @@ pub trait ByteSize {
 }
 
 /// Why a reader was cut off from the feed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CutReason {
     /// Its member left the room (or its connection ended).
     Left,
@@ -45,6 +45,18 @@ pub enum CutReason {
     /// The host's budget for queued output is spent, and this member was
     /// the furthest behind.
     OverBudget,
+    /// The host put its member out (kick or ban); what it is told.
+    Removed(Arc<str>),
+}
+
+impl CutReason {
+    /// Whether a write under way to the reader's member is finished before
+    /// it is told why it was cut off (a line of its own): yes when it was
+    /// replaced or removed, no when the point is to free memory at once.
+    #[must_use]
+    pub fn finishes_write(&self) -> bool {
+        matches!(self, Self::Replaced | Self::Removed(_))
+    }
 }
 
 /// Where one reader's feed ends; shared by the reader and whoever may cut
@@ -66,7 +78,7 @@ pub struct Cutoff {
 impl Cutoff {
     /// Why the reader was cut off, once it has been.
     pub fn reason(&self) -> Option<CutReason> {
-        self.reason.get().copied()
+        self.reason.get().cloned()
     }
 
     /// Whether the reader was cut off.
@@ -261,16 +273,26 @@ impl<T: ByteSize> Reader<T> {
     pub fn try_next(&mut self) -> Option<Next<T>> {
         let inner = self.feed.lock();
         // Read under the lock that `cut` sets it under: exact.
-        if self.next >= self.cutoff.at.load(Ordering::Acquire) {
-            return Some(Next::Cut(self.cutoff.reason().unwrap_or(CutReason::Left)));
+        let cut_at = self.cutoff.at.load(Ordering::Acquire);
+        let cut = || Some(Next::Cut(self.cutoff.reason().unwrap_or(CutReason::Left)));
+        if self.next >= cut_at {
+            return cut();
         }
+        // A reader cut off while behind is told why it was cut off rather
+        // than that it fell behind: that is what ends it.
         if self.next < inner.first {
+            if cut_at != u64::MAX {
+                return cut();
+            }
             return Some(Next::Lagged(inner.first - self.next));
         }
         let at = usize::try_from(self.next - inner.first).unwrap_or(usize::MAX);
         match inner.batches.get(at) {
             Some((when, batch)) => {
                 if when.elapsed() > MAX_LAG {
+                    if cut_at != u64::MAX {
+                        return cut();
+                    }
                     let behind = inner.first + inner.batches.len() as u64 - self.next;
                     return Some(Next::Lagged(behind));
                 }

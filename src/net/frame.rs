@@ -40,6 +40,8 @@ pub enum LeaveReason {
     ProtocolError,
     /// The room closed.
     RoomClosed,
+    /// The host put it out (kick or ban).
+    Removed,
     /// A reason this version does not know.
     #[serde(other)]
     Other,
@@ -55,6 +57,7 @@ impl LeaveReason {
             Self::TooSlow => "too slow to keep up",
             Self::ProtocolError => "protocol error",
             Self::RoomClosed => "the room closed",
+            Self::Removed => "removed by the host",
             Self::Other => "for another reason",
         }
     }

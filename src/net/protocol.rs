@@ -81,6 +81,10 @@ impl Dialect {
     }
 }
 
+/// What a member is told when it tries the host's `/kick`, `/ban`,
+/// `/unban`, `/bans`, `/mute` or `/unmute`.
+pub const NOT_ALLOWED: &str = "only the host can remove or mute members";
+
 /// Why a line could not become a frame; the host answers with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FrameError {
@@ -239,6 +243,18 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                         nick: arg.to_string(),
                     })),
                     "who" | "names" => Ok(Some(ClientFrame::Who { after: None })),
+                    // An invite-only room's code, typed as the first line
+                    // by a member with no hello to carry it.
+                    "invite" => Ok(Some(ClientFrame::Hello {
+                        nick: String::new(),
+                        client: None,
+                        resume: None,
+                        invite: Some(clip(arg.trim(), MAX_ID).to_string()),
+                    })),
+                    // The host's, not a member's.
+                    "kick" | "ban" | "unban" | "bans" | "mute" | "unmute" => {
+                        Err(FrameError::new(ErrorCode::NotAllowed, NOT_ALLOWED))
+                    }
                     _ => Err(FrameError::new(
                         ErrorCode::UnknownCommand,
                         format!(
@@ -763,6 +779,21 @@ mod tests {
             decode_client(b"/frob", d).unwrap_err().code,
             ErrorCode::UnknownCommand
         );
+        // The host's commands are the host's.
+        for line in [
+            "/kick bo spam",
+            "/ban bo",
+            "/unban 3",
+            "/bans",
+            "/mute bo",
+            "/unmute bo",
+        ] {
+            assert_eq!(
+                decode_client(line.as_bytes(), d),
+                Err(FrameError::new(ErrorCode::NotAllowed, NOT_ALLOWED)),
+                "{line}"
+            );
+        }
         assert_eq!(
             decode_server(b"<ana> hi", d),
             Ok(ServerFrame::PlainLine {

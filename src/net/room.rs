@@ -16,6 +16,8 @@ mod door;
 mod entry;
 mod moderation;
 
+pub(crate) use entry::{Arrival, Entry, Knock, WAITING};
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -80,6 +82,9 @@ pub(crate) enum ItemKind {
     Renamed,
     /// Anything else everyone sees alike.
     Other,
+    /// For the member it is about only (the host telling it it was
+    /// muted); nobody else gets anything of it.
+    Private,
     /// The room is closing; the last item.
     Closing,
 }
@@ -91,8 +96,9 @@ pub(crate) struct Said {
     pub seq: u64,
     pub ts: u64,
     pub text: String,
-    /// Why it was not stored, and so not said (its sender is told).
-    pub refused: Option<String>,
+    /// Why it was not said (not stored, or its sender is muted): its
+    /// sender is told, with the message's id.
+    pub refused: Option<FrameError>,
 }
 
 /// One thing the room said, encoded once for every member.
@@ -130,7 +136,7 @@ impl Item {
                 .map(|s| {
                     s.text.len()
                         + s.client_id.as_ref().map_or(0, String::len)
-                        + s.refused.as_ref().map_or(0, String::len)
+                        + s.refused.as_ref().map_or(0, |r| r.message.len())
                         + 48
                 })
                 .sum(),
@@ -142,12 +148,15 @@ impl Item {
     /// Appends what member `me` should receive of this item to `out`.
     pub fn render_for(&self, me: u64, dialect: Dialect, out: &mut Vec<u8>) {
         let plain = dialect == Dialect::Plain;
+        if matches!(self.kind, ItemKind::Private) && self.from != me {
+            return;
+        }
         if self.from == me {
             match &self.kind {
                 ItemKind::Msgs(said) => {
                     for m in said {
                         if let Some(why) = &m.refused {
-                            let mut e = FrameError::new(ErrorCode::NotStored, why.clone());
+                            let mut e = why.clone();
                             e.id.clone_from(&m.client_id);
                             encode_server(&e.frame(), dialect, out);
                         } else if !plain {
@@ -165,7 +174,7 @@ impl Item {
                 }
                 ItemKind::Joined => return,
                 ItemKind::Renamed if plain => return,
-                ItemKind::Renamed | ItemKind::Other | ItemKind::Closing => {}
+                ItemKind::Renamed | ItemKind::Other | ItemKind::Private | ItemKind::Closing => {}
             }
         }
         out.extend_from_slice(if plain { &self.plain } else { &self.json });
@@ -256,12 +265,17 @@ pub(crate) fn bound_token(token: &str, proof: Option<&Proof>) -> Arc<str> {
 }
 
 enum Request {
-    Join {
-        nick: Option<String>,
-        dialect: Dialect,
-        proof: Option<Proof>,
-        returning: Returning,
-        reply: oneshot::Sender<Option<Welcome>>,
+    /// Someone at the door (see [`entry`]).
+    Enter {
+        arrival: Arrival,
+        reply: oneshot::Sender<Entry>,
+    },
+    /// A connection waiting in the lobby went away.
+    LeaveLobby(u64),
+    /// The room's invite links, and the start invitation's code.
+    OpenDoor {
+        links: Vec<crate::net::invite::Invite>,
+        start: Option<String>,
     },
     Say {
         from: u64,
@@ -419,6 +433,9 @@ impl Room {
             told_host: None,
             door: crate::net::door::Door::new(door.access, door.require_client_ca),
             door_config: door,
+            entry: entry::EntryState::default(),
+            addrs: HashMap::new(),
+            mutes: moderation::Mutes::default(),
         };
         state.restore_door();
         state.nicks.insert(nick::key(&host_nick), HOST_ID);
@@ -475,10 +492,19 @@ impl Room {
         self.feed.bytes()
     }
 
-    /// Adds a member; `None` as nick means a generated `guest-N`; `proof`
-    /// is what its handshake proved (none for a member without a
-    /// certificate). `None` when the room is gone, or has no member id
-    /// left to give.
+    /// Puts someone to the door: it joins (a member id, its greeting, its
+    /// history, its place on the feed), waits in the lobby, or is told
+    /// why not. `None` when the room is gone, or has no member id left to
+    /// give.
+    pub async fn enter(&self, arrival: Arrival) -> Option<Entry> {
+        let (reply, rx) = oneshot::channel();
+        self.tx.send(Request::Enter { arrival, reply }).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Adds a member through the door with no invitation; `None` as nick
+    /// means a generated `guest-N`. `None` unless it is let in at once.
+    #[cfg(test)]
     pub async fn join(
         &self,
         nick: Option<String>,
@@ -486,18 +512,26 @@ impl Room {
         proof: Option<Proof>,
         returning: Returning,
     ) -> Option<Welcome> {
-        let (reply, rx) = oneshot::channel();
-        self.tx
-            .send(Request::Join {
-                nick,
-                dialect,
-                proof,
-                returning,
-                reply,
-            })
-            .await
-            .ok()?;
-        rx.await.ok().flatten()
+        let arrival = Arrival {
+            proof,
+            returning,
+            ..Arrival::named(nick, dialect)
+        };
+        match self.enter(arrival).await? {
+            Entry::Welcome(w) => Some(w),
+            Entry::Knock(_) | Entry::Refused(_) => None,
+        }
+    }
+
+    /// A connection waiting in the lobby as `id` went away or gave up.
+    pub async fn leave_lobby(&self, id: u64) {
+        let _ = self.tx.send(Request::LeaveLobby(id)).await;
+    }
+
+    /// Hands the room its invite links (without a code) and the code of
+    /// the invitation made at start, if one was.
+    pub async fn open_door(&self, links: Vec<crate::net::invite::Invite>, start: Option<String>) {
+        let _ = self.tx.send(Request::OpenDoor { links, start }).await;
     }
 
     /// Says messages in the room, one after the other and with nothing in
@@ -599,6 +633,13 @@ struct RoomState {
     door: crate::net::door::Door,
     /// The host's choices for the door.
     door_config: crate::net::door::DoorConfig,
+    /// The lobby and the remembered members (see [`entry`]).
+    entry: entry::EntryState,
+    /// Where each member but the host connects from: what a member
+    /// without a key is banned and muted by.
+    addrs: HashMap<u64, std::net::IpAddr>,
+    /// Who may read but not speak (see [`moderation`]).
+    mutes: moderation::Mutes,
 }
 
 impl RoomState {
@@ -681,7 +722,10 @@ impl RoomState {
                 }
             };
             let Some(request) = request else { break };
-            let full = matches!(request, Request::Join { .. } | Request::Leave { .. });
+            let full = matches!(
+                request,
+                Request::Enter { .. } | Request::Leave { .. } | Request::Door(_)
+            );
             self.handle(request);
             self.check_seats(full);
             if self.closed {
@@ -755,19 +799,9 @@ impl RoomState {
     /// Carries out one request.
     fn handle(&mut self, request: Request) {
         match request {
-            Request::Join {
-                nick,
-                dialect,
-                proof,
-                returning,
-                reply,
-            } => {
-                let welcome = self.join(nick, dialect, proof, &returning);
-                // A connection that stopped waiting is not in the room.
-                if let Err(Some(welcome)) = reply.send(welcome) {
-                    self.leave(welcome.id, LeaveReason::ConnectionLost, CutReason::Left);
-                }
-            }
+            Request::Enter { arrival, reply } => self.enter(arrival, reply),
+            Request::LeaveLobby(id) => self.leave_lobby(id),
+            Request::OpenDoor { links, start } => self.open_door(links, start.as_deref()),
             Request::Say { from, messages } => self.say(from, messages),
             Request::Nick { from, nick, reply } => {
                 let _ = reply.send(self.rename(from, &nick));
@@ -957,7 +991,7 @@ impl RoomState {
                             seq: 0,
                             ts: g.ts,
                             text: String::new(),
-                            refused: Some(why.for_members().to_string()),
+                            refused: Some(FrameError::new(ErrorCode::NotStored, why.for_members())),
                         });
                     }
                 }
@@ -1001,13 +1035,17 @@ impl RoomState {
 
     /// Which stored messages a newcomer or a returning member gets, and
     /// what to tell it first when its resume cannot be honoured.
+    /// `since`: what it may see begins after it (`--history-visibility
+    /// joined`).
     fn replay_for(
         &self,
         dialect: Dialect,
         resume: Option<&Resume>,
+        since: Option<u64>,
     ) -> (Replay, Option<FrameError>) {
         let upto = self.seq;
-        let floor = self.first_kept().saturating_sub(1);
+        let since = since.unwrap_or(0).min(upto);
+        let floor = self.first_kept().saturating_sub(1).max(since);
         let backlog = match dialect {
             Dialect::Plain => self.backlog.min(HistoryConfig::PLAIN_BACKLOG),
             Dialect::Json => self.backlog,
@@ -1045,20 +1083,24 @@ impl RoomState {
             Replay {
                 after,
                 upto,
-                missed: after - resume.after,
+                // What came before `since` was never this member's to miss.
+                missed: after - resume.after.max(since),
                 resumed: true,
             },
             None,
         )
     }
 
-    fn join(
-        &mut self,
-        nick: Option<String>,
-        dialect: Dialect,
-        proof: Option<Proof>,
-        returning: &Returning,
-    ) -> Option<Welcome> {
+    /// Seats a newcomer the door let in; it sees the history after
+    /// `since` (all that is kept when `None`).
+    fn join(&mut self, arrival: Arrival, since: Option<u64>) -> Option<Welcome> {
+        let Arrival {
+            nick,
+            dialect,
+            proof,
+            returning,
+            ..
+        } = arrival;
         // Ids are never handed out twice, and never past the store's range
         // (the host's is 0: an id that wrapped would be the host's).
         let id = self.next_id;
@@ -1069,23 +1111,16 @@ impl RoomState {
             tracing::error!("the room has handed out every member id: nobody else can join");
             return None;
         };
-        // A member that comes back while its old connection still looks
-        // alive here takes its place (and so its name); the old connection
-        // hears nothing more and is told why.
-        if let Some(old) = returning
-            .client
-            .as_ref()
-            .and_then(|c| self.clients.get(c))
-            .copied()
-        {
-            self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
-        }
+        self.take_place_of_old(&returning);
         self.next_id = next_id;
         let key = proof.as_ref().map(|p| p.key);
         let (nick, notice) = self.name_newcomer(id, nick, key.as_ref());
         if let Some(client) = returning.client.clone() {
             self.clients.insert(client.clone(), id);
             self.client_of.insert(id, client);
+        }
+        if let Some(addr) = returning.addr {
+            self.addrs.insert(id, addr);
         }
         let member = MemberInfo {
             id,
@@ -1100,7 +1135,7 @@ impl RoomState {
         // Everything said so far is stored: the replay ends where the feed
         // this member subscribes to begins.
         self.flush_said();
-        let (replay, refused) = self.replay_for(dialect, returning.resume.as_ref());
+        let (replay, refused) = self.replay_for(dialect, returning.resume.as_ref(), since);
         // Subscribe before publishing the join, so the new member's view
         // starts exactly after the roster it is given.
         let items = self.feed.subscribe();
@@ -1148,6 +1183,20 @@ impl RoomState {
             replay,
             items,
         })
+    }
+
+    /// A member that comes back while its old connection still looks
+    /// alive here takes its place (and so its name); the old connection
+    /// hears nothing more and is told why.
+    fn take_place_of_old(&mut self, returning: &Returning) {
+        if let Some(old) = returning
+            .client
+            .as_ref()
+            .and_then(|c| self.clients.get(c))
+            .copied()
+        {
+            self.leave(old, LeaveReason::ConnectionLost, CutReason::Replaced);
+        }
     }
 
     /// Names newcomer `id` (with `key`, or none): the name is its, and
@@ -1272,6 +1321,10 @@ impl RoomState {
         let Some(sender) = self.members.get(&from) else {
             return;
         };
+        if self.is_muted(from) {
+            self.refuse_muted(from, messages);
+            return;
+        }
         let nick = sender.nick.clone();
         let ts = crate::net::now_ms();
         let messages = messages
@@ -1339,6 +1392,7 @@ impl RoomState {
             old,
             new: wanted.clone(),
         });
+        self.renamed(key, &wanted);
         Ok(wanted)
     }
 
@@ -1364,6 +1418,19 @@ impl RoomState {
     /// Takes a member out of the list, and cuts its connection off the
     /// feed in the same step (`cut` says why, to that connection).
     fn leave(&mut self, id: u64, reason: LeaveReason, cut: CutReason) {
+        self.leave_saying(id, reason, cut, None);
+    }
+
+    /// [`RoomState::leave`], with a line the room says about it
+    /// (`notice`): `tlschat/1` members get it after the member's leave,
+    /// plain members instead of it.
+    fn leave_saying(
+        &mut self,
+        id: u64,
+        reason: LeaveReason,
+        cut: CutReason,
+        notice: Option<String>,
+    ) {
         if let Some(seat) = self.seats.remove(&id) {
             self.feed.cut(&seat, cut);
         }
@@ -1374,18 +1441,27 @@ impl RoomState {
         if let Some(client) = self.client_of.remove(&id) {
             self.clients.remove(&client);
         }
-        if self.members.len() >= BIG_ROOM {
+        self.addrs.remove(&id);
+        let big = self.members.len() >= BIG_ROOM;
+        if big {
             self.pending_left.push((member.clone(), reason));
         } else {
             self.flush_members();
-            self.publish(Item::of(
+            let mut item = Item::of(
                 id,
                 ItemKind::Other,
                 &ServerFrame::Left {
                     member: wire(&member),
                     reason,
                 },
-            ));
+            );
+            if let Some(text) = &notice {
+                let frame = ServerFrame::Notice { text: text.clone() };
+                encode_server(&frame, Dialect::Json, &mut item.json);
+                item.plain.clear();
+                encode_server(&frame, Dialect::Plain, &mut item.plain);
+            }
+            self.publish(item);
         }
         if self.members.len() == 1 {
             // Only the host is left: nobody will read what the room said.
@@ -1393,6 +1469,12 @@ impl RoomState {
             self.feed.clear();
         }
         self.events.emit(NetEvent::MemberLeft { member, reason });
+        match notice {
+            // After the gathered leaves it is about.
+            Some(text) if big => self.notice(text),
+            Some(text) => self.events.emit(NetEvent::Notice(text)),
+            None => {}
+        }
     }
 }
 
@@ -1584,11 +1666,8 @@ mod tests {
         let (reply, rx) = oneshot::channel();
         drop(rx);
         room.tx
-            .send(Request::Join {
-                nick: Some("gone".into()),
-                dialect: Dialect::Json,
-                proof: None,
-                returning: Returning::default(),
+            .send(Request::Enter {
+                arrival: Arrival::named(Some("gone".into()), Dialect::Json),
                 reply,
             })
             .await

@@ -77,7 +77,7 @@ const ACCESS_CHOICES: [(crate::net::Access, &str, &str); 3] = [
     ),
     (
         crate::net::Access::Open,
-        "Open",
+        "Open to anyone",
         "Anyone who can reach the address comes in and reads along: for public rooms",
     ),
 ];

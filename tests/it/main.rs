@@ -11,6 +11,7 @@ mod bound;
 mod chat;
 mod cli;
 mod desktop;
+mod door_cli;
 mod fuzz_framing;
 mod history;
 mod hostile;

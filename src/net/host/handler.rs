@@ -13,8 +13,11 @@
 //!    given a guest name. The token is bound to the member's key from
 //!    here on ([`Returning::bound_to`]): the same token from another key
 //!    is another member's.
-//! 4. **Join**: the room gives it a member id, a greeting, the stored
-//!    messages it is to get, and its place on the room's feed.
+//! 4. **The door**: the room's door lets it in, sends it to the lobby to
+//!    wait for the host, or refuses it (it is told why, and nothing of the
+//!    room); see [`entry`]. Let in, the room gives it a member id, a
+//!    greeting, the stored messages it is to get, and its place on the
+//!    room's feed.
 //! 5. **Chat**: two halves run side by side until either ends. [`Inbound`]
 //!    reads what the member says, paced by a token bucket, and hands it to
 //!    the room; [`Outbound`] writes the greeting, the replay, then the
@@ -46,6 +49,8 @@ use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, ItemKind, Proof, Replay, Returning, Room, Saying, Welcome};
 use crate::net::sink::EventSink;
 
+mod entry;
+
 use super::admission::{Admission, Admitted, Slot};
 use super::rate::{self, RATE_BURST, RATE_PER_SEC, TokenBucket};
 use super::{LOG, tls};
@@ -71,8 +76,8 @@ const WRITE_BATCH: usize = 64 * 1024;
 const IDLE_BUFFER: usize = 1024;
 /// How long one write to a member may stall before it is dropped as too slow.
 const WRITE_STALL: Duration = Duration::from_secs(20);
-/// How long a write under way may go on after the member was replaced:
-/// the frame being written is finished (so the `replaced` notice after it
+/// How long a write under way may go on after the member was replaced or
+/// removed: the frame being written is finished (so the notice after it
 /// is a line of its own), then the connection is closed.
 const REPLACED_GRACE: Duration = Duration::from_secs(2);
 
@@ -120,6 +125,8 @@ struct Hello {
     nick: Option<String>,
     /// Its client token and where it left off.
     returning: Returning,
+    /// The invitation code it brought.
+    invite: Option<String>,
 }
 
 impl Handler {
@@ -154,8 +161,7 @@ impl Handler {
         hello.returning = hello.returning.bound_to(proof.as_ref());
         hello.returning.addr = Some(self.peer.ip());
         let client = hello.returning.client.clone();
-        let room = &self.shared.room;
-        let Some(welcome) = room.join(hello.nick, dialect, proof, hello.returning).await else {
+        let Some(welcome) = self.enter(&mut frames, &mut writer, hello, proof).await else {
             return;
         };
         let id = welcome.id;
@@ -274,9 +280,14 @@ impl Handler {
                 nick,
                 client,
                 resume,
-                invite: _,
+                invite,
             })))) => match Hello::checked(nick, client, resume) {
-                Ok(hello) => return Some(hello),
+                Ok(hello) => {
+                    return Some(Hello {
+                        invite: invite.map(|c| clip(&c, MAX_ID).to_string()),
+                        ..hello
+                    });
+                }
                 Err(refusal) => refusal,
             },
             // A line that is not a frame (a hello with a malformed field
@@ -369,6 +380,7 @@ impl Hello {
                 }),
                 addr: None,
             },
+            invite: None,
         })
     }
 }
@@ -534,6 +546,12 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
                 let page = self.room.roster(self.id, after).await;
                 Some(page.ok_or(LeaveReason::ConnectionLost)?)
             }
+            // (A plain member's `/invite CODE`: it is in already.)
+            Ok(ClientFrame::Hello { .. }) if self.frames.dialect() == Dialect::Plain => {
+                Some(ServerFrame::Notice {
+                    text: "you are in the room already".into(),
+                })
+            }
             Ok(ClientFrame::Hello { .. }) => {
                 Some(FrameError::new(ErrorCode::Protocol, "hello was already said").frame())
             }
@@ -576,6 +594,7 @@ impl WriteEnd {
                 CutReason::OverBudget => LeaveReason::TooSlow,
                 CutReason::Replaced => LeaveReason::ConnectionLost,
                 CutReason::Left => LeaveReason::Left,
+                CutReason::Removed(_) => LeaveReason::Removed,
             },
         }
     }
@@ -815,7 +834,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         self.charge
             .set(self.buf.capacity().max(self.buf.len()) + TLS_SEND_BUFFER);
         if let Some(reason) = self.cutoff.reason()
-            && reason != CutReason::Replaced
+            && !reason.finishes_write()
         {
             return Err(WriteEnd::Cut(reason));
         }
@@ -824,13 +843,15 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         let written = tokio::select! {
             biased;
             written = &mut write => written,
-            reason = self.cutoff.cut_off() => match reason {
-                CutReason::Replaced => match tokio::time::timeout(REPLACED_GRACE, write).await {
+            reason = self.cutoff.cut_off() => {
+                if !reason.finishes_write() {
+                    return Err(WriteEnd::CutMidWrite(reason));
+                }
+                match tokio::time::timeout(REPLACED_GRACE, write).await {
                     Ok(written) => written,
                     Err(_) => return Err(WriteEnd::CutMidWrite(reason)),
-                },
-                _ => return Err(WriteEnd::CutMidWrite(reason)),
-            },
+                }
+            }
         };
         match written {
             Ok(Ok(())) => {
@@ -843,10 +864,11 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
     }
 
     /// Tells a member cut off the feed why (within a second), unless it
-    /// just left.
+    /// just left. One the host put out is told the host's words.
     async fn cut_off(&mut self, reason: CutReason) -> WriteEnd {
-        let error = match reason {
+        let error = match &reason {
             CutReason::Left => None,
+            CutReason::Removed(why) => Some(FrameError::new(ErrorCode::Removed, &**why)),
             CutReason::Replaced => Some(FrameError::new(
                 ErrorCode::Replaced,
                 "another connection with your session joined the room and took this one's place",
@@ -858,7 +880,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         };
         // Over the budget the point is to free memory at once: the notice goes
         // only if the connection takes it now.
-        let wait = match reason {
+        let wait = match &reason {
             CutReason::OverBudget => Duration::ZERO,
             _ => Duration::from_secs(1),
         };

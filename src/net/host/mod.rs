@@ -35,6 +35,7 @@ use crate::net::budget::OutputBudget;
 use crate::net::certinfo::CertInfo;
 use crate::net::command::{HostConfig, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
+use crate::net::invite::Invite;
 use crate::net::keyauth::MemberKeys;
 use crate::net::keylog::Captured;
 use crate::net::room::Room;
@@ -63,7 +64,19 @@ pub(crate) async fn run(
         Ok(opened) => opened,
         Err(e) => return ended(&sink, DisconnectKind::Error, e.to_string()),
     };
-    opened.announce(&config, &sink);
+    // Under `--access invite` the link printed at start opens the door:
+    // it carries the code of a reusable invitation made now.
+    let start_code = match config.door.access {
+        crate::net::door::Access::Invite => match crate::net::door::new_code() {
+            Ok(code) => Some(code),
+            Err(e) => {
+                let why = format!("cannot make the start invitation: {e}");
+                return ended(&sink, DisconnectKind::Error, why);
+            }
+        },
+        crate::net::door::Access::Knock | crate::net::door::Access::Open => None,
+    };
+    let links = opened.announce(&config, &sink, start_code.as_deref());
     let Opened {
         tcp,
         tls,
@@ -79,6 +92,8 @@ pub(crate) async fn run(
         &config.history,
         config.door,
     );
+    // Before the listener takes its first member.
+    room.open_door(links, start_code).await;
     let shared = Shared {
         tls,
         keys,
@@ -181,13 +196,21 @@ impl Opened {
         setup.await.map_err(HostError::Setup)?
     }
 
-    /// Tells the host where it listens, with its chain and invites, and
-    /// where its history is kept.
-    fn announce(&self, config: &HostConfig, sink: &EventSink) {
+    /// Tells the host where it listens, with its chain and invites (with
+    /// the start invitation's `code`, if there is one), and where its
+    /// history is kept. Returns the invite links without a code.
+    fn announce(&self, config: &HostConfig, sink: &EventSink, code: Option<&str>) -> Vec<Invite> {
         let addr = self.tcp.local_addr().unwrap_or(config.bind);
         tracing::info!(%addr, history = ?self.file, "listening");
         let pin = self.chain.first().map(|leaf| leaf.sha256);
-        let invites = crate::net::invite::invites_for(addr, &self.addresses, pin);
+        let links = crate::net::invite::invites_for(addr, &self.addresses, pin);
+        let invites = links
+            .iter()
+            .map(|l| match code {
+                Some(code) => l.clone().with_code(code),
+                None => l.clone(),
+            })
+            .collect();
         sink.emit(NetEvent::Listening {
             addr,
             chain: self.chain.clone(),
@@ -201,5 +224,6 @@ impl Opened {
                 config.history.keep
             )));
         }
+        links
     }
 }

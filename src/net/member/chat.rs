@@ -263,16 +263,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
                 }
                 sink.emit(NetEvent::Renamed { id, old, new });
             }
-            ServerFrame::Error {
-                code: ErrorCode::Replaced,
-                message,
-                ..
-            } => {
-                // Another connection of this session is in the room now:
-                // coming back would only take its place in turn.
-                return Err(End::ByPeer(format!("the host says: {message}")));
-            }
-            ServerFrame::Error { id, message, .. } => self.refused(id, &message),
+            ServerFrame::Error { code, message, id } => self.on_error(code, message, id)?,
             ServerFrame::Notice { text } => sink.emit(NetEvent::Notice(text)),
             ServerFrame::Waiting { text } => sink.emit(NetEvent::Waiting { text }),
             ServerFrame::Closing { reason } => return Err(End::ByPeer(reason)),
@@ -282,6 +273,29 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             }
         }
         Ok(None)
+    }
+
+    /// Handles an error from the host: some end the connection (and are
+    /// not tried again), the others refuse one thing we sent.
+    fn on_error(
+        &mut self,
+        code: ErrorCode,
+        message: String,
+        id: Option<String>,
+    ) -> Result<(), End> {
+        match code {
+            // Another connection of this session is in the room now:
+            // coming back would only take its place in turn.
+            ErrorCode::Replaced => Err(End::ByPeer(format!("the host says: {message}"))),
+            // The door stayed shut, or the host put us out: coming back
+            // by ourselves would only be refused (or unwelcome).
+            ErrorCode::NotAdmitted => Err(End::Refused(message)),
+            ErrorCode::Removed => Err(End::Removed(message)),
+            _ => {
+                self.refused(id, &message);
+                Ok(())
+            }
+        }
     }
 
     /// Handles a command from the user (`None`: the session is ending);
@@ -605,6 +619,57 @@ mod tests {
         host.read_to_end(&mut wrote).await.unwrap();
         let events = events.try_iter().map(|e| e.event).collect();
         (end, String::from_utf8_lossy(&wrote).into_owned(), events)
+    }
+
+    #[tokio::test]
+    async fn a_shut_door_and_a_removal_end_the_session_and_a_mute_refuses_one_message() {
+        let line = "you are banned from this room";
+        let shut = FrameError::new(ErrorCode::NotAdmitted, line).frame();
+        let (end, _, events) = ended(Dialect::Json, &[(1, "hi")], &[shut], false, Vec::new()).await;
+        assert_eq!(end, End::Refused(line.into()));
+        assert_eq!(end.kind(), crate::net::DisconnectKind::Refused);
+        assert!(
+            !end.retry(),
+            "a refused member does not knock again by itself"
+        );
+        assert!(events.is_empty(), "{events:?}");
+        let line = "you were removed by the host (spam)";
+        let out = FrameError::new(ErrorCode::Removed, line).frame();
+        let (end, ..) = ended(Dialect::Json, &[], &[out], false, Vec::new()).await;
+        assert_eq!(end, End::Removed(line.into()));
+        assert_eq!(end.kind(), crate::net::DisconnectKind::Removed);
+        assert!(
+            !end.retry(),
+            "a removed member does not come back by itself"
+        );
+        // Muted: that message is not delivered, and the chat goes on.
+        let mut muted = FrameError::new(
+            ErrorCode::Muted,
+            "you are muted: you can read but not speak",
+        );
+        muted.id = Some("1".into());
+        let notice = ServerFrame::Notice {
+            text: "still here".into(),
+        };
+        let (end, _, events) = ended(
+            Dialect::Json,
+            &[(1, "hi"), (2, "there")],
+            &[muted.frame(), notice],
+            true,
+            Vec::new(),
+        )
+        .await;
+        assert!(end.retry(), "{end:?}");
+        assert_eq!(
+            events[..2],
+            [
+                NetEvent::NotDelivered {
+                    id: 1,
+                    reason: "the host refused it: you are muted: you can read but not speak".into()
+                },
+                NetEvent::Notice("still here".into()),
+            ]
+        );
     }
 
     #[tokio::test]

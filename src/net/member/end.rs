@@ -22,6 +22,11 @@ pub(crate) enum End {
     /// An error that trying again will not cure (a bad option, a file
     /// that cannot be read).
     Fatal(String),
+    /// The room's door stayed shut (not invited, banned, refused); the
+    /// host's line.
+    Refused(String),
+    /// The host put us out (kick or ban); the host's line.
+    Removed(String),
 }
 
 impl End {
@@ -37,13 +42,20 @@ impl End {
             Self::ByPeer(_) => DisconnectKind::ByPeer,
             Self::Dropped(_) | Self::Fatal(_) => DisconnectKind::Error,
             Self::Untrusted { .. } => DisconnectKind::Untrusted,
+            Self::Refused(_) => DisconnectKind::Refused,
+            Self::Removed(_) => DisconnectKind::Removed,
         }
     }
 
     /// The one line naming the cause.
     pub(crate) fn reason(&self) -> &str {
         match self {
-            Self::ByUser(r) | Self::ByPeer(r) | Self::Dropped(r) | Self::Fatal(r) => r,
+            Self::ByUser(r)
+            | Self::ByPeer(r)
+            | Self::Dropped(r)
+            | Self::Fatal(r)
+            | Self::Refused(r)
+            | Self::Removed(r) => r,
             Self::Untrusted { reason, .. } => reason,
         }
     }
@@ -65,6 +77,8 @@ mod tests {
             (End::ByPeer("closed".into()), DisconnectKind::ByPeer, false),
             (End::Dropped("lost".into()), DisconnectKind::Error, true),
             (End::Fatal("bad".into()), DisconnectKind::Error, false),
+            (End::Refused("shut".into()), DisconnectKind::Refused, false),
+            (End::Removed("out".into()), DisconnectKind::Removed, false),
         ];
         for (end, kind, retry) in ends {
             assert_eq!((end.kind(), end.retry()), (kind, retry), "{end:?}");

@@ -31,7 +31,7 @@ impl RoomState {
             DoorCommand::Invite { .. }
             | DoorCommand::Revoke(_)
             | DoorCommand::Admit(_)
-            | DoorCommand::Refuse(_) => self.entry_command(command),
+            | DoorCommand::Refuse(_) => self.entry_command(&command),
             DoorCommand::Kick { .. }
             | DoorCommand::Ban { .. }
             | DoorCommand::Unban(_)
