@@ -793,6 +793,20 @@ mod tests {
                 .is_some()
         );
         assert!(h.query_by_label_contains("Newcomers knock").is_some());
+        // Said once in the conversation too, and in the window's title.
+        assert!(
+            h.query_by_label_contains(&format!(
+                "ana (safety code {code}) asks to come in: Let in or Refuse above"
+            ))
+            .is_some()
+        );
+        assert!(
+            h.state()
+                .0
+                .state
+                .window_title()
+                .starts_with("[2 ask to come in] tlschat")
+        );
         h.get_by_label("Let ana in").click();
         h.run();
         h.get_by_label("Refuse bo").click();
