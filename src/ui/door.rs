@@ -315,7 +315,7 @@ mod tests {
             addr: "127.0.0.1:1".parse().unwrap(),
         };
         let mut d = DoorModel::default();
-        let mut door = |d: &mut DoorModel, knocking| {
+        let door = |d: &mut DoorModel, knocking| {
             d.apply(NetEvent::Door(Box::new(DoorView {
                 knocking,
                 ..DoorView::default()
