@@ -148,8 +148,6 @@ impl DoorPanel {
     /// invite", the new links (once), the open invitations and the bans.
     pub fn ui(&mut self, ui: &mut Ui, door: &mut DoorModel) -> Vec<DoorCommand> {
         let mut asked = Vec::new();
-        // The lists are shown once the door is; the form works before.
-        let view = door.view.clone();
         if let Some(access) = door.access() {
             let (line, hover) = access_words(access);
             let text = RichText::new(line).strong();
@@ -161,12 +159,16 @@ impl DoorPanel {
             ui.label(text).on_hover_text(hover);
         }
         asked.extend(self.new_invite_ui(ui));
-        made_ui(ui, door);
-        if let Some(view) = &view {
+        let done = made_ui(ui, door);
+        // The lists are shown once the door is; the form works before.
+        if let Some(view) = &door.view {
             ui.horizontal_wrapped(|ui| {
                 asked.extend(invitations_ui(ui, door));
                 asked.extend(bans_ui(ui, view));
             });
+        }
+        if done {
+            door.dismiss_made();
         }
         asked
     }
@@ -306,9 +308,10 @@ impl Confirm {
 }
 
 /// The invitation made last: its links with Copy, shown this once.
-fn made_ui(ui: &mut Ui, door: &mut DoorModel) {
+/// Whether the host put it away.
+fn made_ui(ui: &mut Ui, door: &DoorModel) -> bool {
     let Some(made) = &door.made else {
-        return;
+        return false;
     };
     let mut done = false;
     egui::Frame::group(ui.style())
@@ -357,9 +360,27 @@ fn made_ui(ui: &mut Ui, door: &mut DoorModel) {
                 });
             }
         });
-    if done {
-        door.dismiss_made();
-    }
+    done
+}
+
+/// At most this high, a list scrolls (and lays out only the rows in view:
+/// a room keeps up to 10,000 bans).
+const LIST_HEIGHT: f32 = 180.0;
+
+/// A list's rows in a grid that scrolls, only those in view laid out.
+fn rows_ui<T>(ui: &mut Ui, id: &str, items: &[T], mut row: impl FnMut(&mut Ui, &T)) {
+    let height = ui.spacing().interact_size.y;
+    egui::ScrollArea::vertical()
+        .id_salt(id)
+        .max_height(LIST_HEIGHT)
+        .show_rows(ui, height, items.len(), |ui, range| {
+            egui::Grid::new(id).striped(true).show(ui, |ui| {
+                for item in &items[range] {
+                    row(ui, item);
+                    ui.end_row();
+                }
+            });
+        });
 }
 
 /// The open invitations, each with Revoke.
@@ -373,23 +394,18 @@ fn invitations_ui(ui: &mut Ui, door: &DoorModel) -> Option<DoorCommand> {
             if open.is_empty() {
                 ui.label(RichText::new("none").weak());
             }
-            egui::Grid::new("door_invitations_grid")
-                .striped(true)
-                .show(ui, |ui| {
-                    for inv in &open {
-                        ui.label(format!("#{}", inv.id));
-                        ui.label(uses_words(inv.uses_left));
-                        ui.label(expiry_words(inv.expires_ms, now));
-                        if ui
-                            .button(format!("Revoke #{}", inv.id))
-                            .on_hover_text("Its link stops working now")
-                            .clicked()
-                        {
-                            asked = Some(DoorCommand::Revoke(inv.id));
-                        }
-                        ui.end_row();
-                    }
-                });
+            rows_ui(ui, "door_invitations_grid", &open, |ui, inv| {
+                ui.label(format!("#{}", inv.id));
+                ui.label(uses_words(inv.uses_left));
+                ui.label(expiry_words(inv.expires_ms, now));
+                if ui
+                    .button(format!("Revoke #{}", inv.id))
+                    .on_hover_text("Its link stops working now")
+                    .clicked()
+                {
+                    asked = Some(DoorCommand::Revoke(inv.id));
+                }
+            });
         });
     asked
 }
@@ -403,25 +419,20 @@ fn bans_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
             if view.bans.is_empty() {
                 ui.label(RichText::new("none").weak());
             }
-            egui::Grid::new("door_bans_grid")
-                .striped(true)
-                .show(ui, |ui| {
-                    for ban in &view.bans {
-                        ui.label(format!("#{}", ban.id));
-                        ui.label(&ban.nick);
-                        ui.label(ban_target_words(&ban.target));
-                        let reason = if ban.reason.is_empty() {
-                            RichText::new("no reason given").weak()
-                        } else {
-                            RichText::new(&ban.reason)
-                        };
-                        ui.label(reason);
-                        if ui.button(format!("Unban #{}", ban.id)).clicked() {
-                            asked = Some(DoorCommand::Unban(ban.id));
-                        }
-                        ui.end_row();
-                    }
-                });
+            rows_ui(ui, "door_bans_grid", &view.bans, |ui, ban| {
+                ui.label(format!("#{}", ban.id));
+                ui.label(&ban.nick);
+                ui.label(ban_target_words(&ban.target));
+                let reason = if ban.reason.is_empty() {
+                    RichText::new("no reason given").weak()
+                } else {
+                    RichText::new(&ban.reason)
+                };
+                ui.label(reason);
+                if ui.button(format!("Unban #{}", ban.id)).clicked() {
+                    asked = Some(DoorCommand::Unban(ban.id));
+                }
+            });
         });
     asked
 }
@@ -971,6 +982,36 @@ mod tests {
         h.get_by_label("Unban #5").click();
         h.run();
         assert_eq!(asked(&mut h), vec![DoorCommand::Unban(5)]);
+    }
+
+    #[test]
+    fn a_long_ban_list_scrolls_and_lays_out_only_the_rows_in_view() {
+        let mut h = window(host_room(), None);
+        door(
+            &mut h,
+            DoorView {
+                bans: (1..=5000)
+                    .map(|id| BanView {
+                        id,
+                        nick: format!("spammer-{id}"),
+                        target: BanTarget::Address("10.1.2.3".parse().unwrap()),
+                        reason: String::new(),
+                    })
+                    .collect(),
+                ..DoorView::default()
+            },
+        );
+        h.get_by_label("Bans (5000)").click();
+        h.run();
+        assert!(h.query_by_label("Unban #1").is_some());
+        assert!(
+            h.query_by_label("Unban #4000").is_none(),
+            "a ban far out of view was laid out"
+        );
+        assert!(
+            h.query_by_label("Message").is_some(),
+            "the message box is still on screen"
+        );
     }
 
     #[test]
