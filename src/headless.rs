@@ -25,8 +25,8 @@ use crate::net::safety::safety_code;
 use crate::net::trust::{Problem, utc};
 use crate::net::wording;
 use crate::net::{
-    ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, NetThread, PinMatch, SessionCommand,
-    SessionEvent, SessionId, Start, TrustBasis, Untrusted,
+    ConnectionInfo, DisconnectKind, LeaveReason, MemberInfo, NetEvent, NetThread, PinMatch,
+    SessionCommand, SessionEvent, SessionId, Start, TrustBasis, Untrusted,
 };
 
 mod door;
@@ -280,6 +280,11 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             *in_ms as f64 / 1000.0
         )],
         NetEvent::MemberJoined(m) => vec![format!("* {}", wording::joined(&shown(&m.nick)))],
+        // The room's notice says who removed it and why.
+        NetEvent::MemberLeft {
+            reason: LeaveReason::Removed,
+            ..
+        } => Vec::new(),
         NetEvent::MemberLeft { member, reason } => {
             vec![format!(
                 "* {}",

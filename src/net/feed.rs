@@ -412,6 +412,29 @@ mod tests {
         assert!(matches!(r.next().await, Next::Lagged(1)));
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn a_reader_cut_off_while_behind_is_told_its_cut_not_its_lag() {
+        let feed: Arc<Feed<Vec<u8>>> = Feed::new();
+        let removed = CutReason::Removed(Arc::from("you were removed by the host"));
+        // Too old...
+        let mut r = feed.subscribe();
+        feed.push(vec![1]);
+        feed.cut(&r.cutoff().clone(), removed.clone());
+        tokio::time::advance(MAX_LAG + Duration::from_secs(1)).await;
+        assert!(matches!(r.next().await, Next::Cut(c) if c == removed));
+        // ...or gone (the room cleared the feed when its last member left).
+        let mut r = feed.subscribe();
+        feed.push(vec![2]);
+        feed.cut(&r.cutoff().clone(), removed.clone());
+        feed.clear();
+        assert!(matches!(r.next().await, Next::Cut(c) if c == removed));
+        // Not cut off, it lags.
+        let mut r = feed.subscribe();
+        feed.push(vec![3]);
+        feed.clear();
+        assert!(matches!(r.next().await, Next::Lagged(1)));
+    }
+
     #[tokio::test]
     async fn a_waiting_reader_wakes_for_a_push() {
         let feed: Arc<Feed<Vec<u8>>> = Feed::new();

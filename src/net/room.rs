@@ -1115,13 +1115,7 @@ impl RoomState {
         self.next_id = next_id;
         let key = proof.as_ref().map(|p| p.key);
         let (nick, notice) = self.name_newcomer(id, nick, key.as_ref());
-        if let Some(client) = returning.client.clone() {
-            self.clients.insert(client.clone(), id);
-            self.client_of.insert(id, client);
-        }
-        if let Some(addr) = returning.addr {
-            self.addrs.insert(id, addr);
-        }
+        self.note_returning(id, &returning);
         let member = MemberInfo {
             id,
             nick: nick.clone(),
@@ -1157,8 +1151,29 @@ impl RoomState {
         if let Some(notice) = notice {
             self.notice(notice);
         }
-        // The first page is encoded here, once; the member asks for the
-        // rest page by page, so a join costs the room at most a page.
+        self.remind_if_muted(id);
+        let greeting = self.greeting(id, nick, dialect, replay.upto, refused);
+        Some(Welcome {
+            id,
+            greeting,
+            replay,
+            items,
+        })
+    }
+
+    /// What newcomer `id` is told first, in its dialect: its welcome (who
+    /// it is, the first page of who is here, the room and where its feed
+    /// starts, `upto`) and why its resume was refused, if it was. The
+    /// first page is encoded here, once; the member asks for the rest page
+    /// by page, so a join costs the room at most a page.
+    fn greeting(
+        &self,
+        id: u64,
+        nick: String,
+        dialect: Dialect,
+        upto: u64,
+        refused: Option<FrameError>,
+    ) -> Vec<u8> {
         let (members, next) = self.page(None);
         let mut greeting = Vec::new();
         encode_server(
@@ -1169,7 +1184,7 @@ impl RoomState {
                 total: self.members.len() as u64,
                 next,
                 room: self.room_id.clone(),
-                seq: replay.upto,
+                seq: upto,
             },
             dialect,
             &mut greeting,
@@ -1177,12 +1192,20 @@ impl RoomState {
         if let Some(e) = refused {
             encode_server(&e.frame(), dialect, &mut greeting);
         }
-        Some(Welcome {
-            id,
-            greeting,
-            replay,
-            items,
-        })
+        greeting
+    }
+
+    /// Notes where newcomer `id` comes from: its client token (whose it
+    /// is) and its address (what a member without a key is banned and
+    /// muted by).
+    fn note_returning(&mut self, id: u64, returning: &Returning) {
+        if let Some(client) = returning.client.clone() {
+            self.clients.insert(client.clone(), id);
+            self.client_of.insert(id, client);
+        }
+        if let Some(addr) = returning.addr {
+            self.addrs.insert(id, addr);
+        }
     }
 
     /// A member that comes back while its old connection still looks
@@ -1463,8 +1486,9 @@ impl RoomState {
             }
             self.publish(item);
         }
-        if self.members.len() == 1 {
+        if self.members.len() == 1 && notice.is_none() {
             // Only the host is left: nobody will read what the room said.
+            // (A member put out still reads what came before its cutoff.)
             self.flush_said();
             self.feed.clear();
         }

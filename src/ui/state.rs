@@ -1149,7 +1149,10 @@ impl RoomModel {
             }
             NetEvent::MemberLeft { member, reason } => {
                 self.members.retain(|x| x.id != member.id);
-                self.member_notice(member.nick, Presence::Left(reason));
+                // The room's notice says who removed it and why.
+                if reason != crate::net::LeaveReason::Removed {
+                    self.member_notice(member.nick, Presence::Left(reason));
+                }
             }
             NetEvent::Renamed { id, old, new } => {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {

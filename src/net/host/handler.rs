@@ -828,8 +828,8 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
     /// Writes the buffer within [`WRITE_STALL`], charging the budget for
     /// what the connection holds meanwhile (the buffer's capacity). A
     /// member cut off over the budget is dropped at once, mid-write (the
-    /// memory is the point); one replaced gets [`REPLACED_GRACE`] to
-    /// finish the write.
+    /// memory is the point); one replaced or removed gets
+    /// [`REPLACED_GRACE`] to finish the write.
     async fn flush(&mut self) -> Result<(), WriteEnd> {
         self.charge
             .set(self.buf.capacity().max(self.buf.len()) + TLS_SEND_BUFFER);
@@ -1009,6 +1009,81 @@ mod tests {
             )
         );
         assert_eq!(reason, LeaveReason::ConnectionLost);
+    }
+
+    #[tokio::test]
+    async fn a_removed_member_is_told_the_hosts_words_after_what_came_before() {
+        let shared = shared();
+        let room = shared.room.clone();
+        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), shared);
+        let (member, host) = tokio::io::duplex(64 * 1024);
+        let Connection {
+            reader: mut frames,
+            mut writer,
+        } = Connection::<_, HostSide>::new(host, Dialect::Plain, READ_BUFFER);
+        let welcome = room
+            .join(
+                Some("ana".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
+            .await
+            .unwrap();
+        let chat = handler.chat(&mut frames, &mut writer, welcome, None);
+        let (reads, _writes) = tokio::io::split(member);
+        let mut lines = tokio::io::BufReader::new(reads).lines();
+        let member_side = async {
+            room.say(
+                crate::net::room::HOST_ID,
+                vec![Saying {
+                    text: "before".into(),
+                    client_id: None,
+                    client: None,
+                }],
+            )
+            .await;
+            room.door(crate::net::DoorCommand::Kick {
+                nick: "ana".into(),
+                reason: "enough".into(),
+            })
+            .await;
+            room.say(
+                crate::net::room::HOST_ID,
+                vec![Saying {
+                    text: "after".into(),
+                    client_id: None,
+                    client: None,
+                }],
+            )
+            .await;
+            let mut heard = Vec::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let last = line.starts_with("* error:");
+                heard.push(line);
+                if last {
+                    break;
+                }
+            }
+            heard
+        };
+        let (reason, heard) = tokio::join!(chat, member_side);
+        assert_eq!(reason, LeaveReason::Removed);
+        let tail: Vec<&str> = heard
+            .iter()
+            .rev()
+            .take(2)
+            .rev()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            tail,
+            [
+                "<hana> before",
+                "* error: you were removed by the host (enough)"
+            ],
+            "{heard:?}"
+        );
     }
 
     #[test]

@@ -10,8 +10,9 @@
 //! - `listener.rs` accepts connections and gives each to its handler;
 //! - `admission.rs` decides who may come in (handshakes and members capped
 //!   in total, per address and per network, fairly under floods);
-//! - `handler.rs` is one connection's life: TLS, admission, hello, join,
-//!   the read and write loops, close;
+//! - `handler.rs` is one connection's life: TLS, admission, hello, the
+//!   room's door (`handler/entry.rs`: let in, waiting in the lobby, or
+//!   refused with nothing of the room), the read and write loops, close;
 //! - `commands.rs` is what the person running the host asks of it;
 //! - `tls.rs` is the server's TLS configuration and handshake;
 //! - `rate.rs` is how fast a member may send.

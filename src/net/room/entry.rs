@@ -185,8 +185,8 @@ impl RoomState {
                 self.admit(arrival, remember, reply);
             }
             Decision::Knock => self.knock(arrival, reply),
+            // (The connection logs it, with its address.)
             Decision::Refuse(why) => {
-                tracing::info!(target: "tlschat::net::host", peer = ?arrival.peer, "refused at the door: {why}");
                 let _ = reply.send(Entry::Refused(why));
             }
         }
@@ -476,10 +476,12 @@ mod tests {
     }
 
     fn refused(entry: Option<Entry>) -> Refusal {
-        match entry {
-            Some(Entry::Refused(r)) => r,
-            _ => panic!("not refused"),
-        }
+        entry
+            .and_then(|e| match e {
+                Entry::Refused(r) => Some(r),
+                Entry::Welcome(_) | Entry::Knock(_) => None,
+            })
+            .expect("not refused")
     }
 
     fn knock(entry: Option<Entry>) -> Knock {

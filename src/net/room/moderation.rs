@@ -169,6 +169,14 @@ impl RoomState {
             && self.target_of(id).is_some_and(|t| self.mutes.contains(&t))
     }
 
+    /// Tells member `id`, alone, that it is muted, if it is: a muted
+    /// member that comes back knows before it speaks.
+    pub(super) fn remind_if_muted(&mut self, id: u64) {
+        if self.is_muted(id) {
+            self.tell(id, MUTED);
+        }
+    }
+
     /// Refuses what a muted member said, to it alone: nothing is stored,
     /// said or acknowledged.
     pub(super) fn refuse_muted(&mut self, from: u64, messages: Vec<Saying>) {
@@ -257,11 +265,9 @@ impl RoomState {
                 .events
                 .emit(NetEvent::Notice(format!("there is no ban {id}")));
         };
+        // The host sees it go from the door it is shown next.
+        tracing::debug!(id, nick = ban.nick, "ban lifted");
         self.record_door(&[DoorChange::Unbanned { id }]);
-        self.events.emit(NetEvent::Notice(format!(
-            "ban {id} lifted: {} may come back",
-            ban.nick
-        )));
     }
 
     /// Mutes the member named `nick` (by its key, or its address).
@@ -279,15 +285,12 @@ impl RoomState {
                 reason_text(nick)
             )));
         };
+        // The host sees the mute in the door it is shown next; the member
+        // is told alone.
         let mute = Mute { target, nick: name };
         self.record_door(&[DoorChange::Muted(&mute)]);
-        let text = format!(
-            "{} was muted by the host: they can read but not speak",
-            mute.nick
-        );
         self.mutes.add(mute);
         self.tell_covered(target, "the host muted you: you can read but not speak");
-        self.events.emit(NetEvent::Notice(text));
     }
 
     /// Lets the member named `nick` speak again: a member in the room by
@@ -306,10 +309,6 @@ impl RoomState {
         self.mutes.remove(&target);
         self.record_door(&[DoorChange::Unmuted(target)]);
         self.tell_covered(target, "the host unmuted you: you can speak again");
-        self.events.emit(NetEvent::Notice(format!(
-            "{} may speak again",
-            reason_text(nick)
-        )));
     }
 
     /// Tells every member whose key (or address) is `target`, and nobody
@@ -322,14 +321,19 @@ impl RoomState {
             .filter(|id| *id != HOST_ID && self.target_of(*id) == Some(target))
             .collect();
         for id in covered {
-            self.publish(Item::of(
-                id,
-                ItemKind::Private,
-                &ServerFrame::Notice {
-                    text: text.to_string(),
-                },
-            ));
+            self.tell(id, text);
         }
+    }
+
+    /// Tells member `id`, and nobody else, `text`.
+    fn tell(&mut self, id: u64, text: &str) {
+        self.publish(Item::of(
+            id,
+            ItemKind::Private,
+            &ServerFrame::Notice {
+                text: text.to_string(),
+            },
+        ));
     }
 }
 
@@ -482,6 +486,21 @@ mod tests {
             .expect("the door was shown")
     }
 
+    #[test]
+    fn a_reason_is_one_visible_line_of_bounded_size() {
+        assert_eq!(reason_text("  spam\n\u{202e}x "), "spam\\n\\u{202e}x");
+        let long = reason_text(&"é".repeat(1000));
+        assert!(long.len() <= MAX_REASON_BYTES && long.len() > MAX_REASON_BYTES - 2);
+        let (member, room) = Removal::Kick.words("ana", "");
+        assert_eq!(
+            (member.as_str(), room.as_str()),
+            (
+                "you were removed by the host",
+                "ana was removed by the host"
+            )
+        );
+    }
+
     #[tokio::test]
     async fn a_kicked_member_hears_nothing_more_and_everyone_is_told_why() {
         let (room, events) = room(None);
@@ -560,6 +579,39 @@ mod tests {
         );
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn in_a_big_room_the_removal_comes_with_the_gathered_leaves() {
+        let (room, _events) = room(None);
+        let mut watcher = join(&room, "watcher", Dialect::Json, None, "10.0.0.1").await;
+        let mut plain = join(&room, "plain", Dialect::Plain, None, "10.0.0.2").await;
+        for i in 0..super::super::BIG_ROOM {
+            join(&room, &format!("m{i}"), Dialect::Json, None, "10.0.0.3").await;
+        }
+        room.door(DoorCommand::Kick {
+            nick: "m7".into(),
+            reason: "enough".into(),
+        })
+        .await;
+        let said = "m7 was removed by the host (enough)";
+        let (heard, _) = hear_until(&mut plain, Dialect::Plain, said).await;
+        assert!(heard.ends_with(&format!("* {said}\n")), "{heard}");
+        let (json, _) = hear_until(&mut watcher, Dialect::Json, said).await;
+        let frames: Vec<ServerFrame> = json
+            .lines()
+            .map(|l| decode_server(l.as_bytes(), Dialect::Json).unwrap())
+            .collect();
+        let left = frames.iter().find_map(|f| match f {
+            ServerFrame::MembersChanged { left, .. } if !left.is_empty() => Some(left.clone()),
+            _ => None,
+        });
+        let left = left.unwrap_or_else(|| panic!("{frames:?}"));
+        assert_eq!(left.len(), 1);
+        assert_eq!(
+            (left[0].member.nick.as_str(), left[0].reason),
+            ("m7", LeaveReason::Removed)
+        );
+    }
+
     #[tokio::test]
     async fn a_ban_takes_every_connection_of_the_key_out_and_is_kept() {
         let dir = tempfile::tempdir().unwrap();
@@ -624,19 +676,9 @@ mod tests {
         room2.door(DoorCommand::Unban(first)).await;
         room2.door(DoorCommand::Unban(9999)).await;
         settled(&room2).await;
-        let told = notices(&drain(&events));
-        assert!(
-            told.iter()
-                .any(|n| n == &format!("ban {first} lifted: ana may come back")),
-            "{told:?}"
-        );
-        assert!(
-            told.contains(&"there is no ban 9999".to_string()),
-            "{told:?}"
-        );
-        room2.door(DoorCommand::Unban(9999)).await;
-        settled(&room2).await;
-        let door = last_door(&drain(&events));
+        let seen = drain(&events);
+        assert_eq!(notices(&seen), ["there is no ban 9999"]);
+        let door = last_door(&seen);
         assert_eq!(door.bans.len(), 1);
         assert_eq!(door.bans[0].target, BanTarget::address(ip("2001:db8::2")));
     }
@@ -679,10 +721,12 @@ mod tests {
         let (heard, _) = hear_until(&mut bo, Dialect::Plain, "and the host").await;
         assert!(!heard.contains("speak"), "{heard}");
         settled(&room1).await;
-        let told = notices(&drain(&events));
-        assert!(
-            told.contains(&"ana was muted by the host: they can read but not speak".to_string()),
-            "{told:?}"
+        let seen = drain(&events);
+        let muted = last_door(&seen).muted;
+        assert_eq!(muted.len(), 1);
+        assert_eq!(
+            (muted[0].nick.as_str(), muted[0].target),
+            ("ana", BanTarget::Key(ANA))
         );
         room1.close("restart".into()).await;
         drop(room1);
@@ -691,6 +735,9 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let (room2, events) = room(Some(&file));
         let mut ana = join(&room2, "ana", Dialect::Plain, Some(ANA), "10.0.0.5").await;
+        // Told as it comes, before it speaks (nobody else is).
+        let (heard, _) = hear_until(&mut ana, Dialect::Plain, MUTED).await;
+        assert_eq!(heard, format!("* {MUTED}\n"));
         let mut bo = join(&room2, "bo", Dialect::Plain, None, "10.0.0.2").await;
         room2.say(ana.id, vec![say("still?", "8")]).await;
         room2.say(bo.id, vec![say("yes", "2")]).await;
@@ -705,11 +752,7 @@ mod tests {
         settled(&room2).await;
         let seen = drain(&events);
         assert!(last_door(&seen).muted.is_empty());
-        let told = notices(&seen);
-        assert!(
-            told.contains(&"ana may speak again".to_string()),
-            "{told:?}"
-        );
+        assert!(notices(&seen).is_empty(), "{seen:?}");
         room2.door(DoorCommand::Unmute("ana".into())).await;
         room2.door(DoorCommand::Mute("zed".into())).await;
         settled(&room2).await;
