@@ -51,6 +51,20 @@ fn note_for(
     })
 }
 
+/// The desktop notification for a member who began knocking (the last of
+/// them), unless notifications are off: the host must answer within the
+/// room's `--knock-wait`.
+fn knock_note(notify: Notify, room: &RoomModel) -> Option<Note> {
+    let k = room.door.view.as_ref()?.knocking.last()?;
+    (notify != Notify::Off).then(|| Note {
+        summary: format!("{} asks to come in ({})", k.nick, room.target),
+        body: format!(
+            "{}: let them in or refuse in tlschat's window",
+            crate::ui::door::key_words(k.key.as_ref())
+        ),
+    })
+}
+
 /// The most net events the window takes in one frame. A flood (a join
 /// storm, a busy room after a stall) is taken in over several frames, each
 /// of them short, instead of freezing one frame until it is all in.
@@ -151,6 +165,9 @@ pub struct TlsChatApp {
     theme: egui::ThemePreference,
     /// Unread messages, and those naming us, as of the last frame.
     unread: (u64, u64),
+    /// How many knocks the host's window has seen (see
+    /// [`crate::ui::door::DoorModel::knocked`]).
+    knocked: u64,
     notifier: Notifier,
     /// The notification setting, kept with the window's state.
     notify: Notify,
@@ -225,6 +242,7 @@ impl TlsChatApp {
             title: "tlschat".into(),
             theme: cc.egui_ctx.options(|o| o.theme_preference),
             unread: (0, 0),
+            knocked: 0,
             notifier: Notifier::new(),
             notify: Notify::get(&cc.egui_ctx),
             known: KnownHosts {
@@ -545,6 +563,15 @@ impl eframe::App for TlsChatApp {
                 if let Some(note) = note_for(self.notify, before, after, &r.state) {
                     self.notifier.notify(note);
                 }
+                let knocked = std::mem::replace(&mut self.knocked, r.state.door.knocked);
+                if r.state.door.knocked > knocked {
+                    ctx.send_viewport_cmd(egui::ViewportCommand::RequestUserAttention(
+                        egui::UserAttentionType::Critical,
+                    ));
+                    if let Some(note) = knock_note(self.notify, &r.state) {
+                        self.notifier.notify(note);
+                    }
+                }
                 r.state.window_title()
             }
             Screen::Start => "tlschat".to_string(),
@@ -604,6 +631,25 @@ impl eframe::App for TlsChatApp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_knock_is_notified_unless_notifications_are_off() {
+        let mut room = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
+        room.apply(NetEvent::Door(Box::new(crate::net::DoorView {
+            knocking: vec![crate::net::KnockView {
+                id: 1,
+                nick: "ana".into(),
+                key: None,
+                addr: "127.0.0.1:1".parse().unwrap(),
+            }],
+            ..crate::net::DoorView::default()
+        })));
+        assert_eq!(room.door.knocked, 1);
+        assert!(knock_note(Notify::Off, &room).is_none());
+        let note = knock_note(Notify::Mentions, &room).unwrap();
+        assert_eq!(note.summary, "ana asks to come in (127.0.0.1:7463)");
+        assert!(note.body.starts_with("no key: "), "{}", note.body);
+    }
 
     #[test]
     fn a_flood_is_taken_in_over_several_frames() {

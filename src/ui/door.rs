@@ -10,7 +10,7 @@
 
 use crate::net::door::{Access, BanTarget};
 use crate::net::invite::Invite;
-use crate::net::{DoorCommand, DoorView, MemberInfo, NetEvent};
+use crate::net::{DoorCommand, DoorView, InvitationView, KnockView, MemberInfo, NetEvent};
 
 /// An invitation just made: its links carry the secret code, which the
 /// host keeps only as a hash, so they are shown this once.
@@ -33,13 +33,29 @@ pub struct DoorModel {
     /// Who may come in, as the room was started (known before the door
     /// is first shown).
     pub started_as: Option<Access>,
+    /// How many members knocked so far (each counted once, when the door
+    /// first shows it): the window asks for the host's attention when it
+    /// grows.
+    pub knocked: u64,
+    /// The members who began knocking with the door's last change.
+    arrived: Vec<KnockView>,
 }
 
 impl DoorModel {
     /// Takes the door's events; gives back any other event untouched.
     pub fn apply(&mut self, event: NetEvent) -> Option<NetEvent> {
         match event {
-            NetEvent::Door(view) => self.view = Some(*view),
+            NetEvent::Door(view) => {
+                let before = self.view.as_ref().map(|v| &v.knocking);
+                self.arrived = view
+                    .knocking
+                    .iter()
+                    .filter(|k| before.is_none_or(|b| !b.iter().any(|o| o.id == k.id)))
+                    .cloned()
+                    .collect();
+                self.knocked += self.arrived.len() as u64;
+                self.view = Some(*view);
+            }
             NetEvent::InviteMade { id, invites } => self.made = Some(MadeInvite { id, invites }),
             other => return Some(other),
         }
@@ -50,6 +66,29 @@ impl DoorModel {
     #[must_use]
     pub fn access(&self) -> Option<Access> {
         self.view.as_ref().map(|v| v.access).or(self.started_as)
+    }
+
+    /// The invitations that still admit someone at `now_ms` (the door
+    /// keeps used-up and expired ones a while; they are not shown).
+    #[must_use]
+    pub fn open_invitations(&self, now_ms: u64) -> Vec<&InvitationView> {
+        self.view.as_ref().map_or_else(Vec::new, |v| {
+            v.invitations
+                .iter()
+                .filter(|i| i.uses_left != Some(0) && i.expires_ms.is_none_or(|t| now_ms < t))
+                .collect()
+        })
+    }
+
+    /// Takes the members who began knocking with the door's last change.
+    pub fn take_arrived(&mut self) -> Vec<KnockView> {
+        std::mem::take(&mut self.arrived)
+    }
+
+    /// How many members wait in the lobby now.
+    #[must_use]
+    pub fn knocking(&self) -> usize {
+        self.view.as_ref().map_or(0, |v| v.knocking.len())
     }
 
     /// Puts the invitation made last away (its links are not shown again).
@@ -265,6 +304,56 @@ mod tests {
         assert!(d.made.is_none());
         let n = NetEvent::Notice("hi".into());
         assert_eq!(d.apply(n.clone()), Some(n));
+    }
+
+    #[test]
+    fn each_knock_is_counted_once_when_it_first_shows() {
+        let knock = |id, nick: &str| crate::net::KnockView {
+            id,
+            nick: nick.into(),
+            key: None,
+            addr: "127.0.0.1:1".parse().unwrap(),
+        };
+        let mut d = DoorModel::default();
+        let door = |d: &mut DoorModel, knocking| {
+            d.apply(NetEvent::Door(Box::new(DoorView {
+                knocking,
+                ..DoorView::default()
+            })));
+            d.take_arrived()
+                .into_iter()
+                .map(|k| k.nick)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(door(&mut d, vec![knock(1, "ana")]), vec!["ana"]);
+        assert_eq!(
+            door(&mut d, vec![knock(1, "ana"), knock(2, "bo")]),
+            vec!["bo"]
+        );
+        assert_eq!(door(&mut d, vec![knock(2, "bo")]), Vec::<String>::new());
+        assert_eq!((d.knocked, d.knocking()), (2, 1));
+    }
+
+    #[test]
+    fn used_up_and_expired_invitations_are_not_open() {
+        let now = 1_780_000_000_000;
+        let inv = |id, uses_left, expires_ms| InvitationView {
+            id,
+            uses_left,
+            expires_ms,
+        };
+        let mut d = DoorModel::default();
+        d.apply(NetEvent::Door(Box::new(DoorView {
+            invitations: vec![
+                inv(1, Some(0), None),
+                inv(2, Some(1), Some(now - 1)),
+                inv(3, Some(1), Some(now + 1)),
+                inv(4, None, None),
+            ],
+            ..DoorView::default()
+        })));
+        let open: Vec<u32> = d.open_invitations(now).iter().map(|i| i.id).collect();
+        assert_eq!(open, vec![3, 4]);
     }
 
     #[test]

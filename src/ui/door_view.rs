@@ -148,8 +148,6 @@ impl DoorPanel {
     /// invite", the new links (once), the open invitations and the bans.
     pub fn ui(&mut self, ui: &mut Ui, door: &mut DoorModel) -> Vec<DoorCommand> {
         let mut asked = Vec::new();
-        // The lists are shown once the door is; the form works before.
-        let view = door.view.clone();
         if let Some(access) = door.access() {
             let (line, hover) = access_words(access);
             let text = RichText::new(line).strong();
@@ -161,12 +159,16 @@ impl DoorPanel {
             ui.label(text).on_hover_text(hover);
         }
         asked.extend(self.new_invite_ui(ui));
-        made_ui(ui, door);
-        if let Some(view) = &view {
+        let done = made_ui(ui, door);
+        // The lists are shown once the door is; the form works before.
+        if let Some(view) = &door.view {
             ui.horizontal_wrapped(|ui| {
-                asked.extend(invitations_ui(ui, view));
+                asked.extend(invitations_ui(ui, door));
                 asked.extend(bans_ui(ui, view));
             });
+        }
+        if done {
+            door.dismiss_made();
         }
         asked
     }
@@ -306,9 +308,10 @@ impl Confirm {
 }
 
 /// The invitation made last: its links with Copy, shown this once.
-fn made_ui(ui: &mut Ui, door: &mut DoorModel) {
+/// Whether the host put it away.
+fn made_ui(ui: &mut Ui, door: &DoorModel) -> bool {
     let Some(made) = &door.made else {
-        return;
+        return false;
     };
     let mut done = false;
     egui::Frame::group(ui.style())
@@ -316,6 +319,18 @@ fn made_ui(ui: &mut Ui, door: &mut DoorModel) {
         .show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 ui.label(RichText::new(format!("New invite #{}", made.id)).strong());
+                // Its terms, once the door lists it.
+                let listed = door
+                    .view
+                    .as_ref()
+                    .and_then(|v| v.invitations.iter().find(|i| i.id == made.id));
+                if let Some(i) = listed {
+                    ui.label(format!(
+                        "({}, {})",
+                        uses_words(i.uses_left),
+                        expiry_words(i.expires_ms, crate::net::now_ms())
+                    ));
+                }
                 ui.label(
                     RichText::new(
                         "shown only this once (tlschat keeps only a hash of its code): copy it now",
@@ -345,38 +360,52 @@ fn made_ui(ui: &mut Ui, door: &mut DoorModel) {
                 });
             }
         });
-    if done {
-        door.dismiss_made();
-    }
+    done
+}
+
+/// At most this high, a list scrolls (and lays out only the rows in view:
+/// a room keeps up to 10,000 bans).
+const LIST_HEIGHT: f32 = 180.0;
+
+/// A list's rows in a grid that scrolls, only those in view laid out.
+fn rows_ui<T>(ui: &mut Ui, id: &str, items: &[T], mut row: impl FnMut(&mut Ui, &T)) {
+    let height = ui.spacing().interact_size.y;
+    egui::ScrollArea::vertical()
+        .id_salt(id)
+        .max_height(LIST_HEIGHT)
+        .show_rows(ui, height, items.len(), |ui, range| {
+            egui::Grid::new(id).striped(true).show(ui, |ui| {
+                for item in &items[range] {
+                    row(ui, item);
+                    ui.end_row();
+                }
+            });
+        });
 }
 
 /// The open invitations, each with Revoke.
-fn invitations_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
+fn invitations_ui(ui: &mut Ui, door: &DoorModel) -> Option<DoorCommand> {
     let mut asked = None;
     let now = crate::net::now_ms();
-    egui::CollapsingHeader::new(format!("Open invitations ({})", view.invitations.len()))
+    let open = door.open_invitations(now);
+    egui::CollapsingHeader::new(format!("Open invitations ({})", open.len()))
         .id_salt("door_invitations")
         .show(ui, |ui| {
-            if view.invitations.is_empty() {
+            if open.is_empty() {
                 ui.label(RichText::new("none").weak());
             }
-            egui::Grid::new("door_invitations_grid")
-                .striped(true)
-                .show(ui, |ui| {
-                    for inv in &view.invitations {
-                        ui.label(format!("#{}", inv.id));
-                        ui.label(uses_words(inv.uses_left));
-                        ui.label(expiry_words(inv.expires_ms, now));
-                        if ui
-                            .button(format!("Revoke #{}", inv.id))
-                            .on_hover_text("Its link stops working now")
-                            .clicked()
-                        {
-                            asked = Some(DoorCommand::Revoke(inv.id));
-                        }
-                        ui.end_row();
-                    }
-                });
+            rows_ui(ui, "door_invitations_grid", &open, |ui, inv| {
+                ui.label(format!("#{}", inv.id));
+                ui.label(uses_words(inv.uses_left));
+                ui.label(expiry_words(inv.expires_ms, now));
+                if ui
+                    .button(format!("Revoke #{}", inv.id))
+                    .on_hover_text("Its link stops working now")
+                    .clicked()
+                {
+                    asked = Some(DoorCommand::Revoke(inv.id));
+                }
+            });
         });
     asked
 }
@@ -390,25 +419,20 @@ fn bans_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
             if view.bans.is_empty() {
                 ui.label(RichText::new("none").weak());
             }
-            egui::Grid::new("door_bans_grid")
-                .striped(true)
-                .show(ui, |ui| {
-                    for ban in &view.bans {
-                        ui.label(format!("#{}", ban.id));
-                        ui.label(&ban.nick);
-                        ui.label(ban_target_words(&ban.target));
-                        let reason = if ban.reason.is_empty() {
-                            RichText::new("no reason given").weak()
-                        } else {
-                            RichText::new(&ban.reason)
-                        };
-                        ui.label(reason);
-                        if ui.button(format!("Unban #{}", ban.id)).clicked() {
-                            asked = Some(DoorCommand::Unban(ban.id));
-                        }
-                        ui.end_row();
-                    }
-                });
+            rows_ui(ui, "door_bans_grid", &view.bans, |ui, ban| {
+                ui.label(format!("#{}", ban.id));
+                ui.label(&ban.nick);
+                ui.label(ban_target_words(&ban.target));
+                let reason = if ban.reason.is_empty() {
+                    RichText::new("no reason given").weak()
+                } else {
+                    RichText::new(&ban.reason)
+                };
+                ui.label(reason);
+                if ui.button(format!("Unban #{}", ban.id)).clicked() {
+                    asked = Some(DoorCommand::Unban(ban.id));
+                }
+            });
         });
     asked
 }
@@ -452,6 +476,40 @@ pub fn lobby_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
     asked
 }
 
+/// A member in the lobby: that it waits, what the host said (when it says
+/// more than that), and how the host sees it: its name and the safety code
+/// of its key, to compare if the host asks.
+pub fn waiting_ui(ui: &mut Ui, text: &str, state: &crate::ui::state::RoomModel) {
+    let waiting = crate::ui::state::WAITING;
+    ui.horizontal(|ui| {
+        ui.spinner();
+        ui.label(RichText::new(waiting).strong().size(15.0));
+    });
+    let words = |t: &str| -> String {
+        t.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    if words(text) != words(waiting) {
+        ui.label(text);
+    }
+    let key = state
+        .connection
+        .as_ref()
+        .and_then(|c| c.client_certificate.as_ref())
+        .and_then(|c| c.spki_sha256);
+    let seen = match key {
+        Some(key) => format!(
+            "The host sees you as {}, with the safety code {} of your key: if they ask, read it to them.",
+            state.nick,
+            crate::net::safety::short_safety_code(&key)
+        ),
+        None => format!("The host sees you as {}, with no key.", state.nick),
+    };
+    ui.label(RichText::new(seen).weak());
+}
+
 /// The lobby banner's background: a faint blue over the panel.
 #[must_use]
 pub fn lobby_fill(visuals: &egui::Visuals) -> Color32 {
@@ -466,38 +524,47 @@ pub fn lobby_fill(visuals: &egui::Visuals) -> Color32 {
 }
 
 /// What the member's window says when the door stayed shut or the host
-/// put it out: a heading, and why (as the host said it). `None` for other
-/// endings.
+/// put it out: a heading, and why (as the host said it) when the heading
+/// does not say it already. `None` for other endings.
 #[must_use]
-pub fn ended_words(kind: DisconnectKind) -> Option<&'static str> {
+pub fn ended_words(kind: DisconnectKind, reason: &str) -> Option<(String, Option<String>)> {
+    let removed = "you were removed by the host";
     match kind {
-        DisconnectKind::Refused => Some("The host did not let you in"),
-        DisconnectKind::Removed => Some("You were removed by the host"),
+        DisconnectKind::Refused => Some(("You were not let in".into(), Some(capitalized(reason)))),
+        DisconnectKind::Removed if reason.to_lowercase().starts_with(removed) => {
+            Some((capitalized(reason), None))
+        }
+        DisconnectKind::Removed => Some((capitalized(removed), Some(capitalized(reason)))),
         _ => None,
     }
 }
 
-/// The member's screen after a refusal or a removal: why, that nothing
-/// retries by itself, and the way back. Returns whether the user asked
-/// to go back to the start screen.
-pub fn ended_ui(ui: &mut Ui, heading: &str, reason: &str) -> bool {
-    let mut back = false;
-    ui.add_space(40.0);
+/// `text` with its first letter in upper case.
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
+}
+
+/// Why the session ended (the door's words), that nothing retries by
+/// itself, and the way back. Returns whether the user asked to go back to
+/// the start screen.
+pub fn ended_ui(ui: &mut Ui, heading: &str, detail: Option<&str>) -> bool {
     ui.heading(RichText::new(heading).color(ui.visuals().warn_fg_color));
-    ui.add_space(8.0);
-    ui.label(RichText::new(reason).size(15.0));
-    ui.add_space(8.0);
+    if let Some(detail) = detail {
+        ui.add_space(4.0);
+        ui.label(RichText::new(detail).size(15.0).strong());
+    }
+    ui.add_space(4.0);
     ui.label(
         RichText::new(
             "tlschat will not try again by itself. Ask the host if you think this is a mistake.",
         )
         .weak(),
     );
-    ui.add_space(12.0);
-    if ui.button("Back to the start screen").clicked() {
-        back = true;
-    }
-    back
+    ui.add_space(8.0);
+    ui.button("Back to the start screen").clicked()
 }
 
 #[cfg(test)]
@@ -639,7 +706,21 @@ mod tests {
             id: 3,
             invites: vec![invite],
         });
-        h.run();
+        door(
+            &mut h,
+            DoorView {
+                invitations: vec![InvitationView {
+                    id: 3,
+                    uses_left: Some(1),
+                    expires_ms: None,
+                }],
+                ..DoorView::default()
+            },
+        );
+        assert!(
+            h.query_by_label("(1 use left, never expires)").is_some(),
+            "its terms"
+        );
         assert!(h.query_by_label(&link).is_some(), "the new link is shown");
         assert!(h.query_by_label("New invite #3").is_some());
         assert!(h.query_by_label_contains("shown only this once").is_some());
@@ -723,6 +804,20 @@ mod tests {
                 .is_some()
         );
         assert!(h.query_by_label_contains("Newcomers knock").is_some());
+        // Said once in the conversation too, and in the window's title.
+        assert!(
+            h.query_by_label_contains(&format!(
+                "ana (safety code {code}) asks to come in: Let in or Refuse above"
+            ))
+            .is_some()
+        );
+        assert!(
+            h.state()
+                .0
+                .state
+                .window_title()
+                .starts_with("[2 ask to come in] tlschat")
+        );
         h.get_by_label("Let ana in").click();
         h.run();
         h.get_by_label("Refuse bo").click();
@@ -890,6 +985,36 @@ mod tests {
     }
 
     #[test]
+    fn a_long_ban_list_scrolls_and_lays_out_only_the_rows_in_view() {
+        let mut h = window(host_room(), None);
+        door(
+            &mut h,
+            DoorView {
+                bans: (1..=5000)
+                    .map(|id| BanView {
+                        id,
+                        nick: format!("spammer-{id}"),
+                        target: BanTarget::Address("10.1.2.3".parse().unwrap()),
+                        reason: String::new(),
+                    })
+                    .collect(),
+                ..DoorView::default()
+            },
+        );
+        h.get_by_label("Bans (5000)").click();
+        h.run();
+        assert!(h.query_by_label("Unban #1").is_some());
+        assert!(
+            h.query_by_label("Unban #4000").is_none(),
+            "a ban far out of view was laid out"
+        );
+        assert!(
+            h.query_by_label("Message").is_some(),
+            "the message box is still on screen"
+        );
+    }
+
+    #[test]
     fn an_open_room_says_so_and_a_closed_one_does_not() {
         let open = "⚠ This room is open: anyone who can reach it may join";
         let mut h = window(host_room(), None);
@@ -939,6 +1064,7 @@ mod tests {
         s.apply(NetEvent::Waiting {
             text: "hana has been asked to let you in".into(),
         });
+        assert!(s.connection.is_none());
         let mut h = window(s, Some(join_config()));
         assert!(
             h.query_all_by_label("Waiting for the host to let you in…")
@@ -952,6 +1078,10 @@ mod tests {
                 .is_some()
         );
         assert!(h.state().0.state.send_blocked_reason().is_some());
+        assert!(
+            h.query_by_label("The host sees you as ana, with no key.")
+                .is_some()
+        );
         h.state_mut().0.state.apply(NetEvent::Joined {
             you: 1,
             nick: "ana".into(),
@@ -968,27 +1098,44 @@ mod tests {
 
     #[test]
     fn refused_and_removed_say_why_and_offer_no_reconnect() {
-        for (kind, heading, reason) in [
+        for (kind, reason, heading, detail) in [
             (
                 DisconnectKind::Refused,
-                "The host did not let you in",
                 "this room is invite-only: ask the host for an invite link",
+                "You were not let in",
+                Some("This room is invite-only: ask the host for an invite link"),
             ),
             (
                 DisconnectKind::Removed,
+                "you were removed by the host (spamming)",
+                "You were removed by the host (spamming)",
+                None,
+            ),
+            (
+                DisconnectKind::Removed,
+                "banned",
                 "You were removed by the host",
-                "removed by the host (spamming)",
+                Some("Banned"),
             ),
         ] {
             let mut s = member_room();
+            s.apply(NetEvent::Notice("what was said before".into()));
             s.apply(NetEvent::Disconnected {
                 reason: reason.into(),
                 kind,
             });
             let mut h = window(s, Some(join_config()));
             assert!(h.query_by_label(heading).is_some(), "{kind:?}");
-            assert!(h.query_by_label(reason).is_some(), "{kind:?}");
+            if let Some(detail) = detail {
+                assert!(h.query_by_label(detail).is_some(), "{kind:?}");
+            }
             assert!(h.query_by_label("Reconnect").is_none(), "{kind:?}");
+            // Removed from a room: what was said there stays readable.
+            assert_eq!(
+                h.query_by_label_contains("what was said before").is_some(),
+                kind == DisconnectKind::Removed,
+                "{kind:?}"
+            );
             h.get_by_label("Back to the start screen").click();
             h.run();
             assert!(matches!(h.state().1.as_slice(), [RoomAction::BackToStart]));
@@ -1001,6 +1148,6 @@ mod tests {
         });
         let h = window(s, Some(join_config()));
         assert!(h.query_by_label("Reconnect").is_some());
-        assert!(h.query_by_label("The host did not let you in").is_none());
+        assert!(h.query_by_label("You were not let in").is_none());
     }
 }

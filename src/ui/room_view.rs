@@ -57,6 +57,15 @@ pub struct RoomView {
     pub door: DoorPanel,
 }
 
+/// What a part of the room view drew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shown {
+    /// A screen of its own, in place of the room.
+    Screen,
+    /// The room goes on below it.
+    Room,
+}
+
 /// What the app tells the room view each frame.
 #[derive(Debug, Clone, Copy)]
 pub struct Surroundings {
@@ -337,8 +346,9 @@ impl RoomView {
         let (action, mut scroll) = self.keys(ui, around);
         let mut actions: Vec<RoomAction> = action.into_iter().collect();
         actions.extend(self.top_ui(ui, around.notify_service));
-        if let Some(action) = self.ended_ui(ui) {
-            actions.extend(action);
+        let (shown, action) = self.ended_ui(ui);
+        actions.extend(action);
+        if shown == Shown::Screen {
             return actions;
         }
         if let Status::Untrusted(u) = &self.state.status {
@@ -429,25 +439,41 @@ impl RoomView {
         actions
     }
 
-    /// A member the door refused or the host put out: a screen that says
-    /// so (nothing retries by itself). `Some` (with what the user asked
-    /// for) when it took the window.
-    fn ended_ui(&mut self, ui: &mut Ui) -> Option<Option<RoomAction>> {
+    /// A member the door refused: a screen that says so (there is no
+    /// room to show). One the host put out: a banner above what was said.
+    /// Nothing retries by itself. Whether the screen took the window, and
+    /// what the user asked for.
+    fn ended_ui(&mut self, ui: &mut Ui) -> (Shown, Option<RoomAction>) {
         let Status::Disconnected { reason, kind } = &self.state.status else {
-            return None;
+            return (Shown::Room, None);
         };
-        let heading = crate::ui::door_view::ended_words(*kind)?;
+        let Some((heading, detail)) = crate::ui::door_view::ended_words(*kind, reason) else {
+            return (Shown::Room, None);
+        };
         if self.state.role != Role::Member {
-            return None;
+            return (Shown::Room, None);
         }
         let mut back = false;
+        if *kind == DisconnectKind::Removed {
+            egui::Panel::top("removed_banner")
+                .frame(
+                    egui::Frame::side_top_panel(ui.style())
+                        .fill(banner_fill(ui.visuals()))
+                        .inner_margin(egui::Margin::symmetric(10, 8)),
+                )
+                .show(ui, |ui| {
+                    back = crate::ui::door_view::ended_ui(ui, &heading, detail.as_deref());
+                });
+            return (Shown::Room, back.then_some(RoomAction::BackToStart));
+        }
         egui::CentralPanel::default().show(ui, |ui| {
             ui.vertical_centered(|ui| {
                 ui.set_max_width(640.0);
-                back = crate::ui::door_view::ended_ui(ui, heading, reason);
+                ui.add_space(40.0);
+                back = crate::ui::door_view::ended_ui(ui, &heading, detail.as_deref());
             });
         });
-        Some(back.then_some(RoomAction::BackToStart))
+        (Shown::Screen, back.then_some(RoomAction::BackToStart))
     }
 
     /// The host's lobby, above the conversation: each knocking member with
@@ -462,11 +488,7 @@ impl RoomView {
             egui::Panel::top("waiting_banner")
                 .frame(frame)
                 .show(ui, |ui| {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label(RichText::new(crate::ui::state::WAITING).strong().size(15.0));
-                    });
-                    ui.label(text.as_str());
+                    crate::ui::door_view::waiting_ui(ui, text, &self.state);
                 });
         }
         let view = self.state.door.view.as_ref()?;

@@ -478,7 +478,13 @@ impl RoomModel {
     /// messages wait unread, `(3, 1 for you)` when one of them names us.
     #[must_use]
     pub fn window_title(&self) -> String {
-        let base = format!("tlschat — {} — {}", self.nick, self.target);
+        let mut base = format!("tlschat — {} — {}", self.nick, self.target);
+        // Someone waits at the door: said first, whatever else is unread.
+        match self.door.knocking() {
+            0 => {}
+            1 => base = format!("[1 asks to come in] {base}"),
+            n => base = format!("[{n} ask to come in] {base}"),
+        }
         match self.unread() {
             (0, _) => base,
             (n, 0) => format!("({}) {base}", grouped(n)),
@@ -1070,6 +1076,14 @@ impl RoomModel {
         match event {
             NetEvent::Door(_) | NetEvent::InviteMade { .. } => {
                 let _taken = self.door.apply(event);
+                // Each knock once in the conversation, where the host reads.
+                for k in self.door.take_arrived() {
+                    self.notice(format!(
+                        "{} ({}) asks to come in: Let in or Refuse above",
+                        k.nick,
+                        crate::ui::door::key_words(k.key.as_ref())
+                    ));
+                }
             }
             NetEvent::Waiting { text } => {
                 self.notice(text.clone());
