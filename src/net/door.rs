@@ -155,6 +155,10 @@ impl DoorConfig {
     }
 }
 
+/// How long the invitation a host makes at start works, in days: its links
+/// open the door for a week, not for ever.
+pub const START_INVITE_DAYS: u64 = 7;
+
 /// Bytes of randomness in an invitation code: 128 bits.
 pub const INVITE_CODE_BYTES: usize = 16;
 /// The most invitations a room keeps (used up and expired ones are

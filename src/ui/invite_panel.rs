@@ -40,7 +40,13 @@ pub fn invite_panel_ui(ui: &mut Ui, leaf: &CertInfo, invites: &[Invite]) {
         return;
     };
     ui.horizontal_wrapped(|ui| {
-        ui.label("Invite:");
+        if first.code.is_some() {
+            let days = crate::net::door::START_INVITE_DAYS;
+            ui.label(format!("Invite (anyone with it may come in, for {days} days):"))
+                .on_hover_text("The room's start invitation: it works for whoever has the link until it expires or you revoke it. New invite below makes links for one member");
+        } else {
+            ui.label("Invite:");
+        }
         ui.label(RichText::new(first.link()).monospace());
         if ui
             .button("Copy invite")

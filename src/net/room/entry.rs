@@ -32,9 +32,7 @@ use crate::net::store::{DoorChange, DoorState};
 
 use super::{Proof, Returning, RoomState, Welcome};
 
-/// How long the invitation a host makes at start works, in days: its links
-/// open the door for a week, not for ever.
-pub(crate) const START_INVITE_DAYS: u64 = 7;
+use crate::net::door::START_INVITE_DAYS;
 /// An hour in milliseconds.
 const HOUR_MS: u64 = 3_600_000;
 
@@ -378,11 +376,15 @@ impl RoomState {
         }
     }
 
-    /// Stores that invitation `id` admitted someone.
+    /// Stores that invitation `id` admitted someone, and shows the host
+    /// the uses it has left.
     fn record_use(&mut self, id: u32) {
         let used = self.door.invitations().iter().find(|i| i.id == id);
         if let Some(uses_left) = used.map(|i| i.uses_left) {
             self.record_door(&[DoorChange::InvitationUsed { id, uses_left }]);
+            if uses_left.is_some() {
+                self.show_door();
+            }
         }
     }
 
@@ -565,8 +567,19 @@ mod tests {
         let (room, _task, heard) = start(DoorConfig::default(), store(None));
         links(&room, None).await;
         say(&room, "before").await;
-        let (_, code) = invitation(&room, &heard, Some(1)).await;
+        let (id, code) = invitation(&room, &heard, Some(1)).await;
         let ana = welcome(room.enter(arrival("ana", Some(1), Some(&code))).await);
+        // The host is shown the use taken.
+        next(&heard, |e| match e {
+            NetEvent::Door(v)
+                if v.invitations
+                    .iter()
+                    .any(|i| i.id == id && i.uses_left == Some(0)) =>
+            {
+                Some(())
+            }
+            _ => None,
+        });
         // Nothing said before its admission.
         assert_eq!((ana.replay.after, ana.replay.upto), (1, 1));
         assert_eq!(
