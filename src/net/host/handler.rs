@@ -66,6 +66,12 @@ const READ_BATCH: usize = 64;
 /// Answers to one member (errors, roster pages) that may wait to be
 /// written; each is at most a line.
 const DIRECT_QUEUE: usize = 8;
+
+/// An answer for one member, boxed: tokio's channel allocates its slots 32
+/// at a time when it is made, whatever its bound, so a channel of bare
+/// frames (112 bytes each) cost every member 3.6 KiB while it was idle;
+/// boxed, 256 bytes. Answers are rare, so the box costs nothing that counts.
+type Answer = Box<ServerFrame>;
 /// Stored messages read for a replay at a time (and at most this many
 /// bytes): what a returning member costs the host at once.
 const REPLAY_PAGE: usize = 512;
@@ -136,37 +142,60 @@ impl Handler {
     }
 
     /// One member connection, from TCP accept to close.
+    ///
+    /// Each phase's future is boxed for as long as the phase lasts: the
+    /// task then keeps only what lives across phases, rather than room for
+    /// the largest phase laid out beside the next (the handshake's 2 KiB
+    /// stayed in every idle member's task, see issue 21 in BENCHMARKS.md).
     pub(super) async fn run(self, tcp: TcpStream, admitted: Admitted) {
-        let Some(tls) = self.handshake(tcp, admitted).await else {
+        let Some((
+            Connection {
+                reader: mut frames,
+                mut writer,
+            },
+            proof,
+        )) = Box::pin(self.open(tcp, admitted)).await
+        else {
             return;
         };
-        let dialect = Dialect::from_alpn(tls.get_ref().1.alpn_protocol());
-        let proof = match self.proof(tls.get_ref().1) {
-            Ok(proof) => proof,
-            Err(why) => {
-                tracing::info!(target: LOG, peer = %self.peer, "certificate no longer accepted: {why}");
-                return;
-            }
-        };
-        let Connection {
-            reader: mut frames,
-            mut writer,
-        } = Connection::<_, HostSide>::new(tls, dialect, READ_BUFFER);
-        let Some(slot) = self.admit(&mut writer).await else {
+        let Some(slot) = Box::pin(self.admit(&mut writer)).await else {
             return;
         };
-        let Some(mut hello) = Self::hello(&mut frames, &mut writer).await else {
+        let Some(mut hello) = Box::pin(Self::hello(&mut frames, &mut writer)).await else {
             return;
         };
         hello.returning = hello.returning.bound_to(proof.as_ref());
         hello.returning.addr = Some(self.peer.ip());
         let client = hello.returning.client.clone();
-        let Some(welcome) = self.enter(&mut frames, &mut writer, hello, proof).await else {
+        let Some(welcome) = Box::pin(self.enter(&mut frames, &mut writer, hello, proof)).await
+        else {
             return;
         };
         let id = welcome.id;
-        let reason = self.chat(&mut frames, &mut writer, welcome, client).await;
-        self.close(id, reason, slot, &mut writer).await;
+        let reason = Box::pin(self.chat(&mut frames, &mut writer, welcome, client)).await;
+        Box::pin(self.close(id, reason, slot, &mut writer)).await;
+    }
+
+    /// The handshake, then the connection in the dialect its ALPN chose and
+    /// what the member proved in it; `None` when either fails.
+    async fn open(
+        &self,
+        tcp: TcpStream,
+        admitted: Admitted,
+    ) -> Option<(Connection<MemberTls, HostSide>, Option<Proof>)> {
+        let tls = self.handshake(tcp, admitted).await?;
+        let dialect = Dialect::from_alpn(tls.get_ref().1.alpn_protocol());
+        let proof = match self.proof(tls.get_ref().1) {
+            Ok(proof) => proof,
+            Err(why) => {
+                tracing::info!(target: LOG, peer = %self.peer, "certificate no longer accepted: {why}");
+                return None;
+            }
+        };
+        Some((
+            Connection::<_, HostSide>::new(tls, dialect, READ_BUFFER),
+            proof,
+        ))
     }
 
     /// The TLS handshake, in the handshake slot the listener gave; `None`
@@ -314,7 +343,7 @@ impl Handler {
             replay: welcome.replay,
             client: client.as_deref().map(|c| room.token_hash(c)),
         };
-        let (direct_tx, direct_rx) = mpsc::channel::<ServerFrame>(DIRECT_QUEUE);
+        let (direct_tx, direct_rx) = mpsc::channel::<Answer>(DIRECT_QUEUE);
         let inbound = Inbound::new(frames, room, welcome.id, client, direct_tx);
         let outbound = Outbound::new(writer, room, &self.shared.budget, welcome, direct_rx);
         tokio::select! {
@@ -410,7 +439,7 @@ struct Inbound<'a, R> {
     /// Its client token, which makes its message ids unique.
     client: Option<Arc<str>>,
     /// Answers for this member alone, to [`Outbound`].
-    direct: mpsc::Sender<ServerFrame>,
+    direct: mpsc::Sender<Answer>,
     /// How fast it may send.
     bucket: TokenBucket,
     /// Messages of the current read, said in the room as one.
@@ -425,7 +454,7 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
         room: &'a Room,
         id: u64,
         client: Option<Arc<str>>,
-        direct: mpsc::Sender<ServerFrame>,
+        direct: mpsc::Sender<Answer>,
     ) -> Self {
         Self {
             frames,
@@ -457,13 +486,21 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
             if let Err(reason) = self.pace(&batch).await {
                 return reason;
             }
-            for frame in batch.drain(..) {
-                let reply = match self.answer(frame).await {
-                    Ok(reply) => reply,
-                    Err(reason) => return reason,
+            // (Taken, not drained: a burst's 64 frames are not kept for
+            // the connection's life.)
+            for frame in std::mem::take(&mut batch) {
+                let reply = match frame {
+                    Err(e) => Some(e.frame()),
+                    Ok(ClientFrame::Msg { id, text }) => self.gather(id, text),
+                    // Boxed while it runs: commands are rare, and an idle
+                    // member's task need not keep room for one.
+                    Ok(command) => match Box::pin(self.command(command)).await {
+                        Ok(reply) => reply,
+                        Err(reason) => return reason,
+                    },
                 };
                 if let Some(reply) = reply
-                    && self.direct.send(reply).await.is_err()
+                    && self.direct.send(Box::new(reply)).await.is_err()
                 {
                     return LeaveReason::ConnectionLost;
                 }
@@ -478,12 +515,18 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
     /// this member waits for tokens its socket is not read, and TCP pushes
     /// back on it.
     async fn pace(&mut self, batch: &[Read<ClientFrame>]) -> Result<(), LeaveReason> {
-        let Some(wait) = self
+        match self
             .bucket
             .take(rate::cost(batch), tokio::time::Instant::now())
-        else {
-            return Ok(());
-        };
+        {
+            None => Ok(()),
+            // Boxed while it waits, like a command.
+            Some(wait) => Box::pin(self.slow_down(wait)).await,
+        }
+    }
+
+    /// Warns the member once that it is being slowed down, then waits.
+    async fn slow_down(&mut self, wait: Duration) -> Result<(), LeaveReason> {
         if !self.bucket.warned {
             self.bucket.warned = true;
             let notice = FrameError::new(
@@ -492,7 +535,7 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
                     "you are sending more than {RATE_PER_SEC} lines a second; your lines are being slowed down"
                 ),
             );
-            if self.direct.send(notice.frame()).await.is_err() {
+            if self.direct.send(Box::new(notice.frame())).await.is_err() {
                 return Err(LeaveReason::ConnectionLost);
             }
         }
@@ -500,34 +543,32 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
         Ok(())
     }
 
-    /// Takes one frame: a message is gathered to be said with the rest of
-    /// its read, a command is done at once (after the messages before it).
-    /// Returns the answer for this member alone, if any; `Err` when the
-    /// member is no longer in the room.
-    async fn answer(
-        &mut self,
-        frame: Read<ClientFrame>,
-    ) -> Result<Option<ServerFrame>, LeaveReason> {
+    /// Gathers a message to be said with the rest of its read; returns
+    /// the answer for this member alone when the message is refused.
+    fn gather(&mut self, client_id: Option<String>, text: String) -> Option<ServerFrame> {
+        match check_message(&text) {
+            Ok(()) => {
+                self.says.push(Saying {
+                    text,
+                    client_id,
+                    client: self.client.clone(),
+                });
+                None
+            }
+            Err(mut e) => {
+                e.id = client_id.map(|c| clip(&c, MAX_ID).to_string());
+                Some(e.frame())
+            }
+        }
+    }
+
+    /// Does a command at once (after the messages before it). Returns the
+    /// answer for this member alone, if any; `Err` when the member is no
+    /// longer in the room.
+    async fn command(&mut self, frame: ClientFrame) -> Result<Option<ServerFrame>, LeaveReason> {
         Ok(match frame {
-            Err(e) => Some(e.frame()),
-            Ok(ClientFrame::Msg {
-                id: client_id,
-                text,
-            }) => match check_message(&text) {
-                Ok(()) => {
-                    self.says.push(Saying {
-                        text,
-                        client_id,
-                        client: self.client.clone(),
-                    });
-                    None
-                }
-                Err(mut e) => {
-                    e.id = client_id.map(|c| clip(&c, MAX_ID).to_string());
-                    Some(e.frame())
-                }
-            },
-            Ok(ClientFrame::Nick { nick }) => {
+            ClientFrame::Msg { id, text } => self.gather(id, text),
+            ClientFrame::Nick { nick } => {
                 // A command comes after the messages before it.
                 self.say().await;
                 match self.room.nick(self.id, nick).await {
@@ -540,27 +581,31 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
                     Err(e) => Some(FrameError::new(ErrorCode::Nick, e.to_string()).frame()),
                 }
             }
-            Ok(ClientFrame::Who { after }) => {
+            ClientFrame::Who { after } => {
                 self.say().await;
                 // No page for a connection that is no longer a member.
                 let page = self.room.roster(self.id, after).await;
                 Some(page.ok_or(LeaveReason::ConnectionLost)?)
             }
             // (A plain member's `/invite CODE`: it is in already.)
-            Ok(ClientFrame::Hello { .. }) if self.frames.dialect() == Dialect::Plain => {
+            ClientFrame::Hello { .. } if self.frames.dialect() == Dialect::Plain => {
                 Some(ServerFrame::Notice {
                     text: "you are in the room already".into(),
                 })
             }
-            Ok(ClientFrame::Hello { .. }) => {
+            ClientFrame::Hello { .. } => {
                 Some(FrameError::new(ErrorCode::Protocol, "hello was already said").frame())
             }
         })
     }
 
-    /// Says the messages gathered so far in the room.
+    /// Says the messages gathered so far in the room (boxed while it
+    /// waits for the room: an idle member's task need not keep room for
+    /// the request).
     async fn say(&mut self) {
-        self.room.say(self.id, std::mem::take(&mut self.says)).await;
+        if !self.says.is_empty() {
+            Box::pin(self.room.say(self.id, std::mem::take(&mut self.says))).await;
+        }
     }
 }
 
@@ -622,7 +667,7 @@ struct Outbound<'a, W> {
     /// What the room says, while the member is in it.
     items: Reader<Batch>,
     /// Answers for this member alone, from [`Inbound`].
-    direct: mpsc::Receiver<ServerFrame>,
+    direct: mpsc::Receiver<Answer>,
     /// Says when the member was cut off the feed, and why.
     cutoff: Arc<Cutoff>,
     /// What the member's writes hold of the host's output budget.
@@ -641,7 +686,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         room: &'a Room,
         budget: &Arc<OutputBudget<Batch>>,
         welcome: Welcome,
-        direct: mpsc::Receiver<ServerFrame>,
+        direct: mpsc::Receiver<Answer>,
     ) -> Self {
         let cutoff = welcome.items.cutoff().clone();
         Self {
@@ -661,7 +706,9 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
     /// answers for this member, until the room closes or the member is
     /// dropped; returns why it ended.
     async fn run(mut self, replay: Replayed) -> WriteEnd {
-        if let Err(end) = self.replay(replay).await {
+        // Boxed while it runs: it is done once, and an idle member's task
+        // need not keep room for it.
+        if let Err(end) = Box::pin(self.replay(replay)).await {
             return match end {
                 WriteEnd::Cut(reason) => self.cut_off(reason).await,
                 end => end,
@@ -863,9 +910,18 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         }
     }
 
+    /// [`Self::tell_cut_off`], boxed: a member's last words need no room
+    /// in every idle member's task.
+    fn cut_off(
+        &mut self,
+        reason: CutReason,
+    ) -> std::pin::Pin<Box<impl Future<Output = WriteEnd> + '_>> {
+        Box::pin(self.tell_cut_off(reason))
+    }
+
     /// Tells a member cut off the feed why (within a second), unless it
     /// just left. One the host put out is told the host's words.
-    async fn cut_off(&mut self, reason: CutReason) -> WriteEnd {
+    async fn tell_cut_off(&mut self, reason: CutReason) -> WriteEnd {
         let error = match &reason {
             CutReason::Left => None,
             CutReason::Removed(why) => Some(FrameError::new(ErrorCode::Removed, &**why)),
@@ -890,9 +946,14 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         WriteEnd::Cut(reason)
     }
 
+    /// [`Self::tell_too_slow`], boxed like [`Self::cut_off`].
+    fn too_slow(&mut self, behind: u64) -> std::pin::Pin<Box<impl Future<Output = WriteEnd> + '_>> {
+        Box::pin(self.tell_too_slow(behind))
+    }
+
     /// Tells a member that fell `behind` batches behind the room why it is
     /// dropped (within a second).
-    async fn too_slow(&mut self, behind: u64) -> WriteEnd {
+    async fn tell_too_slow(&mut self, behind: u64) -> WriteEnd {
         let error = FrameError::new(
             ErrorCode::TooSlow,
             format!("you fell {behind} batches of messages behind the room and were disconnected"),
@@ -913,7 +974,7 @@ mod tests {
     use crate::net::store::Store;
 
     /// What the connections of a host with an in-memory history share.
-    fn shared() -> Shared {
+    pub(super) fn shared() -> Shared {
         let (sink, _) = EventSink::for_tests();
         let settings = HistoryConfig::default();
         let store = Store::open(None, settings.keep, settings.keep_bytes, None).unwrap();
@@ -1112,6 +1173,138 @@ mod tests {
             crate::net::nick::normalize("two words")
                 .unwrap_err()
                 .to_string()
+        );
+    }
+}
+
+/// The sizes of a member connection's futures and parts, as issue 21's
+/// section of BENCHMARKS.md quotes them (a measurement, not a test):
+/// `cargo test --lib sizes -- --ignored --nocapture`.
+#[cfg(test)]
+mod sizes {
+    use super::*;
+
+    #[tokio::test]
+    #[ignore = "prints sizes for BENCHMARKS.md"]
+    async fn print_sizes() {
+        let shared = super::tests::shared();
+        let room = shared.room.clone();
+        let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let tcp = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let admitted = shared
+            .admission
+            .handshake("127.0.0.1".parse().unwrap())
+            .unwrap();
+        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), shared.clone());
+        {
+            let hs = handler.handshake(tcp, admitted);
+            eprintln!("handshake future {}", std::mem::size_of_val(&hs));
+        }
+        let tcp = TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+        let admitted = shared
+            .admission
+            .handshake("127.0.0.1".parse().unwrap())
+            .unwrap();
+        let run = handler.run(tcp, admitted);
+        eprintln!("run future {}", std::mem::size_of_val(&run));
+        drop(run);
+        let shared2 = shared.clone();
+        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), shared);
+        let (_member, host) = tokio::io::duplex(64);
+        let Connection {
+            reader: mut frames,
+            mut writer,
+        } = Connection::<_, HostSide>::new(host, Dialect::Plain, READ_BUFFER);
+        let welcome = room
+            .join(
+                Some("ana".into()),
+                Dialect::Plain,
+                None,
+                Returning::default(),
+            )
+            .await
+            .unwrap();
+        eprintln!("welcome {}", std::mem::size_of_val(&welcome));
+        {
+            let e = handler.enter(&mut frames, &mut writer, Hello::default(), None);
+            eprintln!("enter future {}", std::mem::size_of_val(&e));
+        }
+        {
+            let e = Handler::hello(&mut frames, &mut writer);
+            eprintln!("hello future {}", std::mem::size_of_val(&e));
+        }
+        {
+            let (tx, rx) = mpsc::channel::<Answer>(DIRECT_QUEUE);
+            let mut inbound = Inbound::new(&mut frames, &room, 1, None, tx);
+            {
+                eprintln!("pace {}", std::mem::size_of_val(&inbound.pace(&[])));
+                eprintln!("say {}", std::mem::size_of_val(&inbound.say()));
+                eprintln!(
+                    "command {}",
+                    std::mem::size_of_val(&inbound.command(ClientFrame::Who { after: None }))
+                );
+                eprintln!(
+                    "read_frame {}",
+                    std::mem::size_of_val(&inbound.frames.read_frame())
+                );
+                eprintln!(
+                    "direct send {}",
+                    std::mem::size_of_val(&inbound.direct.send(Box::new(ServerFrame::HistoryEnd)))
+                );
+            }
+            let i = inbound.run();
+            eprintln!("inbound future {}", std::mem::size_of_val(&i));
+            drop(i);
+            let w2 = room
+                .join(
+                    Some("bob".into()),
+                    Dialect::Plain,
+                    None,
+                    Returning::default(),
+                )
+                .await
+                .unwrap();
+            let replay = Replayed {
+                replay: w2.replay,
+                client: None,
+            };
+            let mut outbound = Outbound::new(&mut writer, &room, &shared2.budget, w2, rx);
+            {
+                eprintln!("wait {}", std::mem::size_of_val(&outbound.wait()));
+                eprintln!("flush {}", std::mem::size_of_val(&outbound.flush()));
+                eprintln!(
+                    "cut_off {}",
+                    std::mem::size_of_val(&outbound.cut_off(CutReason::Left))
+                );
+                eprintln!("too_slow {}", std::mem::size_of_val(&outbound.too_slow(1)));
+            }
+            {
+                let replay = Replayed {
+                    replay: replay.replay,
+                    client: None,
+                };
+                eprintln!("replay {}", std::mem::size_of_val(&outbound.replay(replay)));
+            }
+            let o = outbound.run(replay);
+            eprintln!("outbound future {}", std::mem::size_of_val(&o));
+        }
+        let chat = handler.chat(&mut frames, &mut writer, welcome, None);
+        eprintln!("chat future {}", std::mem::size_of_val(&chat));
+        drop(chat);
+        eprintln!("ServerFrame {}", std::mem::size_of::<ServerFrame>());
+        eprintln!(
+            "ServerConnection {}",
+            std::mem::size_of::<rustls::ServerConnection>()
+        );
+        eprintln!("MemberTls {}", std::mem::size_of::<MemberTls>());
+        eprintln!(
+            "FrameReader {}",
+            std::mem::size_of::<FrameReader<tokio::io::ReadHalf<MemberTls>, HostSide>>()
+        );
+        eprintln!("Handler {}", std::mem::size_of::<Handler>());
+        eprintln!(
+            "MemberInfo {}",
+            std::mem::size_of::<crate::net::event::MemberInfo>()
         );
     }
 }
