@@ -1,7 +1,11 @@
 //! Line framing with a hard length cap, and the text hygiene every message
 //! goes through (invalid UTF-8 replaced, control characters escaped).
 
-use tokio::io::{AsyncBufRead, AsyncBufReadExt as _};
+use std::mem::MaybeUninit;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use tokio::io::{AsyncBufRead, AsyncBufReadExt as _, AsyncRead, ReadBuf};
 
 use crate::net::safe_text::Newlines;
 
@@ -126,6 +130,93 @@ impl<R: AsyncBufRead + Buffered + Unpin> LineReader<R> {
     }
 }
 
+/// The most one read of a [`ReadBuffer`] takes: it reads into a buffer of
+/// this size on the stack of the poll, not the connection's.
+const READ_CHUNK: usize = 4096;
+
+/// A buffered reader that holds a buffer only while it holds bytes: a
+/// read goes into a buffer on the stack, what it brought is copied into a
+/// buffer of exactly that size, and that buffer is freed as soon as the
+/// last of it is consumed. A connection waiting for its peer (an idle
+/// member: almost all of them) holds no read buffer at all, where
+/// `tokio::io::BufReader` keeps its whole capacity for the connection's
+/// life. The copy is of what the peer sent, once.
+#[derive(Debug)]
+pub struct ReadBuffer<R> {
+    inner: R,
+    /// Bytes read and not yet consumed: `buf[pos..]`.
+    buf: Vec<u8>,
+    pos: usize,
+    /// The most one read takes (at most [`READ_CHUNK`]).
+    chunk: usize,
+}
+
+impl<R> ReadBuffer<R> {
+    /// Reads `inner`, up to `chunk` bytes at a time (at most 4 KiB).
+    pub fn new(chunk: usize, inner: R) -> Self {
+        Self {
+            inner,
+            buf: Vec::new(),
+            pos: 0,
+            chunk: chunk.clamp(1, READ_CHUNK),
+        }
+    }
+
+    /// The bytes the buffer holds now (its capacity; 0 when it holds
+    /// nothing).
+    pub fn held(&self) -> usize {
+        self.buf.capacity()
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for ReadBuffer<R> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        if self.pos >= self.buf.len() {
+            return Pin::new(&mut self.inner).poll_read(cx, out);
+        }
+        let n = {
+            let held = &self.buf[self.pos..];
+            let n = held.len().min(out.remaining());
+            out.put_slice(&held[..n]);
+            n
+        };
+        self.consume(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncBufRead for ReadBuffer<R> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if this.pos >= this.buf.len() {
+            let mut chunk = [MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut read = ReadBuf::uninit(&mut chunk[..this.chunk]);
+            ready!(Pin::new(&mut this.inner).poll_read(cx, &mut read))?;
+            this.buf = read.filled().to_vec();
+            this.pos = 0;
+        }
+        Poll::Ready(Ok(&this.buf[this.pos..]))
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        self.pos = (self.pos + amt).min(self.buf.len());
+        if self.pos == self.buf.len() {
+            self.buf = Vec::new();
+            self.pos = 0;
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin> Buffered for ReadBuffer<R> {
+    fn buffered(&self) -> &[u8] {
+        &self.buf[self.pos..]
+    }
+}
+
 fn finish(mut line: Vec<u8>) -> Vec<u8> {
     if line.last() == Some(&b'\r') {
         line.pop();
@@ -236,6 +327,65 @@ mod tests {
         let mut r = LineReader::new(tokio::io::BufReader::with_capacity(4, input), 100);
         assert_eq!(r.next_line().await.unwrap(), Some(t("abcdefgh")));
         assert_eq!(r.buffered_line(), Some(t("ij")));
+    }
+
+    #[tokio::test]
+    async fn a_read_buffer_frames_lines_as_a_bufreader_does() {
+        let input: &[u8] = b"one\ntwo\r\n0123456789AB\nthree\nlast";
+        for chunk in [1, 3, 4, 64, 100_000] {
+            let mut r = LineReader::new(ReadBuffer::new(chunk, input), 10);
+            let mut got = vec![r.next_line().await.unwrap().unwrap()];
+            while let Some(line) = r.buffered_line() {
+                got.push(line);
+            }
+            while let Some(line) = r.next_line().await.unwrap() {
+                got.push(line);
+            }
+            assert_eq!(
+                got,
+                vec![t("one"), t("two"), Line::TooLong, t("three"), t("last")],
+                "chunk {chunk}"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_buffer_holds_nothing_once_its_bytes_are_taken() {
+        let (mut peer, conn) = tokio::io::duplex(64 * 1024);
+        let mut r = LineReader::new(ReadBuffer::new(1024, conn), 64 * 1024);
+        assert_eq!(r.reader.held(), 0, "nothing before the first read");
+        // A burst: many lines in one read, then half a line.
+        let burst = "a line of chat\n".repeat(60) + "half";
+        tokio::io::AsyncWriteExt::write_all(&mut peer, burst.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(r.next_line().await.unwrap(), Some(t("a line of chat")));
+        assert!(r.reader.held() > 0, "the rest of the read is held");
+        let mut lines = 1;
+        loop {
+            while r.buffered_line().is_some() {
+                lines += 1;
+            }
+            if lines == 60 {
+                break;
+            }
+            assert_eq!(r.next_line().await.unwrap(), Some(t("a line of chat")));
+            lines += 1;
+        }
+        // Every whole line is taken; waiting for the rest of the half line
+        // (polled once: it is pending) moves it to the line reader, whose
+        // cap bounds it, and the buffer is gone.
+        tokio::select! {
+            biased;
+            line = r.next_line() => panic!("nothing more was sent: {line:?}"),
+            () = std::future::ready(()) => {}
+        }
+        assert_eq!(r.reader.held(), 0);
+        tokio::io::AsyncWriteExt::write_all(&mut peer, b" done\n")
+            .await
+            .unwrap();
+        assert_eq!(r.next_line().await.unwrap(), Some(t("half done")));
+        assert_eq!(r.reader.held(), 0);
     }
 
     #[test]

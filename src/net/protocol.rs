@@ -15,10 +15,10 @@
 use std::fmt::Write as _;
 use std::marker::PhantomData;
 
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, BufReader, ReadHalf, WriteHalf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadHalf, WriteHalf};
 
 use crate::net::frame::{ClientFrame, ErrorCode, ServerFrame, WireMember};
-use crate::net::lines::{Line, LineReader, sanitize};
+use crate::net::lines::{Line, LineReader, ReadBuffer, sanitize};
 use crate::net::safe_text::Newlines;
 use crate::net::wording;
 
@@ -601,7 +601,7 @@ pub fn clip(s: &str, max: usize) -> &str {
 /// Reads whole frames of one side from a byte stream.
 #[derive(Debug)]
 pub struct FrameReader<R, S> {
-    lines: LineReader<BufReader<R>>,
+    lines: LineReader<ReadBuffer<R>>,
     dialect: Dialect,
     side: PhantomData<S>,
 }
@@ -610,10 +610,11 @@ pub struct FrameReader<R, S> {
 pub type Read<T> = Result<T, FrameError>;
 
 impl<R: AsyncRead + Unpin, S: Side> FrameReader<R, S> {
-    /// Reads `dialect` from `reader`, with a read buffer of `buffer` bytes.
+    /// Reads `dialect` from `reader`, at most `buffer` bytes (up to 4 KiB)
+    /// at a time; the read buffer is held only while it holds bytes.
     pub fn new(reader: R, dialect: Dialect, buffer: usize) -> Self {
         Self {
-            lines: LineReader::new(BufReader::with_capacity(buffer, reader), MAX_LINE),
+            lines: LineReader::new(ReadBuffer::new(buffer, reader), MAX_LINE),
             dialect,
             side: PhantomData,
         }
@@ -715,8 +716,8 @@ pub struct Connection<T, S> {
 }
 
 impl<T: AsyncRead + AsyncWrite, S: Side> Connection<T, S> {
-    /// A connection speaking `dialect` over `stream`, with a read buffer of
-    /// `buffer` bytes.
+    /// A connection speaking `dialect` over `stream`, reading at most
+    /// `buffer` bytes at a time (see [`FrameReader::new`]).
     pub fn new(stream: T, dialect: Dialect, buffer: usize) -> Self {
         let (r, w) = tokio::io::split(stream);
         Self {

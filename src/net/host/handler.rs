@@ -57,8 +57,9 @@ use super::{LOG, tls};
 
 /// How long a `tlschat/1` member has to say hello after the handshake.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
-/// The read buffer of a member's connection (rustls buffers decrypted data
-/// already; a small reader on top keeps idle members cheap).
+/// The most a member's connection reads at once (rustls buffers decrypted
+/// data already). The read buffer exists only while it holds bytes (see
+/// [`crate::net::lines::ReadBuffer`]): an idle member has none.
 const READ_BUFFER: usize = 1024;
 /// At most this many lines that one read brought in go to the room as one
 /// request and reach every member as one item.
@@ -78,8 +79,10 @@ const REPLAY_PAGE: usize = 512;
 const REPLAY_PAGE_BYTES: usize = 256 * 1024;
 /// Flush to a member once this much is queued, even if more is waiting.
 const WRITE_BATCH: usize = 64 * 1024;
-/// The write buffer a member keeps between bursts.
-const IDLE_BUFFER: usize = 1024;
+/// The write buffer a member keeps between bursts: none. One is made for
+/// each burst and freed once it is written, so an idle member holds no
+/// write buffer (it kept 1 KiB, and its greeting's until its first write).
+const IDLE_BUFFER: usize = 0;
 /// How long one write to a member may stall before it is dropped as too slow.
 const WRITE_STALL: Duration = Duration::from_secs(20);
 /// How long a write under way may go on after the member was replaced or
