@@ -57,12 +57,26 @@ pub struct Tape {
     pub received: Flow,
 }
 
-/// A stream that records what passes until [`Recorder::finish`].
+/// A stream that records what passes until [`Recorder::finish`]. Not
+/// recording, it adds one pointer to the stream (every member's
+/// connection has one).
 #[derive(Debug)]
 pub struct Recorder<S> {
     inner: S,
-    tape: Option<Box<Tape>>,
+    recording: Option<Box<Recording>>,
+}
+
+/// What a recorder holds while it records.
+#[derive(Debug)]
+struct Recording {
+    tape: Tape,
     started: Instant,
+}
+
+impl Recording {
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
 }
 
 impl<S> Recorder<S> {
@@ -71,29 +85,29 @@ impl<S> Recorder<S> {
     pub fn new(inner: S, record: bool) -> Self {
         Self {
             inner,
-            tape: record.then(Box::default),
-            started: Instant::now(),
+            recording: record.then(|| {
+                Box::new(Recording {
+                    tape: Tape::default(),
+                    started: Instant::now(),
+                })
+            }),
         }
     }
 
     /// Stops recording and hands over what was recorded (`None` if it was
     /// not recording).
     pub fn finish(&mut self) -> Option<Tape> {
-        self.tape.take().map(|t| *t)
+        self.recording.take().map(|r| r.tape)
     }
 
     /// Whether it still records.
     pub fn is_recording(&self) -> bool {
-        self.tape.is_some()
+        self.recording.is_some()
     }
 
     /// The stream inside.
     pub fn get_ref(&self) -> &S {
         &self.inner
-    }
-
-    fn now_us(&self) -> u64 {
-        u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 }
 
@@ -106,11 +120,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if this.tape.is_some() && matches!(polled, Poll::Ready(Ok(()))) {
-            let now = this.now_us();
-            if let (Some(tape), Some(new)) = (this.tape.as_mut(), buf.filled().get(before..)) {
-                tape.received.add(new, now);
-            }
+        if let (Some(r), Poll::Ready(Ok(()))) = (this.recording.as_mut(), &polled)
+            && let Some(new) = buf.filled().get(before..)
+        {
+            let now = r.now_us();
+            r.tape.received.add(new, now);
         }
         polled
     }
@@ -124,13 +138,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
-        if this.tape.is_some()
-            && let Poll::Ready(Ok(n)) = polled
+        if let (Some(r), Poll::Ready(Ok(n))) = (this.recording.as_mut(), &polled)
+            && let Some(written) = buf.get(..*n)
         {
-            let now = this.now_us();
-            if let (Some(tape), Some(written)) = (this.tape.as_mut(), buf.get(..n)) {
-                tape.sent.add(written, now);
-            }
+            let now = r.now_us();
+            r.tape.sent.add(written, now);
         }
         polled
     }
@@ -140,7 +152,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        if self.tape.is_some() {
+        if self.recording.is_some() {
             // While recording: one buffer at a time, so what was written
             // is exactly one slice's start.
             let first = bufs
@@ -209,6 +221,11 @@ mod tests {
     #[test]
     fn a_recorder_made_not_to_record_never_does() {
         let (a, _b) = tokio::io::duplex(8);
+        // It costs one pointer beside the stream.
+        assert_eq!(
+            std::mem::size_of::<Recorder<tokio::io::DuplexStream>>(),
+            std::mem::size_of::<tokio::io::DuplexStream>() + std::mem::size_of::<usize>()
+        );
         let mut r = Recorder::new(a, false);
         assert!(!r.is_recording());
         assert!(r.finish().is_none());

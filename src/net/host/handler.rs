@@ -1309,5 +1309,18 @@ mod sizes {
             "MemberInfo {}",
             std::mem::size_of::<crate::net::event::MemberInfo>()
         );
+        eprintln!(
+            "Inbound {}",
+            std::mem::size_of::<Inbound<'_, tokio::io::DuplexStream>>()
+        );
+        eprintln!(
+            "Outbound {}",
+            std::mem::size_of::<Outbound<'_, tokio::io::DuplexStream>>()
+        );
+        eprintln!(
+            "Read<ClientFrame> {}",
+            std::mem::size_of::<Read<ClientFrame>>()
+        );
+        eprintln!("TokenBucket {}", std::mem::size_of::<TokenBucket>());
     }
 }
