@@ -32,7 +32,6 @@ use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 
 use crate::net::budget::{Charge, OutputBudget, TLS_SEND_BUFFER};
 use crate::net::certinfo::CertInfo;
@@ -49,6 +48,7 @@ use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, ItemKind, Proof, Replay, Returning, Room, Saying, Welcome};
 use crate::net::sink::EventSink;
 
+mod answers;
 mod entry;
 
 use super::admission::{Admission, Admitted, Slot};
@@ -68,11 +68,6 @@ const READ_BATCH: usize = 64;
 /// written; each is at most a line.
 const DIRECT_QUEUE: usize = 8;
 
-/// An answer for one member, boxed: tokio's channel allocates its slots 32
-/// at a time when it is made, whatever its bound, so a channel of bare
-/// frames (112 bytes each) cost every member 3.6 KiB while it was idle;
-/// boxed, 256 bytes. Answers are rare, so the box costs nothing that counts.
-type Answer = Box<ServerFrame>;
 /// Stored messages read for a replay at a time (and at most this many
 /// bytes): what a returning member costs the host at once.
 const REPLAY_PAGE: usize = 512;
@@ -346,7 +341,7 @@ impl Handler {
             replay: welcome.replay,
             client: client.as_deref().map(|c| room.token_hash(c)),
         };
-        let (direct_tx, direct_rx) = mpsc::channel::<Answer>(DIRECT_QUEUE);
+        let (direct_tx, direct_rx) = answers::answers(DIRECT_QUEUE);
         let inbound = Inbound::new(frames, room, welcome.id, client, direct_tx);
         let outbound = Outbound::new(writer, room, &self.shared.budget, welcome, direct_rx);
         tokio::select! {
@@ -442,7 +437,7 @@ struct Inbound<'a, R> {
     /// Its client token, which makes its message ids unique.
     client: Option<Arc<str>>,
     /// Answers for this member alone, to [`Outbound`].
-    direct: mpsc::Sender<Answer>,
+    direct: answers::Sender,
     /// How fast it may send.
     bucket: TokenBucket,
     /// Messages of the current read, said in the room as one.
@@ -457,7 +452,7 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
         room: &'a Room,
         id: u64,
         client: Option<Arc<str>>,
-        direct: mpsc::Sender<Answer>,
+        direct: answers::Sender,
     ) -> Self {
         Self {
             frames,
@@ -503,7 +498,7 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
                     },
                 };
                 if let Some(reply) = reply
-                    && self.direct.send(Box::new(reply)).await.is_err()
+                    && self.direct.send(reply).await.is_err()
                 {
                     return LeaveReason::ConnectionLost;
                 }
@@ -538,7 +533,7 @@ impl<'a, R: AsyncRead + Unpin> Inbound<'a, R> {
                     "you are sending more than {RATE_PER_SEC} lines a second; your lines are being slowed down"
                 ),
             );
-            if self.direct.send(Box::new(notice.frame())).await.is_err() {
+            if self.direct.send(notice.frame()).await.is_err() {
                 return Err(LeaveReason::ConnectionLost);
             }
         }
@@ -670,7 +665,7 @@ struct Outbound<'a, W> {
     /// What the room says, while the member is in it.
     items: Reader<Batch>,
     /// Answers for this member alone, from [`Inbound`].
-    direct: mpsc::Receiver<Answer>,
+    direct: answers::Receiver,
     /// Says when the member was cut off the feed, and why.
     cutoff: Arc<Cutoff>,
     /// What the member's writes hold of the host's output budget.
@@ -689,7 +684,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         room: &'a Room,
         budget: &Arc<OutputBudget<Batch>>,
         welcome: Welcome,
-        direct: mpsc::Receiver<Answer>,
+        direct: answers::Receiver,
     ) -> Self {
         let cutoff = welcome.items.cutoff().clone();
         Self {
@@ -723,7 +718,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
             {
                 return end;
             }
-            while let Ok(frame) = self.direct.try_recv() {
+            while let Some(frame) = self.direct.try_recv() {
                 encode_server(&frame, self.w.dialect(), &mut self.buf);
             }
             match self.take_queued() {
@@ -1237,7 +1232,7 @@ mod sizes {
             eprintln!("hello future {}", std::mem::size_of_val(&e));
         }
         {
-            let (tx, rx) = mpsc::channel::<Answer>(DIRECT_QUEUE);
+            let (tx, rx) = answers::answers(DIRECT_QUEUE);
             let mut inbound = Inbound::new(&mut frames, &room, 1, None, tx);
             {
                 eprintln!("pace {}", std::mem::size_of_val(&inbound.pace(&[])));
@@ -1252,7 +1247,7 @@ mod sizes {
                 );
                 eprintln!(
                     "direct send {}",
-                    std::mem::size_of_val(&inbound.direct.send(Box::new(ServerFrame::HistoryEnd)))
+                    std::mem::size_of_val(&inbound.direct.send(ServerFrame::HistoryEnd))
                 );
             }
             let i = inbound.run();
