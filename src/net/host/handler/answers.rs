@@ -7,6 +7,7 @@
 //! gives back what a burst of answers took once they are written.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
@@ -65,8 +66,17 @@ pub(super) fn answers(bound: usize) -> (Sender, Receiver) {
 
 impl Sender {
     /// Queues `frame`, waiting while the queue is full; `Err` when the
-    /// receiver is gone.
-    pub(super) async fn send(&self, frame: ServerFrame) -> Result<(), Closed> {
+    /// receiver is gone. Boxed while it runs: the reading half's future
+    /// (in every member's task) keeps a pointer, not an answer and a
+    /// waiter.
+    pub(super) fn send(
+        &self,
+        frame: ServerFrame,
+    ) -> Pin<Box<impl Future<Output = Result<(), Closed>> + '_>> {
+        Box::pin(self.queue(frame))
+    }
+
+    async fn queue(&self, frame: ServerFrame) -> Result<(), Closed> {
         loop {
             // (A wake-up that comes between the check and the wait is
             // kept by the Notify, so none is lost.)
