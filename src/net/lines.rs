@@ -132,7 +132,7 @@ impl<R: AsyncBufRead + Buffered + Unpin> LineReader<R> {
 
 /// The most one read of a [`ReadBuffer`] takes: it reads into a buffer of
 /// this size on the stack of the poll, not the connection's.
-const READ_CHUNK: usize = 4096;
+const READ_CHUNK: usize = 8 * 1024;
 
 /// A buffered reader that holds a buffer only while it holds bytes: a
 /// read goes into a buffer on the stack, what it brought is copied into a
@@ -152,7 +152,8 @@ pub struct ReadBuffer<R> {
 }
 
 impl<R> ReadBuffer<R> {
-    /// Reads `inner`, up to `chunk` bytes at a time (at most 4 KiB).
+    /// Reads `inner`, up to `chunk` bytes at a time (at most 8 KiB, what
+    /// a member app asks for).
     pub fn new(chunk: usize, inner: R) -> Self {
         Self {
             inner,

@@ -610,7 +610,7 @@ pub struct FrameReader<R, S> {
 pub type Read<T> = Result<T, FrameError>;
 
 impl<R: AsyncRead + Unpin, S: Side> FrameReader<R, S> {
-    /// Reads `dialect` from `reader`, at most `buffer` bytes (up to 4 KiB)
+    /// Reads `dialect` from `reader`, at most `buffer` bytes (up to 8 KiB)
     /// at a time; the read buffer is held only while it holds bytes.
     pub fn new(reader: R, dialect: Dialect, buffer: usize) -> Self {
         Self {
