@@ -117,8 +117,9 @@ pub(super) struct Shared {
 pub(super) struct Handler {
     /// The peer's address.
     peer: SocketAddr,
-    /// What every connection of the host shares.
-    shared: Shared,
+    /// What every connection of the host shares (one pointer in each
+    /// member's task, rather than a copy of every part).
+    shared: Arc<Shared>,
 }
 
 /// What a `tlschat/1` member says first: who it wants to be and where it
@@ -135,7 +136,7 @@ struct Hello {
 
 impl Handler {
     /// A handler for a connection from `peer`.
-    pub(super) fn new(peer: SocketAddr, shared: Shared) -> Self {
+    pub(super) fn new(peer: SocketAddr, shared: Arc<Shared>) -> Self {
         Self { peer, shared }
     }
 
@@ -1015,7 +1016,7 @@ mod tests {
     async fn a_member_in_the_room_is_answered_and_told_it_was_replaced_in_the_same_words() {
         let shared = shared();
         let room = shared.room.clone();
-        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), shared);
+        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), Arc::new(shared));
         let token: Arc<str> = Arc::from("token");
         let returning = || Returning {
             client: Some(token.clone()),
@@ -1074,7 +1075,7 @@ mod tests {
     async fn a_removed_member_is_told_the_hosts_words_after_what_came_before() {
         let shared = shared();
         let room = shared.room.clone();
-        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), shared);
+        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), Arc::new(shared));
         let (member, host) = tokio::io::duplex(64 * 1024);
         let Connection {
             reader: mut frames,
@@ -1193,7 +1194,7 @@ mod sizes {
             .admission
             .handshake("127.0.0.1".parse().unwrap())
             .unwrap();
-        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), shared.clone());
+        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), Arc::new(shared.clone()));
         {
             let hs = handler.handshake(tcp, admitted);
             eprintln!("handshake future {}", std::mem::size_of_val(&hs));
@@ -1207,7 +1208,7 @@ mod sizes {
         eprintln!("run future {}", std::mem::size_of_val(&run));
         drop(run);
         let shared2 = shared.clone();
-        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), shared);
+        let handler = Handler::new("127.0.0.1:9".parse().unwrap(), Arc::new(shared));
         let (_member, host) = tokio::io::duplex(64);
         let Connection {
             reader: mut frames,

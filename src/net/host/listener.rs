@@ -5,6 +5,7 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
@@ -19,8 +20,8 @@ use super::handler::{Handler, Shared};
 pub(super) struct Listener {
     /// The bound socket.
     tcp: TcpListener,
-    /// What every connection shares; each handler gets a copy.
-    shared: Shared,
+    /// What every connection shares; each handler gets a pointer to it.
+    shared: Arc<Shared>,
     /// The connections being served, one task each.
     connections: JoinSet<()>,
 }
@@ -37,7 +38,7 @@ impl Listener {
     pub(super) fn new(tcp: TcpListener, shared: Shared) -> Self {
         Self {
             tcp,
-            shared,
+            shared: Arc::new(shared),
             connections: JoinSet::new(),
         }
     }
