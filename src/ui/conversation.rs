@@ -3,9 +3,17 @@
 //! measured once (again only when the width changes), so a history of
 //! 100,000 messages scrolls as smoothly as one of ten.
 //!
+//! The lines in view keep their galleys from frame to frame ([`Galleys`]):
+//! a line is laid out again only when it changes, or the width, its search
+//! marks, the colours or the fonts do.
+//!
 //! Where stored history ends (a newcomer's backlog, what a resume brought
 //! back) a divider runs across the conversation, and the history above it
 //! is drawn dimmed.
+
+use std::collections::HashMap;
+use std::hash::{Hash as _, Hasher as _};
+use std::sync::Arc;
 
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Galley, Sense, Stroke, Ui};
@@ -158,7 +166,7 @@ fn layout(
     width: f32,
     marks: &[Found],
     current: Option<usize>,
-) -> std::sync::Arc<Galley> {
+) -> Arc<Galley> {
     let colors = mark_colors(ui.visuals());
     if line.is_divider() {
         let color = divider_color(ui.visuals());
@@ -249,6 +257,8 @@ pub struct HeightCache {
     dirty: bool,
     /// How far the view was scrolled down, as of the last frame.
     offset: f32,
+    /// The galleys of the lines in view.
+    galleys: Galleys,
 }
 
 const GAP: f32 = 6.0;
@@ -325,10 +335,131 @@ impl HeightCache {
         self.offset
     }
 
+    /// The galleys of the lines in view (and how many lines were laid out).
+    #[must_use]
+    pub fn galleys(&self) -> &Galleys {
+        &self.galleys
+    }
+
     /// Forgets every measurement (lines were removed or changed in place).
     pub fn invalidate(&mut self) {
         self.heights.clear();
         self.dirty = true;
+    }
+}
+
+/// The galleys of the lines drawn last frame, by line id, with what they
+/// were laid out for. A frame lays out only the lines in view whose galley
+/// is missing or stale; lines that leave the view are forgotten.
+#[derive(Debug, Default)]
+pub struct Galleys {
+    /// Last frame's galleys (taken from as this frame draws).
+    kept: HashMap<LineId, Shaped>,
+    /// This frame's galleys (kept for the next).
+    drawn: HashMap<LineId, Shaped>,
+    /// What the fonts were last frame: a change (a new scale, or egui
+    /// clearing its full glyph atlas) leaves every galley pointing into an
+    /// old atlas.
+    fonts: (u32, f32),
+    /// How many lines were laid out so far.
+    laid_out: u64,
+}
+
+/// One line's galley and what it was made for.
+#[derive(Debug)]
+struct Shaped {
+    key: u64,
+    galley: Arc<Galley>,
+    /// Whether the line names us (highlighted).
+    mentions: bool,
+}
+
+impl Galleys {
+    /// How many lines were laid out since the conversation was first drawn.
+    #[must_use]
+    pub fn laid_out(&self) -> u64 {
+        self.laid_out
+    }
+
+    /// Starts a frame: every galley is dropped if the fonts changed.
+    fn begin(&mut self, ui: &Ui) {
+        let ppp = ui.ctx().pixels_per_point().to_bits();
+        let fill = ui.fonts(|f| f.font_atlas_fill_ratio());
+        // Last frame's galleys are this frame's to take; those not taken
+        // (lines that left the view) are dropped at the next frame.
+        self.kept = std::mem::take(&mut self.drawn);
+        // The atlas only fills up, until egui clears it.
+        if ppp != self.fonts.0 || fill < self.fonts.1 {
+            self.kept.clear();
+        }
+        self.fonts = (ppp, fill);
+    }
+
+    /// Line `line`'s galley for this frame, laid out only if needed.
+    fn get(&mut self, ui: &Ui, line: &ChatLine, look: &Look<'_>, marks: LineMarks<'_>) -> &Shaped {
+        let key = look.key(line, marks);
+        let shaped = match self.kept.remove(&line.id) {
+            Some(s) if s.key == key => s,
+            _ => {
+                self.laid_out += 1;
+                Shaped {
+                    key,
+                    galley: layout(ui, line, look.width, marks.found, marks.current),
+                    mentions: !line.is_own()
+                        && !line.is_notice()
+                        && crate::ui::state::mentions(&line.text, look.me),
+                }
+            }
+        };
+        self.drawn.entry(line.id).insert_entry(shaped).into_mut()
+    }
+}
+
+/// What every line's galley depends on besides the line itself.
+struct Look<'a> {
+    width: f32,
+    me: &'a str,
+    /// The colours' fingerprint (a theme change lays everything out again).
+    colors: u64,
+}
+
+/// One line's search marks.
+#[derive(Clone, Copy)]
+struct LineMarks<'a> {
+    found: &'a [Found],
+    current: Option<usize>,
+}
+
+impl<'a> Look<'a> {
+    fn new(ui: &Ui, width: f32, me: &'a str) -> Self {
+        let v = ui.visuals();
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        v.dark_mode.hash(&mut h);
+        for c in [
+            v.text_color(),
+            v.weak_text_color(),
+            v.hyperlink_color,
+            v.error_fg_color,
+            v.warn_fg_color,
+        ] {
+            c.to_array().hash(&mut h);
+        }
+        Self {
+            width,
+            me,
+            colors: h.finish(),
+        }
+    }
+
+    fn key(&self, line: &ChatLine, marks: LineMarks<'_>) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.width.to_bits().hash(&mut h);
+        self.colors.hash(&mut h);
+        self.me.hash(&mut h);
+        line.hash(&mut h);
+        marks.found.iter().for_each(|f| f.range.hash(&mut h));
+        marks.current.hash(&mut h);
+        h.finish()
     }
 }
 
@@ -355,6 +486,8 @@ pub fn conversation_ui(
 ) -> Option<LineId> {
     let width = (ui.available_width() - 16.0).max(100.0);
     cache.sync(lines, width);
+    cache.galleys.begin(ui);
+    let look = Look::new(ui, width, me);
     let total = cache.tops.last().copied().unwrap_or(0.0);
     let mut resend = None;
     let mut corrected = false;
@@ -401,7 +534,12 @@ pub fn conversation_ui(
                 let current = marks
                     .current
                     .and_then(|c| (from..to).contains(&c).then(|| c - from));
-                let galley = layout(ui, line, width, &marks.found[from..to], current);
+                let marks = LineMarks {
+                    found: &marks.found[from..to],
+                    current,
+                };
+                let shaped = cache.galleys.get(ui, line, &look, marks);
+                let (galley, mentions) = (shaped.galley.clone(), shaped.mentions);
                 let height = galley.size().y + extra(line);
                 corrected |= cache.measured(i, height + GAP);
                 let rect = egui::Rect::from_min_size(
@@ -412,8 +550,7 @@ pub fn conversation_ui(
                     divider_ui(ui, rect, galley);
                     continue;
                 }
-                if !line.is_own() && !line.is_notice() && crate::ui::state::mentions(&line.text, me)
-                {
+                if mentions {
                     let color = ui.visuals().warn_fg_color.gamma_multiply(0.18);
                     ui.painter().rect_filled(rect.expand(2.0), 3.0, color);
                 }
@@ -440,7 +577,7 @@ pub fn conversation_ui(
 }
 
 /// A rule across `rect` with the divider's text in the middle.
-fn divider_ui(ui: &mut Ui, rect: egui::Rect, galley: std::sync::Arc<Galley>) {
+fn divider_ui(ui: &mut Ui, rect: egui::Rect, galley: Arc<Galley>) {
     let text = egui::Align2::CENTER_CENTER.align_size_within_rect(galley.size(), rect);
     let stroke = Stroke::new(1.0, divider_color(ui.visuals()));
     let y = rect.center().y;

@@ -3,6 +3,7 @@
 //! applies the [`crate::net::NetEvent`]s it gets back, once per frame.
 
 mod app;
+mod backdrop;
 mod cert_view;
 pub mod conversation;
 pub mod door;

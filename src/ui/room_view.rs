@@ -353,7 +353,8 @@ impl RoomView {
         }
         if let Status::Untrusted(u) = &self.state.status {
             let u = u.clone();
-            egui::CentralPanel::default().show(ui, |ui| {
+            let frame = crate::ui::backdrop::central_panel(ui.style());
+            egui::CentralPanel::default().frame(frame).show(ui, |ui| {
                 // A readable column, like a browser's warning page.
                 let side = ((ui.available_width() - 720.0) / 2.0).max(0.0);
                 ui.horizontal_top(|ui| {
@@ -387,21 +388,26 @@ impl RoomView {
                 });
         }
         egui::Panel::right("members")
+            .frame(crate::ui::backdrop::side_panel(ui.style()))
             .resizable(true)
             .default_size(190.0)
             .show(ui, |ui| {
                 actions.extend(self.members_ui(ui).map(RoomAction::Door));
             });
         if self.search.open {
-            egui::Panel::top("search_bar").show(ui, |ui| {
-                ui.add_space(3.0);
-                self.search_ui(ui);
-                ui.add_space(3.0);
-            });
+            egui::Panel::top("search_bar")
+                .frame(crate::ui::backdrop::side_panel(ui.style()))
+                .show(ui, |ui| {
+                    ui.add_space(3.0);
+                    self.search_ui(ui);
+                    ui.add_space(3.0);
+                });
         }
-        egui::Panel::bottom("composer_panel").show(ui, |ui| {
-            actions.extend(self.composer_ui(ui, around));
-        });
+        egui::Panel::bottom("composer_panel")
+            .frame(crate::ui::backdrop::side_panel(ui.style()))
+            .show(ui, |ui| {
+                actions.extend(self.composer_ui(ui, around));
+            });
         if std::mem::take(&mut self.conversation.scroll_to_end) {
             scroll = Some(Scroll::End);
         }
@@ -420,7 +426,8 @@ impl RoomView {
         } else {
             Marks::default()
         };
-        egui::CentralPanel::default().show(ui, |ui| {
+        let frame = crate::ui::backdrop::central_panel(ui.style());
+        egui::CentralPanel::default().frame(frame).show(ui, |ui| {
             if let Some(i) = conversation_ui(
                 ui,
                 &self.state.lines,
@@ -466,7 +473,8 @@ impl RoomView {
                 });
             return (Shown::Room, back.then_some(RoomAction::BackToStart));
         }
-        egui::CentralPanel::default().show(ui, |ui| {
+        let frame = crate::ui::backdrop::central_panel(ui.style());
+        egui::CentralPanel::default().frame(frame).show(ui, |ui| {
             ui.vertical_centered(|ui| {
                 ui.set_max_width(640.0);
                 ui.add_space(40.0);
@@ -700,14 +708,16 @@ impl RoomView {
     /// and the door.
     fn top_ui(&mut self, ui: &mut Ui, service: crate::notify::Service) -> Vec<RoomAction> {
         let mut actions: Vec<RoomAction> = Vec::new();
-        egui::Panel::top("address_bar").show(ui, |ui| {
-            actions.extend(self.address_bar_ui(ui, service));
-            if self.state.role == Role::Host {
-                let asked = self.door.ui(ui, &mut self.state.door);
-                actions.extend(asked.into_iter().map(RoomAction::Door));
-                ui.add_space(4.0);
-            }
-        });
+        egui::Panel::top("address_bar")
+            .frame(crate::ui::backdrop::side_panel(ui.style()))
+            .show(ui, |ui| {
+                actions.extend(self.address_bar_ui(ui, service));
+                if self.state.role == Role::Host {
+                    let asked = self.door.ui(ui, &mut self.state.door);
+                    actions.extend(asked.into_iter().map(RoomAction::Door));
+                    ui.add_space(4.0);
+                }
+            });
         actions
     }
 
@@ -966,6 +976,37 @@ mod tests {
             }));
         }
         harness(state)
+    }
+
+    #[test]
+    fn with_a_hundred_thousand_lines_only_the_lines_in_view_are_laid_out_and_only_once() {
+        let mut h = busy_room(100_000);
+        let laid_out =
+            |h: &Harness<'static, RoomView>| h.state().conversation.heights.galleys().laid_out();
+        // A 600-point window shows some twenty lines.
+        let first = laid_out(&h);
+        assert!((10..=60).contains(&first), "{first} lines laid out");
+        // Frames that change nothing lay nothing out again.
+        h.run_steps(20);
+        assert_eq!(laid_out(&h), first, "lines in view were laid out again");
+        // A page up lays out about a page of lines.
+        h.get_by_label("Message").focus();
+        h.key_press(egui::Key::PageUp);
+        h.run();
+        let paged = laid_out(&h) - first;
+        assert!(
+            (5..=60).contains(&paged),
+            "{paged} lines laid out for a page"
+        );
+        // A new width lays out what is in view again, and only that.
+        let before = laid_out(&h);
+        h.set_size(egui::vec2(700.0, 600.0));
+        h.run();
+        let resized = laid_out(&h) - before;
+        assert!(
+            (10..=120).contains(&resized),
+            "{resized} lines laid out for a new width"
+        );
     }
 
     #[test]
