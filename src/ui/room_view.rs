@@ -538,13 +538,7 @@ impl RoomView {
             return None;
         }
         let mut open = true;
-        let mut asked = None;
-        egui::Window::new("Connection and certificate")
-            .open(&mut open)
-            .default_width(620.0)
-            .default_height(520.0)
-            .vscroll(true)
-            .show(ui.ctx(), |ui| asked = self.details.ui(ui, &self.state));
+        let asked = self.details.window(ui.ctx(), &self.state, &mut open);
         self.open.details = open;
         asked.map(|DetailsAction::SaveChain| RoomAction::SaveChain)
     }
