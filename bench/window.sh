@@ -7,6 +7,7 @@
 # cost of a frame: our code, tessellation, rasterisation and the swap.
 #
 #   bench/window.sh [MESSAGES]        # default 100000
+#   BIN_DIR=DIR bench/window.sh       # DIR's tlschat and loadgen, not built
 #   PERF=1 bench/window.sh            # also profile the window (perf record)
 #                                     # while idle, scrolling and dragging
 #
@@ -18,13 +19,16 @@ set -u
 cd "$(dirname "$0")/.."
 N=${1:-100000}
 TARGET=${CARGO_TARGET_DIR:-target}
-BIN="$TARGET/release/tlschat"
-LOADGEN="$TARGET/release/loadgen"
+# BIN_DIR=DIR: measure the tlschat and loadgen already built in DIR (another
+# commit's, for a before/after in the same conditions); nothing is built.
+BIN_DIR=${BIN_DIR:-}
+BIN="${BIN_DIR:-$TARGET/release}/tlschat"
+LOADGEN="${BIN_DIR:-$TARGET/release}/loadgen"
 for tool in Xvfb xdotool import python3 ss; do
     command -v "$tool" >/dev/null || { echo "window.sh: $tool is not installed" >&2; exit 1; }
 done
 WORK=$(mktemp -d /tmp/tlschat-window.XXXXXX)
-nice -n 10 cargo build --release --bin tlschat --bin loadgen || exit 1
+[ -n "$BIN_DIR" ] || nice -n 10 cargo build --release --bin tlschat --bin loadgen || exit 1
 export TLSCHAT_CONFIG_DIR="$WORK/config"
 "$BIN" gen-cert --out "$WORK/certs" --force >/dev/null || exit 1
 

@@ -14,13 +14,11 @@ pub fn clear_color(visuals: &Visuals) -> [f32; 4] {
 }
 
 /// A side, top or bottom panel's frame, its background left to the clear.
-#[must_use]
 pub fn side_panel(style: &Style) -> Frame {
     Frame::side_top_panel(style).fill(Color32::TRANSPARENT)
 }
 
 /// The central panel's frame, its background left to the clear.
-#[must_use]
 pub fn central_panel(style: &Style) -> Frame {
     Frame::central_panel(style).fill(Color32::TRANSPARENT)
 }
