@@ -343,7 +343,7 @@ impl RoomView {
     /// the order asked (every one of them: a shortcut and Enter in the
     /// same frame are two actions).
     pub fn ui(&mut self, ui: &mut Ui, around: Surroundings) -> Vec<RoomAction> {
-        let (action, mut scroll) = self.keys(ui, around);
+        let (action, scroll) = self.keys(ui, around);
         let mut actions: Vec<RoomAction> = action.into_iter().collect();
         actions.extend(self.top_ui(ui, around.notify_service));
         let (shown, action) = self.ended_ui(ui);
@@ -408,6 +408,19 @@ impl RoomView {
             .show(ui, |ui| {
                 actions.extend(self.composer_ui(ui, around));
             });
+        actions.extend(self.conversation_panel_ui(ui, scroll));
+        actions.extend(self.details_window(ui));
+        actions.extend(self.door.confirm_ui(ui.ctx()).map(RoomAction::Door));
+        actions
+    }
+
+    /// The conversation, in the space the panels leave, making `scroll`
+    /// (or the scroll a send or a search asks for); a "Resend" clicked.
+    fn conversation_panel_ui(
+        &mut self,
+        ui: &mut Ui,
+        mut scroll: Option<Scroll>,
+    ) -> Option<RoomAction> {
         if std::mem::take(&mut self.conversation.scroll_to_end) {
             scroll = Some(Scroll::End);
         }
@@ -427,6 +440,7 @@ impl RoomView {
             Marks::default()
         };
         let frame = crate::ui::backdrop::central_panel(ui.style());
+        let mut resend = None;
         egui::CentralPanel::default().frame(frame).show(ui, |ui| {
             if let Some(i) = conversation_ui(
                 ui,
@@ -438,12 +452,10 @@ impl RoomView {
             ) && let Some(c) = self.state.resend(i)
             {
                 self.conversation.heights.invalidate();
-                actions.push(RoomAction::Send(c));
+                resend = Some(RoomAction::Send(c));
             }
         });
-        actions.extend(self.details_window(ui));
-        actions.extend(self.door.confirm_ui(ui.ctx()).map(RoomAction::Door));
-        actions
+        resend
     }
 
     /// A member the door refused: a screen that says so (there is no
