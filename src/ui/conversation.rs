@@ -3,7 +3,8 @@
 //! measured once (again only when the width changes), so a history of
 //! 100,000 messages scrolls as smoothly as one of ten.
 //!
-//! The lines in view keep their galleys from frame to frame ([`Galleys`]):
+//! The lines in view keep their galleys from frame to frame
+//! ([`crate::ui::galleys`]):
 //! a line is laid out again only when it changes, or the width, its search
 //! marks, the colours or the fonts do.
 //!
@@ -11,13 +12,13 @@
 //! back) a divider runs across the conversation, and the history above it
 //! is drawn dimmed.
 
-use std::collections::HashMap;
 use std::hash::{Hash as _, Hasher as _};
 use std::sync::Arc;
 
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Galley, Sense, Stroke, Ui};
 
+use crate::ui::galleys::Galleys;
 use crate::ui::search::Found;
 use crate::ui::state::{ChatLine, Delivery, LineId};
 
@@ -91,6 +92,21 @@ pub struct Marks<'a> {
     pub found: &'a [Found],
     /// The current match's index in `found`.
     pub current: Option<usize>,
+}
+
+impl Marks<'_> {
+    /// Line `i`'s matches: a slice of the sorted list, and which of them
+    /// is the current one.
+    fn of_line(&self, i: usize) -> LineMarks<'_> {
+        let from = self.found.partition_point(|f| f.line < i);
+        let to = self.found.partition_point(|f| f.line <= i);
+        LineMarks {
+            found: &self.found[from..to],
+            current: self
+                .current
+                .and_then(|c| (from..to).contains(&c).then(|| c - from)),
+        }
+    }
 }
 
 /// A scroll the conversation makes this frame.
@@ -258,7 +274,7 @@ pub struct HeightCache {
     /// How far the view was scrolled down, as of the last frame.
     offset: f32,
     /// The galleys of the lines in view.
-    galleys: Galleys,
+    galleys: Galleys<LineId>,
 }
 
 const GAP: f32 = 6.0;
@@ -337,7 +353,7 @@ impl HeightCache {
 
     /// The galleys of the lines in view (and how many lines were laid out).
     #[must_use]
-    pub fn galleys(&self) -> &Galleys {
+    pub fn galleys(&self) -> &Galleys<LineId> {
         &self.galleys
     }
 
@@ -345,73 +361,6 @@ impl HeightCache {
     pub fn invalidate(&mut self) {
         self.heights.clear();
         self.dirty = true;
-    }
-}
-
-/// The galleys of the lines drawn last frame, by line id, with what they
-/// were laid out for. A frame lays out only the lines in view whose galley
-/// is missing or stale; lines that leave the view are forgotten.
-#[derive(Debug, Default)]
-pub struct Galleys {
-    /// Last frame's galleys (taken from as this frame draws).
-    kept: HashMap<LineId, Shaped>,
-    /// This frame's galleys (kept for the next).
-    drawn: HashMap<LineId, Shaped>,
-    /// What the fonts were last frame: a change (a new scale, or egui
-    /// clearing its full glyph atlas) leaves every galley pointing into an
-    /// old atlas.
-    fonts: (u32, f32),
-    /// How many lines were laid out so far.
-    laid_out: u64,
-}
-
-/// One line's galley and what it was made for.
-#[derive(Debug)]
-struct Shaped {
-    key: u64,
-    galley: Arc<Galley>,
-    /// Whether the line names us (highlighted).
-    mentions: bool,
-}
-
-impl Galleys {
-    /// How many lines were laid out since the conversation was first drawn.
-    #[must_use]
-    pub fn laid_out(&self) -> u64 {
-        self.laid_out
-    }
-
-    /// Starts a frame: every galley is dropped if the fonts changed.
-    fn begin(&mut self, ui: &Ui) {
-        let ppp = ui.ctx().pixels_per_point().to_bits();
-        let fill = ui.fonts(|f| f.font_atlas_fill_ratio());
-        // Last frame's galleys are this frame's to take; those not taken
-        // (lines that left the view) are dropped at the next frame.
-        self.kept = std::mem::take(&mut self.drawn);
-        // The atlas only fills up, until egui clears it.
-        if ppp != self.fonts.0 || fill < self.fonts.1 {
-            self.kept.clear();
-        }
-        self.fonts = (ppp, fill);
-    }
-
-    /// Line `line`'s galley for this frame, laid out only if needed.
-    fn get(&mut self, ui: &Ui, line: &ChatLine, look: &Look<'_>, marks: LineMarks<'_>) -> &Shaped {
-        let key = look.key(line, marks);
-        let shaped = match self.kept.remove(&line.id) {
-            Some(s) if s.key == key => s,
-            _ => {
-                self.laid_out += 1;
-                Shaped {
-                    key,
-                    galley: layout(ui, line, look.width, marks.found, marks.current),
-                    mentions: !line.is_own()
-                        && !line.is_notice()
-                        && crate::ui::state::mentions(&line.text, look.me),
-                }
-            }
-        };
-        self.drawn.entry(line.id).insert_entry(shaped).into_mut()
     }
 }
 
@@ -432,22 +381,10 @@ struct LineMarks<'a> {
 
 impl<'a> Look<'a> {
     fn new(ui: &Ui, width: f32, me: &'a str) -> Self {
-        let v = ui.visuals();
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        v.dark_mode.hash(&mut h);
-        for c in [
-            v.text_color(),
-            v.weak_text_color(),
-            v.hyperlink_color,
-            v.error_fg_color,
-            v.warn_fg_color,
-        ] {
-            c.to_array().hash(&mut h);
-        }
         Self {
             width,
             me,
-            colors: h.finish(),
+            colors: crate::ui::galleys::colors_key(ui.visuals()),
         }
     }
 
@@ -461,6 +398,14 @@ impl<'a> Look<'a> {
         marks.current.hash(&mut h);
         h.finish()
     }
+}
+
+/// Lays out `line` and says whether it names us.
+fn shape(ui: &Ui, line: &ChatLine, look: &Look<'_>, marks: LineMarks<'_>) -> (Arc<Galley>, bool) {
+    let galley = layout(ui, line, look.width, marks.found, marks.current);
+    let mentions =
+        !line.is_own() && !line.is_notice() && crate::ui::state::mentions(&line.text, look.me);
+    (galley, mentions)
 }
 
 fn extra(line: &ChatLine) -> f32 {
@@ -528,18 +473,11 @@ pub fn conversation_ui(
                 if top > viewport.max.y {
                     break;
                 }
-                // This line's matches: a slice of the sorted list.
-                let from = marks.found.partition_point(|f| f.line < i);
-                let to = marks.found.partition_point(|f| f.line <= i);
-                let current = marks
-                    .current
-                    .and_then(|c| (from..to).contains(&c).then(|| c - from));
-                let marks = LineMarks {
-                    found: &marks.found[from..to],
-                    current,
-                };
-                let shaped = cache.galleys.get(ui, line, &look, marks);
-                let (galley, mentions) = (shaped.galley.clone(), shaped.mentions);
+                let marks = marks.of_line(i);
+                let shaped = cache.galleys.get(line.id, look.key(line, marks), || {
+                    shape(ui, line, &look, marks)
+                });
+                let (galley, mentions) = (shaped.galley.clone(), shaped.flag);
                 let height = galley.size().y + extra(line);
                 corrected |= cache.measured(i, height + GAP);
                 let rect = egui::Rect::from_min_size(

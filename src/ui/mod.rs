@@ -10,6 +10,7 @@ pub mod door;
 pub mod door_view;
 pub mod file_dialog;
 pub mod frame_log;
+pub mod galleys;
 mod interstitial;
 mod invite_panel;
 mod room_view;

@@ -9,6 +9,7 @@ use crate::net::{DisconnectKind, DoorCommand, JoinConfig, MemberInfo, SessionCom
 use crate::ui::cert_view::{Details, DetailsAction};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
 use crate::ui::door_view::DoorPanel;
+use crate::ui::galleys::Galleys;
 use crate::ui::interstitial::{Choice, Warning};
 use crate::ui::search::{MatchCount, Search};
 use crate::ui::state::{Role, RoomModel, Status};
@@ -55,6 +56,8 @@ pub struct RoomView {
     /// The door's own state (host): the "New invite" form, a kick or ban
     /// being confirmed.
     pub door: DoorPanel,
+    /// The galleys of the member list's names in view, by member id.
+    names: Galleys<u64>,
 }
 
 /// What a part of the room view drew.
@@ -220,6 +223,7 @@ impl RoomView {
             composer: Composer::default(),
             conversation: ConversationView::default(),
             door: DoorPanel::default(),
+            names: Galleys::default(),
         }
     }
 
@@ -757,9 +761,13 @@ impl RoomView {
         let mut asked = None;
         let state = &self.state;
         let door = &mut self.door;
+        let names = &mut self.names;
+        names.begin(ui);
+        let colors = crate::ui::galleys::colors_key(ui.visuals());
         egui::ScrollArea::vertical()
             .id_salt("members_list")
             .show_rows(ui, row_height, state.members.len(), |ui, rows| {
+                let width = ui.available_width();
                 for m in &state.members[rows] {
                     let muted = state.door.is_muted(m);
                     let mut text = m.nick.clone();
@@ -775,13 +783,27 @@ impl RoomView {
                     if muted {
                         text.push_str(" · muted");
                     }
-                    let rich = if m.is_host {
-                        RichText::new(text).strong()
-                    } else {
-                        RichText::new(text)
-                    };
+                    // Laid out (cut short with "…" to the list's width)
+                    // only when the name, the width or the colours change.
+                    let key =
+                        crate::ui::galleys::key_of(&(&text, m.is_host, width.to_bits(), colors));
+                    let galley = names.get(m.id, key, || {
+                        let rich = if m.is_host {
+                            RichText::new(text).strong()
+                        } else {
+                            RichText::new(text)
+                        };
+                        let wrap = Some(egui::TextWrapMode::Truncate);
+                        let galley = egui::WidgetText::from(rich).into_galley(
+                            ui,
+                            wrap,
+                            width,
+                            egui::TextStyle::Body,
+                        );
+                        (galley, false)
+                    });
+                    let label = egui::Label::new(galley.galley.clone());
                     let others = state.role == Role::Host && !m.is_host && Some(m.id) != state.me;
-                    let label = egui::Label::new(rich).truncate();
                     if others {
                         let r = ui.add(label.sense(egui::Sense::click()));
                         r.context_menu(|ui| {
@@ -929,6 +951,22 @@ mod tests {
             h.query_by_label("guest-4000 · plain text").is_none(),
             "a name far out of view was laid out"
         );
+        // Only the names in view were laid out, and frames that change
+        // nothing lay none out again.
+        let first = h.state().names.laid_out();
+        assert!((10..=60).contains(&first), "{first} names laid out");
+        let mut h = h;
+        h.run_steps(20);
+        assert_eq!(
+            h.state().names.laid_out(),
+            first,
+            "names were laid out again"
+        );
+        // A member who changes name is laid out again, alone.
+        h.state_mut().state.members[1].nick = "ana".into();
+        h.run();
+        assert!(h.query_by_label("ana · plain text").is_some());
+        assert_eq!(h.state().names.laid_out(), first + 1);
     }
 
     /// A 900×600 window drawing a view over `state`, after its first frame.
