@@ -327,30 +327,46 @@ pub const SIGNAL_GRACE: std::time::Duration = std::time::Duration::from_secs(10)
 /// Sends Disconnect to the net thread on Ctrl-C or SIGTERM; the process
 /// ends whatever it is waiting on (a file that does not open, a peer that
 /// does not answer) at a second signal or [`SIGNAL_GRACE`] after the first.
+/// The handlers are in place when this returns: a signal that comes at
+/// once (a service manager stopping a host that just started) closes the
+/// session cleanly too, rather than kill the process.
 fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
+    let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
+        eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly");
+        return;
+    };
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        let _in_runtime = rt.enter();
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(term), Ok(int)) => (term, int),
+            _ => {
+                eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly");
+                return;
+            }
+        }
+    };
     let spawned = std::thread::Builder::new()
         .name("tlschat-signals".into())
         .spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
-                return;
-            };
             rt.block_on(async {
                 #[cfg(unix)]
                 {
-                    use tokio::signal::unix::{SignalKind, signal};
-                    let Ok(mut term) = signal(SignalKind::terminate()) else {
-                        return;
-                    };
+                    let (mut term, mut int) = signals;
                     tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
+                        _ = int.recv() => {}
                         _ = term.recv() => {}
                     }
                     commands.send(session, SessionCommand::Disconnect);
                     tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
+                        _ = int.recv() => {}
                         _ = term.recv() => {}
                         () = tokio::time::sleep(SIGNAL_GRACE) => {}
                     }

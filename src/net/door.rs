@@ -116,6 +116,10 @@ impl std::str::FromStr for HistoryVisibility {
 pub const KNOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(300);
 /// The most members that may wait in the lobby at once.
 pub const MAX_KNOCKING: usize = 32;
+/// The most members that may wait in the lobby from one address (an IPv6
+/// address by its /64): one machine cannot fill the lobby and keep
+/// everyone else out.
+pub const MAX_KNOCKING_PER_ADDRESS: usize = 4;
 
 /// The host's choices for its door (`host --access`,
 /// `--require-client-ca`, `--history-visibility`, `--knock-wait`).
@@ -299,7 +303,8 @@ pub enum Refusal {
     /// A knock the host did not answer within `--knock-wait`.
     #[error("the host did not answer in time: try again later")]
     NoAnswer,
-    /// [`MAX_KNOCKING`] callers are waiting already.
+    /// [`MAX_KNOCKING`] callers are waiting already, or
+    /// [`MAX_KNOCKING_PER_ADDRESS`] from the caller's address.
     #[error("too many are waiting to be let in already: try again later")]
     LobbyFull,
 }

@@ -203,6 +203,9 @@ pub fn native_options(config_dir: &std::path::Path) -> eframe::NativeOptions {
             vsync: !crate::ui::frame_log::enabled(),
             ..Default::default()
         },
+        // Flat colours only: dithering would shade every pixel for nothing
+        // (a software renderer feels it).
+        dithering: false,
         ..Default::default()
     }
 }
@@ -384,10 +387,12 @@ impl TlsChatApp {
 
     fn start_ui(&mut self, ui: &mut egui::Ui) {
         let service = self.notifier.service();
-        egui::Panel::bottom("theme_panel").show(ui, |ui| {
-            ui.add_space(2.0);
-            crate::ui::settings::settings_ui(ui, service);
-        });
+        egui::Panel::bottom("theme_panel")
+            .frame(crate::ui::backdrop::side_panel(ui.style()))
+            .show(ui, |ui| {
+                ui.add_space(2.0);
+                crate::ui::settings::settings_ui(ui, service);
+            });
         let action = crate::ui::start::start_screen_ui(
             ui,
             &mut self.form,
@@ -505,6 +510,10 @@ impl TlsChatApp {
 }
 
 impl eframe::App for TlsChatApp {
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        crate::ui::backdrop::clear_color(visuals)
+    }
+
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         // Before this frame's messages: those that come in the frame the
         // window loses the focus are unread.

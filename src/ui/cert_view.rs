@@ -520,9 +520,23 @@ pub fn shown_chain(state: &RoomModel) -> &[CertInfo] {
     }
 }
 
+/// The details window's pages: what the connection and its certificate
+/// are, and (when it was recorded) the handshake on the wire, which takes
+/// the whole window: its tree beside the bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Page {
+    /// The connection, how it was secured, and the certificate chain.
+    #[default]
+    Overview,
+    /// "Handshake on the wire".
+    Wire,
+}
+
 /// The details window's own state.
 #[derive(Debug, Default)]
 pub struct Details {
+    /// The page shown.
+    pub page: Page,
     /// Which certificate of the chain is shown.
     selected_cert: usize,
     /// The last export's outcome (shown under the chain).
@@ -536,9 +550,73 @@ pub enum DetailsAction {
     SaveChain,
 }
 
+/// The details window's title.
+pub const TITLE: &str = "Connection and certificate";
+
+/// The details window's id (egui keeps its place and size under it).
+#[must_use]
+pub fn window_id() -> egui::Id {
+    egui::Id::unique(TITLE)
+}
+
+/// The details window's first size on a screen of `screen`: 940×660, less
+/// on a smaller screen.
+fn first_size(screen: egui::Vec2) -> egui::Vec2 {
+    egui::vec2(
+        940.0_f32.min(screen.x - 40.0).max(420.0),
+        660.0_f32.min(screen.y - 60.0).max(300.0),
+    )
+}
+
 impl Details {
+    /// The details window over `room` (closed by its × into `open`).
+    pub fn window(
+        &mut self,
+        ctx: &egui::Context,
+        room: &RoomModel,
+        open: &mut bool,
+    ) -> Option<DetailsAction> {
+        let mut asked = None;
+        // As large as a 1280×800 screen comfortably gives (the wire view
+        // puts its tree beside the bytes); resizable, and egui remembers
+        // the size it was given. Each page scrolls on its own.
+        egui::Window::new(TITLE)
+            .id(window_id())
+            .open(open)
+            .default_size(first_size(ctx.content_rect().size()))
+            .min_size([420.0, 300.0])
+            .resizable(true)
+            .show(ctx, |ui| asked = self.ui(ui, room));
+        asked
+    }
+
     /// The whole details window's content, for `room`.
     pub fn ui(&mut self, ui: &mut Ui, room: &RoomModel) -> Option<DetailsAction> {
+        let wire = room.connection.as_ref().and_then(|c| c.wire.as_ref());
+        if wire.is_some() {
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.page, Page::Overview, "Overview");
+                ui.selectable_value(&mut self.page, Page::Wire, "Handshake on the wire");
+            });
+            ui.separator();
+        }
+        match (self.page, wire) {
+            (Page::Wire, Some(wire)) => {
+                crate::ui::wire_view::wire_ui(ui, wire);
+                None
+            }
+            _ => {
+                egui::ScrollArea::vertical()
+                    .id_salt("details-overview")
+                    .auto_shrink([false, false])
+                    .show(ui, |ui| self.overview_ui(ui, room))
+                    .inner
+            }
+        }
+    }
+
+    /// The connection, how it was secured, and the chain.
+    fn overview_ui(&mut self, ui: &mut Ui, room: &RoomModel) -> Option<DetailsAction> {
         let heading = match (&room.status, &room.role) {
             (Status::Untrusted(_), _) => "The certificate that was refused",
             (_, Role::Host) => "Your certificate (what members are shown)",
@@ -591,8 +669,7 @@ impl Details {
     }
 }
 
-/// The live connection: its parameters, how it was secured, and its
-/// handshake on the wire.
+/// The live connection: its parameters and how it was secured.
 fn connection_section_ui(ui: &mut Ui, c: &ConnectionInfo) {
     ui.heading("Connection");
     if let Some(path) = &c.keylog {
@@ -613,11 +690,6 @@ fn connection_section_ui(ui: &mut Ui, c: &ConnectionInfo) {
                 ui.add_space(4.0);
             }
         });
-    if let Some(wire) = &c.wire {
-        egui::CollapsingHeader::new("Handshake on the wire")
-            .id_salt("wire")
-            .show(ui, |ui| crate::ui::wire_view::wire_ui(ui, wire));
-    }
     ui.add_space(10.0);
 }
 
@@ -885,5 +957,117 @@ mod tests {
         assert!(shown >= 4, "{shown}");
         assert_eq!(h.query_all_by_label_contains("\x1b").count(), 0);
         assert_eq!(h.query_all_by_label_contains("\u{202e}").count(), 0);
+    }
+
+    /// A handshake with a long tree: one record of 1,200 bytes whose
+    /// message has 60 fields of 4 bytes each.
+    fn long_handshake() -> crate::net::wire::Handshake {
+        use crate::net::wire::{Direction, Field, Handshake, Layer, Span, Step};
+        let span = |start, len| {
+            Some(Span {
+                layer: Layer::Record,
+                start,
+                len,
+            })
+        };
+        let fields = (0..60)
+            .map(|i| Field {
+                name: format!("extension {i}"),
+                value: format!("value {i}"),
+                span: span(9 + i * 4, 4),
+                ..Field::default()
+            })
+            .collect();
+        Handshake {
+            version: None,
+            steps: vec![Step {
+                direction: Direction::ToHost,
+                time_us: 0,
+                record: (0..1200u32).map(|i| (i % 251) as u8).collect(),
+                plain: None,
+                title: "Handshake: ClientHello".into(),
+                header: Field {
+                    name: "record header".into(),
+                    span: span(0, 5),
+                    ..Field::default()
+                },
+                messages: vec![Field {
+                    name: "ClientHello".into(),
+                    value: "1195 bytes".into(),
+                    span: span(5, 1195),
+                    children: fields,
+                    ..Field::default()
+                }],
+            }],
+            notes: vec![],
+        }
+    }
+
+    #[test]
+    fn on_a_1280_by_800_screen_the_wire_views_bytes_are_inside_the_window_beside_a_long_tree() {
+        use egui_kittest::{Harness, kittest::Queryable as _};
+        let mut info = connection("TLS 1.3", NamedGroup::X25519, false, verified());
+        info.wire = Some(std::sync::Arc::new(long_handshake()));
+        let mut state = RoomModel::new(crate::ui::state::Role::Member, "h:1".into(), "ana".into());
+        state.connection = Some(Box::new(info));
+        // The step's arrow is in the system fonts the window loads, not in
+        // the test's.
+        let mut h = Harness::builder()
+            .with_size(egui::vec2(1280.0, 800.0))
+            .allow_missing_glyphs()
+            .build_ui_state(
+                |ui, (details, state): &mut (Details, RoomModel)| {
+                    details.window(ui.ctx(), state, &mut true);
+                },
+                (Details::default(), state),
+            );
+        h.run();
+        h.get_by_label("Handshake on the wire").click();
+        h.run();
+        h.get_by_label_contains("Handshake: ClientHello").click();
+        h.run();
+        h.get_by_label("ClientHello: 1195 bytes").click();
+        h.run();
+        // The whole tree is open: far taller than the window.
+        h.get_by_label("extension 59: value 59").scroll_to_me();
+        h.run();
+        h.get_by_label("extension 59: value 59").click();
+        h.run();
+        let window = h
+            .ctx
+            .memory(|m| m.area_rect(window_id()))
+            .expect("the window is shown");
+        let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1280.0, 800.0));
+        assert!(screen.contains_rect(window), "{window:?}");
+        assert!(
+            window.width() >= 900.0 && window.height() >= 600.0,
+            "{window:?}"
+        );
+        // The field's row of bytes is in view, inside the window, and so
+        // is a good part of the pane (not a sliver under the tree).
+        let field_start = 9 + 59 * 4;
+        let row = format!("{:04x}  ", field_start / 16 * 16);
+        let shown = h.get_by_label_contains(&row).rect();
+        assert!(
+            window.contains_rect(shown),
+            "{shown:?} not inside {window:?}"
+        );
+        let rows: Vec<egui::Rect> = (0..1200 / 16)
+            .filter_map(|r| {
+                h.query_by_label_contains(&format!("{:04x}  ", r * 16))
+                    .map(|n| n.rect())
+            })
+            .filter(|r| window.contains_rect(*r))
+            .collect();
+        assert!(
+            rows.len() >= 15,
+            "only {} rows of bytes in the window",
+            rows.len()
+        );
+        assert!(
+            h.query_by_label_contains("the field is bytes 245–248 (4 bytes)")
+                .is_some_and(|n| window.contains_rect(n.rect())),
+            "the selected field's place is told, in the window"
+        );
     }
 }

@@ -3,13 +3,22 @@
 //! measured once (again only when the width changes), so a history of
 //! 100,000 messages scrolls as smoothly as one of ten.
 //!
+//! The lines in view keep their galleys from frame to frame
+//! ([`crate::ui::galleys`]):
+//! a line is laid out again only when it changes, or the width, its search
+//! marks, the colours or the fonts do.
+//!
 //! Where stored history ends (a newcomer's backlog, what a resume brought
 //! back) a divider runs across the conversation, and the history above it
 //! is drawn dimmed.
 
+use std::hash::{Hash as _, Hasher as _};
+use std::sync::Arc;
+
 use egui::text::{LayoutJob, TextFormat};
 use egui::{Color32, FontId, Galley, Sense, Stroke, Ui};
 
+use crate::ui::galleys::Galleys;
 use crate::ui::search::Found;
 use crate::ui::state::{ChatLine, Delivery, LineId};
 
@@ -85,6 +94,21 @@ pub struct Marks<'a> {
     pub current: Option<usize>,
 }
 
+impl Marks<'_> {
+    /// Line `i`'s matches: a slice of the sorted list, and which of them
+    /// is the current one.
+    fn of_line(&self, i: usize) -> LineMarks<'_> {
+        let from = self.found.partition_point(|f| f.line < i);
+        let to = self.found.partition_point(|f| f.line <= i);
+        LineMarks {
+            found: &self.found[from..to],
+            current: self
+                .current
+                .and_then(|c| (from..to).contains(&c).then(|| c - from)),
+        }
+    }
+}
+
 /// A scroll the conversation makes this frame.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Scroll {
@@ -158,7 +182,7 @@ fn layout(
     width: f32,
     marks: &[Found],
     current: Option<usize>,
-) -> std::sync::Arc<Galley> {
+) -> Arc<Galley> {
     let colors = mark_colors(ui.visuals());
     if line.is_divider() {
         let color = divider_color(ui.visuals());
@@ -249,6 +273,8 @@ pub struct HeightCache {
     dirty: bool,
     /// How far the view was scrolled down, as of the last frame.
     offset: f32,
+    /// The galleys of the lines in view.
+    galleys: Galleys<LineId>,
 }
 
 const GAP: f32 = 6.0;
@@ -325,11 +351,61 @@ impl HeightCache {
         self.offset
     }
 
+    /// The galleys of the lines in view (and how many lines were laid out).
+    #[must_use]
+    pub fn galleys(&self) -> &Galleys<LineId> {
+        &self.galleys
+    }
+
     /// Forgets every measurement (lines were removed or changed in place).
     pub fn invalidate(&mut self) {
         self.heights.clear();
         self.dirty = true;
     }
+}
+
+/// What every line's galley depends on besides the line itself.
+struct Look<'a> {
+    width: f32,
+    me: &'a str,
+    /// The colours' fingerprint (a theme change lays everything out again).
+    colors: u64,
+}
+
+/// One line's search marks.
+#[derive(Clone, Copy)]
+struct LineMarks<'a> {
+    found: &'a [Found],
+    current: Option<usize>,
+}
+
+impl<'a> Look<'a> {
+    fn new(ui: &Ui, width: f32, me: &'a str) -> Self {
+        Self {
+            width,
+            me,
+            colors: crate::ui::galleys::colors_key(ui.visuals()),
+        }
+    }
+
+    fn key(&self, line: &ChatLine, marks: LineMarks<'_>) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.width.to_bits().hash(&mut h);
+        self.colors.hash(&mut h);
+        self.me.hash(&mut h);
+        line.hash(&mut h);
+        marks.found.iter().for_each(|f| f.range.hash(&mut h));
+        marks.current.hash(&mut h);
+        h.finish()
+    }
+}
+
+/// Lays out `line` and says whether it names us.
+fn shape(ui: &Ui, line: &ChatLine, look: &Look<'_>, marks: LineMarks<'_>) -> (Arc<Galley>, bool) {
+    let galley = layout(ui, line, look.width, marks.found, marks.current);
+    let mentions =
+        !line.is_own() && !line.is_notice() && crate::ui::state::mentions(&line.text, look.me);
+    (galley, mentions)
 }
 
 fn extra(line: &ChatLine) -> f32 {
@@ -355,6 +431,8 @@ pub fn conversation_ui(
 ) -> Option<LineId> {
     let width = (ui.available_width() - 16.0).max(100.0);
     cache.sync(lines, width);
+    cache.galleys.begin(ui);
+    let look = Look::new(ui, width, me);
     let total = cache.tops.last().copied().unwrap_or(0.0);
     let mut resend = None;
     let mut corrected = false;
@@ -395,13 +473,11 @@ pub fn conversation_ui(
                 if top > viewport.max.y {
                     break;
                 }
-                // This line's matches: a slice of the sorted list.
-                let from = marks.found.partition_point(|f| f.line < i);
-                let to = marks.found.partition_point(|f| f.line <= i);
-                let current = marks
-                    .current
-                    .and_then(|c| (from..to).contains(&c).then(|| c - from));
-                let galley = layout(ui, line, width, &marks.found[from..to], current);
+                let marks = marks.of_line(i);
+                let shaped = cache.galleys.get(line.id, look.key(line, marks), || {
+                    shape(ui, line, &look, marks)
+                });
+                let (galley, mentions) = (shaped.galley.clone(), shaped.flag);
                 let height = galley.size().y + extra(line);
                 corrected |= cache.measured(i, height + GAP);
                 let rect = egui::Rect::from_min_size(
@@ -412,8 +488,7 @@ pub fn conversation_ui(
                     divider_ui(ui, rect, galley);
                     continue;
                 }
-                if !line.is_own() && !line.is_notice() && crate::ui::state::mentions(&line.text, me)
-                {
+                if mentions {
                     let color = ui.visuals().warn_fg_color.gamma_multiply(0.18);
                     ui.painter().rect_filled(rect.expand(2.0), 3.0, color);
                 }
@@ -440,7 +515,7 @@ pub fn conversation_ui(
 }
 
 /// A rule across `rect` with the divider's text in the middle.
-fn divider_ui(ui: &mut Ui, rect: egui::Rect, galley: std::sync::Arc<Galley>) {
+fn divider_ui(ui: &mut Ui, rect: egui::Rect, galley: Arc<Galley>) {
     let text = egui::Align2::CENTER_CENTER.align_size_within_rect(galley.size(), rect);
     let stroke = Stroke::new(1.0, divider_color(ui.visuals()));
     let y = rect.center().y;

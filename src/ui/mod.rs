@@ -3,12 +3,14 @@
 //! applies the [`crate::net::NetEvent`]s it gets back, once per frame.
 
 mod app;
+mod backdrop;
 mod cert_view;
 pub mod conversation;
 pub mod door;
 pub mod door_view;
 pub mod file_dialog;
 pub mod frame_log;
+pub mod galleys;
 mod interstitial;
 mod invite_panel;
 mod room_view;

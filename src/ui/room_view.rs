@@ -9,6 +9,7 @@ use crate::net::{DisconnectKind, DoorCommand, JoinConfig, MemberInfo, SessionCom
 use crate::ui::cert_view::{Details, DetailsAction};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
 use crate::ui::door_view::DoorPanel;
+use crate::ui::galleys::Galleys;
 use crate::ui::interstitial::{Choice, Warning};
 use crate::ui::search::{MatchCount, Search};
 use crate::ui::state::{Role, RoomModel, Status};
@@ -55,6 +56,8 @@ pub struct RoomView {
     /// The door's own state (host): the "New invite" form, a kick or ban
     /// being confirmed.
     pub door: DoorPanel,
+    /// The galleys of the member list's names in view, by member id.
+    names: Galleys<u64>,
 }
 
 /// What a part of the room view drew.
@@ -220,6 +223,7 @@ impl RoomView {
             composer: Composer::default(),
             conversation: ConversationView::default(),
             door: DoorPanel::default(),
+            names: Galleys::default(),
         }
     }
 
@@ -343,7 +347,7 @@ impl RoomView {
     /// the order asked (every one of them: a shortcut and Enter in the
     /// same frame are two actions).
     pub fn ui(&mut self, ui: &mut Ui, around: Surroundings) -> Vec<RoomAction> {
-        let (action, mut scroll) = self.keys(ui, around);
+        let (action, scroll) = self.keys(ui, around);
         let mut actions: Vec<RoomAction> = action.into_iter().collect();
         actions.extend(self.top_ui(ui, around.notify_service));
         let (shown, action) = self.ended_ui(ui);
@@ -353,7 +357,8 @@ impl RoomView {
         }
         if let Status::Untrusted(u) = &self.state.status {
             let u = u.clone();
-            egui::CentralPanel::default().show(ui, |ui| {
+            let frame = crate::ui::backdrop::central_panel(ui.style());
+            egui::CentralPanel::default().frame(frame).show(ui, |ui| {
                 // A readable column, like a browser's warning page.
                 let side = ((ui.available_width() - 720.0) / 2.0).max(0.0);
                 ui.horizontal_top(|ui| {
@@ -387,21 +392,39 @@ impl RoomView {
                 });
         }
         egui::Panel::right("members")
+            .frame(crate::ui::backdrop::side_panel(ui.style()))
             .resizable(true)
             .default_size(190.0)
             .show(ui, |ui| {
                 actions.extend(self.members_ui(ui).map(RoomAction::Door));
             });
         if self.search.open {
-            egui::Panel::top("search_bar").show(ui, |ui| {
-                ui.add_space(3.0);
-                self.search_ui(ui);
-                ui.add_space(3.0);
-            });
+            egui::Panel::top("search_bar")
+                .frame(crate::ui::backdrop::side_panel(ui.style()))
+                .show(ui, |ui| {
+                    ui.add_space(3.0);
+                    self.search_ui(ui);
+                    ui.add_space(3.0);
+                });
         }
-        egui::Panel::bottom("composer_panel").show(ui, |ui| {
-            actions.extend(self.composer_ui(ui, around));
-        });
+        egui::Panel::bottom("composer_panel")
+            .frame(crate::ui::backdrop::side_panel(ui.style()))
+            .show(ui, |ui| {
+                actions.extend(self.composer_ui(ui, around));
+            });
+        actions.extend(self.conversation_panel_ui(ui, scroll));
+        actions.extend(self.details_window(ui));
+        actions.extend(self.door.confirm_ui(ui.ctx()).map(RoomAction::Door));
+        actions
+    }
+
+    /// The conversation, in the space the panels leave, making `scroll`
+    /// (or the scroll a send or a search asks for); a "Resend" clicked.
+    fn conversation_panel_ui(
+        &mut self,
+        ui: &mut Ui,
+        mut scroll: Option<Scroll>,
+    ) -> Option<RoomAction> {
         if std::mem::take(&mut self.conversation.scroll_to_end) {
             scroll = Some(Scroll::End);
         }
@@ -420,7 +443,9 @@ impl RoomView {
         } else {
             Marks::default()
         };
-        egui::CentralPanel::default().show(ui, |ui| {
+        let frame = crate::ui::backdrop::central_panel(ui.style());
+        let mut resend = None;
+        egui::CentralPanel::default().frame(frame).show(ui, |ui| {
             if let Some(i) = conversation_ui(
                 ui,
                 &self.state.lines,
@@ -431,12 +456,10 @@ impl RoomView {
             ) && let Some(c) = self.state.resend(i)
             {
                 self.conversation.heights.invalidate();
-                actions.push(RoomAction::Send(c));
+                resend = Some(RoomAction::Send(c));
             }
         });
-        actions.extend(self.details_window(ui));
-        actions.extend(self.door.confirm_ui(ui.ctx()).map(RoomAction::Door));
-        actions
+        resend
     }
 
     /// A member the door refused: a screen that says so (there is no
@@ -466,7 +489,8 @@ impl RoomView {
                 });
             return (Shown::Room, back.then_some(RoomAction::BackToStart));
         }
-        egui::CentralPanel::default().show(ui, |ui| {
+        let frame = crate::ui::backdrop::central_panel(ui.style());
+        egui::CentralPanel::default().frame(frame).show(ui, |ui| {
             ui.vertical_centered(|ui| {
                 ui.set_max_width(640.0);
                 ui.add_space(40.0);
@@ -530,13 +554,7 @@ impl RoomView {
             return None;
         }
         let mut open = true;
-        let mut asked = None;
-        egui::Window::new("Connection and certificate")
-            .open(&mut open)
-            .default_width(620.0)
-            .default_height(520.0)
-            .vscroll(true)
-            .show(ui.ctx(), |ui| asked = self.details.ui(ui, &self.state));
+        let asked = self.details.window(ui.ctx(), &self.state, &mut open);
         self.open.details = open;
         asked.map(|DetailsAction::SaveChain| RoomAction::SaveChain)
     }
@@ -700,14 +718,16 @@ impl RoomView {
     /// and the door.
     fn top_ui(&mut self, ui: &mut Ui, service: crate::notify::Service) -> Vec<RoomAction> {
         let mut actions: Vec<RoomAction> = Vec::new();
-        egui::Panel::top("address_bar").show(ui, |ui| {
-            actions.extend(self.address_bar_ui(ui, service));
-            if self.state.role == Role::Host {
-                let asked = self.door.ui(ui, &mut self.state.door);
-                actions.extend(asked.into_iter().map(RoomAction::Door));
-                ui.add_space(4.0);
-            }
-        });
+        egui::Panel::top("address_bar")
+            .frame(crate::ui::backdrop::side_panel(ui.style()))
+            .show(ui, |ui| {
+                actions.extend(self.address_bar_ui(ui, service));
+                if self.state.role == Role::Host {
+                    let asked = self.door.ui(ui, &mut self.state.door);
+                    actions.extend(asked.into_iter().map(RoomAction::Door));
+                    ui.add_space(4.0);
+                }
+            });
         actions
     }
 
@@ -741,9 +761,13 @@ impl RoomView {
         let mut asked = None;
         let state = &self.state;
         let door = &mut self.door;
+        let names = &mut self.names;
+        names.begin(ui);
+        let colors = crate::ui::galleys::colors_key(ui.visuals());
         egui::ScrollArea::vertical()
             .id_salt("members_list")
             .show_rows(ui, row_height, state.members.len(), |ui, rows| {
+                let width = ui.available_width();
                 for m in &state.members[rows] {
                     let muted = state.door.is_muted(m);
                     let mut text = m.nick.clone();
@@ -759,13 +783,27 @@ impl RoomView {
                     if muted {
                         text.push_str(" · muted");
                     }
-                    let rich = if m.is_host {
-                        RichText::new(text).strong()
-                    } else {
-                        RichText::new(text)
-                    };
+                    // Laid out (cut short with "…" to the list's width)
+                    // only when the name, the width or the colours change.
+                    let key =
+                        crate::ui::galleys::key_of(&(&text, m.is_host, width.to_bits(), colors));
+                    let galley = names.get(m.id, key, || {
+                        let rich = if m.is_host {
+                            RichText::new(text).strong()
+                        } else {
+                            RichText::new(text)
+                        };
+                        let wrap = Some(egui::TextWrapMode::Truncate);
+                        let galley = egui::WidgetText::from(rich).into_galley(
+                            ui,
+                            wrap,
+                            width,
+                            egui::TextStyle::Body,
+                        );
+                        (galley, false)
+                    });
+                    let label = egui::Label::new(galley.galley.clone());
                     let others = state.role == Role::Host && !m.is_host && Some(m.id) != state.me;
-                    let label = egui::Label::new(rich).truncate();
                     if others {
                         let r = ui.add(label.sense(egui::Sense::click()));
                         r.context_menu(|ui| {
@@ -913,6 +951,22 @@ mod tests {
             h.query_by_label("guest-4000 · plain text").is_none(),
             "a name far out of view was laid out"
         );
+        // Only the names in view were laid out, and frames that change
+        // nothing lay none out again.
+        let first = h.state().names.laid_out();
+        assert!((10..=60).contains(&first), "{first} names laid out");
+        let mut h = h;
+        h.run_steps(20);
+        assert_eq!(
+            h.state().names.laid_out(),
+            first,
+            "names were laid out again"
+        );
+        // A member who changes name is laid out again, alone.
+        h.state_mut().state.members[1].nick = "ana".into();
+        h.run();
+        assert!(h.query_by_label("ana · plain text").is_some());
+        assert_eq!(h.state().names.laid_out(), first + 1);
     }
 
     /// A 900×600 window drawing a view over `state`, after its first frame.
@@ -966,6 +1020,37 @@ mod tests {
             }));
         }
         harness(state)
+    }
+
+    #[test]
+    fn with_a_hundred_thousand_lines_only_the_lines_in_view_are_laid_out_and_only_once() {
+        let mut h = busy_room(100_000);
+        let laid_out =
+            |h: &Harness<'static, RoomView>| h.state().conversation.heights.galleys().laid_out();
+        // A 600-point window shows some twenty lines.
+        let first = laid_out(&h);
+        assert!((10..=60).contains(&first), "{first} lines laid out");
+        // Frames that change nothing lay nothing out again.
+        h.run_steps(20);
+        assert_eq!(laid_out(&h), first, "lines in view were laid out again");
+        // A page up lays out about a page of lines.
+        h.get_by_label("Message").focus();
+        h.key_press(egui::Key::PageUp);
+        h.run();
+        let paged = laid_out(&h) - first;
+        assert!(
+            (5..=60).contains(&paged),
+            "{paged} lines laid out for a page"
+        );
+        // A new width lays out what is in view again, and only that.
+        let before = laid_out(&h);
+        h.set_size(egui::vec2(700.0, 600.0));
+        h.run();
+        let resized = laid_out(&h) - before;
+        assert!(
+            (10..=120).contains(&resized),
+            "{resized} lines laid out for a new width"
+        );
     }
 
     #[test]

@@ -20,7 +20,7 @@ use std::ops::Range;
 use crate::ui::state::{ChatLine, LineId, action};
 
 /// One place a query matches.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Found {
     /// The line's index in the conversation.
     pub line: usize,

@@ -603,7 +603,8 @@ pub fn start_screen_ui(
     own: &OwnKey,
 ) -> Option<StartAction> {
     let mut action = None;
-    egui::CentralPanel::default().show(ui, |ui| {
+    let frame = crate::ui::backdrop::central_panel(ui.style());
+    egui::CentralPanel::default().frame(frame).show(ui, |ui| {
         ui.vertical_centered(|ui| {
             ui.add_space(12.0);
             ui.heading(egui::RichText::new("🔒 tlschat").size(28.0));

@@ -34,7 +34,7 @@ pub enum Role {
 }
 
 /// What became of one of our messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Delivery {
     /// Handed to the network, no acknowledgement yet.
     Sending,
@@ -93,7 +93,7 @@ pub const MAX_LINES: usize = 100_000;
 const TRIM_SLACK: usize = MAX_LINES / 10;
 
 /// One entry of the conversation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ChatLine {
     /// Its stable id.
     pub id: LineId,
@@ -112,7 +112,7 @@ pub struct ChatLine {
 }
 
 /// Who said a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Author {
     /// We did.
     Us,
@@ -121,7 +121,7 @@ pub enum Author {
 }
 
 /// How a message reached the window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
     /// As it was said.
     Live,
@@ -130,7 +130,7 @@ pub enum Source {
 }
 
 /// What a line of the conversation is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LineKind {
     /// Something a member said.
     Message {

@@ -1,6 +1,7 @@
 //! "Handshake on the wire": every record of the connection's handshake in
-//! order, each message's fields as an expandable tree, and a hex pane in
-//! which the selected field's bytes are highlighted. The tree is
+//! order, each message's fields as an expandable tree, and beside it a hex
+//! pane in which the selected field's bytes are highlighted. The two panes
+//! share the window's height and scroll each on its own. The tree is
 //! [`crate::net::wire`]'s; this view only draws it and remembers the
 //! selection (in egui's memory, per window).
 
@@ -12,8 +13,10 @@ use crate::net::wire::{Field, Handshake, Layer, Span, Step};
 
 /// Bytes per row of the hex pane.
 const ROW: usize = 16;
-/// The hex pane's height, in points.
-const HEX_HEIGHT: f32 = 240.0;
+/// The width the hex pane asks for: a row of 16 bytes with its offset.
+const HEX_WIDTH: f32 = 440.0;
+/// The least width left to the tree.
+const TREE_MIN_WIDTH: f32 = 260.0;
 /// How many highlighted bytes the "highlighted" line spells out.
 const SPELLED: usize = 48;
 
@@ -46,16 +49,51 @@ fn field_text(f: &Field) -> String {
     }
 }
 
-/// The view: the tree, then the selected field with its bytes.
+/// The view: the tree on the left, the selected field with its bytes on
+/// the right, both as tall as the space left.
 pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
     let id = ui.make_persistent_id("wire-selection");
     let mut selected: Option<Selected> = ui.data(|d| d.get_temp(id)).flatten();
     let before = selected.clone();
-    ui.label(
-        "Every record of this connection's handshake, in the order it went, as recorded under TLS. \
-         Encrypted handshake records were opened with this connection's own handshake secrets. \
-         Select a field to see its bytes.",
+    ui.add(
+        egui::Label::new(
+            "Every record of this connection's handshake, in the order it went, as recorded under TLS. \
+             Encrypted handshake records were opened with this connection's own handshake secrets. \
+             Select a field to see its bytes.",
+        )
+        .wrap(),
     );
+    ui.add_space(4.0);
+    let size = ui.available_size();
+    let gap = 2.0 * ui.spacing().item_spacing.x + 6.0;
+    let hex_width = HEX_WIDTH.min((size.x - TREE_MIN_WIDTH - gap).max(size.x / 2.0));
+    let tree_width = (size.x - hex_width - gap).max(0.0);
+    ui.horizontal_top(|ui| {
+        pane(ui, egui::vec2(tree_width, size.y), |ui| {
+            egui::ScrollArea::both()
+                .id_salt("wire-tree")
+                .auto_shrink([false, false])
+                .show(ui, |ui| tree_ui(ui, h, &mut selected));
+        });
+        ui.separator();
+        pane(ui, egui::vec2(hex_width, size.y), |ui| {
+            selected_ui(ui, h, selected.as_ref(), before == selected);
+        });
+    });
+    ui.data_mut(|d| d.insert_temp(id, selected));
+}
+
+/// A column of exactly `size`.
+fn pane(ui: &mut Ui, size: egui::Vec2, add: impl FnOnce(&mut Ui)) {
+    ui.allocate_ui_with_layout(size, egui::Layout::top_down(egui::Align::Min), |ui| {
+        ui.set_min_size(size);
+        ui.set_max_size(size);
+        add(ui);
+    });
+}
+
+/// Every step, its fields as a tree, then the recorder's notes.
+fn tree_ui(ui: &mut Ui, h: &Handshake, selected: &mut Option<Selected>) {
     for (i, step) in h.steps.iter().enumerate() {
         let title = format!(
             "{:.3} ms  {}  {} ({} bytes)",
@@ -68,36 +106,35 @@ pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
             .id_salt(("wire-step", i))
             .show(ui, |ui| {
                 let mut path = vec![0];
-                field_ui(ui, &step.header, i, &mut path, &mut selected);
+                field_ui(ui, &step.header, i, &mut path, selected);
                 for (m, message) in step.messages.iter().enumerate() {
                     path[0] = m + 1;
-                    field_ui(ui, message, i, &mut path, &mut selected);
+                    field_ui(ui, message, i, &mut path, selected);
                 }
             });
     }
     for note in &h.notes {
         ui.label(RichText::new(visible_line(note)).italics());
     }
-    ui.separator();
-    match selected.as_ref().and_then(|s| resolve(h, s)) {
+}
+
+/// The selected field, what it means, and its bytes (`same`: the same
+/// selection as last frame).
+fn selected_ui(ui: &mut Ui, h: &Handshake, selected: Option<&Selected>, same: bool) {
+    match selected.and_then(|s| resolve(h, s)) {
         Some((step, field)) => {
-            ui.label(RichText::new(field_text(field)).strong());
+            ui.add(egui::Label::new(RichText::new(field_text(field)).strong()).wrap());
             if !field.note.is_empty() {
                 ui.add(egui::Label::new(visible_line(&field.note).into_owned()).wrap());
             }
             // A new selection brings its first byte into view.
-            let reveal = if before == selected {
-                Reveal::Stay
-            } else {
-                Reveal::ScrollTo
-            };
+            let reveal = if same { Reveal::Stay } else { Reveal::ScrollTo };
             hex_ui(ui, step, field.span, reveal);
         }
         None => {
             ui.label("Select a field to see its bytes.");
         }
     }
-    ui.data_mut(|d| d.insert_temp(id, selected));
 }
 
 /// A field: a selectable line, or (with parts) a header that opens its
@@ -182,12 +219,15 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, reveal: Reveal) {
                 hl.len()
             ));
             let more = if hl.len() > SPELLED { " …" } else { "" };
-            ui.label(
-                RichText::new(format!(
-                    "highlighted: {}{more}",
-                    spaced_hex(&hl[..hl.len().min(SPELLED)])
-                ))
-                .monospace(),
+            ui.add(
+                egui::Label::new(
+                    RichText::new(format!(
+                        "highlighted: {}{more}",
+                        spaced_hex(&hl[..hl.len().min(SPELLED)])
+                    ))
+                    .monospace(),
+                )
+                .wrap(),
             );
         }
         _ => {
@@ -205,11 +245,12 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, reveal: Reveal) {
         ui.visuals().selection.bg_fill,
         ui.visuals().selection.stroke.color,
     );
-    let mut area = egui::ScrollArea::vertical()
+    // The rest of the pane's height, however tall the window is.
+    ui.add_space(4.0);
+    let mut area = egui::ScrollArea::both()
         .id_salt("wire-hex")
-        .max_height(HEX_HEIGHT)
-        .min_scrolled_height(HEX_HEIGHT)
-        .auto_shrink([false, true]);
+        .max_height(ui.available_height())
+        .auto_shrink([false, false]);
     if reveal == Reveal::ScrollTo
         && let Some(r) = &range
     {

@@ -72,7 +72,9 @@ fn a_members_key_reaches_the_host_and_every_members_list() {
     assert_eq!(key_seen(&mut watcher, "bo"), Some(bo_key));
 
     // A member that came before hears it too, and /who shows the whole
-    // fingerprint of each key; the watcher has none.
+    // fingerprint of each key; the watcher has none. (/who lists the
+    // members ana has heard of: it waits until bo's join reached it.)
+    ana.expect("bo joined", |l| l == "* bo joined");
     ana.say("/who");
     ana.expect("bo's key in ana's /who", |l| {
         l.contains("bo") && l.contains(&fingerprint(&bo_key))

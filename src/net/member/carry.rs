@@ -76,9 +76,11 @@ impl Carry {
         self.last_seq = self.last_seq.max(seq);
     }
 
-    /// Whether the user asked to leave and nothing waits any more.
+    /// Whether the user asked to leave and nothing waits any more: the
+    /// door's answer included (a member that leaves before it would never
+    /// learn that it was refused, nor the room that it came in).
     pub(super) fn done(&self) -> bool {
-        self.finishing.is_some() && self.pending.is_empty()
+        self.finishing.is_some() && self.pending.is_empty() && self.welcomed
     }
 
     /// Keeps a message said while the connection is down, to go out after

@@ -747,7 +747,23 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn finishing_waits_for_acknowledgements_until_its_deadline() {
         let start = tokio::time::Instant::now();
-        let (end, ..) = ended(Dialect::Json, &[], &[], false, vec![SessionCommand::Finish]).await;
+        let welcome = ServerFrame::Welcome {
+            you: 1,
+            nick: "me".into(),
+            members: Vec::new(),
+            total: 1,
+            next: None,
+            room: "r".into(),
+            seq: 0,
+        };
+        let (end, ..) = ended(
+            Dialect::Json,
+            &[],
+            &[welcome],
+            false,
+            vec![SessionCommand::Finish],
+        )
+        .await;
         assert_eq!(end, End::left());
         assert_eq!(start.elapsed(), Duration::ZERO, "nothing to wait for");
         let (end, ..) = ended(
@@ -759,6 +775,43 @@ mod tests {
         )
         .await;
         assert_eq!((end, start.elapsed()), (End::left(), FINISH_TIMEOUT));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn leaving_before_the_door_answers_still_hears_the_answer() {
+        use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
+        let (sink, _events) = EventSink::for_tests();
+        let mut carry = carry();
+        let (ours, host) = tokio::io::duplex(64 * 1024);
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        // The user leaves at once (a script whose input ended)…
+        tx.send(SessionCommand::Finish).unwrap();
+        let mut inbox = Inbox::new(rx);
+        // …and the host answers the hello a moment later: the door is shut.
+        let line = "this room is invite-only: ask the host for an invite link";
+        let answer = tokio::spawn(async move {
+            let (read, mut write) = tokio::io::split(host);
+            let mut hello = String::new();
+            tokio::io::BufReader::new(read)
+                .read_line(&mut hello)
+                .await
+                .unwrap();
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            let mut out = Vec::new();
+            let shut = FrameError::new(ErrorCode::NotAdmitted, line).frame();
+            crate::net::protocol::encode_server(&shut, Dialect::Json, &mut out);
+            write.write_all(&out).await.unwrap();
+            hello
+        });
+        let chat = Chat::new(
+            Connection::new(ours, Dialect::Json, 1024),
+            &sink,
+            "h:1",
+            &mut carry,
+        );
+        let end = chat.run(&mut inbox).await;
+        assert!(answer.await.unwrap().contains(r#""type":"hello""#));
+        assert_eq!(end, End::Refused(line.into()), "not 'you left'");
     }
 
     #[test]

@@ -21,7 +21,9 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use crate::net::command::DoorCommand;
-use crate::net::door::{self, Caller, Decision, HistoryVisibility, MAX_KNOCKING, Refusal};
+use crate::net::door::{
+    self, Caller, Decision, HistoryVisibility, MAX_KNOCKING, MAX_KNOCKING_PER_ADDRESS, Refusal,
+};
 use crate::net::event::{KnockView, NetEvent};
 use crate::net::feed::CutReason;
 use crate::net::frame::LeaveReason;
@@ -271,7 +273,15 @@ impl RoomState {
     fn knock(&mut self, arrival: Arrival, reply: oneshot::Sender<Entry>) {
         // Those who stopped waiting leave their place.
         self.entry.lobby.retain(|_, k| !k.reply.is_closed());
-        if self.entry.lobby.len() >= MAX_KNOCKING {
+        let network = |a: &Arrival| a.peer.map(|p| door::network(p.ip()));
+        let here = network(&arrival);
+        let from_here = self
+            .entry
+            .lobby
+            .values()
+            .filter(|k| here.is_some() && network(&k.arrival) == here)
+            .count();
+        if self.entry.lobby.len() >= MAX_KNOCKING || from_here >= MAX_KNOCKING_PER_ADDRESS {
             let _ = reply.send(Entry::Refused(Refusal::LobbyFull));
             self.show_door();
             return;
@@ -746,6 +756,27 @@ mod tests {
         // One that stops waiting makes room.
         drop(waiting.pop());
         knock(room.enter(arrival("late", Some(200), None)).await);
+    }
+
+    #[tokio::test]
+    async fn one_address_cannot_fill_the_lobby() {
+        let (room, _task, _heard) = start(shut(Access::Knock), store(None));
+        let from = |addr: &str, key: u8| Arrival {
+            peer: Some(addr.parse().unwrap()),
+            ..arrival("k", Some(key), None)
+        };
+        let mut waiting = Vec::new();
+        for n in 0..MAX_KNOCKING_PER_ADDRESS {
+            let k = u8::try_from(n).unwrap();
+            waiting.push(knock(room.enter(from("[2001:db8::1]:4000", k)).await));
+        }
+        // Another key from the same /64 waits its turn elsewhere…
+        assert_eq!(
+            refused(room.enter(from("[2001:db8::99]:4000", 100)).await),
+            Refusal::LobbyFull
+        );
+        // …while another address still knocks.
+        waiting.push(knock(room.enter(from("127.0.0.2:4000", 101)).await));
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
