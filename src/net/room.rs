@@ -718,8 +718,11 @@ impl RoomState {
         self.show_history();
         let mut tick = tokio::time::interval(COALESCE);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        // Whether the batch being gathered had its turn to wait for more.
+        let mut yielded = false;
         loop {
             let request = if self.gathered.is_empty() {
+                yielded = false;
                 let pending = !self.pending_joined.is_empty() || !self.pending_left.is_empty();
                 tokio::select! {
                     request = rx.recv() => request,
@@ -731,7 +734,14 @@ impl RoomState {
             } else {
                 match rx.try_recv() {
                     Ok(request) => Some(request),
-                    // Nothing else is waiting: what was gathered goes out now.
+                    // Nothing else is waiting: the tasks that are ready
+                    // (members whose lines came in meanwhile) have one turn
+                    // to add theirs, then what was gathered goes out.
+                    Err(mpsc::error::TryRecvError::Empty) if !yielded => {
+                        yielded = true;
+                        tokio::task::yield_now().await;
+                        continue;
+                    }
                     Err(mpsc::error::TryRecvError::Empty) => {
                         self.flush_said();
                         continue;
