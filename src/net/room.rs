@@ -1,15 +1,16 @@
 //! The room: one task that owns the member list and puts every message in a
 //! single order. Members hear the room through its [`Feed`] of batches of
 //! items, each encoded once for each dialect. Batching needs no timer (the
-//! way LMAX and Aeron do it): a message goes out at once when the room has
-//! nothing else waiting, and what arrives while the room is storing and
+//! way LMAX and Aeron do it): a message goes out as soon as nothing else
+//! is waiting for the room (the tasks that are ready get one turn to hand
+//! theirs in first), and what arrives while the room is storing and
 //! publishing a batch is taken together as the next one, up to
 //! [`BATCH_BYTES`]. So a quiet room adds no delay, and a busy one gives
 //! each member one wake-up, one TLS record and one system call for many
-//! messages instead of one per message. Every frame the room makes fits in [`MAX_LINE`]: rosters and
-//! member-list changes are cut into pages of [`ROSTER_PAGE_BYTES`], and
-//! messages were checked by [`crate::net::protocol::check_message`] before
-//! they got here.
+//! messages instead of one per message. Every frame the room makes fits in
+//! [`MAX_LINE`]: rosters and member-list changes are cut into pages of
+//! [`ROSTER_PAGE_BYTES`], and messages were checked by
+//! [`crate::net::protocol::check_message`] before they got here.
 //!
 //! A member with a key is its key: the nicknames it has had are kept for
 //! it ([`Reserved`]), and its client token is bound to it
@@ -711,9 +712,10 @@ impl RoomState {
 
     /// Serves requests until the room closes. Messages are gathered while
     /// more messages are waiting, and go out as one batch as soon as
-    /// nothing more is, or something else is: the batch is whatever arrived while the last one was stored and
-    /// published, so its size follows the load and nothing waits for a
-    /// timer.
+    /// nothing more is (after one turn for the tasks that are ready: a
+    /// yield, not a sleep), or something else is. The batch is whatever
+    /// arrived while the last one was stored and published, so its size
+    /// follows the load and nothing waits for a timer.
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         self.show_history();
         let mut tick = tokio::time::interval(COALESCE);
