@@ -12,8 +12,9 @@ use crate::net::frame::ServerFrame;
 use crate::net::protocol::{Dialect, encode_server};
 use crate::net::room::Batch;
 
-/// Above this many parts, the list of parts is not kept between bursts.
-const IDLE_PARTS: usize = 64;
+/// Above this many parts (or batches held), their lists are not kept
+/// between bursts: an idle member keeps a few dozen bytes for them.
+const IDLE_PARTS: usize = 8;
 
 /// One run of queued bytes.
 #[derive(Debug, Clone, Copy)]
@@ -147,6 +148,8 @@ impl Pending {
         }
         if self.parts.capacity() > IDLE_PARTS {
             self.parts = Vec::new();
+        }
+        if self.batches.capacity() > IDLE_PARTS {
             self.batches = Vec::new();
         }
     }
