@@ -13,6 +13,7 @@
 //! sender by [`check_message`] before the room orders it.
 
 use std::fmt::Write as _;
+use std::io::IoSlice;
 use std::marker::PhantomData;
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _, ReadHalf, WriteHalf};
@@ -696,6 +697,22 @@ impl<W: AsyncWrite + Unpin, S: Side> FrameWriter<W, S> {
     /// encodes what everyone hears once per dialect), then flushes.
     pub async fn write_encoded(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         self.writer.write_all(bytes).await?;
+        self.writer.flush().await
+    }
+
+    /// Writes the frames already encoded in `bufs`, in order, as if they
+    /// were one buffer (TLS packs them into records alike), then flushes:
+    /// the bytes the room encoded once for everyone are sent from where
+    /// they are, not copied per member first. `bufs` is used up.
+    pub async fn write_vectored(&mut self, mut bufs: &mut [IoSlice<'_>]) -> std::io::Result<()> {
+        IoSlice::advance_slices(&mut bufs, 0);
+        while !bufs.is_empty() {
+            let n = self.writer.write_vectored(bufs).await?;
+            if n == 0 {
+                return Err(std::io::ErrorKind::WriteZero.into());
+            }
+            IoSlice::advance_slices(&mut bufs, n);
+        }
         self.writer.flush().await
     }
 

@@ -1,12 +1,16 @@
 //! The room: one task that owns the member list and puts every message in a
 //! single order. Members hear the room through its [`Feed`] of batches of
-//! items, each encoded once for each dialect. A busy room gathers what is
-//! said within [`GATHER`] into one batch, so that each member gets one
-//! wake-up, one TLS record and one system call for it instead of one per
-//! message. Every frame the room makes fits in [`MAX_LINE`]: rosters and
-//! member-list changes are cut into pages of [`ROSTER_PAGE_BYTES`], and
-//! messages were checked by [`crate::net::protocol::check_message`] before
-//! they got here.
+//! items, each encoded once for each dialect. Batching needs no timer (the
+//! way LMAX and Aeron do it): a message goes out as soon as nothing else
+//! is waiting for the room (the tasks that are ready get one turn to hand
+//! theirs in first), and what arrives while the room is storing and
+//! publishing a batch is taken together as the next one, up to
+//! [`BATCH_BYTES`]. So a quiet room adds no delay, and a busy one gives
+//! each member one wake-up, one TLS record and one system call for many
+//! messages instead of one per message. Every frame the room makes fits in
+//! [`MAX_LINE`]: rosters and member-list changes are cut into pages of
+//! [`ROSTER_PAGE_BYTES`], and messages were checked by
+//! [`crate::net::protocol::check_message`] before they got here.
 //!
 //! A member with a key is its key: the nicknames it has had are kept for
 //! it ([`Reserved`]), and its client token is bound to it
@@ -41,16 +45,9 @@ pub(crate) const HOST_ID: u64 = 0;
 /// How many requests may wait for the room task.
 const REQUEST_QUEUE: usize = 1024;
 
-/// A room that said something less than this long ago is busy: what it is
-/// told next is gathered for [`GATHER`] before it goes out.
-const BUSY: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// How long a busy room gathers messages into one batch. A quiet room's
-/// message goes out at once.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
-
-/// A gathered batch goes out at once when its messages reach this size.
-const GATHER_BYTES: usize = 16 * 1024;
+/// A batch goes out when its messages reach this size, even when more are
+/// waiting (those go in the next one).
+const BATCH_BYTES: usize = 16 * 1024;
 
 /// Above this many members, join and leave notices are gathered and sent as
 /// one item every [`COALESCE`]: a notice per join to every member makes a
@@ -145,39 +142,63 @@ impl Item {
         self.json.len() + self.plain.len() + said + 64
     }
 
-    /// Appends what member `me` should receive of this item to `out`.
+    /// Appends what member `me` should receive of this item to `out`
+    /// (members' writers send the shared bytes as they are: see
+    /// [`Item::shared_for`]).
+    #[cfg(test)]
     pub fn render_for(&self, me: u64, dialect: Dialect, out: &mut Vec<u8>) {
-        let plain = dialect == Dialect::Plain;
-        if matches!(self.kind, ItemKind::Private) && self.from != me {
-            return;
+        match self.shared_for(me, dialect) {
+            Some(bytes) => out.extend_from_slice(bytes),
+            None => self.render_own(me, dialect, out),
         }
-        if self.from == me {
-            match &self.kind {
-                ItemKind::Msgs(said) => {
-                    for m in said {
-                        if let Some(why) = &m.refused {
-                            let mut e = why.clone();
-                            e.id.clone_from(&m.client_id);
-                            encode_server(&e.frame(), dialect, out);
-                        } else if !plain {
-                            let ack = ServerFrame::Ack {
-                                id: m.client_id.clone(),
-                                seq: m.seq,
-                                ts: m.ts,
-                                text: m.text.clone(),
-                                history: false,
-                            };
-                            encode_server(&ack, Dialect::Json, out);
-                        }
-                    }
-                    return;
-                }
-                ItemKind::Joined => return,
-                ItemKind::Renamed if plain => return,
-                ItemKind::Renamed | ItemKind::Other | ItemKind::Private | ItemKind::Closing => {}
+    }
+
+    /// The bytes member `me` receives of this item when they are the ones
+    /// everyone in its dialect gets (encoded once, shared by every
+    /// member's writer); `None` when what it gets is its own (see
+    /// [`Item::render_own`]), or nothing.
+    pub fn shared_for(&self, me: u64, dialect: Dialect) -> Option<&[u8]> {
+        let plain = dialect == Dialect::Plain;
+        let bytes = if plain { &self.plain } else { &self.json };
+        if self.from != me {
+            return (!matches!(self.kind, ItemKind::Private)).then_some(bytes.as_slice());
+        }
+        match &self.kind {
+            ItemKind::Msgs(_) | ItemKind::Joined => None,
+            ItemKind::Renamed if plain => None,
+            ItemKind::Renamed | ItemKind::Other | ItemKind::Private | ItemKind::Closing => {
+                Some(bytes)
             }
         }
-        out.extend_from_slice(if plain { &self.plain } else { &self.json });
+    }
+
+    /// Appends what member `me` receives of this item that is its own
+    /// (when [`Item::shared_for`] is `None`): the sender of messages gets
+    /// acknowledgements (JSON) or nothing (plain), and why any of them was
+    /// refused; anything else nothing.
+    pub fn render_own(&self, me: u64, dialect: Dialect, out: &mut Vec<u8>) {
+        let ItemKind::Msgs(said) = &self.kind else {
+            return;
+        };
+        if self.from != me {
+            return;
+        }
+        for m in said {
+            if let Some(why) = &m.refused {
+                let mut e = why.clone();
+                e.id.clone_from(&m.client_id);
+                encode_server(&e.frame(), dialect, out);
+            } else if dialect == Dialect::Json {
+                let ack = ServerFrame::Ack {
+                    id: m.client_id.clone(),
+                    seq: m.seq,
+                    ts: m.ts,
+                    text: m.text.clone(),
+                    history: false,
+                };
+                encode_server(&ack, Dialect::Json, out);
+            }
+        }
     }
 }
 
@@ -428,8 +449,6 @@ impl Room {
             closed: false,
             gathered: Vec::new(),
             gathered_bytes: 0,
-            gather_until: None,
-            last_said: None,
             told_host: None,
             door: crate::net::door::Door::new(door.access, door.require_client_ca),
             door_config: door,
@@ -613,14 +632,11 @@ struct RoomState {
     store: Store,
     feed: Arc<Feed<Batch>>,
     events: EventSink,
-    /// Messages gathered for the next batch (busy room), not yet stored.
+    /// Messages gathered for the next batch (they arrived while the room
+    /// was busy), not yet stored.
     gathered: Vec<Gathered>,
     /// Their size in bytes (the larger dialect).
     gathered_bytes: usize,
-    /// When the gathered messages go out.
-    gather_until: Option<tokio::time::Instant>,
-    /// When the room last said a message.
-    last_said: Option<tokio::time::Instant>,
     /// Joins not yet announced (big rooms).
     pending_joined: Vec<MemberInfo>,
     /// Leaves not yet announced (big rooms), with their reasons.
@@ -694,34 +710,53 @@ impl RoomState {
         }
     }
 
+    /// Serves requests until the room closes. Messages are gathered while
+    /// more messages are waiting, and go out as one batch as soon as
+    /// nothing more is (after one turn for the tasks that are ready: a
+    /// yield, not a sleep), or something else is. The batch is whatever
+    /// arrived while the last one was stored and published, so its size
+    /// follows the load and nothing waits for a timer.
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         self.show_history();
         let mut tick = tokio::time::interval(COALESCE);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // One timer for the gathered batch, moved rather than made anew.
-        let gather = tokio::time::sleep(GATHER);
-        tokio::pin!(gather);
-        let mut armed_for = None;
+        // Whether the batch being gathered had its turn to wait for more.
+        let mut yielded = false;
         loop {
-            let pending = !self.pending_joined.is_empty() || !self.pending_left.is_empty();
-            if self.gather_until != armed_for {
-                if let Some(at) = self.gather_until {
-                    gather.as_mut().reset(at);
+            let request = if self.gathered.is_empty() {
+                yielded = false;
+                let pending = !self.pending_joined.is_empty() || !self.pending_left.is_empty();
+                tokio::select! {
+                    request = rx.recv() => request,
+                    _ = tick.tick(), if pending => {
+                        self.flush_members();
+                        continue;
+                    }
                 }
-                armed_for = self.gather_until;
-            }
-            let request = tokio::select! {
-                request = rx.recv() => request,
-                () = &mut gather, if self.gather_until.is_some() => {
-                    self.flush_said();
-                    continue;
-                }
-                _ = tick.tick(), if pending => {
-                    self.flush_members();
-                    continue;
+            } else {
+                match rx.try_recv() {
+                    Ok(request) => Some(request),
+                    // Nothing else is waiting: the tasks that are ready
+                    // (members whose lines came in meanwhile) have one turn
+                    // to add theirs, then what was gathered goes out.
+                    Err(mpsc::error::TryRecvError::Empty) if !yielded => {
+                        yielded = true;
+                        tokio::task::yield_now().await;
+                        continue;
+                    }
+                    Err(mpsc::error::TryRecvError::Empty) => {
+                        self.flush_said();
+                        continue;
+                    }
+                    Err(mpsc::error::TryRecvError::Disconnected) => None,
                 }
             };
             let Some(request) = request else { break };
+            // Only messages are gathered: anything else comes after the
+            // messages before it (a member put out hears them first).
+            if !matches!(request, Request::Say { .. }) {
+                self.flush_said();
+            }
             let full = matches!(
                 request,
                 Request::Enter { .. } | Request::Leave { .. } | Request::Door(_)
@@ -908,7 +943,6 @@ impl RoomState {
     /// to everyone else. What could not be stored is refused to its sender
     /// and said to nobody.
     fn flush_said(&mut self) {
-        self.gather_until = None;
         self.gathered_bytes = 0;
         if self.gathered.is_empty() {
             return;
@@ -1006,14 +1040,10 @@ impl RoomState {
         self.push(Batch(items));
     }
 
-    /// Queues a sender's messages: stored and sent at once in a quiet room,
-    /// gathered in a busy one.
+    /// Gathers a sender's messages for the next batch, which goes out when
+    /// no more requests are waiting ([`RoomState::run`]) or when it reaches
+    /// [`BATCH_BYTES`].
     fn said(&mut self, group: Gathered) {
-        let now = tokio::time::Instant::now();
-        let busy = self
-            .last_said
-            .is_some_and(|t| now.saturating_duration_since(t) < BUSY);
-        self.last_said = Some(now);
         self.gathered_bytes += group
             .messages
             .iter()
@@ -1026,10 +1056,8 @@ impl RoomState {
             }
             _ => self.gathered.push(group),
         }
-        if !busy || self.gathered_bytes >= GATHER_BYTES {
+        if self.gathered_bytes >= BATCH_BYTES {
             self.flush_said();
-        } else if self.gather_until.is_none() {
-            self.gather_until = Some(now + GATHER);
         }
     }
 
@@ -1551,62 +1579,78 @@ mod tests {
         .0
     }
 
-    // The clock is paused: it moves only when every task waits on a timer,
-    // so "at once" is exactly zero and a gather is exactly GATHER.
-    #[tokio::test(start_paused = true)]
-    async fn a_quiet_room_speaks_at_once_and_a_busy_one_gathers() {
-        let (sink, _events) = EventSink::for_tests();
-        let room = start_room(sink);
-        let mut ana = room
-            .join(
-                Some("ana".into()),
-                Dialect::Plain,
-                None,
-                Returning::default(),
-            )
-            .await
-            .unwrap();
-        let bo = room
-            .join(
-                Some("bo".into()),
-                Dialect::Plain,
-                None,
-                Returning::default(),
-            )
-            .await
-            .unwrap();
+    /// Ana and bo, plain members, with the feed past their joins.
+    async fn ana_and_bo(room: &Room) -> (Welcome, Welcome) {
+        let mut ana = member(room, "ana", Dialect::Plain).await;
+        let bo = member(room, "bo", Dialect::Plain).await;
         // Ana's own join is not repeated to her; bo's is.
         assert_eq!(text(&ana.items.next().await.batch(), ana.id), "");
         assert_eq!(
             text(&ana.items.next().await.batch(), ana.id),
             "* bo joined\n"
         );
+        (ana, bo)
+    }
 
+    // The clock is paused, and moves only when every task waits on a timer:
+    // a room that waited for one would show it in the time that passed.
+    #[tokio::test(start_paused = true)]
+    async fn a_message_in_a_quiet_room_goes_out_without_waiting_for_a_timer() {
+        let (sink, _events) = EventSink::for_tests();
+        let room = start_room(sink);
+        let (mut ana, bo) = ana_and_bo(&room).await;
+        let start = tokio::time::Instant::now();
+        for line in ["one", "two", "three"] {
+            room.say(bo.id, vec![saying(line)]).await;
+            let batch = ana.items.next().await.batch();
+            assert_eq!(text(&batch, ana.id), format!("<bo> {line}\n"));
+            assert_eq!(start.elapsed(), Duration::ZERO, "the room waited");
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn what_arrives_while_a_batch_goes_out_comes_together_next_in_order() {
+        let (sink, _events) = EventSink::for_tests();
+        let room = start_room(sink);
+        let (mut ana, bo) = ana_and_bo(&room).await;
         let start = tokio::time::Instant::now();
         room.say(bo.id, vec![saying("one")]).await;
-        let batch = ana.items.next().await.batch();
-        assert_eq!(text(&batch, ana.id), "<bo> one\n");
-        assert_eq!(start.elapsed(), Duration::ZERO, "a quiet room waited");
-
-        // Busy now: what follows within the gather goes out as one batch.
+        let first = ana.items.next().await.batch();
+        assert_eq!(text(&first, ana.id), "<bo> one\n");
+        // Four more arrive while the room cannot take them (this runtime
+        // has one thread: the room runs only when the test waits), as they
+        // do while it stores and publishes a batch.
         room.say(bo.id, vec![saying("two")]).await;
-        room.say(HOST_ID, vec![saying("three"), saying("four")])
-            .await;
-        let batch = ana.items.next().await.batch();
-        assert_eq!(batch.0.len(), 2);
-        assert_eq!(
-            text(&batch, ana.id),
-            "<bo> two\n<hana> three\n<hana> four\n"
-        );
-        assert_eq!(start.elapsed(), GATHER);
-        // The sender of a gathered message gets nothing back (plain)...
-        assert_eq!(text(&batch, bo.id), "<hana> three\n<hana> four\n");
-
-        // ...and a notice never overtakes a gathered message.
+        room.say(HOST_ID, vec![saying("three")]).await;
+        room.say(HOST_ID, vec![saying("four")]).await;
         room.say(bo.id, vec![saying("five")]).await;
+        let next = ana.items.next().await.batch();
+        assert_eq!(
+            text(&next, ana.id),
+            "<bo> two\n<hana> three\n<hana> four\n<bo> five\n"
+        );
+        // They went out together, with nothing left behind and no wait.
+        assert!(ana.items.try_next().is_none());
+        assert_eq!(start.elapsed(), Duration::ZERO, "the room waited");
+        // Consecutive messages of one sender are one item; the sender of a
+        // message gets nothing back (plain).
+        assert_eq!(next.0.len(), 3, "{next:?}");
+        assert_eq!(text(&next, bo.id), "<hana> three\n<hana> four\n");
+
+        // Quiet again: the next message goes alone, at once.
+        room.say(bo.id, vec![saying("six")]).await;
+        let batch = ana.items.next().await.batch();
+        assert_eq!(text(&batch, ana.id), "<bo> six\n");
+
+        // A notice never overtakes a message gathered before it.
+        room.say(bo.id, vec![saying("seven")]).await;
         room.leave(bo.id, LeaveReason::Left).await;
-        assert_eq!(text(&ana.items.next().await.batch(), ana.id), "<bo> five\n");
+        assert_eq!(
+            text(&ana.items.next().await.batch(), ana.id),
+            "<bo> seven\n"
+        );
         assert_eq!(text(&ana.items.next().await.batch(), ana.id), "* bo left\n");
+        assert_eq!(start.elapsed(), Duration::ZERO, "the room waited");
     }
 
     /// A member named `nick` joins (without a client token).

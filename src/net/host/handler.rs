@@ -42,7 +42,7 @@ use crate::net::keyauth::{KeyKind, MemberKeys};
 use crate::net::keylog::Captured;
 use crate::net::protocol::{
     Connection, Dialect, FrameError, FrameReader, FrameWriter, HostSide, MAX_ID, Read,
-    check_message, clip, encode_server,
+    check_message, clip,
 };
 use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, ItemKind, Proof, Replay, Returning, Room, Saying, Welcome};
@@ -50,6 +50,8 @@ use crate::net::sink::EventSink;
 
 mod answers;
 mod entry;
+
+use super::pending::Pending;
 
 use super::admission::{Admission, Admitted, Slot};
 use super::rate::{self, RATE_BURST, RATE_PER_SEC, TokenBucket};
@@ -661,8 +663,6 @@ struct Outbound<'a, W> {
     w: &'a mut FrameWriter<W, HostSide>,
     /// The room, for the replay's pages.
     room: &'a Room,
-    /// The member's id (the room's items are rendered for it).
-    me: u64,
     /// What the room says, while the member is in it.
     items: Reader<Batch>,
     /// Answers for this member alone, from [`Inbound`].
@@ -672,7 +672,7 @@ struct Outbound<'a, W> {
     /// What the member's writes hold of the host's output budget.
     charge: Charge<Batch>,
     /// What is to be written next.
-    buf: Vec<u8>,
+    out: Pending,
     /// Whether the room said it is closing.
     closing: bool,
 }
@@ -688,15 +688,15 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         direct: answers::Receiver,
     ) -> Self {
         let cutoff = welcome.items.cutoff().clone();
+        let out = Pending::new(welcome.id, w.dialect(), welcome.greeting);
         Self {
             w,
             room,
-            me: welcome.id,
             items: welcome.items,
             direct,
             charge: budget.open(welcome.id, cutoff.clone()),
             cutoff,
-            buf: welcome.greeting,
+            out,
             closing: false,
         }
     }
@@ -714,37 +714,32 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
             };
         }
         loop {
-            if self.buf.is_empty()
+            if self.out.is_empty()
                 && let Err(end) = self.wait().await
             {
                 return end;
             }
             while let Some(frame) = self.direct.try_recv() {
-                encode_server(&frame, self.w.dialect(), &mut self.buf);
+                self.out.encode(&frame);
             }
             match self.take_queued() {
                 Ok(()) => {}
                 Err(FeedEnd::Lagged(behind)) => return self.too_slow(behind).await,
                 // What was taken before the cutoff still goes out.
                 Err(FeedEnd::Cut(reason)) => {
-                    if !self.buf.is_empty() && self.flush().await.is_err() {
+                    if !self.out.is_empty() && self.flush().await.is_err() {
                         return WriteEnd::Cut(reason);
                     }
-                    self.buf = Vec::new();
+                    self.out.drop_all();
                     return self.cut_off(reason).await;
                 }
             }
-            if !self.buf.is_empty() {
+            if !self.out.is_empty() {
                 match self.flush().await {
-                    Ok(()) => {
-                        self.buf.clear();
-                        // Do not keep a burst's buffer for the connection's life.
-                        if self.buf.capacity() > IDLE_BUFFER {
-                            self.buf = Vec::with_capacity(IDLE_BUFFER);
-                        }
-                    }
+                    // Do not keep a burst's buffer for the connection's life.
+                    Ok(()) => self.out.written(IDLE_BUFFER),
                     Err(WriteEnd::Cut(reason)) => {
-                        self.buf = Vec::new();
+                        self.out.drop_all();
                         return self.cut_off(reason).await;
                     }
                     Err(end) => return end,
@@ -770,7 +765,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
             missed: replay.missed,
             resumed: replay.resumed,
         };
-        encode_server(&header, dialect, &mut self.buf);
+        self.out.encode(&header);
         let mut from = replay.after;
         while from < replay.upto {
             let page = match self
@@ -786,7 +781,7 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
                         text: "the host could not read its history: the rest of it is not shown"
                             .to_string(),
                     };
-                    encode_server(&notice, dialect, &mut self.buf);
+                    self.out.encode(&notice);
                     break;
                 }
             };
@@ -815,28 +810,27 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
                         history: true,
                     }
                 };
-                encode_server(&frame, dialect, &mut self.buf);
+                self.out.encode(&frame);
             }
             // A member taken out of the room gets no more of its history.
             if let Some(reason) = self.cutoff.reason() {
                 return Err(WriteEnd::Cut(reason));
             }
             self.flush().await?;
-            self.buf.clear();
+            self.out.written(IDLE_BUFFER);
         }
-        encode_server(&ServerFrame::HistoryEnd, dialect, &mut self.buf);
+        self.out.encode(&ServerFrame::HistoryEnd);
         Ok(())
     }
 
     /// Waits for something to write: an answer for this member, or what
     /// the room says next; `Err` when there will be nothing more.
     async fn wait(&mut self) -> Result<(), WriteEnd> {
-        let dialect = self.w.dialect();
         tokio::select! {
             biased;
-            Some(frame) = self.direct.recv() => encode_server(&frame, dialect, &mut self.buf),
+            Some(frame) = self.direct.recv() => self.out.encode(&frame),
             next = self.items.next() => match next {
-                Next::Batch(batch) => self.render(&batch),
+                Next::Batch(batch) => self.render(batch),
                 Next::Lagged(n) => return Err(self.too_slow(n).await),
                 Next::Cut(reason) => return Err(self.cut_off(reason).await),
                 Next::Closed => return Err(WriteEnd::RoomClosed),
@@ -848,9 +842,9 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
     /// Renders what is already queued for the member into the buffer, up
     /// to a batch; `Err` says why the member's feed ended.
     fn take_queued(&mut self) -> Result<(), FeedEnd> {
-        while !self.closing && self.buf.len() < WRITE_BATCH {
+        while !self.closing && self.out.len() < WRITE_BATCH {
             match self.items.try_next() {
-                Some(Next::Batch(batch)) => self.render(&batch),
+                Some(Next::Batch(batch)) => self.render(batch),
                 Some(Next::Closed) => {
                     self.closing = true;
                 }
@@ -862,13 +856,14 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
         Ok(())
     }
 
-    /// Renders a batch for the member, and notes when the room is closing.
-    fn render(&mut self, batch: &Batch) {
-        let dialect = self.w.dialect();
-        for item in &batch.0 {
-            self.closing |= matches!(item.kind, ItemKind::Closing);
-            item.render_for(self.me, dialect, &mut self.buf);
-        }
+    /// Queues a batch for the member (its shared bytes are not copied),
+    /// and notes when the room is closing.
+    fn render(&mut self, batch: Arc<Batch>) {
+        self.closing |= batch
+            .0
+            .iter()
+            .any(|item| matches!(item.kind, ItemKind::Closing));
+        self.out.push_batch(batch);
     }
 
     /// Writes the buffer within [`WRITE_STALL`], charging the budget for
@@ -877,14 +872,14 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
     /// memory is the point); one replaced or removed gets
     /// [`REPLACED_GRACE`] to finish the write.
     async fn flush(&mut self) -> Result<(), WriteEnd> {
-        self.charge
-            .set(self.buf.capacity().max(self.buf.len()) + TLS_SEND_BUFFER);
+        self.charge.set(self.out.held() + TLS_SEND_BUFFER);
         if let Some(reason) = self.cutoff.reason()
             && !reason.finishes_write()
         {
             return Err(WriteEnd::Cut(reason));
         }
-        let write = tokio::time::timeout(WRITE_STALL, self.w.write_encoded(&self.buf));
+        let mut slices = self.out.slices();
+        let write = tokio::time::timeout(WRITE_STALL, self.w.write_vectored(&mut slices));
         tokio::pin!(write);
         let written = tokio::select! {
             biased;

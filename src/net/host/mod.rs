@@ -21,6 +21,7 @@ mod admission;
 mod commands;
 mod handler;
 mod listener;
+mod pending;
 mod rate;
 mod tls;
 
