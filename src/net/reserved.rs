@@ -6,8 +6,9 @@
 //! Bounded: at most [`MAX_RESERVED`] names are kept; past that the one
 //! used longest ago is forgotten first. One key keeps at most
 //! [`MAX_PER_KEY`] names (its latest), so a member renaming itself in a
-//! loop cannot push everyone else's names out. Names are kept in memory
-//! only (a restart of the host forgets them).
+//! loop cannot push everyone else's names out. This is the room's memory
+//! of them; the store keeps each remembered key's latest name, and the
+//! room gives it back here when it starts (see `room::entry`).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
