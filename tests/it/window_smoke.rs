@@ -21,6 +21,19 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+/// Whether X display `n` is free: no lock file, or one left by a server
+/// that is gone (a server killed with SIGKILL leaves its lock behind; Xvfb
+/// takes over a stale one).
+fn free_display(n: u32) -> bool {
+    match std::fs::read_to_string(format!("/tmp/.X{n}-lock")) {
+        Err(_) => true,
+        Ok(pid) => {
+            let pid = pid.trim();
+            !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
+        }
+    }
+}
+
 #[test]
 fn the_window_renders_and_stays_up_under_xvfb() {
     if !["Xvfb", "xwininfo", "import"].iter().all(|t| have(t)) {
@@ -30,9 +43,9 @@ fn the_window_renders_and_stays_up_under_xvfb() {
         return;
     }
     let display = (90..140)
-        .find(|n| !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists())
+        .find(|n| free_display(*n))
         .map(|n| format!(":{n}"))
-        .unwrap();
+        .expect("no free X display between :90 and :139");
     let _xvfb = Kill(
         Command::new("Xvfb")
             .args([&display, "-screen", "0", "1100x760x24", "-nolisten", "tcp"])
