@@ -250,6 +250,13 @@ pub enum LobbyError {
 /// # Errors
 /// Nobody waiting is called that, or more than one is.
 pub fn lobby_id(view: &DoorView, nick: &str) -> Result<u64, LobbyError> {
+    // `#ID` first: a knocker may call itself `#3`, and must not take the
+    // place of the one the host was told to admit as `#3`.
+    if let Some(id) = nick.strip_prefix('#').and_then(|d| d.parse::<u64>().ok())
+        && view.knocking.iter().any(|k| k.id == id)
+    {
+        return Ok(id);
+    }
     let exact: Vec<&KnockView> = view.knocking.iter().filter(|k| k.nick == nick).collect();
     let found = if exact.is_empty() {
         let key = crate::net::nick::key(nick);
@@ -274,11 +281,6 @@ pub fn lobby_id(view: &DoorView, nick: &str) -> Result<u64, LobbyError> {
                     .join(" or "),
             });
         }
-    }
-    if let Some(id) = nick.strip_prefix('#').and_then(|d| d.parse::<u64>().ok())
-        && view.knocking.iter().any(|k| k.id == id)
-    {
-        return Ok(id);
     }
     let waiting = if view.knocking.is_empty() {
         " (nobody is)".to_string()
@@ -376,6 +378,15 @@ mod tests {
             e,
             "2 members waiting are called Ana: name one by its lobby id, #3 or #5"
         );
+    }
+
+    #[test]
+    fn a_knocker_named_like_an_id_cannot_take_its_place() {
+        // The host was told `/admit #3` for the first (its name cannot be
+        // typed back); the second calls itself `#3`.
+        let view = lobby(vec![knock(3, HOSTILE, None), knock(4, "#3", None)]);
+        assert_eq!(lobby_id(&view, "#3"), Ok(3));
+        assert_eq!(lobby_id(&view, "#4"), Ok(4));
     }
 
     #[test]

@@ -168,6 +168,8 @@ pub const INVITE_CODE_BYTES: usize = 16;
 /// The most invitations a room keeps (used up and expired ones are
 /// forgotten first).
 pub const MAX_INVITES: usize = 1000;
+/// The most member keys a room remembers (the store keeps as many).
+pub const MAX_REMEMBERED: usize = 100_000;
 /// The most bans a room keeps.
 pub const MAX_BANS: usize = 10_000;
 /// Hashed with a code, so that the stored hash is of no use elsewhere.
@@ -363,7 +365,7 @@ impl Door {
         let known = caller.key.is_some_and(|k| self.members.contains(&k));
         let admit = |door: &mut Self, invitation| {
             let remember = match caller.key {
-                Some(k) => door.members.insert(k),
+                Some(k) => door.remember(k),
                 None => false,
             };
             Decision::Admit {
@@ -389,10 +391,23 @@ impl Door {
     /// The host let a knocking caller in: its key becomes a member's.
     /// Whether it was new (to be stored).
     pub fn let_in(&mut self, key: Option<[u8; 32]>) -> bool {
-        key.is_some_and(|k| self.members.insert(k))
+        key.is_some_and(|k| self.remember(k))
     }
 
-    fn is_banned(&self, caller: &Caller<'_>) -> bool {
+    /// Remembers `key` as a member's; whether it is new. Past
+    /// [`MAX_REMEMBERED`] keys a new one is let in but not remembered (it
+    /// needs an invitation again next time): a peer making fresh keys in a
+    /// loop cannot grow the room's memory without end.
+    fn remember(&mut self, key: [u8; 32]) -> bool {
+        if self.members.len() >= MAX_REMEMBERED && !self.members.contains(&key) {
+            return false;
+        }
+        self.members.insert(key)
+    }
+
+    /// Whether `caller`'s key (or, without one, its address) is banned.
+    #[must_use]
+    pub fn is_banned(&self, caller: &Caller<'_>) -> bool {
         let by_address = BanTarget::address(caller.addr);
         self.bans.iter().any(|b| match b.target {
             BanTarget::Key(k) => caller.key == Some(k),
@@ -557,6 +572,31 @@ mod tests {
 
     fn admitted(d: Decision) -> bool {
         matches!(d, Decision::Admit { .. })
+    }
+
+    #[test]
+    fn fresh_keys_in_a_loop_cannot_grow_the_remembered_members_without_end() {
+        let mut door = Door::new(Access::Open, false);
+        let nth = |i: usize| {
+            let mut k = [0u8; 32];
+            k[..8].copy_from_slice(&(i as u64).to_le_bytes());
+            k
+        };
+        for i in 0..MAX_REMEMBERED {
+            assert!(door.let_in(Some(nth(i))));
+        }
+        let late = caller(Some(nth(MAX_REMEMBERED)), None);
+        assert_eq!(
+            door.decide(&late, NOW),
+            Decision::Admit {
+                remember: false,
+                invitation: None
+            },
+            "let in, not remembered"
+        );
+        assert!(!door.is_member(&nth(MAX_REMEMBERED)));
+        assert!(door.is_member(&nth(0)), "the ones remembered stay");
+        assert_eq!(door.members.len(), MAX_REMEMBERED);
     }
 
     #[test]

@@ -127,6 +127,21 @@ pub(super) struct EntryState {
     links: Vec<Invite>,
 }
 
+/// Who is at the door, as the door sees `arrival`.
+fn caller(arrival: &Arrival) -> Caller<'_> {
+    let addr = arrival
+        .returning
+        .addr
+        .or(arrival.peer.map(|p| p.ip()))
+        .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    Caller {
+        key: arrival.key(),
+        ca_verified: arrival.proof.as_ref().is_some_and(|p| p.identity.is_some()),
+        addr,
+        invite: arrival.invite.as_deref(),
+    }
+}
+
 impl RoomState {
     /// Takes what the store kept for entry: where each member's history
     /// begins, and the names kept for their keys.
@@ -163,18 +178,7 @@ impl RoomState {
     /// refused; `reply` hears which.
     pub(super) fn enter(&mut self, arrival: Arrival, reply: oneshot::Sender<Entry>) {
         let now = crate::net::now_ms();
-        let addr = arrival
-            .returning
-            .addr
-            .or(arrival.peer.map(|p| p.ip()))
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let caller = Caller {
-            key: arrival.key(),
-            ca_verified: arrival.proof.as_ref().is_some_and(|p| p.identity.is_some()),
-            addr,
-            invite: arrival.invite.as_deref(),
-        };
-        match self.door.decide(&caller, now) {
+        match self.door.decide(&caller(&arrival), now) {
             Decision::Admit {
                 remember,
                 invitation,
@@ -282,8 +286,8 @@ impl RoomState {
             .filter(|k| here.is_some() && network(&k.arrival) == here)
             .count();
         if self.entry.lobby.len() >= MAX_KNOCKING || from_here >= MAX_KNOCKING_PER_ADDRESS {
+            // Nothing changed for the host to see.
             let _ = reply.send(Entry::Refused(Refusal::LobbyFull));
-            self.show_door();
             return;
         }
         self.entry.last_knock += 1;
@@ -344,8 +348,31 @@ impl RoomState {
             self.answer_host(format!("{id} stopped waiting at the door"));
             return;
         }
+        // Banned while it waited (another connection of its key was).
+        if self.door.is_banned(&caller(&k.arrival)) {
+            let _ = k.reply.send(Entry::Refused(Refusal::Banned));
+            self.answer_host(format!("{id} is banned: not let in"));
+            return;
+        }
         let remember = self.door.let_in(k.arrival.key());
         self.admit(k.arrival, remember, k.reply);
+    }
+
+    /// Sends away whoever waits in the lobby with a key or address just
+    /// banned: they are refused as banned.
+    pub(super) fn send_away_banned(&mut self) {
+        let banned: Vec<u64> = self
+            .entry
+            .lobby
+            .iter()
+            .filter(|(_, k)| self.door.is_banned(&caller(&k.arrival)))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in banned {
+            if let Some(k) = self.entry.lobby.remove(&id) {
+                let _ = k.reply.send(Entry::Refused(Refusal::Banned));
+            }
+        }
     }
 
     /// A new invitation for `uses` (any number) and `hours` (until
@@ -738,6 +765,31 @@ mod tests {
         assert_eq!(
             notice(&heard),
             format!("nobody is waiting at the door as {}", cy.id)
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_key_banned_while_another_of_its_connections_waits_is_not_let_in() {
+        let (room, _task, _heard) = start(shut(Access::Knock), store(None));
+        // One key knocks twice; the first is let in, then banned.
+        let first = knock(room.enter(arrival("ana", Some(9), None)).await);
+        let second = knock(room.enter(arrival("bo", Some(9), None)).await);
+        room.door(DoorCommand::Admit(first.id)).await;
+        // (Held, as its connection would: a dropped welcome is a member
+        // whose connection went away.)
+        let _in_the_room = welcome(first.decided.await.ok());
+        room.door(DoorCommand::Ban {
+            nick: "ana".into(),
+            reason: String::new(),
+        })
+        .await;
+        // The one still waiting is sent away as banned, and Let in does
+        // not seat it.
+        room.door(DoorCommand::Admit(second.id)).await;
+        assert_eq!(refused(second.decided.await.ok()), Refusal::Banned);
+        assert_eq!(
+            refused(room.enter(arrival("ana", Some(9), None)).await),
+            Refusal::Banned
         );
     }
 

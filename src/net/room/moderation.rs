@@ -236,6 +236,7 @@ impl RoomState {
             if let Some(ban) = self.door.bans().iter().find(|b| b.id == ban_id).cloned() {
                 self.record_door(&[DoorChange::Banned(&ban)]);
             }
+            self.send_away_banned();
             // Every connection of the key (or of the address, without one).
             out.extend(
                 self.members

@@ -48,7 +48,7 @@ use crate::net::safe_text::Newlines;
 
 /// The most member keys a room keeps: past it, the one admitted first is
 /// forgotten (and needs an invitation again).
-pub const MAX_MEMBERS: usize = 100_000;
+pub const MAX_MEMBERS: usize = crate::net::door::MAX_REMEMBERED;
 /// The most mutes a room keeps: past it, the oldest goes.
 pub const MAX_MUTES: usize = MAX_BANS;
 /// The longest ban reason read back, in bytes.
