@@ -16,7 +16,7 @@ use egui_kittest::kittest::Queryable;
 use tlschat::net::{Access, DisconnectKind, DoorConfig};
 use tlschat::ui::Launch;
 use tlschat::ui::state::Status;
-use window::{App, app_in, has_text, host_window, listening, pump};
+use window::{App, app_in, copied, has_text, host_window, listening, pump};
 
 /// A host window ("hana") with this door, its history in memory.
 fn host_app(door: DoorConfig) -> App<'static> {
@@ -104,18 +104,6 @@ fn ended(m: &App<'static>) -> Option<DisconnectKind> {
         Some(Status::Disconnected { kind, .. }) => Some(*kind),
         _ => None,
     }
-}
-
-fn copied(a: &App<'static>) -> Vec<String> {
-    a.output()
-        .platform_output
-        .commands
-        .iter()
-        .filter_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The links of the invitation the host window made last.

@@ -11,7 +11,7 @@ use egui_kittest::kittest::Queryable;
 use tlschat::net::{PinMatch, TrustBasis};
 use tlschat::ui::Launch;
 use tlschat::ui::state::Status;
-use window::{App, app_in, has_text, host_window, pump};
+use window::{App, app_in, copied, has_text, host_window, pump};
 
 /// A host window with the self-signed certificate kept in its own
 /// configuration directory, on a free loopback port.
@@ -59,18 +59,6 @@ fn in_the_room(h: &mut App<'static>, m: &mut App<'static>) {
         "{:?}",
         connection.trust
     );
-}
-
-fn copied(a: &App<'static>) -> Vec<String> {
-    a.output()
-        .platform_output
-        .commands
-        .iter()
-        .filter_map(|c| match c {
-            egui::OutputCommand::CopyText(t) => Some(t.clone()),
-            _ => None,
-        })
-        .collect()
 }
 
 #[test]

@@ -89,3 +89,16 @@ pub fn pump(
 pub fn has_text(a: &App<'static>, text: &str) -> bool {
     a.query_all_by_label_contains(text).next().is_some()
 }
+
+/// What the window put on the clipboard in its last frame.
+pub fn copied(a: &App<'static>) -> Vec<String> {
+    a.output()
+        .platform_output
+        .commands
+        .iter()
+        .filter_map(|c| match c {
+            egui::OutputCommand::CopyText(t) => Some(t.clone()),
+            _ => None,
+        })
+        .collect()
+}
