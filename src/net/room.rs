@@ -1530,6 +1530,30 @@ impl RoomState {
     }
 }
 
+/// Rooms for the tests of the room and of what uses it.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{EventSink, HistoryConfig, Room, Store};
+    use crate::net::DoorConfig;
+
+    /// A history with the default settings, in `file` (in memory without
+    /// one).
+    pub(crate) fn store(file: Option<&std::path::Path>) -> Store {
+        let s = HistoryConfig::default();
+        Store::open(file, s.keep, s.keep_bytes, None).expect("a history for tests")
+    }
+
+    /// A room named hana on `store` behind `door`, whose host hears `sink`;
+    /// and its task.
+    pub(crate) fn room(
+        sink: EventSink,
+        store: Store,
+        door: DoorConfig,
+    ) -> (Room, tokio::task::JoinHandle<()>) {
+        Room::start("hana".into(), sink, store, &HistoryConfig::default(), door)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1567,16 +1591,7 @@ mod tests {
     }
 
     fn start_room(sink: EventSink) -> Room {
-        let settings = HistoryConfig::default();
-        let store = Store::open(None, settings.keep, settings.keep_bytes, None).unwrap();
-        Room::start(
-            "hana".into(),
-            sink,
-            store,
-            &settings,
-            crate::net::DoorConfig::open(),
-        )
-        .0
+        testing::room(sink, testing::store(None), crate::net::DoorConfig::open()).0
     }
 
     /// Ana and bo, plain members, with the feed past their joins.

@@ -963,23 +963,14 @@ mod tests {
     use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
 
     use super::*;
-    use crate::net::command::{HistoryConfig, HostLimits};
+    use crate::net::command::HostLimits;
     use crate::net::protocol::decode_server;
-    use crate::net::store::Store;
+    use crate::net::room::testing;
 
     /// What the connections of a host with an in-memory history share.
     pub(super) fn shared() -> Shared {
         let (sink, _) = EventSink::for_tests();
-        let settings = HistoryConfig::default();
-        let store = Store::open(None, settings.keep, settings.keep_bytes, None).unwrap();
-        let room = Room::start(
-            "hana".into(),
-            sink,
-            store,
-            &settings,
-            crate::net::DoorConfig::open(),
-        )
-        .0;
+        let room = testing::room(sink, testing::store(None), crate::net::DoorConfig::open()).0;
         let key = rcgen::KeyPair::generate().unwrap();
         let cert = rcgen::CertificateParams::new(vec!["localhost".to_string()])
             .unwrap()

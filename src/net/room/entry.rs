@@ -452,13 +452,11 @@ impl RoomState {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-    use std::path::Path;
-
     use super::*;
-    use crate::net::command::HistoryConfig;
     use crate::net::door::{Access, DoorConfig, Invitation, InviteProblem, code_hash};
     use crate::net::event::{DoorView, SessionEvent};
     use crate::net::frame::ServerFrame;
+    use crate::net::room::testing::{self, store};
     use crate::net::room::{HOST_ID, Room, Saying};
     use crate::net::sink::EventSink;
     use crate::net::store::Store;
@@ -467,14 +465,9 @@ mod tests {
     /// room runs on another worker thread.
     type Heard = crossbeam_channel::Receiver<SessionEvent>;
 
-    fn store(file: Option<&Path>) -> Store {
-        let s = HistoryConfig::default();
-        Store::open(file, s.keep, s.keep_bytes, None).unwrap()
-    }
-
     fn start(door: DoorConfig, store: Store) -> (Room, tokio::task::JoinHandle<()>, Heard) {
         let (sink, heard) = EventSink::for_tests();
-        let (room, task) = Room::start("hana".into(), sink, store, &HistoryConfig::default(), door);
+        let (room, task) = testing::room(sink, store, door);
         (room, task, heard)
     }
 

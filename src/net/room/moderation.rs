@@ -345,11 +345,10 @@ mod tests {
 
     use super::super::{Batch, Proof, Returning, Room, Welcome};
     use super::*;
-    use crate::net::command::HistoryConfig;
     use crate::net::feed::{Next, Reader};
     use crate::net::protocol::{Dialect, decode_server};
+    use crate::net::room::testing;
     use crate::net::sink::EventSink;
-    use crate::net::store::Store;
 
     const ANA: [u8; 32] = [0xa1; 32];
 
@@ -363,17 +362,11 @@ mod tests {
         file: Option<&std::path::Path>,
     ) -> (Room, crossbeam_channel::Receiver<crate::net::SessionEvent>) {
         let (sink, events) = EventSink::for_tests();
-        let settings = HistoryConfig::default();
-        let store = Store::open(file, settings.keep, settings.keep_bytes, None).unwrap();
-        let room = Room::start(
-            "hana".into(),
-            sink,
-            store,
-            &settings,
-            crate::net::DoorConfig::open(),
+        let store = testing::store(file);
+        (
+            testing::room(sink, store, crate::net::DoorConfig::open()).0,
+            events,
         )
-        .0;
-        (room, events)
     }
 
     /// `nick` joins from `addr`, with `key` (or none) and its own token.
