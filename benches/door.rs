@@ -28,25 +28,15 @@ use std::time::{Duration, Instant};
 
 use tlschat::net::store::{DoorChange, Store};
 use tlschat::net::{
-    DoorConfig, Events, HistoryConfig, HistoryPlace, HostConfig, JoinConfig, NetEvent, NetThread,
-    Start,
+    DoorConfig, HistoryConfig, HistoryPlace, HostConfig, JoinConfig, NetEvent, NetThread, Start,
 };
 
-fn wait_for<T>(events: &Events, what: &str, mut f: impl FnMut(&NetEvent) -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let e = events
-            .recv_timeout(left)
-            .unwrap_or_else(|| panic!("no {what} in time"));
-        if let NetEvent::Disconnected { reason, .. } = &e.event {
-            panic!("waiting for {what}: {reason}");
-        }
-        if let Some(t) = f(&e.event) {
-            return t;
-        }
-    }
-}
+mod common;
+
+use common::wait_for;
+
+/// How long any one step may take.
+const WAIT: Duration = Duration::from_secs(120);
 
 /// A host on `history` with `door`; its address, its certificate's
 /// SHA-256, the start link's invitation code, and how long it took until
@@ -73,7 +63,7 @@ fn host(
         door,
     }))
     .unwrap();
-    let (port, pin, code) = wait_for(&events, "listening", |e| match e {
+    let (port, pin, code) = wait_for(&events, "listening", WAIT, |e| match e {
         NetEvent::Listening {
             addr,
             chain,
@@ -87,7 +77,7 @@ fn host(
     });
     // Listening comes first; the room then reads its door back (every
     // remembered key, its name checked again) and shows it to the host.
-    wait_for(&events, "the door", |e| {
+    wait_for(&events, "the door", WAIT, |e| {
         matches!(e, NetEvent::Door(_)).then_some(())
     });
     let took = started.elapsed();
@@ -113,7 +103,7 @@ fn join(port: u16, pin: [u8; 32], member_dir: &Path, invite: Option<String>) -> 
         invite,
     }))
     .unwrap();
-    wait_for(&events, "the welcome", |e| {
+    wait_for(&events, "the welcome", WAIT, |e| {
         matches!(e, NetEvent::Joined { .. }).then_some(())
     });
     started.elapsed()

@@ -23,6 +23,13 @@ use tlschat::net::{
     HistoryConfig, HistoryPlace, HostConfig, JoinConfig, NetEvent, NetThread, Start,
 };
 
+mod common;
+
+use common::wait_for;
+
+/// How long any one step may take (filling a big store is slow).
+const WAIT: Duration = Duration::from_secs(600);
+
 fn text(i: u64) -> String {
     let words = [
         "hello",
@@ -51,26 +58,6 @@ fn message(i: u64) -> NewMessage {
         ts: 1_780_000_000_000 + i,
         client: tokened.then(|| Arc::from(format!("{:032x}", member * 7919))),
         cid: tokened.then(|| i.to_string()),
-    }
-}
-
-fn wait_for<T>(
-    events: &tlschat::net::Events,
-    what: &str,
-    mut f: impl FnMut(&NetEvent) -> Option<T>,
-) -> T {
-    let deadline = Instant::now() + Duration::from_secs(600);
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        let e = events
-            .recv_timeout(left)
-            .unwrap_or_else(|| panic!("no {what} in time"));
-        if let NetEvent::Disconnected { reason, .. } = &e.event {
-            panic!("waiting for {what}: {reason}");
-        }
-        if let Some(t) = f(&e.event) {
-            return t;
-        }
     }
 }
 
@@ -154,7 +141,7 @@ fn main() {
         },
         tls: tlschat::net::TlsOptions::default(),
     }));
-    let addr = wait_for(&host_events, "listening", |e| match e {
+    let addr = wait_for(&host_events, "listening", WAIT, |e| match e {
         NetEvent::Listening { addr, .. } => Some(*addr),
         _ => None,
     });
@@ -182,7 +169,7 @@ fn main() {
         tls: tlschat::net::TlsOptions::default(),
         invite: None,
     }));
-    let count = wait_for(&events, "the end of history", |e| match e {
+    let count = wait_for(&events, "the end of history", WAIT, |e| match e {
         NetEvent::HistoryEnd { count, .. } => Some(*count),
         _ => None,
     });
