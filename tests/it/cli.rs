@@ -110,14 +110,8 @@ fn host_reports_bad_certificate_files_in_one_line() {
     let missing = pki.dir.path().join("nope.pem");
     let host = |c: &std::path::Path, k: &std::path::Path| {
         tlschat(cfg.path())
-            .args([
-                "host",
-                "--headless",
-                "--access",
-                "open",
-                "--history-visibility",
-                "all",
-            ])
+            .args(["host", "--headless"])
+            .args(common::OPEN_DOOR)
             .args(["--bind", "127.0.0.1:0", "--cert"])
             .arg(c)
             .arg("--key")
@@ -806,14 +800,8 @@ fn key_logs_and_transcripts_others_could_read_point_or_own_are_refused_at_once()
     let fifo = &files.iter().find(|f| f.1 == "FIFO").unwrap().0;
     let mut host = Proc::spawn(
         tlschat(cfg.path())
-            .args([
-                "host",
-                "--headless",
-                "--access",
-                "open",
-                "--history-visibility",
-                "all",
-            ])
+            .args(["host", "--headless"])
+            .args(common::OPEN_DOOR)
             .args(["--bind", "127.0.0.1:0", "--cert"])
             .arg(&server.cert)
             .arg("--key")
@@ -840,14 +828,8 @@ fn sigterm_ends_a_host_whatever_it_is_waiting_on() {
     common::mkfifo(&cert);
     let mut host = Proc::spawn(
         tlschat(cfg.path())
-            .args([
-                "host",
-                "--headless",
-                "--access",
-                "open",
-                "--history-visibility",
-                "all",
-            ])
+            .args(["host", "--headless"])
+            .args(common::OPEN_DOOR)
             .args(["--bind", "127.0.0.1:0", "--cert"])
             .arg(&cert)
             .arg("--key")

@@ -1211,14 +1211,8 @@ fn every_file_the_host_makes_is_private_whatever_the_umask() {
     let mut cmd = tlschat_command(&config);
     let mut host = Proc::spawn(
         cmd.program_via_sh_umask_000()
-            .args([
-                "host",
-                "--headless",
-                "--access",
-                "open",
-                "--history-visibility",
-                "all",
-            ])
+            .args(["host", "--headless"])
+            .args(common::OPEN_DOOR)
             .args(["--name", "hana", "--bind"])
             .arg(addr.to_string())
             .arg("--cert")

@@ -839,6 +839,11 @@ pub fn tlschat_command(config_dir: &Path) -> std::process::Command {
     c
 }
 
+/// The host's flags for a room whose door is open to anyone, with the
+/// whole backlog for newcomers: rooms as they were before the door, for
+/// the tests of everything but the door (tests/it/door.rs shuts it).
+pub const OPEN_DOOR: [&str; 4] = ["--access", "open", "--history-visibility", "all"];
+
 /// `tlschat host --headless --bind BIND --name NAME --access open
 /// --history-visibility all` in `config_dir` (the door open, as before it
 /// had one: tests/it/door.rs shuts it), with `cert` (and its key) or the
@@ -851,7 +856,7 @@ pub fn headless_host_command(
 ) -> std::process::Command {
     let mut c = tlschat_command(config_dir);
     c.args(["host", "--headless", "--bind", bind, "--name", name]);
-    c.args(["--access", "open", "--history-visibility", "all"]);
+    c.args(OPEN_DOOR);
     if let Some(cert) = cert {
         c.arg("--cert").arg(&cert.cert).arg("--key").arg(&cert.key);
     }
