@@ -308,7 +308,7 @@ fn a_single_use_invite_admits_once_and_a_revoked_one_no_one() {
     let (mut host, addr) = host_with_door(&pki, DoorConfig::default());
     let (_, code) = invite(&mut host, Some(1));
     // Two members, each with its own key, bring the same link.
-    let (ana_key, bo_key) = (own_key(&pki, "ana"), own_key(&pki, "bo"));
+    let (ana_key, bo_key) = (pki.member_key("ana"), pki.member_key("bo"));
     let (_ana, _) = keyed_member(addr, &pki, ("ana", &ana_key), Some(&code));
     let mut bo = keyed_join(addr, &pki, ("bo", &bo_key), Some(&code));
     let (reason, kind) = bo.wait_for("bo's end", |e| match e {
@@ -442,11 +442,6 @@ fn a_knock_the_host_does_not_answer_ends_after_knock_wait() {
     );
 }
 
-/// A key of its own for a member: a self-signed certificate.
-fn own_key(pki: &Pki, name: &str) -> Issued {
-    pki.self_signed(name, &Pki::leaf_params(&[name]))
-}
-
 /// A member in this process, `(nick, certificate)`, joining with `invite`.
 fn keyed_join(
     addr: SocketAddr,
@@ -454,8 +449,7 @@ fn keyed_join(
     (nick, key): (&str, &Issued),
     invite: Option<&str>,
 ) -> Node {
-    let mut config = common::join_config(addr, nick, &pki.ca_pem);
-    config.identity = Some((key.cert.clone(), key.key.clone()));
+    let mut config = common::keyed_join_config(addr, nick, pki, key);
     config.invite = invite.map(str::to_string);
     let node = Node::start();
     node.send(Command::Join(config));
@@ -487,7 +481,7 @@ fn keyed_member(
 #[test]
 fn history_follows_admission_unless_visibility_is_all() {
     let pki = Pki::new();
-    let key = own_key(&pki, "ana");
+    let key = pki.member_key("ana");
     for visibility in [HistoryVisibility::Joined, HistoryVisibility::All] {
         let door = DoorConfig {
             history: visibility,
@@ -535,7 +529,7 @@ fn require_client_ca_refuses_a_key_of_its_own_and_admits_the_cas() {
     let (_, code) = invite(&mut host, None);
     let need = "this room admits only members with a certificate from its client CA";
     // A key of its own, even with an invitation: refused.
-    let mut eve = keyed_join(addr, &pki, ("eve", &own_key(&pki, "eve")), Some(&code));
+    let mut eve = keyed_join(addr, &pki, ("eve", &pki.member_key("eve")), Some(&code));
     let reason = eve.wait_for("eve's end", |e| match e {
         NetEvent::Disconnected { reason, .. } => Some(reason.clone()),
         NetEvent::Joined { .. } => panic!("eve came in"),

@@ -9,23 +9,9 @@ use tlschat::net::{DisconnectKind, DoorCommand, DoorConfig, LeaveReason, NetEven
 
 use crate::common::{self, Command, Issued, Node, Pki, PlainClient, Proc};
 
-/// A key of a member's own (a self-signed certificate the host takes as
-/// a key to recognise).
-fn key(pki: &Pki, name: &str) -> Issued {
-    pki.self_signed(name, &Pki::leaf_params(&[name]))
-}
-
-/// The config for `nick` joining with `key`, reconnecting by itself after
-/// a drop when `reconnect`.
-fn keyed(addr: SocketAddr, nick: &str, pki: &Pki, key: &Issued) -> tlschat::net::JoinConfig {
-    let mut config = common::join_config(addr, nick, &pki.ca_pem);
-    config.identity = Some((key.cert.clone(), key.key.clone()));
-    config
-}
-
 /// `nick` in the room with `key`; its node.
 fn member(addr: SocketAddr, nick: &str, pki: &Pki, key: &Issued, reconnect: bool) -> Node {
-    let mut config = keyed(addr, nick, pki, key);
+    let mut config = common::keyed_join_config(addr, nick, pki, key);
     config.reconnect = reconnect;
     let mut node = Node::start();
     node.send(Command::Join(config));
@@ -54,7 +40,7 @@ fn refused(
     key: &Issued,
     invite: Option<String>,
 ) -> (DisconnectKind, String) {
-    let mut config = keyed(addr, nick, pki, key);
+    let mut config = common::keyed_join_config(addr, nick, pki, key);
     config.invite = invite;
     let mut node = Node::start();
     node.send(Command::Join(config));
@@ -86,7 +72,7 @@ fn plain(addr: SocketAddr, pki: &Pki) -> PlainClient {
 fn a_kicked_member_is_told_why_does_not_come_back_and_hears_nothing_more() {
     let pki = Pki::new();
     let (mut host, addr) = common::host(&pki.server(), "hana");
-    let (ana_key, bo_key) = (key(&pki, "ana"), key(&pki, "bo"));
+    let (ana_key, bo_key) = (pki.member_key("ana"), pki.member_key("bo"));
     // Ana would reconnect after a drop; a kick is not one.
     let mut ana = member(addr, "ana", &pki, &ana_key, true);
     let mut bo = member(addr, "bo", &pki, &bo_key, false);
@@ -158,7 +144,7 @@ fn a_kicked_member_is_told_why_does_not_come_back_and_hears_nothing_more() {
 fn a_ban_beats_an_open_door_takes_a_plain_member_by_address_and_can_be_lifted() {
     let pki = Pki::new();
     let (mut host, addr) = common::host(&pki.server(), "hana");
-    let (ana_key, bo_key) = (key(&pki, "ana"), key(&pki, "bo"));
+    let (ana_key, bo_key) = (pki.member_key("ana"), pki.member_key("bo"));
     let mut ana = member(addr, "ana", &pki, &ana_key, true);
     // A second connection of the same key (another window) goes too.
     let mut ana2 = member(addr, "ana2", &pki, &ana_key, false);
@@ -238,8 +224,8 @@ fn a_ban_beats_a_valid_invitation() {
         NetEvent::InviteMade { invites, .. } => invites[0].code.clone(),
         _ => None,
     });
-    let ana_key = key(&pki, "ana");
-    let mut config = keyed(addr, "ana", &pki, &ana_key);
+    let ana_key = pki.member_key("ana");
+    let mut config = common::keyed_join_config(addr, "ana", &pki, &ana_key);
     config.invite = Some(code.clone());
     let mut ana = Node::start();
     ana.send(Command::Join(config));
@@ -267,8 +253,8 @@ fn a_ban_beats_a_valid_invitation() {
             "you are banned from this room".into()
         )
     );
-    let bo_key = key(&pki, "bo");
-    let mut config = keyed(addr, "bo", &pki, &bo_key);
+    let bo_key = pki.member_key("bo");
+    let mut config = common::keyed_join_config(addr, "bo", &pki, &bo_key);
     config.invite = Some(code);
     let mut bo = Node::start();
     bo.send(Command::Join(config));
@@ -283,7 +269,7 @@ fn a_ban_beats_a_valid_invitation() {
 fn a_muted_member_reads_but_its_messages_go_nowhere_until_unmuted() {
     let pki = Pki::new();
     let (mut host, addr) = common::host(&pki.server(), "hana");
-    let (ana_key, bo_key) = (key(&pki, "ana"), key(&pki, "bo"));
+    let (ana_key, bo_key) = (pki.member_key("ana"), pki.member_key("bo"));
     let mut ana = member(addr, "ana", &pki, &ana_key, true);
     let mut bo = member(addr, "bo", &pki, &bo_key, false);
     let mut cy = plain(addr, &pki);
@@ -358,7 +344,7 @@ fn a_muted_member_reads_but_its_messages_go_nowhere_until_unmuted() {
 fn only_the_host_puts_members_out() {
     let pki = Pki::new();
     let (host, addr) = common::host(&pki.server(), "hana");
-    let ana_key = key(&pki, "ana");
+    let ana_key = pki.member_key("ana");
     let mut ana = member(addr, "ana", &pki, &ana_key, false);
     let mut cy = plain(addr, &pki);
     for line in ["/kick ana", "/ban ana go away", "/mute ana", "/unban 1"] {
@@ -401,7 +387,7 @@ fn a_ban_and_a_mute_outlive_a_host_killed_with_sigkill() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("history.sqlite3");
     let (mut host, addr) = headless(dir.path(), &server, &file);
-    let (ana_key, bo_key) = (key(&pki, "ana"), key(&pki, "bo"));
+    let (ana_key, bo_key) = (pki.member_key("ana"), pki.member_key("bo"));
     let mut ana = member(addr, "ana", &pki, &ana_key, false);
     let _bo = member(addr, "bo", &pki, &bo_key, false);
     host.say("/ban ana spam");

@@ -95,6 +95,12 @@ impl Pki {
         self.write(name, &cert.pem(), &key.serialize_pem(), cert.der().to_vec())
     }
 
+    /// A key of a member's own: a self-signed certificate, which a host
+    /// takes as a key to recognise (not a CA-verified identity).
+    pub fn member_key(&self, name: &str) -> Issued {
+        self.self_signed(name, &Pki::leaf_params(&[name]))
+    }
+
     /// A self-signed leaf.
     pub fn self_signed(&self, name: &str, params: &CertificateParams) -> Issued {
         let key = KeyPair::generate().unwrap();
@@ -271,6 +277,13 @@ pub fn join_config(addr: SocketAddr, nick: &str, ca: &Path) -> JoinConfig {
         tls: tlschat::net::TlsOptions::default(),
         invite: None,
     }
+}
+
+/// [`join_config`] for `nick` presenting `key` as its own.
+pub fn keyed_join_config(addr: SocketAddr, nick: &str, pki: &Pki, key: &Issued) -> JoinConfig {
+    let mut config = join_config(addr, nick, &pki.ca_pem);
+    config.identity = Some((key.cert.clone(), key.key.clone()));
+    config
 }
 
 /// Joins and waits until in the room; returns the node and its member id.
