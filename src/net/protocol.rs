@@ -195,7 +195,8 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
             })?;
             Ok(Some(match frame {
                 // A nickname longer than any valid one is cut before the room
-                // spends time on it (it is refused either way).
+                // spends time on it (it is refused either way); so is an
+                // invitation code, as a plain member's `/invite CODE` is.
                 ClientFrame::Hello {
                     nick,
                     client,
@@ -205,7 +206,7 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
                     nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
                     client,
                     resume,
-                    invite,
+                    invite: invite.map(|c| clip(&c, MAX_ID).to_string()),
                 },
                 ClientFrame::Nick { nick } => ClientFrame::Nick {
                     nick: clip(&nick, 4 * MAX_NICK_CHARS + 64).to_string(),
@@ -928,6 +929,22 @@ mod tests {
         };
         assert!(nick.len() <= 4 * MAX_NICK_CHARS + 64);
         assert!(crate::net::nick::normalize(&nick).is_err());
+        // So is a huge invitation code, in a hello and typed as `/invite`.
+        let code = "f".repeat(30_000);
+        let hello = format!(r#"{{"type":"hello","nick":"ana","invite":"{code}"}}"#);
+        for (line, dialect) in [
+            (hello, Dialect::Json),
+            (format!("/invite {code}"), Dialect::Plain),
+        ] {
+            let Ok(Some(ClientFrame::Hello {
+                invite: Some(invite),
+                ..
+            })) = decode_client(line.as_bytes(), dialect)
+            else {
+                panic!("not a hello with a code");
+            };
+            assert_eq!(invite.len(), MAX_ID, "{dialect:?}");
+        }
     }
 
     #[test]

@@ -312,12 +312,7 @@ impl Handler {
                 resume,
                 invite,
             })))) => match Hello::checked(nick, client, resume) {
-                Ok(hello) => {
-                    return Some(Hello {
-                        invite: invite.map(|c| clip(&c, MAX_ID).to_string()),
-                        ..hello
-                    });
-                }
+                Ok(hello) => return Some(Hello { invite, ..hello }),
                 Err(refusal) => refusal,
             },
             // A line that is not a frame (a hello with a malformed field
