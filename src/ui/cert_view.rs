@@ -528,7 +528,7 @@ pub enum Page {
     /// The connection, how it was secured, and the certificate chain.
     #[default]
     Overview,
-    /// "Handshake on the wire".
+    /// "On the wire".
     Wire,
 }
 
@@ -596,13 +596,14 @@ impl Details {
         if wire.is_some() {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.page, Page::Overview, "Overview");
-                ui.selectable_value(&mut self.page, Page::Wire, "Handshake on the wire");
+                ui.selectable_value(&mut self.page, Page::Wire, "On the wire");
             });
             ui.separator();
         }
         match (self.page, wire) {
             (Page::Wire, Some(wire)) => {
-                crate::ui::wire_view::wire_ui(ui, wire);
+                let live = room.connection.as_ref().and_then(|c| c.live.as_deref());
+                crate::ui::wire_view::wire_ui(ui, wire, live);
                 None
             }
             _ => {
@@ -756,6 +757,7 @@ mod tests {
             signature_scheme: Some(crate::net::SignatureScheme::ECDSA_NISTP256_SHA256),
             client_certificate: client.then(|| cert("me")),
             wire: None,
+            live: None,
             keylog: None,
         }
     }
@@ -982,6 +984,9 @@ mod tests {
             version: None,
             steps: vec![Step {
                 direction: Direction::ToHost,
+                index: 0,
+                seq: None,
+                joined: None,
                 time_us: 0,
                 record: (0..1200u32).map(|i| (i % 251) as u8).collect(),
                 plain: None,
@@ -1022,7 +1027,7 @@ mod tests {
                 (Details::default(), state),
             );
         h.run();
-        h.get_by_label("Handshake on the wire").click();
+        h.get_by_label("On the wire").click();
         h.run();
         h.get_by_label_contains("Handshake: ClientHello").click();
         h.run();

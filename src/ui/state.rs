@@ -1282,6 +1282,7 @@ mod tests {
             signature_scheme: Some(crate::net::SignatureScheme::ECDSA_NISTP256_SHA256),
             client_certificate: None,
             wire: None,
+            live: None,
             keylog: None,
         }
     }

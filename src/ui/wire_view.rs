@@ -1,7 +1,9 @@
-//! "Handshake on the wire": every record of the connection's handshake in
-//! order, each message's fields as an expandable tree, and beside it a hex
-//! pane in which the selected field's bytes are highlighted. The two panes
-//! share the window's height and scroll each on its own. The tree is
+//! "On the wire": every record of the connection's handshake in order,
+//! then the last records after it as they come (each opened: sequence
+//! number, nonce, ciphertext, tag, and the plaintext it carried), each
+//! message's fields as an expandable tree, and beside it a hex pane in
+//! which the selected field's bytes are highlighted. The two panes share
+//! the window's height and scroll each on its own. The tree is
 //! [`crate::net::wire`]'s; this view only draws it and remembers the
 //! selection (in egui's memory, per window).
 
@@ -9,7 +11,8 @@ use egui::text::LayoutJob;
 use egui::{FontId, RichText, TextFormat, Ui};
 
 use crate::net::safe_text::visible_line;
-use crate::net::wire::{Field, Handshake, Layer, Span, Step};
+use crate::net::wire::live::{KEEP, Live};
+use crate::net::wire::{Direction, Field, Handshake, Layer, Span, Step};
 
 /// Bytes per row of the hex pane.
 const ROW: usize = 16;
@@ -20,16 +23,35 @@ const TREE_MIN_WIDTH: f32 = 260.0;
 /// How many highlighted bytes the "highlighted" line spells out.
 const SPELLED: usize = 48;
 
-/// Which field is selected: the step, then the path of child indexes
-/// (0 the record header, 1.. the messages).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which field is selected: the record (its direction and place among
+/// the records that went that way, which stay as records come and go),
+/// then the path of child indexes (0 the record header, 1.. the messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Selected {
-    step: usize,
+    direction: Direction,
+    index: u64,
     path: Vec<usize>,
 }
 
-fn resolve<'h>(h: &'h Handshake, s: &Selected) -> Option<(&'h Step, &'h Field)> {
-    let step = h.steps.get(s.step)?;
+/// Every record shown: the handshake's, then those kept after it.
+struct Records<'a> {
+    handshake: &'a Handshake,
+    after: Vec<std::sync::Arc<Step>>,
+}
+
+impl Records<'_> {
+    fn all(&self) -> impl Iterator<Item = &Step> {
+        self.handshake
+            .steps
+            .iter()
+            .chain(self.after.iter().map(|s| &**s))
+    }
+}
+
+fn resolve<'h>(records: &'h Records<'_>, s: &Selected) -> Option<(&'h Step, &'h Field)> {
+    let step = records
+        .all()
+        .find(|r| r.direction == s.direction && r.index == s.index)?;
     let (first, rest) = s.path.split_first()?;
     let mut field = match first {
         0 => &step.header,
@@ -50,19 +72,29 @@ fn field_text(f: &Field) -> String {
 }
 
 /// The view: the tree on the left, the selected field with its bytes on
-/// the right, both as tall as the space left.
-pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
+/// the right, both as tall as the space left. `live`: the records after
+/// the handshake, when they are followed.
+pub fn wire_ui(ui: &mut Ui, h: &Handshake, live: Option<&Live>) {
     let id = ui.make_persistent_id("wire-selection");
     let mut selected: Option<Selected> = ui.data(|d| d.get_temp(id)).flatten();
     let before = selected.clone();
-    ui.add(
-        egui::Label::new(
-            "Every record of this connection's handshake, in the order it went, as recorded under TLS. \
-             Encrypted handshake records were opened with this connection's own handshake secrets. \
-             Select a field to see its bytes.",
+    let records = Records {
+        handshake: h,
+        after: live.map(Live::records).unwrap_or_default(),
+    };
+    let intro = if live.is_some() {
+        format!(
+            "Every record of this connection, in the order it went, as recorded under TLS: the handshake, \
+             then the last {KEEP} records each way after it, as they come. Encrypted records were opened \
+             with this connection's own secrets. Select a field to see its bytes."
         )
-        .wrap(),
-    );
+    } else {
+        "Every record of this connection's handshake, in the order it went, as recorded under TLS. \
+         Encrypted handshake records were opened with this connection's own handshake secrets. \
+         Select a field to see its bytes."
+            .to_string()
+    };
+    ui.add(egui::Label::new(intro).wrap());
     ui.add_space(4.0);
     let size = ui.available_size();
     let gap = 2.0 * ui.spacing().item_spacing.x + 6.0;
@@ -73,11 +105,12 @@ pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
             egui::ScrollArea::both()
                 .id_salt("wire-tree")
                 .auto_shrink([false, false])
-                .show(ui, |ui| tree_ui(ui, h, &mut selected));
+                .stick_to_bottom(true)
+                .show(ui, |ui| tree_ui(ui, &records, live, &mut selected));
         });
         ui.separator();
         pane(ui, egui::vec2(hex_width, size.y), |ui| {
-            selected_ui(ui, h, selected.as_ref(), before == selected);
+            selected_ui(ui, &records, selected.as_ref(), before == selected);
         });
     });
     ui.data_mut(|d| d.insert_temp(id, selected));
@@ -93,35 +126,74 @@ fn pane(ui: &mut Ui, size: egui::Vec2, add: impl FnOnce(&mut Ui)) {
 }
 
 /// Every step, its fields as a tree, then the recorder's notes.
-fn tree_ui(ui: &mut Ui, h: &Handshake, selected: &mut Option<Selected>) {
-    for (i, step) in h.steps.iter().enumerate() {
-        let title = format!(
-            "{:.3} ms  {}  {} ({} bytes)",
-            step.time_us as f64 / 1000.0,
-            step.direction.arrow(),
-            visible_line(&step.title),
-            step.record.len()
-        );
-        egui::CollapsingHeader::new(title)
-            .id_salt(("wire-step", i))
-            .show(ui, |ui| {
-                let mut path = vec![0];
-                field_ui(ui, &step.header, i, &mut path, selected);
-                for (m, message) in step.messages.iter().enumerate() {
-                    path[0] = m + 1;
-                    field_ui(ui, message, i, &mut path, selected);
-                }
-            });
+fn tree_ui(
+    ui: &mut Ui,
+    records: &Records<'_>,
+    live: Option<&Live>,
+    selected: &mut Option<Selected>,
+) {
+    for step in &records.handshake.steps {
+        step_ui(ui, step, selected);
     }
-    for note in &h.notes {
+    for note in &records.handshake.notes {
         ui.label(RichText::new(visible_line(note)).italics());
     }
+    let Some(live) = live else {
+        return;
+    };
+    ui.separator();
+    ui.label(
+        RichText::new(format!(
+            "After the handshake — {} records so far to the host, {} to the member (the handshake's included); the last {KEEP} each way are kept:",
+            live.count(Direction::ToHost),
+            live.count(Direction::ToMember)
+        ))
+        .strong(),
+    );
+    if records.after.is_empty() {
+        ui.label(
+            RichText::new("Nothing yet: say something in the room, and its record appears here.")
+                .italics(),
+        );
+    }
+    for step in &records.after {
+        step_ui(ui, step, selected);
+    }
+    for note in live.notes() {
+        ui.label(RichText::new(visible_line(&note)).italics());
+    }
+}
+
+/// One record: its title, opening to its header and messages.
+fn step_ui(ui: &mut Ui, step: &Step, selected: &mut Option<Selected>) {
+    let title = format!(
+        "{:.3} ms  {}  {} ({} bytes)",
+        step.time_us as f64 / 1000.0,
+        step.direction.arrow(),
+        visible_line(&step.title),
+        step.record.len()
+    );
+    let at = Selected {
+        direction: step.direction,
+        index: step.index,
+        path: vec![0],
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt(("wire-step", step.direction == Direction::ToHost, step.index))
+        .show(ui, |ui| {
+            let mut at = at;
+            field_ui(ui, &step.header, &mut at, selected);
+            for (m, message) in step.messages.iter().enumerate() {
+                at.path[0] = m + 1;
+                field_ui(ui, message, &mut at, selected);
+            }
+        });
 }
 
 /// The selected field, what it means, and its bytes (`same`: the same
 /// selection as last frame).
-fn selected_ui(ui: &mut Ui, h: &Handshake, selected: Option<&Selected>, same: bool) {
-    match selected.and_then(|s| resolve(h, s)) {
+fn selected_ui(ui: &mut Ui, records: &Records<'_>, selected: Option<&Selected>, same: bool) {
+    match selected.and_then(|s| resolve(records, s)) {
         Some((step, field)) => {
             ui.add(egui::Label::new(RichText::new(field_text(field)).strong()).wrap());
             if !field.note.is_empty() {
@@ -139,17 +211,9 @@ fn selected_ui(ui: &mut Ui, h: &Handshake, selected: Option<&Selected>, same: bo
 
 /// A field: a selectable line, or (with parts) a header that opens its
 /// parts and selects it.
-fn field_ui(
-    ui: &mut Ui,
-    f: &Field,
-    step: usize,
-    path: &mut Vec<usize>,
-    selected: &mut Option<Selected>,
-) {
+fn field_ui(ui: &mut Ui, f: &Field, at: &mut Selected, selected: &mut Option<Selected>) {
     let text = field_text(f);
-    let is_selected = selected
-        .as_ref()
-        .is_some_and(|s| s.step == step && s.path == *path);
+    let is_selected = selected.as_ref() == Some(&*at);
     let picked = if f.children.is_empty() {
         ui.selectable_label(is_selected, text).clicked()
     } else {
@@ -161,21 +225,23 @@ fn field_ui(
             RichText::new(text)
         };
         let shown = egui::CollapsingHeader::new(title)
-            .id_salt(("wire-field", step, path.clone()))
+            .id_salt((
+                "wire-field",
+                at.direction == Direction::ToHost,
+                at.index,
+                at.path.clone(),
+            ))
             .show(ui, |ui| {
                 for (i, c) in f.children.iter().enumerate() {
-                    path.push(i);
-                    field_ui(ui, c, step, path, selected);
-                    path.pop();
+                    at.path.push(i);
+                    field_ui(ui, c, at, selected);
+                    at.path.pop();
                 }
             });
         shown.header_response.clicked()
     };
     if picked {
-        *selected = Some(Selected {
-            step,
-            path: path.clone(),
-        });
+        *selected = Some(at.clone());
     }
 }
 
@@ -203,11 +269,15 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, reveal: Reveal) {
     let bytes: &[u8] = match layer {
         Layer::Record => &step.record,
         Layer::Plain => step.plain.as_deref().unwrap_or(&[]),
+        Layer::Joined => step.joined.as_deref().unwrap_or(&[]),
     };
     let range = span.map(|s| s.start..s.start.saturating_add(s.len));
     let what = match layer {
         Layer::Record => "the record as it went over the wire",
         Layer::Plain => "the record's decrypted content",
+        Layer::Joined => {
+            "the handshake message put together from this record and the ones before it"
+        }
     };
     match (&range, range.as_ref().and_then(|r| bytes.get(r.clone()))) {
         (Some(r), Some(hl)) => {

@@ -27,4 +27,5 @@ mod ui_door;
 mod ui_invite;
 mod window_smoke;
 mod wire;
+mod wire_app;
 mod wire_ui;

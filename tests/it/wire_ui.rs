@@ -1,4 +1,4 @@
-//! The window's "Handshake on the wire" view (egui_kittest, over a real
+//! The window's "On the wire" view (egui_kittest, over a real
 //! connection on loopback): it opens in the details, a field can be
 //! selected, and its bytes are the ones highlighted.
 
@@ -44,7 +44,7 @@ fn the_view_opens_a_field_is_selected_and_its_bytes_are_highlighted() {
     // The walk-through is open above it: close it, so the view is in sight.
     m.get_by_label("How this connection was secured").click();
     m.run_steps(3);
-    m.get_by_label("Handshake on the wire").click();
+    m.get_by_label("On the wire").click();
     m.run_steps(3);
     assert!(
         m.query_by_label("Select a field to see its bytes.")

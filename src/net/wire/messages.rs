@@ -5,8 +5,7 @@
 
 use tls_parser::TlsExtension;
 
-use super::{Direction, Field, Layer, Span, Walk, start_decrypting, version_name};
-use crate::net::keylog::HandshakeSecrets;
+use super::{Direction, Field, Layer, Span, Walk, finished, start_decrypting, version_name};
 use crate::net::safe_text::{Newlines, visible_bytes};
 use crate::net::tlsopts::TlsVersion;
 
@@ -146,34 +145,67 @@ const HRR_RANDOM: [u8; 32] = [
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
+/// The most bytes of a handshake message carried over to the next
+/// record (a long certificate chain fits; a hostile length does not).
+const MAX_CARRY: usize = 64 * 1024;
+
 /// Every handshake message in `buf` (a record's payload or decrypted
-/// content starting at `base` in `layer`).
+/// content starting at `base` in `layer`). A message that the records
+/// before began is put together with its start first (then the spans are
+/// in [`Layer::Joined`]); one that goes on in the next record is carried
+/// over to it.
 pub(super) fn parse_all(
     walk: &mut Walk,
     direction: Direction,
     buf: &[u8],
     base: usize,
     layer: Layer,
-    secrets: Option<&HandshakeSecrets>,
 ) -> Vec<Field> {
-    let ctx = Ctx { buf, base, layer };
+    let carry = std::mem::take(&mut walk.side(direction).carry);
+    if carry.is_empty() {
+        return parse_in(walk, direction, Ctx { buf, base, layer });
+    }
+    let mut joined = carry;
+    joined.extend_from_slice(buf);
+    let ctx = Ctx {
+        buf: &joined,
+        base: 0,
+        layer: Layer::Joined,
+    };
+    let fields = parse_in(walk, direction, ctx);
+    walk.joined = Some(joined);
+    fields
+}
+
+fn parse_in(walk: &mut Walk, direction: Direction, ctx: Ctx<'_>) -> Vec<Field> {
     let mut out = Vec::new();
-    let mut r = Reader { rest: buf };
+    let mut r = Reader { rest: ctx.buf };
     while !r.rest.is_empty() {
         let start = r.rest;
         let Some((typ, body)) = r.u8().zip(r.vec24()) else {
-            out.push(Field::new(
-                "fragment",
-                format!(
-                    "{} bytes of a message continued in another record (not reassembled)",
-                    start.len()
-                ),
-                ctx.span(start),
-            ));
+            let (value, carried) = if start.len() <= MAX_CARRY {
+                (
+                    format!(
+                        "{} bytes of a handshake message that goes on in the next record (shown whole there)",
+                        start.len()
+                    ),
+                    start.to_vec(),
+                )
+            } else {
+                (
+                    format!(
+                        "{} bytes of a message continued in another record (too long to put together)",
+                        start.len()
+                    ),
+                    Vec::new(),
+                )
+            };
+            walk.side(direction).carry = carried;
+            out.push(Field::new("fragment", value, ctx.span(start)));
             break;
         };
         let whole = start.get(..4 + body.len()).unwrap_or(start);
-        out.push(message(walk, direction, typ, whole, body, ctx, secrets));
+        out.push(message(walk, direction, typ, whole, body, ctx));
     }
     out
 }
@@ -185,17 +217,21 @@ fn message(
     whole: &[u8],
     body: &[u8],
     ctx: Ctx<'_>,
-    secrets: Option<&HandshakeSecrets>,
 ) -> Field {
     let span = ctx.span(whole);
     let size = format!("{} bytes", body.len());
     let tls13 = walk.version == Some(TlsVersion::Tls13);
+    let random = || body.get(2..34).and_then(|r| r.try_into().ok());
     let parsed = match typ {
-        1 => client_hello(body, ctx),
-        2 => server_hello(walk, body, ctx, secrets),
-        4 => Some(Field::new("NewSessionTicket", size.clone(), None).with_note(
-            "A ticket the member may offer next time to resume this session: a shorter handshake, with no certificate sent.",
-        )),
+        1 => {
+            walk.client_random = random();
+            client_hello(body, ctx)
+        }
+        2 => {
+            walk.server_random = random();
+            server_hello(walk, body, ctx)
+        }
+        4 => Some(new_session_ticket(body, ctx, tls13)),
         8 => Some(
             Field::new("EncryptedExtensions", size.clone(), None)
                 .with_children(extensions(body.get(2..).unwrap_or(&[]), ctx, false))
@@ -209,8 +245,9 @@ fn message(
         14 => Some(Field::new("ServerHelloDone", "", None)),
         15 => certificate_verify(body, ctx),
         16 => Some(client_key_exchange(body, ctx)),
+        24 => Some(key_update(walk, direction, body, ctx)),
         20 => {
-            walk.side(direction).finished = true;
+            finished(walk, direction);
             Some(Field::new("Finished", size.clone(), None).with_children(vec![
                 Field::new("verify_data", format!("{} bytes (an HMAC over the whole handshake so far)", body.len()), ctx.span(body)),
             ]).with_note("A MAC over every handshake message so far, with a key from this side's handshake secret: had anyone changed a single byte of the handshake, it would not match."))
@@ -288,12 +325,7 @@ fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     ))
 }
 
-fn server_hello(
-    walk: &mut Walk,
-    body: &[u8],
-    ctx: Ctx<'_>,
-    secrets: Option<&HandshakeSecrets>,
-) -> Option<Field> {
+fn server_hello(walk: &mut Walk, body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     let (_, sh) = tls_parser::parse_tls_handshake_server_hello(body).ok()?;
     let hrr = sh.random == HRR_RANDOM;
     let mut fields = vec![
@@ -360,7 +392,7 @@ fn server_hello(
         "The host picks TLS 1.2 and a suite. In TLS 1.2 the key exchange follows in ServerKeyExchange, and the handshake stays in the clear until Finished."
     };
     if tls13 && !hrr {
-        start_decrypting(walk, secrets);
+        start_decrypting(walk);
     }
     Some(
         Field::new(name, "", None)
@@ -652,6 +684,64 @@ fn client_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Field {
     Field::new("ClientKeyExchange", format!("public key, {} bytes", point.len()), None)
         .with_children(vec![Field::new("public key", format!("{} bytes", point.len()), ctx.span(point))])
         .with_note("TLS 1.2 (ECDHE): the member's ephemeral public key. In the textbook RSA key exchange this message would carry a secret encrypted with the server's public key; with ECDHE it carries only a public key.")
+}
+
+/// A NewSessionTicket: how long the ticket may be used, and its size.
+fn new_session_ticket(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
+    let mut r = Reader { rest: body };
+    let lifetime = r.take(4);
+    let mut children = Vec::new();
+    if let Some(l) = lifetime
+        && let Ok(secs) = <[u8; 4]>::try_from(l).map(u32::from_be_bytes)
+    {
+        children.push(Field::new(
+            "ticket lifetime",
+            format!("{secs} s"),
+            ctx.span(l),
+        ));
+    }
+    if tls13 {
+        let _age_add = r.take(4);
+        let _nonce = r.vec8();
+    }
+    if let Some(ticket) = r.vec16() {
+        children.push(Field::new(
+            "ticket",
+            format!("{} bytes (opaque: only the host can read it)", ticket.len()),
+            ctx.span(ticket),
+        ));
+    }
+    Field::new("NewSessionTicket", format!("{} bytes", body.len()), None)
+        .with_children(children)
+        .with_note("A ticket the member may offer next time to resume this session: a shorter handshake, with no certificate sent. In TLS 1.3 it comes after the handshake, encrypted like the chat.")
+}
+
+/// A KeyUpdate (TLS 1.3): from the next record on, the sender encrypts
+/// with its next traffic secret, and its sequence numbers start again at 0.
+fn key_update(walk: &mut Walk, direction: Direction, body: &[u8], ctx: Ctx<'_>) -> Field {
+    let request = body.first().copied();
+    let updated = walk
+        .side(direction)
+        .opener
+        .as_mut()
+        .is_some_and(super::decrypt::Keys::key_update);
+    let value = match request {
+        Some(0) => "update_not_requested",
+        Some(1) => "update_requested (the other side updates its keys too)",
+        _ => "malformed",
+    };
+    let note = if updated {
+        "From the next record on, this side encrypts with a new traffic secret, HKDF-Expand-Label(secret, \"traffic upd\", \"\", hash length) (RFC 8446 §7.2), and counts its records from 0 again. The records after it were opened with the new keys."
+    } else {
+        "From the next record on, this side encrypts with a new traffic secret (RFC 8446 §7.2). Its keys were not available here: its later records are shown as they went."
+    };
+    Field::new("KeyUpdate", value, None)
+        .with_children(vec![Field::new(
+            "request_update",
+            request.map_or_else(String::new, |b| b.to_string()),
+            body.get(..1).and_then(|b| ctx.span(b)),
+        )])
+        .with_note(note)
 }
 
 /// The values of `fields`, joined by `separator` (a list's one-line summary).

@@ -1,0 +1,142 @@
+//! How an opened record was protected, as fields: its sequence number,
+//! the nonce made from it, the encrypted bytes and the AEAD tag, and
+//! (TLS 1.3) the inner content type and padding; and the data it
+//! carried, as text.
+
+use super::decrypt::Opened;
+use super::{Field, Layer, Span, content_type_name};
+use crate::net::certinfo::hex;
+use crate::net::safe_text::{Newlines, visible_bytes};
+
+/// The AEAD tag's length (every suite tlschat opens).
+const TAG: usize = 16;
+/// The most characters of a record's data shown as text.
+const MAX_TEXT: usize = 512;
+
+fn record(start: usize, len: usize) -> Option<Span> {
+    Some(Span {
+        layer: Layer::Record,
+        start,
+        len,
+    })
+}
+
+fn plain(start: usize, len: usize) -> Option<Span> {
+    Some(Span {
+        layer: Layer::Plain,
+        start,
+        len,
+    })
+}
+
+/// The "encryption" field of an opened record (`record` is the whole
+/// record; `application`: its sender had finished its handshake).
+pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: bool) -> Field {
+    let payload = record_bytes.len().saturating_sub(5);
+    let encrypted = payload.saturating_sub(o.explicit_len + TAG);
+    let tag_at = 5 + o.explicit_len + encrypted;
+    let mut children = vec![
+        Field::new("sequence number", o.seq.to_string(), None).with_note(
+            "Never sent: each side counts the records it sends from 0, and both ends count the same. It goes into the nonce (and, in TLS 1.2, into the authenticated data), so a record replayed, dropped or moved does not open.",
+        ),
+    ];
+    if o.generation > 0 {
+        children.push(Field::new(
+            "traffic secret",
+            format!("after {} KeyUpdate(s)", o.generation),
+            None,
+        ));
+    }
+    let nonce_note = if o.explicit_len > 0 {
+        "TLS 1.2 AES-GCM (RFC 5288): 4 bytes from the key block, then the 8-byte explicit nonce the record carries in the clear."
+    } else {
+        "The IV made from the traffic secret, XOR the sequence number (RFC 8446 §5.3; RFC 7905 for ChaCha20 in TLS 1.2). Never sent: a nonce is never used twice with one key."
+    };
+    children.push(Field::new("nonce", hex(&o.nonce), None).with_note(nonce_note));
+    if o.explicit_len > 0 {
+        children.push(Field::new(
+            "explicit nonce",
+            record_bytes.get(5..13).map(hex).unwrap_or_default(),
+            record(5, o.explicit_len),
+        ));
+    }
+    children.push(
+        Field::new(
+            "encrypted bytes",
+            format!("{encrypted} bytes"),
+            record(5 + o.explicit_len, encrypted),
+        )
+        .with_note("What a listener on the network sees: without the keys, bytes that say nothing but their length."),
+    );
+    children.push(
+        Field::new(
+            "AEAD tag",
+            record_bytes.get(tag_at..).map(hex).unwrap_or_default(),
+            record(tag_at, TAG),
+        )
+        .with_note("Proves the record was not changed on the way: a single changed bit and it does not open."),
+    );
+    if tls13 {
+        let n = o.content.len();
+        children.push(
+            Field::new(
+                "inner content type",
+                format!("{} ({})", content_type_name(o.content_type), o.content_type),
+                plain(n, 1),
+            )
+            .with_note("TLS 1.3 hides the real type inside the encryption: every record says ApplicationData outside."),
+        );
+        children.push(
+            Field::new(
+                "padding",
+                format!("{} bytes", o.padding),
+                plain(n + 1, o.padding),
+            )
+            .with_note("Zeros a sender may add to hide the real length (rustls adds none)."),
+        );
+    }
+    let (secret, keys) = match (tls13, application) {
+        (true, true) => (
+            "application traffic secret",
+            "this connection's own application traffic secret",
+        ),
+        (true, false) => (
+            "handshake traffic secret",
+            "this connection's own handshake traffic secret",
+        ),
+        (false, _) => (
+            "master secret",
+            "keys from this connection's master secret (the key block)",
+        ),
+    };
+    Field::new("encryption", format!("opened with the {secret}"), None)
+        .with_children(children)
+        .with_note(format!(
+            "Decrypted here with {keys}, as the key log names it: the AEAD of the cipher suite, with the nonce below and the record header as additional data."
+        ))
+}
+
+/// The data a record carried as a field, and a preview of at most
+/// `preview` characters for its title.
+pub(super) fn data_field(content: &[u8], span: Option<Span>, preview: usize) -> (Field, String) {
+    let text = visible_bytes(content, Newlines::Escape);
+    let shown: String = text.chars().take(MAX_TEXT).collect();
+    let more = if text.chars().count() > MAX_TEXT {
+        " …"
+    } else {
+        ""
+    };
+    let short: String = text.chars().take(preview).collect();
+    let short_more = if text.chars().count() > preview {
+        "…"
+    } else {
+        ""
+    };
+    let field = Field::new(
+        "application data",
+        format!("{} bytes: {shown}{more}", content.len()),
+        span,
+    )
+    .with_note("The plaintext this record carried: the chat's own bytes (a tlschat/1 JSON line, or a plain-text line), as only the two ends can read them.");
+    (field, format!("{short}{short_more}"))
+}
