@@ -522,3 +522,244 @@ fn check_spans(step: &Step, f: &tlschat::net::wire::Field) {
         check_spans(step, c);
     }
 }
+
+/// A relay on loopback that forwards one connection untouched and keeps
+/// every chunk, in order, as a capture would.
+struct Capture {
+    addr: std::net::SocketAddr,
+    chunks: Arc<std::sync::Mutex<Vec<(bool, Vec<u8>)>>>,
+    ports: Arc<std::sync::Mutex<(u16, u16)>>,
+}
+
+impl Capture {
+    fn start(target: std::net::SocketAddr) -> Self {
+        use std::io::{Read as _, Write as _};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let chunks = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let ports = Arc::new(std::sync::Mutex::new((0, target.port())));
+        let (c, p) = (chunks.clone(), ports.clone());
+        std::thread::spawn(move || {
+            let (client, peer) = listener.accept().unwrap();
+            p.lock().unwrap().0 = peer.port();
+            let server = std::net::TcpStream::connect(target).unwrap();
+            let pipe =
+                move |mut from: std::net::TcpStream,
+                      mut to: std::net::TcpStream,
+                      to_host: bool,
+                      chunks: Arc<std::sync::Mutex<Vec<(bool, Vec<u8>)>>>| {
+                    let mut buf = vec![0u8; 8192];
+                    loop {
+                        // The lock is held from the read's end to the write:
+                        // chunks are kept in the order they went.
+                        let n = match from.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => n,
+                        };
+                        chunks.lock().unwrap().push((to_host, buf[..n].to_vec()));
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(std::net::Shutdown::Write);
+                };
+            let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let cc = c.clone();
+            std::thread::spawn(move || pipe(s2, c2, false, cc));
+            pipe(client, server, true, c);
+        });
+        Self {
+            addr,
+            chunks,
+            ports,
+        }
+    }
+
+    /// The capture as a pcap file (raw IPv4, one TCP segment per chunk).
+    fn pcap(&self) -> Vec<u8> {
+        let (member, host) = *self.ports.lock().unwrap();
+        let mut out = Vec::new();
+        for v in [
+            0xa1b2_c3d4_u32.to_le_bytes().to_vec(),
+            2u16.to_le_bytes().to_vec(),
+            4u16.to_le_bytes().to_vec(),
+            vec![0; 8],
+            65535u32.to_le_bytes().to_vec(),
+            101u32.to_le_bytes().to_vec(),
+        ] {
+            out.extend_from_slice(&v);
+        }
+        let (mut seq_up, mut seq_down) = (1000u32, 5000u32);
+        for (i, (to_host, data)) in self.chunks.lock().unwrap().iter().enumerate() {
+            let (sport, dport, seq, ack) = if *to_host {
+                (member, host, seq_up, seq_down)
+            } else {
+                (host, member, seq_down, seq_up)
+            };
+            let total = u16::try_from(40 + data.len()).unwrap();
+            let mut ip = vec![0x45, 0];
+            ip.extend_from_slice(&total.to_be_bytes());
+            ip.extend_from_slice(&[0, 0, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 1]);
+            ip.extend_from_slice(&sport.to_be_bytes());
+            ip.extend_from_slice(&dport.to_be_bytes());
+            ip.extend_from_slice(&seq.to_be_bytes());
+            ip.extend_from_slice(&ack.to_be_bytes());
+            ip.extend_from_slice(&[0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
+            ip.extend_from_slice(data);
+            let len = u32::try_from(ip.len()).unwrap();
+            out.extend_from_slice(&u32::try_from(i).unwrap().to_le_bytes());
+            out.extend_from_slice(&0u32.to_le_bytes());
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(&len.to_le_bytes());
+            out.extend_from_slice(&ip);
+            let n = u32::try_from(data.len()).unwrap();
+            if *to_host {
+                seq_up += n;
+            } else {
+                seq_down += n;
+            }
+        }
+        out
+    }
+}
+
+#[test]
+fn tshark_with_the_key_log_agrees_on_each_records_type_and_plaintext() {
+    if std::process::Command::new("tshark")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        eprintln!("tshark is not installed: skipped");
+        return;
+    }
+    let pki = Pki::new();
+    let (_host, addr) = host_from(host_config(&pki.server(), "host"));
+    let capture = Capture::start(addr);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("keys.log");
+    let mut config = join_config(capture.addr, "ana", &pki.ca_pem);
+    config.tls.keylog = Some(log.clone());
+    let (mut member, info) = connect(config);
+    let live = info.live.clone().unwrap();
+    let lines = ["first line for tshark", "second line, 第二行"];
+    for (i, l) in lines.iter().enumerate() {
+        say(&mut member, i as u64, l);
+        record_with(&live, Direction::ToMember, l);
+    }
+    // Each line came back: both ends are quiet, the capture holds all.
+    let pcap = dir.path().join("chat.pcap");
+    std::fs::write(&pcap, capture.pcap()).unwrap();
+    let tshark = |args: &[&str]| {
+        let out = std::process::Command::new("tshark")
+            .arg("-r")
+            .arg(&pcap)
+            .arg("-o")
+            .arg(format!("tls.keylog_file:{}", log.display()))
+            .args(["-d", &format!("tcp.port=={},tls", addr.port())])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Every record's (inner) content type, as tshark opens it, each way.
+    let fields = tshark(&[
+        "-Y",
+        "tls",
+        "-T",
+        "fields",
+        "-E",
+        "occurrence=a",
+        "-E",
+        "aggregator=,",
+        "-e",
+        "tcp.dstport",
+        "-e",
+        "tls.record.content_type",
+    ]);
+    let mut theirs: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    for line in fields.lines() {
+        let (port, types) = line.split_once('\t').unwrap();
+        let to_host = port == addr.port().to_string();
+        for t in types.split(',') {
+            theirs[usize::from(!to_host)].push(t.parse().unwrap());
+        }
+    }
+    // The application data each way, decrypted by tshark.
+    let follow = tshark(&["-q", "-z", "follow,tls,raw,0"]);
+    let mut their_data: [Vec<u8>; 2] = [Vec::new(), Vec::new()];
+    // Lines from node 1 are indented; which node the host is, tshark says.
+    let host_is_node_0 = follow
+        .lines()
+        .any(|l| l.starts_with("Node 0:") && l.ends_with(&format!(":{}", addr.port())));
+    for line in follow.lines() {
+        let hex = line.trim_start_matches('\t');
+        if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let bytes = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap());
+        let from_node_1 = line.starts_with('\t');
+        their_data[usize::from(from_node_1 != host_is_node_0)].extend(bytes);
+    }
+    // Ours: the handshake's records, then those followed after it.
+    let wire = info.wire.clone().unwrap();
+    for (d, direction) in [Direction::ToHost, Direction::ToMember]
+        .into_iter()
+        .enumerate()
+    {
+        let steps: Vec<Step> = wire
+            .steps
+            .iter()
+            .filter(|s| s.direction == direction)
+            .cloned()
+            .chain(live.kept(direction).iter().map(|s| (**s).clone()))
+            .collect();
+        assert_eq!(
+            steps.len() as u64,
+            live.count(direction),
+            "none dropped: fewer than 64"
+        );
+        let ours: Vec<u8> = steps.iter().map(inner_type).collect();
+        assert_eq!(ours, theirs[d], "{direction:?}: the records' content types");
+        let data: Vec<u8> = steps
+            .iter()
+            .filter_map(|s| {
+                s.messages
+                    .iter()
+                    .find(|m| m.name == "application data")
+                    .map(|f| s.bytes(f.span.unwrap()).unwrap().to_vec())
+            })
+            .flatten()
+            .collect();
+        assert_eq!(
+            String::from_utf8_lossy(&data),
+            String::from_utf8_lossy(&their_data[d]),
+            "{direction:?}: the plaintext"
+        );
+    }
+    assert!(contains(&their_data[0], lines[1].as_bytes()));
+}
+
+/// A record's content type: the inner one when it was opened.
+fn inner_type(step: &Step) -> u8 {
+    step.messages
+        .iter()
+        .find(|m| m.name == "encryption")
+        .and_then(|e| e.child("inner content type"))
+        .and_then(|t| {
+            t.value
+                .rsplit('(')
+                .next()?
+                .trim_end_matches(')')
+                .parse()
+                .ok()
+        })
+        .unwrap_or(step.record[0])
+}
