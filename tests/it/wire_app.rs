@@ -523,11 +523,14 @@ fn check_spans(step: &Step, f: &tlschat::net::wire::Field) {
     }
 }
 
+/// What went, chunk by chunk: (to the host, the bytes).
+type Chunks = Arc<std::sync::Mutex<Vec<(bool, Vec<u8>)>>>;
+
 /// A relay on loopback that forwards one connection untouched and keeps
 /// every chunk, in order, as a capture would.
 struct Capture {
     addr: std::net::SocketAddr,
-    chunks: Arc<std::sync::Mutex<Vec<(bool, Vec<u8>)>>>,
+    chunks: Chunks,
     ports: Arc<std::sync::Mutex<(u16, u16)>>,
 }
 
