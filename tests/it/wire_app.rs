@@ -546,26 +546,25 @@ impl Capture {
             let (client, peer) = listener.accept().unwrap();
             p.lock().unwrap().0 = peer.port();
             let server = std::net::TcpStream::connect(target).unwrap();
-            let pipe =
-                move |mut from: std::net::TcpStream,
-                      mut to: std::net::TcpStream,
-                      to_host: bool,
-                      chunks: Arc<std::sync::Mutex<Vec<(bool, Vec<u8>)>>>| {
-                    let mut buf = vec![0u8; 8192];
-                    loop {
-                        // The lock is held from the read's end to the write:
-                        // chunks are kept in the order they went.
-                        let n = match from.read(&mut buf) {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => n,
-                        };
-                        chunks.lock().unwrap().push((to_host, buf[..n].to_vec()));
-                        if to.write_all(&buf[..n]).is_err() {
-                            break;
-                        }
+            let pipe = move |mut from: std::net::TcpStream,
+                             mut to: std::net::TcpStream,
+                             to_host: bool,
+                             chunks: Chunks| {
+                let mut buf = vec![0u8; 8192];
+                loop {
+                    // The lock is held from the read's end to the write:
+                    // chunks are kept in the order they went.
+                    let n = match from.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => n,
+                    };
+                    chunks.lock().unwrap().push((to_host, buf[..n].to_vec()));
+                    if to.write_all(&buf[..n]).is_err() {
+                        break;
                     }
-                    let _ = to.shutdown(std::net::Shutdown::Write);
-                };
+                }
+                let _ = to.shutdown(std::net::Shutdown::Write);
+            };
             let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
             let cc = c.clone();
             std::thread::spawn(move || pipe(s2, c2, false, cc));
