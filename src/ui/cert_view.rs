@@ -541,6 +541,8 @@ pub struct Details {
     selected_cert: usize,
     /// The last export's outcome (shown under the chain).
     pub export_result: Option<String>,
+    /// Host: whose recorded connection "On the wire" shows.
+    member: Option<std::net::SocketAddr>,
 }
 
 /// What the details window asked for.
@@ -590,10 +592,42 @@ impl Details {
         asked
     }
 
+    /// Host: a recorded member's connection on the wire, the member picked
+    /// by its address (the newest at first).
+    fn member_wire_ui(&mut self, ui: &mut Ui, room: &RoomModel) {
+        let newest = room.recorded.back().map(|r| r.peer);
+        let picked = self
+            .member
+            .filter(|p| room.recorded.iter().any(|r| r.peer == *p))
+            .or(newest);
+        ui.horizontal(|ui| {
+            ui.label("Member:");
+            egui::ComboBox::from_id_salt("wire-member")
+                .selected_text(picked.map(|p| p.to_string()).unwrap_or_default())
+                .show_ui(ui, |ui| {
+                    for r in room.recorded.iter().rev() {
+                        ui.selectable_value(&mut self.member, Some(r.peer), r.peer.to_string());
+                    }
+                });
+            ui.label(
+                RichText::new(format!(
+                    "(the last {} members recorded; the host was started with --show-handshake)",
+                    crate::ui::state::MAX_RECORDED_MEMBERS
+                ))
+                .weak(),
+            );
+        });
+        if let Some(r) = room.recorded.iter().find(|r| Some(r.peer) == picked) {
+            ui.push_id(r.peer, |ui| {
+                crate::ui::wire_view::wire_ui(ui, &r.wire, r.live.as_deref());
+            });
+        }
+    }
+
     /// The whole details window's content, for `room`.
     pub fn ui(&mut self, ui: &mut Ui, room: &RoomModel) -> Option<DetailsAction> {
         let wire = room.connection.as_ref().and_then(|c| c.wire.as_ref());
-        if wire.is_some() {
+        if wire.is_some() || !room.recorded.is_empty() {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.page, Page::Overview, "Overview");
                 ui.selectable_value(&mut self.page, Page::Wire, "On the wire");
@@ -604,6 +638,10 @@ impl Details {
             (Page::Wire, Some(wire)) => {
                 let live = room.connection.as_ref().and_then(|c| c.live.as_deref());
                 crate::ui::wire_view::wire_ui(ui, wire, live);
+                None
+            }
+            (Page::Wire, None) if !room.recorded.is_empty() => {
+                self.member_wire_ui(ui, room);
                 None
             }
             _ => {

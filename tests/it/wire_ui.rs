@@ -155,3 +155,52 @@ fn a_choice_that_cannot_work_is_refused_on_the_start_screen() {
             .is_some()
     );
 }
+
+#[test]
+fn a_host_asked_to_record_shows_a_members_chat_line_decrypted() {
+    use common::{Command, Node};
+    use tlschat::net::NetEvent;
+    let pki = Pki::new();
+    let mut config = host_config(&pki.server(), "hana");
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.tls.record_handshakes = true;
+    let mut h = window::host_window(config);
+    let addr = window::listening(&mut h);
+    let mut member = Node::start();
+    member.send(Command::Join(join_config(addr, "ana", &pki.ca_pem)));
+    member.wait_for("joined", |e| {
+        matches!(e, NetEvent::Joined { .. }).then_some(())
+    });
+    let line = "recorded by the host: plover";
+    member.send(Command::Send {
+        id: 1,
+        text: line.into(),
+    });
+    pump(&mut [&mut h], "the member's line, followed", |a| {
+        a[0].state().room().is_some_and(|r| {
+            r.recorded.iter().any(|m| {
+                m.live
+                    .as_ref()
+                    .is_some_and(|l| l.records().iter().any(|s| s.title.contains(line)))
+            })
+        })
+    });
+    h.get_by_label_contains("Hosting · your certificate")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("On the wire").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Member:").is_some());
+    // The record's title: its direction, number and the line decrypted.
+    let wanted = format!("\"text\":\"{line}\"");
+    let titles: Vec<String> = h
+        .query_all_by_label_contains(&wanted)
+        .map(|n| format!("{n:?}"))
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("member → host  ApplicationData #")),
+        "{titles:?}"
+    );
+}
