@@ -601,7 +601,7 @@ impl Details {
             .filter(|p| room.recorded.iter().any(|r| r.peer == *p))
             .or(newest);
         ui.horizontal(|ui| {
-            ui.label("Member:");
+            ui.label(crate::tr!("wire-member"));
             egui::ComboBox::from_id_salt("wire-member")
                 .selected_text(picked.map(|p| p.to_string()).unwrap_or_default())
                 .show_ui(ui, |ui| {
@@ -610,9 +610,9 @@ impl Details {
                     }
                 });
             ui.label(
-                RichText::new(format!(
-                    "(the last {} members recorded; the host was started with --show-handshake)",
-                    crate::ui::state::MAX_RECORDED_MEMBERS
+                RichText::new(crate::tr!(
+                    "wire-members-recorded",
+                    count = crate::ui::state::MAX_RECORDED_MEMBERS
                 ))
                 .weak(),
             );
@@ -630,7 +630,7 @@ impl Details {
         if wire.is_some() || !room.recorded.is_empty() {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.page, Page::Overview, "Overview");
-                ui.selectable_value(&mut self.page, Page::Wire, "On the wire");
+                ui.selectable_value(&mut self.page, Page::Wire, crate::tr!("wire-page"));
             });
             ui.separator();
         }

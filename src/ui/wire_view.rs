@@ -83,16 +83,9 @@ pub fn wire_ui(ui: &mut Ui, h: &Handshake, live: Option<&Live>) {
         after: live.map(Live::records).unwrap_or_default(),
     };
     let intro = if live.is_some() {
-        format!(
-            "Every record of this connection, in the order it went, as recorded under TLS: the handshake, \
-             then the last {KEEP} records each way after it, as they come. Encrypted records were opened \
-             with this connection's own secrets. Select a field to see its bytes."
-        )
+        crate::tr!("wire-intro-live", keep = KEEP)
     } else {
-        "Every record of this connection's handshake, in the order it went, as recorded under TLS. \
-         Encrypted handshake records were opened with this connection's own handshake secrets. \
-         Select a field to see its bytes."
-            .to_string()
+        crate::tr!("wire-intro-handshake")
     };
     ui.add(egui::Label::new(intro).wrap());
     ui.add_space(4.0);
@@ -136,42 +129,40 @@ fn tree_ui(
         step_ui(ui, step, selected);
     }
     for note in &records.handshake.notes {
-        ui.label(RichText::new(visible_line(note)).italics());
+        ui.label(RichText::new(visible_line(&note.text())).italics());
     }
     let Some(live) = live else {
         return;
     };
     ui.separator();
     ui.label(
-        RichText::new(format!(
-            "After the handshake — {} records so far to the host, {} to the member (the handshake's included); the last {KEEP} each way are kept:",
-            live.count(Direction::ToHost),
-            live.count(Direction::ToMember)
+        RichText::new(crate::tr!(
+            "wire-after-handshake",
+            to_host = live.count(Direction::ToHost),
+            to_member = live.count(Direction::ToMember),
+            keep = KEEP
         ))
         .strong(),
     );
     if records.after.is_empty() {
-        ui.label(
-            RichText::new("Nothing yet: say something in the room, and its record appears here.")
-                .italics(),
-        );
+        ui.label(RichText::new(crate::tr!("wire-nothing-yet")).italics());
     }
     for step in &records.after {
         step_ui(ui, step, selected);
     }
     for note in live.notes() {
-        ui.label(RichText::new(visible_line(&note)).italics());
+        ui.label(RichText::new(visible_line(&note.text())).italics());
     }
 }
 
 /// One record: its title, opening to its header and messages.
 fn step_ui(ui: &mut Ui, step: &Step, selected: &mut Option<Selected>) {
-    let title = format!(
-        "{:.3} ms  {}  {} ({} bytes)",
-        step.time_us as f64 / 1000.0,
-        step.direction.arrow(),
-        visible_line(&step.title),
-        step.record.len()
+    let title = crate::tr!(
+        "wire-step-title",
+        ms = format!("{:.3}", step.time_us as f64 / 1000.0),
+        dir = step.direction.arrow(),
+        title = visible_line(&step.title).into_owned(),
+        bytes = step.record.len()
     );
     let at = Selected {
         direction: step.direction,
@@ -197,14 +188,14 @@ fn selected_ui(ui: &mut Ui, records: &Records<'_>, selected: Option<&Selected>, 
         Some((step, field)) => {
             ui.add(egui::Label::new(RichText::new(field_text(field)).strong()).wrap());
             if !field.note.is_empty() {
-                ui.add(egui::Label::new(visible_line(&field.note).into_owned()).wrap());
+                ui.add(egui::Label::new(visible_line(&field.note.text()).into_owned()).wrap());
             }
             // A new selection brings its first byte into view.
             let reveal = if same { Reveal::Stay } else { Reveal::ScrollTo };
             hex_ui(ui, step, field.span, reveal);
         }
         None => {
-            ui.label("Select a field to see its bytes.");
+            ui.label(crate::tr!("wire-select-a-field"));
         }
     }
 }
@@ -273,27 +264,26 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, reveal: Reveal) {
     };
     let range = span.map(|s| s.start..s.start.saturating_add(s.len));
     let what = match layer {
-        Layer::Record => "the record as it went over the wire",
-        Layer::Plain => "the record's decrypted content",
-        Layer::Joined => {
-            "the handshake message put together from this record and the ones before it"
-        }
+        Layer::Record => crate::tr!("wire-bytes-record"),
+        Layer::Plain => crate::tr!("wire-bytes-plain"),
+        Layer::Joined => crate::tr!("wire-bytes-joined"),
     };
     match (&range, range.as_ref().and_then(|r| bytes.get(r.clone()))) {
         (Some(r), Some(hl)) => {
-            ui.label(format!(
-                "{what}, {} bytes; the field is bytes {}–{} ({} bytes)",
-                bytes.len(),
-                r.start,
-                r.end.saturating_sub(1),
-                hl.len()
+            ui.label(crate::tr!(
+                "wire-bytes-field",
+                what = what,
+                total = bytes.len(),
+                first = r.start,
+                last = r.end.saturating_sub(1),
+                len = hl.len()
             ));
             let more = if hl.len() > SPELLED { " …" } else { "" };
             ui.add(
                 egui::Label::new(
-                    RichText::new(format!(
-                        "highlighted: {}{more}",
-                        spaced_hex(&hl[..hl.len().min(SPELLED)])
+                    RichText::new(crate::tr!(
+                        "wire-highlighted",
+                        hex = format!("{}{more}", spaced_hex(&hl[..hl.len().min(SPELLED)]))
                     ))
                     .monospace(),
                 )
@@ -301,9 +291,10 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, reveal: Reveal) {
             );
         }
         _ => {
-            ui.label(format!(
-                "{what}, {} bytes (this field has no bytes of its own)",
-                bytes.len()
+            ui.label(crate::tr!(
+                "wire-bytes-none",
+                what = what,
+                total = bytes.len()
             ));
         }
     }

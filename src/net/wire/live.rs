@@ -12,7 +12,7 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::{Direction, Handshake, Left, Raw, Step, Walk, client_random, record_len, step};
+use super::{Direction, Handshake, Left, Note, Raw, Step, Walk, client_random, record_len, step};
 use crate::net::keylog::Captured;
 use crate::net::recorder::{Follow, Recorder};
 
@@ -30,7 +30,7 @@ struct Lane {
     /// The last [`KEEP`] records.
     kept: VecDeque<Arc<Step>>,
     /// Why this direction is no longer followed, if it is not.
-    stopped: Option<String>,
+    stopped: Option<Note>,
 }
 
 /// What is followed, behind the lock.
@@ -66,10 +66,8 @@ impl Following {
                 Ok(Some(len)) if rest.len() >= len => len,
                 Ok(_) => break,
                 Err(()) => {
-                    self.lane(direction).stopped = Some(format!(
-                        "{}: bytes that are not a TLS record came; this direction is no longer followed",
-                        direction.arrow()
-                    ));
+                    self.lane(direction).stopped =
+                        Some(crate::msg!("wire-note-live-garbage", dir = direction.label()).into());
                     return;
                 }
             };
@@ -160,7 +158,7 @@ impl Live {
 
     /// Why a direction is no longer followed, if one is not.
     #[must_use]
-    pub fn notes(&self) -> Vec<String> {
+    pub fn notes(&self) -> Vec<Note> {
         let s = self.lock();
         [&s.to_host.stopped, &s.to_member.stopped]
             .into_iter()
@@ -224,12 +222,9 @@ pub fn start<S>(
     } = left;
     let live = following.then(|| {
         let lane = |partial: Option<Vec<u8>>, d: Direction| Lane {
-            stopped: partial.is_none().then(|| {
-                format!(
-                    "{}: the handshake's recording did not end on a record; this direction is not followed",
-                    d.arrow()
-                )
-            }),
+            stopped: partial
+                .is_none()
+                .then(|| crate::msg!("wire-note-live-unaligned", dir = d.label()).into()),
             partial: partial.unwrap_or_default(),
             kept: VecDeque::new(),
         };

@@ -235,24 +235,38 @@ fn message(
         8 => Some(
             Field::new("EncryptedExtensions", size.clone(), None)
                 .with_children(extensions(body.get(2..).unwrap_or(&[]), ctx, false))
-                .with_note("The first encrypted message of TLS 1.3: from here on an eavesdropper sees only sizes. What used to be visible (ALPN, the certificate) is hidden."),
+                .with_note(crate::msg!("wire-note-encrypted-extensions")),
         ),
         11 => Some(certificate(body, ctx, tls13)),
         12 => server_key_exchange(body, ctx),
-        13 => Some(Field::new("CertificateRequest", size.clone(), None).with_note(
-            "The host asks the member for a certificate (mutual TLS). A tlschat host asks every member: a member's own self-signed certificate carries the key the room knows it by, and its CertificateVerify proves it holds that key. A member without one answers with an empty Certificate and comes in all the same.",
-        )),
+        13 => Some(
+            Field::new("CertificateRequest", size.clone(), None)
+                .with_note(crate::msg!("wire-note-certificate-request")),
+        ),
         14 => Some(Field::new("ServerHelloDone", "", None)),
         15 => certificate_verify(body, ctx),
         16 => Some(client_key_exchange(body, ctx)),
         24 => Some(key_update(walk, direction, body, ctx)),
         20 => {
             finished(walk, direction);
-            Some(Field::new("Finished", size.clone(), None).with_children(vec![
-                Field::new("verify_data", format!("{} bytes (an HMAC over the whole handshake so far)", body.len()), ctx.span(body)),
-            ]).with_note("A MAC over every handshake message so far, with a key from this side's handshake secret: had anyone changed a single byte of the handshake, it would not match."))
+            Some(
+                Field::new("Finished", size.clone(), None)
+                    .with_children(vec![Field::new(
+                        "verify_data",
+                        format!(
+                            "{} bytes (an HMAC over the whole handshake so far)",
+                            body.len()
+                        ),
+                        ctx.span(body),
+                    )])
+                    .with_note(crate::msg!("wire-note-finished")),
+            )
         }
-        t => Some(Field::new(format!("handshake message type {t}"), size.clone(), None)),
+        t => Some(Field::new(
+            format!("handshake message type {t}"),
+            size.clone(),
+            None,
+        )),
     };
     let mut field = parsed.unwrap_or_else(|| {
         Field::new(
@@ -271,10 +285,17 @@ fn message(
 fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     let (_, ch) = tls_parser::parse_tls_handshake_client_hello(body).ok()?;
     let mut fields = vec![
-        Field::new("legacy version", version_name(ch.version.0), body.get(..2).and_then(|b| ctx.span(b))),
-        Field::new("random", crate::net::certinfo::hex(ch.random), ctx.span(ch.random)).with_note(
-            "32 random bytes from the member. They go in the clear: they make every handshake's keys different, but they are not a secret.",
+        Field::new(
+            "legacy version",
+            version_name(ch.version.0),
+            body.get(..2).and_then(|b| ctx.span(b)),
         ),
+        Field::new(
+            "random",
+            crate::net::certinfo::hex(ch.random),
+            ctx.span(ch.random),
+        )
+        .with_note(crate::msg!("wire-note-client-random")),
     ];
     let sid = ch.session_id.unwrap_or(&[]);
     fields.push(Field::new(
@@ -320,9 +341,11 @@ fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
             .with_children(exts),
         );
     }
-    Some(Field::new("ClientHello", "", None).with_children(fields).with_note(
-        "The member says what it can do: versions, cipher suites, key-exchange groups — and already sends key shares for the groups it prefers, so that a key can be agreed in one round trip. In the textbook story the client later encrypts a random secret with the server's public key (RSA key transport); TLS 1.3 has no such step.",
-    ))
+    Some(
+        Field::new("ClientHello", "", None)
+            .with_children(fields)
+            .with_note(crate::msg!("wire-note-client-hello")),
+    )
 }
 
 fn server_hello(walk: &mut Walk, body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
@@ -385,11 +408,11 @@ fn server_hello(walk: &mut Walk, body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         "ServerHello"
     };
     let note = if hrr {
-        "The host wants a key share for another group: the member sends a second ClientHello. One more round trip."
+        crate::msg!("wire-note-hello-retry")
     } else if tls13 {
-        "The host picks the version, the suite and one key-exchange group, and sends its own key share. Each side now combines its private share with the other's public one: both get the same secret, which never went over the wire. Everything after this message is encrypted."
+        crate::msg!("wire-note-server-hello-tls13")
     } else {
-        "The host picks TLS 1.2 and a suite. In TLS 1.2 the key exchange follows in ServerKeyExchange, and the handshake stays in the clear until Finished."
+        crate::msg!("wire-note-server-hello-tls12")
     };
     if tls13 && !hrr {
         start_decrypting(walk);
@@ -452,7 +475,7 @@ fn extension(
     let name = extension_name(code);
     let mut value = format!("{} bytes", data.len());
     let mut children = Vec::new();
-    let mut note = "";
+    let mut note = super::Note::default();
     match (code, ext) {
         (0, Some(TlsExtension::SNI(names))) => {
             for (_, n) in names {
@@ -463,18 +486,17 @@ fn extension(
                 ));
             }
             value = values_of(&children, ", ");
-            note = "The name of the host the member wants, in the clear (so a host with many names can pick the certificate).";
+            note = crate::msg!("wire-note-sni").into();
         }
         (10, _) => {
             children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "group", group_name);
             value = values_of(&children, ", ");
-            note = "The key-exchange groups the member can use, in order of preference.";
+            note = crate::msg!("wire-note-groups").into();
         }
         (13, _) => {
             children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "scheme", scheme_name);
             value = format!("{} schemes", children.len());
-            note =
-                "How the member accepts to see the handshake signed by the host's certificate key.";
+            note = crate::msg!("wire-note-signature-algorithms").into();
         }
         (16, Some(TlsExtension::ALPN(protocols))) => {
             for p in protocols {
@@ -485,7 +507,7 @@ fn extension(
                 ));
             }
             value = values_of(&children, ", ");
-            note = "Application protocols: tlschat members offer tlschat/1; a host that selects it speaks JSON lines, one without it plain text.";
+            note = crate::msg!("wire-note-alpn").into();
         }
         (43, _) => {
             let list = if client {
@@ -498,13 +520,12 @@ fn extension(
                 .map(|c| Field::new("version", version_name(be16(c)), ctx.span(c)))
                 .collect();
             value = values_of(&children, ", ");
-            note =
-                "The real version: TLS 1.3 keeps 1.2 in the old version fields and says 1.3 here.";
+            note = crate::msg!("wire-note-supported-versions").into();
         }
         (51, _) => {
             children = key_shares(data, ctx, client);
             value = values_of(&children, "; ");
-            note = "Ephemeral public keys for (EC)DH or ML-KEM: each side keeps its private part, and the shared secret is computed, never sent. A post-quantum hybrid share (X25519MLKEM768) is about 1.2 KB; an X25519 one is 32 bytes.";
+            note = crate::msg!("wire-note-key-share").into();
         }
         (45, Some(TlsExtension::PskExchangeModes(modes))) => {
             value = modes
@@ -516,18 +537,19 @@ fn extension(
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
-            note = "How a resumed session may be keyed: psk_dhe_ke still does a fresh key exchange (forward secrecy).";
+            note = crate::msg!("wire-note-psk-modes").into();
         }
         (41, _) => {
             note = if client {
-                "The member offers a ticket from an earlier session, to resume it without a certificate."
+                crate::msg!("wire-note-psk-offered")
             } else {
-                "The host accepted the ticket: this is a resumed session, and no certificate is sent."
-            };
+                crate::msg!("wire-note-psk-accepted")
+            }
+            .into();
         }
         (23, _) => {
             value = "on".into();
-            note = "TLS 1.2: the master secret is bound to the whole handshake (RFC 7627).";
+            note = crate::msg!("wire-note-ems").into();
         }
         _ => {}
     }
@@ -622,7 +644,7 @@ fn certificate(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
     }
     Field::new("Certificate", format!("{} certificates", certs.len()), None)
         .with_children(certs)
-        .with_note("The host's certificate chain, leaf first. Its public key is not used to encrypt anything: it only checks the signature in CertificateVerify (or ServerKeyExchange in TLS 1.2).")
+        .with_note(crate::msg!("wire-note-certificate"))
 }
 
 fn certificate_verify(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
@@ -631,12 +653,20 @@ fn certificate_verify(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     let scheme = r.u16()?;
     let sig = r.vec16()?;
     Some(
-        Field::new("CertificateVerify", format!("{}, {} bytes", scheme_name(scheme), sig.len()), None)
-            .with_children(vec![
-                Field::new("signature scheme", scheme_name(scheme), ctx.span(scheme_bytes)),
-                Field::new("signature", format!("{} bytes", sig.len()), ctx.span(sig)),
-            ])
-            .with_note("The host signs a hash of the whole handshake with its certificate's private key: proof that it holds the key, bound to this very key exchange. This — not encrypting a secret with the public key — is what the certificate's key does here."),
+        Field::new(
+            "CertificateVerify",
+            format!("{}, {} bytes", scheme_name(scheme), sig.len()),
+            None,
+        )
+        .with_children(vec![
+            Field::new(
+                "signature scheme",
+                scheme_name(scheme),
+                ctx.span(scheme_bytes),
+            ),
+            Field::new("signature", format!("{} bytes", sig.len()), ctx.span(sig)),
+        ])
+        .with_note(crate::msg!("wire-note-certificate-verify")),
     )
 }
 
@@ -672,18 +702,30 @@ fn server_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         ));
     }
     Some(
-        Field::new("ServerKeyExchange", format!("{group}, {} bytes", point.len()), None)
-            .with_children(children)
-            .with_note("TLS 1.2 (ECDHE): the host's ephemeral public key, signed with its certificate's key over both randoms. The member answers with its own in ClientKeyExchange; neither encrypts a secret with the certificate's key."),
+        Field::new(
+            "ServerKeyExchange",
+            format!("{group}, {} bytes", point.len()),
+            None,
+        )
+        .with_children(children)
+        .with_note(crate::msg!("wire-note-server-key-exchange")),
     )
 }
 
 fn client_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Field {
     let mut r = Reader { rest: body };
     let point = r.vec8().unwrap_or(&[]);
-    Field::new("ClientKeyExchange", format!("public key, {} bytes", point.len()), None)
-        .with_children(vec![Field::new("public key", format!("{} bytes", point.len()), ctx.span(point))])
-        .with_note("TLS 1.2 (ECDHE): the member's ephemeral public key. In the textbook RSA key exchange this message would carry a secret encrypted with the server's public key; with ECDHE it carries only a public key.")
+    Field::new(
+        "ClientKeyExchange",
+        format!("public key, {} bytes", point.len()),
+        None,
+    )
+    .with_children(vec![Field::new(
+        "public key",
+        format!("{} bytes", point.len()),
+        ctx.span(point),
+    )])
+    .with_note(crate::msg!("wire-note-client-key-exchange"))
 }
 
 /// A NewSessionTicket: how long the ticket may be used, and its size.
@@ -713,7 +755,7 @@ fn new_session_ticket(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
     }
     Field::new("NewSessionTicket", format!("{} bytes", body.len()), None)
         .with_children(children)
-        .with_note("A ticket the member may offer next time to resume this session: a shorter handshake, with no certificate sent. In TLS 1.3 it comes after the handshake, encrypted like the chat.")
+        .with_note(crate::msg!("wire-note-new-session-ticket"))
 }
 
 /// A KeyUpdate (TLS 1.3): from the next record on, the sender encrypts
@@ -731,9 +773,9 @@ fn key_update(walk: &mut Walk, direction: Direction, body: &[u8], ctx: Ctx<'_>) 
         _ => "malformed",
     };
     let note = if updated {
-        "From the next record on, this side encrypts with a new traffic secret, HKDF-Expand-Label(secret, \"traffic upd\", \"\", hash length) (RFC 8446 §7.2), and counts its records from 0 again. The records after it were opened with the new keys."
+        crate::msg!("wire-note-key-update")
     } else {
-        "From the next record on, this side encrypts with a new traffic secret (RFC 8446 §7.2). Its keys were not available here: its later records are shown as they went."
+        crate::msg!("wire-note-key-update-closed")
     };
     Field::new("KeyUpdate", value, None)
         .with_children(vec![Field::new(

@@ -19,6 +19,7 @@ mod messages;
 mod protection;
 pub mod render;
 
+use crate::i18n::Msg;
 use crate::net::keylog::{ConnectionSecrets, HandshakeSecrets};
 use crate::net::recorder::{Flow, Tape};
 use crate::net::tlsopts::TlsVersion;
@@ -34,13 +35,53 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// `member → host` or `host → member`.
+    /// `member → host` or `host → member`, as a message.
     #[must_use]
-    pub fn arrow(self) -> &'static str {
+    pub fn label(self) -> Msg {
         match self {
-            Self::ToHost => "member → host",
-            Self::ToMember => "host → member",
+            Self::ToHost => crate::msg!("wire-to-host"),
+            Self::ToMember => crate::msg!("wire-to-member"),
         }
+    }
+
+    /// `member → host` or `host → member`, in the current language.
+    #[must_use]
+    pub fn arrow(self) -> String {
+        self.label().text()
+    }
+}
+
+/// What something on the wire means, in plain language: a message, put
+/// into words where it is shown (in that place's language).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Note(Option<Msg>);
+
+// The notes' arguments are text and whole numbers: equality is total.
+impl Eq for Note {}
+
+impl Note {
+    /// The note in the current language (empty when there is none).
+    #[must_use]
+    pub fn text(&self) -> String {
+        self.0.as_ref().map(Msg::text).unwrap_or_default()
+    }
+
+    /// Whether there is no note.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The message, if there is one.
+    #[must_use]
+    pub fn msg(&self) -> Option<&Msg> {
+        self.0.as_ref()
+    }
+}
+
+impl From<Msg> for Note {
+    fn from(m: Msg) -> Self {
+        Self(Some(m))
     }
 }
 
@@ -77,7 +118,7 @@ pub struct Field {
     /// Where its bytes are, when known.
     pub span: Option<Span>,
     /// What it means, in plain language (may be empty).
-    pub note: String,
+    pub note: Note,
     /// Its parts.
     pub children: Vec<Field>,
 }
@@ -88,12 +129,12 @@ impl Field {
             name: name.into(),
             value: value.into(),
             span,
-            note: String::new(),
+            note: Note::default(),
             children: Vec::new(),
         }
     }
 
-    fn with_note(mut self, note: impl Into<String>) -> Self {
+    fn with_note(mut self, note: impl Into<Note>) -> Self {
         self.note = note.into();
         self
     }
@@ -158,7 +199,7 @@ pub struct Handshake {
     /// Every record, in the order they went.
     pub steps: Vec<Step>,
     /// What could not be shown, and why (cut recordings, missing secrets…).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl Handshake {
@@ -239,8 +280,9 @@ fn split<'a>(
     flow: &'a Flow,
     direction: Direction,
     following: bool,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<Note>,
 ) -> (Vec<Raw<'a>>, Tail<'a>) {
+    let dir = || direction.label();
     let mut out = Vec::new();
     let mut at = 0usize;
     let mut tail = Tail::Clean;
@@ -253,31 +295,30 @@ fn split<'a>(
             Ok(None) => {
                 tail = Tail::Cut(rest);
                 if !following {
-                    notes.push(format!(
-                        "{}: {} bytes at the end are not a whole record header",
-                        direction.arrow(),
-                        rest.len()
-                    ));
+                    notes.push(
+                        crate::msg!("wire-note-cut-header", dir = dir(), count = rest.len()).into(),
+                    );
                 }
                 break;
             }
             Err(()) => {
                 tail = Tail::Garbage;
-                notes.push(format!(
-                    "{}: the bytes at offset {at} are not a TLS record",
-                    direction.arrow()
-                ));
+                notes.push(crate::msg!("wire-note-not-a-record", dir = dir(), offset = at).into());
                 break;
             }
         };
         let Some(bytes) = rest.get(..len) else {
             tail = Tail::Cut(rest);
             if !following {
-                notes.push(format!(
-                    "{}: the last record is cut off ({} of {len} bytes recorded)",
-                    direction.arrow(),
-                    rest.len(),
-                ));
+                notes.push(
+                    crate::msg!(
+                        "wire-note-cut-record",
+                        dir = dir(),
+                        got = rest.len(),
+                        len = len
+                    )
+                    .into(),
+                );
             }
             break;
         };
@@ -290,11 +331,14 @@ fn split<'a>(
     }
     if flow.truncated {
         tail = Tail::Garbage;
-        notes.push(format!(
-            "{}: the recording stopped at {} bytes",
-            direction.arrow(),
-            crate::net::recorder::MAX_RECORDED
-        ));
+        notes.push(
+            crate::msg!(
+                "wire-note-recording-stopped",
+                dir = dir(),
+                bytes = crate::net::recorder::MAX_RECORDED
+            )
+            .into(),
+        );
     }
     (out, tail)
 }
@@ -402,7 +446,7 @@ fn walk_tape(
         steps.push(step(&mut walk, &raw));
     }
     if walk.version == Some(TlsVersion::Tls13) && secrets.is_none() {
-        notes.push("the handshake secrets were not available: the encrypted handshake records are shown as they went".into());
+        notes.push(crate::msg!("wire-note-no-secrets").into());
     }
     let tail = |t: Tail<'_>| match t {
         Tail::Clean => Some(Vec::new()),
@@ -555,8 +599,12 @@ fn handshake_record(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
         walk.side(raw.direction).finished = true;
         return Body::one(
             "Handshake (encrypted: Finished)",
-            Field::new("Finished (encrypted)", format!("{} bytes", payload.len()), payload_span(payload))
-                .with_note("In TLS 1.2 the Finished message is the first one encrypted, with keys from the master secret (extended master secret: bound to the whole handshake). It proves both sides saw the same handshake. The master secret was not available here, so it is shown as it went."),
+            Field::new(
+                "Finished (encrypted)",
+                format!("{} bytes", payload.len()),
+                payload_span(payload),
+            )
+            .with_note(crate::msg!("wire-note-tls12-finished-closed")),
         );
     }
     let messages = messages::parse_all(walk, raw.direction, payload, 5, Layer::Record);
@@ -573,10 +621,10 @@ fn handshake_record(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
 fn change_cipher_spec(walk: &mut Walk, direction: Direction, payload: &[u8]) -> Body {
     walk.side(direction).changed_cipher = true;
     let note = if walk.version == Some(TlsVersion::Tls13) {
-        "A leftover that TLS 1.3 sends only so that old middleboxes let the connection through; it changes nothing."
+        crate::msg!("wire-note-ccs-tls13")
     } else {
         walk.side(direction).opener = tls12_keys(walk, direction);
-        "From here on, this side encrypts with the keys both sides derived from the key exchange."
+        crate::msg!("wire-note-ccs-tls12")
     };
     Body::one(
         "ChangeCipherSpec",

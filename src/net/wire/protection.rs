@@ -36,9 +36,8 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
     let encrypted = payload.saturating_sub(o.explicit_len + TAG);
     let tag_at = 5 + o.explicit_len + encrypted;
     let mut children = vec![
-        Field::new("sequence number", o.seq.to_string(), None).with_note(
-            "Never sent: each side counts the records it sends from 0, and both ends count the same. It goes into the nonce (and, in TLS 1.2, into the authenticated data), so a record replayed, dropped or moved does not open.",
-        ),
+        Field::new("sequence number", o.seq.to_string(), None)
+            .with_note(crate::msg!("wire-note-seq")),
     ];
     if o.generation > 0 {
         children.push(Field::new(
@@ -48,9 +47,9 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
         ));
     }
     let nonce_note = if o.explicit_len > 0 {
-        "TLS 1.2 AES-GCM (RFC 5288): 4 bytes from the key block, then the 8-byte explicit nonce the record carries in the clear."
+        crate::msg!("wire-note-nonce-explicit")
     } else {
-        "The IV made from the traffic secret, XOR the sequence number (RFC 8446 §5.3; RFC 7905 for ChaCha20 in TLS 1.2). Never sent: a nonce is never used twice with one key."
+        crate::msg!("wire-note-nonce-xor")
     };
     children.push(Field::new("nonce", hex(&o.nonce), None).with_note(nonce_note));
     if o.explicit_len > 0 {
@@ -66,7 +65,7 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
             format!("{encrypted} bytes"),
             record(5 + o.explicit_len, encrypted),
         )
-        .with_note("What a listener on the network sees: without the keys, bytes that say nothing but their length."),
+        .with_note(crate::msg!("wire-note-ciphertext")),
     );
     children.push(
         Field::new(
@@ -74,7 +73,7 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
             record_bytes.get(tag_at..).map(hex).unwrap_or_default(),
             record(tag_at, TAG),
         )
-        .with_note("Proves the record was not changed on the way: a single changed bit and it does not open."),
+        .with_note(crate::msg!("wire-note-tag")),
     );
     if tls13 {
         let n = o.content.len();
@@ -84,7 +83,7 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
                 format!("{} ({})", content_type_name(o.content_type), o.content_type),
                 plain(n, 1),
             )
-            .with_note("TLS 1.3 hides the real type inside the encryption: every record says ApplicationData outside."),
+            .with_note(crate::msg!("wire-note-inner-type")),
         );
         children.push(
             Field::new(
@@ -92,28 +91,23 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
                 format!("{} bytes", o.padding),
                 plain(n + 1, o.padding),
             )
-            .with_note("Zeros a sender may add to hide the real length (rustls adds none)."),
+            .with_note(crate::msg!("wire-note-padding")),
         );
     }
-    let (secret, keys) = match (tls13, application) {
+    let (secret, note) = match (tls13, application) {
         (true, true) => (
             "application traffic secret",
-            "this connection's own application traffic secret",
+            crate::msg!("wire-note-opened-application"),
         ),
         (true, false) => (
             "handshake traffic secret",
-            "this connection's own handshake traffic secret",
+            crate::msg!("wire-note-opened-handshake"),
         ),
-        (false, _) => (
-            "master secret",
-            "keys from this connection's master secret (the key block)",
-        ),
+        (false, _) => ("master secret", crate::msg!("wire-note-opened-master")),
     };
     Field::new("encryption", format!("opened with the {secret}"), None)
         .with_children(children)
-        .with_note(format!(
-            "Decrypted here with {keys}, as the key log names it: the AEAD of the cipher suite, with the nonce below and the record header as additional data."
-        ))
+        .with_note(note)
 }
 
 /// The data a record carried as a field, and a preview of at most
@@ -137,6 +131,6 @@ pub(super) fn data_field(content: &[u8], span: Option<Span>, preview: usize) -> 
         format!("{} bytes: {shown}{more}", content.len()),
         span,
     )
-    .with_note("The plaintext this record carried: the chat's own bytes (a tlschat/1 JSON line, or a plain-text line), as only the two ends can read them.");
+    .with_note(crate::msg!("wire-note-application-data"));
     (field, format!("{short}{short_more}"))
 }

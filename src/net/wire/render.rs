@@ -24,7 +24,7 @@ pub fn lines(h: &Handshake, with_notes: bool) -> Vec<String> {
         }
     }
     for note in &h.notes {
-        out.push(format!("note: {}", shown(note)));
+        out.push(format!("note: {}", shown(&note.text())));
     }
     out
 }
@@ -37,7 +37,7 @@ fn field(out: &mut Vec<String>, f: &Field, depth: usize, with_notes: bool) {
         out.push(format!("{indent}{}: {}", shown(&f.name), shown(&f.value)));
     }
     if with_notes && !f.note.is_empty() {
-        out.push(format!("{indent}  # {}", shown(&f.note)));
+        out.push(format!("{indent}  # {}", shown(&f.note.text())));
     }
     if depth < MAX_DEPTH {
         for c in &f.children {
