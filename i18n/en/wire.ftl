@@ -9,6 +9,7 @@ wire-intro-handshake = Every record of this connection's handshake, in the order
 wire-after-handshake = After the handshake — { $to_host } records so far to the host, { $to_member } to the member (the handshake's included); the last { $keep } each way are kept:
 wire-nothing-yet = Nothing yet: say something in the room, and its record appears here.
 wire-step-title = { $ms } ms  { $dir }  { $title } ({ $bytes } bytes)
+wire-field = { $name }: { $value }
 wire-select-a-field = Select a field to see its bytes.
 wire-bytes-record = the record as it went over the wire
 wire-bytes-plain = the record's decrypted content
@@ -76,3 +77,86 @@ wire-note-tag = Proves the record was not changed on the way: a single changed b
 wire-note-inner-type = TLS 1.3 hides the real type inside the encryption: every record says ApplicationData outside.
 wire-note-padding = Zeros a sender may add to hide the real length (rustls adds none).
 wire-note-application-data = The plaintext this record carried: the chat's own bytes (a tlschat/1 JSON line, or a plain-text line), as only the two ends can read them.
+
+## Titles of records
+wire-title-tls12-finished-closed = Handshake (encrypted: Finished)
+wire-title-sealed = ApplicationData (encrypted with the session keys: chat data or a session ticket)
+wire-title-sealed-handshake = ApplicationData (encrypted handshake, not opened)
+wire-title-opened = { $outer }, decrypted: { $what }
+wire-title-opened-data = { $outer } #{ $seq }, decrypted: { $preview }
+
+## Values
+wire-value-bytes = { $count ->
+    [one] { $count } byte
+   *[other] { $count } bytes
+}
+wire-value-record = { $kind } record, { $count } bytes
+wire-value-named-bytes = { $name }, { $count } bytes
+wire-value-bytes-echoed = { $count } bytes (echoed)
+wire-value-schemes = { $count } schemes
+wire-value-offered = { $count } offered
+wire-value-compression = { $count } (none: null only)
+wire-value-extensions = { $count } extensions
+wire-value-certificates = { $count ->
+    [one] { $count } certificate
+   *[other] { $count } certificates
+}
+wire-value-public-key = public key, { $count } bytes
+wire-value-seconds = { $count } s
+wire-value-ticket = { $count } bytes (opaque: only the host can read it)
+wire-value-hrr-random = HelloRetryRequest (a fixed value)
+wire-value-asks-for = asks for { $group }
+wire-value-fragment = { $count } bytes of a handshake message that goes on in the next record (shown whole there)
+wire-value-fragment-too-long = { $count } bytes of a message continued in another record (too long to put together)
+wire-value-verify-data = { $count } bytes (an HMAC over the whole handshake so far)
+wire-value-update-requested = update_requested (the other side updates its keys too)
+wire-value-malformed = malformed
+wire-value-on = on
+wire-value-key-updates = after { $count } KeyUpdate(s)
+wire-value-data = { $count } bytes: { $text }
+wire-value-opened-application = opened with the application traffic secret
+wire-value-opened-handshake = opened with the handshake traffic secret
+wire-value-opened-master = opened with the master secret
+wire-value-alert = level { $level }, { $description }
+
+## Field names (protocol names stay as the RFCs write them)
+wire-label-certificate-n = certificate { $n }
+wire-label-malformed-message = malformed handshake message type { $kind }
+wire-label-message-type = handshake message type { $kind }
+wire-label-record-header = record header
+wire-label-content-type = content type
+wire-label-legacy-version = legacy version
+wire-label-length = length
+wire-label-random = random
+wire-label-session-id = session id
+wire-label-cipher-suites = cipher suites
+wire-label-cipher-suite = cipher suite
+wire-label-compression = compression methods
+wire-label-extensions = extensions
+wire-label-group = group
+wire-label-scheme = scheme
+wire-label-protocol = protocol
+wire-label-version = version
+wire-label-key-share = key share
+wire-label-host-name = host name
+wire-label-subject = subject
+wire-label-issuer = issuer
+wire-label-signature-scheme = signature scheme
+wire-label-signature = signature
+wire-label-public-key = public key
+wire-label-fragment = fragment
+wire-label-malformed-extension = malformed extension
+wire-label-encrypted-record = encrypted record
+wire-label-finished-encrypted = Finished (encrypted)
+wire-label-encryption = encryption
+wire-label-seq = sequence number
+wire-label-traffic-secret = traffic secret
+wire-label-nonce = nonce
+wire-label-explicit-nonce = explicit nonce
+wire-label-ciphertext = encrypted bytes
+wire-label-tag = AEAD tag
+wire-label-inner-type = inner content type
+wire-label-padding = padding
+wire-label-application-data = application data
+wire-label-ticket-lifetime = ticket lifetime
+wire-label-ticket = ticket

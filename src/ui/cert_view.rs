@@ -1029,6 +1029,7 @@ mod tests {
                 record: (0..1200u32).map(|i| (i % 251) as u8).collect(),
                 plain: None,
                 title: "Handshake: ClientHello".into(),
+                title_words: crate::net::wire::Note::default(),
                 header: Field {
                     name: "record header".into(),
                     span: span(0, 5),

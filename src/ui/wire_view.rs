@@ -64,10 +64,15 @@ fn resolve<'h>(records: &'h Records<'_>, s: &Selected) -> Option<(&'h Step, &'h 
 }
 
 fn field_text(f: &Field) -> String {
+    let name = crate::net::wire::label(&f.name);
     if f.value.is_empty() {
-        visible_line(&f.name).into_owned()
+        visible_line(&name).into_owned()
     } else {
-        format!("{}: {}", visible_line(&f.name), visible_line(&f.value))
+        crate::tr!(
+            "wire-field",
+            name = visible_line(&name).into_owned(),
+            value = visible_line(&f.shown_value()).into_owned()
+        )
     }
 }
 
@@ -161,7 +166,7 @@ fn step_ui(ui: &mut Ui, step: &Step, selected: &mut Option<Selected>) {
         "wire-step-title",
         ms = format!("{:.3}", step.time_us as f64 / 1000.0),
         dir = step.direction.arrow(),
-        title = visible_line(&step.title).into_owned(),
+        title = visible_line(&step.shown_title()).into_owned(),
         bytes = step.record.len()
     );
     let at = Selected {

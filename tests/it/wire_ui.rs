@@ -204,3 +204,74 @@ fn a_host_asked_to_record_shows_a_members_chat_line_decrypted() {
         "{titles:?}"
     );
 }
+
+#[test]
+fn in_chinese_the_view_and_its_notes_speak_chinese_and_show_the_line_decrypted() {
+    use tlschat::i18n::Lang;
+    let pki = Pki::new();
+    let (_host, addr) = host_from(host_config(&pki.server(), "hana"));
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut m = window::app_in_lang(
+        Launch::Join(join_config(addr, "ana", &pki.ca_pem)),
+        dir,
+        Lang::ZhCn,
+    );
+    window::connected(&mut [&mut m], 0);
+    m.get_by_label("Message").focus();
+    m.step();
+    m.get_by_label("Message").type_text("你好，线路");
+    m.step();
+    m.key_press(egui::Key::Enter);
+    pump(&mut [&mut m], "the line's record", |a| {
+        a[0].state()
+            .room()
+            .and_then(|r| r.connection.as_ref()?.live.clone())
+            .is_some_and(|l| l.records().iter().any(|s| s.title.contains("你好，线路")))
+    });
+    m.get_by_label_contains("verified by").click();
+    m.run_steps(3);
+    m.get_by_label("线路上").click();
+    m.run_steps(3);
+    assert!(m.query_by_label_contains("握手之后——到目前为止").is_some());
+    assert!(
+        m.query_by_label("选择一个字段，即可看到它的字节。")
+            .is_some()
+    );
+    // The record of the line: its title in Chinese, then its fields.
+    let title = m
+        .query_all_by_label_contains("，已解密：")
+        .map(|n| format!("{n:?}"))
+        .find(|t| t.contains("你好，线路") && t.contains("成员 → 主持人"))
+        .expect("the line's record, titled in Chinese");
+    assert!(title.contains("毫秒"), "{title}");
+    m.query_all_by_label_contains("\"text\":\"你好，线路\"")
+        .find(|n| format!("{n:?}").contains("成员 → 主持人"))
+        .expect("the member's own record")
+        .click();
+    m.run_steps(3);
+    m.get_by_label("加密：已用应用流量密钥解开").click();
+    m.run_steps(3);
+    assert!(m.query_by_label_contains("序列号：").is_some());
+    assert!(
+        m.query_by_label_contains("认证标签（AEAD tag）：")
+            .is_some()
+    );
+    // The selected field's note, in Chinese; none of the view's English.
+    assert!(
+        m.query_by_label_contains("在这里用这条连接自己的应用流量密钥")
+            .is_some()
+    );
+    for english in [
+        "On the wire",
+        "Select a field",
+        "After the handshake",
+        "decrypted",
+        "sequence number",
+        "Decrypted here",
+    ] {
+        assert!(
+            m.query_by_label_contains(english).is_none(),
+            "English left: {english}"
+        );
+    }
+}

@@ -5,7 +5,7 @@
 
 use tls_parser::TlsExtension;
 
-use super::{Direction, Field, Layer, Span, Walk, finished, start_decrypting, version_name};
+use super::{Direction, Field, Layer, Span, Value, Walk, finished, start_decrypting, version_name};
 use crate::net::safe_text::{Newlines, visible_bytes};
 use crate::net::tlsopts::TlsVersion;
 
@@ -185,18 +185,12 @@ fn parse_in(walk: &mut Walk, direction: Direction, ctx: Ctx<'_>) -> Vec<Field> {
         let Some((typ, body)) = r.u8().zip(r.vec24()) else {
             let (value, carried) = if start.len() <= MAX_CARRY {
                 (
-                    format!(
-                        "{} bytes of a handshake message that goes on in the next record (shown whole there)",
-                        start.len()
-                    ),
+                    crate::msg!("wire-value-fragment", count = start.len()),
                     start.to_vec(),
                 )
             } else {
                 (
-                    format!(
-                        "{} bytes of a message continued in another record (too long to put together)",
-                        start.len()
-                    ),
+                    crate::msg!("wire-value-fragment-too-long", count = start.len()),
                     Vec::new(),
                 )
             };
@@ -219,7 +213,7 @@ fn message(
     ctx: Ctx<'_>,
 ) -> Field {
     let span = ctx.span(whole);
-    let size = format!("{} bytes", body.len());
+    let size = crate::msg!("wire-value-bytes", count = body.len());
     let tls13 = walk.version == Some(TlsVersion::Tls13);
     let random = || body.get(2..34).and_then(|r| r.try_into().ok());
     let parsed = match typ {
@@ -253,10 +247,7 @@ fn message(
                 Field::new("Finished", size.clone(), None)
                     .with_children(vec![Field::new(
                         "verify_data",
-                        format!(
-                            "{} bytes (an HMAC over the whole handshake so far)",
-                            body.len()
-                        ),
+                        crate::msg!("wire-value-verify-data", count = body.len()),
                         ctx.span(body),
                     )])
                     .with_note(crate::msg!("wire-note-finished")),
@@ -276,7 +267,7 @@ fn message(
         )
     });
     if field.value.is_empty() {
-        field.value = size;
+        field.set_value(size);
     }
     field.span = span;
     field
@@ -300,7 +291,7 @@ fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     let sid = ch.session_id.unwrap_or(&[]);
     fields.push(Field::new(
         "session id",
-        format!("{} bytes", sid.len()),
+        crate::msg!("wire-value-bytes", count = sid.len()),
         ctx.span(sid),
     ));
     // Layout (RFC 8446 §4.1.2): the suites follow the session id.
@@ -320,14 +311,14 @@ fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     fields.push(
         Field::new(
             "cipher suites",
-            format!("{} offered", suites.len() / 2),
+            crate::msg!("wire-value-offered", count = suites.len() / 2),
             ctx.span(suites),
         )
         .with_children(suite_fields),
     );
     fields.push(Field::new(
         "compression methods",
-        format!("{} (none: null only)", ch.comp.len()),
+        crate::msg!("wire-value-compression", count = ch.comp.len()),
         None,
     ));
     if let Some(ext) = ch.ext {
@@ -335,7 +326,7 @@ fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         fields.push(
             Field::new(
                 "extensions",
-                format!("{} extensions", exts.len()),
+                crate::msg!("wire-value-extensions", count = exts.len()),
                 ctx.span(ext),
             )
             .with_children(exts),
@@ -360,15 +351,18 @@ fn server_hello(walk: &mut Walk, body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         Field::new(
             "random",
             if hrr {
-                "HelloRetryRequest (a fixed value)".to_string()
+                crate::msg!("wire-value-hrr-random").into()
             } else {
-                crate::net::certinfo::hex(sh.random)
+                Value::from(crate::net::certinfo::hex(sh.random))
             },
             ctx.span(sh.random),
         ),
         Field::new(
             "session id",
-            format!("{} bytes (echoed)", sh.session_id.map_or(0, <[u8]>::len)),
+            crate::msg!(
+                "wire-value-bytes-echoed",
+                count = sh.session_id.map_or(0, <[u8]>::len)
+            ),
             sh.session_id.and_then(|s| ctx.span(s)),
         ),
     ];
@@ -390,7 +384,7 @@ fn server_hello(walk: &mut Walk, body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         fields.push(
             Field::new(
                 "extensions",
-                format!("{} extensions", exts.len()),
+                crate::msg!("wire-value-extensions", count = exts.len()),
                 ctx.span(e),
             )
             .with_children(exts),
@@ -438,7 +432,7 @@ fn extensions(block: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
         let (Some(code), Some(data)) = (r.u16(), r.vec16()) else {
             out.push(Field::new(
                 "malformed extension",
-                format!("{} bytes", rest.len()),
+                crate::msg!("wire-value-bytes", count = rest.len()),
                 ctx.span(rest),
             ));
             break;
@@ -473,7 +467,7 @@ fn extension(
     client: bool,
 ) -> Field {
     let name = extension_name(code);
-    let mut value = format!("{} bytes", data.len());
+    let mut value: Value = crate::msg!("wire-value-bytes", count = data.len()).into();
     let mut children = Vec::new();
     let mut note = super::Note::default();
     match (code, ext) {
@@ -485,17 +479,17 @@ fn extension(
                     ctx.span(n),
                 ));
             }
-            value = values_of(&children, ", ");
+            value = values_of(&children, ", ").into();
             note = crate::msg!("wire-note-sni").into();
         }
         (10, _) => {
             children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "group", group_name);
-            value = values_of(&children, ", ");
+            value = values_of(&children, ", ").into();
             note = crate::msg!("wire-note-groups").into();
         }
         (13, _) => {
             children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "scheme", scheme_name);
-            value = format!("{} schemes", children.len());
+            value = crate::msg!("wire-value-schemes", count = children.len()).into();
             note = crate::msg!("wire-note-signature-algorithms").into();
         }
         (16, Some(TlsExtension::ALPN(protocols))) => {
@@ -506,7 +500,7 @@ fn extension(
                     ctx.span(p),
                 ));
             }
-            value = values_of(&children, ", ");
+            value = values_of(&children, ", ").into();
             note = crate::msg!("wire-note-alpn").into();
         }
         (43, _) => {
@@ -519,12 +513,12 @@ fn extension(
                 .chunks_exact(2)
                 .map(|c| Field::new("version", version_name(be16(c)), ctx.span(c)))
                 .collect();
-            value = values_of(&children, ", ");
+            value = values_of(&children, ", ").into();
             note = crate::msg!("wire-note-supported-versions").into();
         }
         (51, _) => {
             children = key_shares(data, ctx, client);
-            value = values_of(&children, "; ");
+            value = values_of(&children, "; ").into();
             note = crate::msg!("wire-note-key-share").into();
         }
         (45, Some(TlsExtension::PskExchangeModes(modes))) => {
@@ -536,7 +530,8 @@ fn extension(
                     m => format!("{m}"),
                 })
                 .collect::<Vec<_>>()
-                .join(", ");
+                .join(", ")
+                .into();
             note = crate::msg!("wire-note-psk-modes").into();
         }
         (41, _) => {
@@ -548,7 +543,7 @@ fn extension(
             .into();
         }
         (23, _) => {
-            value = "on".into();
+            value = crate::msg!("wire-value-on").into();
             note = crate::msg!("wire-note-ems").into();
         }
         _ => {}
@@ -572,7 +567,7 @@ fn key_shares(data: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
         let code = be16(data);
         out.push(Field::new(
             "key share",
-            format!("asks for {}", group_name(code)),
+            crate::msg!("wire-value-asks-for", group = group_name(code)),
             ctx.span(data),
         ));
         return out;
@@ -587,14 +582,18 @@ fn key_shares(data: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
         out.push(
             Field::new(
                 "key share",
-                format!("{group}, {} bytes", key.len()),
+                crate::msg!(
+                    "wire-value-named-bytes",
+                    name = group.clone(),
+                    count = key.len()
+                ),
                 ctx.span(whole),
             )
             .with_children(vec![
                 Field::new("group", group, whole.get(..2).and_then(|g| ctx.span(g))),
                 Field::new(
                     "key_exchange",
-                    format!("{} bytes", key.len()),
+                    crate::msg!("wire-value-bytes", count = key.len()),
                     ctx.span(key),
                 ),
             ]),
@@ -642,9 +641,13 @@ fn certificate(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
             ]),
         );
     }
-    Field::new("Certificate", format!("{} certificates", certs.len()), None)
-        .with_children(certs)
-        .with_note(crate::msg!("wire-note-certificate"))
+    Field::new(
+        "Certificate",
+        crate::msg!("wire-value-certificates", count = certs.len()),
+        None,
+    )
+    .with_children(certs)
+    .with_note(crate::msg!("wire-note-certificate"))
 }
 
 fn certificate_verify(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
@@ -655,7 +658,11 @@ fn certificate_verify(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     Some(
         Field::new(
             "CertificateVerify",
-            format!("{}, {} bytes", scheme_name(scheme), sig.len()),
+            crate::msg!(
+                "wire-value-named-bytes",
+                name = scheme_name(scheme),
+                count = sig.len()
+            ),
             None,
         )
         .with_children(vec![
@@ -664,7 +671,11 @@ fn certificate_verify(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
                 scheme_name(scheme),
                 ctx.span(scheme_bytes),
             ),
-            Field::new("signature", format!("{} bytes", sig.len()), ctx.span(sig)),
+            Field::new(
+                "signature",
+                crate::msg!("wire-value-bytes", count = sig.len()),
+                ctx.span(sig),
+            ),
         ])
         .with_note(crate::msg!("wire-note-certificate-verify")),
     )
@@ -689,7 +700,7 @@ fn server_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         ),
         Field::new(
             "public key",
-            format!("{} bytes", point.len()),
+            crate::msg!("wire-value-bytes", count = point.len()),
             ctx.span(point),
         ),
     ];
@@ -697,14 +708,14 @@ fn server_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         children.push(Field::new("signature scheme", scheme_name(s), ctx.span(b)));
         children.push(Field::new(
             "signature",
-            format!("{} bytes", sig.len()),
+            crate::msg!("wire-value-bytes", count = sig.len()),
             ctx.span(sig),
         ));
     }
     Some(
         Field::new(
             "ServerKeyExchange",
-            format!("{group}, {} bytes", point.len()),
+            crate::msg!("wire-value-named-bytes", name = group, count = point.len()),
             None,
         )
         .with_children(children)
@@ -717,12 +728,12 @@ fn client_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Field {
     let point = r.vec8().unwrap_or(&[]);
     Field::new(
         "ClientKeyExchange",
-        format!("public key, {} bytes", point.len()),
+        crate::msg!("wire-value-public-key", count = point.len()),
         None,
     )
     .with_children(vec![Field::new(
         "public key",
-        format!("{} bytes", point.len()),
+        crate::msg!("wire-value-bytes", count = point.len()),
         ctx.span(point),
     )])
     .with_note(crate::msg!("wire-note-client-key-exchange"))
@@ -738,7 +749,7 @@ fn new_session_ticket(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
     {
         children.push(Field::new(
             "ticket lifetime",
-            format!("{secs} s"),
+            crate::msg!("wire-value-seconds", count = secs),
             ctx.span(l),
         ));
     }
@@ -749,13 +760,17 @@ fn new_session_ticket(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
     if let Some(ticket) = r.vec16() {
         children.push(Field::new(
             "ticket",
-            format!("{} bytes (opaque: only the host can read it)", ticket.len()),
+            crate::msg!("wire-value-ticket", count = ticket.len()),
             ctx.span(ticket),
         ));
     }
-    Field::new("NewSessionTicket", format!("{} bytes", body.len()), None)
-        .with_children(children)
-        .with_note(crate::msg!("wire-note-new-session-ticket"))
+    Field::new(
+        "NewSessionTicket",
+        crate::msg!("wire-value-bytes", count = body.len()),
+        None,
+    )
+    .with_children(children)
+    .with_note(crate::msg!("wire-note-new-session-ticket"))
 }
 
 /// A KeyUpdate (TLS 1.3): from the next record on, the sender encrypts
@@ -767,10 +782,10 @@ fn key_update(walk: &mut Walk, direction: Direction, body: &[u8], ctx: Ctx<'_>) 
         .opener
         .as_mut()
         .is_some_and(super::decrypt::Keys::key_update);
-    let value = match request {
-        Some(0) => "update_not_requested",
-        Some(1) => "update_requested (the other side updates its keys too)",
-        _ => "malformed",
+    let value: Value = match request {
+        Some(0) => "update_not_requested".into(),
+        Some(1) => crate::msg!("wire-value-update-requested").into(),
+        _ => crate::msg!("wire-value-malformed").into(),
     };
     let note = if updated {
         crate::msg!("wire-note-key-update")

@@ -14,6 +14,7 @@
 //! [`crate::net::safe_text`].
 
 pub mod decrypt;
+mod label;
 pub mod live;
 mod messages;
 mod protection;
@@ -24,6 +25,7 @@ use crate::net::keylog::{ConnectionSecrets, HandshakeSecrets};
 use crate::net::recorder::{Flow, Tape};
 use crate::net::tlsopts::TlsVersion;
 use decrypt::{Keys, Opener, Opener12, Suite, Suite12, Writer};
+pub use label::label;
 
 /// Which way a record went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,13 +110,57 @@ pub struct Span {
     pub len: usize,
 }
 
+/// A value or title: plain text (names, numbers, hex, the peer's own
+/// strings), or words, kept as a message to be put into the language
+/// where they are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Text that is the same in every language.
+    Plain(String),
+    /// Words.
+    Words(Msg),
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Self::Plain(s)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Self::Plain(s.to_owned())
+    }
+}
+
+impl From<Msg> for Value {
+    fn from(m: Msg) -> Self {
+        Self::Words(m)
+    }
+}
+
+impl Value {
+    /// The text in English (what code and tests compare), and the words
+    /// to show when it has any.
+    fn split(self) -> (String, Note) {
+        match self {
+            Self::Plain(s) => (s, Note::default()),
+            Self::Words(m) => (m.text_in(crate::i18n::Lang::En), m.into()),
+        }
+    }
+}
+
 /// One field of a record or message, with its parts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Field {
-    /// What it is (`cipher suites`, `key_share`, `random` …).
+    /// What it is (`cipher suites`, `key_share`, `random` …), in English:
+    /// shown through [`label`].
     pub name: String,
-    /// Its value as text (made visible where it came from the peer).
+    /// Its value as text (made visible where it came from the peer), in
+    /// English where it has words.
     pub value: String,
+    /// The value's words, when it has any, to show in the current language.
+    pub value_words: Note,
     /// Where its bytes are, when known.
     pub span: Option<Span>,
     /// What it means, in plain language (may be empty).
@@ -124,10 +170,12 @@ pub struct Field {
 }
 
 impl Field {
-    fn new(name: impl Into<String>, value: impl Into<String>, span: Option<Span>) -> Self {
+    fn new(name: impl Into<String>, value: impl Into<Value>, span: Option<Span>) -> Self {
+        let (value, value_words) = value.into().split();
         Self {
             name: name.into(),
-            value: value.into(),
+            value,
+            value_words,
             span,
             note: Note::default(),
             children: Vec::new(),
@@ -148,6 +196,20 @@ impl Field {
     #[must_use]
     pub fn child(&self, name: &str) -> Option<&Self> {
         self.children.iter().find(|c| c.name == name)
+    }
+
+    /// Its value in the current language.
+    #[must_use]
+    pub fn shown_value(&self) -> String {
+        if self.value_words.is_empty() {
+            self.value.clone()
+        } else {
+            self.value_words.text()
+        }
+    }
+
+    fn set_value(&mut self, value: impl Into<Value>) {
+        (self.value, self.value_words) = value.into().split();
     }
 }
 
@@ -170,8 +232,10 @@ pub struct Step {
     /// The handshake messages this record ends, put together with the
     /// start they had in the records before it (when it ends one).
     pub joined: Option<Vec<u8>>,
-    /// One line: what this record is.
+    /// One line: what this record is (in English).
     pub title: String,
+    /// The title's words, when it has any, to show in the current language.
+    pub title_words: Note,
     /// The record header (content type, version, length).
     pub header: Field,
     /// The messages in it (handshake messages, an alert …), in order.
@@ -179,6 +243,16 @@ pub struct Step {
 }
 
 impl Step {
+    /// Its title in the current language.
+    #[must_use]
+    pub fn shown_title(&self) -> String {
+        if self.title_words.is_empty() {
+            self.title.clone()
+        } else {
+            self.title_words.text()
+        }
+    }
+
     /// The bytes a span points to, if it points inside this step.
     #[must_use]
     pub fn bytes(&self, span: Span) -> Option<&[u8]> {
@@ -506,7 +580,11 @@ fn header_field(raw: &Raw<'_>) -> Field {
     };
     Field::new(
         "record header",
-        format!("{} record, {len} bytes", content_type_name(t)),
+        crate::msg!(
+            "wire-value-record",
+            kind = content_type_name(t),
+            count = len
+        ),
         span(0, 5),
     )
     .with_children(vec![
@@ -533,6 +611,7 @@ fn step(walk: &mut Walk, raw: &Raw<'_>) -> Step {
         23 => application_data(walk, raw, payload),
         t => Body::titled(content_type_name(t)),
     };
+    let title = body.title.split();
     Step {
         direction: raw.direction,
         index,
@@ -541,7 +620,8 @@ fn step(walk: &mut Walk, raw: &Raw<'_>) -> Step {
         record: raw.bytes.to_vec(),
         plain: body.plain,
         joined: walk.joined.take(),
-        title: body.title,
+        title: title.0,
+        title_words: title.1,
         header: header_field(raw),
         messages: body.messages,
     }
@@ -550,7 +630,7 @@ fn step(walk: &mut Walk, raw: &Raw<'_>) -> Step {
 /// What a record's body says.
 struct Body {
     /// The step's title.
-    title: String,
+    title: Value,
     /// The messages (or the one field) it holds.
     messages: Vec<Field>,
     /// Its plaintext, when it was an encrypted record we opened.
@@ -561,7 +641,7 @@ struct Body {
 
 impl Body {
     /// A body with a title and nothing else to show.
-    fn titled(title: impl Into<String>) -> Self {
+    fn titled(title: impl Into<Value>) -> Self {
         Self {
             title: title.into(),
             messages: Vec::new(),
@@ -571,7 +651,7 @@ impl Body {
     }
 
     /// A body shown as one field.
-    fn one(title: impl Into<String>, field: Field) -> Self {
+    fn one(title: impl Into<Value>, field: Field) -> Self {
         Self {
             messages: vec![field],
             ..Self::titled(title)
@@ -598,20 +678,20 @@ fn handshake_record(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
         }
         walk.side(raw.direction).finished = true;
         return Body::one(
-            "Handshake (encrypted: Finished)",
+            crate::msg!("wire-title-tls12-finished-closed"),
             Field::new(
                 "Finished (encrypted)",
-                format!("{} bytes", payload.len()),
+                crate::msg!("wire-value-bytes", count = payload.len()),
                 payload_span(payload),
             )
             .with_note(crate::msg!("wire-note-tls12-finished-closed")),
         );
     }
     let messages = messages::parse_all(walk, raw.direction, payload, 5, Layer::Record);
+    let title = format!("Handshake: {}", names(&messages));
     Body {
-        title: format!("Handshake: {}", names(&messages)),
         messages,
-        ..Body::titled("")
+        ..Body::titled(title)
     }
 }
 
@@ -657,7 +737,11 @@ fn alert_field(bytes: &[u8], span: Option<Span>) -> Field {
     let desc = bytes.get(1).copied().unwrap_or(0);
     Field::new(
         "Alert",
-        format!("level {level}, {:?}", rustls::AlertDescription::from(desc)),
+        crate::msg!(
+            "wire-value-alert",
+            level = level,
+            description = format!("{:?}", rustls::AlertDescription::from(desc))
+        ),
         span,
     )
 }
@@ -683,15 +767,15 @@ fn application_data(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
     }
     let tls13 = walk.version == Some(TlsVersion::Tls13);
     let title = if walk.side(raw.direction).finished || !tls13 {
-        "ApplicationData (encrypted with the session keys: chat data or a session ticket)"
+        crate::msg!("wire-title-sealed")
     } else {
-        "ApplicationData (encrypted handshake, not opened)"
+        crate::msg!("wire-title-sealed-handshake")
     };
     Body::one(
         title,
         Field::new(
             "encrypted record",
-            format!("{} bytes", payload.len()),
+            crate::msg!("wire-value-bytes", count = payload.len()),
             payload_span(payload),
         ),
     )
@@ -711,33 +795,31 @@ fn opened_body(walk: &mut Walk, raw: &Raw<'_>, o: &decrypt::Opened) -> Body {
         start: 0,
         len: content.len(),
     });
+    let opened = |what: String| crate::msg!("wire-title-opened", outer = outer, what = what);
     let (title, mut messages) = match o.content_type {
         22 => {
             let messages = messages::parse_all(walk, raw.direction, content, 0, Layer::Plain);
-            (
-                format!("{outer}, decrypted: Handshake: {}", names(&messages)),
-                messages,
-            )
+            (opened(format!("Handshake: {}", names(&messages))), messages)
         }
         21 => (
-            format!("{outer}, decrypted: Alert"),
+            opened("Alert".into()),
             vec![alert_field(content, plain_span)],
         ),
         23 => {
             let (field, preview) = protection::data_field(content, plain_span, TITLE_PREVIEW);
-            (
-                format!("{outer} #{}, decrypted: {preview}", o.seq),
-                vec![field],
-            )
+            let title = crate::msg!(
+                "wire-title-opened-data",
+                outer = outer,
+                seq = o.seq,
+                preview = preview
+            );
+            (title, vec![field])
         }
-        t => (
-            format!("{outer}, decrypted: {}", content_type_name(t)),
-            Vec::new(),
-        ),
+        t => (opened(content_type_name(t).into()), Vec::new()),
     };
     messages.insert(0, encryption);
     Body {
-        title,
+        title: title.into(),
         messages,
         plain: Some(o.inner(tls13)),
         seq: Some(o.seq),

@@ -42,7 +42,7 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
     if o.generation > 0 {
         children.push(Field::new(
             "traffic secret",
-            format!("after {} KeyUpdate(s)", o.generation),
+            crate::msg!("wire-value-key-updates", count = o.generation),
             None,
         ));
     }
@@ -62,7 +62,7 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
     children.push(
         Field::new(
             "encrypted bytes",
-            format!("{encrypted} bytes"),
+            crate::msg!("wire-value-bytes", count = encrypted),
             record(5 + o.explicit_len, encrypted),
         )
         .with_note(crate::msg!("wire-note-ciphertext")),
@@ -88,24 +88,27 @@ pub(super) fn field(record_bytes: &[u8], o: &Opened, tls13: bool, application: b
         children.push(
             Field::new(
                 "padding",
-                format!("{} bytes", o.padding),
+                crate::msg!("wire-value-bytes", count = o.padding),
                 plain(n + 1, o.padding),
             )
             .with_note(crate::msg!("wire-note-padding")),
         );
     }
-    let (secret, note) = match (tls13, application) {
+    let (opened, note) = match (tls13, application) {
         (true, true) => (
-            "application traffic secret",
+            crate::msg!("wire-value-opened-application"),
             crate::msg!("wire-note-opened-application"),
         ),
         (true, false) => (
-            "handshake traffic secret",
+            crate::msg!("wire-value-opened-handshake"),
             crate::msg!("wire-note-opened-handshake"),
         ),
-        (false, _) => ("master secret", crate::msg!("wire-note-opened-master")),
+        (false, _) => (
+            crate::msg!("wire-value-opened-master"),
+            crate::msg!("wire-note-opened-master"),
+        ),
     };
-    Field::new("encryption", format!("opened with the {secret}"), None)
+    Field::new("encryption", opened, None)
         .with_children(children)
         .with_note(note)
 }
@@ -128,7 +131,11 @@ pub(super) fn data_field(content: &[u8], span: Option<Span>, preview: usize) -> 
     };
     let field = Field::new(
         "application data",
-        format!("{} bytes: {shown}{more}", content.len()),
+        crate::msg!(
+            "wire-value-data",
+            count = content.len(),
+            text = format!("{shown}{more}")
+        ),
         span,
     )
     .with_note(crate::msg!("wire-note-application-data"));
