@@ -17,7 +17,7 @@ use tlschat::net::{
 };
 
 /// Joins with `config`; returns the node and the connection facts.
-fn connect(config: JoinConfig) -> (Node, Box<ConnectionInfo>) {
+pub(crate) fn connect(config: JoinConfig) -> (Node, Box<ConnectionInfo>) {
     let mut node = Node::start();
     node.send(Command::Join(config));
     let info = node.wait_for("connected", |e| match e {
@@ -578,7 +578,8 @@ fn a_real_handshake_truncated_or_changed_anywhere_never_panics() {
         .unwrap();
 }
 
-fn check_spans(step: &tlschat::net::wire::Step, f: &Field) {
+/// Every span of `f` and its parts points inside `step`.
+pub(crate) fn check_spans(step: &tlschat::net::wire::Step, f: &Field) {
     if let Some(span) = f.span {
         assert!(step.bytes(span).is_some(), "{} {span:?}", f.name);
     }

@@ -7,6 +7,7 @@
 //! never panic.
 
 use crate::common;
+use crate::wire::check_spans;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,13 +22,7 @@ use tlschat::net::{ConnectionInfo, JoinConfig, NetEvent, TlsVersion};
 /// Joins with `config` (following its records); the node and its facts.
 fn connect(mut config: JoinConfig) -> (Node, Box<ConnectionInfo>) {
     config.tls.record_handshakes = true;
-    let mut node = Node::start();
-    node.send(Command::Join(config));
-    let info = node.wait_for("connected", |e| match e {
-        NetEvent::Connected(info) => Some(info.clone()),
-        NetEvent::Disconnected { reason, .. } => panic!("join failed: {reason}"),
-        _ => None,
-    });
+    let (mut node, info) = crate::wire::connect(config);
     node.wait_for("joined", |e| {
         matches!(e, NetEvent::Joined { .. }).then_some(())
     });
@@ -511,15 +506,6 @@ async fn garbage_and_truncated_records_after_the_handshake_never_panic() {
                 check_spans(&s, m);
             }
         }
-    }
-}
-
-fn check_spans(step: &Step, f: &tlschat::net::wire::Field) {
-    if let Some(span) = f.span {
-        assert!(step.bytes(span).is_some(), "{} {span:?}", f.name);
-    }
-    for c in &f.children {
-        check_spans(step, c);
     }
 }
 
