@@ -349,7 +349,7 @@ fn demo_relay(args: &tlschat::cli::DemoRelayArgs) -> i32 {
         upstream: args.upstream,
         mode,
     };
-    let (relay, events) = match RelayThread::start(config) {
+    let (relay, events) = match RelayThread::start(&config) {
         Ok(started) => started,
         Err(e) => {
             eprintln!("tlschat: {e}");

@@ -11,6 +11,7 @@ use egui::{RichText, Ui};
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::relay::{ContentType, Direction, Ending, RelayEvent, RelayThread, SeenRecord};
 use crate::net::safe_text::visible_line;
+use crate::ui::wire_view::spaced_hex;
 
 /// The most records and lines the window keeps (the oldest go first).
 pub const MAX_ROWS: usize = 400;
@@ -331,8 +332,8 @@ fn ending_text(why: &Ending) -> String {
     match why {
         Ending::Closed => "closed".to_string(),
         Ending::MemberRefused { alert } => format!(
-            "the member refused the impostor's certificate and ended the handshake{}: nothing of \
-             theirs was sent",
+            "the member ended the handshake without accepting the impostor's certificate{}: \
+             nothing the member writes was sent",
             alert
                 .as_ref()
                 .map(|a| format!(" (TLS alert {})", visible_line(a)))
@@ -351,15 +352,6 @@ fn dir_words(dir: Direction) -> &'static str {
         Direction::ToHost => "member → host",
         Direction::ToMember => "host → member",
     }
-}
-
-/// Bytes as hex in groups of two, as a listener's dump shows them.
-fn spaced_hex(bytes: &[u8]) -> String {
-    bytes
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// A handshake message type's name (the ones a listener sees in the clear).
@@ -401,15 +393,17 @@ fn records_ui(ui: &mut Ui, model: &RelayModel) {
         return;
     }
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) * 2.0 + 8.0;
-    egui::ScrollArea::vertical()
-        .id_salt("relay_records")
-        .stick_to_bottom(true)
-        .auto_shrink([false, false])
-        .show_rows(ui, row_height, model.records.len(), |ui, range| {
-            for row in model.records.range(range) {
+    newest_last_ui(
+        ui,
+        "relay_records",
+        row_height,
+        model.records.len(),
+        |ui, i| {
+            if let Some(row) = model.records.get(i) {
                 record_row_ui(ui, row);
             }
-        });
+        },
+    );
 }
 
 fn record_row_ui(ui: &mut Ui, row: &RecordRow) {
@@ -439,6 +433,25 @@ fn record_row_ui(ui: &mut Ui, row: &RecordRow) {
     );
 }
 
+/// `n` rows of one height in a scroll area that follows the newest (last).
+fn newest_last_ui(
+    ui: &mut Ui,
+    id: &str,
+    row_height: f32,
+    n: usize,
+    mut row_ui: impl FnMut(&mut Ui, usize),
+) {
+    egui::ScrollArea::vertical()
+        .id_salt(id)
+        .stick_to_bottom(true)
+        .auto_shrink([false, false])
+        .show_rows(ui, row_height, n, |ui, range| {
+            for i in range {
+                row_ui(ui, i);
+            }
+        });
+}
+
 /// The lines the impostor read, newest last.
 fn lines_ui(ui: &mut Ui, model: &RelayModel) {
     ui.label(RichText::new("What the impostor reads").strong());
@@ -450,24 +463,12 @@ fn lines_ui(ui: &mut Ui, model: &RelayModel) {
         return;
     }
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 6.0;
-    egui::ScrollArea::vertical()
-        .id_salt("relay_lines")
-        .stick_to_bottom(true)
-        .auto_shrink([false, false])
-        .show_rows(ui, row_height, model.lines.len(), |ui, range| {
-            for row in model.lines.range(range) {
-                ui.label(
-                    RichText::new(format!(
-                        "#{} {}: {}",
-                        row.conn,
-                        dir_words(row.dir),
-                        row.text
-                    ))
-                    .monospace()
-                    .size(12.0),
-                );
-            }
-        });
+    newest_last_ui(ui, "relay_lines", row_height, model.lines.len(), |ui, i| {
+        if let Some(row) = model.lines.get(i) {
+            let text = format!("#{} {}: {}", row.conn, dir_words(row.dir), row.text);
+            ui.label(RichText::new(text).monospace().size(12.0));
+        }
+    });
 }
 
 /// The story, in the steps of the member's "How this connection was
@@ -539,8 +540,8 @@ pub fn steps(kind: RelayKind) -> Vec<(&'static str, &'static str)> {
             ),
             (
                 "Back to safety",
-                "The member ends the handshake with an alert. Nothing the member writes is sent: the \
-                 impostor is left with nothing, and never even talks to the host.",
+                "The member breaks off the handshake. Nothing the member writes is sent: the impostor \
+                 is left with nothing, and never even talks to the host.",
             ),
             (
                 "Proceed anyway",

@@ -5,7 +5,7 @@
 //! forwards every line both ways, reading each.
 //!
 //! A member that refuses the certificate (tlschat does, with the reason
-//! "unknown issuer") ends the handshake with an alert: the impostor then
+//! "unknown issuer") breaks off the handshake: the impostor then
 //! has nothing, and it never connects to the host. Only a member that
 //! makes an exception for the impostor's certificate is read.
 

@@ -226,7 +226,7 @@ impl RelayThread {
     /// connect at once) and starts relaying to `config.upstream`. Events
     /// arrive on the returned receiver.
     pub fn start(
-        config: RelayConfig,
+        config: &RelayConfig,
     ) -> Result<(Self, crossbeam_channel::Receiver<RelayEvent>), RelayError> {
         if !config.upstream.ip().is_loopback() {
             return Err(RelayError::NotLoopback(config.upstream));
@@ -378,7 +378,7 @@ mod tests {
             mode: RelayMode::Listener,
         };
         assert!(matches!(
-            RelayThread::start(config),
+            RelayThread::start(&config),
             Err(RelayError::NotLoopback(_))
         ));
     }
