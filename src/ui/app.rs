@@ -13,11 +13,14 @@ use crate::net::{
     Start,
 };
 use crate::notify::{Note, Notifier};
+use crate::tr;
 use crate::transcript::Format;
 use crate::ui::file_dialog::{FileDialog, FileType, Outcome};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView, Surroundings};
-use crate::ui::settings::{NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name};
+use crate::ui::settings::{
+    CjkFonts, LANGUAGE_KEY, Language, NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name,
+};
 use crate::ui::start::{KnownHosts, OwnKey, PemField, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomModel};
 
@@ -43,9 +46,17 @@ fn note_for(
         crate::ui::state::action(text).map_or_else(|| text.clone(), |a| format!("{who} {a}"));
     Some(Note {
         summary: if named {
-            format!("{who} named you ({})", room.target)
+            tr!(
+                "app-note-named",
+                who = who.as_str(),
+                room = room.target.as_str()
+            )
         } else {
-            format!("{who} ({})", room.target)
+            tr!(
+                "app-note-message",
+                who = who.as_str(),
+                room = room.target.as_str()
+            )
         },
         body: text,
     })
@@ -57,10 +68,14 @@ fn note_for(
 fn knock_note(notify: Notify, room: &RoomModel) -> Option<Note> {
     let k = room.door.view.as_ref()?.knocking.last()?;
     (notify != Notify::Off).then(|| Note {
-        summary: format!("{} asks to come in ({})", k.nick, room.target),
-        body: format!(
-            "{}: let them in or refuse in tlschat's window",
-            crate::ui::door::key_words(k.key.as_ref())
+        summary: tr!(
+            "app-note-knock",
+            nick = k.nick.as_str(),
+            room = room.target.as_str()
+        ),
+        body: tr!(
+            "app-note-knock-body",
+            key = crate::ui::door::key_words(k.key.as_ref())
         ),
     })
 }
@@ -124,11 +139,11 @@ enum Purpose {
 /// The file types "Save conversation…" offers.
 const CONVERSATION_TYPES: &[FileType] = &[
     FileType {
-        label: "Plain text",
+        label: || tr!("app-type-plain"),
         extension: "txt",
     },
     FileType {
-        label: "JSON lines",
+        label: || tr!("app-type-jsonl"),
         extension: "jsonl",
     },
 ];
@@ -171,6 +186,10 @@ pub struct TlsChatApp {
     notifier: Notifier,
     /// The notification setting, kept with the window's state.
     notify: Notify,
+    /// The language setting, kept with the window's state.
+    language: Language,
+    /// Whether Chinese draws (the notice when it does not).
+    cjk_fonts: CjkFonts,
     known: KnownHosts,
     /// Our own key, shown on the start screen.
     own: OwnKey,
@@ -230,6 +249,9 @@ impl TlsChatApp {
         if let Some(notify) = cc.storage.and_then(|s| s.get_string(NOTIFY_KEY)) {
             Notify::from_name(&notify).set(&cc.egui_ctx);
         }
+        if let Some(language) = cc.storage.and_then(|s| s.get_string(LANGUAGE_KEY)) {
+            Language::from_name(&language).set(&cc.egui_ctx);
+        }
         let own = OwnKey::load(&config_dir);
         let mut app = Self {
             net,
@@ -248,6 +270,8 @@ impl TlsChatApp {
             knocked: 0,
             notifier: Notifier::new(),
             notify: Notify::get(&cc.egui_ctx),
+            language: Language::get(&cc.egui_ctx),
+            cjk_fonts: CjkFonts::default(),
             known: KnownHosts {
                 entries: Ok(Vec::new()),
             },
@@ -347,16 +371,22 @@ impl TlsChatApp {
                 crate::config::write_atomic(&path, text.as_bytes(), true)
                     .map(|()| {
                         let what = match format {
-                            Format::Plain => "plain text",
-                            Format::JsonLines => "JSON lines",
+                            Format::Plain => tr!("app-format-plain"),
+                            Format::JsonLines => tr!("app-format-jsonl"),
                         };
-                        room.set_status(format!(
-                            "Saved the conversation ({} lines, {what}) to {shown}",
-                            room.state.lines.len()
+                        room.set_status(tr!(
+                            "app-saved-conversation",
+                            lines = room.state.lines.len(),
+                            format = what,
+                            path = shown.as_str()
                         ));
                     })
                     .map_err(|e| {
-                        format!("Could not save the conversation to {shown}: {}", cause(&e))
+                        tr!(
+                            "app-save-conversation-failed",
+                            path = shown.as_str(),
+                            error = cause(&e)
+                        )
                     })
             }
             (Purpose::SaveChain, Screen::Room(room)) => {
@@ -366,9 +396,15 @@ impl TlsChatApp {
                 crate::config::write_atomic(&path, pem.as_bytes(), false)
                     .map(|()| {
                         room.details.export_result =
-                            Some(format!("Saved {count} certificate(s) to {shown}"));
+                            Some(tr!("app-saved-chain", count = count, path = shown.as_str()));
                     })
-                    .map_err(|e| format!("Could not save the chain to {shown}: {}", cause(&e)))
+                    .map_err(|e| {
+                        tr!(
+                            "app-save-chain-failed",
+                            path = shown.as_str(),
+                            error = cause(&e)
+                        )
+                    })
             }
             // The room it was for is gone.
             (_, Screen::Start) => Ok(()),
@@ -410,7 +446,8 @@ impl TlsChatApp {
                     .filter(|d| d.is_dir())
                     .map(std::path::Path::to_path_buf)
                     .or_else(|| self.last_dir.clone());
-                let dialog = FileDialog::open("Choose a PEM file", dir.as_deref(), PEM_EXTENSIONS);
+                let dialog =
+                    FileDialog::open(&tr!("app-choose-pem"), dir.as_deref(), PEM_EXTENSIONS);
                 self.dialog = Some((dialog, Purpose::Pem(field)));
             }
             Some(StartAction::Forget(target)) => {
@@ -458,7 +495,7 @@ impl TlsChatApp {
                     .or_else(dirs::document_dir)
                     .or_else(dirs::home_dir);
                 let dialog = FileDialog::save(
-                    "Save the conversation",
+                    &tr!("app-save-conversation"),
                     dir.as_deref(),
                     &format!("tlschat-{date}.txt"),
                     CONVERSATION_TYPES,
@@ -470,8 +507,7 @@ impl TlsChatApp {
                     .first()
                     .map_or_else(|| "chain.pem".into(), crate::ui::cert_view::chain_file_name);
                 let dir = self.last_dir.clone().or_else(dirs::download_dir);
-                let dialog =
-                    FileDialog::save("Save the certificate chain", dir.as_deref(), &name, &[]);
+                let dialog = FileDialog::save(&tr!("app-save-chain"), dir.as_deref(), &name, &[]);
                 self.dialog = Some((dialog, Purpose::SaveChain));
             }
             RoomAction::Send(command) => {
@@ -555,6 +591,7 @@ impl eframe::App for TlsChatApp {
         }
         self.theme = ctx.options(|o| o.theme_preference);
         self.notify = Notify::get(ctx);
+        self.language = Language::get(ctx);
         let title = match &mut self.screen {
             Screen::Room(r) => {
                 let (before, after) = (self.unread, r.state.unread());
@@ -598,6 +635,9 @@ impl eframe::App for TlsChatApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        // This frame's words in the language the settings hold.
+        crate::i18n::set_thread(Language::get(ui.ctx()).lang());
+        self.cjk_fonts.ui(ui);
         // Esc belongs to the file dialog while one is open (it closes its
         // question first, then itself), not to what is under it.
         if let Some((dialog, _)) = &mut self.dialog
@@ -634,6 +674,7 @@ impl eframe::App for TlsChatApp {
         }
         storage.set_string(THEME_KEY, theme_name(self.theme).to_string());
         storage.set_string(NOTIFY_KEY, self.notify.name().to_string());
+        storage.set_string(LANGUAGE_KEY, self.language.name().to_string());
     }
 }
 
@@ -643,6 +684,7 @@ mod tests {
 
     #[test]
     fn a_knock_is_notified_unless_notifications_are_off() {
+        crate::i18n::set_thread(crate::i18n::Lang::En);
         let mut room = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
         room.apply(NetEvent::Door(Box::new(crate::net::DoorView {
             knocking: vec![crate::net::KnockView {
