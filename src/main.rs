@@ -216,10 +216,23 @@ fn open_window(options: eframe::NativeOptions, app: eframe::AppCreator<'_>) -> i
 type DemoChild = std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>>;
 
 /// Starts `tlschat ARGS…` as the demo's window at `pos` (`X,Y`) and keeps
-/// it in `slot`.
+/// it in `slot`. It speaks the language of the window that starts it: a
+/// language chosen in that window's settings becomes the child's locale.
 fn spawn_demo_window(args: &[std::ffi::OsString], pos: &str, slot: &DemoChild) {
+    use tlschat::i18n::Lang;
+    let lang = tlschat::i18n::current();
     let spawned = std::env::current_exe().and_then(|exe| {
-        std::process::Command::new(exe)
+        let mut command = std::process::Command::new(exe);
+        if lang != tlschat::i18n::global() {
+            command.env(
+                "LC_ALL",
+                match lang {
+                    Lang::En => "C.UTF-8",
+                    Lang::ZhCn => "zh_CN.UTF-8",
+                },
+            );
+        }
+        command
             .args(args)
             .env("TLSCHAT_WINDOW_POS", pos)
             .env(
@@ -370,10 +383,9 @@ fn demo_relay(args: &tlschat::cli::DemoRelayArgs) -> i32 {
         None,
     );
     // Its own title, and no state kept: the host's window keeps its own.
-    options.viewport = options.viewport.with_title(match kind {
-        RelayKind::Listener => "tlschat — listener",
-        RelayKind::Impostor => "tlschat — impostor",
-    });
+    options.viewport = options
+        .viewport
+        .with_title(tlschat::ui::relay_view::window_title(kind));
     options.persistence_path = None;
     let code = open_window(
         options,

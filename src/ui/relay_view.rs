@@ -11,6 +11,8 @@ use egui::{RichText, Ui};
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::relay::{ContentType, Direction, Ending, RelayEvent, RelayThread, SeenRecord};
 use crate::net::safe_text::visible_line;
+use crate::tr;
+use crate::ui::settings::Language;
 use crate::ui::wire_view::spaced_hex;
 
 /// The most records and lines the window keeps (the oldest go first).
@@ -212,6 +214,9 @@ impl eframe::App for RelayApp {
     }
 
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
+        // This frame's words in the window's language (the locale's, as
+        // the demo's other windows unless their settings chose one).
+        crate::i18n::set_thread(Language::get(ui.ctx()).lang());
         relay_ui(ui, &self.model);
     }
 }
@@ -241,59 +246,60 @@ pub fn relay_ui(ui: &mut Ui, model: &RelayModel) {
     });
 }
 
+/// The window's title for a relay of this kind.
+#[must_use]
+pub fn window_title(kind: RelayKind) -> String {
+    match kind {
+        RelayKind::Listener => tr!("demo-listener-window"),
+        RelayKind::Impostor => tr!("demo-impostor-window"),
+    }
+}
+
 /// The title, where the relay stands, and the one thing to know.
 fn intro_ui(ui: &mut Ui, model: &RelayModel) {
     let (title, statement) = match model.kind {
-        RelayKind::Listener => (
-            "A listener on the network",
-            "This window stands between the member and the host and passes every byte on untouched. \
-             It sees what anyone on the network sees: which records pass, how big they are, and their \
-             encrypted bytes. Without the session keys it cannot read a word of what you write.",
-        ),
-        RelayKind::Impostor => (
-            "An impostor in the middle",
-            "This window pretends to be the host, with a certificate of its own for the host's name. \
-             If the member refuses that certificate, the impostor gets nothing. If the member proceeds \
-             anyway, the impostor reads every line in plain text as it passes it on.",
-        ),
+        RelayKind::Listener => (tr!("demo-listener-title"), tr!("demo-listener-statement")),
+        RelayKind::Impostor => (tr!("demo-impostor-title"), tr!("demo-impostor-statement")),
     };
     ui.heading(title);
     ui.label(statement);
     if let Some((addr, upstream)) = model.listening {
-        ui.label(
-            RichText::new(format!(
-                "Listening on {addr} (loopback only), in front of the host at {upstream}."
-            ))
-            .weak(),
+        let text = tr!(
+            "demo-listening",
+            addr = addr.to_string(),
+            upstream = upstream.to_string()
         );
+        ui.label(RichText::new(text).weak());
     }
     if let Some(leaf) = model.presents.first() {
-        ui.label(
-            RichText::new(format!(
-                "Presents: {} issued by {} ({})",
-                visible_line(&leaf.subject),
-                visible_line(&leaf.issuer),
-                fingerprint(&leaf.sha256)
-            ))
-            .monospace()
-            .size(11.0),
+        let text = tr!(
+            "demo-presents",
+            subject = visible_line(&leaf.subject).into_owned(),
+            issuer = visible_line(&leaf.issuer).into_owned(),
+            fingerprint = fingerprint(&leaf.sha256)
         );
+        ui.label(RichText::new(text).monospace().size(11.0));
     }
     let [up, down] = model.totals;
     let unit = match model.kind {
         RelayKind::Listener => "records",
         RelayKind::Impostor => "lines",
     };
-    ui.label(format!(
-        "Member → host: {} {unit}, {} bytes · host → member: {} {unit}, {} bytes",
-        up.0, up.1, down.0, down.1
+    ui.label(tr!(
+        "demo-totals",
+        up = up.0,
+        up_unit = tr!("demo-totals-unit", unit = unit, count = up.0),
+        up_bytes = up.1,
+        down = down.0,
+        down_unit = tr!("demo-totals-unit", unit = unit, count = down.0),
+        down_bytes = down.1
     ));
 }
 
 /// What happened to each connection.
 fn notes_ui(ui: &mut Ui, model: &RelayModel) {
     if model.notes.is_empty() {
-        ui.label(RichText::new("No connection yet.").weak());
+        ui.label(RichText::new(tr!("demo-no-connection")).weak());
         return;
     }
     egui::ScrollArea::vertical()
@@ -302,27 +308,24 @@ fn notes_ui(ui: &mut Ui, model: &RelayModel) {
         .stick_to_bottom(true)
         .show(ui, |ui| {
             for (conn, note) in &model.notes {
-                ui.label(RichText::new(format!("#{conn} {}", note_text(note))).size(12.5));
+                let text = tr!("demo-note", conn = *conn, text = note_text(note));
+                ui.label(RichText::new(text).size(12.5));
             }
         });
 }
 
 fn note_text(note: &ConnNote) -> String {
     match note {
-        ConnNote::Opened(from) => format!("a connection came in from {from}"),
-        ConnNote::MemberAccepted => {
-            "the member accepted the impostor's certificate: the impostor now holds this \
-             connection's keys"
-                .to_string()
-        }
-        ConnNote::HostVerified(cert) => format!(
-            "the impostor connected to the real host as a member, its certificate verified ({})",
-            visible_line(&cert.subject)
+        ConnNote::Opened(from) => tr!("demo-note-opened", from = from.to_string()),
+        ConnNote::MemberAccepted => tr!("demo-note-accepted"),
+        ConnNote::HostVerified(cert) => tr!(
+            "demo-note-host-verified",
+            subject = visible_line(&cert.subject).into_owned()
         ),
-        ConnNote::NotTls(dir, head) => format!(
-            "{}: bytes that are not TLS records: {}",
-            dir_words(*dir),
-            spaced_hex(head)
+        ConnNote::NotTls(dir, head) => tr!(
+            "demo-note-not-tls",
+            dir = dir_words(*dir),
+            hex = spaced_hex(head)
         ),
         ConnNote::Ended(why) => ending_text(why),
     }
@@ -330,27 +333,26 @@ fn note_text(note: &ConnNote) -> String {
 
 fn ending_text(why: &Ending) -> String {
     match why {
-        Ending::Closed => "closed".to_string(),
-        Ending::MemberRefused { alert } => format!(
-            "the member ended the handshake without accepting the impostor's certificate{}: \
-             nothing the member writes was sent",
-            alert
-                .as_ref()
-                .map(|a| format!(" (TLS alert {})", visible_line(a)))
-                .unwrap_or_default()
-        ),
-        Ending::HostUnreachable(e) => {
-            format!("the real host could not be reached: {}", visible_line(e))
+        Ending::Closed => tr!("demo-end-closed"),
+        Ending::MemberRefused { alert: None } => tr!("demo-end-refused"),
+        Ending::MemberRefused { alert: Some(a) } => {
+            tr!(
+                "demo-end-refused-alert",
+                alert = visible_line(a).into_owned()
+            )
         }
-        Ending::LineTooLong => "a line longer than the protocol allows: closed".to_string(),
-        Ending::Failed(e) => format!("ended: {}", visible_line(e)),
+        Ending::HostUnreachable(e) => {
+            tr!("demo-end-unreachable", error = visible_line(e).into_owned())
+        }
+        Ending::LineTooLong => tr!("demo-end-too-long"),
+        Ending::Failed(e) => tr!("demo-end-failed", error = visible_line(e).into_owned()),
     }
 }
 
-fn dir_words(dir: Direction) -> &'static str {
+fn dir_words(dir: Direction) -> String {
     match dir {
-        Direction::ToHost => "member → host",
-        Direction::ToMember => "host → member",
+        Direction::ToHost => tr!("demo-to-host"),
+        Direction::ToMember => tr!("demo-to-member"),
     }
 }
 
@@ -375,21 +377,19 @@ fn handshake_name(t: u8) -> Option<&'static str> {
 fn record_words(r: &SeenRecord) -> String {
     match r.content_type {
         ContentType::Handshake => match r.handshake_type().and_then(handshake_name) {
-            Some(name) => format!("Handshake: {name}, in the clear"),
-            None => "Handshake, in the clear".to_string(),
+            Some(name) => tr!("demo-record-handshake-named", name = name),
+            None => tr!("demo-record-handshake"),
         },
-        ContentType::ApplicationData => "ApplicationData: encrypted".to_string(),
-        ContentType::ChangeCipherSpec => "ChangeCipherSpec".to_string(),
-        ContentType::Alert => "Alert".to_string(),
-        ContentType::Heartbeat => "Heartbeat".to_string(),
+        ContentType::ApplicationData => tr!("demo-record-appdata"),
+        other => other.name().to_string(),
     }
 }
 
 /// The records seen, newest last.
 fn records_ui(ui: &mut Ui, model: &RelayModel) {
-    ui.label(RichText::new("Records on the wire").strong());
+    ui.label(RichText::new(tr!("demo-records-title")).strong());
     if model.records.is_empty() {
-        ui.label(RichText::new("Nothing has passed yet.").weak());
+        ui.label(RichText::new(tr!("demo-nothing-passed")).weak());
         return;
     }
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) * 2.0 + 8.0;
@@ -408,18 +408,16 @@ fn records_ui(ui: &mut Ui, model: &RelayModel) {
 
 fn record_row_ui(ui: &mut Ui, row: &RecordRow) {
     let r = &row.record;
-    ui.label(
-        RichText::new(format!(
-            "#{} {}  type {} ({})  version {:04x}  {} bytes",
-            row.conn,
-            dir_words(row.dir),
-            r.content_type.byte(),
-            record_words(r),
-            r.version,
-            r.length
-        ))
-        .size(12.5),
+    let text = tr!(
+        "demo-record-row",
+        conn = row.conn,
+        dir = dir_words(row.dir),
+        type = r.content_type.byte(),
+        what = record_words(r),
+        version = format!("{:04x}", r.version),
+        length = r.length
     );
+    ui.label(RichText::new(text).size(12.5));
     let more = if usize::from(r.length) > r.head.len() {
         " …"
     } else {
@@ -454,18 +452,20 @@ fn newest_last_ui(
 
 /// The lines the impostor read, newest last.
 fn lines_ui(ui: &mut Ui, model: &RelayModel) {
-    ui.label(RichText::new("What the impostor reads").strong());
+    ui.label(RichText::new(tr!("demo-lines-title")).strong());
     if model.lines.is_empty() {
-        ui.label(
-            RichText::new("Nothing to read: no member has accepted the impostor's certificate.")
-                .weak(),
-        );
+        ui.label(RichText::new(tr!("demo-nothing-to-read")).weak());
         return;
     }
     let row_height = ui.text_style_height(&egui::TextStyle::Monospace) + 6.0;
     newest_last_ui(ui, "relay_lines", row_height, model.lines.len(), |ui, i| {
         if let Some(row) = model.lines.get(i) {
-            let text = format!("#{} {}: {}", row.conn, dir_words(row.dir), row.text);
+            let text = tr!(
+                "demo-line-row",
+                conn = row.conn,
+                dir = dir_words(row.dir),
+                text = row.text.as_str()
+            );
             ui.label(RichText::new(text).monospace().size(12.0));
         }
     });
@@ -475,14 +475,11 @@ fn lines_ui(ui: &mut Ui, model: &RelayModel) {
 /// secured".
 fn steps_ui(ui: &mut Ui, kind: RelayKind) {
     let title = match kind {
-        RelayKind::Listener => "What the listener sees of each step",
-        RelayKind::Impostor => "What the impostor does at each step",
+        RelayKind::Listener => tr!("demo-steps-listener"),
+        RelayKind::Impostor => tr!("demo-steps-impostor"),
     };
     ui.label(RichText::new(title).strong());
-    ui.label(
-        RichText::new("Compare with the member's Details → \"How this connection was secured\".")
-            .weak(),
-    );
+    ui.label(RichText::new(tr!("demo-steps-compare")).weak());
     for (step, text) in steps(kind) {
         ui.add_space(4.0);
         ui.label(RichText::new(step).strong());
@@ -491,70 +488,30 @@ fn steps_ui(ui: &mut Ui, kind: RelayKind) {
 }
 
 /// Each step's title (as the member's walk-through names it) and what
-/// the relay in the middle makes of it.
+/// the relay in the middle makes of it, in the current language.
 #[must_use]
-pub fn steps(kind: RelayKind) -> Vec<(&'static str, &'static str)> {
+pub fn steps(kind: RelayKind) -> Vec<(String, String)> {
     match kind {
         RelayKind::Listener => vec![
+            (tr!("demo-step-hello-title"), tr!("demo-listener-hello")),
+            (tr!("demo-step-chose-title"), tr!("demo-listener-chose")),
+            (tr!("demo-step-secret-title"), tr!("demo-listener-secret")),
             (
-                "You said hello (ClientHello)",
-                "Seen in the clear: a Handshake record with the versions, key-exchange groups and key \
-                 shares, ALPN and server name the member offered.",
+                tr!("demo-step-encrypted-title"),
+                tr!("demo-listener-encrypted"),
             ),
             (
-                "The host chose (ServerHello)",
-                "Seen in the clear too: the chosen cipher suite and the host's key share.",
-            ),
-            (
-                "A shared secret, never sent",
-                "Both key shares passed by here, but the secret is made from them with private keys that \
-                 never left the two machines. The listener cannot compute it, nor the keys made from it.",
-            ),
-            (
-                "The host's certificate, its proof, Finished",
-                "In TLS 1.3 these travel already encrypted, as ApplicationData records: the listener sees \
-                 only their sizes. (In TLS 1.2 the certificate passes in the clear.)",
-            ),
-            (
-                "Your messages",
-                "Each line travels as ApplicationData records: the listener sees their size (about the \
-                 line's length plus a few bytes) and their ciphertext, never a word. If it changed a byte, \
-                 the authentication tag would not match and the receiver would drop the connection.",
+                tr!("demo-step-messages-title"),
+                tr!("demo-listener-messages"),
             ),
         ],
         RelayKind::Impostor => vec![
-            (
-                "You said hello (ClientHello)",
-                "The impostor answers in the host's place: the member's hello never reaches the host.",
-            ),
-            (
-                "A shared secret, never sent",
-                "The key agreement happens with the impostor, not the host: if the handshake completes, \
-                 the impostor holds the session keys.",
-            ),
-            (
-                "The host's certificate",
-                "The impostor presents a certificate of its own for the host's name, issued by its own CA. \
-                 The member's tlschat checks it against the authorities it trusts and refuses it: unknown \
-                 issuer. That is the warning in the member's window.",
-            ),
-            (
-                "Back to safety",
-                "The member breaks off the handshake. Nothing the member writes is sent: the impostor \
-                 is left with nothing, and never even talks to the host.",
-            ),
-            (
-                "Proceed anyway",
-                "The member trusts exactly the impostor's certificate. The impostor opens its own \
-                 connection to the real host (verifying the host's certificate properly) and joins as a \
-                 member. Each line is decrypted here, read, and encrypted again for the other side.",
-            ),
-            (
-                "A host you accepted before",
-                "A member that had pinned the host's own certificate at this address (from an invite \
-                 link, or an exception it made) gets the \"identity has changed\" alarm instead, with no \
-                 way through.",
-            ),
+            (tr!("demo-step-hello-title"), tr!("demo-impostor-hello")),
+            (tr!("demo-step-secret-title"), tr!("demo-impostor-secret")),
+            (tr!("demo-step-cert-title"), tr!("demo-impostor-cert")),
+            (tr!("demo-step-back-title"), tr!("demo-impostor-back")),
+            (tr!("demo-step-proceed-title"), tr!("demo-impostor-proceed")),
+            (tr!("demo-step-pinned-title"), tr!("demo-impostor-pinned")),
         ],
     }
 }

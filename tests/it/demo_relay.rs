@@ -17,17 +17,24 @@ use std::time::{Duration, Instant};
 
 use common::{DEADLINE, Node, Pki, join_config};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
+use tlschat::i18n::Lang;
 use tlschat::net::relay::{ContentType, Direction, Ending, RelayConfig, RelayMode, RelayThread};
 use tlschat::net::{DoorConfig, NetEvent};
 use tlschat::ui::Launch;
 use tlschat::ui::relay_view::{ConnNote, RelayApp, RelayKind, RelayModel};
+use tlschat::ui::settings::Language;
 use window::{App, app, app_in, has_text, host_window, listening};
 
 type RelayWindow = Harness<'static, RelayApp>;
 
 /// The relay's window, over a relay in front of `upstream`.
 fn relay_window(upstream: SocketAddr, mode: RelayMode) -> (RelayWindow, SocketAddr) {
+    relay_window_in(upstream, mode, Lang::En)
+}
+
+/// [`relay_window`] whose language setting is `lang`.
+fn relay_window_in(upstream: SocketAddr, mode: RelayMode, lang: Lang) -> (RelayWindow, SocketAddr) {
     let kind = match mode {
         RelayMode::Listener => RelayKind::Listener,
         RelayMode::Impostor { .. } => RelayKind::Impostor,
@@ -37,10 +44,11 @@ fn relay_window(upstream: SocketAddr, mode: RelayMode) -> (RelayWindow, SocketAd
     let window = Harness::builder()
         .with_size(egui::vec2(700.0, 800.0))
         // The system fonts, as the real window and the member's test window.
-        .with_context_setup(|ctx| {
+        .with_context_setup(move |ctx| {
             ctx.add_font_provider(std::sync::Arc::new(
                 egui_system_font_provider::SystemFontProvider::new(),
             ));
+            Language::Chosen(lang).set(ctx);
         })
         .build_eframe(move |cc| RelayApp::new(cc, kind, relay, events));
     (window, addr)
@@ -76,6 +84,60 @@ fn relay_has_text(r: &RelayWindow, text: &str) -> bool {
     r.query_all_by_label_contains(text).next().is_some()
 }
 
+/// Every text the relay's window shows now: each node's label and value.
+fn texts(r: &RelayWindow) -> Vec<String> {
+    r.query_all_by(|_| true)
+        .flat_map(|n| {
+            let n = n.accesskit_node();
+            [n.label(), n.value()]
+        })
+        .flatten()
+        // egui's own name for a panel's resize handle (never drawn).
+        .filter(|t| !t.trim().is_empty() && t != "Resize panel")
+        .collect()
+}
+
+/// The words of `text` that read as English: runs of two or more ASCII
+/// letters that are not a name (the program, a CA's, a TLS message or
+/// record type in CamelCase, an acronym, hex), nor hold a digit or `=`,
+/// `.`, `:` (addresses, `CN=…`).
+fn english_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_-=.:".contains(c)))
+        .filter(|w| {
+            w.chars().filter(char::is_ascii_alphabetic).count() >= 2
+                && !w.chars().any(|c| c.is_ascii_digit() || "_=.:".contains(c))
+                && !w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+                && !w.chars().all(|c| c.is_ascii_hexdigit())
+                // A name's words: the program, a TLS message, a host, and
+                // the impostor CA's name (which may wrap over two lines).
+                && !["tlschat", "Finished", "localhost", "Impostor", "demo"].contains(w)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+fn no_english(r: &RelayWindow) {
+    let english: Vec<_> = texts(r)
+        .iter()
+        .flat_map(|t| english_words(t).into_iter().map(move |w| (w, t.clone())))
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English in the Chinese window: {english:#?}"
+    );
+}
+
+fn no_chinese(r: &RelayWindow) {
+    let chinese: Vec<_> = texts(r)
+        .into_iter()
+        .filter(|t| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+        .collect();
+    assert!(
+        chinese.is_empty(),
+        "Chinese in the English window: {chinese:#?}"
+    );
+}
+
 fn model(r: &RelayWindow) -> &RelayModel {
     r.state().model()
 }
@@ -88,12 +150,13 @@ fn type_line(a: &mut App<'static>, text: &str) {
     a.key_press(egui::Key::Enter);
 }
 
-#[test]
-fn the_listener_passes_the_line_on_and_shows_it_only_as_ciphertext() {
+/// A host window, the listener's window in `lang` in front of it, and a
+/// member window in the room through the listener.
+fn through_the_listener(lang: Lang) -> (Pki, App<'static>, App<'static>, RelayWindow) {
     let pki = Pki::new();
     let mut h = host_window(common::host_config(&pki.server(), "hana"));
     let addr = listening(&mut h);
-    let (mut r, relay) = relay_window(addr, RelayMode::Listener);
+    let (mut r, relay) = relay_window_in(addr, RelayMode::Listener, lang);
     let mut m = app(Launch::Join(join_config(relay, "ana", &pki.ca_pem)));
     pump(
         &mut [&mut h, &mut m],
@@ -101,6 +164,12 @@ fn the_listener_passes_the_line_on_and_shows_it_only_as_ciphertext() {
         "member in the room",
         |a, _| a[1].state().room().is_some_and(|r| r.is_connected()),
     );
+    (pki, h, m, r)
+}
+
+#[test]
+fn the_listener_passes_the_line_on_and_shows_it_only_as_ciphertext() {
+    let (_, mut h, mut m, mut r) = through_the_listener(Lang::En);
     // The handshake passed by the listener, its hello in the clear.
     assert!(relay_has_text(&r, "ClientHello"), "the ClientHello is seen");
     let before = model(&r).totals[0].0;
@@ -141,6 +210,7 @@ fn the_listener_passes_the_line_on_and_shows_it_only_as_ciphertext() {
     }
     assert!(relay_has_text(&r, "ApplicationData: encrypted"));
     assert!(relay_has_text(&r, "cannot read a word"));
+    no_chinese(&r);
 }
 
 /// A host whose door wants an invitation, as the demo's; with the code of
@@ -287,4 +357,32 @@ fn a_member_that_pinned_the_host_gets_the_alarm_and_no_way_through() {
     assert!(has_text(&m, "HOST_IDENTITY_CHANGED"));
     window::no_way_through(&mut m);
     assert!(model(&r).lines.is_empty());
+}
+
+#[test]
+fn the_relay_windows_speak_chinese() {
+    // The listener, after a line went by.
+    let (pki, mut h, mut m, mut r) = through_the_listener(Lang::ZhCn);
+    type_line(&mut m, "你好");
+    pump(
+        &mut [&mut h, &mut m],
+        &mut r,
+        "the line at the host",
+        |a, _| has_text(a[0], "你好"),
+    );
+    r.run_steps(2);
+    assert!(relay_has_text(&r, "网络上的监听者"));
+    assert!(relay_has_text(&r, "ApplicationData：已加密"));
+    assert!(relay_has_text(&r, "握手：ClientHello，明文"));
+    no_english(&r);
+
+    // The impostor, refused.
+    let (_host, addr, code) = invite_only_host(&pki);
+    let ca_files = vec![pki.ca_pem.clone()];
+    let (mut r, relay) = relay_window_in(addr, RelayMode::Impostor { ca_files }, Lang::ZhCn);
+    let mut m = impostor_member(relay, &pki, &code, tempfile::tempdir().unwrap().keep());
+    pump(&mut [&mut m], &mut r, "the refusal", |_, r| refused(r, 1));
+    assert!(relay_has_text(&r, "中间的冒充者"));
+    assert!(relay_has_text(&r, "没有接受冒充者的证书"));
+    no_english(&r);
 }
