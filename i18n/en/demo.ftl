@@ -20,6 +20,10 @@ demo-totals-unit = { $unit ->
            *[other] lines
         }
     }
+demo-fell-behind = { $count ->
+        [one] One thing the relay saw is not shown: this window fell behind.
+       *[other] { $count } things the relay saw are not shown: this window fell behind.
+    }
 demo-no-connection = No connection yet.
 demo-note = #{ $conn } { $text }
 demo-note-opened = a connection came in from { $from }

@@ -17,6 +17,9 @@ demo-totals-unit = { $unit ->
            *[other] 行
         }
     }
+demo-fell-behind = { $count ->
+       *[other] 中继看到的内容有 { $count } 项没有显示：这个窗口跟不上了。
+    }
 demo-no-connection = 还没有连接。
 demo-note = #{ $conn } { $text }
 demo-note-opened = 来自 { $from } 的连接进来了

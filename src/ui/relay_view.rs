@@ -83,6 +83,8 @@ pub struct RelayModel {
     pub notes: VecDeque<(u32, ConnNote)>,
     /// Records and bytes seen each way: to the host, to the member.
     pub totals: [(u64, u64); 2],
+    /// Events the relay could not queue for the window (it fell behind).
+    pub dropped: u64,
 }
 
 fn push_bounded<T>(rows: &mut VecDeque<T>, row: T) {
@@ -111,6 +113,7 @@ impl RelayModel {
             lines: VecDeque::new(),
             notes: VecDeque::new(),
             totals: [(0, 0); 2],
+            dropped: 0,
         }
     }
 
@@ -174,7 +177,7 @@ pub struct RelayApp {
     model: RelayModel,
     events: crossbeam_channel::Receiver<RelayEvent>,
     /// Kept running while the window is open.
-    _relay: Option<RelayThread>,
+    relay: Option<RelayThread>,
 }
 
 impl RelayApp {
@@ -191,7 +194,7 @@ impl RelayApp {
         Self {
             model: RelayModel::new(kind),
             events,
-            _relay: Some(relay),
+            relay: Some(relay),
         }
     }
 
@@ -204,6 +207,9 @@ impl RelayApp {
 
 impl eframe::App for RelayApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        if let Some(relay) = &self.relay {
+            self.model.dropped = relay.dropped();
+        }
         for _ in 0..crate::ui::app::EVENTS_PER_FRAME {
             match self.events.try_recv() {
                 Ok(event) => self.model.apply(event),
@@ -298,6 +304,10 @@ fn intro_ui(ui: &mut Ui, model: &RelayModel) {
 
 /// What happened to each connection.
 fn notes_ui(ui: &mut Ui, model: &RelayModel) {
+    if model.dropped > 0 {
+        let text = tr!("demo-fell-behind", count = model.dropped);
+        ui.label(RichText::new(text).color(ui.visuals().warn_fg_color));
+    }
     if model.notes.is_empty() {
         ui.label(RichText::new(tr!("demo-no-connection")).weak());
         return;

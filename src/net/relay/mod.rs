@@ -21,6 +21,7 @@ pub mod records;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
@@ -194,19 +195,30 @@ pub enum RelayError {
     Impostor(#[from] impostor::ImpostorError),
 }
 
-/// Where the relay's tasks put their events: a channel, and the consumer's
-/// wake-up once it has one.
+/// The most events waiting for the window; past it they are counted, not
+/// queued (a window that fell behind a flood of records).
+pub const MAX_QUEUED_EVENTS: usize = 4096;
+
+/// The most connections the relay carries at once; more are closed at
+/// once.
+pub const MAX_CONNECTIONS: usize = 16;
+
+/// Where the relay's tasks put their events: a bounded channel, the count
+/// of those it had no room for, and the consumer's wake-up once it has one.
 #[derive(Clone)]
 pub(crate) struct RelaySink {
     tx: crossbeam_channel::Sender<RelayEvent>,
+    dropped: Arc<AtomicU64>,
     wake: Arc<OnceLock<Waker>>,
 }
 
 impl RelaySink {
-    /// Queues an event and wakes the consumer (one that went away is not
-    /// an error).
+    /// Queues an event, or counts it when the queue is full, and wakes the
+    /// consumer (one that went away is not an error).
     pub(crate) fn emit(&self, event: RelayEvent) {
-        let _ = self.tx.send(event);
+        if let Err(crossbeam_channel::TrySendError::Full(_)) = self.tx.try_send(event) {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
         if let Some(wake) = self.wake.get() {
             wake();
         }
@@ -219,6 +231,7 @@ pub struct RelayThread {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
     wake: Arc<OnceLock<Waker>>,
+    dropped: Arc<AtomicU64>,
 }
 
 impl RelayThread {
@@ -243,10 +256,12 @@ impl RelayThread {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        let (tx, rx) = crossbeam_channel::unbounded();
+        let (tx, rx) = crossbeam_channel::bounded(MAX_QUEUED_EVENTS);
         let wake: Arc<OnceLock<Waker>> = Arc::default();
+        let dropped: Arc<AtomicU64> = Arc::default();
         let sink = RelaySink {
             tx,
+            dropped: dropped.clone(),
             wake: wake.clone(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -280,6 +295,7 @@ impl RelayThread {
                 stop: Some(stop),
                 thread: Some(thread),
                 wake,
+                dropped,
             },
             rx,
         ))
@@ -289,6 +305,12 @@ impl RelayThread {
     #[must_use]
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// How many events found the queue full (the window shows the count).
+    #[must_use]
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// Sets what wakes the consumer after each event (once; a UI passes
@@ -325,6 +347,7 @@ async fn accept_loop(
     sink: RelaySink,
 ) {
     let mut conn: u32 = 0;
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (stream, from) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -335,17 +358,21 @@ async fn accept_loop(
                 continue;
             }
         };
+        // Past the bound, a connection is closed before anything is read.
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            continue;
+        };
         conn = conn.saturating_add(1);
         sink.emit(RelayEvent::Opened { conn, from });
         let sink = sink.clone();
-        match &impostor {
-            None => {
-                tokio::spawn(listener::relay(conn, stream, upstream, sink));
+        let impostor = impostor.clone();
+        tokio::spawn(async move {
+            match impostor {
+                None => listener::relay(conn, stream, upstream, sink).await,
+                Some(impostor) => impostor.serve(conn, stream, sink).await,
             }
-            Some(impostor) => {
-                tokio::spawn(impostor.clone().serve(conn, stream, sink));
-            }
-        }
+            drop(slot);
+        });
     }
 }
 
@@ -369,6 +396,57 @@ mod tests {
             format!("tlschat://127.0.0.1:9000/#invite={}", "cd".repeat(16))
         );
         assert_eq!(relayed_link(None, relay, false).unwrap(), "127.0.0.1:9000");
+    }
+
+    #[test]
+    fn a_full_queue_counts_what_it_has_no_room_for() {
+        let (tx, rx) = crossbeam_channel::bounded(2);
+        let sink = RelaySink {
+            tx,
+            dropped: Arc::default(),
+            wake: Arc::default(),
+        };
+        for conn in 1..=3 {
+            sink.emit(RelayEvent::MemberAccepted { conn });
+        }
+        assert_eq!(rx.len(), 2);
+        assert_eq!(sink.dropped.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn connections_past_the_bound_are_closed_at_once() {
+        use std::io::Read as _;
+        // A host that takes connections (in its backlog) and says nothing.
+        let host = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let config = RelayConfig {
+            upstream: host.local_addr().unwrap(),
+            mode: RelayMode::Listener,
+        };
+        let (relay, events) = RelayThread::start(&config).unwrap();
+        let held: Vec<_> = (0..MAX_CONNECTIONS)
+            .map(|_| std::net::TcpStream::connect(relay.addr()).unwrap())
+            .collect();
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let mut opened = 0;
+        while opened < MAX_CONNECTIONS {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match events.recv_timeout(left).unwrap() {
+                RelayEvent::Opened { .. } => opened += 1,
+                RelayEvent::Ended { why, .. } => panic!("ended: {why:?}"),
+                _ => {}
+            }
+        }
+        let mut extra = std::net::TcpStream::connect(relay.addr()).unwrap();
+        extra
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        assert_eq!(extra.read(&mut [0; 8]).unwrap(), 0, "closed at once");
+        assert!(
+            !events
+                .try_iter()
+                .any(|e| matches!(e, RelayEvent::Opened { .. }))
+        );
+        drop(held);
     }
 
     #[test]
