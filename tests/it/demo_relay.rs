@@ -8,6 +8,8 @@
 //!   once the member proceeds anyway.
 //! - A member that had pinned the host gets the identity-changed alarm,
 //!   with no way through.
+//! - The windows in Chinese, and the command line (`demo --listener |
+//!   --impostor`, one at a time; the relay only in front of loopback).
 
 use crate::common;
 use crate::common::window;
@@ -385,4 +387,39 @@ fn the_relay_windows_speak_chinese() {
     assert!(relay_has_text(&r, "中间的冒充者"));
     assert!(relay_has_text(&r, "没有接受冒充者的证书"));
     no_english(&r);
+}
+
+#[test]
+fn the_command_line_offers_one_relay_and_keeps_it_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        common::tlschat_command(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // One or the other.
+    let both = run(&["demo", "--listener", "--impostor"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+    // Both are documented; the relay's own subcommand is not for users.
+    let help = String::from_utf8_lossy(&run(&["demo", "--help"]).stdout).into_owned();
+    assert!(
+        help.contains("--listener") && help.contains("--impostor"),
+        "{help}"
+    );
+    let help = String::from_utf8_lossy(&run(&["--help"]).stdout).into_owned();
+    assert!(!help.contains("demo-relay"), "{help}");
+    // The relay refuses to stand in front of anything but loopback, before
+    // any window or member starts.
+    let ca = dir.path().join("ca.pem");
+    let away = run(&[
+        "demo-relay",
+        "--upstream",
+        "192.0.2.1:7443",
+        "--ca",
+        ca.to_str().unwrap(),
+    ]);
+    assert_eq!(away.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&away.stderr).contains("loopback"));
 }
