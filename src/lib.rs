@@ -20,6 +20,8 @@
 //!   a window.
 //! - [`config`]: where settings, pins and the generated host certificate live.
 //! - [`notify`]: desktop notifications over D-Bus, on a thread of their own.
+//! - [`i18n`]: the words the window and the terminal show, in English or
+//!   Chinese (Fluent resources in `i18n/`), and the language to use.
 //! - [`logging`]: `-v`/`RUST_LOG` diagnostics on stderr (off by default).
 //! - [`transcript`]: the conversation as a file (plain text or JSON lines),
 //!   one format for the window's "Save conversation…" and headless
@@ -34,6 +36,7 @@ pub const APP_ID: &str = "org.tlschat.TlsChat";
 pub mod cli;
 pub mod config;
 pub mod headless;
+pub mod i18n;
 pub mod logging;
 pub mod net;
 pub mod notify;

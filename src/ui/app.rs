@@ -17,7 +17,9 @@ use crate::transcript::Format;
 use crate::ui::file_dialog::{FileDialog, FileType, Outcome};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView, Surroundings};
-use crate::ui::settings::{NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name};
+use crate::ui::settings::{
+    LANGUAGE_KEY, Language, NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name,
+};
 use crate::ui::start::{KnownHosts, OwnKey, PemField, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomModel};
 
@@ -171,6 +173,8 @@ pub struct TlsChatApp {
     notifier: Notifier,
     /// The notification setting, kept with the window's state.
     notify: Notify,
+    /// The language setting, kept with the window's state.
+    language: Language,
     known: KnownHosts,
     /// Our own key, shown on the start screen.
     own: OwnKey,
@@ -230,6 +234,9 @@ impl TlsChatApp {
         if let Some(notify) = cc.storage.and_then(|s| s.get_string(NOTIFY_KEY)) {
             Notify::from_name(&notify).set(&cc.egui_ctx);
         }
+        if let Some(language) = cc.storage.and_then(|s| s.get_string(LANGUAGE_KEY)) {
+            Language::from_name(&language).set(&cc.egui_ctx);
+        }
         let own = OwnKey::load(&config_dir);
         let mut app = Self {
             net,
@@ -248,6 +255,7 @@ impl TlsChatApp {
             knocked: 0,
             notifier: Notifier::new(),
             notify: Notify::get(&cc.egui_ctx),
+            language: Language::get(&cc.egui_ctx),
             known: KnownHosts {
                 entries: Ok(Vec::new()),
             },
@@ -555,6 +563,7 @@ impl eframe::App for TlsChatApp {
         }
         self.theme = ctx.options(|o| o.theme_preference);
         self.notify = Notify::get(ctx);
+        self.language = Language::get(ctx);
         let title = match &mut self.screen {
             Screen::Room(r) => {
                 let (before, after) = (self.unread, r.state.unread());
@@ -598,6 +607,8 @@ impl eframe::App for TlsChatApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        // This frame's words in the language the settings hold.
+        crate::i18n::set_thread(Language::get(ui.ctx()).lang());
         // Esc belongs to the file dialog while one is open (it closes its
         // question first, then itself), not to what is under it.
         if let Some((dialog, _)) = &mut self.dialog
@@ -634,6 +645,7 @@ impl eframe::App for TlsChatApp {
         }
         storage.set_string(THEME_KEY, theme_name(self.theme).to_string());
         storage.set_string(NOTIFY_KEY, self.notify.name().to_string());
+        storage.set_string(LANGUAGE_KEY, self.language.name().to_string());
     }
 }
 

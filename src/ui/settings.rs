@@ -1,13 +1,73 @@
-//! The window's settings, kept with its state: the theme and desktop
-//! notifications. Both can be changed on the start screen and in a room
-//! (its Menu).
+//! The window's settings, kept with its state: the language, the theme
+//! and desktop notifications. Each can be changed on the start screen and
+//! in a room (its Menu).
 
+use crate::i18n::Lang;
 use crate::notify::Service;
+use crate::tr;
 
 /// Where the window keeps the theme the user chose.
 pub(crate) const THEME_KEY: &str = "theme";
 /// Where the window keeps the notification setting.
 pub(crate) const NOTIFY_KEY: &str = "notifications";
+/// Where the window keeps the language the user chose.
+pub(crate) const LANGUAGE_KEY: &str = "language";
+
+/// The window's language: the system's (the locale's) or one chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    /// The locale's (`LC_ALL`/`LC_MESSAGES`/`LANG`), the default.
+    #[default]
+    System,
+    /// One language, whatever the locale says.
+    Chosen(Lang),
+}
+
+impl Language {
+    /// The setting as kept: `system` or the language's tag.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::System => "system",
+            Self::Chosen(lang) => lang.tag(),
+        }
+    }
+
+    /// A kept setting; anything else follows the system.
+    #[must_use]
+    pub fn from_name(name: &str) -> Self {
+        Lang::ALL
+            .into_iter()
+            .find(|l| l.tag() == name)
+            .map_or(Self::System, Self::Chosen)
+    }
+
+    /// The language the window speaks with this setting.
+    #[must_use]
+    pub fn lang(self) -> Lang {
+        match self {
+            Self::System => crate::i18n::global(),
+            Self::Chosen(lang) => lang,
+        }
+    }
+
+    /// The setting as the window holds it.
+    #[must_use]
+    pub fn get(ctx: &egui::Context) -> Self {
+        ctx.data(|d| d.get_temp(language_id())).unwrap_or_default()
+    }
+
+    /// Changes the setting the window holds (kept when the window saves),
+    /// and the language of this (the window's) thread at once.
+    pub fn set(self, ctx: &egui::Context) {
+        ctx.data_mut(|d| d.insert_temp(language_id(), self));
+        crate::i18n::set_thread(self.lang());
+    }
+}
+
+fn language_id() -> egui::Id {
+    egui::Id::unique("tlschat.language")
+}
 
 /// The theme preference as kept: `system`, `light` or `dark`.
 #[must_use]
@@ -80,15 +140,36 @@ fn notify_id() -> egui::Id {
     egui::Id::unique("tlschat.notifications")
 }
 
+/// The language setting: follow the system, or one language, each named
+/// in its own language.
+pub fn language_ui(ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.label(tr!("settings-language"));
+        let mut language = Language::get(ui.ctx());
+        let system = crate::i18n::global().native_name();
+        ui.selectable_value(
+            &mut language,
+            Language::System,
+            tr!("settings-language-system", lang = system),
+        );
+        for lang in Lang::ALL {
+            ui.selectable_value(&mut language, Language::Chosen(lang), lang.native_name());
+        }
+        if language != Language::get(ui.ctx()) {
+            language.set(ui.ctx());
+        }
+    });
+}
+
 /// The theme setting: follow the system, light or dark.
 pub fn theme_ui(ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
-        ui.label("Theme:");
+        ui.label(tr!("settings-theme"));
         let mut theme = ui.options(|o| o.theme_preference);
         for (value, name) in [
-            (egui::ThemePreference::System, "Follow system"),
-            (egui::ThemePreference::Light, "Light"),
-            (egui::ThemePreference::Dark, "Dark"),
+            (egui::ThemePreference::System, tr!("settings-theme-system")),
+            (egui::ThemePreference::Light, tr!("settings-theme-light")),
+            (egui::ThemePreference::Dark, tr!("settings-theme-dark")),
         ] {
             ui.selectable_value(&mut theme, value, name);
         }
@@ -101,12 +182,12 @@ pub fn theme_ui(ui: &mut egui::Ui) {
 /// The notification setting, and whether a notification service answered.
 pub fn notify_ui(ui: &mut egui::Ui, service: Service) {
     ui.horizontal(|ui| {
-        ui.label("Desktop notifications:");
+        ui.label(tr!("settings-notify"));
         let mut notify = Notify::get(ui.ctx());
         for (value, name) in [
-            (Notify::Off, "Off"),
-            (Notify::Mentions, "When I am named"),
-            (Notify::All, "Every message"),
+            (Notify::Off, tr!("settings-notify-off")),
+            (Notify::Mentions, tr!("settings-notify-mentions")),
+            (Notify::All, tr!("settings-notify-all")),
         ] {
             ui.selectable_value(&mut notify, value, name);
         }
@@ -114,13 +195,14 @@ pub fn notify_ui(ui: &mut egui::Ui, service: Service) {
             notify.set(ui.ctx());
         }
         if notify != Notify::Off && service == Service::Unavailable {
-            ui.weak("(no notification service answered; the title still counts)");
+            ui.weak(tr!("settings-notify-unavailable"));
         }
     });
 }
 
 /// Every setting, one per line.
 pub fn settings_ui(ui: &mut egui::Ui, service: Service) {
+    language_ui(ui);
     theme_ui(ui);
     notify_ui(ui, service);
 }

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use tlschat::i18n::Lang;
 use tlschat::net::HostConfig;
+use tlschat::ui::settings::Language;
 use tlschat::ui::{Launch, TlsChatApp};
 
 use crate::common::DEADLINE;
@@ -16,16 +18,23 @@ use crate::common::DEADLINE;
 /// The window under test.
 pub type App<'a> = Harness<'a, TlsChatApp>;
 
-/// An app whose configuration directory (known hosts, certificates) is `dir`.
+/// An app whose configuration directory (known hosts, certificates) is `dir`,
+/// in English whatever the locale of the test's process.
 pub fn app_in(launch: Launch, dir: std::path::PathBuf) -> App<'static> {
+    app_in_lang(launch, dir, Lang::En)
+}
+
+/// An app as [`app_in`] whose language setting is `lang`.
+pub fn app_in_lang(launch: Launch, dir: std::path::PathBuf, lang: Lang) -> App<'static> {
     Harness::builder()
         .with_size(egui::vec2(1000.0, 700.0))
         // The same fallback to system fonts as the real window: CJK text
         // must be drawable (a missing glyph fails the test).
-        .with_context_setup(|ctx| {
+        .with_context_setup(move |ctx| {
             ctx.add_font_provider(std::sync::Arc::new(
                 egui_system_font_provider::SystemFontProvider::new(),
             ));
+            Language::Chosen(lang).set(ctx);
         })
         .build_eframe(move |cc| TlsChatApp::new(cc, launch, dir).unwrap())
 }

@@ -1,0 +1,392 @@
+//! Words in the user's language: English (the default) or Simplified
+//! Chinese.
+//!
+//! # Resources
+//!
+//! Messages are Fluent (`.ftl`) resources, one file per area and language:
+//! `i18n/en/AREA.ftl` and `i18n/zh-CN/AREA.ftl`, compiled in (the list
+//! [`RESOURCES`] below). A message id is kebab-case and starts with its
+//! area (`start-title`, `wire-record-seq`). Plurals use Fluent selectors
+//! (`{ $count -> [one] … *[other] … }`): English has `one` and `other`,
+//! Chinese only `other`.
+//!
+//! # Using a message
+//!
+//! [`tr!`](crate::tr) gives a message's text in the current language:
+//! `tr!("start-title")`, `tr!("room-members", count = n, room = name)`.
+//! [`msg!`](crate::msg) makes a [`Msg`] instead: a message as data (its id
+//! and arguments), for text that `src/net` produces and a window or the
+//! terminal puts into words later, in its own language.
+//!
+//! **Ids are written literally** in `tr!("…"` or `msg!("…"`: the test over
+//! the resources finds the ids in use by reading `src/` for exactly those
+//! two forms, and fails on an id that no code uses.
+//!
+//! # The language
+//!
+//! The process's language comes from the locale: the first of `LC_ALL`,
+//! `LC_MESSAGES` and `LANG` that is set and not empty; `zh…` is Chinese,
+//! anything else English. A thread can override it ([`set_thread`]): the
+//! window does, each frame, from its settings. [`current`] is the thread's
+//! language if it has one, else the process's.
+//!
+//! A message missing in a language is taken from English, and one missing
+//! in English too shows as its id; either is logged once (debug). Output
+//! has no Unicode isolation marks, so text stays clean in a terminal and
+//! comparable in tests.
+
+use std::borrow::Cow;
+use std::cell::Cell;
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+/// A language tlschat speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Lang {
+    /// English (the default).
+    #[default]
+    En,
+    /// Simplified Chinese (zh-CN).
+    ZhCn,
+}
+
+impl Lang {
+    /// Every language, English first.
+    pub const ALL: [Self; 2] = [Self::En, Self::ZhCn];
+
+    /// The language's tag (`en`, `zh-CN`): its folder under `i18n/`.
+    #[must_use]
+    pub fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+            Self::ZhCn => "zh-CN",
+        }
+    }
+
+    /// The language's own name for itself (`English`, `简体中文`).
+    #[must_use]
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Self::En => "English",
+            Self::ZhCn => "简体中文",
+        }
+    }
+
+    /// The language a locale name (`zh_CN.UTF-8`, `en_GB`, `C`) asks for:
+    /// Chinese for any `zh…`, else English.
+    #[must_use]
+    pub fn from_locale(locale: &str) -> Self {
+        if locale.to_ascii_lowercase().starts_with("zh") {
+            Self::ZhCn
+        } else {
+            Self::En
+        }
+    }
+
+    /// The language the locale variables ask for: the first of `LC_ALL`,
+    /// `LC_MESSAGES` and `LANG` that `var` finds set and not empty.
+    #[must_use]
+    pub fn from_env(var: impl Fn(&str) -> Option<String>) -> Self {
+        ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .into_iter()
+            .filter_map(var)
+            .find(|v| !v.is_empty())
+            .map_or(Self::En, |v| Self::from_locale(&v))
+    }
+
+    fn index(self) -> usize {
+        match self {
+            Self::En => 0,
+            Self::ZhCn => 1,
+        }
+    }
+}
+
+/// The resources compiled in: each language's files, area by area. An
+/// area's two files (`en` and `zh-CN`) have the same messages.
+pub const RESOURCES: &[(Lang, &str, &str)] = &[
+    (Lang::En, "app", include_str!("../i18n/en/app.ftl")),
+    (
+        Lang::En,
+        "settings",
+        include_str!("../i18n/en/settings.ftl"),
+    ),
+    (Lang::En, "start", include_str!("../i18n/en/start.ftl")),
+    (Lang::En, "warning", include_str!("../i18n/en/warning.ftl")),
+    (Lang::En, "chat", include_str!("../i18n/en/chat.ftl")),
+    (Lang::En, "files", include_str!("../i18n/en/files.ftl")),
+    (
+        Lang::En,
+        "headless",
+        include_str!("../i18n/en/headless.ftl"),
+    ),
+    (Lang::En, "net", include_str!("../i18n/en/net.ftl")),
+    (Lang::En, "cert", include_str!("../i18n/en/cert.ftl")),
+    (Lang::En, "room", include_str!("../i18n/en/room.ftl")),
+    (Lang::En, "door", include_str!("../i18n/en/door.ftl")),
+    (Lang::En, "wire", include_str!("../i18n/en/wire.ftl")),
+    (Lang::En, "demo", include_str!("../i18n/en/demo.ftl")),
+    (Lang::ZhCn, "app", include_str!("../i18n/zh-CN/app.ftl")),
+    (
+        Lang::ZhCn,
+        "settings",
+        include_str!("../i18n/zh-CN/settings.ftl"),
+    ),
+    (Lang::ZhCn, "start", include_str!("../i18n/zh-CN/start.ftl")),
+    (
+        Lang::ZhCn,
+        "warning",
+        include_str!("../i18n/zh-CN/warning.ftl"),
+    ),
+    (Lang::ZhCn, "chat", include_str!("../i18n/zh-CN/chat.ftl")),
+    (Lang::ZhCn, "files", include_str!("../i18n/zh-CN/files.ftl")),
+    (
+        Lang::ZhCn,
+        "headless",
+        include_str!("../i18n/zh-CN/headless.ftl"),
+    ),
+    (Lang::ZhCn, "net", include_str!("../i18n/zh-CN/net.ftl")),
+    (Lang::ZhCn, "cert", include_str!("../i18n/zh-CN/cert.ftl")),
+    (Lang::ZhCn, "room", include_str!("../i18n/zh-CN/room.ftl")),
+    (Lang::ZhCn, "door", include_str!("../i18n/zh-CN/door.ftl")),
+    (Lang::ZhCn, "wire", include_str!("../i18n/zh-CN/wire.ftl")),
+    (Lang::ZhCn, "demo", include_str!("../i18n/zh-CN/demo.ftl")),
+];
+
+type Bundle = FluentBundle<FluentResource>;
+
+/// One bundle per language, in [`Lang::index`] order, built on first use.
+fn bundles() -> &'static [Bundle; 2] {
+    static BUNDLES: OnceLock<[Bundle; 2]> = OnceLock::new();
+    BUNDLES.get_or_init(|| Lang::ALL.map(bundle))
+}
+
+fn bundle(lang: Lang) -> Bundle {
+    // The tags are constants that parse (the tests build every bundle).
+    let id: LanguageIdentifier = lang.tag().parse().unwrap_or_default();
+    let mut bundle = FluentBundle::new_concurrent(vec![id]);
+    bundle.set_use_isolating(false);
+    for (_, area, text) in RESOURCES.iter().filter(|(l, _, _)| *l == lang) {
+        let resource = FluentResource::try_new((*text).to_owned()).unwrap_or_else(|(r, e)| {
+            tracing::debug!("i18n/{}/{area}.ftl does not parse: {e:?}", lang.tag());
+            r
+        });
+        if let Err(e) = bundle.add_resource(resource) {
+            tracing::debug!("i18n/{}/{area}.ftl: {e:?}", lang.tag());
+        }
+    }
+    bundle
+}
+
+/// The process's language, from the locale (read once).
+#[must_use]
+pub fn global() -> Lang {
+    static GLOBAL: OnceLock<Lang> = OnceLock::new();
+    *GLOBAL.get_or_init(|| Lang::from_env(|k| std::env::var(k).ok()))
+}
+
+thread_local! {
+    static THREAD: Cell<Option<Lang>> = const { Cell::new(None) };
+}
+
+/// Sets this thread's language (`None`: the process's again). The window
+/// sets its own each frame from its settings.
+pub fn set_thread(lang: impl Into<Option<Lang>>) {
+    THREAD.with(|t| t.set(lang.into()));
+}
+
+/// The language text is put in on this thread: its own if set, else the
+/// process's.
+#[must_use]
+pub fn current() -> Lang {
+    THREAD.with(Cell::get).unwrap_or_else(global)
+}
+
+/// Logs (once per id and language) a message that is missing.
+fn missing(lang: Lang, id: &str) {
+    static LOGGED: Mutex<Option<HashSet<(Lang, String)>>> = Mutex::new(None);
+    let Ok(mut logged) = LOGGED.lock() else {
+        return;
+    };
+    if logged
+        .get_or_insert_with(HashSet::new)
+        .insert((lang, id.to_owned()))
+    {
+        tracing::debug!("i18n: no message {id} in {}", lang.tag());
+    }
+}
+
+/// A message's text in `lang`, falling back to English, then to the id.
+#[must_use]
+pub fn text_in(lang: Lang, id: &str, args: Option<&FluentArgs<'_>>) -> String {
+    for lang in [lang, Lang::En] {
+        let bundle = &bundles()[lang.index()];
+        let Some(pattern) = bundle.get_message(id).and_then(|m| m.value()) else {
+            missing(lang, id);
+            continue;
+        };
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, args, &mut errors);
+        if !errors.is_empty() {
+            tracing::debug!("i18n: {id} in {}: {errors:?}", lang.tag());
+        }
+        return text.into_owned();
+    }
+    id.to_owned()
+}
+
+/// A message's text in the [`current`] language. Use [`tr!`](crate::tr).
+#[must_use]
+pub fn text(id: &str, args: Option<&FluentArgs<'_>>) -> String {
+    text_in(current(), id, args)
+}
+
+/// A message's text in the current language: `tr!("id")` or
+/// `tr!("id", name = value, …)`, each value anything
+/// `Into<FluentValue>` (numbers, `String`, `&str`). The id must be a
+/// literal (the resources' test reads the ids in use from the source).
+#[macro_export]
+macro_rules! tr {
+    ($id:literal $(,)?) => {
+        $crate::i18n::text($id, None)
+    };
+    ($id:literal, $($name:ident = $value:expr),+ $(,)?) => {{
+        let mut args = $crate::i18n::FluentArgs::new();
+        $( args.set(stringify!($name), $value); )+
+        $crate::i18n::text($id, Some(&args))
+    }};
+}
+
+/// A [`Msg`]: `msg!("id")` or `msg!("id", name = value, …)`, each value
+/// anything `Into<Arg>`. The id must be a literal, as for
+/// [`tr!`](crate::tr).
+#[macro_export]
+macro_rules! msg {
+    ($id:literal $(,)?) => {
+        $crate::i18n::Msg::new($id)
+    };
+    ($id:literal, $($name:ident = $value:expr),+ $(,)?) => {
+        $crate::i18n::Msg::new($id)$(.arg(stringify!($name), $value))+
+    };
+}
+
+/// A message's arguments, by name (what [`tr!`](crate::tr) builds).
+pub use fluent_bundle::FluentArgs;
+
+/// An argument a [`Msg`] carries.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    /// Text (a name, an address, a reason already in words).
+    Text(String),
+    /// A whole number (counts select plurals).
+    Int(i64),
+    /// A number with a fraction.
+    Float(f64),
+    /// Another message, put into words in the same language.
+    Msg(Box<Msg>),
+}
+
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Self::Text(s)
+    }
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Self::Text(s.to_owned())
+    }
+}
+
+impl From<&String> for Arg {
+    fn from(s: &String) -> Self {
+        Self::Text(s.clone())
+    }
+}
+
+impl From<f64> for Arg {
+    fn from(n: f64) -> Self {
+        Self::Float(n)
+    }
+}
+
+impl From<Msg> for Arg {
+    fn from(m: Msg) -> Self {
+        Self::Msg(Box::new(m))
+    }
+}
+
+macro_rules! int_arg {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Self {
+                // Counts and sizes: far below i64's range.
+                Self::Int(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+int_arg!(u8, u16, u32, u64, usize, i8, i16, i32, i64);
+
+/// A message as data: an id and its arguments, put into words where it is
+/// shown ([`Msg::text`]), in that place's language.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Msg {
+    /// The message's id.
+    pub id: &'static str,
+    /// Its arguments, by name.
+    pub args: Vec<(&'static str, Arg)>,
+}
+
+impl Msg {
+    /// A message without arguments. Use [`msg!`](crate::msg).
+    #[must_use]
+    pub fn new(id: &'static str) -> Self {
+        Self {
+            id,
+            args: Vec::new(),
+        }
+    }
+
+    /// The message with one more argument.
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl Into<Arg>) -> Self {
+        self.args.push((name, value.into()));
+        self
+    }
+
+    /// The message's text in `lang`.
+    #[must_use]
+    pub fn text_in(&self, lang: Lang) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in &self.args {
+            let value: FluentValue<'_> = match value {
+                Arg::Text(s) => FluentValue::String(Cow::Borrowed(s)),
+                Arg::Int(n) => (*n).into(),
+                Arg::Float(n) => (*n).into(),
+                Arg::Msg(m) => m.text_in(lang).into(),
+            };
+            args.set(*name, value);
+        }
+        text_in(lang, self.id, Some(&args))
+    }
+
+    /// The message's text in the [`current`] language.
+    #[must_use]
+    pub fn text(&self) -> String {
+        self.text_in(current())
+    }
+}
+
+impl std::fmt::Display for Msg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+#[cfg(test)]
+mod tests;
