@@ -288,6 +288,10 @@ pub enum Arg {
     Float(f64),
     /// Another message, put into words in the same language.
     Msg(Box<Msg>),
+    /// A moment (Unix seconds), written as [`utc`] writes it.
+    Utc(i64),
+    /// Items, joined as the language lists them (`a, b`; `a、b`).
+    List(Vec<String>),
 }
 
 impl From<String> for Arg {
@@ -369,6 +373,13 @@ impl Msg {
                 Arg::Int(n) => (*n).into(),
                 Arg::Float(n) => (*n).into(),
                 Arg::Msg(m) => m.text_in(lang).into(),
+                Arg::Utc(t) => utc_in(lang, *t).into(),
+                Arg::List(items) => items
+                    .join(match lang {
+                        Lang::En => ", ",
+                        Lang::ZhCn => "、",
+                    })
+                    .into(),
             };
             args.set(*name, value);
         }
@@ -385,6 +396,43 @@ impl Msg {
 impl std::fmt::Display for Msg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text())
+    }
+}
+
+/// A moment (Unix seconds) in UTC in the [`current`] language's form:
+/// `2026-12-07 14:05:09 UTC`, `2026年12月7日 14:05:09 UTC`.
+#[must_use]
+pub fn utc(seconds: i64) -> String {
+    utc_in(current(), seconds)
+}
+
+/// A moment (Unix seconds) in UTC in `lang`'s form (see [`utc`]).
+#[must_use]
+pub fn utc_in(lang: Lang, seconds: i64) -> String {
+    let Ok(t) = ::time::OffsetDateTime::from_unix_timestamp(seconds) else {
+        return format!("{seconds} (Unix time)");
+    };
+    date_time_in(lang, t, " UTC")
+}
+
+/// A date and time as `lang` writes it, with `zone` after it (` UTC`, or
+/// nothing for local time).
+#[must_use]
+pub fn date_time_in(lang: Lang, t: ::time::OffsetDateTime, zone: &str) -> String {
+    let (h, m, s) = t.to_hms();
+    match lang {
+        Lang::En => format!(
+            "{:04}-{:02}-{:02} {h:02}:{m:02}:{s:02}{zone}",
+            t.year(),
+            u8::from(t.month()),
+            t.day()
+        ),
+        Lang::ZhCn => format!(
+            "{}年{}月{}日 {h:02}:{m:02}:{s:02}{zone}",
+            t.year(),
+            u8::from(t.month()),
+            t.day()
+        ),
     }
 }
 

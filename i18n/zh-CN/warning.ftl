@@ -1,0 +1,27 @@
+# 主持人的证书不被信任时，代替聊天室显示的警告页，以及身份变更警报。
+warning-subject = 主体
+warning-issuer = 颁发者
+warning-valid-from = 生效时间
+warning-valid-until = 失效时间
+warning-safety-code = 安全码
+warning-key-sha256 = 公钥 SHA-256
+warning-back-to-safety = 返回安全页面
+warning-advanced = 高级
+warning-hide-advanced = 隐藏高级选项
+warning-changed-title = { $target } 的身份已变更
+warning-not-private-title = 你与 { $target } 的连接不是私密连接
+warning-changed-body = { $target } 现在出示的证书与你接受过的那张不同，公钥也不同。可能有人在冒充它——也可能是它的所有者更换了密钥。尚未发送任何内容。
+warning-not-private-body = 可能有人在冒充 { $target }，想读取你写的内容。尚未发送任何内容。
+warning-why = 原因：{ $reason }。
+warning-known-since = 自 { $date } 起已知
+warning-presented-now = 现在出示的
+warning-fingerprint = 证书指纹：
+warning-safety-code-label = 安全码：
+warning-view-certificate = 查看证书
+warning-no-way-changed = 无法从这里继续。只有当你知道密钥为什么变了（询问主持人的所有者并核对新的指纹），才在开始界面的“已知主持人”中删除旧的条目（或运行 `tlschat trust remove { $target }`），然后重新加入。
+warning-no-way-verified = 这个主持人之前出示过由受信任的证书颁发机构验证的证书，所以不能一键绕过。如果你知道它为什么变了，请在开始界面的“已知主持人”中删除它（或运行 `tlschat trust remove { $target }`），然后重新加入。
+warning-only-continue = 只有在你已经和主持人的所有者（当面或通过电话）核对过上面的指纹或安全码之后才继续；更好的做法是请对方发给你一个邀请链接。例外只接受这一张证书，以及之后使用同一公钥的证书。
+warning-proceed = 仍然继续（不安全）
+warning-proceed-hint = 仅限这一次连接
+warning-always = 始终信任这张证书（不安全）
+warning-always-hint = 记在“已知主持人”中

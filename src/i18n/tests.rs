@@ -108,18 +108,24 @@ fn used_ids() -> BTreeSet<String> {
 }
 
 fn ids_in(text: &str) -> Vec<String> {
+    let code: String = text
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut ids = Vec::new();
-    for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
-        for open in ["tr!(\"", "msg!(\""] {
-            for (at, _) in line.match_indices(open) {
-                let before = line[..at].chars().next_back();
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                    continue;
-                }
-                let rest = &line[at + open.len()..];
-                if let Some(end) = rest.find('"') {
-                    ids.push(rest[..end].to_owned());
-                }
+    for open in ["tr!(", "msg!("] {
+        for (at, _) in code.match_indices(open) {
+            let before = code[..at].chars().next_back();
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            // rustfmt may put the id on the next line.
+            let rest = code[at + open.len()..].trim_start();
+            if let Some(rest) = rest.strip_prefix('"')
+                && let Some(end) = rest.find('"')
+            {
+                ids.push(rest[..end].to_owned());
             }
         }
     }
@@ -129,10 +135,11 @@ fn ids_in(text: &str) -> Vec<String> {
 #[test]
 fn ids_are_found_in_source() {
     let src = "let a = tr!(\"start-title\");\n    // tr!(\"not-this\")\n\
-               include_str!(\"x.ftl\"); crate::msg!(\"net-x\", a = 1); tr!(\"a-b\", n = 2)";
+               include_str!(\"x.ftl\"); crate::msg!(\"net-x\", a = 1); tr!(\"a-b\", n = 2)\n\
+               tr!(\n    \"c-d\",\n    n = 1)";
     let mut ids = ids_in(src);
     ids.sort();
-    assert_eq!(ids, ["a-b", "net-x", "start-title"]);
+    assert_eq!(ids, ["a-b", "c-d", "net-x", "start-title"]);
 }
 
 #[test]
@@ -252,4 +259,16 @@ fn arguments_without_isolation_marks() {
         lang = Msg::new("settings-language")
     );
     assert_eq!(nested.text_in(Lang::ZhCn), "跟随系统（语言：）");
+}
+
+#[test]
+fn dates_in_each_language() {
+    // 2026-12-07 14:05:09 UTC
+    let t = 1_796_652_309;
+    assert_eq!(utc_in(Lang::En, t), "2026-12-07 14:05:09 UTC");
+    assert_eq!(utc_in(Lang::ZhCn, t), "2026年12月7日 14:05:09 UTC");
+    assert_eq!(
+        utc_in(Lang::En, i64::MAX),
+        format!("{} (Unix time)", i64::MAX)
+    );
 }

@@ -11,6 +11,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use crate::i18n::{Arg, Msg};
+use crate::msg;
 use crate::net::certinfo::CertInfo;
 use crate::net::pem::{PemError, load_certs};
 use crate::net::pins::{PinEntry, PinKind};
@@ -193,6 +195,72 @@ impl Problem {
                 utc(*since)
             ),
         }
+    }
+}
+
+impl Problem {
+    /// [`Self::explain`] as a message, for the window and the terminal to
+    /// put into their language.
+    #[must_use]
+    pub fn reason(&self) -> Msg {
+        let clock = |delta: i64| {
+            if delta.abs() < 2 * 86_400 {
+                "yes"
+            } else {
+                "no"
+            }
+        };
+        match self {
+            Self::UnknownIssuer => msg!("net-trust-unknown-issuer"),
+            Self::SelfSigned => msg!("net-trust-self-signed"),
+            Self::Expired { not_after, now } => msg!(
+                "net-trust-expired",
+                age = age_msg(now - not_after),
+                date = Arg::Utc(*not_after),
+                clock = clock(now - not_after)
+            ),
+            Self::NotYetValid { not_before, now } => msg!(
+                "net-trust-not-yet-valid",
+                age = age_msg(not_before - now),
+                date = Arg::Utc(*not_before),
+                clock = clock(not_before - now)
+            ),
+            Self::WrongName {
+                expected,
+                valid_for,
+            } if valid_for.is_empty() => {
+                msg!("net-trust-wrong-name-none", expected = expected.as_str())
+            }
+            Self::WrongName {
+                expected,
+                valid_for,
+            } => msg!(
+                "net-trust-wrong-name",
+                expected = expected.as_str(),
+                valid_for = Arg::List(valid_for.clone())
+            ),
+            Self::BadSignature => msg!("net-trust-bad-signature"),
+            Self::WeakAlgorithm => msg!("net-trust-weak-algorithm"),
+            Self::NotEndEntity => msg!("net-trust-not-end-entity"),
+            Self::WrongPurpose => msg!("net-trust-wrong-purpose"),
+            Self::Revoked => msg!("net-trust-revoked"),
+            Self::BadEncoding => msg!("net-trust-bad-encoding"),
+            Self::Other(what) => msg!("net-trust-other", what = what.as_str()),
+            Self::IdentityChanged { since } => {
+                msg!("net-trust-identity-changed", date = Arg::Utc(*since))
+            }
+        }
+    }
+}
+
+/// [`age`] as a message (plural by the language's rules).
+fn age_msg(seconds: i64) -> Msg {
+    let s = seconds.unsigned_abs();
+    match s {
+        0..120 => msg!("net-age-seconds", n = s),
+        120..7200 => msg!("net-age-minutes", n = s / 60),
+        7200..172_800 => msg!("net-age-hours", n = s / 3600),
+        _ => msg!("net-age-days", n = s / 86_400),
     }
 }
 
@@ -652,6 +720,62 @@ mod tests {
             cert: c.clone(),
             added: 1_700_000_000,
         }
+    }
+
+    /// Every problem's reason in English says what `explain` says, and in
+    /// Chinese says it in Chinese (no English words but names).
+    #[test]
+    fn reasons_in_both_languages() {
+        use crate::i18n::Lang;
+        let now = 1_796_652_309;
+        let problems = [
+            Problem::UnknownIssuer,
+            Problem::SelfSigned,
+            Problem::Expired {
+                not_after: now - 3 * 86_400,
+                now,
+            },
+            Problem::Expired {
+                not_after: now - 3 * 3600,
+                now,
+            },
+            Problem::NotYetValid {
+                not_before: now + 300,
+                now,
+            },
+            Problem::WrongName {
+                expected: "h.test".into(),
+                valid_for: vec!["a.test".into(), "b.test".into()],
+            },
+            Problem::WrongName {
+                expected: "h.test".into(),
+                valid_for: vec![],
+            },
+            Problem::BadSignature,
+            Problem::WeakAlgorithm,
+            Problem::NotEndEntity,
+            Problem::WrongPurpose,
+            Problem::Revoked,
+            Problem::BadEncoding,
+            Problem::Other("Bogus".into()),
+            Problem::IdentityChanged { since: now },
+        ];
+        for p in problems {
+            assert_eq!(p.reason().text_in(Lang::En), p.explain());
+            let zh = p.reason().text_in(Lang::ZhCn);
+            assert!(zh.contains("证书") || zh.contains("签名"), "{zh}");
+            assert!(!zh.contains("the "), "{zh}");
+        }
+        let zh = Problem::Expired {
+            not_after: now - 3 * 3600,
+            now,
+        }
+        .reason()
+        .text_in(Lang::ZhCn);
+        assert_eq!(
+            zh,
+            "该证书已于 2026年12月7日 11:05:09 UTC 过期，距今 3 小时（如果这看起来不对，请检查这台电脑的时钟）"
+        );
     }
 
     #[test]

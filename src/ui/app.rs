@@ -18,7 +18,7 @@ use crate::ui::file_dialog::{FileDialog, FileType, Outcome};
 use crate::ui::frame_log::FrameLog;
 use crate::ui::room_view::{RoomAction, RoomView, Surroundings};
 use crate::ui::settings::{
-    LANGUAGE_KEY, Language, NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name,
+    CjkFonts, LANGUAGE_KEY, Language, NOTIFY_KEY, Notify, THEME_KEY, theme_from_name, theme_name,
 };
 use crate::ui::start::{KnownHosts, OwnKey, PemField, Problems, StartAction, StartForm};
 use crate::ui::state::{Role, RoomModel};
@@ -175,6 +175,8 @@ pub struct TlsChatApp {
     notify: Notify,
     /// The language setting, kept with the window's state.
     language: Language,
+    /// Whether Chinese draws (the notice when it does not).
+    cjk_fonts: CjkFonts,
     known: KnownHosts,
     /// Our own key, shown on the start screen.
     own: OwnKey,
@@ -256,6 +258,7 @@ impl TlsChatApp {
             notifier: Notifier::new(),
             notify: Notify::get(&cc.egui_ctx),
             language: Language::get(&cc.egui_ctx),
+            cjk_fonts: CjkFonts::default(),
             known: KnownHosts {
                 entries: Ok(Vec::new()),
             },
@@ -609,6 +612,7 @@ impl eframe::App for TlsChatApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         // This frame's words in the language the settings hold.
         crate::i18n::set_thread(Language::get(ui.ctx()).lang());
+        self.cjk_fonts.ui(ui);
         // Esc belongs to the file dialog while one is open (it closes its
         // question first, then itself), not to what is under it.
         if let Some((dialog, _)) = &mut self.dialog

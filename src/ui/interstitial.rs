@@ -4,11 +4,13 @@
 
 use egui::{RichText, Ui};
 
+use crate::i18n::utc;
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::safe_text::visible_line;
 use crate::net::safety::safety_code;
-use crate::net::trust::{Problem, utc};
+use crate::net::trust::Problem;
 use crate::net::{JoinConfig, Untrusted};
+use crate::tr;
 
 fn cert_column(ui: &mut Ui, title: &str, cert: &CertInfo) {
     ui.vertical(|ui| {
@@ -18,13 +20,13 @@ fn cert_column(ui: &mut Ui, title: &str, cert: &CertInfo) {
             .spacing([8.0, 3.0])
             .show(ui, |ui| {
                 for (name, value) in [
-                    ("Subject", cert.subject.clone()),
-                    ("Issuer", cert.issuer.clone()),
-                    ("Valid from", utc(cert.not_before)),
-                    ("Valid until", utc(cert.not_after)),
-                    ("SHA-256", fingerprint(&cert.sha256)),
-                    ("Safety code", safety_code(&cert.sha256)),
-                    ("Key SHA-256", cert.key_fingerprint()),
+                    (tr!("warning-subject"), cert.subject.clone()),
+                    (tr!("warning-issuer"), cert.issuer.clone()),
+                    (tr!("warning-valid-from"), utc(cert.not_before)),
+                    (tr!("warning-valid-until"), utc(cert.not_after)),
+                    ("SHA-256".to_owned(), fingerprint(&cert.sha256)),
+                    (tr!("warning-safety-code"), safety_code(&cert.sha256)),
+                    (tr!("warning-key-sha256"), cert.key_fingerprint()),
                 ] {
                     ui.label(name);
                     let value = visible_line(&value).into_owned();
@@ -80,16 +82,20 @@ impl Warning {
             ui.add_space(16.0);
             ui.horizontal(|ui| {
                 if ui
-                    .button(RichText::new("Back to safety").strong().size(16.0))
+                    .button(
+                        RichText::new(tr!("warning-back-to-safety"))
+                            .strong()
+                            .size(16.0),
+                    )
                     .clicked()
                 {
                     choice = Some(Choice::BackToSafety);
                 }
                 if ui
                     .button(if self.advanced {
-                        "Hide advanced"
+                        tr!("warning-hide-advanced")
                     } else {
-                        "Advanced"
+                        tr!("warning-advanced")
                     })
                     .clicked()
                 {
@@ -117,25 +123,21 @@ fn explanation_ui(ui: &mut Ui, u: &Untrusted) {
     ui.vertical_centered(|ui| {
         ui.label(RichText::new("⚠").size(48.0).color(red));
         let headline = if changed {
-            format!("The identity of {target} has changed")
+            tr!("warning-changed-title", target = &*target)
         } else {
-            format!("Your connection to {target} is not private")
+            tr!("warning-not-private-title", target = &*target)
         };
         ui.heading(RichText::new(headline).size(24.0));
     });
     ui.add_space(12.0);
     if changed {
-        ui.label(format!(
-            "{target} now presents a different certificate, with a different key, from the one you accepted. \
-             Someone may be impersonating it — or its owner replaced its key. Nothing has been sent."
-        ));
+        ui.label(tr!("warning-changed-body", target = &*target));
     } else {
-        ui.label(format!(
-            "Someone could be pretending to be {target} to read what you write. Nothing has been sent."
-        ));
+        ui.label(tr!("warning-not-private-body", target = &*target));
     }
     ui.add_space(6.0);
-    ui.label(RichText::new(format!("Why: {}.", visible_line(&u.problem.explain()))).strong());
+    let reason = visible_line(&u.problem.reason().text()).into_owned();
+    ui.label(RichText::new(tr!("warning-why", reason = reason)).strong());
     ui.label(RichText::new(u.problem.code()).monospace().weak());
     match (&u.previous, u.chain.first()) {
         (Some(previous), Some(leaf)) => {
@@ -143,20 +145,20 @@ fn explanation_ui(ui: &mut Ui, u: &Untrusted) {
             ui.columns(2, |cols| {
                 cert_column(
                     &mut cols[0],
-                    &format!("Known since {}", utc(previous.added)),
+                    &tr!("warning-known-since", date = utc(previous.added)),
                     &previous.cert,
                 );
-                cert_column(&mut cols[1], "Presented now", leaf);
+                cert_column(&mut cols[1], &tr!("warning-presented-now"), leaf);
             });
         }
         (None, Some(leaf)) => {
             ui.add_space(6.0);
             ui.horizontal(|ui| {
-                ui.label("Certificate fingerprint:");
+                ui.label(tr!("warning-fingerprint"));
                 ui.label(RichText::new(fingerprint(&leaf.sha256)).monospace());
             });
             ui.horizontal(|ui| {
-                ui.label("Safety code:");
+                ui.label(tr!("warning-safety-code-label"));
                 crate::ui::invite_panel::safety_code_ui(ui, leaf);
             });
         }
@@ -167,42 +169,38 @@ fn explanation_ui(ui: &mut Ui, u: &Untrusted) {
 /// The "Advanced" part: the certificate, and the ways through (if any).
 fn advanced_ui(ui: &mut Ui, u: &Untrusted, join: Option<&JoinConfig>) -> Option<Choice> {
     let mut choice = None;
-    if ui.button("View certificate").clicked() {
+    if ui.button(tr!("warning-view-certificate")).clicked() {
         choice = Some(Choice::ViewCertificate);
     }
     ui.add_space(6.0);
     let target = visible_line(&u.target);
     if !u.can_proceed {
         let why = if matches!(u.problem, Problem::IdentityChanged { .. }) {
-            "There is no way to continue from here. Only if you know why the key changed (ask the host's owner \
-             and compare the new fingerprint), remove the old entry under \"Known hosts\" on the start screen \
-             (or run `tlschat trust remove {}`), then join again."
+            tr!("warning-no-way-changed", target = &*target)
         } else {
-            "This host had a certificate verified by a trusted authority before, so this cannot be bypassed \
-             with one click. If you know why it changed, remove it under \"Known hosts\" on the start screen \
-             (or run `tlschat trust remove {}`), then join again."
+            tr!("warning-no-way-verified", target = &*target)
         };
-        ui.label(why.replace("{}", &target));
+        ui.label(why);
         return choice;
     }
-    ui.label(
-        "Only continue if you have checked the fingerprint or the safety code above with the host's owner \
-         (in person, by phone), or better, ask them for an invite link. An exception accepts exactly this certificate, and later ones with the same key.",
-    );
+    ui.label(tr!("warning-only-continue"));
     let red = ui.visuals().error_fg_color;
     ui.horizontal(|ui| {
         let (Some(leaf), Some(join)) = (u.chain.first(), join) else {
             return;
         };
-        let once = egui::Button::new(RichText::new("Proceed anyway (unsafe)").color(red));
-        if ui.add(once).on_hover_text("This connection only").clicked() {
+        let once = egui::Button::new(RichText::new(tr!("warning-proceed")).color(red));
+        if ui
+            .add(once)
+            .on_hover_text(tr!("warning-proceed-hint"))
+            .clicked()
+        {
             choice = Some(proceed(join, leaf, Exception::Once));
         }
-        let always =
-            egui::Button::new(RichText::new("Always trust this certificate (unsafe)").color(red));
+        let always = egui::Button::new(RichText::new(tr!("warning-always")).color(red));
         if ui
             .add(always)
-            .on_hover_text("Remember it under Known hosts")
+            .on_hover_text(tr!("warning-always-hint"))
             .clicked()
         {
             choice = Some(proceed(join, leaf, Exception::Always));

@@ -206,3 +206,52 @@ pub fn settings_ui(ui: &mut egui::Ui, service: Service) {
     theme_ui(ui);
     notify_ui(ui, service);
 }
+
+/// Whether the fonts can draw Chinese, asked once the window first speaks
+/// it: the fonts come from the system (as for any script the built-in
+/// fonts lack), and where none has Chinese characters the window says so
+/// once, in English (Chinese would not draw), naming the package to
+/// install.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CjkFonts {
+    /// Not asked yet (the window has not spoken Chinese).
+    #[default]
+    Unknown,
+    /// A font draws Chinese.
+    Found,
+    /// None does: the notice shows.
+    Missing,
+    /// None does, and the notice was closed.
+    Told,
+}
+
+/// The text the notice shows (in English, whatever the language).
+pub const CJK_FONTS_MISSING: &str = "No font on this system draws Chinese characters, so the \
+     Chinese text shows as empty boxes. Install the package fonts-noto-cjk (for example \
+     `sudo apt install fonts-noto-cjk`) and start tlschat again.";
+
+impl CjkFonts {
+    /// Asks the fonts (once) when the window speaks Chinese, and shows the
+    /// notice while it is due: a bar at the top with a button to close it.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        if *self == Self::Unknown && crate::i18n::current() == Lang::ZhCn {
+            let drawn =
+                ui.fonts_mut(|f| f.has_glyphs(&egui::FontId::proportional(14.0), "中文证书握手"));
+            *self = if drawn { Self::Found } else { Self::Missing };
+            if !drawn {
+                tracing::info!("no font draws Chinese: install fonts-noto-cjk");
+            }
+        }
+        if *self != Self::Missing {
+            return;
+        }
+        egui::Panel::top("cjk_fonts_missing").show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                ui.colored_label(ui.visuals().warn_fg_color, CJK_FONTS_MISSING);
+                if ui.button("OK").clicked() {
+                    *self = Self::Told;
+                }
+            });
+        });
+    }
+}

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::net::{HostConfig, JoinConfig};
 use crate::setup::{AddressError, HostBuilder, JoinBuilder, JoinTarget, reason};
+use crate::tr;
 
 /// What the start screen's fields hold (and what is remembered).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,29 +65,31 @@ impl Default for StartForm {
 }
 
 /// What each way in means, for the start screen.
-const ACCESS_CHOICES: [(crate::net::Access, &str, &str); 3] = [
-    (
-        crate::net::Access::Invite,
-        "Invite only",
-        "A member needs an invite link the first time; then its key is remembered",
-    ),
-    (
-        crate::net::Access::Knock,
-        "Knock",
-        "Newcomers ask to come in, and wait until you let them in",
-    ),
-    (
-        crate::net::Access::Open,
-        "Open to anyone",
-        "Anyone who can reach the address comes in and reads along: for public rooms",
-    ),
-];
+fn access_choices() -> [(crate::net::Access, String, String); 3] {
+    [
+        (
+            crate::net::Access::Invite,
+            tr!("start-access-invite"),
+            tr!("start-access-invite-hint"),
+        ),
+        (
+            crate::net::Access::Knock,
+            tr!("start-access-knock"),
+            tr!("start-access-knock-hint"),
+        ),
+        (
+            crate::net::Access::Open,
+            tr!("start-access-open"),
+            tr!("start-access-open-hint"),
+        ),
+    ]
+}
 
 /// The host's choice of who may come in (one row of the host form).
 fn access_ui(ui: &mut egui::Ui, access: &mut crate::net::Access) {
-    ui.label("Who may come in");
+    ui.label(tr!("start-who-may-come-in"));
     ui.horizontal(|ui| {
-        for (choice, label, hint) in ACCESS_CHOICES {
+        for (choice, label, hint) in access_choices() {
             ui.radio_value(access, choice, label).on_hover_text(hint);
         }
     });
@@ -167,6 +170,31 @@ pub enum FieldProblem {
     /// TLS options that cannot be used together: why.
     #[error("{0}")]
     Tls(String),
+}
+
+impl FieldProblem {
+    /// The problem in the window's language (the display form is English).
+    #[must_use]
+    pub fn text(&self) -> String {
+        match self {
+            Self::NotChosen(what) => {
+                let what = match *what {
+                    "certificate" => tr!("start-file-certificate"),
+                    "key" => tr!("start-file-key"),
+                    "client CA" => tr!("start-file-client-ca"),
+                    _ => tr!("start-file-ca"),
+                };
+                tr!("start-problem-choose", what = what)
+            }
+            Self::NotAFile(path) => {
+                tr!(
+                    "start-problem-not-a-file",
+                    path = path.display().to_string()
+                )
+            }
+            _ => self.to_string(),
+        }
+    }
 }
 
 /// Problems with the host (or join) fields, one per field that has one.
@@ -440,9 +468,9 @@ fn own_key_ui(ui: &mut egui::Ui, own: &OwnKey) {
     match &own.0 {
         Ok(key) => {
             ui.label(
-                egui::RichText::new(format!(
-                    "🔑 Your key (hosts know you by it): safety code {}",
-                    crate::net::safety::safety_code(key)
+                egui::RichText::new(tr!(
+                    "start-own-key",
+                    code = crate::net::safety::safety_code(key)
                 ))
                 .small(),
             );
@@ -454,26 +482,26 @@ fn own_key_ui(ui: &mut egui::Ui, own: &OwnKey) {
             );
         }
         Err(e) => {
-            ui.colored_label(ui.visuals().warn_fg_color, format!("⚠ Your key: {e}"));
+            ui.colored_label(
+                ui.visuals().warn_fg_color,
+                tr!("start-own-key-error", error = e.as_str()),
+            );
         }
     }
 }
 
 fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<StartAction>) {
     let count = known.entries.as_ref().map_or(0, Vec::len);
-    egui::CollapsingHeader::new(format!("Known hosts ({count})"))
+    egui::CollapsingHeader::new(tr!("start-known-hosts", count = count))
         .id_salt("known_hosts")
         .show(ui, |ui| {
-            ui.label(
-                "Hosts you made an exception for, and hosts seen verified by a trusted authority. \
-                 Remove one to be asked again (needed after an identity change).",
-            );
+            ui.label(tr!("start-known-hosts-intro"));
             match &known.entries {
                 Err(e) => {
                     ui.colored_label(ui.visuals().error_fg_color, e.to_string());
                 }
                 Ok(entries) if entries.is_empty() => {
-                    ui.weak("None yet.");
+                    ui.weak(tr!("start-known-none"));
                 }
                 Ok(entries) => {
                     egui::Grid::new("known_hosts_grid")
@@ -483,8 +511,12 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
                             for e in entries {
                                 ui.label(&e.target);
                                 ui.label(match e.kind {
-                                    crate::net::pins::PinKind::Pinned => "⚠ your exception",
-                                    crate::net::pins::PinKind::Verified => "verified",
+                                    crate::net::pins::PinKind::Pinned => {
+                                        tr!("start-known-exception")
+                                    }
+                                    crate::net::pins::PinKind::Verified => {
+                                        tr!("start-known-verified")
+                                    }
                                 });
                                 ui.label(
                                     egui::RichText::new(crate::net::certinfo::short_fingerprint(
@@ -493,12 +525,21 @@ fn known_hosts_ui(ui: &mut egui::Ui, known: &KnownHosts, action: &mut Option<Sta
                                     .monospace(),
                                 )
                                 .on_hover_text(format!(
-                                    "{}\nsafety code {}",
+                                    "{}\n{}",
                                     crate::net::certinfo::fingerprint(&e.cert.sha256),
-                                    crate::net::safety::safety_code(&e.cert.sha256)
+                                    tr!(
+                                        "start-known-safety-code",
+                                        code = crate::net::safety::safety_code(&e.cert.sha256)
+                                    )
                                 ));
-                                ui.label(format!("since {}", crate::net::trust::utc(e.added)));
-                                if ui.button(format!("Remove {}", e.target)).clicked() {
+                                ui.label(tr!(
+                                    "start-known-since",
+                                    date = crate::i18n::utc(e.added)
+                                ));
+                                if ui
+                                    .button(tr!("start-known-remove", target = e.target.as_str()))
+                                    .clicked()
+                                {
                                     *action = Some(StartAction::Forget(e.target.clone()));
                                 }
                                 ui.end_row();
@@ -540,9 +581,9 @@ fn pem_field_ui(
     ui.horizontal(|ui| {
         let browse = ui
             .with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let b = ui.button("Browse…");
+                let b = ui.button(tr!("start-browse"));
                 // Its accessible name says which file it chooses.
-                let name = format!("Browse for {label}");
+                let name = tr!("start-browse-for", field = label);
                 b.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Button, true, name.clone()));
                 let clicked = b.clicked();
                 let r = ui.add(
@@ -566,7 +607,7 @@ fn problem_ui(ui: &mut egui::Ui, problem: Option<&FieldProblem>) {
     ui.end_row();
     if let Some(p) = problem {
         ui.label("");
-        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {p}"));
+        ui.colored_label(ui.visuals().error_fg_color, format!("⚠ {}", p.text()));
         ui.end_row();
     }
 }
@@ -582,10 +623,9 @@ fn invite_note_ui(ui: &mut egui::Ui, target: &str) {
     {
         ui.add_space(4.0);
         ui.add(
-            egui::Label::new(format!(
-                "🔑 This invite trusts exactly the certificate with safety code {} — \
-                 the host sees the same code",
-                crate::net::safety::safety_code(&pin)
+            egui::Label::new(tr!(
+                "start-invite-pin",
+                code = crate::net::safety::safety_code(&pin)
             ))
             .wrap(),
         );
@@ -608,51 +648,133 @@ pub fn start_screen_ui(
         ui.vertical_centered(|ui| {
             ui.add_space(12.0);
             ui.heading(egui::RichText::new("🔒 tlschat").size(28.0));
-            ui.label("A private chat over TLS — and a clear view of how it is secured.");
+            ui.label(tr!("start-tagline"));
             ui.add_space(16.0);
         });
         if let Some(e) = error {
             ui.colored_label(ui.visuals().error_fg_color, e);
         }
         ui.columns(2, |cols| {
-            egui::Frame::group(cols[0].style()).inner_margin(12.0).show(&mut cols[0], |ui| {
-                ui.heading("Host a room");
-                ui.label("Others join you. Your certificate's fingerprint is shown so they can check it.");
-                ui.add_space(6.0);
-                egui::Grid::new("host_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-                    field_ui(ui, "Listen on", &mut form.bind, "127.0.0.1:7443", host_problems.get(Field::Bind));
-                    field_ui(ui, "Nickname", &mut form.host_nick, "your name", host_problems.get(Field::HostNick));
-                    pem_field_ui(ui, ("Certificate (PEM)", "empty: generate for me"), form, PemField::Cert, host_problems.get(Field::Pem(PemField::Cert)), &mut action);
-                    pem_field_ui(ui, ("Private key (PEM)", "empty: generate for me"), form, PemField::Key, host_problems.get(Field::Pem(PemField::Key)), &mut action);
-                    pem_field_ui(ui, ("Client CA (optional)", "verify members' certificates"), form, PemField::ClientCa, host_problems.get(Field::Pem(PemField::ClientCa)), &mut action);
-                    access_ui(ui, &mut form.access);
+            egui::Frame::group(cols[0].style())
+                .inner_margin(12.0)
+                .show(&mut cols[0], |ui| {
+                    ui.heading(tr!("start-host-title"));
+                    ui.label(tr!("start-host-intro"));
+                    ui.add_space(6.0);
+                    egui::Grid::new("host_form")
+                        .num_columns(2)
+                        .spacing([8.0, 6.0])
+                        .show(ui, |ui| {
+                            field_ui(
+                                ui,
+                                &tr!("start-listen-on"),
+                                &mut form.bind,
+                                "127.0.0.1:7443",
+                                host_problems.get(Field::Bind),
+                            );
+                            field_ui(
+                                ui,
+                                &tr!("start-nickname"),
+                                &mut form.host_nick,
+                                &tr!("start-your-name"),
+                                host_problems.get(Field::HostNick),
+                            );
+                            pem_field_ui(
+                                ui,
+                                (&tr!("start-certificate"), &tr!("start-generate")),
+                                form,
+                                PemField::Cert,
+                                host_problems.get(Field::Pem(PemField::Cert)),
+                                &mut action,
+                            );
+                            pem_field_ui(
+                                ui,
+                                (&tr!("start-private-key"), &tr!("start-generate")),
+                                form,
+                                PemField::Key,
+                                host_problems.get(Field::Pem(PemField::Key)),
+                                &mut action,
+                            );
+                            pem_field_ui(
+                                ui,
+                                (&tr!("start-client-ca"), &tr!("start-client-ca-hint")),
+                                form,
+                                PemField::ClientCa,
+                                host_problems.get(Field::Pem(PemField::ClientCa)),
+                                &mut action,
+                            );
+                            access_ui(ui, &mut form.access);
+                        });
+                    ui.add_space(6.0);
+                    if ui.button(tr!("start-host-button")).clicked() {
+                        action = Some(StartAction::Host);
+                    }
                 });
-                ui.add_space(6.0);
-                if ui.button("Host").clicked() {
-                    action = Some(StartAction::Host);
-                }
-            });
-            egui::Frame::group(cols[1].style()).inner_margin(12.0).show(&mut cols[1], |ui| {
-                ui.heading("Join a room");
-                ui.label("The host's certificate is checked before anything is sent.");
-                ui.add_space(6.0);
-                egui::Grid::new("join_form").num_columns(2).spacing([8.0, 6.0]).show(ui, |ui| {
-                    field_ui(ui, "Host address", &mut form.target, "host:7443 or an invite link, tlschat://…", join_problems.get(Field::Target));
-                    field_ui(ui, "Your nickname", &mut form.join_nick, "your name", join_problems.get(Field::JoinNick));
-                    pem_field_ui(ui, ("CA certificate (optional)", "PEM file of a private CA"), form, PemField::Ca, join_problems.get(Field::Pem(PemField::Ca)), &mut action);
-                    pem_field_ui(ui, ("Your certificate (optional)", "for hosts that ask (PEM)"), form, PemField::JoinCert, join_problems.get(Field::Pem(PemField::JoinCert)), &mut action);
-                    pem_field_ui(ui, ("Your key (optional)", "its private key (PEM)"), form, PemField::JoinKey, join_problems.get(Field::Pem(PemField::JoinKey)), &mut action);
+            egui::Frame::group(cols[1].style())
+                .inner_margin(12.0)
+                .show(&mut cols[1], |ui| {
+                    ui.heading(tr!("start-join-title"));
+                    ui.label(tr!("start-join-intro"));
+                    ui.add_space(6.0);
+                    egui::Grid::new("join_form")
+                        .num_columns(2)
+                        .spacing([8.0, 6.0])
+                        .show(ui, |ui| {
+                            field_ui(
+                                ui,
+                                &tr!("start-host-address"),
+                                &mut form.target,
+                                &tr!("start-host-address-hint"),
+                                join_problems.get(Field::Target),
+                            );
+                            field_ui(
+                                ui,
+                                &tr!("start-your-nickname"),
+                                &mut form.join_nick,
+                                &tr!("start-your-name"),
+                                join_problems.get(Field::JoinNick),
+                            );
+                            pem_field_ui(
+                                ui,
+                                (&tr!("start-ca"), &tr!("start-ca-hint")),
+                                form,
+                                PemField::Ca,
+                                join_problems.get(Field::Pem(PemField::Ca)),
+                                &mut action,
+                            );
+                            pem_field_ui(
+                                ui,
+                                (&tr!("start-join-cert"), &tr!("start-join-cert-hint")),
+                                form,
+                                PemField::JoinCert,
+                                join_problems.get(Field::Pem(PemField::JoinCert)),
+                                &mut action,
+                            );
+                            pem_field_ui(
+                                ui,
+                                (&tr!("start-join-key"), &tr!("start-join-key-hint")),
+                                form,
+                                PemField::JoinKey,
+                                join_problems.get(Field::Pem(PemField::JoinKey)),
+                                &mut action,
+                            );
+                        });
+                    invite_note_ui(ui, &form.target);
+                    own_key_ui(ui, own);
+                    ui.add_space(6.0);
+                    if ui.button(tr!("start-join-button")).clicked() {
+                        action = Some(StartAction::Join);
+                    }
                 });
-                invite_note_ui(ui, &form.target);
-                own_key_ui(ui, own);
-                ui.add_space(6.0);
-                if ui.button("Join").clicked() {
-                    action = Some(StartAction::Join);
-                }
-            });
         });
         ui.add_space(8.0);
-        advanced_ui(ui, form, host_problems.get(Field::Tls).or(join_problems.get(Field::Tls)));
+        advanced_ui(
+            ui,
+            form,
+            host_problems
+                .get(Field::Tls)
+                .or(join_problems.get(Field::Tls)),
+        );
         ui.add_space(4.0);
         known_hosts_ui(ui, known, &mut action);
     });
@@ -664,16 +786,18 @@ pub fn start_screen_ui(
 fn advanced_ui(ui: &mut egui::Ui, form: &mut StartForm, problem: Option<&FieldProblem>) {
     use crate::net::KxGroup;
     let changed = !form.tls_version.is_empty() || !form.groups.is_empty();
-    egui::CollapsingHeader::new("Advanced: TLS version and key exchange")
+    egui::CollapsingHeader::new(tr!("start-advanced"))
+        .id_salt("advanced")
         .default_open(changed || problem.is_some())
         .show(ui, |ui| {
-            ui.label(
-                "For experiments, hosting and joining: offer (or accept) only these. \
-                 The connection details and the handshake view show what changed on the wire.",
-            );
+            ui.label(tr!("start-advanced-intro"));
             ui.horizontal_wrapped(|ui| {
-                ui.label("TLS version:");
-                for (value, name) in [("", "1.3 or 1.2"), ("1.3", "1.3 only"), ("1.2", "1.2 only")] {
+                ui.label(tr!("start-tls-version"));
+                for (value, name) in [
+                    ("", tr!("start-tls-both")),
+                    ("1.3", tr!("start-tls-13")),
+                    ("1.2", tr!("start-tls-12")),
+                ] {
                     if ui
                         .selectable_label(form.tls_version == value, name)
                         .clicked()
@@ -683,21 +807,23 @@ fn advanced_ui(ui: &mut egui::Ui, form: &mut StartForm, problem: Option<&FieldPr
                 }
             });
             ui.horizontal_wrapped(|ui| {
-                ui.label("Key exchange:");
+                ui.label(tr!("start-key-exchange"));
                 let on = |form: &StartForm, g: KxGroup| {
                     form.groups.is_empty() || form.groups.iter().any(|n| n == g.name())
                 };
                 for g in KxGroup::ALL {
                     let mut checked = on(form, g);
                     let hint = match g {
-                        KxGroup::X25519Mlkem768 => {
-                            "post-quantum hybrid: X25519 with ML-KEM-768 (a key share of about 1.2 KB; TLS 1.3 only)"
-                        }
-                        KxGroup::X25519 => "elliptic-curve Diffie-Hellman on Curve25519 (a 32-byte key share)",
-                        KxGroup::Secp256r1 => "ECDH on NIST P-256 (a 65-byte key share)",
-                        KxGroup::Secp384r1 => "ECDH on NIST P-384 (a 97-byte key share)",
+                        KxGroup::X25519Mlkem768 => tr!("start-kx-hybrid"),
+                        KxGroup::X25519 => tr!("start-kx-x25519"),
+                        KxGroup::Secp256r1 => tr!("start-kx-p256"),
+                        KxGroup::Secp384r1 => tr!("start-kx-p384"),
                     };
-                    if ui.checkbox(&mut checked, g.name()).on_hover_text(hint).changed() {
+                    if ui
+                        .checkbox(&mut checked, g.name())
+                        .on_hover_text(hint)
+                        .changed()
+                    {
                         let chosen: Vec<String> = KxGroup::ALL
                             .into_iter()
                             .filter(|&other| if other == g { checked } else { on(form, other) })
@@ -713,7 +839,7 @@ fn advanced_ui(ui: &mut egui::Ui, form: &mut StartForm, problem: Option<&FieldPr
                 }
             });
             if let Some(problem) = problem {
-                ui.colored_label(ui.visuals().error_fg_color, problem.to_string());
+                ui.colored_label(ui.visuals().error_fg_color, problem.text());
             }
         });
 }
