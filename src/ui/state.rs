@@ -19,10 +19,14 @@ use crate::net::{
     ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, PinMatch, SessionCommand, TrustBasis,
     Untrusted,
 };
+use crate::tr;
 
 /// What a member in the lobby is told, in the address bar and over the
 /// message box.
-pub const WAITING: &str = "Waiting for the host to let you in…";
+#[must_use]
+pub fn waiting() -> String {
+    tr!("room-waiting")
+}
 
 /// Which side of the room we are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +52,6 @@ pub enum Delivery {
 
 /// How many names `/who` spells out.
 const WHO_NAMES: usize = 50;
-
-/// What `/help` says.
-const HELP: &str = "Commands: /nick NAME to change your name, /me TEXT for an action, \
-/who for who is here, /help for this. Start a message with // to send a leading /. \
-Enter sends, Shift+Enter starts a new line.";
 
 /// Whether `text` names `nick` as a word of its own (any case): `ana,`,
 /// `@ana`, `hi ana!` do; `banana` does not.
@@ -391,15 +390,20 @@ struct Run {
 impl Run {
     fn text(&self) -> String {
         let shown = self.names.len();
+        let separator = tr!("cert-list-separator");
         let names = match (shown, self.count - shown) {
             (1, 0) => self.names[0].clone(),
-            (_, 0) => format!(
-                "{} and {}",
-                self.names[..shown - 1].join(", "),
-                self.names[shown - 1]
-            ),
-            (_, 1) => format!("{} and 1 other", self.names.join(", ")),
-            (_, more) => format!("{} and {more} others", self.names.join(", ")),
+            (_, 0) => {
+                let (names, last) = (
+                    self.names[..shown - 1].join(&separator),
+                    &self.names[shown - 1],
+                );
+                tr!("room-names-last", names = names, last = last.as_str())
+            }
+            (_, more) => {
+                let names = self.names.join(&separator);
+                tr!("room-names-more", names = names, count = more)
+            }
         };
         self.what.notice(&names)
     }
@@ -482,13 +486,20 @@ impl RoomModel {
         // Someone waits at the door: said first, whatever else is unread.
         match self.door.knocking() {
             0 => {}
-            1 => base = format!("[1 asks to come in] {base}"),
-            n => base = format!("[{n} ask to come in] {base}"),
+            n => base = tr!("room-title-knocking", count = n, title = base),
         }
         match self.unread() {
             (0, _) => base,
-            (n, 0) => format!("({}) {base}", grouped(n)),
-            (n, m) => format!("({}, {} for you) {base}", grouped(n), grouped(m)),
+            (n, 0) => tr!("room-title-unread", count = grouped(n), title = base),
+            (n, m) => {
+                let (count, mentions) = (grouped(n), grouped(m));
+                tr!(
+                    "room-title-unread-mentions",
+                    count = count,
+                    mentions = mentions,
+                    title = base
+                )
+            }
         }
     }
 
@@ -529,11 +540,9 @@ impl RoomModel {
         match &self.status {
             Status::Connected if self.me.is_some() => None,
             Status::Reconnecting { .. } => None,
-            Status::Connected | Status::Connecting => Some("Connecting…".into()),
-            Status::Waiting { .. } => Some(WAITING.into()),
-            Status::Untrusted(_) => {
-                Some("Not connected: the host's certificate is not trusted".into())
-            }
+            Status::Connected | Status::Connecting => Some(tr!("room-connecting")),
+            Status::Waiting { .. } => Some(waiting()),
+            Status::Untrusted(_) => Some(tr!("room-blocked-untrusted")),
             Status::Disconnected { reason, .. } => Some(wording::disconnected(reason)),
         }
     }
@@ -644,11 +653,7 @@ impl RoomModel {
                 seq: None,
                 time_ms: crate::net::now_ms(),
                 nick: String::new(),
-                text: if self.trimmed == 1 {
-                    "1 older line is no longer shown".to_string()
-                } else {
-                    format!("{} older lines are no longer shown", self.trimmed)
-                },
+                text: tr!("room-trimmed", count = self.trimmed),
                 kind: LineKind::Notice,
                 delivery: None,
             },
@@ -787,38 +792,34 @@ impl RoomModel {
                 self.draft.clear();
                 let shown = &self.members[..self.members.len().min(WHO_NAMES)];
                 let more = self.members.len() - shown.len();
-                let others = if more > 0 {
-                    format!(" and {more} others")
+                let (count, names) = (self.members.len(), crate::net::event::roster_line(shown));
+                self.notice(if more > 0 {
+                    tr!("room-who-more", count = count, names = names, more = more)
                 } else {
-                    String::new()
-                };
-                self.notice(format!(
-                    "In the room ({}): {}{others}",
-                    self.members.len(),
-                    crate::net::event::roster_line(shown)
-                ));
+                    tr!("room-who", count = count, names = names)
+                });
                 None
             }
             ("help", _) => {
                 self.draft.clear();
-                self.notice(HELP.to_string());
+                self.notice(tr!("room-help"));
                 if self.role == Role::Host {
-                    self.notice(crate::ui::door::HOST_HELP.to_string());
+                    self.notice(crate::ui::door::host_help());
                 }
                 None
             }
             ("nick" | "me", true) => {
-                self.notice(format!(
-                    "/{name} needs something after it: /{name} {}",
-                    if name == "nick" { "NAME" } else { "TEXT" }
-                ));
+                let arg = if name == "nick" {
+                    tr!("room-arg-name")
+                } else {
+                    tr!("room-arg-text")
+                };
+                self.notice(tr!("room-needs-arg", command = name, arg = arg));
                 None
             }
             _ => {
                 let name: String = name.chars().take(32).collect();
-                self.notice(format!(
-                    "Unknown command /{name}: try /help (start a message with // to send a leading /)"
-                ));
+                self.notice(tr!("room-unknown-command", command = name));
                 None
             }
         }
@@ -895,44 +896,45 @@ impl RoomModel {
     #[must_use]
     pub fn status_text(&self) -> String {
         match &self.status {
-            Status::Connecting => "Connecting…".into(),
+            Status::Connecting => tr!("room-connecting"),
             Status::Untrusted(u) => {
-                format!("Not private: {}", visible_line(&u.problem.explain()))
+                let problem = visible_line(&u.problem.reason().text()).into_owned();
+                tr!("room-not-private", problem = problem)
             }
             Status::Disconnected { reason, .. } => wording::disconnected(reason),
-            Status::Reconnecting { .. } => "Not connected · connection lost, reconnecting".into(),
-            Status::Waiting { .. } => WAITING.into(),
+            Status::Reconnecting { .. } => tr!("room-status-reconnecting"),
+            Status::Waiting { .. } => waiting(),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
-                    Some(leaf) => format!(
-                        "Hosting · your certificate {}",
-                        short_fingerprint(&leaf.sha256)
-                    ),
-                    None => "Hosting".into(),
+                    Some(leaf) => {
+                        let fingerprint = short_fingerprint(&leaf.sha256);
+                        tr!("room-hosting-cert", fingerprint = fingerprint)
+                    }
+                    None => tr!("room-hosting"),
                 },
                 (Role::Member, Some(c)) => {
+                    let protocol = c.protocol.to_string();
                     let line = match &c.trust {
                         TrustBasis::Verified { anchor } => {
-                            format!(
-                                "Secure · {} · verified by {}",
-                                c.protocol,
-                                visible_line(anchor_name(anchor))
+                            let anchor = visible_line(anchor_name(anchor)).into_owned();
+                            tr!("room-secure", protocol = protocol, anchor = anchor)
+                        }
+                        TrustBasis::Pinned { problem, .. } => {
+                            tr!(
+                                "room-not-verified",
+                                protocol = protocol,
+                                code = problem.code()
                             )
                         }
-                        TrustBasis::Pinned { problem, .. } => format!(
-                            "Not verified · {} · trusted by your exception ({})",
-                            c.protocol,
-                            problem.code()
-                        ),
                     };
                     // Said while it is on: the session can be decrypted.
                     if c.keylog.is_some() {
-                        format!("{line} · ⚠ secrets written to a key log")
+                        tr!("room-keylog", status = line)
                     } else {
                         line
                     }
                 }
-                (Role::Member, None) => "Connected".into(),
+                (Role::Member, None) => tr!("room-connected"),
             },
         }
     }
@@ -949,12 +951,11 @@ impl RoomModel {
     fn on_connected(&mut self, info: Box<ConnectionInfo>) {
         self.status = Status::Connected;
         if let TrustBasis::Pinned { problem, matched } = &info.trust {
-            let which = match matched {
-                PinMatch::ExactCertificate => "",
-                PinMatch::SameKey => " (a renewed certificate with the key you made it for)",
-            };
-            let why = visible_line(&problem.explain()).into_owned();
-            self.notice(format!("Connected by your exception{which} although {why}"));
+            let why = visible_line(&problem.reason().text()).into_owned();
+            self.notice(match matched {
+                PinMatch::ExactCertificate => tr!("room-connected-exception", problem = why),
+                PinMatch::SameKey => tr!("room-connected-renewed", problem = why),
+            });
         }
         self.connection = Some(info);
     }
@@ -974,13 +975,13 @@ impl RoomModel {
             .saturating_sub(1);
         // After a drop: the same conversation goes on.
         let back = std::mem::take(&mut self.resuming);
-        self.joined_line = Some(self.notice(format!(
-            "{} the room as {} ({} other{} here)",
-            if back { "Back in" } else { "You are in" },
-            self.nick,
-            others,
-            if others == 1 { "" } else { "s" }
-        )));
+        let nick = self.nick.as_str();
+        let text = if back {
+            tr!("room-back", nick = nick, count = others)
+        } else {
+            tr!("room-joined", nick = nick, count = others)
+        };
+        self.joined_line = Some(self.notice(text));
     }
 
     /// A message: counted unread while the window is not looked at, and
@@ -1030,7 +1031,7 @@ impl RoomModel {
                 }
             }
             None if resumed => {
-                self.notice("Nothing was said while you were away".into());
+                self.notice(tr!("room-nothing-missed"));
             }
             None => {}
         }
@@ -1042,7 +1043,7 @@ impl RoomModel {
         // One line where the conversation broke off, however many
         // attempts it takes; the banner counts down to the next.
         if !self.resuming {
-            self.notice(format!("Connection lost: {reason}"));
+            self.notice(tr!("room-connection-lost", reason = reason.as_str()));
         }
         self.resuming = true;
         self.status = Status::Reconnecting {
@@ -1078,11 +1079,8 @@ impl RoomModel {
                 let _taken = self.door.apply(event);
                 // Each knock once in the conversation, where the host reads.
                 for k in self.door.take_arrived() {
-                    self.notice(format!(
-                        "{} ({}) asks to come in: Let in or Refuse above",
-                        k.nick,
-                        crate::ui::door::key_words(k.key.as_ref())
-                    ));
+                    let key = crate::ui::door::key_words(k.key.as_ref());
+                    self.notice(tr!("room-knock", nick = k.nick, key = key));
                 }
             }
             NetEvent::Waiting { text } => {
@@ -1175,30 +1173,30 @@ impl RoomModel {
 /// messages while you were away", and how many more were not kept.
 #[must_use]
 pub fn divider_text(count: u64, missed: u64, resumed: bool) -> Option<String> {
-    let messages = |n: u64| if n == 1 { "message" } else { "messages" };
     let not_kept = match missed {
         0 => String::new(),
-        1 => " · 1 more was not kept".to_string(),
-        m => format!(" · {} more were not kept", grouped(m)),
+        m => format!(
+            " · {}",
+            tr!("room-divider-not-kept", count = m, shown = grouped(m))
+        ),
     };
     let (n, m) = (grouped(count), grouped(missed));
     match (count, missed, resumed) {
         (0, 0, _) => None,
-        (0, missed, true) => Some(format!(
-            "{m} {} said while you were away {} not kept",
-            messages(missed),
-            if missed == 1 { "was" } else { "were" }
+        (0, missed, true) => Some(tr!("room-divider-missed-away", count = missed, shown = m)),
+        (0, missed, false) => Some(tr!("room-divider-missed", count = missed, shown = m)),
+        (count, _, true) => Some(tr!(
+            "room-divider-new",
+            count = count,
+            shown = n,
+            not_kept = not_kept
         )),
-        (0, missed, false) => Some(format!(
-            "{m} earlier {} {} no longer kept",
-            messages(missed),
-            if missed == 1 { "is" } else { "are" }
+        (count, _, false) => Some(tr!(
+            "room-divider-earlier",
+            count = count,
+            shown = n,
+            not_kept = not_kept
         )),
-        (count, _, true) => Some(format!(
-            "{n} new {} while you were away{not_kept}",
-            messages(count)
-        )),
-        (count, _, false) => Some(format!("{n} earlier {}{not_kept}", messages(count))),
     }
 }
 
