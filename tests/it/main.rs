@@ -25,6 +25,7 @@ mod trust;
 mod ui;
 mod ui_door;
 mod ui_invite;
+mod ui_zh;
 mod window_smoke;
 mod wire;
 mod wire_ui;
