@@ -128,9 +128,9 @@ cert-walk-secret-kem = 共享秘密从未在网络上传输过。{ $kem }
 cert-walk-secret-ecdh = 双方各自把自己的临时私钥与对方的公钥份额结合（椭圆曲线 Diffie-Hellman，{ $group }），算出同一个秘密，这个秘密从未在网络上传输过。
 cert-walk-secret-13 = { $agreement }TLS 1.3 的密钥调度（使用 { $hash } 的 HKDF）把它变成加密 ServerHello 之后一切内容的密钥——主机的证书也在其中。临时密钥用完即被丢弃，所以即使日后有人偷到主机证书的私钥，也无法解密这次对话（前向保密）。
 cert-walk-secret-12 = { $agreement }它就是预主密钥。{ $master }临时密钥用完即被丢弃（前向保密）。在 TLS 1.2 中，证书本身以明文传输。
-cert-walk-ems = TLS 1.2 的 PRF（使用 { $hash }）由预主密钥和会话哈希派生出主密钥。会话哈希是截至你的密钥交换消息为止所有握手消息的哈希，所以这些密钥只属于这一次握手，无法挪到另一次握手中使用（扩展主密钥，RFC 7627）。会话密钥由主密钥和ClientHello 和 ServerHello 中的随机数派生而来。
+cert-walk-ems = TLS 1.2 的 PRF（使用 { $hash }）由预主密钥和会话哈希派生出主密钥。会话哈希是截至你的密钥交换消息为止所有握手消息的哈希，所以这些密钥只属于这一次握手，无法挪到另一次握手中使用（扩展主密钥，RFC 7627）。会话密钥由主密钥以及 ClientHello 和 ServerHello 中的两个随机数派生而来。
 cert-walk-ems-tlschat = tlschat 会要求使用扩展主密钥，而 tlschat 主机总是同意：{ $ems }
-cert-walk-ems-other = tlschat 会要求使用扩展主密钥，如今的服务器会同意；这样一来，{ $ems }（rustls 不会报告这台主机是否同意，也不强制要求：太旧、不认识它的服务器会得到旧的推导方式，由预主密钥和ClientHello 和 ServerHello 中的随机数派生主密钥。）
+cert-walk-ems-other = tlschat 会要求使用扩展主密钥，如今的服务器会同意；这样一来，{ $ems }（rustls 不会报告这台主机是否同意，也不强制要求：太旧、不认识它的服务器会得到旧的推导方式，由预主密钥以及 ClientHello 和 ServerHello 中的两个随机数派生主密钥。）
 
 # 第 4 步。
 cert-walk-host-sent = 主机发送了 { $count } 张证书。{ $trust }
@@ -141,7 +141,7 @@ cert-walk-trust-key = 它没有通过验证（{ $problem }）；它被接受，�
 
 # 第 5 步。KEY 为空，或者是 cert-walk-key 所说的证书公钥。
 cert-walk-proof-13 = 主机用证书的私钥（{ $scheme }）对截至此刻的整个握手的哈希做了签名（CertificateVerify）；tlschat 用证书中的公钥{ $key }验证了这个签名。证书的密钥只用来签名，不加密任何秘密——加密用的密钥来自第 3 步。
-cert-walk-proof-12 = 主机用证书的私钥（{ $scheme }）对它的密钥份额和ClientHello 和 ServerHello 中的随机数做了签名（ServerKeyExchange）；tlschat 用证书中的公钥{ $key }验证了这个签名。证书的密钥只用来签名，不加密任何秘密——加密用的密钥来自第 3 步。
+cert-walk-proof-12 = 主机用证书的私钥（{ $scheme }）对它的密钥份额以及 ClientHello 和 ServerHello 中的两个随机数做了签名（ServerKeyExchange）；tlschat 用证书中的公钥{ $key }验证了这个签名。证书的密钥只用来签名，不加密任何秘密——加密用的密钥来自第 3 步。
 cert-walk-key = （{ $key }）
 
 # 你的证书（主机要求时）与 Finished 消息。

@@ -342,7 +342,7 @@ fn made_ui(ui: &mut Ui, door: &DoorModel) -> bool {
                     let label = if i == 0 {
                         tr!("door-copy-invite")
                     } else {
-                        tr!("door-copy-invite-for", host = invite.host.to_string())
+                        tr!("door-copy-invite-for", host = invite.host.as_str())
                     };
                     if ui.button(label).clicked() {
                         ui.ctx().copy_text(link);
@@ -480,7 +480,9 @@ pub fn waiting_ui(ui: &mut Ui, text: &str, state: &crate::ui::state::RoomModel) 
             .flat_map(char::to_lowercase)
             .collect()
     };
-    if words(text) != words(&waiting) {
+    // The host's words (English on the wire) when they say more than that.
+    let english = crate::i18n::text_in(crate::i18n::Lang::En, "room-waiting", None);
+    if words(text) != words(&waiting) && words(text) != words(&english) {
         ui.label(text);
     }
     let key = state

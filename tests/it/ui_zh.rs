@@ -1,15 +1,24 @@
-//! The room and the connection details in Simplified Chinese (issue 22,
-//! part 3): a real host and member over TLS on loopback, their windows set
-//! to Chinese, show no English but names (people, hosts, TLS messages,
-//! algorithms, suites), hex, commands and keys; set to English, no Chinese.
+//! The room, the connection details and the door in Simplified Chinese
+//! (issue 22, part 3): a real host and member over TLS on loopback, their
+//! windows set to Chinese, show no English but names (people, hosts, TLS
+//! messages, algorithms, suites), hex, commands and keys; set to English,
+//! no Chinese. The door's views (lobby, invitations, bans, a kick) are drawn
+//! in Chinese on their own.
 
 use crate::common::{self, Pki, join_config, window};
 
+use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT, Queryable};
 use tlschat::i18n::Lang;
-use tlschat::net::HostConfig;
+use tlschat::net::door::{Access, BanTarget};
+use tlschat::net::{
+    BanView, DoorView, HostConfig, InvitationView, KnockView, MemberInfo, NetEvent,
+};
 use tlschat::ui::Launch;
-use window::{App, app_in_lang, connected, has_text, listening, pump};
+use tlschat::ui::door::DoorModel;
+use tlschat::ui::door_view::{self, DoorPanel};
+use tlschat::ui::state::{Role, RoomModel, Status};
+use window::{App, app_in_lang, connected, listening, pump};
 
 /// A host window ("hana") and a member window ("ana") in the room, both in
 /// `lang`.
@@ -30,7 +39,7 @@ fn in_the_room(lang: Lang) -> (App<'static>, App<'static>) {
 }
 
 /// Every text the window shows now: each node's label and value.
-fn texts(a: &App<'static>) -> Vec<String> {
+fn texts<S>(a: &Harness<'_, S>) -> Vec<String> {
     a.query_all_by(|_| true)
         .flat_map(|n| {
             let n = n.accesskit_node();
@@ -50,6 +59,10 @@ const WORDS: &[&str] = &[
     "tlschat",
     "ana",
     "hana",
+    "bo",
+    "cy",
+    "dee",
+    "eve",
     "localhost",
     "Finished",
     "Enter",
@@ -91,7 +104,7 @@ fn egui_own(text: &str) -> bool {
 }
 
 /// Fails with every text of the window that has English words left.
-fn assert_no_english(a: &App<'static>, what: &str) {
+fn assert_no_english<S>(a: &Harness<'_, S>, what: &str) {
     let left: Vec<(String, Vec<String>)> = texts(a)
         .into_iter()
         .filter(|t| !egui_own(t))
@@ -109,6 +122,11 @@ fn is_chinese(text: &str) -> bool {
     text.chars().any(|c| {
         matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
     })
+}
+
+/// Whether some widget's label contains `text`.
+fn has_text<S>(a: &Harness<'_, S>, text: &str) -> bool {
+    a.query_all_by_label_contains(text).next().is_some()
 }
 
 /// Opens the member's connection details from its address bar.
@@ -215,4 +233,122 @@ fn in_english_the_room_and_the_details_have_no_chinese() {
         chinese.is_empty(),
         "Chinese in the English window: {chinese:#?}"
     );
+}
+
+/// The host's door, what it asks of a member it puts out, and the
+/// member's side of the lobby: what the window shows of them.
+struct Door {
+    panel: DoorPanel,
+    door: DoorModel,
+    member: RoomModel,
+}
+
+/// A harness drawing the door's views on this thread in Chinese, with the
+/// system's fonts (as the window draws them).
+fn chinese_door(door: DoorModel, member: RoomModel) -> Harness<'static, Door> {
+    tlschat::i18n::set_thread(Lang::ZhCn);
+    let ana = MemberInfo {
+        id: 1,
+        nick: "ana".into(),
+        is_host: false,
+        plain_text: false,
+        identity: None,
+        key: Some([7; 32]),
+    };
+    let mut h = Harness::builder()
+        .with_size(egui::vec2(1100.0, 800.0))
+        .with_context_setup(|ctx| {
+            ctx.add_font_provider(std::sync::Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+        })
+        .build_ui_state(
+            move |ui, d: &mut Door| {
+                d.panel.ui(ui, &mut d.door);
+                if let Some(view) = &d.door.view {
+                    door_view::lobby_ui(ui, view);
+                }
+                d.panel.member_menu_ui(ui, &ana, &d.door);
+                d.panel.confirm_ui(ui.ctx());
+                if let Status::Waiting { text } = &d.member.status {
+                    door_view::waiting_ui(ui, text, &d.member);
+                }
+            },
+            Door {
+                panel: DoorPanel::default(),
+                door,
+                member,
+            },
+        );
+    h.run_steps(3);
+    h
+}
+
+#[test]
+fn the_door_in_chinese_has_no_english_left() {
+    let mut door = DoorModel::default();
+    let in_a_day = tlschat::net::now_ms() + 24 * 3_600_000;
+    door.apply(NetEvent::Door(Box::new(DoorView {
+        access: Access::Knock,
+        knocking: vec![
+            KnockView {
+                id: 11,
+                nick: "cy".into(),
+                key: Some([9; 32]),
+                addr: "127.0.0.1:50000".parse().unwrap(),
+            },
+            KnockView {
+                id: 12,
+                nick: "dee".into(),
+                key: None,
+                addr: "127.0.0.2:50001".parse().unwrap(),
+            },
+        ],
+        invitations: vec![InvitationView {
+            id: 1,
+            uses_left: Some(3),
+            expires_ms: Some(in_a_day),
+        }],
+        bans: vec![BanView {
+            id: 4,
+            nick: "eve".into(),
+            target: BanTarget::Address("10.1.2.3".parse().unwrap()),
+            reason: String::new(),
+        }],
+        ..DoorView::default()
+    })));
+    // A member in the lobby, and what its host says on the wire (English).
+    let mut member = RoomModel::new(Role::Member, "127.0.0.1:7463".into(), "ana".into());
+    member.apply(NetEvent::Waiting {
+        text: "waiting for the host to let you in".into(),
+    });
+    let mut h = chinese_door(door, member);
+    h.get_by_label("有效的邀请（1）").click();
+    h.run_steps(3);
+    h.get_by_label("封禁（1）").click();
+    h.run_steps(3);
+    let code = tlschat::net::safety::short_safety_code(&[9; 32]);
+    for zh in [
+        "🚪 新来的人要先敲门：由你逐个让其进入或拒绝".to_string(),
+        format!("cy（安全码 {code}，来自 127.0.0.1）请求进入"),
+        "dee（没有密钥，来自 127.0.0.2）请求进入".to_string(),
+        "让 cy 进入".to_string(),
+        "拒绝 dee".to_string(),
+        "还能使用 3 次".to_string(),
+        "24 小时后过期（".to_string(),
+        "地址 10.1.2.3".to_string(),
+        "没有给出原因".to_string(),
+        "正在等待主机让你进入…".to_string(),
+        "主机看到的你是 ana，没有密钥。".to_string(),
+    ] {
+        assert!(has_text(&h, &zh), "{zh:?} is not shown");
+    }
+    assert_no_english(&h, "the door");
+    // A kick, confirmed.
+    h.get_by_label("踢出…").click();
+    h.run_steps(3);
+    assert!(has_text(&h, "踢出 ana？"));
+    assert!(has_text(&h, "原因（可选，所有人都能看到）"));
+    assert_no_english(&h, "the kick's confirmation");
+    tlschat::i18n::set_thread(None);
 }
