@@ -119,6 +119,8 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
     (Lang::En, "warning", include_str!("../i18n/en/warning.ftl")),
     (Lang::En, "chat", include_str!("../i18n/en/chat.ftl")),
     (Lang::En, "files", include_str!("../i18n/en/files.ftl")),
+    (Lang::En, "search", include_str!("../i18n/en/search.ftl")),
+    (Lang::En, "invite", include_str!("../i18n/en/invite.ftl")),
     (
         Lang::En,
         "headless",
@@ -144,6 +146,16 @@ pub const RESOURCES: &[(Lang, &str, &str)] = &[
     ),
     (Lang::ZhCn, "chat", include_str!("../i18n/zh-CN/chat.ftl")),
     (Lang::ZhCn, "files", include_str!("../i18n/zh-CN/files.ftl")),
+    (
+        Lang::ZhCn,
+        "search",
+        include_str!("../i18n/zh-CN/search.ftl"),
+    ),
+    (
+        Lang::ZhCn,
+        "invite",
+        include_str!("../i18n/zh-CN/invite.ftl"),
+    ),
     (
         Lang::ZhCn,
         "headless",

@@ -1,0 +1,21 @@
+# The file dialog (open a PEM file, save the conversation or a chain).
+files-cannot-list = Cannot list { $dir }: { $error }
+files-type-a-name = Type a file name first.
+files-does-not-exist = { $path } does not exist.
+files-no-folder = Cannot save { $path }: the folder { $folder } does not exist.
+files-up = ⬆ Up
+files-up-hint = The folder above
+files-folder = Folder
+files-not-a-folder = { $path } is not a folder.
+files-empty = This folder is empty.
+files-nothing-shown = Nothing to show here (some files are not shown).
+files-name = File name
+files-show-all = Show all files, not only { $extensions }
+files-show-hidden = Show hidden files
+files-save-as = Save as:
+files-exists = { $path } already exists. Replace it?
+files-replace = Replace
+files-keep = Don't replace
+files-open = Open
+files-save = Save
+files-cancel = Cancel

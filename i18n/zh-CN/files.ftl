@@ -1,0 +1,21 @@
+# 文件对话框（打开 PEM 文件，保存对话或证书链）。
+files-cannot-list = 无法列出 { $dir }：{ $error }
+files-type-a-name = 请先输入文件名。
+files-does-not-exist = { $path } 不存在。
+files-no-folder = 无法保存 { $path }：文件夹 { $folder } 不存在。
+files-up = ⬆ 上一级
+files-up-hint = 上一级文件夹
+files-folder = 文件夹
+files-not-a-folder = { $path } 不是文件夹。
+files-empty = 这个文件夹是空的。
+files-nothing-shown = 这里没有可显示的内容（有些文件没有显示）。
+files-name = 文件名
+files-show-all = 显示所有文件，而不只是 { $extensions }
+files-show-hidden = 显示隐藏文件
+files-save-as = 保存为：
+files-exists = { $path } 已存在。要替换它吗？
+files-replace = 替换
+files-keep = 不替换
+files-open = 打开
+files-save = 保存
+files-cancel = 取消

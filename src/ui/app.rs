@@ -13,6 +13,7 @@ use crate::net::{
     Start,
 };
 use crate::notify::{Note, Notifier};
+use crate::tr;
 use crate::transcript::Format;
 use crate::ui::file_dialog::{FileDialog, FileType, Outcome};
 use crate::ui::frame_log::FrameLog;
@@ -45,9 +46,17 @@ fn note_for(
         crate::ui::state::action(text).map_or_else(|| text.clone(), |a| format!("{who} {a}"));
     Some(Note {
         summary: if named {
-            format!("{who} named you ({})", room.target)
+            tr!(
+                "app-note-named",
+                who = who.as_str(),
+                room = room.target.as_str()
+            )
         } else {
-            format!("{who} ({})", room.target)
+            tr!(
+                "app-note-message",
+                who = who.as_str(),
+                room = room.target.as_str()
+            )
         },
         body: text,
     })
@@ -59,10 +68,14 @@ fn note_for(
 fn knock_note(notify: Notify, room: &RoomModel) -> Option<Note> {
     let k = room.door.view.as_ref()?.knocking.last()?;
     (notify != Notify::Off).then(|| Note {
-        summary: format!("{} asks to come in ({})", k.nick, room.target),
-        body: format!(
-            "{}: let them in or refuse in tlschat's window",
-            crate::ui::door::key_words(k.key.as_ref())
+        summary: tr!(
+            "app-note-knock",
+            nick = k.nick.as_str(),
+            room = room.target.as_str()
+        ),
+        body: tr!(
+            "app-note-knock-body",
+            key = crate::ui::door::key_words(k.key.as_ref())
         ),
     })
 }
@@ -126,11 +139,11 @@ enum Purpose {
 /// The file types "Save conversation…" offers.
 const CONVERSATION_TYPES: &[FileType] = &[
     FileType {
-        label: "Plain text",
+        label: || tr!("app-type-plain"),
         extension: "txt",
     },
     FileType {
-        label: "JSON lines",
+        label: || tr!("app-type-jsonl"),
         extension: "jsonl",
     },
 ];
@@ -358,16 +371,22 @@ impl TlsChatApp {
                 crate::config::write_atomic(&path, text.as_bytes(), true)
                     .map(|()| {
                         let what = match format {
-                            Format::Plain => "plain text",
-                            Format::JsonLines => "JSON lines",
+                            Format::Plain => tr!("app-format-plain"),
+                            Format::JsonLines => tr!("app-format-jsonl"),
                         };
-                        room.set_status(format!(
-                            "Saved the conversation ({} lines, {what}) to {shown}",
-                            room.state.lines.len()
+                        room.set_status(tr!(
+                            "app-saved-conversation",
+                            lines = room.state.lines.len(),
+                            format = what,
+                            path = shown.as_str()
                         ));
                     })
                     .map_err(|e| {
-                        format!("Could not save the conversation to {shown}: {}", cause(&e))
+                        tr!(
+                            "app-save-conversation-failed",
+                            path = shown.as_str(),
+                            error = cause(&e)
+                        )
                     })
             }
             (Purpose::SaveChain, Screen::Room(room)) => {
@@ -377,9 +396,15 @@ impl TlsChatApp {
                 crate::config::write_atomic(&path, pem.as_bytes(), false)
                     .map(|()| {
                         room.details.export_result =
-                            Some(format!("Saved {count} certificate(s) to {shown}"));
+                            Some(tr!("app-saved-chain", count = count, path = shown.as_str()));
                     })
-                    .map_err(|e| format!("Could not save the chain to {shown}: {}", cause(&e)))
+                    .map_err(|e| {
+                        tr!(
+                            "app-save-chain-failed",
+                            path = shown.as_str(),
+                            error = cause(&e)
+                        )
+                    })
             }
             // The room it was for is gone.
             (_, Screen::Start) => Ok(()),
@@ -421,7 +446,8 @@ impl TlsChatApp {
                     .filter(|d| d.is_dir())
                     .map(std::path::Path::to_path_buf)
                     .or_else(|| self.last_dir.clone());
-                let dialog = FileDialog::open("Choose a PEM file", dir.as_deref(), PEM_EXTENSIONS);
+                let dialog =
+                    FileDialog::open(&tr!("app-choose-pem"), dir.as_deref(), PEM_EXTENSIONS);
                 self.dialog = Some((dialog, Purpose::Pem(field)));
             }
             Some(StartAction::Forget(target)) => {
@@ -469,7 +495,7 @@ impl TlsChatApp {
                     .or_else(dirs::document_dir)
                     .or_else(dirs::home_dir);
                 let dialog = FileDialog::save(
-                    "Save the conversation",
+                    &tr!("app-save-conversation"),
                     dir.as_deref(),
                     &format!("tlschat-{date}.txt"),
                     CONVERSATION_TYPES,
@@ -481,8 +507,7 @@ impl TlsChatApp {
                     .first()
                     .map_or_else(|| "chain.pem".into(), crate::ui::cert_view::chain_file_name);
                 let dir = self.last_dir.clone().or_else(dirs::download_dir);
-                let dialog =
-                    FileDialog::save("Save the certificate chain", dir.as_deref(), &name, &[]);
+                let dialog = FileDialog::save(&tr!("app-save-chain"), dir.as_deref(), &name, &[]);
                 self.dialog = Some((dialog, Purpose::SaveChain));
             }
             RoomAction::Send(command) => {
@@ -659,6 +684,7 @@ mod tests {
 
     #[test]
     fn a_knock_is_notified_unless_notifications_are_off() {
+        crate::i18n::set_thread(crate::i18n::Lang::En);
         let mut room = RoomModel::new(Role::Host, "127.0.0.1:7463".into(), "hana".into());
         room.apply(NetEvent::Door(Box::new(crate::net::DoorView {
             knocking: vec![crate::net::KnockView {

@@ -66,10 +66,10 @@ fn nick_color(nick: &str, visuals: &egui::Visuals) -> Color32 {
 
 fn delivery_text(d: &Delivery) -> (&'static str, String) {
     match d {
-        Delivery::Sending => ("⏳", "sending".into()),
-        Delivery::Delivered => ("✔", "delivered".into()),
-        Delivery::Sent => ("➡", "sent (plain-text room: no delivery receipt)".into()),
-        Delivery::NotDelivered(why) => ("✖", format!("not delivered: {why}")),
+        Delivery::Sending => ("⏳", crate::tr!("chat-sending")),
+        Delivery::Delivered => ("✔", crate::tr!("chat-delivered")),
+        Delivery::Sent => ("➡", crate::tr!("chat-sent")),
+        Delivery::NotDelivered(why) => ("✖", crate::tr!("chat-not-delivered", why = why.as_str())),
     }
 }
 
@@ -226,7 +226,7 @@ fn layout(
             nick_color(&line.nick, &style.visuals)
         };
         let who = if line.is_own() {
-            format!("{} (you)", line.nick)
+            crate::tr!("chat-you", nick = line.nick.as_str())
         } else {
             line.nick.clone()
         };
@@ -393,6 +393,8 @@ impl<'a> Look<'a> {
         self.width.to_bits().hash(&mut h);
         self.colors.hash(&mut h);
         self.me.hash(&mut h);
+        // A line's words ("(you)", its delivery) are in the language.
+        crate::i18n::current().hash(&mut h);
         line.hash(&mut h);
         marks.found.iter().for_each(|f| f.range.hash(&mut h));
         marks.current.hash(&mut h);
@@ -499,7 +501,7 @@ pub fn conversation_ui(
                             .sense(Sense::click()),
                     );
                     if matches!(line.delivery, Some(Delivery::NotDelivered(_)))
-                        && ui.small_button("Resend").clicked()
+                        && ui.small_button(crate::tr!("chat-resend")).clicked()
                     {
                         resend = Some(line.id);
                     }

@@ -16,6 +16,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::tr;
+
 /// Open an existing file, or choose where to save.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DialogKind {
@@ -43,10 +45,10 @@ struct Entry {
 
 /// A file type the save dialog offers: choosing it changes the name's
 /// extension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy)]
 pub struct FileType {
-    /// What the user reads: "Plain text".
-    pub label: &'static str,
+    /// What the user reads ("Plain text"), in the current language.
+    pub label: fn() -> String,
     /// The extension, without the dot: "txt".
     pub extension: &'static str,
 }
@@ -185,7 +187,11 @@ impl FileDialog {
                     .sort_by(|a, b| b.is_dir.cmp(&a.is_dir).then(a.name.cmp(&b.name)));
             }
             Err(e) => {
-                self.error = Some(format!("Cannot list {}: {e}", self.dir.display()));
+                self.error = Some(tr!(
+                    "files-cannot-list",
+                    dir = self.dir.display().to_string(),
+                    error = e.to_string()
+                ));
             }
         }
     }
@@ -204,7 +210,7 @@ impl FileDialog {
     /// The user asked to open or save what the name field names.
     fn choose(&mut self) -> Option<Outcome> {
         if self.name.trim().is_empty() {
-            self.error = Some("Type a file name first.".into());
+            self.error = Some(tr!("files-type-a-name"));
             return None;
         }
         let path = self.target();
@@ -216,16 +222,19 @@ impl FileDialog {
         match self.kind {
             DialogKind::Open if path.is_file() => Some(Outcome::Chosen(path)),
             DialogKind::Open => {
-                self.error = Some(format!("{} does not exist.", path.display()));
+                self.error = Some(tr!(
+                    "files-does-not-exist",
+                    path = path.display().to_string()
+                ));
                 None
             }
             DialogKind::Save => {
                 let folder = path.parent().unwrap_or(Path::new("/"));
                 if !folder.is_dir() {
-                    self.error = Some(format!(
-                        "Cannot save {}: the folder {} does not exist.",
-                        path.display(),
-                        folder.display()
+                    self.error = Some(tr!(
+                        "files-no-folder",
+                        path = path.display().to_string(),
+                        folder = folder.display().to_string()
                     ));
                     None
                 } else if path.exists() {
@@ -279,14 +288,14 @@ impl FileDialog {
         ui.horizontal(|ui| {
             let up = self.dir.parent().map(Path::to_path_buf);
             if ui
-                .add_enabled(up.is_some(), egui::Button::new("⬆ Up"))
-                .on_hover_text("The folder above")
+                .add_enabled(up.is_some(), egui::Button::new(tr!("files-up")))
+                .on_hover_text(tr!("files-up-hint"))
                 .clicked()
                 && let Some(up) = up
             {
                 self.enter(up);
             }
-            let l = ui.label("Folder");
+            let l = ui.label(tr!("files-folder"));
             let r = ui
                 .add(egui::TextEdit::singleline(&mut self.dir_text).desired_width(f32::INFINITY))
                 .labelled_by(l.id);
@@ -295,7 +304,10 @@ impl FileDialog {
                 if typed.is_dir() {
                     self.enter(typed);
                 } else {
-                    self.error = Some(format!("{} is not a folder.", typed.display()));
+                    self.error = Some(tr!(
+                        "files-not-a-folder",
+                        path = typed.display().to_string()
+                    ));
                 }
             }
         });
@@ -314,9 +326,9 @@ impl FileDialog {
                 .show_rows(ui, row, self.entries.len().max(1), |ui, rows| {
                     if self.entries.is_empty() && self.error.is_none() {
                         ui.weak(if self.hidden && self.all {
-                            "This folder is empty."
+                            tr!("files-empty")
                         } else {
-                            "Nothing to show here (some files are not shown)."
+                            tr!("files-nothing-shown")
                         });
                         return;
                     }
@@ -352,7 +364,7 @@ impl FileDialog {
     fn name_ui(&mut self, ui: &mut egui::Ui) -> Option<Outcome> {
         let mut outcome = None;
         ui.horizontal(|ui| {
-            let l = ui.label("File name");
+            let l = ui.label(tr!("files-name"));
             let r = ui
                 .add(egui::TextEdit::singleline(&mut self.name).desired_width(f32::INFINITY))
                 .labelled_by(l.id);
@@ -370,21 +382,23 @@ impl FileDialog {
             match self.kind {
                 DialogKind::Save => self.types_ui(ui),
                 DialogKind::Open if !self.extensions.is_empty() => {
-                    let label = format!(
-                        "Show all files, not only {}",
-                        self.extensions
-                            .iter()
-                            .map(|e| format!(".{e}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    );
+                    let extensions = self
+                        .extensions
+                        .iter()
+                        .map(|e| format!(".{e}"))
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let label = tr!("files-show-all", extensions = extensions);
                     if ui.checkbox(&mut self.all, label).changed() {
                         self.refresh();
                     }
                 }
                 DialogKind::Open => {}
             }
-            if ui.checkbox(&mut self.hidden, "Show hidden files").changed() {
+            if ui
+                .checkbox(&mut self.hidden, tr!("files-show-hidden"))
+                .changed()
+            {
                 self.refresh();
             }
         });
@@ -396,14 +410,14 @@ impl FileDialog {
         if self.types.is_empty() {
             return;
         }
-        ui.label("Save as:");
+        ui.label(tr!("files-save-as"));
         let current = Path::new(self.name.trim())
             .extension()
             .map(|e| e.to_string_lossy().to_ascii_lowercase());
         for t in self.types {
             let on = current.as_deref() == Some(t.extension);
             if ui
-                .selectable_label(on, format!("{} (.{})", t.label, t.extension))
+                .selectable_label(on, format!("{} (.{})", (t.label)(), t.extension))
                 .clicked()
             {
                 self.set_type(*t);
@@ -415,13 +429,13 @@ impl FileDialog {
     fn confirm_ui(&mut self, ui: &mut egui::Ui, path: &Path, outcome: &mut Option<Outcome>) {
         ui.colored_label(
             ui.visuals().warn_fg_color,
-            format!("{} already exists. Replace it?", path.display()),
+            tr!("files-exists", path = path.display().to_string()),
         );
         ui.horizontal(|ui| {
-            if ui.button("Replace").clicked() {
+            if ui.button(tr!("files-replace")).clicked() {
                 *outcome = Some(Outcome::Chosen(path.to_path_buf()));
             }
-            if ui.button("Don't replace").clicked() {
+            if ui.button(tr!("files-keep")).clicked() {
                 self.confirm = None;
             }
         });
@@ -430,8 +444,8 @@ impl FileDialog {
     fn buttons_ui(&mut self, ui: &mut egui::Ui, outcome: &mut Option<Outcome>) {
         ui.horizontal(|ui| {
             let ok = match self.kind {
-                DialogKind::Open => "Open",
-                DialogKind::Save => "Save",
+                DialogKind::Open => tr!("files-open"),
+                DialogKind::Save => tr!("files-save"),
             };
             if ui
                 .add_enabled(!self.name.trim().is_empty(), egui::Button::new(ok))
@@ -439,7 +453,7 @@ impl FileDialog {
             {
                 *outcome = self.choose();
             }
-            if ui.button("Cancel").clicked() {
+            if ui.button(tr!("files-cancel")).clicked() {
                 *outcome = Some(Outcome::Cancelled);
             }
         });
@@ -504,7 +518,7 @@ mod tests {
     #[test]
     fn a_file_type_changes_the_extension() {
         const TYPES: &[FileType] = &[FileType {
-            label: "JSON lines",
+            label: || "JSON lines".into(),
             extension: "jsonl",
         }];
         let mut d = FileDialog::save("Save", None, "chat.txt", TYPES);

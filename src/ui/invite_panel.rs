@@ -6,10 +6,12 @@ use egui::{RichText, Ui};
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::invite::Invite;
 use crate::net::safety::safety_code;
+use crate::tr;
 
 /// What an invite does, for the hover text of its copy button.
-const INVITE_HINT: &str = "A link that joins this room and trusts exactly this certificate: \
-                           send it to whoever you invite";
+fn invite_hint() -> String {
+    tr!("invite-hint")
+}
 
 /// The safety code of a certificate, large enough to read out.
 pub fn safety_code_ui(ui: &mut Ui, cert: &CertInfo) {
@@ -25,15 +27,15 @@ pub fn safety_code_ui(ui: &mut Ui, cert: &CertInfo) {
 pub fn invite_panel_ui(ui: &mut Ui, leaf: &CertInfo, invites: &[Invite]) {
     let fp = fingerprint(&leaf.sha256);
     ui.horizontal_wrapped(|ui| {
-        ui.label("Your certificate's fingerprint — members should see the same:");
+        ui.label(tr!("invite-fingerprint"));
         ui.label(RichText::new(&fp).monospace().strong());
-        if ui.small_button("Copy fingerprint").clicked() {
+        if ui.small_button(tr!("invite-copy-fingerprint")).clicked() {
             ui.ctx().copy_text(fp.clone());
         }
     });
     ui.horizontal_wrapped(|ui| {
-        ui.label("Safety code (members see the same):")
-            .on_hover_text("Read it to each other, by phone or in person: the same code means the same certificate");
+        ui.label(tr!("invite-safety-code"))
+            .on_hover_text(tr!("invite-safety-code-hint"));
         safety_code_ui(ui, leaf);
     });
     let Some((first, others)) = invites.split_first() else {
@@ -42,15 +44,15 @@ pub fn invite_panel_ui(ui: &mut Ui, leaf: &CertInfo, invites: &[Invite]) {
     ui.horizontal_wrapped(|ui| {
         if first.code.is_some() {
             let days = crate::net::door::START_INVITE_DAYS;
-            ui.label(format!("Invite (anyone with it may come in, for {days} days):"))
-                .on_hover_text("The room's start invitation: it works for whoever has the link until it expires or you revoke it. New invite below makes links for one member");
+            ui.label(tr!("invite-start", days = days))
+                .on_hover_text(tr!("invite-start-hint"));
         } else {
-            ui.label("Invite:");
+            ui.label(tr!("invite-label"));
         }
         ui.label(RichText::new(first.link()).monospace());
         if ui
-            .button("Copy invite")
-            .on_hover_text(INVITE_HINT)
+            .button(tr!("invite-copy"))
+            .on_hover_text(invite_hint())
             .clicked()
         {
             ui.ctx().copy_text(first.link());
@@ -59,20 +61,21 @@ pub fn invite_panel_ui(ui: &mut Ui, leaf: &CertInfo, invites: &[Invite]) {
     if others.is_empty() {
         return;
     }
-    egui::CollapsingHeader::new(format!(
-        "Invites for the other addresses ({})",
-        others.len()
-    ))
-    .id_salt("other_invites")
-    .show(ui, |ui| {
-        for invite in others {
-            ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(invite.link()).monospace());
-                let label = format!("Copy invite for {}", invite.host);
-                if ui.small_button(label).on_hover_text(INVITE_HINT).clicked() {
-                    ui.ctx().copy_text(invite.link());
-                }
-            });
-        }
-    });
+    egui::CollapsingHeader::new(tr!("invite-others", count = others.len()))
+        .id_salt("other_invites")
+        .show(ui, |ui| {
+            for invite in others {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(invite.link()).monospace());
+                    let label = tr!("invite-copy-for", host = invite.host.as_str());
+                    if ui
+                        .small_button(label)
+                        .on_hover_text(invite_hint())
+                        .clicked()
+                    {
+                        ui.ctx().copy_text(invite.link());
+                    }
+                });
+            }
+        });
 }

@@ -61,13 +61,12 @@ impl std::fmt::Display for MatchCount {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::NoQuery => Ok(()),
-            Self::NoMatches => f.write_str("No matches"),
-            Self::At { current, of } => write!(
-                f,
-                "{} of {}",
-                crate::ui::state::grouped(*current as u64),
-                crate::ui::state::grouped(*of as u64)
-            ),
+            Self::NoMatches => f.write_str(&crate::tr!("search-no-matches")),
+            Self::At { current, of } => f.write_str(&crate::tr!(
+                "search-at",
+                current = crate::ui::state::grouped(*current as u64),
+                of = crate::ui::state::grouped(*of as u64)
+            )),
         }
     }
 }
@@ -314,6 +313,7 @@ mod tests {
 
     #[test]
     fn counts_from_the_newest_and_moves_both_ways() {
+        crate::i18n::set_thread(crate::i18n::Lang::En);
         let lines: Vec<ChatLine> = ["find me", "not this", "find me too", "/me finds FIND"]
             .iter()
             .zip(1..)
@@ -352,6 +352,9 @@ mod tests {
         s.query = "zebra".into();
         s.update(&lines, 0);
         assert_eq!(s.count().to_string(), "No matches");
+        crate::i18n::set_thread(crate::i18n::Lang::ZhCn);
+        assert_eq!(s.count().to_string(), "没有匹配");
+        crate::i18n::set_thread(crate::i18n::Lang::En);
     }
 
     #[test]
@@ -392,6 +395,7 @@ mod tests {
 
     #[test]
     fn new_lines_are_searched_alone_and_keep_the_current_match() {
+        crate::i18n::set_thread(crate::i18n::Lang::En);
         let mut lines = vec![line(1, "one match"), line(2, "another match")];
         let mut s = Search::default();
         s.open();
