@@ -91,9 +91,11 @@ door-cancel = Cancel
 ## The lobby: the host's side, then the member's.
 
 door-asks = { $nick } ({ $key }, from { $address }) asks to come in
-door-key-hover =
+door-key-details =
     key { $fingerprint }
     safety code { $code }
+door-key-hover =
+    { $key }
     Compare it with the one they see on their start screen
 door-let-in = Let { $nick } in
 door-let-in-hover = They come in and are remembered by their key

@@ -131,9 +131,6 @@ room-member-you = { $name } (you)
 room-member-plain = { $name } · plain text
 room-member-muted = { $name } · muted
 room-no-key = no key
-room-key-hover =
-    key { $fingerprint }
-    safety code { $code }
 
 ## The message box.
 

@@ -84,9 +84,11 @@ door-cancel = 取消
 ## 等候区：先是主机这边，再是成员那边。
 
 door-asks = { $nick }（{ $key }，来自 { $address }）请求进入
-door-key-hover =
+door-key-details =
     密钥 { $fingerprint }
     安全码 { $code }
+door-key-hover =
+    { $key }
     请和对方在其开始界面上看到的安全码核对
 door-let-in = 让 { $nick } 进入
 door-let-in-hover = 对方进入聊天室，并凭其密钥被记住

@@ -107,9 +107,6 @@ room-member-you = { $name }（你）
 room-member-plain = { $name } · 纯文本
 room-member-muted = { $name } · 已禁言
 room-no-key = 没有密钥
-room-key-hover =
-    密钥 { $fingerprint }
-    安全码 { $code }
 
 ## 消息框。
 

@@ -216,9 +216,6 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], String> {
     Ok(out)
 }
 
-/// What is shown instead of a key hash for a certificate without one.
-const NO_KEY: &str = "none (WebPKI cannot parse this certificate)";
-
 /// SHA-256 of some bytes.
 #[must_use]
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -426,11 +423,12 @@ impl CertInfo {
         matches!((self.spki_sha256, other.spki_sha256), (Some(a), Some(b)) if a == b)
     }
 
-    /// The key's SHA-256 as `SHA256:hex`, or why there is none.
+    /// The key's SHA-256 as `SHA256:hex`, or why there is none (in the
+    /// thread's language: this is words for the window or the terminal).
     #[must_use]
     pub fn key_fingerprint(&self) -> String {
         self.spki_sha256
-            .map_or_else(|| NO_KEY.to_string(), |k| fingerprint(&k))
+            .map_or_else(|| crate::tr!("cert-no-key"), |k| fingerprint(&k))
     }
 
     /// The name to show for this certificate: its CN, else its subject.

@@ -191,9 +191,7 @@ fn fingerprint_rows(ui: &mut Ui, cert: &CertInfo) {
         &format!("SHA1:{}", hex(&cert.sha1)),
         &tr!("cert-copy-sha1"),
     );
-    let key = cert
-        .spki_sha256
-        .map_or_else(|| tr!("cert-no-key"), |k| fingerprint(&k));
+    let key = cert.key_fingerprint();
     mono_row(
         ui,
         &tr!("cert-key-sha256"),

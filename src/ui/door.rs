@@ -229,6 +229,15 @@ pub fn key_words(key: Option<&[u8; 32]>) -> String {
     )
 }
 
+/// A member's key in full, on two lines: its fingerprint and its whole
+/// safety code.
+#[must_use]
+pub fn key_details(key: &[u8; 32]) -> String {
+    let fingerprint = crate::net::certinfo::fingerprint(key);
+    let code = crate::net::safety::safety_code(key);
+    tr!("door-key-details", fingerprint = fingerprint, code = code)
+}
+
 /// How many an invitation admits, in words.
 #[must_use]
 pub fn uses_words(uses_left: Option<u32>) -> String {

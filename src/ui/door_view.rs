@@ -14,7 +14,9 @@ use egui::{Color32, RichText, Ui};
 use crate::net::door::Access;
 use crate::net::{DisconnectKind, DoorCommand, DoorView, MemberInfo};
 use crate::tr;
-use crate::ui::door::{DoorModel, ban_target_words, expiry_words, key_words, uses_words};
+use crate::ui::door::{
+    DoorModel, ban_target_words, expiry_words, key_details, key_words, uses_words,
+};
 
 /// How many members a new invitation admits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,13 +440,7 @@ pub fn lobby_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
             let who = tr!("door-asks", nick = nick, key = key, address = address);
             let r = ui.label(RichText::new(who).strong());
             if let Some(key) = &knock.key {
-                let fingerprint = crate::net::certinfo::fingerprint(key);
-                let code = crate::net::safety::safety_code(key);
-                r.on_hover_text(tr!(
-                    "door-key-hover",
-                    fingerprint = fingerprint,
-                    code = code
-                ));
+                r.on_hover_text(tr!("door-key-hover", key = key_details(key)));
             }
             if ui
                 .button(tr!("door-let-in", nick = knock.nick.as_str()))

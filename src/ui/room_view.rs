@@ -913,13 +913,7 @@ fn key_line_ui(ui: &mut Ui, m: &MemberInfo) {
     };
     let r = ui.add(egui::Label::new(text).truncate());
     if let (Some(key), false) = (&m.key, m.is_host) {
-        let fingerprint = crate::net::certinfo::fingerprint(key);
-        let code = crate::net::safety::safety_code(key);
-        r.on_hover_text(tr!(
-            "room-key-hover",
-            fingerprint = fingerprint,
-            code = code
-        ));
+        r.on_hover_text(crate::ui::door::key_details(key));
     }
 }
 
