@@ -83,8 +83,8 @@ fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
             target = shown(&info.target),
             addr = info.peer_addr.to_string(),
             protocol = info.protocol.to_string(),
-            suite = info.cipher_suite_name().to_string(),
-            kx = info.key_exchange_name().to_string(),
+            suite = info.cipher_suite_name(),
+            kx = info.key_exchange_name(),
             alpn = alpn,
             kind = info.handshake_kind.to_string(),
             ms = format!("{:.1}", info.handshake_us as f64 / 1000.0)
