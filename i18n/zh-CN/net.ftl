@@ -9,7 +9,7 @@ net-age-days = { $n } 天
 
 ## 证书为什么不被信任（警告页的“原因”）。
 net-trust-unknown-issuer = 该证书由这台电脑不信任的证书颁发机构签发
-net-trust-self-signed = 该证书是自签名的：除了主持人自己，没有任何人为它担保
+net-trust-self-signed = 该证书是自签名的，除了主持人自己，没有任何人为它担保
 net-trust-expired = 该证书已于 { $date } 过期，距今 { $age }{ $clock ->
     [yes] （如果这看起来不对，请检查这台电脑的时钟）
    *[no] {""}
