@@ -17,6 +17,7 @@ mod fuzz_framing;
 mod history;
 mod hostile;
 mod hostile_print;
+mod i18n;
 mod invite;
 mod keys;
 mod moderation;
