@@ -73,7 +73,7 @@ room-divider-missed = { $shown } earlier { $count ->
         [one] message is
        *[other] messages are
     } no longer kept
-# NOT_KEPT is empty, or " · " and room-divider-not-kept.
+# NOT_KEPT is empty, or room-divider-not-kept.
 room-divider-new = { $shown } new { $count ->
         [one] message
        *[other] messages
@@ -82,7 +82,7 @@ room-divider-earlier = { $shown } earlier { $count ->
         [one] message
        *[other] messages
     }{ $not_kept }
-room-divider-not-kept = { $count ->
+room-divider-not-kept = {" · "}{ $count ->
         [one] 1 more was
        *[other] { $shown } more were
     } not kept

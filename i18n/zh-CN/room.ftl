@@ -52,14 +52,14 @@ room-divider-missed-away = { $count ->
 room-divider-missed = { $count ->
        *[other] 更早的 { $shown } 条消息已不再保存
     }
-# NOT_KEPT 为空，或是“ · ”加上 room-divider-not-kept。
+# NOT_KEPT 为空，或是 room-divider-not-kept。
 room-divider-new = { $count ->
        *[other] 你离开期间有 { $shown } 条新消息
     }{ $not_kept }
 room-divider-earlier = { $count ->
        *[other] 更早的 { $shown } 条消息
     }{ $not_kept }
-room-divider-not-kept = { $count ->
+room-divider-not-kept = {" · "}{ $count ->
        *[other] 另有 { $shown } 条没有被保存
     }
 

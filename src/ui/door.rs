@@ -8,11 +8,11 @@
 //! Everything a peer chose (nicknames) comes safe to show from the net
 //! layer ([`crate::net::safe_event`]); it is drawn as text, never read.
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 use crate::net::door::{Access, BanTarget};
 use crate::net::invite::Invite;
 use crate::net::{DoorCommand, DoorView, InvitationView, KnockView, MemberInfo, NetEvent};
-use crate::tr;
+use crate::{msg, tr};
 
 /// An invitation just made: its links carry the secret code, which the
 /// host keeps only as a hash, so they are shown this once.
@@ -124,8 +124,8 @@ pub enum Typed {
 /// What the host's message box takes for the door (the same commands as
 /// the headless host's).
 #[must_use]
-pub fn host_help() -> String {
-    tr!("door-help")
+pub fn host_help() -> Msg {
+    msg!("door-help")
 }
 
 impl DoorModel {
@@ -220,11 +220,17 @@ pub fn ban_target_words(target: &BanTarget) -> String {
 /// has no key.
 #[must_use]
 pub fn key_words(key: Option<&[u8; 32]>) -> String {
+    key_msg(key).text()
+}
+
+/// [`key_words`] as a message.
+#[must_use]
+pub fn key_msg(key: Option<&[u8; 32]>) -> Msg {
     key.map_or_else(
-        || tr!("door-no-key"),
+        || msg!("door-no-key"),
         |k| {
             let code = crate::net::safety::short_safety_code(k);
-            tr!("door-safety-code", code = code)
+            msg!("door-safety-code", code = code)
         },
     )
 }

@@ -339,6 +339,11 @@ impl RoomView {
     /// the order asked (every one of them: a shortcut and Enter in the
     /// same frame are two actions).
     pub fn ui(&mut self, ui: &mut Ui, around: Surroundings) -> Vec<RoomAction> {
+        // What tlschat said in the conversation, in the window's language
+        // (it may have just changed): the lines are laid out again.
+        if self.state.relabel(crate::i18n::current()) {
+            self.conversation.heights.invalidate();
+        }
         let (action, scroll) = self.keys(ui, around);
         let mut actions: Vec<RoomAction> = action.into_iter().collect();
         actions.extend(self.top_ui(ui, around.notify_service));
