@@ -5,6 +5,7 @@ cert-title = Connection and certificate
 cert-page-overview = Overview
 cert-page-wire = Handshake on the wire
 cert-heading-connection = Connection
+cert-keylog = ⚠ writing TLS secrets to { $path } — anyone who reads it can decrypt this session
 cert-heading-refused = The certificate that was refused
 cert-heading-own = Your certificate (what members are shown)
 cert-heading-host = The host's certificate

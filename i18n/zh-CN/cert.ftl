@@ -4,6 +4,7 @@ cert-title = 连接与证书
 cert-page-overview = 概览
 cert-page-wire = 线路上的握手
 cert-heading-connection = 连接
+cert-keylog = ⚠ 正在把 TLS 秘密写入 { $path }——任何读到这个文件的人都能解密这次会话
 cert-heading-refused = 被拒绝的证书
 cert-heading-own = 你的证书（成员看到的就是它）
 cert-heading-host = 主机的证书
@@ -113,8 +114,8 @@ cert-walk-finished-title = Finished
 cert-walk-messages-title = 你的消息
 
 # 第 1 步。
-cert-walk-hello-sni = tlschat 提供了 TLS 1.3 和 1.2、密钥交换组 { $groups }（首选组的密钥份额随之立即发出）、ALPN { $alpn }，以及服务器名称 { $name }（SNI，以明文发送）。
-cert-walk-hello-no-sni = tlschat 提供了 TLS 1.3 和 1.2、密钥交换组 { $groups }（首选组的密钥份额随之立即发出）和 ALPN { $alpn }；没有发送服务器名称（SNI），因为你是按 IP 地址连接的。
+cert-walk-hello-sni = tlschat 提供了以下选项：协议 TLS 1.3 和 1.2；密钥交换组 { $groups }（首选组的密钥份额随之立即发出）；ALPN { $alpn }；以及服务器名称 { $name }（SNI，以明文发送）。
+cert-walk-hello-no-sni = tlschat 提供了以下选项：协议 TLS 1.3 和 1.2；密钥交换组 { $groups }（首选组的密钥份额随之立即发出）；ALPN { $alpn }。它没有发送服务器名称（SNI），因为你是按 IP 地址连接的。
 
 # 第 2 步。
 cert-walk-chose = { $protocol }，加密套件 { $suite }，密钥交换 { $group }。

@@ -25,7 +25,7 @@ room-hosting = 正在作为主机运行
 room-hosting-cert = 正在作为主机运行 · 你的证书 { $fingerprint }
 room-secure = 安全 · { $protocol } · 由 { $anchor } 验证
 room-not-verified = 未验证 · { $protocol } · 因你设的例外而信任（{ $code }）
-room-keylog = { $status } · ⚠ 密钥材料正被写入密钥日志
+room-keylog = { $status } · ⚠ TLS 秘密正被写入密钥日志
 
 ## 对话中的通知。
 

@@ -732,7 +732,7 @@ fn connection_section_ui(ui: &mut Ui, c: &ConnectionInfo) {
     if let Some(path) = &c.keylog {
         ui.colored_label(
             ui.visuals().warn_fg_color,
-            format!("⚠ {}", crate::net::tlsopts::keylog_warning(path)),
+            tr!("cert-keylog", path = path.display().to_string()),
         );
     }
     connection_ui(ui, c);
