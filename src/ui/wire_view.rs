@@ -179,7 +179,8 @@ fn field_ui(
     }
 }
 
-fn spaced_hex(bytes: &[u8]) -> String {
+/// Bytes as hex in groups of two, as a packet dump shows them.
+pub(crate) fn spaced_hex(bytes: &[u8]) -> String {
     bytes
         .iter()
         .map(|b| format!("{b:02x}"))

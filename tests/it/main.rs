@@ -10,6 +10,7 @@ mod abuse;
 mod bound;
 mod chat;
 mod cli;
+mod demo_relay;
 mod desktop;
 mod door;
 mod door_cli;
