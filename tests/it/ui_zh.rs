@@ -6,9 +6,10 @@
 //! in Chinese on their own.
 
 use crate::common::{self, Pki, join_config, window};
+use common::lang::{assert_no_chinese, assert_no_english, has_text, texts};
 
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use tlschat::i18n::Lang;
 use tlschat::net::door::{Access, BanTarget};
 use tlschat::net::{
@@ -38,121 +39,10 @@ fn in_the_room(lang: Lang) -> (App<'static>, App<'static>) {
     (h, m)
 }
 
-/// Every text the window shows now: each node's label and value.
-fn texts<S>(a: &Harness<'_, S>) -> Vec<String> {
-    a.query_all_by(|_| true)
-        .flat_map(|n| {
-            let n = n.accesskit_node();
-            [n.label(), n.value()]
-        })
-        .flatten()
-        .filter(|t| !t.trim().is_empty())
-        .collect()
-}
-
-/// Names that are made of plain words: the test CA's.
-const NAMES: &[&str] = &["Test Root CA"];
-
-/// Single words that are names: the program, people and hosts, a TLS
-/// message, and keys as the keyboard names them.
-const WORDS: &[&str] = &[
-    "tlschat",
-    "ana",
-    "hana",
-    "bo",
-    "cy",
-    "dee",
-    "eve",
-    "localhost",
-    "Finished",
-    "Enter",
-    "Shift",
-    "Ctrl",
-    "Esc",
-    "Page",
-    "Up",
-    "Down",
-];
-
-/// The words of `text` that read as English: runs of at least two ASCII
-/// letters that are not a name above, a command (`/nick`), an acronym or
-/// a name in CamelCase (`TLS`, `ClientHello`, `Diffie-Hellman`,
-/// `subjectAltName`), nor hold a digit or `_`, `=`, `.`, `:` (hex,
-/// addresses, `X25519`, `AES-256-GCM`, `CN=…`, `ECDSA_NISTP256_SHA256`).
-fn english_words(text: &str) -> Vec<String> {
-    let mut text = text.to_string();
-    for name in NAMES {
-        text = text.replace(name, " ");
-    }
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_-=/.:".contains(c)))
-        .filter(|w| {
-            w.chars().filter(char::is_ascii_alphabetic).count() >= 2
-                && !w.starts_with('/')
-                && !w.chars().any(|c| c.is_ascii_digit() || "_=.:".contains(c))
-                && !w.chars().skip(1).any(|c| c.is_ascii_uppercase())
-                && !WORDS.contains(w)
-        })
-        .map(str::to_string)
-        .collect()
-}
-
-/// What egui itself names for screen readers, never drawn: a window's
-/// collapse and close buttons, and the edges of resizable windows and
-/// panels.
-fn egui_own(text: &str) -> bool {
-    ["Hide", "Show", "Close window"].contains(&text) || text.starts_with("Resize ")
-}
-
-/// Fails with every text of the window that has English words left.
-fn assert_no_english<S>(a: &Harness<'_, S>, what: &str) {
-    let left: Vec<(String, Vec<String>)> = texts(a)
-        .into_iter()
-        .filter(|t| !egui_own(t))
-        .filter_map(|t| {
-            let words = english_words(&t);
-            (!words.is_empty()).then_some((t, words))
-        })
-        .collect();
-    assert!(left.is_empty(), "English left in {what}: {left:#?}");
-}
-
-/// Whether a text has a Chinese character (CJK Unified Ideographs, or the
-/// ideographic punctuation and full-width forms).
-fn is_chinese(text: &str) -> bool {
-    text.chars().any(|c| {
-        matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
-    })
-}
-
-/// Whether some widget's label contains `text`.
-fn has_text<S>(a: &Harness<'_, S>, text: &str) -> bool {
-    a.query_all_by_label_contains(text).next().is_some()
-}
-
 /// Opens the member's connection details from its address bar.
 fn open_details(m: &mut App<'static>, verified_by: &str) {
     m.get_by_label_contains(verified_by).click();
     m.run_steps(3);
-}
-
-#[test]
-fn the_english_words_are_found_and_names_are_not() {
-    assert_eq!(
-        english_words("安全 · TLS 1.3 · 由 Test Root CA 验证, the ClientHello"),
-        ["the"]
-    );
-    assert!(
-        english_words(
-            "ecdsa-with-SHA256 X25519MLKEM768 Diffie-Hellman subjectAltName (2.5.29.17) \
-             /nick 名字 SHA256:ab12 CN=localhost Shift+Enter tlschat/1"
-        )
-        .is_empty()
-    );
-    assert_eq!(
-        english_words("Secure · expires in 29 days"),
-        ["Secure", "expires", "in", "days"]
-    );
-    assert!(is_chinese("连接") && is_chinese("（") && !is_chinese("a · b — c…"));
 }
 
 #[test]
@@ -176,7 +66,7 @@ fn a_room_and_its_connection_details_in_chinese_have_no_english_left() {
         &m,
         "你已进入聊天室，名字是 ana（这里还有另外 1 人）"
     ));
-    assert_no_english(&m, "the member's room");
+    assert_no_english(&m, "the member's room", &[]);
 
     // The details: the connection, the walk-through, the certificate.
     open_details(&mut m, "由 Test Root CA 验证");
@@ -207,13 +97,13 @@ fn a_room_and_its_connection_details_in_chinese_have_no_english_left() {
                 || t.starts_with(&format!("{year}年"))),
         "no date in Chinese"
     );
-    assert_no_english(&m, "the connection details");
+    assert_no_english(&m, "the connection details", &[]);
 
     // The keyboard shortcuts.
     m.key_press(egui::Key::F1);
     m.run_steps(3);
     assert!(has_text(&m, "键盘快捷键"));
-    assert_no_english(&m, "the keyboard shortcuts");
+    assert_no_english(&m, "the keyboard shortcuts", &[]);
 }
 
 #[test]
@@ -228,11 +118,7 @@ fn in_english_the_room_and_the_details_have_no_chinese() {
     assert!(has_text(&m, "How this connection was secured"));
     assert!(has_text(&m, "The host sent 1 certificate, for localhost."));
     assert!(has_text(&m, "show or hide these shortcuts"));
-    let chinese: Vec<String> = texts(&m).into_iter().filter(|t| is_chinese(t)).collect();
-    assert!(
-        chinese.is_empty(),
-        "Chinese in the English window: {chinese:#?}"
-    );
+    assert_no_chinese(&m, "the English window");
 }
 
 /// The host's door, what it asks of a member it puts out, and the
@@ -343,12 +229,12 @@ fn the_door_in_chinese_has_no_english_left() {
     ] {
         assert!(has_text(&h, &zh), "{zh:?} is not shown");
     }
-    assert_no_english(&h, "the door");
+    assert_no_english(&h, "the door", &[]);
     // A kick, confirmed.
     h.get_by_label("踢出…").click();
     h.run_steps(3);
     assert!(has_text(&h, "踢出 ana？"));
     assert!(has_text(&h, "原因（可选，所有人都能看到）"));
-    assert_no_english(&h, "the kick's confirmation");
+    assert_no_english(&h, "the kick's confirmation", &[]);
     tlschat::i18n::set_thread(None);
 }

@@ -3,6 +3,7 @@
 //! plain-text TLS client (no ALPN), like `openssl s_client`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod lang;
 pub mod window;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
