@@ -47,10 +47,10 @@ room-knock = { $nick }（{ $key }）请求进入：请在上方点击“让 { $n
 ## 保存的历史消息在哪里结束。SHOWN 是按千位分组的 COUNT。
 
 room-divider-missed-away = { $count ->
-       *[other] 你离开期间的 { $shown } 条消息没有被保存
+       *[other] 你离开期间的 { $shown } 条消息没有被保留
     }
 room-divider-missed = { $count ->
-       *[other] 更早的 { $shown } 条消息已不再保存
+       *[other] 更早的 { $shown } 条消息已不再保留
     }
 # NOT_KEPT 为空，或是 room-divider-not-kept。
 room-divider-new = { $count ->
@@ -60,16 +60,16 @@ room-divider-earlier = { $count ->
        *[other] 更早的 { $shown } 条消息
     }{ $not_kept }
 room-divider-not-kept = {" · "}{ $count ->
-       *[other] 另有 { $shown } 条没有被保存
+       *[other] 另有 { $shown } 条没有被保留
     }
 
 ## 搜索栏。
 
 room-find = 查找
 room-find-hint = 在对话中查找
-room-older = ⬆ 更早
+room-older = ⬆ 较早
 room-older-hover = 下一个匹配，往更早的消息找（Enter、F3）
-room-newer = ⬇ 更新
+room-newer = ⬇ 较新
 room-newer-hover = 上一个匹配，往更新的消息找（Shift+Enter、Shift+F3）
 room-close-search = 关闭搜索
 
