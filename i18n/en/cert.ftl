@@ -3,7 +3,6 @@
 
 cert-title = Connection and certificate
 cert-page-overview = Overview
-cert-page-wire = Handshake on the wire
 cert-heading-connection = Connection
 cert-keylog = ⚠ writing TLS secrets to { $path } — anyone who reads it can decrypt this session
 cert-heading-refused = The certificate that was refused

@@ -1,5 +1,5 @@
 # 聊天室的门（src/ui/door.rs、src/ui/door_view.rs）：邀请、等候区、踢出、封禁和禁言；
-# 以及门没有打开、或被主机请出去时成员看到的画面。
+# 以及门没有打开、或被主持人请出去时成员看到的画面。
 
 door-help = 门的命令：/invite [次数] [小时数]，/revoke 编号，/admit 昵称，/refuse 昵称，/kick 昵称 [原因]，/ban 昵称 [原因]，/unban 编号，/mute 昵称，/unmute 昵称。
 
@@ -12,7 +12,7 @@ door-usage-knocker = 昵称（正在敲门的人）
 door-usage-nick-reason = 昵称 [原因]
 door-usage-nick = 昵称
 door-nobody-knocking = 没有名叫 { $nick } 的人在敲门
-door-host-only = 只有主机才能使用 /{ $command }
+door-host-only = 只有主持人才能使用 /{ $command }
 
 ## 封禁的是什么、谁在敲门、一个邀请还能用几次、到什么时候。
 
@@ -30,7 +30,7 @@ door-minutes = { $count } 分钟
 door-hours = { $count } 小时
 door-days = { $count } 天
 
-## 主机的门，在邀请面板下方。
+## 主持人的门，在邀请面板下方。
 
 door-open = ⚠ 这个聊天室是开放的：任何能连上它的人都可以加入
 door-open-hover = 由 --access open 选定：不需要邀请，也不需要密钥。适合公开的聊天室。
@@ -81,7 +81,7 @@ door-ban-says = 从现在起，对方的密钥（没有密钥时则是其地址�
 door-reason = 原因（可选，所有人都能看到）
 door-cancel = 取消
 
-## 等候区：先是主机这边，再是成员那边。
+## 等候区：先是主持人这边，再是成员那边。
 
 door-asks = { $nick }（{ $key }，来自 { $address }）请求进入
 door-key-details =
@@ -94,13 +94,13 @@ door-let-in = 让 { $nick } 进入
 door-let-in-hover = 对方进入聊天室，并凭其密钥被记住
 door-refuse = 拒绝 { $nick }
 door-refuse-hover = 对方会被请走，并得知自己被拒绝
-door-seen-with-key = 主机看到的你是 { $nick }，你的密钥的安全码是 { $code }：如果对方问起，请念给对方听。
-door-seen-no-key = 主机看到的你是 { $nick }，没有密钥。
+door-seen-with-key = 主持人看到的你是 { $nick }，你的密钥的安全码是 { $code }：如果对方问起，请念给对方听。
+door-seen-no-key = 主持人看到的你是 { $nick }，没有密钥。
 
-## 门没有打开，或主机把成员请了出去。WHY 是主机自己的话。
+## 门没有打开，或主持人把成员请了出去。WHY 是主持人自己的话。
 
 door-not-let-in = 你没有被允许进入
-door-removed = 你已被主机移出聊天室
-door-removed-why = 你已被主机移出聊天室（{ $why }）
-door-no-retry = tlschat 不会自己再试。如果你觉得这是个误会，请询问主机。
+door-removed = 你已被主持人移出聊天室
+door-removed-why = 你已被主持人移出聊天室（{ $why }）
+door-no-retry = tlschat 不会自己再试。如果你觉得这是个误会，请询问主持人。
 door-back = 返回开始界面

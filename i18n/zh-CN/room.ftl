@@ -1,9 +1,9 @@
 # 聊天室（src/ui/room_view.rs），以及聊天室里发生的事件的说法（src/ui/state.rs）。
 
-room-waiting = 正在等待主机让你进入…
+room-waiting = 正在等待主持人让你进入…
 room-connecting = 正在连接…
 room-connected = 已连接
-room-blocked-untrusted = 未连接：主机的证书不受信任
+room-blocked-untrusted = 未连接：主持人的证书不受信任
 room-help = 命令：/nick 名字 修改你的名字，/me 文字 表示一个动作，/who 查看谁在这里，/help 显示本说明。以 // 开头的消息会以一个 / 开头发送。Enter 发送，Shift+Enter 换行。
 
 ## 一条通知里列出的名字：“ana、bo 和 cy”，“ana、bo 等另外 7 人”。
@@ -21,8 +21,8 @@ room-title-unread-mentions = ({ $count }，其中 { $mentions } 条提到你) { 
 
 room-not-private = 不是私密连接：{ $problem }
 room-status-reconnecting = 未连接 · 连接已断开，正在重新连接
-room-hosting = 正在作为主机运行
-room-hosting-cert = 正在作为主机运行 · 你的证书 { $fingerprint }
+room-hosting = 正在主持
+room-hosting-cert = 正在主持 · 你的证书 { $fingerprint }
 room-secure = 安全 · { $protocol } · 由 { $anchor } 验证
 room-not-verified = 未验证 · { $protocol } · 因你设的例外而信任（{ $code }）
 room-keylog = { $status } · ⚠ TLS 秘密正被写入密钥日志
@@ -102,7 +102,7 @@ room-disconnect = 断开连接
 room-members = 成员（{ $count }）
 room-members-as-dropped = 连接断开时的成员
 room-members-right-click = 右键点击成员可以踢出、封禁或禁言
-room-member-host = { $name }（主机）
+room-member-host = { $name }（主持人）
 room-member-you = { $name }（你）
 room-member-plain = { $name } · 纯文本
 room-member-muted = { $name } · 已禁言
@@ -134,5 +134,5 @@ room-shortcut-nick = 向聊天室申请一个新名字
 room-shortcut-me = 表示一个动作
 room-shortcut-who = 列出谁在这里
 room-shortcut-commands = 列出所有命令
-room-shortcut-door = 主机：聊天室的门（邀请、等候区、踢出、封禁、禁言；见 /help）
+room-shortcut-door = 主持人：聊天室的门（邀请、等候区、踢出、封禁、禁言；见 /help）
 room-shortcut-slash = 发送一条以 / 开头的消息

@@ -30,4 +30,5 @@ mod ui_invite;
 mod ui_zh;
 mod window_smoke;
 mod wire;
+mod wire_app;
 mod wire_ui;

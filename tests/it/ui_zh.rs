@@ -61,7 +61,7 @@ fn a_room_and_its_connection_details_in_chinese_have_no_english_left() {
         "the address bar"
     );
     assert!(has_text(&m, "成员（2）"));
-    assert!(has_text(&m, "hana（主机）") && has_text(&m, "ana（你）"));
+    assert!(has_text(&m, "hana（主持人）") && has_text(&m, "ana（你）"));
     assert!(has_text(
         &m,
         "你已进入聊天室，名字是 ana（这里还有另外 1 人）"
@@ -224,8 +224,8 @@ fn the_door_in_chinese_has_no_english_left() {
         "24 小时后过期（".to_string(),
         "地址 10.1.2.3".to_string(),
         "没有给出原因".to_string(),
-        "正在等待主机让你进入…".to_string(),
-        "主机看到的你是 ana，没有密钥。".to_string(),
+        "正在等待主持人让你进入…".to_string(),
+        "主持人看到的你是 ana，没有密钥。".to_string(),
     ] {
         assert!(has_text(&h, &zh), "{zh:?} is not shown");
     }
