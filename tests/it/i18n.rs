@@ -101,7 +101,7 @@ fn is_cjk(c: char) -> bool {
 /// and src/ui/state.rs) is translated on another branch (wt-zh): until it
 /// is merged, these texts of that frame are not counted. Empty this list
 /// when it is.
-const ROOM_FRAME_PENDING: &[&str] = &["Not private: ", "Menu", "Leave"];
+const ROOM_FRAME_PENDING: &[&str] = &[];
 
 /// `text` without what the user would type: commands in backticks
 /// (`tlschat trust remove …`).
