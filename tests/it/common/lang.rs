@@ -1,7 +1,7 @@
 //! What a window shows, in which language: the texts of a kittest window
 //! (every accessibility label and value), the English words left in a
 //! Chinese one, and the Chinese in an English one. Shared by the window
-//! tests in Chinese (ui_zh; meant for i18n and demo_relay too).
+//! tests in Chinese (ui_zh, demo_relay).
 //!
 //! English left is a run of two or more ASCII letters that is not
 //! - a name: [`NAMES`] (the program, test data, a TLS message, keys as the
@@ -10,7 +10,8 @@
 //! - an acronym or a name in CamelCase (`TLS`, `ClientHello`,
 //!   `Diffie-Hellman`, `subjectAltName`);
 //! - a token holding a digit or `_`, `=`, `.`, `:` (hex, addresses,
-//!   `X25519`, `AES-256-GCM`, `CN=…`, `ECDSA_NISTP256_SHA256`).
+//!   `X25519`, `AES-256-GCM`, `CN=…`, `ECDSA_NISTP256_SHA256`), or all
+//!   hex digits (a byte in a dump: `ab`, `cafe`).
 #![allow(dead_code)]
 
 use egui_kittest::Harness;
@@ -69,6 +70,7 @@ pub fn english_words(text: &str, names: &[&str]) -> Vec<String> {
                 && !w.starts_with('/')
                 && !w.chars().any(|c| c.is_ascii_digit() || "_=.:".contains(c))
                 && !w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+                && !w.chars().all(|c| c.is_ascii_hexdigit())
                 && !NAMES.contains(w)
                 && !names.contains(w)
         })
