@@ -93,6 +93,10 @@ impl Recording {
     }
 
     fn add(&mut self, sent: bool, data: &[u8]) {
+        if self.tape.is_none() && self.follow.is_none() {
+            // Finished and not following: nothing to do, not even the time.
+            return;
+        }
         let now = self.now_us();
         match (&mut self.tape, &self.follow) {
             (Some(tape), _) if sent => tape.sent.add(data, now),

@@ -314,7 +314,21 @@ mod pair {
 
     /// `tls12`: TLS 1.2 only; `fragment`: the server's largest record.
     pub async fn connect(pki: &crate::common::Pki, tls12: bool, fragment: Option<usize>) -> Pair {
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        connect_with(pki, tls12, fragment, None).await
+    }
+
+    /// As [`connect`], with only the cipher suite `suite` when given.
+    pub async fn connect_with(
+        pki: &crate::common::Pki,
+        tls12: bool,
+        fragment: Option<usize>,
+        suite: Option<rustls::CipherSuite>,
+    ) -> Pair {
+        let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+        if let Some(only) = suite {
+            provider.cipher_suites.retain(|s| s.suite() == only);
+        }
+        let provider = Arc::new(provider);
         let versions: &[&rustls::SupportedProtocolVersion] = if tls12 {
             &[&rustls::version::TLS12]
         } else {
@@ -750,4 +764,44 @@ fn inner_type(step: &Step) -> u8 {
                 .ok()
         })
         .unwrap_or(step.record[0])
+}
+
+#[tokio::test]
+async fn every_cipher_suite_rustls_offers_opens_both_ways() {
+    let pki = Pki::new();
+    let suites: Vec<_> = rustls::crypto::aws_lc_rs::default_provider()
+        .cipher_suites
+        .iter()
+        .map(|s| (s.suite(), s.version() == &rustls::version::TLS12))
+        // The test certificate's key is ECDSA: no RSA suite can be chosen.
+        .filter(|(s, _)| !s.as_str().unwrap_or_default().contains("_RSA_"))
+        .collect();
+    assert_eq!(suites.len(), 6, "{suites:?}");
+    for (suite, tls12) in suites {
+        let mut p = pair::connect_with(&pki, tls12, None, Some(suite)).await;
+        assert_eq!(
+            p.client
+                .get_ref()
+                .1
+                .negotiated_cipher_suite()
+                .map(|s| s.suite()),
+            Some(suite)
+        );
+        over(&mut p.client, &mut p.server, "up with this suite").await;
+        over(&mut p.server, &mut p.client, "down with this suite").await;
+        let live = p.live();
+        let up = record_with(&live, Direction::ToHost, "up with this suite");
+        let down = record_with(&live, Direction::ToMember, "down with this suite");
+        for step in [&up, &down] {
+            assert!(!contains(&step.record, b"with this suite"), "{suite:?}");
+            let explicit = field(step, &["encryption"])
+                .child("explicit nonce")
+                .is_some();
+            let gcm12 = tls12 && suite.as_str().unwrap_or_default().contains("GCM");
+            assert_eq!(
+                explicit, gcm12,
+                "{suite:?}: an explicit nonce only in TLS 1.2 AES-GCM"
+            );
+        }
+    }
 }

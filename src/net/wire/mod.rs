@@ -868,4 +868,9 @@ fn finished(walk: &mut Walk, direction: Direction) {
     if tls13 {
         side.opener = keys;
     }
+    // Both sides have their application keys: the secrets they came from
+    // are not needed any more (nor kept).
+    if walk.client.finished && walk.server.finished {
+        walk.secrets = ConnectionSecrets::default();
+    }
 }
