@@ -514,11 +514,11 @@ impl Keyboard {
     fn typed(&mut self, line: &str) -> Next {
         let input = match input::parse(line) {
             Ok(input) => input,
-            Err(e) => return local_error(&e.to_string()),
+            Err(e) => return local_error(&e.text()),
         };
         if input.host_only() && self.role != Role::Host {
             let command = line.split_whitespace().next().unwrap_or_default();
-            return local_error(&format!("{command}: only the host can do that"));
+            return local_error(&tr!("headless-host-only", command = command));
         }
         let command = match input {
             Input::Say(text) => {
@@ -542,7 +542,7 @@ impl Keyboard {
             Input::Bans => return local_lines(&self.with_door(door::bans_lines)),
             Input::Lobby { verdict, nick } => match self.with_door(|d| door::lobby_id(d, &nick)) {
                 Ok(id) => SessionCommand::Door(verdict.command(id)),
-                Err(e) => return local_error(&e.to_string()),
+                Err(e) => return local_error(&e.text()),
             },
             Input::Door(command) => SessionCommand::Door(command),
         };
