@@ -386,7 +386,7 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
         .enable_all()
         .build()
     else {
-        eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly");
+        eprintln!("tlschat: {}", tr!("headless-ctrl-c-warning"));
         return;
     };
     #[cfg(unix)]
@@ -399,7 +399,7 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
         ) {
             (Ok(term), Ok(int)) => (term, int),
             _ => {
-                eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly");
+                eprintln!("tlschat: {}", tr!("headless-ctrl-c-warning"));
                 return;
             }
         }
@@ -431,12 +431,15 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
                         () = tokio::time::sleep(SIGNAL_GRACE) => {}
                     }
                 }
-                eprintln!("tlschat: stopped before closing cleanly (signalled)");
+                eprintln!("tlschat: {}", tr!("headless-signalled"));
                 std::process::exit(EXIT_ERROR);
             });
         });
     if let Err(e) = spawned {
-        eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly: {e}");
+        eprintln!(
+            "tlschat: {}",
+            tr!("headless-ctrl-c-warning-why", error = e.to_string())
+        );
     }
 }
 
@@ -506,7 +509,10 @@ impl Keyboard {
                 }
             });
         if let Err(e) = spawned {
-            eprintln!("tlschat: cannot read stdin: {e}");
+            eprintln!(
+                "tlschat: {}",
+                tr!("headless-cannot-read-stdin", error = e.to_string())
+            );
         }
     }
 
@@ -738,9 +744,15 @@ impl Transcript {
             && !self.failed
         {
             self.failed = true;
+            let path = self.path.display().to_string();
+            let error = e.to_string();
             eprintln!(
-                "tlschat: cannot write the transcript {}: {e}",
-                self.path.display()
+                "tlschat: {}",
+                tr!(
+                    "headless-cannot-write-transcript",
+                    path = path,
+                    error = error
+                )
             );
         }
     }
@@ -878,10 +890,10 @@ impl Terminal {
                     .ok()
                     .and_then(|mut s| s.remove(&id))
                     .unwrap_or_default();
+                let (text, reason) = (shown(&text), shown(&reason));
                 eprintln!(
-                    "tlschat: not delivered: \"{}\": {}",
-                    shown(&text),
-                    shown(&reason)
+                    "tlschat: {}",
+                    tr!("headless-not-delivered", text = text, reason = reason)
                 );
             }
             NetEvent::Delivered { id } | NetEvent::Sent { id } => {
@@ -954,7 +966,14 @@ pub fn run(
             let path = transcript
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            eprintln!("tlschat: cannot open the transcript {path}: {e}");
+            eprintln!(
+                "tlschat: {}",
+                tr!(
+                    "headless-cannot-open-transcript",
+                    path = path.as_str(),
+                    error = e.to_string()
+                )
+            );
             return EXIT_ERROR;
         }
     };

@@ -121,3 +121,12 @@ headless-lobby-nobody-is = {" "}(nobody is)
 headless-lobby-waiting = {" "}(waiting: { $names })
 headless-lobby-ambiguous = { $count } members waiting are called { $nick }: name one by its lobby id, { $ids }
 headless-lobby-or = { $a } or { $b }
+
+## The terminal's own troubles (on stderr, after "tlschat: ").
+headless-ctrl-c-warning = warning: Ctrl-C will not close the room cleanly
+headless-ctrl-c-warning-why = warning: Ctrl-C will not close the room cleanly: { $error }
+headless-signalled = stopped before closing cleanly (signalled)
+headless-cannot-read-stdin = cannot read stdin: { $error }
+headless-cannot-write-transcript = cannot write the transcript { $path }: { $error }
+headless-cannot-open-transcript = cannot open the transcript { $path }: { $error }
+headless-not-delivered = not delivered: "{ $text }": { $reason }

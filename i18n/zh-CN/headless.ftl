@@ -116,3 +116,12 @@ headless-lobby-nobody-is = （没有人在等）
 headless-lobby-waiting = （正在等的有：{ $names }）
 headless-lobby-ambiguous = 有 { $count } 个正在等待的成员叫 { $nick }：请用等候室编号指明其中一个，{ $ids }
 headless-lobby-or = { $a } 或 { $b }
+
+## 终端自身的问题（在标准错误输出上，"tlschat: " 之后）。
+headless-ctrl-c-warning = 警告：Ctrl-C 无法正常关闭聊天室
+headless-ctrl-c-warning-why = 警告：Ctrl-C 无法正常关闭聊天室：{ $error }
+headless-signalled = 在正常关闭之前就停止了（收到信号）
+headless-cannot-read-stdin = 无法读取标准输入：{ $error }
+headless-cannot-write-transcript = 无法写入对话记录文件 { $path }：{ $error }
+headless-cannot-open-transcript = 无法打开对话记录文件 { $path }：{ $error }
+headless-not-delivered = 未送达：“{ $text }”：{ $reason }
