@@ -60,3 +60,10 @@ start-file-certificate = 证书
 start-file-key = 私钥
 start-file-client-ca = 客户端 CA
 start-file-ca = CA
+# 开始界面上输入的地址有什么问题。
+start-address-not-host-port = { $text } 不是 HOST:PORT 格式：{ $why }
+start-address-port = 端口必须是 1 到 65535 之间的数字
+start-address-missing-bracket = 缺少 ']'
+start-address-after-bracket = ']' 之后应该是 :PORT
+start-address-empty-host = 主机为空
+start-address-not-listenable = { $text } 不是可以监听的地址（应为 IP:PORT，例如 0.0.0.0:7443）

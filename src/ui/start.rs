@@ -192,8 +192,35 @@ impl FieldProblem {
                     path = path.display().to_string()
                 )
             }
+            Self::Address(e) => address_text(e),
             _ => self.to_string(),
         }
+    }
+}
+
+/// An address's problem in the window's language (an invite link's, or a
+/// host name's, stays as its display form says it).
+fn address_text(e: &AddressError) -> String {
+    use crate::net::safe_text::quoted;
+    use crate::setup::HostPortProblem;
+    match e {
+        AddressError::NotHostPort { text, why } => {
+            let why = match why {
+                HostPortProblem::Port => tr!("start-address-port"),
+                HostPortProblem::MissingBracket => tr!("start-address-missing-bracket"),
+                HostPortProblem::AfterBracket => tr!("start-address-after-bracket"),
+                HostPortProblem::EmptyHost => tr!("start-address-empty-host"),
+            };
+            tr!(
+                "start-address-not-host-port",
+                text = quoted(text),
+                why = why
+            )
+        }
+        AddressError::NotListenable { text } => {
+            tr!("start-address-not-listenable", text = quoted(text))
+        }
+        _ => e.to_string(),
     }
 }
 
@@ -392,6 +419,27 @@ mod tests {
             f.host_config(dir.path()).unwrap().door.access,
             crate::net::Access::Open
         );
+    }
+
+    #[test]
+    fn address_problems_in_both_languages() {
+        use crate::i18n::{Lang, set_thread};
+        let words = ["端口", "缺少", "之后", "为空"];
+        // (No host names: a name would be looked up.)
+        for bind in ["127.0.0.1:99999", "[::1", "[::1]x", ":7443"] {
+            let f = StartForm {
+                bind: bind.into(),
+                ..StartForm::default()
+            };
+            let p = f.host_config(Path::new("/tmp")).unwrap_err();
+            let problem = p.get(Field::Bind).unwrap();
+            set_thread(Lang::En);
+            assert_eq!(problem.text(), problem.to_string());
+            set_thread(Lang::ZhCn);
+            let zh = problem.text();
+            set_thread(None);
+            assert!(words.iter().any(|w| zh.contains(w)), "{bind}: {zh}");
+        }
     }
 
     #[test]
