@@ -1327,7 +1327,6 @@ fn save_chain_as_writes_the_chain_the_details_show() {
     m.get_by_label("Save").click();
     m.run_steps(3);
     assert!(
-        // One certificate, said in the singular.
         has_text(&m, "Saved 1 certificate to"),
         "the host sent its leaf"
     );
