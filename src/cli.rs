@@ -35,12 +35,51 @@ pub enum Mode {
     /// Make a CA and a server certificate (PEM) for hosting.
     GenCert(GenCertArgs),
     /// Two windows on this machine, a host and a member, chatting.
-    Demo,
+    Demo(DemoArgs),
+    /// The demo's third window: the relay between its member and its host
+    /// (started by `demo --listener | --impostor`, not by hand).
+    #[command(hide = true)]
+    DemoRelay(DemoRelayArgs),
     /// List or remove the hosts you have accepted (pins) or seen verified.
     #[command(subcommand)]
     Trust(TrustCommand),
     /// Show your identity: the key hosts recognise you by (made on first use).
     Identity(IdentityArgs),
+}
+
+/// `tlschat demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The member connects through a relay that forwards its bytes
+    /// untouched and shows them in a third window: what a listener on the
+    /// network sees.
+    #[arg(long, conflicts_with = "impostor")]
+    pub listener: bool,
+    /// The member connects through an impostor that pretends to be the
+    /// host with a certificate of its own, and shows in a third window what
+    /// it reads if the member proceeds past the warning anyway.
+    #[arg(long)]
+    pub impostor: bool,
+}
+
+/// `tlschat demo-relay` (hidden): the demo's relay window, which starts
+/// the member itself once it listens.
+#[derive(Debug, Args)]
+pub struct DemoRelayArgs {
+    /// The demo's host, on loopback.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub upstream: SocketAddr,
+    /// The host's invite link; the member gets it with the relay's port
+    /// (and, for the impostor, without its pin: a first-time visitor).
+    #[arg(long, value_name = "LINK")]
+    pub link: Option<String>,
+    /// The demo's CA (PEM): the member trusts it, and the impostor
+    /// verifies the real host with it.
+    #[arg(long, value_name = "PEM")]
+    pub ca: PathBuf,
+    /// Be the impostor rather than the listener.
+    #[arg(long)]
+    pub impostor: bool,
 }
 
 /// `tlschat identity`.

@@ -916,7 +916,7 @@ impl Terminal {
                     None => eprintln!("tlschat: the handshake was not recorded"),
                 }
             }
-            NetEvent::MemberHandshake { peer, wire } => {
+            NetEvent::MemberHandshake { peer, wire, .. } => {
                 let _ = self.out.flush();
                 print_handshake(&format!("the handshake of the member at {peer}"), &wire);
             }
@@ -1078,6 +1078,7 @@ mod tests {
             signature_scheme: Some(crate::net::SignatureScheme::ECDSA_NISTP256_SHA256),
             client_certificate: None,
             wire: None,
+            live: None,
             keylog: None,
         }
     }

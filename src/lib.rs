@@ -9,8 +9,9 @@
 //!   [`net::protocol`] owns both wire dialects and every conversion between
 //!   bytes and frames; [`net::wire`] decodes (and, for TLS 1.3, decrypts)
 //!   the handshake [`net::recorder`] recorded, and [`net::tlsopts`] holds
-//!   the TLS experiments (`--tls-version`, `--groups`, `--keylog`). It never
-//!   imports a UI toolkit.
+//!   the TLS experiments (`--tls-version`, `--groups`, `--keylog`);
+//!   [`net::relay`] is the demo's listener and impostor in the middle
+//!   (`demo --listener | --impostor`). It never imports a UI toolkit.
 //! - [`ui`]: the window's plain state; it never touches a socket.
 //! - [`cli`]: the command line (clap), the contract users and scripts rely on.
 //! - [`setup`]: what both front ends (command line, start screen) share:

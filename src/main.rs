@@ -27,10 +27,11 @@ fn main() -> ExitCode {
         Some(Mode::Host(args)) => host(&args),
         Some(Mode::Join(args)) => join(&args),
         Some(Mode::GenCert(args)) => gen_cert(&args),
-        Some(Mode::Demo) => {
+        Some(Mode::Demo(args)) => {
             warn_keylog(&tlschat::net::TlsOptions::from_env());
-            demo()
+            demo(&args)
         }
+        Some(Mode::DemoRelay(args)) => demo_relay(&args),
         Some(Mode::Trust(command)) => trust(&command),
         Some(Mode::Identity(args)) => identity(&args),
         None => no_subcommand(cli.link),
@@ -132,11 +133,14 @@ fn warn_keylog(tls: &tlschat::net::TlsOptions) {
     }
 }
 
-/// Where the demo puts its two windows, side by side on a 1280-pixel
-/// screen: the host's on the left, the member's on the right.
+/// Where the demo puts its windows, side by side: the host's on the left,
+/// the member's right of it (on a 1280-pixel screen), and a relay's, if
+/// any, right of that.
 const DEMO_SIZE: [f32; 2] = [630.0, 680.0];
 const DEMO_HOST_POS: [f32; 2] = [0.0, 0.0];
 const DEMO_MEMBER_POS: &str = "640,0";
+/// The relay's window (`demo --listener | --impostor`), right of the member's.
+const DEMO_RELAY_POS: &str = "1280,0";
 
 /// `X,Y` (or `W,H`) from an environment variable.
 fn pair_from_env(name: &str) -> Option<[f32; 2]> {
@@ -154,7 +158,24 @@ fn run_window(
     place: Option<([f32; 2], [f32; 2])>,
 ) -> i32 {
     let config_dir = tlschat::config::config_dir();
-    let mut options = tlschat::ui::native_options(&config_dir);
+    let options = placed(tlschat::ui::native_options(&config_dir), place);
+    open_window(
+        options,
+        Box::new(move |cc| {
+            let mut app = TlsChatApp::new(cc, launch, config_dir)?;
+            if let Some(f) = on_listening {
+                app = app.with_on_listening(f);
+            }
+            Ok(Box::new(app))
+        }),
+    )
+}
+
+/// The window options with `place` (or the environment's) applied.
+fn placed(
+    mut options: eframe::NativeOptions,
+    place: Option<([f32; 2], [f32; 2])>,
+) -> eframe::NativeOptions {
     let pos = place
         .map(|p| p.0)
         .or_else(|| pair_from_env("TLSCHAT_WINDOW_POS"));
@@ -170,18 +191,12 @@ fn run_window(
         options.viewport = options.viewport.with_inner_size(size);
         options.persist_window = false;
     }
-    let result = eframe::run_native(
-        "tlschat",
-        options,
-        Box::new(move |cc| {
-            let mut app = TlsChatApp::new(cc, launch, config_dir)?;
-            if let Some(f) = on_listening {
-                app = app.with_on_listening(f);
-            }
-            Ok(Box::new(app))
-        }),
-    );
-    match result {
+    options
+}
+
+/// Runs a window until it closes; returns the exit code.
+fn open_window(options: eframe::NativeOptions, app: eframe::AppCreator<'_>) -> i32 {
+    match eframe::run_native("tlschat", options, app) {
         Ok(()) => 0,
         Err(e) => {
             let hint = if std::env::var_os("DISPLAY").is_none()
@@ -197,9 +212,72 @@ fn run_window(
     }
 }
 
+/// A child process of the demo (a window), stopped when the demo ends.
+type DemoChild = std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>>;
+
+/// Starts `tlschat ARGS…` as the demo's window at `pos` (`X,Y`) and keeps
+/// it in `slot`. It speaks the language of the window that starts it: a
+/// language chosen in that window's settings becomes the child's locale.
+fn spawn_demo_window(args: &[std::ffi::OsString], pos: &str, slot: &DemoChild) {
+    use tlschat::i18n::Lang;
+    let lang = tlschat::i18n::current();
+    let spawned = std::env::current_exe().and_then(|exe| {
+        let mut command = std::process::Command::new(exe);
+        if lang != tlschat::i18n::global() {
+            command.env(
+                "LC_ALL",
+                match lang {
+                    Lang::En => "C.UTF-8",
+                    Lang::ZhCn => "zh_CN.UTF-8",
+                },
+            );
+        }
+        command
+            .args(args)
+            .env("TLSCHAT_WINDOW_POS", pos)
+            .env(
+                "TLSCHAT_WINDOW_SIZE",
+                format!("{},{}", DEMO_SIZE[0], DEMO_SIZE[1]),
+            )
+            .spawn()
+    });
+    match spawned {
+        Ok(c) => {
+            if let Ok(mut s) = slot.lock() {
+                *s = Some(c);
+            }
+        }
+        Err(e) => eprintln!("tlschat: cannot start the demo's next window: {e}"),
+    }
+}
+
+/// Stops the demo's child window, if it is still there.
+fn stop_demo_window(slot: &DemoChild) {
+    if let Ok(mut s) = slot.lock()
+        && let Some(mut c) = s.take()
+    {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+}
+
+/// The member's command line: it joins `target` trusting the demo's CA.
+fn member_args(target: String, ca: &std::path::Path) -> Vec<std::ffi::OsString> {
+    vec![
+        "join".into(),
+        target.into(),
+        "--ca".into(),
+        ca.into(),
+        "--name".into(),
+        "member".into(),
+    ]
+}
+
 /// `tlschat demo`: a host window here and a member window in a second
 /// process, on a free loopback port, with a CA made for the occasion.
-fn demo() -> i32 {
+/// With `--listener` or `--impostor` a third process stands between them
+/// (see [`demo_relay`]) and starts the member itself.
+fn demo(args: &tlschat::cli::DemoArgs) -> i32 {
     let dir = tlschat::config::config_dir().join("demo");
     let hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
     let generated = match tlschat::net::certgen::gen_cert(&dir, &hosts, true) {
@@ -231,46 +309,89 @@ fn demo() -> i32 {
         ..tlschat::net::HistoryConfig::default()
     })
     .build();
-    let child: std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>> =
-        std::sync::Arc::default();
+    let child = DemoChild::default();
     let slot = child.clone();
     let ca = generated.files[0].clone();
-    // The member comes in with the room's invite link, as a guest would.
-    let start_member = Box::new(move |addr: std::net::SocketAddr, link: Option<String>| {
-        let spawned = std::env::current_exe().and_then(|exe| {
-            std::process::Command::new(exe)
-                .arg("join")
-                .arg(link.unwrap_or_else(|| addr.to_string()))
-                .arg("--ca")
-                .arg(&ca)
-                .args(["--name", "member"])
-                .env("TLSCHAT_WINDOW_POS", DEMO_MEMBER_POS)
-                .env(
-                    "TLSCHAT_WINDOW_SIZE",
-                    format!("{},{}", DEMO_SIZE[0], DEMO_SIZE[1]),
-                )
-                .spawn()
-        });
-        match spawned {
-            Ok(c) => {
-                if let Ok(mut s) = slot.lock() {
-                    *s = Some(c);
-                }
+    let relay = args.listener || args.impostor;
+    let impostor = args.impostor;
+    // The member comes in with the room's invite link, as a guest would
+    // (through the relay's window, which starts it, if there is one).
+    let start_next = Box::new(move |addr: std::net::SocketAddr, link: Option<String>| {
+        if relay {
+            let mut relay_args: Vec<std::ffi::OsString> = vec![
+                "demo-relay".into(),
+                "--upstream".into(),
+                addr.to_string().into(),
+                "--ca".into(),
+                ca.clone().into(),
+            ];
+            if let Some(link) = link {
+                relay_args.extend(["--link".into(), link.into()]);
             }
-            Err(e) => eprintln!("tlschat: cannot start the member window: {e}"),
+            if impostor {
+                relay_args.push("--impostor".into());
+            }
+            spawn_demo_window(&relay_args, DEMO_RELAY_POS, &slot);
+        } else {
+            let target = link.unwrap_or_else(|| addr.to_string());
+            spawn_demo_window(&member_args(target, &ca), DEMO_MEMBER_POS, &slot);
         }
     });
     let code = run_window(
         Launch::Host(config),
-        Some(start_member),
+        Some(start_next),
         Some((DEMO_HOST_POS, DEMO_SIZE)),
     );
-    if let Ok(mut s) = child.lock()
-        && let Some(mut c) = s.take()
-    {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
+    stop_demo_window(&child);
+    code
+}
+
+/// `tlschat demo-relay` (hidden; what `demo --listener | --impostor`
+/// starts): the relay on loopback, the member joining through it, and the
+/// relay's window, where the walk-through's story is told from the middle.
+fn demo_relay(args: &tlschat::cli::DemoRelayArgs) -> i32 {
+    use tlschat::net::relay::{RelayConfig, RelayMode, RelayThread, relayed_link};
+    use tlschat::ui::relay_view::{RelayApp, RelayKind};
+    let (mode, kind) = if args.impostor {
+        let ca_files = vec![args.ca.clone()];
+        (RelayMode::Impostor { ca_files }, RelayKind::Impostor)
+    } else {
+        (RelayMode::Listener, RelayKind::Listener)
+    };
+    let config = RelayConfig {
+        upstream: args.upstream,
+        mode,
+    };
+    let (relay, events) = match RelayThread::start(&config) {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("tlschat: {e}");
+            return 1;
+        }
+    };
+    let target = match relayed_link(args.link.as_deref(), relay.addr(), !args.impostor) {
+        Ok(target) => target,
+        Err(e) => {
+            eprintln!("tlschat: the demo's invite link: {e}");
+            return 2;
+        }
+    };
+    let member = DemoChild::default();
+    spawn_demo_window(&member_args(target, &args.ca), DEMO_MEMBER_POS, &member);
+    let mut options = placed(
+        tlschat::ui::native_options(&tlschat::config::config_dir()),
+        None,
+    );
+    // Its own title, and no state kept: the host's window keeps its own.
+    options.viewport = options
+        .viewport
+        .with_title(tlschat::ui::relay_view::window_title(kind));
+    options.persistence_path = None;
+    let code = open_window(
+        options,
+        Box::new(move |cc| Ok(Box::new(RelayApp::new(cc, kind, relay, events)))),
+    );
+    stop_demo_window(&member);
     code
 }
 

@@ -106,6 +106,23 @@ pub fn default_gen_cert_hosts() -> Vec<String> {
     hosts
 }
 
+/// A CA certificate named `cn` (organization tlschat), valid from a day
+/// ago for `valid_days` days, that may issue end-entity certificates only.
+pub fn make_ca(
+    cn: &str,
+    valid_days: i64,
+    key: KeyPair,
+) -> Result<CertifiedIssuer<'static, KeyPair>, CertGenError> {
+    let mut params = CertificateParams::new(Vec::<String>::new())?;
+    params.distinguished_name = dn(cn);
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let now = ::time::OffsetDateTime::now_utc();
+    params.not_before = now - days(1);
+    params.not_after = now + days(valid_days);
+    Ok(CertifiedIssuer::self_signed(params, key)?)
+}
+
 /// Writes a CA and a server certificate for `hosts` into `out`, keys
 /// readable by their owner only. Refuses to overwrite unless `force`.
 pub fn gen_cert(out: &Path, hosts: &[String], force: bool) -> Result<Generated, CertGenError> {
@@ -115,16 +132,9 @@ pub fn gen_cert(out: &Path, hosts: &[String], force: bool) -> Result<Generated, 
             path: existing.clone(),
         });
     }
-    let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
-    ca_params.distinguished_name = dn("tlschat local CA");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
-    ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-    let now = ::time::OffsetDateTime::now_utc();
-    ca_params.not_before = now - days(1);
-    ca_params.not_after = now + days(3650);
     let ca_key = KeyPair::generate()?;
     let ca_key_pem = ca_key.serialize_pem();
-    let ca = CertifiedIssuer::self_signed(ca_params, ca_key)?;
+    let ca = make_ca("tlschat local CA", 3650, ca_key)?;
 
     let cn = hosts.first().map_or("localhost", String::as_str);
     let server_key = KeyPair::generate()?;

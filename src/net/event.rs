@@ -142,6 +142,9 @@ pub struct ConnectionInfo {
     /// The handshake as it went over the wire, decoded (and decrypted
     /// where TLS 1.3 encrypts it), when it was recorded.
     pub wire: Option<std::sync::Arc<crate::net::wire::Handshake>>,
+    /// The connection's records after the handshake, as they pass (the
+    /// last few of each direction), when they are followed.
+    pub live: Option<std::sync::Arc<crate::net::wire::live::Live>>,
     /// The key log file this session's secrets are written to, if any
     /// (shown as a warning while it is on).
     pub keylog: Option<std::path::PathBuf>,
@@ -337,6 +340,8 @@ pub enum NetEvent {
         peer: SocketAddr,
         /// The handshake as it went over the wire.
         wire: std::sync::Arc<crate::net::wire::Handshake>,
+        /// The member's records after it, as they pass.
+        live: Option<std::sync::Arc<crate::net::wire::live::Live>>,
     },
     /// The door's state, after every change (host sessions only).
     Door(Box<DoorView>),

@@ -1,7 +1,10 @@
 //! TLS secrets leaving rustls: the NSS key log file that Wireshark reads
-//! (`--keylog FILE`, `SSLKEYLOGFILE`), and, in memory only, the two
-//! handshake traffic secrets of a connection whose handshake is shown
-//! decrypted. Off unless asked for.
+//! (`--keylog FILE`, `SSLKEYLOGFILE`), and, in memory only, the secrets of
+//! a connection whose records are shown decrypted: the two handshake
+//! traffic secrets and TLS 1.2's master secret (its Finished is
+//! encrypted), and, for a connection whose records are followed after
+//! the handshake, the two application traffic secrets. Off unless asked
+//! for.
 
 use std::collections::VecDeque;
 use std::io::Write as _;
@@ -74,17 +77,24 @@ impl KeyLogFile {
 pub(crate) const CLIENT_HS: &str = "CLIENT_HANDSHAKE_TRAFFIC_SECRET";
 /// The label of the secret that protects the server's handshake messages.
 pub(crate) const SERVER_HS: &str = "SERVER_HANDSHAKE_TRAFFIC_SECRET";
+/// The label of the client's first application traffic secret (TLS 1.3).
+pub(crate) const CLIENT_APP: &str = "CLIENT_TRAFFIC_SECRET_0";
+/// The label of the server's first application traffic secret (TLS 1.3).
+pub(crate) const SERVER_APP: &str = "SERVER_TRAFFIC_SECRET_0";
+/// The label of TLS 1.2's master secret.
+pub(crate) const MASTER: &str = "CLIENT_RANDOM";
 
 /// How many connections' handshake secrets wait to be picked up at most
 /// (a connection whose handshake failed never picks its own up).
 const MAX_CAPTURED: usize = 64;
 
-/// The handshake traffic secrets of one TLS 1.3 connection.
+/// Two traffic secrets of one TLS 1.3 connection, the client's and the
+/// server's: the handshake ones, or the first application ones.
 #[derive(Clone, PartialEq, Eq, Default)]
 pub struct HandshakeSecrets {
-    /// `CLIENT_HANDSHAKE_TRAFFIC_SECRET`.
+    /// `CLIENT_HANDSHAKE_TRAFFIC_SECRET` (or `CLIENT_TRAFFIC_SECRET_0`).
     pub client: Vec<u8>,
-    /// `SERVER_HANDSHAKE_TRAFFIC_SECRET`.
+    /// `SERVER_HANDSHAKE_TRAFFIC_SECRET` (or `SERVER_TRAFFIC_SECRET_0`).
     pub server: Vec<u8>,
 }
 
@@ -94,17 +104,62 @@ impl std::fmt::Debug for HandshakeSecrets {
     }
 }
 
-/// Handshake traffic secrets kept in memory, by client random, until the
-/// connection that made them takes them to open its recorded handshake.
-/// Only the two handshake secrets: the application traffic secrets are
-/// never kept.
+/// What one connection's records are opened with.
+#[derive(Clone, PartialEq, Eq, Default)]
+pub struct ConnectionSecrets {
+    /// TLS 1.3's handshake traffic secrets.
+    pub handshake: HandshakeSecrets,
+    /// TLS 1.3's first application traffic secrets (empty unless the
+    /// connection's records are followed after the handshake).
+    pub application: HandshakeSecrets,
+    /// TLS 1.2's master secret (`CLIENT_RANDOM`), 48 bytes.
+    pub master: Vec<u8>,
+}
+
+impl std::fmt::Debug for ConnectionSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ConnectionSecrets(..)")
+    }
+}
+
+/// Secrets kept in memory, by client random, until the connection that
+/// made them takes them to open its recorded records. The handshake
+/// secrets and TLS 1.2's master secret always; the application traffic
+/// secrets only when made to [`Captured::following`] (they open every
+/// later record of the connection).
 #[derive(Debug, Default)]
-pub(crate) struct Captured {
-    secrets: Mutex<VecDeque<(Vec<u8>, HandshakeSecrets)>>,
+pub struct Captured {
+    secrets: Mutex<VecDeque<(Vec<u8>, ConnectionSecrets)>>,
+    /// Whether the application traffic secrets are kept too.
+    application: bool,
 }
 
 impl Captured {
+    /// A capture that keeps the application traffic secrets too, for
+    /// connections whose records are followed after the handshake.
+    #[must_use]
+    pub fn following() -> Self {
+        Self {
+            application: true,
+            ..Self::default()
+        }
+    }
+
+    /// Whether it keeps the application traffic secrets.
+    #[must_use]
+    pub fn is_following(&self) -> bool {
+        self.application
+    }
+
+    fn wants(&self, label: &str) -> bool {
+        matches!(label, CLIENT_HS | SERVER_HS | MASTER)
+            || (self.application && matches!(label, CLIENT_APP | SERVER_APP))
+    }
+
     fn put(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        if !self.wants(label) {
+            return;
+        }
         let mut all = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
         let index = match all.iter().position(|(r, _)| r == client_random) {
             Some(i) => i,
@@ -112,21 +167,24 @@ impl Captured {
                 if all.len() >= MAX_CAPTURED {
                     all.pop_front();
                 }
-                all.push_back((client_random.to_vec(), HandshakeSecrets::default()));
+                all.push_back((client_random.to_vec(), ConnectionSecrets::default()));
                 all.len() - 1
             }
         };
         if let Some((_, s)) = all.get_mut(index) {
-            match label {
-                CLIENT_HS => s.client = secret.to_vec(),
-                SERVER_HS => s.server = secret.to_vec(),
-                _ => {}
-            }
+            let slot = match label {
+                CLIENT_HS => &mut s.handshake.client,
+                SERVER_HS => &mut s.handshake.server,
+                CLIENT_APP => &mut s.application.client,
+                SERVER_APP => &mut s.application.server,
+                _ => &mut s.master,
+            };
+            *slot = secret.to_vec();
         }
     }
 
     /// The secrets of the connection with this client random, removed.
-    pub(crate) fn take(&self, client_random: &[u8]) -> Option<HandshakeSecrets> {
+    pub fn take(&self, client_random: &[u8]) -> Option<ConnectionSecrets> {
         let mut all = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);
         let i = all.iter().position(|(r, _)| r == client_random)?;
         all.remove(i).map(|(_, s)| s)
@@ -136,10 +194,10 @@ impl Captured {
 /// What rustls tells its secrets to: the key log file, the in-memory
 /// capture, both or neither.
 #[derive(Debug, Default)]
-pub(crate) struct Secrets {
+pub struct Secrets {
     /// The user's key log file.
     pub file: Option<Arc<KeyLogFile>>,
-    /// Handshake secrets kept to decrypt recorded handshakes.
+    /// Secrets kept to decrypt recorded records.
     pub capture: Option<Arc<Captured>>,
 }
 
@@ -148,16 +206,13 @@ impl rustls::KeyLog for Secrets {
         if let Some(file) = &self.file {
             file.write(label, client_random, secret);
         }
-        if let Some(capture) = &self.capture
-            && (label == CLIENT_HS || label == SERVER_HS)
-        {
+        if let Some(capture) = &self.capture {
             capture.put(label, client_random, secret);
         }
     }
 
     fn will_log(&self, label: &str) -> bool {
-        self.file.is_some()
-            || (self.capture.is_some() && (label == CLIENT_HS || label == SERVER_HS))
+        self.file.is_some() || self.capture.as_ref().is_some_and(|c| c.wants(label))
     }
 }
 
@@ -190,6 +245,25 @@ mod tests {
     }
 
     #[test]
+    fn a_following_capture_keeps_the_application_secrets_too() {
+        let capture = Arc::new(Captured::following());
+        let secrets = Secrets {
+            file: None,
+            capture: Some(capture.clone()),
+        };
+        assert!(secrets.will_log(CLIENT_APP));
+        assert!(!secrets.will_log("EXPORTER_SECRET"));
+        secrets.log(CLIENT_APP, &[7], &[3]);
+        secrets.log(SERVER_APP, &[7], &[4]);
+        secrets.log(MASTER, &[7], &[5]);
+        secrets.log("EXPORTER_SECRET", &[7], &[6]);
+        let got = capture.take(&[7]).unwrap();
+        assert_eq!(got.application.client, vec![3]);
+        assert_eq!(got.application.server, vec![4]);
+        assert_eq!(got.master, vec![5]);
+    }
+
+    #[test]
     fn the_capture_keeps_only_handshake_secrets_and_is_bounded() {
         let capture = Arc::new(Captured::default());
         let secrets = Secrets {
@@ -200,6 +274,12 @@ mod tests {
         secrets.log(CLIENT_HS, &[7], &[1]);
         secrets.log(SERVER_HS, &[7], &[2]);
         secrets.log("CLIENT_TRAFFIC_SECRET_0", &[7], &[3]);
+        assert_eq!(
+            capture.take(&[7]).map(|s| s.application),
+            Some(HandshakeSecrets::default()),
+            "no application secret kept"
+        );
+        secrets.log(CLIENT_HS, &[7], &[1]);
         for r in 0..=u8::try_from(MAX_CAPTURED).unwrap() {
             secrets.log(CLIENT_HS, &[r, 0], &[r]);
         }

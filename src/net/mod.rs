@@ -29,6 +29,7 @@ pub mod pem;
 pub mod pins;
 pub mod protocol;
 pub mod recorder;
+pub mod relay;
 mod reserved;
 mod resume;
 mod room;

@@ -2,7 +2,9 @@
 //! bytes of the handshake in both directions, with when they went, up to
 //! [`MAX_RECORDED`] bytes each way. [`Recorder::finish`] hands the tape
 //! over once the handshake is done; from then on the wrapper is a
-//! pass-through (one branch per read or write, nothing copied).
+//! pass-through (one branch per read or write, nothing copied), unless it
+//! is told to [`Recorder::follow`] the connection: then every later byte
+//! is handed, as it passes, to a [`Follow`] (which keeps what it keeps).
 
 use std::io::IoSlice;
 use std::pin::Pin;
@@ -57,7 +59,16 @@ pub struct Tape {
     pub received: Flow,
 }
 
-/// A stream that records what passes until [`Recorder::finish`]. Not
+/// What is told the bytes of a connection after its handshake, as they
+/// pass ([`Recorder::follow`]).
+pub trait Follow: Send + Sync + std::fmt::Debug {
+    /// `data` went out (`sent`) or came in, `at_us` microseconds after the
+    /// recording began.
+    fn bytes(&self, sent: bool, data: &[u8], at_us: u64);
+}
+
+/// A stream that records what passes until [`Recorder::finish`], and
+/// after it, when told to, hands what passes to a [`Follow`]. Not
 /// recording, it adds one pointer to the stream (every member's
 /// connection has one).
 #[derive(Debug)]
@@ -69,13 +80,30 @@ pub struct Recorder<S> {
 /// What a recorder holds while it records.
 #[derive(Debug)]
 struct Recording {
-    tape: Tape,
+    /// The handshake's bytes; `None` once handed over.
+    tape: Option<Tape>,
+    /// Who is told every byte after the handshake.
+    follow: Option<std::sync::Arc<dyn Follow>>,
     started: Instant,
 }
 
 impl Recording {
     fn now_us(&self) -> u64 {
         u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    fn add(&mut self, sent: bool, data: &[u8]) {
+        if self.tape.is_none() && self.follow.is_none() {
+            // Finished and not following: nothing to do, not even the time.
+            return;
+        }
+        let now = self.now_us();
+        match (&mut self.tape, &self.follow) {
+            (Some(tape), _) if sent => tape.sent.add(data, now),
+            (Some(tape), _) => tape.received.add(data, now),
+            (None, Some(follow)) => follow.bytes(sent, data, now),
+            (None, None) => {}
+        }
     }
 }
 
@@ -87,7 +115,8 @@ impl<S> Recorder<S> {
             inner,
             recording: record.then(|| {
                 Box::new(Recording {
-                    tape: Tape::default(),
+                    tape: Some(Tape::default()),
+                    follow: None,
                     started: Instant::now(),
                 })
             }),
@@ -95,14 +124,26 @@ impl<S> Recorder<S> {
     }
 
     /// Stops recording and hands over what was recorded (`None` if it was
-    /// not recording).
+    /// not recording). The recorder keeps when it began, for
+    /// [`Recorder::follow`].
     pub fn finish(&mut self) -> Option<Tape> {
-        self.recording.take().map(|r| r.tape)
+        self.recording.as_mut()?.tape.take()
     }
 
-    /// Whether it still records.
+    /// After [`Recorder::finish`]: tells `follow` every byte that passes
+    /// from now on, timed from when the recording began. Does nothing on
+    /// a recorder that never recorded.
+    pub fn follow(&mut self, follow: std::sync::Arc<dyn Follow>) {
+        if let Some(r) = self.recording.as_mut() {
+            r.follow = Some(follow);
+        }
+    }
+
+    /// Whether it still records (the handshake, or bytes to follow).
     pub fn is_recording(&self) -> bool {
-        self.recording.is_some()
+        self.recording
+            .as_ref()
+            .is_some_and(|r| r.tape.is_some() || r.follow.is_some())
     }
 
     /// The stream inside.
@@ -123,8 +164,7 @@ impl<S: AsyncRead + Unpin> AsyncRead for Recorder<S> {
         if let (Some(r), Poll::Ready(Ok(()))) = (this.recording.as_mut(), &polled)
             && let Some(new) = buf.filled().get(before..)
         {
-            let now = r.now_us();
-            r.tape.received.add(new, now);
+            r.add(false, new);
         }
         polled
     }
@@ -141,8 +181,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         if let (Some(r), Poll::Ready(Ok(n))) = (this.recording.as_mut(), &polled)
             && let Some(written) = buf.get(..*n)
         {
-            let now = r.now_us();
-            r.tape.sent.add(written, now);
+            r.add(true, written);
         }
         polled
     }
@@ -152,7 +191,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        if self.recording.is_some() {
+        if self.is_recording() {
             // While recording: one buffer at a time, so what was written
             // is exactly one slice's start.
             let first = bufs
@@ -203,6 +242,40 @@ mod tests {
         b.read_exact(&mut back).await.unwrap();
         assert_eq!(&back, b"helloafter");
         assert!(r.finish().is_none());
+    }
+
+    #[derive(Debug, Default)]
+    struct Told(std::sync::Mutex<Vec<(bool, Vec<u8>)>>);
+
+    impl Follow for Told {
+        fn bytes(&self, sent: bool, data: &[u8], _at_us: u64) {
+            self.0.lock().unwrap().push((sent, data.to_vec()));
+        }
+    }
+
+    #[tokio::test]
+    async fn told_to_follow_it_hands_on_every_later_byte_and_keeps_none() {
+        let (a, mut b) = tokio::io::duplex(1024);
+        let mut r = Recorder::new(a, true);
+        r.write_all(b"hs").await.unwrap();
+        assert_eq!(r.finish().unwrap().sent.bytes, b"hs");
+        let told = std::sync::Arc::new(Told::default());
+        r.follow(told.clone());
+        assert!(r.is_recording());
+        r.write_all(b"out").await.unwrap();
+        b.write_all(b"in").await.unwrap();
+        let mut got = [0u8; 2];
+        r.read_exact(&mut got).await.unwrap();
+        assert_eq!(
+            *told.0.lock().unwrap(),
+            vec![(true, b"out".to_vec()), (false, b"in".to_vec())]
+        );
+        assert!(r.finish().is_none(), "no tape after the handshake");
+        // One that never recorded cannot be made to follow.
+        let (c, _d) = tokio::io::duplex(8);
+        let mut quiet = Recorder::new(c, false);
+        quiet.follow(told);
+        assert!(!quiet.is_recording());
     }
 
     #[test]

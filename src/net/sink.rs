@@ -82,6 +82,12 @@ impl EventSink {
         (self.wake)();
     }
 
+    /// What wakes the consumer (for what changes without an event, as
+    /// the records a wire view follows).
+    pub(crate) fn waker(&self) -> Waker {
+        self.wake.clone()
+    }
+
     /// The same sink, for another session's events.
     pub(crate) fn for_session(&self, session: SessionId) -> Self {
         Self {

@@ -183,8 +183,9 @@ pub struct TlsOptions {
     /// Only these key-exchange groups, in this order; `None` is the
     /// default list (X25519MLKEM768, X25519, secp256r1, secp384r1).
     pub groups: Option<Vec<KxGroup>>,
-    /// Host: record and decode each member's handshake (a member always
-    /// records its own).
+    /// Host: record and decode each member's handshake, and follow its
+    /// records after it (the last 64 each way). Member: follow its own
+    /// records after the handshake (it always records its handshake).
     pub record_handshakes: bool,
 }
 

@@ -325,7 +325,10 @@ impl TlsChatApp {
         self.session = self.net.start(Start::Host(config));
     }
 
-    fn join(&mut self, config: JoinConfig) {
+    fn join(&mut self, mut config: JoinConfig) {
+        // The window follows its own connection's records after the
+        // handshake for the wire view (the last few, bounded).
+        config.tls.record_handshakes = true;
         let state = RoomModel::new(Role::Member, config.target(), config.nick.clone());
         self.screen = Screen::Room(Box::new(RoomView::new(state, Some(config.clone()))));
         self.session = self.net.start(Start::Join(config));

@@ -528,7 +528,7 @@ pub enum Page {
     /// The connection, how it was secured, and the certificate chain.
     #[default]
     Overview,
-    /// "Handshake on the wire".
+    /// "On the wire".
     Wire,
 }
 
@@ -541,6 +541,8 @@ pub struct Details {
     selected_cert: usize,
     /// The last export's outcome (shown under the chain).
     pub export_result: Option<String>,
+    /// Host: whose recorded connection "On the wire" shows.
+    member: Option<std::net::SocketAddr>,
 }
 
 /// What the details window asked for.
@@ -590,19 +592,56 @@ impl Details {
         asked
     }
 
+    /// Host: a recorded member's connection on the wire, the member picked
+    /// by its address (the newest at first).
+    fn member_wire_ui(&mut self, ui: &mut Ui, room: &RoomModel) {
+        let newest = room.recorded.back().map(|r| r.peer);
+        let picked = self
+            .member
+            .filter(|p| room.recorded.iter().any(|r| r.peer == *p))
+            .or(newest);
+        ui.horizontal(|ui| {
+            ui.label(crate::tr!("wire-member"));
+            egui::ComboBox::from_id_salt("wire-member")
+                .selected_text(picked.map(|p| p.to_string()).unwrap_or_default())
+                .show_ui(ui, |ui| {
+                    for r in room.recorded.iter().rev() {
+                        ui.selectable_value(&mut self.member, Some(r.peer), r.peer.to_string());
+                    }
+                });
+            ui.label(
+                RichText::new(crate::tr!(
+                    "wire-members-recorded",
+                    count = crate::ui::state::MAX_RECORDED_MEMBERS
+                ))
+                .weak(),
+            );
+        });
+        if let Some(r) = room.recorded.iter().find(|r| Some(r.peer) == picked) {
+            ui.push_id(r.peer, |ui| {
+                crate::ui::wire_view::wire_ui(ui, &r.wire, r.live.as_deref());
+            });
+        }
+    }
+
     /// The whole details window's content, for `room`.
     pub fn ui(&mut self, ui: &mut Ui, room: &RoomModel) -> Option<DetailsAction> {
         let wire = room.connection.as_ref().and_then(|c| c.wire.as_ref());
-        if wire.is_some() {
+        if wire.is_some() || !room.recorded.is_empty() {
             ui.horizontal(|ui| {
                 ui.selectable_value(&mut self.page, Page::Overview, "Overview");
-                ui.selectable_value(&mut self.page, Page::Wire, "Handshake on the wire");
+                ui.selectable_value(&mut self.page, Page::Wire, crate::tr!("wire-page"));
             });
             ui.separator();
         }
         match (self.page, wire) {
             (Page::Wire, Some(wire)) => {
-                crate::ui::wire_view::wire_ui(ui, wire);
+                let live = room.connection.as_ref().and_then(|c| c.live.as_deref());
+                crate::ui::wire_view::wire_ui(ui, wire, live);
+                None
+            }
+            (Page::Wire, None) if !room.recorded.is_empty() => {
+                self.member_wire_ui(ui, room);
                 None
             }
             _ => {
@@ -756,6 +795,7 @@ mod tests {
             signature_scheme: Some(crate::net::SignatureScheme::ECDSA_NISTP256_SHA256),
             client_certificate: client.then(|| cert("me")),
             wire: None,
+            live: None,
             keylog: None,
         }
     }
@@ -982,10 +1022,14 @@ mod tests {
             version: None,
             steps: vec![Step {
                 direction: Direction::ToHost,
+                index: 0,
+                seq: None,
+                joined: None,
                 time_us: 0,
                 record: (0..1200u32).map(|i| (i % 251) as u8).collect(),
                 plain: None,
                 title: "Handshake: ClientHello".into(),
+                title_words: crate::net::wire::Note::default(),
                 header: Field {
                     name: "record header".into(),
                     span: span(0, 5),
@@ -1022,7 +1066,7 @@ mod tests {
                 (Details::default(), state),
             );
         h.run();
-        h.get_by_label("Handshake on the wire").click();
+        h.get_by_label("On the wire").click();
         h.run();
         h.get_by_label_contains("Handshake: ClientHello").click();
         h.run();

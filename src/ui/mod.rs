@@ -13,6 +13,7 @@ pub mod frame_log;
 pub mod galleys;
 mod interstitial;
 mod invite_panel;
+pub mod relay_view;
 mod room_view;
 pub mod search;
 pub mod settings;

@@ -282,6 +282,22 @@ pub enum Status {
     },
 }
 
+/// How many recorded members' connections a host's window keeps (each
+/// follows at most 64 records each way).
+pub const MAX_RECORDED_MEMBERS: usize = 16;
+
+/// A member's connection as the host recorded it: its handshake, and its
+/// records after it as they pass.
+#[derive(Debug, Clone)]
+pub struct RecordedMember {
+    /// The member's address.
+    pub peer: std::net::SocketAddr,
+    /// Its handshake, decoded.
+    pub wire: std::sync::Arc<crate::net::wire::Handshake>,
+    /// Its records after the handshake.
+    pub live: Option<std::sync::Arc<crate::net::wire::live::Live>>,
+}
+
 /// Everything the room view shows.
 #[derive(Debug, Clone)]
 pub struct RoomModel {
@@ -293,6 +309,10 @@ pub struct RoomModel {
     pub status: Status,
     /// The live connection's facts (member).
     pub connection: Option<Box<ConnectionInfo>>,
+    /// Members' connections the host was asked to record
+    /// (`--show-handshake`), the newest last, at most
+    /// [`MAX_RECORDED_MEMBERS`].
+    pub recorded: std::collections::VecDeque<RecordedMember>,
     /// Our own certificate chain (host).
     pub own_chain: Vec<CertInfo>,
     /// Invite links to our room, loopback last (host).
@@ -414,6 +434,7 @@ impl RoomModel {
             target,
             status: Status::Connecting,
             connection: None,
+            recorded: std::collections::VecDeque::new(),
             own_chain: Vec::new(),
             invites: Vec::new(),
             listening: None,
@@ -1163,8 +1184,12 @@ impl RoomModel {
                 }
                 self.notice(wording::renamed(&old, &new));
             }
-            // The host's window does not show members' handshakes yet.
-            NetEvent::MemberHandshake { .. } => {}
+            NetEvent::MemberHandshake { peer, wire, live } => {
+                if self.recorded.len() >= MAX_RECORDED_MEMBERS {
+                    self.recorded.pop_front();
+                }
+                self.recorded.push_back(RecordedMember { peer, wire, live });
+            }
             NetEvent::Disconnected { reason, kind } => self.on_disconnected(reason, kind),
         }
     }
@@ -1282,6 +1307,7 @@ mod tests {
             signature_scheme: Some(crate::net::SignatureScheme::ECDSA_NISTP256_SHA256),
             client_certificate: None,
             wire: None,
+            live: None,
             keylog: None,
         }
     }

@@ -1,7 +1,9 @@
-//! "Handshake on the wire": every record of the connection's handshake in
-//! order, each message's fields as an expandable tree, and beside it a hex
-//! pane in which the selected field's bytes are highlighted. The two panes
-//! share the window's height and scroll each on its own. The tree is
+//! "On the wire": every record of the connection's handshake in order,
+//! then the last records after it as they come (each opened: sequence
+//! number, nonce, ciphertext, tag, and the plaintext it carried), each
+//! message's fields as an expandable tree, and beside it a hex pane in
+//! which the selected field's bytes are highlighted. The two panes share
+//! the window's height and scroll each on its own. The tree is
 //! [`crate::net::wire`]'s; this view only draws it and remembers the
 //! selection (in egui's memory, per window).
 
@@ -9,7 +11,8 @@ use egui::text::LayoutJob;
 use egui::{FontId, RichText, TextFormat, Ui};
 
 use crate::net::safe_text::visible_line;
-use crate::net::wire::{Field, Handshake, Layer, Span, Step};
+use crate::net::wire::live::{KEEP, Live};
+use crate::net::wire::{Direction, Field, Handshake, Layer, Span, Step};
 
 /// Bytes per row of the hex pane.
 const ROW: usize = 16;
@@ -20,16 +23,35 @@ const TREE_MIN_WIDTH: f32 = 260.0;
 /// How many highlighted bytes the "highlighted" line spells out.
 const SPELLED: usize = 48;
 
-/// Which field is selected: the step, then the path of child indexes
-/// (0 the record header, 1.. the messages).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Which field is selected: the record (its direction and place among
+/// the records that went that way, which stay as records come and go),
+/// then the path of child indexes (0 the record header, 1.. the messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Selected {
-    step: usize,
+    direction: Direction,
+    index: u64,
     path: Vec<usize>,
 }
 
-fn resolve<'h>(h: &'h Handshake, s: &Selected) -> Option<(&'h Step, &'h Field)> {
-    let step = h.steps.get(s.step)?;
+/// Every record shown: the handshake's, then those kept after it.
+struct Records<'a> {
+    handshake: &'a Handshake,
+    after: Vec<std::sync::Arc<Step>>,
+}
+
+impl Records<'_> {
+    fn all(&self) -> impl Iterator<Item = &Step> {
+        self.handshake
+            .steps
+            .iter()
+            .chain(self.after.iter().map(|s| &**s))
+    }
+}
+
+fn resolve<'h>(records: &'h Records<'_>, s: &Selected) -> Option<(&'h Step, &'h Field)> {
+    let step = records
+        .all()
+        .find(|r| r.direction == s.direction && r.index == s.index)?;
     let (first, rest) = s.path.split_first()?;
     let mut field = match first {
         0 => &step.header,
@@ -42,27 +64,35 @@ fn resolve<'h>(h: &'h Handshake, s: &Selected) -> Option<(&'h Step, &'h Field)> 
 }
 
 fn field_text(f: &Field) -> String {
+    let name = crate::net::wire::label(&f.name);
     if f.value.is_empty() {
-        visible_line(&f.name).into_owned()
+        visible_line(&name).into_owned()
     } else {
-        format!("{}: {}", visible_line(&f.name), visible_line(&f.value))
+        crate::tr!(
+            "wire-field",
+            name = visible_line(&name).into_owned(),
+            value = visible_line(&f.shown_value()).into_owned()
+        )
     }
 }
 
 /// The view: the tree on the left, the selected field with its bytes on
-/// the right, both as tall as the space left.
-pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
+/// the right, both as tall as the space left. `live`: the records after
+/// the handshake, when they are followed.
+pub fn wire_ui(ui: &mut Ui, h: &Handshake, live: Option<&Live>) {
     let id = ui.make_persistent_id("wire-selection");
     let mut selected: Option<Selected> = ui.data(|d| d.get_temp(id)).flatten();
     let before = selected.clone();
-    ui.add(
-        egui::Label::new(
-            "Every record of this connection's handshake, in the order it went, as recorded under TLS. \
-             Encrypted handshake records were opened with this connection's own handshake secrets. \
-             Select a field to see its bytes.",
-        )
-        .wrap(),
-    );
+    let records = Records {
+        handshake: h,
+        after: live.map(Live::records).unwrap_or_default(),
+    };
+    let intro = if live.is_some() {
+        crate::tr!("wire-intro-live", keep = KEEP)
+    } else {
+        crate::tr!("wire-intro-handshake")
+    };
+    ui.add(egui::Label::new(intro).wrap());
     ui.add_space(4.0);
     let size = ui.available_size();
     let gap = 2.0 * ui.spacing().item_spacing.x + 6.0;
@@ -73,11 +103,12 @@ pub fn wire_ui(ui: &mut Ui, h: &Handshake) {
             egui::ScrollArea::both()
                 .id_salt("wire-tree")
                 .auto_shrink([false, false])
-                .show(ui, |ui| tree_ui(ui, h, &mut selected));
+                .stick_to_bottom(true)
+                .show(ui, |ui| tree_ui(ui, &records, live, &mut selected));
         });
         ui.separator();
         pane(ui, egui::vec2(hex_width, size.y), |ui| {
-            selected_ui(ui, h, selected.as_ref(), before == selected);
+            selected_ui(ui, &records, selected.as_ref(), before == selected);
         });
     });
     ui.data_mut(|d| d.insert_temp(id, selected));
@@ -93,63 +124,92 @@ fn pane(ui: &mut Ui, size: egui::Vec2, add: impl FnOnce(&mut Ui)) {
 }
 
 /// Every step, its fields as a tree, then the recorder's notes.
-fn tree_ui(ui: &mut Ui, h: &Handshake, selected: &mut Option<Selected>) {
-    for (i, step) in h.steps.iter().enumerate() {
-        let title = format!(
-            "{:.3} ms  {}  {} ({} bytes)",
-            step.time_us as f64 / 1000.0,
-            step.direction.arrow(),
-            visible_line(&step.title),
-            step.record.len()
-        );
-        egui::CollapsingHeader::new(title)
-            .id_salt(("wire-step", i))
-            .show(ui, |ui| {
-                let mut path = vec![0];
-                field_ui(ui, &step.header, i, &mut path, selected);
-                for (m, message) in step.messages.iter().enumerate() {
-                    path[0] = m + 1;
-                    field_ui(ui, message, i, &mut path, selected);
-                }
-            });
+fn tree_ui(
+    ui: &mut Ui,
+    records: &Records<'_>,
+    live: Option<&Live>,
+    selected: &mut Option<Selected>,
+) {
+    for step in &records.handshake.steps {
+        step_ui(ui, step, selected);
     }
-    for note in &h.notes {
-        ui.label(RichText::new(visible_line(note)).italics());
+    for note in &records.handshake.notes {
+        ui.label(RichText::new(visible_line(&note.text())).italics());
     }
+    let Some(live) = live else {
+        return;
+    };
+    ui.separator();
+    ui.label(
+        RichText::new(crate::tr!(
+            "wire-after-handshake",
+            to_host = live.count(Direction::ToHost),
+            to_member = live.count(Direction::ToMember),
+            keep = KEEP
+        ))
+        .strong(),
+    );
+    if records.after.is_empty() {
+        ui.label(RichText::new(crate::tr!("wire-nothing-yet")).italics());
+    }
+    for step in &records.after {
+        step_ui(ui, step, selected);
+    }
+    for note in live.notes() {
+        ui.label(RichText::new(visible_line(&note.text())).italics());
+    }
+}
+
+/// One record: its title, opening to its header and messages.
+fn step_ui(ui: &mut Ui, step: &Step, selected: &mut Option<Selected>) {
+    let title = crate::tr!(
+        "wire-step-title",
+        ms = format!("{:.3}", step.time_us as f64 / 1000.0),
+        dir = step.direction.arrow(),
+        title = visible_line(&step.shown_title()).into_owned(),
+        bytes = step.record.len()
+    );
+    let at = Selected {
+        direction: step.direction,
+        index: step.index,
+        path: vec![0],
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt(("wire-step", step.direction == Direction::ToHost, step.index))
+        .show(ui, |ui| {
+            let mut at = at;
+            field_ui(ui, &step.header, &mut at, selected);
+            for (m, message) in step.messages.iter().enumerate() {
+                at.path[0] = m + 1;
+                field_ui(ui, message, &mut at, selected);
+            }
+        });
 }
 
 /// The selected field, what it means, and its bytes (`same`: the same
 /// selection as last frame).
-fn selected_ui(ui: &mut Ui, h: &Handshake, selected: Option<&Selected>, same: bool) {
-    match selected.and_then(|s| resolve(h, s)) {
+fn selected_ui(ui: &mut Ui, records: &Records<'_>, selected: Option<&Selected>, same: bool) {
+    match selected.and_then(|s| resolve(records, s)) {
         Some((step, field)) => {
             ui.add(egui::Label::new(RichText::new(field_text(field)).strong()).wrap());
             if !field.note.is_empty() {
-                ui.add(egui::Label::new(visible_line(&field.note).into_owned()).wrap());
+                ui.add(egui::Label::new(visible_line(&field.note.text()).into_owned()).wrap());
             }
             // A new selection brings its first byte into view.
             let reveal = if same { Reveal::Stay } else { Reveal::ScrollTo };
             hex_ui(ui, step, field.span, reveal);
         }
         None => {
-            ui.label("Select a field to see its bytes.");
+            ui.label(crate::tr!("wire-select-a-field"));
         }
     }
 }
 
 /// A field: a selectable line, or (with parts) a header that opens its
 /// parts and selects it.
-fn field_ui(
-    ui: &mut Ui,
-    f: &Field,
-    step: usize,
-    path: &mut Vec<usize>,
-    selected: &mut Option<Selected>,
-) {
+fn field_ui(ui: &mut Ui, f: &Field, at: &mut Selected, selected: &mut Option<Selected>) {
     let text = field_text(f);
-    let is_selected = selected
-        .as_ref()
-        .is_some_and(|s| s.step == step && s.path == *path);
+    let is_selected = selected.as_ref() == Some(&*at);
     let picked = if f.children.is_empty() {
         ui.selectable_label(is_selected, text).clicked()
     } else {
@@ -161,25 +221,28 @@ fn field_ui(
             RichText::new(text)
         };
         let shown = egui::CollapsingHeader::new(title)
-            .id_salt(("wire-field", step, path.clone()))
+            .id_salt((
+                "wire-field",
+                at.direction == Direction::ToHost,
+                at.index,
+                at.path.clone(),
+            ))
             .show(ui, |ui| {
                 for (i, c) in f.children.iter().enumerate() {
-                    path.push(i);
-                    field_ui(ui, c, step, path, selected);
-                    path.pop();
+                    at.path.push(i);
+                    field_ui(ui, c, at, selected);
+                    at.path.pop();
                 }
             });
         shown.header_response.clicked()
     };
     if picked {
-        *selected = Some(Selected {
-            step,
-            path: path.clone(),
-        });
+        *selected = Some(at.clone());
     }
 }
 
-fn spaced_hex(bytes: &[u8]) -> String {
+/// Bytes as hex in groups of two, as a packet dump shows them.
+pub(crate) fn spaced_hex(bytes: &[u8]) -> String {
     bytes
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -203,27 +266,30 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, reveal: Reveal) {
     let bytes: &[u8] = match layer {
         Layer::Record => &step.record,
         Layer::Plain => step.plain.as_deref().unwrap_or(&[]),
+        Layer::Joined => step.joined.as_deref().unwrap_or(&[]),
     };
     let range = span.map(|s| s.start..s.start.saturating_add(s.len));
     let what = match layer {
-        Layer::Record => "the record as it went over the wire",
-        Layer::Plain => "the record's decrypted content",
+        Layer::Record => crate::tr!("wire-bytes-record"),
+        Layer::Plain => crate::tr!("wire-bytes-plain"),
+        Layer::Joined => crate::tr!("wire-bytes-joined"),
     };
     match (&range, range.as_ref().and_then(|r| bytes.get(r.clone()))) {
         (Some(r), Some(hl)) => {
-            ui.label(format!(
-                "{what}, {} bytes; the field is bytes {}–{} ({} bytes)",
-                bytes.len(),
-                r.start,
-                r.end.saturating_sub(1),
-                hl.len()
+            ui.label(crate::tr!(
+                "wire-bytes-field",
+                what = what,
+                total = bytes.len(),
+                first = r.start,
+                last = r.end.saturating_sub(1),
+                len = hl.len()
             ));
             let more = if hl.len() > SPELLED { " …" } else { "" };
             ui.add(
                 egui::Label::new(
-                    RichText::new(format!(
-                        "highlighted: {}{more}",
-                        spaced_hex(&hl[..hl.len().min(SPELLED)])
+                    RichText::new(crate::tr!(
+                        "wire-highlighted",
+                        hex = format!("{}{more}", spaced_hex(&hl[..hl.len().min(SPELLED)]))
                     ))
                     .monospace(),
                 )
@@ -231,9 +297,10 @@ fn hex_ui(ui: &mut Ui, step: &Step, span: Option<Span>, reveal: Reveal) {
             );
         }
         _ => {
-            ui.label(format!(
-                "{what}, {} bytes (this field has no bytes of its own)",
-                bytes.len()
+            ui.label(crate::tr!(
+                "wire-bytes-none",
+                what = what,
+                total = bytes.len()
             ));
         }
     }

@@ -1,4 +1,4 @@
-//! The window's "Handshake on the wire" view (egui_kittest, over a real
+//! The window's "On the wire" view (egui_kittest, over a real
 //! connection on loopback): it opens in the details, a field can be
 //! selected, and its bytes are the ones highlighted.
 
@@ -44,7 +44,7 @@ fn the_view_opens_a_field_is_selected_and_its_bytes_are_highlighted() {
     // The walk-through is open above it: close it, so the view is in sight.
     m.get_by_label("How this connection was secured").click();
     m.run_steps(3);
-    m.get_by_label("Handshake on the wire").click();
+    m.get_by_label("On the wire").click();
     m.run_steps(3);
     assert!(
         m.query_by_label("Select a field to see its bytes.")
@@ -154,4 +154,124 @@ fn a_choice_that_cannot_work_is_refused_on_the_start_screen() {
             .next()
             .is_some()
     );
+}
+
+#[test]
+fn a_host_asked_to_record_shows_a_members_chat_line_decrypted() {
+    use common::{Command, Node};
+    use tlschat::net::NetEvent;
+    let pki = Pki::new();
+    let mut config = host_config(&pki.server(), "hana");
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.tls.record_handshakes = true;
+    let mut h = window::host_window(config);
+    let addr = window::listening(&mut h);
+    let mut member = Node::start();
+    member.send(Command::Join(join_config(addr, "ana", &pki.ca_pem)));
+    member.wait_for("joined", |e| {
+        matches!(e, NetEvent::Joined { .. }).then_some(())
+    });
+    let line = "recorded by the host: plover";
+    member.send(Command::Send {
+        id: 1,
+        text: line.into(),
+    });
+    pump(&mut [&mut h], "the member's line, followed", |a| {
+        a[0].state().room().is_some_and(|r| {
+            r.recorded.iter().any(|m| {
+                m.live
+                    .as_ref()
+                    .is_some_and(|l| l.records().iter().any(|s| s.title.contains(line)))
+            })
+        })
+    });
+    h.get_by_label_contains("Hosting · your certificate")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("On the wire").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Member:").is_some());
+    // The record's title: its direction, number and the line decrypted.
+    let wanted = format!("\"text\":\"{line}\"");
+    let titles: Vec<String> = h
+        .query_all_by_label_contains(&wanted)
+        .map(|n| format!("{n:?}"))
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("member → host  ApplicationData #")),
+        "{titles:?}"
+    );
+}
+
+#[test]
+fn in_chinese_the_view_and_its_notes_speak_chinese_and_show_the_line_decrypted() {
+    use tlschat::i18n::Lang;
+    let pki = Pki::new();
+    let (_host, addr) = host_from(host_config(&pki.server(), "hana"));
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut m = window::app_in_lang(
+        Launch::Join(join_config(addr, "ana", &pki.ca_pem)),
+        dir,
+        Lang::ZhCn,
+    );
+    window::connected(&mut [&mut m], 0);
+    m.get_by_label("Message").focus();
+    m.step();
+    m.get_by_label("Message").type_text("你好，线路");
+    m.step();
+    m.key_press(egui::Key::Enter);
+    pump(&mut [&mut m], "the line's record", |a| {
+        a[0].state()
+            .room()
+            .and_then(|r| r.connection.as_ref()?.live.clone())
+            .is_some_and(|l| l.records().iter().any(|s| s.title.contains("你好，线路")))
+    });
+    m.get_by_label_contains("verified by").click();
+    m.run_steps(3);
+    m.get_by_label("线路上").click();
+    m.run_steps(3);
+    assert!(m.query_by_label_contains("握手之后——到目前为止").is_some());
+    assert!(
+        m.query_by_label("选择一个字段，即可看到它的字节。")
+            .is_some()
+    );
+    // The record of the line: its title in Chinese, then its fields.
+    let title = m
+        .query_all_by_label_contains("，已解密：")
+        .map(|n| format!("{n:?}"))
+        .find(|t| t.contains("你好，线路") && t.contains("成员 → 主持人"))
+        .expect("the line's record, titled in Chinese");
+    assert!(title.contains("毫秒"), "{title}");
+    m.query_all_by_label_contains("\"text\":\"你好，线路\"")
+        .find(|n| format!("{n:?}").contains("成员 → 主持人"))
+        .expect("the member's own record")
+        .click();
+    m.run_steps(3);
+    m.get_by_label("加密：已用应用流量密钥解开").click();
+    m.run_steps(3);
+    assert!(m.query_by_label_contains("序列号：").is_some());
+    assert!(
+        m.query_by_label_contains("认证标签（AEAD tag）：")
+            .is_some()
+    );
+    // The selected field's note, in Chinese; none of the view's English.
+    assert!(
+        m.query_by_label_contains("在这里用这条连接自己的应用流量密钥")
+            .is_some()
+    );
+    for english in [
+        "On the wire",
+        "Select a field",
+        "After the handshake",
+        "decrypted",
+        "sequence number",
+        "Decrypted here",
+    ] {
+        assert!(
+            m.query_by_label_contains(english).is_none(),
+            "English left: {english}"
+        );
+    }
 }

@@ -244,15 +244,17 @@ impl Handler {
     /// when its secrets were kept. From here on the recorder is a
     /// pass-through.
     fn show_recorded(&self, tls: &mut MemberTls) {
-        if let (Some(tape), Some((captured, sink))) =
-            (tls.get_mut().0.finish(), &self.shared.recording)
+        let Some((captured, sink)) = &self.shared.recording else {
+            return;
+        };
+        let wake = sink.waker();
+        if let Some(recorded) =
+            crate::net::wire::live::start(tls.get_mut().0, false, captured, Some(wake))
         {
-            let secrets =
-                crate::net::wire::client_random(&tape.received).and_then(|r| captured.take(&r));
-            let wire = crate::net::wire::decode(&tape, false, secrets.as_ref());
             sink.emit(NetEvent::MemberHandshake {
                 peer: self.peer,
-                wire: Arc::new(wire),
+                wire: Arc::new(recorded.handshake),
+                live: recorded.live,
             });
         }
     }

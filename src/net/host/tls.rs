@@ -101,7 +101,11 @@ pub(super) fn server_config(
         Some(path) => Some(Arc::new(KeyLogFile::open(path)?)),
         None => None,
     };
-    let capture = config.tls.record_handshakes.then(Arc::<Captured>::default);
+    // A host asked to record follows each member's records too.
+    let capture = config
+        .tls
+        .record_handshakes
+        .then(|| Arc::new(Captured::following()));
     if file.is_some() || capture.is_some() {
         tls.key_log = Arc::new(Secrets {
             file,

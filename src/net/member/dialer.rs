@@ -30,9 +30,10 @@ use crate::net::event::{ConnectionInfo, Untrusted};
 use crate::net::keylog::{Captured, KeyLogFile, Secrets};
 use crate::net::pins::{PinEntry, PinError, PinStore};
 use crate::net::protocol::Dialect;
-use crate::net::recorder::{Recorder, Tape};
+use crate::net::recorder::Recorder;
 use crate::net::resume::CurrentVerifier;
 use crate::net::trust::{Decision, MemberVerifier, Outcome, TrustBasis, root_store};
+use crate::net::wire::live::Wake;
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
 /// How long connecting (resolving included) may take.
@@ -135,8 +136,11 @@ pub(super) struct Dialer {
     resolver: Arc<AskedResolver>,
     /// Our client certificate, if we have one.
     client_certificate: Option<CertInfo>,
-    /// Handshake secrets, kept until the connection's handshake is decoded.
+    /// Secrets, kept until the connection's handshake is decoded (and,
+    /// when its records are followed, the application secrets).
     captured: Arc<Captured>,
+    /// Wakes whoever shows the records that are followed.
+    wake: Wake,
     /// How the host was trusted on the last full handshake: a resumed one
     /// (no certificate sent) is the same host, proven by the ticket.
     trusted: Option<(TrustBasis, Vec<CertInfo>)>,
@@ -144,11 +148,13 @@ pub(super) struct Dialer {
 
 impl Dialer {
     /// Builds what every attempt shares, for the canonical `target`;
-    /// `keylog` is the key log file, already open.
+    /// `keylog` is the key log file, already open; `wake` is called as
+    /// records after the handshake are followed.
     pub(super) async fn new(
         config: &JoinConfig,
         target: String,
         keylog: Option<Arc<KeyLogFile>>,
+        wake: Wake,
     ) -> Result<Self, SetupError> {
         let files = config.ca_files.clone();
         let roots = tokio::task::spawn_blocking(move || root_store(&files)).await??;
@@ -175,7 +181,11 @@ impl Dialer {
             config.remember_pin,
         ));
         let current = Arc::new(CurrentVerifier::new(first.clone()));
-        let captured = Arc::<Captured>::default();
+        let captured = Arc::new(if config.tls.record_handshakes {
+            Captured::following()
+        } else {
+            Captured::default()
+        });
         let mut tls = rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(config.tls.versions())?
             .dangerous()
@@ -202,6 +212,7 @@ impl Dialer {
             resolver,
             client_certificate,
             captured,
+            wake,
             trusted: None,
         })
     }
@@ -224,12 +235,18 @@ impl Dialer {
         let started = Instant::now();
         let mut tls = self.handshake(tcp, &verifier).await?;
         let handshake_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-        // From here on the recorder is a pass-through.
-        let wire = tls
-            .get_mut()
-            .0
-            .finish()
-            .map(|tape| Arc::new(decode_handshake(&tape, &self.captured)));
+        // From here on the recorder is a pass-through, or follows the
+        // records when asked to.
+        let recorded = crate::net::wire::live::start(
+            tls.get_mut().0,
+            true,
+            &self.captured,
+            Some(self.wake.clone()),
+        );
+        let (wire, live) = match recorded {
+            Some(r) => (Some(Arc::new(r.handshake)), r.live),
+            None => (None, None),
+        };
         let negotiated = Negotiated::of(tls.get_ref().1, verifier.signature_scheme());
         tracing::debug!(
             target: LOG,
@@ -261,6 +278,7 @@ impl Dialer {
                 .clone()
                 .filter(|_| self.resolver.asked.load(Ordering::Relaxed)),
             wire,
+            live,
             keylog: self.config.tls.keylog.clone(),
         })?;
         Ok(Connected {
@@ -456,10 +474,4 @@ fn handshake_error(target: &str, e: &std::io::Error) -> String {
         }
         None => format!("the TLS handshake with {target} failed: {e}"),
     }
-}
-
-/// Decodes a recorded handshake with the secrets rustls gave for it.
-fn decode_handshake(tape: &Tape, captured: &Captured) -> crate::net::wire::Handshake {
-    let secrets = crate::net::wire::client_random(&tape.sent).and_then(|r| captured.take(&r));
-    crate::net::wire::decode(tape, true, secrets.as_ref())
 }

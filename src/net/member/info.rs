@@ -72,6 +72,8 @@ pub(super) struct Facts {
     pub client_certificate: Option<CertInfo>,
     /// The handshake as it went over the wire, decoded.
     pub wire: Option<Arc<Handshake>>,
+    /// The records after it, when they are followed.
+    pub live: Option<Arc<crate::net::wire::live::Live>>,
     /// The key log file, while it is on.
     pub keylog: Option<PathBuf>,
 }
@@ -115,6 +117,7 @@ pub(super) fn connection_info(facts: Facts) -> Result<ConnectionInfo, End> {
         signature_scheme: n.signature,
         client_certificate: facts.client_certificate,
         wire: facts.wire,
+        live: facts.live,
         keylog: facts.keylog,
     })
 }
@@ -145,6 +148,7 @@ mod tests {
             offered_groups: vec![NamedGroup::X25519MLKEM768, NamedGroup::X25519],
             client_certificate: None,
             wire: None,
+            live: None,
             keylog: None,
         }
     }

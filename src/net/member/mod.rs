@@ -132,7 +132,7 @@ impl<'a> Member<'a> {
         sink.emit(NetEvent::Connecting {
             target: target.clone(),
         });
-        let dialer = Dialer::new(config, target.clone(), keylog).await?;
+        let dialer = Dialer::new(config, target.clone(), keylog, sink.waker()).await?;
         Ok(Self {
             sink,
             inbox: Inbox::new(commands),

@@ -5,8 +5,7 @@
 
 use tls_parser::TlsExtension;
 
-use super::{Direction, Field, Layer, Span, Walk, start_decrypting, version_name};
-use crate::net::keylog::HandshakeSecrets;
+use super::{Direction, Field, Layer, Span, Value, Walk, finished, start_decrypting, version_name};
 use crate::net::safe_text::{Newlines, visible_bytes};
 use crate::net::tlsopts::TlsVersion;
 
@@ -146,34 +145,61 @@ const HRR_RANDOM: [u8; 32] = [
     0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
 ];
 
+/// The most bytes of a handshake message carried over to the next
+/// record (a long certificate chain fits; a hostile length does not).
+const MAX_CARRY: usize = 64 * 1024;
+
 /// Every handshake message in `buf` (a record's payload or decrypted
-/// content starting at `base` in `layer`).
+/// content starting at `base` in `layer`). A message that the records
+/// before began is put together with its start first (then the spans are
+/// in [`Layer::Joined`]); one that goes on in the next record is carried
+/// over to it.
 pub(super) fn parse_all(
     walk: &mut Walk,
     direction: Direction,
     buf: &[u8],
     base: usize,
     layer: Layer,
-    secrets: Option<&HandshakeSecrets>,
 ) -> Vec<Field> {
-    let ctx = Ctx { buf, base, layer };
+    let carry = std::mem::take(&mut walk.side(direction).carry);
+    if carry.is_empty() {
+        return parse_in(walk, direction, Ctx { buf, base, layer });
+    }
+    let mut joined = carry;
+    joined.extend_from_slice(buf);
+    let ctx = Ctx {
+        buf: &joined,
+        base: 0,
+        layer: Layer::Joined,
+    };
+    let fields = parse_in(walk, direction, ctx);
+    walk.joined = Some(joined);
+    fields
+}
+
+fn parse_in(walk: &mut Walk, direction: Direction, ctx: Ctx<'_>) -> Vec<Field> {
     let mut out = Vec::new();
-    let mut r = Reader { rest: buf };
+    let mut r = Reader { rest: ctx.buf };
     while !r.rest.is_empty() {
         let start = r.rest;
         let Some((typ, body)) = r.u8().zip(r.vec24()) else {
-            out.push(Field::new(
-                "fragment",
-                format!(
-                    "{} bytes of a message continued in another record (not reassembled)",
-                    start.len()
-                ),
-                ctx.span(start),
-            ));
+            let (value, carried) = if start.len() <= MAX_CARRY {
+                (
+                    crate::msg!("wire-value-fragment", count = start.len()),
+                    start.to_vec(),
+                )
+            } else {
+                (
+                    crate::msg!("wire-value-fragment-too-long", count = start.len()),
+                    Vec::new(),
+                )
+            };
+            walk.side(direction).carry = carried;
+            out.push(Field::new("fragment", value, ctx.span(start)));
             break;
         };
         let whole = start.get(..4 + body.len()).unwrap_or(start);
-        out.push(message(walk, direction, typ, whole, body, ctx, secrets));
+        out.push(message(walk, direction, typ, whole, body, ctx));
     }
     out
 }
@@ -185,37 +211,53 @@ fn message(
     whole: &[u8],
     body: &[u8],
     ctx: Ctx<'_>,
-    secrets: Option<&HandshakeSecrets>,
 ) -> Field {
     let span = ctx.span(whole);
-    let size = format!("{} bytes", body.len());
+    let size = crate::msg!("wire-value-bytes", count = body.len());
     let tls13 = walk.version == Some(TlsVersion::Tls13);
+    let random = || body.get(2..34).and_then(|r| r.try_into().ok());
     let parsed = match typ {
-        1 => client_hello(body, ctx),
-        2 => server_hello(walk, body, ctx, secrets),
-        4 => Some(Field::new("NewSessionTicket", size.clone(), None).with_note(
-            "A ticket the member may offer next time to resume this session: a shorter handshake, with no certificate sent.",
-        )),
+        1 => {
+            walk.client_random = random();
+            client_hello(body, ctx)
+        }
+        2 => {
+            walk.server_random = random();
+            server_hello(walk, body, ctx)
+        }
+        4 => Some(new_session_ticket(body, ctx, tls13)),
         8 => Some(
             Field::new("EncryptedExtensions", size.clone(), None)
                 .with_children(extensions(body.get(2..).unwrap_or(&[]), ctx, false))
-                .with_note("The first encrypted message of TLS 1.3: from here on an eavesdropper sees only sizes. What used to be visible (ALPN, the certificate) is hidden."),
+                .with_note(crate::msg!("wire-note-encrypted-extensions")),
         ),
         11 => Some(certificate(body, ctx, tls13)),
         12 => server_key_exchange(body, ctx),
-        13 => Some(Field::new("CertificateRequest", size.clone(), None).with_note(
-            "The host asks the member for a certificate (mutual TLS). A tlschat host asks every member: a member's own self-signed certificate carries the key the room knows it by, and its CertificateVerify proves it holds that key. A member without one answers with an empty Certificate and comes in all the same.",
-        )),
+        13 => Some(
+            Field::new("CertificateRequest", size.clone(), None)
+                .with_note(crate::msg!("wire-note-certificate-request")),
+        ),
         14 => Some(Field::new("ServerHelloDone", "", None)),
         15 => certificate_verify(body, ctx),
         16 => Some(client_key_exchange(body, ctx)),
+        24 => Some(key_update(walk, direction, body, ctx)),
         20 => {
-            walk.side(direction).finished = true;
-            Some(Field::new("Finished", size.clone(), None).with_children(vec![
-                Field::new("verify_data", format!("{} bytes (an HMAC over the whole handshake so far)", body.len()), ctx.span(body)),
-            ]).with_note("A MAC over every handshake message so far, with a key from this side's handshake secret: had anyone changed a single byte of the handshake, it would not match."))
+            finished(walk, direction);
+            Some(
+                Field::new("Finished", size.clone(), None)
+                    .with_children(vec![Field::new(
+                        "verify_data",
+                        crate::msg!("wire-value-verify-data", count = body.len()),
+                        ctx.span(body),
+                    )])
+                    .with_note(crate::msg!("wire-note-finished")),
+            )
         }
-        t => Some(Field::new(format!("handshake message type {t}"), size.clone(), None)),
+        t => Some(Field::new(
+            format!("handshake message type {t}"),
+            size.clone(),
+            None,
+        )),
     };
     let mut field = parsed.unwrap_or_else(|| {
         Field::new(
@@ -225,7 +267,7 @@ fn message(
         )
     });
     if field.value.is_empty() {
-        field.value = size;
+        field.set_value(size);
     }
     field.span = span;
     field
@@ -234,15 +276,22 @@ fn message(
 fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     let (_, ch) = tls_parser::parse_tls_handshake_client_hello(body).ok()?;
     let mut fields = vec![
-        Field::new("legacy version", version_name(ch.version.0), body.get(..2).and_then(|b| ctx.span(b))),
-        Field::new("random", crate::net::certinfo::hex(ch.random), ctx.span(ch.random)).with_note(
-            "32 random bytes from the member. They go in the clear: they make every handshake's keys different, but they are not a secret.",
+        Field::new(
+            "legacy version",
+            version_name(ch.version.0),
+            body.get(..2).and_then(|b| ctx.span(b)),
         ),
+        Field::new(
+            "random",
+            crate::net::certinfo::hex(ch.random),
+            ctx.span(ch.random),
+        )
+        .with_note(crate::msg!("wire-note-client-random")),
     ];
     let sid = ch.session_id.unwrap_or(&[]);
     fields.push(Field::new(
         "session id",
-        format!("{} bytes", sid.len()),
+        crate::msg!("wire-value-bytes", count = sid.len()),
         ctx.span(sid),
     ));
     // Layout (RFC 8446 §4.1.2): the suites follow the session id.
@@ -262,14 +311,14 @@ fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     fields.push(
         Field::new(
             "cipher suites",
-            format!("{} offered", suites.len() / 2),
+            crate::msg!("wire-value-offered", count = suites.len() / 2),
             ctx.span(suites),
         )
         .with_children(suite_fields),
     );
     fields.push(Field::new(
         "compression methods",
-        format!("{} (none: null only)", ch.comp.len()),
+        crate::msg!("wire-value-compression", count = ch.comp.len()),
         None,
     ));
     if let Some(ext) = ch.ext {
@@ -277,23 +326,20 @@ fn client_hello(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         fields.push(
             Field::new(
                 "extensions",
-                format!("{} extensions", exts.len()),
+                crate::msg!("wire-value-extensions", count = exts.len()),
                 ctx.span(ext),
             )
             .with_children(exts),
         );
     }
-    Some(Field::new("ClientHello", "", None).with_children(fields).with_note(
-        "The member says what it can do: versions, cipher suites, key-exchange groups — and already sends key shares for the groups it prefers, so that a key can be agreed in one round trip. In the textbook story the client later encrypts a random secret with the server's public key (RSA key transport); TLS 1.3 has no such step.",
-    ))
+    Some(
+        Field::new("ClientHello", "", None)
+            .with_children(fields)
+            .with_note(crate::msg!("wire-note-client-hello")),
+    )
 }
 
-fn server_hello(
-    walk: &mut Walk,
-    body: &[u8],
-    ctx: Ctx<'_>,
-    secrets: Option<&HandshakeSecrets>,
-) -> Option<Field> {
+fn server_hello(walk: &mut Walk, body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     let (_, sh) = tls_parser::parse_tls_handshake_server_hello(body).ok()?;
     let hrr = sh.random == HRR_RANDOM;
     let mut fields = vec![
@@ -305,15 +351,18 @@ fn server_hello(
         Field::new(
             "random",
             if hrr {
-                "HelloRetryRequest (a fixed value)".to_string()
+                crate::msg!("wire-value-hrr-random").into()
             } else {
-                crate::net::certinfo::hex(sh.random)
+                Value::from(crate::net::certinfo::hex(sh.random))
             },
             ctx.span(sh.random),
         ),
         Field::new(
             "session id",
-            format!("{} bytes (echoed)", sh.session_id.map_or(0, <[u8]>::len)),
+            crate::msg!(
+                "wire-value-bytes-echoed",
+                count = sh.session_id.map_or(0, <[u8]>::len)
+            ),
             sh.session_id.and_then(|s| ctx.span(s)),
         ),
     ];
@@ -335,7 +384,7 @@ fn server_hello(
         fields.push(
             Field::new(
                 "extensions",
-                format!("{} extensions", exts.len()),
+                crate::msg!("wire-value-extensions", count = exts.len()),
                 ctx.span(e),
             )
             .with_children(exts),
@@ -353,14 +402,14 @@ fn server_hello(
         "ServerHello"
     };
     let note = if hrr {
-        "The host wants a key share for another group: the member sends a second ClientHello. One more round trip."
+        crate::msg!("wire-note-hello-retry")
     } else if tls13 {
-        "The host picks the version, the suite and one key-exchange group, and sends its own key share. Each side now combines its private share with the other's public one: both get the same secret, which never went over the wire. Everything after this message is encrypted."
+        crate::msg!("wire-note-server-hello-tls13")
     } else {
-        "The host picks TLS 1.2 and a suite. In TLS 1.2 the key exchange follows in ServerKeyExchange, and the handshake stays in the clear until Finished."
+        crate::msg!("wire-note-server-hello-tls12")
     };
     if tls13 && !hrr {
-        start_decrypting(walk, secrets);
+        start_decrypting(walk);
     }
     Some(
         Field::new(name, "", None)
@@ -383,7 +432,7 @@ fn extensions(block: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
         let (Some(code), Some(data)) = (r.u16(), r.vec16()) else {
             out.push(Field::new(
                 "malformed extension",
-                format!("{} bytes", rest.len()),
+                crate::msg!("wire-value-bytes", count = rest.len()),
                 ctx.span(rest),
             ));
             break;
@@ -418,9 +467,9 @@ fn extension(
     client: bool,
 ) -> Field {
     let name = extension_name(code);
-    let mut value = format!("{} bytes", data.len());
+    let mut value: Value = crate::msg!("wire-value-bytes", count = data.len()).into();
     let mut children = Vec::new();
-    let mut note = "";
+    let mut note = super::Note::default();
     match (code, ext) {
         (0, Some(TlsExtension::SNI(names))) => {
             for (_, n) in names {
@@ -430,19 +479,18 @@ fn extension(
                     ctx.span(n),
                 ));
             }
-            value = values_of(&children, ", ");
-            note = "The name of the host the member wants, in the clear (so a host with many names can pick the certificate).";
+            value = values_of(&children, ", ").into();
+            note = crate::msg!("wire-note-sni").into();
         }
         (10, _) => {
             children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "group", group_name);
-            value = values_of(&children, ", ");
-            note = "The key-exchange groups the member can use, in order of preference.";
+            value = values_of(&children, ", ").into();
+            note = crate::msg!("wire-note-groups").into();
         }
         (13, _) => {
             children = list_of_u16(data.get(2..).unwrap_or(&[]), ctx, "scheme", scheme_name);
-            value = format!("{} schemes", children.len());
-            note =
-                "How the member accepts to see the handshake signed by the host's certificate key.";
+            value = crate::msg!("wire-value-schemes", count = children.len()).into();
+            note = crate::msg!("wire-note-signature-algorithms").into();
         }
         (16, Some(TlsExtension::ALPN(protocols))) => {
             for p in protocols {
@@ -452,8 +500,8 @@ fn extension(
                     ctx.span(p),
                 ));
             }
-            value = values_of(&children, ", ");
-            note = "Application protocols: tlschat members offer tlschat/1; a host that selects it speaks JSON lines, one without it plain text.";
+            value = values_of(&children, ", ").into();
+            note = crate::msg!("wire-note-alpn").into();
         }
         (43, _) => {
             let list = if client {
@@ -465,14 +513,13 @@ fn extension(
                 .chunks_exact(2)
                 .map(|c| Field::new("version", version_name(be16(c)), ctx.span(c)))
                 .collect();
-            value = values_of(&children, ", ");
-            note =
-                "The real version: TLS 1.3 keeps 1.2 in the old version fields and says 1.3 here.";
+            value = values_of(&children, ", ").into();
+            note = crate::msg!("wire-note-supported-versions").into();
         }
         (51, _) => {
             children = key_shares(data, ctx, client);
-            value = values_of(&children, "; ");
-            note = "Ephemeral public keys for (EC)DH or ML-KEM: each side keeps its private part, and the shared secret is computed, never sent. A post-quantum hybrid share (X25519MLKEM768) is about 1.2 KB; an X25519 one is 32 bytes.";
+            value = values_of(&children, "; ").into();
+            note = crate::msg!("wire-note-key-share").into();
         }
         (45, Some(TlsExtension::PskExchangeModes(modes))) => {
             value = modes
@@ -483,19 +530,21 @@ fn extension(
                     m => format!("{m}"),
                 })
                 .collect::<Vec<_>>()
-                .join(", ");
-            note = "How a resumed session may be keyed: psk_dhe_ke still does a fresh key exchange (forward secrecy).";
+                .join(", ")
+                .into();
+            note = crate::msg!("wire-note-psk-modes").into();
         }
         (41, _) => {
             note = if client {
-                "The member offers a ticket from an earlier session, to resume it without a certificate."
+                crate::msg!("wire-note-psk-offered")
             } else {
-                "The host accepted the ticket: this is a resumed session, and no certificate is sent."
-            };
+                crate::msg!("wire-note-psk-accepted")
+            }
+            .into();
         }
         (23, _) => {
-            value = "on".into();
-            note = "TLS 1.2: the master secret is bound to the whole handshake (RFC 7627).";
+            value = crate::msg!("wire-value-on").into();
+            note = crate::msg!("wire-note-ems").into();
         }
         _ => {}
     }
@@ -518,7 +567,7 @@ fn key_shares(data: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
         let code = be16(data);
         out.push(Field::new(
             "key share",
-            format!("asks for {}", group_name(code)),
+            crate::msg!("wire-value-asks-for", group = group_name(code)),
             ctx.span(data),
         ));
         return out;
@@ -533,14 +582,18 @@ fn key_shares(data: &[u8], ctx: Ctx<'_>, client: bool) -> Vec<Field> {
         out.push(
             Field::new(
                 "key share",
-                format!("{group}, {} bytes", key.len()),
+                crate::msg!(
+                    "wire-value-named-bytes",
+                    name = group.clone(),
+                    count = key.len()
+                ),
                 ctx.span(whole),
             )
             .with_children(vec![
                 Field::new("group", group, whole.get(..2).and_then(|g| ctx.span(g))),
                 Field::new(
                     "key_exchange",
-                    format!("{} bytes", key.len()),
+                    crate::msg!("wire-value-bytes", count = key.len()),
                     ctx.span(key),
                 ),
             ]),
@@ -588,9 +641,13 @@ fn certificate(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
             ]),
         );
     }
-    Field::new("Certificate", format!("{} certificates", certs.len()), None)
-        .with_children(certs)
-        .with_note("The host's certificate chain, leaf first. Its public key is not used to encrypt anything: it only checks the signature in CertificateVerify (or ServerKeyExchange in TLS 1.2).")
+    Field::new(
+        "Certificate",
+        crate::msg!("wire-value-certificates", count = certs.len()),
+        None,
+    )
+    .with_children(certs)
+    .with_note(crate::msg!("wire-note-certificate"))
 }
 
 fn certificate_verify(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
@@ -599,12 +656,28 @@ fn certificate_verify(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
     let scheme = r.u16()?;
     let sig = r.vec16()?;
     Some(
-        Field::new("CertificateVerify", format!("{}, {} bytes", scheme_name(scheme), sig.len()), None)
-            .with_children(vec![
-                Field::new("signature scheme", scheme_name(scheme), ctx.span(scheme_bytes)),
-                Field::new("signature", format!("{} bytes", sig.len()), ctx.span(sig)),
-            ])
-            .with_note("The host signs a hash of the whole handshake with its certificate's private key: proof that it holds the key, bound to this very key exchange. This — not encrypting a secret with the public key — is what the certificate's key does here."),
+        Field::new(
+            "CertificateVerify",
+            crate::msg!(
+                "wire-value-named-bytes",
+                name = scheme_name(scheme),
+                count = sig.len()
+            ),
+            None,
+        )
+        .with_children(vec![
+            Field::new(
+                "signature scheme",
+                scheme_name(scheme),
+                ctx.span(scheme_bytes),
+            ),
+            Field::new(
+                "signature",
+                crate::msg!("wire-value-bytes", count = sig.len()),
+                ctx.span(sig),
+            ),
+        ])
+        .with_note(crate::msg!("wire-note-certificate-verify")),
     )
 }
 
@@ -627,7 +700,7 @@ fn server_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         ),
         Field::new(
             "public key",
-            format!("{} bytes", point.len()),
+            crate::msg!("wire-value-bytes", count = point.len()),
             ctx.span(point),
         ),
     ];
@@ -635,23 +708,97 @@ fn server_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Option<Field> {
         children.push(Field::new("signature scheme", scheme_name(s), ctx.span(b)));
         children.push(Field::new(
             "signature",
-            format!("{} bytes", sig.len()),
+            crate::msg!("wire-value-bytes", count = sig.len()),
             ctx.span(sig),
         ));
     }
     Some(
-        Field::new("ServerKeyExchange", format!("{group}, {} bytes", point.len()), None)
-            .with_children(children)
-            .with_note("TLS 1.2 (ECDHE): the host's ephemeral public key, signed with its certificate's key over both randoms. The member answers with its own in ClientKeyExchange; neither encrypts a secret with the certificate's key."),
+        Field::new(
+            "ServerKeyExchange",
+            crate::msg!("wire-value-named-bytes", name = group, count = point.len()),
+            None,
+        )
+        .with_children(children)
+        .with_note(crate::msg!("wire-note-server-key-exchange")),
     )
 }
 
 fn client_key_exchange(body: &[u8], ctx: Ctx<'_>) -> Field {
     let mut r = Reader { rest: body };
     let point = r.vec8().unwrap_or(&[]);
-    Field::new("ClientKeyExchange", format!("public key, {} bytes", point.len()), None)
-        .with_children(vec![Field::new("public key", format!("{} bytes", point.len()), ctx.span(point))])
-        .with_note("TLS 1.2 (ECDHE): the member's ephemeral public key. In the textbook RSA key exchange this message would carry a secret encrypted with the server's public key; with ECDHE it carries only a public key.")
+    Field::new(
+        "ClientKeyExchange",
+        crate::msg!("wire-value-public-key", count = point.len()),
+        None,
+    )
+    .with_children(vec![Field::new(
+        "public key",
+        crate::msg!("wire-value-bytes", count = point.len()),
+        ctx.span(point),
+    )])
+    .with_note(crate::msg!("wire-note-client-key-exchange"))
+}
+
+/// A NewSessionTicket: how long the ticket may be used, and its size.
+fn new_session_ticket(body: &[u8], ctx: Ctx<'_>, tls13: bool) -> Field {
+    let mut r = Reader { rest: body };
+    let lifetime = r.take(4);
+    let mut children = Vec::new();
+    if let Some(l) = lifetime
+        && let Ok(secs) = <[u8; 4]>::try_from(l).map(u32::from_be_bytes)
+    {
+        children.push(Field::new(
+            "ticket lifetime",
+            crate::msg!("wire-value-seconds", count = secs),
+            ctx.span(l),
+        ));
+    }
+    if tls13 {
+        let _age_add = r.take(4);
+        let _nonce = r.vec8();
+    }
+    if let Some(ticket) = r.vec16() {
+        children.push(Field::new(
+            "ticket",
+            crate::msg!("wire-value-ticket", count = ticket.len()),
+            ctx.span(ticket),
+        ));
+    }
+    Field::new(
+        "NewSessionTicket",
+        crate::msg!("wire-value-bytes", count = body.len()),
+        None,
+    )
+    .with_children(children)
+    .with_note(crate::msg!("wire-note-new-session-ticket"))
+}
+
+/// A KeyUpdate (TLS 1.3): from the next record on, the sender encrypts
+/// with its next traffic secret, and its sequence numbers start again at 0.
+fn key_update(walk: &mut Walk, direction: Direction, body: &[u8], ctx: Ctx<'_>) -> Field {
+    let request = body.first().copied();
+    let updated = walk
+        .side(direction)
+        .opener
+        .as_mut()
+        .is_some_and(super::decrypt::Keys::key_update);
+    let value: Value = match request {
+        Some(0) => "update_not_requested".into(),
+        Some(1) => crate::msg!("wire-value-update-requested").into(),
+        _ => crate::msg!("wire-value-malformed").into(),
+    };
+    let note = if updated {
+        crate::msg!("wire-note-key-update")
+    } else {
+        crate::msg!("wire-note-key-update-closed")
+    };
+    Field::new("KeyUpdate", value, None)
+        .with_children(vec![Field::new(
+            "request_update",
+            request.map_or_else(String::new, |b| b.to_string()),
+            body.get(..1).and_then(|b| ctx.span(b)),
+        )])
+        .with_note(note)
 }
 
 /// The values of `fields`, joined by `separator` (a list's one-line summary).

@@ -1,9 +1,12 @@
-//! The handshake on the wire: the recorded bytes (see
-//! [`crate::net::recorder`]) split into TLS records, TLS 1.3's encrypted
-//! handshake records opened with the connection's own handshake secrets
-//! ([`decrypt`]), and every message parsed with `tls-parser` into a plain
-//! tree of fields, each with the bytes it came from. The window and the
-//! headless mode render the same tree ([`render`]).
+//! The connection on the wire: the recorded bytes (see
+//! [`crate::net::recorder`]) split into TLS records, encrypted records
+//! opened with the connection's own secrets ([`decrypt`]: TLS 1.3's
+//! handshake and application traffic secrets, TLS 1.2's master secret),
+//! and every message parsed with `tls-parser` into a plain tree of
+//! fields, each with the bytes it came from. After the handshake the
+//! records go on being decoded as they pass, the last few kept
+//! ([`live`]). The window and the headless mode render the same tree
+//! ([`render`]).
 //!
 //! Everything here comes from the peer and is hostile: sizes are bounded
 //! by the recording, every slice is taken with a check, nothing panics,
@@ -11,13 +14,18 @@
 //! [`crate::net::safe_text`].
 
 pub mod decrypt;
+mod label;
+pub mod live;
 mod messages;
+mod protection;
 pub mod render;
 
-use crate::net::keylog::HandshakeSecrets;
+use crate::i18n::Msg;
+use crate::net::keylog::{ConnectionSecrets, HandshakeSecrets};
 use crate::net::recorder::{Flow, Tape};
 use crate::net::tlsopts::TlsVersion;
-use decrypt::{Opener, Suite};
+use decrypt::{Keys, Opener, Opener12, Suite, Suite12, Writer};
+pub use label::label;
 
 /// Which way a record went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,13 +37,53 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// `member → host` or `host → member`.
+    /// `member → host` or `host → member`, as a message.
     #[must_use]
-    pub fn arrow(self) -> &'static str {
+    pub fn label(self) -> Msg {
         match self {
-            Self::ToHost => "member → host",
-            Self::ToMember => "host → member",
+            Self::ToHost => crate::msg!("wire-to-host"),
+            Self::ToMember => crate::msg!("wire-to-member"),
         }
+    }
+
+    /// `member → host` or `host → member`, in the current language.
+    #[must_use]
+    pub fn arrow(self) -> String {
+        self.label().text()
+    }
+}
+
+/// What something on the wire means, in plain language: a message, put
+/// into words where it is shown (in that place's language).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Note(Option<Msg>);
+
+// The notes' arguments are text and whole numbers: equality is total.
+impl Eq for Note {}
+
+impl Note {
+    /// The note in the current language (empty when there is none).
+    #[must_use]
+    pub fn text(&self) -> String {
+        self.0.as_ref().map(Msg::text).unwrap_or_default()
+    }
+
+    /// Whether there is no note.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The message, if there is one.
+    #[must_use]
+    pub fn msg(&self) -> Option<&Msg> {
+        self.0.as_ref()
+    }
+}
+
+impl From<Msg> for Note {
+    fn from(m: Msg) -> Self {
+        Self(Some(m))
     }
 }
 
@@ -46,6 +94,9 @@ pub enum Layer {
     Record,
     /// The decrypted content of an encrypted record.
     Plain,
+    /// A handshake message put together from several records: the part
+    /// carried over from the records before, then this record's.
+    Joined,
 }
 
 /// Where a field's bytes are.
@@ -59,33 +110,79 @@ pub struct Span {
     pub len: usize,
 }
 
+/// A value or title: plain text (names, numbers, hex, the peer's own
+/// strings), or words, kept as a message to be put into the language
+/// where they are shown.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Text that is the same in every language.
+    Plain(String),
+    /// Words.
+    Words(Msg),
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Self::Plain(s)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Self::Plain(s.to_owned())
+    }
+}
+
+impl From<Msg> for Value {
+    fn from(m: Msg) -> Self {
+        Self::Words(m)
+    }
+}
+
+impl Value {
+    /// The text in English (what code and tests compare), and the words
+    /// to show when it has any.
+    fn split(self) -> (String, Note) {
+        match self {
+            Self::Plain(s) => (s, Note::default()),
+            Self::Words(m) => (m.text_in(crate::i18n::Lang::En), m.into()),
+        }
+    }
+}
+
 /// One field of a record or message, with its parts.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Field {
-    /// What it is (`cipher suites`, `key_share`, `random` …).
+    /// What it is (`cipher suites`, `key_share`, `random` …), in English:
+    /// shown through [`label`].
     pub name: String,
-    /// Its value as text (made visible where it came from the peer).
+    /// Its value as text (made visible where it came from the peer), in
+    /// English where it has words.
     pub value: String,
+    /// The value's words, when it has any, to show in the current language.
+    pub value_words: Note,
     /// Where its bytes are, when known.
     pub span: Option<Span>,
     /// What it means, in plain language (may be empty).
-    pub note: String,
+    pub note: Note,
     /// Its parts.
     pub children: Vec<Field>,
 }
 
 impl Field {
-    fn new(name: impl Into<String>, value: impl Into<String>, span: Option<Span>) -> Self {
+    fn new(name: impl Into<String>, value: impl Into<Value>, span: Option<Span>) -> Self {
+        let (value, value_words) = value.into().split();
         Self {
             name: name.into(),
-            value: value.into(),
+            value,
+            value_words,
             span,
-            note: String::new(),
+            note: Note::default(),
             children: Vec::new(),
         }
     }
 
-    fn with_note(mut self, note: impl Into<String>) -> Self {
+    fn with_note(mut self, note: impl Into<Note>) -> Self {
         self.note = note.into();
         self
     }
@@ -100,6 +197,20 @@ impl Field {
     pub fn child(&self, name: &str) -> Option<&Self> {
         self.children.iter().find(|c| c.name == name)
     }
+
+    /// Its value in the current language.
+    #[must_use]
+    pub fn shown_value(&self) -> String {
+        if self.value_words.is_empty() {
+            self.value.clone()
+        } else {
+            self.value_words.text()
+        }
+    }
+
+    fn set_value(&mut self, value: impl Into<Value>) {
+        (self.value, self.value_words) = value.into().split();
+    }
 }
 
 /// One record as it went, with the messages in it.
@@ -107,14 +218,24 @@ impl Field {
 pub struct Step {
     /// Which way.
     pub direction: Direction,
+    /// Its place among the records that went this way, from 0.
+    pub index: u64,
+    /// The sequence number it was encrypted with, when it was opened.
+    pub seq: Option<u64>,
     /// When, in microseconds from the start of the connection.
     pub time_us: u64,
     /// The record as it went over the wire, header included.
     pub record: Vec<u8>,
-    /// The decrypted content, for an encrypted handshake record we opened.
+    /// The decrypted content, for an encrypted record we opened (TLS 1.3:
+    /// the content, the inner content type and the padding).
     pub plain: Option<Vec<u8>>,
-    /// One line: what this record is.
+    /// The handshake messages this record ends, put together with the
+    /// start they had in the records before it (when it ends one).
+    pub joined: Option<Vec<u8>>,
+    /// One line: what this record is (in English).
     pub title: String,
+    /// The title's words, when it has any, to show in the current language.
+    pub title_words: Note,
     /// The record header (content type, version, length).
     pub header: Field,
     /// The messages in it (handshake messages, an alert …), in order.
@@ -122,12 +243,23 @@ pub struct Step {
 }
 
 impl Step {
+    /// Its title in the current language.
+    #[must_use]
+    pub fn shown_title(&self) -> String {
+        if self.title_words.is_empty() {
+            self.title.clone()
+        } else {
+            self.title_words.text()
+        }
+    }
+
     /// The bytes a span points to, if it points inside this step.
     #[must_use]
     pub fn bytes(&self, span: Span) -> Option<&[u8]> {
         let bytes = match span.layer {
             Layer::Record => &self.record[..],
             Layer::Plain => self.plain.as_deref()?,
+            Layer::Joined => self.joined.as_deref()?,
         };
         bytes.get(span.start..span.start.checked_add(span.len)?)
     }
@@ -141,7 +273,7 @@ pub struct Handshake {
     /// Every record, in the order they went.
     pub steps: Vec<Step>,
     /// What could not be shown, and why (cut recordings, missing secrets…).
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 impl Handshake {
@@ -190,37 +322,78 @@ struct Raw<'a> {
     bytes: &'a [u8],
 }
 
-/// Splits a flow into records; notes what does not split.
-fn split<'a>(flow: &'a Flow, direction: Direction, notes: &mut Vec<String>) -> Vec<Raw<'a>> {
+/// What a split left at the end of a flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tail<'a> {
+    /// Nothing: the flow ended with a whole record.
+    Clean,
+    /// The start of a record not yet whole.
+    Cut(&'a [u8]),
+    /// Bytes that are not a TLS record.
+    Garbage,
+}
+
+/// The length of the record starting `bytes` (header included): `Ok(None)`
+/// when there is not yet a whole header, `Err` when it is not a TLS
+/// record.
+fn record_len(bytes: &[u8]) -> Result<Option<usize>, ()> {
+    let Ok((_, header)) = tls_parser::parse_tls_record_header(bytes) else {
+        return if bytes.len() < 5 { Ok(None) } else { Err(()) };
+    };
+    let len = usize::from(header.len);
+    if len > MAX_RECORD || !(20..=24).contains(&header.record_type.0) {
+        return Err(());
+    }
+    Ok(Some(5 + len))
+}
+
+/// Splits a flow into records; notes what does not split (a record cut
+/// off at the end only when `following` is off: then it is not the start
+/// of one still to come).
+fn split<'a>(
+    flow: &'a Flow,
+    direction: Direction,
+    following: bool,
+    notes: &mut Vec<Note>,
+) -> (Vec<Raw<'a>>, Tail<'a>) {
+    let dir = || direction.label();
     let mut out = Vec::new();
     let mut at = 0usize;
+    let mut tail = Tail::Clean;
     while at < flow.bytes.len() {
         let Some(rest) = flow.bytes.get(at..) else {
             break;
         };
-        let Ok((_, header)) = tls_parser::parse_tls_record_header(rest) else {
-            notes.push(format!(
-                "{}: {} bytes at the end are not a whole record header",
-                direction.arrow(),
-                rest.len()
-            ));
-            break;
+        let len = match record_len(rest) {
+            Ok(Some(len)) => len,
+            Ok(None) => {
+                tail = Tail::Cut(rest);
+                if !following {
+                    notes.push(
+                        crate::msg!("wire-note-cut-header", dir = dir(), count = rest.len()).into(),
+                    );
+                }
+                break;
+            }
+            Err(()) => {
+                tail = Tail::Garbage;
+                notes.push(crate::msg!("wire-note-not-a-record", dir = dir(), offset = at).into());
+                break;
+            }
         };
-        let len = usize::from(header.len);
-        if len > MAX_RECORD || !(20..=24).contains(&header.record_type.0) {
-            notes.push(format!(
-                "{}: the bytes at offset {at} are not a TLS record",
-                direction.arrow()
-            ));
-            break;
-        }
-        let Some(bytes) = rest.get(..5 + len) else {
-            notes.push(format!(
-                "{}: the last record is cut off ({} of {} bytes recorded)",
-                direction.arrow(),
-                rest.len(),
-                5 + len
-            ));
+        let Some(bytes) = rest.get(..len) else {
+            tail = Tail::Cut(rest);
+            if !following {
+                notes.push(
+                    crate::msg!(
+                        "wire-note-cut-record",
+                        dir = dir(),
+                        got = rest.len(),
+                        len = len
+                    )
+                    .into(),
+                );
+            }
             break;
         };
         out.push(Raw {
@@ -228,36 +401,55 @@ fn split<'a>(flow: &'a Flow, direction: Direction, notes: &mut Vec<String>) -> V
             time_us: flow.time_of(at),
             bytes,
         });
-        at += 5 + len;
+        at += len;
     }
     if flow.truncated {
-        notes.push(format!(
-            "{}: the recording stopped at {} bytes",
-            direction.arrow(),
-            crate::net::recorder::MAX_RECORDED
-        ));
+        tail = Tail::Garbage;
+        notes.push(
+            crate::msg!(
+                "wire-note-recording-stopped",
+                dir = dir(),
+                bytes = crate::net::recorder::MAX_RECORDED
+            )
+            .into(),
+        );
     }
-    out
+    (out, tail)
 }
 
 /// The state of one direction while walking the records.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Side {
-    /// Opens its encrypted handshake records (TLS 1.3).
-    opener: Option<Opener>,
+    /// Opens its encrypted records: TLS 1.3's handshake records, then
+    /// (after its Finished) its application records; TLS 1.2's records
+    /// after its ChangeCipherSpec.
+    opener: Option<Keys>,
     /// Its Finished was seen: later records use application keys.
     finished: bool,
     /// It sent ChangeCipherSpec (TLS 1.2: what follows is encrypted).
     changed_cipher: bool,
+    /// How many records went this way.
+    records: u64,
+    /// The start of a handshake message that goes on in its next record.
+    carry: Vec<u8>,
 }
 
 /// What the walk knows so far.
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Walk {
     version: Option<TlsVersion>,
     suite: Option<u16>,
     client: Side,
     server: Side,
+    /// The secrets the records are opened with.
+    secrets: ConnectionSecrets,
+    /// The ClientHello's random (TLS 1.2's key block needs it).
+    client_random: Option<[u8; 32]>,
+    /// The ServerHello's random.
+    server_random: Option<[u8; 32]>,
+    /// Handshake messages just put together from several records, for
+    /// the step being made.
+    joined: Option<Vec<u8>>,
 }
 
 impl Walk {
@@ -274,29 +466,78 @@ impl Walk {
 /// given, open TLS 1.3's encrypted handshake records.
 #[must_use]
 pub fn decode(tape: &Tape, client_side: bool, secrets: Option<&HandshakeSecrets>) -> Handshake {
+    let secrets = secrets.map(|s| ConnectionSecrets {
+        handshake: s.clone(),
+        ..ConnectionSecrets::default()
+    });
+    decode_with(tape, client_side, secrets.as_ref())
+}
+
+/// Decodes a recording with all the secrets given (TLS 1.3's handshake
+/// and application traffic secrets, TLS 1.2's master secret): also the
+/// records after the handshake that it holds, and TLS 1.2's Finished.
+#[must_use]
+pub fn decode_with(
+    tape: &Tape,
+    client_side: bool,
+    secrets: Option<&ConnectionSecrets>,
+) -> Handshake {
+    walk_tape(tape, client_side, secrets, false).0
+}
+
+/// What a walk over a tape leaves to be followed: its state, and the
+/// start of a record cut off at the end of each direction (`None` when a
+/// direction cannot be followed).
+struct Left {
+    walk: Walk,
+    to_host: Option<Vec<u8>>,
+    to_member: Option<Vec<u8>>,
+}
+
+fn walk_tape(
+    tape: &Tape,
+    client_side: bool,
+    secrets: Option<&ConnectionSecrets>,
+    following: bool,
+) -> (Handshake, Left) {
     let mut notes = Vec::new();
     let (to_host, to_member) = if client_side {
         (&tape.sent, &tape.received)
     } else {
         (&tape.received, &tape.sent)
     };
-    let mut raws = split(to_host, Direction::ToHost, &mut notes);
-    raws.extend(split(to_member, Direction::ToMember, &mut notes));
+    let (mut raws, host_tail) = split(to_host, Direction::ToHost, following, &mut notes);
+    let (more, member_tail) = split(to_member, Direction::ToMember, following, &mut notes);
+    raws.extend(more);
     // In time order; a stable sort keeps each direction's own order.
     raws.sort_by_key(|r| r.time_us);
-    let mut walk = Walk::default();
+    let mut walk = Walk {
+        secrets: secrets.cloned().unwrap_or_default(),
+        ..Walk::default()
+    };
     let mut steps = Vec::with_capacity(raws.len());
     for raw in raws {
-        steps.push(step(&mut walk, &raw, secrets));
+        steps.push(step(&mut walk, &raw));
     }
     if walk.version == Some(TlsVersion::Tls13) && secrets.is_none() {
-        notes.push("the handshake secrets were not available: the encrypted handshake records are shown as they went".into());
+        notes.push(crate::msg!("wire-note-no-secrets").into());
     }
-    Handshake {
-        version: walk.version,
+    let tail = |t: Tail<'_>| match t {
+        Tail::Clean => Some(Vec::new()),
+        Tail::Cut(b) => Some(b.to_vec()),
+        Tail::Garbage => None,
+    };
+    let left = Left {
+        walk,
+        to_host: tail(host_tail),
+        to_member: tail(member_tail),
+    };
+    let handshake = Handshake {
+        version: left.walk.version,
         steps,
         notes,
-    }
+    };
+    (handshake, left)
 }
 
 fn content_type_name(t: u8) -> &'static str {
@@ -339,7 +580,11 @@ fn header_field(raw: &Raw<'_>) -> Field {
     };
     Field::new(
         "record header",
-        format!("{} record, {len} bytes", content_type_name(t)),
+        crate::msg!(
+            "wire-value-record",
+            kind = content_type_name(t),
+            count = len
+        ),
         span(0, 5),
     )
     .with_children(vec![
@@ -354,21 +599,29 @@ fn header_field(raw: &Raw<'_>) -> Field {
 }
 
 /// One record as a step of the walk: its header, and what its body says.
-fn step(walk: &mut Walk, raw: &Raw<'_>, secrets: Option<&HandshakeSecrets>) -> Step {
+fn step(walk: &mut Walk, raw: &Raw<'_>) -> Step {
     let payload = raw.bytes.get(5..).unwrap_or(&[]);
+    let side = walk.side(raw.direction);
+    let index = side.records;
+    side.records = side.records.saturating_add(1);
     let body = match raw.bytes.first().copied().unwrap_or(0) {
-        22 => handshake_record(walk, raw, payload, secrets),
+        22 => handshake_record(walk, raw, payload),
         20 => change_cipher_spec(walk, raw.direction, payload),
         21 => alert(payload),
-        23 => application_data(walk, raw, payload, secrets),
+        23 => application_data(walk, raw, payload),
         t => Body::titled(content_type_name(t)),
     };
+    let title = body.title.split();
     Step {
         direction: raw.direction,
+        index,
+        seq: body.seq,
         time_us: raw.time_us,
         record: raw.bytes.to_vec(),
         plain: body.plain,
-        title: body.title,
+        joined: walk.joined.take(),
+        title: title.0,
+        title_words: title.1,
         header: header_field(raw),
         messages: body.messages,
     }
@@ -377,25 +630,28 @@ fn step(walk: &mut Walk, raw: &Raw<'_>, secrets: Option<&HandshakeSecrets>) -> S
 /// What a record's body says.
 struct Body {
     /// The step's title.
-    title: String,
+    title: Value,
     /// The messages (or the one field) it holds.
     messages: Vec<Field>,
     /// Its plaintext, when it was an encrypted record we opened.
     plain: Option<Vec<u8>>,
+    /// The sequence number it was opened with.
+    seq: Option<u64>,
 }
 
 impl Body {
     /// A body with a title and nothing else to show.
-    fn titled(title: impl Into<String>) -> Self {
+    fn titled(title: impl Into<Value>) -> Self {
         Self {
             title: title.into(),
             messages: Vec::new(),
             plain: None,
+            seq: None,
         }
     }
 
     /// A body shown as one field.
-    fn one(title: impl Into<String>, field: Field) -> Self {
+    fn one(title: impl Into<Value>, field: Field) -> Self {
         Self {
             messages: vec![field],
             ..Self::titled(title)
@@ -412,37 +668,43 @@ fn payload_span(payload: &[u8]) -> Option<Span> {
     })
 }
 
-/// A handshake record: its messages, or TLS 1.2's encrypted Finished.
-fn handshake_record(
-    walk: &mut Walk,
-    raw: &Raw<'_>,
-    payload: &[u8],
-    secrets: Option<&HandshakeSecrets>,
-) -> Body {
+/// A handshake record: its messages, or TLS 1.2's encrypted Finished
+/// (opened when we have the master secret).
+fn handshake_record(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
     let tls13 = walk.version == Some(TlsVersion::Tls13);
     if walk.side(raw.direction).changed_cipher && !tls13 {
+        if let Some(opened) = open(walk, raw) {
+            return opened_body(walk, raw, &opened);
+        }
         walk.side(raw.direction).finished = true;
         return Body::one(
-            "Handshake (encrypted: Finished)",
-            Field::new("Finished (encrypted)", format!("{} bytes", payload.len()), payload_span(payload))
-                .with_note("In TLS 1.2 the Finished message is the first one encrypted, with keys from the master secret (extended master secret: bound to the whole handshake). It proves both sides saw the same handshake. tlschat does not open TLS 1.2 records."),
+            crate::msg!("wire-title-tls12-finished-closed"),
+            Field::new(
+                "Finished (encrypted)",
+                crate::msg!("wire-value-bytes", count = payload.len()),
+                payload_span(payload),
+            )
+            .with_note(crate::msg!("wire-note-tls12-finished-closed")),
         );
     }
-    let messages = messages::parse_all(walk, raw.direction, payload, 5, Layer::Record, secrets);
+    let messages = messages::parse_all(walk, raw.direction, payload, 5, Layer::Record);
+    let title = format!("Handshake: {}", names(&messages));
     Body {
-        title: format!("Handshake: {}", names(&messages)),
         messages,
-        plain: None,
+        ..Body::titled(title)
     }
 }
 
-/// A ChangeCipherSpec record: what it means in this version.
+/// A ChangeCipherSpec record: what it means in this version. In TLS 1.2
+/// the sender's records are encrypted from here on: its keys are made
+/// from the master secret, if we have it.
 fn change_cipher_spec(walk: &mut Walk, direction: Direction, payload: &[u8]) -> Body {
     walk.side(direction).changed_cipher = true;
     let note = if walk.version == Some(TlsVersion::Tls13) {
-        "A leftover that TLS 1.3 sends only so that old middleboxes let the connection through; it changes nothing."
+        crate::msg!("wire-note-ccs-tls13")
     } else {
-        "From here on, this side encrypts with the keys both sides derived from the key exchange."
+        walk.side(direction).opener = tls12_keys(walk, direction);
+        crate::msg!("wire-note-ccs-tls12")
     };
     Body::one(
         "ChangeCipherSpec",
@@ -450,70 +712,117 @@ fn change_cipher_spec(walk: &mut Walk, direction: Direction, payload: &[u8]) -> 
     )
 }
 
+/// TLS 1.2: the keys of `direction`'s sender, from the master secret and
+/// both randoms.
+fn tls12_keys(walk: &Walk, direction: Direction) -> Option<Keys> {
+    let suite = Suite12::of(walk.suite?)?;
+    let writer = match direction {
+        Direction::ToHost => Writer::Client,
+        Direction::ToMember => Writer::Server,
+    };
+    Opener12::new(
+        suite,
+        &walk.secrets.master,
+        &walk.client_random?,
+        &walk.server_random?,
+        writer,
+    )
+    .map(Keys::Tls12)
+}
+
+/// An alert in `bytes` (a record's payload, or its decrypted content),
+/// whose span is `span`.
+fn alert_field(bytes: &[u8], span: Option<Span>) -> Field {
+    let level = bytes.first().copied().unwrap_or(0);
+    let desc = bytes.get(1).copied().unwrap_or(0);
+    Field::new(
+        "Alert",
+        crate::msg!(
+            "wire-value-alert",
+            level = level,
+            description = format!("{:?}", rustls::AlertDescription::from(desc))
+        ),
+        span,
+    )
+}
+
 /// An alert record: its level and description.
 fn alert(payload: &[u8]) -> Body {
-    let level = payload.first().copied().unwrap_or(0);
-    let desc = payload.get(1).copied().unwrap_or(0);
+    Body::one("Alert", alert_field(payload, payload_span(payload)))
+}
+
+/// Opens the record with its sender's keys, if we have them.
+fn open(walk: &mut Walk, raw: &Raw<'_>) -> Option<decrypt::Opened> {
+    walk.side(raw.direction)
+        .opener
+        .as_mut()
+        .and_then(|o| o.open(raw.bytes))
+}
+
+/// An encrypted record: opened when we have its keys, shown as it went
+/// otherwise.
+fn application_data(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
+    if let Some(opened) = open(walk, raw) {
+        return opened_body(walk, raw, &opened);
+    }
+    let tls13 = walk.version == Some(TlsVersion::Tls13);
+    let title = if walk.side(raw.direction).finished || !tls13 {
+        crate::msg!("wire-title-sealed")
+    } else {
+        crate::msg!("wire-title-sealed-handshake")
+    };
     Body::one(
-        "Alert",
+        title,
         Field::new(
-            "Alert",
-            format!("level {level}, {:?}", rustls::AlertDescription::from(desc)),
+            "encrypted record",
+            crate::msg!("wire-value-bytes", count = payload.len()),
             payload_span(payload),
         ),
     )
 }
 
-/// An encrypted record: opened when it is TLS 1.3's encrypted handshake and
-/// we have the keys, shown as it went otherwise.
-fn application_data(
-    walk: &mut Walk,
-    raw: &Raw<'_>,
-    payload: &[u8],
-    secrets: Option<&HandshakeSecrets>,
-) -> Body {
-    let side = walk.side(raw.direction);
-    let opened = if side.finished {
-        None
-    } else {
-        side.opener.as_mut().and_then(|o| o.open(raw.bytes))
+/// The most characters of a record's decrypted data in its title.
+const TITLE_PREVIEW: usize = 96;
+
+/// An opened record: how it was encrypted, then what it carried.
+fn opened_body(walk: &mut Walk, raw: &Raw<'_>, o: &decrypt::Opened) -> Body {
+    let tls13 = walk.version == Some(TlsVersion::Tls13);
+    let outer = content_type_name(raw.bytes.first().copied().unwrap_or(0));
+    let encryption = protection::field(raw.bytes, o, tls13, walk.side(raw.direction).finished);
+    let content = &o.content;
+    let plain_span = Some(Span {
+        layer: Layer::Plain,
+        start: 0,
+        len: content.len(),
+    });
+    let opened = |what: String| crate::msg!("wire-title-opened", outer = outer, what = what);
+    let (title, mut messages) = match o.content_type {
+        22 => {
+            let messages = messages::parse_all(walk, raw.direction, content, 0, Layer::Plain);
+            (opened(format!("Handshake: {}", names(&messages))), messages)
+        }
+        21 => (
+            opened("Alert".into()),
+            vec![alert_field(content, plain_span)],
+        ),
+        23 => {
+            let (field, preview) = protection::data_field(content, plain_span, TITLE_PREVIEW);
+            let title = crate::msg!(
+                "wire-title-opened-data",
+                outer = outer,
+                seq = o.seq,
+                preview = preview
+            );
+            (title, vec![field])
+        }
+        t => (opened(content_type_name(t).into()), Vec::new()),
     };
-    match opened {
-        Some(o) if o.content_type == 22 => {
-            let messages =
-                messages::parse_all(walk, raw.direction, &o.content, 0, Layer::Plain, secrets);
-            Body {
-                title: format!(
-                    "ApplicationData, decrypted: Handshake: {}",
-                    names(&messages)
-                ),
-                messages,
-                plain: Some(o.content),
-            }
-        }
-        Some(o) => Body {
-            plain: Some(o.content),
-            ..Body::titled(format!(
-                "ApplicationData, decrypted: {}",
-                content_type_name(o.content_type)
-            ))
-        },
-        None => {
-            let tls13 = walk.version == Some(TlsVersion::Tls13);
-            let title = if walk.side(raw.direction).finished || !tls13 {
-                "ApplicationData (encrypted with the session keys: chat data or a session ticket)"
-            } else {
-                "ApplicationData (encrypted handshake, not opened)"
-            };
-            Body::one(
-                title,
-                Field::new(
-                    "encrypted record",
-                    format!("{} bytes", payload.len()),
-                    payload_span(payload),
-                ),
-            )
-        }
+    messages.insert(0, encryption);
+    Body {
+        title: title.into(),
+        messages,
+        plain: Some(o.inner(tls13)),
+        seq: Some(o.seq),
     }
 }
 
@@ -525,12 +834,43 @@ fn names(messages: &[Field]) -> String {
         .join(", ")
 }
 
-/// After ServerHello: TLS 1.3's keys for both directions, if we have the
-/// secrets and know the suite.
-fn start_decrypting(walk: &mut Walk, secrets: Option<&HandshakeSecrets>) {
-    let (Some(secrets), Some(suite)) = (secrets, walk.suite.and_then(Suite::tls13)) else {
+/// After ServerHello: TLS 1.3's handshake keys for both directions, if
+/// we have the secrets and know the suite.
+fn start_decrypting(walk: &mut Walk) {
+    let Some(suite) = walk.suite.and_then(Suite::tls13) else {
         return;
     };
-    walk.client.opener = Opener::new(suite, &secrets.client);
-    walk.server.opener = Opener::new(suite, &secrets.server);
+    let hs = &walk.secrets.handshake;
+    let (client, server) = (
+        Opener::new(suite, &hs.client),
+        Opener::new(suite, &hs.server),
+    );
+    walk.client.opener = client.map(Keys::Tls13);
+    walk.server.opener = server.map(Keys::Tls13);
+}
+
+/// A Finished from `direction`'s sender: in TLS 1.3 its later records use
+/// its first application traffic secret (if we have it).
+fn finished(walk: &mut Walk, direction: Direction) {
+    let tls13 = walk.version == Some(TlsVersion::Tls13);
+    let app = &walk.secrets.application;
+    let secret = match direction {
+        Direction::ToHost => &app.client,
+        Direction::ToMember => &app.server,
+    };
+    let keys = walk
+        .suite
+        .and_then(Suite::tls13)
+        .and_then(|suite| Opener::new(suite, secret))
+        .map(Keys::Tls13);
+    let side = walk.side(direction);
+    side.finished = true;
+    if tls13 {
+        side.opener = keys;
+    }
+    // Both sides have their application keys: the secrets they came from
+    // are not needed any more (nor kept).
+    if walk.client.finished && walk.server.finished {
+        walk.secrets = ConnectionSecrets::default();
+    }
 }

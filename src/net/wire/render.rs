@@ -16,7 +16,7 @@ pub fn lines(h: &Handshake, with_notes: bool) -> Vec<String> {
             "{:>9.3} ms  {}  {} ({} bytes)",
             step.time_us as f64 / 1000.0,
             step.direction.arrow(),
-            shown(&step.title),
+            shown(&step.shown_title()),
             step.record.len()
         ));
         for m in &step.messages {
@@ -24,20 +24,25 @@ pub fn lines(h: &Handshake, with_notes: bool) -> Vec<String> {
         }
     }
     for note in &h.notes {
-        out.push(format!("note: {}", shown(note)));
+        out.push(format!("note: {}", shown(&note.text())));
     }
     out
 }
 
 fn field(out: &mut Vec<String>, f: &Field, depth: usize, with_notes: bool) {
     let indent = "  ".repeat(depth);
+    let name = super::label(&f.name);
     if f.value.is_empty() {
-        out.push(format!("{indent}{}", shown(&f.name)));
+        out.push(format!("{indent}{}", shown(&name)));
     } else {
-        out.push(format!("{indent}{}: {}", shown(&f.name), shown(&f.value)));
+        out.push(format!(
+            "{indent}{}: {}",
+            shown(&name),
+            shown(&f.shown_value())
+        ));
     }
     if with_notes && !f.note.is_empty() {
-        out.push(format!("{indent}  # {}", shown(&f.note)));
+        out.push(format!("{indent}  # {}", shown(&f.note.text())));
     }
     if depth < MAX_DEPTH {
         for c in &f.children {

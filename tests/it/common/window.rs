@@ -99,6 +99,19 @@ pub fn has_text(a: &App<'static>, text: &str) -> bool {
     a.query_all_by_label_contains(text).next().is_some()
 }
 
+/// Opens "Advanced" on the identity-changed alarm and checks it offers no
+/// way through: neither exception, and the words that say so.
+pub fn no_way_through(m: &mut App<'static>) {
+    m.get_by_label("Advanced").click();
+    m.run_steps(2);
+    assert!(m.query_by_label("Proceed anyway (unsafe)").is_none());
+    assert!(
+        m.query_by_label("Always trust this certificate (unsafe)")
+            .is_none()
+    );
+    assert!(has_text(m, "no way to continue"));
+}
+
 /// What the window put on the clipboard in its last frame.
 pub fn copied(a: &App<'static>) -> Vec<String> {
     a.output()

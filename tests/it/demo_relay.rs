@@ -1,0 +1,425 @@
+//! `tlschat demo --listener | --impostor`: the relay between the demo's
+//! member and host (src/net/relay) with its real window (egui_kittest),
+//! a real member window, and a real host, over TLS on loopback.
+//! - The listener forwards the bytes: the member's line reaches the host,
+//!   and the listener shows it only as encrypted records.
+//! - The impostor gets nothing from a member that goes back to safety (no
+//!   line reaches it or the host), and reads every line in plain text
+//!   once the member proceeds anyway.
+//! - A member that had pinned the host gets the identity-changed alarm,
+//!   with no way through.
+//! - The windows in Chinese, and the command line (`demo --listener |
+//!   --impostor`, one at a time; the relay only in front of loopback).
+
+use crate::common;
+use crate::common::window;
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use common::{DEADLINE, Node, Pki, join_config};
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT, Queryable};
+use tlschat::i18n::Lang;
+use tlschat::net::relay::{ContentType, Direction, Ending, RelayConfig, RelayMode, RelayThread};
+use tlschat::net::{DoorConfig, NetEvent};
+use tlschat::ui::Launch;
+use tlschat::ui::relay_view::{ConnNote, RelayApp, RelayKind, RelayModel};
+use tlschat::ui::settings::Language;
+use window::{App, app, app_in, has_text, host_window, listening};
+
+type RelayWindow = Harness<'static, RelayApp>;
+
+/// The relay's window, over a relay in front of `upstream`.
+fn relay_window(upstream: SocketAddr, mode: RelayMode) -> (RelayWindow, SocketAddr) {
+    relay_window_in(upstream, mode, Lang::En)
+}
+
+/// [`relay_window`] whose language setting is `lang`.
+fn relay_window_in(upstream: SocketAddr, mode: RelayMode, lang: Lang) -> (RelayWindow, SocketAddr) {
+    let kind = match mode {
+        RelayMode::Listener => RelayKind::Listener,
+        RelayMode::Impostor { .. } => RelayKind::Impostor,
+    };
+    let (relay, events) = RelayThread::start(&RelayConfig { upstream, mode }).unwrap();
+    let addr = relay.addr();
+    let window = Harness::builder()
+        .with_size(egui::vec2(700.0, 800.0))
+        // The system fonts, as the real window and the member's test window.
+        .with_context_setup(move |ctx| {
+            ctx.add_font_provider(std::sync::Arc::new(
+                egui_system_font_provider::SystemFontProvider::new(),
+            ));
+            Language::Chosen(lang).set(ctx);
+        })
+        .build_eframe(move |cc| RelayApp::new(cc, kind, relay, events));
+    (window, addr)
+}
+
+/// Steps the member windows and the relay's until `done` holds.
+fn pump(
+    apps: &mut [&mut App<'static>],
+    relay: &mut RelayWindow,
+    what: &str,
+    mut done: impl FnMut(&[&mut App<'static>], &RelayWindow) -> bool,
+) {
+    let end = Instant::now() + DEADLINE;
+    loop {
+        for a in apps.iter_mut() {
+            a.step();
+        }
+        relay.step();
+        if done(apps, relay) {
+            for a in apps.iter_mut() {
+                a.run_steps(3);
+            }
+            relay.run_steps(2);
+            return;
+        }
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        // Between frames, as a real window would be.
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn relay_has_text(r: &RelayWindow, text: &str) -> bool {
+    r.query_all_by_label_contains(text).next().is_some()
+}
+
+/// Every text the relay's window shows now: each node's label and value.
+fn texts(r: &RelayWindow) -> Vec<String> {
+    r.query_all_by(|_| true)
+        .flat_map(|n| {
+            let n = n.accesskit_node();
+            [n.label(), n.value()]
+        })
+        .flatten()
+        // egui's own name for a panel's resize handle (never drawn).
+        .filter(|t| !t.trim().is_empty() && t != "Resize panel")
+        .collect()
+}
+
+/// The words of `text` that read as English: runs of two or more ASCII
+/// letters that are not a name (the program, a CA's, a TLS message or
+/// record type in CamelCase, an acronym, hex), nor hold a digit or `=`,
+/// `.`, `:` (addresses, `CN=…`).
+fn english_words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_-=.:".contains(c)))
+        .filter(|w| {
+            w.chars().filter(char::is_ascii_alphabetic).count() >= 2
+                && !w.chars().any(|c| c.is_ascii_digit() || "_=.:".contains(c))
+                && !w.chars().skip(1).any(|c| c.is_ascii_uppercase())
+                && !w.chars().all(|c| c.is_ascii_hexdigit())
+                // A name's words: the program, a TLS message, a host, and
+                // the impostor CA's name (which may wrap over two lines).
+                && !["tlschat", "Finished", "localhost", "Impostor", "demo"].contains(w)
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+fn no_english(r: &RelayWindow) {
+    let english: Vec<_> = texts(r)
+        .iter()
+        .flat_map(|t| english_words(t).into_iter().map(move |w| (w, t.clone())))
+        .collect();
+    assert!(
+        english.is_empty(),
+        "English in the Chinese window: {english:#?}"
+    );
+}
+
+fn no_chinese(r: &RelayWindow) {
+    let chinese: Vec<_> = texts(r)
+        .into_iter()
+        .filter(|t| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
+        .collect();
+    assert!(
+        chinese.is_empty(),
+        "Chinese in the English window: {chinese:#?}"
+    );
+}
+
+fn model(r: &RelayWindow) -> &RelayModel {
+    r.state().model()
+}
+
+fn type_line(a: &mut App<'static>, text: &str) {
+    a.get_by_label("Message").focus();
+    a.step();
+    a.get_by_label("Message").type_text(text);
+    a.step();
+    a.key_press(egui::Key::Enter);
+}
+
+/// A host window, the listener's window in `lang` in front of it, and a
+/// member window in the room through the listener.
+fn through_the_listener(lang: Lang) -> (Pki, App<'static>, App<'static>, RelayWindow) {
+    let pki = Pki::new();
+    let mut h = host_window(common::host_config(&pki.server(), "hana"));
+    let addr = listening(&mut h);
+    let (mut r, relay) = relay_window_in(addr, RelayMode::Listener, lang);
+    let mut m = app(Launch::Join(join_config(relay, "ana", &pki.ca_pem)));
+    pump(
+        &mut [&mut h, &mut m],
+        &mut r,
+        "member in the room",
+        |a, _| a[1].state().room().is_some_and(|r| r.is_connected()),
+    );
+    (pki, h, m, r)
+}
+
+#[test]
+fn the_listener_passes_the_line_on_and_shows_it_only_as_ciphertext() {
+    let (_, mut h, mut m, mut r) = through_the_listener(Lang::En);
+    // The handshake passed by the listener, its hello in the clear.
+    assert!(relay_has_text(&r, "ClientHello"), "the ClientHello is seen");
+    let before = model(&r).totals[0].0;
+
+    let secret = "the eagle lands at dawn, bring 42 apples";
+    type_line(&mut m, secret);
+    pump(
+        &mut [&mut h, &mut m],
+        &mut r,
+        "the line at the host",
+        |a, r| has_text(a[0], secret) && model(r).totals[0].0 > before,
+    );
+    let records = &model(&r).records;
+    let sent: Vec<_> = records
+        .iter()
+        .filter(|row| {
+            row.dir == Direction::ToHost
+                && row.record.content_type == ContentType::ApplicationData
+                && usize::from(row.record.length) > secret.len()
+        })
+        .collect();
+    assert!(!sent.is_empty(), "the line went by as application data");
+    // What the listener has and shows is not the line, nor any piece of it.
+    for row in records {
+        assert!(
+            !row.record
+                .head
+                .windows(5)
+                .any(|w| secret.as_bytes().windows(5).any(|s| s == w)),
+            "plaintext in a record the listener kept: {row:?}"
+        );
+    }
+    for piece in ["eagle", "dawn", "42 apples"] {
+        assert!(
+            !relay_has_text(&r, piece),
+            "{piece:?} is shown by the listener"
+        );
+    }
+    assert!(relay_has_text(&r, "ApplicationData: encrypted"));
+    assert!(relay_has_text(&r, "cannot read a word"));
+    no_chinese(&r);
+}
+
+/// A host whose door wants an invitation, as the demo's; with the code of
+/// its start invitation.
+fn invite_only_host(pki: &Pki) -> (Node, SocketAddr, String) {
+    let mut node = Node::start();
+    let config = tlschat::net::HostConfig {
+        door: DoorConfig::default(),
+        ..common::host_config(&pki.server(), "hana")
+    };
+    node.send(common::Command::Host(config));
+    let (addr, code) = node.wait_for("listening", |e| match e {
+        NetEvent::Listening { addr, invites, .. } => {
+            Some((*addr, invites.last().and_then(|i| i.code.clone())))
+        }
+        _ => None,
+    });
+    (node, addr, code.expect("the start invitation"))
+}
+
+/// The demo's member behind the impostor: the invitation, no pin.
+fn impostor_member(
+    relay: SocketAddr,
+    pki: &Pki,
+    code: &str,
+    dir: std::path::PathBuf,
+) -> App<'static> {
+    let mut config = join_config(relay, "ana", &pki.ca_pem);
+    config.invite = Some(code.to_string());
+    config.config_dir = Some(dir.clone());
+    app_in(Launch::Join(config), dir)
+}
+
+fn refused(r: &RelayWindow, conn: u32) -> bool {
+    model(r)
+        .notes
+        .iter()
+        .any(|(c, n)| *c == conn && matches!(n, ConnNote::Ended(Ending::MemberRefused { .. })))
+}
+
+#[test]
+fn the_impostor_gets_nothing_before_proceed_and_every_line_after() {
+    let pki = Pki::new();
+    let (mut host, addr, code) = invite_only_host(&pki);
+    let ca_files = vec![pki.ca_pem.clone()];
+    let (mut r, relay) = relay_window(addr, RelayMode::Impostor { ca_files });
+
+    // A member that goes back to safety.
+    let dir = tempfile::tempdir().unwrap().keep();
+    let mut m = impostor_member(relay, &pki, &code, dir.clone());
+    pump(
+        &mut [&mut m],
+        &mut r,
+        "the warning, and the refusal",
+        |a, r| has_text(a[0], "is not private") && refused(r, 1),
+    );
+    assert!(
+        has_text(&m, "CERT_UNKNOWN_ISSUER"),
+        "the real verifier's verdict"
+    );
+    assert!(has_text(&m, "not trust"));
+    m.get_by_label("Back to safety").click();
+    m.run_steps(2);
+    assert!(m.state().room().is_none());
+
+    // The same member tries again and proceeds anyway.
+    let mut m = impostor_member(relay, &pki, &code, dir);
+    pump(&mut [&mut m], &mut r, "the warning again", |a, _| {
+        has_text(a[0], "is not private")
+    });
+    m.get_by_label("Advanced").click();
+    m.run_steps(2);
+    m.get_by_label("Proceed anyway (unsafe)").click();
+    pump(&mut [&mut m], &mut r, "member in the room", |a, _| {
+        a[0].state().room().is_some_and(|r| r.is_connected())
+    });
+    let secret = "meet me at the old mill at nine";
+    type_line(&mut m, secret);
+    pump(
+        &mut [&mut m],
+        &mut r,
+        "the line read by the impostor",
+        |_, r| relay_has_text(r, secret),
+    );
+    assert_eq!(
+        host.wait_message(secret),
+        "ana",
+        "forwarded to the real host"
+    );
+
+    let seen = model(&r);
+    // The refused connection gave the impostor nothing: no line, no
+    // connection of its own to the host.
+    assert!(
+        seen.lines.iter().all(|l| l.conn != 1),
+        "a line before Proceed"
+    );
+    assert!(
+        !seen
+            .notes
+            .iter()
+            .any(|(c, n)| *c == 1
+                && matches!(n, ConnNote::MemberAccepted | ConnNote::HostVerified(_)))
+    );
+    // The host saw one member come in: the one that proceeded.
+    let joins = host
+        .seen
+        .iter()
+        .filter(|e| matches!(e, NetEvent::MemberJoined(_)))
+        .count();
+    assert_eq!(joins, 1, "{:#?}", host.seen);
+    assert!(
+        seen.lines
+            .iter()
+            .any(|l| l.dir == Direction::ToHost && l.text.contains(secret))
+    );
+    assert!(
+        relay_has_text(&r, "verified"),
+        "the impostor verified the real host"
+    );
+}
+
+#[test]
+fn a_member_that_pinned_the_host_gets_the_alarm_and_no_way_through() {
+    let pki = Pki::new();
+    let real = pki.server();
+    let (_host, addr, code) = invite_only_host(&pki);
+    let ca_files = vec![pki.ca_pem.clone()];
+    let (mut r, relay) = relay_window(addr, RelayMode::Impostor { ca_files });
+    // The member had pinned the real host's certificate at this address.
+    let dir = tempfile::tempdir().unwrap().keep();
+    tlschat::net::pins::PinStore::update(&dir, |s| {
+        s.set(tlschat::net::pins::PinEntry::new(
+            &relay.to_string(),
+            tlschat::net::pins::PinKind::Pinned,
+            tlschat::net::CertInfo::from_der(&real.der),
+        ));
+    })
+    .unwrap();
+    let mut m = impostor_member(relay, &pki, &code, dir);
+    pump(&mut [&mut m], &mut r, "the alarm", |a, r| {
+        has_text(a[0], "has changed") && refused(r, 1)
+    });
+    assert!(has_text(&m, "HOST_IDENTITY_CHANGED"));
+    window::no_way_through(&mut m);
+    assert!(model(&r).lines.is_empty());
+}
+
+#[test]
+fn the_relay_windows_speak_chinese() {
+    // The listener, after a line went by.
+    let (pki, mut h, mut m, mut r) = through_the_listener(Lang::ZhCn);
+    type_line(&mut m, "你好");
+    pump(
+        &mut [&mut h, &mut m],
+        &mut r,
+        "the line at the host",
+        |a, _| has_text(a[0], "你好"),
+    );
+    r.run_steps(2);
+    assert!(relay_has_text(&r, "网络上的监听者"));
+    assert!(relay_has_text(&r, "ApplicationData：已加密"));
+    assert!(relay_has_text(&r, "握手：ClientHello，明文"));
+    no_english(&r);
+
+    // The impostor, refused.
+    let (_host, addr, code) = invite_only_host(&pki);
+    let ca_files = vec![pki.ca_pem.clone()];
+    let (mut r, relay) = relay_window_in(addr, RelayMode::Impostor { ca_files }, Lang::ZhCn);
+    let mut m = impostor_member(relay, &pki, &code, tempfile::tempdir().unwrap().keep());
+    pump(&mut [&mut m], &mut r, "the refusal", |_, r| refused(r, 1));
+    assert!(relay_has_text(&r, "中间的冒充者"));
+    assert!(relay_has_text(&r, "没有接受冒充者的证书"));
+    no_english(&r);
+}
+
+#[test]
+fn the_command_line_offers_one_relay_and_keeps_it_on_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        common::tlschat_command(dir.path())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // One or the other.
+    let both = run(&["demo", "--listener", "--impostor"]);
+    assert_eq!(both.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&both.stderr).contains("cannot be used with"));
+    // Both are documented; the relay's own subcommand is not for users.
+    let help = String::from_utf8_lossy(&run(&["demo", "--help"]).stdout).into_owned();
+    assert!(
+        help.contains("--listener") && help.contains("--impostor"),
+        "{help}"
+    );
+    let help = String::from_utf8_lossy(&run(&["--help"]).stdout).into_owned();
+    assert!(!help.contains("demo-relay"), "{help}");
+    // The relay refuses to stand in front of anything but loopback, before
+    // any window or member starts.
+    let ca = dir.path().join("ca.pem");
+    let away = run(&[
+        "demo-relay",
+        "--upstream",
+        "192.0.2.1:7443",
+        "--ca",
+        ca.to_str().unwrap(),
+    ]);
+    assert_eq!(away.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&away.stderr).contains("loopback"));
+}
