@@ -259,6 +259,17 @@ fn waiting_line(text: &str) -> String {
     }
 }
 
+/// A member's name as the terminal lists it: `nick`, or `nick (host)` in
+/// the terminal's language ([`MemberInfo::roster_name`] is the English
+/// one, what plain-text members read).
+fn roster_name(m: &MemberInfo) -> String {
+    if m.is_host {
+        tr!("headless-roster-host", nick = m.nick.as_str())
+    } else {
+        m.nick.clone()
+    }
+}
+
 /// What to print on stdout for an event (own messages are not echoed).
 #[must_use]
 pub fn event_lines(event: &NetEvent) -> Vec<String> {
@@ -281,11 +292,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             total,
             ..
         } => {
-            let names: Vec<String> = members
-                .iter()
-                .take(ROSTER_NAMES)
-                .map(MemberInfo::roster_name)
-                .collect();
+            let names: Vec<String> = members.iter().take(ROSTER_NAMES).map(roster_name).collect();
             let names =
                 wording::some_names_msg(names.iter().map(String::as_str), *total, ROSTER_NAMES)
                     .text();
@@ -625,7 +632,7 @@ impl Roster {
             tr!("headless-who", count = self.members.len())
         )];
         lines.extend(self.members.values().take(WHO_NAMES).map(|m| {
-            let name = m.roster_name();
+            let name = roster_name(m);
             let name = shown(&name);
             let key = match (&m.key, m.is_host) {
                 (Some(key), _) => {

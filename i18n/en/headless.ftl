@@ -130,3 +130,6 @@ headless-cannot-read-stdin = cannot read stdin: { $error }
 headless-cannot-write-transcript = cannot write the transcript { $path }: { $error }
 headless-cannot-open-transcript = cannot open the transcript { $path }: { $error }
 headless-not-delivered = not delivered: "{ $text }": { $reason }
+headless-roster-host = { $nick } (host)
+headless-invitation-row = { $uses }, { $expiry }
+headless-invite-terms = {" "}({ $uses }, { $expiry })

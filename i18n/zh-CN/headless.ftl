@@ -125,3 +125,6 @@ headless-cannot-read-stdin = 无法读取标准输入：{ $error }
 headless-cannot-write-transcript = 无法写入对话记录文件 { $path }：{ $error }
 headless-cannot-open-transcript = 无法打开对话记录文件 { $path }：{ $error }
 headless-not-delivered = 未送达：“{ $text }”：{ $reason }
+headless-roster-host = { $nick }（主持人）
+headless-invitation-row = { $uses }，{ $expiry }
+headless-invite-terms = （{ $uses }，{ $expiry }）

@@ -55,10 +55,10 @@ pub fn invite_lines(
     now_ms: u64,
 ) -> Vec<String> {
     let terms = terms.map_or_else(String::new, |t| {
-        format!(
-            " ({}, {})",
-            uses(t.uses_left, false),
-            expiry(t.expires_ms, now_ms)
+        tr!(
+            "headless-invite-terms",
+            uses = uses(t.uses_left, false),
+            expiry = expiry(t.expires_ms, now_ms)
         )
     });
     invites
@@ -98,12 +98,12 @@ pub fn invitations_lines(view: &DoorView, now_ms: u64) -> Vec<String> {
     let count = view.invitations.len();
     let mut lines = vec![format!("* {}", tr!("headless-invitations", count = count))];
     lines.extend(view.invitations.iter().map(|i| {
-        format!(
-            "*   {}  {}, {}",
-            i.id,
-            uses(i.uses_left, true),
-            expiry(i.expires_ms, now_ms)
-        )
+        let row = tr!(
+            "headless-invitation-row",
+            uses = uses(i.uses_left, true),
+            expiry = expiry(i.expires_ms, now_ms)
+        );
+        format!("*   {}  {row}", i.id)
     }));
     lines
 }
