@@ -259,6 +259,17 @@ fn waiting_line(text: &str) -> String {
     }
 }
 
+/// A member's name as the terminal lists it: `nick`, or `nick (host)` in
+/// the terminal's language ([`MemberInfo::roster_name`] is the English
+/// one, what plain-text members read).
+fn roster_name(m: &MemberInfo) -> String {
+    if m.is_host {
+        tr!("headless-roster-host", nick = m.nick.as_str())
+    } else {
+        m.nick.clone()
+    }
+}
+
 /// What to print on stdout for an event (own messages are not echoed).
 #[must_use]
 pub fn event_lines(event: &NetEvent) -> Vec<String> {
@@ -281,11 +292,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             total,
             ..
         } => {
-            let names: Vec<String> = members
-                .iter()
-                .take(ROSTER_NAMES)
-                .map(MemberInfo::roster_name)
-                .collect();
+            let names: Vec<String> = members.iter().take(ROSTER_NAMES).map(roster_name).collect();
             let names =
                 wording::some_names_msg(names.iter().map(String::as_str), *total, ROSTER_NAMES)
                     .text();
@@ -386,7 +393,7 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
         .enable_all()
         .build()
     else {
-        eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly");
+        eprintln!("tlschat: {}", tr!("headless-ctrl-c-warning"));
         return;
     };
     #[cfg(unix)]
@@ -399,7 +406,7 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
         ) {
             (Ok(term), Ok(int)) => (term, int),
             _ => {
-                eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly");
+                eprintln!("tlschat: {}", tr!("headless-ctrl-c-warning"));
                 return;
             }
         }
@@ -431,12 +438,15 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
                         () = tokio::time::sleep(SIGNAL_GRACE) => {}
                     }
                 }
-                eprintln!("tlschat: stopped before closing cleanly (signalled)");
+                eprintln!("tlschat: {}", tr!("headless-signalled"));
                 std::process::exit(EXIT_ERROR);
             });
         });
     if let Err(e) = spawned {
-        eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly: {e}");
+        eprintln!(
+            "tlschat: {}",
+            tr!("headless-ctrl-c-warning-why", error = e.to_string())
+        );
     }
 }
 
@@ -506,7 +516,10 @@ impl Keyboard {
                 }
             });
         if let Err(e) = spawned {
-            eprintln!("tlschat: cannot read stdin: {e}");
+            eprintln!(
+                "tlschat: {}",
+                tr!("headless-cannot-read-stdin", error = e.to_string())
+            );
         }
     }
 
@@ -514,11 +527,11 @@ impl Keyboard {
     fn typed(&mut self, line: &str) -> Next {
         let input = match input::parse(line) {
             Ok(input) => input,
-            Err(e) => return local_error(&e.to_string()),
+            Err(e) => return local_error(&e.text()),
         };
         if input.host_only() && self.role != Role::Host {
             let command = line.split_whitespace().next().unwrap_or_default();
-            return local_error(&format!("{command}: only the host can do that"));
+            return local_error(&tr!("headless-host-only", command = command));
         }
         let command = match input {
             Input::Say(text) => {
@@ -542,7 +555,7 @@ impl Keyboard {
             Input::Bans => return local_lines(&self.with_door(door::bans_lines)),
             Input::Lobby { verdict, nick } => match self.with_door(|d| door::lobby_id(d, &nick)) {
                 Ok(id) => SessionCommand::Door(verdict.command(id)),
-                Err(e) => return local_error(&e.to_string()),
+                Err(e) => return local_error(&e.text()),
             },
             Input::Door(command) => SessionCommand::Door(command),
         };
@@ -619,7 +632,7 @@ impl Roster {
             tr!("headless-who", count = self.members.len())
         )];
         lines.extend(self.members.values().take(WHO_NAMES).map(|m| {
-            let name = m.roster_name();
+            let name = roster_name(m);
             let name = shown(&name);
             let key = match (&m.key, m.is_host) {
                 (Some(key), _) => {
@@ -738,9 +751,15 @@ impl Transcript {
             && !self.failed
         {
             self.failed = true;
+            let path = self.path.display().to_string();
+            let error = e.to_string();
             eprintln!(
-                "tlschat: cannot write the transcript {}: {e}",
-                self.path.display()
+                "tlschat: {}",
+                tr!(
+                    "headless-cannot-write-transcript",
+                    path = path,
+                    error = error
+                )
             );
         }
     }
@@ -878,10 +897,10 @@ impl Terminal {
                     .ok()
                     .and_then(|mut s| s.remove(&id))
                     .unwrap_or_default();
+                let (text, reason) = (shown(&text), shown(&reason));
                 eprintln!(
-                    "tlschat: not delivered: \"{}\": {}",
-                    shown(&text),
-                    shown(&reason)
+                    "tlschat: {}",
+                    tr!("headless-not-delivered", text = text, reason = reason)
                 );
             }
             NetEvent::Delivered { id } | NetEvent::Sent { id } => {
@@ -954,7 +973,14 @@ pub fn run(
             let path = transcript
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            eprintln!("tlschat: cannot open the transcript {path}: {e}");
+            eprintln!(
+                "tlschat: {}",
+                tr!(
+                    "headless-cannot-open-transcript",
+                    path = path.as_str(),
+                    error = e.to_string()
+                )
+            );
             return EXIT_ERROR;
         }
     };

@@ -99,3 +99,37 @@ headless-ban-made = ban { $id }: { $nick } ({ $target }) may not come in; /unban
 headless-ban-lifted = ban { $id } lifted: { $nick } may come in again
 headless-muted = { $nick } is muted: it reads but cannot speak
 headless-unmuted = { $nick } may speak again
+
+## Why a typed command was not sent (on stderr, after "tlschat: ").
+headless-input-missing = { $command } needs { $what } (usage: { $usage })
+headless-input-bad = { $command }: { $what } must be { $expected }, not { $given } (usage: { $usage })
+headless-input-extra = { $command } takes { $takes }; { $extra } is too much (usage: { $usage })
+headless-phrase-a-name = a name
+headless-phrase-knocking = the name of a knocking member
+headless-phrase-member = a member's name
+headless-phrase-nothing = nothing
+headless-phrase-one-name = one name (names have no spaces)
+headless-phrase-an-id = an id (see /invites or /bans)
+headless-phrase-one-id = one id
+headless-phrase-number = a number
+headless-phrase-uses = a number from 1 up, or any
+headless-phrase-hours = a number from 1 up, or never
+headless-phrase-uses-hours = at most USES and HOURS
+headless-host-only = { $command }: only the host can do that
+headless-lobby-nobody = nobody called { $nick } is waiting to come in{ $waiting }
+headless-lobby-nobody-is = {" "}(nobody is)
+headless-lobby-waiting = {" "}(waiting: { $names })
+headless-lobby-ambiguous = { $count } members waiting are called { $nick }: name one by its lobby id, { $ids }
+headless-lobby-or = { $a } or { $b }
+
+## The terminal's own troubles (on stderr, after "tlschat: ").
+headless-ctrl-c-warning = warning: Ctrl-C will not close the room cleanly
+headless-ctrl-c-warning-why = warning: Ctrl-C will not close the room cleanly: { $error }
+headless-signalled = stopped before closing cleanly (signalled)
+headless-cannot-read-stdin = cannot read stdin: { $error }
+headless-cannot-write-transcript = cannot write the transcript { $path }: { $error }
+headless-cannot-open-transcript = cannot open the transcript { $path }: { $error }
+headless-not-delivered = not delivered: "{ $text }": { $reason }
+headless-roster-host = { $nick } (host)
+headless-invitation-row = { $uses }, { $expiry }
+headless-invite-terms = {" "}({ $uses }, { $expiry })

@@ -94,3 +94,37 @@ headless-ban-made = 封禁 { $id }：{ $nick }（{ $target }）不能进入；/u
 headless-ban-lifted = 封禁 { $id } 已解除：{ $nick } 可以再次进入
 headless-muted = { $nick } 已被禁言：可以阅读，但不能发言
 headless-unmuted = { $nick } 可以再次发言
+
+## 输入的命令为什么没有发送（在标准错误输出上，"tlschat: " 之后）。
+headless-input-missing = { $command } 需要{ $what }（用法：{ $usage }）
+headless-input-bad = { $command }：{ $what } 必须是{ $expected }，而不是 { $given }（用法：{ $usage }）
+headless-input-extra = { $command } 只接受{ $takes }；{ $extra } 是多余的（用法：{ $usage }）
+headless-phrase-a-name = 一个名字
+headless-phrase-knocking = 一个正在敲门的成员的名字
+headless-phrase-member = 一个成员的名字
+headless-phrase-nothing = 零个参数
+headless-phrase-one-name = 一个名字（名字里不能有空格）
+headless-phrase-an-id = 一个编号（见 /invites 或 /bans）
+headless-phrase-one-id = 一个编号
+headless-phrase-number = 一个数字
+headless-phrase-uses = 从 1 起的数字，或 any
+headless-phrase-hours = 从 1 起的数字，或 never
+headless-phrase-uses-hours = 最多 USES 和 HOURS 两个参数
+headless-host-only = { $command }：只有主持人可以这样做
+headless-lobby-nobody = 没有叫 { $nick } 的人在等待进入{ $waiting }
+headless-lobby-nobody-is = （没有人在等）
+headless-lobby-waiting = （正在等的有：{ $names }）
+headless-lobby-ambiguous = 有 { $count } 个正在等待的成员叫 { $nick }：请用等候室编号指明其中一个，{ $ids }
+headless-lobby-or = { $a } 或 { $b }
+
+## 终端自身的问题（在标准错误输出上，"tlschat: " 之后）。
+headless-ctrl-c-warning = 警告：Ctrl-C 无法正常关闭聊天室
+headless-ctrl-c-warning-why = 警告：Ctrl-C 无法正常关闭聊天室：{ $error }
+headless-signalled = 在正常关闭之前就停止了（收到信号）
+headless-cannot-read-stdin = 无法读取标准输入：{ $error }
+headless-cannot-write-transcript = 无法写入对话记录文件 { $path }：{ $error }
+headless-cannot-open-transcript = 无法打开对话记录文件 { $path }：{ $error }
+headless-not-delivered = 未送达：“{ $text }”：{ $reason }
+headless-roster-host = { $nick }（主持人）
+headless-invitation-row = { $uses }，{ $expiry }
+headless-invite-terms = （{ $uses }，{ $expiry }）

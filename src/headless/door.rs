@@ -55,10 +55,10 @@ pub fn invite_lines(
     now_ms: u64,
 ) -> Vec<String> {
     let terms = terms.map_or_else(String::new, |t| {
-        format!(
-            " ({}, {})",
-            uses(t.uses_left, false),
-            expiry(t.expires_ms, now_ms)
+        tr!(
+            "headless-invite-terms",
+            uses = uses(t.uses_left, false),
+            expiry = expiry(t.expires_ms, now_ms)
         )
     });
     invites
@@ -98,12 +98,12 @@ pub fn invitations_lines(view: &DoorView, now_ms: u64) -> Vec<String> {
     let count = view.invitations.len();
     let mut lines = vec![format!("* {}", tr!("headless-invitations", count = count))];
     lines.extend(view.invitations.iter().map(|i| {
-        format!(
-            "*   {}  {}, {}",
-            i.id,
-            uses(i.uses_left, true),
-            expiry(i.expires_ms, now_ms)
-        )
+        let row = tr!(
+            "headless-invitation-row",
+            uses = uses(i.uses_left, true),
+            expiry = expiry(i.expires_ms, now_ms)
+        );
+        format!("*   {}  {row}", i.id)
     }));
     lines
 }
@@ -253,6 +253,28 @@ pub enum LobbyError {
     },
 }
 
+impl LobbyError {
+    /// The error in the terminal's language (the display form is English).
+    #[must_use]
+    pub fn text(&self) -> String {
+        match self {
+            Self::Nobody(nick, waiting) => {
+                tr!(
+                    "headless-lobby-nobody",
+                    nick = nick.as_str(),
+                    waiting = waiting.as_str()
+                )
+            }
+            Self::Ambiguous { nick, count, ids } => tr!(
+                "headless-lobby-ambiguous",
+                count = *count,
+                nick = nick.as_str(),
+                ids = ids.as_str()
+            ),
+        }
+    }
+}
+
 /// The lobby id of the knocking member `nick` names: its exact name, a
 /// name that looks the same ([`crate::net::nick::key`]), or `#ID`.
 ///
@@ -286,16 +308,16 @@ pub fn lobby_id(view: &DoorView, nick: &str) -> Result<u64, LobbyError> {
                 ids: many
                     .iter()
                     .map(|k| format!("#{}", k.id))
-                    .collect::<Vec<_>>()
-                    .join(" or "),
+                    .reduce(|a, b| tr!("headless-lobby-or", a = a, b = b))
+                    .unwrap_or_default(),
             });
         }
     }
     let waiting = if view.knocking.is_empty() {
-        " (nobody is)".to_string()
+        tr!("headless-lobby-nobody-is")
     } else {
         let names: Vec<String> = view.knocking.iter().map(|k| lobby_name(view, k)).collect();
-        format!(" (waiting: {})", names.join(", "))
+        tr!("headless-lobby-waiting", names = names.join(", "))
     };
     Err(LobbyError::Nobody(shown(nick).into_owned(), waiting))
 }

@@ -125,6 +125,70 @@ pub enum InputError {
     },
 }
 
+impl InputError {
+    /// The error in the terminal's language (the display form is English).
+    #[must_use]
+    pub fn text(&self) -> String {
+        match self {
+            Self::Missing {
+                command,
+                what,
+                usage,
+            } => tr!(
+                "headless-input-missing",
+                command = *command,
+                what = phrase(what),
+                usage = *usage
+            ),
+            Self::BadValue {
+                command,
+                what,
+                expected,
+                given,
+                usage,
+            } => tr!(
+                "headless-input-bad",
+                command = *command,
+                what = phrase(what),
+                expected = phrase(expected),
+                given = given.as_str(),
+                usage = *usage
+            ),
+            Self::Extra {
+                command,
+                takes,
+                extra,
+                usage,
+            } => tr!(
+                "headless-input-extra",
+                command = *command,
+                takes = phrase(takes),
+                extra = extra.as_str(),
+                usage = *usage
+            ),
+        }
+    }
+}
+
+/// A phrase of an [`InputError`] in the current language (an argument's
+/// name, `ID`, stays as typed).
+fn phrase(english: &str) -> String {
+    match english {
+        "a name" => tr!("headless-phrase-a-name"),
+        "the name of a knocking member" => tr!("headless-phrase-knocking"),
+        "a member's name" => tr!("headless-phrase-member"),
+        "nothing" => tr!("headless-phrase-nothing"),
+        "one name (names have no spaces)" => tr!("headless-phrase-one-name"),
+        "an id (see /invites or /bans)" => tr!("headless-phrase-an-id"),
+        "one id" => tr!("headless-phrase-one-id"),
+        "a number" => tr!("headless-phrase-number"),
+        "a number from 1 up, or any" => tr!("headless-phrase-uses"),
+        "a number from 1 up, or never" => tr!("headless-phrase-hours"),
+        "at most USES and HOURS" => tr!("headless-phrase-uses-hours"),
+        other => other.to_owned(),
+    }
+}
+
 /// One command, for `/help` and the usage in errors.
 struct Spec {
     /// The command and its arguments, `/revoke ID`.
@@ -400,6 +464,43 @@ mod tests {
             "/KICK ana",
         ] {
             assert_eq!(parse(line), Ok(Input::Say(line.to_string())), "{line}");
+        }
+    }
+
+    /// Every error's words in English are its display form; in Chinese,
+    /// every phrase is translated.
+    #[test]
+    fn errors_in_both_languages() {
+        use crate::i18n::{Lang, set_thread};
+        let lines = [
+            "/nick",
+            "/nick a b",
+            "/who x",
+            "/kick",
+            "/revoke",
+            "/revoke 1 2",
+            "/revoke x",
+            "/invite 0",
+            "/invite 1 0",
+            "/invite 1 2 3",
+            "/admit",
+            "/mute",
+        ];
+        for line in lines {
+            let e = parse(line).expect_err(line);
+            set_thread(Lang::En);
+            assert_eq!(e.text(), e.to_string());
+            set_thread(Lang::ZhCn);
+            let zh = e.text();
+            set_thread(None);
+            let english: Vec<&str> = zh
+                .split(|c: char| !c.is_ascii_alphabetic())
+                // Usage placeholders (NAME, USES) and words typed as they are.
+                .filter(|w| w.len() >= 3 && w.chars().any(|c| c.is_ascii_lowercase()))
+                .filter(|w| !["any", "never", "invites", "bans"].contains(w))
+                .filter(|w| !line.contains(w))
+                .collect();
+            assert!(english.is_empty(), "{line}: {zh} has {english:?}");
         }
     }
 

@@ -20,7 +20,7 @@ use egui_kittest::kittest::{NodeT, Queryable};
 use tlschat::i18n::Lang;
 use tlschat::ui::Launch;
 
-use crate::common::window::{App, app_in_lang, has_text, host_window, listening, pump};
+use crate::common::window::{App, Kept, app_in_lang, has_text, host_window, listening, pump};
 use crate::common::{Pki, finish, headless_host_command, join_config, tlschat_command};
 
 /// Words that stay as they are in Chinese (compared case-insensitively).
@@ -200,32 +200,21 @@ fn the_language_setting_applies_at_once_and_is_kept() {
     assert_eq!(kept.0.get("language").map(String::as_str), Some("system"));
 }
 
-/// A window's kept settings, in memory.
-#[derive(Default)]
-struct Kept(std::collections::HashMap<String, String>);
-
-impl eframe::Storage for Kept {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_string(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
+/// A host window with this certificate, listening; and where.
+fn host(cert: &crate::common::Issued) -> (App<'static>, std::net::SocketAddr) {
+    let mut h = host_window(tlschat::net::HostConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        ..crate::common::host_config(cert, "hana")
+    });
+    let addr = listening(&mut h);
+    (h, addr)
 }
 
 /// A member window in `lang` on the warning about a self-signed host.
 fn warning(lang: Lang) -> (App<'static>, App<'static>) {
     let pki = Pki::new();
     let cert = pki.self_signed("self", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
-    let mut h = host_window(tlschat::net::HostConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        ..crate::common::host_config(&cert, "hana")
-    });
-    let addr = listening(&mut h);
+    let (mut h, addr) = host(&cert);
     let dir = tempfile::tempdir().unwrap().keep();
     let join = Launch::Join(join_config(addr, "ana", &pki.ca_pem));
     let mut m = app_in_lang(join, dir, lang);
@@ -261,11 +250,7 @@ fn alarm(lang: Lang) -> (App<'static>, App<'static>) {
     let pki = Pki::new();
     let cert = pki.self_signed("now", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
     let before = pki.self_signed("before", &Pki::leaf_params(&["localhost", "127.0.0.1"]));
-    let mut h = host_window(tlschat::net::HostConfig {
-        bind: "127.0.0.1:0".parse().unwrap(),
-        ..crate::common::host_config(&cert, "hana")
-    });
-    let addr = listening(&mut h);
+    let (mut h, addr) = host(&cert);
     let dir = tempfile::tempdir().unwrap().keep();
     tlschat::net::pins::PinStore::update(&dir, |s| {
         s.set(tlschat::net::pins::PinEntry::new(
