@@ -272,3 +272,23 @@ fn dates_in_each_language() {
         format!("{} (Unix time)", i64::MAX)
     );
 }
+
+#[test]
+fn english_counts_agree_with_their_nouns() {
+    let field = |len: u32| {
+        crate::msg!(
+            "wire-bytes-field",
+            what = "x",
+            total = 5,
+            first = 0,
+            last = len.saturating_sub(1),
+            len = len
+        )
+    };
+    assert!(field(1).text_in(Lang::En).ends_with("(1 byte)"));
+    assert!(field(2).text_in(Lang::En).ends_with("(2 bytes)"));
+    assert!(field(1).text_in(Lang::ZhCn).ends_with("（1 字节）"));
+    let updates = |n: u32| crate::msg!("wire-value-key-updates", count = n);
+    assert_eq!(updates(1).text_in(Lang::En), "after 1 KeyUpdate");
+    assert_eq!(updates(2).text_in(Lang::En), "after 2 KeyUpdates");
+}
