@@ -291,4 +291,18 @@ fn english_counts_agree_with_their_nouns() {
     let updates = |n: u32| crate::msg!("wire-value-key-updates", count = n);
     assert_eq!(updates(1).text_in(Lang::En), "after 1 KeyUpdate");
     assert_eq!(updates(2).text_in(Lang::En), "after 2 KeyUpdates");
+    let back =
+        |n: u32, missed: u32| crate::msg!("headless-back-missed", count = n, missed = missed);
+    assert_eq!(
+        back(1, 1).text_in(Lang::En),
+        "back in the room: 1 new message while you were away; 1 more was said and is no longer kept"
+    );
+    assert_eq!(
+        back(2, 3).text_in(Lang::En),
+        "back in the room: 2 new messages while you were away; 3 more were said and are no longer kept"
+    );
+    assert_eq!(
+        back(1, 1).text_in(Lang::ZhCn),
+        "回到聊天室：你离开期间有 1 条新消息；另有 1 条已不再保存"
+    );
 }
