@@ -120,6 +120,7 @@ room-shortcuts-title = 键盘快捷键
 room-key-up = ↑
 room-key-nick = /nick 名字
 room-key-me = /me 文字
+room-key-slash = //文字
 room-shortcut-send = 发送消息
 room-shortcut-new-line = 换行
 room-shortcut-up = 在空的消息框中：取回你最新一条没有送达的消息，否则调出你上一次写的内容
