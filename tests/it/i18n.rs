@@ -227,3 +227,44 @@ fn the_terminal_speaks_chinese_in_a_chinese_locale() {
         "{lines:?}"
     );
 }
+
+/// The names of the system faces the window draws with: set in its font
+/// definitions, or found since (`system:FAMILY:…:FACE`).
+fn system_faces(a: &App<'static>) -> Vec<String> {
+    a.ctx.fonts(|f| {
+        let set = f.definitions().font_data.keys().cloned();
+        let found = f.discovered_fonts().iter().map(|f| f.name.clone());
+        set.chain(found)
+            .filter(|n| n.starts_with("system:"))
+            .collect()
+    })
+}
+
+/// In Chinese, Han characters and the full-width punctuation are drawn
+/// with the Simplified Chinese face of the system's CJK collection (Noto
+/// Sans CJK SC, not the collection's first face, JP), whatever the
+/// desktop's locale; kana and Hangul still draw (from their own faces).
+#[test]
+fn a_chinese_window_draws_han_in_simplified_chinese_forms() {
+    let mut s = start_screen(Lang::ZhCn);
+    let font = egui::FontId::proportional(14.0);
+    assert!(
+        s.ctx.fonts_mut(|f| f.has_glyphs(&font, "（直骨写户）")),
+        "no system font draws Chinese (install fonts-noto-cjk)"
+    );
+    s.run();
+    let cjk: Vec<String> = system_faces(&s)
+        .into_iter()
+        .filter(|n| n.contains("CJK"))
+        .collect();
+    assert!(!cjk.is_empty(), "no CJK face: {:?}", system_faces(&s));
+    assert!(
+        cjk.iter().all(|n| n.contains("CJK SC")),
+        "Han drawn with another face than Simplified Chinese: {cjk:?}"
+    );
+    assert!(
+        s.ctx
+            .fonts_mut(|f| f.has_glyphs(&font, "ひらがな カタカナ 한국어")),
+        "Japanese and Korean must draw too"
+    );
+}
