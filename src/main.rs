@@ -389,6 +389,8 @@ fn demo_relay(args: &tlschat::cli::DemoRelayArgs) -> i32 {
         .viewport
         .with_title(tlschat::ui::relay_view::window_title(kind));
     options.persistence_path = None;
+    // The window finds its own system fonts, in its language's forms.
+    options.system_font_fallback = false;
     let code = open_window(
         options,
         Box::new(move |cc| Ok(Box::new(RelayApp::new(cc, kind, relay, events)))),

@@ -45,11 +45,8 @@ fn relay_window_in(upstream: SocketAddr, mode: RelayMode, lang: Lang) -> (RelayW
     let addr = relay.addr();
     let window = Harness::builder()
         .with_size(egui::vec2(700.0, 800.0))
-        // The system fonts, as the real window and the member's test window.
+        // The window finds its system fonts itself, in its language's forms.
         .with_context_setup(move |ctx| {
-            ctx.add_font_provider(std::sync::Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
             Language::Chosen(lang).set(ctx);
         })
         .build_eframe(move |cc| RelayApp::new(cc, kind, relay, events));
