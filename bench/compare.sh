@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Compare tlschat's host with `ncat --chat --ssl` (and, for handshakes, with
-# `openssl s_server`) on this machine, over 127.0.0.1 only.
+# Compare tlschat's host with `ncat --chat --ssl`, with the plaintext relay
+# `ncat --chat` (no TLS: loadgen --plain) and, for handshakes, with
+# `openssl s_server` on this machine, over 127.0.0.1 only.
 #
 #   bench/compare.sh                      # every workload
 #   bench/compare.sh moderate flat        # only some: moderate flat flat50 idle handshakes
@@ -16,7 +17,8 @@
 # (default "1000 10000"), IDLE_SIZES_NCAT (default "500 1000"),
 # TLSCHAT_HOST_ARGS (more flags for `tlschat host`, e.g. "--no-history"; by
 # default the host keeps its history in $RESULTS/config/history-PORT.sqlite3),
-# SERVERS (default "tlschat ncat": which servers the message workloads run on).
+# SERVERS (default "tlschat ncat ncat-plain": which servers the message
+# workloads run on; ncat is `ncat --chat --ssl`, ncat-plain `ncat --chat`).
 #
 # Needs: cargo, ncat (Debian package `ncat`), openssl, jq, ss.
 # Every server is killed on exit; every run is bounded by `timeout`.
@@ -99,6 +101,9 @@ start_server() { # kind port
             "$BIN" host --headless --access open --history-visibility all --bind "127.0.0.1:$port" --name bench --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
                 --cert "$CERTS/server.pem" --key "$CERTS/server.key" ${TLSCHAT_HOST_ARGS:-} <&3 >/dev/null 2>"$log" &
             ;;
+        ncat-plain)
+            ncat --chat --max-conns "$NCAT_MAX_CONNS" -l 127.0.0.1 "$port" <&3 >/dev/null 2>"$log" &
+            ;;
         ncat)
             ncat --chat --ssl --ssl-cert "$CERTS/server.pem" --ssl-key "$CERTS/server.key" \
                 --max-conns "$NCAT_MAX_CONNS" -l 127.0.0.1 "$port" <&3 >/dev/null 2>"$log" &
@@ -132,7 +137,9 @@ run_load() {
     echo "== $name on $kind (127.0.0.1:$PORT) =="
     start_server "$kind" "$PORT" || return 1
     local out="$RESULTS/$name-$kind.txt"
-    timeout "$limit" nice -n 0 "$LOADGEN" --addr "127.0.0.1:$PORT" --ca "$CERTS/ca.pem" \
+    local transport=(--ca "$CERTS/ca.pem")
+    [ "$kind" = ncat-plain ] && transport=(--plain)
+    timeout "$limit" nice -n 0 "$LOADGEN" --addr "127.0.0.1:$PORT" "${transport[@]}" \
         --server-pid "$SERVER_PID" --label "$name/$kind" --json "$@" >"$out" 2>"$out.err"
     local rc=$?
     cat "$out"
@@ -147,7 +154,7 @@ run_load() {
 
 has() { local w; for w in "${WORKLOADS[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 
-for kind in ${SERVERS:-tlschat ncat}; do
+for kind in ${SERVERS:-tlschat ncat ncat-plain}; do
     if has moderate; then
         run_load moderate "$kind" 120 --members 100 --talkers 5 --rate 20 \
             --duration 20 --warmup 3 --settle 3
@@ -220,10 +227,11 @@ jq -rs '
   def num(x): if x == null then "n/a" else ((x * 100 | round) / 100 | tostring) end;
   . as $all
   | [ "moderate", "flat", "flat50" ][] as $w
-  | (get($w; "tlschat")) as $t | (get($w; "ncat")) as $n
+  | (get($w; "tlschat")) as $t | (get($w; "ncat")) as $n | (get($w; "ncat-plain")) as $p
   | select($t != null or $n != null)
   | "\($w): CPU µs/delivery tlschat \(num($t.cpu_us_per_delivery)) ncat \(num($n.cpu_us_per_delivery)) ratio \(r($t.cpu_us_per_delivery; $n.cpu_us_per_delivery))"
     + " | p99 ms tlschat \(num($t.latency_ms.p99)) ncat \(num($n.latency_ms.p99)) ratio \(r($t.latency_ms.p99; $n.latency_ms.p99))"
+    + " | ncat --chat (no TLS): CPU µs/delivery \(num($p.cpu_us_per_delivery)), p50/p99 ms \(num($p.latency_ms.p50))/\(num($p.latency_ms.p99)), tlschat/plain CPU \(r($t.cpu_us_per_delivery; $p.cpu_us_per_delivery)), p50 tlschat \(num($t.latency_ms.p50)) ncat \(num($n.latency_ms.p50))"
     + " | lost tlschat \($t.deliveries_lost) ncat \($n.deliveries_lost), disconnected tlschat \($t.members_disconnected) ncat \($n.members_disconnected)"
     + " | order violations tlschat \($t.order_violations) ncat \($n.order_violations)"
 ' "$JSONL"
