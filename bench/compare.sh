@@ -10,7 +10,9 @@
 # send 200 lines/s, so with 10 talkers it carries about a fifth of what ncat
 # (no limit) carries; with 50 both carry about the same traffic.
 #
-# Environment: CARGO_TARGET_DIR (default target), RESULTS (directory for the
+# Environment: CARGO_TARGET_DIR (default target), BIN_DIR (measure the
+# tlschat and loadgen already built in this directory, not built: for a
+# before and after), RESULTS (directory for the
 # logs and results.jsonl; default a new temporary directory), PORT (first port
 # to use; default 17443), NCAT_MAX_CONNS (default 20000; ncat's own default is
 # 100, which would refuse the 200-member workload), IDLE_SIZES_TLSCHAT
@@ -27,8 +29,9 @@ set -o pipefail
 
 cd "$(dirname "$0")/.."
 TARGET=${CARGO_TARGET_DIR:-target}
-BIN="$TARGET/release/tlschat"
-LOADGEN="$TARGET/release/loadgen"
+BIN_DIR=${BIN_DIR:-}
+BIN="${BIN_DIR:-$TARGET/release}/tlschat"
+LOADGEN="${BIN_DIR:-$TARGET/release}/loadgen"
 RESULTS=${RESULTS:-$(mktemp -d /tmp/tlschat-bench.XXXXXX)}
 mkdir -p "$RESULTS"
 JSONL="$RESULTS/results.jsonl"
@@ -57,7 +60,7 @@ trap 'exit 130' INT TERM
 
 # --- build (outside every timed part) -------------------------------------
 echo "== build (cargo build --release) =="
-nice -n 10 cargo build --release --bin tlschat --bin loadgen || exit 1
+[ -n "$BIN_DIR" ] || nice -n 10 cargo build --release --bin tlschat --bin loadgen || exit 1
 
 # 10,000 members need 10,000 descriptors in loadgen and in the server.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -80,7 +83,8 @@ FIFO_FD=3
     echo "kernel: $(uname -r)"
     echo "ncat: $(ncat --version 2>&1 | head -1)"
     echo "openssl: $(openssl version)"
-    echo "tlschat: $(git rev-parse --short HEAD 2>/dev/null) $(git status --short 2>/dev/null | wc -l) files changed"
+    echo "tlschat: $(git rev-parse --short HEAD 2>/dev/null) $(git status --short 2>/dev/null | wc -l) files changed${BIN_DIR:+ (binaries from $BIN_DIR)}"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$RESULTS/machine.txt"
 
 wait_listening() { # port
@@ -144,8 +148,9 @@ run_load() {
     local rc=$?
     cat "$out"
     [ $rc -ne 0 ] && { echo "loadgen exited with $rc:"; cat "$out.err"; }
-    tail -n 1 "$out" | jq -c --arg name "$name" --arg kind "$kind" \
-        '. + {workload: $name, server: $kind}' >>"$JSONL" 2>/dev/null
+    # The load average as the run ends (its 1-minute figure covers the run).
+    tail -n 1 "$out" | jq -c --arg name "$name" --arg kind "$kind" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+        '. + {workload: $name, server: $kind, load_average: $load}' >>"$JSONL" 2>/dev/null
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
         echo "!! the $kind server is no longer running (see $RESULTS/$kind-$PORT.log)"
     fi
