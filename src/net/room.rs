@@ -3,10 +3,9 @@
 //! items, each encoded once for each dialect. Batching needs no timer (the
 //! way LMAX and Aeron do it): a message goes out as soon as nothing else
 //! is waiting for the room (the tasks that are ready get one turn to hand
-//! theirs in first) and the members that were waiting for the last batch
-//! have taken it ([`Feed::all_taken`]); what arrives meanwhile is taken
-//! together as the next one, up to [`BATCH_BYTES`]. So a quiet room adds
-//! no delay, and a busy one gives
+//! theirs in first), and what arrives while the room is storing and
+//! publishing a batch is taken together as the next one, up to
+//! [`BATCH_BYTES`]. So a quiet room adds no delay, and a busy one gives
 //! each member one wake-up, one TLS record and one system call for many
 //! messages instead of one per message. Every frame the room makes fits in
 //! [`MAX_LINE`]: rosters and member-list changes are cut into pages of
@@ -714,9 +713,8 @@ impl RoomState {
     /// Serves requests until the room closes. Messages are gathered while
     /// more messages are waiting, and go out as one batch as soon as
     /// nothing more is (after one turn for the tasks that are ready: a
-    /// yield, not a sleep) and the members that waited for the last batch
-    /// have taken it, or something else is. The batch is whatever arrived
-    /// while the last one was stored, published and taken, so its size
+    /// yield, not a sleep), or something else is. The batch is whatever
+    /// arrived while the last one was stored and published, so its size
     /// follows the load and nothing waits for a timer.
     async fn run(mut self, mut rx: mpsc::Receiver<Request>) {
         self.show_history();
@@ -746,22 +744,9 @@ impl RoomState {
                         tokio::task::yield_now().await;
                         continue;
                     }
-                    Err(mpsc::error::TryRecvError::Empty) if self.feed.all_taken() => {
+                    Err(mpsc::error::TryRecvError::Empty) => {
                         self.flush_said();
                         continue;
-                    }
-                    // The members that waited for the last batch are still
-                    // taking it: what arrives meanwhile joins this one, which
-                    // goes out once they have.
-                    Err(mpsc::error::TryRecvError::Empty) => {
-                        self.feed.hold();
-                        tokio::select! {
-                            request = rx.recv() => request,
-                            () = self.feed.taken() => {
-                                self.flush_said();
-                                continue;
-                            }
-                        }
                     }
                     Err(mpsc::error::TryRecvError::Disconnected) => None,
                 }
@@ -1681,57 +1666,6 @@ mod tests {
         );
         assert_eq!(text(&ana.items.next().await.batch(), ana.id), "* bo left\n");
         assert_eq!(start.elapsed(), Duration::ZERO, "the room waited");
-    }
-
-    // LMAX's batching: the next batch waits until the members that were
-    // waiting for the last one have taken it, and grows meanwhile.
-    #[tokio::test(start_paused = true)]
-    async fn the_next_batch_grows_while_the_last_one_is_being_taken() {
-        let (sink, _events) = EventSink::for_tests();
-        let room = start_room(sink);
-        let (mut ana, bo) = ana_and_bo(&room).await;
-        let mut cy = member(&room, "cy", Dialect::Plain).await;
-        assert_eq!(
-            text(&ana.items.next().await.batch(), ana.id),
-            "* cy joined\n"
-        );
-        let start = tokio::time::Instant::now();
-        // Ana waits for the room's next batch, then is busy elsewhere (her
-        // task does not run); cy is behind, and not waited for.
-        let mut ana_waits = Box::pin(ana.items.next());
-        tokio::select! {
-            biased;
-            _ = &mut ana_waits => panic!("nothing was said yet"),
-            () = std::future::ready(()) => {}
-        }
-        room.say(bo.id, vec![saying("one")]).await;
-        // The clock is paused: it moves only when every task waits, so
-        // this returns when the room has nothing left to do.
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        room.say(bo.id, vec![saying("two")]).await;
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        room.say(HOST_ID, vec![saying("three")]).await;
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let mut heard = Vec::new();
-        while let Some(next) = cy.items.try_next() {
-            heard.push(text(&next.batch(), cy.id));
-        }
-        assert_eq!(heard, ["", "<bo> one\n"], "two went out alone");
-        // Ana takes "one": what came meanwhile goes out as one batch.
-        assert_eq!(text(&ana_waits.await.batch(), ana.id), "<bo> one\n");
-        assert_eq!(
-            text(&ana.items.next().await.batch(), ana.id),
-            "<bo> two\n<hana> three\n"
-        );
-        assert_eq!(
-            text(&cy.items.next().await.batch(), cy.id),
-            "<bo> two\n<hana> three\n"
-        );
-        assert_eq!(
-            start.elapsed(),
-            Duration::from_secs(3),
-            "only the test waited"
-        );
     }
 
     /// A member named `nick` joins (without a client token).

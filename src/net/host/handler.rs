@@ -717,28 +717,17 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
             while let Some(frame) = self.direct.try_recv() {
                 self.out.encode(&frame);
             }
-            let mut waited = false;
-            loop {
-                match self.take_queued() {
-                    Ok(()) => {}
-                    Err(FeedEnd::Lagged(behind)) => return self.too_slow(behind).await,
-                    // What was taken before the cutoff still goes out.
-                    Err(FeedEnd::Cut(reason)) => {
-                        if !self.out.is_empty() && self.flush().await.is_err() {
-                            return WriteEnd::Cut(reason);
-                        }
-                        self.out.drop_all();
-                        return self.cut_off(reason).await;
+            match self.take_queued() {
+                Ok(()) => {}
+                Err(FeedEnd::Lagged(behind)) => return self.too_slow(behind).await,
+                // What was taken before the cutoff still goes out.
+                Err(FeedEnd::Cut(reason)) => {
+                    if !self.out.is_empty() && self.flush().await.is_err() {
+                        return WriteEnd::Cut(reason);
                     }
+                    self.out.drop_all();
+                    return self.cut_off(reason).await;
                 }
-                // The room holds its next batch until the members that
-                // waited for the last one took it: once, wait for it, so
-                // that both go out in one write.
-                if waited || self.closing || self.out.is_empty() || !self.items.next_is_held() {
-                    break;
-                }
-                waited = true;
-                self.wait_held().await;
             }
             if !self.out.is_empty() {
                 match self.flush().await {
@@ -843,17 +832,6 @@ impl<'a, W: AsyncWrite + Unpin> Outbound<'a, W> {
             },
         }
         Ok(())
-    }
-
-    /// Waits for the batch the room holds (it comes once the members that
-    /// waited for the last one took it, whatever their connections do), or
-    /// an answer for this member.
-    async fn wait_held(&mut self) {
-        tokio::select! {
-            biased;
-            Some(frame) = self.direct.recv() => self.out.encode(&frame),
-            () = self.items.ready() => {}
-        }
     }
 
     /// Renders what is already queued for the member into the buffer, up
