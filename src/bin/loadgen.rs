@@ -1249,6 +1249,86 @@ mod tests {
         assert_eq!(parse_payload(b"<T> T1-2"), None);
     }
 
+    /// A plaintext relay like `ncat --chat`: every line a connection sends
+    /// goes to every other connection.
+    async fn plain_relay(listener: tokio::net::TcpListener) {
+        use tokio::io::AsyncBufReadExt as _;
+        let (tx, _) = tokio::sync::broadcast::channel::<(usize, String)>(4096);
+        for me in 0.. {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (read, mut write) = socket.into_split();
+            let said = tx.clone();
+            tokio::spawn(async move {
+                let mut lines = tokio::io::BufReader::new(read).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let _ = said.send((me, line));
+                }
+            });
+            let mut heard = tx.subscribe();
+            tokio::spawn(async move {
+                while let Ok((from, line)) = heard.recv().await {
+                    if from != me
+                        && write
+                            .write_all(format!("{line}\n").as_bytes())
+                            .await
+                            .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_members_drive_a_relay_without_tls() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(plain_relay(listener));
+        let args = Args::parse_from([
+            "loadgen",
+            "--addr",
+            &addr,
+            "--plain",
+            "--members",
+            "3",
+            "--talkers",
+            "1",
+            "--rate",
+            "40",
+            "--duration",
+            "0.5",
+            "--warmup",
+            "0.2",
+            "--settle",
+            "0.5",
+            "--join-wait",
+            "2",
+        ]);
+        args.check().unwrap();
+        let report = run(args).await.unwrap();
+        let sent = report["lines_sent"].as_u64().unwrap();
+        assert!(sent >= 10, "{report}");
+        assert_eq!(
+            report["deliveries_expected"].as_u64(),
+            Some(2 * sent),
+            "{report}"
+        );
+        assert_eq!(
+            report["deliveries_received"].as_u64(),
+            Some(2 * sent),
+            "{report}"
+        );
+        assert_eq!(report["deliveries_lost"].as_u64(), Some(0), "{report}");
+        assert_eq!(report["plain"].as_bool(), Some(true));
+
+        // Without --plain, the CA to trust is needed.
+        let tls = Args::parse_from(["loadgen", "--addr", &addr]);
+        assert!(tls.check().unwrap_err().contains("--ca"));
+    }
+
     #[test]
     fn histogram_buckets_are_monotonic_and_tight() {
         let mut prev = 0;
