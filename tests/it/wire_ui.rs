@@ -275,3 +275,59 @@ fn in_chinese_the_view_and_its_notes_speak_chinese_and_show_the_line_decrypted()
         );
     }
 }
+
+/// The tree's long record titles (the encrypted handshake flight, a
+/// chat line decrypted) are read whole beside the bytes: they wrap inside
+/// the tree's pane, at the window's first size and on a 1280×800 screen.
+#[test]
+fn long_record_titles_wrap_inside_the_tree() {
+    for size in [egui::vec2(980.0, 680.0), egui::vec2(1280.0, 800.0)] {
+        let pki = Pki::new();
+        let (_host, addr) = host_from(host_config(&pki.server(), "hana"));
+        let dir = tempfile::tempdir().unwrap().keep();
+        let mut m = app_in(Launch::Join(join_config(addr, "ana", &pki.ca_pem)), dir);
+        m.set_size(size);
+        window::connected(&mut [&mut m], 0);
+        let line = "a chat line long enough to need more than the tree's width: plover, plover";
+        // What the record's title shows of it (the title is cut after 96
+        // characters of the record's content).
+        let start = "a chat line long enough";
+        m.get_by_label("Message").focus();
+        m.step();
+        m.get_by_label("Message").type_text(line);
+        m.step();
+        m.key_press(egui::Key::Enter);
+        pump(&mut [&mut m], "the line's record", |a| {
+            a[0].state()
+                .room()
+                .and_then(|r| r.connection.as_ref()?.live.clone())
+                .is_some_and(|l| l.records().iter().any(|s| s.title.contains(start)))
+        });
+        m.get_by_label_contains("verified by").click();
+        m.run_steps(3);
+        m.get_by_label("On the wire").click();
+        m.run_steps(3);
+        // The bytes' pane begins where the tree's ends.
+        let hex_left = m
+            .get_by_label("Select a field to see its bytes.")
+            .rect()
+            .left();
+        for part in ["EncryptedExtensions, Certificate", start] {
+            let title = m
+                .query_all_by_label_contains(part)
+                .find(|n| format!("{n:?}").contains(" ms "))
+                .unwrap_or_else(|| panic!("a record titled with {part:?}"));
+            let label = format!("{title:?}");
+            let rect = title.rect();
+            assert!(
+                rect.right() < hex_left,
+                "at {size:?} the title {label} reaches {} past the tree's edge at {hex_left}",
+                rect.right()
+            );
+            assert!(
+                rect.height() > 30.0,
+                "at {size:?} the title {label} is on one line ({rect:?})"
+            );
+        }
+    }
+}
