@@ -248,7 +248,9 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
                 shown(&names)
             )]
         }
-        NetEvent::Roster { .. } | NetEvent::MemberHandshake { .. } => Vec::new(),
+        NetEvent::Roster { .. }
+        | NetEvent::MemberHandshake { .. }
+        | NetEvent::RecordedMemberJoined { .. } => Vec::new(),
         // Our own live messages are not echoed; our own from history are
         // shown like everyone's (we have not seen them in this terminal).
         NetEvent::Message(m) if m.own && !m.history => Vec::new(),

@@ -18,6 +18,7 @@ wire-bytes-field = { $what }, { $total } bytes; the field is bytes { $first }–
 wire-bytes-none = { $what }, { $total } bytes (this field has no bytes of its own)
 wire-highlighted = highlighted: { $hex }
 wire-member = Member:
+wire-member-named = { $nick } ({ $addr })
 wire-members-recorded = (the last { $count } members recorded; the host was started with --show-handshake)
 wire-to-host = member → host
 wire-to-member = host → member

@@ -17,6 +17,7 @@ wire-bytes-field = { $what }，共 { $total } 字节；该字段是第 { $first 
 wire-bytes-none = { $what }，共 { $total } 字节（这个字段本身没有字节）
 wire-highlighted = 高亮部分：{ $hex }
 wire-member = 成员：
+wire-member-named = { $nick }（{ $addr }）
 wire-members-recorded = （最近录下的 { $count } 个成员；主持人是以 --show-handshake 启动的）
 wire-to-host = 成员 → 主持人
 wire-to-member = 主持人 → 成员

@@ -292,6 +292,9 @@ pub const MAX_RECORDED_MEMBERS: usize = 16;
 pub struct RecordedMember {
     /// The member's address.
     pub peer: std::net::SocketAddr,
+    /// Its member id and nickname (kept as it changes), once it came
+    /// into the room.
+    pub member: Option<(u64, String)>,
     /// Its handshake, decoded.
     pub wire: std::sync::Arc<crate::net::wire::Handshake>,
     /// Its records after the handshake.
@@ -1179,6 +1182,11 @@ impl RoomModel {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
                     m.nick.clone_from(&new);
                 }
+                for r in &mut self.recorded {
+                    if let Some((_, nick)) = r.member.as_mut().filter(|(m, _)| *m == id) {
+                        nick.clone_from(&new);
+                    }
+                }
                 if Some(id) == self.me {
                     self.nick.clone_from(&new);
                 }
@@ -1188,7 +1196,25 @@ impl RoomModel {
                 if self.recorded.len() >= MAX_RECORDED_MEMBERS {
                     self.recorded.pop_front();
                 }
-                self.recorded.push_back(RecordedMember { peer, wire, live });
+                self.recorded.push_back(RecordedMember {
+                    peer,
+                    member: None,
+                    wire,
+                    live,
+                });
+            }
+            NetEvent::RecordedMemberJoined { peer, id } => {
+                let nick = self
+                    .members
+                    .iter()
+                    .find(|m| m.id == id)
+                    .map(|m| m.nick.clone());
+                if let (Some(r), Some(nick)) = (
+                    self.recorded.iter_mut().rev().find(|r| r.peer == peer),
+                    nick,
+                ) {
+                    r.member = Some((id, nick));
+                }
             }
             NetEvent::Disconnected { reason, kind } => self.on_disconnected(reason, kind),
         }

@@ -6,7 +6,7 @@ use crate::common;
 use crate::common::window;
 
 use common::{Pki, host_config, host_from, join_config};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use tlschat::ui::Launch;
 use window::{app_in, pump};
 
@@ -330,4 +330,57 @@ fn long_record_titles_wrap_inside_the_tree() {
             );
         }
     }
+}
+
+/// The host's "On the wire" picker names each recorded member by its
+/// nickname (as it changes) with its address, the newest first.
+#[test]
+fn the_hosts_picker_names_recorded_members_by_nickname_and_address() {
+    use common::{Command, Node};
+    use tlschat::net::NetEvent;
+    let pki = Pki::new();
+    let mut config = host_config(&pki.server(), "hana");
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.tls.record_handshakes = true;
+    let mut h = window::host_window(config);
+    let addr = window::listening(&mut h);
+    let mut members = Vec::new();
+    for nick in ["ana", "bo"] {
+        let mut member = Node::start();
+        member.send(Command::Join(join_config(addr, nick, &pki.ca_pem)));
+        member.wait_for("joined", |e| {
+            matches!(e, NetEvent::Joined { .. }).then_some(())
+        });
+        members.push(member);
+    }
+    members[0].send(Command::Nick("anya".into()));
+    pump(&mut [&mut h], "both recorded, ana renamed", |a| {
+        a[0].state().room().is_some_and(|r| {
+            r.recorded.len() == 2
+                && r.recorded
+                    .iter()
+                    .any(|m| m.member.as_ref().is_some_and(|(_, n)| n == "anya"))
+        })
+    });
+    h.get_by_label_contains("Hosting · your certificate")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("On the wire").click();
+    h.run_steps(3);
+    // The newest is shown: bo.
+    let picked = |h: &window::App<'static>| {
+        h.get_by(|n| n.role() == egui::accesskit::Role::ComboBox)
+            .accesskit_node()
+            .value()
+            .unwrap_or_default()
+    };
+    assert!(picked(&h).starts_with("bo (127.0.0.1:"), "{}", picked(&h));
+    h.get_by(|n| n.role() == egui::accesskit::Role::ComboBox)
+        .click();
+    h.run_steps(3);
+    // Both, by the names they have now.
+    assert!(window::has_text(&h, "bo (127.0.0.1:"));
+    h.get_by_label_contains("anya (127.0.0.1:").click();
+    h.run_steps(3);
+    assert!(picked(&h).starts_with("anya (127.0.0.1:"), "{}", picked(&h));
 }
