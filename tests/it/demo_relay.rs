@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::{DEADLINE, Node, Pki, join_config};
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use tlschat::i18n::Lang;
 use tlschat::net::relay::{ContentType, Direction, Ending, RelayConfig, RelayMode, RelayThread};
 use tlschat::net::{DoorConfig, NetEvent};
@@ -86,58 +86,15 @@ fn relay_has_text(r: &RelayWindow, text: &str) -> bool {
     r.query_all_by_label_contains(text).next().is_some()
 }
 
-/// Every text the relay's window shows now: each node's label and value.
-fn texts(r: &RelayWindow) -> Vec<String> {
-    r.query_all_by(|_| true)
-        .flat_map(|n| {
-            let n = n.accesskit_node();
-            [n.label(), n.value()]
-        })
-        .flatten()
-        // egui's own name for a panel's resize handle (never drawn).
-        .filter(|t| !t.trim().is_empty() && t != "Resize panel")
-        .collect()
-}
-
-/// The words of `text` that read as English: runs of two or more ASCII
-/// letters that are not a name (the program, a CA's, a TLS message or
-/// record type in CamelCase, an acronym, hex), nor hold a digit or `=`,
-/// `.`, `:` (addresses, `CN=…`).
-fn english_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_-=.:".contains(c)))
-        .filter(|w| {
-            w.chars().filter(char::is_ascii_alphabetic).count() >= 2
-                && !w.chars().any(|c| c.is_ascii_digit() || "_=.:".contains(c))
-                && !w.chars().skip(1).any(|c| c.is_ascii_uppercase())
-                && !w.chars().all(|c| c.is_ascii_hexdigit())
-                // A name's words: the program, a TLS message, a host, and
-                // the impostor CA's name (which may wrap over two lines).
-                && !["tlschat", "Finished", "localhost", "Impostor", "demo"].contains(w)
-        })
-        .map(str::to_string)
-        .collect()
-}
-
+/// Fails if the relay's Chinese window shows English words (but names:
+/// a TLS message or record type, the impostor CA's name, which may wrap
+/// over two lines, and the demo).
 fn no_english(r: &RelayWindow) {
-    let english: Vec<_> = texts(r)
-        .iter()
-        .flat_map(|t| english_words(t).into_iter().map(move |w| (w, t.clone())))
-        .collect();
-    assert!(
-        english.is_empty(),
-        "English in the Chinese window: {english:#?}"
-    );
+    common::lang::assert_no_english(r, "the Chinese relay window", &["Impostor", "demo"]);
 }
 
 fn no_chinese(r: &RelayWindow) {
-    let chinese: Vec<_> = texts(r)
-        .into_iter()
-        .filter(|t| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
-        .collect();
-    assert!(
-        chinese.is_empty(),
-        "Chinese in the English window: {chinese:#?}"
-    );
+    common::lang::assert_no_chinese(r, "the English relay window");
 }
 
 fn model(r: &RelayWindow) -> &RelayModel {

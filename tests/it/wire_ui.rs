@@ -217,9 +217,9 @@ fn in_chinese_the_view_and_its_notes_speak_chinese_and_show_the_line_decrypted()
         Lang::ZhCn,
     );
     window::connected(&mut [&mut m], 0);
-    m.get_by_label("Message").focus();
+    m.get_by_label("消息").focus();
     m.step();
-    m.get_by_label("Message").type_text("你好，线路");
+    m.get_by_label("消息").type_text("你好，线路");
     m.step();
     m.key_press(egui::Key::Enter);
     pump(&mut [&mut m], "the line's record", |a| {
@@ -228,7 +228,8 @@ fn in_chinese_the_view_and_its_notes_speak_chinese_and_show_the_line_decrypted()
             .and_then(|r| r.connection.as_ref()?.live.clone())
             .is_some_and(|l| l.records().iter().any(|s| s.title.contains("你好，线路")))
     });
-    m.get_by_label_contains("verified by").click();
+    // The room is in Chinese too: its address bar says who verified it.
+    m.get_by_label_contains("由 Test Root CA 验证").click();
     m.run_steps(3);
     m.get_by_label("线路上").click();
     m.run_steps(3);
