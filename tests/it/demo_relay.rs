@@ -234,7 +234,7 @@ fn the_impostor_gets_nothing_before_proceed_and_every_line_after() {
     assert!(
         relay_has_text(&r, "with the TLS alert unknown_ca (48)"),
         "the member's alert, as the impostor got it: {:?}",
-        texts(&r)
+        common::lang::texts(&r)
     );
     m.get_by_label("Back to safety").click();
     m.run_steps(2);
