@@ -416,9 +416,9 @@ fn the_impostor_hears_the_members_alert() {
     let end = Instant::now() + DEADLINE;
     let why = loop {
         let left = end.saturating_duration_since(Instant::now());
-        match events.recv_timeout(left).expect("the impostor's ending") {
-            tlschat::net::relay::RelayEvent::Ended { why, .. } => break why,
-            _ => {}
+        let event = events.recv_timeout(left).expect("the impostor's ending");
+        if let tlschat::net::relay::RelayEvent::Ended { why, .. } = event {
+            break why;
         }
     };
     assert_eq!(

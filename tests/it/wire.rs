@@ -460,7 +460,7 @@ fn join_show_handshake_prints_the_tree_on_stderr() {
 
 /// `join --headless --show-handshake` in `lang` (`LANG`): says `line`,
 /// waits until the record that carried it is printed, leaves; returns
-/// stderr.
+/// what stderr says after the handshake.
 fn headless_records(lang: &str, line: &str, printed: &str) -> String {
     let pki = Pki::new();
     let server = pki.server();
@@ -492,20 +492,20 @@ fn headless_records(lang: &str, line: &str, printed: &str) -> String {
     assert_eq!(code, Some(0), "{stderr}");
     host.kill();
     stderr
+        .split("--- end of the handshake ---")
+        .nth(1)
+        .expect("the handshake, then the records")
+        .to_string()
 }
 
 #[test]
 fn join_show_handshake_prints_each_record_after_the_handshake() {
     let line = "the word is plover";
-    let stderr = headless_records(
+    let after = headless_records(
         "C.UTF-8",
         line,
         "member → host  ApplicationData #1, decrypted:",
     );
-    let after = stderr
-        .split("--- end of the handshake ---")
-        .nth(1)
-        .expect("the handshake, then the records");
     assert!(
         after.contains("--- after the handshake: each record as it passes"),
         "{after}"
@@ -520,7 +520,7 @@ fn join_show_handshake_prints_each_record_after_the_handshake() {
     assert!(record.contains("AEAD tag: "), "{record}");
     assert!(record.contains("encrypted bytes: "), "{record}");
     assert!(
-        record.contains(&format!("application data: ")) && record.contains(line),
+        record.contains("application data: ") && record.contains(line),
         "{record}"
     );
     // The host's echo of it came back as a record too.
@@ -535,15 +535,11 @@ fn join_show_handshake_prints_each_record_after_the_handshake() {
 #[test]
 fn join_show_handshake_prints_the_records_in_chinese_under_a_chinese_locale() {
     let line = "你好，线路";
-    let stderr = headless_records(
+    let after = headless_records(
         "zh_CN.UTF-8",
         line,
         "成员 → 主持人  ApplicationData #1，已解密：",
     );
-    let after = stderr
-        .split("--- end of the handshake ---")
-        .nth(1)
-        .expect("the handshake, then the records");
     assert!(
         after.contains("--- 握手之后：每条记录经过时即显示"),
         "{after}"
