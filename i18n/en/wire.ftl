@@ -25,9 +25,9 @@ wire-bytes-none = { $what }, { $total } bytes (this field has no bytes of its ow
 wire-highlighted = highlighted: { $hex }
 wire-headless-after = after the handshake: each record as it passes, opened with this connection's own secrets (the last { $keep } each way are kept until printed)
 wire-headless-missed = { $dir }: { $count ->
-    [one] { $count } record went by
-   *[other] { $count } records went by
-} faster than they could be printed (only the last { $keep } are kept)
+    [one] { $count } record went by faster than it could be printed
+   *[other] { $count } records went by faster than they could be printed
+} (only the last { $keep } are kept)
 wire-member = Member:
 wire-member-named = { $nick } ({ $addr })
 wire-members-recorded = (the last { $count } members recorded; the host was started with --show-handshake)
