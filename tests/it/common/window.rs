@@ -14,6 +14,8 @@ use tlschat::ui::settings::Language;
 use tlschat::ui::{Launch, TlsChatApp};
 
 use crate::common::DEADLINE;
+/// Whether some widget's label contains a text (one helper for every window).
+pub use crate::common::lang::has_text;
 
 /// The window under test.
 pub type App<'a> = Harness<'a, TlsChatApp>;
@@ -91,11 +93,6 @@ pub fn pump(
         // on other threads).
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-/// Whether some widget's label contains `text`.
-pub fn has_text(a: &App<'static>, text: &str) -> bool {
-    a.query_all_by_label_contains(text).next().is_some()
 }
 
 /// Opens "Advanced" on the identity-changed alarm and checks it offers no
