@@ -314,7 +314,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             .split('\n')
             .map(|l| format!("<{}> {}", shown(&m.nick), shown(l)))
             .collect(),
-        NetEvent::Notice(text) => vec![format!("* {}", shown(text))],
+        NetEvent::Notice(said) => vec![format!("* {}", shown(&said.text()))],
         NetEvent::Waiting { text } => vec![waiting_line(text)],
         // The terminal prints these with what it remembers of the door
         // (see `Terminal::door_event`): who began knocking, an
@@ -331,15 +331,18 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             reason,
             in_ms,
             attempt,
-        } => vec![format!(
-            "* {}",
-            tr!(
-                "headless-reconnecting",
-                reason = shown(reason),
-                seconds = format!("{:.1}", *in_ms as f64 / 1000.0),
-                attempt = *attempt
-            )
-        )],
+        } => {
+            let reason = reason.text();
+            vec![format!(
+                "* {}",
+                tr!(
+                    "headless-reconnecting",
+                    reason = shown(&reason),
+                    seconds = format!("{:.1}", *in_ms as f64 / 1000.0),
+                    attempt = *attempt
+                )
+            )]
+        }
         NetEvent::MemberJoined(m) => {
             vec![format!("* {}", wording::joined_msg(&shown(&m.nick)))]
         }
@@ -928,6 +931,7 @@ impl Terminal {
                 print_handshake(&format!("the handshake of the member at {peer}"), &wire);
             }
             NetEvent::Disconnected { reason, kind } => {
+                let reason = reason.text();
                 return Some(match kind {
                     DisconnectKind::ByUser | DisconnectKind::ByPeer => {
                         println!(
@@ -1116,7 +1120,7 @@ mod tests {
                 own: false,
                 history: false,
             }),
-            NetEvent::Notice(HOSTILE.into()),
+            NetEvent::Notice(crate::net::wording::said_msg(HOSTILE)),
             NetEvent::Waiting {
                 text: HOSTILE.into(),
             },

@@ -44,3 +44,70 @@ net-reason-protocol-error = 协议错误
 net-reason-room-closed = 聊天室已关闭
 net-reason-removed = 被主持人移出
 net-reason-other = 其他原因
+
+## 通知（窗口的对话和终端的 `* ` 行）。
+# 别人原样说的话（主持人、对方报告的错误）：按原样显示。
+net-said = { $text }
+# 只告诉主持人自己的窗口或终端。
+net-history-file = 历史记录：{ $file }（已保留 { $kept } 条消息，最多保留 { $keep } 条）
+net-history-skipped = 历史记录：有 { $count } 条已存储的消息无法读取，不会显示给任何人
+net-room-closed-itself = 聊天室已自行关闭：有一个连接不在成员列表中，却能收到聊天室的内容（这是程序缺陷）
+net-view-behind = 有 { $count } 条消息没有在这里显示：这个视图落后聊天室太多
+net-no-invitation = 没有可撤销的邀请 { $id }
+net-nobody-waiting = 门口没有编号为 { $id } 的人在等候
+net-stopped-waiting = { $id } 已不在门口等候
+net-knock-banned = { $id } 已被封禁：不放行
+net-invitation-too-small = 邀请至少要能使用一次、有效一小时
+net-invitation-failed = 无法创建邀请：{ $error }
+net-door-unreadable = 无法读回聊天室的门的设置：{ $error }
+net-door-not-stored = 对聊天室的门所做的一项更改没有保存：{ $error }
+net-no-member = 没有名叫 { $nick } 的成员
+net-host-cannot-remove-itself = 主持人不能把自己移出或禁言
+net-cannot-ban = 无法封禁 { $nick }：既不知道它的公钥，也不知道它的地址
+net-cannot-mute = 无法禁言 { $nick }：既不知道它的公钥，也不知道它的地址
+net-no-ban = 没有编号为 { $id } 的封禁
+net-not-muted = { $nick } 没有被禁言
+net-room-closing = 聊天室正在关闭
+net-not-member = 你不在聊天室里
+net-nick-taken = 昵称 { $wanted } 已被占用
+net-nick-kept = 昵称 { $wanted } 是为另一位成员的公钥保留的
+net-nick-looks-like = 昵称 { $wanted } 已被占用：它看起来和 { $like } 一样
+# 也告诉整个聊天室（成员读到的是英文）。
+net-name-kept = 有人想用 { $asked } 这个名字，但它保留给此前在这里用过它的那个公钥：此人的名字是 { $given }
+net-removed = { $nick } 被主持人移出了聊天室
+net-removed-why = { $nick } 被主持人移出了聊天室（{ $why }）
+net-banned = { $nick } 被主持人封禁了
+net-banned-why = { $nick } 被主持人封禁了（{ $why }）
+# 告诉成员自己。
+net-known-hosts-not-updated = 无法更新已知主持人列表：{ $error }
+net-nick-later = 连接恢复后，你将请求改名为 { $nick }
+net-plain-text-mode = { $target } 不使用 tlschat/1 协议：纯文本模式，每一行按原样发送，无法确认是否送达
+net-ignored-line = 已忽略主持人发来的一行：{ $why }
+net-host-says = 主持人说：{ $message }
+net-pin-renewed = { $target } 换了一张新证书，其公钥与你在 { $date } 接受的那张相同；你的例外现在也涵盖这张新证书
+net-exception-remembered = { $target }：已记住你为这张证书设置的例外
+
+## 会话为什么结束（接在“已断开连接：”之后），或连接为什么中断。
+net-end-left-room = 你离开了聊天室
+net-end-left = 你离开了
+net-end-cancelled = 你取消了连接
+net-end-closed-room = 你关闭了聊天室
+net-end-closed = { $target } 关闭了连接
+net-end-closed-silently = 主持人一言不发地关闭了连接
+net-end-lost = 与 { $target } 的连接中断：{ $error }
+net-end-cannot-connect = 无法连接到 { $target }：{ $error }
+net-end-cannot-connect-at-all = 无法连接到 { $target }
+net-end-refused = 无法连接到 { $target }：连接被拒绝（那里有主持人在运行吗？）
+net-end-no-answer = 无法连接到 { $target }：{ $seconds } 秒内没有应答
+net-end-resolve = 无法解析 { $host }：{ $error }
+net-end-resolve-timeout = 无法解析 { $host }：查询超时
+net-end-resolve-none = 无法解析 { $host }：没有任何地址
+net-end-handshake-timeout = 与 { $target } 的 TLS 握手没有在 { $seconds } 秒内完成
+net-end-not-tls = { $target } 不使用 TLS（它的应答不是 TLS 握手）
+net-end-alert-nothing-in-common = 与 { $target } 的 TLS 握手失败：主持人发来了告警 { $alert }（双方没有共同的 TLS 版本、加密套件或密钥交换组？请对照 --tls-version 和 --groups）
+net-end-alert = 与 { $target } 的 TLS 握手失败：主持人发来了告警 { $alert }
+net-end-incompatible = 与 { $target } 的 TLS 握手失败：主持人与我们提供的选项没有任何共同之处（{ $why }；请对照 --tls-version 和 --groups）
+net-end-handshake-failed = 与 { $target } 的 TLS 握手失败：{ $error }
+net-end-closed-in-handshake = { $target } 在 TLS 握手期间关闭了连接（它是 TLS 服务器吗？）
+net-end-untrusted = { $target } 的证书不被信任：{ $problem }
+net-start-invitation-failed = 无法创建启动时的邀请：{ $error }

@@ -265,7 +265,7 @@ fn no_group_in_common_fails_with_a_clear_reason() {
     let mut member = Node::start();
     member.send(Command::Join(config));
     let reason = member.wait_for("the failure", |e| match e {
-        NetEvent::Disconnected { reason, .. } => Some(reason.clone()),
+        NetEvent::Disconnected { reason, .. } => Some(common::english(reason)),
         NetEvent::Connected(_) => panic!("connected without a group in common"),
         _ => None,
     });

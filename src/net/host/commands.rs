@@ -3,6 +3,7 @@
 
 use tokio::sync::mpsc;
 
+use crate::msg;
 use crate::net::command::SessionCommand;
 use crate::net::event::NetEvent;
 use crate::net::protocol::check_message;
@@ -15,7 +16,7 @@ pub(super) async fn run(
     room: &Room,
     sink: &EventSink,
     mut commands: mpsc::UnboundedReceiver<SessionCommand>,
-) -> &'static str {
+) -> crate::i18n::Msg {
     loop {
         match commands.recv().await {
             Some(SessionCommand::Send { id, text }) => {
@@ -42,13 +43,13 @@ pub(super) async fn run(
             }
             Some(SessionCommand::Nick(nick)) => {
                 if let Err(e) = room.nick(HOST_ID, nick).await {
-                    sink.emit(NetEvent::Notice(e.to_string()));
+                    sink.emit(NetEvent::Notice(e.msg()));
                 }
             }
             Some(SessionCommand::Door(command)) => room.door(command).await,
             Some(SessionCommand::ReconnectNow) => {}
             Some(SessionCommand::Disconnect | SessionCommand::Finish) | None => {
-                return "you closed the room";
+                return msg!("net-end-closed-room");
             }
         }
     }
