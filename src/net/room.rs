@@ -394,7 +394,7 @@ impl RoomError {
         match self {
             Self::Closing => msg!("net-room-closing"),
             Self::NotMember => msg!("net-not-member"),
-            Self::Nick(e) => said_msg(e.to_string()),
+            Self::Nick(e) => e.msg(),
             Self::Taken { wanted } => msg!("net-nick-taken", wanted = wanted),
             Self::Kept { wanted } => msg!("net-nick-kept", wanted = wanted),
             Self::LooksLike { wanted, like } => {
