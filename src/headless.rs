@@ -33,6 +33,7 @@ use crate::tr;
 
 mod door;
 pub mod input;
+mod records;
 
 use input::Input;
 
@@ -305,7 +306,9 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
                 )
             )]
         }
-        NetEvent::Roster { .. } | NetEvent::MemberHandshake { .. } => Vec::new(),
+        NetEvent::Roster { .. }
+        | NetEvent::MemberHandshake { .. }
+        | NetEvent::RecordedMemberJoined { .. } => Vec::new(),
         // Our own live messages are not echoed; our own from history are
         // shown like everyone's (we have not seen them in this terminal).
         NetEvent::Message(m) if m.own && !m.history => Vec::new(),
@@ -791,6 +794,8 @@ struct Terminal {
     sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
     /// Whether handshakes are printed (`--show-handshake`).
     show_handshake: bool,
+    /// With `--show-handshake`: prints the records after the handshake.
+    records: Option<Arc<records::Records>>,
     /// Who is in the room (shared with the stdin thread, for `/who`).
     roster: Arc<std::sync::Mutex<Roster>>,
     /// The door as last shown (shared with the stdin thread, for
@@ -925,6 +930,9 @@ impl Terminal {
                     ),
                     None => eprintln!("tlschat: the handshake was not recorded"),
                 }
+                if let (Some(records), Some(live)) = (&self.records, &info.live) {
+                    records.follow(live.clone());
+                }
             }
             NetEvent::MemberHandshake { peer, wire, .. } => {
                 let _ = self.out.flush();
@@ -932,6 +940,10 @@ impl Terminal {
             }
             NetEvent::Disconnected { reason, kind } => {
                 let reason = reason.text();
+                // The last records (close_notify's among them), before the end.
+                if let Some(records) = &self.records {
+                    records.print_new();
+                }
                 return Some(match kind {
                     DisconnectKind::ByUser | DisconnectKind::ByPeer => {
                         println!(
@@ -988,7 +1000,12 @@ pub fn run(
             return EXIT_ERROR;
         }
     };
-    let (net, events) = match NetThread::spawn(Arc::new(|| {})) {
+    let records = show_handshake.then(records::Records::start);
+    let wake = records.as_ref().map_or_else(
+        || -> crate::net::Waker { Arc::new(|| {}) },
+        records::Records::waker,
+    );
+    let (net, events) = match NetThread::spawn(wake) {
         Ok(pair) => pair,
         Err(e) => {
             eprintln!("tlschat: cannot start the network thread: {e}");
@@ -1008,6 +1025,7 @@ pub fn run(
         transcript,
         sent: Arc::new(std::sync::Mutex::new(HashMap::new())),
         show_handshake,
+        records,
         roster: Arc::default(),
         door: Arc::default(),
         access,
@@ -1221,6 +1239,7 @@ mod tests {
             transcript: None,
             sent: Arc::default(),
             show_handshake: false,
+            records: None,
             roster: Arc::default(),
             door: Arc::default(),
             access: Some(crate::net::Access::Knock),

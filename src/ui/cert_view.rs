@@ -564,6 +564,19 @@ fn messages(c: &ConnectionInfo, aead: &str) -> String {
     }
 }
 
+/// A recorded member as the host's picker names it: its nickname (made
+/// visible) and address, or its address alone before it is in the room.
+fn recorded_name(r: &crate::ui::state::RecordedMember) -> String {
+    match &r.member {
+        Some((_, nick)) => crate::tr!(
+            "wire-member-named",
+            nick = visible_line(nick).into_owned(),
+            addr = r.peer.to_string()
+        ),
+        None => r.peer.to_string(),
+    }
+}
+
 /// The chain the details show: the refused one, ours (host), or the host's.
 #[must_use]
 pub fn shown_chain(state: &RoomModel) -> &[CertInfo] {
@@ -649,20 +662,20 @@ impl Details {
     }
 
     /// Host: a recorded member's connection on the wire, the member picked
-    /// by its address (the newest at first).
+    /// by its nickname and address (the newest at first).
     fn member_wire_ui(&mut self, ui: &mut Ui, room: &RoomModel) {
-        let newest = room.recorded.back().map(|r| r.peer);
+        let newest = room.recorded.back();
         let picked = self
             .member
-            .filter(|p| room.recorded.iter().any(|r| r.peer == *p))
+            .and_then(|p| room.recorded.iter().find(|r| r.peer == p))
             .or(newest);
         ui.horizontal(|ui| {
             ui.label(crate::tr!("wire-member"));
             egui::ComboBox::from_id_salt("wire-member")
-                .selected_text(picked.map(|p| p.to_string()).unwrap_or_default())
+                .selected_text(picked.map(recorded_name).unwrap_or_default())
                 .show_ui(ui, |ui| {
                     for r in room.recorded.iter().rev() {
-                        ui.selectable_value(&mut self.member, Some(r.peer), r.peer.to_string());
+                        ui.selectable_value(&mut self.member, Some(r.peer), recorded_name(r));
                     }
                 });
             ui.label(
@@ -673,7 +686,7 @@ impl Details {
                 .weak(),
             );
         });
-        if let Some(r) = room.recorded.iter().find(|r| Some(r.peer) == picked) {
+        if let Some(r) = picked {
             ui.push_id(r.peer, |ui| {
                 crate::ui::wire_view::wire_ui(ui, &r.wire, r.live.as_deref());
             });

@@ -361,7 +361,8 @@ impl RoomView {
                 ui.horizontal_top(|ui| {
                     ui.add_space(side);
                     ui.vertical(|ui| {
-                        ui.set_max_width(720.0);
+                        // No wider than the window (the demo's is ~600 px).
+                        ui.set_max_width(ui.available_width().min(720.0));
                         match self.warning.ui(ui, &u, self.join.as_ref()) {
                             Some(Choice::BackToSafety) => actions.push(RoomAction::BackToStart),
                             Some(Choice::ViewCertificate) => self.open.details = true,

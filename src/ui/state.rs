@@ -292,6 +292,9 @@ pub const MAX_RECORDED_MEMBERS: usize = 16;
 pub struct RecordedMember {
     /// The member's address.
     pub peer: std::net::SocketAddr,
+    /// Its member id and nickname (kept as it changes), once it came
+    /// into the room.
+    pub member: Option<(u64, String)>,
     /// Its handshake, decoded.
     pub wire: std::sync::Arc<crate::net::wire::Handshake>,
     /// Its records after the handshake.
@@ -1147,6 +1150,50 @@ impl RoomModel {
         };
     }
 
+    /// Host: a member's recorded handshake (the oldest kept goes past
+    /// [`MAX_RECORDED_MEMBERS`]).
+    fn on_recorded(
+        &mut self,
+        peer: std::net::SocketAddr,
+        wire: std::sync::Arc<crate::net::wire::Handshake>,
+        live: Option<std::sync::Arc<crate::net::wire::live::Live>>,
+    ) {
+        if self.recorded.len() >= MAX_RECORDED_MEMBERS {
+            self.recorded.pop_front();
+        }
+        self.recorded.push_back(RecordedMember {
+            peer,
+            member: None,
+            wire,
+            live,
+        });
+    }
+
+    /// Host: the recorded member from `peer` is member `id` (whose
+    /// nickname came with it joining).
+    fn recorded_joined(&mut self, peer: std::net::SocketAddr, id: u64) {
+        let nick = self
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.nick.clone());
+        if let (Some(r), Some(nick)) = (
+            self.recorded.iter_mut().rev().find(|r| r.peer == peer),
+            nick,
+        ) {
+            r.member = Some((id, nick));
+        }
+    }
+
+    /// Host: a recorded member's new nickname.
+    fn rename_recorded(&mut self, id: u64, new: &str) {
+        for r in &mut self.recorded {
+            if let Some((_, nick)) = r.member.as_mut().filter(|(m, _)| *m == id) {
+                new.clone_into(nick);
+            }
+        }
+    }
+
     /// The session ended: what was on its way was not delivered.
     fn on_disconnected(&mut self, reason: Msg, kind: DisconnectKind) {
         let pending: Vec<LineId> = self.pending.drain().map(|(_, line)| line).collect();
@@ -1250,17 +1297,14 @@ impl RoomModel {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
                     m.nick.clone_from(&new);
                 }
+                self.rename_recorded(id, &new);
                 if Some(id) == self.me {
                     self.nick.clone_from(&new);
                 }
                 self.say(wording::renamed_msg(&old, &new));
             }
-            NetEvent::MemberHandshake { peer, wire, live } => {
-                if self.recorded.len() >= MAX_RECORDED_MEMBERS {
-                    self.recorded.pop_front();
-                }
-                self.recorded.push_back(RecordedMember { peer, wire, live });
-            }
+            NetEvent::MemberHandshake { peer, wire, live } => self.on_recorded(peer, wire, live),
+            NetEvent::RecordedMemberJoined { peer, id } => self.recorded_joined(peer, id),
             NetEvent::Disconnected { reason, kind } => self.on_disconnected(reason, kind),
         }
     }

@@ -231,6 +231,11 @@ fn the_impostor_gets_nothing_before_proceed_and_every_line_after() {
         "the real verifier's verdict"
     );
     assert!(has_text(&m, "not trust"));
+    assert!(
+        relay_has_text(&r, "with the TLS alert unknown_ca (48)"),
+        "the member's alert, as the impostor got it: {:?}",
+        common::lang::texts(&r)
+    );
     m.get_by_label("Back to safety").click();
     m.run_steps(2);
     assert!(m.state().room().is_none());
@@ -342,7 +347,12 @@ fn the_relay_windows_speak_chinese() {
     let mut m = impostor_member(relay, &pki, &code, tempfile::tempdir().unwrap().keep());
     pump(&mut [&mut m], &mut r, "the refusal", |_, r| refused(r, 1));
     assert!(relay_has_text(&r, "中间的冒充者"));
-    assert!(relay_has_text(&r, "没有接受冒充者的证书"));
+    // The member's alert reached the impostor (it used to see only the
+    // end of the connection: "没有接受冒充者的证书就结束了握手").
+    assert!(relay_has_text(
+        &r,
+        "以 TLS 警报 unknown_ca (48) 拒绝了冒充者的证书"
+    ));
     no_english(&r);
 }
 
@@ -379,4 +389,42 @@ fn the_command_line_offers_one_relay_and_keeps_it_on_loopback() {
     ]);
     assert_eq!(away.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&away.stderr).contains("loopback"));
+}
+
+/// The member refuses the impostor's certificate with the real verifier:
+/// its TLS alert reaches the impostor (unknown_ca), as a browser's does.
+#[test]
+fn the_impostor_hears_the_members_alert() {
+    let pki = Pki::new();
+    let (_host, addr, _code) = invite_only_host(&pki);
+    let ca_files = vec![pki.ca_pem.clone()];
+    let config = RelayConfig {
+        upstream: addr,
+        mode: RelayMode::Impostor { ca_files },
+    };
+    let (relay, events) = RelayThread::start(&config).unwrap();
+    let mut member = Node::start();
+    member.send(common::Command::Join(join_config(
+        relay.addr(),
+        "ana",
+        &pki.ca_pem,
+    )));
+    member.wait_for("the refusal", |e| match e {
+        NetEvent::Untrusted(_) => Some(()),
+        _ => None,
+    });
+    let end = Instant::now() + DEADLINE;
+    let why = loop {
+        let left = end.saturating_duration_since(Instant::now());
+        let event = events.recv_timeout(left).expect("the impostor's ending");
+        if let tlschat::net::relay::RelayEvent::Ended { why, .. } = event {
+            break why;
+        }
+    };
+    assert_eq!(
+        why,
+        Ending::MemberRefused {
+            alert: Some(rustls::AlertDescription::UnknownCA)
+        }
+    );
 }

@@ -379,3 +379,35 @@ fn the_terminal_speaks_chinese_in_a_chinese_locale() {
         "{lines:?}"
     );
 }
+
+/// Every node of `m` that reaches past `width` (its label or value).
+fn past_the_right_edge(m: &App<'static>, width: f32) -> Vec<String> {
+    m.query_all_by(|n| n.label().is_some() || n.value().is_some())
+        .filter(|n| n.rect().right() > width + 0.5)
+        .map(|n| format!("{:?} reaches {}", n, n.rect().right()))
+        .collect()
+}
+
+/// The warning and the alarm fit a window as narrow as the demo's member
+/// window (630 px) and a little narrower, in both languages, Advanced
+/// open: the heading and the fingerprints wrap rather than run past the
+/// right edge.
+#[test]
+fn the_warning_and_the_alarm_fit_a_600_px_window_in_both_languages() {
+    let size = egui::vec2(600.0, 700.0);
+    for lang in Lang::ALL {
+        for (page, (_h, mut m)) in [("warning", warning(lang)), ("alarm", alarm(lang))] {
+            m.set_size(size);
+            m.run_steps(3);
+            let advanced = if lang == Lang::En {
+                "Advanced"
+            } else {
+                "高级"
+            };
+            m.get_by_label(advanced).click();
+            m.run_steps(3);
+            let past = past_the_right_edge(&m, size.x);
+            assert!(past.is_empty(), "the {page} in {lang:?}: {past:#?}");
+        }
+    }
+}
