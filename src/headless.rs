@@ -774,11 +774,11 @@ impl Transcript {
 /// Prints a decoded handshake on stderr, between two marker lines.
 fn print_handshake(what: &str, wire: &crate::net::wire::Handshake) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "--- {what}, as it went over the wire ---");
+    let _ = writeln!(err, "{}", tr!("headless-handshake-header", what = what));
     for line in crate::net::wire::render::lines(wire, true) {
         let _ = writeln!(err, "{line}");
     }
-    let _ = writeln!(err, "--- end of the handshake ---");
+    let _ = writeln!(err, "{}", tr!("headless-handshake-end"));
 }
 
 /// What the terminal keeps while a session runs: where it prints, the
@@ -925,10 +925,10 @@ impl Terminal {
                 let _ = self.out.flush();
                 match &info.wire {
                     Some(wire) => print_handshake(
-                        &format!("the handshake with {}", shown(&info.target)),
+                        &tr!("headless-handshake-with", target = shown(&info.target)),
                         wire,
                     ),
-                    None => eprintln!("tlschat: the handshake was not recorded"),
+                    None => eprintln!("tlschat: {}", tr!("headless-handshake-not-recorded")),
                 }
                 if let (Some(records), Some(live)) = (&self.records, &info.live) {
                     records.follow(live.clone());
@@ -936,7 +936,8 @@ impl Terminal {
             }
             NetEvent::MemberHandshake { peer, wire, .. } => {
                 let _ = self.out.flush();
-                print_handshake(&format!("the handshake of the member at {peer}"), &wire);
+                let peer = peer.to_string();
+                print_handshake(&tr!("headless-handshake-of-member", peer = peer), &wire);
             }
             NetEvent::Disconnected { reason, kind } => {
                 let reason = reason.text();

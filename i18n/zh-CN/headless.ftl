@@ -128,3 +128,10 @@ headless-not-delivered = 未送达：“{ $text }”：{ $reason }
 headless-roster-host = { $nick }（主持人）
 headless-invitation-row = { $uses }，{ $expiry }
 headless-invite-terms = （{ $uses }，{ $expiry }）
+
+## join --show-handshake（以及主持人记录的成员），输出到标准错误。
+headless-handshake-header = --- { $what }，按它在线路上传输的原样 ---
+headless-handshake-end = --- 握手结束 ---
+headless-handshake-with = 与 { $target } 的握手
+headless-handshake-of-member = 地址为 { $peer } 的成员的握手
+headless-handshake-not-recorded = 握手没有被记录下来
