@@ -167,3 +167,4 @@ net-nick-role-angle = plain-text rooms show who speaks as <name>
 net-nick-role-star = plain-text rooms start notices with *
 net-nick-role-comma = lists of members separate names with commas
 net-nick-role-parenthesis = parentheses are kept for (host) and (you)
+net-end-host-closed = the host closed the room

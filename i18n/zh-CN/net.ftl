@@ -152,3 +152,4 @@ net-nick-role-angle = 纯文本聊天室用 <名字> 表示谁在说话
 net-nick-role-star = 纯文本聊天室的通知以 * 开头
 net-nick-role-comma = 成员列表用逗号分隔名字
 net-nick-role-parenthesis = 括号留给 (host) 和 (you) 使用
+net-end-host-closed = 主持人关闭了聊天室

@@ -19,6 +19,21 @@ use crate::i18n::{Arg, Msg};
 use crate::msg;
 use crate::net::frame::LeaveReason;
 
+/// What a host tells its members when it closes the room (in English, as
+/// everything sent to members); a member says it in its own language.
+pub const HOST_CLOSED: &str = "the host closed the room";
+
+/// Why the room closed, as a host's closing frame says it (`reason`, its
+/// words): the usual words in the reader's language, others as they are.
+#[must_use]
+pub fn closing_msg(reason: String) -> Msg {
+    if reason == HOST_CLOSED {
+        msg!("net-end-host-closed")
+    } else {
+        said_msg(reason)
+    }
+}
+
 /// Someone came into the room, or went and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {

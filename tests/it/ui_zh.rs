@@ -283,4 +283,14 @@ fn a_chinese_hosts_notices_and_its_disconnect_have_no_english_left() {
     h.run_steps(3);
     assert!(has_text(&h, "已断开连接：你关闭了聊天室"));
     assert_no_english(&h, "the closed room", &["zed", "sqlite3"]);
+    // The member is told in its own language too.
+    pump(&mut [&mut h, &mut m], "the member's end", |a| {
+        matches!(
+            a[1].state().room().map(|r| &r.status),
+            Some(Status::Disconnected { .. })
+        )
+    });
+    m.run_steps(3);
+    assert!(has_text(&m, "已断开连接：主持人关闭了聊天室"));
+    assert_no_english(&m, "the member's closed room", &[]);
 }

@@ -36,7 +36,7 @@ use crate::net::protocol::{
 };
 use crate::net::safe_text::Newlines;
 use crate::net::sink::EventSink;
-use crate::net::wording::said_msg;
+use crate::net::wording::{closing_msg, said_msg};
 
 /// How long `Finish` waits for outstanding acknowledgements.
 pub(super) const FINISH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -264,7 +264,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             ServerFrame::Error { code, message, id } => self.on_error(code, message, id)?,
             ServerFrame::Notice { text } => sink.emit(NetEvent::Notice(said_msg(text))),
             ServerFrame::Waiting { text } => sink.emit(NetEvent::Waiting { text }),
-            ServerFrame::Closing { reason } => return Err(End::ByPeer(said_msg(reason))),
+            ServerFrame::Closing { reason } => return Err(End::ByPeer(closing_msg(reason))),
             ServerFrame::PlainLine { nick, text } => {
                 let nick = nick.unwrap_or_else(|| self.target.to_string());
                 self.plain_message(nick, text, false);
@@ -690,7 +690,11 @@ mod tests {
             reason: "the host closed the room".into(),
         };
         let (end, ..) = ended(Dialect::Json, &[], &[closing], false, Vec::new()).await;
-        assert_eq!(end, End::ByPeer(said_msg("the host closed the room")));
+        assert_eq!(end, End::ByPeer(msg!("net-end-host-closed")));
+        assert_eq!(
+            end.reason().text_in(crate::i18n::Lang::En),
+            "the host closed the room"
+        );
         assert!(!end.retry());
         let (end, ..) = ended(Dialect::Json, &[], &[], true, Vec::new()).await;
         assert_eq!(end, End::Dropped(msg!("net-end-closed-silently")));
