@@ -905,6 +905,7 @@ impl Terminal {
                     .ok()
                     .and_then(|mut s| s.remove(&id))
                     .unwrap_or_default();
+                let reason = reason.text();
                 let (text, reason) = (shown(&text), shown(&reason));
                 eprintln!(
                     "tlschat: {}",

@@ -132,7 +132,8 @@ net-nick-far-too-long = that nickname has { $count } characters; the most is { $
 net-nick-empty = a nickname needs at least one character
 net-nick-refused = '{ $quoted }' is not a valid nickname: { $why }
 net-nick-too-long = it has { $count } characters; the most is { $max }
-net-nick-marks = it has { $what }
+net-nick-marks = it has '{ $base }' with { $count } combining marks; a letter carries at most { $max }
+net-nick-accents = it has '{ $base }' with { $count } combining accents; a letter carries at most { $max }
 net-tls-unknown-group = unknown key-exchange group { $name } (valid: { $valid })
 net-tls-no-group = no key-exchange group given (valid: { $valid })
 net-tls-unknown-version = unknown TLS version { $text } (valid: 1.2, 1.3)
@@ -168,3 +169,14 @@ net-nick-role-star = plain-text rooms start notices with *
 net-nick-role-comma = lists of members separate names with commas
 net-nick-role-parenthesis = parentheses are kept for (host) and (you)
 net-end-host-closed = the host closed the room
+
+## Why a message of ours was not delivered.
+net-unsent-not-in-time = the host did not acknowledge it in time
+net-unsent-you-left = you left before the host acknowledged it
+net-unsent-room-closed = the room closed before it was delivered
+net-unsent-not-acknowledged = it was not acknowledged: { $why }
+net-unsent-too-long = the message is too long ({ $bytes } bytes encoded; the limit is { $max })
+net-unsent-lost = the connection was lost: { $error }
+net-unsent-refused = the host refused it: { $message }
+net-unsent-not-connected = not connected to a room
+net-unsent-room-has-closed = the room has closed

@@ -117,7 +117,8 @@ net-nick-far-too-long = 这个昵称有 { $count } 个字符，最多只能有 {
 net-nick-empty = 昵称至少要有一个字符
 net-nick-refused = “{ $quoted }”不是有效的昵称：{ $why }
 net-nick-too-long = 它有 { $count } 个字符，最多只能有 { $max } 个
-net-nick-marks = 它有{ $what }
+net-nick-marks = 其中的“{ $base }”带了 { $count } 个组合附加符号；每个字母最多只能带 { $max } 个
+net-nick-accents = 其中的“{ $base }”带了 { $count } 个组合重音符号；每个字母最多只能带 { $max } 个
 net-tls-unknown-group = 未知的密钥交换组 { $name }（可用的有：{ $valid }）
 net-tls-no-group = 没有给出任何密钥交换组（可用的有：{ $valid }）
 net-tls-unknown-version = 未知的 TLS 版本 { $text }（可用的有：1.2、1.3）
@@ -153,3 +154,14 @@ net-nick-role-star = 纯文本聊天室的通知以 * 开头
 net-nick-role-comma = 成员列表用逗号分隔名字
 net-nick-role-parenthesis = 括号留给 (host) 和 (you) 使用
 net-end-host-closed = 主持人关闭了聊天室
+
+## 我们的消息为什么没有送达。
+net-unsent-not-in-time = 主持人没有及时确认收到
+net-unsent-you-left = 主持人确认收到之前你就离开了
+net-unsent-room-closed = 送达之前聊天室就关闭了
+net-unsent-not-acknowledged = 没有得到确认：{ $why }
+net-unsent-too-long = 消息太长（编码后 { $bytes } 字节；上限为 { $max } 字节）
+net-unsent-lost = 连接中断：{ $error }
+net-unsent-refused = 主持人拒绝了它：{ $message }
+net-unsent-not-connected = 没有连接到任何聊天室
+net-unsent-room-has-closed = 聊天室已经关闭

@@ -318,8 +318,8 @@ pub enum NetEvent {
     NotDelivered {
         /// The id given in [`crate::net::SessionCommand::Send`].
         id: u64,
-        /// Why.
-        reason: String,
+        /// Why, put into words where it is shown.
+        reason: Msg,
     },
     /// Someone joined.
     MemberJoined(MemberInfo),

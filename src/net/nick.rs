@@ -423,7 +423,7 @@ impl Load {
 }
 
 /// Why the marks on one of a name's letters are too many, if they are.
-fn too_many_marks(nick: &str) -> Option<String> {
+fn too_many_marks(nick: &str) -> Option<Marks> {
     let mut load: Option<Load> = None;
     // A space at the end closes the last letter (a name has none).
     for c in nick.chars().chain(std::iter::once(' ')) {
@@ -435,21 +435,62 @@ fn too_many_marks(nick: &str) -> Option<String> {
             if let Some(l) = load.filter(|l| l.too_many()) {
                 let base = l.base;
                 return Some(if l.accents > MAX_ACCENTS {
-                    format!(
-                        "'{base}' with {} combining accents; a letter carries at most {MAX_ACCENTS}",
-                        l.accents
-                    )
+                    Marks::Accents(base, l.accents)
                 } else {
-                    format!(
-                        "'{base}' with {} combining marks; a letter carries at most {MAX_MARKS}",
-                        l.all
-                    )
+                    Marks::All(base, l.all)
                 });
             }
             load = Some(Load::on(c));
         }
     }
     None
+}
+
+/// A letter with too many marks: the letter and how many it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Marks {
+    /// More than [`MAX_ACCENTS`] combining accents.
+    Accents(char, usize),
+    /// More than [`MAX_MARKS`] combining marks of any kind.
+    All(char, usize),
+}
+
+impl std::fmt::Display for Marks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Accents(base, n) => write!(
+                f,
+                "'{base}' with {n} combining accents; a letter carries at most {MAX_ACCENTS}"
+            ),
+            Self::All(base, n) => write!(
+                f,
+                "'{base}' with {n} combining marks; a letter carries at most {MAX_MARKS}"
+            ),
+        }
+    }
+}
+
+impl Marks {
+    /// The problem as a message (see [`NickError::msg`]).
+    #[must_use]
+    pub fn msg(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        match self {
+            Self::Accents(base, n) => msg!(
+                "net-nick-accents",
+                base = base.to_string(),
+                count = *n,
+                max = MAX_ACCENTS
+            ),
+            Self::All(base, n) => msg!(
+                "net-nick-marks",
+                base = base.to_string(),
+                count = *n,
+                max = MAX_MARKS
+            ),
+        }
+    }
 }
 
 /// A name as a refusal quotes it: what draws as nothing and the marks one
@@ -522,7 +563,7 @@ pub enum NickProblem {
     Character(Refusal),
     /// Too many marks on one letter (the text says which).
     #[error("it has {0}")]
-    Marks(String),
+    Marks(Marks),
 }
 
 impl NickError {
@@ -551,7 +592,7 @@ impl NickProblem {
         match self {
             Self::TooLong(n) => msg!("net-nick-too-long", count = *n, max = MAX_CHARS),
             Self::Character(what) => what.msg(),
-            Self::Marks(what) => msg!("net-nick-marks", what = what),
+            Self::Marks(what) => what.msg(),
         }
     }
 }
@@ -649,6 +690,7 @@ mod tests {
             "",
             &"x".repeat(40),
             &"x".repeat(200),
+            &format!("x{}", "\u{301}".repeat(30)),
         ];
         for name in names {
             let Err(e) = normalize(name) else {
@@ -657,7 +699,9 @@ mod tests {
             assert_eq!(e.msg().text_in(Lang::En), e.to_string(), "{name:?}");
             let zh = e.msg().text_in(Lang::ZhCn);
             assert!(
-                !zh.contains(" is not a valid") && !zh.contains("it contains"),
+                !zh.contains(" is not a valid")
+                    && !zh.contains("it contains")
+                    && !zh.contains(" with "),
                 "{zh}"
             );
         }

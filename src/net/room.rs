@@ -1033,7 +1033,7 @@ impl RoomState {
                         if let Some(id) = own_id {
                             self.events.emit(NetEvent::NotDelivered {
                                 id,
-                                reason: why.detail.clone(),
+                                reason: said_msg(why.detail.as_str()),
                             });
                         } else {
                             // The host hears why, with the file; the

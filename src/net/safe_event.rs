@@ -176,7 +176,7 @@ pub(crate) fn made_safe(event: NetEvent) -> NetEvent {
         NetEvent::Notice(m) => NetEvent::Notice(said(m)),
         NetEvent::NotDelivered { id, reason } => NetEvent::NotDelivered {
             id,
-            reason: line(reason),
+            reason: said(reason),
         },
         NetEvent::MemberJoined(m) => NetEvent::MemberJoined(member(m)),
         NetEvent::MemberLeft { member: m, reason } => NetEvent::MemberLeft {
@@ -271,7 +271,7 @@ mod tests {
             )),
             NetEvent::NotDelivered {
                 id: 1,
-                reason: HOSTILE.into(),
+                reason: said_msg(HOSTILE),
             },
             NetEvent::MemberJoined(hostile_member()),
             NetEvent::MemberLeft {

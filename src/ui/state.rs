@@ -1270,7 +1270,7 @@ impl RoomModel {
             NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
             NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
             NetEvent::NotDelivered { id, reason } => {
-                self.settle(id, Delivery::NotDelivered(reason));
+                self.settle(id, Delivery::NotDelivered(shown(&reason)));
             }
             NetEvent::Roster { members } => {
                 for m in members {
@@ -1459,7 +1459,7 @@ mod tests {
         };
         s.apply(NetEvent::NotDelivered {
             id,
-            reason: "too long".into(),
+            reason: wording::said_msg("too long"),
         });
         let revision = s.revision();
         assert!(s.recall());
@@ -1751,7 +1751,7 @@ mod tests {
         s.apply(NetEvent::Sent { id: one });
         s.apply(NetEvent::NotDelivered {
             id: two,
-            reason: "too long".into(),
+            reason: wording::said_msg("too long"),
         });
         let n = s.lines.len();
         assert_eq!(s.lines[n - 2].delivery, Some(Delivery::Sent));
@@ -1987,7 +1987,7 @@ mod tests {
         let lost = send(&mut s, "lost");
         s.apply(NetEvent::NotDelivered {
             id: lost,
-            reason: "too long".into(),
+            reason: wording::said_msg("too long"),
         });
         let delivered = send(&mut s, "delivered early");
         s.apply(NetEvent::Delivered { id: delivered });
@@ -2033,7 +2033,7 @@ mod tests {
         for id in [a, b] {
             s.apply(NetEvent::NotDelivered {
                 id,
-                reason: "gone".into(),
+                reason: wording::said_msg("gone"),
             });
         }
         // The view shows the lines and remembers the id of the one clicked…

@@ -283,7 +283,7 @@ fn over_long_lines_are_refused_for_that_peer_only() {
     // A tlschat member is told at once, and nothing is sent.
     a.send(Command::Send { id: 9, text: long });
     let reason = a.wait_for("not delivered", |e| match e {
-        NetEvent::NotDelivered { id: 9, reason } => Some(reason.clone()),
+        NetEvent::NotDelivered { id: 9, reason } => Some(common::english(reason)),
         _ => None,
     });
     assert!(reason.contains("too long"), "{reason}");

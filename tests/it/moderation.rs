@@ -286,7 +286,7 @@ fn a_muted_member_reads_but_its_messages_go_nowhere_until_unmuted() {
         text: "can you hear me".into(),
     });
     let reason = ana.wait_for("not delivered", |e| match e {
-        NetEvent::NotDelivered { id: 1, reason } => Some(reason.clone()),
+        NetEvent::NotDelivered { id: 1, reason } => Some(common::english(reason)),
         NetEvent::Delivered { id: 1 } => panic!("a muted member's message was delivered"),
         _ => None,
     });
@@ -427,7 +427,7 @@ fn a_ban_and_a_mute_outlive_a_host_killed_with_sigkill() {
         text: "am I heard".into(),
     });
     let reason = bo.wait_for("not delivered", |e| match e {
-        NetEvent::NotDelivered { id: 1, reason } => Some(reason.clone()),
+        NetEvent::NotDelivered { id: 1, reason } => Some(common::english(reason)),
         NetEvent::Delivered { id: 1 } => panic!("still muted after a restart"),
         _ => None,
     });

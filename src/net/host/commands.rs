@@ -25,7 +25,7 @@ pub(super) async fn run(
                 if let Err(e) = check_message(&text) {
                     sink.emit(NetEvent::NotDelivered {
                         id,
-                        reason: e.message,
+                        reason: crate::net::wording::said_msg(e.message),
                     });
                     continue;
                 }
@@ -37,7 +37,7 @@ pub(super) async fn run(
                 if !room.say(HOST_ID, vec![saying]).await {
                     sink.emit(NetEvent::NotDelivered {
                         id,
-                        reason: "the room has closed".into(),
+                        reason: msg!("net-unsent-room-has-closed"),
                     });
                 }
             }

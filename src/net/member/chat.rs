@@ -336,16 +336,17 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             return None;
         };
         let refused = if line.split(|b| *b == b'\n').any(|l| l.len() > MAX_LINE) {
-            Some(format!(
-                "the message is too long ({} bytes encoded; the limit is {MAX_LINE})",
-                line.len() - 1
+            Some(msg!(
+                "net-unsent-too-long",
+                bytes = line.len() - 1,
+                max = MAX_LINE
             ))
         } else if dialect == Dialect::Json {
             // The host refuses what could not reach every member; say so
             // at once rather than after a round trip.
             check_message(&sanitize_str(&text, Newlines::Keep))
                 .err()
-                .map(|e| e.message)
+                .map(|e| said_msg(e.message))
         } else {
             None
         };
@@ -366,7 +367,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             if dialect == Dialect::Plain {
                 self.sink.emit(NetEvent::NotDelivered {
                     id,
-                    reason: format!("the connection was lost: {e}"),
+                    reason: msg!("net-unsent-lost", error = e.to_string()),
                 });
             }
             return Some(self.lost(&e));
@@ -463,7 +464,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             Some(id) if self.carry.pending.remove(&id).is_some() => {
                 self.sink.emit(NetEvent::NotDelivered {
                     id,
-                    reason: format!("the host refused it: {message}"),
+                    reason: msg!("net-unsent-refused", message = message),
                 });
             }
             _ => self
@@ -667,7 +668,10 @@ mod tests {
             [
                 NetEvent::NotDelivered {
                     id: 1,
-                    reason: "the host refused it: you are muted: you can read but not speak".into()
+                    reason: msg!(
+                        "net-unsent-refused",
+                        message = "you are muted: you can read but not speak"
+                    )
                 },
                 NetEvent::Notice(said_msg("still here")),
             ]
@@ -754,7 +758,7 @@ mod tests {
             [
                 NetEvent::NotDelivered {
                     id: 7,
-                    reason: "the host refused it: too long".into()
+                    reason: msg!("net-unsent-refused", message = "too long")
                 },
                 NetEvent::Notice(msg!("net-host-says", message = "what?")),
             ]

@@ -237,7 +237,7 @@ impl<'a> Member<'a> {
                 command = self.inbox.recv() => match command {
                     Some(SessionCommand::Send { id, text }) => {
                         if let Err(e) = self.carry.hold(id, &text) {
-                            let reason = e.to_string();
+                            let reason = said_msg(e.to_string());
                             self.sink.emit(NetEvent::NotDelivered { id, reason });
                         }
                     }
@@ -266,11 +266,11 @@ impl<'a> Member<'a> {
     fn finish(mut self, end: &End) {
         let why = match end.kind() {
             DisconnectKind::ByUser if self.carry.finishing.is_some() => {
-                "the host did not acknowledge it in time".to_string()
+                msg!("net-unsent-not-in-time")
             }
-            DisconnectKind::ByUser => "you left before the host acknowledged it".to_string(),
-            DisconnectKind::ByPeer => "the room closed before it was delivered".to_string(),
-            _ => format!("it was not acknowledged: {}", end.reason().text()),
+            DisconnectKind::ByUser => msg!("net-unsent-you-left"),
+            DisconnectKind::ByPeer => msg!("net-unsent-room-closed"),
+            _ => msg!("net-unsent-not-acknowledged", why = end.reason().clone()),
         };
         for id in std::mem::take(&mut self.carry.pending).into_keys() {
             self.sink.emit(NetEvent::NotDelivered {
@@ -351,12 +351,16 @@ mod tests {
             }
             member.finish(&end);
             let events: Vec<NetEvent> = events.try_iter().map(|e| e.event).collect();
+            let NetEvent::NotDelivered { reason, .. } = &events[1] else {
+                panic!("{events:?}");
+            };
+            assert_eq!(reason.text_in(crate::i18n::Lang::En), why);
             assert_eq!(
                 events[1..],
                 [
                     NetEvent::NotDelivered {
                         id: 3,
-                        reason: why.into()
+                        reason: reason.clone()
                     },
                     NetEvent::Disconnected {
                         reason: end.reason().clone(),
