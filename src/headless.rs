@@ -87,7 +87,7 @@ fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
             suite = info.cipher_suite_name(),
             kx = info.key_exchange_name(),
             alpn = alpn,
-            kind = info.handshake_kind.to_string(),
+            kind = info.handshake_kind.msg().text(),
             ms = format!("{:.1}", info.handshake_us as f64 / 1000.0)
         )
     )];
@@ -1233,6 +1233,31 @@ mod tests {
         let renewal = trusted_line(&renewed);
         assert!(!renewal.contains("exact"), "{renewal}");
         assert!(renewal.contains("same key"), "{renewal}");
+    }
+
+    #[test]
+    fn the_connected_line_names_the_handshake_in_the_terminals_language() {
+        use crate::i18n::{Lang, set_thread};
+        let info = connection(
+            Vec::new(),
+            TrustBasis::Verified {
+                anchor: "CA".into(),
+            },
+        );
+        let line = |lang: Lang| {
+            set_thread(lang);
+            let line = connected_lines(&info).remove(0);
+            set_thread(None);
+            line
+        };
+        assert!(
+            line(Lang::En).contains(", full handshake in "),
+            "{}",
+            line(Lang::En)
+        );
+        let zh = line(Lang::ZhCn);
+        assert!(zh.contains("，完整握手，用时 "), "{zh}");
+        assert!(!zh.contains("full"), "{zh}");
     }
 
     fn terminal() -> Terminal {

@@ -1,6 +1,6 @@
 # 终端（无界面模式）打印给本地用户看的内容。英文有 "* " 标记的行，中文也有。
 headless-cert-line = { $subject }，颁发者 { $issuer }，有效期 { $from } 至 { $until }
-headless-connected = 已连接到 { $target }（{ $addr }）：{ $protocol }，{ $suite }，密钥交换 { $kx }，ALPN { $alpn }，{ $kind } 握手用时 { $ms } 毫秒
+headless-connected = 已连接到 { $target }（{ $addr }）：{ $protocol }，{ $suite }，密钥交换 { $kx }，ALPN { $alpn }，{ $kind }，用时 { $ms } 毫秒
 headless-alpn-none = 无（纯文本）
 headless-certificate = 证书：{ $line }
 headless-fingerprint = 指纹：{ $fp }

@@ -92,6 +92,19 @@ pub enum HandshakeKind {
     Resumed,
 }
 
+impl HandshakeKind {
+    /// How the handshake went, as a message: "full", "resumed" (the
+    /// display form is the English).
+    #[must_use]
+    pub fn msg(self) -> Msg {
+        match self {
+            Self::Full => crate::msg!("cert-handshake-full"),
+            Self::FullWithHelloRetryRequest => crate::msg!("cert-handshake-retry"),
+            Self::Resumed => crate::msg!("cert-handshake-resumed"),
+        }
+    }
+}
+
 impl std::fmt::Display for HandshakeKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
