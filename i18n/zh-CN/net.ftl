@@ -63,17 +63,17 @@ net-door-unreadable = 无法读回聊天室的门的设置：{ $error }
 net-door-not-stored = 对聊天室的门所做的一项更改没有保存：{ $error }
 net-no-member = 没有名叫 { $nick } 的成员
 net-host-cannot-remove-itself = 主持人不能把自己移出或禁言
-net-cannot-ban = 无法封禁 { $nick }：既不知道它的公钥，也不知道它的地址
-net-cannot-mute = 无法禁言 { $nick }：既不知道它的公钥，也不知道它的地址
+net-cannot-ban = 无法封禁 { $nick }：既不知道它的密钥，也不知道它的地址
+net-cannot-mute = 无法禁言 { $nick }：既不知道它的密钥，也不知道它的地址
 net-no-ban = 没有编号为 { $id } 的封禁
 net-not-muted = { $nick } 没有被禁言
 net-room-closing = 聊天室正在关闭
 net-not-member = 你不在聊天室里
 net-nick-taken = 昵称 { $wanted } 已被占用
-net-nick-kept = 昵称 { $wanted } 是为另一位成员的公钥保留的
+net-nick-kept = 昵称 { $wanted } 是为另一位成员的密钥保留的
 net-nick-looks-like = 昵称 { $wanted } 已被占用：它看起来和 { $like } 一样
 # 也告诉整个聊天室（成员读到的是英文）。
-net-name-kept = 有人想用 { $asked } 这个名字，但它保留给此前在这里用过它的那个公钥：此人的名字是 { $given }
+net-name-kept = 有人想用 { $asked } 这个名字，但它保留给此前在这里用过它的那个密钥：此人的名字是 { $given }
 net-removed = { $nick } 被主持人移出了聊天室
 net-removed-why = { $nick } 被主持人移出了聊天室（{ $why }）
 net-banned = { $nick } 被主持人封禁了
@@ -84,7 +84,7 @@ net-nick-later = 连接恢复后，你将请求改名为 { $nick }
 net-plain-text-mode = { $target } 不使用 tlschat/1 协议：纯文本模式，每一行按原样发送，无法确认是否送达
 net-ignored-line = 已忽略主持人发来的一行：{ $why }
 net-host-says = 主持人说：{ $message }
-net-pin-renewed = { $target } 换了一张新证书，其公钥与你在 { $date } 接受的那张相同；你的例外现在也涵盖这张新证书
+net-pin-renewed = { $target } 换了一张新证书，其密钥与你在 { $date } 接受的那张相同；你的例外现在也涵盖这张新证书
 net-exception-remembered = { $target }：已记住你为这张证书设置的例外
 
 ## 会话为什么结束（接在“已断开连接：”之后），或连接为什么中断。
