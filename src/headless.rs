@@ -87,7 +87,7 @@ fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
             suite = info.cipher_suite_name(),
             kx = info.key_exchange_name(),
             alpn = alpn,
-            kind = info.handshake_kind.to_string(),
+            kind = info.handshake_kind.msg().text(),
             ms = format!("{:.1}", info.handshake_us as f64 / 1000.0)
         )
     )];
@@ -317,7 +317,7 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             .split('\n')
             .map(|l| format!("<{}> {}", shown(&m.nick), shown(l)))
             .collect(),
-        NetEvent::Notice(text) => vec![format!("* {}", shown(text))],
+        NetEvent::Notice(said) => vec![format!("* {}", shown(&said.text()))],
         NetEvent::Waiting { text } => vec![waiting_line(text)],
         // The terminal prints these with what it remembers of the door
         // (see `Terminal::door_event`): who began knocking, an
@@ -334,15 +334,18 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             reason,
             in_ms,
             attempt,
-        } => vec![format!(
-            "* {}",
-            tr!(
-                "headless-reconnecting",
-                reason = shown(reason),
-                seconds = format!("{:.1}", *in_ms as f64 / 1000.0),
-                attempt = *attempt
-            )
-        )],
+        } => {
+            let reason = reason.text();
+            vec![format!(
+                "* {}",
+                tr!(
+                    "headless-reconnecting",
+                    reason = shown(&reason),
+                    seconds = format!("{:.1}", *in_ms as f64 / 1000.0),
+                    attempt = *attempt
+                )
+            )]
+        }
         NetEvent::MemberJoined(m) => {
             vec![format!("* {}", wording::joined_msg(&shown(&m.nick)))]
         }
@@ -771,11 +774,11 @@ impl Transcript {
 /// Prints a decoded handshake on stderr, between two marker lines.
 fn print_handshake(what: &str, wire: &crate::net::wire::Handshake) {
     let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "--- {what}, as it went over the wire ---");
+    let _ = writeln!(err, "{}", tr!("headless-handshake-header", what = what));
     for line in crate::net::wire::render::lines(wire, true) {
         let _ = writeln!(err, "{line}");
     }
-    let _ = writeln!(err, "--- end of the handshake ---");
+    let _ = writeln!(err, "{}", tr!("headless-handshake-end"));
 }
 
 /// What the terminal keeps while a session runs: where it prints, the
@@ -902,6 +905,7 @@ impl Terminal {
                     .ok()
                     .and_then(|mut s| s.remove(&id))
                     .unwrap_or_default();
+                let reason = reason.text();
                 let (text, reason) = (shown(&text), shown(&reason));
                 eprintln!(
                     "tlschat: {}",
@@ -922,10 +926,10 @@ impl Terminal {
                 let _ = self.out.flush();
                 match &info.wire {
                     Some(wire) => print_handshake(
-                        &format!("the handshake with {}", shown(&info.target)),
+                        &tr!("headless-handshake-with", target = shown(&info.target)),
                         wire,
                     ),
-                    None => eprintln!("tlschat: the handshake was not recorded"),
+                    None => eprintln!("tlschat: {}", tr!("headless-handshake-not-recorded")),
                 }
                 if let (Some(records), Some(live)) = (&self.records, &info.live) {
                     records.follow(live.clone());
@@ -933,9 +937,11 @@ impl Terminal {
             }
             NetEvent::MemberHandshake { peer, wire, .. } => {
                 let _ = self.out.flush();
-                print_handshake(&format!("the handshake of the member at {peer}"), &wire);
+                let peer = peer.to_string();
+                print_handshake(&tr!("headless-handshake-of-member", peer = peer), &wire);
             }
             NetEvent::Disconnected { reason, kind } => {
+                let reason = reason.text();
                 // The last records (close_notify's among them), before the end.
                 if let Some(records) = &self.records {
                     records.print_new();
@@ -1134,7 +1140,7 @@ mod tests {
                 own: false,
                 history: false,
             }),
-            NetEvent::Notice(HOSTILE.into()),
+            NetEvent::Notice(crate::net::wording::said_msg(HOSTILE)),
             NetEvent::Waiting {
                 text: HOSTILE.into(),
             },
@@ -1227,6 +1233,31 @@ mod tests {
         let renewal = trusted_line(&renewed);
         assert!(!renewal.contains("exact"), "{renewal}");
         assert!(renewal.contains("same key"), "{renewal}");
+    }
+
+    #[test]
+    fn the_connected_line_names_the_handshake_in_the_terminals_language() {
+        use crate::i18n::{Lang, set_thread};
+        let info = connection(
+            Vec::new(),
+            TrustBasis::Verified {
+                anchor: "CA".into(),
+            },
+        );
+        let line = |lang: Lang| {
+            set_thread(lang);
+            let line = connected_lines(&info).remove(0);
+            set_thread(None);
+            line
+        };
+        assert!(
+            line(Lang::En).contains(", full handshake in "),
+            "{}",
+            line(Lang::En)
+        );
+        let zh = line(Lang::ZhCn);
+        assert!(zh.contains("，完整握手，用时 "), "{zh}");
+        assert!(!zh.contains("full"), "{zh}");
     }
 
     fn terminal() -> Terminal {

@@ -160,3 +160,10 @@ headless-not-delivered = not delivered: "{ $text }": { $reason }
 headless-roster-host = { $nick } (host)
 headless-invitation-row = { $uses }, { $expiry }
 headless-invite-terms = {" "}({ $uses }, { $expiry })
+
+## join --show-handshake (and a host's recorded members), on stderr.
+headless-handshake-header = --- { $what }, as it went over the wire ---
+headless-handshake-end = --- end of the handshake ---
+headless-handshake-with = the handshake with { $target }
+headless-handshake-of-member = the handshake of the member at { $peer }
+headless-handshake-not-recorded = the handshake was not recorded

@@ -1,6 +1,6 @@
 # 终端（无界面模式）打印给本地用户看的内容。英文有 "* " 标记的行，中文也有。
 headless-cert-line = { $subject }，颁发者 { $issuer }，有效期 { $from } 至 { $until }
-headless-connected = 已连接到 { $target }（{ $addr }）：{ $protocol }，{ $suite }，密钥交换 { $kx }，ALPN { $alpn }，{ $kind } 握手用时 { $ms } 毫秒
+headless-connected = 已连接到 { $target }（{ $addr }）：{ $protocol }，{ $suite }，密钥交换 { $kx }，ALPN { $alpn }，{ $kind }，用时 { $ms } 毫秒
 headless-alpn-none = 无（纯文本）
 headless-certificate = 证书：{ $line }
 headless-fingerprint = 指纹：{ $fp }
@@ -128,3 +128,10 @@ headless-not-delivered = 未送达：“{ $text }”：{ $reason }
 headless-roster-host = { $nick }（主持人）
 headless-invitation-row = { $uses }，{ $expiry }
 headless-invite-terms = （{ $uses }，{ $expiry }）
+
+## join --show-handshake（以及主持人记录的成员），输出到标准错误。
+headless-handshake-header = --- { $what }，按它在线路上传输的原样 ---
+headless-handshake-end = --- 握手结束 ---
+headless-handshake-with = 与 { $target } 的握手
+headless-handshake-of-member = 地址为 { $peer } 的成员的握手
+headless-handshake-not-recorded = 握手没有被记录下来

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use rustls::{CipherSuite, NamedGroup, SignatureScheme};
 
+use crate::i18n::Msg;
 use crate::net::certinfo::CertInfo;
 use crate::net::command::SessionId;
 use crate::net::frame::LeaveReason;
@@ -89,6 +90,19 @@ pub enum HandshakeKind {
     FullWithHelloRetryRequest,
     /// A resumed session (no certificate sent).
     Resumed,
+}
+
+impl HandshakeKind {
+    /// How the handshake went, as a message: "full", "resumed" (the
+    /// display form is the English).
+    #[must_use]
+    pub fn msg(self) -> Msg {
+        match self {
+            Self::Full => crate::msg!("cert-handshake-full"),
+            Self::FullWithHelloRetryRequest => crate::msg!("cert-handshake-retry"),
+            Self::Resumed => crate::msg!("cert-handshake-resumed"),
+        }
+    }
 }
 
 impl std::fmt::Display for HandshakeKind {
@@ -230,7 +244,7 @@ pub enum DisconnectKind {
 }
 
 /// Something that happened on the net thread.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum NetEvent {
     /// The host is listening.
     Listening {
@@ -289,14 +303,19 @@ pub enum NetEvent {
     /// left off. Messages sent meanwhile wait and go out after it.
     Reconnecting {
         /// Why the connection dropped (or why the last attempt failed).
-        reason: String,
+        reason: Msg,
         /// How long until the next attempt, in milliseconds.
         in_ms: u64,
         /// Which attempt comes next (1 for the first after the drop).
         attempt: u32,
     },
-    /// A notice from the room (plain-text rooms, errors the room reported).
-    Notice(String),
+    /// A notice from tlschat or the room (plain-text rooms, errors the
+    /// room reported), as a message the window or the terminal puts into
+    /// its own language; what a peer said comes as [`wording::said_msg`]
+    /// (its words as they are).
+    ///
+    /// [`wording::said_msg`]: crate::net::wording::said_msg
+    Notice(Msg),
     /// Our message with this id reached the room.
     Delivered {
         /// The id given in [`crate::net::SessionCommand::Send`].
@@ -312,8 +331,8 @@ pub enum NetEvent {
     NotDelivered {
         /// The id given in [`crate::net::SessionCommand::Send`].
         id: u64,
-        /// Why.
-        reason: String,
+        /// Why, put into words where it is shown.
+        reason: Msg,
     },
     /// Someone joined.
     MemberJoined(MemberInfo),
@@ -369,8 +388,8 @@ pub enum NetEvent {
     },
     /// The session ended.
     Disconnected {
-        /// One line naming the cause.
-        reason: String,
+        /// One line naming the cause, put into words where it is shown.
+        reason: Msg,
         /// What kind of ending it was.
         kind: DisconnectKind,
     },
@@ -438,7 +457,7 @@ pub struct MutedView {
 }
 
 /// An event and the session it belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SessionEvent {
     /// The session.
     pub session: SessionId,

@@ -79,6 +79,30 @@ pub enum InviteError {
     BadCode,
 }
 
+impl InviteError {
+    /// The error as a message, for the window and the terminal to put
+    /// into their language (its display form is the English).
+    #[must_use]
+    pub fn msg(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        match self {
+            Self::TooLong(n) => msg!("net-invite-too-long", bytes = *n, max = MAX_LINK),
+            Self::BadCharacter(c) => msg!("net-invite-bad-character", what = c),
+            Self::NotTlschat => msg!("net-invite-not-tlschat"),
+            Self::UserInfo => msg!("net-invite-user-info"),
+            Self::Escape => msg!("net-invite-escape"),
+            Self::BadHost(why) => msg!("net-invite-bad-host", why = why),
+            Self::BadPort(port) => msg!("net-invite-bad-port", port = port),
+            Self::Path(path) => msg!("net-invite-path", path = path),
+            Self::Query => msg!("net-invite-query"),
+            Self::UnknownParameter(p) => msg!("net-invite-unknown-parameter", name = p),
+            Self::DuplicateParameter(p) => msg!("net-invite-duplicate-parameter", name = p),
+            Self::BadPin => msg!("net-invite-bad-pin"),
+            Self::BadCode => msg!("net-invite-bad-code"),
+        }
+    }
+}
+
 /// A parsed invite: where to connect, and the exact certificate to trust
 /// there when it is not otherwise trusted.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -404,6 +428,37 @@ pub fn invites_for(addr: SocketAddr, addresses: &[IpAddr], pin: Option<[u8; 32]>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_says_in_english_what_its_display_says_and_in_chinese_too() {
+        use crate::i18n::Lang;
+        let pin = format!("pin=SHA256:{}", "ab".repeat(32));
+        let links = [
+            "x".repeat(600),
+            "tlschat://h\u{7}:1".into(),
+            "https://h:1".into(),
+            "tlschat://u@h:1".into(),
+            "tlschat://h%20:1".into(),
+            "tlschat://-h-:1".into(),
+            "tlschat://h:99999".into(),
+            "tlschat://h:1/p".into(),
+            "tlschat://h:1?q".into(),
+            "tlschat://h:1#x=1".into(),
+            format!("tlschat://h:1#{pin}&{pin}"),
+            "tlschat://h:1#pin=SHA256:ab".into(),
+            "tlschat://h:1#invite=ab".into(),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for link in &links {
+            let e = Invite::parse(link).expect_err(link);
+            seen.insert(std::mem::discriminant(&e));
+            assert_eq!(e.msg().text_in(Lang::En), e.to_string(), "{link}");
+            let zh = e.msg().text_in(Lang::ZhCn);
+            // A bad host's reason (the host name's rules) stays English.
+            assert!(!zh.contains("the link") && !zh.starts_with("bad"), "{zh}");
+        }
+        assert_eq!(seen.len(), links.len(), "one link per kind of error");
+    }
 
     const PIN: &str = "SHA256:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 

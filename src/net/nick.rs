@@ -222,80 +222,166 @@ fn is_mark(c: char) -> bool {
 /// Why `c`, after `prev` (`None` at the start of the name), may not be
 /// part of a nickname, if it may not: what follows "it" in the refusal. `single_script` says whether the
 /// whole name is written in one script.
-fn refusal(c: char, prev: Option<char>, single_script: bool) -> Option<String> {
+fn refusal(c: char, prev: Option<char>, single_script: bool) -> Option<Refusal> {
     if c.is_whitespace() {
-        return Some(format!("contains a space, {}", spelled(c)));
+        return Some(Refusal::Space(spelled(c)));
     }
     if c.is_control() {
-        return Some(format!("contains a control character, {}", spelled(c)));
+        return Some(Refusal::Control(spelled(c)));
     }
     if is_bidi_control(c) {
-        return Some(format!(
-            "contains a character that reverses text, {}",
-            spelled(c)
-        ));
+        return Some(Refusal::Reverses(spelled(c)));
     }
     if is_emoji_selector(c, prev) {
         return None;
     }
     if is_hidden(c) || draws_blank(c) {
-        return Some(format!(
-            "contains a character that draws as nothing, {}",
-            spelled(c)
-        ));
+        return Some(Refusal::Blank(spelled(c)));
     }
     if is_placeholder(c) {
-        return Some(format!(
-            "contains a placeholder for something missing, {}",
-            spelled(c)
-        ));
+        return Some(Refusal::Placeholder(spelled(c)));
     }
     match c.general_category() {
-        GeneralCategory::PrivateUse => {
-            return Some(format!(
-                "contains a private-use character, {}, which draws as whatever a font likes",
-                spelled(c)
-            ));
-        }
-        GeneralCategory::Unassigned => {
-            return Some(format!(
-                "contains an unassigned code point, {}, which no font draws",
-                spelled(c)
-            ));
-        }
+        GeneralCategory::PrivateUse => return Some(Refusal::PrivateUse(spelled(c))),
+        GeneralCategory::Unassigned => return Some(Refusal::Unassigned(spelled(c))),
         _ => {}
     }
     if let Some(s) = looks_like_syntax(c) {
-        let role = syntax_role(s).unwrap_or_default();
         if s == c {
-            return Some(format!("contains '{c}': {role}"));
+            return Some(Refusal::Syntax(c));
         }
         if !(c.is_alphabetic() && single_script) {
-            return Some(format!(
-                "contains '{c}' ({}), which looks like '{s}': {role}",
-                spelled(c)
-            ));
+            return Some(Refusal::LooksLike {
+                c,
+                spelled: spelled(c),
+                like: s,
+            });
         }
     }
     if is_refused_bracket(c) {
-        return Some(format!(
-            "contains '{c}' ({}), a bracket: brackets other than [ ] {{ }} read as the <name> and (host) the room writes around names",
-            spelled(c)
-        ));
+        return Some(Refusal::Bracket(c, spelled(c)));
     }
     if prev.is_none() && c == '/' {
-        return Some(
-            "starts with '/': a line that starts with '/' is a command, so nobody could start a line with this name"
-                .to_string(),
-        );
+        return Some(Refusal::Slash);
     }
     if prev.is_none() && is_mark(c) {
-        return Some(format!(
-            "starts with a combining mark, {}, which would be drawn on whatever comes before the name",
-            spelled(c)
-        ));
+        return Some(Refusal::Mark(spelled(c)));
     }
     None
+}
+
+/// A character a nickname may not hold, and why: what follows "it" in
+/// the refusal. Characters are spelled as [`spelled`] does (`U+3000 (…)`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// A space of any kind.
+    Space(String),
+    /// A control character.
+    Control(String),
+    /// A character that reverses text.
+    Reverses(String),
+    /// A character that draws as nothing.
+    Blank(String),
+    /// A placeholder for something missing.
+    Placeholder(String),
+    /// A private-use character.
+    PrivateUse(String),
+    /// An unassigned code point.
+    Unassigned(String),
+    /// A character the room's own text uses (`<`, `*`, `,`, `(` …).
+    Syntax(char),
+    /// A character that looks like one the room's own text uses.
+    LooksLike {
+        /// The character.
+        c: char,
+        /// It, spelled.
+        spelled: String,
+        /// What it looks like.
+        like: char,
+    },
+    /// A bracket other than `[ ]` and `{ }`: the character, spelled.
+    Bracket(char, String),
+    /// A `/` first.
+    Slash,
+    /// A combining mark first.
+    Mark(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let role = |s: char| syntax_role(s).unwrap_or_default();
+        match self {
+            Self::Space(c) => write!(f, "contains a space, {c}"),
+            Self::Control(c) => write!(f, "contains a control character, {c}"),
+            Self::Reverses(c) => write!(f, "contains a character that reverses text, {c}"),
+            Self::Blank(c) => write!(f, "contains a character that draws as nothing, {c}"),
+            Self::Placeholder(c) => {
+                write!(f, "contains a placeholder for something missing, {c}")
+            }
+            Self::PrivateUse(c) => write!(
+                f,
+                "contains a private-use character, {c}, which draws as whatever a font likes"
+            ),
+            Self::Unassigned(c) => write!(
+                f,
+                "contains an unassigned code point, {c}, which no font draws"
+            ),
+            Self::Syntax(c) => write!(f, "contains '{c}': {}", role(*c)),
+            Self::LooksLike { c, spelled, like } => write!(
+                f,
+                "contains '{c}' ({spelled}), which looks like '{like}': {}",
+                role(*like)
+            ),
+            Self::Bracket(c, spelled) => write!(
+                f,
+                "contains '{c}' ({spelled}), a bracket: brackets other than [ ] {{ }} read as the <name> and (host) the room writes around names"
+            ),
+            Self::Slash => f.write_str(
+                "starts with '/': a line that starts with '/' is a command, so nobody could start a line with this name",
+            ),
+            Self::Mark(c) => write!(
+                f,
+                "starts with a combining mark, {c}, which would be drawn on whatever comes before the name"
+            ),
+        }
+    }
+}
+
+impl Refusal {
+    /// The refusal as a message (see [`NickError::msg`]).
+    #[must_use]
+    pub fn msg(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        let role = |s: char| match s {
+            '<' | '>' => msg!("net-nick-role-angle"),
+            '*' => msg!("net-nick-role-star"),
+            ',' => msg!("net-nick-role-comma"),
+            _ => msg!("net-nick-role-parenthesis"),
+        };
+        match self {
+            Self::Space(c) => msg!("net-nick-space", c = c),
+            Self::Control(c) => msg!("net-nick-control", c = c),
+            Self::Reverses(c) => msg!("net-nick-reverses", c = c),
+            Self::Blank(c) => msg!("net-nick-blank", c = c),
+            Self::Placeholder(c) => msg!("net-nick-placeholder", c = c),
+            Self::PrivateUse(c) => msg!("net-nick-private-use", c = c),
+            Self::Unassigned(c) => msg!("net-nick-unassigned", c = c),
+            Self::Syntax(c) => msg!("net-nick-syntax", c = c.to_string(), role = role(*c)),
+            Self::LooksLike { c, spelled, like } => msg!(
+                "net-nick-looks-like-syntax",
+                c = c.to_string(),
+                spelled = spelled,
+                like = like.to_string(),
+                role = role(*like)
+            ),
+            Self::Bracket(c, spelled) => {
+                msg!("net-nick-bracket", c = c.to_string(), spelled = spelled)
+            }
+            Self::Slash => msg!("net-nick-slash"),
+            Self::Mark(c) => msg!("net-nick-mark", c = c),
+        }
+    }
 }
 
 /// A mark that counts towards a letter's load: non-spacing or enclosing,
@@ -337,7 +423,7 @@ impl Load {
 }
 
 /// Why the marks on one of a name's letters are too many, if they are.
-fn too_many_marks(nick: &str) -> Option<String> {
+fn too_many_marks(nick: &str) -> Option<Marks> {
     let mut load: Option<Load> = None;
     // A space at the end closes the last letter (a name has none).
     for c in nick.chars().chain(std::iter::once(' ')) {
@@ -349,21 +435,62 @@ fn too_many_marks(nick: &str) -> Option<String> {
             if let Some(l) = load.filter(|l| l.too_many()) {
                 let base = l.base;
                 return Some(if l.accents > MAX_ACCENTS {
-                    format!(
-                        "'{base}' with {} combining accents; a letter carries at most {MAX_ACCENTS}",
-                        l.accents
-                    )
+                    Marks::Accents(base, l.accents)
                 } else {
-                    format!(
-                        "'{base}' with {} combining marks; a letter carries at most {MAX_MARKS}",
-                        l.all
-                    )
+                    Marks::All(base, l.all)
                 });
             }
             load = Some(Load::on(c));
         }
     }
     None
+}
+
+/// A letter with too many marks: the letter and how many it has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Marks {
+    /// More than [`MAX_ACCENTS`] combining accents.
+    Accents(char, usize),
+    /// More than [`MAX_MARKS`] combining marks of any kind.
+    All(char, usize),
+}
+
+impl std::fmt::Display for Marks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Accents(base, n) => write!(
+                f,
+                "'{base}' with {n} combining accents; a letter carries at most {MAX_ACCENTS}"
+            ),
+            Self::All(base, n) => write!(
+                f,
+                "'{base}' with {n} combining marks; a letter carries at most {MAX_MARKS}"
+            ),
+        }
+    }
+}
+
+impl Marks {
+    /// The problem as a message (see [`NickError::msg`]).
+    #[must_use]
+    pub fn msg(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        match self {
+            Self::Accents(base, n) => msg!(
+                "net-nick-accents",
+                base = base.to_string(),
+                count = *n,
+                max = MAX_ACCENTS
+            ),
+            Self::All(base, n) => msg!(
+                "net-nick-marks",
+                base = base.to_string(),
+                count = *n,
+                max = MAX_MARKS
+            ),
+        }
+    }
 }
 
 /// A name as a refusal quotes it: what draws as nothing and the marks one
@@ -433,10 +560,41 @@ pub enum NickProblem {
     /// A character that could make it read as something it is not (the
     /// text names the character, e.g. `contains a space, U+3000 (…)`).
     #[error("it {0}")]
-    Character(String),
+    Character(Refusal),
     /// Too many marks on one letter (the text says which).
     #[error("it has {0}")]
-    Marks(String),
+    Marks(Marks),
+}
+
+impl NickError {
+    /// The error as a message, for the window and the terminal to put
+    /// into their language (its display form is the English).
+    #[must_use]
+    pub fn msg(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        match self {
+            Self::FarTooLong { typed } => {
+                msg!("net-nick-far-too-long", count = *typed, max = MAX_CHARS)
+            }
+            Self::Empty => msg!("net-nick-empty"),
+            Self::Refused { quoted, why } => {
+                msg!("net-nick-refused", quoted = quoted, why = why.msg())
+            }
+        }
+    }
+}
+
+impl NickProblem {
+    /// What is wrong, as a message (see [`NickError::msg`]).
+    #[must_use]
+    pub fn msg(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        match self {
+            Self::TooLong(n) => msg!("net-nick-too-long", count = *n, max = MAX_CHARS),
+            Self::Character(what) => what.msg(),
+            Self::Marks(what) => what.msg(),
+        }
+    }
 }
 
 /// For callers that still report errors as one line of text.
@@ -512,6 +670,42 @@ pub fn key(nick: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_refusal_says_in_english_what_its_display_says_and_in_chinese_too() {
+        use crate::i18n::Lang;
+        let names = [
+            "a b",
+            "a\u{7}",
+            "a\u{202e}b",
+            "a\u{200b}b",
+            "a\u{fffc}",
+            "a\u{e000}",
+            "a\u{378}",
+            "a<b",
+            "a\u{ff1c}b",
+            "a\u{2329}b",
+            "/ab",
+            "\u{301}ab",
+            "",
+            &"x".repeat(40),
+            &"x".repeat(200),
+            &format!("x{}", "\u{301}".repeat(30)),
+        ];
+        for name in names {
+            let Err(e) = normalize(name) else {
+                panic!("{name:?} is accepted");
+            };
+            assert_eq!(e.msg().text_in(Lang::En), e.to_string(), "{name:?}");
+            let zh = e.msg().text_in(Lang::ZhCn);
+            assert!(
+                !zh.contains(" is not a valid")
+                    && !zh.contains("it contains")
+                    && !zh.contains(" with "),
+                "{zh}"
+            );
+        }
+    }
 
     #[test]
     fn look_alikes_are_refused_or_are_the_same_name() {

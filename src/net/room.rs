@@ -27,6 +27,8 @@ use std::sync::Arc;
 
 use tokio::sync::{mpsc, oneshot};
 
+use crate::i18n::{Lang, Msg};
+use crate::msg;
 use crate::net::command::HistoryConfig;
 use crate::net::event::{MemberInfo, MessageEvent, NetEvent};
 use crate::net::feed::{ByteSize, CutReason, Cutoff, Feed, Reader};
@@ -38,6 +40,7 @@ use crate::net::protocol::{
 use crate::net::reserved::{MAX_RESERVED, Reserved};
 use crate::net::sink::EventSink;
 use crate::net::store::{Appended, MAX_REPLAY, NewMessage, Store, StoreError, StoredMessage};
+use crate::net::wording::said_msg;
 
 /// The host's member id.
 pub(crate) const HOST_ID: u64 = 0;
@@ -383,6 +386,24 @@ pub(crate) enum RoomError {
     },
 }
 
+impl RoomError {
+    /// The error as a message, for the host's own window or terminal (a
+    /// member is sent it in English).
+    #[must_use]
+    pub(crate) fn msg(&self) -> Msg {
+        match self {
+            Self::Closing => msg!("net-room-closing"),
+            Self::NotMember => msg!("net-not-member"),
+            Self::Nick(e) => e.msg(),
+            Self::Taken { wanted } => msg!("net-nick-taken", wanted = wanted),
+            Self::Kept { wanted } => msg!("net-nick-kept", wanted = wanted),
+            Self::LooksLike { wanted, like } => {
+                msg!("net-nick-looks-like", wanted = wanted, like = like)
+            }
+        }
+    }
+}
+
 /// A member as the wire describes it.
 pub(crate) fn wire(m: &MemberInfo) -> WireMember {
     WireMember {
@@ -644,7 +665,7 @@ struct RoomState {
     /// The room was closed: the task ends.
     closed: bool,
     /// The last history trouble shown to the host.
-    told_host: Option<String>,
+    told_host: Option<Msg>,
     /// Who may come in: members' keys, invitations, bans (see [`door`]).
     door: crate::net::door::Door,
     /// The host's choices for the door.
@@ -677,7 +698,7 @@ impl RoomState {
                 Ok(page) if !page.is_empty() => page,
                 Ok(_) => break,
                 Err(e) => {
-                    self.events.emit(NetEvent::Notice(e.to_string()));
+                    self.events.emit(NetEvent::Notice(said_msg(e.to_string())));
                     break;
                 }
             };
@@ -697,8 +718,9 @@ impl RoomState {
         }
         let skipped = self.store.skipped();
         if skipped > 0 {
-            self.events.emit(NetEvent::Notice(format!(
-                "history: {skipped} stored messages cannot be read and are not shown to anyone"
+            self.events.emit(NetEvent::Notice(msg!(
+                "net-history-skipped",
+                count = skipped
             )));
         }
         if count > 0 {
@@ -809,10 +831,8 @@ impl RoomState {
             return !self.closed;
         }
         tracing::error!("a connection hears the room without being in it: closing the room");
-        self.events.emit(NetEvent::Notice(
-            "the room closed itself: a connection could hear it without being in the member list (a bug)"
-                .into(),
-        ));
+        self.events
+            .emit(NetEvent::Notice(msg!("net-room-closed-itself")));
         self.closed = true;
         self.feed.push(Batch(vec![Item::of(
             HOST_ID,
@@ -863,7 +883,7 @@ impl RoomState {
             } => {
                 let page = self.store.read(after, upto, max_count, max_bytes);
                 if let Err(e) = &page {
-                    self.tell_host(&e.to_string());
+                    self.tell_host(said_msg(e.to_string()));
                 }
                 let _ = reply.send(page);
             }
@@ -924,11 +944,11 @@ impl RoomState {
     /// Tells the host (its log and its window) what went wrong with the
     /// history; members are told only that something did. The same
     /// trouble again is logged, not shown again.
-    fn tell_host(&mut self, detail: &str) {
-        tracing::warn!("{detail}");
-        if self.told_host.as_deref() != Some(detail) {
-            self.told_host = Some(detail.to_string());
-            self.events.emit(NetEvent::Notice(detail.to_string()));
+    fn tell_host(&mut self, detail: Msg) {
+        tracing::warn!("{}", detail.text_in(Lang::En));
+        if self.told_host.as_ref() != Some(&detail) {
+            self.told_host = Some(detail.clone());
+            self.events.emit(NetEvent::Notice(detail));
         }
     }
 
@@ -1013,12 +1033,12 @@ impl RoomState {
                         if let Some(id) = own_id {
                             self.events.emit(NetEvent::NotDelivered {
                                 id,
-                                reason: why.detail.clone(),
+                                reason: said_msg(why.detail.as_str()),
                             });
                         } else {
                             // The host hears why, with the file; the
                             // sender only that it was not stored.
-                            self.tell_host(&why.detail);
+                            self.tell_host(said_msg(why.detail.as_str()));
                         }
                         said.push(Said {
                             client_id: m.cid,
@@ -1258,7 +1278,7 @@ impl RoomState {
         id: u64,
         asked: Option<String>,
         key: Option<&[u8; 32]>,
-    ) -> (String, Option<String>) {
+    ) -> (String, Option<Msg>) {
         let asked = asked.and_then(|n| nick::normalize(&n).ok());
         let nick = self.new_nick(asked.as_deref(), key);
         let notice = asked
@@ -1266,7 +1286,7 @@ impl RoomState {
                 let k = nick::key(a);
                 !self.nicks.contains_key(&k) && self.reserved.kept_from(&k, key)
             })
-            .map(|a| crate::net::wording::name_kept(&a, &nick));
+            .map(|a| crate::net::wording::name_kept_msg(&a, &nick));
         let name = nick::key(&nick);
         if let Some(key) = key {
             self.reserved.keep(&name, key);
@@ -1291,15 +1311,19 @@ impl RoomState {
     }
 
     /// Says one line to everyone in the room, and to the host.
-    fn notice(&mut self, text: String) {
+    /// Members read it in English (they read different languages); the
+    /// host in its own.
+    fn notice(&mut self, said: Msg) {
         // After the joins and leaves it may be about.
         self.flush_members();
         self.publish(Item::of(
             HOST_ID,
             ItemKind::Other,
-            &ServerFrame::Notice { text: text.clone() },
+            &ServerFrame::Notice {
+                text: said.text_in(Lang::En),
+            },
         ));
-        self.events.emit(NetEvent::Notice(text));
+        self.events.emit(NetEvent::Notice(said));
     }
 
     /// Announces the gathered joins and leaves as one item: JSON members get
@@ -1475,13 +1499,7 @@ impl RoomState {
     /// [`RoomState::leave`], with a line the room says about it
     /// (`notice`): `tlschat/1` members get it after the member's leave,
     /// plain members instead of it.
-    fn leave_saying(
-        &mut self,
-        id: u64,
-        reason: LeaveReason,
-        cut: CutReason,
-        notice: Option<String>,
-    ) {
+    fn leave_saying(&mut self, id: u64, reason: LeaveReason, cut: CutReason, notice: Option<Msg>) {
         if let Some(seat) = self.seats.remove(&id) {
             self.feed.cut(&seat, cut);
         }
@@ -1506,8 +1524,10 @@ impl RoomState {
                     reason,
                 },
             );
-            if let Some(text) = &notice {
-                let frame = ServerFrame::Notice { text: text.clone() };
+            if let Some(said) = &notice {
+                let frame = ServerFrame::Notice {
+                    text: said.text_in(Lang::En),
+                };
                 encode_server(&frame, Dialect::Json, &mut item.json);
                 item.plain.clear();
                 encode_server(&frame, Dialect::Plain, &mut item.plain);
@@ -1523,8 +1543,8 @@ impl RoomState {
         self.events.emit(NetEvent::MemberLeft { member, reason });
         match notice {
             // After the gathered leaves it is about.
-            Some(text) if big => self.notice(text),
-            Some(text) => self.events.emit(NetEvent::Notice(text)),
+            Some(said) if big => self.notice(said),
+            Some(said) => self.events.emit(NetEvent::Notice(said)),
             None => {}
         }
     }
@@ -1784,7 +1804,7 @@ mod tests {
         let notice = events
             .iter()
             .find_map(|e| match e.event {
-                NetEvent::Notice(n) => Some(n),
+                NetEvent::Notice(n) => Some(n.text_in(Lang::En)),
                 _ => None,
             })
             .unwrap();

@@ -15,6 +15,7 @@
 //! a certificate's bytes become fields), and the views make computed
 //! explanations visible where they show them.
 
+use crate::i18n::{Arg, Msg};
 use crate::net::event::{
     BanView, DoorView, KnockView, MemberInfo, MessageEvent, MutedView, NetEvent,
 };
@@ -23,6 +24,25 @@ use crate::net::safe_text::{Newlines, into_visible};
 /// A string on one line: newlines shown as `\n`.
 fn line(text: String) -> String {
     into_visible(text, Newlines::Escape)
+}
+
+/// A message with every text in it on one line (names and reasons in it
+/// may come from a peer).
+fn said(m: Msg) -> Msg {
+    let Msg { id, args } = m;
+    let args = args
+        .into_iter()
+        .map(|(name, arg)| {
+            let arg = match arg {
+                Arg::Text(t) => Arg::Text(line(t)),
+                Arg::Msg(m) => Arg::Msg(Box::new(said(*m))),
+                Arg::List(items) => Arg::List(items.into_iter().map(line).collect()),
+                other @ (Arg::Int(_) | Arg::Float(_) | Arg::Utc(_)) => other,
+            };
+            (name, arg)
+        })
+        .collect();
+    Msg { id, args }
 }
 
 /// A message body: its newlines kept.
@@ -153,10 +173,10 @@ pub(crate) fn made_safe(event: NetEvent) -> NetEvent {
             members: members(list),
         },
         NetEvent::Message(m) => NetEvent::Message(message(m)),
-        NetEvent::Notice(text) => NetEvent::Notice(line(text)),
+        NetEvent::Notice(m) => NetEvent::Notice(said(m)),
         NetEvent::NotDelivered { id, reason } => NetEvent::NotDelivered {
             id,
-            reason: line(reason),
+            reason: said(reason),
         },
         NetEvent::MemberJoined(m) => NetEvent::MemberJoined(member(m)),
         NetEvent::MemberLeft { member: m, reason } => NetEvent::MemberLeft {
@@ -173,12 +193,12 @@ pub(crate) fn made_safe(event: NetEvent) -> NetEvent {
             in_ms,
             attempt,
         } => NetEvent::Reconnecting {
-            reason: line(reason),
+            reason: said(reason),
             in_ms,
             attempt,
         },
         NetEvent::Disconnected { reason, kind } => NetEvent::Disconnected {
-            reason: line(reason),
+            reason: said(reason),
             kind,
         },
         NetEvent::Waiting { text } => NetEvent::Waiting { text: line(text) },
@@ -206,6 +226,7 @@ pub(crate) fn made_safe(event: NetEvent) -> NetEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::wording::said_msg;
     use crate::net::{DisconnectKind, LeaveReason};
 
     const HOSTILE: &str = "\x1b[2J\u{202e}\u{200b}\n* fake";
@@ -241,10 +262,16 @@ mod tests {
             NetEvent::Roster {
                 members: vec![hostile_member()],
             },
-            NetEvent::Notice(HOSTILE.into()),
+            NetEvent::Notice(said_msg(HOSTILE)),
+            NetEvent::Notice(crate::msg!(
+                "net-host-says",
+                message = HOSTILE,
+                list = Arg::List(vec![HOSTILE.into()]),
+                inner = said_msg(HOSTILE)
+            )),
             NetEvent::NotDelivered {
                 id: 1,
-                reason: HOSTILE.into(),
+                reason: said_msg(HOSTILE),
             },
             NetEvent::MemberJoined(hostile_member()),
             NetEvent::MemberLeft {
@@ -257,12 +284,12 @@ mod tests {
                 new: HOSTILE.into(),
             },
             NetEvent::Reconnecting {
-                reason: HOSTILE.into(),
+                reason: said_msg(HOSTILE),
                 in_ms: 1,
                 attempt: 1,
             },
             NetEvent::Disconnected {
-                reason: HOSTILE.into(),
+                reason: said_msg(HOSTILE),
                 kind: DisconnectKind::Error,
             },
         ];
@@ -321,23 +348,25 @@ mod tests {
         // A line that is no frame: the error quotes it, and is made safe
         // on its way too.
         let e = decode_server(br#"{"type":"\u001b]0;t\u0007"}"#, Dialect::Json).unwrap_err();
-        let NetEvent::Notice(text) = made_safe(NetEvent::Notice(e.message)) else {
+        let NetEvent::Notice(said) = made_safe(NetEvent::Notice(said_msg(e.message))) else {
             panic!("not a notice");
         };
+        let text = said.text();
         assert!(!hidden(&text, false), "{text}");
     }
 
     #[test]
     fn the_event_sink_hands_over_only_safe_events() {
         let (sink, events) = crate::net::sink::EventSink::for_tests();
-        sink.emit(NetEvent::Notice(HOSTILE.into()));
+        sink.emit(NetEvent::Notice(said_msg(HOSTILE)));
         let Ok(crate::net::SessionEvent {
-            event: NetEvent::Notice(text),
+            event: NetEvent::Notice(said),
             ..
         }) = events.try_recv()
         else {
             panic!("no notice");
         };
+        let text = said.text();
         assert!(!hidden(&text, false), "{text:?}");
         assert!(text.contains("\\x1b[2J"), "{text:?}");
     }
@@ -346,8 +375,11 @@ mod tests {
     fn safe_text_is_kept_without_a_copy() {
         let text = String::from("plain 你好");
         let at = text.as_ptr();
-        let NetEvent::Notice(out) = made_safe(NetEvent::Notice(text)) else {
+        let NetEvent::Notice(out) = made_safe(NetEvent::Notice(said_msg(text))) else {
             panic!("not a notice");
+        };
+        let Some((_, Arg::Text(out))) = out.args.first() else {
+            panic!("{out:?}");
         };
         assert_eq!(out.as_ptr(), at);
     }

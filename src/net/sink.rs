@@ -69,9 +69,7 @@ impl EventSink {
             if missed > 0 {
                 let _ = self.tx.send(SessionEvent {
                     session: self.session,
-                    event: NetEvent::Notice(format!(
-                        "{missed} messages are not shown here: this view fell too far behind the room"
-                    )),
+                    event: NetEvent::Notice(crate::msg!("net-view-behind", count = missed)),
                 });
             }
         }
@@ -169,11 +167,8 @@ impl EventSink {
 }
 
 /// Emits the end of a session.
-pub(crate) fn ended(sink: &EventSink, kind: DisconnectKind, reason: impl Into<String>) {
-    sink.emit(NetEvent::Disconnected {
-        reason: reason.into(),
-        kind,
-    });
+pub(crate) fn ended(sink: &EventSink, kind: DisconnectKind, reason: crate::i18n::Msg) {
+    sink.emit(NetEvent::Disconnected { reason, kind });
 }
 
 #[cfg(test)]
@@ -210,21 +205,25 @@ mod tests {
             sink.emit(message(&mib));
         }
         // Nothing else is ever dropped.
-        sink.emit(NetEvent::Notice("kept".into()));
+        sink.emit(NetEvent::Notice(crate::net::wording::said_msg("kept")));
         let queued = events.rx.len();
         assert!(queued < 66, "{queued} events queued");
         let mut texts = Vec::new();
         while let Some(e) = events.try_recv() {
             texts.push(e.event);
         }
-        assert_eq!(texts.last(), Some(&NetEvent::Notice("kept".into())));
+        assert_eq!(
+            texts.last(),
+            Some(&NetEvent::Notice(crate::net::wording::said_msg("kept")))
+        );
         assert_eq!(events.backlog.bytes.load(Ordering::Relaxed), 0);
         // Once there is room, the next event comes after the count.
         sink.emit(message("again"));
         let first = events.try_recv().unwrap().event;
-        let NetEvent::Notice(text) = first else {
+        let NetEvent::Notice(said) = first else {
             panic!("{first:?}")
         };
+        let text = said.text_in(crate::i18n::Lang::En);
         let missed = 100 - (queued - 1);
         assert!(
             text.starts_with(&format!("{missed} messages are not shown")),

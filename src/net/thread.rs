@@ -170,7 +170,7 @@ async fn dispatch(mut requests: mpsc::UnboundedReceiver<Request>, sink: EventSin
                     (None, SessionCommand::Send { id: msg, .. }) => {
                         sink.for_session(id).emit(NetEvent::NotDelivered {
                             id: msg,
-                            reason: "not connected to a room".into(),
+                            reason: crate::msg!("net-unsent-not-connected"),
                         });
                     }
                     (None, _) => {}

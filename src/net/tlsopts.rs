@@ -137,6 +137,25 @@ pub enum TlsOptionsError {
     NoneForTls12(Vec<KxGroup>),
 }
 
+impl TlsOptionsError {
+    /// The error as a message, for the window and the terminal to put
+    /// into their language (its display form is the English).
+    #[must_use]
+    pub fn msg(&self) -> crate::i18n::Msg {
+        use crate::msg;
+        match self {
+            Self::UnknownGroup(name) => msg!(
+                "net-tls-unknown-group",
+                name = quoted(name),
+                valid = valid_groups()
+            ),
+            Self::NoGroup => msg!("net-tls-no-group", valid = valid_groups()),
+            Self::UnknownVersion(text) => msg!("net-tls-unknown-version", text = quoted(text)),
+            Self::NoneForTls12(groups) => msg!("net-tls-none-for-tls12", groups = names(groups)),
+        }
+    }
+}
+
 /// Parses `--groups`: comma-separated names (any case), in order of
 /// preference, each at most once. An unknown name is one line naming it
 /// and the valid ones.
@@ -248,6 +267,22 @@ pub fn keylog_warning(path: &std::path::Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_error_says_in_english_what_its_display_says_and_in_chinese_too() {
+        use crate::i18n::Lang;
+        let errors = [
+            parse_groups("x448").unwrap_err(),
+            parse_groups(" ").unwrap_err(),
+            parse_version("1.1").unwrap_err(),
+            TlsOptionsError::NoneForTls12(vec![KxGroup::X25519Mlkem768]),
+        ];
+        for e in errors {
+            assert_eq!(e.msg().text_in(Lang::En), e.to_string());
+            let zh = e.msg().text_in(Lang::ZhCn);
+            assert!(!zh.contains("unknown") && !zh.contains("none of"), "{zh}");
+        }
+    }
 
     #[test]
     fn groups_parse_in_any_case_and_unknown_ones_are_named() {

@@ -400,7 +400,7 @@ pub fn root_store(ca_files: &[PathBuf]) -> Result<RootCertStore, PemError> {
 
 /// What to do with a chain, given what verification said and what the
 /// user has accepted before.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// Trust it.
     Accept {
@@ -409,7 +409,7 @@ pub enum Decision {
         /// An entry to write to the known-hosts store.
         store: Option<PinEntry>,
         /// Something the user should be told.
-        notice: Option<String>,
+        notice: Option<Msg>,
     },
     /// Refuse it.
     Refuse {
@@ -455,9 +455,10 @@ pub fn decide(
                 Decision::Accept {
                     basis: basis(problem, PinMatch::SameKey),
                     store: Some(PinEntry::new(target, PinKind::Pinned, leaf.clone())),
-                    notice: Some(format!(
-                        "{target} has a new certificate with the same key as the one you accepted on {}; your exception now covers the new one",
-                        utc(k.added)
+                    notice: Some(msg!(
+                        "net-pin-renewed",
+                        target = target,
+                        date = Arg::Utc(k.added)
                     )),
                 }
             } else {
@@ -490,9 +491,7 @@ pub fn decide(
             Some(problem) if pins.contains(&leaf.sha256) => Decision::Accept {
                 basis: basis(Some(problem), PinMatch::ExactCertificate),
                 store: remember.then(|| PinEntry::new(target, PinKind::Pinned, leaf.clone())),
-                notice: remember.then(|| {
-                    format!("{target}: your exception for this certificate is remembered")
-                }),
+                notice: remember.then(|| msg!("net-exception-remembered", target = target)),
             },
             Some(problem) => Decision::Refuse {
                 problem,

@@ -19,6 +19,21 @@ use crate::i18n::{Arg, Msg};
 use crate::msg;
 use crate::net::frame::LeaveReason;
 
+/// What a host tells its members when it closes the room (in English, as
+/// everything sent to members); a member says it in its own language.
+pub const HOST_CLOSED: &str = "the host closed the room";
+
+/// Why the room closed, as a host's closing frame says it (`reason`, its
+/// words): the usual words in the reader's language, others as they are.
+#[must_use]
+pub fn closing_msg(reason: String) -> Msg {
+    if reason == HOST_CLOSED {
+        msg!("net-end-host-closed")
+    } else {
+        said_msg(reason)
+    }
+}
+
 /// Someone came into the room, or went and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Presence {
@@ -63,12 +78,10 @@ pub fn renamed(old: &str, new: &str) -> String {
 }
 
 /// `someone asked for the name ana, which is kept for the key that had it
-/// here: they are ana-2`.
+/// here: they are ana-2` (said to the room: members read it in English).
 #[must_use]
-pub fn name_kept(asked: &str, given: &str) -> String {
-    format!(
-        "someone asked for the name {asked}, which is kept for the key that had it here: they are {given}"
-    )
+pub fn name_kept_msg(asked: &str, given: &str) -> Msg {
+    msg!("net-name-kept", asked = asked, given = given)
 }
 
 /// `Disconnected: reason`, as the window says it.
@@ -113,9 +126,16 @@ pub fn renamed_msg(old: &str, new: &str) -> Msg {
     msg!("net-renamed", old = old, new = new)
 }
 
+/// Words as someone said them (the host's notice, an error a peer
+/// reported), as a message: the same in every language.
+#[must_use]
+pub fn said_msg(text: impl Into<String>) -> Msg {
+    msg!("net-said", text = text.into())
+}
+
 /// [`disconnected`] as a message.
 #[must_use]
-pub fn disconnected_msg(reason: &str) -> Msg {
+pub fn disconnected_msg(reason: impl Into<Arg>) -> Msg {
     msg!("net-disconnected", reason = reason)
 }
 

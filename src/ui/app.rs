@@ -596,9 +596,10 @@ impl eframe::App for TlsChatApp {
                 match &mut self.screen {
                     Screen::Room(room) => room.state.apply(event),
                     Screen::Start => {
-                        if let NetEvent::Notice(text) = event {
-                            self.start_error =
-                                Some(crate::net::safe_text::visible_line(&text).into_owned());
+                        if let NetEvent::Notice(said) = event {
+                            self.start_error = Some(
+                                crate::net::safe_text::visible_line(&said.text()).into_owned(),
+                            );
                         }
                     }
                 }

@@ -45,11 +45,7 @@ pub fn validity_note(cert: &CertInfo, now: i64) -> String {
 
 /// How the handshake went, in words: "full", "resumed".
 fn handshake_words(kind: HandshakeKind) -> String {
-    match kind {
-        HandshakeKind::Full => tr!("cert-handshake-full"),
-        HandshakeKind::FullWithHelloRetryRequest => tr!("cert-handshake-retry"),
-        HandshakeKind::Resumed => tr!("cert-handshake-resumed"),
-    }
+    kind.msg().text()
 }
 
 /// How long the handshake took, in milliseconds with one decimal.

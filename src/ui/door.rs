@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(d.made.as_ref().map(|m| m.id), Some(4));
         d.dismiss_made();
         assert!(d.made.is_none());
-        let n = NetEvent::Notice("hi".into());
+        let n = NetEvent::Notice(crate::net::wording::said_msg("hi"));
         assert_eq!(d.apply(n.clone()), Some(n));
     }
 

@@ -1122,9 +1122,11 @@ mod tests {
             ),
         ] {
             let mut s = member_room();
-            s.apply(NetEvent::Notice("what was said before".into()));
+            s.apply(NetEvent::Notice(crate::net::wording::said_msg(
+                "what was said before",
+            )));
             s.apply(NetEvent::Disconnected {
-                reason: reason.into(),
+                reason: crate::net::wording::said_msg(reason),
                 kind,
             });
             let mut h = window(s, Some(join_config()));
@@ -1146,7 +1148,7 @@ mod tests {
         // Any other ending keeps its Reconnect.
         let mut s = member_room();
         s.apply(NetEvent::Disconnected {
-            reason: "connection lost".into(),
+            reason: crate::net::wording::said_msg("connection lost"),
             kind: DisconnectKind::Error,
         });
         let h = window(s, Some(join_config()));

@@ -468,7 +468,8 @@ impl RoomView {
         let Status::Disconnected { reason, kind } = &self.state.status else {
             return (Shown::Room, None);
         };
-        let Some((heading, detail)) = crate::ui::door_view::ended_words(*kind, reason) else {
+        let reason = crate::net::safe_text::visible_line(&reason.text()).into_owned();
+        let Some((heading, detail)) = crate::ui::door_view::ended_words(*kind, &reason) else {
             return (Shown::Room, None);
         };
         if self.state.role != Role::Member {

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::net::{HostConfig, JoinConfig};
-use crate::setup::{AddressError, HostBuilder, JoinBuilder, JoinTarget, reason};
+use crate::setup::{AddressError, HostBuilder, JoinBuilder, JoinTarget};
 use crate::tr;
 
 /// What the start screen's fields hold (and what is remembered).
@@ -165,11 +165,11 @@ pub enum FieldProblem {
     #[error(transparent)]
     Address(#[from] AddressError),
     /// A nickname the room would refuse: why.
-    #[error("{0}")]
-    Nick(String),
+    #[error(transparent)]
+    Nick(crate::net::nick::NickError),
     /// TLS options that cannot be used together: why.
-    #[error("{0}")]
-    Tls(String),
+    #[error(transparent)]
+    Tls(crate::net::tlsopts::TlsOptionsError),
 }
 
 impl FieldProblem {
@@ -193,7 +193,9 @@ impl FieldProblem {
                 )
             }
             Self::Address(e) => address_text(e),
-            _ => self.to_string(),
+            Self::Nick(e) => e.msg().text(),
+            Self::Tls(e) => e.msg().text(),
+            Self::Unreadable { .. } => self.to_string(),
         }
     }
 }
@@ -220,6 +222,7 @@ fn address_text(e: &AddressError) -> String {
         AddressError::NotListenable { text } => {
             tr!("start-address-not-listenable", text = quoted(text))
         }
+        AddressError::Invite(e) => crate::msg!("net-invite-not-valid", why = e.msg()).text(),
         _ => e.to_string(),
     }
 }
@@ -293,7 +296,7 @@ fn pair(
 }
 
 fn check_nick(nick: &str) -> Result<String, FieldProblem> {
-    crate::net::nick::normalize(nick).map_err(|e| FieldProblem::Nick(reason(e)))
+    crate::net::nick::normalize(nick).map_err(FieldProblem::Nick)
 }
 
 impl StartForm {
@@ -302,17 +305,14 @@ impl StartForm {
     /// `--tls-version` and `--groups`.
     fn tls_options(&self, p: &mut Problems) -> Option<crate::net::TlsOptions> {
         let mut tls = crate::net::TlsOptions::from_env();
-        let checked = (|| -> Result<(), String> {
+        let checked = (|| -> Result<(), crate::net::tlsopts::TlsOptionsError> {
             if !self.tls_version.is_empty() {
-                tls.version =
-                    Some(crate::net::tlsopts::parse_version(&self.tls_version).map_err(reason)?);
+                tls.version = Some(crate::net::tlsopts::parse_version(&self.tls_version)?);
             }
             if !self.groups.is_empty() {
-                tls.groups = Some(
-                    crate::net::tlsopts::parse_groups(&self.groups.join(",")).map_err(reason)?,
-                );
+                tls.groups = Some(crate::net::tlsopts::parse_groups(&self.groups.join(","))?);
             }
-            tls.provider().map(|_| ()).map_err(reason)
+            tls.provider().map(|_| ())
         })();
         p.check(Field::Tls, checked.map_err(FieldProblem::Tls))?;
         Some(tls)
@@ -440,6 +440,49 @@ mod tests {
             set_thread(None);
             assert!(words.iter().any(|w| zh.contains(w)), "{bind}: {zh}");
         }
+    }
+
+    #[test]
+    fn a_nickname_tls_options_and_an_invite_link_are_refused_in_the_windows_language() {
+        use crate::i18n::{Lang, set_thread};
+        let f = StartForm {
+            bind: "127.0.0.1:0".into(),
+            host_nick: "two words".into(),
+            tls_version: "1.1".into(),
+            ..StartForm::default()
+        };
+        let p = f.host_config(Path::new("/tmp")).unwrap_err();
+        let join = StartForm {
+            target: "tlschat://h:1/p".into(),
+            ..StartForm::default()
+        };
+        let j = join.join_config(Path::new("/tmp")).unwrap_err();
+        let shown = |lang: Lang| {
+            set_thread(lang);
+            let texts = [
+                p.get(Field::HostNick).unwrap().text(),
+                p.get(Field::Tls).unwrap().text(),
+                j.get(Field::Target).unwrap().text(),
+            ];
+            set_thread(None);
+            texts
+        };
+        assert_eq!(
+            shown(Lang::En),
+            [
+                "'two words' is not a valid nickname: it contains a space, U+0020",
+                "unknown TLS version '1.1' (valid: 1.2, 1.3)",
+                "not a valid invite link: the link has a path ('/p'); an invite has none",
+            ]
+        );
+        assert_eq!(
+            shown(Lang::ZhCn),
+            [
+                "“two words”不是有效的昵称：它含有空白字符 U+0020",
+                "未知的 TLS 版本 '1.1'（可用的有：1.2、1.3）",
+                "不是有效的邀请链接：链接带有路径（“/p”）；邀请链接没有路径",
+            ]
+        );
     }
 
     #[test]

@@ -250,7 +250,7 @@ impl Countdown<'_> {
 }
 
 /// Where the session stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Status {
     /// Starting the host or connecting to one.
     Connecting,
@@ -275,8 +275,8 @@ pub enum Status {
     },
     /// The session ended.
     Disconnected {
-        /// One line naming the cause.
-        reason: String,
+        /// One line naming the cause (put into words where it is shown).
+        reason: Msg,
         /// What kind of ending.
         kind: DisconnectKind,
     },
@@ -579,7 +579,9 @@ impl RoomModel {
             Status::Connected | Status::Connecting => Some(tr!("room-connecting")),
             Status::Waiting { .. } => Some(waiting()),
             Status::Untrusted(_) => Some(tr!("room-blocked-untrusted")),
-            Status::Disconnected { reason, .. } => Some(wording::disconnected_msg(reason).text()),
+            Status::Disconnected { reason, .. } => {
+                Some(shown(&wording::disconnected_msg(reason.clone())))
+            }
         }
     }
 
@@ -985,7 +987,9 @@ impl RoomModel {
                 let problem = visible_line(&u.problem.reason().text()).into_owned();
                 tr!("room-not-private", problem = problem)
             }
-            Status::Disconnected { reason, .. } => wording::disconnected_msg(reason).text(),
+            Status::Disconnected { reason, .. } => {
+                shown(&wording::disconnected_msg(reason.clone()))
+            }
             Status::Reconnecting { .. } => tr!("room-status-reconnecting"),
             Status::Waiting { .. } => waiting(),
             Status::Connected => match (&self.role, &self.connection) {
@@ -1131,12 +1135,13 @@ impl RoomModel {
 
     /// The connection dropped (or an attempt failed); the next attempt is
     /// in `in_ms`.
-    fn on_reconnecting(&mut self, reason: String, in_ms: u64, attempt: u32) {
+    fn on_reconnecting(&mut self, reason: &Msg, in_ms: u64, attempt: u32) {
         // One line where the conversation broke off, however many
         // attempts it takes; the banner counts down to the next.
         if !self.resuming {
-            self.say(msg!("room-connection-lost", reason = reason.as_str()));
+            self.say(msg!("room-connection-lost", reason = reason.clone()));
         }
+        let reason = shown(reason);
         self.resuming = true;
         self.status = Status::Reconnecting {
             reason,
@@ -1190,15 +1195,15 @@ impl RoomModel {
     }
 
     /// The session ended: what was on its way was not delivered.
-    fn on_disconnected(&mut self, reason: String, kind: DisconnectKind) {
+    fn on_disconnected(&mut self, reason: Msg, kind: DisconnectKind) {
         let pending: Vec<LineId> = self.pending.drain().map(|(_, line)| line).collect();
         for line in pending {
             if let Some(index) = self.index_of(line) {
-                self.lines[index].delivery = Some(Delivery::NotDelivered(reason.clone()));
+                self.lines[index].delivery = Some(Delivery::NotDelivered(shown(&reason)));
             }
         }
         if kind != DisconnectKind::Untrusted {
-            self.say(wording::disconnected_msg(&reason));
+            self.say(wording::disconnected_msg(reason.clone()));
         }
         self.me = None;
         self.members.clear();
@@ -1249,8 +1254,8 @@ impl RoomModel {
                 total,
             } => self.on_joined(you, nick, members, total),
             NetEvent::Message(m) => self.on_message(m),
-            NetEvent::Notice(text) => {
-                self.notice(text);
+            NetEvent::Notice(said) => {
+                self.say(said);
             }
             NetEvent::HistoryEnd {
                 count,
@@ -1261,11 +1266,11 @@ impl RoomModel {
                 reason,
                 in_ms,
                 attempt,
-            } => self.on_reconnecting(reason, in_ms, attempt),
+            } => self.on_reconnecting(&reason, in_ms, attempt),
             NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
             NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
             NetEvent::NotDelivered { id, reason } => {
-                self.settle(id, Delivery::NotDelivered(reason));
+                self.settle(id, Delivery::NotDelivered(shown(&reason)));
             }
             NetEvent::Roster { members } => {
                 for m in members {
@@ -1454,7 +1459,7 @@ mod tests {
         };
         s.apply(NetEvent::NotDelivered {
             id,
-            reason: "too long".into(),
+            reason: wording::said_msg("too long"),
         });
         let revision = s.revision();
         assert!(s.recall());
@@ -1584,9 +1589,9 @@ mod tests {
         s.compose();
         s.apply(NetEvent::MemberJoined(member(4, "bo")));
         s.apply(NetEvent::MemberJoined(member(5, "cy")));
-        s.apply(NetEvent::Notice("the host's own words".into()));
+        s.apply(NetEvent::Notice(wording::said_msg("the host's own words")));
         s.apply(NetEvent::Reconnecting {
-            reason: "connection lost".into(),
+            reason: wording::said_msg("connection lost"),
             in_ms: 1000,
             attempt: 1,
         });
@@ -1609,6 +1614,54 @@ mod tests {
         assert!(s.relabel(Lang::En));
         let back: Vec<String> = s.lines.iter().map(|l| l.text.clone()).collect();
         assert_eq!(back, english);
+        set_thread(None);
+    }
+
+    #[test]
+    fn the_net_layers_notices_and_reasons_are_said_again_in_a_new_language() {
+        use crate::i18n::{Lang, set_thread};
+        set_thread(Lang::En);
+        let mut s = joined();
+        s.apply(NetEvent::Notice(msg!(
+            "net-history-file",
+            file = "/h.sqlite3",
+            kept = 3,
+            keep = 10
+        )));
+        s.apply(NetEvent::Reconnecting {
+            reason: msg!("net-end-lost", target = "h:1", error = "reset"),
+            in_ms: 1000,
+            attempt: 1,
+        });
+        s.apply(NetEvent::Disconnected {
+            reason: msg!("net-end-left-room"),
+            kind: DisconnectKind::ByUser,
+        });
+        let english: Vec<&str> = s.lines[1..].iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            english,
+            [
+                "history: /h.sqlite3 (3 messages kept, at most 10)",
+                "Connection lost: the connection to h:1 was lost: reset",
+                "Disconnected: you left the room",
+            ]
+        );
+        assert!(s.relabel(Lang::ZhCn));
+        let chinese: Vec<&str> = s.lines[1..].iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            chinese,
+            [
+                "历史记录：/h.sqlite3（已保留 3 条消息，最多保留 10 条）",
+                "连接已断开：与 h:1 的连接中断：reset",
+                "已断开连接：你离开了聊天室",
+            ]
+        );
+        // What the window says of the end is put into words as it is drawn.
+        set_thread(Lang::ZhCn);
+        assert_eq!(
+            s.send_blocked_reason().as_deref(),
+            Some("已断开连接：你离开了聊天室")
+        );
         set_thread(None);
     }
 
@@ -1698,7 +1751,7 @@ mod tests {
         s.apply(NetEvent::Sent { id: one });
         s.apply(NetEvent::NotDelivered {
             id: two,
-            reason: "too long".into(),
+            reason: wording::said_msg("too long"),
         });
         let n = s.lines.len();
         assert_eq!(s.lines[n - 2].delivery, Some(Delivery::Sent));
@@ -1724,7 +1777,7 @@ mod tests {
         let _ = s.compose();
         s.draft = "half written".into();
         s.apply(NetEvent::Disconnected {
-            reason: "connection lost".into(),
+            reason: wording::said_msg("connection lost"),
             kind: DisconnectKind::Error,
         });
         assert_eq!(s.draft, "half written");
@@ -1785,7 +1838,7 @@ mod tests {
             s.lines.last().unwrap().text,
             "bob left (too slow to keep up)"
         );
-        s.apply(NetEvent::Notice("hello".into()));
+        s.apply(NetEvent::Notice(wording::said_msg("hello")));
         assert!(s.lines.last().unwrap().is_notice());
         s.apply(NetEvent::Message(MessageEvent {
             seq: 9,
@@ -1818,7 +1871,7 @@ mod tests {
         );
         assert_eq!(s.members.len(), 2 + 13, "every one of them is listed");
         // Something said in between starts a new line.
-        s.apply(NetEvent::Notice("hello".into()));
+        s.apply(NetEvent::Notice(wording::said_msg("hello")));
         s.apply(NetEvent::MemberJoined(member(20, "eve")));
         assert_eq!(s.lines.last().unwrap().text, "eve joined");
         // Leaves gather by reason.
@@ -1934,7 +1987,7 @@ mod tests {
         let lost = send(&mut s, "lost");
         s.apply(NetEvent::NotDelivered {
             id: lost,
-            reason: "too long".into(),
+            reason: wording::said_msg("too long"),
         });
         let delivered = send(&mut s, "delivered early");
         s.apply(NetEvent::Delivered { id: delivered });
@@ -1980,7 +2033,7 @@ mod tests {
         for id in [a, b] {
             s.apply(NetEvent::NotDelivered {
                 id,
-                reason: "gone".into(),
+                reason: wording::said_msg("gone"),
             });
         }
         // The view shows the lines and remembers the id of the one clicked…
@@ -2031,13 +2084,13 @@ mod tests {
             old: hostile.into(),
             new: hostile.into(),
         });
-        apply(NetEvent::Notice(hostile.into()));
+        apply(NetEvent::Notice(wording::said_msg(hostile)));
         apply(NetEvent::MemberLeft {
             member,
             reason: crate::net::LeaveReason::ConnectionLost,
         });
         apply(NetEvent::Disconnected {
-            reason: hostile.into(),
+            reason: wording::said_msg(hostile),
             kind: DisconnectKind::Error,
         });
         let hidden = |t: &str| {
@@ -2172,7 +2225,7 @@ mod tests {
         let before: Vec<(LineId, String)> =
             s.lines.iter().map(|l| (l.id, l.text.clone())).collect();
         s.apply(NetEvent::Reconnecting {
-            reason: "the connection to h:1 was lost: reset".into(),
+            reason: wording::said_msg("the connection to h:1 was lost: reset"),
             in_ms: 2_500,
             attempt: 1,
         });
@@ -2194,7 +2247,7 @@ mod tests {
         s.draft = "half written".into();
         // Another failed attempt: still one line about the drop.
         s.apply(NetEvent::Reconnecting {
-            reason: "cannot connect to h:1: refused".into(),
+            reason: wording::said_msg("cannot connect to h:1: refused"),
             in_ms: 1_000,
             attempt: 2,
         });
@@ -2247,12 +2300,12 @@ mod tests {
         }
         // A drop that ends the session still ends it as before.
         s.apply(NetEvent::Reconnecting {
-            reason: "lost".into(),
+            reason: wording::said_msg("lost"),
             in_ms: 500,
             attempt: 1,
         });
         s.apply(NetEvent::Disconnected {
-            reason: "you left the room".into(),
+            reason: wording::said_msg("you left the room"),
             kind: DisconnectKind::ByUser,
         });
         assert!(matches!(s.status, Status::Disconnected { .. }));
@@ -2276,7 +2329,7 @@ mod tests {
         // Reconnect now ends the wait.
         let mut s = joined();
         s.apply(NetEvent::Reconnecting {
-            reason: "lost".into(),
+            reason: wording::said_msg("lost"),
             in_ms: 30_000,
             attempt: 6,
         });
@@ -2385,7 +2438,7 @@ mod tests {
             can_proceed: true,
         })));
         m.apply(NetEvent::Disconnected {
-            reason: "not trusted".into(),
+            reason: wording::said_msg("not trusted"),
             kind: DisconnectKind::Untrusted,
         });
         assert!(

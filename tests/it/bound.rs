@@ -228,7 +228,12 @@ fn a_nickname_once_used_by_a_key_is_kept_for_it() {
     let said = next_with(&mut watcher, "kept for the key");
     assert!(said.starts_with("* ") && said.contains("ana-2"), "{said}");
     host.wait_for("the host is told", |e| match e {
-        NetEvent::Notice(t) if t.contains("the name ana,") && t.contains("ana-2") => Some(()),
+        NetEvent::Notice(t)
+            if common::english(t).contains("the name ana,")
+                && common::english(t).contains("ana-2") =>
+        {
+            Some(())
+        }
         _ => None,
     });
     // Nor may it take the name by renaming.

@@ -283,7 +283,7 @@ fn over_long_lines_are_refused_for_that_peer_only() {
     // A tlschat member is told at once, and nothing is sent.
     a.send(Command::Send { id: 9, text: long });
     let reason = a.wait_for("not delivered", |e| match e {
-        NetEvent::NotDelivered { id: 9, reason } => Some(reason.clone()),
+        NetEvent::NotDelivered { id: 9, reason } => Some(common::english(reason)),
         _ => None,
     });
     assert!(reason.contains("too long"), "{reason}");
@@ -387,7 +387,7 @@ fn member_falls_back_to_plain_text_against_a_server_without_alpn() {
     // The server hangs up: the session ends, by the peer, and in it the
     // server's one line was all that came in.
     let (kind, reason) = m.wait_for("the end", |e| match e {
-        NetEvent::Disconnected { kind, reason } => Some((*kind, reason.clone())),
+        NetEvent::Disconnected { kind, reason } => Some((*kind, common::english(reason))),
         _ => None,
     });
     assert_eq!(kind, tlschat::net::DisconnectKind::ByPeer, "{reason}");

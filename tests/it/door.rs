@@ -312,7 +312,7 @@ fn a_single_use_invite_admits_once_and_a_revoked_one_no_one() {
     let (_ana, _) = keyed_member(addr, &pki, ("ana", &ana_key), Some(&code));
     let mut bo = keyed_join(addr, &pki, ("bo", &bo_key), Some(&code));
     let (reason, kind) = bo.wait_for("bo's end", |e| match e {
-        NetEvent::Disconnected { reason, kind } => Some((reason.clone(), *kind)),
+        NetEvent::Disconnected { reason, kind } => Some((common::english(reason), *kind)),
         NetEvent::Joined { .. } => panic!("bo came in"),
         _ => None,
     });
@@ -531,7 +531,7 @@ fn require_client_ca_refuses_a_key_of_its_own_and_admits_the_cas() {
     // A key of its own, even with an invitation: refused.
     let mut eve = keyed_join(addr, &pki, ("eve", &pki.member_key("eve")), Some(&code));
     let reason = eve.wait_for("eve's end", |e| match e {
-        NetEvent::Disconnected { reason, .. } => Some(reason.clone()),
+        NetEvent::Disconnected { reason, .. } => Some(common::english(reason)),
         NetEvent::Joined { .. } => panic!("eve came in"),
         _ => None,
     });

@@ -92,7 +92,7 @@ fn deliveries(seen: &[NetEvent]) -> (BTreeMap<u64, usize>, Vec<(u64, String)>) {
     for e in seen {
         match e {
             NetEvent::Delivered { id } => *delivered.entry(*id).or_insert(0) += 1,
-            NetEvent::NotDelivered { id, reason } => refused.push((*id, reason.clone())),
+            NetEvent::NotDelivered { id, reason } => refused.push((*id, common::english(reason))),
             _ => {}
         }
     }
@@ -830,7 +830,9 @@ fn a_full_history_refuses_messages_to_their_sender_and_the_room_stays_up() {
         });
         let refusal = ana.wait_for("delivered or not", |e| match e {
             NetEvent::Delivered { id } if *id == i => Some(None),
-            NetEvent::NotDelivered { id, reason } if *id == i => Some(Some(reason.clone())),
+            NetEvent::NotDelivered { id, reason } if *id == i => {
+                Some(Some(common::english(reason)))
+            }
             _ => None,
         });
         if let Some(reason) = refusal {
@@ -850,7 +852,8 @@ fn a_full_history_refuses_messages_to_their_sender_and_the_room_stays_up() {
         "{reason}"
     );
     host.wait_for("the host's notice", |e| match e {
-        NetEvent::Notice(n) if n.contains("is full") => {
+        NetEvent::Notice(n) if common::english(n).contains("is full") => {
+            let n = common::english(n);
             assert!(n.contains(&*dir.path().to_string_lossy()), "{n}");
             Some(())
         }
@@ -864,7 +867,7 @@ fn a_full_history_refuses_messages_to_their_sender_and_the_room_stays_up() {
     });
     let reason = ana.wait_for("refused again", |e| match e {
         NetEvent::Delivered { id } if *id == next => panic!("stored past the limit"),
-        NetEvent::NotDelivered { id, reason } if *id == next => Some(reason.clone()),
+        NetEvent::NotDelivered { id, reason } if *id == next => Some(common::english(reason)),
         _ => None,
     });
     assert!(reason.contains("full"), "{reason}");

@@ -185,6 +185,7 @@ fn without_a_chinese_font_the_window_says_so_once_in_english() {
 fn the_terminal_speaks_chinese_in_a_chinese_locale() {
     let cfg = tempfile::tempdir().unwrap();
     let mut c = headless_host_command(cfg.path(), "127.0.0.1:0", "hana", None);
+    c.arg("--history").arg(cfg.path().join("room.sqlite3"));
     let mut host = crate::common::Proc::spawn(c.env("LANG", "zh_CN.UTF-8"));
     let line = host.expect("hosting", |l| l.starts_with("* 正在 "));
     let addr = line["* 正在 ".len()..]
@@ -224,6 +225,24 @@ fn the_terminal_speaks_chinese_in_a_chinese_locale() {
     assert_eq!(code, 0);
     assert!(
         lines.iter().any(|l| l.starts_with("* 已断开连接：")),
+        "{lines:?}"
+    );
+    // The net layer's notices and reasons too: the history it keeps, and
+    // why the room ended.
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("* 历史记录：") && l.contains("（已保留 0 条消息，最多保留 ")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l == "* 已断开连接：你关闭了聊天室"),
+        "{lines:?}"
+    );
+    assert!(
+        !lines
+            .iter()
+            .any(|l| l.contains("history:") || l.contains("closed the room")),
         "{lines:?}"
     );
 }

@@ -26,7 +26,7 @@ fn member(addr: SocketAddr, nick: &str, pki: &Pki, key: &Issued, reconnect: bool
 /// How `node`'s session ended: its kind and reason.
 fn ended(node: &mut Node) -> (DisconnectKind, String) {
     node.wait_for("the end of the session", |e| match e {
-        NetEvent::Disconnected { kind, reason } => Some((*kind, reason.clone())),
+        NetEvent::Disconnected { kind, reason } => Some((*kind, common::english(reason))),
         _ => None,
     })
 }
@@ -46,7 +46,7 @@ fn refused(
     node.send(Command::Join(config));
     node.wait_for("a refusal", |e| match e {
         NetEvent::Joined { .. } => panic!("{nick} got into the room"),
-        NetEvent::Disconnected { kind, reason } => Some((*kind, reason.clone())),
+        NetEvent::Disconnected { kind, reason } => Some((*kind, common::english(reason))),
         _ => None,
     })
 }
@@ -117,14 +117,14 @@ fn a_kicked_member_is_told_why_does_not_come_back_and_hears_nothing_more() {
         _ => None,
     });
     bo.wait_for("the notice", |e| match e {
-        NetEvent::Notice(n) if n == said => Some(()),
+        NetEvent::Notice(n) if common::english(n) == said => Some(()),
         _ => None,
     });
     bo.wait_message("after the kick");
     let before = cy.until(|l| l.contains("after the kick"));
     assert!(before.iter().any(|l| l.contains(said)), "{before:?}");
     host.wait_for("the host's notice", |e| match e {
-        NetEvent::Notice(n) if n == said => Some(()),
+        NetEvent::Notice(n) if common::english(n) == said => Some(()),
         _ => None,
     });
     // Nobody by that name: the host is told, nobody is put out.
@@ -133,7 +133,7 @@ fn a_kicked_member_is_told_why_does_not_come_back_and_hears_nothing_more() {
         reason: String::new(),
     }));
     host.wait_for("no such member", |e| match e {
-        NetEvent::Notice(n) if n == "no member named zed" => Some(()),
+        NetEvent::Notice(n) if common::english(n) == "no member named zed" => Some(()),
         NetEvent::MemberLeft { member, .. } => panic!("{} was put out", member.nick),
         _ => None,
     });
@@ -159,7 +159,9 @@ fn a_ban_beats_an_open_door_takes_a_plain_member_by_address_and_can_be_lifted() 
     assert_eq!(ended(&mut ana), (DisconnectKind::Removed, banned.into()));
     assert_eq!(ended(&mut ana2), (DisconnectKind::Removed, banned.into()));
     bo.wait_for("the notice", |e| match e {
-        NetEvent::Notice(n) if n == "ana was banned by the host (spam)" => Some(()),
+        NetEvent::Notice(n) if common::english(n) == "ana was banned by the host (spam)" => {
+            Some(())
+        }
         _ => None,
     });
     // The room is open, but not to a banned key.
@@ -182,7 +184,7 @@ fn a_ban_beats_an_open_door_takes_a_plain_member_by_address_and_can_be_lifted() 
     let end = cy.try_line();
     assert!(end.is_err(), "{last:?} then {end:?}");
     bo.wait_for("guest-1 banned", |e| match e {
-        NetEvent::Notice(n) if n == "guest-1 was banned by the host" => Some(()),
+        NetEvent::Notice(n) if common::english(n) == "guest-1 was banned by the host" => Some(()),
         _ => None,
     });
     let mut again = PlainClient::connect(addr, &pki.ca_pem);
@@ -284,7 +286,7 @@ fn a_muted_member_reads_but_its_messages_go_nowhere_until_unmuted() {
         text: "can you hear me".into(),
     });
     let reason = ana.wait_for("not delivered", |e| match e {
-        NetEvent::NotDelivered { id: 1, reason } => Some(reason.clone()),
+        NetEvent::NotDelivered { id: 1, reason } => Some(common::english(reason)),
         NetEvent::Delivered { id: 1 } => panic!("a muted member's message was delivered"),
         _ => None,
     });
@@ -413,7 +415,11 @@ fn a_ban_and_a_mute_outlive_a_host_killed_with_sigkill() {
     let mut bo = member(addr, "bo", &pki, &bo_key, false);
     // Told as it comes back, before it speaks.
     bo.wait_for("the reminder", |e| match e {
-        NetEvent::Notice(n) if n == "you are muted: you can read but not speak" => Some(()),
+        NetEvent::Notice(n)
+            if common::english(n) == "you are muted: you can read but not speak" =>
+        {
+            Some(())
+        }
         _ => None,
     });
     bo.send(Command::Send {
@@ -421,7 +427,7 @@ fn a_ban_and_a_mute_outlive_a_host_killed_with_sigkill() {
         text: "am I heard".into(),
     });
     let reason = bo.wait_for("not delivered", |e| match e {
-        NetEvent::NotDelivered { id: 1, reason } => Some(reason.clone()),
+        NetEvent::NotDelivered { id: 1, reason } => Some(common::english(reason)),
         NetEvent::Delivered { id: 1 } => panic!("still muted after a restart"),
         _ => None,
     });

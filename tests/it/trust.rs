@@ -228,7 +228,7 @@ fn members_with_client_certificates_show_who_they_are() {
     config.identity = Some((eve.cert.clone(), eve.key));
     e.send(NetCommand::Join(config));
     let (kind, reason) = e.wait_for("eve refused", |ev| match ev {
-        NetEvent::Disconnected { kind, reason } => Some((*kind, reason.clone())),
+        NetEvent::Disconnected { kind, reason } => Some((*kind, common::english(reason))),
         NetEvent::Joined { .. } => panic!("eve got in"),
         _ => None,
     });

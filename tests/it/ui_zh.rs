@@ -236,3 +236,57 @@ fn the_door_in_chinese_has_no_english_left() {
     assert_no_english(&h, "the kick's confirmation", &[]);
     tlschat::i18n::set_thread(None);
 }
+
+/// The host's own notices (its history, its door commands' answers) and
+/// the end of its room, in a Chinese window: made in the net layer, put
+/// into words by the window (issue 22, part 3).
+#[test]
+fn a_chinese_hosts_notices_and_its_disconnect_have_no_english_left() {
+    let pki = Pki::new();
+    let cert = pki.server();
+    let history = tempfile::tempdir().unwrap().keep().join("room.sqlite3");
+    let mut config = HostConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        ..common::host_config(&cert, "hana")
+    };
+    config.history.place = tlschat::net::HistoryPlace::File(history);
+    let dir = config.config_dir.clone();
+    let mut h = app_in_lang(Launch::Host(config), dir, Lang::ZhCn);
+    let addr = listening(&mut h);
+    let join = Launch::Join(join_config(addr, "ana", &pki.ca_pem));
+    let mut m = app_in_lang(join, tempfile::tempdir().unwrap().keep(), Lang::ZhCn);
+    connected(&mut [&mut h, &mut m], 1);
+    pump(&mut [&mut h, &mut m], "the history notice", |a| {
+        has_text(a[0], "历史记录：")
+    });
+    assert!(has_text(&h, "（已保留 0 条消息，最多保留 "), "the count");
+    for command in ["/mute zed", "/unban 9"] {
+        h.get_by_label("消息").focus();
+        h.step();
+        h.get_by_label("消息").type_text(command);
+        h.key_press(egui::Key::Enter);
+    }
+    pump(&mut [&mut h, &mut m], "the door's answers", |a| {
+        has_text(a[0], "没有名叫 zed 的成员") && has_text(a[0], "没有编号为 9 的封禁")
+    });
+    assert_no_english(&h, "the host's notices", &["zed", "sqlite3"]);
+
+    h.get_by_label("关闭聊天室").click();
+    // Each window says why its session ended: the host closed it, and the
+    // member is told in its own language too.
+    for (who, said) in [
+        (0, "已断开连接：你关闭了聊天室"),
+        (1, "已断开连接：主持人关闭了聊天室"),
+    ] {
+        pump(&mut [&mut h, &mut m], said, |a| {
+            matches!(
+                a[who].state().room().map(|r| &r.status),
+                Some(Status::Disconnected { .. })
+            )
+        });
+        let a = if who == 0 { &mut h } else { &mut m };
+        a.run_steps(3);
+        assert!(has_text(a, said), "{said}");
+        assert_no_english(a, said, &["zed", "sqlite3"]);
+    }
+}

@@ -265,7 +265,7 @@ fn no_group_in_common_fails_with_a_clear_reason() {
     let mut member = Node::start();
     member.send(Command::Join(config));
     let reason = member.wait_for("the failure", |e| match e {
-        NetEvent::Disconnected { reason, .. } => Some(reason.clone()),
+        NetEvent::Disconnected { reason, .. } => Some(common::english(reason)),
         NetEvent::Connected(_) => panic!("connected without a group in common"),
         _ => None,
     });
@@ -491,8 +491,18 @@ fn headless_records(lang: &str, line: &str, printed: &str) -> String {
     let (code, stderr) = p.wait_exit();
     assert_eq!(code, Some(0), "{stderr}");
     host.kill();
+    // The handshake's header and end lines in the terminal's language.
+    let (header, end) = if lang.starts_with("zh") {
+        ("的握手，按它在线路上传输的原样 ---", "--- 握手结束 ---")
+    } else {
+        (
+            ", as it went over the wire ---",
+            "--- end of the handshake ---",
+        )
+    };
+    assert!(stderr.contains(header), "{stderr}");
     stderr
-        .split("--- end of the handshake ---")
+        .split(end)
         .nth(1)
         .expect("the handshake, then the records")
         .to_string()

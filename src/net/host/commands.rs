@@ -3,6 +3,7 @@
 
 use tokio::sync::mpsc;
 
+use crate::msg;
 use crate::net::command::SessionCommand;
 use crate::net::event::NetEvent;
 use crate::net::protocol::check_message;
@@ -15,7 +16,7 @@ pub(super) async fn run(
     room: &Room,
     sink: &EventSink,
     mut commands: mpsc::UnboundedReceiver<SessionCommand>,
-) -> &'static str {
+) -> crate::i18n::Msg {
     loop {
         match commands.recv().await {
             Some(SessionCommand::Send { id, text }) => {
@@ -24,7 +25,7 @@ pub(super) async fn run(
                 if let Err(e) = check_message(&text) {
                     sink.emit(NetEvent::NotDelivered {
                         id,
-                        reason: e.message,
+                        reason: crate::net::wording::said_msg(e.message),
                     });
                     continue;
                 }
@@ -36,19 +37,19 @@ pub(super) async fn run(
                 if !room.say(HOST_ID, vec![saying]).await {
                     sink.emit(NetEvent::NotDelivered {
                         id,
-                        reason: "the room has closed".into(),
+                        reason: msg!("net-unsent-room-has-closed"),
                     });
                 }
             }
             Some(SessionCommand::Nick(nick)) => {
                 if let Err(e) = room.nick(HOST_ID, nick).await {
-                    sink.emit(NetEvent::Notice(e.to_string()));
+                    sink.emit(NetEvent::Notice(e.msg()));
                 }
             }
             Some(SessionCommand::Door(command)) => room.door(command).await,
             Some(SessionCommand::ReconnectNow) => {}
             Some(SessionCommand::Disconnect | SessionCommand::Finish) | None => {
-                return "you closed the room";
+                return msg!("net-end-closed-room");
             }
         }
     }

@@ -84,7 +84,7 @@ impl Listener {
             ..
         } = self;
         drop(tcp);
-        room.close("the host closed the room".into()).await;
+        room.close(crate::net::wording::HOST_CLOSED.into()).await;
         let drain = async { while connections.join_next().await.is_some() {} };
         if tokio::time::timeout(Duration::from_secs(3), drain)
             .await

@@ -33,6 +33,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 
+use crate::msg;
 use crate::net::budget::OutputBudget;
 use crate::net::certinfo::CertInfo;
 use crate::net::command::{HostConfig, SessionCommand};
@@ -43,6 +44,7 @@ use crate::net::keylog::Captured;
 use crate::net::room::Room;
 use crate::net::sink::{EventSink, ended};
 use crate::net::store::{Store, StoreError, history_file};
+use crate::net::wording::said_msg;
 
 use admission::Admission;
 use handler::{MIN_QUEUED_BYTES, Shared};
@@ -64,7 +66,7 @@ pub(crate) async fn run(
     });
     let opened = match Opened::open(&config).await {
         Ok(opened) => opened,
-        Err(e) => return ended(&sink, DisconnectKind::Error, e.to_string()),
+        Err(e) => return ended(&sink, DisconnectKind::Error, said_msg(e.to_string())),
     };
     // Under `--access invite` the link printed at start opens the door:
     // it carries the code of a reusable invitation made now.
@@ -72,7 +74,7 @@ pub(crate) async fn run(
         crate::net::door::Access::Invite => match crate::net::door::new_code() {
             Ok(code) => Some(code),
             Err(e) => {
-                let why = format!("cannot make the start invitation: {e}");
+                let why = msg!("net-start-invitation-failed", error = e.to_string());
                 return ended(&sink, DisconnectKind::Error, why);
             }
         },
@@ -220,10 +222,11 @@ impl Opened {
         });
         if let Some(file) = &self.file {
             let kept = self.store.last_seq() + 1 - self.store.first_kept();
-            sink.emit(NetEvent::Notice(format!(
-                "history: {} ({kept} messages kept, at most {})",
-                file.display(),
-                config.history.keep
+            sink.emit(NetEvent::Notice(crate::msg!(
+                "net-history-file",
+                file = file.display().to_string(),
+                kept = kept,
+                keep = config.history.keep
             )));
         }
         links

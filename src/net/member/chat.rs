@@ -26,6 +26,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use super::carry::Carry;
 use super::end::End;
 use super::inbox::Inbox;
+use crate::msg;
 use crate::net::command::SessionCommand;
 use crate::net::event::{MemberInfo, MessageEvent, NetEvent};
 use crate::net::frame::{ClientFrame, ErrorCode, Resume, ServerFrame, WireMember};
@@ -35,6 +36,7 @@ use crate::net::protocol::{
 };
 use crate::net::safe_text::Newlines;
 use crate::net::sink::EventSink;
+use crate::net::wording::{closing_msg, said_msg};
 
 /// How long `Finish` waits for outstanding acknowledgements.
 pub(super) const FINISH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -125,9 +127,9 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
     async fn hello(&mut self) -> std::io::Result<()> {
         let dialect = self.conn.dialect();
         if dialect == Dialect::Plain {
-            self.sink.emit(NetEvent::Notice(format!(
-                "{} does not speak tlschat/1: plain text mode, lines go as they are and delivery cannot be confirmed",
-                self.target
+            self.sink.emit(NetEvent::Notice(msg!(
+                "net-plain-text-mode",
+                target = self.target
             )));
             return Ok(());
         }
@@ -158,18 +160,14 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
         let frame = match read {
             Ok(Some(Ok(frame))) => frame,
             Ok(Some(Err(e))) => {
-                self.sink.emit(NetEvent::Notice(format!(
-                    "ignored a line from the host: {}",
-                    e.message
-                )));
+                self.sink
+                    .emit(NetEvent::Notice(msg!("net-ignored-line", why = e.message)));
                 return None;
             }
             Ok(None) => {
                 return Some(match self.conn.dialect() {
-                    Dialect::Plain => End::ByPeer(format!("{} closed the connection", self.target)),
-                    Dialect::Json => {
-                        End::Dropped("the host closed the connection without a word".into())
-                    }
+                    Dialect::Plain => End::ByPeer(msg!("net-end-closed", target = self.target)),
+                    Dialect::Json => End::Dropped(msg!("net-end-closed-silently")),
                 });
             }
             Err(e) => return Some(self.lost(&e)),
@@ -264,9 +262,9 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
                 sink.emit(NetEvent::Renamed { id, old, new });
             }
             ServerFrame::Error { code, message, id } => self.on_error(code, message, id)?,
-            ServerFrame::Notice { text } => sink.emit(NetEvent::Notice(text)),
+            ServerFrame::Notice { text } => sink.emit(NetEvent::Notice(said_msg(text))),
             ServerFrame::Waiting { text } => sink.emit(NetEvent::Waiting { text }),
-            ServerFrame::Closing { reason } => return Err(End::ByPeer(reason)),
+            ServerFrame::Closing { reason } => return Err(End::ByPeer(closing_msg(reason))),
             ServerFrame::PlainLine { nick, text } => {
                 let nick = nick.unwrap_or_else(|| self.target.to_string());
                 self.plain_message(nick, text, false);
@@ -286,11 +284,11 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
         match code {
             // Another connection of this session is in the room now:
             // coming back would only take its place in turn.
-            ErrorCode::Replaced => Err(End::ByPeer(format!("the host says: {message}"))),
+            ErrorCode::Replaced => Err(End::ByPeer(msg!("net-host-says", message = message))),
             // The door stayed shut, or the host put us out: coming back
             // by ourselves would only be refused (or unwelcome).
-            ErrorCode::NotAdmitted => Err(End::Refused(message)),
-            ErrorCode::Removed => Err(End::Removed(message)),
+            ErrorCode::NotAdmitted => Err(End::Refused(said_msg(message))),
+            ErrorCode::Removed => Err(End::Removed(said_msg(message))),
             _ => {
                 self.refused(id, &message);
                 Ok(())
@@ -311,7 +309,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             }
             Some(SessionCommand::Finish) => {
                 if self.conn.dialect() == Dialect::Plain {
-                    return Some(End::ByUser("you left".into()));
+                    return Some(End::ByUser(msg!("net-end-left")));
                 }
                 let deadline = tokio::time::Instant::now() + FINISH_TIMEOUT;
                 self.carry.finishing.get_or_insert(deadline);
@@ -338,16 +336,17 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             return None;
         };
         let refused = if line.split(|b| *b == b'\n').any(|l| l.len() > MAX_LINE) {
-            Some(format!(
-                "the message is too long ({} bytes encoded; the limit is {MAX_LINE})",
-                line.len() - 1
+            Some(msg!(
+                "net-unsent-too-long",
+                bytes = line.len() - 1,
+                max = MAX_LINE
             ))
         } else if dialect == Dialect::Json {
             // The host refuses what could not reach every member; say so
             // at once rather than after a round trip.
             check_message(&sanitize_str(&text, Newlines::Keep))
                 .err()
-                .map(|e| e.message)
+                .map(|e| said_msg(e.message))
         } else {
             None
         };
@@ -368,7 +367,7 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             if dialect == Dialect::Plain {
                 self.sink.emit(NetEvent::NotDelivered {
                     id,
-                    reason: format!("the connection was lost: {e}"),
+                    reason: msg!("net-unsent-lost", error = e.to_string()),
                 });
             }
             return Some(self.lost(&e));
@@ -382,7 +381,11 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
 
     /// The connection failed: worth another.
     fn lost(&self, e: &dyn std::fmt::Display) -> End {
-        End::Dropped(format!("the connection to {} was lost: {e}", self.target))
+        End::Dropped(msg!(
+            "net-end-lost",
+            target = self.target,
+            error = e.to_string()
+        ))
     }
 
     /// We are member `you` of `room` as `nick`, the room at `seq`.
@@ -461,12 +464,12 @@ impl<'a, T: AsyncRead + AsyncWrite> Chat<'a, T> {
             Some(id) if self.carry.pending.remove(&id).is_some() => {
                 self.sink.emit(NetEvent::NotDelivered {
                     id,
-                    reason: format!("the host refused it: {message}"),
+                    reason: msg!("net-unsent-refused", message = message),
                 });
             }
             _ => self
                 .sink
-                .emit(NetEvent::Notice(format!("the host says: {message}"))),
+                .emit(NetEvent::Notice(msg!("net-host-says", message = message))),
         }
     }
 
@@ -626,7 +629,7 @@ mod tests {
         let line = "you are banned from this room";
         let shut = FrameError::new(ErrorCode::NotAdmitted, line).frame();
         let (end, _, events) = ended(Dialect::Json, &[(1, "hi")], &[shut], false, Vec::new()).await;
-        assert_eq!(end, End::Refused(line.into()));
+        assert_eq!(end, End::Refused(said_msg(line)));
         assert_eq!(end.kind(), crate::net::DisconnectKind::Refused);
         assert!(
             !end.retry(),
@@ -636,7 +639,7 @@ mod tests {
         let line = "you were removed by the host (spam)";
         let out = FrameError::new(ErrorCode::Removed, line).frame();
         let (end, ..) = ended(Dialect::Json, &[], &[out], false, Vec::new()).await;
-        assert_eq!(end, End::Removed(line.into()));
+        assert_eq!(end, End::Removed(said_msg(line)));
         assert_eq!(end.kind(), crate::net::DisconnectKind::Removed);
         assert!(
             !end.retry(),
@@ -665,9 +668,12 @@ mod tests {
             [
                 NetEvent::NotDelivered {
                     id: 1,
-                    reason: "the host refused it: you are muted: you can read but not speak".into()
+                    reason: msg!(
+                        "net-unsent-refused",
+                        message = "you are muted: you can read but not speak"
+                    )
                 },
-                NetEvent::Notice("still here".into()),
+                NetEvent::Notice(said_msg("still here")),
             ]
         );
     }
@@ -678,29 +684,44 @@ mod tests {
         let (end, ..) = ended(Dialect::Json, &[], &[replaced], false, Vec::new()).await;
         assert_eq!(
             end,
-            End::ByPeer("the host says: another one took its place".into())
+            End::ByPeer(msg!(
+                "net-host-says",
+                message = "another one took its place"
+            ))
         );
         assert!(!end.retry(), "a replaced session does not come back");
         let closing = ServerFrame::Closing {
             reason: "the host closed the room".into(),
         };
         let (end, ..) = ended(Dialect::Json, &[], &[closing], false, Vec::new()).await;
-        assert_eq!(end, End::ByPeer("the host closed the room".into()));
+        assert_eq!(end, End::ByPeer(msg!("net-end-host-closed")));
+        assert_eq!(
+            end.reason().text_in(crate::i18n::Lang::En),
+            "the host closed the room"
+        );
         assert!(!end.retry());
         let (end, ..) = ended(Dialect::Json, &[], &[], true, Vec::new()).await;
-        assert_eq!(
-            end,
-            End::Dropped("the host closed the connection without a word".into())
-        );
+        assert_eq!(end, End::Dropped(msg!("net-end-closed-silently")));
         assert!(end.retry(), "a tlschat/1 room that drops is tried again");
         let (end, _, events) = ended(Dialect::Plain, &[], &[], true, Vec::new()).await;
-        assert_eq!(end, End::ByPeer("h:1 closed the connection".into()));
+        assert_eq!(end, End::ByPeer(msg!("net-end-closed", target = "h:1")));
+        assert_eq!(
+            end.reason().text_in(crate::i18n::Lang::En),
+            "h:1 closed the connection"
+        );
         assert_eq!(
             events,
-            [NetEvent::Notice(
-                "h:1 does not speak tlschat/1: plain text mode, lines go as they are and delivery cannot be confirmed"
-                    .into()
-            )]
+            [NetEvent::Notice(msg!(
+                "net-plain-text-mode",
+                target = "h:1"
+            ))]
+        );
+        let NetEvent::Notice(said) = &events[0] else {
+            unreachable!()
+        };
+        assert_eq!(
+            said.text_in(crate::i18n::Lang::En),
+            "h:1 does not speak tlschat/1: plain text mode, lines go as they are and delivery cannot be confirmed"
         );
         let (end, wrote, _) = ended(
             Dialect::Plain,
@@ -710,7 +731,7 @@ mod tests {
             vec![SessionCommand::Finish],
         )
         .await;
-        assert_eq!(end, End::ByUser("you left".into()));
+        assert_eq!(end, End::ByUser(msg!("net-end-left")));
         assert_eq!(wrote, "", "a plain-text room gets no hello");
     }
 
@@ -737,9 +758,9 @@ mod tests {
             [
                 NetEvent::NotDelivered {
                     id: 7,
-                    reason: "the host refused it: too long".into()
+                    reason: msg!("net-unsent-refused", message = "too long")
                 },
-                NetEvent::Notice("the host says: what?".into()),
+                NetEvent::Notice(msg!("net-host-says", message = "what?")),
             ]
         );
     }
@@ -811,7 +832,7 @@ mod tests {
         );
         let end = chat.run(&mut inbox).await;
         assert!(answer.await.unwrap().contains(r#""type":"hello""#));
-        assert_eq!(end, End::Refused(line.into()), "not 'you left'");
+        assert_eq!(end, End::Refused(said_msg(line)), "not 'you left'");
     }
 
     #[test]

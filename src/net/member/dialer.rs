@@ -24,6 +24,8 @@ use tokio_rustls::client::TlsStream;
 use super::end::End;
 use super::info::{Facts, Negotiated, connection_info};
 use super::{LOG, SetupError};
+use crate::i18n::Msg;
+use crate::msg;
 use crate::net::certinfo::CertInfo;
 use crate::net::command::JoinConfig;
 use crate::net::event::{ConnectionInfo, Untrusted};
@@ -34,6 +36,7 @@ use crate::net::recorder::Recorder;
 use crate::net::resume::CurrentVerifier;
 use crate::net::trust::{Decision, MemberVerifier, Outcome, TrustBasis, root_store};
 use crate::net::wire::live::Wake;
+use crate::net::wording::said_msg;
 use crate::net::{ALPN, HANDSHAKE_TIMEOUT};
 
 /// How long connecting (resolving included) may take.
@@ -95,7 +98,7 @@ struct Trusted {
     /// An entry to write to the known hosts.
     store: Option<PinEntry>,
     /// Something the user should be told.
-    notice: Option<String>,
+    notice: Option<crate::i18n::Msg>,
 }
 
 /// An established, trusted connection, and what to do about it.
@@ -109,7 +112,7 @@ pub(super) struct Connected {
     /// An entry to write to the known hosts (a new exception, a renewal).
     pub store: Option<PinEntry>,
     /// Something the user should be told about the trust decision.
-    pub notice: Option<String>,
+    pub notice: Option<crate::i18n::Msg>,
 }
 
 /// Dials the host, one connection per attempt, with one TLS configuration
@@ -226,11 +229,15 @@ impl Dialer {
         let verifier = self.verifier()?;
         let tcp = tokio::select! {
             tcp = connect_tcp(&self.config.host, self.config.port, &self.target) => tcp?,
-            () = cancel => return Err(End::ByUser("you cancelled the connection".into())),
+            () = cancel => return Err(End::ByUser(msg!("net-end-cancelled"))),
         };
-        let peer_addr = tcp
-            .peer_addr()
-            .map_err(|e| End::Dropped(format!("cannot connect to {}: {e}", self.target)))?;
+        let peer_addr = tcp.peer_addr().map_err(|e| {
+            End::Dropped(msg!(
+                "net-end-cannot-connect",
+                target = self.target.as_str(),
+                error = e.to_string()
+            ))
+        })?;
         self.resolver.asked.store(false, Ordering::Relaxed);
         let started = Instant::now();
         let mut tls = self.handshake(tcp, &verifier).await?;
@@ -298,7 +305,7 @@ impl Dialer {
             return Ok(first);
         }
         let known = known(self.config.config_dir.as_deref(), &self.target)
-            .map_err(|e| End::Fatal(e.to_string()))?;
+            .map_err(|e| End::Fatal(said_msg(e.to_string())))?;
         let verifier = Arc::new(MemberVerifier::new(
             self.roots.clone(),
             self.provider.clone(),
@@ -332,12 +339,12 @@ impl Dialer {
                         },
                     chain,
                 }) => {
-                    let reason = format!(
-                        "the certificate of {} is not trusted: {}",
-                        self.target,
-                        problem.explain()
+                    let reason = msg!(
+                        "net-end-untrusted",
+                        target = self.target.as_str(),
+                        problem = problem.reason()
                     );
-                    tracing::info!(target: LOG, "{reason}");
+                    tracing::info!(target: LOG, "{}", reason.text_in(crate::i18n::Lang::En));
                     let refusal = Box::new(Untrusted {
                         target: self.target.clone(),
                         problem,
@@ -349,10 +356,10 @@ impl Dialer {
                 }
                 _ => End::Dropped(handshake_error(&self.target, &e)),
             }),
-            Err(_) => Err(End::Dropped(format!(
-                "the TLS handshake with {} did not finish within {} s",
-                self.target,
-                HANDSHAKE_TIMEOUT.as_secs()
+            Err(_) => Err(End::Dropped(msg!(
+                "net-end-handshake-timeout",
+                target = self.target.as_str(),
+                seconds = HANDSHAKE_TIMEOUT.as_secs()
             ))),
         }
     }
@@ -391,9 +398,9 @@ impl Dialer {
                 store: None,
                 notice: None,
             }),
-            _ => Err(End::Fatal(
-                "the TLS library finished a handshake that was not verified".into(),
-            )),
+            _ => Err(End::Fatal(said_msg(
+                "the TLS library finished a handshake that was not verified",
+            ))),
         }
     }
 }
@@ -411,11 +418,11 @@ async fn connect_tcp(host: &str, port: u16, target: &str) -> Result<TcpStream, E
     let addrs: Vec<_> =
         tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::lookup_host((host, port)))
             .await
-            .map_err(|_| End::Dropped(format!("cannot resolve {host}: the lookup timed out")))?
-            .map_err(|e| End::Dropped(format!("cannot resolve {host}: {e}")))?
+            .map_err(|_| End::Dropped(msg!("net-end-resolve-timeout", host = host)))?
+            .map_err(|e| End::Dropped(msg!("net-end-resolve", host = host, error = e.to_string())))?
             .collect();
     if addrs.is_empty() {
-        return Err(End::Dropped(format!("cannot resolve {host}: no addresses")));
+        return Err(End::Dropped(msg!("net-end-resolve-none", host = host)));
     }
     let mut last = None;
     for addr in addrs {
@@ -431,47 +438,58 @@ async fn connect_tcp(host: &str, port: u16, target: &str) -> Result<TcpStream, E
     }
     let reason = match last {
         Some(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-            format!("cannot connect to {target}: connection refused (is a host running there?)")
+            msg!("net-end-refused", target = target)
         }
-        Some(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-            format!(
-                "cannot connect to {target}: no answer within {} s",
-                CONNECT_TIMEOUT.as_secs()
-            )
-        }
-        Some(e) => format!("cannot connect to {target}: {e}"),
-        None => format!("cannot connect to {target}"),
+        Some(e) if e.kind() == std::io::ErrorKind::TimedOut => msg!(
+            "net-end-no-answer",
+            target = target,
+            seconds = CONNECT_TIMEOUT.as_secs()
+        ),
+        Some(e) => msg!(
+            "net-end-cannot-connect",
+            target = target,
+            error = e.to_string()
+        ),
+        None => msg!("net-end-cannot-connect-at-all", target = target),
     };
     Err(End::Dropped(reason))
 }
 
 /// One line for a failed handshake, from the rustls error inside `e`.
-fn handshake_error(target: &str, e: &std::io::Error) -> String {
+fn handshake_error(target: &str, e: &std::io::Error) -> Msg {
     let tls = e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>());
     match tls {
-        Some(rustls::Error::InvalidMessage(_)) => {
-            format!("{target} does not speak TLS (its answer is not a TLS handshake)")
-        }
+        Some(rustls::Error::InvalidMessage(_)) => msg!("net-end-not-tls", target = target),
         Some(rustls::Error::AlertReceived(
             alert @ (rustls::AlertDescription::HandshakeFailure
             | rustls::AlertDescription::ProtocolVersion),
-        )) => {
-            format!(
-                "the TLS handshake with {target} failed: the host sent the alert {alert:?} (no TLS version, cipher suite or key-exchange group in common? compare --tls-version and --groups)"
-            )
-        }
-        Some(rustls::Error::AlertReceived(alert)) => {
-            format!("the TLS handshake with {target} failed: the host sent the alert {alert:?}")
-        }
-        Some(rustls::Error::PeerIncompatible(why)) => {
-            format!(
-                "the TLS handshake with {target} failed: the host has nothing in common with what we offered ({why:?}; compare --tls-version and --groups)"
-            )
-        }
-        Some(other) => format!("the TLS handshake with {target} failed: {other}"),
+        )) => msg!(
+            "net-end-alert-nothing-in-common",
+            target = target,
+            alert = format!("{alert:?}")
+        ),
+        Some(rustls::Error::AlertReceived(alert)) => msg!(
+            "net-end-alert",
+            target = target,
+            alert = format!("{alert:?}")
+        ),
+        Some(rustls::Error::PeerIncompatible(why)) => msg!(
+            "net-end-incompatible",
+            target = target,
+            why = format!("{why:?}")
+        ),
+        Some(other) => msg!(
+            "net-end-handshake-failed",
+            target = target,
+            error = other.to_string()
+        ),
         None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            format!("{target} closed the connection during the TLS handshake (is it a TLS server?)")
+            msg!("net-end-closed-in-handshake", target = target)
         }
-        None => format!("the TLS handshake with {target} failed: {e}"),
+        None => msg!(
+            "net-end-handshake-failed",
+            target = target,
+            error = e.to_string()
+        ),
     }
 }

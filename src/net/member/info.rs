@@ -17,6 +17,7 @@ use crate::net::protocol::Dialect;
 use crate::net::tlsopts::TlsVersion;
 use crate::net::trust::TrustBasis;
 use crate::net::wire::Handshake;
+use crate::net::wording::said_msg;
 
 /// What rustls negotiated, read off a connection once its handshake is done.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,13 +85,15 @@ pub(super) struct Facts {
 pub(super) fn connection_info(facts: Facts) -> Result<ConnectionInfo, End> {
     let n = facts.negotiated;
     let Some(protocol) = n.version.and_then(|v| TlsVersion::try_from(v).ok()) else {
-        return Err(End::Fatal(format!(
+        return Err(End::Fatal(said_msg(format!(
             "the TLS library negotiated a version this program does not know: {:?}",
             n.version
-        )));
+        ))));
     };
     let cipher_suite = n.suite.ok_or_else(|| {
-        End::Fatal("the TLS library finished a handshake without a cipher suite".into())
+        End::Fatal(said_msg(
+            "the TLS library finished a handshake without a cipher suite",
+        ))
     })?;
     let handshake_kind = match n.kind {
         Some(rustls::HandshakeKind::Resumed) => HandshakeKind::Resumed,
@@ -212,10 +215,9 @@ mod tests {
         let end = connection_info(f).unwrap_err();
         assert_eq!(
             end,
-            End::Fatal(
+            End::Fatal(said_msg(
                 "the TLS library negotiated a version this program does not know: Some(TLSv1_1)"
-                    .into()
-            )
+            ))
         );
         assert!(!end.retry());
     }

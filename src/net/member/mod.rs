@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::msg;
 use crate::net::command::{CommandError, JoinConfig, SessionCommand};
 use crate::net::event::{DisconnectKind, NetEvent};
 use crate::net::keylog::{KeyLogFile, KeylogError};
@@ -30,6 +31,7 @@ use crate::net::pins::{PinEntry, PinError, PinStore};
 use crate::net::protocol::Connection;
 use crate::net::sink::{EventSink, ended};
 use crate::net::tlsopts::TlsOptionsError;
+use crate::net::wording::said_msg;
 use carry::{Carry, NoRandom};
 use chat::{Chat, FINISH_TIMEOUT};
 use dialer::{Connected, Dialer};
@@ -91,7 +93,7 @@ pub(crate) async fn run(
 ) {
     let mut member = match Member::new(&config, &sink, commands).await {
         Ok(member) => member,
-        Err(e) => return ended(&sink, DisconnectKind::Error, e.to_string()),
+        Err(e) => return ended(&sink, DisconnectKind::Error, said_msg(e.to_string())),
     };
     let end = member.stay().await;
     member.finish(&end);
@@ -159,9 +161,9 @@ impl<'a> Member<'a> {
             attempt = if self.carry.welcomed { 1 } else { attempt + 1 };
             self.carry.welcomed = false;
             let delay = backoff(attempt);
-            tracing::info!(target: LOG, attempt, ?delay, "connection lost: {}", end.reason());
+            tracing::info!(target: LOG, attempt, ?delay, "connection lost: {}", end.reason().text_in(crate::i18n::Lang::En));
             self.sink.emit(NetEvent::Reconnecting {
-                reason: end.reason().to_string(),
+                reason: end.reason().clone(),
                 in_ms: u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
                 attempt,
             });
@@ -193,8 +195,8 @@ impl<'a> Member<'a> {
         if let Some(entry) = store {
             self.remember(entry).await;
         }
-        if let Some(text) = notice {
-            self.sink.emit(NetEvent::Notice(text));
+        if let Some(said) = notice {
+            self.sink.emit(NetEvent::Notice(said));
         }
         let conn = Connection::new(tls, dialect, 8 * 1024);
         Chat::new(conn, self.sink, &self.target, &mut self.carry)
@@ -214,8 +216,9 @@ impl<'a> Member<'a> {
             Ok(Err(e)) => e.to_string(),
             Err(e) => e.to_string(),
         };
-        self.sink.emit(NetEvent::Notice(format!(
-            "could not update the known hosts: {error}"
+        self.sink.emit(NetEvent::Notice(msg!(
+            "net-known-hosts-not-updated",
+            error = error
         )));
     }
 
@@ -234,14 +237,13 @@ impl<'a> Member<'a> {
                 command = self.inbox.recv() => match command {
                     Some(SessionCommand::Send { id, text }) => {
                         if let Err(e) = self.carry.hold(id, &text) {
-                            let reason = e.to_string();
+                            let reason = said_msg(e.to_string());
                             self.sink.emit(NetEvent::NotDelivered { id, reason });
                         }
                     }
                     Some(SessionCommand::Nick(nick)) => {
-                        self.sink.emit(NetEvent::Notice(format!(
-                            "you will ask to be {nick} when the connection is back"
-                        )));
+                        self.sink
+                            .emit(NetEvent::Notice(msg!("net-nick-later", nick = nick.as_str())));
                         self.carry.nick = nick;
                     }
                     Some(SessionCommand::ReconnectNow) => return None,
@@ -264,11 +266,11 @@ impl<'a> Member<'a> {
     fn finish(mut self, end: &End) {
         let why = match end.kind() {
             DisconnectKind::ByUser if self.carry.finishing.is_some() => {
-                "the host did not acknowledge it in time".to_string()
+                msg!("net-unsent-not-in-time")
             }
-            DisconnectKind::ByUser => "you left before the host acknowledged it".to_string(),
-            DisconnectKind::ByPeer => "the room closed before it was delivered".to_string(),
-            _ => format!("it was not acknowledged: {}", end.reason()),
+            DisconnectKind::ByUser => msg!("net-unsent-you-left"),
+            DisconnectKind::ByPeer => msg!("net-unsent-room-closed"),
+            _ => msg!("net-unsent-not-acknowledged", why = end.reason().clone()),
         };
         for id in std::mem::take(&mut self.carry.pending).into_keys() {
             self.sink.emit(NetEvent::NotDelivered {
@@ -276,7 +278,7 @@ impl<'a> Member<'a> {
                 reason: why.clone(),
             });
         }
-        ended(self.sink, end.kind(), end.reason());
+        ended(self.sink, end.kind(), end.reason().clone());
     }
 }
 
@@ -330,12 +332,12 @@ mod tests {
             ),
             (End::left(), true, "the host did not acknowledge it in time"),
             (
-                End::ByPeer("the host closed the room".into()),
+                End::ByPeer(said_msg("the host closed the room")),
                 false,
                 "the room closed before it was delivered",
             ),
             (
-                End::Dropped("lost".into()),
+                End::Dropped(said_msg("lost")),
                 false,
                 "it was not acknowledged: lost",
             ),
@@ -349,15 +351,19 @@ mod tests {
             }
             member.finish(&end);
             let events: Vec<NetEvent> = events.try_iter().map(|e| e.event).collect();
+            let NetEvent::NotDelivered { reason, .. } = &events[1] else {
+                panic!("{events:?}");
+            };
+            assert_eq!(reason.text_in(crate::i18n::Lang::En), why);
             assert_eq!(
                 events[1..],
                 [
                     NetEvent::NotDelivered {
                         id: 3,
-                        reason: why.into()
+                        reason: reason.clone()
                     },
                     NetEvent::Disconnected {
-                        reason: end.reason().into(),
+                        reason: end.reason().clone(),
                         kind: end.kind()
                     }
                 ],
@@ -400,16 +406,16 @@ mod tests {
         about(Duration::from_secs(5) + FINISH_TIMEOUT);
         assert_eq!(member.carry.nick, "bo");
         assert_eq!(member.carry.pending.get(&1).map(String::as_str), Some("hi"));
-        let notices: Vec<NetEvent> = events
+        let notices: Vec<String> = events
             .try_iter()
-            .map(|e| e.event)
-            .filter(|e| matches!(e, NetEvent::Notice(_)))
+            .filter_map(|e| match e.event {
+                NetEvent::Notice(said) => Some(said.text_in(crate::i18n::Lang::En)),
+                _ => None,
+            })
             .collect();
         assert_eq!(
             notices,
-            [NetEvent::Notice(
-                "you will ask to be bo when the connection is back".into()
-            )]
+            ["you will ask to be bo when the connection is back"]
         );
         tx.send(SessionCommand::Disconnect).unwrap();
         assert_eq!(

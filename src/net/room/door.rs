@@ -5,6 +5,7 @@
 //! change stored with the history, and the door's state shown to the host
 //! after each one.
 
+use crate::msg;
 use crate::net::command::DoorCommand;
 use crate::net::event::{BanView, DoorView, InvitationView, NetEvent};
 use crate::net::store::DoorChange;
@@ -21,7 +22,7 @@ impl RoomState {
                 self.restore_entry(&state);
                 self.restore_moderation(&state);
             }
-            Err(e) => self.tell_host(&format!("the room's door could not be read back: {e}")),
+            Err(e) => self.tell_host(msg!("net-door-unreadable", error = e.to_string())),
         }
     }
 
@@ -47,7 +48,7 @@ impl RoomState {
         match self.store.record(changes) {
             Ok(()) => true,
             Err(e) => {
-                self.tell_host(&format!("a change to the room's door was not stored: {e}"));
+                self.tell_host(msg!("net-door-not-stored", error = e.to_string()));
                 false
             }
         }

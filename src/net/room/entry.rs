@@ -20,6 +20,8 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use crate::i18n::Msg;
+use crate::msg;
 use crate::net::command::DoorCommand;
 use crate::net::door::{
     self, Caller, Decision, HistoryVisibility, MAX_KNOCKING, MAX_KNOCKING_PER_ADDRESS, Refusal,
@@ -319,7 +321,7 @@ impl RoomState {
                 if self.door.revoke(id) {
                     self.record_door(&[DoorChange::Revoked { id }]);
                 } else {
-                    self.answer_host(format!("there is no invitation {id} to revoke"));
+                    self.answer_host(msg!("net-no-invitation", id = id));
                 }
             }
             DoorCommand::Admit(id) => self.let_in(id),
@@ -327,31 +329,31 @@ impl RoomState {
                 Some(k) => {
                     let _ = k.reply.send(Entry::Refused(Refusal::Refused));
                 }
-                None => self.answer_host(format!("nobody is waiting at the door as {id}")),
+                None => self.answer_host(msg!("net-nobody-waiting", id = id)),
             },
             _ => {}
         }
     }
 
     /// Tells the host (only) one line.
-    fn answer_host(&self, text: String) {
-        self.events.emit(NetEvent::Notice(text));
+    fn answer_host(&self, said: Msg) {
+        self.events.emit(NetEvent::Notice(said));
     }
 
     /// Lets lobby member `id` in, as if it had been invited.
     fn let_in(&mut self, id: u64) {
         let Some(k) = self.entry.lobby.remove(&id) else {
-            self.answer_host(format!("nobody is waiting at the door as {id}"));
+            self.answer_host(msg!("net-nobody-waiting", id = id));
             return;
         };
         if k.reply.is_closed() {
-            self.answer_host(format!("{id} stopped waiting at the door"));
+            self.answer_host(msg!("net-stopped-waiting", id = id));
             return;
         }
         // Banned while it waited (another connection of its key was).
         if self.door.is_banned(&caller(&k.arrival)) {
             let _ = k.reply.send(Entry::Refused(Refusal::Banned));
-            self.answer_host(format!("{id} is banned: not let in"));
+            self.answer_host(msg!("net-knock-banned", id = id));
             return;
         }
         let remember = self.door.let_in(k.arrival.key());
@@ -379,13 +381,13 @@ impl RoomState {
     /// revoked); its links go to the host.
     fn make_invitation(&mut self, uses: Option<u32>, hours: Option<u32>) {
         if uses == Some(0) || hours == Some(0) {
-            self.answer_host("an invitation needs at least one use and one hour".into());
+            self.answer_host(msg!("net-invitation-too-small"));
             return;
         }
         let code = match door::new_code() {
             Ok(code) => code,
             Err(e) => {
-                self.answer_host(format!("cannot make an invitation: {e}"));
+                self.answer_host(msg!("net-invitation-failed", error = e.to_string()));
                 return;
             }
         };
@@ -544,7 +546,7 @@ mod tests {
 
     fn notice(heard: &Heard) -> String {
         next(heard, |e| match e {
-            NetEvent::Notice(n) => Some(n),
+            NetEvent::Notice(n) => Some(n.text_in(crate::i18n::Lang::En)),
             _ => None,
         })
     }

@@ -17,6 +17,8 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use crate::i18n::Msg;
+use crate::msg;
 use crate::net::command::DoorCommand;
 use crate::net::door::BanTarget;
 use crate::net::event::{MutedView, NetEvent};
@@ -93,6 +95,16 @@ enum NoMember {
     Host,
 }
 
+impl NoMember {
+    /// The error as a message, for the host's window or terminal.
+    fn msg(&self) -> Msg {
+        match self {
+            Self::Unknown(nick) => msg!("net-no-member", nick = nick),
+            Self::Host => msg!("net-host-cannot-remove-itself"),
+        }
+    }
+}
+
 /// How the host puts a member out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Removal {
@@ -104,7 +116,7 @@ enum Removal {
 
 impl Removal {
     /// What the member is told, and what the room is told about `nick`.
-    fn words(self, nick: &str, reason: &str) -> (String, String) {
+    fn words(self, nick: &str, reason: &str) -> (String, Msg) {
         let why = if reason.is_empty() {
             String::new()
         } else {
@@ -113,11 +125,19 @@ impl Removal {
         match self {
             Self::Kick => (
                 format!("you were removed by the host{why}"),
-                format!("{nick} was removed by the host{why}"),
+                if reason.is_empty() {
+                    msg!("net-removed", nick = nick)
+                } else {
+                    msg!("net-removed-why", nick = nick, why = reason)
+                },
             ),
             Self::Ban => (
                 format!("you were banned from this room by the host{why}"),
-                format!("{nick} was banned by the host{why}"),
+                if reason.is_empty() {
+                    msg!("net-banned", nick = nick)
+                } else {
+                    msg!("net-banned-why", nick = nick, why = reason)
+                },
             ),
         }
     }
@@ -220,16 +240,16 @@ impl RoomState {
     fn put_out(&mut self, nick: &str, reason: &str, how: Removal) {
         let id = match self.member_named(nick) {
             Ok(id) => id,
-            Err(why) => return self.events.emit(NetEvent::Notice(why.to_string())),
+            Err(why) => return self.events.emit(NetEvent::Notice(why.msg())),
         };
         let reason = reason_text(reason);
         let mut out = vec![id];
         if how == Removal::Ban {
             let name = self.members.get(&id).map(|m| m.nick.clone());
             let (Some(target), Some(name)) = (self.target_of(id), name) else {
-                return self.events.emit(NetEvent::Notice(format!(
-                    "{} cannot be banned: neither its key nor its address is known",
-                    reason_text(nick)
+                return self.events.emit(NetEvent::Notice(msg!(
+                    "net-cannot-ban",
+                    nick = reason_text(nick)
                 )));
             };
             let ban_id = self.door.ban(target, &name, &reason);
@@ -264,7 +284,7 @@ impl RoomState {
         let Some(ban) = self.door.unban(id) else {
             return self
                 .events
-                .emit(NetEvent::Notice(format!("there is no ban {id}")));
+                .emit(NetEvent::Notice(msg!("net-no-ban", id = id)));
         };
         // The host sees it go from the door it is shown next.
         tracing::debug!(id, nick = ban.nick, "ban lifted");
@@ -275,15 +295,15 @@ impl RoomState {
     fn mute(&mut self, nick: &str) {
         let id = match self.member_named(nick) {
             Ok(id) => id,
-            Err(why) => return self.events.emit(NetEvent::Notice(why.to_string())),
+            Err(why) => return self.events.emit(NetEvent::Notice(why.msg())),
         };
         let (Some(target), Some(name)) = (
             self.target_of(id),
             self.members.get(&id).map(|m| m.nick.clone()),
         ) else {
-            return self.events.emit(NetEvent::Notice(format!(
-                "{} cannot be muted: neither its key nor its address is known",
-                reason_text(nick)
+            return self.events.emit(NetEvent::Notice(msg!(
+                "net-cannot-mute",
+                nick = reason_text(nick)
             )));
         };
         // The host sees the mute in the door it is shown next; the member
@@ -302,9 +322,9 @@ impl RoomState {
             Err(_) => self.mutes.named(nick),
         };
         let Some(target) = target.filter(|t| self.mutes.contains(t)) else {
-            return self.events.emit(NetEvent::Notice(format!(
-                "{} is not muted",
-                reason_text(nick)
+            return self.events.emit(NetEvent::Notice(msg!(
+                "net-not-muted",
+                nick = reason_text(nick)
             )));
         };
         self.mutes.remove(&target);
@@ -463,7 +483,7 @@ mod tests {
     fn notices(seen: &[NetEvent]) -> Vec<String> {
         seen.iter()
             .filter_map(|e| match e {
-                NetEvent::Notice(n) => Some(n.clone()),
+                NetEvent::Notice(n) => Some(n.text_in(crate::i18n::Lang::En)),
                 _ => None,
             })
             .collect()
@@ -486,6 +506,7 @@ mod tests {
         let long = reason_text(&"é".repeat(1000));
         assert!(long.len() <= MAX_REASON_BYTES && long.len() > MAX_REASON_BYTES - 2);
         let (member, room) = Removal::Kick.words("ana", "");
+        let room = room.text_in(crate::i18n::Lang::En);
         assert_eq!(
             (member.as_str(), room.as_str()),
             (

@@ -1102,3 +1102,9 @@ pub fn test_name(module: &str, name: &str) -> String {
         format!("{module}::{name}")
     }
 }
+
+/// A notice (or any message the net layer made) in English, as the tests
+/// read it whatever the locale they run in.
+pub fn english(said: &tlschat::i18n::Msg) -> String {
+    said.text_in(tlschat::i18n::Lang::En)
+}
