@@ -4,7 +4,10 @@
 //! over once the handshake is done; from then on the wrapper is a
 //! pass-through (one branch per read or write, nothing copied), unless it
 //! is told to [`Recorder::follow`] the connection: then every later byte
-//! is handed, as it passes, to a [`Follow`] (which keeps what it keeps).
+//! is handed, as it passes, to a [`Follow`] (which keeps what it keeps),
+//! for as long as whoever shows it holds it: the recorder holds it only
+//! weakly, so a host with thousands of members recorded follows only those
+//! its window still shows, and a follower nobody holds costs nothing.
 
 use std::io::IoSlice;
 use std::pin::Pin;
@@ -82,8 +85,9 @@ pub struct Recorder<S> {
 struct Recording {
     /// The handshake's bytes; `None` once handed over.
     tape: Option<Tape>,
-    /// Who is told every byte after the handshake.
-    follow: Option<std::sync::Arc<dyn Follow>>,
+    /// Who is told every byte after the handshake, while someone else
+    /// holds it.
+    follow: Option<std::sync::Weak<dyn Follow>>,
     started: Instant,
 }
 
@@ -101,7 +105,11 @@ impl Recording {
         match (&mut self.tape, &self.follow) {
             (Some(tape), _) if sent => tape.sent.add(data, now),
             (Some(tape), _) => tape.received.add(data, now),
-            (None, Some(follow)) => follow.bytes(sent, data, now),
+            (None, Some(follow)) => match follow.upgrade() {
+                Some(follow) => follow.bytes(sent, data, now),
+                // Nobody shows it any more: let it go for good.
+                None => self.follow = None,
+            },
             (None, None) => {}
         }
     }
@@ -131,11 +139,13 @@ impl<S> Recorder<S> {
     }
 
     /// After [`Recorder::finish`]: tells `follow` every byte that passes
-    /// from now on, timed from when the recording began. Does nothing on
-    /// a recorder that never recorded.
-    pub fn follow(&mut self, follow: std::sync::Arc<dyn Follow>) {
+    /// from now on, timed from when the recording began, as long as
+    /// someone else holds it (the recorder keeps only a weak handle, and
+    /// lets go at the first byte after the last holder dropped it). Does
+    /// nothing on a recorder that never recorded.
+    pub fn follow(&mut self, follow: &std::sync::Arc<dyn Follow>) {
         if let Some(r) = self.recording.as_mut() {
-            r.follow = Some(follow);
+            r.follow = Some(std::sync::Arc::downgrade(follow));
         }
     }
 
@@ -260,7 +270,8 @@ mod tests {
         r.write_all(b"hs").await.unwrap();
         assert_eq!(r.finish().unwrap().sent.bytes, b"hs");
         let told = std::sync::Arc::new(Told::default());
-        r.follow(told.clone());
+        let follower: std::sync::Arc<dyn Follow> = told.clone();
+        r.follow(&follower);
         assert!(r.is_recording());
         r.write_all(b"out").await.unwrap();
         b.write_all(b"in").await.unwrap();
@@ -274,8 +285,30 @@ mod tests {
         // One that never recorded cannot be made to follow.
         let (c, _d) = tokio::io::duplex(8);
         let mut quiet = Recorder::new(c, false);
-        quiet.follow(told);
+        quiet.follow(&follower);
         assert!(!quiet.is_recording());
+    }
+
+    #[tokio::test]
+    async fn a_follower_nobody_holds_is_let_go() {
+        let (a, mut b) = tokio::io::duplex(1024);
+        let mut r = Recorder::new(a, true);
+        r.write_all(b"hs").await.unwrap();
+        r.finish().unwrap();
+        let told = std::sync::Arc::new(Told::default());
+        let follower: std::sync::Arc<dyn Follow> = told.clone();
+        r.follow(&follower);
+        drop(follower);
+        r.write_all(b"seen").await.unwrap();
+        assert_eq!(told.0.lock().unwrap().len(), 1, "followed while held");
+        let weak = std::sync::Arc::downgrade(&told);
+        drop(told);
+        assert!(weak.upgrade().is_none(), "the recorder does not hold it");
+        r.write_all(b"gone").await.unwrap();
+        assert!(!r.is_recording(), "let go at the next byte");
+        let mut back = [0u8; 10];
+        b.read_exact(&mut back).await.unwrap();
+        assert_eq!(&back, b"hsseengone");
     }
 
     #[test]

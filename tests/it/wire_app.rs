@@ -276,6 +276,34 @@ fn only_the_last_64_are_kept_and_the_100th_is_numbered_right() {
     assert!(live.kept(Direction::ToMember).len() <= KEEP);
 }
 
+/// A host asked to record follows a member's records only while someone
+/// holds what it recorded (its window keeps the last few members, a
+/// headless host none): a host with thousands of members recorded does
+/// not keep 64 records each of every one.
+#[test]
+fn a_host_follows_a_member_only_while_someone_holds_its_records() {
+    let pki = Pki::new();
+    let mut host = host_config(&pki.server(), "host");
+    host.tls.record_handshakes = true;
+    let (mut host, addr) = host_from(host);
+    let (mut member, _info) = connect(join_config(addr, "ana", &pki.ca_pem));
+    let live = host.wait_for("the member's records", |e| match e {
+        NetEvent::MemberHandshake { live, .. } => live.clone(),
+        _ => None,
+    });
+    say(&mut member, 1, "while it is shown");
+    record_with(&live, Direction::ToHost, "while it is shown");
+    let weak = Arc::downgrade(&live);
+    drop(live);
+    host.seen.clear();
+    say(&mut member, 2, "after nobody shows it");
+    host.wait_message("after nobody shows it");
+    assert!(
+        weak.upgrade().is_none(),
+        "nobody shows the member's records: the host keeps none of them"
+    );
+}
+
 #[test]
 fn a_member_not_asked_to_follow_keeps_nothing_after_the_handshake() {
     let pki = Pki::new();

@@ -6,8 +6,11 @@
 //! record is at most 2^14 + 256 bytes, in bytes.
 //!
 //! [`start`] turns a finished recording into a [`Live`] and tells the
-//! recorder to hand it every later byte. Only connections that were asked
-//! to be followed pay for it (a host's members are not, by default).
+//! recorder to hand it every later byte, for as long as someone holds the
+//! [`Live`] (the recorder holds it only weakly). Only connections that
+//! were asked to be followed pay for it (a host's members are not, by
+//! default), and only while they are shown: a host window keeps the last
+//! few members it recorded, a headless host none.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -238,7 +241,8 @@ pub fn start<S>(
             client_side,
             wake,
         });
-        recorder.follow(live.clone());
+        let follower: Arc<dyn crate::net::recorder::Follow> = live.clone();
+        recorder.follow(&follower);
         live
     });
     Some(Recorded { handshake, live })
