@@ -108,6 +108,10 @@ wire-value-hrr-random = HelloRetryRequest (a fixed value)
 wire-value-asks-for = asks for { $group }
 wire-value-fragment = { $count } bytes of a handshake message that goes on in the next record (shown whole there)
 wire-value-fragment-too-long = { $count } bytes of a message continued in another record (too long to put together)
+wire-value-more-messages = { $count ->
+        [one] one more message, not shown one by one
+       *[other] { $count } more messages, not shown one by one
+    }
 wire-value-verify-data = { $count } bytes (an HMAC over the whole handshake so far)
 wire-value-update-requested = update_requested (the other side updates its keys too)
 wire-value-malformed = malformed
@@ -145,6 +149,7 @@ wire-label-signature-scheme = signature scheme
 wire-label-signature = signature
 wire-label-public-key = public key
 wire-label-fragment = fragment
+wire-label-more-messages = more messages
 wire-label-malformed-extension = malformed extension
 wire-label-encrypted-record = encrypted record
 wire-label-finished-encrypted = Finished (encrypted)

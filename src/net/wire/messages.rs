@@ -177,9 +177,22 @@ pub(super) fn parse_all(
     fields
 }
 
+/// The most handshake messages of one record (or of messages put
+/// together) shown one by one: a hostile record of 16 KiB may hold 4,096
+/// empty ones, each a field of some 300 bytes. The rest are still walked
+/// (a Finished or a KeyUpdate among them changes the keys) and counted.
+pub(super) const MAX_MESSAGES: usize = 64;
+
+/// Whether a message of this type changes what the walk knows (the
+/// hellos' randoms and suite, a Finished, a KeyUpdate).
+fn changes_the_walk(typ: u8) -> bool {
+    matches!(typ, 1 | 2 | 20 | 24)
+}
+
 fn parse_in(walk: &mut Walk, direction: Direction, ctx: Ctx<'_>) -> Vec<Field> {
     let mut out = Vec::new();
     let mut r = Reader { rest: ctx.buf };
+    let mut not_shown = 0usize;
     while !r.rest.is_empty() {
         let start = r.rest;
         let Some((typ, body)) = r.u8().zip(r.vec24()) else {
@@ -199,7 +212,21 @@ fn parse_in(walk: &mut Walk, direction: Direction, ctx: Ctx<'_>) -> Vec<Field> {
             break;
         };
         let whole = start.get(..4 + body.len()).unwrap_or(start);
-        out.push(message(walk, direction, typ, whole, body, ctx));
+        if out.len() < MAX_MESSAGES {
+            out.push(message(walk, direction, typ, whole, body, ctx));
+        } else {
+            if changes_the_walk(typ) {
+                message(walk, direction, typ, whole, body, ctx);
+            }
+            not_shown = not_shown.saturating_add(1);
+        }
+    }
+    if not_shown > 0 {
+        out.push(Field::new(
+            "more messages",
+            crate::msg!("wire-value-more-messages", count = not_shown),
+            None,
+        ));
     }
     out
 }

@@ -874,3 +874,47 @@ fn finished(walk: &mut Walk, direction: Direction) {
         walk.secrets = ConnectionSecrets::default();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::recorder::Flow;
+
+    /// One TLS record of `content_type` around `body`.
+    fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
+        let len = u16::try_from(body.len()).unwrap().to_be_bytes();
+        let mut r = vec![content_type, 3, 3, len[0], len[1]];
+        r.extend_from_slice(body);
+        r
+    }
+
+    #[test]
+    fn a_record_of_thousands_of_messages_keeps_a_bounded_few_and_still_walks_the_rest() {
+        // 100 empty messages, then a ServerHello choosing TLS 1.3.
+        let mut body: Vec<u8> = [0x63, 0, 0, 0].repeat(100);
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&[1; 32]);
+        hello.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
+        body.extend_from_slice(&[2, 0, 0, u8::try_from(hello.len()).unwrap()]);
+        body.extend_from_slice(&hello);
+        let tape = Tape {
+            received: Flow {
+                bytes: record(22, &body),
+                marks: vec![(0, 0)],
+                truncated: false,
+            },
+            ..Tape::default()
+        };
+        let h = decode(&tape, true, None);
+        let messages = &h.steps[0].messages;
+        assert_eq!(messages.len(), messages::MAX_MESSAGES + 1);
+        let more = messages.last().unwrap();
+        assert_eq!(more.name, "more messages");
+        assert_eq!(more.value, "37 more messages, not shown one by one");
+        assert_eq!(
+            h.version,
+            Some(TlsVersion::Tls13),
+            "the ServerHello past the bound was still walked"
+        );
+    }
+}
