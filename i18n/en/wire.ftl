@@ -69,13 +69,13 @@ wire-note-ems = TLS 1.2: the master secret is bound to the whole handshake (RFC 
 wire-note-opened-application = Decrypted here with this connection's own application traffic secret, as the key log names it: the AEAD of the cipher suite, with the nonce below and the record header as additional data.
 wire-note-opened-handshake = Decrypted here with this connection's own handshake traffic secret, as the key log names it: the AEAD of the cipher suite, with the nonce below and the record header as additional data.
 wire-note-opened-master = Decrypted here with keys from this connection's master secret (the key block), as the key log names it: the AEAD of the cipher suite, with the nonce below; the sequence number, the record's type and version and the plaintext's length are the additional data.
-wire-note-seq = Never sent: each side counts the records it sends from 0, and both ends count the same. It goes into the nonce (and, in TLS 1.2, into the authenticated data), so a record replayed, dropped or moved does not open.
+wire-note-seq = Never sent: each side counts the records it sends from 0, starting again at 0 with each new key (in TLS 1.3: the handshake's, the application's, each KeyUpdate's), and both ends count the same. It goes into the nonce (and, in TLS 1.2, into the authenticated data), so a record replayed, dropped or moved does not open.
 wire-note-nonce-xor = The IV made from the traffic secret, XOR the sequence number (RFC 8446 §5.3; RFC 7905 for ChaCha20 in TLS 1.2). Never sent: a nonce is never used twice with one key.
 wire-note-nonce-explicit = TLS 1.2 AES-GCM (RFC 5288): 4 bytes from the key block, then the 8-byte explicit nonce the record carries in the clear.
 wire-note-ciphertext = What a listener on the network sees: without the keys, bytes that say nothing but their length.
 wire-note-tag = Proves the record was not changed on the way: a single changed bit and it does not open.
 wire-note-inner-type = TLS 1.3 hides the real type inside the encryption: every record says ApplicationData outside.
-wire-note-padding = Zeros a sender may add to hide the real length (rustls adds none).
+wire-note-padding = Zeros a sender may add to hide the real length (tlschat, through rustls, adds none; another program may).
 wire-note-application-data = The plaintext this record carried: the chat's own bytes (a tlschat/1 JSON line, or a plain-text line), as only the two ends can read them.
 
 ## Titles of records

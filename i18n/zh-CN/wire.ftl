@@ -68,13 +68,13 @@ wire-note-ems = TLS 1.2：主密钥与整个握手绑定（RFC 7627）。
 wire-note-opened-application = 在这里用这条连接自己的应用流量密钥（即密钥日志里记下的那个）解密：使用加密套件的 AEAD，随机数（nonce）见下，记录头作为附加数据。
 wire-note-opened-handshake = 在这里用这条连接自己的握手流量密钥（即密钥日志里记下的那个）解密：使用加密套件的 AEAD，随机数（nonce）见下，记录头作为附加数据。
 wire-note-opened-master = 在这里用由这条连接的主密钥（即密钥日志里记下的那个）推导出的密钥（密钥块）解密：使用加密套件的 AEAD，随机数（nonce）见下；序列号、记录的类型和版本以及明文长度作为附加数据。
-wire-note-seq = 从不发送：每一方从 0 开始为自己发出的记录计数，两端数出来的一样。它被用进随机数（nonce）（在 TLS 1.2 中还用进附加数据），所以被重放、丢弃或调换位置的记录都解不开。
+wire-note-seq = 从不发送：每一方从 0 开始为自己发出的记录计数，每换一把新密钥就从 0 重新开始（TLS 1.3 中：握手密钥、应用数据密钥、每次 KeyUpdate 之后的密钥），两端数出来的一样。它被用进随机数（nonce）（在 TLS 1.2 中还用进附加数据），所以被重放、丢弃或调换位置的记录都解不开。
 wire-note-nonce-xor = 由流量密钥推导出的 IV，与序列号做异或（RFC 8446 §5.3；TLS 1.2 中的 ChaCha20 见 RFC 7905）。从不发送：同一把密钥下，一个随机数（nonce）绝不会用两次。
 wire-note-nonce-explicit = TLS 1.2 AES-GCM（RFC 5288）：前 4 个字节来自密钥块，后面是记录以明文携带的 8 字节显式随机数（explicit nonce）。
 wire-note-ciphertext = 网络上的窃听者看到的就是这些：没有密钥，这些密文除了长度什么也说明不了。
 wire-note-tag = 证明这条记录在路上没有被改动：哪怕改了一个比特，它也解不开。
 wire-note-inner-type = TLS 1.3 把真正的类型藏在加密里面：每条记录在外面都写着 ApplicationData。
-wire-note-padding = 发送方可以加上的零，用来隐藏真实长度（rustls 不加）。
+wire-note-padding = 发送方可以加上的零，用来隐藏真实长度（tlschat 通过 rustls 发送时不加；别的程序可能会加）。
 wire-note-application-data = 这条记录携带的明文：聊天本身的字节（一行 tlschat/1 JSON，或一行纯文本），只有两端能读到。
 
 ## 记录的标题

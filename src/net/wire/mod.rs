@@ -917,4 +917,19 @@ mod tests {
             "the ServerHello past the bound was still walked"
         );
     }
+
+    /// TLS 1.3 numbers records from 0 under each key: the window shows a
+    /// #0 again after the handshake and after each KeyUpdate, and its note
+    /// says why, in both languages.
+    #[test]
+    fn the_sequence_number_note_says_it_starts_again_with_each_key() {
+        let note = crate::msg!("wire-note-seq");
+        for (lang, words) in [
+            (crate::i18n::Lang::En, "again at 0 with each new key"),
+            (crate::i18n::Lang::ZhCn, "重新开始"),
+        ] {
+            let text = note.text_in(lang);
+            assert!(text.contains(words) && text.contains("KeyUpdate"), "{text}");
+        }
+    }
 }
