@@ -40,6 +40,13 @@ fn say(node: &mut Node, id: u64, text: &str) {
     });
 }
 
+/// A host asked to record (and follow) its members' connections.
+fn recording_host(pki: &Pki) -> (Node, std::net::SocketAddr) {
+    let mut host = host_config(&pki.server(), "host");
+    host.tls.record_handshakes = true;
+    host_from(host)
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -129,9 +136,7 @@ fn field<'a>(step: &'a Step, path: &[&str]) -> &'a tlschat::net::wire::Field {
 #[test]
 fn a_chat_line_is_found_decrypted_with_the_sequence_number_the_key_log_opens_it_at() {
     let pki = Pki::new();
-    let mut host = host_config(&pki.server(), "host");
-    host.tls.record_handshakes = true;
-    let (mut host, addr) = host_from(host);
+    let (mut host, addr) = recording_host(&pki);
     let keys = tempfile::tempdir().unwrap();
     let log = keys.path().join("keys.log");
     let mut config = join_config(addr, "ana", &pki.ca_pem);
@@ -283,9 +288,7 @@ fn only_the_last_64_are_kept_and_the_100th_is_numbered_right() {
 #[test]
 fn a_host_follows_a_member_only_while_someone_holds_its_records() {
     let pki = Pki::new();
-    let mut host = host_config(&pki.server(), "host");
-    host.tls.record_handshakes = true;
-    let (mut host, addr) = host_from(host);
+    let (mut host, addr) = recording_host(&pki);
     let (mut member, _info) = connect(join_config(addr, "ana", &pki.ca_pem));
     let live = host.wait_for("the member's records", |e| match e {
         NetEvent::MemberHandshake { live, .. } => live.clone(),

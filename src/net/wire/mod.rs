@@ -79,6 +79,11 @@ impl Note {
     pub fn msg(&self) -> Option<&Msg> {
         self.0.as_ref()
     }
+
+    /// The words in the current language, or `plain` when there are none.
+    fn text_or(&self, plain: &str) -> String {
+        self.0.as_ref().map_or_else(|| plain.to_owned(), Msg::text)
+    }
 }
 
 impl From<Msg> for Note {
@@ -201,11 +206,7 @@ impl Field {
     /// Its value in the current language.
     #[must_use]
     pub fn shown_value(&self) -> String {
-        if self.value_words.is_empty() {
-            self.value.clone()
-        } else {
-            self.value_words.text()
-        }
+        self.value_words.text_or(&self.value)
     }
 
     fn set_value(&mut self, value: impl Into<Value>) {
@@ -246,11 +247,7 @@ impl Step {
     /// Its title in the current language.
     #[must_use]
     pub fn shown_title(&self) -> String {
-        if self.title_words.is_empty() {
-            self.title.clone()
-        } else {
-            self.title_words.text()
-        }
+        self.title_words.text_or(&self.title)
     }
 
     /// The bytes a span points to, if it points inside this step.
