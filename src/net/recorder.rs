@@ -20,6 +20,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// certificate chain and post-quantum key shares is under 16 KiB).
 pub const MAX_RECORDED: usize = 64 * 1024;
 
+/// The most reads or writes whose time is kept in each direction (a
+/// handshake takes a few dozen; a peer sending one byte per segment would
+/// otherwise make 16 bytes of marks for each byte recorded).
+pub const MAX_MARKS: usize = 1024;
+
 /// Bytes that went one way, and when each piece of them went.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flow {
@@ -28,19 +33,31 @@ pub struct Flow {
     /// `(offset, microseconds since the recording began)` for each read or
     /// write: the byte at `offset` and those after it went at that time.
     pub marks: Vec<(usize, u64)>,
-    /// Whether more went than [`MAX_RECORDED`] bytes (the rest is not here).
+    /// Whether more went than was recorded: more than [`MAX_RECORDED`]
+    /// bytes, or in more than [`MAX_MARKS`] pieces (the rest is not here).
     pub truncated: bool,
 }
 
 impl Flow {
     fn add(&mut self, data: &[u8], at_us: u64) {
+        if self.truncated || data.is_empty() {
+            return;
+        }
+        // Bytes that went at the same time as the last ones share its mark.
+        let same_time = self.marks.last().is_some_and(|(_, t)| *t == at_us);
+        if !same_time && self.marks.len() >= MAX_MARKS {
+            self.truncated = true;
+            return;
+        }
         let room = MAX_RECORDED.saturating_sub(self.bytes.len());
         if data.len() > room {
             self.truncated = true;
         }
         let kept = &data[..data.len().min(room)];
         if !kept.is_empty() {
-            self.marks.push((self.bytes.len(), at_us));
+            if !same_time {
+                self.marks.push((self.bytes.len(), at_us));
+            }
             self.bytes.extend_from_slice(kept);
         }
     }
@@ -322,6 +339,24 @@ mod tests {
         assert_eq!(f.time_of(MAX_RECORDED - 1), 9);
         f.add(&[3u8; 10], 11);
         assert_eq!(f.marks.len(), 2, "nothing past the cap, not even a mark");
+    }
+
+    #[test]
+    fn a_peer_sending_a_byte_at_a_time_cannot_grow_the_marks() {
+        let mut f = Flow::default();
+        for t in 0..u64::try_from(MAX_MARKS).unwrap() * 4 {
+            f.add(&[7], t);
+        }
+        assert_eq!(f.marks.len(), MAX_MARKS);
+        assert_eq!(f.bytes.len(), MAX_MARKS, "nothing past the last mark");
+        assert!(f.truncated, "and it says so");
+        // Pieces that went at the same moment share one mark.
+        let mut g = Flow::default();
+        g.add(b"ab", 3);
+        g.add(b"cd", 3);
+        g.add(b"e", 4);
+        assert_eq!(g.marks, vec![(0, 3), (4, 4)]);
+        assert_eq!((g.time_of(3), g.time_of(4)), (3, 4));
     }
 
     #[test]

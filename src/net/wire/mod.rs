@@ -406,7 +406,7 @@ fn split<'a>(
             crate::msg!(
                 "wire-note-recording-stopped",
                 dir = dir(),
-                bytes = crate::net::recorder::MAX_RECORDED
+                bytes = flow.bytes.len()
             )
             .into(),
         );
