@@ -27,6 +27,10 @@ wire-note-cut-header = { $dir }: { $count } bytes at the end are not a whole rec
 wire-note-not-a-record = { $dir }: the bytes at offset { $offset } are not a TLS record
 wire-note-cut-record = { $dir }: the last record is cut off ({ $got } of { $len } bytes recorded)
 wire-note-recording-stopped = { $dir }: the recording stopped at { $bytes } bytes
+wire-note-more-records = { $count ->
+        [one] one more record was walked but is not shown
+       *[other] { $count } more records were walked but are not shown
+    }
 wire-note-no-secrets = the handshake secrets were not available: the encrypted handshake records are shown as they went
 wire-note-live-garbage = { $dir }: bytes that are not a TLS record came; this direction is no longer followed
 wire-note-live-unaligned = { $dir }: the handshake's recording did not end on a record; this direction is not followed

@@ -26,6 +26,7 @@ wire-note-cut-header = { $dir }：末尾的 { $count } 个字节不是一个完�
 wire-note-not-a-record = { $dir }：偏移 { $offset } 处的字节不是 TLS 记录
 wire-note-cut-record = { $dir }：最后一条记录被截断了（共 { $len } 字节，只录下 { $got } 字节）
 wire-note-recording-stopped = { $dir }：录制在 { $bytes } 字节处停止
+wire-note-more-records = 另有 { $count } 条记录已解析，但未显示
 wire-note-no-secrets = 没有拿到握手密钥：加密的握手记录按线路上的原样显示
 wire-note-live-garbage = { $dir }：收到了不是 TLS 记录的字节；这个方向不再跟踪
 wire-note-live-unaligned = { $dir }：握手的录制没有在记录边界结束；这个方向不跟踪

@@ -312,6 +312,12 @@ pub fn client_random(sent: &Flow) -> Option<[u8; 32]> {
 /// bounds TLS 1.2's).
 const MAX_RECORD: usize = decrypt::MAX_CIPHERTEXT + 256;
 
+/// The most records of a recording kept as steps: a handshake takes a
+/// dozen, or a few hundred cut into small records; a hostile peer cutting
+/// its 64 KiB into records of one byte would make 10,000, each a step of
+/// some 1.5 KB.
+const MAX_STEPS: usize = 1024;
+
 /// A record found in a flow.
 struct Raw<'a> {
     direction: Direction,
@@ -512,9 +518,20 @@ fn walk_tape(
         secrets: secrets.cloned().unwrap_or_default(),
         ..Walk::default()
     };
-    let mut steps = Vec::with_capacity(raws.len());
+    let mut steps = Vec::with_capacity(raws.len().min(MAX_STEPS));
+    let mut not_shown = 0usize;
     for raw in raws {
-        steps.push(step(&mut walk, &raw));
+        // Every record is walked (it may change the keys); the first
+        // MAX_STEPS are kept.
+        let decoded = step(&mut walk, &raw);
+        if steps.len() < MAX_STEPS {
+            steps.push(decoded);
+        } else {
+            not_shown = not_shown.saturating_add(1);
+        }
+    }
+    if not_shown > 0 {
+        notes.push(crate::msg!("wire-note-more-records", count = not_shown).into());
     }
     if walk.version == Some(TlsVersion::Tls13) && secrets.is_none() {
         notes.push(crate::msg!("wire-note-no-secrets").into());
@@ -928,5 +945,61 @@ mod tests {
             let text = note.text_in(lang);
             assert!(text.contains(words) && text.contains("KeyUpdate"), "{text}");
         }
+    }
+
+    /// A handshake message of `len` bytes, cut after its header into
+    /// records of `piece` bytes, as the host sends it.
+    fn cut_message(len: usize, piece: usize) -> Tape {
+        let size = u16::try_from(len).unwrap().to_be_bytes();
+        let mut bytes = record(22, &[0x63, 0, size[0], size[1]]);
+        let body = vec![0xa5u8; len];
+        for chunk in body.chunks(piece) {
+            bytes.extend(record(22, chunk));
+        }
+        Tape {
+            received: Flow {
+                bytes,
+                marks: vec![(0, 0)],
+                truncated: false,
+            },
+            ..Tape::default()
+        }
+    }
+
+    #[test]
+    fn a_message_cut_in_many_records_is_put_together_once() {
+        let h = decode(&cut_message(300, 1), true, None);
+        assert_eq!(h.steps.len(), 301);
+        let joined: usize = h
+            .steps
+            .iter()
+            .filter_map(|s| s.joined.as_ref())
+            .map(Vec::len)
+            .sum();
+        assert_eq!(joined, 304, "only the last record keeps the message whole");
+        let last = h.steps.last().unwrap();
+        assert_eq!(last.messages[0].name, "handshake message type 99");
+        assert_eq!(
+            last.bytes(last.messages[0].span.unwrap()).map(<[u8]>::len),
+            Some(304)
+        );
+        // A record in the middle: one byte that goes on, in the record.
+        let middle = &h.steps[150].messages[0];
+        assert_eq!(middle.name, "fragment");
+        assert_eq!(h.steps[150].bytes(middle.span.unwrap()), Some(&[0xa5][..]));
+    }
+
+    #[test]
+    fn a_recording_cut_in_thousands_of_records_keeps_a_bounded_few() {
+        let h = decode(&cut_message(5000, 1), true, None);
+        assert_eq!(h.steps.len(), MAX_STEPS);
+        assert!(
+            h.notes
+                .iter()
+                .any(|n| n.msg().is_some_and(|m| m.text_in(crate::i18n::Lang::En)
+                    == "3977 more records were walked but are not shown")),
+            "{:?}",
+            h.notes
+        );
     }
 }
