@@ -84,7 +84,8 @@ wire-note-application-data = The plaintext this record carried: the chat's own b
 
 ## Titles of records
 wire-title-tls12-finished-closed = Handshake (encrypted: Finished)
-wire-title-sealed = ApplicationData (encrypted with the session keys: chat data or a session ticket)
+wire-title-sealed = ApplicationData (encrypted with the session keys, not opened: chat data, a session ticket, a KeyUpdate or an alert look alike from outside)
+wire-title-sealed-alert = Alert (encrypted with the session keys, not opened: its level and description are hidden)
 wire-title-sealed-handshake = ApplicationData (encrypted handshake, not opened)
 wire-title-opened = { $outer }, decrypted: { $what }
 wire-title-opened-data = { $outer } #{ $seq }, decrypted: { $preview }

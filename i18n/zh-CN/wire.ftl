@@ -80,7 +80,8 @@ wire-note-application-data = 这条记录携带的明文：聊天本身的字节
 
 ## 记录的标题
 wire-title-tls12-finished-closed = Handshake（已加密：Finished）
-wire-title-sealed = ApplicationData（用会话密钥加密：聊天数据或会话票据）
+wire-title-sealed = ApplicationData（用会话密钥加密，未解开：从外面看，聊天数据、会话票据、KeyUpdate 和告警都一样）
+wire-title-sealed-alert = Alert（用会话密钥加密，未解开：级别和描述都看不到）
 wire-title-sealed-handshake = ApplicationData（加密的握手，未解开）
 wire-title-opened = { $outer }，已解密：{ $what }
 wire-title-opened-data = { $outer } #{ $seq }，已解密：{ $preview }

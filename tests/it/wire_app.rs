@@ -473,6 +473,38 @@ async fn after_a_key_update_both_ways_the_records_still_open() {
     );
 }
 
+/// TLS 1.2 encrypts its alerts after ChangeCipherSpec: the close_notify
+/// that ends the connection is opened like any other record, never read
+/// from its ciphertext (whose first bytes are the explicit nonce).
+#[tokio::test]
+async fn a_tls_1_2_alert_after_change_cipher_spec_is_opened_not_read_from_its_ciphertext() {
+    use tokio::io::AsyncWriteExt as _;
+    let pki = Pki::new();
+    let mut p = pair::connect(&pki, true, None).await;
+    p.client.shutdown().await.unwrap();
+    let live = p.live();
+    let end = Instant::now() + common::DEADLINE;
+    let alert = loop {
+        if let Some(s) = live
+            .kept(Direction::ToHost)
+            .into_iter()
+            .find(|s| s.record.first() == Some(&21))
+        {
+            break s;
+        }
+        assert!(Instant::now() < end, "no alert record");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(alert.seq.is_some(), "opened: {}", alert.title);
+    assert_eq!(
+        alert.plain.as_deref(),
+        Some(&[1u8, 0][..]),
+        "warning, close_notify"
+    );
+    let field = alert.messages.iter().find(|m| m.name == "Alert").unwrap();
+    assert_eq!(field.value, "level 1, CloseNotify");
+}
+
 #[tokio::test]
 async fn a_tls_1_2_handshake_message_split_over_records_is_shown_whole() {
     let pki = Pki::new();

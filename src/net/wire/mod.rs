@@ -621,7 +621,7 @@ fn step(walk: &mut Walk, raw: &Raw<'_>) -> Step {
     let body = match raw.bytes.first().copied().unwrap_or(0) {
         22 => handshake_record(walk, raw, payload),
         20 => change_cipher_spec(walk, raw.direction, payload),
-        21 => alert(payload),
+        21 => alert_record(walk, raw, payload),
         23 => application_data(walk, raw, payload),
         t => Body::titled(content_type_name(t)),
     };
@@ -760,9 +760,25 @@ fn alert_field(bytes: &[u8], span: Option<Span>) -> Field {
     )
 }
 
-/// An alert record: its level and description.
-fn alert(payload: &[u8]) -> Body {
-    Body::one("Alert", alert_field(payload, payload_span(payload)))
+/// An alert record: its level and description, read from the record in
+/// the clear, or (TLS 1.2, after its sender's ChangeCipherSpec) opened
+/// first: an encrypted alert's bytes say nothing until they are.
+fn alert_record(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
+    let tls13 = walk.version == Some(TlsVersion::Tls13);
+    if !walk.side(raw.direction).changed_cipher || tls13 {
+        return Body::one("Alert", alert_field(payload, payload_span(payload)));
+    }
+    if let Some(opened) = open(walk, raw) {
+        return opened_body(walk, raw, &opened);
+    }
+    Body::one(
+        crate::msg!("wire-title-sealed-alert"),
+        Field::new(
+            "encrypted record",
+            crate::msg!("wire-value-bytes", count = payload.len()),
+            payload_span(payload),
+        ),
+    )
 }
 
 /// Opens the record with its sender's keys, if we have them.
@@ -1001,5 +1017,31 @@ mod tests {
             "{:?}",
             h.notes
         );
+    }
+
+    /// Without the keys, an alert sent after ChangeCipherSpec is shown as
+    /// the encrypted bytes it is, never as the level and description its
+    /// first ciphertext bytes would spell.
+    #[test]
+    fn an_encrypted_alert_without_its_keys_is_not_read_from_its_ciphertext() {
+        let mut bytes = record(20, &[1]);
+        bytes.extend(record(21, &[2, 40, 0x11, 0x22, 0x33, 0x44]));
+        let tape = Tape {
+            received: Flow {
+                bytes,
+                marks: vec![(0, 0)],
+                truncated: false,
+            },
+            ..Tape::default()
+        };
+        let h = decode(&tape, true, None);
+        let alert = &h.steps[1];
+        assert!(
+            alert.title.starts_with("Alert (encrypted"),
+            "{}",
+            alert.title
+        );
+        assert_eq!(alert.messages[0].name, "encrypted record");
+        assert!(!alert.messages.iter().any(|m| m.name == "Alert"));
     }
 }
