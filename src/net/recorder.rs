@@ -85,6 +85,10 @@ pub trait Follow: Send + Sync + std::fmt::Debug {
     /// `data` went out (`sent`) or came in, `at_us` microseconds after the
     /// recording began.
     fn bytes(&self, sent: bool, data: &[u8], at_us: u64);
+
+    /// The connection is gone: nothing more will pass (a follower lets go
+    /// of the keys it opened records with).
+    fn ended(&self) {}
 }
 
 /// A stream that records what passes until [`Recorder::finish`], and
@@ -176,6 +180,20 @@ impl<S> Recorder<S> {
     /// The stream inside.
     pub fn get_ref(&self) -> &S {
         &self.inner
+    }
+}
+
+/// A connection that ends tells its follower, if someone still holds it.
+impl<S> Drop for Recorder<S> {
+    fn drop(&mut self) {
+        if let Some(follow) = self
+            .recording
+            .as_ref()
+            .and_then(|r| r.follow.as_ref())
+            .and_then(std::sync::Weak::upgrade)
+        {
+            follow.ended();
+        }
     }
 }
 

@@ -505,6 +505,31 @@ async fn a_tls_1_2_alert_after_change_cipher_spec_is_opened_not_read_from_its_ci
     assert_eq!(field.value, "level 1, CloseNotify");
 }
 
+/// The keys that open a connection's records are kept while it lives,
+/// not after: once it is gone the records opened stay, its traffic
+/// secrets do not.
+#[tokio::test]
+async fn once_the_connection_is_gone_its_keys_are_forgotten() {
+    for tls12 in [false, true] {
+        let pki = Pki::new();
+        let mut p = pair::connect(&pki, tls12, None).await;
+        over(&mut p.client, &mut p.server, "said before the end").await;
+        let live = p.live();
+        assert!(live.holds_keys(), "while it lives");
+        let pair::Pair { client, server, .. } = p;
+        drop(client);
+        drop(server);
+        assert!(!live.holds_keys(), "TLS 1.2: {tls12}");
+        assert!(
+            live.kept(Direction::ToHost).iter().any(|s| s
+                .plain
+                .as_deref()
+                .is_some_and(|b| contains(b, b"before the end"))),
+            "what was opened stays"
+        );
+    }
+}
+
 #[tokio::test]
 async fn a_tls_1_2_handshake_message_split_over_records_is_shown_whole() {
     let pki = Pki::new();

@@ -159,6 +159,15 @@ impl Live {
         self.lock().changes
     }
 
+    /// Whether it still holds keys to open records with: while the
+    /// connection lives; once it ended they are forgotten (the records
+    /// already opened stay).
+    #[must_use]
+    pub fn holds_keys(&self) -> bool {
+        let s = self.lock();
+        s.walk.client.opener.is_some() || s.walk.server.opener.is_some()
+    }
+
     /// Why a direction is no longer followed, if one is not.
     #[must_use]
     pub fn notes(&self) -> Vec<Note> {
@@ -185,6 +194,15 @@ impl Follow for Live {
         {
             wake();
         }
+    }
+
+    /// The connection ended: no record will come to open, so its traffic
+    /// secrets and keys are not kept a moment longer.
+    fn ended(&self) {
+        let mut s = self.lock();
+        s.walk.client.opener = None;
+        s.walk.server.opener = None;
+        s.walk.secrets = crate::net::keylog::ConnectionSecrets::default();
     }
 }
 
