@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Compare tlschat's host with `ncat --chat --ssl` (and, for handshakes, with
-# `openssl s_server`) on this machine, over 127.0.0.1 only.
+# Compare tlschat's host with `ncat --chat --ssl`, with the plaintext relay
+# `ncat --chat` (no TLS: loadgen --plain) and, for handshakes, with
+# `openssl s_server` on this machine, over 127.0.0.1 only.
 #
 #   bench/compare.sh                      # every workload
 #   bench/compare.sh moderate flat        # only some: moderate flat flat50 idle handshakes
@@ -9,14 +10,17 @@
 # send 200 lines/s, so with 10 talkers it carries about a fifth of what ncat
 # (no limit) carries; with 50 both carry about the same traffic.
 #
-# Environment: CARGO_TARGET_DIR (default target), RESULTS (directory for the
+# Environment: CARGO_TARGET_DIR (default target), BIN_DIR (measure the
+# tlschat and loadgen already built in this directory, not built: for a
+# before and after), RESULTS (directory for the
 # logs and results.jsonl; default a new temporary directory), PORT (first port
 # to use; default 17443), NCAT_MAX_CONNS (default 20000; ncat's own default is
 # 100, which would refuse the 200-member workload), IDLE_SIZES_TLSCHAT
 # (default "1000 10000"), IDLE_SIZES_NCAT (default "500 1000"),
 # TLSCHAT_HOST_ARGS (more flags for `tlschat host`, e.g. "--no-history"; by
 # default the host keeps its history in $RESULTS/config/history-PORT.sqlite3),
-# SERVERS (default "tlschat ncat": which servers the message workloads run on).
+# SERVERS (default "tlschat ncat ncat-plain": which servers the message
+# workloads run on; ncat is `ncat --chat --ssl`, ncat-plain `ncat --chat`).
 #
 # Needs: cargo, ncat (Debian package `ncat`), openssl, jq, ss.
 # Every server is killed on exit; every run is bounded by `timeout`.
@@ -25,8 +29,9 @@ set -o pipefail
 
 cd "$(dirname "$0")/.."
 TARGET=${CARGO_TARGET_DIR:-target}
-BIN="$TARGET/release/tlschat"
-LOADGEN="$TARGET/release/loadgen"
+BIN_DIR=${BIN_DIR:-}
+BIN="${BIN_DIR:-$TARGET/release}/tlschat"
+LOADGEN="${BIN_DIR:-$TARGET/release}/loadgen"
 RESULTS=${RESULTS:-$(mktemp -d /tmp/tlschat-bench.XXXXXX)}
 mkdir -p "$RESULTS"
 JSONL="$RESULTS/results.jsonl"
@@ -55,7 +60,7 @@ trap 'exit 130' INT TERM
 
 # --- build (outside every timed part) -------------------------------------
 echo "== build (cargo build --release) =="
-nice -n 10 cargo build --release --bin tlschat --bin loadgen || exit 1
+[ -n "$BIN_DIR" ] || nice -n 10 cargo build --release --bin tlschat --bin loadgen || exit 1
 
 # 10,000 members need 10,000 descriptors in loadgen and in the server.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
@@ -78,7 +83,8 @@ FIFO_FD=3
     echo "kernel: $(uname -r)"
     echo "ncat: $(ncat --version 2>&1 | head -1)"
     echo "openssl: $(openssl version)"
-    echo "tlschat: $(git rev-parse --short HEAD 2>/dev/null) $(git status --short 2>/dev/null | wc -l) files changed"
+    echo "tlschat: $(git rev-parse --short HEAD 2>/dev/null) $(git status --short 2>/dev/null | wc -l) files changed${BIN_DIR:+ (binaries from $BIN_DIR)}"
+    echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$RESULTS/machine.txt"
 
 wait_listening() { # port
@@ -98,6 +104,9 @@ start_server() { # kind port
             # host's terminal output is as cheap as it can be.
             "$BIN" host --headless --access open --history-visibility all --bind "127.0.0.1:$port" --name bench --max-members 100000 --max-members-per-address 100000 --max-handshakes-per-address 1024 \
                 --cert "$CERTS/server.pem" --key "$CERTS/server.key" ${TLSCHAT_HOST_ARGS:-} <&3 >/dev/null 2>"$log" &
+            ;;
+        ncat-plain)
+            ncat --chat --max-conns "$NCAT_MAX_CONNS" -l 127.0.0.1 "$port" <&3 >/dev/null 2>"$log" &
             ;;
         ncat)
             ncat --chat --ssl --ssl-cert "$CERTS/server.pem" --ssl-key "$CERTS/server.key" \
@@ -132,13 +141,20 @@ run_load() {
     echo "== $name on $kind (127.0.0.1:$PORT) =="
     start_server "$kind" "$PORT" || return 1
     local out="$RESULTS/$name-$kind.txt"
-    timeout "$limit" nice -n 0 "$LOADGEN" --addr "127.0.0.1:$PORT" --ca "$CERTS/ca.pem" \
+    local transport=(--ca "$CERTS/ca.pem")
+    # ncat --chat without TLS accepts so fast that 64 connects at once
+    # overflow its listen backlog, and a connection reset before ncat takes
+    # it makes ncat quit ("getpeername ... failed ... QUITTING"): fewer at
+    # once (the connect phase is not measured).
+    [ "$kind" = ncat-plain ] && transport=(--plain --connect-concurrency 4)
+    timeout "$limit" nice -n 0 "$LOADGEN" --addr "127.0.0.1:$PORT" "${transport[@]}" \
         --server-pid "$SERVER_PID" --label "$name/$kind" --json "$@" >"$out" 2>"$out.err"
     local rc=$?
     cat "$out"
     [ $rc -ne 0 ] && { echo "loadgen exited with $rc:"; cat "$out.err"; }
-    tail -n 1 "$out" | jq -c --arg name "$name" --arg kind "$kind" \
-        '. + {workload: $name, server: $kind}' >>"$JSONL" 2>/dev/null
+    # The load average as the run ends (its 1-minute figure covers the run).
+    tail -n 1 "$out" | jq -c --arg name "$name" --arg kind "$kind" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+        '. + {workload: $name, server: $kind, load_average: $load}' >>"$JSONL" 2>/dev/null
     if ! kill -0 "$SERVER_PID" 2>/dev/null; then
         echo "!! the $kind server is no longer running (see $RESULTS/$kind-$PORT.log)"
     fi
@@ -147,7 +163,7 @@ run_load() {
 
 has() { local w; for w in "${WORKLOADS[@]}"; do [ "$w" = "$1" ] && return 0; done; return 1; }
 
-for kind in ${SERVERS:-tlschat ncat}; do
+for kind in ${SERVERS:-tlschat ncat ncat-plain}; do
     if has moderate; then
         run_load moderate "$kind" 120 --members 100 --talkers 5 --rate 20 \
             --duration 20 --warmup 3 --settle 3
@@ -220,10 +236,11 @@ jq -rs '
   def num(x): if x == null then "n/a" else ((x * 100 | round) / 100 | tostring) end;
   . as $all
   | [ "moderate", "flat", "flat50" ][] as $w
-  | (get($w; "tlschat")) as $t | (get($w; "ncat")) as $n
+  | (get($w; "tlschat")) as $t | (get($w; "ncat")) as $n | (get($w; "ncat-plain")) as $p
   | select($t != null or $n != null)
   | "\($w): CPU µs/delivery tlschat \(num($t.cpu_us_per_delivery)) ncat \(num($n.cpu_us_per_delivery)) ratio \(r($t.cpu_us_per_delivery; $n.cpu_us_per_delivery))"
     + " | p99 ms tlschat \(num($t.latency_ms.p99)) ncat \(num($n.latency_ms.p99)) ratio \(r($t.latency_ms.p99; $n.latency_ms.p99))"
+    + " | ncat --chat (no TLS): CPU µs/delivery \(num($p.cpu_us_per_delivery)), p50/p99 ms \(num($p.latency_ms.p50))/\(num($p.latency_ms.p99)), tlschat/plain CPU \(r($t.cpu_us_per_delivery; $p.cpu_us_per_delivery)), p50 tlschat \(num($t.latency_ms.p50)) ncat \(num($n.latency_ms.p50))"
     + " | lost tlschat \($t.deliveries_lost) ncat \($n.deliveries_lost), disconnected tlschat \($t.members_disconnected) ncat \($n.members_disconnected)"
     + " | order violations tlschat \($t.order_violations) ncat \($n.order_violations)"
 ' "$JSONL"

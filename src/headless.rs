@@ -18,19 +18,22 @@ use std::collections::HashMap;
 use std::io::{BufRead as _, Write as _};
 use std::sync::Arc;
 
+use crate::i18n::utc;
 use crate::net::certinfo::{CertInfo, fingerprint};
 use crate::net::event::DoorView;
 use crate::net::safe_text::visible_line as shown;
 use crate::net::safety::safety_code;
-use crate::net::trust::{Problem, utc};
+use crate::net::trust::Problem;
 use crate::net::wording;
 use crate::net::{
     ConnectionInfo, DisconnectKind, LeaveReason, MemberInfo, NetEvent, NetThread, PinMatch,
     SessionCommand, SessionEvent, SessionId, Start, TrustBasis, Untrusted,
 };
+use crate::tr;
 
 mod door;
 pub mod input;
+mod records;
 
 use input::Input;
 
@@ -60,73 +63,106 @@ pub enum Role {
 }
 
 fn cert_line(cert: &CertInfo) -> String {
-    format!(
-        "{} issued by {}, valid {} to {}",
-        shown(&cert.subject),
-        shown(&cert.issuer),
-        utc(cert.not_before),
-        utc(cert.not_after)
+    tr!(
+        "headless-cert-line",
+        subject = shown(&cert.subject),
+        issuer = shown(&cert.issuer),
+        from = utc(cert.not_before),
+        until = utc(cert.not_after)
     )
 }
 
 fn connected_lines(info: &ConnectionInfo) -> Vec<String> {
+    let alpn = info
+        .alpn
+        .as_deref()
+        .map_or_else(|| tr!("headless-alpn-none"), |a| shown(a).into_owned());
     let mut lines = vec![format!(
-        "* connected to {} ({}): {}, {}, key exchange {}, ALPN {}, {} handshake in {:.1} ms",
-        shown(&info.target),
-        info.peer_addr,
-        info.protocol,
-        info.cipher_suite_name(),
-        info.key_exchange_name(),
-        shown(info.alpn.as_deref().unwrap_or("none (plain text)")),
-        info.handshake_kind,
-        info.handshake_us as f64 / 1000.0
+        "* {}",
+        tr!(
+            "headless-connected",
+            target = shown(&info.target),
+            addr = info.peer_addr.to_string(),
+            protocol = info.protocol.to_string(),
+            suite = info.cipher_suite_name(),
+            kx = info.key_exchange_name(),
+            alpn = alpn,
+            kind = info.handshake_kind.to_string(),
+            ms = format!("{:.1}", info.handshake_us as f64 / 1000.0)
+        )
     )];
     if let Some(leaf) = info.chain.first() {
-        lines.push(format!("* certificate: {}", cert_line(leaf)));
-        lines.push(format!("* fingerprint: {}", fingerprint(&leaf.sha256)));
-        lines.push(format!("* safety code: {}", safety_code(&leaf.sha256)));
+        lines.push(format!(
+            "* {}",
+            tr!("headless-certificate", line = cert_line(leaf))
+        ));
+        let fp = fingerprint(&leaf.sha256);
+        lines.push(format!("* {}", tr!("headless-fingerprint", fp = fp)));
+        let code = safety_code(&leaf.sha256);
+        lines.push(format!("* {}", tr!("headless-safety-code", code = code)));
     }
-    lines.push(match &info.trust {
-        TrustBasis::Verified { anchor } => format!("* trusted: verified by {}", shown(anchor)),
-        TrustBasis::Pinned { problem, matched } => format!(
-            "* trusted by your pin {}, although {}",
-            match matched {
-                PinMatch::ExactCertificate => "of this exact certificate",
-                PinMatch::SameKey =>
-                    "of an earlier certificate with the same key (this one renews it)",
-            },
-            shown(&problem.explain())
-        ),
-    });
+    lines.push(format!(
+        "* {}",
+        match &info.trust {
+            TrustBasis::Verified { anchor } => tr!("headless-verified-by", anchor = shown(anchor)),
+            TrustBasis::Pinned { problem, matched } => {
+                let reason = shown(&problem.reason().text()).into_owned();
+                match matched {
+                    PinMatch::ExactCertificate => tr!("headless-pinned-exact", reason = reason),
+                    PinMatch::SameKey => tr!("headless-pinned-same-key", reason = reason),
+                }
+            }
+        }
+    ));
     lines
 }
 
 fn cert_lines(label: &str, cert: &CertInfo) -> Vec<String> {
     let names = cert.host_names();
+    let valid_for = if names.is_empty() {
+        tr!("headless-cert-no-names")
+    } else {
+        names
+            .iter()
+            .map(|n| shown(n))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let from = utc(cert.not_before);
+    let until = utc(cert.not_after);
     vec![
         format!("  {label}"),
-        format!("    subject:     {}", shown(&cert.subject)),
-        format!("    issuer:      {}", shown(&cert.issuer)),
         format!(
-            "    valid for:   {}",
-            if names.is_empty() {
-                "(no host names)".to_string()
-            } else {
-                names
-                    .iter()
-                    .map(|n| shown(n))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
+            "    {}",
+            tr!("headless-cert-subject", value = shown(&cert.subject))
         ),
         format!(
-            "    validity:    {} to {}",
-            utc(cert.not_before),
-            utc(cert.not_after)
+            "    {}",
+            tr!("headless-cert-issuer", value = shown(&cert.issuer))
         ),
-        format!("    fingerprint: {}", fingerprint(&cert.sha256)),
-        format!("    safety code: {}", safety_code(&cert.sha256)),
-        format!("    key SHA-256: {}", cert.key_fingerprint()),
+        format!("    {}", tr!("headless-cert-valid-for", value = valid_for)),
+        format!(
+            "    {}",
+            tr!("headless-cert-validity", from = from, until = until)
+        ),
+        format!(
+            "    {}",
+            tr!(
+                "headless-cert-fingerprint",
+                value = fingerprint(&cert.sha256)
+            )
+        ),
+        format!(
+            "    {}",
+            tr!(
+                "headless-cert-safety-code",
+                value = safety_code(&cert.sha256)
+            )
+        ),
+        format!(
+            "    {}",
+            tr!("headless-cert-key", value = cert.key_fingerprint())
+        ),
     ]
 }
 
@@ -135,37 +171,40 @@ fn cert_lines(label: &str, cert: &CertInfo) -> Vec<String> {
 pub fn untrusted_lines(u: &Untrusted) -> Vec<String> {
     let mut lines = Vec::new();
     let target = shown(&u.target);
-    let explain = shown(&u.problem.explain()).into_owned();
+    let explain = shown(&u.problem.reason().text()).into_owned();
+    let code = u.problem.code();
     if matches!(u.problem, Problem::IdentityChanged { .. }) {
-        lines.push(format!(
-            "tlschat: WARNING: THE IDENTITY OF {target} HAS CHANGED [{}]",
-            u.problem.code()
-        ));
-        lines.push(format!(
-            "  Someone may be impersonating {target} — or its owner replaced its key. {explain}."
-        ));
+        let warning = tr!("headless-identity-changed", target = &*target, code = code);
+        lines.push(format!("tlschat: {warning}"));
+        let why = tr!(
+            "headless-impersonating",
+            target = &*target,
+            reason = explain
+        );
+        lines.push(format!("  {why}"));
     } else {
-        lines.push(format!(
-            "tlschat: the certificate of {target} is not trusted: {explain} [{}]",
-            u.problem.code()
-        ));
+        let why = tr!(
+            "headless-not-trusted",
+            target = &*target,
+            reason = explain,
+            code = code
+        );
+        lines.push(format!("tlschat: {why}"));
     }
     if let Some(leaf) = u.chain.first() {
-        lines.extend(cert_lines("presented now:", leaf));
+        lines.extend(cert_lines(&tr!("headless-presented-now"), leaf));
     }
     if let Some(previous) = &u.previous {
-        let when = utc(previous.added);
-        lines.extend(cert_lines(&format!("known since {when}:"), &previous.cert));
+        let label = tr!("headless-known-since", date = utc(previous.added));
+        lines.extend(cert_lines(&label, &previous.cert));
     }
-    lines.push("Nothing was sent.".to_string());
+    lines.push(tr!("headless-nothing-sent"));
     match (&u.previous, u.chain.first()) {
-        (Some(_), _) => lines.push(format!(
-            "This cannot be bypassed with --pin. Only if you know why it changed, forget the old one with `tlschat trust remove {target}`."
-        )),
-        (None, Some(leaf)) if u.can_proceed => lines.push(format!(
-            "If the host's owner confirms this fingerprint (safety code {}), join with --pin {}",
-            safety_code(&leaf.sha256),
-            fingerprint(&leaf.sha256)
+        (Some(_), _) => lines.push(tr!("headless-cannot-bypass", target = &*target)),
+        (None, Some(leaf)) if u.can_proceed => lines.push(tr!(
+            "headless-join-with-pin",
+            code = safety_code(&leaf.sha256),
+            fp = fingerprint(&leaf.sha256)
         )),
         _ => {}
     }
@@ -179,17 +218,20 @@ fn listening_lines(
     invites: &[crate::net::invite::Invite],
 ) -> Vec<String> {
     let mut lines = vec![format!(
-        "* hosting on {addr}: tlschat members and plain TLS clients (openssl s_client, ncat --ssl) can join"
+        "* {}",
+        tr!("headless-hosting", addr = addr.to_string())
     )];
     if let Some(leaf) = chain.first() {
-        lines.push(format!("* certificate: {}", cert_line(leaf)));
         lines.push(format!(
-            "* fingerprint: {}  (members compare it, or join with --pin)",
-            fingerprint(&leaf.sha256)
+            "* {}",
+            tr!("headless-certificate", line = cert_line(leaf))
         ));
+        let fp = fingerprint(&leaf.sha256);
+        lines.push(format!("* {}", tr!("headless-host-fingerprint", fp = fp)));
+        let code = safety_code(&leaf.sha256);
         lines.push(format!(
-            "* safety code: {}  (read it to each other: members see the same)",
-            safety_code(&leaf.sha256)
+            "* {}",
+            tr!("headless-host-safety-code", code = code)
         ));
     }
     lines.extend(invites.iter().map(|i| {
@@ -197,8 +239,12 @@ fn listening_lines(
             .host
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| ip.is_loopback());
-        let whom = if local { "  (this machine only)" } else { "" };
-        format!("* invite: {i}{whom}")
+        let link = i.to_string();
+        if local {
+            format!("* {}", tr!("headless-invite-local", link = link))
+        } else {
+            format!("* {}", tr!("headless-invite", link = link))
+        }
     }));
     lines
 }
@@ -208,9 +254,20 @@ fn listening_lines(
 fn waiting_line(text: &str) -> String {
     let text = text.trim();
     if text.is_empty() {
-        "* waiting for the host to let you in".to_string()
+        format!("* {}", tr!("headless-waiting"))
     } else {
         format!("* {}", shown(text))
+    }
+}
+
+/// A member's name as the terminal lists it: `nick`, or `nick (host)` in
+/// the terminal's language ([`MemberInfo::roster_name`] is the English
+/// one, what plain-text members read).
+fn roster_name(m: &MemberInfo) -> String {
+    if m.is_host {
+        tr!("headless-roster-host", nick = m.nick.as_str())
+    } else {
+        m.nick.clone()
     }
 }
 
@@ -236,19 +293,22 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             total,
             ..
         } => {
-            let names: Vec<String> = members
-                .iter()
-                .take(ROSTER_NAMES)
-                .map(MemberInfo::roster_name)
-                .collect();
-            let names = wording::some_names(names.iter().map(String::as_str), *total, ROSTER_NAMES);
+            let names: Vec<String> = members.iter().take(ROSTER_NAMES).map(roster_name).collect();
+            let names =
+                wording::some_names_msg(names.iter().map(String::as_str), *total, ROSTER_NAMES)
+                    .text();
             vec![format!(
-                "* you are {}; in the room: {}",
-                shown(nick),
-                shown(&names)
+                "* {}",
+                tr!(
+                    "headless-you-are",
+                    nick = shown(nick),
+                    names = shown(&names)
+                )
             )]
         }
-        NetEvent::Roster { .. } | NetEvent::MemberHandshake { .. } => Vec::new(),
+        NetEvent::Roster { .. }
+        | NetEvent::MemberHandshake { .. }
+        | NetEvent::RecordedMemberJoined { .. } => Vec::new(),
         // Our own live messages are not echoed; our own from history are
         // shown like everyone's (we have not seen them in this terminal).
         NetEvent::Message(m) if m.own && !m.history => Vec::new(),
@@ -275,11 +335,17 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
             in_ms,
             attempt,
         } => vec![format!(
-            "* {}; reconnecting in {:.1} s (attempt {attempt})",
-            shown(reason),
-            *in_ms as f64 / 1000.0
+            "* {}",
+            tr!(
+                "headless-reconnecting",
+                reason = shown(reason),
+                seconds = format!("{:.1}", *in_ms as f64 / 1000.0),
+                attempt = *attempt
+            )
         )],
-        NetEvent::MemberJoined(m) => vec![format!("* {}", wording::joined(&shown(&m.nick)))],
+        NetEvent::MemberJoined(m) => {
+            vec![format!("* {}", wording::joined_msg(&shown(&m.nick)))]
+        }
         // The room's notice says who removed it and why.
         NetEvent::MemberLeft {
             reason: LeaveReason::Removed,
@@ -288,11 +354,14 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
         NetEvent::MemberLeft { member, reason } => {
             vec![format!(
                 "* {}",
-                shown(&wording::left(&member.nick, *reason))
+                shown(&wording::left_msg(&member.nick, *reason).text())
             )]
         }
         NetEvent::Renamed { old, new, .. } => {
-            vec![format!("* {}", wording::renamed(&shown(old), &shown(new)))]
+            vec![format!(
+                "* {}",
+                wording::renamed_msg(&shown(old), &shown(new))
+            )]
         }
     }
 }
@@ -300,23 +369,15 @@ pub fn event_lines(event: &NetEvent) -> Vec<String> {
 /// The line that closes a replay of stored messages, if it says anything.
 #[must_use]
 pub fn history_end_line(count: u64, missed: u64, resumed: bool) -> Option<String> {
-    let not_kept = if missed > 0 {
-        format!("; {missed} more were said and are no longer kept")
-    } else {
-        String::new()
+    let line = match (resumed, count, missed) {
+        (false, 0, _) => return None,
+        (false, n, 0) => tr!("headless-history-end", count = n),
+        (false, n, missed) => tr!("headless-history-end-missed", count = n, missed = missed),
+        (true, 0, 0) => tr!("headless-back-nothing"),
+        (true, n, 0) => tr!("headless-back", count = n),
+        (true, n, missed) => tr!("headless-back-missed", count = n, missed = missed),
     };
-    match (resumed, count) {
-        (false, 0) => None,
-        (false, n) => Some(format!(
-            "* end of history: the {n} messages above were said before you joined{not_kept}"
-        )),
-        (true, 0) if missed == 0 => {
-            Some("* back in the room: nothing was said while you were away".to_string())
-        }
-        (true, n) => Some(format!(
-            "* back in the room: {n} new messages while you were away{not_kept}"
-        )),
-    }
+    Some(format!("* {line}"))
 }
 
 /// How long a session has to close cleanly after Ctrl-C or SIGTERM (a
@@ -335,7 +396,7 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
         .enable_all()
         .build()
     else {
-        eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly");
+        eprintln!("tlschat: {}", tr!("headless-ctrl-c-warning"));
         return;
     };
     #[cfg(unix)]
@@ -348,7 +409,7 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
         ) {
             (Ok(term), Ok(int)) => (term, int),
             _ => {
-                eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly");
+                eprintln!("tlschat: {}", tr!("headless-ctrl-c-warning"));
                 return;
             }
         }
@@ -380,12 +441,15 @@ fn on_signal(commands: crate::net::CommandSender, session: SessionId) {
                         () = tokio::time::sleep(SIGNAL_GRACE) => {}
                     }
                 }
-                eprintln!("tlschat: stopped before closing cleanly (signalled)");
+                eprintln!("tlschat: {}", tr!("headless-signalled"));
                 std::process::exit(EXIT_ERROR);
             });
         });
     if let Err(e) = spawned {
-        eprintln!("tlschat: warning: Ctrl-C will not close the room cleanly: {e}");
+        eprintln!(
+            "tlschat: {}",
+            tr!("headless-ctrl-c-warning-why", error = e.to_string())
+        );
     }
 }
 
@@ -455,7 +519,10 @@ impl Keyboard {
                 }
             });
         if let Err(e) = spawned {
-            eprintln!("tlschat: cannot read stdin: {e}");
+            eprintln!(
+                "tlschat: {}",
+                tr!("headless-cannot-read-stdin", error = e.to_string())
+            );
         }
     }
 
@@ -463,11 +530,11 @@ impl Keyboard {
     fn typed(&mut self, line: &str) -> Next {
         let input = match input::parse(line) {
             Ok(input) => input,
-            Err(e) => return local_error(&e.to_string()),
+            Err(e) => return local_error(&e.text()),
         };
         if input.host_only() && self.role != Role::Host {
             let command = line.split_whitespace().next().unwrap_or_default();
-            return local_error(&format!("{command}: only the host can do that"));
+            return local_error(&tr!("headless-host-only", command = command));
         }
         let command = match input {
             Input::Say(text) => {
@@ -491,7 +558,7 @@ impl Keyboard {
             Input::Bans => return local_lines(&self.with_door(door::bans_lines)),
             Input::Lobby { verdict, nick } => match self.with_door(|d| door::lobby_id(d, &nick)) {
                 Ok(id) => SessionCommand::Door(verdict.command(id)),
-                Err(e) => return local_error(&e.to_string()),
+                Err(e) => return local_error(&e.text()),
             },
             Input::Door(command) => SessionCommand::Door(command),
         };
@@ -563,26 +630,31 @@ impl Roster {
     /// What `/who` prints: a line per member (up to [`WHO_NAMES`]), with
     /// its key's fingerprint and safety code, or its client CA identity.
     fn lines(&self) -> Vec<String> {
-        let mut lines = vec![format!("* in the room ({}):", self.members.len())];
+        let mut lines = vec![format!(
+            "* {}",
+            tr!("headless-who", count = self.members.len())
+        )];
         lines.extend(self.members.values().take(WHO_NAMES).map(|m| {
-            let name = m.roster_name();
+            let name = roster_name(m);
             let name = shown(&name);
             let key = match (&m.key, m.is_host) {
                 (Some(key), _) => {
-                    format!("  {}  safety code {}", fingerprint(key), safety_code(key))
+                    let code = tr!("headless-who-key", code = safety_code(key));
+                    format!("  {}  {code}", fingerprint(key))
                 }
                 (None, true) => String::new(),
-                (None, false) => "  (no key)".to_string(),
+                (None, false) => format!("  {}", tr!("headless-who-no-key")),
             };
             let identity = m
                 .identity
                 .as_deref()
-                .map(|i| format!("  client CA: {}", shown(i)))
+                .map(|i| format!("  {}", tr!("headless-who-client-ca", identity = shown(i))))
                 .unwrap_or_default();
             format!("*   {name}{key}{identity}")
         }));
         if self.members.len() > WHO_NAMES {
-            lines.push(format!("*   and {} others", self.members.len() - WHO_NAMES));
+            let more = self.members.len() - WHO_NAMES;
+            lines.push(format!("*   {}", tr!("headless-who-more", count = more)));
         }
         lines
     }
@@ -682,9 +754,15 @@ impl Transcript {
             && !self.failed
         {
             self.failed = true;
+            let path = self.path.display().to_string();
+            let error = e.to_string();
             eprintln!(
-                "tlschat: cannot write the transcript {}: {e}",
-                self.path.display()
+                "tlschat: {}",
+                tr!(
+                    "headless-cannot-write-transcript",
+                    path = path,
+                    error = error
+                )
             );
         }
     }
@@ -713,6 +791,8 @@ struct Terminal {
     sent: Arc<std::sync::Mutex<HashMap<u64, String>>>,
     /// Whether handshakes are printed (`--show-handshake`).
     show_handshake: bool,
+    /// With `--show-handshake`: prints the records after the handshake.
+    records: Option<Arc<records::Records>>,
     /// Who is in the room (shared with the stdin thread, for `/who`).
     roster: Arc<std::sync::Mutex<Roster>>,
     /// The door as last shown (shared with the stdin thread, for
@@ -730,7 +810,11 @@ impl Terminal {
     /// transcript; flushes both unless it is routine and more is waiting.
     fn print(&mut self, event: &NetEvent, role: Role, events: &crate::net::Events) {
         if let (NetEvent::Connecting { target }, Role::Member) = (event, role) {
-            let _ = writeln!(self.out, "* connecting to {}…", shown(target));
+            let _ = writeln!(
+                self.out,
+                "* {}",
+                tr!("headless-connecting", target = shown(target))
+            );
         }
         for line in event_lines(event) {
             let _ = writeln!(self.out, "{line}");
@@ -818,10 +902,10 @@ impl Terminal {
                     .ok()
                     .and_then(|mut s| s.remove(&id))
                     .unwrap_or_default();
+                let (text, reason) = (shown(&text), shown(&reason));
                 eprintln!(
-                    "tlschat: not delivered: \"{}\": {}",
-                    shown(&text),
-                    shown(&reason)
+                    "tlschat: {}",
+                    tr!("headless-not-delivered", text = text, reason = reason)
                 );
             }
             NetEvent::Delivered { id } | NetEvent::Sent { id } => {
@@ -843,15 +927,25 @@ impl Terminal {
                     ),
                     None => eprintln!("tlschat: the handshake was not recorded"),
                 }
+                if let (Some(records), Some(live)) = (&self.records, &info.live) {
+                    records.follow(live.clone());
+                }
             }
             NetEvent::MemberHandshake { peer, wire, .. } => {
                 let _ = self.out.flush();
                 print_handshake(&format!("the handshake of the member at {peer}"), &wire);
             }
             NetEvent::Disconnected { reason, kind } => {
+                // The last records (close_notify's among them), before the end.
+                if let Some(records) = &self.records {
+                    records.print_new();
+                }
                 return Some(match kind {
                     DisconnectKind::ByUser | DisconnectKind::ByPeer => {
-                        println!("* disconnected: {}", shown(&reason));
+                        println!(
+                            "* {}",
+                            tr!("headless-disconnected", reason = shown(&reason))
+                        );
                         0
                     }
                     DisconnectKind::Untrusted => EXIT_UNTRUSTED,
@@ -891,11 +985,23 @@ pub fn run(
             let path = transcript
                 .map(|p| p.display().to_string())
                 .unwrap_or_default();
-            eprintln!("tlschat: cannot open the transcript {path}: {e}");
+            eprintln!(
+                "tlschat: {}",
+                tr!(
+                    "headless-cannot-open-transcript",
+                    path = path.as_str(),
+                    error = e.to_string()
+                )
+            );
             return EXIT_ERROR;
         }
     };
-    let (net, events) = match NetThread::spawn(Arc::new(|| {})) {
+    let records = show_handshake.then(records::Records::start);
+    let wake = records.as_ref().map_or_else(
+        || -> crate::net::Waker { Arc::new(|| {}) },
+        records::Records::waker,
+    );
+    let (net, events) = match NetThread::spawn(wake) {
         Ok(pair) => pair,
         Err(e) => {
             eprintln!("tlschat: cannot start the network thread: {e}");
@@ -915,6 +1021,7 @@ pub fn run(
         transcript,
         sent: Arc::new(std::sync::Mutex::new(HashMap::new())),
         show_handshake,
+        records,
         roster: Arc::default(),
         door: Arc::default(),
         access,
@@ -1128,6 +1235,7 @@ mod tests {
             transcript: None,
             sent: Arc::default(),
             show_handshake: false,
+            records: None,
             roster: Arc::default(),
             door: Arc::default(),
             access: Some(crate::net::Access::Knock),

@@ -194,10 +194,15 @@ fn bundle(lang: Lang) -> Bundle {
     bundle
 }
 
-/// The process's language, from the locale (read once).
+/// The process's language, from the locale (read once). The library's
+/// own unit tests always speak English, whatever the locale they run in
+/// (a test of Chinese sets its thread's language).
 #[must_use]
 pub fn global() -> Lang {
     static GLOBAL: OnceLock<Lang> = OnceLock::new();
+    if cfg!(test) {
+        return Lang::En;
+    }
     *GLOBAL.get_or_init(|| Lang::from_env(|k| std::env::var(k).ok()))
 }
 

@@ -80,7 +80,11 @@ fn join(args: &tlschat::cli::JoinArgs) -> i32 {
         Ok(builder) => builder
             .ca_files(args.ca.clone())
             .identity(args.cert.clone().zip(args.key.clone()))
-            .tls(args.tls.options()),
+            .tls(TlsOptions {
+                // Headless, the records after the handshake are printed too.
+                record_handshakes: args.show_handshake,
+                ..args.tls.options()
+            }),
         Err(e) => {
             eprintln!("tlschat: {e}");
             return 2;

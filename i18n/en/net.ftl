@@ -42,3 +42,20 @@ net-trust-revoked = the certificate has been revoked
 net-trust-bad-encoding = the certificate is malformed
 net-trust-other = the certificate is not valid: { $what }
 net-trust-identity-changed = the host's identity has changed: this is not the certificate you accepted on { $date }, and its key is different
+
+## Who came and went (the terminal and the window; the host's lines to
+## plain-text members stay English).
+net-joined = { $who } joined
+net-left = { $who } left
+net-left-why = { $who } left ({ $why })
+net-renamed = { $old } is now known as { $new }
+net-disconnected = Disconnected: { $reason }
+net-names-list = { $names }
+net-names-more = { $names } and { $more } others
+net-reason-left = left
+net-reason-connection-lost = connection lost
+net-reason-too-slow = too slow to keep up
+net-reason-protocol-error = protocol error
+net-reason-room-closed = the room closed
+net-reason-removed = removed by the host
+net-reason-other = for another reason

@@ -62,3 +62,10 @@ start-file-certificate = certificate
 start-file-key = key
 start-file-client-ca = client CA
 start-file-ca = CA
+# What is wrong with an address typed on the start screen.
+start-address-not-host-port = { $text } is not HOST:PORT: { $why }
+start-address-port = the port must be a number from 1 to 65535
+start-address-missing-bracket = missing ']'
+start-address-after-bracket = expected :PORT after ']'
+start-address-empty-host = the host is empty
+start-address-not-listenable = { $text } is not an address to listen on (expected IP:PORT, e.g. 0.0.0.0:7443)

@@ -17,7 +17,13 @@ wire-bytes-joined = the handshake message put together from this record and the 
 wire-bytes-field = { $what }, { $total } bytes; the field is bytes { $first }–{ $last } ({ $len } bytes)
 wire-bytes-none = { $what }, { $total } bytes (this field has no bytes of its own)
 wire-highlighted = highlighted: { $hex }
+wire-headless-after = after the handshake: each record as it passes, opened with this connection's own secrets (the last { $keep } each way are kept until printed)
+wire-headless-missed = { $dir }: { $count ->
+    [one] { $count } record went by
+   *[other] { $count } records went by
+} faster than they could be printed (only the last { $keep } are kept)
 wire-member = Member:
+wire-member-named = { $nick } ({ $addr })
 wire-members-recorded = (the last { $count } members recorded; the host was started with --show-handshake)
 wire-to-host = member → host
 wire-to-member = host → member

@@ -1,7 +1,8 @@
 //! `loadgen`: a load generator for tlschat's host and for other line-based
 //! TLS chat brokers such as `ncat --chat --ssl`.
 //!
-//! It connects N plain-text members (TLS without ALPN) to a host on the
+//! It connects N plain-text members (TLS without ALPN; with `--plain`, no
+//! TLS at all, for a plaintext relay such as `ncat --chat`) to a host on the
 //! loopback interface, lets K of them talk, and reports what every member
 //! received: deliveries expected and received, order violations, delivery
 //! latency, members that were disconnected, and the server's CPU time and
@@ -31,15 +32,20 @@ use tokio_rustls::TlsConnector;
 #[derive(Parser, Debug)]
 #[command(
     name = "loadgen",
-    about = "Drive a TLS chat host (tlschat host, ncat --chat --ssl) with plain-text members on 127.0.0.1 and measure it"
+    about = "Drive a TLS chat host (tlschat host, ncat --chat --ssl) with plain-text members on 127.0.0.1 and measure it (--plain: a relay without TLS, ncat --chat)"
 )]
 struct Args {
     /// The host to drive; must be a loopback address.
     #[arg(long)]
     addr: SocketAddr,
-    /// PEM file with the CA (or the self-signed certificate) to trust.
+    /// PEM file with the CA (or the self-signed certificate) to trust
+    /// (needed unless --plain).
     #[arg(long)]
-    ca: PathBuf,
+    ca: Option<PathBuf>,
+    /// Connect over plain TCP, without TLS (a plaintext relay such as
+    /// `ncat --chat`, to compare with).
+    #[arg(long)]
+    plain: bool,
     /// The name to verify the host's certificate against (default: the IP of --addr).
     #[arg(long)]
     server_name: Option<String>,
@@ -101,6 +107,9 @@ impl Args {
                 "--addr {} is not a loopback address; loadgen only drives hosts on this machine",
                 self.addr
             ));
+        }
+        if self.ca.is_none() && !self.plain {
+            return Err("--ca is needed (or --plain for a relay without TLS)".into());
         }
         if self.members == 0 || self.members > 100_000 {
             return Err("--members must be between 1 and 100000".into());
@@ -479,8 +488,15 @@ async fn talk<W: AsyncWrite + Unpin>(
     report
 }
 
+/// A member's connection: TLS over TCP, or TCP alone (`--plain`).
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A member's connection, whichever it is.
+type Stream = Box<dyn Io>;
+
 /// A talker's end for writing.
-type TalkerWriter = tokio::io::WriteHalf<tokio_rustls::client::TlsStream<TcpStream>>;
+type TalkerWriter = tokio::io::WriteHalf<Stream>;
 
 /// A connection attempt's result.
 enum Conn {
@@ -494,7 +510,8 @@ enum Conn {
 }
 
 struct Connecting {
-    connector: TlsConnector,
+    /// `None`: plain TCP (`--plain`).
+    connector: Option<TlsConnector>,
     addr: SocketAddr,
     name: ServerName<'static>,
     timeout: Duration,
@@ -512,19 +529,23 @@ async fn connect(c: Arc<Connecting>, permits: Arc<Semaphore>) -> Conn {
             .await
             .map_err(|e| format!("TCP connect: {e}"))?;
         let _ = tcp.set_nodelay(true);
-        c.connector
+        let Some(connector) = &c.connector else {
+            return Ok(Box::new(tcp) as Stream);
+        };
+        connector
             .connect(c.name.clone(), tcp)
             .await
+            .map(|tls| Box::new(tls) as Stream)
             .map_err(|e| format!("TLS handshake: {e}"))
     };
-    let tls = match tokio::time::timeout(c.timeout, attempt).await {
-        Ok(Ok(tls)) => tls,
+    let stream = match tokio::time::timeout(c.timeout, attempt).await {
+        Ok(Ok(stream)) => stream,
         Ok(Err(e)) => return Conn::Failed(e),
         Err(_) => return Conn::Failed("connection timed out".into()),
     };
     let index = c.next.fetch_add(1, Ordering::Relaxed);
     if index < c.shared.talkers {
-        let (read_half, writer) = tokio::io::split(tls);
+        let (read_half, writer) = tokio::io::split(stream);
         let reader = tokio::spawn(read_member(
             read_half,
             index,
@@ -538,7 +559,7 @@ async fn connect(c: Arc<Connecting>, permits: Arc<Semaphore>) -> Conn {
         }
     } else {
         Conn::Member(tokio::spawn(read_member(
-            tls,
+            stream,
             index,
             c.shared.clone(),
             c.stop.clone(),
@@ -718,7 +739,7 @@ async fn connect_all(
     args: &Args,
     shared: &Arc<Shared>,
     stop: watch::Receiver<bool>,
-    connector: TlsConnector,
+    connector: Option<TlsConnector>,
     name: ServerName<'static>,
 ) -> Joined {
     let connecting = Arc::new(Connecting {
@@ -1048,6 +1069,7 @@ impl Report {
         let kib = |s: Option<ProcSample>| s.map(|s| s.rss_kib);
         serde_json::json!({
             "label": args.label,
+            "plain": args.plain,
             "addr": args.addr.to_string(),
             "members": args.members,
             "connected": self.connected,
@@ -1117,7 +1139,10 @@ impl Shared {
 /// One run: connect, let the joins settle, talk, stop, report (printed,
 /// and returned for `--json`).
 async fn run(args: Args) -> Result<serde_json::Value, String> {
-    let connector = tls_connector(&args.ca)?;
+    let connector = match &args.ca {
+        Some(ca) if !args.plain => Some(tls_connector(ca)?),
+        _ => None,
+    };
     let name = match &args.server_name {
         Some(n) => {
             ServerName::try_from(n.clone()).map_err(|e| format!("--server-name {n}: {e}"))?
@@ -1222,6 +1247,86 @@ mod tests {
         assert_eq!(parse_payload(b"<user5> T12-0 7\r"), Some((12, 0, 7)));
         assert_eq!(parse_payload(b"* guest-4 joined"), None);
         assert_eq!(parse_payload(b"<T> T1-2"), None);
+    }
+
+    /// A plaintext relay like `ncat --chat`: every line a connection sends
+    /// goes to every other connection.
+    async fn plain_relay(listener: tokio::net::TcpListener) {
+        use tokio::io::AsyncBufReadExt as _;
+        let (tx, _) = tokio::sync::broadcast::channel::<(usize, String)>(4096);
+        for me in 0.. {
+            let Ok((socket, _)) = listener.accept().await else {
+                return;
+            };
+            let (read, mut write) = socket.into_split();
+            let said = tx.clone();
+            tokio::spawn(async move {
+                let mut lines = tokio::io::BufReader::new(read).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let _ = said.send((me, line));
+                }
+            });
+            let mut heard = tx.subscribe();
+            tokio::spawn(async move {
+                while let Ok((from, line)) = heard.recv().await {
+                    if from != me
+                        && write
+                            .write_all(format!("{line}\n").as_bytes())
+                            .await
+                            .is_err()
+                    {
+                        return;
+                    }
+                }
+            });
+        }
+    }
+
+    #[tokio::test]
+    async fn plain_members_drive_a_relay_without_tls() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        tokio::spawn(plain_relay(listener));
+        let args = Args::parse_from([
+            "loadgen",
+            "--addr",
+            &addr,
+            "--plain",
+            "--members",
+            "3",
+            "--talkers",
+            "1",
+            "--rate",
+            "40",
+            "--duration",
+            "0.5",
+            "--warmup",
+            "0.2",
+            "--settle",
+            "0.5",
+            "--join-wait",
+            "2",
+        ]);
+        args.check().unwrap();
+        let report = run(args).await.unwrap();
+        let sent = report["lines_sent"].as_u64().unwrap();
+        assert!(sent >= 10, "{report}");
+        assert_eq!(
+            report["deliveries_expected"].as_u64(),
+            Some(2 * sent),
+            "{report}"
+        );
+        assert_eq!(
+            report["deliveries_received"].as_u64(),
+            Some(2 * sent),
+            "{report}"
+        );
+        assert_eq!(report["deliveries_lost"].as_u64(), Some(0), "{report}");
+        assert_eq!(report["plain"].as_bool(), Some(true));
+
+        // Without --plain, the CA to trust is needed.
+        let tls = Args::parse_from(["loadgen", "--addr", &addr]);
+        assert!(tls.check().unwrap_err().contains("--ca"));
     }
 
     #[test]

@@ -5,20 +5,21 @@
 //! Everything here is pure (the time is an argument); every name a peer
 //! chose is printed through [`crate::net::safe_text`].
 
+use crate::i18n::utc;
 use crate::net::door::{Access, BanTarget};
 use crate::net::event::{DoorView, InvitationView, KnockView};
 use crate::net::invite::Invite;
 use crate::net::safe_text::visible_line as shown;
 use crate::net::safety::{safety_code, short_safety_code};
-use crate::net::trust::utc;
+use crate::tr;
 
 /// The lines after "hosting on …" that say who may come in.
 #[must_use]
 pub fn access_lines(access: Access) -> Vec<String> {
     vec![match access {
-        Access::Open => "* the room is open (--access open): anyone who can reach this port comes in".to_string(),
-        Access::Invite => "* the room is invite-only: the invite links above carry a reusable invitation (it expires after 7 days); /invite makes single-use ones, /help lists the commands".to_string(),
-        Access::Knock => "* newcomers knock (--access knock): you are asked to let each new key in with /admit NICK or /refuse NICK".to_string(),
+        Access::Open => format!("* {}", tr!("headless-door-open")),
+        Access::Invite => format!("* {}", tr!("headless-door-invite")),
+        Access::Knock => format!("* {}", tr!("headless-door-knock")),
     }]
 }
 
@@ -26,23 +27,20 @@ pub fn access_lines(access: Access) -> Vec<String> {
 /// "any number of uses" (`left`: as "1 use left", "3 uses left").
 fn uses(uses: Option<u32>, left: bool) -> String {
     match (uses, left) {
-        (None, _) => "any number of uses".to_string(),
-        (Some(1), false) => "single use".to_string(),
-        (Some(n), false) => format!("{n} uses"),
-        (Some(0), true) => "used up".to_string(),
-        (Some(1), true) => "1 use left".to_string(),
-        (Some(n), true) => format!("{n} uses left"),
+        (None, _) => tr!("headless-uses-any"),
+        (Some(n), false) => tr!("headless-uses", n = n),
+        (Some(n), true) => tr!("headless-uses-left", n = n),
     }
 }
 
 /// When an invitation stops working.
 fn expiry(expires_ms: Option<u64>, now_ms: u64) -> String {
     match expires_ms {
-        None => "never expires".to_string(),
-        Some(ms) if ms <= now_ms => "expired".to_string(),
-        Some(ms) => format!(
-            "expires {}",
-            utc(i64::try_from(ms / 1000).unwrap_or(i64::MAX))
+        None => tr!("headless-never-expires"),
+        Some(ms) if ms <= now_ms => tr!("headless-expired"),
+        Some(ms) => tr!(
+            "headless-expires",
+            date = utc(i64::try_from(ms / 1000).unwrap_or(i64::MAX))
         ),
     }
 }
@@ -57,10 +55,10 @@ pub fn invite_lines(
     now_ms: u64,
 ) -> Vec<String> {
     let terms = terms.map_or_else(String::new, |t| {
-        format!(
-            " ({}, {})",
-            uses(t.uses_left, false),
-            expiry(t.expires_ms, now_ms)
+        tr!(
+            "headless-invite-terms",
+            uses = uses(t.uses_left, false),
+            expiry = expiry(t.expires_ms, now_ms)
         )
     });
     invites
@@ -70,8 +68,23 @@ pub fn invite_lines(
                 .host
                 .parse::<std::net::IpAddr>()
                 .is_ok_and(|ip| ip.is_loopback());
-            let whom = if local { "  (this machine only)" } else { "" };
-            format!("* invite {id}{terms}: {}{whom}", i.link())
+            let (terms, link) = (terms.as_str(), i.link());
+            if local {
+                format!(
+                    "* {}",
+                    tr!(
+                        "headless-invite-id-local",
+                        id = id,
+                        terms = terms,
+                        link = link
+                    )
+                )
+            } else {
+                format!(
+                    "* {}",
+                    tr!("headless-invite-id", id = id, terms = terms, link = link)
+                )
+            }
         })
         .collect()
 }
@@ -80,19 +93,17 @@ pub fn invite_lines(
 #[must_use]
 pub fn invitations_lines(view: &DoorView, now_ms: u64) -> Vec<String> {
     if view.invitations.is_empty() {
-        return vec!["* no invitations (/invite makes one)".to_string()];
+        return vec![format!("* {}", tr!("headless-no-invitations"))];
     }
-    let mut lines = vec![format!(
-        "* invitations ({}), /revoke ID ends one:",
-        view.invitations.len()
-    )];
+    let count = view.invitations.len();
+    let mut lines = vec![format!("* {}", tr!("headless-invitations", count = count))];
     lines.extend(view.invitations.iter().map(|i| {
-        format!(
-            "*   {}  {}, {}",
-            i.id,
-            uses(i.uses_left, true),
-            expiry(i.expires_ms, now_ms)
-        )
+        let row = tr!(
+            "headless-invitation-row",
+            uses = uses(i.uses_left, true),
+            expiry = expiry(i.expires_ms, now_ms)
+        );
+        format!("*   {}  {row}", i.id)
     }));
     lines
 }
@@ -100,9 +111,11 @@ pub fn invitations_lines(view: &DoorView, now_ms: u64) -> Vec<String> {
 /// What a ban is of: a key by its safety code, or an address.
 fn ban_target(target: &BanTarget) -> String {
     match target {
-        BanTarget::Key(key) => format!("key with safety code {}", safety_code(key)),
-        BanTarget::Address(ip @ std::net::IpAddr::V6(_)) => format!("address {ip}/64"),
-        BanTarget::Address(ip) => format!("address {ip}"),
+        BanTarget::Key(key) => tr!("headless-ban-key", code = safety_code(key)),
+        BanTarget::Address(ip @ std::net::IpAddr::V6(_)) => {
+            tr!("headless-ban-address", address = format!("{ip}/64"))
+        }
+        BanTarget::Address(ip) => tr!("headless-ban-address", address = ip.to_string()),
     }
 }
 
@@ -110,17 +123,18 @@ fn ban_target(target: &BanTarget) -> String {
 #[must_use]
 pub fn bans_lines(view: &DoorView) -> Vec<String> {
     if view.bans.is_empty() {
-        return vec!["* nobody is banned".to_string()];
+        return vec![format!("* {}", tr!("headless-nobody-banned"))];
     }
-    let mut lines = vec![format!(
-        "* bans ({}), /unban ID lifts one:",
-        view.bans.len()
-    )];
+    let count = view.bans.len();
+    let mut lines = vec![format!("* {}", tr!("headless-bans", count = count))];
     lines.extend(view.bans.iter().map(|b| {
         let reason = if b.reason.is_empty() {
             String::new()
         } else {
-            format!("  reason: {}", shown(&b.reason))
+            format!(
+                "  {}",
+                tr!("headless-ban-reason", reason = shown(&b.reason))
+            )
         };
         format!(
             "*   {}  {}  {}{reason}",
@@ -160,13 +174,14 @@ pub fn knock_lines(old: &DoorView, new: &DoorView) -> Vec<String> {
         .filter(|k| !old.knocking.iter().any(|o| o.id == k.id))
         .map(|k| {
             let who = match &k.key {
-                Some(key) => format!("safety code {}…", short_safety_code(key)),
-                None => format!("no key, from {}", k.addr),
+                Some(key) => tr!("headless-knock-key", code = short_safety_code(key)),
+                None => tr!("headless-knock-no-key", addr = k.addr.to_string()),
             };
             let name = lobby_name(new, k);
+            let nick = shown(&k.nick);
             format!(
-                "* {} ({who}) asks to come in: /admit {name} or /refuse {name}",
-                shown(&k.nick)
+                "* {}",
+                tr!("headless-knocks", nick = nick, who = who, name = name)
             )
         })
         .collect()
@@ -185,19 +200,17 @@ pub fn change_lines(old: &DoorView, new: &DoorView, now_ms: u64) -> Vec<String> 
             .iter()
             .filter(|i| !new.invitations.iter().any(|n| n.id == i.id))
             .filter(|i| i.uses_left != Some(0) && i.expires_ms.is_none_or(|t| t > now_ms))
-            .map(|i| format!("* invite {} no longer works (revoked)", i.id)),
+            .map(|i| format!("* {}", tr!("headless-invite-revoked", id = i.id))),
     );
     let new_bans = new
         .bans
         .iter()
         .filter(|b| !old.bans.iter().any(|o| o.id == b.id));
     lines.extend(new_bans.map(|b| {
+        let (nick, target) = (shown(&b.nick), ban_target(&b.target));
         format!(
-            "* ban {}: {} ({}) may not come in; /unban {} lifts it",
-            b.id,
-            shown(&b.nick),
-            ban_target(&b.target),
-            b.id
+            "* {}",
+            tr!("headless-ban-made", id = b.id, nick = nick, target = target)
         )
     }));
     let lifted = old
@@ -205,23 +218,19 @@ pub fn change_lines(old: &DoorView, new: &DoorView, now_ms: u64) -> Vec<String> 
         .iter()
         .filter(|b| !new.bans.iter().any(|n| n.id == b.id));
     lines.extend(lifted.map(|b| {
-        format!(
-            "* ban {} lifted: {} may come in again",
-            b.id,
-            shown(&b.nick)
-        )
+        let nick = shown(&b.nick);
+        format!("* {}", tr!("headless-ban-lifted", id = b.id, nick = nick))
     }));
     let muted = new
         .muted
         .iter()
         .filter(|m| !old.muted.iter().any(|o| o.target == m.target));
-    lines
-        .extend(muted.map(|m| format!("* {} is muted: it reads but cannot speak", shown(&m.nick))));
+    lines.extend(muted.map(|m| format!("* {}", tr!("headless-muted", nick = shown(&m.nick)))));
     let unmuted = old
         .muted
         .iter()
         .filter(|m| !new.muted.iter().any(|n| n.target == m.target));
-    lines.extend(unmuted.map(|m| format!("* {} may speak again", shown(&m.nick))));
+    lines.extend(unmuted.map(|m| format!("* {}", tr!("headless-unmuted", nick = shown(&m.nick)))));
     lines
 }
 
@@ -242,6 +251,28 @@ pub enum LobbyError {
         /// `#3 or #5`.
         ids: String,
     },
+}
+
+impl LobbyError {
+    /// The error in the terminal's language (the display form is English).
+    #[must_use]
+    pub fn text(&self) -> String {
+        match self {
+            Self::Nobody(nick, waiting) => {
+                tr!(
+                    "headless-lobby-nobody",
+                    nick = nick.as_str(),
+                    waiting = waiting.as_str()
+                )
+            }
+            Self::Ambiguous { nick, count, ids } => tr!(
+                "headless-lobby-ambiguous",
+                count = *count,
+                nick = nick.as_str(),
+                ids = ids.as_str()
+            ),
+        }
+    }
 }
 
 /// The lobby id of the knocking member `nick` names: its exact name, a
@@ -277,16 +308,16 @@ pub fn lobby_id(view: &DoorView, nick: &str) -> Result<u64, LobbyError> {
                 ids: many
                     .iter()
                     .map(|k| format!("#{}", k.id))
-                    .collect::<Vec<_>>()
-                    .join(" or "),
+                    .reduce(|a, b| tr!("headless-lobby-or", a = a, b = b))
+                    .unwrap_or_default(),
             });
         }
     }
     let waiting = if view.knocking.is_empty() {
-        " (nobody is)".to_string()
+        tr!("headless-lobby-nobody-is")
     } else {
         let names: Vec<String> = view.knocking.iter().map(|k| lobby_name(view, k)).collect();
-        format!(" (waiting: {})", names.join(", "))
+        tr!("headless-lobby-waiting", names = names.join(", "))
     };
     Err(LobbyError::Nobody(shown(nick).into_owned(), waiting))
 }

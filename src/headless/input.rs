@@ -10,6 +10,7 @@
 
 use crate::net::DoorCommand;
 use crate::net::safe_text::quoted;
+use crate::tr;
 
 use super::Role;
 
@@ -124,17 +125,81 @@ pub enum InputError {
     },
 }
 
+impl InputError {
+    /// The error in the terminal's language (the display form is English).
+    #[must_use]
+    pub fn text(&self) -> String {
+        match self {
+            Self::Missing {
+                command,
+                what,
+                usage,
+            } => tr!(
+                "headless-input-missing",
+                command = *command,
+                what = phrase(what),
+                usage = *usage
+            ),
+            Self::BadValue {
+                command,
+                what,
+                expected,
+                given,
+                usage,
+            } => tr!(
+                "headless-input-bad",
+                command = *command,
+                what = phrase(what),
+                expected = phrase(expected),
+                given = given.as_str(),
+                usage = *usage
+            ),
+            Self::Extra {
+                command,
+                takes,
+                extra,
+                usage,
+            } => tr!(
+                "headless-input-extra",
+                command = *command,
+                takes = phrase(takes),
+                extra = extra.as_str(),
+                usage = *usage
+            ),
+        }
+    }
+}
+
+/// A phrase of an [`InputError`] in the current language (an argument's
+/// name, `ID`, stays as typed).
+fn phrase(english: &str) -> String {
+    match english {
+        "a name" => tr!("headless-phrase-a-name"),
+        "the name of a knocking member" => tr!("headless-phrase-knocking"),
+        "a member's name" => tr!("headless-phrase-member"),
+        "nothing" => tr!("headless-phrase-nothing"),
+        "one name (names have no spaces)" => tr!("headless-phrase-one-name"),
+        "an id (see /invites or /bans)" => tr!("headless-phrase-an-id"),
+        "one id" => tr!("headless-phrase-one-id"),
+        "a number" => tr!("headless-phrase-number"),
+        "a number from 1 up, or any" => tr!("headless-phrase-uses"),
+        "a number from 1 up, or never" => tr!("headless-phrase-hours"),
+        "at most USES and HOURS" => tr!("headless-phrase-uses-hours"),
+        other => other.to_owned(),
+    }
+}
+
 /// One command, for `/help` and the usage in errors.
 struct Spec {
     /// The command and its arguments, `/revoke ID`.
     usage: &'static str,
-    /// What it does.
-    about: &'static str,
+    /// What it does, in the current language.
+    about: fn() -> String,
     /// Only a host may use it.
     host_only: bool,
 }
 
-const fn spec(usage: &'static str, about: &'static str, host_only: bool) -> Spec {
+const fn spec(usage: &'static str, about: fn() -> String, host_only: bool) -> Spec {
     Spec {
         usage,
         about,
@@ -155,61 +220,33 @@ const UNMUTE: &str = "/unmute NICK";
 
 /// Every command, in the order `/help` lists them.
 const COMMANDS: &[Spec] = &[
-    spec(NICK, "take another name", false),
-    spec(
-        "/who",
-        "who is in the room, with each key's safety code",
-        false,
-    ),
-    spec("/help", "this list", false),
-    spec(
-        "/quit",
-        "leave (a host closes the room; a host's stdin ending does not)",
-        false,
-    ),
-    spec(
-        INVITE,
-        "a new invitation link: single use and 24 hours unless you say (USES: a number or any; HOURS: a number or never)",
-        true,
-    ),
-    spec("/invites", "the invitations: id, uses left, expiry", true),
-    spec(
-        REVOKE,
-        "revoke an invitation (its links stop working)",
-        true,
-    ),
-    spec(
-        ADMIT,
-        "let a knocking member in (#ID for its lobby id)",
-        true,
-    ),
-    spec(
-        REFUSE,
-        "send a knocking member away (#ID for its lobby id)",
-        true,
-    ),
-    spec(KICK, "put a member out (its key may come back)", true),
-    spec(
-        BAN,
-        "put a member out and ban its key (no key: its address, /64 for IPv6)",
-        true,
-    ),
-    spec(UNBAN, "lift a ban", true),
-    spec("/bans", "the bans: id, name, key or address, reason", true),
-    spec(MUTE, "the member may read but not speak", true),
-    spec(UNMUTE, "the member may speak again", true),
+    spec(NICK, || tr!("headless-help-nick"), false),
+    spec("/who", || tr!("headless-help-who"), false),
+    spec("/help", || tr!("headless-help-help"), false),
+    spec("/quit", || tr!("headless-help-quit"), false),
+    spec(INVITE, || tr!("headless-help-invite"), true),
+    spec("/invites", || tr!("headless-help-invites"), true),
+    spec(REVOKE, || tr!("headless-help-revoke"), true),
+    spec(ADMIT, || tr!("headless-help-admit"), true),
+    spec(REFUSE, || tr!("headless-help-refuse"), true),
+    spec(KICK, || tr!("headless-help-kick"), true),
+    spec(BAN, || tr!("headless-help-ban"), true),
+    spec(UNBAN, || tr!("headless-help-unban"), true),
+    spec("/bans", || tr!("headless-help-bans"), true),
+    spec(MUTE, || tr!("headless-help-mute"), true),
+    spec(UNMUTE, || tr!("headless-help-unmute"), true),
 ];
 
 /// What `/help` prints for this side of the room.
 #[must_use]
 pub fn help_lines(role: Role) -> Vec<String> {
-    let mut lines = vec!["* commands (any other line is said in the room):".to_string()];
+    let mut lines = vec![format!("* {}", tr!("headless-help-title"))];
     let shown = COMMANDS
         .iter()
         .filter(|c| role == Role::Host || !c.host_only);
-    lines.extend(shown.map(|c| format!("*   {:<24} {}", c.usage, c.about)));
+    lines.extend(shown.map(|c| format!("*   {:<24} {}", c.usage, (c.about)())));
     if role == Role::Member {
-        lines.push("* the host also has /invite, /kick, /ban, /mute … (see README)".to_string());
+        lines.push(format!("* {}", tr!("headless-help-host-also")));
     }
     lines
 }
@@ -427,6 +464,43 @@ mod tests {
             "/KICK ana",
         ] {
             assert_eq!(parse(line), Ok(Input::Say(line.to_string())), "{line}");
+        }
+    }
+
+    /// Every error's words in English are its display form; in Chinese,
+    /// every phrase is translated.
+    #[test]
+    fn errors_in_both_languages() {
+        use crate::i18n::{Lang, set_thread};
+        let lines = [
+            "/nick",
+            "/nick a b",
+            "/who x",
+            "/kick",
+            "/revoke",
+            "/revoke 1 2",
+            "/revoke x",
+            "/invite 0",
+            "/invite 1 0",
+            "/invite 1 2 3",
+            "/admit",
+            "/mute",
+        ];
+        for line in lines {
+            let e = parse(line).expect_err(line);
+            set_thread(Lang::En);
+            assert_eq!(e.text(), e.to_string());
+            set_thread(Lang::ZhCn);
+            let zh = e.text();
+            set_thread(None);
+            let english: Vec<&str> = zh
+                .split(|c: char| !c.is_ascii_alphabetic())
+                // Usage placeholders (NAME, USES) and words typed as they are.
+                .filter(|w| w.len() >= 3 && w.chars().any(|c| c.is_ascii_lowercase()))
+                .filter(|w| !["any", "never", "invites", "bans"].contains(w))
+                .filter(|w| !line.contains(w))
+                .collect();
+            assert!(english.is_empty(), "{line}: {zh} has {english:?}");
         }
     }
 

@@ -16,13 +16,94 @@ pub struct ExtensionInfo {
     pub critical: bool,
 }
 
+/// A key usage of the key usage extension (RFC 5280 4.2.1.3), in the
+/// extension's order; put into words where it is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyUse {
+    /// digitalSignature.
+    DigitalSignature,
+    /// nonRepudiation (contentCommitment).
+    NonRepudiation,
+    /// keyEncipherment.
+    KeyEncipherment,
+    /// dataEncipherment.
+    DataEncipherment,
+    /// keyAgreement.
+    KeyAgreement,
+    /// keyCertSign.
+    KeyCertSign,
+    /// cRLSign.
+    CrlSign,
+    /// encipherOnly.
+    EncipherOnly,
+    /// decipherOnly.
+    DecipherOnly,
+}
+
+impl KeyUse {
+    /// Every usage, in the order of the extension's bits.
+    pub const ALL: [Self; 9] = [
+        Self::DigitalSignature,
+        Self::NonRepudiation,
+        Self::KeyEncipherment,
+        Self::DataEncipherment,
+        Self::KeyAgreement,
+        Self::KeyCertSign,
+        Self::CrlSign,
+        Self::EncipherOnly,
+        Self::DecipherOnly,
+    ];
+}
+
+/// An extended key usage (what the key may be used for); put into words
+/// where it is shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyPurpose {
+    /// anyExtendedKeyUsage.
+    Any,
+    /// TLS server authentication.
+    ServerAuth,
+    /// TLS client authentication.
+    ClientAuth,
+    /// Code signing.
+    CodeSigning,
+    /// Email protection.
+    EmailProtection,
+    /// Time stamping.
+    TimeStamping,
+    /// OCSP signing.
+    OcspSigning,
+    /// Another purpose, by its OID's short name (or the dotted OID).
+    Other(String),
+}
+
+/// A certificate's public key: its algorithm and size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicKeyInfo {
+    /// The algorithm, with the curve for EC: `EC P-256`, `RSA`, `Ed25519`,
+    /// or the algorithm's OID name when unknown.
+    pub algorithm: String,
+    /// The key's size in bits, when known.
+    pub bits: Option<usize>,
+}
+
+impl std::fmt::Display for PublicKeyInfo {
+    /// `EC P-256 (256 bits)`, or the algorithm alone.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.bits {
+            Some(bits) => write!(f, "{} ({bits} bits)", self.algorithm),
+            None => f.write_str(&self.algorithm),
+        }
+    }
+}
+
 /// A certificate, parsed. Built from DER; fields that could not be parsed
 /// are empty and [`CertInfo::parse_error`] says why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CertInfo {
     /// The DER encoding (for export as PEM).
     pub der: Vec<u8>,
-    /// Why parsing failed, if it did.
+    /// Why parsing failed, if it did (the parser's own words).
     pub parse_error: Option<String>,
     /// X.509 version as people count it (1, 2 or 3).
     pub version: u32,
@@ -42,8 +123,8 @@ pub struct CertInfo {
     pub not_after: i64,
     /// Subject alternative names, as `DNS:name`, `IP:addr`, `email:…`, `URI:…`.
     pub sans: Vec<String>,
-    /// Public key algorithm and size, e.g. `EC P-256 (256 bits)`, `RSA 2048 bits`.
-    pub public_key: String,
+    /// Public key algorithm and size, e.g. `EC P-256 (256 bits)`.
+    pub public_key: PublicKeyInfo,
     /// Signature algorithm, e.g. `ecdsa-with-SHA256`.
     pub signature_algorithm: String,
     /// SHA-256 of the whole certificate.
@@ -60,10 +141,10 @@ pub struct CertInfo {
     pub is_ca: Option<bool>,
     /// Path length constraint, if any.
     pub path_len: Option<u32>,
-    /// Key usages, by name.
-    pub key_usage: Vec<String>,
-    /// Extended key usages, by name.
-    pub extended_key_usage: Vec<String>,
+    /// Key usages.
+    pub key_usage: Vec<KeyUse>,
+    /// Extended key usages.
+    pub extended_key_usage: Vec<KeyPurpose>,
     /// Subject key identifier, colon hex.
     pub subject_key_id: Option<String>,
     /// Authority key identifier, colon hex.
@@ -135,9 +216,6 @@ pub fn parse_fingerprint(text: &str) -> Result<[u8; 32], String> {
     Ok(out)
 }
 
-/// What is shown instead of a key hash for a certificate without one.
-const NO_KEY: &str = "none (WebPKI cannot parse this certificate)";
-
 /// SHA-256 of some bytes.
 #[must_use]
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -183,13 +261,13 @@ fn shown(text: &str) -> String {
     crate::net::safe_text::visible_line(text).into_owned()
 }
 
-fn describe_public_key(cert: &X509Certificate<'_>) -> String {
+fn describe_public_key(cert: &X509Certificate<'_>) -> PublicKeyInfo {
     let spki = cert.public_key();
     let alg = spki.algorithm.algorithm.to_id_string();
-    match (alg.as_str(), spki.parsed()) {
-        ("1.3.101.112", _) => "Ed25519 (256 bits)".to_string(),
-        ("1.3.101.113", _) => "Ed448 (456 bits)".to_string(),
-        (_, Ok(PublicKey::RSA(rsa))) => format!("RSA {} bits", rsa.key_size()),
+    let (algorithm, bits) = match (alg.as_str(), spki.parsed()) {
+        ("1.3.101.112", _) => ("Ed25519".to_string(), Some(256)),
+        ("1.3.101.113", _) => ("Ed448".to_string(), Some(456)),
+        (_, Ok(PublicKey::RSA(rsa))) => ("RSA".to_string(), Some(rsa.key_size())),
         (_, Ok(PublicKey::EC(ec))) => {
             let curve = spki
                 .algorithm
@@ -197,29 +275,28 @@ fn describe_public_key(cert: &X509Certificate<'_>) -> String {
                 .as_ref()
                 .and_then(|p| p.as_oid().ok())
                 .map_or_else(|| "unknown curve".to_string(), |o| o.to_id_string());
-            format!("EC {} ({} bits)", curve_name(&curve), ec.key_size())
+            (format!("EC {}", curve_name(&curve)), Some(ec.key_size()))
         }
-        _ => oid_name(&spki.algorithm.algorithm),
-    }
+        _ => (oid_name(&spki.algorithm.algorithm), None),
+    };
+    PublicKeyInfo { algorithm, bits }
 }
 
-fn eku_names(eku: &ExtendedKeyUsage<'_>) -> Vec<String> {
-    let mut v = Vec::new();
+fn key_purposes(eku: &ExtendedKeyUsage<'_>) -> Vec<KeyPurpose> {
     let flags = [
-        (eku.any, "any"),
-        (eku.server_auth, "TLS server authentication"),
-        (eku.client_auth, "TLS client authentication"),
-        (eku.code_signing, "code signing"),
-        (eku.email_protection, "email protection"),
-        (eku.time_stamping, "time stamping"),
-        (eku.ocsp_signing, "OCSP signing"),
+        (eku.any, KeyPurpose::Any),
+        (eku.server_auth, KeyPurpose::ServerAuth),
+        (eku.client_auth, KeyPurpose::ClientAuth),
+        (eku.code_signing, KeyPurpose::CodeSigning),
+        (eku.email_protection, KeyPurpose::EmailProtection),
+        (eku.time_stamping, KeyPurpose::TimeStamping),
+        (eku.ocsp_signing, KeyPurpose::OcspSigning),
     ];
-    for (on, name) in flags {
-        if on {
-            v.push(name.to_string());
-        }
-    }
-    v.extend(eku.other.iter().map(oid_name));
+    let mut v: Vec<KeyPurpose> = flags
+        .into_iter()
+        .filter_map(|(on, purpose)| on.then_some(purpose))
+        .collect();
+    v.extend(eku.other.iter().map(|o| KeyPurpose::Other(oid_name(o))));
     v
 }
 
@@ -269,7 +346,10 @@ impl CertInfo {
             not_before: 0,
             not_after: 0,
             sans: Vec::new(),
-            public_key: String::new(),
+            public_key: PublicKeyInfo {
+                algorithm: String::new(),
+                bits: None,
+            },
             signature_algorithm: String::new(),
             sha256: sha256(der),
             sha1: <sha1::Sha1 as sha1::Digest>::digest(der).into(),
@@ -285,7 +365,7 @@ impl CertInfo {
         let cert = match X509Certificate::from_der(der) {
             Ok((_, cert)) => cert,
             Err(e) => {
-                info.parse_error = Some(format!("the certificate could not be parsed: {e}"));
+                info.parse_error = Some(e.to_string());
                 return info;
             }
         };
@@ -305,16 +385,16 @@ impl CertInfo {
             info.path_len = bc.value.path_len_constraint;
         }
         if let Ok(Some(ku)) = cert.key_usage() {
-            info.key_usage = ku
-                .value
-                .to_string()
-                .split(", ")
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
+            // The extension's bits, in order (RFC 5280 4.2.1.3).
+            info.key_usage = KeyUse::ALL
+                .into_iter()
+                .enumerate()
+                .filter(|(bit, _)| (ku.value.flags >> bit) & 1 == 1)
+                .map(|(_, usage)| usage)
                 .collect();
         }
         if let Ok(Some(eku)) = cert.extended_key_usage() {
-            info.extended_key_usage = eku_names(eku.value);
+            info.extended_key_usage = key_purposes(eku.value);
         }
         for ext in cert.extensions() {
             match ext.parsed_extension() {
@@ -343,11 +423,12 @@ impl CertInfo {
         matches!((self.spki_sha256, other.spki_sha256), (Some(a), Some(b)) if a == b)
     }
 
-    /// The key's SHA-256 as `SHA256:hex`, or why there is none.
+    /// The key's SHA-256 as `SHA256:hex`, or why there is none (in the
+    /// thread's language: this is words for the window or the terminal).
     #[must_use]
     pub fn key_fingerprint(&self) -> String {
         self.spki_sha256
-            .map_or_else(|| NO_KEY.to_string(), |k| fingerprint(&k))
+            .map_or_else(|| crate::tr!("cert-no-key"), |k| fingerprint(&k))
     }
 
     /// The name to show for this certificate: its CN, else its subject.
@@ -419,7 +500,7 @@ mod tests {
         assert_eq!(info.version, 3);
         assert_eq!(info.subject_cn.as_deref(), Some("chat.example"));
         assert_eq!(info.sans, vec!["DNS:chat.example", "IP:127.0.0.1"]);
-        assert_eq!(info.public_key, "EC P-256 (256 bits)");
+        assert_eq!(info.public_key.to_string(), "EC P-256 (256 bits)");
         assert_eq!(info.signature_algorithm, "ecdsa-with-SHA256");
         assert_eq!(info.sha256, sha256(cert.der()));
         assert_eq!(
@@ -428,6 +509,34 @@ mod tests {
         );
         assert!(info.is_self_issued());
         assert!(info.extensions.iter().any(|e| e.name == "subjectAltName"));
+    }
+
+    #[test]
+    fn key_usages_are_read_bit_by_bit() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["h".into()]).unwrap();
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::DigitalSignature,
+            rcgen::KeyUsagePurpose::KeyCertSign,
+            rcgen::KeyUsagePurpose::DecipherOnly,
+        ];
+        params.extended_key_usages = vec![
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+        ];
+        let info = CertInfo::from_der(params.self_signed(&key).unwrap().der());
+        assert_eq!(
+            info.key_usage,
+            [
+                KeyUse::DigitalSignature,
+                KeyUse::KeyCertSign,
+                KeyUse::DecipherOnly
+            ]
+        );
+        assert_eq!(
+            info.extended_key_usage,
+            [KeyPurpose::ServerAuth, KeyPurpose::ClientAuth]
+        );
     }
 
     #[test]

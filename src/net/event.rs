@@ -343,6 +343,15 @@ pub enum NetEvent {
         /// The member's records after it, as they pass.
         live: Option<std::sync::Arc<crate::net::wire::live::Live>>,
     },
+    /// The member whose handshake was recorded from `peer`
+    /// ([`NetEvent::MemberHandshake`]) came into the room as member `id`
+    /// (its nickname is in the [`NetEvent::MemberJoined`] before this).
+    RecordedMemberJoined {
+        /// The member's address, as in its `MemberHandshake`.
+        peer: SocketAddr,
+        /// Its member id.
+        id: u64,
+    },
     /// The door's state, after every change (host sessions only).
     Door(Box<DoorView>),
     /// A new invitation's links (host sessions only; the code is in them

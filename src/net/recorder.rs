@@ -236,16 +236,25 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Recorder<S> {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        if self.is_recording() {
-            // While recording: one buffer at a time, so what was written
-            // is exactly one slice's start.
-            let first = bufs
-                .iter()
-                .find(|b| !b.is_empty())
-                .map_or(&[][..], |b| &**b);
-            return self.poll_write(cx, first);
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        // While recording: what was written is the first `n` bytes of the
+        // slices, in order. All of them go in one write, as they would
+        // without the recorder: a TLS library's last write before it
+        // gives up (its fatal alert after what was queued before it) is
+        // one call, and must not lose its end.
+        if let (Some(r), Poll::Ready(Ok(n))) = (this.recording.as_mut(), &polled) {
+            let mut left = *n;
+            for b in bufs {
+                if left == 0 {
+                    break;
+                }
+                let written = b.get(..left.min(b.len())).unwrap_or(&[]);
+                left -= written.len();
+                r.add(true, written);
+            }
         }
-        Pin::new(&mut self.get_mut().inner).poll_write_vectored(cx, bufs)
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -287,6 +296,79 @@ mod tests {
         b.read_exact(&mut back).await.unwrap();
         assert_eq!(&back, b"helloafter");
         assert!(r.finish().is_none());
+    }
+
+    /// A stream that takes at most `cap` bytes a write, across slices.
+    #[derive(Debug, Default)]
+    struct Takes {
+        cap: usize,
+        got: Vec<u8>,
+    }
+
+    impl AsyncWrite for Takes {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            self.poll_write_vectored(cx, &[IoSlice::new(buf)])
+        }
+
+        fn poll_write_vectored(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+            bufs: &[IoSlice<'_>],
+        ) -> Poll<std::io::Result<usize>> {
+            let this = self.get_mut();
+            let all: Vec<u8> = bufs.iter().flat_map(|b| b.iter().copied()).collect();
+            let n = all.len().min(this.cap);
+            this.got.extend_from_slice(&all[..n]);
+            Poll::Ready(Ok(n))
+        }
+
+        fn is_write_vectored(&self) -> bool {
+            true
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Poll::Ready(Ok(()))
+        }
+    }
+
+    #[tokio::test]
+    async fn one_vectored_write_while_recording_writes_every_slice_and_records_what_went() {
+        // rustls' last write before it gives up on a handshake (what was
+        // queued, then its fatal alert) is one vectored write: all of it
+        // must go, as it does without the recorder.
+        let mut r = Recorder::new(
+            Takes {
+                cap: 64,
+                ..Takes::default()
+            },
+            true,
+        );
+        let bufs = [
+            IoSlice::new(b"ccs"),
+            IoSlice::new(b""),
+            IoSlice::new(b"alert"),
+        ];
+        assert_eq!(r.write_vectored(&bufs).await.unwrap(), 8);
+        assert_eq!(r.get_ref().got, b"ccsalert");
+        assert_eq!(r.finish().unwrap().sent.bytes, b"ccsalert");
+        // A write the stream takes only part of records only that part.
+        let mut r = Recorder::new(
+            Takes {
+                cap: 5,
+                ..Takes::default()
+            },
+            true,
+        );
+        assert_eq!(r.write_vectored(&bufs).await.unwrap(), 5);
+        assert_eq!(r.finish().unwrap().sent.bytes, b"ccsal");
     }
 
     #[derive(Debug, Default)]

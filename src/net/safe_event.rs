@@ -190,7 +190,8 @@ pub(crate) fn made_safe(event: NetEvent) -> NetEvent {
             resumed: _,
         }
         | NetEvent::Delivered { id: _ }
-        | NetEvent::Sent { id: _ }) => event,
+        | NetEvent::Sent { id: _ }
+        | NetEvent::RecordedMemberJoined { peer: _, id: _ }) => event,
         // Certificates (visible from the moment they are parsed), the
         // connection's facts and handshakes as decoded: see the module's
         // documentation.

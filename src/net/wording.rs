@@ -7,9 +7,16 @@
 //! Each function takes names as they will be shown (made safe by the
 //! caller) and returns the notice without any marker (`* ` is the
 //! terminal's).
+//!
+//! The functions that return a `String` say it in English: that is what
+//! goes over the wire to plain-text members (a room's members read
+//! different languages). The `*_msg` ones say the same as a message
+//! ([`Msg`]) for the terminal and the window to put into their language.
 
 use std::fmt::Write as _;
 
+use crate::i18n::{Arg, Msg};
+use crate::msg;
 use crate::net::frame::LeaveReason;
 
 /// Someone came into the room, or went and why.
@@ -68,6 +75,62 @@ pub fn name_kept(asked: &str, given: &str) -> String {
 #[must_use]
 pub fn disconnected(reason: &str) -> String {
     format!("Disconnected: {reason}")
+}
+
+/// [`joined`] as a message.
+#[must_use]
+pub fn joined_msg(who: &str) -> Msg {
+    msg!("net-joined", who = who)
+}
+
+/// [`left`] as a message.
+#[must_use]
+pub fn left_msg(who: &str, reason: LeaveReason) -> Msg {
+    if reason == LeaveReason::Left {
+        msg!("net-left", who = who)
+    } else {
+        msg!("net-left-why", who = who, why = reason_msg(reason))
+    }
+}
+
+/// [`LeaveReason::describe`] as a message.
+#[must_use]
+pub fn reason_msg(reason: LeaveReason) -> Msg {
+    match reason {
+        LeaveReason::Left => msg!("net-reason-left"),
+        LeaveReason::ConnectionLost => msg!("net-reason-connection-lost"),
+        LeaveReason::TooSlow => msg!("net-reason-too-slow"),
+        LeaveReason::ProtocolError => msg!("net-reason-protocol-error"),
+        LeaveReason::RoomClosed => msg!("net-reason-room-closed"),
+        LeaveReason::Removed => msg!("net-reason-removed"),
+        LeaveReason::Other => msg!("net-reason-other"),
+    }
+}
+
+/// [`renamed`] as a message.
+#[must_use]
+pub fn renamed_msg(old: &str, new: &str) -> Msg {
+    msg!("net-renamed", old = old, new = new)
+}
+
+/// [`disconnected`] as a message.
+#[must_use]
+pub fn disconnected_msg(reason: &str) -> Msg {
+    msg!("net-disconnected", reason = reason)
+}
+
+/// [`some_names`] as a message: the names listed as the language lists
+/// them.
+#[must_use]
+pub fn some_names_msg<'a>(names: impl Iterator<Item = &'a str>, total: u64, shown: usize) -> Msg {
+    let names: Vec<String> = names.take(shown).map(str::to_owned).collect();
+    let more = total.saturating_sub(names.len() as u64);
+    let list = Arg::List(names);
+    if more > 0 {
+        msg!("net-names-more", names = list, more = more)
+    } else {
+        msg!("net-names-list", names = list)
+    }
 }
 
 /// `a, b, c and 4 others` for at most `shown` of `total` names.
@@ -132,6 +195,40 @@ mod tests {
         );
         assert_eq!(renamed("ana", "bo"), "ana is now known as bo");
         assert_eq!(disconnected("gone"), "Disconnected: gone");
+    }
+
+    /// The messages say in English what the English functions say, and
+    /// something else in Chinese.
+    #[test]
+    fn messages_say_the_same_in_english() {
+        use crate::i18n::Lang;
+        let en = |m: Msg| m.text_in(Lang::En);
+        assert_eq!(en(joined_msg("ana")), joined("ana"));
+        for reason in [
+            LeaveReason::Left,
+            LeaveReason::ConnectionLost,
+            LeaveReason::TooSlow,
+            LeaveReason::ProtocolError,
+            LeaveReason::RoomClosed,
+            LeaveReason::Removed,
+            LeaveReason::Other,
+        ] {
+            assert_eq!(en(left_msg("ana", reason)), left("ana", reason));
+            assert_eq!(en(reason_msg(reason)), reason.describe());
+        }
+        assert_eq!(en(renamed_msg("ana", "bo")), renamed("ana", "bo"));
+        assert_eq!(en(disconnected_msg("gone")), disconnected("gone"));
+        let names = ["a", "b", "c"];
+        for (total, shown) in [(3, 5), (9, 2), (3, 3)] {
+            assert_eq!(
+                en(some_names_msg(names.into_iter(), total, shown)),
+                some_names(names.into_iter(), total, shown)
+            );
+        }
+        let zh = some_names_msg(names.into_iter(), 9, 2).text_in(Lang::ZhCn);
+        assert_eq!(zh, "a、b 以及另外 7 人");
+        let zh = left_msg("ana", LeaveReason::TooSlow).text_in(Lang::ZhCn);
+        assert_eq!(zh, "ana 离开了（太慢，跟不上）");
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! Connection and certificate details: the live connection's parameters and
 //! every field of each certificate in the chain, as Firefox's viewer shows them.
+//! Every word is in the window's language ([`crate::tr!`]); names, hex,
+//! protocol and suite names stay as they are.
 
 use egui::{RichText, Ui};
 
-use crate::net::certinfo::{CertInfo, fingerprint, hex};
+use crate::net::certinfo::{CertInfo, KeyPurpose, KeyUse, PublicKeyInfo, fingerprint, hex};
 use crate::net::safe_text::{visible, visible_line};
-use crate::net::trust::utc;
-use crate::net::{CipherSuite, ConnectionInfo, NamedGroup, PinMatch, TrustBasis};
+use crate::net::{CipherSuite, ConnectionInfo, HandshakeKind, NamedGroup, PinMatch, TrustBasis};
+use crate::tr;
 use crate::ui::state::{Role, RoomModel, Status};
 
 /// A named value; the value may come from a certificate or the peer, so it
@@ -33,46 +35,81 @@ fn mono_row(ui: &mut Ui, name: &str, value: &str, copy_label: &str) {
 pub fn validity_note(cert: &CertInfo, now: i64) -> String {
     let days = |s: i64| s.unsigned_abs() / 86_400;
     if now < cert.not_before {
-        format!("not valid for {} more days", days(cert.not_before - now))
+        tr!("cert-valid-not-yet", days = days(cert.not_before - now))
     } else if now > cert.not_after {
-        format!("expired {} days ago", days(now - cert.not_after))
+        tr!("cert-valid-expired", days = days(now - cert.not_after))
     } else {
-        format!("expires in {} days", days(cert.not_after - now))
+        tr!("cert-valid-expires", days = days(cert.not_after - now))
+    }
+}
+
+/// How the handshake went, in words: "full", "resumed".
+fn handshake_words(kind: HandshakeKind) -> String {
+    match kind {
+        HandshakeKind::Full => tr!("cert-handshake-full"),
+        HandshakeKind::FullWithHelloRetryRequest => tr!("cert-handshake-retry"),
+        HandshakeKind::Resumed => tr!("cert-handshake-resumed"),
+    }
+}
+
+/// How long the handshake took, in milliseconds with one decimal.
+fn millis(c: &ConnectionInfo) -> String {
+    format!("{:.1}", c.handshake_us as f64 / 1000.0)
+}
+
+/// Why the connection is trusted, in the connection's rows.
+fn trust_words(trust: &TrustBasis) -> String {
+    match trust {
+        TrustBasis::Verified { anchor } => tr!("cert-trust-verified", anchor = anchor.as_str()),
+        TrustBasis::Pinned {
+            problem,
+            matched: PinMatch::ExactCertificate,
+        } => tr!("cert-trust-pinned-exact", problem = problem.reason().text()),
+        TrustBasis::Pinned {
+            problem,
+            matched: PinMatch::SameKey,
+        } => tr!("cert-trust-pinned-key", problem = problem.reason().text()),
     }
 }
 
 fn connection_ui(ui: &mut Ui, c: &ConnectionInfo) {
-    egui::Grid::new("connection_grid").num_columns(2).striped(true).spacing([12.0, 4.0]).show(ui, |ui| {
-        row(ui, "Connected to", format!("{} ({})", c.target, c.peer_addr));
-        row(ui, "Protocol", c.protocol.to_string());
-        row(ui, "Cipher suite", c.cipher_suite_name());
-        row(ui, "Key exchange", c.key_exchange_name());
-        row(ui, "ALPN", c.alpn.clone().unwrap_or_else(|| "none: plain-text room".into()));
-        row(ui, "Server name (SNI)", c.sni.clone().unwrap_or_else(|| "none sent (connected by IP address)".into()));
-        row(
-            ui,
-            "Handshake",
-            format!("{}, {:.1} ms", c.handshake_kind, c.handshake_us as f64 / 1000.0),
-        );
-        let trust = match &c.trust {
-            TrustBasis::Verified { anchor } => format!("Verified: the chain leads to the trusted root {anchor}"),
-            TrustBasis::Pinned { problem, matched: PinMatch::ExactCertificate } => format!(
-                "Not verified ({}); accepted because it is exactly the certificate you made an exception for",
-                problem.explain()
-            ),
-            TrustBasis::Pinned { problem, matched: PinMatch::SameKey } => format!(
-                "Not verified ({}); accepted because it has the same key as the certificate you made an \
-                 exception for (a renewal), which your exception now covers",
-                problem.explain()
-            ),
-        };
-        row(ui, "Trust", trust);
-    });
+    egui::Grid::new("connection_grid")
+        .num_columns(2)
+        .striped(true)
+        .spacing([12.0, 4.0])
+        .show(ui, |ui| {
+            row(
+                ui,
+                &tr!("cert-connected-to"),
+                format!("{} ({})", c.target, c.peer_addr),
+            );
+            row(ui, &tr!("cert-protocol"), c.protocol.to_string());
+            row(ui, &tr!("cert-cipher-suite"), c.cipher_suite_name());
+            row(ui, &tr!("cert-key-exchange"), c.key_exchange_name());
+            row(
+                ui,
+                &tr!("cert-alpn"),
+                c.alpn.clone().unwrap_or_else(|| tr!("cert-alpn-none")),
+            );
+            row(
+                ui,
+                &tr!("cert-sni"),
+                c.sni.clone().unwrap_or_else(|| tr!("cert-sni-none")),
+            );
+            let handshake = tr!(
+                "cert-handshake-value",
+                kind = handshake_words(c.handshake_kind),
+                ms = millis(c)
+            );
+            row(ui, &tr!("cert-handshake"), handshake);
+            row(ui, &tr!("cert-trust"), trust_words(&c.trust));
+        });
 }
 
 fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if let Some(e) = &cert.parse_error {
+        let e = tr!("cert-parse-error", error = e.as_str());
         ui.colored_label(ui.visuals().error_fg_color, e);
     }
     egui::Grid::new(("cert_grid", cert.sha256))
@@ -86,121 +123,158 @@ fn cert_ui(ui: &mut Ui, cert: &CertInfo) {
         });
 }
 
+/// A public key in words: `EC P-256 (256 bits)`.
+fn public_key_words(key: &PublicKeyInfo) -> String {
+    match key.bits {
+        Some(bits) => tr!(
+            "cert-key-size",
+            algorithm = key.algorithm.as_str(),
+            bits = bits
+        ),
+        None => key.algorithm.clone(),
+    }
+}
+
 /// Who the certificate is for, who issued it, when it is valid, its key.
 fn names_rows(ui: &mut Ui, cert: &CertInfo, now: i64) {
-    row(ui, "Subject", &cert.subject);
-    row(ui, "Issuer", &cert.issuer);
-    row(ui, "Not before", utc(cert.not_before));
+    row(ui, &tr!("cert-subject"), &cert.subject);
+    row(ui, &tr!("cert-issuer"), &cert.issuer);
     row(
         ui,
-        "Not after",
-        format!("{} ({})", utc(cert.not_after), validity_note(cert, now)),
+        &tr!("cert-not-before"),
+        crate::i18n::utc(cert.not_before),
     );
+    let (date, note) = (crate::i18n::utc(cert.not_after), validity_note(cert, now));
+    let until = tr!("cert-not-after-value", date = date, note = note);
+    row(ui, &tr!("cert-not-after"), until);
     row(
         ui,
-        "Subject alt names",
+        &tr!("cert-sans"),
         if cert.sans.is_empty() {
-            "none".to_string()
+            tr!("cert-none")
         } else {
             cert.sans.join("\n")
         },
     );
-    row(ui, "Public key", &cert.public_key);
-    row(ui, "Signature algorithm", &cert.signature_algorithm);
-    row(ui, "Serial number", &cert.serial);
-    row(ui, "Version", cert.version.to_string());
+    row(
+        ui,
+        &tr!("cert-public-key"),
+        public_key_words(&cert.public_key),
+    );
+    row(
+        ui,
+        &tr!("cert-signature-algorithm"),
+        &cert.signature_algorithm,
+    );
+    row(ui, &tr!("cert-serial"), &cert.serial);
+    row(ui, &tr!("cert-version"), cert.version.to_string());
 }
 
 /// The fingerprints and the safety code, each with a copy button.
 fn fingerprint_rows(ui: &mut Ui, cert: &CertInfo) {
     mono_row(
         ui,
-        "SHA-256 fingerprint",
+        &tr!("cert-sha256"),
         // The one format of a fingerprint everywhere: the warning,
         // the host's own, the terminal, `--pin`, known hosts.
         &fingerprint(&cert.sha256),
-        "Copy SHA-256",
+        &tr!("cert-copy-sha256"),
     );
     row(
         ui,
-        "Safety code",
+        &tr!("cert-safety-code"),
         crate::net::safety::safety_code(&cert.sha256),
     );
     mono_row(
         ui,
-        "SHA-1 fingerprint",
+        &tr!("cert-sha1"),
         &format!("SHA1:{}", hex(&cert.sha1)),
-        "Copy SHA-1",
+        &tr!("cert-copy-sha1"),
     );
+    let key = cert.key_fingerprint();
     mono_row(
         ui,
-        "Public key SHA-256",
-        &cert.key_fingerprint(),
-        "Copy key SHA-256",
+        &tr!("cert-key-sha256"),
+        &key,
+        &tr!("cert-copy-key-sha256"),
     );
+}
+
+/// A key usage in words.
+fn key_use_words(usage: KeyUse) -> String {
+    match usage {
+        KeyUse::DigitalSignature => tr!("cert-use-digital-signature"),
+        KeyUse::NonRepudiation => tr!("cert-use-non-repudiation"),
+        KeyUse::KeyEncipherment => tr!("cert-use-key-encipherment"),
+        KeyUse::DataEncipherment => tr!("cert-use-data-encipherment"),
+        KeyUse::KeyAgreement => tr!("cert-use-key-agreement"),
+        KeyUse::KeyCertSign => tr!("cert-use-key-cert-sign"),
+        KeyUse::CrlSign => tr!("cert-use-crl-sign"),
+        KeyUse::EncipherOnly => tr!("cert-use-encipher-only"),
+        KeyUse::DecipherOnly => tr!("cert-use-decipher-only"),
+    }
+}
+
+/// An extended key usage in words (another purpose by its OID's name).
+fn purpose_words(purpose: &KeyPurpose) -> String {
+    match purpose {
+        KeyPurpose::Any => tr!("cert-purpose-any"),
+        KeyPurpose::ServerAuth => tr!("cert-purpose-server-auth"),
+        KeyPurpose::ClientAuth => tr!("cert-purpose-client-auth"),
+        KeyPurpose::CodeSigning => tr!("cert-purpose-code-signing"),
+        KeyPurpose::EmailProtection => tr!("cert-purpose-email"),
+        KeyPurpose::TimeStamping => tr!("cert-purpose-time-stamping"),
+        KeyPurpose::OcspSigning => tr!("cert-purpose-ocsp"),
+        KeyPurpose::Other(name) => name.clone(),
+    }
 }
 
 /// What the certificate may be used for, and its extensions.
 fn extension_rows(ui: &mut Ui, cert: &CertInfo) {
-    row(
-        ui,
-        "Basic constraints",
-        match (cert.is_ca, cert.path_len) {
-            (Some(true), Some(n)) => format!("CA, path length {n}"),
-            (Some(true), None) => "CA".into(),
-            (Some(false), _) => "not a CA".into(),
-            (None, _) => "absent".into(),
-        },
-    );
-    row(
-        ui,
-        "Key usage",
-        if cert.key_usage.is_empty() {
-            "absent".into()
+    let absent = || tr!("cert-absent");
+    let constraints = match (cert.is_ca, cert.path_len) {
+        (Some(true), Some(n)) => tr!("cert-ca-path", length = n),
+        (Some(true), None) => tr!("cert-ca"),
+        (Some(false), _) => tr!("cert-not-ca"),
+        (None, _) => absent(),
+    };
+    row(ui, &tr!("cert-basic-constraints"), constraints);
+    let separator = tr!("cert-list-separator");
+    let listed = |items: Vec<String>| {
+        if items.is_empty() {
+            absent()
         } else {
-            cert.key_usage.join(", ")
-        },
-    );
+            items.join(&separator)
+        }
+    };
+    let uses = cert.key_usage.iter().map(|u| key_use_words(*u)).collect();
+    row(ui, &tr!("cert-key-usage"), listed(uses));
+    let purposes = cert.extended_key_usage.iter().map(purpose_words).collect();
+    row(ui, &tr!("cert-extended-key-usage"), listed(purposes));
+    let id = |id: &Option<String>| id.clone().unwrap_or_else(absent);
+    row(ui, &tr!("cert-subject-key-id"), id(&cert.subject_key_id));
     row(
         ui,
-        "Extended key usage",
-        if cert.extended_key_usage.is_empty() {
-            "absent".into()
-        } else {
-            cert.extended_key_usage.join(", ")
-        },
-    );
-    row(
-        ui,
-        "Subject key ID",
-        cert.subject_key_id
-            .clone()
-            .unwrap_or_else(|| "absent".into()),
-    );
-    row(
-        ui,
-        "Authority key ID",
-        cert.authority_key_id
-            .clone()
-            .unwrap_or_else(|| "absent".into()),
+        &tr!("cert-authority-key-id"),
+        id(&cert.authority_key_id),
     );
     let exts: Vec<String> = cert
         .extensions
         .iter()
         .map(|e| {
-            format!(
-                "{} ({}){}",
-                e.name,
-                e.oid,
-                if e.critical { " — critical" } else { "" }
-            )
+            let (name, oid) = (e.name.as_str(), e.oid.as_str());
+            if e.critical {
+                tr!("cert-extension-critical", name = name, oid = oid)
+            } else {
+                tr!("cert-extension", name = name, oid = oid)
+            }
         })
         .collect();
     row(
         ui,
-        "Extensions",
+        &tr!("cert-extensions"),
         if exts.is_empty() {
-            "none".into()
+            tr!("cert-none")
         } else {
             exts.join("\n")
         },
@@ -254,24 +328,13 @@ fn classical_part(group: Option<NamedGroup>) -> Option<&'static str> {
 /// What step 3 says about where the shared secret came from.
 fn key_agreement(c: &ConnectionInfo) -> String {
     if has_mlkem(c.key_exchange) {
-        let kem = "ML-KEM-768 is key encapsulation: your hello carried an ML-KEM public key, \
-                   the host used it to encapsulate a fresh random secret and sent back only the \
-                   ciphertext, which only your private key could open.";
+        let kem = tr!("cert-walk-kem");
         match classical_part(c.key_exchange) {
-            Some(ec) => format!(
-                "Two secrets, neither of which crossed the network. {ec} is Diffie-Hellman: each \
-                 side combined its own ephemeral private key with the other's public key share into \
-                 the same secret. {kem} The two secrets, concatenated, are the shared secret."
-            ),
-            None => format!("The shared secret never crossed the network. {kem}"),
+            Some(ec) => tr!("cert-walk-secret-hybrid", classical = ec, kem = kem),
+            None => tr!("cert-walk-secret-kem", kem = kem),
         }
     } else {
-        format!(
-            "Each side combined its own ephemeral private key with the other's public key share \
-             (elliptic-curve Diffie-Hellman, {}) into the same secret, which never crossed the \
-             network.",
-            c.key_exchange_name()
-        )
+        tr!("cert-walk-secret-ecdh", group = c.key_exchange_name())
     }
 }
 
@@ -280,70 +343,53 @@ fn key_agreement(c: &ConnectionInfo) -> String {
 /// but a rustls client does not insist on it outside FIPS mode, nor reports
 /// whether the server agreed.
 fn master_secret_12(c: &ConnectionInfo, hash: &str) -> String {
-    let ems = format!(
-        "TLS 1.2's PRF with {hash} derived the master secret from the pre-master secret and the \
-         session hash — a hash of every handshake message up to your key exchange — so the keys \
-         belong to this one handshake and cannot be carried into another (the extended master \
-         secret, RFC 7627). The session keys come from the master secret and both hello randoms."
-    );
+    let ems = tr!("cert-walk-ems", hash = hash);
     if c.alpn.as_deref() == Some("tlschat/1") {
-        format!(
-            "tlschat asks for the extended master secret and a tlschat host always agrees: {ems}"
-        )
+        tr!("cert-walk-ems-tlschat", ems = ems)
     } else {
-        format!(
-            "tlschat asks for the extended master secret, and current servers agree; then {ems} \
-             (rustls does not report whether this host agreed, and does not insist: a server too \
-             old to know it gets the older derivation of the master secret from the pre-master \
-             secret and both hello randoms.)"
-        )
+        tr!("cert-walk-ems-other", ems = ems)
     }
 }
 
 /// What step 4 says about why the certificate was trusted.
 fn trust_sentence(trust: &TrustBasis, host: &str) -> String {
     match trust {
-        TrustBasis::Verified { anchor } => format!(
-            "tlschat checked that the chain leads to a root you trust ({anchor}), that every \
-             certificate in it is valid today, and that it is valid for {host}."
-        ),
+        TrustBasis::Verified { anchor } => {
+            tr!(
+                "cert-walk-trust-verified",
+                anchor = anchor.as_str(),
+                host = host
+            )
+        }
         TrustBasis::Pinned {
             problem,
             matched: PinMatch::ExactCertificate,
-        } => format!(
-            "It did not verify ({}); it was accepted only because it is exactly the certificate \
-             you made an exception for.",
-            problem.explain()
-        ),
+        } => tr!("cert-walk-trust-exact", problem = problem.reason().text()),
         TrustBasis::Pinned {
             problem,
             matched: PinMatch::SameKey,
-        } => format!(
-            "It did not verify ({}); it was accepted because it has the same key as the \
-             certificate you made an exception for: a renewal, which your exception now covers.",
-            problem.explain()
-        ),
+        } => tr!("cert-walk-trust-key", problem = problem.reason().text()),
     }
 }
 
 /// The handshake that actually happened, step by step, in plain words, in
-/// the order its messages went.
+/// the order its messages went: each step's numbered title and its text.
 #[must_use]
 pub fn walkthrough(c: &ConnectionInfo) -> Vec<(String, String)> {
     let (aead, hash) = suite_parts(c);
-    let mut steps: Vec<(&str, String)> = vec![
-        ("You said hello (ClientHello)", client_hello(c)),
-        ("The host chose (ServerHello)", server_hello(c)),
-        ("A shared secret, never sent", shared_secret(c, &hash)),
-        ("The host's certificate", host_certificate(c)),
-        ("The host proved it holds the key", host_proof(c)),
+    let mut steps: Vec<(String, String)> = vec![
+        (tr!("cert-walk-hello-title"), client_hello(c)),
+        (tr!("cert-walk-chose-title"), server_hello(c)),
+        (tr!("cert-walk-secret-title"), shared_secret(c, &hash)),
+        (tr!("cert-walk-cert-title"), host_certificate(c)),
+        (tr!("cert-walk-proof-title"), host_proof(c)),
     ];
     steps.extend(finished_steps(c));
-    steps.push(("Your messages", messages(c, &aead)));
+    steps.push((tr!("cert-walk-messages-title"), messages(c, &aead)));
     steps
         .into_iter()
         .enumerate()
-        .map(|(i, (title, text))| (format!("{}. {title}", i + 1), text))
+        .map(|(i, (title, text))| (tr!("cert-walk-step", number = i + 1, title = title), text))
         .collect()
 }
 
@@ -353,61 +399,67 @@ fn is_tls13(c: &ConnectionInfo) -> bool {
 
 /// Step 1: what our ClientHello offered.
 fn client_hello(c: &ConnectionInfo) -> String {
-    format!(
-        "tlschat offered TLS 1.3 and 1.2, the key-exchange groups {} (key shares for the preferred ones \
-         sent right away), ALPN {}, and {}.",
-        c.offered_group_names().join(", "),
-        c.offered_alpn.join(", "),
-        match &c.sni {
-            Some(name) => format!("the server name {name} (SNI, sent unencrypted)"),
-            None => "no server name (SNI), because you connected by IP address".to_string(),
-        }
-    )
+    let separator = tr!("cert-list-separator");
+    let groups = c.offered_group_names().join(&separator);
+    let alpn = c.offered_alpn.join(&separator);
+    match &c.sni {
+        Some(name) => tr!(
+            "cert-walk-hello-sni",
+            groups = groups,
+            alpn = alpn,
+            name = name.as_str()
+        ),
+        None => tr!("cert-walk-hello-no-sni", groups = groups, alpn = alpn),
+    }
 }
 
 /// What step 2 adds about a hybrid post-quantum group, if it was one.
-fn hybrid_note(c: &ConnectionInfo) -> String {
+fn hybrid_note(c: &ConnectionInfo) -> Option<String> {
     match classical_part(c.key_exchange) {
-        Some(ec) if has_mlkem(c.key_exchange) => format!(
-            " This is a hybrid post-quantum exchange: {ec} Diffie-Hellman together with ML-KEM-768 \
-             key encapsulation, so the secret stays safe unless both are broken."
-        ),
-        _ => String::new(),
+        Some(ec) if has_mlkem(c.key_exchange) => Some(tr!("cert-walk-hybrid", classical = ec)),
+        _ => None,
     }
 }
 
 /// Step 2: what the host chose (ServerHello).
 fn server_hello(c: &ConnectionInfo) -> String {
-    format!(
-        "{}, cipher suite {}, key exchange {}{}.{}",
-        c.protocol,
+    let (protocol, suite, group) = (
+        c.protocol.to_string(),
         c.cipher_suite_name(),
         c.key_exchange_name(),
-        if c.handshake_kind == crate::net::HandshakeKind::FullWithHelloRetryRequest {
-            " — after asking for a key share for that group (HelloRetryRequest)"
-        } else {
-            ""
-        },
-        hybrid_note(c)
-    )
+    );
+    let chose = if c.handshake_kind == HandshakeKind::FullWithHelloRetryRequest {
+        tr!(
+            "cert-walk-chose-retry",
+            protocol = protocol,
+            suite = suite,
+            group = group
+        )
+    } else {
+        tr!(
+            "cert-walk-chose",
+            protocol = protocol,
+            suite = suite,
+            group = group
+        )
+    };
+    match hybrid_note(c) {
+        Some(note) => format!("{chose}{}{note}", tr!("cert-walk-gap")),
+        None => chose,
+    }
 }
 
 /// Step 3: the shared secret, and the keys made from it.
 fn shared_secret(c: &ConnectionInfo, hash: &str) -> String {
+    let agreement = key_agreement(c);
     if is_tls13(c) {
-        format!(
-            "{} TLS 1.3's key schedule (HKDF with {hash}) turned it into the keys that encrypt \
-             everything after ServerHello — the host's certificate included. The ephemeral keys \
-             are discarded, so stealing the host's certificate key later cannot decrypt this \
-             conversation (forward secrecy).",
-            key_agreement(c)
-        )
+        tr!("cert-walk-secret-13", agreement = agreement, hash = hash)
     } else {
-        format!(
-            "{} It is the pre-master secret. {} The ephemeral keys are discarded (forward \
-             secrecy). In TLS 1.2 the certificate itself travels unencrypted.",
-            key_agreement(c),
-            master_secret_12(c, hash)
+        let master = master_secret_12(c, hash);
+        tr!(
+            "cert-walk-secret-12",
+            agreement = agreement,
+            master = master
         )
     }
 }
@@ -418,96 +470,111 @@ fn host_certificate(c: &ConnectionInfo) -> String {
         .target
         .rsplit_once(':')
         .map_or(c.target.as_str(), |(h, _)| h);
-    format!(
-        "The host sent {} certificate{}{}. {}",
-        c.chain.len(),
-        if c.chain.len() == 1 { "" } else { "s" },
-        c.chain
-            .first()
-            .map_or(String::new(), |l| format!(", for {}", l.display_name())),
-        trust_sentence(&c.trust, host)
-    )
+    let trust = trust_sentence(&c.trust, host);
+    let count = c.chain.len();
+    match c.chain.first() {
+        Some(leaf) => {
+            let name = leaf.display_name();
+            tr!(
+                "cert-walk-host-sent-for",
+                count = count,
+                name = name,
+                trust = trust
+            )
+        }
+        None => tr!("cert-walk-host-sent", count = count, trust = trust),
+    }
 }
 
 /// Step 5: the host's signature with its certificate's key.
 fn host_proof(c: &ConnectionInfo) -> String {
-    format!(
-        "{} with the certificate's private key ({}); tlschat checked the signature with the public key in \
-         the certificate{}. The certificate's key only signs: it does not encrypt any secret — the keys \
-         came from step 3.",
-        if is_tls13(c) {
-            "The host signed a hash of the whole handshake so far (CertificateVerify)"
-        } else {
-            "The host signed its key share and both hello randoms (ServerKeyExchange)"
-        },
-        c.signature_scheme_name(),
-        c.chain
-            .first()
-            .map_or(String::new(), |l| format!(" ({})", l.public_key))
-    )
+    let scheme = c.signature_scheme_name();
+    let key = c.chain.first().map_or(String::new(), |l| {
+        tr!("cert-walk-key", key = public_key_words(&l.public_key))
+    });
+    if is_tls13(c) {
+        tr!("cert-walk-proof-13", scheme = scheme, key = key)
+    } else {
+        tr!("cert-walk-proof-12", scheme = scheme, key = key)
+    }
 }
 
 /// Our certificate, if the host asked for one, and the Finished messages,
 /// in the order the version sends them.
-fn finished_steps(c: &ConnectionInfo) -> Vec<(&'static str, String)> {
+fn finished_steps(c: &ConnectionInfo) -> Vec<(String, String)> {
     let tls13 = is_tls13(c);
     let you_proved = c.client_certificate.as_ref().map(|me| {
         // Our own identity names no one: the key is what the host knows.
         let name = match me.spki_sha256 {
-            Some(key) if me.display_name() == crate::net::identity::COMMON_NAME => format!(
-                "your own key, safety code {}",
-                crate::net::safety::safety_code(&key)
-            ),
+            Some(key) if me.display_name() == crate::net::identity::COMMON_NAME => {
+                let code = crate::net::safety::safety_code(&key);
+                tr!("cert-walk-own-key", code = code)
+            }
             _ => me.display_name().to_string(),
         };
-        (
-            "You proved who you are",
-            if tls13 {
-                format!(
-                    "The host had asked for a certificate. After its Finished, you sent yours ({name}), \
-                     encrypted, and signed a hash of the whole handshake with its key (CertificateVerify)."
-                )
-            } else {
-                format!(
-                    "The host had asked for a certificate. After its hello was done, you sent yours ({name}) \
-                     and then signed the handshake so far with its key (CertificateVerify)."
-                )
-            },
-        )
+        let text = if tls13 {
+            tr!("cert-walk-you-13", name = name)
+        } else {
+            tr!("cert-walk-you-12", name = name)
+        };
+        (tr!("cert-walk-you-title"), text)
     });
-    let finished = "a MAC over the whole handshake, keyed from the shared secret: had anyone altered a \
-                    single message above, the connection would have failed here.";
     let mut steps = Vec::new();
     if tls13 {
         // TLS 1.3: the host finishes first; a client certificate follows it.
-        steps.push(("The host's Finished", format!("The host sent {finished}")));
+        steps.push((
+            tr!("cert-walk-host-finished-title"),
+            tr!("cert-walk-host-finished"),
+        ));
         steps.extend(you_proved);
         steps.push((
-            "Your Finished",
-            "You sent the same kind of MAC over the whole handshake, your part included; the host \
-             checks it before it takes a message from you."
-                .to_string(),
+            tr!("cert-walk-your-finished-title"),
+            tr!("cert-walk-your-finished"),
         ));
     } else {
         // TLS 1.2: the client's certificate comes before either Finished.
         steps.extend(you_proved);
-        steps.push(("Finished", format!("You, then the host, sent {finished}")));
+        steps.push((
+            tr!("cert-walk-finished-title"),
+            tr!("cert-walk-finished-12"),
+        ));
     }
     steps
 }
 
 /// The last step: how messages travel.
 fn messages(c: &ConnectionInfo, aead: &str) -> String {
-    format!(
-        "travel as {aead} encrypted records, {}. The handshake was {} and took {:.1} ms.",
-        if c.plain_text {
-            "as plain text lines (the host does not speak tlschat/1)".to_string()
-        } else {
-            format!("as {} JSON lines", c.alpn.as_deref().unwrap_or("tlschat/1"))
-        },
-        c.handshake_kind,
-        c.handshake_us as f64 / 1000.0
-    )
+    let (kind, ms) = (handshake_words(c.handshake_kind), millis(c));
+    if c.plain_text {
+        tr!(
+            "cert-walk-messages-plain",
+            aead = aead,
+            kind = kind,
+            ms = ms
+        )
+    } else {
+        let alpn = c.alpn.as_deref().unwrap_or("tlschat/1");
+        tr!(
+            "cert-walk-messages-json",
+            aead = aead,
+            alpn = alpn,
+            kind = kind,
+            ms = ms
+        )
+    }
+}
+
+/// A recorded member as the host's picker names it: its nickname (made
+/// visible) and address, or its address alone before it is in the room.
+fn recorded_name(r: &crate::ui::state::RecordedMember) -> String {
+    match &r.member {
+        Some((_, nick)) => crate::tr!(
+            "wire-member-named",
+            nick = visible_line(nick).into_owned(),
+            addr = r.peer.to_string()
+        ),
+        None => r.peer.to_string(),
+    }
 }
 
 /// The chain the details show: the refused one, ours (host), or the host's.
@@ -552,10 +619,12 @@ pub enum DetailsAction {
     SaveChain,
 }
 
-/// The details window's title.
+/// The details window's title, in English: what its id is made of (its
+/// title in the window's language is `cert-title`).
 pub const TITLE: &str = "Connection and certificate";
 
-/// The details window's id (egui keeps its place and size under it).
+/// The details window's id (egui keeps its place and size under it, in
+/// any language).
 #[must_use]
 pub fn window_id() -> egui::Id {
     egui::Id::unique(TITLE)
@@ -582,7 +651,7 @@ impl Details {
         // As large as a 1280×800 screen comfortably gives (the wire view
         // puts its tree beside the bytes); resizable, and egui remembers
         // the size it was given. Each page scrolls on its own.
-        egui::Window::new(TITLE)
+        egui::Window::new(tr!("cert-title"))
             .id(window_id())
             .open(open)
             .default_size(first_size(ctx.content_rect().size()))
@@ -593,20 +662,20 @@ impl Details {
     }
 
     /// Host: a recorded member's connection on the wire, the member picked
-    /// by its address (the newest at first).
+    /// by its nickname and address (the newest at first).
     fn member_wire_ui(&mut self, ui: &mut Ui, room: &RoomModel) {
-        let newest = room.recorded.back().map(|r| r.peer);
+        let newest = room.recorded.back();
         let picked = self
             .member
-            .filter(|p| room.recorded.iter().any(|r| r.peer == *p))
+            .and_then(|p| room.recorded.iter().find(|r| r.peer == p))
             .or(newest);
         ui.horizontal(|ui| {
             ui.label(crate::tr!("wire-member"));
             egui::ComboBox::from_id_salt("wire-member")
-                .selected_text(picked.map(|p| p.to_string()).unwrap_or_default())
+                .selected_text(picked.map(recorded_name).unwrap_or_default())
                 .show_ui(ui, |ui| {
                     for r in room.recorded.iter().rev() {
-                        ui.selectable_value(&mut self.member, Some(r.peer), r.peer.to_string());
+                        ui.selectable_value(&mut self.member, Some(r.peer), recorded_name(r));
                     }
                 });
             ui.label(
@@ -617,7 +686,7 @@ impl Details {
                 .weak(),
             );
         });
-        if let Some(r) = room.recorded.iter().find(|r| Some(r.peer) == picked) {
+        if let Some(r) = picked {
             ui.push_id(r.peer, |ui| {
                 crate::ui::wire_view::wire_ui(ui, &r.wire, r.live.as_deref());
             });
@@ -629,8 +698,8 @@ impl Details {
         let wire = room.connection.as_ref().and_then(|c| c.wire.as_ref());
         if wire.is_some() || !room.recorded.is_empty() {
             ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.page, Page::Overview, "Overview");
-                ui.selectable_value(&mut self.page, Page::Wire, crate::tr!("wire-page"));
+                ui.selectable_value(&mut self.page, Page::Overview, tr!("cert-page-overview"));
+                ui.selectable_value(&mut self.page, Page::Wire, tr!("wire-page"));
             });
             ui.separator();
         }
@@ -657,9 +726,9 @@ impl Details {
     /// The connection, how it was secured, and the chain.
     fn overview_ui(&mut self, ui: &mut Ui, room: &RoomModel) -> Option<DetailsAction> {
         let heading = match (&room.status, &room.role) {
-            (Status::Untrusted(_), _) => "The certificate that was refused",
-            (_, Role::Host) => "Your certificate (what members are shown)",
-            _ => "The host's certificate",
+            (Status::Untrusted(_), _) => tr!("cert-heading-refused"),
+            (_, Role::Host) => tr!("cert-heading-own"),
+            _ => tr!("cert-heading-host"),
         };
         if let Some(c) = &room.connection {
             connection_section_ui(ui, c);
@@ -671,35 +740,36 @@ impl Details {
     /// The chain's certificates, one at a time, and ways to export them.
     fn chain_ui(&mut self, ui: &mut Ui, chain: &[CertInfo]) -> Option<DetailsAction> {
         if chain.is_empty() {
-            ui.label("No certificate yet.");
+            ui.label(tr!("cert-none-yet"));
             return None;
         }
         self.selected_cert = self.selected_cert.min(chain.len() - 1);
         ui.horizontal_wrapped(|ui| {
             for (i, c) in chain.iter().enumerate() {
-                let role = if i == 0 { "server" } else { "issuer" };
-                ui.selectable_value(
-                    &mut self.selected_cert,
-                    i,
-                    format!("{} ({role})", visible_line(c.display_name())),
-                );
+                let name = visible_line(c.display_name()).into_owned();
+                let tab = if i == 0 {
+                    tr!("cert-tab-server", name = name)
+                } else {
+                    tr!("cert-tab-issuer", name = name)
+                };
+                ui.selectable_value(&mut self.selected_cert, i, tab);
             }
         });
         ui.separator();
         cert_ui(ui, &chain[self.selected_cert]);
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            if ui.button("Copy certificate PEM").clicked() {
+            if ui.button(tr!("cert-copy-pem")).clicked() {
                 ui.ctx().copy_text(chain[self.selected_cert].to_pem());
             }
-            if ui.button("Copy chain PEM").clicked() {
+            if ui.button(tr!("cert-copy-chain")).clicked() {
                 ui.ctx()
                     .copy_text(chain.iter().map(CertInfo::to_pem).collect());
             }
         });
         let save = ui
-            .button("Save chain as…")
-            .on_hover_text("All the certificates above, as PEM, in a file you choose")
+            .button(tr!("cert-save-chain"))
+            .on_hover_text(tr!("cert-save-chain-hover"))
             .clicked();
         if let Some(r) = &self.export_result {
             ui.label(r);
@@ -710,16 +780,16 @@ impl Details {
 
 /// The live connection: its parameters and how it was secured.
 fn connection_section_ui(ui: &mut Ui, c: &ConnectionInfo) {
-    ui.heading("Connection");
+    ui.heading(tr!("cert-heading-connection"));
     if let Some(path) = &c.keylog {
         ui.colored_label(
             ui.visuals().warn_fg_color,
-            format!("⚠ {}", crate::net::tlsopts::keylog_warning(path)),
+            tr!("cert-keylog", path = path.display().to_string()),
         );
     }
     connection_ui(ui, c);
     ui.add_space(6.0);
-    egui::CollapsingHeader::new("How this connection was secured")
+    egui::CollapsingHeader::new(tr!("cert-how-secured"))
         .id_salt("walkthrough")
         .default_open(true)
         .show(ui, |ui| {

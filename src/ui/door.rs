@@ -8,9 +8,11 @@
 //! Everything a peer chose (nicknames) comes safe to show from the net
 //! layer ([`crate::net::safe_event`]); it is drawn as text, never read.
 
+use crate::i18n::{Lang, Msg};
 use crate::net::door::{Access, BanTarget};
 use crate::net::invite::Invite;
 use crate::net::{DoorCommand, DoorView, InvitationView, KnockView, MemberInfo, NetEvent};
+use crate::{msg, tr};
 
 /// An invitation just made: its links carry the secret code, which the
 /// host keeps only as a hash, so they are shown this once.
@@ -119,10 +121,12 @@ pub enum Typed {
     Problem(String),
 }
 
-/// What the host's message box takes for the door (the same words as the
-/// headless host's).
-pub const HOST_HELP: &str = "The door: /invite [USES] [HOURS], /revoke ID, /admit NICK, \
-/refuse NICK, /kick NICK [REASON], /ban NICK [REASON], /unban ID, /mute NICK, /unmute NICK.";
+/// What the host's message box takes for the door (the same commands as
+/// the headless host's).
+#[must_use]
+pub fn host_help() -> Msg {
+    msg!("door-help")
+}
 
 impl DoorModel {
     /// The door command `/name arg` stands for, when `name` is one of the
@@ -137,7 +141,7 @@ impl DoorModel {
         };
         let nick = (!first.is_empty()).then(|| first.to_string());
         let id = first.parse::<u32>().ok();
-        let usage = |u: &str| Some(Typed::Problem(format!("Usage: /{name} {u}")));
+        let usage = |u: String| Some(Typed::Problem(tr!("door-usage", command = name, usage = u)));
         let command = match name {
             "invite" => {
                 let number = |i: usize| words.get(i).map(|w| w.parse::<u32>().ok());
@@ -146,17 +150,17 @@ impl DoorModel {
                         uses: number(0).flatten().filter(|n| *n > 0),
                         hours: number(1).flatten().filter(|n| *n > 0),
                     },
-                    _ => return usage("[USES] [HOURS] (numbers; 0 or none for any, never)"),
+                    _ => return usage(tr!("door-usage-invite")),
                 }
             }
             "revoke" | "unban" => match id {
                 Some(id) if name == "revoke" => DoorCommand::Revoke(id),
                 Some(id) => DoorCommand::Unban(id),
-                None => return usage("ID (a number from the list)"),
+                None => return usage(tr!("door-usage-id")),
             },
             "admit" | "refuse" => {
                 let Some(nick) = nick else {
-                    return usage("NICK (who knocks)");
+                    return usage(tr!("door-usage-knocker"));
                 };
                 let knock = self
                     .view
@@ -166,13 +170,13 @@ impl DoorModel {
                     (Some(k), "admit") => DoorCommand::Admit(k.id),
                     (Some(k), _) => DoorCommand::Refuse(k.id),
                     (None, _) => {
-                        return Some(Typed::Problem(format!("Nobody named {nick} is knocking")));
+                        return Some(Typed::Problem(tr!("door-nobody-knocking", nick = nick)));
                     }
                 }
             }
             "kick" | "ban" => {
                 let Some(nick) = nick else {
-                    return usage("NICK [REASON]");
+                    return usage(tr!("door-usage-nick-reason"));
                 };
                 let reason = rest.to_string();
                 if name == "kick" {
@@ -184,14 +188,14 @@ impl DoorModel {
             "mute" | "unmute" => match nick {
                 Some(nick) if name == "mute" => DoorCommand::Mute(nick),
                 Some(nick) => DoorCommand::Unmute(nick),
-                None => return usage("NICK"),
+                None => return usage(tr!("door-usage-nick")),
             },
             _ => return None,
         };
         Some(if host {
             Typed::Command(command)
         } else {
-            Typed::Problem(format!("Only the host can /{name}"))
+            Typed::Problem(tr!("door-host-only", command = name))
         })
     }
 }
@@ -201,9 +205,14 @@ impl DoorModel {
 #[must_use]
 pub fn ban_target_words(target: &BanTarget) -> String {
     match target {
-        BanTarget::Key(key) => format!("key {}", crate::net::safety::short_safety_code(key)),
-        BanTarget::Address(std::net::IpAddr::V6(ip)) => format!("address {ip}/64"),
-        BanTarget::Address(ip) => format!("address {ip}"),
+        BanTarget::Key(key) => {
+            let code = crate::net::safety::short_safety_code(key);
+            tr!("door-ban-key", code = code)
+        }
+        BanTarget::Address(std::net::IpAddr::V6(ip)) => {
+            tr!("door-ban-network", address = ip.to_string())
+        }
+        BanTarget::Address(ip) => tr!("door-ban-address", address = ip.to_string()),
     }
 }
 
@@ -211,19 +220,36 @@ pub fn ban_target_words(target: &BanTarget) -> String {
 /// has no key.
 #[must_use]
 pub fn key_words(key: Option<&[u8; 32]>) -> String {
+    key_msg(key).text()
+}
+
+/// [`key_words`] as a message.
+#[must_use]
+pub fn key_msg(key: Option<&[u8; 32]>) -> Msg {
     key.map_or_else(
-        || "no key".to_string(),
-        |k| format!("safety code {}", crate::net::safety::short_safety_code(k)),
+        || msg!("door-no-key"),
+        |k| {
+            let code = crate::net::safety::short_safety_code(k);
+            msg!("door-safety-code", code = code)
+        },
     )
+}
+
+/// A member's key in full, on two lines: its fingerprint and its whole
+/// safety code.
+#[must_use]
+pub fn key_details(key: &[u8; 32]) -> String {
+    let fingerprint = crate::net::certinfo::fingerprint(key);
+    let code = crate::net::safety::safety_code(key);
+    tr!("door-key-details", fingerprint = fingerprint, code = code)
 }
 
 /// How many an invitation admits, in words.
 #[must_use]
 pub fn uses_words(uses_left: Option<u32>) -> String {
     match uses_left {
-        None => "any number of uses".into(),
-        Some(1) => "1 use left".into(),
-        Some(n) => format!("{n} uses left"),
+        None => tr!("door-uses-any"),
+        Some(n) => tr!("door-uses-left", count = n),
     }
 }
 
@@ -232,35 +258,46 @@ pub fn uses_words(uses_left: Option<u32>) -> String {
 #[must_use]
 pub fn expiry_words(expires_ms: Option<u64>, now_ms: u64) -> String {
     let Some(at) = expires_ms else {
-        return "never expires".into();
+        return tr!("door-never-expires");
     };
     if at <= now_ms {
-        return "expired".into();
+        return tr!("door-expired");
     }
     let left_min = (at - now_ms).div_ceil(60_000);
     let left = match left_min {
-        0..60 => format!("{left_min} min"),
-        60..2880 => format!("{} h", left_min.div_ceil(60)),
-        _ => format!("{} days", left_min.div_ceil(24 * 60)),
+        0..60 => tr!("door-minutes", count = left_min),
+        60..2880 => tr!("door-hours", count = left_min.div_ceil(60)),
+        _ => tr!("door-days", count = left_min.div_ceil(24 * 60)),
     };
-    format!("expires in {left} ({})", local_day_and_clock(at))
+    let when = local_day_and_clock(at);
+    tr!("door-expires-in", left = left, when = when)
 }
 
-/// `Dec 8, 14:05` in local time.
+/// The day and the time, in local time, as the window's language writes
+/// them: `Dec 8, 14:05`, `12月8日 14:05`.
 fn local_day_and_clock(time_ms: u64) -> String {
     let offset = crate::transcript::local_offset();
     let secs = i64::try_from(time_ms / 1000).unwrap_or(0);
     time::OffsetDateTime::from_unix_timestamp(secs)
         .map(|t| t.to_offset(offset))
-        .map(|t| {
-            let month = format!("{}", t.month());
-            format!(
-                "{} {}, {:02}:{:02}",
-                month.get(..3).unwrap_or(&month),
+        .map(|t| match crate::i18n::current() {
+            Lang::En => {
+                let month = format!("{}", t.month());
+                format!(
+                    "{} {}, {:02}:{:02}",
+                    month.get(..3).unwrap_or(&month),
+                    t.day(),
+                    t.hour(),
+                    t.minute()
+                )
+            }
+            Lang::ZhCn => format!(
+                "{}月{}日 {:02}:{:02}",
+                u8::from(t.month()),
                 t.day(),
                 t.hour(),
                 t.minute()
-            )
+            ),
         })
         .unwrap_or_default()
 }

@@ -13,7 +13,10 @@ use egui::{Color32, RichText, Ui};
 
 use crate::net::door::Access;
 use crate::net::{DisconnectKind, DoorCommand, DoorView, MemberInfo};
-use crate::ui::door::{DoorModel, ban_target_words, expiry_words, key_words, uses_words};
+use crate::tr;
+use crate::ui::door::{
+    DoorModel, ban_target_words, expiry_words, key_details, key_words, uses_words,
+};
 
 /// How many members a new invitation admits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,12 +54,12 @@ impl Expiry {
         }
     }
 
-    fn label(self) -> &'static str {
+    fn label(self) -> String {
         match self {
-            Self::Hour => "1 hour",
-            Self::Day => "1 day",
-            Self::Week => "7 days",
-            Self::Never => "never",
+            Self::Hour => tr!("door-expiry-hour"),
+            Self::Day => tr!("door-expiry-day"),
+            Self::Week => tr!("door-expiry-week"),
+            Self::Never => tr!("door-expiry-never"),
         }
     }
 }
@@ -126,20 +129,11 @@ pub struct DoorPanel {
 }
 
 /// What each kind of room says about its door.
-fn access_words(access: Access) -> (&'static str, &'static str) {
+fn access_words(access: Access) -> (String, String) {
     match access {
-        Access::Open => (
-            "⚠ This room is open: anyone who can reach it may join",
-            "Chosen with --access open: no invitation, no key needed. Use it for public rooms.",
-        ),
-        Access::Knock => (
-            "🚪 Newcomers knock: you let each one in or refuse",
-            "Members you let in once come back with their key; invite links still admit at once.",
-        ),
-        Access::Invite => (
-            "🔒 Invite-only: a newcomer needs an invite link",
-            "Members who came in once come back with their key, without a link.",
-        ),
+        Access::Open => (tr!("door-open"), tr!("door-open-hover")),
+        Access::Knock => (tr!("door-knock"), tr!("door-knock-hover")),
+        Access::Invite => (tr!("door-invite-only"), tr!("door-invite-only-hover")),
     }
 }
 
@@ -177,24 +171,24 @@ impl DoorPanel {
         let form = &mut self.form;
         let mut asked = None;
         ui.horizontal_wrapped(|ui| {
-            ui.label("New invite for");
-            ui.selectable_value(&mut form.uses, Uses::Single, "one member");
-            ui.selectable_value(&mut form.uses, Uses::Count, "several:");
+            ui.label(tr!("door-new-invite-for"));
+            ui.selectable_value(&mut form.uses, Uses::Single, tr!("door-one-member"));
+            ui.selectable_value(&mut form.uses, Uses::Count, tr!("door-several"));
             let drag = ui.add(egui::DragValue::new(&mut form.count).range(2..=1000));
-            let members = ui.label("members");
+            let members = ui.label(tr!("door-members"));
             drag.clone().labelled_by(members.id);
             if drag.changed() {
                 form.uses = Uses::Count;
             }
-            ui.selectable_value(&mut form.uses, Uses::Any, "anyone with the link");
+            ui.selectable_value(&mut form.uses, Uses::Any, tr!("door-anyone"));
             ui.separator();
-            ui.label("expires after");
+            ui.label(tr!("door-expires-after"));
             for e in [Expiry::Hour, Expiry::Day, Expiry::Week, Expiry::Never] {
                 ui.selectable_value(&mut form.expiry, e, e.label());
             }
             if ui
-                .button("New invite")
-                .on_hover_text("A link with a secret code of its own, to revoke when you like")
+                .button(tr!("door-new-invite"))
+                .on_hover_text(tr!("door-new-invite-hover"))
                 .clicked()
             {
                 asked = Some(form.command());
@@ -214,7 +208,10 @@ impl DoorPanel {
         let mut asked = None;
         ui.label(RichText::new(&member.nick).strong());
         ui.separator();
-        for (what, label) in [(Removal::Kick, "Kick…"), (Removal::Ban, "Ban…")] {
+        for (what, label) in [
+            (Removal::Kick, tr!("door-kick-menu")),
+            (Removal::Ban, tr!("door-ban-menu")),
+        ] {
             if ui.button(label).clicked() {
                 self.confirm = Some(Confirm {
                     what,
@@ -226,13 +223,13 @@ impl DoorPanel {
             }
         }
         if door.is_muted(member) {
-            if ui.button("Unmute").clicked() {
+            if ui.button(tr!("door-unmute")).clicked() {
                 asked = Some(DoorCommand::Unmute(member.nick.clone()));
                 ui.close();
             }
         } else if ui
-            .button("Mute")
-            .on_hover_text("Can read, cannot speak")
+            .button(tr!("door-mute"))
+            .on_hover_text(tr!("door-mute-hover"))
             .clicked()
         {
             asked = Some(DoorCommand::Mute(member.nick.clone()));
@@ -247,23 +244,25 @@ impl DoorPanel {
         let confirm = self.confirm.as_mut()?;
         let mut asked = None;
         let mut close = false;
-        let (verb, says) = match confirm.what {
+        let nick = confirm.nick.as_str();
+        let (question, button, says) = match confirm.what {
             Removal::Kick => (
-                "Kick",
-                "They can come back (their key is still a member's).",
+                tr!("door-kick-question", nick = nick),
+                tr!("door-kick-button", nick = nick),
+                tr!("door-kick-says"),
             ),
             Removal::Ban => (
-                "Ban",
-                "Their key (or, without a key, their address) is refused at the door from now \
-                 on, even with an invite, until you unban it.",
+                tr!("door-ban-question", nick = nick),
+                tr!("door-ban-button", nick = nick),
+                tr!("door-ban-says"),
             ),
         };
         let modal = egui::Modal::new(egui::Id::unique("door_confirm")).show(ctx, |ui| {
             ui.set_max_width(420.0);
-            ui.heading(format!("{verb} {}?", confirm.nick));
+            ui.heading(question);
             ui.label(says);
             ui.add_space(6.0);
-            let label = ui.label("Reason (optional, everyone sees it)");
+            let label = ui.label(tr!("door-reason"));
             let r = ui
                 .add(egui::TextEdit::singleline(&mut confirm.reason).desired_width(400.0))
                 .labelled_by(label.id);
@@ -275,10 +274,10 @@ impl DoorPanel {
             }
             ui.add_space(6.0);
             ui.horizontal(|ui| {
-                if ui.button(format!("{verb} {}", confirm.nick)).clicked() {
+                if ui.button(button).clicked() {
                     asked = Some(confirm.command());
                 }
-                if ui.button("Cancel").clicked() {
+                if ui.button(tr!("door-cancel")).clicked() {
                     close = true;
                 }
             });
@@ -318,28 +317,21 @@ fn made_ui(ui: &mut Ui, door: &DoorModel) -> bool {
         .fill(ui.visuals().extreme_bg_color)
         .show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
-                ui.label(RichText::new(format!("New invite #{}", made.id)).strong());
+                ui.label(RichText::new(tr!("door-made", id = made.id)).strong());
                 // Its terms, once the door lists it.
                 let listed = door
                     .view
                     .as_ref()
                     .and_then(|v| v.invitations.iter().find(|i| i.id == made.id));
                 if let Some(i) = listed {
-                    ui.label(format!(
-                        "({}, {})",
-                        uses_words(i.uses_left),
-                        expiry_words(i.expires_ms, crate::net::now_ms())
-                    ));
+                    let uses = uses_words(i.uses_left);
+                    let expiry = expiry_words(i.expires_ms, crate::net::now_ms());
+                    ui.label(tr!("door-made-terms", uses = uses, expiry = expiry));
                 }
-                ui.label(
-                    RichText::new(
-                        "shown only this once (tlschat keeps only a hash of its code): copy it now",
-                    )
-                    .color(ui.visuals().warn_fg_color),
-                );
+                ui.label(RichText::new(tr!("door-made-once")).color(ui.visuals().warn_fg_color));
                 if ui
-                    .small_button("Done")
-                    .on_hover_text("Hide the link")
+                    .small_button(tr!("door-done"))
+                    .on_hover_text(tr!("door-done-hover"))
                     .clicked()
                 {
                     done = true;
@@ -350,9 +342,9 @@ fn made_ui(ui: &mut Ui, door: &DoorModel) -> bool {
                     let link = invite.link();
                     ui.label(RichText::new(&link).monospace());
                     let label = if i == 0 {
-                        "Copy new invite".to_string()
+                        tr!("door-copy-invite")
                     } else {
-                        format!("Copy new invite for {}", invite.host)
+                        tr!("door-copy-invite-for", host = invite.host.as_str())
                     };
                     if ui.button(label).clicked() {
                         ui.ctx().copy_text(link);
@@ -388,19 +380,19 @@ fn invitations_ui(ui: &mut Ui, door: &DoorModel) -> Option<DoorCommand> {
     let mut asked = None;
     let now = crate::net::now_ms();
     let open = door.open_invitations(now);
-    egui::CollapsingHeader::new(format!("Open invitations ({})", open.len()))
+    egui::CollapsingHeader::new(tr!("door-open-invitations", count = open.len()))
         .id_salt("door_invitations")
         .show(ui, |ui| {
             if open.is_empty() {
-                ui.label(RichText::new("none").weak());
+                ui.label(RichText::new(tr!("door-none")).weak());
             }
             rows_ui(ui, "door_invitations_grid", &open, |ui, inv| {
                 ui.label(format!("#{}", inv.id));
                 ui.label(uses_words(inv.uses_left));
                 ui.label(expiry_words(inv.expires_ms, now));
                 if ui
-                    .button(format!("Revoke #{}", inv.id))
-                    .on_hover_text("Its link stops working now")
+                    .button(tr!("door-revoke", id = inv.id))
+                    .on_hover_text(tr!("door-revoke-hover"))
                     .clicked()
                 {
                     asked = Some(DoorCommand::Revoke(inv.id));
@@ -413,23 +405,23 @@ fn invitations_ui(ui: &mut Ui, door: &DoorModel) -> Option<DoorCommand> {
 /// The bans, each with Unban.
 fn bans_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
     let mut asked = None;
-    egui::CollapsingHeader::new(format!("Bans ({})", view.bans.len()))
+    egui::CollapsingHeader::new(tr!("door-bans", count = view.bans.len()))
         .id_salt("door_bans")
         .show(ui, |ui| {
             if view.bans.is_empty() {
-                ui.label(RichText::new("none").weak());
+                ui.label(RichText::new(tr!("door-none")).weak());
             }
             rows_ui(ui, "door_bans_grid", &view.bans, |ui, ban| {
                 ui.label(format!("#{}", ban.id));
                 ui.label(&ban.nick);
                 ui.label(ban_target_words(&ban.target));
                 let reason = if ban.reason.is_empty() {
-                    RichText::new("no reason given").weak()
+                    RichText::new(tr!("door-no-reason")).weak()
                 } else {
                     RichText::new(&ban.reason)
                 };
                 ui.label(reason);
-                if ui.button(format!("Unban #{}", ban.id)).clicked() {
+                if ui.button(tr!("door-unban", id = ban.id)).clicked() {
                     asked = Some(DoorCommand::Unban(ban.id));
                 }
             });
@@ -443,30 +435,23 @@ pub fn lobby_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
     let mut asked = None;
     for knock in &view.knocking {
         ui.horizontal_wrapped(|ui| {
-            let who = format!(
-                "{} ({}, from {}) asks to come in",
-                knock.nick,
-                key_words(knock.key.as_ref()),
-                knock.addr.ip()
-            );
+            let (nick, key) = (knock.nick.as_str(), key_words(knock.key.as_ref()));
+            let address = knock.addr.ip().to_string();
+            let who = tr!("door-asks", nick = nick, key = key, address = address);
             let r = ui.label(RichText::new(who).strong());
             if let Some(key) = &knock.key {
-                r.on_hover_text(format!(
-                    "key {}\nsafety code {}\nCompare it with the one they see on their start screen",
-                    crate::net::certinfo::fingerprint(key),
-                    crate::net::safety::safety_code(key)
-                ));
+                r.on_hover_text(tr!("door-key-hover", key = key_details(key)));
             }
             if ui
-                .button(format!("Let {} in", knock.nick))
-                .on_hover_text("They come in and are remembered by their key")
+                .button(tr!("door-let-in", nick = knock.nick.as_str()))
+                .on_hover_text(tr!("door-let-in-hover"))
                 .clicked()
             {
                 asked = Some(DoorCommand::Admit(knock.id));
             }
             if ui
-                .button(format!("Refuse {}", knock.nick))
-                .on_hover_text("They are sent away and told so")
+                .button(tr!("door-refuse", nick = knock.nick.as_str()))
+                .on_hover_text(tr!("door-refuse-hover"))
                 .clicked()
             {
                 asked = Some(DoorCommand::Refuse(knock.id));
@@ -480,10 +465,10 @@ pub fn lobby_ui(ui: &mut Ui, view: &DoorView) -> Option<DoorCommand> {
 /// more than that), and how the host sees it: its name and the safety code
 /// of its key, to compare if the host asks.
 pub fn waiting_ui(ui: &mut Ui, text: &str, state: &crate::ui::state::RoomModel) {
-    let waiting = crate::ui::state::WAITING;
+    let waiting = crate::ui::state::waiting();
     ui.horizontal(|ui| {
         ui.spinner();
-        ui.label(RichText::new(waiting).strong().size(15.0));
+        ui.label(RichText::new(&waiting).strong().size(15.0));
     });
     let words = |t: &str| -> String {
         t.chars()
@@ -491,7 +476,9 @@ pub fn waiting_ui(ui: &mut Ui, text: &str, state: &crate::ui::state::RoomModel) 
             .flat_map(char::to_lowercase)
             .collect()
     };
-    if words(text) != words(waiting) {
+    // The host's words (English on the wire) when they say more than that.
+    let english = crate::i18n::text_in(crate::i18n::Lang::En, "room-waiting", None);
+    if words(text) != words(&waiting) && words(text) != words(&english) {
         ui.label(text);
     }
     let key = state
@@ -499,13 +486,13 @@ pub fn waiting_ui(ui: &mut Ui, text: &str, state: &crate::ui::state::RoomModel) 
         .as_ref()
         .and_then(|c| c.client_certificate.as_ref())
         .and_then(|c| c.spki_sha256);
+    let nick = state.nick.as_str();
     let seen = match key {
-        Some(key) => format!(
-            "The host sees you as {}, with the safety code {} of your key: if they ask, read it to them.",
-            state.nick,
-            crate::net::safety::short_safety_code(&key)
-        ),
-        None => format!("The host sees you as {}, with no key.", state.nick),
+        Some(key) => {
+            let code = crate::net::safety::short_safety_code(&key);
+            tr!("door-seen-with-key", nick = nick, code = code)
+        }
+        None => tr!("door-seen-no-key", nick = nick),
     };
     ui.label(RichText::new(seen).weak());
 }
@@ -528,15 +515,36 @@ pub fn lobby_fill(visuals: &egui::Visuals) -> Color32 {
 /// does not say it already. `None` for other endings.
 #[must_use]
 pub fn ended_words(kind: DisconnectKind, reason: &str) -> Option<(String, Option<String>)> {
-    let removed = "you were removed by the host";
     match kind {
-        DisconnectKind::Refused => Some(("You were not let in".into(), Some(capitalized(reason)))),
-        DisconnectKind::Removed if reason.to_lowercase().starts_with(removed) => {
-            Some((capitalized(reason), None))
-        }
-        DisconnectKind::Removed => Some((capitalized(removed), Some(capitalized(reason)))),
+        DisconnectKind::Refused => Some((tr!("door-not-let-in"), Some(capitalized(reason)))),
+        DisconnectKind::Removed => Some(match removed_why(reason) {
+            Some(Some(why)) => (tr!("door-removed-why", why = why), None),
+            Some(None) => (tr!("door-removed"), None),
+            // Another ending the host put into words.
+            None if reason.to_lowercase().starts_with(REMOVED) => (capitalized(reason), None),
+            None => (tr!("door-removed"), Some(capitalized(reason))),
+        }),
         _ => None,
     }
+}
+
+/// How a host says it put a member out (its words on the wire, in English).
+const REMOVED: &str = "you were removed by the host";
+
+/// The host's reason in "you were removed by the host (REASON)": `Some(None)`
+/// without one, `None` when the words are not those.
+fn removed_why(reason: &str) -> Option<Option<&str>> {
+    let head = reason.get(..REMOVED.len())?;
+    let rest = reason.get(REMOVED.len()..)?;
+    if !head.eq_ignore_ascii_case(REMOVED) {
+        return None;
+    }
+    if rest.is_empty() {
+        return Some(None);
+    }
+    rest.strip_prefix(" (")
+        .and_then(|r| r.strip_suffix(')'))
+        .map(Some)
 }
 
 /// `text` with its first letter in upper case.
@@ -557,14 +565,9 @@ pub fn ended_ui(ui: &mut Ui, heading: &str, detail: Option<&str>) -> bool {
         ui.label(RichText::new(detail).size(15.0).strong());
     }
     ui.add_space(4.0);
-    ui.label(
-        RichText::new(
-            "tlschat will not try again by itself. Ask the host if you think this is a mistake.",
-        )
-        .weak(),
-    );
+    ui.label(RichText::new(tr!("door-no-retry")).weak());
     ui.add_space(8.0);
-    ui.button("Back to the start screen").clicked()
+    ui.button(tr!("door-back")).clicked()
 }
 
 #[cfg(test)]

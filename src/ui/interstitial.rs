@@ -127,7 +127,8 @@ fn explanation_ui(ui: &mut Ui, u: &Untrusted) {
         } else {
             tr!("warning-not-private-title", target = &*target)
         };
-        ui.heading(RichText::new(headline).size(24.0));
+        // Wrapped: the demo's member window is about 600 px wide.
+        ui.add(egui::Label::new(RichText::new(headline).heading().size(24.0)).wrap());
     });
     ui.add_space(12.0);
     if changed {
@@ -153,11 +154,14 @@ fn explanation_ui(ui: &mut Ui, u: &Untrusted) {
         }
         (None, Some(leaf)) => {
             ui.add_space(6.0);
-            ui.horizontal(|ui| {
+            // The fingerprint goes under its label when the window is
+            // too narrow for both on one line.
+            ui.horizontal_wrapped(|ui| {
                 ui.label(tr!("warning-fingerprint"));
-                ui.label(RichText::new(fingerprint(&leaf.sha256)).monospace());
+                let fp = RichText::new(fingerprint(&leaf.sha256)).monospace();
+                ui.add(egui::Label::new(fp).wrap());
             });
-            ui.horizontal(|ui| {
+            ui.horizontal_wrapped(|ui| {
                 ui.label(tr!("warning-safety-code-label"));
                 crate::ui::invite_panel::safety_code_ui(ui, leaf);
             });

@@ -348,7 +348,7 @@ fn ending_text(why: &Ending) -> String {
         Ending::MemberRefused { alert: Some(a) } => {
             tr!(
                 "demo-end-refused-alert",
-                alert = visible_line(a).into_owned()
+                alert = crate::net::relay::impostor::alert_name(*a)
             )
         }
         Ending::HostUnreachable(e) => {

@@ -6,6 +6,7 @@ use std::time::Instant;
 use egui::{Color32, RichText, Ui};
 
 use crate::net::{DisconnectKind, DoorCommand, JoinConfig, MemberInfo, SessionCommand};
+use crate::tr;
 use crate::ui::cert_view::{Details, DetailsAction};
 use crate::ui::conversation::{HeightCache, Marks, Scroll, conversation_ui};
 use crate::ui::door_view::DoorPanel;
@@ -115,42 +116,29 @@ struct ConversationView {
 const COMPOSER_ID: &str = "composer";
 const SEARCH_ID: &str = "search_field";
 
-/// What the F1 list says.
-const SHORTCUTS: &[(&str, &str)] = &[
-    ("Enter", "send the message"),
-    ("Shift+Enter", "start a new line"),
-    (
-        "Up",
-        "in an empty message box: take back your newest undelivered message, \
-         else recall your last line",
-    ),
-    ("Page Up / Page Down", "scroll the conversation by a page"),
-    ("Ctrl+F", "find in the conversation"),
-    (
-        "Enter / F3",
-        "in the search: the next match, going back in time",
-    ),
-    (
-        "Shift+Enter / Shift+F3",
-        "in the search: the previous match, forward in time",
-    ),
-    ("Ctrl+S", "save the conversation (plain text or JSON lines)"),
-    (
-        "Esc",
-        "close what is on top: file dialog, search being typed in, these shortcuts, \
-         details, search",
-    ),
-    ("F1", "show or hide these shortcuts"),
-    ("/nick NAME", "ask the room for a new name"),
-    ("/me TEXT", "say an action"),
-    ("/who", "list who is here"),
-    ("/help", "list the commands"),
-    (
-        "/invite /kick /ban /mute …",
-        "host: the room's door (invitations, lobby, kick, ban, mute; see /help)",
-    ),
-    ("//text", "send a message that starts with /"),
-];
+/// What the F1 list says: the keys (named as on the keyboard) and what
+/// they do.
+fn shortcuts() -> Vec<(String, String)> {
+    let key = str::to_string;
+    vec![
+        (key("Enter"), tr!("room-shortcut-send")),
+        (key("Shift+Enter"), tr!("room-shortcut-new-line")),
+        (tr!("room-key-up"), tr!("room-shortcut-up")),
+        (key("Page Up / Page Down"), tr!("room-shortcut-page")),
+        (key("Ctrl+F"), tr!("room-shortcut-find")),
+        (key("Enter / F3"), tr!("room-shortcut-next")),
+        (key("Shift+Enter / Shift+F3"), tr!("room-shortcut-previous")),
+        (key("Ctrl+S"), tr!("room-shortcut-save")),
+        (key("Esc"), tr!("room-shortcut-escape")),
+        (key("F1"), tr!("room-shortcut-help")),
+        (tr!("room-key-nick"), tr!("room-shortcut-nick")),
+        (tr!("room-key-me"), tr!("room-shortcut-me")),
+        (key("/who"), tr!("room-shortcut-who")),
+        (key("/help"), tr!("room-shortcut-commands")),
+        (key("/invite /kick /ban /mute …"), tr!("room-shortcut-door")),
+        (key("//text"), tr!("room-shortcut-slash")),
+    ]
+}
 
 /// Which Enter press [`take_enter`] takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -292,12 +280,12 @@ impl RoomView {
             self.search.older();
         }
         ui.horizontal(|ui| {
-            let label = ui.label("Find");
+            let label = ui.label(tr!("room-find"));
             let r = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.search.query)
                         .id(id)
-                        .hint_text("in the conversation")
+                        .hint_text(tr!("room-find-hint"))
                         .desired_width(260.0),
                 )
                 .labelled_by(label.id);
@@ -324,20 +312,24 @@ impl RoomView {
             ui.label(text);
             let any = !self.search.found().is_empty();
             if ui
-                .add_enabled(any, egui::Button::new("⬆ Older"))
-                .on_hover_text("The next match, back in time (Enter, F3)")
+                .add_enabled(any, egui::Button::new(tr!("room-older")))
+                .on_hover_text(tr!("room-older-hover"))
                 .clicked()
             {
                 self.search.older();
             }
             if ui
-                .add_enabled(any, egui::Button::new("⬇ Newer"))
-                .on_hover_text("The previous match, forward in time (Shift+Enter, Shift+F3)")
+                .add_enabled(any, egui::Button::new(tr!("room-newer")))
+                .on_hover_text(tr!("room-newer-hover"))
                 .clicked()
             {
                 self.search.newer();
             }
-            if ui.button("Close search").on_hover_text("Esc").clicked() {
+            if ui
+                .button(tr!("room-close-search"))
+                .on_hover_text("Esc")
+                .clicked()
+            {
                 self.search.close();
             }
         });
@@ -347,6 +339,11 @@ impl RoomView {
     /// the order asked (every one of them: a shortcut and Enter in the
     /// same frame are two actions).
     pub fn ui(&mut self, ui: &mut Ui, around: Surroundings) -> Vec<RoomAction> {
+        // What tlschat said in the conversation, in the window's language
+        // (it may have just changed): the lines are laid out again.
+        if self.state.relabel(crate::i18n::current()) {
+            self.conversation.heights.invalidate();
+        }
         let (action, scroll) = self.keys(ui, around);
         let mut actions: Vec<RoomAction> = action.into_iter().collect();
         actions.extend(self.top_ui(ui, around.notify_service));
@@ -364,7 +361,8 @@ impl RoomView {
                 ui.horizontal_top(|ui| {
                     ui.add_space(side);
                     ui.vertical(|ui| {
-                        ui.set_max_width(720.0);
+                        // No wider than the window (the demo's is ~600 px).
+                        ui.set_max_width(ui.available_width().min(720.0));
                         match self.warning.ui(ui, &u, self.join.as_ref()) {
                             Some(Choice::BackToSafety) => actions.push(RoomAction::BackToStart),
                             Some(Choice::ViewCertificate) => self.open.details = true,
@@ -530,15 +528,16 @@ impl RoomView {
             return;
         }
         let mut open = true;
-        egui::Window::new("Keyboard shortcuts")
+        egui::Window::new(tr!("room-shortcuts-title"))
+            .id(egui::Id::unique("keyboard_shortcuts"))
             .open(&mut open)
             .collapsible(false)
             .resizable(false)
             .show(ui.ctx(), |ui| {
                 egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
-                    for (keys, what) in SHORTCUTS {
-                        ui.label(egui::RichText::new(*keys).monospace());
-                        ui.label(*what);
+                    for (keys, what) in shortcuts() {
+                        ui.label(egui::RichText::new(keys).monospace());
+                        ui.label(what);
                         ui.end_row();
                     }
                 });
@@ -566,23 +565,27 @@ impl RoomView {
         let mut action = None;
         let countdown = self.state.reconnect_countdown(Instant::now())?;
         let when = match countdown.seconds() {
-            0 => "reconnecting now…".to_string(),
-            n => format!("reconnecting in {n} s"),
+            0 => tr!("room-reconnecting-now"),
+            n => tr!("room-reconnecting-in", seconds = n),
         };
         // After the drop, why it dropped; after a failed attempt, why that failed.
-        let text = if countdown.attempt > 1 {
-            format!(
-                "Still not connected: {} — {when} (attempt {})",
-                countdown.reason, countdown.attempt
+        let (reason, attempt) = (countdown.reason, countdown.attempt);
+        let text = if attempt > 1 {
+            let when = when.as_str();
+            tr!(
+                "room-still-not-connected",
+                reason = reason,
+                when = when,
+                attempt = attempt
             )
         } else {
-            format!("Connection lost: {} — {when}", countdown.reason)
+            tr!("room-lost-banner", reason = reason, when = when)
         };
         if let Some(tick) = countdown.next_tick() {
             ui.ctx().request_repaint_after(tick);
         }
         ui.horizontal(|ui| {
-            if ui.button("Reconnect now").clicked() {
+            if ui.button(tr!("room-reconnect-now")).clicked() {
                 self.state.reconnect_now();
                 action = Some(RoomAction::ReconnectNow);
             }
@@ -595,13 +598,7 @@ impl RoomView {
                 .wrap(),
             );
         });
-        ui.label(
-            RichText::new(
-                "You can keep writing: messages you send now wait, and go out once the \
-                 connection is back.",
-            )
-            .weak(),
-        );
+        ui.label(RichText::new(tr!("room-keep-writing")).weak());
         action
     }
 
@@ -634,7 +631,7 @@ impl RoomView {
             let width = (ui.available_width() - 230.0).max(120.0);
             if ui
                 .add_sized([width, 26.0], bar)
-                .on_hover_text("Connection and certificate details")
+                .on_hover_text(tr!("room-details-hover"))
                 .clicked()
             {
                 self.open.details = !self.open.details;
@@ -642,20 +639,20 @@ impl RoomView {
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 // What is used now and then goes in one menu, so that the
                 // address bar keeps its room in a narrow window.
-                ui.menu_button("Menu", |ui| {
-                    if ui.button("Find…  (Ctrl+F)").clicked() {
+                ui.menu_button(tr!("room-menu"), |ui| {
+                    if ui.button(tr!("room-menu-find")).clicked() {
                         self.search.open();
                         ui.close();
                     }
                     if ui
-                        .button("Save conversation…  (Ctrl+S)")
-                        .on_hover_text("Plain text or JSON lines")
+                        .button(tr!("room-menu-save"))
+                        .on_hover_text(tr!("room-menu-save-hover"))
                         .clicked()
                     {
                         action = Some(RoomAction::SaveConversation);
                         ui.close();
                     }
-                    if ui.button("Keyboard shortcuts  (F1)").clicked() {
+                    if ui.button(tr!("room-menu-shortcuts")).clicked() {
                         self.open.shortcuts = true;
                         ui.close();
                     }
@@ -663,10 +660,10 @@ impl RoomView {
                     crate::ui::settings::settings_ui(ui, service);
                 })
                 .response
-                .on_hover_text("Find, save the conversation, shortcuts, settings");
+                .on_hover_text(tr!("room-menu-hover"));
                 if ui
-                    .button("Leave")
-                    .on_hover_text("Back to the start screen")
+                    .button(tr!("room-leave"))
+                    .on_hover_text(tr!("room-leave-hover"))
                     .clicked()
                 {
                     action = Some(RoomAction::BackToStart);
@@ -701,13 +698,15 @@ impl RoomView {
             );
         let session_over = disconnected || matches!(self.state.status, Status::Untrusted(_));
         match (&self.state.role, session_over, &self.join) {
-            (Role::Member, true, Some(join)) if retry && ui.button("Reconnect").clicked() => {
+            (Role::Member, true, Some(join))
+                if retry && ui.button(tr!("room-reconnect")).clicked() =>
+            {
                 Some(RoomAction::Reconnect(Box::new(join.clone())))
             }
-            (Role::Host, false, _) if ui.button("Close room").clicked() => {
+            (Role::Host, false, _) if ui.button(tr!("room-close-room")).clicked() => {
                 Some(RoomAction::Disconnect)
             }
-            (Role::Member, false, _) if ui.button("Disconnect").clicked() => {
+            (Role::Member, false, _) if ui.button(tr!("room-disconnect")).clicked() => {
                 Some(RoomAction::Disconnect)
             }
             _ => None,
@@ -732,13 +731,13 @@ impl RoomView {
     }
 
     fn members_ui(&mut self, ui: &mut Ui) -> Option<DoorCommand> {
-        ui.heading(format!("Members ({})", self.state.members.len()));
+        ui.heading(tr!("room-members", count = self.state.members.len()));
         if self.state.is_reconnecting() {
-            ui.label(RichText::new("as they were when the connection dropped").weak());
+            ui.label(RichText::new(tr!("room-members-as-dropped")).weak());
         }
         if self.state.role == Role::Host && self.state.members.len() > 1 {
             ui.label(
-                RichText::new("Right-click a member to kick, ban or mute")
+                RichText::new(tr!("room-members-right-click"))
                     .weak()
                     .small(),
             );
@@ -770,19 +769,7 @@ impl RoomView {
                 let width = ui.available_width();
                 for m in &state.members[rows] {
                     let muted = state.door.is_muted(m);
-                    let mut text = m.nick.clone();
-                    if m.is_host {
-                        text.push_str(" (host)");
-                    }
-                    if Some(m.id) == state.me {
-                        text.push_str(" (you)");
-                    }
-                    if m.plain_text {
-                        text.push_str(" · plain text");
-                    }
-                    if muted {
-                        text.push_str(" · muted");
-                    }
+                    let text = member_words(m, Some(m.id) == state.me, muted);
                     // Laid out (cut short with "…" to the list's width)
                     // only when the name, the width or the colours change.
                     let key =
@@ -851,11 +838,11 @@ impl RoomView {
         let enter = connected && ui.memory(|m| m.has_focus(id)) && take_enter(ui, Enter::Plain);
         let mut send = enter;
         ui.horizontal(|ui| {
-            let label = ui.label("Message");
+            let label = ui.label(tr!("room-message"));
             let edit = egui::TextEdit::multiline(&mut self.state.draft)
                 .id(id)
                 .desired_rows(2)
-                .hint_text("Write a message — Enter sends, Shift+Enter starts a new line")
+                .hint_text(tr!("room-message-hint"))
                 .desired_width(ui.available_width() - 70.0);
             let response = ui.add(edit).labelled_by(label.id);
             let refocus = std::mem::take(&mut self.composer.refocus);
@@ -867,7 +854,7 @@ impl RoomView {
                 self.composer.focused_once = false;
             }
             if ui
-                .add_enabled(connected, egui::Button::new("Send"))
+                .add_enabled(connected, egui::Button::new(tr!("room-send")))
                 .clicked()
             {
                 send = true;
@@ -897,6 +884,25 @@ fn banner_fill(visuals: &egui::Visuals) -> Color32 {
     )
 }
 
+/// A member's row in the list: its name, and whether it is the host, us,
+/// a plain-text client, muted.
+fn member_words(m: &MemberInfo, us: bool, muted: bool) -> String {
+    let mut text = m.nick.clone();
+    if m.is_host {
+        text = tr!("room-member-host", name = text);
+    }
+    if us {
+        text = tr!("room-member-you", name = text);
+    }
+    if m.plain_text {
+        text = tr!("room-member-plain", name = text);
+    }
+    if muted {
+        text = tr!("room-member-muted", name = text);
+    }
+    text
+}
+
 /// Under a member's name: its client CA identity, or the short safety code
 /// of its key (the whole code and fingerprint on hover), or that it has no
 /// key. Nothing under the host's (its certificate is the room's).
@@ -909,15 +915,11 @@ fn key_line_ui(ui: &mut Ui, m: &MemberInfo) {
                 .small()
                 .monospace()
         }
-        (None, None, false) => RichText::new("no key").small().weak(),
+        (None, None, false) => RichText::new(tr!("room-no-key")).small().weak(),
     };
     let r = ui.add(egui::Label::new(text).truncate());
     if let (Some(key), false) = (&m.key, m.is_host) {
-        r.on_hover_text(format!(
-            "key {}\nsafety code {}",
-            crate::net::certinfo::fingerprint(key),
-            crate::net::safety::safety_code(key)
-        ));
+        r.on_hover_text(crate::ui::door::key_details(key));
     }
 }
 

@@ -192,8 +192,35 @@ impl FieldProblem {
                     path = path.display().to_string()
                 )
             }
+            Self::Address(e) => address_text(e),
             _ => self.to_string(),
         }
+    }
+}
+
+/// An address's problem in the window's language (an invite link's, or a
+/// host name's, stays as its display form says it).
+fn address_text(e: &AddressError) -> String {
+    use crate::net::safe_text::quoted;
+    use crate::setup::HostPortProblem;
+    match e {
+        AddressError::NotHostPort { text, why } => {
+            let why = match why {
+                HostPortProblem::Port => tr!("start-address-port"),
+                HostPortProblem::MissingBracket => tr!("start-address-missing-bracket"),
+                HostPortProblem::AfterBracket => tr!("start-address-after-bracket"),
+                HostPortProblem::EmptyHost => tr!("start-address-empty-host"),
+            };
+            tr!(
+                "start-address-not-host-port",
+                text = quoted(text),
+                why = why
+            )
+        }
+        AddressError::NotListenable { text } => {
+            tr!("start-address-not-listenable", text = quoted(text))
+        }
+        _ => e.to_string(),
     }
 }
 
@@ -392,6 +419,27 @@ mod tests {
             f.host_config(dir.path()).unwrap().door.access,
             crate::net::Access::Open
         );
+    }
+
+    #[test]
+    fn address_problems_in_both_languages() {
+        use crate::i18n::{Lang, set_thread};
+        let words = ["端口", "缺少", "之后", "为空"];
+        // (No host names: a name would be looked up.)
+        for bind in ["127.0.0.1:99999", "[::1", "[::1]x", ":7443"] {
+            let f = StartForm {
+                bind: bind.into(),
+                ..StartForm::default()
+            };
+            let p = f.host_config(Path::new("/tmp")).unwrap_err();
+            let problem = p.get(Field::Bind).unwrap();
+            set_thread(Lang::En);
+            assert_eq!(problem.text(), problem.to_string());
+            set_thread(Lang::ZhCn);
+            let zh = problem.text();
+            set_thread(None);
+            assert!(words.iter().any(|w| zh.contains(w)), "{bind}: {zh}");
+        }
     }
 
     #[test]
@@ -632,6 +680,127 @@ fn invite_note_ui(ui: &mut egui::Ui, target: &str) {
     }
 }
 
+/// The host's half of the start screen.
+fn host_form_ui(
+    ui: &mut egui::Ui,
+    form: &mut StartForm,
+    problems: &Problems,
+    action: &mut Option<StartAction>,
+) {
+    ui.heading(tr!("start-host-title"));
+    ui.label(tr!("start-host-intro"));
+    ui.add_space(6.0);
+    egui::Grid::new("host_form")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            field_ui(
+                ui,
+                &tr!("start-listen-on"),
+                &mut form.bind,
+                "127.0.0.1:7443",
+                problems.get(Field::Bind),
+            );
+            field_ui(
+                ui,
+                &tr!("start-nickname"),
+                &mut form.host_nick,
+                &tr!("start-your-name"),
+                problems.get(Field::HostNick),
+            );
+            pem_field_ui(
+                ui,
+                (&tr!("start-certificate"), &tr!("start-generate")),
+                form,
+                PemField::Cert,
+                problems.get(Field::Pem(PemField::Cert)),
+                action,
+            );
+            pem_field_ui(
+                ui,
+                (&tr!("start-private-key"), &tr!("start-generate")),
+                form,
+                PemField::Key,
+                problems.get(Field::Pem(PemField::Key)),
+                action,
+            );
+            pem_field_ui(
+                ui,
+                (&tr!("start-client-ca"), &tr!("start-client-ca-hint")),
+                form,
+                PemField::ClientCa,
+                problems.get(Field::Pem(PemField::ClientCa)),
+                action,
+            );
+            access_ui(ui, &mut form.access);
+        });
+    ui.add_space(6.0);
+    if ui.button(tr!("start-host-button")).clicked() {
+        *action = Some(StartAction::Host);
+    }
+}
+
+/// The member's half of the start screen.
+fn join_form_ui(
+    ui: &mut egui::Ui,
+    form: &mut StartForm,
+    (problems, own): (&Problems, &OwnKey),
+    action: &mut Option<StartAction>,
+) {
+    ui.heading(tr!("start-join-title"));
+    ui.label(tr!("start-join-intro"));
+    ui.add_space(6.0);
+    egui::Grid::new("join_form")
+        .num_columns(2)
+        .spacing([8.0, 6.0])
+        .show(ui, |ui| {
+            field_ui(
+                ui,
+                &tr!("start-host-address"),
+                &mut form.target,
+                &tr!("start-host-address-hint"),
+                problems.get(Field::Target),
+            );
+            field_ui(
+                ui,
+                &tr!("start-your-nickname"),
+                &mut form.join_nick,
+                &tr!("start-your-name"),
+                problems.get(Field::JoinNick),
+            );
+            pem_field_ui(
+                ui,
+                (&tr!("start-ca"), &tr!("start-ca-hint")),
+                form,
+                PemField::Ca,
+                problems.get(Field::Pem(PemField::Ca)),
+                action,
+            );
+            pem_field_ui(
+                ui,
+                (&tr!("start-join-cert"), &tr!("start-join-cert-hint")),
+                form,
+                PemField::JoinCert,
+                problems.get(Field::Pem(PemField::JoinCert)),
+                action,
+            );
+            pem_field_ui(
+                ui,
+                (&tr!("start-join-key"), &tr!("start-join-key-hint")),
+                form,
+                PemField::JoinKey,
+                problems.get(Field::Pem(PemField::JoinKey)),
+                action,
+            );
+        });
+    invite_note_ui(ui, &form.target);
+    own_key_ui(ui, own);
+    ui.add_space(6.0);
+    if ui.button(tr!("start-join-button")).clicked() {
+        *action = Some(StartAction::Join);
+    }
+}
+
 /// The start screen. Returns what the user asked for.
 pub fn start_screen_ui(
     ui: &mut egui::Ui,
@@ -658,113 +827,12 @@ pub fn start_screen_ui(
             egui::Frame::group(cols[0].style())
                 .inner_margin(12.0)
                 .show(&mut cols[0], |ui| {
-                    ui.heading(tr!("start-host-title"));
-                    ui.label(tr!("start-host-intro"));
-                    ui.add_space(6.0);
-                    egui::Grid::new("host_form")
-                        .num_columns(2)
-                        .spacing([8.0, 6.0])
-                        .show(ui, |ui| {
-                            field_ui(
-                                ui,
-                                &tr!("start-listen-on"),
-                                &mut form.bind,
-                                "127.0.0.1:7443",
-                                host_problems.get(Field::Bind),
-                            );
-                            field_ui(
-                                ui,
-                                &tr!("start-nickname"),
-                                &mut form.host_nick,
-                                &tr!("start-your-name"),
-                                host_problems.get(Field::HostNick),
-                            );
-                            pem_field_ui(
-                                ui,
-                                (&tr!("start-certificate"), &tr!("start-generate")),
-                                form,
-                                PemField::Cert,
-                                host_problems.get(Field::Pem(PemField::Cert)),
-                                &mut action,
-                            );
-                            pem_field_ui(
-                                ui,
-                                (&tr!("start-private-key"), &tr!("start-generate")),
-                                form,
-                                PemField::Key,
-                                host_problems.get(Field::Pem(PemField::Key)),
-                                &mut action,
-                            );
-                            pem_field_ui(
-                                ui,
-                                (&tr!("start-client-ca"), &tr!("start-client-ca-hint")),
-                                form,
-                                PemField::ClientCa,
-                                host_problems.get(Field::Pem(PemField::ClientCa)),
-                                &mut action,
-                            );
-                            access_ui(ui, &mut form.access);
-                        });
-                    ui.add_space(6.0);
-                    if ui.button(tr!("start-host-button")).clicked() {
-                        action = Some(StartAction::Host);
-                    }
+                    host_form_ui(ui, form, host_problems, &mut action);
                 });
             egui::Frame::group(cols[1].style())
                 .inner_margin(12.0)
                 .show(&mut cols[1], |ui| {
-                    ui.heading(tr!("start-join-title"));
-                    ui.label(tr!("start-join-intro"));
-                    ui.add_space(6.0);
-                    egui::Grid::new("join_form")
-                        .num_columns(2)
-                        .spacing([8.0, 6.0])
-                        .show(ui, |ui| {
-                            field_ui(
-                                ui,
-                                &tr!("start-host-address"),
-                                &mut form.target,
-                                &tr!("start-host-address-hint"),
-                                join_problems.get(Field::Target),
-                            );
-                            field_ui(
-                                ui,
-                                &tr!("start-your-nickname"),
-                                &mut form.join_nick,
-                                &tr!("start-your-name"),
-                                join_problems.get(Field::JoinNick),
-                            );
-                            pem_field_ui(
-                                ui,
-                                (&tr!("start-ca"), &tr!("start-ca-hint")),
-                                form,
-                                PemField::Ca,
-                                join_problems.get(Field::Pem(PemField::Ca)),
-                                &mut action,
-                            );
-                            pem_field_ui(
-                                ui,
-                                (&tr!("start-join-cert"), &tr!("start-join-cert-hint")),
-                                form,
-                                PemField::JoinCert,
-                                join_problems.get(Field::Pem(PemField::JoinCert)),
-                                &mut action,
-                            );
-                            pem_field_ui(
-                                ui,
-                                (&tr!("start-join-key"), &tr!("start-join-key-hint")),
-                                form,
-                                PemField::JoinKey,
-                                join_problems.get(Field::Pem(PemField::JoinKey)),
-                                &mut action,
-                            );
-                        });
-                    invite_note_ui(ui, &form.target);
-                    own_key_ui(ui, own);
-                    ui.add_space(6.0);
-                    if ui.button(tr!("start-join-button")).clicked() {
-                        action = Some(StartAction::Join);
-                    }
+                    join_form_ui(ui, form, (join_problems, own), &mut action);
                 });
         });
         ui.add_space(8.0);

@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use crate::i18n::{Arg, Lang, Msg};
 use crate::net::certinfo::{CertInfo, short_fingerprint};
 use crate::net::safe_text::visible_line;
 use crate::net::wording::{self, Presence};
@@ -19,10 +20,14 @@ use crate::net::{
     ConnectionInfo, DisconnectKind, MemberInfo, NetEvent, PinMatch, SessionCommand, TrustBasis,
     Untrusted,
 };
+use crate::{msg, tr};
 
 /// What a member in the lobby is told, in the address bar and over the
 /// message box.
-pub const WAITING: &str = "Waiting for the host to let you in…";
+#[must_use]
+pub fn waiting() -> String {
+    tr!("room-waiting")
+}
 
 /// Which side of the room we are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +53,6 @@ pub enum Delivery {
 
 /// How many names `/who` spells out.
 const WHO_NAMES: usize = 50;
-
-/// What `/help` says.
-const HELP: &str = "Commands: /nick NAME to change your name, /me TEXT for an action, \
-/who for who is here, /help for this. Start a message with // to send a leading /. \
-Enter sends, Shift+Enter starts a new line.";
 
 /// Whether `text` names `nick` as a word of its own (any case): `ana,`,
 /// `@ana`, `hi ana!` do; `banana` does not.
@@ -292,6 +292,9 @@ pub const MAX_RECORDED_MEMBERS: usize = 16;
 pub struct RecordedMember {
     /// The member's address.
     pub peer: std::net::SocketAddr,
+    /// Its member id and nickname (kept as it changes), once it came
+    /// into the room.
+    pub member: Option<(u64, String)>,
     /// Its handshake, decoded.
     pub wire: std::sync::Arc<crate::net::wire::Handshake>,
     /// Its records after the handshake.
@@ -356,6 +359,11 @@ pub struct RoomModel {
     revision: u64,
     /// The last draft sent (or command given), for Up in an empty composer.
     last_draft: Option<String>,
+    /// The lines tlschat put into words (notices, dividers), as messages:
+    /// a change of language puts them into words again.
+    words: HashMap<LineId, Msg>,
+    /// The language those lines are in.
+    lang: Option<Lang>,
 }
 
 /// Others' messages that came while the window was not focused: what
@@ -409,19 +417,28 @@ struct Run {
 }
 
 impl Run {
-    fn text(&self) -> String {
+    /// "ana, bo and cy joined", "ana and 7 others left (too slow to keep up)".
+    fn msg(&self) -> Msg {
         let shown = self.names.len();
-        let names = match (shown, self.count - shown) {
-            (1, 0) => self.names[0].clone(),
-            (_, 0) => format!(
-                "{} and {}",
-                self.names[..shown - 1].join(", "),
-                self.names[shown - 1]
-            ),
-            (_, 1) => format!("{} and 1 other", self.names.join(", ")),
-            (_, more) => format!("{} and {more} others", self.names.join(", ")),
+        let who: Arg = match (shown, self.count - shown) {
+            (1, 0) => self.names[0].as_str().into(),
+            (_, 0) => {
+                let names = Arg::List(self.names[..shown - 1].to_vec());
+                let last = self.names[shown - 1].as_str();
+                msg!("room-names-last", names = names, last = last).into()
+            }
+            (_, more) => {
+                let names = Arg::List(self.names.clone());
+                msg!("room-names-more", names = names, count = more).into()
+            }
         };
-        self.what.notice(&names)
+        match self.what {
+            Presence::Joined => msg!("net-joined", who = who),
+            Presence::Left(crate::net::LeaveReason::Left) => msg!("net-left", who = who),
+            Presence::Left(reason) => {
+                msg!("net-left-why", who = who, why = wording::reason_msg(reason))
+            }
+        }
     }
 }
 
@@ -455,6 +472,8 @@ impl RoomModel {
             joined_line: None,
             revision: 0,
             last_draft: None,
+            words: HashMap::new(),
+            lang: None,
         }
     }
 
@@ -503,13 +522,20 @@ impl RoomModel {
         // Someone waits at the door: said first, whatever else is unread.
         match self.door.knocking() {
             0 => {}
-            1 => base = format!("[1 asks to come in] {base}"),
-            n => base = format!("[{n} ask to come in] {base}"),
+            n => base = tr!("room-title-knocking", count = n, title = base),
         }
         match self.unread() {
             (0, _) => base,
-            (n, 0) => format!("({}) {base}", grouped(n)),
-            (n, m) => format!("({}, {} for you) {base}", grouped(n), grouped(m)),
+            (n, 0) => tr!("room-title-unread", count = grouped(n), title = base),
+            (n, m) => {
+                let (count, mentions) = (grouped(n), grouped(m));
+                tr!(
+                    "room-title-unread-mentions",
+                    count = count,
+                    mentions = mentions,
+                    title = base
+                )
+            }
         }
     }
 
@@ -550,12 +576,10 @@ impl RoomModel {
         match &self.status {
             Status::Connected if self.me.is_some() => None,
             Status::Reconnecting { .. } => None,
-            Status::Connected | Status::Connecting => Some("Connecting…".into()),
-            Status::Waiting { .. } => Some(WAITING.into()),
-            Status::Untrusted(_) => {
-                Some("Not connected: the host's certificate is not trusted".into())
-            }
-            Status::Disconnected { reason, .. } => Some(wording::disconnected(reason)),
+            Status::Connected | Status::Connecting => Some(tr!("room-connecting")),
+            Status::Waiting { .. } => Some(waiting()),
+            Status::Untrusted(_) => Some(tr!("room-blocked-untrusted")),
+            Status::Disconnected { reason, .. } => Some(wording::disconnected_msg(reason).text()),
         }
     }
 
@@ -567,20 +591,20 @@ impl RoomModel {
         let continues = self.run.as_ref().is_some_and(|run| {
             run.what == what
                 && now.saturating_sub(run.since_ms) <= RUN_MS
-                && self
-                    .lines
-                    .last()
-                    .is_some_and(|l| l.id == run.line && l.is_notice() && l.text == run.text())
+                && self.lines.last().is_some_and(|l| {
+                    l.id == run.line && l.is_notice() && l.text == shown(&run.msg())
+                })
         });
         if continues && let Some(run) = &mut self.run {
             run.count += 1;
             if run.names.len() < RUN_NAMES {
                 run.names.push(nick);
             }
-            let text = run.text();
+            let (id, said) = (run.line, run.msg());
             if let Some(line) = self.lines.last_mut() {
-                line.text = text;
+                line.text = shown(&said);
             }
+            self.words.insert(id, said);
             self.revision += 1;
             return;
         }
@@ -591,8 +615,38 @@ impl RoomModel {
             names: vec![nick],
             count: 1,
         };
-        run.line = self.notice(run.text());
+        run.line = self.say(run.msg());
         self.run = Some(run);
+    }
+
+    /// A notice in tlschat's words, kept as a message too.
+    fn say(&mut self, said: Msg) -> LineId {
+        let id = self.notice(shown(&said));
+        self.remember(id, said);
+        id
+    }
+
+    /// Keeps the message line `id` says, to say it again in another
+    /// language.
+    fn remember(&mut self, id: LineId, said: Msg) {
+        self.lang.get_or_insert_with(crate::i18n::current);
+        self.words.insert(id, said);
+    }
+
+    /// Puts the lines tlschat said into `lang`'s words, if they are in
+    /// another language; returns whether they changed.
+    pub fn relabel(&mut self, lang: Lang) -> bool {
+        if self.lang.is_none_or(|l| l == lang) {
+            return false;
+        }
+        self.lang = Some(lang);
+        for line in &mut self.lines {
+            if let Some(said) = self.words.get(&line.id) {
+                line.text = crate::net::safe_text::visible_line(&said.text_in(lang)).into_owned();
+            }
+        }
+        self.revision += 1;
+        true
     }
 
     fn notice(&mut self, text: String) -> LineId {
@@ -665,16 +719,15 @@ impl RoomModel {
                 seq: None,
                 time_ms: crate::net::now_ms(),
                 nick: String::new(),
-                text: if self.trimmed == 1 {
-                    "1 older line is no longer shown".to_string()
-                } else {
-                    format!("{} older lines are no longer shown", self.trimmed)
-                },
+                text: shown(&msg!("room-trimmed", count = self.trimmed)),
                 kind: LineKind::Notice,
                 delivery: None,
             },
         );
         self.trim_notice = Some(id);
+        self.remember(id, msg!("room-trimmed", count = self.trimmed));
+        let ids: std::collections::HashSet<LineId> = self.lines.iter().map(|l| l.id).collect();
+        self.words.retain(|id, _| ids.contains(id));
     }
 
     /// Where the line with this id is now, if it is still there.
@@ -808,38 +861,49 @@ impl RoomModel {
                 self.draft.clear();
                 let shown = &self.members[..self.members.len().min(WHO_NAMES)];
                 let more = self.members.len() - shown.len();
-                let others = if more > 0 {
-                    format!(" and {more} others")
+                let count = self.members.len();
+                let names = Arg::List(
+                    shown
+                        .iter()
+                        .map(|m| {
+                            if m.is_host {
+                                tr!("room-member-host", name = m.nick.as_str())
+                            } else {
+                                m.nick.clone()
+                            }
+                        })
+                        .collect(),
+                );
+                // Who was here then, said once (not again in another
+                // language).
+                let said = if more > 0 {
+                    msg!("room-who-more", count = count, names = names, more = more)
                 } else {
-                    String::new()
+                    msg!("room-who", count = count, names = names)
                 };
-                self.notice(format!(
-                    "In the room ({}): {}{others}",
-                    self.members.len(),
-                    crate::net::event::roster_line(shown)
-                ));
+                self.notice(visible_line(&said.text()).into_owned());
                 None
             }
             ("help", _) => {
                 self.draft.clear();
-                self.notice(HELP.to_string());
+                self.say(msg!("room-help"));
                 if self.role == Role::Host {
-                    self.notice(crate::ui::door::HOST_HELP.to_string());
+                    self.say(crate::ui::door::host_help());
                 }
                 None
             }
             ("nick" | "me", true) => {
-                self.notice(format!(
-                    "/{name} needs something after it: /{name} {}",
-                    if name == "nick" { "NAME" } else { "TEXT" }
-                ));
+                let arg = if name == "nick" {
+                    msg!("room-arg-name")
+                } else {
+                    msg!("room-arg-text")
+                };
+                self.say(msg!("room-needs-arg", command = name, arg = arg));
                 None
             }
             _ => {
                 let name: String = name.chars().take(32).collect();
-                self.notice(format!(
-                    "Unknown command /{name}: try /help (start a message with // to send a leading /)"
-                ));
+                self.say(msg!("room-unknown-command", command = name));
                 None
             }
         }
@@ -916,44 +980,45 @@ impl RoomModel {
     #[must_use]
     pub fn status_text(&self) -> String {
         match &self.status {
-            Status::Connecting => "Connecting…".into(),
+            Status::Connecting => tr!("room-connecting"),
             Status::Untrusted(u) => {
-                format!("Not private: {}", visible_line(&u.problem.explain()))
+                let problem = visible_line(&u.problem.reason().text()).into_owned();
+                tr!("room-not-private", problem = problem)
             }
-            Status::Disconnected { reason, .. } => wording::disconnected(reason),
-            Status::Reconnecting { .. } => "Not connected · connection lost, reconnecting".into(),
-            Status::Waiting { .. } => WAITING.into(),
+            Status::Disconnected { reason, .. } => wording::disconnected_msg(reason).text(),
+            Status::Reconnecting { .. } => tr!("room-status-reconnecting"),
+            Status::Waiting { .. } => waiting(),
             Status::Connected => match (&self.role, &self.connection) {
                 (Role::Host, _) => match self.own_chain.first() {
-                    Some(leaf) => format!(
-                        "Hosting · your certificate {}",
-                        short_fingerprint(&leaf.sha256)
-                    ),
-                    None => "Hosting".into(),
+                    Some(leaf) => {
+                        let fingerprint = short_fingerprint(&leaf.sha256);
+                        tr!("room-hosting-cert", fingerprint = fingerprint)
+                    }
+                    None => tr!("room-hosting"),
                 },
                 (Role::Member, Some(c)) => {
+                    let protocol = c.protocol.to_string();
                     let line = match &c.trust {
                         TrustBasis::Verified { anchor } => {
-                            format!(
-                                "Secure · {} · verified by {}",
-                                c.protocol,
-                                visible_line(anchor_name(anchor))
+                            let anchor = visible_line(anchor_name(anchor)).into_owned();
+                            tr!("room-secure", protocol = protocol, anchor = anchor)
+                        }
+                        TrustBasis::Pinned { problem, .. } => {
+                            tr!(
+                                "room-not-verified",
+                                protocol = protocol,
+                                code = problem.code()
                             )
                         }
-                        TrustBasis::Pinned { problem, .. } => format!(
-                            "Not verified · {} · trusted by your exception ({})",
-                            c.protocol,
-                            problem.code()
-                        ),
                     };
                     // Said while it is on: the session can be decrypted.
                     if c.keylog.is_some() {
-                        format!("{line} · ⚠ secrets written to a key log")
+                        tr!("room-keylog", status = line)
                     } else {
                         line
                     }
                 }
-                (Role::Member, None) => "Connected".into(),
+                (Role::Member, None) => tr!("room-connected"),
             },
         }
     }
@@ -970,12 +1035,11 @@ impl RoomModel {
     fn on_connected(&mut self, info: Box<ConnectionInfo>) {
         self.status = Status::Connected;
         if let TrustBasis::Pinned { problem, matched } = &info.trust {
-            let which = match matched {
-                PinMatch::ExactCertificate => "",
-                PinMatch::SameKey => " (a renewed certificate with the key you made it for)",
-            };
-            let why = visible_line(&problem.explain()).into_owned();
-            self.notice(format!("Connected by your exception{which} although {why}"));
+            let why = problem.reason();
+            self.say(match matched {
+                PinMatch::ExactCertificate => msg!("room-connected-exception", problem = why),
+                PinMatch::SameKey => msg!("room-connected-renewed", problem = why),
+            });
         }
         self.connection = Some(info);
     }
@@ -995,13 +1059,13 @@ impl RoomModel {
             .saturating_sub(1);
         // After a drop: the same conversation goes on.
         let back = std::mem::take(&mut self.resuming);
-        self.joined_line = Some(self.notice(format!(
-            "{} the room as {} ({} other{} here)",
-            if back { "Back in" } else { "You are in" },
-            self.nick,
-            others,
-            if others == 1 { "" } else { "s" }
-        )));
+        let nick = self.nick.as_str();
+        let said = if back {
+            msg!("room-back", nick = nick, count = others)
+        } else {
+            msg!("room-joined", nick = nick, count = others)
+        };
+        self.joined_line = Some(self.say(said));
     }
 
     /// A message: counted unread while the window is not looked at, and
@@ -1037,21 +1101,29 @@ impl RoomModel {
     /// The stored history a join or a resume brought is all in.
     fn on_history_end(&mut self, count: u64, missed: u64, resumed: bool) {
         let joined = self.joined_line.take();
-        match divider_text(count, missed, resumed) {
-            Some(text) => {
+        match divider_msg(count, missed, resumed) {
+            Some(said) => {
                 // "You are in the room" goes below what was said
                 // before it.
-                let joined = joined
-                    .and_then(|id| self.index_of(id))
-                    .map(|index| self.lines.remove(index).text);
+                let joined = joined.and_then(|id| {
+                    let line = self.lines.remove(self.index_of(id)?);
+                    Some((line.text, self.words.remove(&id)))
+                });
                 self.revision += 1;
-                self.divider(text);
-                if let Some(text) = joined {
-                    self.notice(text);
+                let id = self.divider(shown(&said));
+                self.remember(id, said);
+                match joined {
+                    Some((_, Some(said))) => {
+                        self.say(said);
+                    }
+                    Some((text, None)) => {
+                        self.notice(text);
+                    }
+                    None => {}
                 }
             }
             None if resumed => {
-                self.notice("Nothing was said while you were away".into());
+                self.say(msg!("room-nothing-missed"));
             }
             None => {}
         }
@@ -1063,7 +1135,7 @@ impl RoomModel {
         // One line where the conversation broke off, however many
         // attempts it takes; the banner counts down to the next.
         if !self.resuming {
-            self.notice(format!("Connection lost: {reason}"));
+            self.say(msg!("room-connection-lost", reason = reason.as_str()));
         }
         self.resuming = true;
         self.status = Status::Reconnecting {
@@ -1071,6 +1143,50 @@ impl RoomModel {
             until: Instant::now() + Duration::from_millis(in_ms),
             attempt,
         };
+    }
+
+    /// Host: a member's recorded handshake (the oldest kept goes past
+    /// [`MAX_RECORDED_MEMBERS`]).
+    fn on_recorded(
+        &mut self,
+        peer: std::net::SocketAddr,
+        wire: std::sync::Arc<crate::net::wire::Handshake>,
+        live: Option<std::sync::Arc<crate::net::wire::live::Live>>,
+    ) {
+        if self.recorded.len() >= MAX_RECORDED_MEMBERS {
+            self.recorded.pop_front();
+        }
+        self.recorded.push_back(RecordedMember {
+            peer,
+            member: None,
+            wire,
+            live,
+        });
+    }
+
+    /// Host: the recorded member from `peer` is member `id` (whose
+    /// nickname came with it joining).
+    fn recorded_joined(&mut self, peer: std::net::SocketAddr, id: u64) {
+        let nick = self
+            .members
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.nick.clone());
+        if let (Some(r), Some(nick)) = (
+            self.recorded.iter_mut().rev().find(|r| r.peer == peer),
+            nick,
+        ) {
+            r.member = Some((id, nick));
+        }
+    }
+
+    /// Host: a recorded member's new nickname.
+    fn rename_recorded(&mut self, id: u64, new: &str) {
+        for r in &mut self.recorded {
+            if let Some((_, nick)) = r.member.as_mut().filter(|(m, _)| *m == id) {
+                new.clone_into(nick);
+            }
+        }
     }
 
     /// The session ended: what was on its way was not delivered.
@@ -1082,7 +1198,7 @@ impl RoomModel {
             }
         }
         if kind != DisconnectKind::Untrusted {
-            self.notice(wording::disconnected(&reason));
+            self.say(wording::disconnected_msg(&reason));
         }
         self.me = None;
         self.members.clear();
@@ -1099,11 +1215,8 @@ impl RoomModel {
                 let _taken = self.door.apply(event);
                 // Each knock once in the conversation, where the host reads.
                 for k in self.door.take_arrived() {
-                    self.notice(format!(
-                        "{} ({}) asks to come in: Let in or Refuse above",
-                        k.nick,
-                        crate::ui::door::key_words(k.key.as_ref())
-                    ));
+                    let key = crate::ui::door::key_msg(k.key.as_ref());
+                    self.say(msg!("room-knock", nick = k.nick, key = key));
                 }
             }
             NetEvent::Waiting { text } => {
@@ -1179,20 +1292,23 @@ impl RoomModel {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == id) {
                     m.nick.clone_from(&new);
                 }
+                self.rename_recorded(id, &new);
                 if Some(id) == self.me {
                     self.nick.clone_from(&new);
                 }
-                self.notice(wording::renamed(&old, &new));
+                self.say(wording::renamed_msg(&old, &new));
             }
-            NetEvent::MemberHandshake { peer, wire, live } => {
-                if self.recorded.len() >= MAX_RECORDED_MEMBERS {
-                    self.recorded.pop_front();
-                }
-                self.recorded.push_back(RecordedMember { peer, wire, live });
-            }
+            NetEvent::MemberHandshake { peer, wire, live } => self.on_recorded(peer, wire, live),
+            NetEvent::RecordedMemberJoined { peer, id } => self.recorded_joined(peer, id),
             NetEvent::Disconnected { reason, kind } => self.on_disconnected(reason, kind),
         }
     }
+}
+
+/// A message as a line of the conversation shows it: in the current
+/// language, the names and reasons in it (peers chose them) made visible.
+fn shown(said: &Msg) -> String {
+    visible_line(&said.text()).into_owned()
 }
 
 /// What the divider says where stored history ends, if there is one: after
@@ -1200,30 +1316,32 @@ impl RoomModel {
 /// messages while you were away", and how many more were not kept.
 #[must_use]
 pub fn divider_text(count: u64, missed: u64, resumed: bool) -> Option<String> {
-    let messages = |n: u64| if n == 1 { "message" } else { "messages" };
-    let not_kept = match missed {
-        0 => String::new(),
-        1 => " · 1 more was not kept".to_string(),
-        m => format!(" · {} more were not kept", grouped(m)),
+    divider_msg(count, missed, resumed).map(|m| m.text())
+}
+
+/// [`divider_text`] as a message.
+fn divider_msg(count: u64, missed: u64, resumed: bool) -> Option<Msg> {
+    let not_kept: Arg = match missed {
+        0 => "".into(),
+        m => msg!("room-divider-not-kept", count = m, shown = grouped(m)).into(),
     };
     let (n, m) = (grouped(count), grouped(missed));
     match (count, missed, resumed) {
         (0, 0, _) => None,
-        (0, missed, true) => Some(format!(
-            "{m} {} said while you were away {} not kept",
-            messages(missed),
-            if missed == 1 { "was" } else { "were" }
+        (0, missed, true) => Some(msg!("room-divider-missed-away", count = missed, shown = m)),
+        (0, missed, false) => Some(msg!("room-divider-missed", count = missed, shown = m)),
+        (count, _, true) => Some(msg!(
+            "room-divider-new",
+            count = count,
+            shown = n,
+            not_kept = not_kept
         )),
-        (0, missed, false) => Some(format!(
-            "{m} earlier {} {} no longer kept",
-            messages(missed),
-            if missed == 1 { "is" } else { "are" }
+        (count, _, false) => Some(msg!(
+            "room-divider-earlier",
+            count = count,
+            shown = n,
+            not_kept = not_kept
         )),
-        (count, _, true) => Some(format!(
-            "{n} new {} while you were away{not_kept}",
-            messages(count)
-        )),
-        (count, _, false) => Some(format!("{n} earlier {}{not_kept}", messages(count))),
     }
 }
 
@@ -1455,6 +1573,43 @@ mod tests {
         s.set_focused(true);
         assert_eq!(s.unread(), (0, 0));
         assert!(s.window_title().starts_with("tlschat — "));
+    }
+
+    #[test]
+    fn what_tlschat_said_is_said_again_in_a_new_language() {
+        use crate::i18n::{Lang, set_thread};
+        set_thread(Lang::En);
+        let mut s = joined();
+        s.draft = "/help".into();
+        s.compose();
+        s.apply(NetEvent::MemberJoined(member(4, "bo")));
+        s.apply(NetEvent::MemberJoined(member(5, "cy")));
+        s.apply(NetEvent::Notice("the host's own words".into()));
+        s.apply(NetEvent::Reconnecting {
+            reason: "connection lost".into(),
+            in_ms: 1000,
+            attempt: 1,
+        });
+        let english: Vec<String> = s.lines.iter().map(|l| l.text.clone()).collect();
+        assert!(!s.relabel(Lang::En), "already in English");
+        let revision = s.revision();
+        assert!(s.relabel(Lang::ZhCn));
+        assert!(s.revision() > revision, "a search looks again");
+        let chinese: Vec<&str> = s.lines.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(
+            chinese,
+            [
+                "你已进入聊天室，名字是 ana（这里还有另外 1 人）",
+                "命令：/nick 名字 修改你的名字，/me 文字 表示一个动作，/who 查看谁在这里，/help 显示本说明。以 // 开头的消息会以一个 / 开头发送。Enter 发送，Shift+Enter 换行。",
+                "bo 和 cy 加入了",
+                "the host's own words",
+                "连接已断开：connection lost",
+            ]
+        );
+        assert!(s.relabel(Lang::En));
+        let back: Vec<String> = s.lines.iter().map(|l| l.text.clone()).collect();
+        assert_eq!(back, english);
+        set_thread(None);
     }
 
     #[test]

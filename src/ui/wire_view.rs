@@ -100,7 +100,8 @@ pub fn wire_ui(ui: &mut Ui, h: &Handshake, live: Option<&Live>) {
     let tree_width = (size.x - hex_width - gap).max(0.0);
     ui.horizontal_top(|ui| {
         pane(ui, egui::vec2(tree_width, size.y), |ui| {
-            egui::ScrollArea::both()
+            // Vertical only: the tree's lines wrap at the pane's width.
+            egui::ScrollArea::vertical()
                 .id_salt("wire-tree")
                 .auto_shrink([false, false])
                 .stick_to_bottom(true)
@@ -130,6 +131,7 @@ fn tree_ui(
     live: Option<&Live>,
     selected: &mut Option<Selected>,
 ) {
+    ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Wrap);
     for step in &records.handshake.steps {
         step_ui(ui, step, selected);
     }
@@ -174,7 +176,7 @@ fn step_ui(ui: &mut Ui, step: &Step, selected: &mut Option<Selected>) {
         index: step.index,
         path: vec![0],
     };
-    egui::CollapsingHeader::new(title)
+    egui::CollapsingHeader::new(wrapped(ui, title))
         .id_salt(("wire-step", step.direction == Direction::ToHost, step.index))
         .show(ui, |ui| {
             let mut at = at;
@@ -220,7 +222,7 @@ fn field_ui(ui: &mut Ui, f: &Field, at: &mut Selected, selected: &mut Option<Sel
         } else {
             RichText::new(text)
         };
-        let shown = egui::CollapsingHeader::new(title)
+        let shown = egui::CollapsingHeader::new(wrapped(ui, title))
             .id_salt((
                 "wire-field",
                 at.direction == Direction::ToHost,
@@ -239,6 +241,19 @@ fn field_ui(ui: &mut Ui, f: &Field, at: &mut Selected, selected: &mut Option<Sel
     if picked {
         *selected = Some(at.clone());
     }
+}
+
+/// A collapsing header's title, laid out to wrap at the width the header
+/// gives its text (egui lays a header's text out on one line, however
+/// long: a record's title would run past the tree's edge).
+fn wrapped(ui: &Ui, text: impl Into<egui::WidgetText>) -> egui::WidgetText {
+    let width = ui.available_width() - ui.spacing().indent;
+    egui::WidgetText::Galley(text.into().into_galley(
+        ui,
+        Some(egui::TextWrapMode::Wrap),
+        width,
+        egui::TextStyle::Button,
+    ))
 }
 
 /// Bytes as hex in groups of two, as a packet dump shows them.

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use common::{DEADLINE, Node, Pki, join_config};
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use tlschat::i18n::Lang;
 use tlschat::net::relay::{ContentType, Direction, Ending, RelayConfig, RelayMode, RelayThread};
 use tlschat::net::{DoorConfig, NetEvent};
@@ -86,58 +86,15 @@ fn relay_has_text(r: &RelayWindow, text: &str) -> bool {
     r.query_all_by_label_contains(text).next().is_some()
 }
 
-/// Every text the relay's window shows now: each node's label and value.
-fn texts(r: &RelayWindow) -> Vec<String> {
-    r.query_all_by(|_| true)
-        .flat_map(|n| {
-            let n = n.accesskit_node();
-            [n.label(), n.value()]
-        })
-        .flatten()
-        // egui's own name for a panel's resize handle (never drawn).
-        .filter(|t| !t.trim().is_empty() && t != "Resize panel")
-        .collect()
-}
-
-/// The words of `text` that read as English: runs of two or more ASCII
-/// letters that are not a name (the program, a CA's, a TLS message or
-/// record type in CamelCase, an acronym, hex), nor hold a digit or `=`,
-/// `.`, `:` (addresses, `CN=…`).
-fn english_words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || "_-=.:".contains(c)))
-        .filter(|w| {
-            w.chars().filter(char::is_ascii_alphabetic).count() >= 2
-                && !w.chars().any(|c| c.is_ascii_digit() || "_=.:".contains(c))
-                && !w.chars().skip(1).any(|c| c.is_ascii_uppercase())
-                && !w.chars().all(|c| c.is_ascii_hexdigit())
-                // A name's words: the program, a TLS message, a host, and
-                // the impostor CA's name (which may wrap over two lines).
-                && !["tlschat", "Finished", "localhost", "Impostor", "demo"].contains(w)
-        })
-        .map(str::to_string)
-        .collect()
-}
-
+/// Fails if the relay's Chinese window shows English words (but names:
+/// a TLS message or record type, the impostor CA's name, which may wrap
+/// over two lines, and the demo).
 fn no_english(r: &RelayWindow) {
-    let english: Vec<_> = texts(r)
-        .iter()
-        .flat_map(|t| english_words(t).into_iter().map(move |w| (w, t.clone())))
-        .collect();
-    assert!(
-        english.is_empty(),
-        "English in the Chinese window: {english:#?}"
-    );
+    common::lang::assert_no_english(r, "the Chinese relay window", &["Impostor", "demo"]);
 }
 
 fn no_chinese(r: &RelayWindow) {
-    let chinese: Vec<_> = texts(r)
-        .into_iter()
-        .filter(|t| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)))
-        .collect();
-    assert!(
-        chinese.is_empty(),
-        "Chinese in the English window: {chinese:#?}"
-    );
+    common::lang::assert_no_chinese(r, "the English relay window");
 }
 
 fn model(r: &RelayWindow) -> &RelayModel {
@@ -274,6 +231,11 @@ fn the_impostor_gets_nothing_before_proceed_and_every_line_after() {
         "the real verifier's verdict"
     );
     assert!(has_text(&m, "not trust"));
+    assert!(
+        relay_has_text(&r, "with the TLS alert unknown_ca (48)"),
+        "the member's alert, as the impostor got it: {:?}",
+        common::lang::texts(&r)
+    );
     m.get_by_label("Back to safety").click();
     m.run_steps(2);
     assert!(m.state().room().is_none());
@@ -385,7 +347,12 @@ fn the_relay_windows_speak_chinese() {
     let mut m = impostor_member(relay, &pki, &code, tempfile::tempdir().unwrap().keep());
     pump(&mut [&mut m], &mut r, "the refusal", |_, r| refused(r, 1));
     assert!(relay_has_text(&r, "中间的冒充者"));
-    assert!(relay_has_text(&r, "没有接受冒充者的证书"));
+    // The member's alert reached the impostor (it used to see only the
+    // end of the connection: "没有接受冒充者的证书就结束了握手").
+    assert!(relay_has_text(
+        &r,
+        "以 TLS 警报 unknown_ca (48) 拒绝了冒充者的证书"
+    ));
     no_english(&r);
 }
 
@@ -422,6 +389,44 @@ fn the_command_line_offers_one_relay_and_keeps_it_on_loopback() {
     ]);
     assert_eq!(away.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&away.stderr).contains("loopback"));
+}
+
+/// The member refuses the impostor's certificate with the real verifier:
+/// its TLS alert reaches the impostor (unknown_ca), as a browser's does.
+#[test]
+fn the_impostor_hears_the_members_alert() {
+    let pki = Pki::new();
+    let (_host, addr, _code) = invite_only_host(&pki);
+    let ca_files = vec![pki.ca_pem.clone()];
+    let config = RelayConfig {
+        upstream: addr,
+        mode: RelayMode::Impostor { ca_files },
+    };
+    let (relay, events) = RelayThread::start(&config).unwrap();
+    let mut member = Node::start();
+    member.send(common::Command::Join(join_config(
+        relay.addr(),
+        "ana",
+        &pki.ca_pem,
+    )));
+    member.wait_for("the refusal", |e| match e {
+        NetEvent::Untrusted(_) => Some(()),
+        _ => None,
+    });
+    let end = Instant::now() + DEADLINE;
+    let why = loop {
+        let left = end.saturating_duration_since(Instant::now());
+        let event = events.recv_timeout(left).expect("the impostor's ending");
+        if let tlschat::net::relay::RelayEvent::Ended { why, .. } = event {
+            break why;
+        }
+    };
+    assert_eq!(
+        why,
+        Ending::MemberRefused {
+            alert: Some(rustls::AlertDescription::UnknownCA)
+        }
+    );
 }
 
 /// The children of process `parent`, with their command lines (from /proc).

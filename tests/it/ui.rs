@@ -16,7 +16,7 @@ use egui_kittest::kittest::Queryable;
 use tlschat::net::HostConfig;
 use tlschat::ui::Launch;
 use tlschat::ui::state::{Delivery, Status};
-use window::{App, app, app_in, connected, has_text, host_window, listening, pump};
+use window::{App, Kept, app, app_in, connected, has_text, host_window, listening, pump};
 
 /// A host window named hana with this certificate, on `bind`.
 fn host_app(cert: &Issued, bind: SocketAddr) -> App<'static> {
@@ -265,23 +265,6 @@ fn a_disconnect_keeps_the_draft_and_reconnect_is_one_click() {
         "draft delivered after reconnect",
         |a| has_text(a[0], "a draft I care about"),
     );
-}
-
-/// What the window keeps between runs, held in memory for the test.
-#[derive(Default)]
-struct Kept(std::collections::HashMap<String, String>);
-
-impl eframe::Storage for Kept {
-    fn get_string(&self, key: &str) -> Option<String> {
-        self.0.get(key).cloned()
-    }
-    fn set_string(&mut self, key: &str, value: String) {
-        self.0.insert(key.to_string(), value);
-    }
-    fn remove_string(&mut self, key: &str) {
-        self.0.remove(key);
-    }
-    fn flush(&mut self) {}
 }
 
 #[test]
@@ -1337,7 +1320,7 @@ fn save_chain_as_writes_the_chain_the_details_show() {
     m.get_by_label("Save").click();
     m.run_steps(3);
     assert!(
-        has_text(&m, "Saved 1 certificate(s)"),
+        has_text(&m, "Saved 1 certificate to"),
         "the host sent its leaf"
     );
     use rustls::pki_types::{CertificateDer, pem::PemObject as _};

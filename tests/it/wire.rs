@@ -458,6 +458,97 @@ fn join_show_handshake_prints_the_tree_on_stderr() {
     host.kill();
 }
 
+/// `join --headless --show-handshake` in `lang` (`LANG`): says `line`,
+/// waits until the record that carried it is printed, leaves; returns
+/// what stderr says after the handshake.
+fn headless_records(lang: &str, line: &str, printed: &str) -> String {
+    let pki = Pki::new();
+    let server = pki.server();
+    let config_dir = tempfile::tempdir().unwrap();
+    let (mut host, addr) = common::headless_host_with(config_dir.path(), &server);
+    let mut cmd = common::tlschat_command(config_dir.path());
+    cmd.env("LANG", lang)
+        .args(["join", &addr.to_string(), "--headless", "--show-handshake"])
+        .arg("--ca")
+        .arg(&pki.ca_pem);
+    let mut p = common::Proc::spawn(&mut cmd);
+    p.expect("in the room", |l| l.starts_with("* "));
+    p.say(line);
+    let end = std::time::Instant::now() + common::DEADLINE;
+    while !p
+        .stderr()
+        .lines()
+        .any(|l| l.contains(printed) && l.contains(line))
+    {
+        assert!(
+            std::time::Instant::now() < end,
+            "the record of the line was not printed: {}",
+            p.stderr()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    p.close_stdin();
+    let (code, stderr) = p.wait_exit();
+    assert_eq!(code, Some(0), "{stderr}");
+    host.kill();
+    stderr
+        .split("--- end of the handshake ---")
+        .nth(1)
+        .expect("the handshake, then the records")
+        .to_string()
+}
+
+#[test]
+fn join_show_handshake_prints_each_record_after_the_handshake() {
+    let line = "the word is plover";
+    let after = headless_records(
+        "C.UTF-8",
+        line,
+        "member → host  ApplicationData #1, decrypted:",
+    );
+    assert!(
+        after.contains("--- after the handshake: each record as it passes"),
+        "{after}"
+    );
+    // The member's hello (#0), then its line (#1): its sequence number,
+    // sizes, and the line decrypted.
+    let record = after
+        .split("member → host  ApplicationData #1, decrypted:")
+        .nth(1)
+        .expect("the line's record");
+    assert!(record.contains("sequence number: 1"), "{record}");
+    assert!(record.contains("AEAD tag: "), "{record}");
+    assert!(record.contains("encrypted bytes: "), "{record}");
+    assert!(
+        record.contains("application data: ") && record.contains(line),
+        "{record}"
+    );
+    // The host's echo of it came back as a record too.
+    assert!(
+        after
+            .lines()
+            .any(|l| l.contains("host → member  ApplicationData #") && l.contains(line)),
+        "{after}"
+    );
+}
+
+#[test]
+fn join_show_handshake_prints_the_records_in_chinese_under_a_chinese_locale() {
+    let line = "你好，线路";
+    let after = headless_records(
+        "zh_CN.UTF-8",
+        line,
+        "成员 → 主持人  ApplicationData #1，已解密：",
+    );
+    assert!(
+        after.contains("--- 握手之后：每条记录经过时即显示"),
+        "{after}"
+    );
+    assert!(after.contains("序列号：1"), "{after}");
+    assert!(after.contains("毫秒"), "{after}");
+    assert!(!after.contains("sequence number"), "{after}");
+}
+
 #[test]
 fn an_unknown_group_is_one_line_naming_it_and_the_valid_ones() {
     let config_dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@ use crate::common;
 use crate::common::window;
 
 use common::{Pki, host_config, host_from, join_config};
-use egui_kittest::kittest::Queryable;
+use egui_kittest::kittest::{NodeT, Queryable};
 use tlschat::ui::Launch;
 use window::{app_in, pump};
 
@@ -156,21 +156,34 @@ fn a_choice_that_cannot_work_is_refused_on_the_start_screen() {
     );
 }
 
-#[test]
-fn a_host_asked_to_record_shows_a_members_chat_line_decrypted() {
-    use common::{Command, Node};
-    use tlschat::net::NetEvent;
-    let pki = Pki::new();
+/// A host window asked to record its members (`--show-handshake`),
+/// listening; and where.
+fn recording_host(pki: &Pki) -> (window::App<'static>, std::net::SocketAddr) {
     let mut config = host_config(&pki.server(), "hana");
     config.bind = "127.0.0.1:0".parse().unwrap();
     config.tls.record_handshakes = true;
     let mut h = window::host_window(config);
     let addr = window::listening(&mut h);
-    let mut member = Node::start();
-    member.send(Command::Join(join_config(addr, "ana", &pki.ca_pem)));
+    (h, addr)
+}
+
+/// A member `nick` in the room at `addr`.
+fn member_in(addr: std::net::SocketAddr, nick: &str, pki: &Pki) -> common::Node {
+    use tlschat::net::NetEvent;
+    let mut member = common::Node::start();
+    member.send(common::Command::Join(join_config(addr, nick, &pki.ca_pem)));
     member.wait_for("joined", |e| {
         matches!(e, NetEvent::Joined { .. }).then_some(())
     });
+    member
+}
+
+#[test]
+fn a_host_asked_to_record_shows_a_members_chat_line_decrypted() {
+    use common::Command;
+    let pki = Pki::new();
+    let (mut h, addr) = recording_host(&pki);
+    let member = member_in(addr, "ana", &pki);
     let line = "recorded by the host: plover";
     member.send(Command::Send {
         id: 1,
@@ -205,6 +218,22 @@ fn a_host_asked_to_record_shows_a_members_chat_line_decrypted() {
     );
 }
 
+/// Types `line` into the field labelled `field` and sends it; waits until
+/// a record whose title holds `titled` is followed.
+fn say_and_see_its_record(m: &mut window::App<'static>, field: &str, line: &str, titled: &str) {
+    m.get_by_label(field).focus();
+    m.step();
+    m.get_by_label(field).type_text(line);
+    m.step();
+    m.key_press(egui::Key::Enter);
+    pump(&mut [m], "the line's record", |a| {
+        a[0].state()
+            .room()
+            .and_then(|r| r.connection.as_ref()?.live.clone())
+            .is_some_and(|l| l.records().iter().any(|s| s.title.contains(titled)))
+    });
+}
+
 #[test]
 fn in_chinese_the_view_and_its_notes_speak_chinese_and_show_the_line_decrypted() {
     use tlschat::i18n::Lang;
@@ -217,18 +246,9 @@ fn in_chinese_the_view_and_its_notes_speak_chinese_and_show_the_line_decrypted()
         Lang::ZhCn,
     );
     window::connected(&mut [&mut m], 0);
-    m.get_by_label("Message").focus();
-    m.step();
-    m.get_by_label("Message").type_text("你好，线路");
-    m.step();
-    m.key_press(egui::Key::Enter);
-    pump(&mut [&mut m], "the line's record", |a| {
-        a[0].state()
-            .room()
-            .and_then(|r| r.connection.as_ref()?.live.clone())
-            .is_some_and(|l| l.records().iter().any(|s| s.title.contains("你好，线路")))
-    });
-    m.get_by_label_contains("verified by").click();
+    say_and_see_its_record(&mut m, "消息", "你好，线路", "你好，线路");
+    // The room is in Chinese too: its address bar says who verified it.
+    m.get_by_label_contains("由 Test Root CA 验证").click();
     m.run_steps(3);
     m.get_by_label("线路上").click();
     m.run_steps(3);
@@ -274,4 +294,90 @@ fn in_chinese_the_view_and_its_notes_speak_chinese_and_show_the_line_decrypted()
             "English left: {english}"
         );
     }
+}
+
+/// The tree's long record titles (the encrypted handshake flight, a
+/// chat line decrypted) are read whole beside the bytes: they wrap inside
+/// the tree's pane, at the window's first size and on a 1280×800 screen.
+#[test]
+fn long_record_titles_wrap_inside_the_tree() {
+    for size in [egui::vec2(980.0, 680.0), egui::vec2(1280.0, 800.0)] {
+        let pki = Pki::new();
+        let (_host, addr) = host_from(host_config(&pki.server(), "hana"));
+        let dir = tempfile::tempdir().unwrap().keep();
+        let mut m = app_in(Launch::Join(join_config(addr, "ana", &pki.ca_pem)), dir);
+        m.set_size(size);
+        window::connected(&mut [&mut m], 0);
+        let line = "a chat line long enough to need more than the tree's width: plover, plover";
+        // What the record's title shows of it (the title is cut after 96
+        // characters of the record's content).
+        let start = "a chat line long enough";
+        say_and_see_its_record(&mut m, "Message", line, start);
+        m.get_by_label_contains("verified by").click();
+        m.run_steps(3);
+        m.get_by_label("On the wire").click();
+        m.run_steps(3);
+        // The bytes' pane begins where the tree's ends.
+        let hex_left = m
+            .get_by_label("Select a field to see its bytes.")
+            .rect()
+            .left();
+        for part in ["EncryptedExtensions, Certificate", start] {
+            let title = m
+                .query_all_by_label_contains(part)
+                .find(|n| format!("{n:?}").contains(" ms "))
+                .unwrap_or_else(|| panic!("a record titled with {part:?}"));
+            let label = format!("{title:?}");
+            let rect = title.rect();
+            assert!(
+                rect.right() < hex_left,
+                "at {size:?} the title {label} reaches {} past the tree's edge at {hex_left}",
+                rect.right()
+            );
+            assert!(
+                rect.height() > 30.0,
+                "at {size:?} the title {label} is on one line ({rect:?})"
+            );
+        }
+    }
+}
+
+/// The host's "On the wire" picker names each recorded member by its
+/// nickname (as it changes) with its address, the newest first.
+#[test]
+fn the_hosts_picker_names_recorded_members_by_nickname_and_address() {
+    let pki = Pki::new();
+    let (mut h, addr) = recording_host(&pki);
+    let ana = member_in(addr, "ana", &pki);
+    let _bo = member_in(addr, "bo", &pki);
+    ana.send(common::Command::Nick("anya".into()));
+    pump(&mut [&mut h], "both recorded, ana renamed", |a| {
+        a[0].state().room().is_some_and(|r| {
+            r.recorded.len() == 2
+                && r.recorded
+                    .iter()
+                    .any(|m| m.member.as_ref().is_some_and(|(_, n)| n == "anya"))
+        })
+    });
+    h.get_by_label_contains("Hosting · your certificate")
+        .click();
+    h.run_steps(3);
+    h.get_by_label("On the wire").click();
+    h.run_steps(3);
+    // The newest is shown: bo.
+    let picked = |h: &window::App<'static>| {
+        h.get_by(|n| n.role() == egui::accesskit::Role::ComboBox)
+            .accesskit_node()
+            .value()
+            .unwrap_or_default()
+    };
+    assert!(picked(&h).starts_with("bo (127.0.0.1:"), "{}", picked(&h));
+    h.get_by(|n| n.role() == egui::accesskit::Role::ComboBox)
+        .click();
+    h.run_steps(3);
+    // Both, by the names they have now.
+    assert!(window::has_text(&h, "bo (127.0.0.1:"));
+    h.get_by_label_contains("anya (127.0.0.1:").click();
+    h.run_steps(3);
+    assert!(picked(&h).starts_with("anya (127.0.0.1:"), "{}", picked(&h));
 }

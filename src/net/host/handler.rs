@@ -173,6 +173,7 @@ impl Handler {
             return;
         };
         let id = welcome.id;
+        self.show_joined(id);
         let reason = Box::pin(self.chat(&mut frames, &mut writer, welcome, client)).await;
         Box::pin(self.close(id, reason, slot, &mut writer)).await;
     }
@@ -255,6 +256,17 @@ impl Handler {
                 peer: self.peer,
                 wire: Arc::new(recorded.handshake),
                 live: recorded.live,
+            });
+        }
+    }
+
+    /// Tells the host which member a recorded handshake is (its `id` in
+    /// the room, whose nickname the host has), once it is let in.
+    fn show_joined(&self, id: u64) {
+        if let Some((_, sink)) = &self.shared.recording {
+            sink.emit(NetEvent::RecordedMemberJoined {
+                peer: self.peer,
+                id,
             });
         }
     }

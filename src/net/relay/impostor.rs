@@ -5,8 +5,9 @@
 //! forwards every line both ways, reading each.
 //!
 //! A member that refuses the certificate (tlschat does, with the reason
-//! "unknown issuer") breaks off the handshake: the impostor then
-//! has nothing, and it never connects to the host. Only a member that
+//! "unknown issuer") breaks off the handshake with a TLS alert
+//! (unknown_ca), as a browser does: the impostor then has nothing, and it
+//! never connects to the host. Only a member that
 //! makes an exception for the impostor's certificate is read.
 
 use std::net::SocketAddr;
@@ -167,7 +168,7 @@ impl Impostor {
 fn refused(e: &std::io::Error) -> Ending {
     match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         Some(rustls::Error::AlertReceived(alert)) => Ending::MemberRefused {
-            alert: Some(format!("{alert:?}")),
+            alert: Some(*alert),
         },
         _ if e.kind() == std::io::ErrorKind::UnexpectedEof => Ending::MemberRefused { alert: None },
         _ => Ending::Failed(e.to_string()),
@@ -216,5 +217,68 @@ async fn lines(
         if let Err(e) = forwarded.await {
             return Ending::Failed(e.to_string());
         }
+    }
+}
+
+/// A TLS alert as RFC 8446 §6 names it, with its number:
+/// `unknown_ca (48)`; one the RFCs do not name by its number alone.
+#[must_use]
+pub fn alert_name(alert: rustls::AlertDescription) -> String {
+    let code = u8::from(alert);
+    let name = match code {
+        0 => "close_notify",
+        10 => "unexpected_message",
+        20 => "bad_record_mac",
+        21 => "decryption_failed",
+        22 => "record_overflow",
+        30 => "decompression_failure",
+        40 => "handshake_failure",
+        41 => "no_certificate",
+        42 => "bad_certificate",
+        43 => "unsupported_certificate",
+        44 => "certificate_revoked",
+        45 => "certificate_expired",
+        46 => "certificate_unknown",
+        47 => "illegal_parameter",
+        48 => "unknown_ca",
+        49 => "access_denied",
+        50 => "decode_error",
+        51 => "decrypt_error",
+        60 => "export_restriction",
+        70 => "protocol_version",
+        71 => "insufficient_security",
+        80 => "internal_error",
+        86 => "inappropriate_fallback",
+        90 => "user_canceled",
+        100 => "no_renegotiation",
+        109 => "missing_extension",
+        110 => "unsupported_extension",
+        111 => "certificate_unobtainable",
+        112 => "unrecognized_name",
+        113 => "bad_certificate_status_response",
+        114 => "bad_certificate_hash_value",
+        115 => "unknown_psk_identity",
+        116 => "certificate_required",
+        120 => "no_application_protocol",
+        _ => return format!("{code}"),
+    };
+    format!("{name} ({code})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alerts_are_named_as_the_rfc_names_them_with_their_number() {
+        assert_eq!(
+            alert_name(rustls::AlertDescription::UnknownCA),
+            "unknown_ca (48)"
+        );
+        assert_eq!(
+            alert_name(rustls::AlertDescription::BadCertificate),
+            "bad_certificate (42)"
+        );
+        assert_eq!(alert_name(rustls::AlertDescription::from(200)), "200");
     }
 }

@@ -67,10 +67,10 @@ pub enum Ending {
     /// One side closed it.
     Closed,
     /// The member refused the impostor's certificate: the alert it sent
-    /// (rustls' name for it, e.g. `UnknownCA`), if it sent one.
+    /// (e.g. unknown_ca, see [`impostor::alert_name`]), if it sent one.
     MemberRefused {
         /// The TLS alert the member sent.
-        alert: Option<String>,
+        alert: Option<rustls::AlertDescription>,
     },
     /// The impostor's connection to the real host failed (one line).
     HostUnreachable(String),

@@ -3,6 +3,7 @@
 //! plain-text TLS client (no ALPN), like `openssl s_client`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod lang;
 pub mod window;
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -848,7 +849,12 @@ pub fn tlschat_command(config_dir: &Path) -> std::process::Command {
     // Logs only where a test asks for them.
     c.env("TLSCHAT_CONFIG_DIR", config_dir)
         .env("RUST_BACKTRACE", "1")
-        .env_remove("RUST_LOG");
+        .env_remove("RUST_LOG")
+        // In English whatever the test's own locale (tests/it/i18n.rs sets
+        // a Chinese one).
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env("LANG", "C.UTF-8");
     c
 }
 

@@ -124,3 +124,20 @@ pub fn copied(a: &App<'static>) -> Vec<String> {
         })
         .collect()
 }
+
+/// What the window keeps between runs, held in memory for the test.
+#[derive(Default)]
+pub struct Kept(pub std::collections::HashMap<String, String>);
+
+impl eframe::Storage for Kept {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_string(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
