@@ -43,6 +43,7 @@ wire-note-live-unaligned = { $dir }: the handshake's recording did not end on a 
 
 ## Records
 wire-note-tls12-finished-closed = In TLS 1.2 the Finished message is the first one encrypted, with keys from the master secret (extended master secret: bound to the whole handshake). It proves both sides saw the same handshake. The master secret was not available here, so it is shown as it went.
+wire-note-appdata-clear = Sent before ChangeCipherSpec, so in the clear: TLS 1.2 allows no application data there, and a peer that follows TLS never sends it.
 wire-note-ccs-tls13 = A leftover that TLS 1.3 sends only so that old middleboxes let the connection through; it changes nothing.
 wire-note-ccs-tls12 = From here on, this side encrypts with the keys both sides derived from the key exchange.
 
@@ -92,6 +93,7 @@ wire-note-application-data = The plaintext this record carried: the chat's own b
 wire-title-tls12-finished-closed = Handshake (encrypted: Finished)
 wire-title-sealed = ApplicationData (encrypted with the session keys, not opened: chat data, a session ticket, a KeyUpdate or an alert look alike from outside)
 wire-title-sealed-alert = Alert (encrypted with the session keys, not opened: its level and description are hidden)
+wire-title-appdata-clear = ApplicationData before ChangeCipherSpec (not encrypted)
 wire-title-sealed-handshake = ApplicationData (encrypted handshake, not opened)
 wire-title-opened = { $outer }, decrypted: { $what }
 wire-title-opened-data = { $outer } #{ $seq }, decrypted: { $preview }

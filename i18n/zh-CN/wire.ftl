@@ -36,6 +36,7 @@ wire-note-live-unaligned = { $dir }：握手的录制没有在记录边界结束
 
 ## 记录
 wire-note-tls12-finished-closed = 在 TLS 1.2 中，Finished 是第一条加密的消息，所用的密钥来自主密钥（扩展主密钥：与整个握手绑定）。它证明双方看到的是同一个握手。这里没有拿到主密钥，所以按线路上的原样显示。
+wire-note-appdata-clear = 在 ChangeCipherSpec 之前发送，所以是明文：TLS 1.2 不允许在这里发送应用数据，遵守 TLS 的对端从不这样做。
 wire-note-ccs-tls13 = 一个遗留物：TLS 1.3 发送它，只是为了让老旧的中间设备放行这条连接；它不改变任何东西。
 wire-note-ccs-tls12 = 从这里开始，这一方用双方从密钥交换中推导出的密钥进行加密。
 
@@ -85,6 +86,7 @@ wire-note-application-data = 这条记录携带的明文：聊天本身的字节
 wire-title-tls12-finished-closed = Handshake（已加密：Finished）
 wire-title-sealed = ApplicationData（用会话密钥加密，未解开：从外面看，聊天数据、会话票据、KeyUpdate 和告警都一样）
 wire-title-sealed-alert = Alert（用会话密钥加密，未解开：级别和描述都看不到）
+wire-title-appdata-clear = ChangeCipherSpec 之前的 ApplicationData（未加密）
 wire-title-sealed-handshake = ApplicationData（加密的握手，未解开）
 wire-title-opened = { $outer }，已解密：{ $what }
 wire-title-opened-data = { $outer } #{ $seq }，已解密：{ $preview }

@@ -795,6 +795,19 @@ fn application_data(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
     if let Some(opened) = open(walk, raw) {
         return opened_body(walk, raw, &opened);
     }
+    if walk.version == Some(TlsVersion::Tls12) && !walk.side(raw.direction).changed_cipher {
+        // TLS 1.2 has no keys in use before ChangeCipherSpec: whatever
+        // this is, it went in the clear.
+        return Body::one(
+            crate::msg!("wire-title-appdata-clear"),
+            Field::new(
+                "application data",
+                crate::msg!("wire-value-bytes", count = payload.len()),
+                payload_span(payload),
+            )
+            .with_note(crate::msg!("wire-note-appdata-clear")),
+        );
+    }
     let tls13 = walk.version == Some(TlsVersion::Tls13);
     let title = if walk.side(raw.direction).finished || !tls13 {
         crate::msg!("wire-title-sealed")
@@ -1043,5 +1056,34 @@ mod tests {
         );
         assert_eq!(alert.messages[0].name, "encrypted record");
         assert!(!alert.messages.iter().any(|m| m.name == "Alert"));
+    }
+
+    /// TLS 1.2 encrypts nothing before ChangeCipherSpec: application data
+    /// sent there (which TLS does not allow) is never called encrypted.
+    #[test]
+    fn tls_1_2_application_data_before_change_cipher_spec_is_not_called_encrypted() {
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&[1; 32]);
+        hello.extend_from_slice(&[0, 0xc0, 0x2f, 0]);
+        let mut body = vec![2, 0, 0, u8::try_from(hello.len()).unwrap()];
+        body.extend_from_slice(&hello);
+        let mut bytes = record(22, &body);
+        bytes.extend(record(23, b"hello in the clear"));
+        let tape = Tape {
+            received: Flow {
+                bytes,
+                marks: vec![(0, 0)],
+                truncated: false,
+            },
+            ..Tape::default()
+        };
+        let h = decode(&tape, true, None);
+        assert_eq!(h.version, Some(TlsVersion::Tls12));
+        let data = &h.steps[1];
+        assert_eq!(
+            data.title,
+            "ApplicationData before ChangeCipherSpec (not encrypted)"
+        );
+        assert_eq!(data.messages[0].name, "application data");
     }
 }
