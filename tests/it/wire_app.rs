@@ -328,7 +328,7 @@ mod pair {
 
     use tlschat::net::keylog::{Captured, Secrets};
     use tlschat::net::recorder::Recorder;
-    use tlschat::net::wire::live::{Live, Recorded, start};
+    use tlschat::net::wire::live::{Live, Recorded, Seats, start};
     use tokio::net::{TcpListener, TcpStream};
 
     pub struct Pair {
@@ -345,7 +345,7 @@ mod pair {
 
     /// `tls12`: TLS 1.2 only; `fragment`: the server's largest record.
     pub async fn connect(pki: &crate::common::Pki, tls12: bool, fragment: Option<usize>) -> Pair {
-        connect_with(pki, tls12, fragment, None).await
+        connect_with(pki, tls12, fragment, None, None).await
     }
 
     /// As [`connect`], with only the cipher suite `suite` when given.
@@ -354,6 +354,7 @@ mod pair {
         tls12: bool,
         fragment: Option<usize>,
         suite: Option<rustls::CipherSuite>,
+        seats: Option<&Arc<Seats>>,
     ) -> Pair {
         let mut provider = rustls::crypto::aws_lc_rs::default_provider();
         if let Some(only) = suite {
@@ -403,7 +404,7 @@ mod pair {
             connector.connect(name, tcp).await.unwrap()
         };
         let (server, mut client) = tokio::join!(accept, dial);
-        let recorded = start(client.get_mut().0, true, &captured, None).unwrap();
+        let recorded = start(client.get_mut().0, true, &captured, None, seats).unwrap();
         Pair {
             client,
             server,
@@ -528,6 +529,37 @@ async fn once_the_connection_is_gone_its_keys_are_forgotten() {
             "what was opened stays"
         );
     }
+}
+
+/// A host follows at most so many members at once: past its seats a
+/// handshake is still shown, and says its records are not followed; a
+/// seat given back (its records no longer shown) is taken again.
+#[tokio::test]
+async fn past_its_seats_a_connection_is_not_followed_and_says_so() {
+    let pki = Pki::new();
+    let seats = tlschat::net::wire::live::Seats::new(1);
+    let first = pair::connect_with(&pki, false, None, None, Some(&seats)).await;
+    let live = first.live();
+    let second = pair::connect_with(&pki, false, None, None, Some(&seats)).await;
+    assert!(second.recorded.live.is_none(), "no seat left");
+    let notes: Vec<String> = second
+        .recorded
+        .handshake
+        .notes
+        .iter()
+        .map(|n| n.msg().unwrap().text_in(tlschat::i18n::Lang::En))
+        .collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("follows at most one member at once")),
+        "{notes:?}"
+    );
+    assert!(second.recorded.handshake.message("Finished").is_some());
+    drop(first);
+    drop(live);
+    let third = pair::connect_with(&pki, false, None, None, Some(&seats)).await;
+    assert!(third.recorded.live.is_some(), "the seat was given back");
 }
 
 #[tokio::test]
@@ -866,7 +898,7 @@ async fn every_cipher_suite_rustls_offers_opens_both_ways() {
         .collect();
     assert_eq!(suites.len(), 6, "{suites:?}");
     for (suite, tls12) in suites {
-        let mut p = pair::connect_with(&pki, tls12, None, Some(suite)).await;
+        let mut p = pair::connect_with(&pki, tls12, None, Some(suite), None).await;
         assert_eq!(
             p.client
                 .get_ref()

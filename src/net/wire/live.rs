@@ -13,6 +13,7 @@
 //! few members it recorded, a headless host none.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{Direction, Handshake, Left, Note, Raw, Step, Walk, client_random, record_len, step};
@@ -24,6 +25,51 @@ pub const KEEP: usize = 64;
 
 /// Called after each record is decoded (a window passes its repaint).
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// How many members' connections a host follows at once: its window
+/// shows the last 16 recorded, and a few more may wait on their way to it
+/// (a window that is not drawn takes nothing in). Each followed
+/// connection may keep 128 records of up to 16 KiB and their plaintext.
+pub const MAX_FOLLOWED_MEMBERS: usize = 32;
+
+/// How many connections may be followed at once, and how many are: a
+/// [`Live`] holds a seat until it goes.
+#[derive(Debug)]
+pub struct Seats {
+    max: usize,
+    taken: AtomicUsize,
+}
+
+impl Seats {
+    /// At most `max` followed at once.
+    #[must_use]
+    pub fn new(max: usize) -> Arc<Self> {
+        Arc::new(Self {
+            max,
+            taken: AtomicUsize::new(0),
+        })
+    }
+
+    /// A seat, if one is free.
+    fn take(self: &Arc<Self>) -> Option<Seat> {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Seat(self.clone()))
+    }
+}
+
+/// One followed connection's seat, given back when its [`Live`] goes.
+#[derive(Debug)]
+struct Seat(Arc<Seats>);
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.0.taken.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// One direction's records as they pass.
 #[derive(Debug, Default)]
@@ -99,6 +145,9 @@ pub struct Live {
     /// Whether the recorder's `sent` goes to the host.
     client_side: bool,
     wake: Option<Wake>,
+    /// Its place among the connections followed at once, if they are
+    /// counted.
+    _seat: Option<Seat>,
 }
 
 impl std::fmt::Debug for Live {
@@ -219,13 +268,16 @@ pub struct Recorded {
 /// Ends `recorder`'s recording of a handshake: decodes it with the
 /// secrets `captured` kept for it and, when `captured` keeps application
 /// secrets (the connection is followed), tells the recorder to hand every
-/// later byte to a [`Live`]. `client_side`: we were the TLS client.
-/// `None` when the recorder recorded nothing.
+/// later byte to a [`Live`]: with `seats`, only while one is free (a
+/// host follows at most so many members at once; the others' handshakes
+/// say so). `client_side`: we were the TLS client. `None` when the
+/// recorder recorded nothing.
 pub fn start<S>(
     recorder: &mut Recorder<S>,
     client_side: bool,
     captured: &Captured,
     wake: Option<Wake>,
+    seats: Option<&Arc<Seats>>,
 ) -> Option<Recorded> {
     let tape = recorder.finish()?;
     let hello = if client_side {
@@ -234,8 +286,14 @@ pub fn start<S>(
         &tape.received
     };
     let secrets = client_random(hello).and_then(|r| captured.take(&r));
-    let following = captured.is_following();
-    let (handshake, left) = super::walk_tape(&tape, client_side, secrets.as_ref(), following);
+    let seat = seats.and_then(Seats::take);
+    let following = captured.is_following() && (seats.is_none() || seat.is_some());
+    let (mut handshake, left) = super::walk_tape(&tape, client_side, secrets.as_ref(), following);
+    if let Some(seats) = seats.filter(|_| captured.is_following() && !following) {
+        handshake
+            .notes
+            .push(crate::msg!("wire-note-not-followed", max = seats.max).into());
+    }
     let Left {
         walk,
         to_host,
@@ -258,6 +316,7 @@ pub fn start<S>(
             }),
             client_side,
             wake,
+            _seat: seat,
         });
         let follower: Arc<dyn crate::net::recorder::Follow> = live.clone();
         recorder.follow(&follower);
