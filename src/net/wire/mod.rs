@@ -923,6 +923,18 @@ mod tests {
     use super::*;
     use crate::net::recorder::Flow;
 
+    /// A recording in which the host sent `bytes` (all at once).
+    fn from_host(bytes: Vec<u8>) -> Tape {
+        Tape {
+            received: Flow {
+                bytes,
+                marks: vec![(0, 0)],
+                truncated: false,
+            },
+            ..Tape::default()
+        }
+    }
+
     /// One TLS record of `content_type` around `body`.
     fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
         let len = u16::try_from(body.len()).unwrap().to_be_bytes();
@@ -940,15 +952,7 @@ mod tests {
         hello.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
         body.extend_from_slice(&[2, 0, 0, u8::try_from(hello.len()).unwrap()]);
         body.extend_from_slice(&hello);
-        let tape = Tape {
-            received: Flow {
-                bytes: record(22, &body),
-                marks: vec![(0, 0)],
-                truncated: false,
-            },
-            ..Tape::default()
-        };
-        let h = decode(&tape, true, None);
+        let h = decode(&from_host(record(22, &body)), true, None);
         let messages = &h.steps[0].messages;
         assert_eq!(messages.len(), messages::MAX_MESSAGES + 1);
         let more = messages.last().unwrap();
@@ -985,14 +989,7 @@ mod tests {
         for chunk in body.chunks(piece) {
             bytes.extend(record(22, chunk));
         }
-        Tape {
-            received: Flow {
-                bytes,
-                marks: vec![(0, 0)],
-                truncated: false,
-            },
-            ..Tape::default()
-        }
+        from_host(bytes)
     }
 
     #[test]
@@ -1039,14 +1036,7 @@ mod tests {
     fn an_encrypted_alert_without_its_keys_is_not_read_from_its_ciphertext() {
         let mut bytes = record(20, &[1]);
         bytes.extend(record(21, &[2, 40, 0x11, 0x22, 0x33, 0x44]));
-        let tape = Tape {
-            received: Flow {
-                bytes,
-                marks: vec![(0, 0)],
-                truncated: false,
-            },
-            ..Tape::default()
-        };
+        let tape = from_host(bytes);
         let h = decode(&tape, true, None);
         let alert = &h.steps[1];
         assert!(
@@ -1069,14 +1059,7 @@ mod tests {
         body.extend_from_slice(&hello);
         let mut bytes = record(22, &body);
         bytes.extend(record(23, b"hello in the clear"));
-        let tape = Tape {
-            received: Flow {
-                bytes,
-                marks: vec![(0, 0)],
-                truncated: false,
-            },
-            ..Tape::default()
-        };
+        let tape = from_host(bytes);
         let h = decode(&tape, true, None);
         assert_eq!(h.version, Some(TlsVersion::Tls12));
         let data = &h.steps[1];
