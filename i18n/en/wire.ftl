@@ -40,10 +40,6 @@ wire-note-more-records = { $count ->
 wire-note-no-secrets = the handshake secrets were not available: the encrypted handshake records are shown as they went
 wire-note-live-garbage = { $dir }: bytes that are not a TLS record came; this direction is no longer followed
 wire-note-live-unaligned = { $dir }: the handshake's recording did not end on a record; this direction is not followed
-wire-note-not-followed = The records after this handshake are not followed: the host follows at most { $max ->
-        [one] one member
-       *[other] { $max } members
-    } at once (those its window still shows).
 
 ## Records
 wire-note-tls12-finished-closed = In TLS 1.2 the Finished message is the first one encrypted, with keys from the master secret (extended master secret: bound to the whole handshake). It proves both sides saw the same handshake. The master secret was not available here, so it is shown as it went.

@@ -33,7 +33,6 @@ wire-note-more-records = 另有 { $count } 条记录已解析，但未显示
 wire-note-no-secrets = 没有拿到握手密钥：加密的握手记录按线路上的原样显示
 wire-note-live-garbage = { $dir }：收到了不是 TLS 记录的字节；这个方向不再跟踪
 wire-note-live-unaligned = { $dir }：握手的录制没有在记录边界结束；这个方向不跟踪
-wire-note-not-followed = 这次握手之后的记录没有跟踪：主持人同时最多跟踪 { $max } 个成员（即窗口仍在显示的那些）。
 
 ## 记录
 wire-note-tls12-finished-closed = 在 TLS 1.2 中，Finished 是第一条加密的消息，所用的密钥来自主密钥（扩展主密钥：与整个握手绑定）。它证明双方看到的是同一个握手。这里没有拿到主密钥，所以按线路上的原样显示。

@@ -26,7 +26,7 @@ pub const KEEP: usize = 64;
 /// Called after each record is decoded (a window passes its repaint).
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
-/// How many members' connections a host follows at once: its window
+/// How many members' connections a host records and follows at once: its window
 /// shows the last 16 recorded, and a few more may wait on their way to it
 /// (a window that is not drawn takes nothing in). Each followed
 /// connection may keep 128 records of up to 16 KiB and their plaintext.
@@ -268,10 +268,11 @@ pub struct Recorded {
 /// Ends `recorder`'s recording of a handshake: decodes it with the
 /// secrets `captured` kept for it and, when `captured` keeps application
 /// secrets (the connection is followed), tells the recorder to hand every
-/// later byte to a [`Live`]: with `seats`, only while one is free (a
-/// host follows at most so many members at once; the others' handshakes
-/// say so). `client_side`: we were the TLS client. `None` when the
-/// recorder recorded nothing.
+/// later byte to a [`Live`]. With `seats`, only while one is free: a host
+/// follows at most so many members at once, and past them (a window that
+/// is not drawn takes nothing in) it records nothing, so that what waits
+/// for the window stays bounded. `client_side`: we were the TLS client.
+/// `None` when the recorder recorded nothing, or no seat was free.
 pub fn start<S>(
     recorder: &mut Recorder<S>,
     client_side: bool,
@@ -280,20 +281,18 @@ pub fn start<S>(
     seats: Option<&Arc<Seats>>,
 ) -> Option<Recorded> {
     let tape = recorder.finish()?;
+    let seat = match seats {
+        Some(seats) => Some(seats.take()?),
+        None => None,
+    };
     let hello = if client_side {
         &tape.sent
     } else {
         &tape.received
     };
     let secrets = client_random(hello).and_then(|r| captured.take(&r));
-    let seat = seats.and_then(Seats::take);
-    let following = captured.is_following() && (seats.is_none() || seat.is_some());
-    let (mut handshake, left) = super::walk_tape(&tape, client_side, secrets.as_ref(), following);
-    if let Some(seats) = seats.filter(|_| captured.is_following() && !following) {
-        handshake
-            .notes
-            .push(crate::msg!("wire-note-not-followed", max = seats.max).into());
-    }
+    let following = captured.is_following();
+    let (handshake, left) = super::walk_tape(&tape, client_side, secrets.as_ref(), following);
     let Left {
         walk,
         to_host,
