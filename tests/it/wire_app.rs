@@ -335,6 +335,8 @@ mod pair {
         pub client: tokio_rustls::client::TlsStream<Recorder<TcpStream>>,
         pub server: tokio_rustls::server::TlsStream<TcpStream>,
         pub recorded: Option<Recorded>,
+        /// The secrets the client's handshake left (until taken).
+        pub captured: Arc<Captured>,
     }
 
     impl Pair {
@@ -412,6 +414,7 @@ mod pair {
             client,
             server,
             recorded,
+            captured,
         }
     }
 }
@@ -545,6 +548,10 @@ async fn past_its_seats_a_connection_is_not_recorded() {
     let live = first.live();
     let second = pair::connect_with(&pki, false, None, None, Some(&seats)).await;
     assert!(second.recorded.is_none(), "no seat left");
+    assert!(
+        second.captured.is_empty(),
+        "its secrets were not left behind"
+    );
     drop(first);
     drop(live);
     let third = pair::connect_with(&pki, false, None, None, Some(&seats)).await;

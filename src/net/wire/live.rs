@@ -281,16 +281,17 @@ pub fn start<S>(
     seats: Option<&Arc<Seats>>,
 ) -> Option<Recorded> {
     let tape = recorder.finish()?;
-    let seat = match seats {
-        Some(seats) => Some(seats.take()?),
-        None => None,
-    };
     let hello = if client_side {
         &tape.sent
     } else {
         &tape.received
     };
+    // Taken (out of the capture) even when not used: kept nowhere.
     let secrets = client_random(hello).and_then(|r| captured.take(&r));
+    let seat = match seats {
+        Some(seats) => Some(seats.take()?),
+        None => None,
+    };
     let following = captured.is_following();
     let (handshake, left) = super::walk_tape(&tape, client_side, secrets.as_ref(), following);
     let Left {
