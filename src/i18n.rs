@@ -10,6 +10,9 @@
 //! (`{ $count -> [one] … *[other] … }`): English has `one` and `other`,
 //! Chinese only `other`.
 //!
+//! The Chinese terms (one per concept: 主持人, 证书, 密钥交换, …) are listed
+//! in `i18n/zh-CN/README.md`: new messages use them.
+//!
 //! # Using a message
 //!
 //! [`tr!`](crate::tr) gives a message's text in the current language:

@@ -162,11 +162,13 @@ fn run_window(
     place: Option<([f32; 2], [f32; 2])>,
 ) -> i32 {
     let config_dir = tlschat::config::config_dir();
-    let options = placed(tlschat::ui::native_options(&config_dir), place);
+    let mut options = placed(tlschat::ui::native_options(&config_dir), place);
+    // The window finds its own system fonts, in its language's forms.
+    options.system_font_fallback = false;
     open_window(
         options,
         Box::new(move |cc| {
-            let mut app = TlsChatApp::new(cc, launch, config_dir)?;
+            let mut app = TlsChatApp::new(cc, launch, config_dir)?.with_system_fonts(&cc.egui_ctx);
             if let Some(f) = on_listening {
                 app = app.with_on_listening(f);
             }
@@ -436,6 +438,8 @@ fn demo_relay(args: &tlschat::cli::DemoRelayArgs) -> i32 {
         .viewport
         .with_title(tlschat::ui::relay_view::window_title(kind));
     options.persistence_path = None;
+    // The window finds its own system fonts, in its language's forms.
+    options.system_font_fallback = false;
     let code = open_window(
         options,
         Box::new(move |cc| Ok(Box::new(RelayApp::new(cc, kind, relay, events)))),

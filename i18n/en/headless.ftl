@@ -33,16 +33,43 @@ headless-invite-local = invite: { $link }  (this machine only)
 headless-waiting = waiting for the host to let you in
 headless-you-are = you are { $nick }; in the room: { $names }
 headless-reconnecting = { $reason }; reconnecting in { $seconds } s (attempt { $attempt })
-headless-history-end = end of history: the { $count } messages above were said before you joined
-headless-history-end-missed = end of history: the { $count } messages above were said before you joined; { $missed } more were said and are no longer kept
+headless-history-end = end of history: { $count ->
+    [one] the message above was
+   *[other] the { $count } messages above were
+} said before you joined
+headless-history-end-missed = end of history: { $count ->
+    [one] the message above was
+   *[other] the { $count } messages above were
+} said before you joined; { $missed } more { $missed ->
+    [one] was
+   *[other] were
+} said and { $missed ->
+    [one] is
+   *[other] are
+} no longer kept
 headless-back-nothing = back in the room: nothing was said while you were away
-headless-back = back in the room: { $count } new messages while you were away
-headless-back-missed = back in the room: { $count } new messages while you were away; { $missed } more were said and are no longer kept
+headless-back = back in the room: { $count } new { $count ->
+    [one] message
+   *[other] messages
+} while you were away
+headless-back-missed = back in the room: { $count } new { $count ->
+    [one] message
+   *[other] messages
+} while you were away; { $missed } more { $missed ->
+    [one] was
+   *[other] were
+} said and { $missed ->
+    [one] is
+   *[other] are
+} no longer kept
 headless-who = in the room ({ $count }):
 headless-who-key = safety code { $code }
 headless-who-no-key = (no key)
 headless-who-client-ca = client CA: { $identity }
-headless-who-more = and { $count } others
+headless-who-more = and { $count } { $count ->
+    [one] other
+   *[other] others
+}
 headless-connecting = connecting to { $target }…
 headless-disconnected = disconnected: { $reason }
 

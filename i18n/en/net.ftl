@@ -51,7 +51,10 @@ net-left-why = { $who } left ({ $why })
 net-renamed = { $old } is now known as { $new }
 net-disconnected = Disconnected: { $reason }
 net-names-list = { $names }
-net-names-more = { $names } and { $more } others
+net-names-more = { $names } and { $more } { $more ->
+    [one] other
+   *[other] others
+}
 net-reason-left = left
 net-reason-connection-lost = connection lost
 net-reason-too-slow = too slow to keep up

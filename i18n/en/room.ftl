@@ -144,6 +144,7 @@ room-shortcuts-title = Keyboard shortcuts
 room-key-up = Up
 room-key-nick = /nick NAME
 room-key-me = /me TEXT
+room-key-slash = //text
 room-shortcut-send = send the message
 room-shortcut-new-line = start a new line
 room-shortcut-up = in an empty message box: take back your newest undelivered message, else recall your last line

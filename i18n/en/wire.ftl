@@ -6,7 +6,10 @@
 wire-page = On the wire
 wire-intro-live = Every record of this connection, in the order it went, as recorded under TLS: the handshake, then the last { $keep } records each way after it, as they come. Encrypted records were opened with this connection's own secrets. Select a field to see its bytes.
 wire-intro-handshake = Every record of this connection's handshake, in the order it went, as recorded under TLS. Encrypted handshake records were opened with this connection's own handshake secrets. Select a field to see its bytes.
-wire-after-handshake = After the handshake — { $to_host } records so far to the host, { $to_member } to the member (the handshake's included); the last { $keep } each way are kept:
+wire-after-handshake = After the handshake — { $to_host } { $to_host ->
+        [one] record
+       *[other] records
+    } so far to the host, { $to_member } to the member (the handshake's included); the last { $keep } each way are kept:
 wire-nothing-yet = Nothing yet: say something in the room, and its record appears here.
 wire-step-title = { $ms } ms  { $dir }  { $title } ({ $bytes } bytes)
 wire-field = { $name }: { $value }
@@ -14,14 +17,17 @@ wire-select-a-field = Select a field to see its bytes.
 wire-bytes-record = the record as it went over the wire
 wire-bytes-plain = the record's decrypted content
 wire-bytes-joined = the handshake message put together from this record and the ones before it
-wire-bytes-field = { $what }, { $total } bytes; the field is bytes { $first }–{ $last } ({ $len } bytes)
+wire-bytes-field = { $what }, { $total } bytes; the field is bytes { $first }–{ $last } ({ $len } { $len ->
+        [one] byte
+       *[other] bytes
+    })
 wire-bytes-none = { $what }, { $total } bytes (this field has no bytes of its own)
 wire-highlighted = highlighted: { $hex }
 wire-headless-after = after the handshake: each record as it passes, opened with this connection's own secrets (the last { $keep } each way are kept until printed)
 wire-headless-missed = { $dir }: { $count ->
-    [one] { $count } record went by
-   *[other] { $count } records went by
-} faster than they could be printed (only the last { $keep } are kept)
+    [one] { $count } record went by faster than it could be printed
+   *[other] { $count } records went by faster than they could be printed
+} (only the last { $keep } are kept)
 wire-member = Member:
 wire-member-named = { $nick } ({ $addr })
 wire-members-recorded = (the last { $count } members recorded; the host was started with --show-handshake)
@@ -29,7 +35,10 @@ wire-to-host = member → host
 wire-to-member = host → member
 
 ## What could not be shown
-wire-note-cut-header = { $dir }: { $count } bytes at the end are not a whole record header
+wire-note-cut-header = { $dir }: { $count ->
+        [one] { $count } byte at the end is
+       *[other] { $count } bytes at the end are
+    } not a whole record header
 wire-note-not-a-record = { $dir }: the bytes at offset { $offset } are not a TLS record
 wire-note-cut-record = { $dir }: the last record is cut off ({ $got } of { $len } bytes recorded)
 wire-note-recording-stopped = { $dir }: the recording stopped at { $bytes } bytes
@@ -67,7 +76,7 @@ wire-note-key-update-closed = From the next record on, this side encrypts with a
 ## Extensions
 wire-note-sni = The name of the host the member wants, in the clear (so a host with many names can pick the certificate).
 wire-note-groups = The key-exchange groups the member can use, in order of preference.
-wire-note-signature-algorithms = How the member accepts to see the handshake signed by the host's certificate key.
+wire-note-signature-algorithms = The signature schemes the member accepts for the host's signature, with its certificate's key, over the handshake.
 wire-note-alpn = Application protocols: tlschat members offer tlschat/1; a host that selects it speaks JSON lines, one without it plain text.
 wire-note-supported-versions = The real version: TLS 1.3 keeps 1.2 in the old version fields and says 1.3 here.
 wire-note-key-share = Ephemeral public keys for (EC)DH or ML-KEM: each side keeps its private part, and the shared secret is computed, never sent. A post-quantum hybrid share (X25519MLKEM768) is about 1.2 KB; an X25519 one is 32 bytes.
@@ -106,10 +115,16 @@ wire-value-bytes = { $count ->
 wire-value-record = { $kind } record, { $count } bytes
 wire-value-named-bytes = { $name }, { $count } bytes
 wire-value-bytes-echoed = { $count } bytes (echoed)
-wire-value-schemes = { $count } schemes
+wire-value-schemes = { $count ->
+        [one] { $count } scheme
+       *[other] { $count } schemes
+    }
 wire-value-offered = { $count } offered
 wire-value-compression = { $count } (none: null only)
-wire-value-extensions = { $count } extensions
+wire-value-extensions = { $count ->
+        [one] { $count } extension
+       *[other] { $count } extensions
+    }
 wire-value-certificates = { $count ->
     [one] { $count } certificate
    *[other] { $count } certificates
@@ -129,7 +144,10 @@ wire-value-verify-data = { $count } bytes (an HMAC over the whole handshake so f
 wire-value-update-requested = update_requested (the other side updates its keys too)
 wire-value-malformed = malformed
 wire-value-on = on
-wire-value-key-updates = after { $count } KeyUpdate(s)
+wire-value-key-updates = after { $count } { $count ->
+        [one] KeyUpdate
+       *[other] KeyUpdates
+    }
 wire-value-data = { $count } bytes: { $text }
 wire-value-opened-application = opened with the application traffic secret
 wire-value-opened-handshake = opened with the handshake traffic secret

@@ -130,7 +130,7 @@ cert-walk-secret-13 = { $agreement }TLS 1.3 的密钥调度（使用 { $hash } �
 cert-walk-secret-12 = { $agreement }它就是预主密钥。{ $master }临时密钥用完即被丢弃（前向保密）。在 TLS 1.2 中，证书本身以明文传输。
 cert-walk-ems = TLS 1.2 的 PRF（使用 { $hash }）由预主密钥和会话哈希派生出主密钥。会话哈希是截至你的密钥交换消息为止所有握手消息的哈希，所以这些密钥只属于这一次握手，无法挪到另一次握手中使用（扩展主密钥，RFC 7627）。会话密钥由主密钥以及 ClientHello 和 ServerHello 中的两个随机数派生而来。
 cert-walk-ems-tlschat = tlschat 会要求使用扩展主密钥，而 tlschat 主持人总是同意：{ $ems }
-cert-walk-ems-other = tlschat 会要求使用扩展主密钥，如今的服务器会同意；这样一来，{ $ems }（rustls 不会报告这位主持人是否同意，也不强制要求：太旧、不认识它的服务器会得到旧的推导方式，由预主密钥以及 ClientHello 和 ServerHello 中的两个随机数派生主密钥。）
+cert-walk-ems-other = tlschat 会要求使用扩展主密钥，如今的服务器会同意；这样一来，{ $ems }（rustls 不会报告这个主持人是否同意，也不强制要求：太旧、不认识它的服务器会得到旧的推导方式，由预主密钥以及 ClientHello 和 ServerHello 中的两个随机数派生主密钥。）
 
 # 第 4 步。
 cert-walk-host-sent = 主持人发送了 { $count } 张证书。{ $trust }

@@ -15,7 +15,7 @@ room-names-more = { $names } 以及另外 { $count } 人
 
 room-title-knocking = [{ $count } 人请求进入] { $title }
 room-title-unread = ({ $count }) { $title }
-room-title-unread-mentions = ({ $count }，其中 { $mentions } 条提到你) { $title }
+room-title-unread-mentions = （{ $count }，其中 { $mentions } 条提到你）{ $title }
 
 ## 地址栏。
 
@@ -88,7 +88,7 @@ room-details-hover = 连接与证书详情
 room-menu = 菜单
 room-menu-find = 查找…  (Ctrl+F)
 room-menu-save = 保存对话…  (Ctrl+S)
-room-menu-save-hover = 纯文本或 JSON 行
+room-menu-save-hover = 纯文本或 JSON Lines
 room-menu-shortcuts = 键盘快捷键  (F1)
 room-menu-hover = 查找、保存对话、快捷键、设置
 room-leave = 离开
@@ -120,6 +120,7 @@ room-shortcuts-title = 键盘快捷键
 room-key-up = ↑
 room-key-nick = /nick 名字
 room-key-me = /me 文字
+room-key-slash = //文字
 room-shortcut-send = 发送消息
 room-shortcut-new-line = 换行
 room-shortcut-up = 在空的消息框中：取回你最新一条没有送达的消息，否则调出你上一次写的内容
@@ -127,12 +128,12 @@ room-shortcut-page = 按页滚动对话
 room-shortcut-find = 在对话中查找
 room-shortcut-next = 在搜索中：下一个匹配，往更早的消息找
 room-shortcut-previous = 在搜索中：上一个匹配，往更新的消息找
-room-shortcut-save = 保存对话（纯文本或 JSON 行）
+room-shortcut-save = 保存对话（纯文本或 JSON Lines）
 room-shortcut-escape = 关闭最上层的东西：文件对话框、正在输入的搜索、本快捷键列表、详情、搜索
 room-shortcut-help = 显示或隐藏本快捷键列表
 room-shortcut-nick = 向聊天室申请一个新名字
 room-shortcut-me = 表示一个动作
 room-shortcut-who = 列出谁在这里
 room-shortcut-commands = 列出所有命令
-room-shortcut-door = 主持人：聊天室的门（邀请、等候区、踢出、封禁、禁言；见 /help）
+room-shortcut-door = 主持人：聊天室的门（邀请、等候室、踢出、封禁、禁言；见 /help）
 room-shortcut-slash = 发送一条以 / 开头的消息

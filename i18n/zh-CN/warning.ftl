@@ -2,7 +2,7 @@
 warning-subject = 主体
 warning-issuer = 颁发者
 warning-valid-from = 生效时间
-warning-valid-until = 失效时间
+warning-valid-until = 到期时间
 warning-safety-code = 安全码
 warning-key-sha256 = 公钥 SHA-256
 warning-back-to-safety = 返回安全页面

@@ -272,3 +272,37 @@ fn dates_in_each_language() {
         format!("{} (Unix time)", i64::MAX)
     );
 }
+
+#[test]
+fn english_counts_agree_with_their_nouns() {
+    let field = |len: u32| {
+        crate::msg!(
+            "wire-bytes-field",
+            what = "x",
+            total = 5,
+            first = 0,
+            last = len.saturating_sub(1),
+            len = len
+        )
+    };
+    assert!(field(1).text_in(Lang::En).ends_with("(1 byte)"));
+    assert!(field(2).text_in(Lang::En).ends_with("(2 bytes)"));
+    assert!(field(1).text_in(Lang::ZhCn).ends_with("（1 字节）"));
+    let updates = |n: u32| crate::msg!("wire-value-key-updates", count = n);
+    assert_eq!(updates(1).text_in(Lang::En), "after 1 KeyUpdate");
+    assert_eq!(updates(2).text_in(Lang::En), "after 2 KeyUpdates");
+    let back =
+        |n: u32, missed: u32| crate::msg!("headless-back-missed", count = n, missed = missed);
+    assert_eq!(
+        back(1, 1).text_in(Lang::En),
+        "back in the room: 1 new message while you were away; 1 more was said and is no longer kept"
+    );
+    assert_eq!(
+        back(2, 3).text_in(Lang::En),
+        "back in the room: 2 new messages while you were away; 3 more were said and are no longer kept"
+    );
+    assert_eq!(
+        back(1, 1).text_in(Lang::ZhCn),
+        "回到聊天室：你离开期间有 1 条新消息；另有 1 条已不再保存"
+    );
+}

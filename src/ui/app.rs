@@ -190,6 +190,9 @@ pub struct TlsChatApp {
     language: Language,
     /// Whether Chinese draws (the notice when it does not).
     cjk_fonts: CjkFonts,
+    /// The system fonts, following the language (none in a test window
+    /// made without them).
+    system_fonts: Option<crate::ui::fonts::SystemFonts>,
     known: KnownHosts,
     /// Our own key, shown on the start screen.
     own: OwnKey,
@@ -272,6 +275,7 @@ impl TlsChatApp {
             notify: Notify::get(&cc.egui_ctx),
             language: Language::get(&cc.egui_ctx),
             cjk_fonts: CjkFonts::default(),
+            system_fonts: None,
             known: KnownHosts {
                 entries: Ok(Vec::new()),
             },
@@ -294,6 +298,18 @@ impl TlsChatApp {
             }
         }
         Ok(app)
+    }
+
+    /// Draws CJK characters with the system's fonts, in the forms of the
+    /// window's language (see [`crate::ui::fonts`]); `ctx` is the window's.
+    /// The window's own choice replaces eframe's fallback, which follows
+    /// the desktop's locale only.
+    #[must_use]
+    pub fn with_system_fonts(mut self, ctx: &egui::Context) -> Self {
+        let mut fonts = crate::ui::fonts::SystemFonts::default();
+        fonts.follow(ctx, Language::get(ctx).lang());
+        self.system_fonts = Some(fonts);
+        self
     }
 
     /// Runs `f` once the host is listening.
@@ -639,7 +655,11 @@ impl eframe::App for TlsChatApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         // This frame's words in the language the settings hold.
-        crate::i18n::set_thread(Language::get(ui.ctx()).lang());
+        let lang = Language::get(ui.ctx()).lang();
+        crate::i18n::set_thread(lang);
+        if let Some(fonts) = &mut self.system_fonts {
+            fonts.follow(ui.ctx(), lang);
+        }
         self.cjk_fonts.ui(ui);
         // Esc belongs to the file dialog while one is open (it closes its
         // question first, then itself), not to what is under it.

@@ -9,6 +9,7 @@ pub mod conversation;
 pub mod door;
 pub mod door_view;
 pub mod file_dialog;
+pub mod fonts;
 pub mod frame_log;
 pub mod galleys;
 mod interstitial;

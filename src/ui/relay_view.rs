@@ -178,6 +178,8 @@ pub struct RelayApp {
     events: crossbeam_channel::Receiver<RelayEvent>,
     /// Kept running while the window is open.
     relay: Option<RelayThread>,
+    /// The system fonts, in the window's language's forms.
+    fonts: crate::ui::fonts::SystemFonts,
 }
 
 impl RelayApp {
@@ -191,10 +193,13 @@ impl RelayApp {
     ) -> Self {
         let ctx = cc.egui_ctx.clone();
         relay.set_waker(std::sync::Arc::new(move || ctx.request_repaint()));
+        let mut fonts = crate::ui::fonts::SystemFonts::default();
+        fonts.follow(&cc.egui_ctx, Language::get(&cc.egui_ctx).lang());
         Self {
             model: RelayModel::new(kind),
             events,
             relay: Some(relay),
+            fonts,
         }
     }
 
@@ -222,7 +227,9 @@ impl eframe::App for RelayApp {
     fn ui(&mut self, ui: &mut Ui, _frame: &mut eframe::Frame) {
         // This frame's words in the window's language (the locale's, as
         // the demo's other windows unless their settings chose one).
-        crate::i18n::set_thread(Language::get(ui.ctx()).lang());
+        let lang = Language::get(ui.ctx()).lang();
+        crate::i18n::set_thread(lang);
+        self.fonts.follow(ui.ctx(), lang);
         relay_ui(ui, &self.model);
     }
 }

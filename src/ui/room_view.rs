@@ -136,7 +136,7 @@ fn shortcuts() -> Vec<(String, String)> {
         (key("/who"), tr!("room-shortcut-who")),
         (key("/help"), tr!("room-shortcut-commands")),
         (key("/invite /kick /ban /mute …"), tr!("room-shortcut-door")),
-        (key("//text"), tr!("room-shortcut-slash")),
+        (tr!("room-key-slash"), tr!("room-shortcut-slash")),
     ]
 }
 

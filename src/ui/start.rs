@@ -522,12 +522,16 @@ fn own_key_ui(ui: &mut egui::Ui, own: &OwnKey) {
                 ))
                 .small(),
             );
-            ui.label(
-                egui::RichText::new(crate::net::certinfo::fingerprint(key))
-                    .small()
-                    .monospace()
-                    .weak(),
-            );
+            // Left-aligned, not justified: justified, the wrapped
+            // fingerprint's first row ("SHA256:") was spread over the width.
+            ui.with_layout(egui::Layout::top_down(egui::Align::Min), |ui| {
+                ui.label(
+                    egui::RichText::new(crate::net::certinfo::fingerprint(key))
+                        .small()
+                        .monospace()
+                        .weak(),
+                );
+            });
         }
         Err(e) => {
             ui.colored_label(

@@ -45,11 +45,8 @@ fn relay_window_in(upstream: SocketAddr, mode: RelayMode, lang: Lang) -> (RelayW
     let addr = relay.addr();
     let window = Harness::builder()
         .with_size(egui::vec2(700.0, 800.0))
-        // The system fonts, as the real window and the member's test window.
+        // The window finds its system fonts itself, in its language's forms.
         .with_context_setup(move |ctx| {
-            ctx.add_font_provider(std::sync::Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
             Language::Chosen(lang).set(ctx);
         })
         .build_eframe(move |cc| RelayApp::new(cc, kind, relay, events));
@@ -80,10 +77,6 @@ fn pump(
         // Between frames, as a real window would be.
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-fn relay_has_text(r: &RelayWindow, text: &str) -> bool {
-    r.query_all_by_label_contains(text).next().is_some()
 }
 
 /// Fails if the relay's Chinese window shows English words (but names:
@@ -130,7 +123,10 @@ fn through_the_listener(lang: Lang) -> (Pki, App<'static>, App<'static>, RelayWi
 fn the_listener_passes_the_line_on_and_shows_it_only_as_ciphertext() {
     let (_, mut h, mut m, mut r) = through_the_listener(Lang::En);
     // The handshake passed by the listener, its hello in the clear.
-    assert!(relay_has_text(&r, "ClientHello"), "the ClientHello is seen");
+    assert!(
+        common::lang::has_text(&r, "ClientHello"),
+        "the ClientHello is seen"
+    );
     let before = model(&r).totals[0].0;
 
     let secret = "the eagle lands at dawn, bring 42 apples";
@@ -163,12 +159,12 @@ fn the_listener_passes_the_line_on_and_shows_it_only_as_ciphertext() {
     }
     for piece in ["eagle", "dawn", "42 apples"] {
         assert!(
-            !relay_has_text(&r, piece),
+            !common::lang::has_text(&r, piece),
             "{piece:?} is shown by the listener"
         );
     }
-    assert!(relay_has_text(&r, "ApplicationData: encrypted"));
-    assert!(relay_has_text(&r, "cannot read a word"));
+    assert!(common::lang::has_text(&r, "ApplicationData: encrypted"));
+    assert!(common::lang::has_text(&r, "cannot read a word"));
     no_chinese(&r);
 }
 
@@ -232,7 +228,7 @@ fn the_impostor_gets_nothing_before_proceed_and_every_line_after() {
     );
     assert!(has_text(&m, "not trust"));
     assert!(
-        relay_has_text(&r, "with the TLS alert unknown_ca (48)"),
+        common::lang::has_text(&r, "with the TLS alert unknown_ca (48)"),
         "the member's alert, as the impostor got it: {:?}",
         common::lang::texts(&r)
     );
@@ -257,7 +253,7 @@ fn the_impostor_gets_nothing_before_proceed_and_every_line_after() {
         &mut [&mut m],
         &mut r,
         "the line read by the impostor",
-        |_, r| relay_has_text(r, secret),
+        |_, r| common::lang::has_text(r, secret),
     );
     assert_eq!(
         host.wait_message(secret),
@@ -292,7 +288,7 @@ fn the_impostor_gets_nothing_before_proceed_and_every_line_after() {
             .any(|l| l.dir == Direction::ToHost && l.text.contains(secret))
     );
     assert!(
-        relay_has_text(&r, "verified"),
+        common::lang::has_text(&r, "verified"),
         "the impostor verified the real host"
     );
 }
@@ -335,9 +331,9 @@ fn the_relay_windows_speak_chinese() {
         |a, _| has_text(a[0], "你好"),
     );
     r.run_steps(2);
-    assert!(relay_has_text(&r, "网络上的监听者"));
-    assert!(relay_has_text(&r, "ApplicationData：已加密"));
-    assert!(relay_has_text(&r, "握手：ClientHello，明文"));
+    assert!(common::lang::has_text(&r, "网络上的监听者"));
+    assert!(common::lang::has_text(&r, "ApplicationData：已加密"));
+    assert!(common::lang::has_text(&r, "握手：ClientHello，明文"));
     no_english(&r);
 
     // The impostor, refused.
@@ -346,10 +342,10 @@ fn the_relay_windows_speak_chinese() {
     let (mut r, relay) = relay_window_in(addr, RelayMode::Impostor { ca_files }, Lang::ZhCn);
     let mut m = impostor_member(relay, &pki, &code, tempfile::tempdir().unwrap().keep());
     pump(&mut [&mut m], &mut r, "the refusal", |_, r| refused(r, 1));
-    assert!(relay_has_text(&r, "中间的冒充者"));
+    assert!(common::lang::has_text(&r, "中间的冒充者"));
     // The member's alert reached the impostor (it used to see only the
     // end of the connection: "没有接受冒充者的证书就结束了握手").
-    assert!(relay_has_text(
+    assert!(common::lang::has_text(
         &r,
         "以 TLS 警报 unknown_ca (48) 拒绝了冒充者的证书"
     ));

@@ -2,149 +2,16 @@
 //! Chinese): real windows (egui_kittest) and the real binary under a
 //! Chinese locale.
 //!
-//! What counts as English left in a Chinese screen: any run of three or
-//! more ASCII letters in what the window shows (every accessibility label,
-//! and every value except what the user types in a text field), unless it
-//! is
-//! - a hex run (fingerprints: `AB`, `CDEF`), or a code in capitals with
-//!   underscores (`CERT_SELF_SIGNED`, `TLS13_AES_128_GCM_SHA256`);
-//! - one of [`NAMES`]: the program's name, protocol, algorithm and format
-//!   names that Chinese texts keep as they are, and the test's own data
-//!   (host names, certificate names, nicknames).
-//!
-//! What counts as Chinese left in an English screen: any CJK ideograph or
-//! CJK punctuation, except the language setting's own name for Chinese
-//! (`简体中文`, which names the choice in the language it chooses).
+//! What counts as English left in a Chinese screen, and Chinese in an
+//! English one: tests/it/common/lang.rs (one check for every window test).
 
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use tlschat::i18n::Lang;
 use tlschat::ui::Launch;
 
+use crate::common::lang::{assert_no_chinese, assert_no_english};
 use crate::common::window::{App, Kept, app_in_lang, has_text, host_window, listening, pump};
 use crate::common::{Pki, finish, headless_host_command, join_config, tlschat_command};
-
-/// Words that stay as they are in Chinese (compared case-insensitively).
-const NAMES: &[&str] = &[
-    // The program, protocols, formats, algorithms.
-    "tlschat",
-    "tls",
-    "pem",
-    "sha",
-    "utc",
-    "alpn",
-    "ecdh",
-    "nist",
-    "mlkem",
-    "kem",
-    "secp",
-    "curve",
-    "json",
-    "lines",
-    "openssl",
-    "english",
-    // The test's own data.
-    "localhost",
-    "hana",
-    "ana",
-    "self",
-    "now",
-    "before",
-    "test",
-];
-
-/// Every text the window shows: each node's label, and its value unless
-/// it is a text field (what the user typed or will type).
-fn shown(a: &App<'static>) -> Vec<String> {
-    let mut texts = Vec::new();
-    for node in a.root().children_recursive() {
-        let node = node.accesskit_node();
-        if let Some(label) = node.label() {
-            texts.push(label);
-        }
-        let editable = matches!(
-            node.role(),
-            egui::accesskit::Role::TextInput | egui::accesskit::Role::MultilineTextInput
-        );
-        if !editable && let Some(value) = node.value() {
-            texts.push(value);
-        }
-    }
-    texts
-}
-
-/// The English words in `text` (see the module's doc).
-fn english_words(text: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for token in text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
-        let hex = token.chars().all(|c| c.is_ascii_hexdigit());
-        let code = token.contains('_')
-            && token
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
-        if token.is_empty() || hex || code {
-            continue;
-        }
-        for run in token.split(|c: char| !c.is_ascii_alphabetic()) {
-            if run.len() >= 3 && !NAMES.contains(&run.to_ascii_lowercase().as_str()) {
-                found.push(format!("{run} (in {text:?})"));
-            }
-        }
-    }
-    found
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c, '\u{3000}'..='\u{303f}' | '\u{4e00}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
-}
-
-/// The room's frame around the warning (its top bar: src/ui/room_view.rs
-/// and src/ui/state.rs) is translated on another branch (wt-zh): until it
-/// is merged, these texts of that frame are not counted. Empty this list
-/// when it is.
-const ROOM_FRAME_PENDING: &[&str] = &[];
-
-/// `text` without what the user would type: commands in backticks
-/// (`tlschat trust remove …`).
-fn without_commands(text: &str) -> String {
-    text.split('`').step_by(2).collect::<Vec<_>>().join(" ")
-}
-
-/// Fails, naming them, if the window shows English words.
-fn assert_no_english(a: &App<'static>, screen: &str) {
-    let texts = shown(a);
-    assert!(texts.len() > 5, "{screen}: nothing shown? {texts:?}");
-    let english: Vec<String> = texts
-        .iter()
-        .filter(|t| !ROOM_FRAME_PENDING.iter().any(|p| *t == p || t.contains(p)))
-        .flat_map(|t| english_words(&without_commands(t)))
-        .collect();
-    assert!(
-        english.is_empty(),
-        "{screen} in Chinese shows English: {english:#?}"
-    );
-}
-
-/// Fails, naming them, if the window shows Chinese.
-fn assert_no_chinese(a: &App<'static>, screen: &str) {
-    let chinese: Vec<String> = shown(a)
-        .into_iter()
-        .filter(|t| t.replace(Lang::ZhCn.native_name(), "").chars().any(is_cjk))
-        .collect();
-    assert!(
-        chinese.is_empty(),
-        "{screen} in English shows Chinese: {chinese:#?}"
-    );
-}
-
-#[test]
-fn the_english_check_finds_english_and_passes_names() {
-    assert!(english_words("创建聊天室").is_empty());
-    assert!(english_words("TLS 版本：1.3 或 1.2").is_empty());
-    assert!(english_words("SHA256:AB:CD:EF:01 CERT_SELF_SIGNED").is_empty());
-    assert!(english_words("tlschat://localhost:7443").is_empty());
-    assert_eq!(english_words("Host a room").len(), 2, "Host, room");
-    assert_eq!(english_words("证书 (PEM) Browse…").len(), 1);
-}
 
 fn start_screen(lang: Lang) -> App<'static> {
     let mut s = app_in_lang(Launch::Start, tempfile::tempdir().unwrap().keep(), lang);
@@ -164,7 +31,7 @@ fn the_start_screen_in_chinese_has_no_english_left() {
     s.run();
     assert!(has_text(&s, "密钥交换："));
     assert!(has_text(&s, "暂时没有。"));
-    assert_no_english(&s, "the start screen");
+    assert_no_english(&s, "the start screen", &[]);
 }
 
 #[test]
@@ -232,7 +99,7 @@ fn the_warning_page_in_chinese_has_no_english_left() {
     m.get_by_label("高级").click();
     m.run_steps(2);
     assert!(m.query_by_label("仍然继续（不安全）").is_some());
-    assert_no_english(&m, "the warning page");
+    assert_no_english(&m, "the warning page", &[]);
 }
 
 #[test]
@@ -277,7 +144,7 @@ fn the_identity_changed_alarm_in_chinese_has_no_english_left() {
     m.run_steps(2);
     assert!(has_text(&m, "无法从这里继续"));
     assert!(m.query_by_label("仍然继续（不安全）").is_none());
-    assert_no_english(&m, "the identity-changed alarm");
+    assert_no_english(&m, "the identity-changed alarm", &[]);
 }
 
 #[test]
@@ -358,6 +225,47 @@ fn the_terminal_speaks_chinese_in_a_chinese_locale() {
     assert!(
         lines.iter().any(|l| l.starts_with("* 已断开连接：")),
         "{lines:?}"
+    );
+}
+
+/// The names of the system faces the window draws with: set in its font
+/// definitions, or found since (`system:FAMILY:…:FACE`).
+fn system_faces(a: &App<'static>) -> Vec<String> {
+    a.ctx.fonts(|f| {
+        let set = f.definitions().font_data.keys().cloned();
+        let found = f.discovered_fonts().iter().map(|f| f.name.clone());
+        set.chain(found)
+            .filter(|n| n.starts_with("system:"))
+            .collect()
+    })
+}
+
+/// In Chinese, Han characters and the full-width punctuation are drawn
+/// with the Simplified Chinese face of the system's CJK collection (Noto
+/// Sans CJK SC, not the collection's first face, JP), whatever the
+/// desktop's locale; kana and Hangul still draw (from their own faces).
+#[test]
+fn a_chinese_window_draws_han_in_simplified_chinese_forms() {
+    let mut s = start_screen(Lang::ZhCn);
+    let font = egui::FontId::proportional(14.0);
+    assert!(
+        s.ctx.fonts_mut(|f| f.has_glyphs(&font, "（直骨写户）")),
+        "no system font draws Chinese (install fonts-noto-cjk)"
+    );
+    s.run();
+    let cjk: Vec<String> = system_faces(&s)
+        .into_iter()
+        .filter(|n| n.contains("CJK"))
+        .collect();
+    assert!(!cjk.is_empty(), "no CJK face: {:?}", system_faces(&s));
+    assert!(
+        cjk.iter().all(|n| n.contains("CJK SC")),
+        "Han drawn with another face than Simplified Chinese: {cjk:?}"
+    );
+    assert!(
+        s.ctx
+            .fonts_mut(|f| f.has_glyphs(&font, "ひらがな カタカナ 한국어")),
+        "Japanese and Korean must draw too"
     );
 }
 

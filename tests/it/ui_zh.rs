@@ -144,9 +144,7 @@ fn chinese_door(door: DoorModel, member: RoomModel) -> Harness<'static, Door> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1100.0, 800.0))
         .with_context_setup(|ctx| {
-            ctx.add_font_provider(std::sync::Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
+            tlschat::ui::fonts::SystemFonts::default().follow(ctx, Lang::ZhCn);
         })
         .build_ui_state(
             move |ui, d: &mut Door| {

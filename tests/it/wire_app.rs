@@ -466,12 +466,12 @@ async fn after_a_key_update_both_ways_the_records_still_open() {
     assert_eq!(after.seq, Some(0), "numbered from 0 under the new secret");
     assert_eq!(
         field(&after, &["encryption", "traffic secret"]).value,
-        "after 1 KeyUpdate(s)"
+        "after 1 KeyUpdate"
     );
     let reply = record_with(&live, Direction::ToMember, "the host's reply");
     assert_eq!(
         field(&reply, &["encryption", "traffic secret"]).value,
-        "after 1 KeyUpdate(s)"
+        "after 1 KeyUpdate"
     );
     assert!(
         live.kept(Direction::ToMember)

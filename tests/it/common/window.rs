@@ -14,6 +14,8 @@ use tlschat::ui::settings::Language;
 use tlschat::ui::{Launch, TlsChatApp};
 
 use crate::common::DEADLINE;
+/// Whether some widget's label contains a text (one helper for every window).
+pub use crate::common::lang::has_text;
 
 /// The window under test.
 pub type App<'a> = Harness<'a, TlsChatApp>;
@@ -28,15 +30,14 @@ pub fn app_in(launch: Launch, dir: std::path::PathBuf) -> App<'static> {
 pub fn app_in_lang(launch: Launch, dir: std::path::PathBuf, lang: Lang) -> App<'static> {
     Harness::builder()
         .with_size(egui::vec2(1000.0, 700.0))
-        // The same fallback to system fonts as the real window: CJK text
-        // must be drawable (a missing glyph fails the test).
-        .with_context_setup(move |ctx| {
-            ctx.add_font_provider(std::sync::Arc::new(
-                egui_system_font_provider::SystemFontProvider::new(),
-            ));
-            Language::Chosen(lang).set(ctx);
+        .with_context_setup(move |ctx| Language::Chosen(lang).set(ctx))
+        // The system fonts as the real window finds them: CJK text must be
+        // drawable (a missing glyph fails the test).
+        .build_eframe(move |cc| {
+            TlsChatApp::new(cc, launch, dir)
+                .unwrap()
+                .with_system_fonts(&cc.egui_ctx)
         })
-        .build_eframe(move |cc| TlsChatApp::new(cc, launch, dir).unwrap())
 }
 
 /// An app with a configuration directory of its own (a new temporary one).
@@ -92,11 +93,6 @@ pub fn pump(
         // on other threads).
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-/// Whether some widget's label contains `text`.
-pub fn has_text(a: &App<'static>, text: &str) -> bool {
-    a.query_all_by_label_contains(text).next().is_some()
 }
 
 /// Opens "Advanced" on the identity-changed alarm and checks it offers no
