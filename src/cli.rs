@@ -80,6 +80,11 @@ pub struct DemoRelayArgs {
     /// Be the impostor rather than the listener.
     #[arg(long)]
     pub impostor: bool,
+    /// End, with the member it started, once stdin closes: the demo that
+    /// started it holds the other end, so closing the demo (or its end)
+    /// ends the relay and its member too.
+    #[arg(long, hide = true)]
+    pub parent_pipe: bool,
 }
 
 /// `tlschat identity`.

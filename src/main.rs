@@ -224,7 +224,10 @@ type DemoChild = std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>>;
 /// Starts `tlschat ARGS…` as the demo's window at `pos` (`X,Y`) and keeps
 /// it in `slot`. It speaks the language of the window that starts it: a
 /// language chosen in that window's settings becomes the child's locale.
-fn spawn_demo_window(args: &[std::ffi::OsString], pos: &str, slot: &DemoChild) {
+/// With `pipe` its stdin is a pipe whose end the demo holds: a relay
+/// (`--parent-pipe`) ends with its member when that end closes, however
+/// the demo ends.
+fn spawn_demo_window(args: &[std::ffi::OsString], pos: &str, slot: &DemoChild, pipe: bool) {
     use tlschat::i18n::Lang;
     let lang = tlschat::i18n::current();
     let spawned = std::env::current_exe().and_then(|exe| {
@@ -237,6 +240,9 @@ fn spawn_demo_window(args: &[std::ffi::OsString], pos: &str, slot: &DemoChild) {
                     Lang::ZhCn => "zh_CN.UTF-8",
                 },
             );
+        }
+        if pipe {
+            command.stdin(std::process::Stdio::piped());
         }
         command
             .args(args)
@@ -257,13 +263,43 @@ fn spawn_demo_window(args: &[std::ffi::OsString], pos: &str, slot: &DemoChild) {
     }
 }
 
-/// Stops the demo's child window, if it is still there.
+/// How long a relay may take to end with its member once its pipe closed.
+const RELAY_END: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Stops the demo's child window, if it is still there. One with a pipe
+/// (a relay) is asked first, by closing it: killed outright, it could not
+/// stop the member it started.
 fn stop_demo_window(slot: &DemoChild) {
     if let Ok(mut s) = slot.lock()
         && let Some(mut c) = s.take()
     {
+        if let Some(pipe) = c.stdin.take() {
+            drop(pipe);
+            let end = std::time::Instant::now() + RELAY_END;
+            while matches!(c.try_wait(), Ok(None)) && std::time::Instant::now() < end {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
         let _ = c.kill();
         let _ = c.wait();
+    }
+}
+
+/// Ends this process, and the member in `member`, once stdin closes (the
+/// demo that started this relay ended, or closed its end).
+fn end_with_stdin(member: DemoChild) {
+    let watch = std::thread::Builder::new()
+        .name("tlschat-demo-pipe".into())
+        .spawn(move || {
+            use std::io::Read as _;
+            let mut buf = [0u8; 64];
+            let mut stdin = std::io::stdin().lock();
+            while matches!(stdin.read(&mut buf), Ok(n) if n > 0) {}
+            stop_demo_window(&member);
+            std::process::exit(0);
+        });
+    if let Err(e) = watch {
+        eprintln!("tlschat: cannot watch the demo: {e}");
     }
 }
 
@@ -337,10 +373,11 @@ fn demo(args: &tlschat::cli::DemoArgs) -> i32 {
             if impostor {
                 relay_args.push("--impostor".into());
             }
-            spawn_demo_window(&relay_args, DEMO_RELAY_POS, &slot);
+            relay_args.push("--parent-pipe".into());
+            spawn_demo_window(&relay_args, DEMO_RELAY_POS, &slot, true);
         } else {
             let target = link.unwrap_or_else(|| addr.to_string());
-            spawn_demo_window(&member_args(target, &ca), DEMO_MEMBER_POS, &slot);
+            spawn_demo_window(&member_args(target, &ca), DEMO_MEMBER_POS, &slot, false);
         }
     });
     let code = run_window(
@@ -383,7 +420,15 @@ fn demo_relay(args: &tlschat::cli::DemoRelayArgs) -> i32 {
         }
     };
     let member = DemoChild::default();
-    spawn_demo_window(&member_args(target, &args.ca), DEMO_MEMBER_POS, &member);
+    spawn_demo_window(
+        &member_args(target, &args.ca),
+        DEMO_MEMBER_POS,
+        &member,
+        false,
+    );
+    if args.parent_pipe {
+        end_with_stdin(member.clone());
+    }
     let mut options = placed(
         tlschat::ui::native_options(&tlschat::config::config_dir()),
         None,

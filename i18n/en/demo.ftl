@@ -40,6 +40,7 @@ demo-to-host = member → host
 demo-to-member = host → member
 demo-record-handshake-named = Handshake: { $name }, in the clear
 demo-record-handshake = Handshake, in the clear
+demo-record-handshake-encrypted = Handshake after ChangeCipherSpec: encrypted (TLS 1.2's Finished), its message type hidden
 demo-record-appdata = ApplicationData: encrypted
 demo-record-row = #{ $conn } { $dir }  type { $type } ({ $what })  version { $version }  { $length } bytes
 demo-records-title = Records on the wire

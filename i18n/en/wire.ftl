@@ -42,12 +42,17 @@ wire-note-cut-header = { $dir }: { $count ->
 wire-note-not-a-record = { $dir }: the bytes at offset { $offset } are not a TLS record
 wire-note-cut-record = { $dir }: the last record is cut off ({ $got } of { $len } bytes recorded)
 wire-note-recording-stopped = { $dir }: the recording stopped at { $bytes } bytes
+wire-note-more-records = { $count ->
+        [one] one more record was walked but is not shown
+       *[other] { $count } more records were walked but are not shown
+    }
 wire-note-no-secrets = the handshake secrets were not available: the encrypted handshake records are shown as they went
 wire-note-live-garbage = { $dir }: bytes that are not a TLS record came; this direction is no longer followed
 wire-note-live-unaligned = { $dir }: the handshake's recording did not end on a record; this direction is not followed
 
 ## Records
 wire-note-tls12-finished-closed = In TLS 1.2 the Finished message is the first one encrypted, with keys from the master secret (extended master secret: bound to the whole handshake). It proves both sides saw the same handshake. The master secret was not available here, so it is shown as it went.
+wire-note-appdata-clear = Sent before ChangeCipherSpec, so in the clear: TLS 1.2 allows no application data there, and a peer that follows TLS never sends it.
 wire-note-ccs-tls13 = A leftover that TLS 1.3 sends only so that old middleboxes let the connection through; it changes nothing.
 wire-note-ccs-tls12 = From here on, this side encrypts with the keys both sides derived from the key exchange.
 
@@ -84,18 +89,20 @@ wire-note-ems = TLS 1.2: the master secret is bound to the whole handshake (RFC 
 wire-note-opened-application = Decrypted here with this connection's own application traffic secret, as the key log names it: the AEAD of the cipher suite, with the nonce below and the record header as additional data.
 wire-note-opened-handshake = Decrypted here with this connection's own handshake traffic secret, as the key log names it: the AEAD of the cipher suite, with the nonce below and the record header as additional data.
 wire-note-opened-master = Decrypted here with keys from this connection's master secret (the key block), as the key log names it: the AEAD of the cipher suite, with the nonce below; the sequence number, the record's type and version and the plaintext's length are the additional data.
-wire-note-seq = Never sent: each side counts the records it sends from 0, and both ends count the same. It goes into the nonce (and, in TLS 1.2, into the authenticated data), so a record replayed, dropped or moved does not open.
+wire-note-seq = Never sent: each side counts the records it sends from 0, starting again at 0 with each new key (in TLS 1.3: the handshake's, the application's, each KeyUpdate's), and both ends count the same. It goes into the nonce (and, in TLS 1.2, into the authenticated data), so a record replayed, dropped or moved does not open.
 wire-note-nonce-xor = The IV made from the traffic secret, XOR the sequence number (RFC 8446 §5.3; RFC 7905 for ChaCha20 in TLS 1.2). Never sent: a nonce is never used twice with one key.
 wire-note-nonce-explicit = TLS 1.2 AES-GCM (RFC 5288): 4 bytes from the key block, then the 8-byte explicit nonce the record carries in the clear.
 wire-note-ciphertext = What a listener on the network sees: without the keys, bytes that say nothing but their length.
 wire-note-tag = Proves the record was not changed on the way: a single changed bit and it does not open.
 wire-note-inner-type = TLS 1.3 hides the real type inside the encryption: every record says ApplicationData outside.
-wire-note-padding = Zeros a sender may add to hide the real length (rustls adds none).
+wire-note-padding = Zeros a sender may add to hide the real length (tlschat, through rustls, adds none; another program may).
 wire-note-application-data = The plaintext this record carried: the chat's own bytes (a tlschat/1 JSON line, or a plain-text line), as only the two ends can read them.
 
 ## Titles of records
 wire-title-tls12-finished-closed = Handshake (encrypted: Finished)
-wire-title-sealed = ApplicationData (encrypted with the session keys: chat data or a session ticket)
+wire-title-sealed = ApplicationData (encrypted with the session keys, not opened: chat data, a session ticket, a KeyUpdate or an alert look alike from outside)
+wire-title-sealed-alert = Alert (encrypted with the session keys, not opened: its level and description are hidden)
+wire-title-appdata-clear = ApplicationData before ChangeCipherSpec (not encrypted)
 wire-title-sealed-handshake = ApplicationData (encrypted handshake, not opened)
 wire-title-opened = { $outer }, decrypted: { $what }
 wire-title-opened-data = { $outer } #{ $seq }, decrypted: { $preview }
@@ -129,6 +136,10 @@ wire-value-hrr-random = HelloRetryRequest (a fixed value)
 wire-value-asks-for = asks for { $group }
 wire-value-fragment = { $count } bytes of a handshake message that goes on in the next record (shown whole there)
 wire-value-fragment-too-long = { $count } bytes of a message continued in another record (too long to put together)
+wire-value-more-messages = { $count ->
+        [one] one more message, not shown one by one
+       *[other] { $count } more messages, not shown one by one
+    }
 wire-value-verify-data = { $count } bytes (an HMAC over the whole handshake so far)
 wire-value-update-requested = update_requested (the other side updates its keys too)
 wire-value-malformed = malformed
@@ -169,6 +180,7 @@ wire-label-signature-scheme = signature scheme
 wire-label-signature = signature
 wire-label-public-key = public key
 wire-label-fragment = fragment
+wire-label-more-messages = more messages
 wire-label-malformed-extension = malformed extension
 wire-label-encrypted-record = encrypted record
 wire-label-finished-encrypted = Finished (encrypted)

@@ -36,6 +36,7 @@ demo-to-host = 成员 → 主持人
 demo-to-member = 主持人 → 成员
 demo-record-handshake-named = 握手：{ $name }，明文
 demo-record-handshake = 握手，明文
+demo-record-handshake-encrypted = ChangeCipherSpec 之后的握手记录：已加密（TLS 1.2 的 Finished），消息类型不可见
 demo-record-appdata = ApplicationData：已加密
 demo-record-row = #{ $conn } { $dir }  类型 { $type }（{ $what }）  版本 { $version }  { $length } 字节
 demo-records-title = 线路上的记录

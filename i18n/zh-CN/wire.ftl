@@ -29,12 +29,14 @@ wire-note-cut-header = { $dir }：末尾的 { $count } 个字节不是一个完�
 wire-note-not-a-record = { $dir }：偏移 { $offset } 处的字节不是 TLS 记录
 wire-note-cut-record = { $dir }：最后一条记录被截断了（共 { $len } 字节，只录下 { $got } 字节）
 wire-note-recording-stopped = { $dir }：录制在 { $bytes } 字节处停止
+wire-note-more-records = 另有 { $count } 条记录已解析，但未显示
 wire-note-no-secrets = 没有拿到握手密钥：加密的握手记录按线路上的原样显示
 wire-note-live-garbage = { $dir }：收到了不是 TLS 记录的字节；这个方向不再跟踪
 wire-note-live-unaligned = { $dir }：握手的录制没有在记录边界结束；这个方向不跟踪
 
 ## 记录
 wire-note-tls12-finished-closed = 在 TLS 1.2 中，Finished 是第一条加密的消息，所用的密钥来自主密钥（扩展主密钥：与整个握手绑定）。它证明双方看到的是同一个握手。这里没有拿到主密钥，所以按线路上的原样显示。
+wire-note-appdata-clear = 在 ChangeCipherSpec 之前发送，所以是明文：TLS 1.2 不允许在这里发送应用数据，遵守 TLS 的对端从不这样做。
 wire-note-ccs-tls13 = 一个遗留物：TLS 1.3 发送它，只是为了让老旧的中间设备放行这条连接；它不改变任何东西。
 wire-note-ccs-tls12 = 从这里开始，这一方用双方从密钥交换中推导出的密钥进行加密。
 
@@ -71,18 +73,20 @@ wire-note-ems = TLS 1.2：主密钥与整个握手绑定（RFC 7627）。
 wire-note-opened-application = 在这里用这条连接自己的应用流量密钥（即密钥日志里记下的那个）解密：使用加密套件的 AEAD，随机数（nonce）见下，记录头作为附加数据。
 wire-note-opened-handshake = 在这里用这条连接自己的握手流量密钥（即密钥日志里记下的那个）解密：使用加密套件的 AEAD，随机数（nonce）见下，记录头作为附加数据。
 wire-note-opened-master = 在这里用由这条连接的主密钥（即密钥日志里记下的那个）推导出的密钥（密钥块）解密：使用加密套件的 AEAD，随机数（nonce）见下；序列号、记录的类型和版本以及明文长度作为附加数据。
-wire-note-seq = 从不发送：每一方从 0 开始为自己发出的记录计数，两端数出来的一样。它参与构成随机数（nonce），在 TLS 1.2 中还参与认证的附加数据，所以被重放、丢弃或调换位置的记录都解不开。
+wire-note-seq = 从不发送：每一方从 0 开始为自己发出的记录计数，每换一把新密钥就从 0 重新开始（TLS 1.3 中：握手密钥、应用数据密钥、每次 KeyUpdate 之后的密钥），两端数出来的一样。它参与构成随机数（nonce），在 TLS 1.2 中还参与认证的附加数据，所以被重放、丢弃或调换位置的记录都解不开。
 wire-note-nonce-xor = 由流量密钥推导出的 IV，与序列号做异或（RFC 8446 §5.3；TLS 1.2 中的 ChaCha20 见 RFC 7905）。从不发送：同一把密钥下，一个随机数（nonce）绝不会用两次。
 wire-note-nonce-explicit = TLS 1.2 AES-GCM（RFC 5288）：前 4 个字节来自密钥块，后面是记录以明文携带的 8 字节显式随机数（explicit nonce）。
 wire-note-ciphertext = 网络上的监听者看到的就是这些：没有密钥，这些密文除了长度什么也说明不了。
 wire-note-tag = 证明这条记录在路上没有被改动：哪怕改了一个比特，它也解不开。
 wire-note-inner-type = TLS 1.3 把真正的类型藏在加密里面：每条记录在外面都写着 ApplicationData。
-wire-note-padding = 发送方可以加上的零，用来隐藏真实长度（rustls 不加）。
+wire-note-padding = 发送方可以加上的零，用来隐藏真实长度（tlschat 通过 rustls 发送时不加；别的程序可能会加）。
 wire-note-application-data = 这条记录携带的明文：聊天本身的字节（一行 tlschat/1 JSON，或一行纯文本），只有两端能读到。
 
 ## 记录的标题
 wire-title-tls12-finished-closed = Handshake（已加密：Finished）
-wire-title-sealed = ApplicationData（用会话密钥加密：聊天数据或会话票据）
+wire-title-sealed = ApplicationData（用会话密钥加密，未解开：从外面看，聊天数据、票据、KeyUpdate 和警报都一样）
+wire-title-sealed-alert = Alert（用会话密钥加密，未解开：级别和描述都看不到）
+wire-title-appdata-clear = ChangeCipherSpec 之前的 ApplicationData（未加密）
 wire-title-sealed-handshake = ApplicationData（加密的握手，未解开）
 wire-title-opened = { $outer }，已解密：{ $what }
 wire-title-opened-data = { $outer } #{ $seq }，已解密：{ $preview }
@@ -104,6 +108,7 @@ wire-value-hrr-random = HelloRetryRequest（一个固定值）
 wire-value-asks-for = 要求 { $group }
 wire-value-fragment = 一条握手消息的 { $count } 个字节，它在下一条记录中继续（在那里完整显示）
 wire-value-fragment-too-long = 一条消息的 { $count } 个字节，它在另一条记录中继续（太长，无法拼合）
+wire-value-more-messages = 另有 { $count } 条消息，未逐条显示
 wire-value-verify-data = { $count } 字节（对到目前为止整个握手计算的 HMAC）
 wire-value-update-requested = update_requested（对方也要更新自己的密钥）
 wire-value-malformed = 格式错误
@@ -141,6 +146,7 @@ wire-label-signature-scheme = 签名方案
 wire-label-signature = 签名
 wire-label-public-key = 公钥
 wire-label-fragment = 片段
+wire-label-more-messages = 更多消息
 wire-label-malformed-extension = 格式错误的扩展
 wire-label-encrypted-record = 加密的记录
 wire-label-finished-encrypted = Finished（已加密）

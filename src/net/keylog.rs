@@ -183,6 +183,15 @@ impl Captured {
         }
     }
 
+    /// Whether it holds no connection's secrets.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.secrets
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
     /// The secrets of the connection with this client random, removed.
     pub fn take(&self, client_random: &[u8]) -> Option<ConnectionSecrets> {
         let mut all = self.secrets.lock().unwrap_or_else(PoisonError::into_inner);

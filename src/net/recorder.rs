@@ -4,7 +4,10 @@
 //! over once the handshake is done; from then on the wrapper is a
 //! pass-through (one branch per read or write, nothing copied), unless it
 //! is told to [`Recorder::follow`] the connection: then every later byte
-//! is handed, as it passes, to a [`Follow`] (which keeps what it keeps).
+//! is handed, as it passes, to a [`Follow`] (which keeps what it keeps),
+//! for as long as whoever shows it holds it: the recorder holds it only
+//! weakly, so a host with thousands of members recorded follows only those
+//! its window still shows, and a follower nobody holds costs nothing.
 
 use std::io::IoSlice;
 use std::pin::Pin;
@@ -17,6 +20,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// certificate chain and post-quantum key shares is under 16 KiB).
 pub const MAX_RECORDED: usize = 64 * 1024;
 
+/// The most reads or writes whose time is kept in each direction (a
+/// handshake takes a few dozen; a peer sending one byte per segment would
+/// otherwise make 16 bytes of marks for each byte recorded).
+pub const MAX_MARKS: usize = 1024;
+
 /// Bytes that went one way, and when each piece of them went.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Flow {
@@ -25,19 +33,31 @@ pub struct Flow {
     /// `(offset, microseconds since the recording began)` for each read or
     /// write: the byte at `offset` and those after it went at that time.
     pub marks: Vec<(usize, u64)>,
-    /// Whether more went than [`MAX_RECORDED`] bytes (the rest is not here).
+    /// Whether more went than was recorded: more than [`MAX_RECORDED`]
+    /// bytes, or in more than [`MAX_MARKS`] pieces (the rest is not here).
     pub truncated: bool,
 }
 
 impl Flow {
     fn add(&mut self, data: &[u8], at_us: u64) {
+        if self.truncated || data.is_empty() {
+            return;
+        }
+        // Bytes that went at the same time as the last ones share its mark.
+        let same_time = self.marks.last().is_some_and(|(_, t)| *t == at_us);
+        if !same_time && self.marks.len() >= MAX_MARKS {
+            self.truncated = true;
+            return;
+        }
         let room = MAX_RECORDED.saturating_sub(self.bytes.len());
         if data.len() > room {
             self.truncated = true;
         }
         let kept = &data[..data.len().min(room)];
         if !kept.is_empty() {
-            self.marks.push((self.bytes.len(), at_us));
+            if !same_time {
+                self.marks.push((self.bytes.len(), at_us));
+            }
             self.bytes.extend_from_slice(kept);
         }
     }
@@ -65,6 +85,10 @@ pub trait Follow: Send + Sync + std::fmt::Debug {
     /// `data` went out (`sent`) or came in, `at_us` microseconds after the
     /// recording began.
     fn bytes(&self, sent: bool, data: &[u8], at_us: u64);
+
+    /// The connection is gone: nothing more will pass (a follower lets go
+    /// of the keys it opened records with).
+    fn ended(&self) {}
 }
 
 /// A stream that records what passes until [`Recorder::finish`], and
@@ -82,8 +106,9 @@ pub struct Recorder<S> {
 struct Recording {
     /// The handshake's bytes; `None` once handed over.
     tape: Option<Tape>,
-    /// Who is told every byte after the handshake.
-    follow: Option<std::sync::Arc<dyn Follow>>,
+    /// Who is told every byte after the handshake, while someone else
+    /// holds it.
+    follow: Option<std::sync::Weak<dyn Follow>>,
     started: Instant,
 }
 
@@ -101,7 +126,11 @@ impl Recording {
         match (&mut self.tape, &self.follow) {
             (Some(tape), _) if sent => tape.sent.add(data, now),
             (Some(tape), _) => tape.received.add(data, now),
-            (None, Some(follow)) => follow.bytes(sent, data, now),
+            (None, Some(follow)) => match follow.upgrade() {
+                Some(follow) => follow.bytes(sent, data, now),
+                // Nobody shows it any more: let it go for good.
+                None => self.follow = None,
+            },
             (None, None) => {}
         }
     }
@@ -131,11 +160,13 @@ impl<S> Recorder<S> {
     }
 
     /// After [`Recorder::finish`]: tells `follow` every byte that passes
-    /// from now on, timed from when the recording began. Does nothing on
-    /// a recorder that never recorded.
-    pub fn follow(&mut self, follow: std::sync::Arc<dyn Follow>) {
+    /// from now on, timed from when the recording began, as long as
+    /// someone else holds it (the recorder keeps only a weak handle, and
+    /// lets go at the first byte after the last holder dropped it). Does
+    /// nothing on a recorder that never recorded.
+    pub fn follow(&mut self, follow: &std::sync::Arc<dyn Follow>) {
         if let Some(r) = self.recording.as_mut() {
-            r.follow = Some(follow);
+            r.follow = Some(std::sync::Arc::downgrade(follow));
         }
     }
 
@@ -149,6 +180,20 @@ impl<S> Recorder<S> {
     /// The stream inside.
     pub fn get_ref(&self) -> &S {
         &self.inner
+    }
+}
+
+/// A connection that ends tells its follower, if someone still holds it.
+impl<S> Drop for Recorder<S> {
+    fn drop(&mut self) {
+        if let Some(follow) = self
+            .recording
+            .as_ref()
+            .and_then(|r| r.follow.as_ref())
+            .and_then(std::sync::Weak::upgrade)
+        {
+            follow.ended();
+        }
     }
 }
 
@@ -342,7 +387,8 @@ mod tests {
         r.write_all(b"hs").await.unwrap();
         assert_eq!(r.finish().unwrap().sent.bytes, b"hs");
         let told = std::sync::Arc::new(Told::default());
-        r.follow(told.clone());
+        let follower: std::sync::Arc<dyn Follow> = told.clone();
+        r.follow(&follower);
         assert!(r.is_recording());
         r.write_all(b"out").await.unwrap();
         b.write_all(b"in").await.unwrap();
@@ -356,8 +402,30 @@ mod tests {
         // One that never recorded cannot be made to follow.
         let (c, _d) = tokio::io::duplex(8);
         let mut quiet = Recorder::new(c, false);
-        quiet.follow(told);
+        quiet.follow(&follower);
         assert!(!quiet.is_recording());
+    }
+
+    #[tokio::test]
+    async fn a_follower_nobody_holds_is_let_go() {
+        let (a, mut b) = tokio::io::duplex(1024);
+        let mut r = Recorder::new(a, true);
+        r.write_all(b"hs").await.unwrap();
+        r.finish().unwrap();
+        let told = std::sync::Arc::new(Told::default());
+        let follower: std::sync::Arc<dyn Follow> = told.clone();
+        r.follow(&follower);
+        drop(follower);
+        r.write_all(b"seen").await.unwrap();
+        assert_eq!(told.0.lock().unwrap().len(), 1, "followed while held");
+        let weak = std::sync::Arc::downgrade(&told);
+        drop(told);
+        assert!(weak.upgrade().is_none(), "the recorder does not hold it");
+        r.write_all(b"gone").await.unwrap();
+        assert!(!r.is_recording(), "let go at the next byte");
+        let mut back = [0u8; 10];
+        b.read_exact(&mut back).await.unwrap();
+        assert_eq!(&back, b"hsseengone");
     }
 
     #[test]
@@ -371,6 +439,24 @@ mod tests {
         assert_eq!(f.time_of(MAX_RECORDED - 1), 9);
         f.add(&[3u8; 10], 11);
         assert_eq!(f.marks.len(), 2, "nothing past the cap, not even a mark");
+    }
+
+    #[test]
+    fn a_peer_sending_a_byte_at_a_time_cannot_grow_the_marks() {
+        let mut f = Flow::default();
+        for t in 0..u64::try_from(MAX_MARKS).unwrap() * 4 {
+            f.add(&[7], t);
+        }
+        assert_eq!(f.marks.len(), MAX_MARKS);
+        assert_eq!(f.bytes.len(), MAX_MARKS, "nothing past the last mark");
+        assert!(f.truncated, "and it says so");
+        // Pieces that went at the same moment share one mark.
+        let mut g = Flow::default();
+        g.add(b"ab", 3);
+        g.add(b"cd", 3);
+        g.add(b"e", 4);
+        assert_eq!(g.marks, vec![(0, 3), (4, 4)]);
+        assert_eq!((g.time_of(3), g.time_of(4)), (3, 4));
     }
 
     #[test]

@@ -393,6 +393,7 @@ fn handshake_name(t: u8) -> Option<&'static str> {
 /// What a record is, as far as a listener can tell.
 fn record_words(r: &SeenRecord) -> String {
     match r.content_type {
+        ContentType::Handshake if r.encrypted => tr!("demo-record-handshake-encrypted"),
         ContentType::Handshake => match r.handshake_type().and_then(handshake_name) {
             Some(name) => tr!("demo-record-handshake-named", name = name),
             None => tr!("demo-record-handshake"),
@@ -530,5 +531,33 @@ pub fn steps(kind: RelayKind) -> Vec<(String, String)> {
             (tr!("demo-step-proceed-title"), tr!("demo-impostor-proceed")),
             (tr!("demo-step-pinned-title"), tr!("demo-impostor-pinned")),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_encrypted_handshake_record_is_never_called_clear_nor_named() {
+        crate::i18n::set_thread(crate::i18n::Lang::En);
+        // TLS 1.2's Finished after ChangeCipherSpec: its first byte happens
+        // to be 1, as a ClientHello's would be.
+        let finished = SeenRecord {
+            content_type: ContentType::Handshake,
+            version: 0x0303,
+            length: 40,
+            head: vec![1, 0x9c, 0x42, 0x07, 0xee, 0x5a],
+            encrypted: true,
+        };
+        let words = record_words(&finished);
+        assert!(!words.contains("in the clear"), "{words}");
+        assert!(!words.contains("ClientHello"), "{words}");
+        assert!(words.contains("encrypted"), "{words}");
+        let hello = SeenRecord {
+            encrypted: false,
+            ..finished
+        };
+        assert_eq!(record_words(&hello), "Handshake: ClientHello, in the clear");
     }
 }

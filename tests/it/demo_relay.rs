@@ -424,3 +424,88 @@ fn the_impostor_hears_the_members_alert() {
         }
     );
 }
+
+/// The children of process `parent`, with their command lines (from /proc).
+fn children(parent: u32) -> Vec<(u32, String)> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // `pid (comm) state ppid …`: the fields after the last ')'.
+            std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+                stat.rsplit_once(')')
+                    .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok())
+                    == Some(parent)
+            })
+        })
+        .map(|pid| {
+            let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            (pid, String::from_utf8_lossy(&cmdline).replace('\0', " "))
+        })
+        .collect()
+}
+
+/// Whether process `pid` still runs (a zombie does not).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z")
+    })
+}
+
+/// The real binary under Xvfb: `demo --listener` starts the relay's
+/// process, which starts the member's. However the demo ends (here killed
+/// outright, as a crash would), the relay and the member it started end
+/// with it: no window is left behind talking to a host that is gone.
+#[test]
+fn the_relay_and_its_member_end_when_the_demo_ends() {
+    use crate::window_smoke::{Kill, xvfb};
+    let Some((_xvfb, display)) = xvfb() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut demo = Kill(
+        common::tlschat_command(dir.path())
+            .args(["demo", "--listener"])
+            .env("DISPLAY", &display)
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let end = Instant::now() + Duration::from_secs(60);
+    let (relay, member) = loop {
+        let relay = children(demo.0.id())
+            .into_iter()
+            .find(|(_, c)| c.contains("demo-relay"));
+        let member = relay
+            .as_ref()
+            .and_then(|(r, _)| children(*r).into_iter().find(|(_, c)| c.contains(" join ")));
+        if let (Some((relay, _)), Some((member, _))) = (relay, member) {
+            break (relay, member);
+        }
+        assert!(demo.0.try_wait().unwrap().is_none(), "the demo ended");
+        assert!(
+            Instant::now() < end,
+            "the relay and its member did not start"
+        );
+        // Polls: processes tell no one outside when they start.
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    drop(demo);
+    let end = Instant::now() + Duration::from_secs(20);
+    while running(relay) || running(member) {
+        if Instant::now() > end {
+            for pid in [relay, member] {
+                let _ = std::process::Command::new("kill")
+                    .args(["-9", &pid.to_string()])
+                    .status();
+            }
+            panic!("the demo ended but its relay or member did not");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -5,7 +5,8 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-struct Kill(Child);
+/// A child process killed (and waited for) when dropped.
+pub(crate) struct Kill(pub(crate) Child);
 
 impl Drop for Kill {
     fn drop(&mut self) {
@@ -34,19 +35,20 @@ fn free_display(n: u32) -> bool {
     }
 }
 
-#[test]
-fn the_window_renders_and_stays_up_under_xvfb() {
+/// An Xvfb server on a free display, and the display's name; `None`
+/// (with a message) where Xvfb, xwininfo or ImageMagick is missing.
+pub(crate) fn xvfb() -> Option<(Kill, String)> {
     if !["Xvfb", "xwininfo", "import"].iter().all(|t| have(t)) {
         eprintln!(
             "skipped: Xvfb, xwininfo or ImageMagick is not installed (.ci/run installs them)"
         );
-        return;
+        return None;
     }
     let display = (90..140)
         .find(|n| free_display(*n))
         .map(|n| format!(":{n}"))
         .expect("no free X display between :90 and :139");
-    let _xvfb = Kill(
+    let xvfb = Kill(
         Command::new("Xvfb")
             .args([&display, "-screen", "0", "1100x760x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
@@ -65,6 +67,14 @@ fn the_window_renders_and_stays_up_under_xvfb() {
         // Polls (here and below): X tells no one outside when it is ready.
         std::thread::sleep(Duration::from_millis(50));
     }
+    Some((xvfb, display))
+}
+
+#[test]
+fn the_window_renders_and_stays_up_under_xvfb() {
+    let Some((_xvfb, display)) = xvfb() else {
+        return;
+    };
     let config = tempfile::tempdir().unwrap();
     let bin = std::env::var("TLSCHAT_SMOKE_BIN")
         .unwrap_or_else(|_| env!("CARGO_BIN_EXE_tlschat").to_string());

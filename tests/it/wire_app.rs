@@ -40,6 +40,13 @@ fn say(node: &mut Node, id: u64, text: &str) {
     });
 }
 
+/// A host asked to record (and follow) its members' connections.
+fn recording_host(pki: &Pki) -> (Node, std::net::SocketAddr) {
+    let mut host = host_config(&pki.server(), "host");
+    host.tls.record_handshakes = true;
+    host_from(host)
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -129,9 +136,7 @@ fn field<'a>(step: &'a Step, path: &[&str]) -> &'a tlschat::net::wire::Field {
 #[test]
 fn a_chat_line_is_found_decrypted_with_the_sequence_number_the_key_log_opens_it_at() {
     let pki = Pki::new();
-    let mut host = host_config(&pki.server(), "host");
-    host.tls.record_handshakes = true;
-    let (mut host, addr) = host_from(host);
+    let (mut host, addr) = recording_host(&pki);
     let keys = tempfile::tempdir().unwrap();
     let log = keys.path().join("keys.log");
     let mut config = join_config(addr, "ana", &pki.ca_pem);
@@ -276,6 +281,32 @@ fn only_the_last_64_are_kept_and_the_100th_is_numbered_right() {
     assert!(live.kept(Direction::ToMember).len() <= KEEP);
 }
 
+/// A host asked to record follows a member's records only while someone
+/// holds what it recorded (its window keeps the last few members, a
+/// headless host none): a host with thousands of members recorded does
+/// not keep 64 records each of every one.
+#[test]
+fn a_host_follows_a_member_only_while_someone_holds_its_records() {
+    let pki = Pki::new();
+    let (mut host, addr) = recording_host(&pki);
+    let (mut member, _info) = connect(join_config(addr, "ana", &pki.ca_pem));
+    let live = host.wait_for("the member's records", |e| match e {
+        NetEvent::MemberHandshake { live, .. } => live.clone(),
+        _ => None,
+    });
+    say(&mut member, 1, "while it is shown");
+    record_with(&live, Direction::ToHost, "while it is shown");
+    let weak = Arc::downgrade(&live);
+    drop(live);
+    host.seen.clear();
+    say(&mut member, 2, "after nobody shows it");
+    host.wait_message("after nobody shows it");
+    assert!(
+        weak.upgrade().is_none(),
+        "nobody shows the member's records: the host keeps none of them"
+    );
+}
+
 #[test]
 fn a_member_not_asked_to_follow_keeps_nothing_after_the_handshake() {
     let pki = Pki::new();
@@ -297,24 +328,29 @@ mod pair {
 
     use tlschat::net::keylog::{Captured, Secrets};
     use tlschat::net::recorder::Recorder;
-    use tlschat::net::wire::live::{Live, Recorded, start};
+    use tlschat::net::wire::live::{Live, Recorded, Seats, start};
     use tokio::net::{TcpListener, TcpStream};
 
     pub struct Pair {
         pub client: tokio_rustls::client::TlsStream<Recorder<TcpStream>>,
         pub server: tokio_rustls::server::TlsStream<TcpStream>,
-        pub recorded: Recorded,
+        pub recorded: Option<Recorded>,
+        /// The secrets the client's handshake left (until taken).
+        pub captured: Arc<Captured>,
     }
 
     impl Pair {
         pub fn live(&self) -> Arc<Live> {
-            self.recorded.live.clone().expect("followed")
+            self.recorded
+                .as_ref()
+                .and_then(|r| r.live.clone())
+                .expect("followed")
         }
     }
 
     /// `tls12`: TLS 1.2 only; `fragment`: the server's largest record.
     pub async fn connect(pki: &crate::common::Pki, tls12: bool, fragment: Option<usize>) -> Pair {
-        connect_with(pki, tls12, fragment, None).await
+        connect_with(pki, tls12, fragment, None, None).await
     }
 
     /// As [`connect`], with only the cipher suite `suite` when given.
@@ -323,6 +359,7 @@ mod pair {
         tls12: bool,
         fragment: Option<usize>,
         suite: Option<rustls::CipherSuite>,
+        seats: Option<&Arc<Seats>>,
     ) -> Pair {
         let mut provider = rustls::crypto::aws_lc_rs::default_provider();
         if let Some(only) = suite {
@@ -372,11 +409,12 @@ mod pair {
             connector.connect(name, tcp).await.unwrap()
         };
         let (server, mut client) = tokio::join!(accept, dial);
-        let recorded = start(client.get_mut().0, true, &captured, None).unwrap();
+        let recorded = start(client.get_mut().0, true, &captured, None, seats);
         Pair {
             client,
             server,
             recorded,
+            captured,
         }
     }
 }
@@ -442,11 +480,89 @@ async fn after_a_key_update_both_ways_the_records_still_open() {
     );
 }
 
+/// TLS 1.2 encrypts its alerts after ChangeCipherSpec: the close_notify
+/// that ends the connection is opened like any other record, never read
+/// from its ciphertext (whose first bytes are the explicit nonce).
+#[tokio::test]
+async fn a_tls_1_2_alert_after_change_cipher_spec_is_opened_not_read_from_its_ciphertext() {
+    use tokio::io::AsyncWriteExt as _;
+    let pki = Pki::new();
+    let mut p = pair::connect(&pki, true, None).await;
+    p.client.shutdown().await.unwrap();
+    let live = p.live();
+    let end = Instant::now() + common::DEADLINE;
+    let alert = loop {
+        if let Some(s) = live
+            .kept(Direction::ToHost)
+            .into_iter()
+            .find(|s| s.record.first() == Some(&21))
+        {
+            break s;
+        }
+        assert!(Instant::now() < end, "no alert record");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    };
+    assert!(alert.seq.is_some(), "opened: {}", alert.title);
+    assert_eq!(
+        alert.plain.as_deref(),
+        Some(&[1u8, 0][..]),
+        "warning, close_notify"
+    );
+    let field = alert.messages.iter().find(|m| m.name == "Alert").unwrap();
+    assert_eq!(field.value, "level 1, CloseNotify");
+}
+
+/// The keys that open a connection's records are kept while it lives,
+/// not after: once it is gone the records opened stay, its traffic
+/// secrets do not.
+#[tokio::test]
+async fn once_the_connection_is_gone_its_keys_are_forgotten() {
+    for tls12 in [false, true] {
+        let pki = Pki::new();
+        let mut p = pair::connect(&pki, tls12, None).await;
+        over(&mut p.client, &mut p.server, "said before the end").await;
+        let live = p.live();
+        assert!(live.holds_keys(), "while it lives");
+        let pair::Pair { client, server, .. } = p;
+        drop(client);
+        drop(server);
+        assert!(!live.holds_keys(), "TLS 1.2: {tls12}");
+        assert!(
+            live.kept(Direction::ToHost).iter().any(|s| s
+                .plain
+                .as_deref()
+                .is_some_and(|b| contains(b, b"before the end"))),
+            "what was opened stays"
+        );
+    }
+}
+
+/// A host records and follows at most so many members at once: past its
+/// seats (its window, not drawn, took nothing in) nothing is recorded; a
+/// seat given back (its records no longer shown) is taken again.
+#[tokio::test]
+async fn past_its_seats_a_connection_is_not_recorded() {
+    let pki = Pki::new();
+    let seats = tlschat::net::wire::live::Seats::new(1);
+    let first = pair::connect_with(&pki, false, None, None, Some(&seats)).await;
+    let live = first.live();
+    let second = pair::connect_with(&pki, false, None, None, Some(&seats)).await;
+    assert!(second.recorded.is_none(), "no seat left");
+    assert!(
+        second.captured.is_empty(),
+        "its secrets were not left behind"
+    );
+    drop(first);
+    drop(live);
+    let third = pair::connect_with(&pki, false, None, None, Some(&seats)).await;
+    assert!(third.recorded.is_some(), "the seat was given back");
+}
+
 #[tokio::test]
 async fn a_tls_1_2_handshake_message_split_over_records_is_shown_whole() {
     let pki = Pki::new();
     let mut p = pair::connect(&pki, true, Some(128)).await;
-    let h = &p.recorded.handshake;
+    let h = &p.recorded.as_ref().unwrap().handshake;
     let (_, cert) = h.message("Certificate").expect("the Certificate, whole");
     assert_eq!(cert.children.len(), 1, "{cert:?}");
     let step = h.step_of("Certificate").unwrap();
@@ -778,7 +894,7 @@ async fn every_cipher_suite_rustls_offers_opens_both_ways() {
         .collect();
     assert_eq!(suites.len(), 6, "{suites:?}");
     for (suite, tls12) in suites {
-        let mut p = pair::connect_with(&pki, tls12, None, Some(suite)).await;
+        let mut p = pair::connect_with(&pki, tls12, None, Some(suite), None).await;
         assert_eq!(
             p.client
                 .get_ref()

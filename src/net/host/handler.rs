@@ -47,6 +47,7 @@ use crate::net::protocol::{
 use crate::net::recorder::Recorder;
 use crate::net::room::{Batch, ItemKind, Proof, Replay, Returning, Room, Saying, Welcome};
 use crate::net::sink::EventSink;
+use crate::net::wire::live::Seats;
 
 mod answers;
 mod entry;
@@ -110,8 +111,9 @@ pub(super) struct Shared {
     pub admission: Arc<Admission>,
     /// The budget for queued output.
     pub budget: Arc<OutputBudget<Batch>>,
-    /// Where recorded handshakes go (`--show-handshake`).
-    pub recording: Option<(Arc<Captured>, EventSink)>,
+    /// Where recorded handshakes go (`--show-handshake`), and the seats
+    /// of the members whose records are followed after it.
+    pub recording: Option<(Arc<Captured>, EventSink, Arc<Seats>)>,
 }
 
 /// One member connection: where it comes from and what it shares with
@@ -245,12 +247,12 @@ impl Handler {
     /// when its secrets were kept. From here on the recorder is a
     /// pass-through.
     fn show_recorded(&self, tls: &mut MemberTls) {
-        let Some((captured, sink)) = &self.shared.recording else {
+        let Some((captured, sink, seats)) = &self.shared.recording else {
             return;
         };
         let wake = sink.waker();
         if let Some(recorded) =
-            crate::net::wire::live::start(tls.get_mut().0, false, captured, Some(wake))
+            crate::net::wire::live::start(tls.get_mut().0, false, captured, Some(wake), Some(seats))
         {
             sink.emit(NetEvent::MemberHandshake {
                 peer: self.peer,
@@ -263,7 +265,7 @@ impl Handler {
     /// Tells the host which member a recorded handshake is (its `id` in
     /// the room, whose nickname the host has), once it is let in.
     fn show_joined(&self, id: u64) {
-        if let Some((_, sink)) = &self.shared.recording {
+        if let Some((_, sink, _)) = &self.shared.recording {
             sink.emit(NetEvent::RecordedMemberJoined {
                 peer: self.peer,
                 id,

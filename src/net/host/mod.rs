@@ -107,7 +107,11 @@ pub(crate) async fn run(
             config.limits.max_queued_bytes.max(MIN_QUEUED_BYTES),
             room.feed(),
         ),
-        recording: captured.map(|c| (c, sink.clone())),
+        recording: captured.map(|c| {
+            let seats =
+                crate::net::wire::live::Seats::new(crate::net::wire::live::MAX_FOLLOWED_MEMBERS);
+            (c, sink.clone(), seats)
+        }),
     };
     let mut listener = Listener::new(tcp, shared);
     let reason = tokio::select! {

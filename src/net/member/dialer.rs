@@ -249,6 +249,7 @@ impl Dialer {
             true,
             &self.captured,
             Some(self.wake.clone()),
+            None,
         );
         let (wire, live) = match recorded {
             Some(r) => (Some(Arc::new(r.handshake)), r.live),

@@ -85,6 +85,11 @@ pub struct SeenRecord {
     pub length: u16,
     /// The body's first bytes, at most [`HEAD_BYTES`].
     pub head: Vec<u8>,
+    /// A handshake record its sender sent after its own ChangeCipherSpec,
+    /// so encrypted: TLS 1.2's Finished, whose header still says
+    /// Handshake. (The one exception, a second ClientHello after a TLS 1.3
+    /// HelloRetryRequest, is in the clear and not marked.)
+    pub encrypted: bool,
 }
 
 impl SeenRecord {
@@ -93,9 +98,15 @@ impl SeenRecord {
     /// a listener can tell (a message may continue a previous record's).
     #[must_use]
     pub fn handshake_type(&self) -> Option<u8> {
-        (self.content_type == ContentType::Handshake)
+        (self.content_type == ContentType::Handshake && !self.encrypted)
             .then(|| self.head.first().copied())
             .flatten()
+    }
+
+    /// Whether the body starts as a ClientHello in the clear does: type 1,
+    /// then (after its length) the legacy version 0x0303.
+    fn looks_like_client_hello(&self) -> bool {
+        self.head.first() == Some(&1) && self.head.get(4..6) == Some(&[3, 3][..])
     }
 }
 
@@ -120,6 +131,9 @@ pub struct RecordScanner {
     current: Option<(SeenRecord, usize)>,
     /// Whether the stream stopped being TLS (then nothing more is parsed).
     lost: bool,
+    /// Whether this direction's sender sent ChangeCipherSpec: its
+    /// handshake records after it are encrypted (TLS 1.2).
+    changed_cipher: bool,
 }
 
 impl RecordScanner {
@@ -142,7 +156,7 @@ impl RecordScanner {
                 if *left == 0
                     && let Some((record, _)) = self.current.take()
                 {
-                    found.push(Scanned::Record(record));
+                    found.push(Scanned::Record(self.whole(record)));
                 }
                 continue;
             }
@@ -163,9 +177,10 @@ impl RecordScanner {
                         version: u16::from_be_bytes([major, minor]),
                         length,
                         head: Vec::new(),
+                        encrypted: false,
                     };
                     if length == 0 {
-                        found.push(Scanned::Record(record));
+                        found.push(Scanned::Record(self.whole(record)));
                     } else {
                         self.current = Some((record, usize::from(length)));
                     }
@@ -179,6 +194,19 @@ impl RecordScanner {
             }
         }
         found
+    }
+
+    /// A record now whole: whether it is encrypted, as far as a listener
+    /// can tell, and whether its sender now encrypts.
+    fn whole(&mut self, mut record: SeenRecord) -> SeenRecord {
+        match record.content_type {
+            ContentType::ChangeCipherSpec => self.changed_cipher = true,
+            ContentType::Handshake => {
+                record.encrypted = self.changed_cipher && !record.looks_like_client_hello();
+            }
+            _ => {}
+        }
+        record
     }
 }
 
@@ -216,6 +244,43 @@ mod tests {
             assert_eq!(second.head.len(), HEAD_BYTES);
             assert_eq!(second.version, 0x0303);
         }
+    }
+
+    #[test]
+    fn a_handshake_record_after_change_cipher_spec_is_not_said_to_be_in_the_clear() {
+        // TLS 1.2, the client's flight: ClientKeyExchange in the clear,
+        // ChangeCipherSpec, then its Finished, encrypted (AES-GCM: the
+        // explicit nonce, the ciphertext, the tag); its first byte may be
+        // anything, 1 (ClientHello) included.
+        let mut finished = vec![1u8, 0x9c, 0x42, 0x07, 0xee];
+        finished.resize(40, 0x5a);
+        let mut stream = record(22, &[16, 0, 0, 4, 3, 1, 2, 3]);
+        stream.extend(record(20, &[1]));
+        stream.extend(record(22, &finished));
+        let mut s = RecordScanner::new();
+        let found: Vec<SeenRecord> = s
+            .feed(&stream)
+            .into_iter()
+            .filter_map(|f| match f {
+                Scanned::Record(r) => Some(r),
+                Scanned::NotTls(_) => None,
+            })
+            .collect();
+        assert_eq!(found.len(), 3);
+        assert!(!found[0].encrypted);
+        assert_eq!(found[0].handshake_type(), Some(16));
+        assert!(found[2].encrypted, "TLS 1.2's Finished is encrypted");
+        assert_eq!(found[2].handshake_type(), None, "its type is hidden");
+        // TLS 1.3 after a HelloRetryRequest: the client's (dummy)
+        // ChangeCipherSpec, then its second ClientHello, in the clear.
+        let mut s = RecordScanner::new();
+        s.feed(&record(20, &[1]));
+        let hello = s.feed(&record(22, &[1, 0, 0, 40, 3, 3, 7, 7]));
+        let [Scanned::Record(hello)] = &hello[..] else {
+            panic!("{hello:?}")
+        };
+        assert!(!hello.encrypted);
+        assert_eq!(hello.handshake_type(), Some(1));
     }
 
     #[test]

@@ -42,6 +42,7 @@ pub fn label(name: &str) -> Cow<'_, str> {
         "signature" => crate::tr!("wire-label-signature"),
         "public key" => crate::tr!("wire-label-public-key"),
         "fragment" => crate::tr!("wire-label-fragment"),
+        "more messages" => crate::tr!("wire-label-more-messages"),
         "malformed extension" => crate::tr!("wire-label-malformed-extension"),
         "encrypted record" => crate::tr!("wire-label-encrypted-record"),
         "Finished (encrypted)" => crate::tr!("wire-label-finished-encrypted"),

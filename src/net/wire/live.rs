@@ -6,10 +6,14 @@
 //! record is at most 2^14 + 256 bytes, in bytes.
 //!
 //! [`start`] turns a finished recording into a [`Live`] and tells the
-//! recorder to hand it every later byte. Only connections that were asked
-//! to be followed pay for it (a host's members are not, by default).
+//! recorder to hand it every later byte, for as long as someone holds the
+//! [`Live`] (the recorder holds it only weakly). Only connections that
+//! were asked to be followed pay for it (a host's members are not, by
+//! default), and only while they are shown: a host window keeps the last
+//! few members it recorded, a headless host none.
 
 use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use super::{Direction, Handshake, Left, Note, Raw, Step, Walk, client_random, record_len, step};
@@ -21,6 +25,51 @@ pub const KEEP: usize = 64;
 
 /// Called after each record is decoded (a window passes its repaint).
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
+/// How many members' connections a host records and follows at once: its window
+/// shows the last 16 recorded, and a few more may wait on their way to it
+/// (a window that is not drawn takes nothing in). Each followed
+/// connection may keep 128 records of up to 16 KiB and their plaintext.
+pub const MAX_FOLLOWED_MEMBERS: usize = 32;
+
+/// How many connections may be followed at once, and how many are: a
+/// [`Live`] holds a seat until it goes.
+#[derive(Debug)]
+pub struct Seats {
+    max: usize,
+    taken: AtomicUsize,
+}
+
+impl Seats {
+    /// At most `max` followed at once.
+    #[must_use]
+    pub fn new(max: usize) -> Arc<Self> {
+        Arc::new(Self {
+            max,
+            taken: AtomicUsize::new(0),
+        })
+    }
+
+    /// A seat, if one is free.
+    fn take(self: &Arc<Self>) -> Option<Seat> {
+        self.taken
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Seat(self.clone()))
+    }
+}
+
+/// One followed connection's seat, given back when its [`Live`] goes.
+#[derive(Debug)]
+struct Seat(Arc<Seats>);
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.0.taken.fetch_sub(1, Ordering::AcqRel);
+    }
+}
 
 /// One direction's records as they pass.
 #[derive(Debug, Default)]
@@ -96,6 +145,9 @@ pub struct Live {
     /// Whether the recorder's `sent` goes to the host.
     client_side: bool,
     wake: Option<Wake>,
+    /// Its place among the connections followed at once, if they are
+    /// counted.
+    _seat: Option<Seat>,
 }
 
 impl std::fmt::Debug for Live {
@@ -156,6 +208,15 @@ impl Live {
         self.lock().changes
     }
 
+    /// Whether it still holds keys to open records with: while the
+    /// connection lives; once it ended they are forgotten (the records
+    /// already opened stay).
+    #[must_use]
+    pub fn holds_keys(&self) -> bool {
+        let s = self.lock();
+        s.walk.client.opener.is_some() || s.walk.server.opener.is_some()
+    }
+
     /// Why a direction is no longer followed, if one is not.
     #[must_use]
     pub fn notes(&self) -> Vec<Note> {
@@ -183,6 +244,15 @@ impl Follow for Live {
             wake();
         }
     }
+
+    /// The connection ended: no record will come to open, so its traffic
+    /// secrets and keys are not kept a moment longer.
+    fn ended(&self) {
+        let mut s = self.lock();
+        s.walk.client.opener = None;
+        s.walk.server.opener = None;
+        s.walk.secrets = crate::net::keylog::ConnectionSecrets::default();
+    }
 }
 
 /// A finished recording: the handshake, and the records after it if they
@@ -198,13 +268,17 @@ pub struct Recorded {
 /// Ends `recorder`'s recording of a handshake: decodes it with the
 /// secrets `captured` kept for it and, when `captured` keeps application
 /// secrets (the connection is followed), tells the recorder to hand every
-/// later byte to a [`Live`]. `client_side`: we were the TLS client.
-/// `None` when the recorder recorded nothing.
+/// later byte to a [`Live`]. With `seats`, only while one is free: a host
+/// follows at most so many members at once, and past them (a window that
+/// is not drawn takes nothing in) it records nothing, so that what waits
+/// for the window stays bounded. `client_side`: we were the TLS client.
+/// `None` when the recorder recorded nothing, or no seat was free.
 pub fn start<S>(
     recorder: &mut Recorder<S>,
     client_side: bool,
     captured: &Captured,
     wake: Option<Wake>,
+    seats: Option<&Arc<Seats>>,
 ) -> Option<Recorded> {
     let tape = recorder.finish()?;
     let hello = if client_side {
@@ -212,7 +286,12 @@ pub fn start<S>(
     } else {
         &tape.received
     };
+    // Taken (out of the capture) even when not used: kept nowhere.
     let secrets = client_random(hello).and_then(|r| captured.take(&r));
+    let seat = match seats {
+        Some(seats) => Some(seats.take()?),
+        None => None,
+    };
     let following = captured.is_following();
     let (handshake, left) = super::walk_tape(&tape, client_side, secrets.as_ref(), following);
     let Left {
@@ -237,8 +316,10 @@ pub fn start<S>(
             }),
             client_side,
             wake,
+            _seat: seat,
         });
-        recorder.follow(live.clone());
+        let follower: Arc<dyn crate::net::recorder::Follow> = live.clone();
+        recorder.follow(&follower);
         live
     });
     Some(Recorded { handshake, live })

@@ -167,6 +167,13 @@ pub(super) fn parse_all(
     }
     let mut joined = carry;
     joined.extend_from_slice(buf);
+    if !first_message_ends(&joined) {
+        // The whole record goes on with the message: it is carried on,
+        // and only the record that ends it keeps it put together (one
+        // copy in all, not one more for every record of a message cut in
+        // thousands).
+        return vec![carry_on(walk, direction, joined, Ctx { buf, base, layer })];
+    }
     let ctx = Ctx {
         buf: &joined,
         base: 0,
@@ -177,9 +184,42 @@ pub(super) fn parse_all(
     fields
 }
 
+/// The most handshake messages of one record (or of messages put
+/// together) shown one by one: a hostile record of 16 KiB may hold 4,096
+/// empty ones, each a field of some 300 bytes. The rest are still walked
+/// (a Finished or a KeyUpdate among them changes the keys) and counted.
+pub(super) const MAX_MESSAGES: usize = 64;
+
+/// Whether a message of this type changes what the walk knows (the
+/// hellos' randoms and suite, a Finished, a KeyUpdate).
+fn changes_the_walk(typ: u8) -> bool {
+    matches!(typ, 1 | 2 | 20 | 24)
+}
+
+/// Whether the handshake message `bytes` start with is whole in them.
+fn first_message_ends(bytes: &[u8]) -> bool {
+    let mut r = Reader { rest: bytes };
+    r.u8().zip(r.vec24()).is_some()
+}
+
+/// A record (`ctx`) that neither ends the message carried into it nor
+/// starts another: `joined` (what was carried, then the record) is
+/// carried on to the next record, if it is not too long.
+fn carry_on(walk: &mut Walk, direction: Direction, joined: Vec<u8>, ctx: Ctx<'_>) -> Field {
+    let count = ctx.buf.len();
+    let value = if joined.len() <= MAX_CARRY {
+        walk.side(direction).carry = joined;
+        crate::msg!("wire-value-fragment", count = count)
+    } else {
+        crate::msg!("wire-value-fragment-too-long", count = count)
+    };
+    Field::new("fragment", value, ctx.span(ctx.buf))
+}
+
 fn parse_in(walk: &mut Walk, direction: Direction, ctx: Ctx<'_>) -> Vec<Field> {
     let mut out = Vec::new();
     let mut r = Reader { rest: ctx.buf };
+    let mut not_shown = 0usize;
     while !r.rest.is_empty() {
         let start = r.rest;
         let Some((typ, body)) = r.u8().zip(r.vec24()) else {
@@ -199,7 +239,21 @@ fn parse_in(walk: &mut Walk, direction: Direction, ctx: Ctx<'_>) -> Vec<Field> {
             break;
         };
         let whole = start.get(..4 + body.len()).unwrap_or(start);
-        out.push(message(walk, direction, typ, whole, body, ctx));
+        if out.len() < MAX_MESSAGES {
+            out.push(message(walk, direction, typ, whole, body, ctx));
+        } else {
+            if changes_the_walk(typ) {
+                message(walk, direction, typ, whole, body, ctx);
+            }
+            not_shown = not_shown.saturating_add(1);
+        }
+    }
+    if not_shown > 0 {
+        out.push(Field::new(
+            "more messages",
+            crate::msg!("wire-value-more-messages", count = not_shown),
+            None,
+        ));
     }
     out
 }

@@ -79,6 +79,11 @@ impl Note {
     pub fn msg(&self) -> Option<&Msg> {
         self.0.as_ref()
     }
+
+    /// The words in the current language, or `plain` when there are none.
+    fn text_or(&self, plain: &str) -> String {
+        self.0.as_ref().map_or_else(|| plain.to_owned(), Msg::text)
+    }
 }
 
 impl From<Msg> for Note {
@@ -201,11 +206,7 @@ impl Field {
     /// Its value in the current language.
     #[must_use]
     pub fn shown_value(&self) -> String {
-        if self.value_words.is_empty() {
-            self.value.clone()
-        } else {
-            self.value_words.text()
-        }
+        self.value_words.text_or(&self.value)
     }
 
     fn set_value(&mut self, value: impl Into<Value>) {
@@ -246,11 +247,7 @@ impl Step {
     /// Its title in the current language.
     #[must_use]
     pub fn shown_title(&self) -> String {
-        if self.title_words.is_empty() {
-            self.title.clone()
-        } else {
-            self.title_words.text()
-        }
+        self.title_words.text_or(&self.title)
     }
 
     /// The bytes a span points to, if it points inside this step.
@@ -314,6 +311,12 @@ pub fn client_random(sent: &Flow) -> Option<[u8; 32]> {
 /// The largest record a peer may send (TLS 1.3 ciphertext, which also
 /// bounds TLS 1.2's).
 const MAX_RECORD: usize = decrypt::MAX_CIPHERTEXT + 256;
+
+/// The most records of a recording kept as steps: a handshake takes a
+/// dozen, or a few hundred cut into small records; a hostile peer cutting
+/// its 64 KiB into records of one byte would make 10,000, each a step of
+/// some 1.5 KB.
+const MAX_STEPS: usize = 1024;
 
 /// A record found in a flow.
 struct Raw<'a> {
@@ -409,7 +412,7 @@ fn split<'a>(
             crate::msg!(
                 "wire-note-recording-stopped",
                 dir = dir(),
-                bytes = crate::net::recorder::MAX_RECORDED
+                bytes = flow.bytes.len()
             )
             .into(),
         );
@@ -515,9 +518,20 @@ fn walk_tape(
         secrets: secrets.cloned().unwrap_or_default(),
         ..Walk::default()
     };
-    let mut steps = Vec::with_capacity(raws.len());
+    let mut steps = Vec::with_capacity(raws.len().min(MAX_STEPS));
+    let mut not_shown = 0usize;
     for raw in raws {
-        steps.push(step(&mut walk, &raw));
+        // Every record is walked (it may change the keys); the first
+        // MAX_STEPS are kept.
+        let decoded = step(&mut walk, &raw);
+        if steps.len() < MAX_STEPS {
+            steps.push(decoded);
+        } else {
+            not_shown = not_shown.saturating_add(1);
+        }
+    }
+    if not_shown > 0 {
+        notes.push(crate::msg!("wire-note-more-records", count = not_shown).into());
     }
     if walk.version == Some(TlsVersion::Tls13) && secrets.is_none() {
         notes.push(crate::msg!("wire-note-no-secrets").into());
@@ -607,7 +621,7 @@ fn step(walk: &mut Walk, raw: &Raw<'_>) -> Step {
     let body = match raw.bytes.first().copied().unwrap_or(0) {
         22 => handshake_record(walk, raw, payload),
         20 => change_cipher_spec(walk, raw.direction, payload),
-        21 => alert(payload),
+        21 => alert_record(walk, raw, payload),
         23 => application_data(walk, raw, payload),
         t => Body::titled(content_type_name(t)),
     };
@@ -746,9 +760,25 @@ fn alert_field(bytes: &[u8], span: Option<Span>) -> Field {
     )
 }
 
-/// An alert record: its level and description.
-fn alert(payload: &[u8]) -> Body {
-    Body::one("Alert", alert_field(payload, payload_span(payload)))
+/// An alert record: its level and description, read from the record in
+/// the clear, or (TLS 1.2, after its sender's ChangeCipherSpec) opened
+/// first: an encrypted alert's bytes say nothing until they are.
+fn alert_record(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
+    let tls13 = walk.version == Some(TlsVersion::Tls13);
+    if !walk.side(raw.direction).changed_cipher || tls13 {
+        return Body::one("Alert", alert_field(payload, payload_span(payload)));
+    }
+    if let Some(opened) = open(walk, raw) {
+        return opened_body(walk, raw, &opened);
+    }
+    Body::one(
+        crate::msg!("wire-title-sealed-alert"),
+        Field::new(
+            "encrypted record",
+            crate::msg!("wire-value-bytes", count = payload.len()),
+            payload_span(payload),
+        ),
+    )
 }
 
 /// Opens the record with its sender's keys, if we have them.
@@ -764,6 +794,19 @@ fn open(walk: &mut Walk, raw: &Raw<'_>) -> Option<decrypt::Opened> {
 fn application_data(walk: &mut Walk, raw: &Raw<'_>, payload: &[u8]) -> Body {
     if let Some(opened) = open(walk, raw) {
         return opened_body(walk, raw, &opened);
+    }
+    if walk.version == Some(TlsVersion::Tls12) && !walk.side(raw.direction).changed_cipher {
+        // TLS 1.2 has no keys in use before ChangeCipherSpec: whatever
+        // this is, it went in the clear.
+        return Body::one(
+            crate::msg!("wire-title-appdata-clear"),
+            Field::new(
+                "application data",
+                crate::msg!("wire-value-bytes", count = payload.len()),
+                payload_span(payload),
+            )
+            .with_note(crate::msg!("wire-note-appdata-clear")),
+        );
     }
     let tls13 = walk.version == Some(TlsVersion::Tls13);
     let title = if walk.side(raw.direction).finished || !tls13 {
@@ -872,5 +915,158 @@ fn finished(walk: &mut Walk, direction: Direction) {
     // are not needed any more (nor kept).
     if walk.client.finished && walk.server.finished {
         walk.secrets = ConnectionSecrets::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::recorder::Flow;
+
+    /// A recording in which the host sent `bytes` (all at once).
+    fn from_host(bytes: Vec<u8>) -> Tape {
+        Tape {
+            received: Flow {
+                bytes,
+                marks: vec![(0, 0)],
+                truncated: false,
+            },
+            ..Tape::default()
+        }
+    }
+
+    /// One TLS record of `content_type` around `body`.
+    fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
+        let len = u16::try_from(body.len()).unwrap().to_be_bytes();
+        let mut r = vec![content_type, 3, 3, len[0], len[1]];
+        r.extend_from_slice(body);
+        r
+    }
+
+    #[test]
+    fn a_record_of_thousands_of_messages_keeps_a_bounded_few_and_still_walks_the_rest() {
+        // 100 empty messages, then a ServerHello choosing TLS 1.3.
+        let mut body: Vec<u8> = [0x63, 0, 0, 0].repeat(100);
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&[1; 32]);
+        hello.extend_from_slice(&[0, 0x13, 0x01, 0, 0, 6, 0, 0x2b, 0, 2, 3, 4]);
+        body.extend_from_slice(&[2, 0, 0, u8::try_from(hello.len()).unwrap()]);
+        body.extend_from_slice(&hello);
+        let h = decode(&from_host(record(22, &body)), true, None);
+        let messages = &h.steps[0].messages;
+        assert_eq!(messages.len(), messages::MAX_MESSAGES + 1);
+        let more = messages.last().unwrap();
+        assert_eq!(more.name, "more messages");
+        assert_eq!(more.value, "37 more messages, not shown one by one");
+        assert_eq!(
+            h.version,
+            Some(TlsVersion::Tls13),
+            "the ServerHello past the bound was still walked"
+        );
+    }
+
+    /// TLS 1.3 numbers records from 0 under each key: the window shows a
+    /// #0 again after the handshake and after each KeyUpdate, and its note
+    /// says why, in both languages.
+    #[test]
+    fn the_sequence_number_note_says_it_starts_again_with_each_key() {
+        let note = crate::msg!("wire-note-seq");
+        for (lang, words) in [
+            (crate::i18n::Lang::En, "again at 0 with each new key"),
+            (crate::i18n::Lang::ZhCn, "重新开始"),
+        ] {
+            let text = note.text_in(lang);
+            assert!(text.contains(words) && text.contains("KeyUpdate"), "{text}");
+        }
+    }
+
+    /// A handshake message of `len` bytes, cut after its header into
+    /// records of `piece` bytes, as the host sends it.
+    fn cut_message(len: usize, piece: usize) -> Tape {
+        let size = u16::try_from(len).unwrap().to_be_bytes();
+        let mut bytes = record(22, &[0x63, 0, size[0], size[1]]);
+        let body = vec![0xa5u8; len];
+        for chunk in body.chunks(piece) {
+            bytes.extend(record(22, chunk));
+        }
+        from_host(bytes)
+    }
+
+    #[test]
+    fn a_message_cut_in_many_records_is_put_together_once() {
+        let h = decode(&cut_message(300, 1), true, None);
+        assert_eq!(h.steps.len(), 301);
+        let joined: usize = h
+            .steps
+            .iter()
+            .filter_map(|s| s.joined.as_ref())
+            .map(Vec::len)
+            .sum();
+        assert_eq!(joined, 304, "only the last record keeps the message whole");
+        let last = h.steps.last().unwrap();
+        assert_eq!(last.messages[0].name, "handshake message type 99");
+        assert_eq!(
+            last.bytes(last.messages[0].span.unwrap()).map(<[u8]>::len),
+            Some(304)
+        );
+        // A record in the middle: one byte that goes on, in the record.
+        let middle = &h.steps[150].messages[0];
+        assert_eq!(middle.name, "fragment");
+        assert_eq!(h.steps[150].bytes(middle.span.unwrap()), Some(&[0xa5][..]));
+    }
+
+    #[test]
+    fn a_recording_cut_in_thousands_of_records_keeps_a_bounded_few() {
+        let h = decode(&cut_message(5000, 1), true, None);
+        assert_eq!(h.steps.len(), MAX_STEPS);
+        assert!(
+            h.notes
+                .iter()
+                .any(|n| n.msg().is_some_and(|m| m.text_in(crate::i18n::Lang::En)
+                    == "3977 more records were walked but are not shown")),
+            "{:?}",
+            h.notes
+        );
+    }
+
+    /// Without the keys, an alert sent after ChangeCipherSpec is shown as
+    /// the encrypted bytes it is, never as the level and description its
+    /// first ciphertext bytes would spell.
+    #[test]
+    fn an_encrypted_alert_without_its_keys_is_not_read_from_its_ciphertext() {
+        let mut bytes = record(20, &[1]);
+        bytes.extend(record(21, &[2, 40, 0x11, 0x22, 0x33, 0x44]));
+        let tape = from_host(bytes);
+        let h = decode(&tape, true, None);
+        let alert = &h.steps[1];
+        assert!(
+            alert.title.starts_with("Alert (encrypted"),
+            "{}",
+            alert.title
+        );
+        assert_eq!(alert.messages[0].name, "encrypted record");
+        assert!(!alert.messages.iter().any(|m| m.name == "Alert"));
+    }
+
+    /// TLS 1.2 encrypts nothing before ChangeCipherSpec: application data
+    /// sent there (which TLS does not allow) is never called encrypted.
+    #[test]
+    fn tls_1_2_application_data_before_change_cipher_spec_is_not_called_encrypted() {
+        let mut hello = vec![3, 3];
+        hello.extend_from_slice(&[1; 32]);
+        hello.extend_from_slice(&[0, 0xc0, 0x2f, 0]);
+        let mut body = vec![2, 0, 0, u8::try_from(hello.len()).unwrap()];
+        body.extend_from_slice(&hello);
+        let mut bytes = record(22, &body);
+        bytes.extend(record(23, b"hello in the clear"));
+        let tape = from_host(bytes);
+        let h = decode(&tape, true, None);
+        assert_eq!(h.version, Some(TlsVersion::Tls12));
+        let data = &h.steps[1];
+        assert_eq!(
+            data.title,
+            "ApplicationData before ChangeCipherSpec (not encrypted)"
+        );
+        assert_eq!(data.messages[0].name, "application data");
     }
 }
