@@ -239,7 +239,11 @@ pub fn decode_client(line: &[u8], dialect: Dialect) -> Result<Option<ClientFrame
             }
             let text = sanitize(line, Newlines::Escape);
             if let Some(command) = text.strip_prefix('/').filter(|c| !c.starts_with('/')) {
-                let (name, arg) = command.split_once(' ').unwrap_or((command, ""));
+                // A tab ends the name too: tabs are kept by the pass above
+                // (message bodies may hold them), and the name is quoted
+                // back in a one-line error that must hold no control
+                // character.
+                let (name, arg) = command.split_once([' ', '\t']).unwrap_or((command, ""));
                 return match name {
                     "nick" => Ok(Some(ClientFrame::Nick {
                         nick: arg.to_string(),
@@ -798,6 +802,17 @@ mod tests {
             decode_client(b"/frob", d).unwrap_err().code,
             ErrorCode::UnknownCommand
         );
+        // An unknown command's name is quoted back on one line: a tab in
+        // what was typed ends the name, so the error holds no control
+        // character (the fuzzer found "/x\ty").
+        let e = decode_client(b"/fr\tob arg", d).unwrap_err();
+        assert_eq!(e.code, ErrorCode::UnknownCommand);
+        assert!(
+            e.message.starts_with("unknown command /fr:"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.chars().any(char::is_control), "{:?}", e.message);
         // The host's commands are the host's.
         for line in [
             "/kick bo spam",
