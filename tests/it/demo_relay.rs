@@ -455,27 +455,33 @@ fn running(pid: u32) -> bool {
     })
 }
 
+/// `tlschat ARGS…` (a demo) with configuration directory `dir` on X
+/// display `display`, stopped when dropped.
+fn demo_on(dir: &std::path::Path, display: &str, args: &[&str]) -> crate::window_smoke::Kill {
+    crate::window_smoke::Kill(
+        common::tlschat_command(dir)
+            .args(args)
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 /// The real binary under Xvfb: `demo --listener` starts the relay's
 /// process, which starts the member's. However the demo ends (here killed
 /// outright, as a crash would), the relay and the member it started end
 /// with it: no window is left behind talking to a host that is gone.
 #[test]
 fn the_relay_and_its_member_end_when_the_demo_ends() {
-    use crate::window_smoke::{Kill, xvfb};
+    use crate::window_smoke::xvfb;
     let Some((_xvfb, display)) = xvfb() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut demo = Kill(
-        common::tlschat_command(dir.path())
-            .args(["demo", "--listener"])
-            .env("DISPLAY", &display)
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut demo = demo_on(dir.path(), &display, &["demo", "--listener"]);
     let end = Instant::now() + Duration::from_secs(60);
     let (relay, member) = loop {
         let relay = children(demo.0.id())
@@ -547,7 +553,7 @@ fn shows_red(display: &str, id: &str, (w, h, x, y): (u32, u32, u32, u32)) -> boo
 /// hosts stay as they were: the demo leaves no junk in the trust store.
 #[test]
 fn the_demo_member_keeps_its_exception_in_its_own_dir() {
-    use crate::window_smoke::{Kill, xvfb};
+    use crate::window_smoke::xvfb;
     use tlschat::net::pins::PinStore;
     let Some((_xvfb, display)) = xvfb() else {
         return;
@@ -558,16 +564,7 @@ fn the_demo_member_keeps_its_exception_in_its_own_dir() {
     }
     let dir = tempfile::tempdir().unwrap();
     let member_dir = tlschat::config::demo_member_dir(dir.path());
-    let _demo = Kill(
-        common::tlschat_command(dir.path())
-            .args(["demo", "--impostor"])
-            .env("DISPLAY", &display)
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let _demo = demo_on(dir.path(), &display, &["demo", "--impostor"]);
     // The member's window (its title names the relay it joins).
     let end = Instant::now() + Duration::from_secs(60);
     let (id, title) = loop {
@@ -647,7 +644,7 @@ fn environ(pid: u32) -> Vec<(String, String)> {
 /// language an earlier demo member kept there.
 #[test]
 fn the_demo_member_has_its_own_dir_and_the_hosts_language() {
-    use crate::window_smoke::{Kill, xvfb};
+    use crate::window_smoke::xvfb;
     let Some((_xvfb, display)) = xvfb() else {
         return;
     };
@@ -657,16 +654,7 @@ fn the_demo_member_has_its_own_dir_and_the_hosts_language() {
     std::fs::write(dir.path().join(state), r#"{"language":"zh-CN"}"#).unwrap();
     std::fs::create_dir_all(&member_dir).unwrap();
     std::fs::write(member_dir.join(state), r#"{"language":"en"}"#).unwrap();
-    let demo = Kill(
-        common::tlschat_command(dir.path())
-            .arg("demo")
-            .env("DISPLAY", &display)
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let demo = demo_on(dir.path(), &display, &["demo"]);
     let end = Instant::now() + Duration::from_secs(60);
     let member = loop {
         if let Some((pid, _)) = children(demo.0.id())
