@@ -22,6 +22,15 @@ pub fn config_dir() -> PathBuf {
         .join("tlschat")
 }
 
+/// The configuration directory of the demo's member (`tlschat demo`)
+/// inside `config_dir`: what its window accepts (a pin past the impostor's
+/// warning), keeps (its settings) and makes (its key) stays there, apart
+/// from the user's own.
+#[must_use]
+pub fn demo_member_dir(config_dir: &Path) -> PathBuf {
+    config_dir.join("demo").join("member")
+}
+
 /// The directory a file lives in (`.` for a bare file name).
 fn parent(path: &Path) -> &Path {
     path.parent()

@@ -226,12 +226,22 @@ type DemoChild = std::sync::Arc<std::sync::Mutex<Option<std::process::Child>>>;
 /// language chosen in that window's settings becomes the child's locale.
 /// With `pipe` its stdin is a pipe whose end the demo holds: a relay
 /// (`--parent-pipe`) ends with its member when that end closes, however
-/// the demo ends.
-fn spawn_demo_window(args: &[std::ffi::OsString], pos: &str, slot: &DemoChild, pipe: bool) {
+/// the demo ends. With `own_dir` the child keeps its state there (its
+/// configuration directory), not in the user's.
+fn spawn_demo_window(
+    args: &[std::ffi::OsString],
+    pos: &str,
+    slot: &DemoChild,
+    pipe: bool,
+    own_dir: Option<&std::path::Path>,
+) {
     use tlschat::i18n::Lang;
     let lang = tlschat::i18n::current();
     let spawned = std::env::current_exe().and_then(|exe| {
         let mut command = std::process::Command::new(exe);
+        if let Some(dir) = own_dir {
+            command.env(tlschat::config::CONFIG_DIR_ENV, dir);
+        }
         if lang != tlschat::i18n::global() {
             command.env(
                 "LC_ALL",
@@ -303,16 +313,29 @@ fn end_with_stdin(member: DemoChild) {
     }
 }
 
-/// The member's command line: it joins `target` trusting the demo's CA.
-fn member_args(target: String, ca: &std::path::Path) -> Vec<std::ffi::OsString> {
-    vec![
+/// Starts the demo's member window, kept in `slot`: it joins `target`
+/// trusting the demo's CA, with a configuration directory of its own
+/// ([`tlschat::config::demo_member_dir`]), so what it accepts (a pin past
+/// the impostor's warning), its settings and its key never touch the
+/// user's. The window state an earlier member kept there is dropped first:
+/// a language chosen in it would win over the one the demo passes on.
+fn start_demo_member(target: String, ca: &std::path::Path, slot: &DemoChild) {
+    let dir = tlschat::config::demo_member_dir(&tlschat::config::config_dir());
+    match std::fs::remove_file(dir.join(tlschat::ui::WINDOW_STATE_FILE)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            eprintln!("tlschat: cannot reset the demo member's window state: {e}");
+        }
+        _ => {}
+    }
+    let args: Vec<std::ffi::OsString> = vec![
         "join".into(),
         target.into(),
         "--ca".into(),
         ca.into(),
         "--name".into(),
         "member".into(),
-    ]
+    ];
+    spawn_demo_window(&args, DEMO_MEMBER_POS, slot, false, Some(&dir));
 }
 
 /// `tlschat demo`: a host window here and a member window in a second
@@ -374,10 +397,9 @@ fn demo(args: &tlschat::cli::DemoArgs) -> i32 {
                 relay_args.push("--impostor".into());
             }
             relay_args.push("--parent-pipe".into());
-            spawn_demo_window(&relay_args, DEMO_RELAY_POS, &slot, true);
+            spawn_demo_window(&relay_args, DEMO_RELAY_POS, &slot, true, None);
         } else {
-            let target = link.unwrap_or_else(|| addr.to_string());
-            spawn_demo_window(&member_args(target, &ca), DEMO_MEMBER_POS, &slot, false);
+            start_demo_member(link.unwrap_or_else(|| addr.to_string()), &ca, &slot);
         }
     });
     let code = run_window(
@@ -420,12 +442,7 @@ fn demo_relay(args: &tlschat::cli::DemoRelayArgs) -> i32 {
         }
     };
     let member = DemoChild::default();
-    spawn_demo_window(
-        &member_args(target, &args.ca),
-        DEMO_MEMBER_POS,
-        &member,
-        false,
-    );
+    start_demo_member(target, &args.ca, &member);
     if args.parent_pipe {
         end_with_stdin(member.clone());
     }

@@ -203,6 +203,10 @@ pub struct TlsChatApp {
     last_dir: Option<PathBuf>,
 }
 
+/// The file in the configuration directory where the window keeps its
+/// state (its settings, the start form, where it was).
+pub const WINDOW_STATE_FILE: &str = "window.ron";
+
 /// Window options: size, title, icon, and persistence in the config directory.
 #[must_use]
 pub fn native_options(config_dir: &std::path::Path) -> eframe::NativeOptions {
@@ -218,7 +222,7 @@ pub fn native_options(config_dir: &std::path::Path) -> eframe::NativeOptions {
     }
     eframe::NativeOptions {
         viewport,
-        persistence_path: Some(config_dir.join("window.ron")),
+        persistence_path: Some(config_dir.join(WINDOW_STATE_FILE)),
         renderer: eframe::Renderer::Glow,
         // Measuring frames: draw as fast as they can be drawn.
         glow_options: eframe::egui_glow::GlowConfiguration {

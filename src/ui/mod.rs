@@ -23,6 +23,6 @@ pub mod state;
 mod wire_view;
 
 pub use crate::APP_ID;
-pub use app::{Launch, OnListening, TlsChatApp, native_options};
+pub use app::{Launch, OnListening, TlsChatApp, WINDOW_STATE_FILE, native_options};
 pub use conversation::init_local_offset;
 pub use settings::{Notify, theme_from_name, theme_name};

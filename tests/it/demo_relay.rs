@@ -455,27 +455,33 @@ fn running(pid: u32) -> bool {
     })
 }
 
+/// `tlschat ARGS…` (a demo) with configuration directory `dir` on X
+/// display `display`, stopped when dropped.
+fn demo_on(dir: &std::path::Path, display: &str, args: &[&str]) -> crate::window_smoke::Kill {
+    crate::window_smoke::Kill(
+        common::tlschat_command(dir)
+            .args(args)
+            .env("DISPLAY", display)
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 /// The real binary under Xvfb: `demo --listener` starts the relay's
 /// process, which starts the member's. However the demo ends (here killed
 /// outright, as a crash would), the relay and the member it started end
 /// with it: no window is left behind talking to a host that is gone.
 #[test]
 fn the_relay_and_its_member_end_when_the_demo_ends() {
-    use crate::window_smoke::{Kill, xvfb};
+    use crate::window_smoke::xvfb;
     let Some((_xvfb, display)) = xvfb() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut demo = Kill(
-        common::tlschat_command(dir.path())
-            .args(["demo", "--listener"])
-            .env("DISPLAY", &display)
-            .env_remove("WAYLAND_DISPLAY")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let mut demo = demo_on(dir.path(), &display, &["demo", "--listener"]);
     let end = Instant::now() + Duration::from_secs(60);
     let (relay, member) = loop {
         let relay = children(demo.0.id())
@@ -508,4 +514,170 @@ fn the_relay_and_its_member_end_when_the_demo_ends() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// `xdotool ARGS…` on `display`: its output, trimmed.
+fn xdotool(display: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new("xdotool")
+        .args(args)
+        .env("DISPLAY", display)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Whether the area `w`x`h`+`x`+`y` of window `id` shows red text (the
+/// unsafe choices under the warning's "Advanced").
+fn shows_red(display: &str, id: &str, (w, h, x, y): (u32, u32, u32, u32)) -> bool {
+    let out = std::process::Command::new("import")
+        .args(["-window", id, "-crop", &format!("{w}x{h}+{x}+{y}"), "txt:-"])
+        .env("DISPLAY", display)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().any(|l| {
+        // `X,Y: (R,G,B…)  …`
+        let rgb: Vec<f64> = l
+            .split_once(": (")
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .map(|(c, _)| c.split(',').filter_map(|v| v.trim().parse().ok()).collect())
+            .unwrap_or_default();
+        matches!(rgb[..], [r, g, b, ..] if r > 150.0 && g < 110.0 && b < 110.0)
+    })
+}
+
+/// The real binary under Xvfb: `demo --impostor`, and the member window
+/// clicked through the warning (Advanced → Always trust this certificate,
+/// the choice that keeps an exception). The exception for the relay's
+/// random port lands in the demo member's own directory
+/// (`demo/member` in the configuration directory), and the user's known
+/// hosts stay as they were: the demo leaves no junk in the trust store.
+#[test]
+fn the_demo_member_keeps_its_exception_in_its_own_dir() {
+    use crate::window_smoke::xvfb;
+    use tlschat::net::pins::PinStore;
+    let Some((_xvfb, display)) = xvfb() else {
+        return;
+    };
+    if xdotool(&display, &["version"]).is_empty() {
+        eprintln!("skipped: xdotool is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let member_dir = tlschat::config::demo_member_dir(dir.path());
+    let _demo = demo_on(dir.path(), &display, &["demo", "--impostor"]);
+    // The member's window (its title names the relay it joins).
+    let end = Instant::now() + Duration::from_secs(60);
+    let (id, title) = loop {
+        let id = xdotool(&display, &["search", "--name", "member"]);
+        if let Some(id) = id.lines().next() {
+            let title = xdotool(&display, &["getwindowname", id]);
+            if title.contains("127.0.0.1:") {
+                break (id.to_string(), title);
+            }
+        }
+        assert!(Instant::now() < end, "no member window");
+        // Polls: X tells no one outside when a window comes.
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let relay = title.rsplit(" — ").next().unwrap().to_string();
+    // Onto the screen, in front of the others.
+    xdotool(&display, &["windowmove", &id, "0", "0"]);
+    xdotool(&display, &["windowraise", &id]);
+    // Advanced (once the warning is there), then the red "Always trust".
+    let always = (200, 12, 190, 445);
+    let end = Instant::now() + Duration::from_secs(60);
+    'warning: loop {
+        xdotool(
+            &display,
+            &["mousemove", "--window", &id, "168", "329", "click", "1"],
+        );
+        let open = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < open {
+            if shows_red(&display, &id, always) {
+                break 'warning;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert!(Instant::now() < end, "no warning with Advanced");
+    }
+    xdotool(
+        &display,
+        &["mousemove", "--window", &id, "296", "451", "click", "1"],
+    );
+    // The exception is kept somewhere: wait for it, in either place.
+    let pinned = |d: &std::path::Path| {
+        PinStore::load(d)
+            .ok()
+            .and_then(|s| s.get(&relay).cloned())
+            .is_some()
+    };
+    let end = Instant::now() + DEADLINE;
+    while !pinned(&member_dir) && !pinned(dir.path()) {
+        assert!(Instant::now() < end, "no exception for {relay} kept");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // In the demo member's own directory; the user's known hosts have
+    // nothing from the demo.
+    let own = PinStore::load(dir.path()).unwrap();
+    assert!(
+        own.entries().is_empty(),
+        "the demo wrote into the user's known hosts: {:?}",
+        own.entries().iter().map(|e| &e.target).collect::<Vec<_>>()
+    );
+    assert!(pinned(&member_dir), "the demo member's known hosts");
+    assert!(!dir.path().join(tlschat::net::pins::PINS_FILE).exists());
+}
+
+/// The environment of process `pid` (from /proc).
+fn environ(pid: u32) -> Vec<(String, String)> {
+    let raw = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+    String::from_utf8_lossy(&raw)
+        .split('\0')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The real binary under Xvfb: `demo` whose host window speaks Chinese
+/// (chosen in the user's settings) starts its member in the demo's own
+/// directory, in Chinese: the locale the host passes on wins, not a
+/// language an earlier demo member kept there.
+#[test]
+fn the_demo_member_has_its_own_dir_and_the_hosts_language() {
+    use crate::window_smoke::xvfb;
+    let Some((_xvfb, display)) = xvfb() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let member_dir = tlschat::config::demo_member_dir(dir.path());
+    let state = tlschat::ui::WINDOW_STATE_FILE;
+    std::fs::write(dir.path().join(state), r#"{"language":"zh-CN"}"#).unwrap();
+    std::fs::create_dir_all(&member_dir).unwrap();
+    std::fs::write(member_dir.join(state), r#"{"language":"en"}"#).unwrap();
+    let demo = demo_on(dir.path(), &display, &["demo"]);
+    let end = Instant::now() + Duration::from_secs(60);
+    let member = loop {
+        if let Some((pid, _)) = children(demo.0.id())
+            .into_iter()
+            .find(|(_, c)| c.contains(" join "))
+        {
+            break pid;
+        }
+        assert!(Instant::now() < end, "the member did not start");
+        // Polls: processes tell no one outside when they start.
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let env = environ(member);
+    let var = |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    assert_eq!(
+        var("TLSCHAT_CONFIG_DIR"),
+        member_dir.to_str(),
+        "the member's configuration directory"
+    );
+    assert_eq!(var("LC_ALL"), Some("zh_CN.UTF-8"), "the host's language");
+    // The language the earlier member kept is gone before it starts.
+    assert!(
+        std::fs::read_to_string(member_dir.join(state)).map_or(true, |s| !s.contains("\"en\"")),
+        "a kept language would win over the host's"
+    );
 }

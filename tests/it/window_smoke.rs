@@ -22,19 +22,6 @@ fn have(tool: &str) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-/// Whether X display `n` is free: no lock file, or one left by a server
-/// that is gone (a server killed with SIGKILL leaves its lock behind; Xvfb
-/// takes over a stale one).
-fn free_display(n: u32) -> bool {
-    match std::fs::read_to_string(format!("/tmp/.X{n}-lock")) {
-        Err(_) => true,
-        Ok(pid) => {
-            let pid = pid.trim();
-            !pid.is_empty() && !std::path::Path::new(&format!("/proc/{pid}")).exists()
-        }
-    }
-}
-
 /// An Xvfb server on a free display, and the display's name; `None`
 /// (with a message) where Xvfb, xwininfo or ImageMagick is missing.
 pub(crate) fn xvfb() -> Option<(Kill, String)> {
@@ -44,18 +31,25 @@ pub(crate) fn xvfb() -> Option<(Kill, String)> {
         );
         return None;
     }
-    let display = (90..140)
-        .find(|n| free_display(*n))
-        .map(|n| format!(":{n}"))
-        .expect("no free X display between :90 and :139");
-    let xvfb = Kill(
+    // Xvfb picks a free display itself (tests in parallel, and other
+    // processes, each get their own) and says which once it is ready.
+    let mut xvfb = Kill(
         Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1100x760x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
+            .args(["-displayfd", "1", "-screen", "0", "1100x760x24"])
+            .args(["-nolisten", "tcp"])
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap(),
     );
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(xvfb.0.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    let number: u32 = line.trim().parse().expect("Xvfb did not start");
+    let display = format!(":{number}");
     let ready = |cmd: &mut Command| {
         cmd.env("DISPLAY", &display)
             .output()
