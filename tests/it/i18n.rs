@@ -319,3 +319,87 @@ fn the_warning_and_the_alarm_fit_a_600_px_window_in_both_languages() {
         }
     }
 }
+
+/// `openssl s_client -quiet` to `addr`, trusting `ca`: a plain-text
+/// member as a stranger would be one.
+fn s_client(addr: &str, ca: &std::path::Path) -> crate::common::Proc {
+    crate::common::Proc::spawn(
+        std::process::Command::new("openssl")
+            .args(["s_client", "-quiet", "-verify_return_error", "-CAfile"])
+            .arg(ca)
+            .args(["-connect", addr])
+            .env("LANG", "zh_CN.UTF-8"),
+    )
+}
+
+/// A host in a Chinese locale says its own notices in Chinese, but what
+/// goes over the wire to plain-text members stays English: the welcome,
+/// a join, a rename, a protocol error, the room's closing.
+#[test]
+fn a_chinese_host_still_speaks_english_on_the_wire() {
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("openssl is not installed; .ci/run installs it");
+        return;
+    }
+    let pki = Pki::new();
+    let cfg = tempfile::tempdir().unwrap();
+    let mut c = headless_host_command(cfg.path(), "127.0.0.1:0", "hana", Some(&pki.server()));
+    let mut host = crate::common::Proc::spawn(c.env("LANG", "zh_CN.UTF-8"));
+    let line = host.expect("hosting", |l| l.starts_with("* 正在 "));
+    let addr = line["* 正在 ".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_string();
+
+    let mut ana = s_client(&addr, &pki.ca_pem);
+    ana.expect("the welcome", |l| l.starts_with("* welcome, you are "));
+    let mut bo = s_client(&addr, &pki.ca_pem);
+    bo.expect("the welcome", |l| l.starts_with("* welcome, you are "));
+    ana.expect("bo's join", |l| {
+        l.starts_with("* ") && l.ends_with(" joined")
+    });
+    ana.say("/nick ana");
+    ana.expect("the rename", |l| l == "* you are now ana");
+    bo.expect("ana's rename", |l| l.ends_with(" is now known as ana"));
+    ana.say("/nosuchcommand");
+    ana.expect("the error", |l| l.starts_with("* error: "));
+    bo.say("hello there");
+    ana.expect("bo's line", |l| l.ends_with("> hello there"));
+    bo.say("/nick bo");
+    ana.expect("bo's rename", |l| l.ends_with(" is now known as bo"));
+    // The room's notice of a removal: the host reads it in Chinese, the
+    // members in English.
+    host.say("/kick bo spam");
+    host.expect("the removal, in Chinese", |l| {
+        l.contains("bo") && crate::common::lang::is_chinese(l)
+    });
+    ana.expect("the removal", |l| {
+        l == "* bo was removed by the host (spam)"
+    });
+
+    host.signal("INT");
+    let (code, _, _) = finish(host);
+    assert_eq!(code, 0);
+    for (who, mut p) in [("ana", ana), ("bo", bo)] {
+        p.wait_exit();
+        // ana is told the room closed; bo, why it was put out.
+        let last = p.seen.last().cloned().unwrap_or_default();
+        assert!(
+            last.contains(tlschat::net::wording::HOST_CLOSED)
+                || last == "* error: you were removed by the host (spam)",
+            "{who}: {:?}",
+            p.seen
+        );
+        let chinese: Vec<_> = p
+            .seen
+            .iter()
+            .filter(|l| crate::common::lang::is_chinese(l))
+            .collect();
+        assert!(chinese.is_empty(), "{who} was sent Chinese: {chinese:?}");
+    }
+}
