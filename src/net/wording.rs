@@ -266,4 +266,21 @@ mod tests {
             "1 joined (a); 7 left (m0, m1, m2, m3, m4 and 2 others)"
         );
     }
+
+    /// A peer's words inside a message are a value, never a pattern: Fluent
+    /// syntax and other messages' ids in them stay as they are, and the
+    /// text is the template's words and theirs, nothing more.
+    #[test]
+    fn peer_words_are_values_not_patterns() {
+        use crate::i18n::Lang;
+        let hostile = "{ $message } { net-said } { -brand } {\"x\"} { NUMBER(1) } net-joined";
+        for lang in Lang::ALL {
+            assert_eq!(said_msg(hostile).text_in(lang), hostile);
+            let says = msg!("net-host-says", message = hostile).text_in(lang);
+            assert!(says.ends_with(hostile), "{says}");
+            let big = "x".repeat(64 * 1024);
+            let text = msg!("net-host-says", message = big.as_str()).text_in(lang);
+            assert!(text.len() <= big.len() + 64, "{}", text.len());
+        }
+    }
 }
