@@ -362,6 +362,9 @@ pub struct RoomModel {
     /// The lines tlschat put into words (notices, dividers), as messages:
     /// a change of language puts them into words again.
     words: HashMap<LineId, Msg>,
+    /// Why our messages on these lines did not reach the room, as
+    /// messages: a change of language puts them into words again.
+    undelivered: HashMap<LineId, Msg>,
     /// The language those lines are in.
     lang: Option<Lang>,
 }
@@ -473,6 +476,7 @@ impl RoomModel {
             revision: 0,
             last_draft: None,
             words: HashMap::new(),
+            undelivered: HashMap::new(),
             lang: None,
         }
     }
@@ -642,9 +646,16 @@ impl RoomModel {
             return false;
         }
         self.lang = Some(lang);
+        let put =
+            |said: &Msg| crate::net::safe_text::visible_line(&said.text_in(lang)).into_owned();
         for line in &mut self.lines {
             if let Some(said) = self.words.get(&line.id) {
-                line.text = crate::net::safe_text::visible_line(&said.text_in(lang)).into_owned();
+                line.text = put(said);
+            }
+            if let (Some(Delivery::NotDelivered(why)), Some(said)) =
+                (&mut line.delivery, self.undelivered.get(&line.id))
+            {
+                *why = put(said);
             }
         }
         self.revision += 1;
@@ -730,6 +741,7 @@ impl RoomModel {
         self.remember(id, msg!("room-trimmed", count = self.trimmed));
         let ids: std::collections::HashSet<LineId> = self.lines.iter().map(|l| l.id).collect();
         self.words.retain(|id, _| ids.contains(id));
+        self.undelivered.retain(|id, _| ids.contains(id));
     }
 
     /// Where the line with this id is now, if it is still there.
@@ -1200,6 +1212,8 @@ impl RoomModel {
         for line in pending {
             if let Some(index) = self.index_of(line) {
                 self.lines[index].delivery = Some(Delivery::NotDelivered(shown(&reason)));
+                self.lang.get_or_insert_with(crate::i18n::current);
+                self.undelivered.insert(line, reason.clone());
             }
         }
         if kind != DisconnectKind::Untrusted {
@@ -1270,6 +1284,10 @@ impl RoomModel {
             NetEvent::Delivered { id } => self.settle(id, Delivery::Delivered),
             NetEvent::Sent { id } => self.settle(id, Delivery::Sent),
             NetEvent::NotDelivered { id, reason } => {
+                if let Some(&line) = self.pending.get(&id) {
+                    self.lang.get_or_insert_with(crate::i18n::current);
+                    self.undelivered.insert(line, reason.clone());
+                }
                 self.settle(id, Delivery::NotDelivered(shown(&reason)));
             }
             NetEvent::Roster { members } => {
@@ -1614,6 +1632,34 @@ mod tests {
         assert!(s.relabel(Lang::En));
         let back: Vec<String> = s.lines.iter().map(|l| l.text.clone()).collect();
         assert_eq!(back, english);
+        set_thread(None);
+    }
+
+    #[test]
+    fn why_a_message_was_not_delivered_is_said_again_in_a_new_language() {
+        use crate::i18n::{Lang, set_thread};
+        set_thread(Lang::En);
+        let mut s = joined();
+        let refused = send(&mut s, "refused");
+        s.apply(NetEvent::NotDelivered {
+            id: refused,
+            reason: msg!("net-end-left-room"),
+        });
+        send(&mut s, "cut off");
+        s.apply(NetEvent::Disconnected {
+            reason: msg!("net-end-left-room"),
+            kind: DisconnectKind::ByUser,
+        });
+        let why = |s: &RoomModel, text: &str| line(s, text).delivery.clone();
+        let english = Some(Delivery::NotDelivered("you left the room".into()));
+        assert_eq!(why(&s, "refused"), english);
+        assert_eq!(why(&s, "cut off"), english);
+        assert!(s.relabel(Lang::ZhCn));
+        let chinese = Some(Delivery::NotDelivered("你离开了聊天室".into()));
+        assert_eq!(why(&s, "refused"), chinese);
+        assert_eq!(why(&s, "cut off"), chinese);
+        assert!(s.relabel(Lang::En));
+        assert_eq!(why(&s, "refused"), english);
         set_thread(None);
     }
 
