@@ -179,13 +179,9 @@ fn without_a_chinese_font_the_window_says_so_once_in_english() {
     assert!(!has_text(&s, "fonts-noto-cjk"));
 }
 
-/// The real binary in a Chinese locale: a headless host's notices, and a
-/// member's refusal of its self-signed certificate, in Chinese.
-#[test]
-fn the_terminal_speaks_chinese_in_a_chinese_locale() {
-    let cfg = tempfile::tempdir().unwrap();
-    let mut c = headless_host_command(cfg.path(), "127.0.0.1:0", "hana", None);
-    c.arg("--history").arg(cfg.path().join("room.sqlite3"));
+/// A headless host started by `c` in a Chinese locale, once it says (in
+/// Chinese) where it hosts; and that address.
+fn chinese_host(c: &mut std::process::Command) -> (crate::common::Proc, String) {
     let mut host = crate::common::Proc::spawn(c.env("LANG", "zh_CN.UTF-8"));
     let line = host.expect("hosting", |l| l.starts_with("* 正在 "));
     let addr = line["* 正在 ".len()..]
@@ -194,6 +190,17 @@ fn the_terminal_speaks_chinese_in_a_chinese_locale() {
         .unwrap()
         .to_string();
     assert!(line.contains("上主持"), "{line}");
+    (host, addr)
+}
+
+/// The real binary in a Chinese locale: a headless host's notices, and a
+/// member's refusal of its self-signed certificate, in Chinese.
+#[test]
+fn the_terminal_speaks_chinese_in_a_chinese_locale() {
+    let cfg = tempfile::tempdir().unwrap();
+    let mut c = headless_host_command(cfg.path(), "127.0.0.1:0", "hana", None);
+    c.arg("--history").arg(cfg.path().join("room.sqlite3"));
+    let (mut host, addr) = chinese_host(&mut c);
     host.expect("fingerprint", |l| l.starts_with("* 指纹：SHA256:"));
     host.expect("the open door", |l| l.starts_with("* 聊天室是开放的"));
 
@@ -337,24 +344,13 @@ fn s_client(addr: &str, ca: &std::path::Path) -> crate::common::Proc {
 /// a join, a rename, a protocol error, the room's closing.
 #[test]
 fn a_chinese_host_still_speaks_english_on_the_wire() {
-    if std::process::Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_err()
-    {
-        eprintln!("openssl is not installed; .ci/run installs it");
+    if !crate::common::have_openssl() {
         return;
     }
     let pki = Pki::new();
     let cfg = tempfile::tempdir().unwrap();
     let mut c = headless_host_command(cfg.path(), "127.0.0.1:0", "hana", Some(&pki.server()));
-    let mut host = crate::common::Proc::spawn(c.env("LANG", "zh_CN.UTF-8"));
-    let line = host.expect("hosting", |l| l.starts_with("* 正在 "));
-    let addr = line["* 正在 ".len()..]
-        .split(' ')
-        .next()
-        .unwrap()
-        .to_string();
+    let (mut host, addr) = chinese_host(&mut c);
 
     let mut ana = s_client(&addr, &pki.ca_pem);
     ana.expect("the welcome", |l| l.starts_with("* welcome, you are "));

@@ -1108,3 +1108,16 @@ pub fn test_name(module: &str, name: &str) -> String {
 pub fn english(said: &tlschat::i18n::Msg) -> String {
     said.text_in(tlschat::i18n::Lang::En)
 }
+
+/// Whether `openssl` can be run (it says why not when it cannot).
+pub fn have_openssl() -> bool {
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("openssl is not installed; .ci/run installs it");
+        return false;
+    }
+    true
+}
