@@ -53,6 +53,13 @@ fn millis(c: &ConnectionInfo) -> String {
     format!("{:.1}", c.handshake_us as f64 / 1000.0)
 }
 
+/// Why a pinned connection's certificate failed verification, on one
+/// line with nothing hidden (as the warning page shows it): its words may
+/// quote the certificate's names and the TLS library's error text.
+fn shown_reason(problem: &crate::net::trust::Problem) -> String {
+    crate::net::safe_text::visible_line(&problem.reason().text()).into_owned()
+}
+
 /// Why the connection is trusted, in the connection's rows.
 fn trust_words(trust: &TrustBasis) -> String {
     match trust {
@@ -60,11 +67,11 @@ fn trust_words(trust: &TrustBasis) -> String {
         TrustBasis::Pinned {
             problem,
             matched: PinMatch::ExactCertificate,
-        } => tr!("cert-trust-pinned-exact", problem = problem.reason().text()),
+        } => tr!("cert-trust-pinned-exact", problem = shown_reason(problem)),
         TrustBasis::Pinned {
             problem,
             matched: PinMatch::SameKey,
-        } => tr!("cert-trust-pinned-key", problem = problem.reason().text()),
+        } => tr!("cert-trust-pinned-key", problem = shown_reason(problem)),
     }
 }
 
@@ -360,11 +367,11 @@ fn trust_sentence(trust: &TrustBasis, host: &str) -> String {
         TrustBasis::Pinned {
             problem,
             matched: PinMatch::ExactCertificate,
-        } => tr!("cert-walk-trust-exact", problem = problem.reason().text()),
+        } => tr!("cert-walk-trust-exact", problem = shown_reason(problem)),
         TrustBasis::Pinned {
             problem,
             matched: PinMatch::SameKey,
-        } => tr!("cert-walk-trust-key", problem = problem.reason().text()),
+        } => tr!("cert-walk-trust-key", problem = shown_reason(problem)),
     }
 }
 
@@ -821,6 +828,24 @@ mod tests {
     use super::*;
     use crate::net::trust::Problem;
     use crate::ui::state::RoomModel;
+
+    #[test]
+    fn a_pinned_connections_reason_is_shown_on_one_line_with_nothing_hidden() {
+        // The TLS library's words, or a name the certificate gave, may hold
+        // what a terminal or a layout would act on.
+        let problem = Problem::Other("bad\u{1b}[2J\nname\u{202e}".into());
+        for matched in [PinMatch::ExactCertificate, PinMatch::SameKey] {
+            let words = trust_words(&TrustBasis::Pinned {
+                problem: problem.clone(),
+                matched,
+            });
+            assert!(
+                !words.chars().any(|c| c.is_control() || c == '\u{202e}'),
+                "{words:?}"
+            );
+            assert!(words.contains("\\x1b[2J\\nname\\u{202e}"), "{words:?}");
+        }
+    }
 
     fn cert(cn: &str) -> CertInfo {
         let key = rcgen::KeyPair::generate().unwrap();
