@@ -44,12 +44,15 @@ pub enum Presence {
 }
 
 impl Presence {
-    /// The notice for `who` (one name, or several already listed).
+    /// The notice for `who` (one name, or several already listed, in
+    /// words of their own) as a message: `ana joined`, `ana left`, `ana
+    /// left (too slow to keep up)`.
     #[must_use]
-    pub fn notice(self, who: &str) -> String {
+    pub fn msg(self, who: impl Into<Arg>) -> Msg {
         match self {
-            Self::Joined => joined(who),
-            Self::Left(reason) => left(who, reason),
+            Self::Joined => msg!("net-joined", who = who),
+            Self::Left(LeaveReason::Left) => msg!("net-left", who = who),
+            Self::Left(reason) => msg!("net-left-why", who = who, why = reason_msg(reason)),
         }
     }
 }
@@ -84,26 +87,16 @@ pub fn name_kept_msg(asked: &str, given: &str) -> Msg {
     msg!("net-name-kept", asked = asked, given = given)
 }
 
-/// `Disconnected: reason`, as the window says it.
-#[must_use]
-pub fn disconnected(reason: &str) -> String {
-    format!("Disconnected: {reason}")
-}
-
 /// [`joined`] as a message.
 #[must_use]
 pub fn joined_msg(who: &str) -> Msg {
-    msg!("net-joined", who = who)
+    Presence::Joined.msg(who)
 }
 
 /// [`left`] as a message.
 #[must_use]
 pub fn left_msg(who: &str, reason: LeaveReason) -> Msg {
-    if reason == LeaveReason::Left {
-        msg!("net-left", who = who)
-    } else {
-        msg!("net-left-why", who = who, why = reason_msg(reason))
-    }
+    Presence::Left(reason).msg(who)
 }
 
 /// [`LeaveReason::describe`] as a message.
@@ -133,7 +126,7 @@ pub fn said_msg(text: impl Into<String>) -> Msg {
     msg!("net-said", text = text.into())
 }
 
-/// [`disconnected`] as a message.
+/// `Disconnected: reason`, as the window says it.
 #[must_use]
 pub fn disconnected_msg(reason: impl Into<Arg>) -> Msg {
     msg!("net-disconnected", reason = reason)
@@ -208,13 +201,14 @@ mod tests {
             left("bo and cy", LeaveReason::TooSlow),
             "bo and cy left (too slow to keep up)"
         );
-        assert_eq!(Presence::Joined.notice("a, b"), "a, b joined");
+        let en = |m: Msg| m.text_in(crate::i18n::Lang::En);
+        assert_eq!(en(Presence::Joined.msg("a, b")), "a, b joined");
         assert_eq!(
-            Presence::Left(LeaveReason::ConnectionLost).notice("a"),
+            en(Presence::Left(LeaveReason::ConnectionLost).msg("a")),
             "a left (connection lost)"
         );
         assert_eq!(renamed("ana", "bo"), "ana is now known as bo");
-        assert_eq!(disconnected("gone"), "Disconnected: gone");
+        assert_eq!(en(disconnected_msg("gone")), "Disconnected: gone");
     }
 
     /// The messages say in English what the English functions say, and
@@ -237,7 +231,6 @@ mod tests {
             assert_eq!(en(reason_msg(reason)), reason.describe());
         }
         assert_eq!(en(renamed_msg("ana", "bo")), renamed("ana", "bo"));
-        assert_eq!(en(disconnected_msg("gone")), disconnected("gone"));
         let names = ["a", "b", "c"];
         for (total, shown) in [(3, 5), (9, 2), (3, 3)] {
             assert_eq!(

@@ -435,13 +435,7 @@ impl Run {
                 msg!("room-names-more", names = names, count = more).into()
             }
         };
-        match self.what {
-            Presence::Joined => msg!("net-joined", who = who),
-            Presence::Left(crate::net::LeaveReason::Left) => msg!("net-left", who = who),
-            Presence::Left(reason) => {
-                msg!("net-left-why", who = who, why = wording::reason_msg(reason))
-            }
-        }
+        self.what.msg(who)
     }
 }
 
