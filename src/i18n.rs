@@ -109,68 +109,23 @@ impl Lang {
     }
 }
 
+/// Each area's file in both languages, English first: an area is named
+/// once, so no language can lack one.
+macro_rules! resources {
+    ($($area:literal),+ $(,)?) => {
+        &[
+            $((Lang::En, $area, include_str!(concat!("../i18n/en/", $area, ".ftl"))),)+
+            $((Lang::ZhCn, $area, include_str!(concat!("../i18n/zh-CN/", $area, ".ftl"))),)+
+        ]
+    };
+}
+
 /// The resources compiled in: each language's files, area by area. An
 /// area's two files (`en` and `zh-CN`) have the same messages.
-pub const RESOURCES: &[(Lang, &str, &str)] = &[
-    (Lang::En, "app", include_str!("../i18n/en/app.ftl")),
-    (
-        Lang::En,
-        "settings",
-        include_str!("../i18n/en/settings.ftl"),
-    ),
-    (Lang::En, "start", include_str!("../i18n/en/start.ftl")),
-    (Lang::En, "warning", include_str!("../i18n/en/warning.ftl")),
-    (Lang::En, "chat", include_str!("../i18n/en/chat.ftl")),
-    (Lang::En, "files", include_str!("../i18n/en/files.ftl")),
-    (Lang::En, "search", include_str!("../i18n/en/search.ftl")),
-    (Lang::En, "invite", include_str!("../i18n/en/invite.ftl")),
-    (
-        Lang::En,
-        "headless",
-        include_str!("../i18n/en/headless.ftl"),
-    ),
-    (Lang::En, "net", include_str!("../i18n/en/net.ftl")),
-    (Lang::En, "cert", include_str!("../i18n/en/cert.ftl")),
-    (Lang::En, "room", include_str!("../i18n/en/room.ftl")),
-    (Lang::En, "door", include_str!("../i18n/en/door.ftl")),
-    (Lang::En, "wire", include_str!("../i18n/en/wire.ftl")),
-    (Lang::En, "demo", include_str!("../i18n/en/demo.ftl")),
-    (Lang::ZhCn, "app", include_str!("../i18n/zh-CN/app.ftl")),
-    (
-        Lang::ZhCn,
-        "settings",
-        include_str!("../i18n/zh-CN/settings.ftl"),
-    ),
-    (Lang::ZhCn, "start", include_str!("../i18n/zh-CN/start.ftl")),
-    (
-        Lang::ZhCn,
-        "warning",
-        include_str!("../i18n/zh-CN/warning.ftl"),
-    ),
-    (Lang::ZhCn, "chat", include_str!("../i18n/zh-CN/chat.ftl")),
-    (Lang::ZhCn, "files", include_str!("../i18n/zh-CN/files.ftl")),
-    (
-        Lang::ZhCn,
-        "search",
-        include_str!("../i18n/zh-CN/search.ftl"),
-    ),
-    (
-        Lang::ZhCn,
-        "invite",
-        include_str!("../i18n/zh-CN/invite.ftl"),
-    ),
-    (
-        Lang::ZhCn,
-        "headless",
-        include_str!("../i18n/zh-CN/headless.ftl"),
-    ),
-    (Lang::ZhCn, "net", include_str!("../i18n/zh-CN/net.ftl")),
-    (Lang::ZhCn, "cert", include_str!("../i18n/zh-CN/cert.ftl")),
-    (Lang::ZhCn, "room", include_str!("../i18n/zh-CN/room.ftl")),
-    (Lang::ZhCn, "door", include_str!("../i18n/zh-CN/door.ftl")),
-    (Lang::ZhCn, "wire", include_str!("../i18n/zh-CN/wire.ftl")),
-    (Lang::ZhCn, "demo", include_str!("../i18n/zh-CN/demo.ftl")),
-];
+pub const RESOURCES: &[(Lang, &str, &str)] = resources!(
+    "app", "settings", "start", "warning", "chat", "files", "search", "invite", "headless", "net",
+    "cert", "room", "door", "wire", "demo",
+);
 
 type Bundle = FluentBundle<FluentResource>;
 
