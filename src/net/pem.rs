@@ -60,7 +60,7 @@ pub enum PemError {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, PemError> {
-    std::fs::read(path).map_err(|source| PemError::Read {
+    crate::config::read_regular(path).map_err(|source| PemError::Read {
         path: path.to_path_buf(),
         source,
     })
