@@ -129,38 +129,6 @@ pub fn open_private_rw(path: &Path) -> std::io::Result<std::fs::File> {
     open_checked(path, &mut options, Access::Private)
 }
 
-/// Reads a file the user named (a certificate, a key, a CA): followed
-/// through symbolic links and owned by anyone, as such files are, but only
-/// a regular file. A FIFO, a device or a directory is refused with an
-/// error that says which, and opening one never blocks (the file is
-/// opened non-blocking, then looked at before anything is read).
-pub fn read_regular(path: &Path) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        let flags = rustix::fs::OFlags::NONBLOCK;
-        options.custom_flags(i32::try_from(flags.bits()).unwrap_or(0));
-    }
-    let mut file = options.open(path)?;
-    let t = file.metadata()?.file_type();
-    if !t.is_file() {
-        #[cfg(unix)]
-        let kind = kind_of(t);
-        #[cfg(not(unix))]
-        let kind = "not a regular file";
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("it is {kind}, not a regular file"),
-        ));
-    }
-    let mut bytes = Vec::new();
-    file.read_to_end(&mut bytes)?;
-    Ok(bytes)
-}
-
 /// Reads a file tlschat wrote into the configuration directory (the known
 /// hosts, the host's own key and certificate): not through a symbolic
 /// link, a regular file of this user's that nobody else can change, and
@@ -548,27 +516,6 @@ mod tests {
         let e = open_private_rw(dir.path()).unwrap_err().to_string();
         assert!(e.contains("a directory"), "{e}");
         let e = open_private_append(Path::new("/dev/null"))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("a device"), "{e}");
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_file_the_user_names_is_read_through_a_link_but_only_if_regular() {
-        let dir = tempfile::tempdir().unwrap();
-        let real = dir.path().join("server.pem");
-        std::fs::write(&real, "pem").unwrap();
-        let link = dir.path().join("live.pem");
-        std::os::unix::fs::symlink(&real, &link).unwrap();
-        assert_eq!(read_regular(&link).unwrap(), b"pem");
-        let fifo = dir.path().join("fifo.pem");
-        mkfifo(&fifo);
-        let e = within_deadline(move || read_regular(&fifo).unwrap_err().to_string());
-        assert!(e.contains("a FIFO (named pipe), not a regular file"), "{e}");
-        let e = read_regular(dir.path()).unwrap_err().to_string();
-        assert!(e.contains("a directory"), "{e}");
-        let e = read_regular(Path::new("/dev/zero"))
             .unwrap_err()
             .to_string();
         assert!(e.contains("a device"), "{e}");

@@ -60,7 +60,7 @@ pub enum PemError {
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, PemError> {
-    crate::config::read_regular(path).map_err(|source| PemError::Read {
+    std::fs::read(path).map_err(|source| PemError::Read {
         path: path.to_path_buf(),
         source,
     })
